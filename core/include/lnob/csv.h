@@ -1,0 +1,51 @@
+/* lnob/csv.h - a buffer-fed CSV row reader with line numbers.
+ *
+ * Wraps libcsv (RFC 4180 quoting, embedded delimiters and newlines, CRLF or
+ * LF) and adds what our error messages need: the input line on which each
+ * row starts, a field-length cap, and a re-serialised copy of the row for
+ * the quarantine. It never touches files or sockets: callers feed bytes in
+ * any chunking, so the parser is unit-tested and fuzzed on plain buffers.
+ * Not for: type conversion or header mapping (the stages do that). */
+#ifndef LNOB_CSV_H
+#define LNOB_CSV_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lnob/rc.h"
+
+/* Longest field kept whole; longer ones are cut and the row flagged. */
+#define LNOB_CSV_MAX_FIELD 65536
+
+typedef struct lnob_csv lnob_csv_t;
+
+/* One parsed row, borrowed for the duration of the callback. */
+typedef struct {
+    size_t nfields;        /* number of fields */
+    const char **fields;   /* NUL-terminated field texts (may hold inner NULs) */
+    const size_t *lens;    /* true byte lengths of the fields */
+    uint64_t line;         /* 1-based input line on which the row starts */
+    int truncated;         /* 1 if a field exceeded LNOB_CSV_MAX_FIELD */
+} lnob_csv_row_t;
+
+/* Return LNOB_OK to continue, anything else stops the parse with that rc. */
+typedef int (*lnob_csv_row_fn)(void *arg, const lnob_csv_row_t *row);
+
+/* Returns a reader for delimiter delim that calls fn(arg, row) per row. */
+lnob_csv_t *lnob_csv_new(char delim, lnob_csv_row_fn fn, void *arg);
+/* NULL-safe; NULLs *self_p. */
+void lnob_csv_destroy(lnob_csv_t **self_p);
+/* Feeds len bytes. A UTF-8 BOM at the very start is skipped. Returns
+ * LNOB_OK, or the first non-OK rc returned by the row callback. */
+int lnob_csv_feed(lnob_csv_t *self, const char *buf, size_t len);
+/* Flushes a final row without a trailing newline. Same returns as feed. */
+int lnob_csv_finish(lnob_csv_t *self);
+/* Number of input lines seen so far (newline count + 1 if data follows). */
+uint64_t lnob_csv_lines(const lnob_csv_t *self);
+
+/* Writes the row back as one CSV line (quoting where needed, no newline)
+ * into out, at most cap-1 bytes, NUL-terminated; a cut row ends in "...".
+ * Returns the length written. */
+size_t lnob_csv_format_row(const lnob_csv_row_t *row, char delim, char *out,
+                           size_t cap);
+
+#endif

@@ -1,0 +1,19 @@
+/* lnob/mem.h - allocation that aborts on out-of-memory.
+ *
+ * One wrapper, so no module carries an untested recovery path for OOM
+ * (Redis zmalloc). Not for: arenas or pools; callers batch their own. */
+#ifndef LNOB_MEM_H
+#define LNOB_MEM_H
+#include <stddef.h>
+
+/* Each returns owned memory or aborts the process with a message. */
+void *lnob_malloc(size_t size);
+void *lnob_calloc(size_t n, size_t size);
+void *lnob_realloc(void *ptr, size_t size);
+char *lnob_strdup(const char *s);
+char *lnob_strndup(const char *s, size_t n);
+/* Grows *buf (element size elem) so that it holds at least need elements;
+ * *cap is updated. Amortised doubling. */
+void lnob_grow(void **buf, size_t *cap, size_t need, size_t elem);
+
+#endif

@@ -1,0 +1,177 @@
+/* csv.c - buffer-fed CSV rows with line numbers, over libcsv (lnob/csv.h). */
+#include "lnob/csv.h"
+
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnob/mem.h"
+
+struct lnob_csv {
+    struct csv_parser parser; /* libcsv state */
+    char delim;               /* field delimiter */
+    lnob_csv_row_fn fn;       /* row callback */
+    void *arg;                /* callback argument */
+    int rc;                   /* first non-OK callback rc */
+    uint64_t line;            /* line currently being fed (1-based) */
+    uint64_t row_line;        /* line on which the current row started */
+    int bom_checked;          /* BOM test done */
+    char *text;               /* concatenated field texts of the row */
+    size_t text_len, text_cap;
+    size_t *offs;             /* start offset of each field in text */
+    size_t *lens;             /* length of each field */
+    size_t nfields, fields_cap;
+    const char **ptrs;        /* field pointers handed to the callback */
+    size_t ptrs_cap;
+    int truncated;            /* a field of this row was cut */
+};
+
+static void s_field(void *data, size_t len, void *arg)
+{
+    lnob_csv_t *self = arg;
+    if (self->rc != LNOB_OK)
+        return;
+    if (self->nfields == 0)
+        self->row_line = self->line;
+    if (len > LNOB_CSV_MAX_FIELD) {
+        len = LNOB_CSV_MAX_FIELD;
+        self->truncated = 1;
+    }
+    lnob_grow((void **) &self->text, &self->text_cap, self->text_len + len + 1, 1);
+    size_t fcap = self->fields_cap;
+    lnob_grow((void **) &self->offs, &fcap, self->nfields + 1, sizeof(size_t));
+    lnob_grow((void **) &self->lens, &self->fields_cap, self->nfields + 1, sizeof(size_t));
+    if (len)
+        memcpy(self->text + self->text_len, data, len);
+    self->offs[self->nfields] = self->text_len;
+    self->lens[self->nfields] = len;
+    self->text_len += len;
+    self->text[self->text_len++] = '\0';
+    self->nfields++;
+}
+
+static void s_row(int term, void *arg)
+{
+    (void) term;
+    lnob_csv_t *self = arg;
+    if (self->rc != LNOB_OK) {
+        self->nfields = 0;
+        self->text_len = 0;
+        return;
+    }
+    lnob_grow((void **) &self->ptrs, &self->ptrs_cap, self->nfields + 1, sizeof(char *));
+    for (size_t i = 0; i < self->nfields; i++)
+        self->ptrs[i] = self->text + self->offs[i];
+    lnob_csv_row_t row = {.nfields = self->nfields,
+                          .fields = self->ptrs,
+                          .lens = self->lens,
+                          .line = self->row_line,
+                          .truncated = self->truncated};
+    if (self->nfields)
+        self->rc = self->fn(self->arg, &row);
+    self->nfields = 0;
+    self->text_len = 0;
+    self->truncated = 0;
+}
+
+lnob_csv_t *lnob_csv_new(char delim, lnob_csv_row_fn fn, void *arg)
+{
+    lnob_csv_t *self = lnob_calloc(1, sizeof *self);
+    if (csv_init(&self->parser, 0) != 0) {
+        lnob_csv_destroy(&self);
+        return NULL;
+    }
+    csv_set_delim(&self->parser, (unsigned char) delim);
+    self->delim = delim;
+    self->fn = fn;
+    self->arg = arg;
+    self->line = 1;
+    return self;
+}
+
+void lnob_csv_destroy(lnob_csv_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    lnob_csv_t *self = *self_p;
+    csv_free(&self->parser);
+    free(self->text);
+    free(self->offs);
+    free(self->lens);
+    free(self->ptrs);
+    free(self);
+    *self_p = NULL;
+}
+
+int lnob_csv_feed(lnob_csv_t *self, const char *buf, size_t len)
+{
+    if (!self->bom_checked && len > 0) {
+        if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+            buf += 3;
+            len -= 3;
+        }
+        self->bom_checked = 1;
+    }
+    /* Feed line by line so the field callback knows the current line. */
+    while (len > 0 && self->rc == LNOB_OK) {
+        const char *nl = memchr(buf, '\n', len);
+        size_t chunk = nl ? (size_t) (nl - buf) + 1 : len;
+        csv_parse(&self->parser, buf, chunk, s_field, s_row, self);
+        if (nl)
+            self->line++;
+        buf += chunk;
+        len -= chunk;
+    }
+    return self->rc;
+}
+
+int lnob_csv_finish(lnob_csv_t *self)
+{
+    if (self->rc == LNOB_OK)
+        csv_fini(&self->parser, s_field, s_row, self);
+    return self->rc;
+}
+
+uint64_t lnob_csv_lines(const lnob_csv_t *self)
+{
+    return self->line;
+}
+
+static int s_needs_quotes(const char *s, size_t n, char delim)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            return 1;
+    return 0;
+}
+
+size_t lnob_csv_format_row(const lnob_csv_row_t *row, char delim, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (cap < 4)
+        return 0;
+    size_t limit = cap - 4; /* room for "..." and NUL */
+    for (size_t f = 0; f < row->nfields && o < limit; f++) {
+        const char *s = row->fields[f];
+        size_t n = row->lens[f];
+        int q = s_needs_quotes(s, n, delim);
+        if (f)
+            out[o++] = delim;
+        if (q && o < limit)
+            out[o++] = '"';
+        for (size_t i = 0; i < n && o < limit; i++) {
+            char c = s[i] ? s[i] : ' '; /* NULs would cut strings downstream */
+            if (c == '"' && o + 1 < limit)
+                out[o++] = '"';
+            out[o++] = c;
+        }
+        if (q && o < limit)
+            out[o++] = '"';
+    }
+    if (o >= limit) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return o;
+}

@@ -1,0 +1,60 @@
+/* mem.c - allocation that aborts on out-of-memory (see lnob/mem.h). */
+#include "lnob/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_oom(size_t size)
+{
+    fprintf(stderr, "lnob: out of memory allocating %zu bytes\n", size);
+    abort();
+}
+
+void *lnob_malloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        s_oom(size);
+    return p;
+}
+
+void *lnob_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        s_oom(n * size);
+    return p;
+}
+
+void *lnob_realloc(void *ptr, size_t size)
+{
+    void *p = realloc(ptr, size ? size : 1);
+    if (!p)
+        s_oom(size);
+    return p;
+}
+
+char *lnob_strdup(const char *s)
+{
+    return lnob_strndup(s, strlen(s));
+}
+
+char *lnob_strndup(const char *s, size_t n)
+{
+    char *p = lnob_malloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void lnob_grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    *buf = lnob_realloc(*buf, ncap * elem);
+    *cap = ncap;
+}
