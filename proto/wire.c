@@ -1,1 +1,177 @@
-/* placeholder until written */
+/* wire.c - pack, send, receive and validate lnob.proto Envelopes (wire.h). */
+#include "wire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
+{
+    return s->oversized + s->undecodable + s->bad_version + s->bad_body;
+}
+
+/* ---- body validation -------------------------------------------------- */
+
+static int s_idx_ok(const uint32_t *idx, size_t n, size_t dict_len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (idx[i] >= dict_len)
+            return 0;
+    return 1;
+}
+
+static const char *s_check_batch(const Lnob__V1__Batch *b)
+{
+    size_t n = b->record_count;
+    if (!b->extract_id || !*b->extract_id)
+        return "batch without extract_id";
+    if (b->n_person_id != n || b->n_household_id != n || b->n_weight != n ||
+        b->n_sex != n || b->n_age != n || b->n_line != n || b->n_region != n ||
+        b->n_municipality != n)
+        return "batch column lengths differ from record_count";
+    int direct = b->n_hx090 == n && b->n_hy020 == 0 && b->n_hx050 == 0;
+    int derived = b->n_hx090 == 0 && b->n_hy020 == n && b->n_hx050 == n;
+    if (n && !direct && !derived)
+        return "batch income columns inconsistent";
+    if (!s_idx_ok(b->region, n, b->n_region_dict) ||
+        !s_idx_ok(b->municipality, n, b->n_municipality_dict))
+        return "batch dictionary index out of range";
+    return NULL;
+}
+
+static const char *s_check_run(const Lnob__V1__Run *r)
+{
+    size_t n = r->record_count;
+    if (!r->extract_id || !*r->extract_id)
+        return "run without extract_id";
+    if (r->n_x != n || r->n_weight != n || r->n_person_id != n || r->n_line != n ||
+        r->n_sex != n || r->n_age_group != n || r->n_region != n || r->n_municipality != n)
+        return "run column lengths differ from record_count";
+    if (!s_idx_ok(r->region, n, r->n_region_dict) ||
+        !s_idx_ok(r->municipality, n, r->n_municipality_dict))
+        return "run dictionary index out of range";
+    return NULL;
+}
+
+static const char *s_check_body(const lnob_env_t *e)
+{
+    switch (e->body_case) {
+    case LNOB__V1__ENVELOPE__BODY_BATCH:
+        return s_check_batch(e->batch);
+    case LNOB__V1__ENVELOPE__BODY_RUN:
+        return s_check_run(e->run);
+    case LNOB__V1__ENVELOPE__BODY_END:
+        return *e->end->extract_id ? NULL : "end without extract_id";
+    case LNOB__V1__ENVELOPE__BODY_FAILED:
+        return *e->failed->extract_id ? NULL : "failed without extract_id";
+    case LNOB__V1__ENVELOPE__BODY_QUARANTINE:
+        return *e->quarantine->extract_id ? NULL : "quarantine without extract_id";
+    case LNOB__V1__ENVELOPE__BODY_RESULT:
+        return *e->result->extract_id ? NULL : "result without extract_id";
+    default:
+        return "envelope without body";
+    }
+}
+
+/* ---- decode / free ---------------------------------------------------- */
+
+lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t *stats,
+                             char *why, size_t cap)
+{
+    stats->received++;
+    if (len > LNOB_WIRE_MAX_BYTES) {
+        stats->oversized++;
+        snprintf(why, cap, "oversized message (%zu bytes)", len);
+        return NULL;
+    }
+    lnob_env_t *env = lnob__v1__envelope__unpack(NULL, len, data);
+    if (!env) {
+        stats->undecodable++;
+        snprintf(why, cap, "undecodable message (%zu bytes): truncated or not lnob.v1", len);
+        return NULL;
+    }
+    if (env->schema_version != LNOB_SCHEMA_VERSION) {
+        stats->bad_version++;
+        snprintf(why, cap, "unknown schema version %u (expected %u)", env->schema_version,
+                 LNOB_SCHEMA_VERSION);
+        lnob_wire_free(&env);
+        return NULL;
+    }
+    const char *bad = s_check_body(env);
+    if (bad) {
+        stats->bad_body++;
+        snprintf(why, cap, "%s", bad);
+        lnob_wire_free(&env);
+        return NULL;
+    }
+    return env;
+}
+
+void lnob_wire_free(lnob_env_t **env_p)
+{
+    if (!env_p || !*env_p)
+        return;
+    lnob__v1__envelope__free_unpacked(*env_p, NULL);
+    *env_p = NULL;
+}
+
+/* ---- send / receive --------------------------------------------------- */
+
+int lnob_wire_send(void *sock, lnob_env_t *env, char *why, size_t cap)
+{
+    env->schema_version = LNOB_SCHEMA_VERSION;
+    size_t size = lnob__v1__envelope__get_packed_size(env);
+    zmq_msg_t msg;
+    if (zmq_msg_init_size(&msg, size) != 0) {
+        snprintf(why, cap, "zmq_msg_init_size(%zu): %s", size, zmq_strerror(errno));
+        return LNOB_ERR;
+    }
+    lnob__v1__envelope__pack(env, zmq_msg_data(&msg));
+    for (;;) {
+        if (zmq_msg_send(&msg, sock, 0) >= 0)
+            return LNOB_OK;
+        if (errno == EINTR || errno == EAGAIN) {
+            zmq_msg_close(&msg);
+            snprintf(why, cap, "send interrupted");
+            return LNOB_AGAIN;
+        }
+        zmq_msg_close(&msg);
+        snprintf(why, cap, "zmq_msg_send: %s", zmq_strerror(errno));
+        return errno == ETERM ? LNOB_CLOSED : LNOB_ERR;
+    }
+}
+
+int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, char *why,
+                   size_t cap)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, sock, 0) < 0) {
+        int err = errno;
+        zmq_msg_close(&msg);
+        snprintf(why, cap, "zmq_msg_recv: %s", zmq_strerror(err));
+        if (err == EINTR || err == EAGAIN)
+            return LNOB_AGAIN;
+        return err == ETERM ? LNOB_CLOSED : LNOB_ERR;
+    }
+    /* A multi-part message is not ours: drain and drop it whole. */
+    int more = zmq_msg_more(&msg);
+    if (more) {
+        stats->received++;
+        stats->bad_body++;
+        snprintf(why, cap, "multi-part message");
+        *env_p = NULL;
+    } else {
+        *env_p = lnob_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), stats, why, cap);
+    }
+    zmq_msg_close(&msg);
+    while (more) {
+        zmq_msg_init(&msg);
+        more = zmq_msg_recv(&msg, sock, 0) >= 0 && zmq_msg_more(&msg);
+        zmq_msg_close(&msg);
+    }
+    if (!*env_p)
+        return LNOB_DROP;
+    return LNOB_OK;
+}

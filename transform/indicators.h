@@ -15,8 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Weight units per 1.0 of RB050 (spec §0.3). */
-#define LNOB_WEIGHT_SCALE 100000
+#include "lnob/units.h" /* LNOB_WEIGHT_SCALE */
 
 /* Reliability flags of spec §5.3. */
 typedef enum { LNOB_FLAG_OK = 0, LNOB_FLAG_U = 1, LNOB_FLAG_SUPPRESS = 2 } lnob_flag;

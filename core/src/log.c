@@ -43,6 +43,7 @@ lnob_log_level lnob_log_get_level(void)
     return s_level;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void s_vwrite(lnob_log_level level, const char *fmt, va_list ap)
 {
     char line[2048];

@@ -1,1 +1,24 @@
-/* placeholder until written */
+/* sock.c - ZeroMQ sockets with bounded queues and deliberate linger (lnob/sock.h). */
+#include "lnob/sock.h"
+
+#include <stdio.h>
+
+zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
+                       const lnob_sock_opts_t *opts, char *err, size_t cap)
+{
+    zsock_t *sock = zsock_new(type);
+    if (!sock) {
+        snprintf(err, cap, "cannot create socket: %s", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    zsock_set_sndhwm(sock, opts->hwm);
+    zsock_set_rcvhwm(sock, opts->hwm);
+    zsock_set_linger(sock, opts->linger_ms);
+    zsock_set_rcvtimeo(sock, opts->rcvtimeo_ms);
+    if (zsock_attach(sock, endpoints, serverish) != 0) {
+        snprintf(err, cap, "cannot attach to '%s': %s", endpoints, zmq_strerror(zmq_errno()));
+        zsock_destroy(&sock);
+        return NULL;
+    }
+    return sock;
+}

@@ -1,0 +1,20 @@
+/* lnob/format.h - how lnob writes values as text, in one place.
+ *
+ * Doubles are written in the shortest form that reads back to the same bits
+ * (so Redis, JSON and CSV hold full precision and compare bit for bit);
+ * strings are escaped for JSON. Not for: parsing. */
+#ifndef LNOB_FORMAT_H
+#define LNOB_FORMAT_H
+#include <stddef.h>
+#include <stdio.h>
+
+/* Enough for any double in shortest round-trip form. */
+#define LNOB_DOUBLE_CHARS 32
+
+/* Writes v into out (cap >= LNOB_DOUBLE_CHARS); NaN/inf are written as
+ * "null". Returns the length. */
+size_t lnob_format_double(double v, char *out, size_t cap);
+/* Writes s as a JSON string literal, quotes included. */
+void lnob_format_json_string(FILE *out, const char *s);
+
+#endif

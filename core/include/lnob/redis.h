@@ -1,0 +1,18 @@
+/* lnob/redis.h - one way to reach Redis from a URL.
+ *
+ * Accepts redis://host[:port][/db] and unix:///path/to/socket[?db=N]
+ * (also unix:/path). Connects with a timeout and selects the database.
+ * Not for: the key schema (sink/store.h) or retries (the caller drops a
+ * context that reported an error and makes a new one). */
+#ifndef LNOB_REDIS_H
+#define LNOB_REDIS_H
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#define LNOB_REDIS_CONNECT_TIMEOUT_MS 2000
+
+/* Returns a connected context (free with redisFree) or NULL with the reason
+ * in err. */
+redisContext *lnob_redis_connect(const char *url, char *err, size_t cap);
+
+#endif

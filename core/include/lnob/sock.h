@@ -1,0 +1,25 @@
+/* lnob/sock.h - ZeroMQ sockets with deliberate queue bounds and linger.
+ *
+ * Every data socket in lnob is made here so that high-water marks (in
+ * messages; messages are bounded in bytes, so queues are bounded in bytes),
+ * linger and receive timeouts are set before any bind or connect, in one
+ * place. Endpoints use CZMQ syntax: "@tcp://0.0.0.0:5555" binds, ">tcp://h:5555"
+ * connects, several separated by commas. Not for: message encoding
+ * (proto/wire.h). */
+#ifndef LNOB_SOCK_H
+#define LNOB_SOCK_H
+#include <czmq.h>
+
+typedef struct {
+    int hwm;          /* send and receive high-water mark, messages */
+    int linger_ms;    /* how long close waits to deliver queued messages */
+    int rcvtimeo_ms;  /* receive timeout, -1 = block */
+} lnob_sock_opts_t;
+
+/* Creates a socket of ZMQ type, applies opts, attaches endpoints (a bare
+ * endpoint binds when serverish is true). Returns an owned zsock_t or NULL
+ * with the reason in err. */
+zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
+                       const lnob_sock_opts_t *opts, char *err, size_t cap);
+
+#endif

@@ -1,0 +1,261 @@
+/* main.c - lnob-ingest: reads SILC extracts and pushes validated batches.
+ *
+ * For each input file: checksum it (sha256, the extract id), parse it with
+ * the SILC source, push every batch to the transformers (blocking when
+ * their queues are full: backpressure, not buffering), then close the
+ * extract with an ExtractEnd stating how many batches were sent, or an
+ * ExtractFailed when the file cannot be used at all. Exits when every file
+ * is sent; the socket's linger delivers what is still queued. */
+#include <czmq.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lnob/clock.h"
+#include "lnob/config.h"
+#include "lnob/log.h"
+#include "lnob/sock.h"
+#include "lnob/version.h"
+#include "silc.h"
+#include "wire.h"
+
+#define FEED_CHUNK (1u << 20)  /* bytes fed per step, so signals are seen */
+#define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
+
+typedef struct {
+    lnob_strlist_t silc;    /* input files */
+    const char *push;       /* endpoint(s) for batches */
+    long batch_size;        /* accepted rows per batch */
+    long hwm;               /* queue bound, messages */
+    long linger_ms;         /* delivery time allowed at close */
+    const char *run_id;     /* tag for this session */
+    const char *log_level;  /* error|warn|info|debug */
+    const char *instance;   /* name in log lines */
+} cfg_t;
+
+static const lnob_opt_t s_opts[] = {
+    {"silc", "LNOB_INGEST_SILC", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, silc),
+     "merged person-level SILC CSV files to ingest"},
+    {"push", "LNOB_INGEST_PUSH", LNOB_OPT_STR, "@tcp://0.0.0.0:5555", 0, 0, NULL,
+     offsetof(cfg_t, push), "endpoint transformers pull batches from (@bind, >connect)"},
+    {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
+     offsetof(cfg_t, batch_size), "accepted rows per batch message"},
+    {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
+     "messages queued per peer before sending waits"},
+    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "60000", 0, 3600000, NULL,
+     offsetof(cfg_t, linger_ms), "how long exit waits to deliver queued batches"},
+    {"run-id", "LNOB_RUN_ID", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, run_id),
+     "tag carried by every message (default host-pid-time)"},
+    {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
+     offsetof(cfg_t, log_level), "log verbosity"},
+    {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
+     "instance name shown in log lines"},
+    LNOB_OPT_END};
+
+typedef struct {
+    void *sock;           /* libzmq handle of the PUSH socket */
+    const cfg_t *cfg;
+    uint64_t sent;        /* batches sent */
+} ctx_t;
+
+/* Sends env, waiting through backpressure; fails only when interrupted. */
+static int s_send(ctx_t *ctx, lnob_env_t *env)
+{
+    char why[LNOB_ERRSTR_MAX];
+    for (;;) {
+        int rc = lnob_wire_send(ctx->sock, env, why, sizeof why);
+        if (rc == LNOB_OK)
+            return LNOB_OK;
+        if (rc != LNOB_AGAIN || zsys_interrupted) {
+            lnob_error("cannot send: %s", zsys_interrupted ? "interrupted" : why);
+            return LNOB_ERR;
+        }
+    }
+}
+
+static int s_emit(void *arg, Lnob__V1__Batch *batch)
+{
+    ctx_t *ctx = arg;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
+    env.batch = batch;
+    lnob_debug("batch %s #%u: %u records, %zu rejects", batch->extract_id, batch->seq,
+               batch->record_count, batch->n_rejects);
+    ctx->sent++;
+    return s_send(ctx, &env);
+}
+
+static int s_send_failed(ctx_t *ctx, const char *extract_id, const char *source,
+                         const char *reason, const char *detail, const char *checksum,
+                         const char *period)
+{
+    Lnob__V1__ExtractFailed f = LNOB__V1__EXTRACT_FAILED__INIT;
+    f.extract_id = (char *) extract_id;
+    f.run_id = (char *) ctx->cfg->run_id;
+    f.source = (char *) source;
+    f.reason = (char *) reason;
+    f.detail = (char *) detail;
+    f.checksum = (char *) checksum;
+    f.period = (char *) period;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_FAILED;
+    env.failed = &f;
+    lnob_error("%s: extract %s failed: %s", source, extract_id, detail);
+    return s_send(ctx, &env);
+}
+
+static void s_hex(const unsigned char *bin, size_t n, char *out)
+{
+    sodium_bin2hex(out, n * 2 + 1, bin, n);
+}
+
+/* Maps a file read-only; an empty file gives len 0 and NULL. */
+static int s_map(const char *path, const char **buf, size_t *len, char *err, size_t cap)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, cap, "cannot open: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *len = (size_t) st.st_size;
+    *buf = NULL;
+    if (*len) {
+        void *p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            snprintf(err, cap, "cannot map: %s", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        madvise(p, *len, MADV_SEQUENTIAL);
+        *buf = p;
+    }
+    close(fd);
+    return 0;
+}
+
+static int s_send_end(ctx_t *ctx, lnob_silc_t *p, const char *path, const char *checksum,
+                      size_t bytes, int64_t started)
+{
+    Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
+    e.extract_id = (char *) lnob_silc_extract_id(p);
+    e.run_id = (char *) ctx->cfg->run_id;
+    e.batch_count = lnob_silc_batches(p);
+    e.rows_read = lnob_silc_rows_read(p);
+    e.record_count = lnob_silc_records(p);
+    e.source = (char *) path;
+    e.checksum = (char *) checksum;
+    e.period = (char *) lnob_silc_period(p);
+    e.bytes = bytes;
+    e.started_ms = started;
+    e.finished_ms = lnob_now_ms();
+    e.code_version = LNOB_VERSION;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_END;
+    env.end = &e;
+    lnob_info("%s: extract %s sent: %llu rows read, %llu accepted, %u batches", path,
+              e.extract_id, (unsigned long long) e.rows_read,
+              (unsigned long long) e.record_count, e.batch_count);
+    return s_send(ctx, &env);
+}
+
+static int s_parse(ctx_t *ctx, lnob_silc_t *p, const char *buf, size_t len)
+{
+    int rc = LNOB_OK;
+    for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK) {
+        if (zsys_interrupted)
+            return LNOB_CLOSED;
+        rc = lnob_silc_feed(p, buf + off, len - off < FEED_CHUNK ? len - off : FEED_CHUNK);
+    }
+    (void) ctx;
+    return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
+}
+
+static int s_ingest_file(ctx_t *ctx, const lnob_geo_t *geo, const char *path)
+{
+    int64_t started = lnob_now_ms();
+    const char *buf;
+    size_t len;
+    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    if (s_map(path, &buf, &len, err, sizeof err) != 0) {
+        crypto_hash_sha256(digest, (const unsigned char *) path, strlen(path));
+        s_hex(digest, sizeof digest, checksum);
+        char id[64];
+        snprintf(id, sizeof id, "silc-unreadable-%.16s", checksum);
+        return s_send_failed(ctx, id, path, "UNREADABLE", err, "", "unknown");
+    }
+    crypto_hash_sha256(digest, (const unsigned char *) (buf ? buf : ""), len);
+    s_hex(digest, sizeof digest, checksum);
+    lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
+                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = geo,
+                          .emit = s_emit, .arg = ctx};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    int rc = s_parse(ctx, p, buf, len);
+    if (rc == LNOB_ERR && lnob_silc_extract_id(p)[0] == '\0') {
+        char id[64];
+        snprintf(id, sizeof id, "silc-unknown-%.16s", checksum);
+        rc = s_send_failed(ctx, id, path, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
+                           "unknown");
+    } else if (rc == LNOB_ERR)
+        rc = s_send_failed(ctx, lnob_silc_extract_id(p), path, lnob_silc_reason(p),
+                           lnob_silc_errstr(p), checksum, lnob_silc_period(p));
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, path, checksum, len, started);
+    lnob_silc_destroy(&p);
+    if (buf)
+        munmap((void *) buf, len);
+    return rc;
+}
+
+static void s_default_run_id(cfg_t *cfg, char *buf, size_t cap)
+{
+    if (cfg->run_id)
+        return;
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(buf, cap, "%s-%d-%lld", host, (int) getpid(), (long long) lnob_now_ms());
+    cfg->run_id = buf;
+}
+
+int main(int argc, char **argv)
+{
+    cfg_t cfg = {0};
+    char err[LNOB_ERRSTR_MAX], run_id[128];
+    int rc = lnob_config_parse(s_opts, &cfg, argc, argv, 1, "lnob-ingest",
+                               "usage: lnob-ingest --silc FILE... [--push ENDPOINT] [options]",
+                               err, sizeof err);
+    if (rc == LNOB_CLOSED)
+        return 0;
+    if (rc != LNOB_OK || cfg.silc.n == 0) {
+        fprintf(stderr, "lnob-ingest: %s\n", rc != LNOB_OK ? err : "give at least one --silc FILE");
+        return 2;
+    }
+    lnob_log_init("ingest", cfg.instance, lnob_log_parse_level(cfg.log_level));
+    s_default_run_id(&cfg, run_id, sizeof run_id);
+    if (sodium_init() < 0) {
+        lnob_error("libsodium failed to initialise");
+        return 1;
+    }
+    lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
+    zsock_t *sock = lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err);
+    if (!sock) {
+        lnob_error("%s", err);
+        return 1;
+    }
+    lnob_geo_t *geo = lnob_geo_new();
+    ctx_t ctx = {zsock_resolve(sock), &cfg, 0};
+    rc = LNOB_OK;
+    for (size_t i = 0; i < cfg.silc.n && rc == LNOB_OK; i++)
+        rc = s_ingest_file(&ctx, geo, cfg.silc.items[i]);
+    lnob_geo_destroy(&geo);
+    zsock_destroy(&sock); /* lingers up to linger-ms to deliver */
+    if (rc != LNOB_OK)
+        lnob_error("stopped before every file was sent");
+    return rc == LNOB_OK ? 0 : 1;
+}

@@ -1,0 +1,609 @@
+/* silc.c - merged person-level EU-SILC CSV: header mapping, row validation,
+ * columnar batches (silc.h). */
+#include "silc.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lnob/csv.h"
+#include "lnob/mem.h"
+#include "lnob/units.h"
+
+#define RAW_ROW_MAX 1024        /* bytes of a rejected row kept */
+#define MAX_AGE 130
+#define MAX_WEIGHT 1e9          /* RB050 above this is a data error */
+#define EXTRACT_ID_MAX 64
+#define CHECKSUM_PREFIX 16      /* hex chars of the checksum in the id */
+
+/* ---- columns ------------------------------------------------------------ */
+
+typedef enum {
+    C_HHID, C_PID, C_WEIGHT, C_HX090, C_HY020, C_HX050, C_SEX, C_AGE, C_AGE_IRP,
+    C_REGION, C_YEAR, C_YEAR_R, C_RB110, C_DB135, C_MUN_CODE, C_MUN_NAME, C_COUNT
+} col_id;
+
+/* Header names per column, first match wins; NULL-terminated. */
+static const char *const s_names[C_COUNT][4] = {
+    [C_HHID] = {"DB030", "HB030", NULL},     [C_PID] = {"RB030", NULL},
+    [C_WEIGHT] = {"RB050", NULL},            [C_HX090] = {"HX090", NULL},
+    [C_HY020] = {"HY020", NULL},             [C_HX050] = {"HX050", NULL},
+    [C_SEX] = {"RB090", NULL},               [C_AGE] = {"RX010", NULL},
+    [C_AGE_IRP] = {"RX020", NULL},           [C_REGION] = {"DB040", NULL},
+    [C_YEAR] = {"DB010", NULL},              [C_YEAR_R] = {"RB010", NULL},
+    [C_RB110] = {"RB110", NULL},             [C_DB135] = {"DB135", NULL},
+    [C_MUN_CODE] = {"MUN_CODE", NULL},       [C_MUN_NAME] = {"MUNICIPALITY", "BASHKIA", NULL},
+};
+
+/* ---- state ---------------------------------------------------------------- */
+
+typedef struct {
+    int64_t *pid, *hhid, *weight;
+    double *hx090, *hy020, *hx050;
+    uint32_t *sex, *region, *mun;
+    int32_t *age;
+    uint64_t *line;
+    size_t n, cap;
+    char **region_dict; /* owned strings; entry 0 "" */
+    size_t n_region, cap_region;
+    char **mun_dict;    /* LAU codes (borrowed from geo); entry 0 "" */
+    int mun_slot[LNOB_GEO_MUNICIPALITIES]; /* geo index -> dict slot, 0 = none */
+    size_t n_mun;
+    Lnob__V1__Reject *rejects;
+    size_t n_rejects, cap_rejects;
+    uint32_t rows_read, out_of_scope;
+} batch_t;
+
+struct lnob_silc {
+    lnob_silc_opts_t o;
+    lnob_csv_t *csv;
+    int col[C_COUNT];     /* field index of each column, -1 absent */
+    const char **header;  /* header names, owned */
+    size_t n_header;
+    int header_done;
+    char period[16];
+    char extract_id[EXTRACT_ID_MAX];
+    batch_t b;
+    zhashx_t *mun_cache;  /* raw municipality text -> geo result + 3 */
+    uint64_t rows_read, records;
+    uint32_t batches;
+    int rc;
+    const char *reason;
+    char errstr[LNOB_ERRSTR_MAX];
+};
+
+/* A row's verdict: empty reason = accepted. */
+typedef struct {
+    const char *reason;
+    const char *field;
+    char detail[200];
+} verdict_t;
+
+/* ---- small parsers -------------------------------------------------------- */
+
+static const char *s_field(const lnob_csv_row_t *row, int idx, size_t *len)
+{
+    if (idx < 0 || (size_t) idx >= row->nfields) {
+        *len = 0;
+        return "";
+    }
+    const char *s = row->fields[idx];
+    size_t n = row->lens[idx];
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    *len = n;
+    return s;
+}
+
+/* Parses the whole of s[0..len) as a finite double. */
+static int s_double(const char *s, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    *out = strtod(buf, &end);
+    return (errno || end != buf + len || !isfinite(*out)) ? -1 : 0;
+}
+
+static int s_int(const char *s, size_t len, int64_t *out)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (errno || end != buf + len)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const char *s_col_name(const lnob_silc_t *self, col_id c)
+{
+    return self->header[self->col[c]];
+}
+
+/* Records why a row is rejected: what is wrong, and the offending value. */
+static void s_reject(verdict_t *v, const char *reason, const char *field, const char *what,
+                     const char *s, size_t len)
+{
+    v->reason = reason;
+    v->field = field;
+    if (len)
+        snprintf(v->detail, sizeof v->detail, "%s: '%.*s'", what, (int) (len > 60 ? 60 : len), s);
+    else
+        snprintf(v->detail, sizeof v->detail, "%s", what);
+}
+
+/* ---- header --------------------------------------------------------------- */
+
+static int s_fail(lnob_silc_t *self, const char *reason, const char *what)
+{
+    self->reason = reason;
+    snprintf(self->errstr, sizeof self->errstr, "%s: %s", self->o.source, what);
+    return LNOB_ERR;
+}
+
+static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
+{
+    self->header = lnob_calloc(row->nfields, sizeof(char *));
+    self->n_header = row->nfields;
+    for (size_t i = 0; i < row->nfields; i++)
+        self->header[i] = lnob_strndup(row->fields[i], row->lens[i]);
+    for (int c = 0; c < C_COUNT; c++) {
+        self->col[c] = -1;
+        for (int k = 0; s_names[c][k] && self->col[c] < 0; k++)
+            for (size_t i = 0; i < row->nfields; i++)
+                if (strcasecmp(self->header[i], s_names[c][k]) == 0) {
+                    self->col[c] = (int) i;
+                    break;
+                }
+    }
+    if (self->col[C_HHID] < 0)
+        return s_fail(self, "MISSING_COLUMN", "missing required column DB030 (or HB030)");
+    if (self->col[C_PID] < 0)
+        return s_fail(self, "MISSING_COLUMN", "missing required column RB030");
+    if (self->col[C_WEIGHT] < 0)
+        return s_fail(self, "MISSING_COLUMN", "missing required column RB050");
+    if (self->col[C_HX090] < 0 && (self->col[C_HY020] < 0 || self->col[C_HX050] < 0))
+        return s_fail(self, "MISSING_COLUMN", "missing required column HX090 (or HY020 and HX050)");
+    if (self->col[C_AGE] < 0)
+        self->col[C_AGE] = self->col[C_AGE_IRP];
+    if (self->col[C_YEAR] < 0)
+        self->col[C_YEAR] = self->col[C_YEAR_R];
+    if (self->col[C_MUN_CODE] >= 0)
+        self->col[C_MUN_NAME] = -1;
+    self->header_done = 1;
+    return LNOB_OK;
+}
+
+static void s_set_period(lnob_silc_t *self, const lnob_csv_row_t *row)
+{
+    size_t len;
+    const char *y = s_field(row, self->col[C_YEAR], &len);
+    int64_t year;
+    if (self->col[C_YEAR] >= 0 && s_int(y, len, &year) == 0 && year > 1900 && year < 3000)
+        snprintf(self->period, sizeof self->period, "%d", (int) year);
+    else
+        snprintf(self->period, sizeof self->period, "unknown");
+    snprintf(self->extract_id, sizeof self->extract_id, "silc-%s-%.*s", self->period,
+             CHECKSUM_PREFIX, self->o.checksum);
+}
+
+/* ---- row validation ------------------------------------------------------- */
+
+/* Resolves a municipality field to a geo index, caching by raw text. */
+static int s_municipality(lnob_silc_t *self, const char *s, size_t len, int by_code)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%.*s", (int) (len < sizeof key - 1 ? len : sizeof key - 1), s);
+    void *hit = zhashx_lookup(self->mun_cache, key);
+    if (hit)
+        return (int) ((intptr_t) hit - 3);
+    int idx = by_code ? lnob_geo_by_code(self->o.geo, s, len) : lnob_geo_by_name(self->o.geo, s, len);
+    zhashx_insert(self->mun_cache, key, (void *) (intptr_t) (idx + 3));
+    return idx;
+}
+
+typedef struct {
+    int64_t pid, hhid, weight;
+    double hx090, hy020, hx050;
+    uint32_t sex;
+    int32_t age;
+    int mun;
+    const char *region;
+    size_t region_len;
+    int in_scope;
+} rec_t;
+
+static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    size_t len;
+    const char *s = s_field(row, self->col[C_PID], &len);
+    if (len == 0)
+        return s_reject(v, "MISSING_ID", s_col_name(self, C_PID), "person id is empty", "", 0), -1;
+    if (s_int(s, len, &r->pid) != 0)
+        return s_reject(v, "BAD_ID", s_col_name(self, C_PID), "person id is not a whole number", s, len), -1;
+    s = s_field(row, self->col[C_HHID], &len);
+    if (len == 0)
+        return s_reject(v, "MISSING_ID", s_col_name(self, C_HHID), "household id is empty", "", 0), -1;
+    if (s_int(s, len, &r->hhid) != 0)
+        return s_reject(v, "BAD_ID", s_col_name(self, C_HHID), "household id is not a whole number", s, len), -1;
+    return 0;
+}
+
+static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    size_t len;
+    double w;
+    const char *s = s_field(row, self->col[C_WEIGHT], &len);
+    const char *f = s_col_name(self, C_WEIGHT);
+    if (len == 0)
+        return s_reject(v, "MISSING_WEIGHT", f, "weight is empty", "", 0), -1;
+    if (s_double(s, len, &w) != 0)
+        return s_reject(v, "BAD_NUMBER", f, "weight is not a number", s, len), -1;
+    if (w < 0)
+        return s_reject(v, "NEGATIVE_WEIGHT", f, "weight is negative", s, len), -1;
+    if (w > MAX_WEIGHT)
+        return s_reject(v, "OUT_OF_RANGE", f, "weight is implausibly large", s, len), -1;
+    r->weight = llround(w * LNOB_WEIGHT_SCALE);
+    return 0;
+}
+
+/* An empty income is missing (spec §1.2), not an error. */
+static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, double *out, verdict_t *v)
+{
+    size_t len;
+    const char *s = s_field(row, self->col[c], &len);
+    *out = NAN;
+    if (len == 0)
+        return 0;
+    if (s_double(s, len, out) != 0)
+        return s_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a number", s, len), -1;
+    return 0;
+}
+
+static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    if (self->col[C_HX090] >= 0)
+        return s_money(self, row, C_HX090, &r->hx090, v);
+    if (s_money(self, row, C_HY020, &r->hy020, v) || s_money(self, row, C_HX050, &r->hx050, v))
+        return -1;
+    if (!isnan(r->hx050) && r->hx050 < 1.0) {
+        size_t len;
+        const char *s = s_field(row, self->col[C_HX050], &len);
+        return s_reject(v, "OUT_OF_RANGE", s_col_name(self, C_HX050),
+                        "equivalised household size is below 1", s, len), -1;
+    }
+    return 0;
+}
+
+static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    size_t len;
+    int64_t k;
+    const char *s = s_field(row, self->col[C_SEX], &len);
+    r->sex = 0;
+    if (len && (s_int(s, len, &k) != 0 || (k != 1 && k != 2)))
+        return s_reject(v, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len), -1;
+    if (len)
+        r->sex = (uint32_t) k;
+    s = s_field(row, self->col[C_AGE], &len);
+    r->age = -1;
+    if (len && (s_int(s, len, &k) != 0 || k < 0 || k > MAX_AGE))
+        return s_reject(v, "BAD_NUMBER", s_col_name(self, C_AGE), "age is not a whole number 0-130", s, len), -1;
+    if (len)
+        r->age = (int32_t) k;
+    s = s_field(row, self->col[C_YEAR], &len);
+    if (len && (len != strlen(self->period) || memcmp(self->period, s, len) != 0))
+        return s_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
+                        "year differs from the extract's first row", s, len), -1;
+    r->region = s_field(row, self->col[C_REGION], &r->region_len);
+    return 0;
+}
+
+static int s_scope_flag(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, int lo, int hi,
+                        int *in_scope, verdict_t *v)
+{
+    size_t len;
+    int64_t k;
+    if (self->col[c] < 0)
+        return 0;
+    const char *s = s_field(row, self->col[c], &len);
+    if (len && s_int(s, len, &k) != 0)
+        return s_reject(v, "BAD_CODE", s_col_name(self, c), "not a numeric code", s, len), -1;
+    if (!len || k < lo || k > hi)
+        *in_scope = 0;
+    return 0;
+}
+
+static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    int by_code = self->col[C_MUN_CODE] >= 0;
+    col_id c = by_code ? C_MUN_CODE : C_MUN_NAME;
+    size_t len;
+    r->mun = -1;
+    if (self->col[c] < 0)
+        return 0;
+    const char *s = s_field(row, self->col[c], &len);
+    if (len == 0)
+        return 0;
+    r->mun = s_municipality(self, s, len, by_code);
+    if (r->mun == LNOB_GEO_AMBIGUOUS)
+        return s_reject(v, "AMBIGUOUS_MUNICIPALITY", s_col_name(self, c),
+                        "names units of several municipalities; give the municipality", s, len), -1;
+    if (r->mun < 0)
+        return s_reject(v, "UNKNOWN_MUNICIPALITY", s_col_name(self, c),
+                        "not one of the 61 municipalities (nor a former unit)", s, len), -1;
+    return 0;
+}
+
+static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    if (row->nfields != self->n_header) {
+        v->reason = "ROW_WIDTH";
+        v->field = "";
+        snprintf(v->detail, sizeof v->detail, "row has %zu fields, the header has %zu",
+                 row->nfields, self->n_header);
+        return -1;
+    }
+    if (row->truncated) {
+        v->reason = "FIELD_TOO_LONG";
+        v->field = "";
+        snprintf(v->detail, sizeof v->detail, "a field is longer than %d bytes", LNOB_CSV_MAX_FIELD);
+        return -1;
+    }
+    r->in_scope = 1;
+    return s_ids(self, row, r, v) || s_weight(self, row, r, v) || s_income(self, row, r, v) ||
+           s_codes(self, row, r, v) ||
+           s_scope_flag(self, row, C_RB110, 1, 4, &r->in_scope, v) ||
+           s_scope_flag(self, row, C_DB135, 1, 1, &r->in_scope, v) || s_place(self, row, r, v);
+}
+
+/* ---- batch building ------------------------------------------------------- */
+
+static uint32_t s_region_slot(batch_t *b, const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t i = 1; i < b->n_region; i++)
+        if (strlen(b->region_dict[i]) == len && memcmp(b->region_dict[i], s, len) == 0)
+            return (uint32_t) i;
+    lnob_grow((void **) &b->region_dict, &b->cap_region, b->n_region + 1, sizeof(char *));
+    b->region_dict[b->n_region] = lnob_strndup(s, len);
+    return (uint32_t) b->n_region++;
+}
+
+static uint32_t s_mun_slot(lnob_silc_t *self, int mun)
+{
+    batch_t *b = &self->b;
+    if (mun < 0)
+        return 0;
+    if (!b->mun_slot[mun]) {
+        b->mun_dict[b->n_mun] = (char *) lnob_geo_at(self->o.geo, (size_t) mun)->code;
+        b->mun_slot[mun] = (int) b->n_mun++;
+    }
+    return (uint32_t) b->mun_slot[mun];
+}
+
+static void s_grow_columns(batch_t *b)
+{
+    size_t need = b->n + 1, cap = b->cap;
+    if (need <= cap)
+        return;
+    size_t c;
+#define GROW(col) c = cap, lnob_grow((void **) &b->col, &c, need, sizeof *b->col)
+    GROW(pid); GROW(hhid); GROW(weight); GROW(hx090); GROW(hy020); GROW(hx050);
+    GROW(sex); GROW(region); GROW(mun); GROW(age); GROW(line);
+#undef GROW
+    b->cap = c;
+}
+
+static void s_append(lnob_silc_t *self, const rec_t *r, uint64_t line)
+{
+    batch_t *b = &self->b;
+    s_grow_columns(b);
+    size_t i = b->n++;
+    b->pid[i] = r->pid;
+    b->hhid[i] = r->hhid;
+    b->weight[i] = r->weight;
+    b->hx090[i] = r->hx090;
+    b->hy020[i] = r->hy020;
+    b->hx050[i] = r->hx050;
+    b->sex[i] = r->sex;
+    b->age[i] = r->age;
+    b->line[i] = line;
+    b->region[i] = s_region_slot(b, r->region, r->region_len);
+    b->mun[i] = s_mun_slot(self, r->mun);
+}
+
+static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const verdict_t *v)
+{
+    batch_t *b = &self->b;
+    lnob_grow((void **) &b->rejects, &b->cap_rejects, b->n_rejects + 1, sizeof *b->rejects);
+    Lnob__V1__Reject *rj = &b->rejects[b->n_rejects++];
+    lnob__v1__reject__init(rj);
+    char raw[RAW_ROW_MAX];
+    lnob_csv_format_row(row, ',', raw, sizeof raw);
+    rj->source = (char *) self->o.source;
+    rj->line = row->line;
+    rj->field = lnob_strdup(v->field ? v->field : "");
+    rj->reason = (char *) v->reason;
+    rj->detail = lnob_strdup(v->detail);
+    rj->raw = lnob_strdup(raw);
+}
+
+static void s_reset_batch(batch_t *b)
+{
+    for (size_t i = 1; i < b->n_region; i++)
+        free(b->region_dict[i]);
+    b->n_region = 1;
+    b->n_mun = 1;
+    memset(b->mun_slot, 0, sizeof b->mun_slot);
+    for (size_t i = 0; i < b->n_rejects; i++) {
+        free(b->rejects[i].field);
+        free(b->rejects[i].detail);
+        free(b->rejects[i].raw);
+    }
+    b->n_rejects = 0;
+    b->n = 0;
+    b->rows_read = b->out_of_scope = 0;
+}
+
+static int s_emit(lnob_silc_t *self)
+{
+    batch_t *b = &self->b;
+    Lnob__V1__Batch m = LNOB__V1__BATCH__INIT;
+    int direct = self->col[C_HX090] >= 0;
+    Lnob__V1__Reject *ptrs[b->n_rejects ? b->n_rejects : 1];
+    for (size_t i = 0; i < b->n_rejects; i++)
+        ptrs[i] = &b->rejects[i];
+    m.extract_id = self->extract_id;
+    m.seq = self->batches;
+    m.record_count = (uint32_t) b->n;
+    m.run_id = (char *) self->o.run_id;
+    m.source = (char *) self->o.source;
+    m.rows_read = b->rows_read;
+    m.out_of_scope = b->out_of_scope;
+    m.n_person_id = m.n_household_id = m.n_weight = m.n_sex = m.n_age = m.n_line = b->n;
+    m.n_region = m.n_municipality = b->n;
+    m.person_id = b->pid;
+    m.household_id = b->hhid;
+    m.weight = b->weight;
+    m.sex = b->sex;
+    m.age = b->age;
+    m.line = b->line;
+    m.region = b->region;
+    m.municipality = b->mun;
+    m.n_hx090 = direct ? b->n : 0;
+    m.hx090 = b->hx090;
+    m.n_hy020 = m.n_hx050 = direct ? 0 : b->n;
+    m.hy020 = b->hy020;
+    m.hx050 = b->hx050;
+    m.n_region_dict = b->n_region;
+    m.region_dict = b->region_dict;
+    m.n_municipality_dict = b->n_mun;
+    m.municipality_dict = b->mun_dict;
+    m.municipality_field = self->col[C_MUN_CODE] >= 0 ? "MUN_CODE" : "";
+    m.n_rejects = b->n_rejects;
+    m.rejects = ptrs;
+    self->batches++;
+    int rc = self->o.emit(self->o.arg, &m);
+    s_reset_batch(b);
+    return rc;
+}
+
+/* ---- rows ----------------------------------------------------------------- */
+
+static int s_row(void *arg, const lnob_csv_row_t *row)
+{
+    lnob_silc_t *self = arg;
+    if (!self->header_done)
+        return s_map_header(self, row);
+    if (self->extract_id[0] == '\0')
+        s_set_period(self, row);
+    rec_t r;
+    verdict_t v = {0};
+    self->rows_read++;
+    self->b.rows_read++;
+    if (s_validate(self, row, &r, &v) != 0)
+        s_add_reject(self, row, &v);
+    else if (!r.in_scope)
+        self->b.out_of_scope++;
+    else {
+        s_append(self, &r, row->line);
+        self->records++;
+    }
+    if (self->b.n >= self->o.batch_size || self->b.n_rejects >= self->o.batch_size)
+        return s_emit(self);
+    return LNOB_OK;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
+{
+    lnob_silc_t *self = lnob_calloc(1, sizeof *self);
+    self->o = *opts;
+    self->csv = lnob_csv_new(',', s_row, self);
+    self->mun_cache = zhashx_new();
+    self->b.region_dict = lnob_calloc(1, sizeof(char *));
+    self->b.region_dict[0] = "";
+    self->b.cap_region = 1;
+    self->b.n_region = 1;
+    self->b.mun_dict = lnob_calloc(LNOB_GEO_MUNICIPALITIES + 1, sizeof(char *));
+    self->b.mun_dict[0] = "";
+    self->b.n_mun = 1;
+    return self;
+}
+
+void lnob_silc_destroy(lnob_silc_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    lnob_silc_t *self = *self_p;
+    batch_t *b = &self->b;
+    s_reset_batch(b);
+    free(b->pid); free(b->hhid); free(b->weight); free(b->hx090); free(b->hy020);
+    free(b->hx050); free(b->sex); free(b->region); free(b->mun); free(b->age); free(b->line);
+    free(b->region_dict);
+    free(b->mun_dict);
+    free(b->rejects);
+    for (size_t i = 0; i < self->n_header; i++)
+        free((char *) self->header[i]);
+    free(self->header);
+    zhashx_destroy(&self->mun_cache);
+    lnob_csv_destroy(&self->csv);
+    free(self);
+    *self_p = NULL;
+}
+
+int lnob_silc_feed(lnob_silc_t *self, const char *buf, size_t len)
+{
+    if (self->rc == LNOB_OK)
+        self->rc = lnob_csv_feed(self->csv, buf, len);
+    return self->rc;
+}
+
+int lnob_silc_finish(lnob_silc_t *self)
+{
+    if (self->rc == LNOB_OK)
+        self->rc = lnob_csv_finish(self->csv);
+    if (self->rc != LNOB_OK)
+        return self->rc;
+    if (!self->header_done) {
+        self->rc = s_fail(self, "EMPTY_FILE", "the file is empty (no header row)");
+        return self->rc;
+    }
+    if (self->extract_id[0] == '\0') {
+        snprintf(self->period, sizeof self->period, "unknown");
+        snprintf(self->extract_id, sizeof self->extract_id, "silc-unknown-%.*s",
+                 CHECKSUM_PREFIX, self->o.checksum);
+    }
+    if (self->b.rows_read || self->batches == 0)
+        self->rc = s_emit(self);
+    return self->rc;
+}
+
+const char *lnob_silc_extract_id(const lnob_silc_t *self) { return self->extract_id; }
+const char *lnob_silc_period(const lnob_silc_t *self) { return self->period; }
+uint64_t lnob_silc_rows_read(const lnob_silc_t *self) { return self->rows_read; }
+uint64_t lnob_silc_records(const lnob_silc_t *self) { return self->records; }
+uint32_t lnob_silc_batches(const lnob_silc_t *self) { return self->batches; }
+const char *lnob_silc_reason(const lnob_silc_t *self) { return self->reason ? self->reason : "ERROR"; }
+const char *lnob_silc_errstr(const lnob_silc_t *self) { return self->errstr; }

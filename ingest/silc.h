@@ -1,0 +1,59 @@
+/* silc.h - the merged person-level EU-SILC CSV source.
+ *
+ * A push parser: feed it the bytes of one extract (any chunking) and it
+ * calls emit() with each finished Batch of up to batch_size accepted rows,
+ * plus the rejects met on the way. It maps UDB header names
+ * (case-insensitive), validates every row, converts RB050 to integer weight
+ * units and resolves municipality names or codes to LAU codes through the
+ * reference tables, so that a rejected row is quarantined here, with its
+ * file, line, field, reason and raw text.
+ * Not for: sockets or files (ingest/main.c), income derivation or sorting
+ * (transform/). */
+#ifndef LNOB_INGEST_SILC_H
+#define LNOB_INGEST_SILC_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lnob/geo.h"
+#include "wire.h"
+
+typedef struct lnob_silc lnob_silc_t;
+
+/* Called with each finished batch (borrowed for the call). Return LNOB_OK
+ * to go on; anything else stops the parse with that rc. */
+typedef int (*lnob_silc_emit_fn)(void *arg, Lnob__V1__Batch *batch);
+
+typedef struct {
+    const char *source;    /* file name recorded in rejects */
+    const char *checksum;  /* hex sha256 of the whole input (extract id) */
+    const char *run_id;    /* copied into every batch */
+    size_t batch_size;     /* accepted rows per batch */
+    const lnob_geo_t *geo; /* reference tables, borrowed */
+    lnob_silc_emit_fn emit;
+    void *arg;
+} lnob_silc_opts_t;
+
+/* Returns a parser; opts and the strings in it must outlive it. */
+lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts);
+/* NULL-safe; NULLs *self_p. */
+void lnob_silc_destroy(lnob_silc_t **self_p);
+/* Feeds bytes. Returns LNOB_OK, LNOB_ERR when the extract cannot be read
+ * at all (empty, missing required column: see errstr and reason), or the
+ * rc of emit. */
+int lnob_silc_feed(lnob_silc_t *self, const char *buf, size_t len);
+/* Ends the input and emits the last batch. Same returns as feed. */
+int lnob_silc_finish(lnob_silc_t *self);
+/* Extract id ("silc-<period>-<checksum prefix>"), valid once the first data
+ * row has been read or finish() was called. */
+const char *lnob_silc_extract_id(const lnob_silc_t *self);
+/* Survey year from DB010/RB010 of the first row, or "unknown". */
+const char *lnob_silc_period(const lnob_silc_t *self);
+/* Counters over the whole input so far. */
+uint64_t lnob_silc_rows_read(const lnob_silc_t *self);
+uint64_t lnob_silc_records(const lnob_silc_t *self);
+uint32_t lnob_silc_batches(const lnob_silc_t *self);
+/* Reason code and message of the last LNOB_ERR. */
+const char *lnob_silc_reason(const lnob_silc_t *self);
+const char *lnob_silc_errstr(const lnob_silc_t *self);
+
+#endif

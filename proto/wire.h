@@ -1,0 +1,54 @@
+/* wire.h - the one codec for lnob.proto: pack, send, receive, validate.
+ *
+ * Every message is a single ZeroMQ frame holding one Envelope. Receiving
+ * checks, in order: size (LNOB_WIRE_MAX_BYTES), protobuf decoding, schema
+ * version, a body being set, and the body's own consistency (ids present,
+ * every column as long as record_count, dictionary indexes in range). A
+ * message failing any check is dropped and counted in lnob_wire_stats_t by
+ * reason; the caller logs it once. Nothing here crashes on network bytes.
+ * Not for: business rules (what a row means); the stages own those. */
+#ifndef LNOB_PROTO_WIRE_H
+#define LNOB_PROTO_WIRE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lnob.pb-c.h"
+#include "lnob/rc.h"
+
+#define LNOB_SCHEMA_VERSION 1
+/* Largest Envelope accepted (bytes); batches are far smaller. */
+#define LNOB_WIRE_MAX_BYTES (256u * 1024u * 1024u)
+
+typedef Lnob__V1__Envelope lnob_env_t;
+
+/* Dropped-message counters, by reason. */
+typedef struct {
+    uint64_t received;    /* frames received */
+    uint64_t oversized;   /* larger than LNOB_WIRE_MAX_BYTES */
+    uint64_t undecodable; /* truncated or not protobuf */
+    uint64_t bad_version; /* unknown schema_version */
+    uint64_t bad_body;    /* no body, or inconsistent fields */
+} lnob_wire_stats_t;
+
+/* Total dropped. */
+uint64_t lnob_wire_dropped(const lnob_wire_stats_t *stats);
+
+/* Decodes and validates one frame. Returns an owned Envelope (free with
+ * lnob_wire_free) or NULL with the reason counted in stats and a short
+ * description written to why (cap bytes). */
+lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t *stats,
+                             char *why, size_t cap);
+/* Frees a decoded Envelope; NULL-safe, NULLs *env_p. */
+void lnob_wire_free(lnob_env_t **env_p);
+
+/* Sends env (schema_version is set here) on a libzmq socket handle.
+ * Blocking; interrupted sends return LNOB_AGAIN. Returns LNOB_OK,
+ * LNOB_AGAIN or LNOB_ERR (errstr in why). The caller keeps env. */
+int lnob_wire_send(void *zmq_socket, lnob_env_t *env, char *why, size_t cap);
+/* Receives one frame and decodes it. Returns LNOB_OK with *env_p set,
+ * LNOB_DROP (bad message, counted), LNOB_AGAIN (timeout or signal) or
+ * LNOB_ERR/LNOB_CLOSED. */
+int lnob_wire_recv(void *zmq_socket, lnob_env_t **env_p, lnob_wire_stats_t *stats,
+                   char *why, size_t cap);
+
+#endif

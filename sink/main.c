@@ -1,0 +1,174 @@
+/* main.c - lnob-sink: stores Results in Redis and publishes them.
+ *
+ * Pulls Quarantine parts and Results from the aggregator, writes each to
+ * Redis (store.h: one pipelined transaction per extract), then publishes
+ * the Result on a PUB socket as two frames: the topic
+ * "lnob.extract.<extract id>" and the Envelope. While Redis is down the
+ * sink holds the message and retries once a second (the aggregator waits
+ * behind the bounded queue); a context that failed is dropped and made
+ * again. SIGINT/SIGTERM stop it. */
+#include <czmq.h>
+#include <stddef.h>
+
+#include "lnob/config.h"
+#include "lnob/log.h"
+#include "lnob/redis.h"
+#include "lnob/sock.h"
+#include "store.h"
+#include "wire.h"
+
+#define POLL_MS 500
+#define RETRY_MS 1000
+#define TOPIC_MAX 256
+
+typedef struct {
+    const char *pull;
+    const char *pub;
+    const char *redis;
+    long hwm, linger_ms;
+    const char *log_level;
+    const char *instance;
+} cfg_t;
+
+static const lnob_opt_t s_opts[] = {
+    {"pull", "LNOB_SINK_PULL", LNOB_OPT_STR, "@tcp://0.0.0.0:5557", 0, 0, NULL,
+     offsetof(cfg_t, pull), "endpoint the aggregator pushes results to"},
+    {"pub", "LNOB_SINK_PUB", LNOB_OPT_STR, "@tcp://0.0.0.0:5558", 0, 0, NULL, offsetof(cfg_t, pub),
+     "endpoint dashboards subscribe to (topic lnob.extract.<id>)"},
+    {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
+     offsetof(cfg_t, redis), "Redis URL: redis://host:port/db or unix:///path"},
+    {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
+     "messages queued before the aggregator waits"},
+    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
+     offsetof(cfg_t, linger_ms), "how long exit waits to deliver published messages"},
+    {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
+     offsetof(cfg_t, log_level), "log verbosity"},
+    {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
+     "instance name shown in log lines"},
+    LNOB_OPT_END};
+
+typedef struct {
+    const cfg_t *cfg;
+    zsock_t *in, *pub;
+    redisContext *redis;
+    lnob_wire_stats_t wire;
+    uint64_t stored, published;
+} sink_t;
+
+static int s_connected(sink_t *s)
+{
+    char err[LNOB_ERRSTR_MAX];
+    if (s->redis)
+        return 1;
+    s->redis = lnob_redis_connect(s->cfg->redis, err, sizeof err);
+    if (!s->redis)
+        lnob_log_once(LNOB_LOG_ERROR, "%s; retrying", err);
+    return s->redis != NULL;
+}
+
+/* Publishes a stored Result to subscribers: topic frame + Envelope frame. */
+static void s_publish(sink_t *s, lnob_env_t *env)
+{
+    char topic[TOPIC_MAX];
+    snprintf(topic, sizeof topic, "lnob.extract.%s", env->result->extract_id);
+    size_t size = lnob__v1__envelope__get_packed_size(env);
+    zframe_t *body = zframe_new(NULL, size);
+    lnob__v1__envelope__pack(env, zframe_data(body));
+    zmsg_t *msg = zmsg_new();
+    zmsg_addstr(msg, topic);
+    zmsg_append(msg, &body);
+    if (zmsg_send(&msg, s->pub) == 0)
+        s->published++;
+    zmsg_destroy(&msg);
+}
+
+/* Writes one message to Redis, retrying until it is stored or we stop. */
+static int s_store(sink_t *s, lnob_env_t *env)
+{
+    char err[LNOB_ERRSTR_MAX];
+    while (!zsys_interrupted) {
+        if (!s_connected(s)) {
+            zclock_sleep(RETRY_MS);
+            continue;
+        }
+        int announced = 0;
+        int rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
+                     ? lnob_store_quarantine(s->redis, env->quarantine, err, sizeof err)
+                     : lnob_store_result(s->redis, env->result, &announced, err, sizeof err);
+        if (rc == LNOB_OK) {
+            if (env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
+                lnob_info("extract %s stored (%s, %zu cells%s)", env->result->extract_id,
+                          env->result->status, env->result->n_cells,
+                          announced ? ", announced" : ", already announced");
+            s->stored++;
+            return LNOB_OK;
+        }
+        lnob_log_once(LNOB_LOG_ERROR, "%s; reconnecting", err);
+        redisFree(s->redis);
+        s->redis = NULL;
+        zclock_sleep(RETRY_MS);
+    }
+    return LNOB_CLOSED;
+}
+
+static int s_loop(sink_t *s)
+{
+    char why[LNOB_ERRSTR_MAX];
+    while (!zsys_interrupted) {
+        lnob_env_t *env = NULL;
+        int rc = lnob_wire_recv(zsock_resolve(s->in), &env, &s->wire, why, sizeof why);
+        if (rc == LNOB_AGAIN)
+            continue;
+        if (rc == LNOB_DROP) {
+            lnob_log_once(LNOB_LOG_WARN, "dropped a bad message (%llu so far): %s",
+                          (unsigned long long) lnob_wire_dropped(&s->wire), why);
+            continue;
+        }
+        if (rc != LNOB_OK)
+            return zsys_interrupted ? LNOB_OK : rc;
+        int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
+                      env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
+        if (!kind_ok)
+            lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for the sink");
+        else if (s_store(s, env) == LNOB_OK && env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
+            s_publish(s, env);
+        lnob_wire_free(&env);
+    }
+    return LNOB_OK;
+}
+
+int main(int argc, char **argv)
+{
+    cfg_t cfg = {0};
+    char err[LNOB_ERRSTR_MAX];
+    int rc = lnob_config_parse(s_opts, &cfg, argc, argv, 1, "lnob-sink",
+                               "usage: lnob-sink [--pull EP] [--pub EP] [--redis URL]", err,
+                               sizeof err);
+    if (rc == LNOB_CLOSED)
+        return 0;
+    if (rc != LNOB_OK) {
+        fprintf(stderr, "lnob-sink: %s\n", err);
+        return 2;
+    }
+    lnob_log_init("sink", cfg.instance, lnob_log_parse_level(cfg.log_level));
+    sink_t s = {.cfg = &cfg};
+    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, POLL_MS};
+    lnob_sock_opts_t pub_o = {1000, (int) cfg.linger_ms, -1};
+    s.in = lnob_sock_new(ZMQ_PULL, cfg.pull, true, &in_o, err, sizeof err);
+    s.pub = s.in ? lnob_sock_new(ZMQ_PUB, cfg.pub, true, &pub_o, err, sizeof err) : NULL;
+    if (!s.in || !s.pub) {
+        lnob_error("%s", err);
+        zsock_destroy(&s.in);
+        return 1;
+    }
+    s_connected(&s);
+    lnob_info("started: pull %s, pub %s, redis %s", cfg.pull, cfg.pub, cfg.redis);
+    rc = s_loop(&s);
+    lnob_info("stopping: %llu messages stored, %llu results published, %llu bad messages dropped",
+              (unsigned long long) s.stored, (unsigned long long) s.published,
+              (unsigned long long) lnob_wire_dropped(&s.wire));
+    redisFree(s.redis);
+    zsock_destroy(&s.in);
+    zsock_destroy(&s.pub);
+    return rc == LNOB_OK ? 0 : 1;
+}

@@ -1,0 +1,240 @@
+/* store.c - lnob's Redis key schema and its transactional writes (store.h). */
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lnob/format.h"
+#include "lnob/mem.h"
+
+#define WRITE_ATTEMPTS 5 /* a WATCHed key changed under us: try again */
+
+/* ---- keys ----------------------------------------------------------------- */
+
+size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap)
+{
+    if (!cell->breakdown[0])
+        return (size_t) snprintf(out, cap, "national");
+    return (size_t) snprintf(out, cap, "%s=%s", cell->breakdown, cell->group);
+}
+
+void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, char *out, size_t cap)
+{
+    char b[LNOB_KEY_MAX / 2];
+    lnob_store_breakdown(cell, b, sizeof b);
+    snprintf(out, cap, "lnob:cell:%s:%s:%s", extract_id, cell->indicator, b);
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+static int s_error(redisContext *c, redisReply *r, const char *what, char *err, size_t cap)
+{
+    if (!r)
+        snprintf(err, cap, "Redis %s: %s", what, c->errstr[0] ? c->errstr : "no reply");
+    else
+        snprintf(err, cap, "Redis %s: %s", what, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    freeReplyObject(r);
+    return LNOB_ERR;
+}
+
+/* Reads n replies; fails on the first error reply. */
+static int s_drain(redisContext *c, int n, const char *what, char *err, size_t cap)
+{
+    int rc = LNOB_OK;
+    for (int i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **) &r) != REDIS_OK)
+            return s_error(c, NULL, what, err, cap);
+        if (r->type == REDIS_REPLY_ERROR && rc == LNOB_OK)
+            rc = s_error(c, r, what, err, cap);
+        else
+            freeReplyObject(r);
+    }
+    return rc;
+}
+
+/* ---- quarantine ----------------------------------------------------------- */
+
+int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap)
+{
+    char key[LNOB_KEY_MAX], line[32];
+    snprintf(key, sizeof key, "lnob:quarantine:%s", q->extract_id);
+    int n = 0;
+    if (q->part == 0) {
+        redisAppendCommand(c, "DEL %s", key);
+        n++;
+    }
+    for (size_t i = 0; i < q->n_rejects; i++) {
+        const Lnob__V1__Reject *j = q->rejects[i];
+        snprintf(line, sizeof line, "%llu", (unsigned long long) j->line);
+        redisAppendCommand(c, "XADD %s * source %s line %s field %s reason %s detail %s raw %s run_id %s",
+                           key, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
+        n++;
+    }
+    return s_drain(c, n, "quarantine write", err, cap);
+}
+
+/* ---- result --------------------------------------------------------------- */
+
+typedef struct {
+    char **keys;       /* cell keys of the previous write */
+    size_t n;
+    int announced;     /* the extract was complete before */
+} previous_t;
+
+static void s_previous_free(previous_t *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->keys[i]);
+    free(p->keys);
+}
+
+/* WATCHes the extract and reads what a previous write left. */
+static int s_read_previous(redisContext *c, const char *meta_key, const char *list_key,
+                           previous_t *p, char *err, size_t cap)
+{
+    memset(p, 0, sizeof *p);
+    redisAppendCommand(c, "WATCH %s %s", meta_key, list_key);
+    redisAppendCommand(c, "LRANGE %s 0 -1", list_key);
+    redisAppendCommand(c, "HGET %s status", meta_key);
+    redisReply *r[3] = {0};
+    for (int i = 0; i < 3; i++)
+        if (redisGetReply(c, (void **) &r[i]) != REDIS_OK) {
+            for (int k = 0; k < i; k++)
+                freeReplyObject(r[k]);
+            return s_error(c, NULL, "read", err, cap);
+        }
+    int ok = r[1]->type == REDIS_REPLY_ARRAY;
+    if (ok) {
+        p->keys = lnob_calloc(r[1]->elements ? r[1]->elements : 1, sizeof(char *));
+        for (size_t i = 0; i < r[1]->elements; i++)
+            p->keys[p->n++] = lnob_strdup(r[1]->element[i]->str);
+    }
+    p->announced = r[2]->type == REDIS_REPLY_STRING && strcmp(r[2]->str, "complete") == 0;
+    for (int i = 0; i < 3; i++)
+        freeReplyObject(r[i]);
+    return ok ? LNOB_OK : s_error(c, NULL, "read", err, cap);
+}
+
+static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V1__Cell *cell,
+                          const char *key, const char *list_key)
+{
+    char value[LNOB_DOUBLE_CHARS] = "", n[32], weight[LNOB_DOUBLE_CHARS], b[LNOB_KEY_MAX / 2];
+    if (cell->has_value)
+        lnob_format_double(cell->value, value, sizeof value);
+    snprintf(n, sizeof n, "%llu", (unsigned long long) cell->n);
+    lnob_format_double(cell->weight, weight, sizeof weight);
+    lnob_store_breakdown(cell, b, sizeof b);
+    redisAppendCommand(c,
+                       "HSET %s extract %s indicator %s breakdown %s group %s value %s n %s "
+                       "weight %s flag %s diagnostic %s",
+                       key, extract_id, cell->indicator, cell->breakdown, cell->group, value, n,
+                       weight, cell->flag, cell->diagnostic);
+    redisAppendCommand(c, "RPUSH %s %s", list_key, key);
+}
+
+static int s_append_meta(redisContext *c, const char *meta_key, const Lnob__V1__Result *r)
+{
+    size_t argc = 2 + 2 * r->n_meta;
+    const char **argv = lnob_malloc(argc * sizeof *argv);
+    argv[0] = "HSET";
+    argv[1] = meta_key;
+    for (size_t i = 0; i < r->n_meta; i++) {
+        argv[2 + 2 * i] = r->meta[i]->key;
+        argv[3 + 2 * i] = r->meta[i]->value;
+    }
+    redisAppendCommandArgv(c, (int) argc, argv, NULL);
+    free(argv);
+    return 1;
+}
+
+static const char *s_meta_value(const Lnob__V1__Result *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_meta; i++)
+        if (strcmp(r->meta[i]->key, key) == 0)
+            return r->meta[i]->value;
+    return "";
+}
+
+/* Appends the commands of one transaction; returns how many. */
+static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, const previous_t *prev,
+                                const char *meta_key, const char *list_key, int announce)
+{
+    char key[LNOB_KEY_MAX], ind_key[LNOB_KEY_MAX], run_key[LNOB_KEY_MAX], cells[32];
+    int complete = strcmp(r->status, "complete") == 0;
+    int n = 0;
+    snprintf(ind_key, sizeof ind_key, "lnob:extract:%s:indicators", r->extract_id);
+    snprintf(run_key, sizeof run_key, "lnob:run:%s", r->run_id);
+    redisAppendCommand(c, "MULTI"), n++;
+    for (size_t i = 0; i < prev->n && complete; i++)
+        redisAppendCommand(c, "DEL %s", prev->keys[i]), n++;
+    redisAppendCommand(c, "DEL %s %s %s", list_key, ind_key, meta_key), n++;
+    if (complete && r->quarantine_parts == 0)
+        redisAppendCommand(c, "DEL lnob:quarantine:%s", r->extract_id), n++;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        lnob_store_cell_key(r->extract_id, r->cells[i], key, sizeof key);
+        s_append_cell(c, r->extract_id, r->cells[i], key, list_key), n += 2;
+        redisAppendCommand(c, "SADD %s %s", ind_key, r->cells[i]->indicator), n++;
+        redisAppendCommand(c, "SADD lnob:indicators %s", r->cells[i]->indicator), n++;
+    }
+    n += s_append_meta(c, meta_key, r);
+    if (complete)
+        redisAppendCommand(c, "ZADD lnob:extracts %s %s", s_meta_value(r, "computed_ms"),
+                           r->extract_id), n++;
+    snprintf(cells, sizeof cells, "%zu", r->n_cells);
+    if (announce)
+        redisAppendCommand(c, "XADD lnob:stream:extracts * extract %s status %s period %s source %s cells %s run_id %s",
+                           r->extract_id, r->status, s_meta_value(r, "period"),
+                           s_meta_value(r, "source"), cells, r->run_id), n++;
+    redisAppendCommand(c, "HSET %s %s %s", run_key, s_meta_value(r, "source"), r->extract_id), n++;
+    redisAppendCommand(c, "EXPIRE %s %d", run_key, LNOB_RUN_TTL_SECONDS), n++;
+    redisAppendCommand(c, "EXEC"), n++;
+    return n;
+}
+
+/* Reads the transaction's replies. Returns 1 committed, 0 aborted (WATCH). */
+static int s_read_transaction(redisContext *c, int n, char *err, size_t cap, int *rc)
+{
+    if (s_drain(c, n - 1, "transaction", err, cap) != LNOB_OK) {
+        s_drain(c, 1, "exec", err, cap);
+        *rc = LNOB_ERR;
+        return 0;
+    }
+    redisReply *exec = NULL;
+    if (redisGetReply(c, (void **) &exec) != REDIS_OK) {
+        *rc = s_error(c, NULL, "EXEC", err, cap);
+        return 0;
+    }
+    int committed = exec->type == REDIS_REPLY_ARRAY;
+    *rc = exec->type == REDIS_REPLY_ERROR ? s_error(c, exec, "EXEC", err, cap) : LNOB_OK;
+    if (exec->type != REDIS_REPLY_ERROR)
+        freeReplyObject(exec);
+    return committed;
+}
+
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
+                      size_t cap)
+{
+    char meta_key[LNOB_KEY_MAX], list_key[LNOB_KEY_MAX];
+    snprintf(meta_key, sizeof meta_key, "lnob:extract:%s", r->extract_id);
+    snprintf(list_key, sizeof list_key, "lnob:extract:%s:cells", r->extract_id);
+    *announced = 0;
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+        previous_t prev;
+        if (s_read_previous(c, meta_key, list_key, &prev, err, cap) != LNOB_OK)
+            return LNOB_ERR;
+        int announce = strcmp(r->status, "complete") == 0 ? !prev.announced : 1;
+        int n = s_append_transaction(c, r, &prev, meta_key, list_key, announce);
+        s_previous_free(&prev);
+        int rc;
+        if (s_read_transaction(c, n, err, cap, &rc)) {
+            *announced = announce;
+            return LNOB_OK;
+        }
+        if (rc != LNOB_OK)
+            return rc;
+    }
+    snprintf(err, cap, "extract %s changed concurrently %d times; not written", r->extract_id,
+             WRITE_ATTEMPTS);
+    return LNOB_ERR;
+}

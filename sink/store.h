@@ -1,0 +1,45 @@
+/* store.h - the Redis key schema of lnob, and the only code that writes it.
+ *
+ * An extract's cells, metadata, cell list, indexes and stream entry are
+ * written in one MULTI/EXEC transaction sent as a single pipeline: a reader
+ * sees all of the extract or none of it, and writing costs one round trip
+ * however many cells there are. Re-writing the same extract replaces the
+ * same keys (stale cells are deleted in the same transaction) and the
+ * stream announces an extract only the first time it completes. The
+ * schema is documented in docs/redis-keys.md; the key builders below are
+ * its single source. Not for: connecting (lnob/redis.h) or reading.
+ *
+ *   lnob:cell:<extract>:<indicator>:<breakdown>     hash, one per cell
+ *   lnob:extract:<extract>                          hash, metadata
+ *   lnob:extract:<extract>:cells                    list of cell keys, canonical order
+ *   lnob:extract:<extract>:indicators               set of indicator ids
+ *   lnob:extracts                                   zset: completed extracts by time
+ *   lnob:indicators                                 set of every indicator id
+ *   lnob:quarantine:<extract>                       stream of rejected rows
+ *   lnob:stream:extracts                            stream: one entry per completed extract
+ *   lnob:run:<run id>                               hash source -> extract id (7 days)
+ */
+#ifndef LNOB_SINK_STORE_H
+#define LNOB_SINK_STORE_H
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#include "wire.h"
+
+#define LNOB_KEY_MAX 512
+#define LNOB_RUN_TTL_SECONDS (7 * 24 * 3600)
+
+/* "national" or "<breakdown>=<group>": the last part of a cell key. */
+size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap);
+/* Writes the key of a cell into out. */
+void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, char *out, size_t cap);
+
+/* Appends one Quarantine part (part 0 first deletes the stream). Returns
+ * LNOB_OK or LNOB_ERR with the reason in err; the caller drops c on error. */
+int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap);
+/* Writes a Result (complete or failed) in one transaction. Sets *announced
+ * to 1 if this write added the stream entry. */
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
+                      size_t cap);
+
+#endif

@@ -1,0 +1,499 @@
+/* aggregate.c - the extract barrier, k-way merge and emission (aggregate.h). */
+#include "aggregate.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cells.h"
+#include "lnob/clock.h"
+#include "lnob/format.h"
+#include "lnob/log.h"
+#include "lnob/mem.h"
+#include "lnob/version.h"
+
+#define MAX_BATCHES (1u << 24) /* a seq beyond this is a bad message */
+#define KEY_MAX 256
+#define META_MAX 32
+
+/* ---- state ---------------------------------------------------------------- */
+
+typedef struct {
+    char key[KEY_MAX];     /* extract id + "|" + run id */
+    lnob_env_t **runs;     /* by seq; NULL until seen */
+    size_t cap_runs;
+    uint32_t n_runs;       /* distinct runs seen */
+    lnob_env_t *end;       /* the ExtractEnd, or NULL */
+    int64_t first_ms;      /* when the first message arrived */
+} extract_t;
+
+struct lnob_aggregate {
+    lnob_aggregate_emit_fn emit;
+    void *arg;
+    zhashx_t *pending;     /* key -> extract_t */
+    zhashx_t *finished;    /* key -> (void *) 1, to drop late duplicates */
+    lnob_aggregate_stats_t stats;
+};
+
+static void s_extract_free(void **item)
+{
+    extract_t *e = *item;
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->cap_runs; i++)
+        lnob_wire_free(&e->runs[i]);
+    free(e->runs);
+    lnob_wire_free(&e->end);
+    free(e);
+    *item = NULL;
+}
+
+lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg)
+{
+    lnob_aggregate_t *self = lnob_calloc(1, sizeof *self);
+    self->emit = emit;
+    self->arg = arg;
+    self->pending = zhashx_new();
+    zhashx_set_destructor(self->pending, s_extract_free);
+    self->finished = zhashx_new();
+    return self;
+}
+
+void lnob_aggregate_destroy(lnob_aggregate_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zhashx_destroy(&(*self_p)->pending);
+    zhashx_destroy(&(*self_p)->finished);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+size_t lnob_aggregate_pending(const lnob_aggregate_t *self)
+{
+    return zhashx_size(self->pending);
+}
+
+const lnob_aggregate_stats_t *lnob_aggregate_stats(const lnob_aggregate_t *self)
+{
+    return &self->stats;
+}
+
+/* ---- merging -------------------------------------------------------------- */
+
+/* Maps each run's dictionary indexes to extract-wide ones. */
+typedef struct {
+    zhashx_t *index;       /* name -> global index + 1 */
+    const char **names;    /* global names; entry 0 "" */
+    size_t n, cap;
+} dict_t;
+
+static uint32_t s_dict_add(dict_t *d, const char *name)
+{
+    if (!*name)
+        return 0;
+    void *hit = zhashx_lookup(d->index, name);
+    if (hit)
+        return (uint32_t) ((uintptr_t) hit - 1);
+    lnob_grow((void **) &d->names, &d->cap, d->n + 1, sizeof *d->names);
+    d->names[d->n] = name;
+    zhashx_insert(d->index, name, (void *) (uintptr_t) (d->n + 1));
+    return (uint32_t) d->n++;
+}
+
+static uint32_t *s_dict_map(dict_t *d, char **names, size_t n)
+{
+    uint32_t *map = lnob_malloc((n ? n : 1) * sizeof *map);
+    for (size_t i = 0; i < n; i++)
+        map[i] = s_dict_add(d, names[i]);
+    return map;
+}
+
+static void s_dict_init(dict_t *d)
+{
+    memset(d, 0, sizeof *d);
+    d->index = zhashx_new();
+    lnob_grow((void **) &d->names, &d->cap, 1, sizeof *d->names);
+    d->names[0] = ""; /* slot 0 means "missing" */
+    d->n = 1;
+}
+
+typedef struct {
+    const Lnob__V1__Run *run;
+    size_t pos;
+} cursor_t;
+
+static int s_less(const cursor_t *a, const cursor_t *b)
+{
+    double xa = a->run->x[a->pos], xb = b->run->x[b->pos];
+    if (xa != xb)
+        return xa < xb;
+    int64_t pa = a->run->person_id[a->pos], pb = b->run->person_id[b->pos];
+    if (pa != pb)
+        return pa < pb;
+    return a->run->line[a->pos] < b->run->line[b->pos];
+}
+
+static void s_sift_down(cursor_t *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && s_less(&h[l], &h[m]))
+            m = l;
+        if (l + 1 < n && s_less(&h[l + 1], &h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        cursor_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* Merges the sorted runs into persons, remapping dictionary codes. */
+static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t *muns, size_t *n_out)
+{
+    size_t total = 0, nh = 0;
+    uint32_t **rmap = lnob_calloc(nb, sizeof *rmap), **mmap_ = lnob_calloc(nb, sizeof *mmap_);
+    cursor_t *heap = lnob_malloc(nb * sizeof *heap);
+    for (uint32_t s = 0; s < nb; s++) {
+        const Lnob__V1__Run *r = e->runs[s]->run;
+        total += r->record_count;
+        rmap[s] = s_dict_map(regions, r->region_dict, r->n_region_dict);
+        mmap_[s] = s_dict_map(muns, r->municipality_dict, r->n_municipality_dict);
+        if (r->record_count)
+            heap[nh++] = (cursor_t){r, 0};
+    }
+    for (size_t i = nh; i-- > 0;)
+        s_sift_down(heap, nh, i);
+    lnob_person_t *p = lnob_malloc((total ? total : 1) * sizeof *p);
+    for (size_t k = 0; k < total; k++) {
+        const Lnob__V1__Run *r = heap[0].run;
+        size_t i = heap[0].pos;
+        uint32_t s = r->seq;
+        p[k] = (lnob_person_t){r->x[i], r->weight[i], r->sex[i], r->age_group[i],
+                               rmap[s][r->region[i]], mmap_[s][r->municipality[i]]};
+        if (++heap[0].pos == r->record_count)
+            heap[0] = heap[--nh];
+        s_sift_down(heap, nh, 0);
+    }
+    for (uint32_t s = 0; s < nb; s++) {
+        free(rmap[s]);
+        free(mmap_[s]);
+    }
+    free(rmap);
+    free(mmap_);
+    free(heap);
+    *n_out = total;
+    return p;
+}
+
+/* ---- emission ------------------------------------------------------------- */
+
+static int s_cmp_reject(const void *a, const void *b)
+{
+    const Lnob__V1__Reject *p = *(Lnob__V1__Reject *const *) a, *q = *(Lnob__V1__Reject *const *) b;
+    return (p->line > q->line) - (p->line < q->line);
+}
+
+/* Emits the rejects of all runs, by input line, in parts; returns parts. */
+static int s_emit_quarantine(lnob_aggregate_t *self, extract_t *e, uint32_t nb, uint32_t *parts)
+{
+    size_t n = 0, k = 0;
+    for (uint32_t s = 0; s < nb; s++)
+        n += e->runs[s]->run->n_rejects;
+    Lnob__V1__Reject **all = lnob_malloc((n ? n : 1) * sizeof *all);
+    for (uint32_t s = 0; s < nb; s++)
+        for (size_t i = 0; i < e->runs[s]->run->n_rejects; i++)
+            all[k++] = e->runs[s]->run->rejects[i];
+    qsort(all, n, sizeof *all, s_cmp_reject);
+    *parts = (uint32_t) ((n + LNOB_QUARANTINE_PART - 1) / LNOB_QUARANTINE_PART);
+    int rc = LNOB_OK;
+    for (uint32_t part = 0; part < *parts && rc == LNOB_OK; part++) {
+        Lnob__V1__Quarantine q = LNOB__V1__QUARANTINE__INIT;
+        q.extract_id = e->end->end->extract_id;
+        q.run_id = e->end->end->run_id;
+        q.part = part;
+        q.parts = *parts;
+        q.rejects = all + (size_t) part * LNOB_QUARANTINE_PART;
+        q.n_rejects = n - (size_t) part * LNOB_QUARANTINE_PART;
+        if (q.n_rejects > LNOB_QUARANTINE_PART)
+            q.n_rejects = LNOB_QUARANTINE_PART;
+        lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+        env.body_case = LNOB__V1__ENVELOPE__BODY_QUARANTINE;
+        env.quarantine = &q;
+        rc = self->emit(self->arg, &env);
+    }
+    free(all);
+    return rc;
+}
+
+typedef struct {
+    Lnob__V1__MetaField fields[META_MAX];
+    Lnob__V1__MetaField *ptrs[META_MAX];
+    char values[META_MAX][64];
+    size_t n;
+} meta_t;
+
+static void s_meta(meta_t *m, const char *key, const char *value)
+{
+    assert(m->n < META_MAX);
+    Lnob__V1__MetaField *f = &m->fields[m->n];
+    lnob__v1__meta_field__init(f);
+    f->key = (char *) key;
+    f->value = (char *) value;
+    m->ptrs[m->n++] = f;
+}
+
+static void s_meta_u(meta_t *m, const char *key, unsigned long long v)
+{
+    snprintf(m->values[m->n], sizeof m->values[0], "%llu", v);
+    s_meta(m, key, m->values[m->n]);
+}
+
+/* Counters summed over the runs. */
+typedef struct {
+    uint64_t rows_read, quarantined, out_of_scope, income_missing, zero_weight, records;
+    int64_t transform_us;
+} totals_t;
+
+static totals_t s_totals(const extract_t *e, uint32_t nb)
+{
+    totals_t t = {0};
+    for (uint32_t s = 0; s < nb; s++) {
+        const Lnob__V1__Run *r = e->runs[s]->run;
+        t.rows_read += r->rows_read;
+        t.quarantined += r->n_rejects;
+        t.out_of_scope += r->out_of_scope;
+        t.income_missing += r->income_missing;
+        t.zero_weight += r->zero_weight;
+        t.records += r->record_count;
+        t.transform_us += r->transform_us;
+    }
+    return t;
+}
+
+static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals_t *t,
+                        uint32_t parts, int64_t compute_us)
+{
+    s_meta(m, "status", "complete");
+    s_meta(m, "source", end->source);
+    s_meta(m, "checksum", end->checksum);
+    s_meta(m, "period", end->period);
+    s_meta(m, "run_id", end->run_id);
+    s_meta_u(m, "bytes", end->bytes);
+    s_meta_u(m, "batches", end->batch_count);
+    s_meta_u(m, "rows_read", t->rows_read);
+    s_meta_u(m, "rows_accepted", t->rows_read - t->quarantined);
+    s_meta_u(m, "rows_quarantined", t->quarantined);
+    s_meta_u(m, "rows_out_of_scope", t->out_of_scope);
+    s_meta_u(m, "persons_income_missing", t->income_missing);
+    s_meta_u(m, "persons_zero_weight", t->zero_weight);
+    s_meta_u(m, "persons_in_population", t->records);
+    s_meta_u(m, "quarantine_parts", parts);
+    s_meta_u(m, "ingest_started_ms", (unsigned long long) end->started_ms);
+    s_meta_u(m, "ingest_finished_ms", (unsigned long long) end->finished_ms);
+    s_meta_u(m, "transform_cpu_ms", (unsigned long long) (t->transform_us / 1000));
+    s_meta_u(m, "aggregate_ms", (unsigned long long) (compute_us / 1000));
+    s_meta_u(m, "computed_ms", (unsigned long long) lnob_now_ms());
+    s_meta(m, "code_version", LNOB_VERSION);
+    s_meta(m, "ingest_code_version", end->code_version);
+    s_meta(m, "schema_version", "1");
+}
+
+static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_cell_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        lnob__v1__cell__init(&pb[i]);
+        pb[i].indicator = (char *) c[i].indicator;
+        pb[i].breakdown = (char *) c[i].breakdown;
+        pb[i].group = (char *) c[i].group;
+        pb[i].has_value = c[i].has_value;
+        pb[i].value = c[i].value;
+        pb[i].n = c[i].n;
+        pb[i].weight = c[i].weight;
+        pb[i].flag = (char *) lnob_ind_flag_name(c[i].flag);
+        pb[i].diagnostic = (char *) c[i].diagnostic;
+        ptrs[i] = &pb[i];
+    }
+}
+
+static int s_complete(lnob_aggregate_t *self, extract_t *e)
+{
+    int64_t t0 = lnob_mono_us();
+    const Lnob__V1__ExtractEnd *end = e->end->end;
+    uint32_t nb = end->batch_count, parts = 0;
+    dict_t regions, muns;
+    s_dict_init(&regions);
+    s_dict_init(&muns);
+    size_t n, n_cells;
+    lnob_person_t *persons = s_merge(e, nb, &regions, &muns, &n);
+    lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n};
+    lnob_cell_t *cells = lnob_cells_compute(persons, n, &dims, &n_cells);
+    free(persons);
+    int rc = s_emit_quarantine(self, e, nb, &parts);
+    totals_t t = s_totals(e, nb);
+    meta_t meta = {0};
+    s_fill_meta(&meta, end, &t, parts, lnob_mono_us() - t0);
+    Lnob__V1__Cell *pb = lnob_malloc((n_cells ? n_cells : 1) * sizeof *pb);
+    Lnob__V1__Cell **ptrs = lnob_malloc((n_cells ? n_cells : 1) * sizeof *ptrs);
+    s_fill_cells(pb, ptrs, cells, n_cells);
+    Lnob__V1__Result res = LNOB__V1__RESULT__INIT;
+    res.extract_id = end->extract_id;
+    res.run_id = end->run_id;
+    res.status = "complete";
+    res.error = "";
+    res.n_meta = meta.n;
+    res.meta = meta.ptrs;
+    res.n_cells = n_cells;
+    res.cells = ptrs;
+    res.quarantine_parts = parts;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
+    env.result = &res;
+    if (rc == LNOB_OK)
+        rc = self->emit(self->arg, &env);
+    lnob_info("extract %s complete: %zu persons, %zu cells, %llu quarantined, %lld ms",
+              end->extract_id, n, n_cells, (unsigned long long) t.quarantined,
+              (long long) ((lnob_mono_us() - t0) / 1000));
+    free(pb);
+    free(ptrs);
+    free(cells);
+    zhashx_destroy(&regions.index);
+    zhashx_destroy(&muns.index);
+    free(regions.names);
+    free(muns.names);
+    self->stats.completed++;
+    return rc;
+}
+
+static int s_fail(lnob_aggregate_t *self, const Lnob__V1__ExtractFailed *f)
+{
+    char error[LNOB_ERRSTR_MAX * 2];
+    snprintf(error, sizeof error, "%s: %s", f->reason, f->detail);
+    meta_t meta = {0};
+    s_meta(&meta, "status", "failed");
+    s_meta(&meta, "source", f->source);
+    s_meta(&meta, "checksum", f->checksum);
+    s_meta(&meta, "period", f->period);
+    s_meta(&meta, "run_id", f->run_id);
+    s_meta(&meta, "error", error);
+    s_meta_u(&meta, "computed_ms", (unsigned long long) lnob_now_ms());
+    s_meta(&meta, "code_version", LNOB_VERSION);
+    Lnob__V1__Result res = LNOB__V1__RESULT__INIT;
+    res.extract_id = f->extract_id;
+    res.run_id = f->run_id;
+    res.status = "failed";
+    res.error = error;
+    res.n_meta = meta.n;
+    res.meta = meta.ptrs;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
+    env.result = &res;
+    lnob_warn("extract %s failed: %s", f->extract_id, error);
+    self->stats.failed++;
+    return self->emit(self->arg, &env);
+}
+
+/* ---- intake --------------------------------------------------------------- */
+
+static void s_key(char *key, const char *extract_id, const char *run_id)
+{
+    snprintf(key, KEY_MAX, "%s|%s", extract_id, run_id);
+}
+
+static extract_t *s_extract(lnob_aggregate_t *self, const char *key)
+{
+    extract_t *e = zhashx_lookup(self->pending, key);
+    if (!e) {
+        e = lnob_calloc(1, sizeof *e);
+        snprintf(e->key, sizeof e->key, "%s", key);
+        e->first_ms = lnob_now_ms();
+        zhashx_insert(self->pending, key, e);
+    }
+    return e;
+}
+
+static int s_take_run(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
+{
+    uint32_t seq = (*env_p)->run->seq;
+    if (seq >= MAX_BATCHES)
+        return LNOB_DROP;
+    size_t old = e->cap_runs;
+    lnob_grow((void **) &e->runs, &e->cap_runs, (size_t) seq + 1, sizeof *e->runs);
+    if (e->cap_runs > old)
+        memset(e->runs + old, 0, (e->cap_runs - old) * sizeof *e->runs);
+    if (e->runs[seq]) {
+        self->stats.duplicates++;
+        return LNOB_DROP;
+    }
+    e->runs[seq] = *env_p;
+    e->n_runs++;
+    *env_p = NULL;
+    return LNOB_OK;
+}
+
+static int s_take_end(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
+{
+    if (e->end) {
+        self->stats.duplicates++;
+        return LNOB_DROP;
+    }
+    e->end = *env_p;
+    *env_p = NULL;
+    return LNOB_OK;
+}
+
+static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
+{
+    if (!e->end || e->n_runs < e->end->end->batch_count)
+        return LNOB_OK;
+    for (uint32_t s = 0; s < e->end->end->batch_count; s++)
+        if (s >= e->cap_runs || !e->runs[s])
+            return LNOB_OK; /* a seq beyond batch_count filled the count */
+    char key[KEY_MAX];
+    snprintf(key, sizeof key, "%s", e->key);
+    int rc = s_complete(self, e);
+    zhashx_insert(self->finished, key, (void *) 1);
+    zhashx_delete(self->pending, key);
+    return rc;
+}
+
+int lnob_aggregate_take(lnob_aggregate_t *self, lnob_env_t **env_p)
+{
+    lnob_env_t *env = *env_p;
+    char key[KEY_MAX];
+    int rc = LNOB_DROP;
+    if (env->body_case == LNOB__V1__ENVELOPE__BODY_RUN)
+        s_key(key, env->run->extract_id, env->run->run_id);
+    else if (env->body_case == LNOB__V1__ENVELOPE__BODY_END)
+        s_key(key, env->end->extract_id, env->end->run_id);
+    else if (env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED)
+        s_key(key, env->failed->extract_id, env->failed->run_id);
+    else {
+        lnob_wire_free(env_p);
+        return LNOB_DROP;
+    }
+    if (zhashx_lookup(self->finished, key)) {
+        self->stats.late++;
+        lnob_wire_free(env_p);
+        return LNOB_DROP;
+    }
+    if (env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED) {
+        rc = s_fail(self, env->failed);
+        zhashx_insert(self->finished, key, (void *) 1);
+        zhashx_delete(self->pending, key);
+        lnob_wire_free(env_p);
+        return rc;
+    }
+    extract_t *e = s_extract(self, key);
+    rc = env->body_case == LNOB__V1__ENVELOPE__BODY_RUN ? s_take_run(self, e, env_p)
+                                                      : s_take_end(self, e, env_p);
+    lnob_wire_free(env_p); /* no-op when taken */
+    if (rc != LNOB_OK)
+        return rc;
+    return s_maybe_complete(self, e);
+}

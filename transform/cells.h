@@ -1,0 +1,55 @@
+/* cells.h - every indicator cell of one extract, from its sorted persons.
+ *
+ * Input: the extract's income population, sorted once by (x, person id,
+ * line), with each person's breakdown codes. Output: the cells of the
+ * national level and of each breakdown (region, sex, age group,
+ * municipality), in a canonical order. Breakdown rates use the national
+ * ARPT60; median, Gini and S80/S20 use the group's own distribution
+ * (spec §2.2-2.7). Groups are cut from the national order by a stable
+ * bucket pass, so nothing is sorted twice. Pure: no I/O.
+ * Not for: wire or Redis encoding (aggregate.c, sink/). */
+#ifndef LNOB_TRANSFORM_CELLS_H
+#define LNOB_TRANSFORM_CELLS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "indicators.h"
+
+/* One person of the income population. */
+typedef struct {
+    double x;           /* equivalised disposable income */
+    int64_t w;          /* RB050 in units of 1e-5, > 0 */
+    uint32_t sex;       /* 0 missing, 1, 2 */
+    uint32_t age_group; /* 0 missing, 1..3 (harmonise.h) */
+    uint32_t region;    /* index into lnob_dims_t.regions; 0 missing */
+    uint32_t mun;       /* index into lnob_dims_t.municipalities; 0 none */
+} lnob_person_t;
+
+/* Names of the breakdown codes; entry 0 of each list means "missing". */
+typedef struct {
+    const char *const *regions;
+    size_t n_regions;
+    const char *const *municipalities;
+    size_t n_municipalities;
+} lnob_dims_t;
+
+#define LNOB_GROUP_MAX 64
+
+/* One output cell (spec §0.6). */
+typedef struct {
+    const char *indicator;  /* median | arpt | arpr | rmpg | gini | qsr */
+    const char *breakdown;  /* "" national | region | sex | age_group | municipality */
+    char group[LNOB_GROUP_MAX]; /* breakdown value, "" national */
+    int has_value;          /* 0: undefined */
+    double value;
+    uint64_t n;             /* unweighted persons in the denominator */
+    double weight;          /* weighted persons in the denominator (RB050 units) */
+    lnob_flag flag;
+    const char *diagnostic; /* "" or e.g. QSR_BOT_NONPOS */
+} lnob_cell_t;
+
+/* Computes all cells. Returns an owned array (free()) of *n_cells cells. */
+lnob_cell_t *lnob_cells_compute(const lnob_person_t *persons, size_t n, const lnob_dims_t *dims,
+                                size_t *n_cells);
+
+#endif

@@ -1,0 +1,26 @@
+/* harmonise.h - one validated Batch to one sorted, analysis-ready Run.
+ *
+ * Derives the equivalised disposable income (HX090, or HY020 / HX050 per
+ * spec §1.5), the age group of the breakdowns (0-17, 18-64, 65+), leaves
+ * out persons without income or with zero weight (counted), and sorts the
+ * rest by (x, person id, input line): a total order, so that every later
+ * sum runs in the same order whatever the batch size or the number of
+ * transformers. Pure: no sockets. Not for: row validation (the ingester
+ * did it) or indicators (cells.h). */
+#ifndef LNOB_TRANSFORM_HARMONISE_H
+#define LNOB_TRANSFORM_HARMONISE_H
+#include "wire.h"
+
+/* Age groups of the breakdowns; 0 = age missing. */
+#define LNOB_AGE_GROUPS 3
+extern const char *const lnob_age_group_names[LNOB_AGE_GROUPS + 1];
+
+/* Returns an owned Run built from batch (free with lnob_harmonise_free);
+ * it borrows nothing from batch. */
+Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *batch);
+/* NULL-safe; NULLs *run_p. */
+void lnob_harmonise_free(Lnob__V1__Run **run_p);
+/* Age group 1..3 for an age in years, 0 if age < 0. */
+uint32_t lnob_age_group(int32_t age);
+
+#endif
