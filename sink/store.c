@@ -116,20 +116,32 @@ static int s_read_previous(redisContext *c, const char *meta_key, const char *li
     return ok ? LNOB_OK : s_error(c, NULL, "read", err, cap);
 }
 
+const char *const lnob_store_cell_fields[LNOB_CELL_FIELDS] = {
+    "extract", "indicator", "breakdown", "group", "value", "n", "weight", "flag", "diagnostic"};
+
+void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, lnob_cell_hash_t *h)
+{
+    h->value[0] = '\0';
+    if (cell->has_value)
+        lnob_format_double(cell->value, h->value, sizeof h->value);
+    snprintf(h->n, sizeof h->n, "%llu", (unsigned long long) cell->n);
+    lnob_format_double(cell->weight, h->weight, sizeof h->weight);
+    const char *v[LNOB_CELL_FIELDS] = {extract_id, cell->indicator, cell->breakdown, cell->group,
+                                       h->value, h->n, h->weight, cell->flag, cell->diagnostic};
+    memcpy(h->values, v, sizeof v);
+}
+
 static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V1__Cell *cell,
                           const char *key, const char *list_key)
 {
-    char value[LNOB_DOUBLE_CHARS] = "", n[32], weight[LNOB_DOUBLE_CHARS], b[LNOB_KEY_MAX / 2];
-    if (cell->has_value)
-        lnob_format_double(cell->value, value, sizeof value);
-    snprintf(n, sizeof n, "%llu", (unsigned long long) cell->n);
-    lnob_format_double(cell->weight, weight, sizeof weight);
-    lnob_store_breakdown(cell, b, sizeof b);
-    redisAppendCommand(c,
-                       "HSET %s extract %s indicator %s breakdown %s group %s value %s n %s "
-                       "weight %s flag %s diagnostic %s",
-                       key, extract_id, cell->indicator, cell->breakdown, cell->group, value, n,
-                       weight, cell->flag, cell->diagnostic);
+    lnob_cell_hash_t h;
+    lnob_store_cell_hash(extract_id, cell, &h);
+    const char *argv[2 + 2 * LNOB_CELL_FIELDS] = {"HSET", key};
+    for (int i = 0; i < LNOB_CELL_FIELDS; i++) {
+        argv[2 + 2 * i] = lnob_store_cell_fields[i];
+        argv[3 + 2 * i] = h.values[i];
+    }
+    redisAppendCommandArgv(c, 2 + 2 * LNOB_CELL_FIELDS, argv, NULL);
     redisAppendCommand(c, "RPUSH %s %s", list_key, key);
 }
 
@@ -223,7 +235,8 @@ int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced
         previous_t prev;
         if (s_read_previous(c, meta_key, list_key, &prev, err, cap) != LNOB_OK)
             return LNOB_ERR;
-        int announce = strcmp(r->status, "complete") == 0 ? !prev.announced : 1;
+        /* The stream is for dashboards: completed extracts only, once each. */
+        int announce = strcmp(r->status, "complete") == 0 && !prev.announced;
         int n = s_append_transaction(c, r, &prev, meta_key, list_key, announce);
         s_previous_free(&prev);
         int rc;

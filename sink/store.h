@@ -5,7 +5,8 @@
  * sees all of the extract or none of it, and writing costs one round trip
  * however many cells there are. Re-writing the same extract replaces the
  * same keys (stale cells are deleted in the same transaction) and the
- * stream announces an extract only the first time it completes. The
+ * stream announces an extract only the first time it completes (a failed
+ * extract is recorded in its metadata hash, never announced). The
  * schema is documented in docs/redis-keys.md; the key builders below are
  * its single source. Not for: connecting (lnob/redis.h) or reading.
  *
@@ -33,6 +34,19 @@
 size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap);
 /* Writes the key of a cell into out. */
 void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, char *out, size_t cap);
+
+/* Fields of a cell hash, in schema order. */
+#define LNOB_CELL_FIELDS 9
+extern const char *const lnob_store_cell_fields[LNOB_CELL_FIELDS];
+
+/* The values of a cell hash, as stored (numbers in shortest round-trip
+ * form; an undefined value is the empty string). */
+typedef struct {
+    const char *values[LNOB_CELL_FIELDS]; /* point into the buffers below or the cell */
+    char value[32], n[24], weight[32];
+} lnob_cell_hash_t;
+
+void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, lnob_cell_hash_t *h);
 
 /* Appends one Quarantine part (part 0 first deletes the stream). Returns
  * LNOB_OK or LNOB_ERR with the reason in err; the caller drops c on error. */

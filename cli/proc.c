@@ -1,0 +1,90 @@
+/* proc.c - start, poll and stop child processes (proc.h). */
+#include "proc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STOP_POLL_MS 10
+
+int lnob_proc_start(lnob_proc_t *p, const char *name, const char *path, char *const argv[],
+                    char *err, size_t cap)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    if (access(path, X_OK) != 0) {
+        snprintf(err, cap, "cannot run %s: %s", path, strerror(errno));
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, cap, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(127);
+        execv(path, argv);
+        fprintf(stderr, "lnob: exec %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    p->pid = pid;
+    return 0;
+}
+
+static void s_reaped(lnob_proc_t *p, int wstatus, const struct rusage *ru)
+{
+    p->exited = 1;
+    p->max_rss_kb = ru->ru_maxrss;
+    p->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+int lnob_proc_poll(lnob_proc_t *p)
+{
+    if (p->exited || p->pid <= 0)
+        return p->exited;
+    int wstatus;
+    struct rusage ru;
+    if (wait4(p->pid, &wstatus, WNOHANG, &ru) == p->pid)
+        s_reaped(p, wstatus, &ru);
+    return p->exited;
+}
+
+void lnob_proc_stop(lnob_proc_t *p, int grace_ms)
+{
+    if (p->pid <= 0 || lnob_proc_poll(p))
+        return;
+    kill(p->pid, SIGTERM);
+    struct timespec ts = {0, STOP_POLL_MS * 1000000L};
+    for (int waited = 0; waited < grace_ms; waited += STOP_POLL_MS) {
+        if (lnob_proc_poll(p))
+            return;
+        nanosleep(&ts, NULL);
+    }
+    kill(p->pid, SIGKILL);
+    int wstatus;
+    struct rusage ru;
+    if (wait4(p->pid, &wstatus, 0, &ru) == p->pid)
+        s_reaped(p, wstatus, &ru);
+}
+
+int lnob_proc_self_dir(char *out, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n <= 0)
+        return -1;
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* proc.h - child processes that die with their parent.
+ *
+ * lnob run starts redis-server and the workers as children. Each child
+ * gets PR_SET_PDEATHSIG so that killing lnob never leaves orphans behind;
+ * stop() sends SIGTERM and, after a grace period, SIGKILL. Not for:
+ * supervision policy (run.c decides what an exit means). */
+#ifndef LNOB_CLI_PROC_H
+#define LNOB_CLI_PROC_H
+#include <sys/types.h>
+
+#define LNOB_PROC_NAME_MAX 48
+
+typedef struct {
+    char name[LNOB_PROC_NAME_MAX]; /* for messages, e.g. "transform:2" */
+    pid_t pid;                     /* 0 when not running */
+    int exited;                    /* 1 once reaped */
+    int status;                    /* exit code, or 128 + signal */
+    long max_rss_kb;               /* peak resident set, once reaped */
+} lnob_proc_t;
+
+/* Starts path with argv (NULL-terminated). Returns 0, or -1 with err. */
+int lnob_proc_start(lnob_proc_t *p, const char *name, const char *path, char *const argv[],
+                    char *err, size_t cap);
+/* Reaps p if it has exited, without waiting. Returns 1 if exited. */
+int lnob_proc_poll(lnob_proc_t *p);
+/* SIGTERM, wait up to grace_ms, then SIGKILL; reaps. */
+void lnob_proc_stop(lnob_proc_t *p, int grace_ms);
+/* Directory holding the running executable (for sibling binaries). */
+int lnob_proc_self_dir(char *out, size_t cap);
+
+#endif

@@ -1,0 +1,185 @@
+/* report.c - print an extract from Redis as table, JSON or CSV (report.h). */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnob/format.h"
+#include "lnob/mem.h"
+#include "store.h"
+
+#define CELL_FIELDS LNOB_CELL_FIELDS
+
+/* A cell as read back: field texts in the schema order (store.h). */
+enum { F_EXTRACT, F_INDICATOR, F_BREAKDOWN, F_GROUP, F_VALUE, F_N, F_WEIGHT, F_FLAG, F_DIAG };
+
+int lnob_report_parse_format(const char *name)
+{
+    if (!strcmp(name, "table"))
+        return LNOB_REPORT_TABLE;
+    if (!strcmp(name, "json"))
+        return LNOB_REPORT_JSON;
+    if (!strcmp(name, "csv"))
+        return LNOB_REPORT_CSV;
+    return -1;
+}
+
+void lnob_report_begin(lnob_report_t *r)
+{
+    r->printed = 0;
+    if (r->format == LNOB_REPORT_JSON)
+        fputs("[", r->out);
+    else if (r->format == LNOB_REPORT_CSV)
+        fputs("extract,indicator,breakdown,group,value,n,weight,flag,diagnostic\n", r->out);
+}
+
+void lnob_report_end(lnob_report_t *r)
+{
+    if (r->format == LNOB_REPORT_JSON)
+        fputs(r->printed ? "\n]\n" : "]\n", r->out);
+}
+
+static const char *s_get(const redisReply *hash, const char *field)
+{
+    for (size_t i = 0; i + 1 < hash->elements; i += 2)
+        if (!strcmp(hash->element[i]->str, field))
+            return hash->element[i + 1]->str;
+    return "";
+}
+
+/* Publication rounding of spec §0.6, for people only. */
+static int s_decimals(const char *indicator)
+{
+    if (!strcmp(indicator, "median") || !strcmp(indicator, "arpt"))
+        return 0;
+    return !strcmp(indicator, "qsr") ? 2 : 1;
+}
+
+static void s_table_cell(FILE *out, const char *v[CELL_FIELDS])
+{
+    char value[32] = "-";
+    if (v[F_VALUE][0]) {
+        double d = strtod(v[F_VALUE], NULL);
+        int dec = s_decimals(v[F_INDICATOR]);
+        double scale = pow(10, dec);
+        d = (d < 0 ? -floor(-d * scale + 0.5) : floor(d * scale + 0.5)) / scale;
+        snprintf(value, sizeof value, "%.*f", dec, d);
+    }
+    fprintf(out, "  %-8s %-13s %-7s %12s %8s %14.1f  %-8s %s\n", v[F_INDICATOR],
+            v[F_BREAKDOWN][0] ? v[F_BREAKDOWN] : "national", v[F_GROUP], value, v[F_N],
+            strtod(v[F_WEIGHT], NULL), v[F_FLAG], v[F_DIAG]);
+}
+
+static void s_json_cell(FILE *out, const char *v[CELL_FIELDS], int first)
+{
+    fputs(first ? "\n  {" : ",\n  {", out);
+    fputs("\"extract\": ", out);
+    lnob_format_json_string(out, v[F_EXTRACT]);
+    fputs(", \"indicator\": ", out);
+    lnob_format_json_string(out, v[F_INDICATOR]);
+    fputs(", \"breakdown\": {", out);
+    if (v[F_BREAKDOWN][0]) {
+        lnob_format_json_string(out, v[F_BREAKDOWN]);
+        fputs(": ", out);
+        lnob_format_json_string(out, v[F_GROUP]);
+    }
+    fprintf(out, "}, \"value\": %s, \"n\": %s, \"weight\": %s, \"flag\": ",
+            v[F_VALUE][0] ? v[F_VALUE] : "null", v[F_N], v[F_WEIGHT]);
+    lnob_format_json_string(out, v[F_FLAG]);
+    if (v[F_DIAG][0]) {
+        fputs(", \"diagnostic\": ", out);
+        lnob_format_json_string(out, v[F_DIAG]);
+    }
+    fputs("}", out);
+}
+
+static void s_csv_field(FILE *out, const char *s, int last)
+{
+    if (strpbrk(s, ",\"\n")) {
+        fputc('"', out);
+        for (; *s; s++)
+            fputs(*s == '"' ? "\"\"" : (char[]){*s, 0}, out);
+        fputc('"', out);
+    } else
+        fputs(s, out);
+    fputc(last ? '\n' : ',', out);
+}
+
+static void s_print_cell(lnob_report_t *r, const redisReply *hash)
+{
+    const char *v[CELL_FIELDS];
+    for (int i = 0; i < CELL_FIELDS; i++)
+        v[i] = s_get(hash, lnob_store_cell_fields[i]);
+    if (r->format == LNOB_REPORT_TABLE)
+        s_table_cell(r->out, v);
+    else if (r->format == LNOB_REPORT_JSON)
+        s_json_cell(r->out, v, r->printed == 0);
+    else
+        for (int i = 0; i < CELL_FIELDS; i++)
+            s_csv_field(r->out, v[i], i == CELL_FIELDS - 1);
+    r->printed++;
+}
+
+static void s_summary(FILE *out, const char *id, const redisReply *meta)
+{
+    fprintf(out, "extract %s  (%s, period %s, %s)\n", id, s_get(meta, "source"),
+            s_get(meta, "period"), s_get(meta, "status"));
+    if (!strcmp(s_get(meta, "status"), "failed")) {
+        fprintf(out, "  error: %s\n", s_get(meta, "error"));
+        return;
+    }
+    fprintf(out, "  rows read %s, accepted %s, quarantined %s, out of scope %s; persons in the "
+                 "income population %s (income missing %s, zero weight %s)\n",
+            s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"),
+            s_get(meta, "rows_out_of_scope"), s_get(meta, "persons_in_population"),
+            s_get(meta, "persons_income_missing"), s_get(meta, "persons_zero_weight"));
+    if (strcmp(s_get(meta, "rows_quarantined"), "0") != 0)
+        fprintf(out, "  quarantined rows: redis stream lnob:quarantine:%s\n", id);
+}
+
+static int s_cells(lnob_report_t *r, redisContext *c, const char *id, char *err, size_t cap)
+{
+    redisReply *list = redisCommand(c, "LRANGE lnob:extract:%s:cells 0 -1", id);
+    if (!list || list->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, cap, "cannot read the cell list of %s", id);
+        freeReplyObject(list);
+        return -1;
+    }
+    for (size_t i = 0; i < list->elements; i++)
+        redisAppendCommand(c, "HGETALL %s", list->element[i]->str);
+    if (r->format == LNOB_REPORT_TABLE && list->elements)
+        fprintf(r->out, "  %-8s %-13s %-7s %12s %8s %14s  %-8s %s\n", "indicator", "breakdown",
+                "group", "value", "n", "weight", "flag", "diagnostic");
+    int rc = 0;
+    for (size_t i = 0; i < list->elements; i++) {
+        redisReply *h = NULL;
+        if (redisGetReply(c, (void **) &h) != REDIS_OK || h->type != REDIS_REPLY_ARRAY) {
+            snprintf(err, cap, "cannot read cell %s", list->element[i]->str);
+            rc = -1;
+        } else if (rc == 0)
+            s_print_cell(r, h);
+        freeReplyObject(h);
+    }
+    freeReplyObject(list);
+    return rc;
+}
+
+int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *id, char *err, size_t cap)
+{
+    redisReply *meta = redisCommand(c, "HGETALL lnob:extract:%s", id);
+    if (!meta || meta->type != REDIS_REPLY_ARRAY || meta->elements == 0) {
+        snprintf(err, cap, "Redis holds no extract %s", id);
+        freeReplyObject(meta);
+        return -1;
+    }
+    s_summary(r->format == LNOB_REPORT_TABLE ? r->out : r->info, id, meta);
+    int failed = !strcmp(s_get(meta, "status"), "failed");
+    freeReplyObject(meta);
+    if (failed)
+        return 0;
+    int rc = s_cells(r, c, id, err, cap);
+    if (r->format == LNOB_REPORT_TABLE)
+        fputs("\n", r->out);
+    return rc;
+}

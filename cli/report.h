@@ -1,0 +1,33 @@
+/* report.h - prints an extract's results as they are stored in Redis.
+ *
+ * Reads the extract's metadata hash and its cell list (one pipelined round
+ * trip for all cells) and prints them as a table for people, a JSON array
+ * (one object per cell) or CSV. Printing from Redis, not from memory,
+ * means what you see is what dashboards read. Not for: writing. */
+#ifndef LNOB_CLI_REPORT_H
+#define LNOB_CLI_REPORT_H
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+
+typedef enum { LNOB_REPORT_TABLE, LNOB_REPORT_JSON, LNOB_REPORT_CSV } lnob_report_format;
+
+/* Parses "table|json|csv"; returns -1 if unknown. */
+int lnob_report_parse_format(const char *name);
+
+/* One report over one or more extracts. */
+typedef struct {
+    FILE *out;                 /* cells (and, for table, the summary) */
+    FILE *info;                /* the summary for json/csv, which keep out clean */
+    lnob_report_format format;
+    int printed;               /* cells printed so far */
+} lnob_report_t;
+
+/* Starts and ends a report (JSON brackets, CSV header). */
+void lnob_report_begin(lnob_report_t *r);
+void lnob_report_end(lnob_report_t *r);
+/* Prints one extract. Returns 0, or -1 with a message in err if Redis does
+ * not hold the extract. */
+int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *extract_id, char *err,
+                        size_t cap);
+
+#endif

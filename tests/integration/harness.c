@@ -1,0 +1,324 @@
+/* harness.c - private redis-server, lnob processes, snapshots (harness.h). */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "harmonise.h"
+#include "lnob/geo.h"
+#include "lnob/mem.h"
+#include "lnob/redis.h"
+#include "silc.h"
+#include "store.h"
+
+#define POLL_US 20000
+#define START_POLLS 250
+
+/* ---- redis ---------------------------------------------------------------- */
+
+void th_redis_start(th_redis_t *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->dir, sizeof r->dir, "/tmp/lnob-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(r->dir));
+    char sock[300], log[300], err[256];
+    snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
+    snprintf(log, sizeof log, "%s/redis.log", r->dir);
+    snprintf(r->url, sizeof r->url, "unix://%s", sock);
+    char *const argv[] = {"redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
+                          "--appendonly", "no", "--dir", r->dir, "--logfile", log, NULL};
+    cr_assert_eq(lnob_proc_start(&r->proc, "redis", "/usr/bin/redis-server", argv, err, sizeof err), 0,
+                 "%s", err);
+    for (int i = 0; i < START_POLLS && !r->c; i++) {
+        usleep(POLL_US);
+        if (access(sock, F_OK) == 0)
+            r->c = lnob_redis_connect(r->url, err, sizeof err);
+    }
+    cr_assert_not_null(r->c, "redis-server did not start: %s", err);
+}
+
+void th_redis_stop(th_redis_t *r)
+{
+    if (r->c)
+        redisFree(r->c);
+    lnob_proc_stop(&r->proc, 5000);
+    char cmd[320];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", r->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", r->dir);
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+static void s_argv(const char *exe, const char *const args[], char *path, size_t cap,
+                   const char **argv, size_t max)
+{
+    snprintf(path, cap, "%s/%s", LNOB_BIN_DIR, exe);
+    size_t n = 0;
+    argv[n++] = path;
+    for (size_t i = 0; args[i] && n < max - 1; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+}
+
+void th_start(lnob_proc_t *p, const char *exe, const char *const args[])
+{
+    char path[512], err[256];
+    const char *argv[64];
+    s_argv(exe, args, path, sizeof path, argv, 64);
+    cr_assert_eq(lnob_proc_start(p, exe, path, (char *const *) argv, err, sizeof err), 0, "%s", err);
+}
+
+int th_run(const char *exe, const char *const args[], const char *out_path, int timeout_s)
+{
+    char path[512];
+    const char *argv[64];
+    s_argv(exe, args, path, sizeof path, argv, 64);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0)
+            dup2(fd, 1);
+        execv(path, (char *const *) argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int waited = 0; waited < timeout_s * 50; waited++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        usleep(POLL_US);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    cr_assert_fail("%s did not finish within %d s", exe, timeout_s);
+    return -1;
+}
+
+void th_gen(const char *path, int households, int seed)
+{
+    char h[32], s[32];
+    snprintf(h, sizeof h, "%d", households);
+    snprintf(s, sizeof s, "%d", seed);
+    const char *args[] = {"gen", "silc", "--households", h, "--seed", s, "--out", path, NULL};
+    cr_assert_eq(th_run("lnob", args, NULL, 60), 0, "lnob gen silc failed");
+}
+
+/* ---- reading Redis -------------------------------------------------------- */
+
+long long th_int(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    cr_assert(r && r->type == REDIS_REPLY_INTEGER, "%s: no integer reply", fmt);
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+char *th_hget(redisContext *c, const char *key, const char *field)
+{
+    redisReply *r = redisCommand(c, "HGET %s %s", key, field);
+    char *v = lnob_strdup(r && r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+    return v;
+}
+
+char *th_extract_of(redisContext *c, const char *run_id, const char *source)
+{
+    char key[256];
+    snprintf(key, sizeof key, "lnob:run:%s", run_id);
+    char *v = th_hget(c, key, source);
+    if (!*v) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+char *th_only_extract(redisContext *c)
+{
+    redisReply *keys = redisCommand(c, "KEYS lnob:run:*");
+    cr_assert(keys && keys->type == REDIS_REPLY_ARRAY && keys->elements == 1,
+              "expected exactly one run hash");
+    redisReply *vals = redisCommand(c, "HVALS %s", keys->element[0]->str);
+    cr_assert(vals && vals->type == REDIS_REPLY_ARRAY && vals->elements == 1);
+    char *id = lnob_strdup(vals->element[0]->str);
+    freeReplyObject(vals);
+    freeReplyObject(keys);
+    return id;
+}
+
+typedef struct {
+    char **lines;
+    size_t n, cap;
+} lines_t;
+
+static void s_line(lines_t *l, const char *key, const char *const values[LNOB_CELL_FIELDS])
+{
+    size_t len = strlen(key) + 1;
+    for (int i = 0; i < LNOB_CELL_FIELDS; i++)
+        len += strlen(lnob_store_cell_fields[i]) + strlen(values[i]) + 2;
+    char *s = lnob_malloc(len + 1), *p = s;
+    p += sprintf(p, "%s", key);
+    for (int i = 0; i < LNOB_CELL_FIELDS; i++)
+        p += sprintf(p, "|%s=%s", lnob_store_cell_fields[i], values[i]);
+    lnob_grow((void **) &l->lines, &l->cap, l->n + 1, sizeof *l->lines);
+    l->lines[l->n++] = s;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static char *s_join(lines_t *l)
+{
+    qsort(l->lines, l->n, sizeof *l->lines, s_cmp);
+    size_t len = 1;
+    for (size_t i = 0; i < l->n; i++)
+        len += strlen(l->lines[i]) + 1;
+    char *out = lnob_malloc(len), *p = out;
+    *p = '\0';
+    for (size_t i = 0; i < l->n; i++) {
+        p += sprintf(p, "%s\n", l->lines[i]);
+        free(l->lines[i]);
+    }
+    free(l->lines);
+    return out;
+}
+
+static const char *s_field(const redisReply *h, const char *name)
+{
+    for (size_t i = 0; i + 1 < h->elements; i += 2)
+        if (!strcmp(h->element[i]->str, name))
+            return h->element[i + 1]->str;
+    return "<absent>";
+}
+
+char *th_snapshot(redisContext *c, const char *extract_id)
+{
+    lines_t l = {0};
+    redisReply *keys = redisCommand(c, "KEYS lnob:cell:%s:*", extract_id);
+    cr_assert(keys && keys->type == REDIS_REPLY_ARRAY);
+    for (size_t i = 0; i < keys->elements; i++) {
+        redisReply *h = redisCommand(c, "HGETALL %s", keys->element[i]->str);
+        const char *values[LNOB_CELL_FIELDS];
+        for (int f = 0; f < LNOB_CELL_FIELDS; f++)
+            values[f] = s_field(h, lnob_store_cell_fields[f]);
+        s_line(&l, keys->element[i]->str, values);
+        freeReplyObject(h);
+    }
+    freeReplyObject(keys);
+    return s_join(&l);
+}
+
+/* ---- in-process ----------------------------------------------------------- */
+
+typedef struct {
+    lnob_aggregate_t *agg;
+    lines_t lines;
+    int results;
+} inproc_t;
+
+static int s_collect(void *arg, lnob_env_t *env)
+{
+    inproc_t *ip = arg;
+    if (env->body_case != LNOB__V1__ENVELOPE__BODY_RESULT)
+        return LNOB_OK;
+    const Lnob__V1__Result *r = env->result;
+    ip->results++;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        char key[LNOB_KEY_MAX];
+        lnob_cell_hash_t h;
+        lnob_store_cell_key(r->extract_id, r->cells[i], key, sizeof key);
+        lnob_store_cell_hash(r->extract_id, r->cells[i], &h);
+        s_line(&ip->lines, key, h.values);
+    }
+    return LNOB_OK;
+}
+
+/* Passes a message through the wire codec, as the workers do. */
+static lnob_env_t *s_roundtrip(lnob_env_t *env)
+{
+    size_t n = lnob__v1__envelope__get_packed_size(env);
+    uint8_t *buf = lnob_malloc(n);
+    env->schema_version = LNOB_SCHEMA_VERSION;
+    lnob__v1__envelope__pack(env, buf);
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *out = lnob_wire_decode(buf, n, &st, why, sizeof why);
+    cr_assert_not_null(out, "%s", why);
+    free(buf);
+    return out;
+}
+
+static int s_batch(void *arg, Lnob__V1__Batch *batch)
+{
+    inproc_t *ip = arg;
+    Lnob__V1__Run *run = lnob_harmonise(batch);
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
+    env.run = run;
+    lnob_env_t *in = s_roundtrip(&env);
+    lnob_harmonise_free(&run);
+    return lnob_aggregate_take(ip->agg, &in);
+}
+
+static void s_end(inproc_t *ip, lnob_silc_t *p, const char *path, const char *checksum)
+{
+    Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
+    e.extract_id = (char *) lnob_silc_extract_id(p);
+    e.run_id = "inproc";
+    e.batch_count = lnob_silc_batches(p);
+    e.source = (char *) path;
+    e.checksum = (char *) checksum;
+    e.period = (char *) lnob_silc_period(p);
+    e.code_version = "";
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_END;
+    env.end = &e;
+    lnob_env_t *in = s_roundtrip(&env);
+    cr_assert_eq(lnob_aggregate_take(ip->agg, &in), LNOB_OK);
+}
+
+char *th_in_process(const char *csv_path, size_t batch_size)
+{
+    FILE *f = fopen(csv_path, "rb");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    rewind(f);
+    char *buf = lnob_malloc((size_t) len + 1);
+    cr_assert_eq(fread(buf, 1, (size_t) len, f), (size_t) len);
+    fclose(f);
+    unsigned char digest[32];
+    char checksum[65];
+    crypto_hash_sha256(digest, (unsigned char *) buf, (unsigned long long) len);
+    sodium_bin2hex(checksum, sizeof checksum, digest, sizeof digest);
+    inproc_t ip = {0};
+    ip.agg = lnob_aggregate_new(s_collect, &ip);
+    lnob_geo_t *geo = lnob_geo_new();
+    lnob_silc_opts_t o = {csv_path, checksum, "inproc", batch_size, geo, s_batch, &ip};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    cr_assert_eq(lnob_silc_feed(p, buf, (size_t) len), LNOB_OK);
+    cr_assert_eq(lnob_silc_finish(p), LNOB_OK);
+    s_end(&ip, p, csv_path, checksum);
+    cr_assert_eq(ip.results, 1, "the in-process extract did not complete");
+    lnob_silc_destroy(&p);
+    lnob_geo_destroy(&geo);
+    lnob_aggregate_destroy(&ip.agg);
+    free(buf);
+    return s_join(&ip.lines);
+}

@@ -1,0 +1,47 @@
+/* harness.h - what the integration tests share: a private redis-server,
+ * running lnob binaries, reading back what Redis holds, and computing the
+ * same extract in-process for comparison. */
+#ifndef LNOB_TEST_HARNESS_H
+#define LNOB_TEST_HARNESS_H
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#include "proc.h"
+
+typedef struct {
+    char dir[256];      /* private temp dir */
+    char url[320];      /* unix:///.../redis.sock */
+    lnob_proc_t proc;   /* the redis-server */
+    redisContext *c;    /* a connection for the test */
+} th_redis_t;
+
+/* Starts redis-server on a unix socket in a new temp dir; asserts on failure. */
+void th_redis_start(th_redis_t *r);
+void th_redis_stop(th_redis_t *r);
+
+/* Runs BIN_DIR/exe with args (NULL-terminated), stdout to out_path (or
+ * /dev/null when NULL); waits up to timeout_s. Returns the exit status. */
+int th_run(const char *exe, const char *const args[], const char *out_path, int timeout_s);
+/* Starts BIN_DIR/exe with args in the background. */
+void th_start(lnob_proc_t *p, const char *exe, const char *const args[]);
+
+/* Writes a synthetic extract (lnob gen silc) to path. */
+void th_gen(const char *path, int households, int seed);
+
+/* Every cell of an extract as sorted "key|field=value|..." lines joined by
+ * '\n'; owned string. Empty string if none. */
+char *th_snapshot(redisContext *c, const char *extract_id);
+/* The extract id lnob stored for a source file in a run, owned, or NULL. */
+char *th_extract_of(redisContext *c, const char *run_id, const char *source);
+/* The extract id of the only run hash in Redis (for lnob run), owned. */
+char *th_only_extract(redisContext *c);
+/* A field of a hash, owned ("" if absent). */
+char *th_hget(redisContext *c, const char *key, const char *field);
+/* Integer reply of a command. */
+long long th_int(redisContext *c, const char *fmt, ...);
+
+/* Computes the extract of a CSV in this process (parser, harmonise,
+ * aggregate: no sockets) and returns its cells as th_snapshot does. */
+char *th_in_process(const char *csv_path, size_t batch_size);
+
+#endif

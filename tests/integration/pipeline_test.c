@@ -1,0 +1,223 @@
+/* pipeline_test.c - the real pipeline: lnob-ingest, lnob-transform and
+ * lnob-sink processes over ZeroMQ, a private redis-server, real protobuf. */
+#include <criterion/criterion.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "lnob/mem.h"
+#include "wire.h"
+
+#define DATA LNOB_SOURCE_DIR "/tests/data/"
+#define RUN_TIMEOUT_S 120
+
+static th_redis_t s_redis;
+
+static void s_setup(void) { th_redis_start(&s_redis); }
+static void s_teardown(void) { th_redis_stop(&s_redis); }
+
+TestSuite(pipeline, .init = s_setup, .fini = s_teardown, .timeout = 180);
+
+/* lnob run against the test's Redis; returns the exit code. */
+static int s_lnob_run(const char *csv, const char *transformers, const char *batch, const char *out)
+{
+    const char *args[] = {"run", "--silc", csv, "--redis", s_redis.url, "--transformers",
+                          transformers, "--batch-size", batch, "--format", "json", NULL};
+    return th_run("lnob", args, out, RUN_TIMEOUT_S);
+}
+
+static char *s_tmp(const char *name)
+{
+    char *p = lnob_malloc(512);
+    snprintf(p, 512, "%s/%s", s_redis.dir, name);
+    return p;
+}
+
+Test(pipeline, redis_holds_exactly_the_cells_computed_in_process)
+{
+    char *csv = s_tmp("sample.csv");
+    th_gen(csv, 600, 7);
+    cr_assert_eq(s_lnob_run(csv, "3", "97", NULL), 0);
+    char *id = th_only_extract(s_redis.c);
+    char *got = th_snapshot(s_redis.c, id);
+    char *want = th_in_process(csv, 100000);
+    cr_assert_gt(strlen(want), 1000, "in-process result looks empty");
+    cr_assert_str_eq(got, want);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *status = th_hget(s_redis.c, key, "status");
+    cr_assert_str_eq(status, "complete");
+    free(status);
+    free(want);
+    free(got);
+    free(id);
+    free(csv);
+}
+
+Test(pipeline, one_or_three_transformers_and_any_batch_size_give_identical_cells)
+{
+    char *csv = s_tmp("sample.csv");
+    th_gen(csv, 500, 11);
+    cr_assert_eq(s_lnob_run(csv, "1", "1000000", NULL), 0);
+    char *id = th_only_extract(s_redis.c);
+    char *one = th_snapshot(s_redis.c, id);
+    cr_assert_eq(s_lnob_run(csv, "3", "13", NULL), 0);
+    char *three = th_snapshot(s_redis.c, id);
+    cr_assert_str_eq(one, three);
+    /* Re-running the same extract overwrote the same keys and announced it once. */
+    cr_assert_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 1);
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 1);
+    long long cells = th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id);
+    redisReply *keys = redisCommand(s_redis.c, "KEYS lnob:cell:%s:*", id);
+    cr_assert_eq((long long) keys->elements, cells);
+    freeReplyObject(keys);
+    free(one);
+    free(three);
+    free(id);
+    free(csv);
+}
+
+Test(pipeline, malformed_rows_are_quarantined_with_line_field_and_reason)
+{
+    cr_assert_eq(s_lnob_run(DATA "silc_bad_rows.csv", "2", "10", NULL), 0);
+    char *id = th_only_extract(s_redis.c);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *read = th_hget(s_redis.c, key, "rows_read");
+    char *acc = th_hget(s_redis.c, key, "rows_accepted");
+    char *quar = th_hget(s_redis.c, key, "rows_quarantined");
+    cr_assert_str_eq(read, "86");
+    cr_assert_str_eq(quar, "7");
+    cr_assert_str_eq(acc, "79");
+    FILE *f = fopen(DATA "silc_bad_rows.expected", "r");
+    cr_assert_not_null(f);
+    redisReply *q = redisCommand(s_redis.c, "XRANGE lnob:quarantine:%s - +", id);
+    cr_assert_eq(q->elements, 7);
+    char want[128];
+    for (size_t i = 0; fgets(want, sizeof want, f); i++) {
+        const redisReply *fields = q->element[i]->element[1];
+        char got[128] = "";
+        const char *line = "", *reason = "", *field = "", *source = "";
+        for (size_t k = 0; k + 1 < fields->elements; k += 2) {
+            const char *name = fields->element[k]->str, *v = fields->element[k + 1]->str;
+            if (!strcmp(name, "line")) line = v;
+            if (!strcmp(name, "reason")) reason = v;
+            if (!strcmp(name, "field")) field = v;
+            if (!strcmp(name, "source")) source = v;
+        }
+        snprintf(got, sizeof got, "%s,%s,%s\n", line, reason, field);
+        cr_assert_str_eq(got, want);
+        cr_assert(strstr(source, "silc_bad_rows.csv"));
+    }
+    fclose(f);
+    freeReplyObject(q);
+    /* The good rows went through. */
+    cr_assert_gt(th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id), 6);
+    free(read);
+    free(acc);
+    free(quar);
+    free(id);
+}
+
+Test(pipeline, a_missing_required_column_publishes_nothing)
+{
+    char *out = s_tmp("out.json");
+    cr_assert_neq(s_lnob_run(DATA "silc_missing_weight.csv", "2", "100", out), 0);
+    char *id = th_only_extract(s_redis.c);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *status = th_hget(s_redis.c, key, "status");
+    char *error = th_hget(s_redis.c, key, "error");
+    cr_assert_str_eq(status, "failed");
+    cr_assert(strstr(error, "RB050") && strstr(error, "silc_missing_weight.csv"), "%s", error);
+    redisReply *keys = redisCommand(s_redis.c, "KEYS lnob:cell:*");
+    cr_assert_eq(keys->elements, 0);
+    freeReplyObject(keys);
+    cr_assert_eq(th_int(s_redis.c, "EXISTS lnob:stream:extracts"), 0);
+    free(status);
+    free(error);
+    free(id);
+    free(out);
+}
+
+/* Free-ish TCP ports for this test process. */
+static int s_port(int k)
+{
+    return 20000 + (getpid() % 2000) * 8 + k;
+}
+
+static void s_send_garbage(const char *endpoint)
+{
+    zsock_t *push = zsock_new_push(endpoint);
+    zsock_set_sndtimeo(push, 2000);
+    const char junk[] = "\x0a\x05hello this is not an lnob envelope";
+    zstr_send(push, "garbage");
+    zframe_t *f = zframe_new(junk, sizeof junk);
+    zframe_send(&f, push, 0);
+    zsock_set_linger(push, 2000);
+    zsock_destroy(&push);
+}
+
+Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garbage)
+{
+    char ep[5][64], csv_path[512];
+    for (int i = 0; i < 5; i++)
+        snprintf(ep[i], sizeof ep[i], "tcp://127.0.0.1:%d", s_port(i));
+    char bind_agg[80], bind_sink[80], bind_pub[80], bind_in[80], to_in[80], to_agg[80], to_sink[80];
+    snprintf(bind_in, sizeof bind_in, "@%s", ep[0]);
+    snprintf(bind_agg, sizeof bind_agg, "@%s", ep[1]);
+    snprintf(bind_sink, sizeof bind_sink, "@%s", ep[2]);
+    snprintf(bind_pub, sizeof bind_pub, "@%s", ep[3]);
+    snprintf(to_in, sizeof to_in, ">%s", ep[0]);
+    snprintf(to_agg, sizeof to_agg, ">%s", ep[1]);
+    snprintf(to_sink, sizeof to_sink, ">%s", ep[2]);
+    snprintf(csv_path, sizeof csv_path, "%s/hand.csv", s_redis.dir);
+    th_gen(csv_path, 300, 3);
+    lnob_proc_t sink, agg, t1, t2;
+    const char *a_sink[] = {"--pull", bind_sink, "--pub", bind_pub, "--redis", s_redis.url, NULL};
+    const char *a_agg[] = {"--role", "aggregate", "--pull", bind_agg, "--push", to_sink, NULL};
+    const char *a_t[] = {"--pull", to_in, "--push", to_agg, NULL};
+    th_start(&sink, "lnob-sink", a_sink);
+    th_start(&agg, "lnob-transform", a_agg);
+    th_start(&t1, "lnob-transform", a_t);
+    th_start(&t2, "lnob-transform", a_t);
+    zsock_t *sub = zsock_new_sub(ep[3], "lnob.extract.");
+    zsock_set_rcvtimeo(sub, 60000);
+    usleep(300000);
+    s_send_garbage(ep[1]);
+    s_send_garbage(ep[2]);
+    const char *a_in[] = {"--silc", csv_path, "--push", bind_in, "--run-id", "by-hand", NULL};
+    cr_assert_eq(th_run("lnob-ingest", a_in, NULL, RUN_TIMEOUT_S), 0);
+    char *topic = zstr_recv(sub);
+    cr_assert_not_null(topic, "nothing published on the PUB socket");
+    zframe_t *body = zframe_recv(sub);
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *env = lnob_wire_decode(zframe_data(body), zframe_size(body), &st, why, sizeof why);
+    cr_assert_not_null(env, "%s", why);
+    cr_assert_eq(env->body_case, LNOB__V1__ENVELOPE__BODY_RESULT);
+    char *id = th_extract_of(s_redis.c, "by-hand", csv_path);
+    cr_assert_not_null(id);
+    char want_topic[128];
+    snprintf(want_topic, sizeof want_topic, "lnob.extract.%s", id);
+    cr_assert_str_eq(topic, want_topic);
+    cr_assert_eq((long long) env->result->n_cells, th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id));
+    char *got = th_snapshot(s_redis.c, id);
+    char *want = th_in_process(csv_path, 4096);
+    cr_assert_str_eq(got, want);
+    lnob_wire_free(&env);
+    zframe_destroy(&body);
+    zstr_free(&topic);
+    zsock_destroy(&sub);
+    lnob_proc_t *all[] = {&t1, &t2, &agg, &sink};
+    for (int i = 0; i < 4; i++) {
+        lnob_proc_stop(all[i], 10000);
+        cr_assert_eq(all[i]->status, 0, "%s exited %d on SIGTERM", all[i]->name, all[i]->status);
+    }
+    free(got);
+    free(want);
+    free(id);
+}

@@ -1,0 +1,131 @@
+/* cells_test.c - national and breakdown cells against spec TV1 (§7). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cells.h"
+
+#define W1 LNOB_WEIGHT_SCALE
+#define REL 1e-9
+
+/* TV1, sorted by (x, person id); sex 1 M 2 F; age groups 1 0-17, 2 18-64, 3 65+. */
+static const lnob_person_t s_tv1[] = {
+    {2800, W1, 2, 2, 1, 3}, /* p41 F 35 */
+    {2800, W1, 1, 1, 1, 3}, /* p42 M 13 */
+    {5000, W1, 1, 2, 1, 1}, /* p11 M 45 */
+    {5000, W1, 2, 2, 1, 1}, /* p12 F 43 */
+    {5000, W1, 1, 1, 1, 1}, /* p13 M 15 */
+    {5000, W1, 2, 1, 1, 1}, /* p14 F 9 */
+    {5000, W1, 1, 1, 1, 1}, /* p15 M 2 */
+    {6000, W1, 2, 3, 2, 2}, /* p21 F 70 */
+    {8000, W1, 1, 2, 2, 2}, /* p31 M 30 */
+    {8000, W1, 2, 2, 2, 2}, /* p32 F 28 */
+};
+static const char *const s_regions[] = {"", "AL01", "AL02"};
+static const char *const s_muns[] = {"", "AL154", "AL224", "AL357"};
+
+static lnob_cell_t *s_cells;
+static size_t s_n;
+
+static void s_setup(void)
+{
+    lnob_dims_t dims = {s_regions, 3, s_muns, 4};
+    s_cells = lnob_cells_compute(s_tv1, sizeof s_tv1 / sizeof s_tv1[0], &dims, &s_n);
+}
+
+static void s_teardown(void)
+{
+    free(s_cells);
+}
+
+static const lnob_cell_t *s_find(const char *ind, const char *dim, const char *group)
+{
+    for (size_t i = 0; i < s_n; i++)
+        if (!strcmp(s_cells[i].indicator, ind) && !strcmp(s_cells[i].breakdown, dim) &&
+            !strcmp(s_cells[i].group, group))
+            return &s_cells[i];
+    cr_assert_fail("no cell %s %s=%s", ind, dim, group);
+    return NULL;
+}
+
+static void s_expect(const char *ind, const char *dim, const char *group, double want, uint64_t n)
+{
+    const lnob_cell_t *c = s_find(ind, dim, group);
+    cr_assert(c->has_value, "%s %s=%s undefined", ind, dim, group);
+    cr_assert(fabs(c->value - want) <= REL * fabs(want) + 1e-12, "%s %s=%s: %.17g != %.17g", ind,
+              dim, group, c->value, want);
+    cr_assert_eq(c->n, n, "%s %s=%s n %llu", ind, dim, group, (unsigned long long) c->n);
+}
+
+TestSuite(cells, .init = s_setup, .fini = s_teardown);
+
+Test(cells, national_tv1)
+{
+    s_expect("median", "", "", 5000, 10);
+    s_expect("arpt", "", "", 3000, 10);
+    s_expect("arpr", "", "", 20.0, 10);
+    s_expect("rmpg", "", "", 100.0 * 200 / 3000, 2);
+    s_expect("gini", "", "", 100.0 * (614200.0 / 526000.0 - 1), 10);
+    s_expect("qsr", "", "", 16000.0 / 5600.0, 10);
+    cr_assert_float_eq(s_find("arpr", "", "")->weight, 10.0, 1e-12);
+}
+
+Test(cells, breakdowns_use_the_national_threshold)
+{
+    s_expect("arpr", "sex", "1", 20.0, 5);
+    s_expect("arpr", "sex", "2", 20.0, 5);
+    s_expect("arpr", "age_group", "0-17", 25.0, 4);
+    s_expect("arpr", "age_group", "18-64", 20.0, 5);
+    s_expect("arpr", "age_group", "65+", 0.0, 1);
+    s_expect("rmpg", "age_group", "0-17", 100.0 * 200 / 3000, 1);
+    /* AL357 holds only the poor household: all of it is below the national 3000. */
+    s_expect("arpr", "municipality", "AL357", 100.0, 2);
+    s_expect("arpr", "region", "AL02", 0.0, 3);
+}
+
+Test(cells, group_statistics_use_the_group_distribution)
+{
+    s_expect("median", "region", "AL02", 8000, 3); /* 6000, 8000, 8000 */
+    s_expect("median", "municipality", "AL154", 5000, 5);
+    s_expect("gini", "municipality", "AL154", 0.0, 5);
+}
+
+Test(cells, undefined_values_are_flagged_not_invented)
+{
+    const lnob_cell_t *c = s_find("rmpg", "age_group", "65+");
+    cr_assert_not(c->has_value);
+    cr_assert_str_eq(c->diagnostic, "NO_POOR");
+    cr_assert_eq(c->flag, LNOB_FLAG_SUPPRESS);
+}
+
+Test(cells, small_cells_are_suppressed)
+{
+    for (size_t i = 0; i < s_n; i++)
+        cr_assert_eq(s_cells[i].flag, LNOB_FLAG_SUPPRESS, "%s %s=%s", s_cells[i].indicator,
+                     s_cells[i].breakdown, s_cells[i].group);
+}
+
+Test(cells, canonical_order_and_count)
+{
+    /* arpt + 5 national, then 5 per group: regions 2, sex 2, age 3, municipalities 3. */
+    cr_assert_eq(s_n, 1 + 5 + 5 * (2 + 2 + 3 + 3));
+    cr_assert_str_eq(s_cells[0].indicator, "arpt");
+    cr_assert_str_eq(s_cells[6].breakdown, "region");
+    cr_assert_str_eq(s_cells[6].group, "AL01");
+    cr_assert_str_eq(s_cells[s_n - 1].breakdown, "municipality");
+    cr_assert_str_eq(s_cells[s_n - 1].group, "AL357");
+}
+
+Test(cells, empty_population_gives_undefined_cells)
+{
+    lnob_dims_t dims = {s_regions, 1, s_muns, 1};
+    size_t n;
+    lnob_cell_t *c = lnob_cells_compute(NULL, 0, &dims, &n);
+    cr_assert_eq(n, 6);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_not(c[i].has_value);
+        cr_assert_eq(c[i].flag, LNOB_FLAG_SUPPRESS);
+    }
+    free(c);
+}
