@@ -1,3 +1,4 @@
+MAKEFLAGS += --no-print-directory
 # lnob - thin wrapper over CMake. The two commands of the README:
 #   make demo   installs what is missing, builds, runs the demo pipeline
 #   make test   installs what is missing, builds, runs every test (also under ASan+UBSan)

@@ -152,8 +152,9 @@ static int s_start_workers(run_t *r)
     char push[PATH_MAX_LEN + 32], bs[32];
     snprintf(push, sizeof push, "@ipc://%s/batches", r->dir);
     snprintf(bs, sizeof bs, "%ld", r->cfg.batch_size);
-    const char *in[ARGV_MAX] = {"--push", push, "--run-id", r->run_id, "--batch-size", bs, "--log-level", ll, "--silc"};
-    size_t n = 9;
+    const char *in[ARGV_MAX] = {"--push", push, "--run-id", r->run_id, "--batch-size", bs,
+                                "--log-level", ll, "--hold", "--silc"};
+    size_t n = 10;
     for (size_t i = 0; i < r->cfg.silc.n && n < ARGV_MAX - 1; i++)
         in[n++] = r->cfg.silc.items[i];
     in[n] = NULL;

@@ -34,10 +34,18 @@ fi
 
 "$BUILD/bin/lnob" run --silc "$SAMPLE" --transformers 2 --redis "$LNOB_REDIS_URL"
 
+# redis-cli arguments for the URL: unix:///path or redis://host:port/db
+case "$LNOB_REDIS_URL" in
+    unix://*) CLI="-s ${LNOB_REDIS_URL#unix://}" ;;
+    *) hp=${LNOB_REDIS_URL#redis://}; db=0
+       case "$hp" in */*) db=${hp#*/}; hp=${hp%%/*} ;; esac
+       CLI="-h ${hp%:*} -p ${hp##*:} -n ${db:-0}" ;;
+esac
 cat <<MSG
 The results stay in Redis ($LNOB_REDIS_URL). Look at them with, for example:
-  redis-cli -s $SOCK ZRANGE lnob:extracts 0 -1
-  redis-cli -s $SOCK XRANGE lnob:stream:extracts - +
-  redis-cli -s $SOCK HGETALL lnob:cell:<extract>:arpr:national
-Stop the private Redis with: make demo-stop
+  redis-cli $CLI ZRANGE lnob:extracts 0 -1
+  redis-cli $CLI XRANGE lnob:stream:extracts - +
+  redis-cli $CLI HGETALL lnob:cell:<extract>:arpr:national
 MSG
+[ -f "$DEMO_DIR/redis.pid" ] && echo "Stop the private Redis with: make demo-stop"
+exit 0

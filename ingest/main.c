@@ -31,6 +31,8 @@ typedef struct {
     long batch_size;        /* accepted rows per batch */
     long hwm;               /* queue bound, messages */
     long linger_ms;         /* delivery time allowed at close */
+    long drain_ms;          /* time connected after the last send */
+    int hold;               /* stay connected until SIGTERM after sending */
     const char *run_id;     /* tag for this session */
     const char *log_level;  /* error|warn|info|debug */
     const char *instance;   /* name in log lines */
@@ -47,6 +49,10 @@ static const lnob_opt_t s_opts[] = {
      "messages queued per peer before sending waits"},
     {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "60000", 0, 3600000, NULL,
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver queued batches"},
+    {"drain-ms", "LNOB_INGEST_DRAIN_MS", LNOB_OPT_INT, "3000", 0, 3600000, NULL,
+     offsetof(cfg_t, drain_ms), "time to stay connected after the last send, so peers read what is queued"},
+    {"hold", "LNOB_INGEST_HOLD", LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, hold),
+     "after sending, stay connected until SIGTERM (lnob run uses this)"},
     {"run-id", "LNOB_RUN_ID", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, run_id),
      "tag carried by every message (default host-pid-time)"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
@@ -164,15 +170,37 @@ static int s_send_end(ctx_t *ctx, lnob_silc_t *p, const char *path, const char *
     return s_send(ctx, &env);
 }
 
-static int s_parse(ctx_t *ctx, lnob_silc_t *p, const char *buf, size_t len)
+/* Drops mapped pages already read, so resident memory stays one chunk
+ * deep instead of growing to the file's size (offsets are page-aligned). */
+static void s_release(const char *buf, size_t off, size_t n)
+{
+    madvise((void *) (buf + off), n, MADV_DONTNEED);
+}
+
+static void s_checksum(const char *buf, size_t len, char *hex)
+{
+    crypto_hash_sha256_state st;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    for (size_t off = 0; off < len; off += FEED_CHUNK) {
+        size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
+        crypto_hash_sha256_update(&st, (const unsigned char *) buf + off, n);
+        s_release(buf, off, n);
+    }
+    crypto_hash_sha256_final(&st, digest);
+    s_hex(digest, sizeof digest, hex);
+}
+
+static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
 {
     int rc = LNOB_OK;
     for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK) {
         if (zsys_interrupted)
             return LNOB_CLOSED;
-        rc = lnob_silc_feed(p, buf + off, len - off < FEED_CHUNK ? len - off : FEED_CHUNK);
+        size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
+        rc = lnob_silc_feed(p, buf + off, n);
+        s_release(buf, off, n);
     }
-    (void) ctx;
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
@@ -190,13 +218,12 @@ static int s_ingest_file(ctx_t *ctx, const lnob_geo_t *geo, const char *path)
         snprintf(id, sizeof id, "silc-unreadable-%.16s", checksum);
         return s_send_failed(ctx, id, path, "UNREADABLE", err, "", "unknown");
     }
-    crypto_hash_sha256(digest, (const unsigned char *) (buf ? buf : ""), len);
-    s_hex(digest, sizeof digest, checksum);
+    s_checksum(buf, len, checksum);
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = geo,
                           .emit = s_emit, .arg = ctx};
     lnob_silc_t *p = lnob_silc_new(&o);
-    int rc = s_parse(ctx, p, buf, len);
+    int rc = s_parse(p, buf, len);
     if (rc == LNOB_ERR && lnob_silc_extract_id(p)[0] == '\0') {
         char id[64];
         snprintf(id, sizeof id, "silc-unknown-%.16s", checksum);
@@ -221,6 +248,16 @@ static void s_default_run_id(cfg_t *cfg, char *buf, size_t cap)
     gethostname(host, sizeof host - 1);
     snprintf(buf, cap, "%s-%d-%lld", host, (int) getpid(), (long long) lnob_now_ms());
     cfg->run_id = buf;
+}
+
+/* Linger only covers handing messages to the kernel: a peer whose queue is
+ * full when this process exits loses what is still in the socket buffer.
+ * So stay connected a while (or, under a supervisor, until told to stop). */
+static void s_drain(const cfg_t *cfg)
+{
+    int64_t until = lnob_mono_us() + cfg->drain_ms * 1000;
+    while (!zsys_interrupted && (cfg->hold || lnob_mono_us() < until))
+        zclock_sleep(50);
 }
 
 int main(int argc, char **argv)
@@ -254,6 +291,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < cfg.silc.n && rc == LNOB_OK; i++)
         rc = s_ingest_file(&ctx, geo, cfg.silc.items[i]);
     lnob_geo_destroy(&geo);
+    if (rc == LNOB_OK)
+        s_drain(&cfg);
     zsock_destroy(&sock); /* lingers up to linger-ms to deliver */
     if (rc != LNOB_OK)
         lnob_error("stopped before every file was sent");

@@ -192,17 +192,37 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
     return LNOB_OK;
 }
 
-static void s_set_period(lnob_silc_t *self, const lnob_csv_row_t *row)
+/* Fixes the period and with it the extract id. */
+static void s_set_period(lnob_silc_t *self, const char *period)
 {
-    size_t len;
-    const char *y = s_field(row, self->col[C_YEAR], &len);
-    int64_t year;
-    if (self->col[C_YEAR] >= 0 && s_int(y, len, &year) == 0 && year > 1900 && year < 3000)
-        snprintf(self->period, sizeof self->period, "%d", (int) year);
-    else
-        snprintf(self->period, sizeof self->period, "unknown");
+    snprintf(self->period, sizeof self->period, "%s", period);
     snprintf(self->extract_id, sizeof self->extract_id, "silc-%s-%.*s", self->period,
              CHECKSUM_PREFIX, self->o.checksum);
+}
+
+/* Parses a survey year; -1 when s is not one. */
+static int s_year(const char *s, size_t len)
+{
+    int64_t year;
+    if (s_int(s, len, &year) != 0 || year <= 1900 || year >= 3000)
+        return -1;
+    return (int) year;
+}
+
+/* The period is the year of the first well-formed row that carries a valid
+ * one; rows before it without a year do not decide it. */
+static void s_try_period(lnob_silc_t *self, const lnob_csv_row_t *row)
+{
+    size_t len;
+    if (self->col[C_YEAR] < 0 || row->nfields != self->n_header)
+        return;
+    const char *y = s_field(row, self->col[C_YEAR], &len);
+    int year = s_year(y, len);
+    if (year > 0) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "%d", year);
+        s_set_period(self, buf);
+    }
 }
 
 /* ---- row validation ------------------------------------------------------- */
@@ -211,12 +231,17 @@ static void s_set_period(lnob_silc_t *self, const lnob_csv_row_t *row)
 static int s_municipality(lnob_silc_t *self, const char *s, size_t len, int by_code)
 {
     char key[128];
-    snprintf(key, sizeof key, "%.*s", (int) (len < sizeof key - 1 ? len : sizeof key - 1), s);
-    void *hit = zhashx_lookup(self->mun_cache, key);
-    if (hit)
-        return (int) ((intptr_t) hit - 3);
+    int cacheable = len < sizeof key && memchr(s, '\0', len) == NULL;
+    if (cacheable) {
+        memcpy(key, s, len);
+        key[len] = '\0';
+        void *hit = zhashx_lookup(self->mun_cache, key);
+        if (hit)
+            return (int) ((intptr_t) hit - 3);
+    }
     int idx = by_code ? lnob_geo_by_code(self->o.geo, s, len) : lnob_geo_by_name(self->o.geo, s, len);
-    zhashx_insert(self->mun_cache, key, (void *) (intptr_t) (idx + 3));
+    if (cacheable)
+        zhashx_insert(self->mun_cache, key, (void *) (intptr_t) (idx + 3));
     return idx;
 }
 
@@ -310,9 +335,11 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
     if (len)
         r->age = (int32_t) k;
     s = s_field(row, self->col[C_YEAR], &len);
+    if (len && s_year(s, len) < 0)
+        return s_reject(v, "BAD_NUMBER", s_col_name(self, C_YEAR), "year is not a survey year", s, len), -1;
     if (len && (len != strlen(self->period) || memcmp(self->period, s, len) != 0))
         return s_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
-                        "year differs from the extract's first row", s, len), -1;
+                        "year differs from the extract's period (first row with a year)", s, len), -1;
     r->region = s_field(row, self->col[C_REGION], &r->region_len);
     return 0;
 }
@@ -469,6 +496,8 @@ static int s_emit(lnob_silc_t *self)
 {
     batch_t *b = &self->b;
     Lnob__V1__Batch m = LNOB__V1__BATCH__INIT;
+    if (self->extract_id[0] == '\0')
+        s_set_period(self, "unknown");
     int direct = self->col[C_HX090] >= 0;
     Lnob__V1__Reject *ptrs[b->n_rejects ? b->n_rejects : 1];
     for (size_t i = 0; i < b->n_rejects; i++)
@@ -499,7 +528,8 @@ static int s_emit(lnob_silc_t *self)
     m.region_dict = b->region_dict;
     m.n_municipality_dict = b->n_mun;
     m.municipality_dict = b->mun_dict;
-    m.municipality_field = self->col[C_MUN_CODE] >= 0 ? "MUN_CODE" : "";
+    col_id mc = self->col[C_MUN_CODE] >= 0 ? C_MUN_CODE : C_MUN_NAME;
+    m.municipality_field = self->col[mc] >= 0 ? (char *) s_col_name(self, mc) : "";
     m.n_rejects = b->n_rejects;
     m.rejects = ptrs;
     self->batches++;
@@ -516,7 +546,7 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     if (!self->header_done)
         return s_map_header(self, row);
     if (self->extract_id[0] == '\0')
-        s_set_period(self, row);
+        s_try_period(self, row);
     rec_t r;
     verdict_t v = {0};
     self->rows_read++;
@@ -589,11 +619,6 @@ int lnob_silc_finish(lnob_silc_t *self)
     if (!self->header_done) {
         self->rc = s_fail(self, "EMPTY_FILE", "the file is empty (no header row)");
         return self->rc;
-    }
-    if (self->extract_id[0] == '\0') {
-        snprintf(self->period, sizeof self->period, "unknown");
-        snprintf(self->extract_id, sizeof self->extract_id, "silc-unknown-%.*s",
-                 CHECKSUM_PREFIX, self->o.checksum);
     }
     if (self->b.rows_read || self->batches == 0)
         self->rc = s_emit(self);

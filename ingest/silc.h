@@ -46,7 +46,9 @@ int lnob_silc_finish(lnob_silc_t *self);
 /* Extract id ("silc-<period>-<checksum prefix>"), valid once the first data
  * row has been read or finish() was called. */
 const char *lnob_silc_extract_id(const lnob_silc_t *self);
-/* Survey year from DB010/RB010 of the first row, or "unknown". */
+/* Survey year: DB010/RB010 of the first well-formed row that has a valid
+ * one, or "unknown" if none had by the first batch (then rows with a year
+ * are YEAR_MISMATCH). */
 const char *lnob_silc_period(const lnob_silc_t *self);
 /* Counters over the whole input so far. */
 uint64_t lnob_silc_rows_read(const lnob_silc_t *self);

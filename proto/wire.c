@@ -32,7 +32,7 @@ static const char *s_check_batch(const Lnob__V1__Batch *b)
         return "batch column lengths differ from record_count";
     int direct = b->n_hx090 == n && b->n_hy020 == 0 && b->n_hx050 == 0;
     int derived = b->n_hx090 == 0 && b->n_hy020 == n && b->n_hx050 == n;
-    if (n && !direct && !derived)
+    if (!direct && !derived)
         return "batch income columns inconsistent";
     if (!s_idx_ok(b->region, n, b->n_region_dict) ||
         !s_idx_ok(b->municipality, n, b->n_municipality_dict))

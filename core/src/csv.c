@@ -15,7 +15,10 @@ struct lnob_csv {
     int rc;                   /* first non-OK callback rc */
     uint64_t line;            /* line currently being fed (1-based) */
     uint64_t row_line;        /* line on which the current row started */
+    int tail;                 /* bytes seen after the last newline */
     int bom_checked;          /* BOM test done */
+    char bom[3];              /* leading bytes held until the BOM test is done */
+    size_t bom_len;
     char *text;               /* concatenated field texts of the row */
     size_t text_len, text_cap;
     size_t *offs;             /* start offset of each field in text */
@@ -31,8 +34,6 @@ static void s_field(void *data, size_t len, void *arg)
     lnob_csv_t *self = arg;
     if (self->rc != LNOB_OK)
         return;
-    if (self->nfields == 0)
-        self->row_line = self->line;
     if (len > LNOB_CSV_MAX_FIELD) {
         len = LNOB_CSV_MAX_FIELD;
         self->truncated = 1;
@@ -103,30 +104,55 @@ void lnob_csv_destroy(lnob_csv_t **self_p)
     *self_p = NULL;
 }
 
-int lnob_csv_feed(lnob_csv_t *self, const char *buf, size_t len)
+/* Feeds line by line so the row callback knows the line a row started on:
+ * a row starts on a line that begins while libcsv has no row begun. */
+static void s_parse(lnob_csv_t *self, const char *buf, size_t len)
 {
-    if (!self->bom_checked && len > 0) {
-        if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-            buf += 3;
-            len -= 3;
-        }
-        self->bom_checked = 1;
-    }
-    /* Feed line by line so the field callback knows the current line. */
     while (len > 0 && self->rc == LNOB_OK) {
         const char *nl = memchr(buf, '\n', len);
         size_t chunk = nl ? (size_t) (nl - buf) + 1 : len;
+        if (self->nfields == 0 && self->parser.pstate == 0 && !self->tail)
+            self->row_line = self->line;
         csv_parse(&self->parser, buf, chunk, s_field, s_row, self);
+        self->tail = nl == NULL;
         if (nl)
             self->line++;
         buf += chunk;
         len -= chunk;
     }
+}
+
+/* Holds the first bytes until it is known whether they are a UTF-8 BOM,
+ * however the input is split. Returns how many bytes of buf it consumed. */
+static size_t s_bom(lnob_csv_t *self, const char *buf, size_t len)
+{
+    static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+    size_t used = 0;
+    while (!self->bom_checked && used < len) {
+        self->bom[self->bom_len++] = buf[used++];
+        if (memcmp(self->bom, bom, self->bom_len) != 0) {
+            self->bom_checked = 1;
+            s_parse(self, self->bom, self->bom_len);
+        } else if (self->bom_len == 3) {
+            self->bom_checked = 1;
+        }
+    }
+    return used;
+}
+
+int lnob_csv_feed(lnob_csv_t *self, const char *buf, size_t len)
+{
+    size_t used = s_bom(self, buf, len);
+    s_parse(self, buf + used, len - used);
     return self->rc;
 }
 
 int lnob_csv_finish(lnob_csv_t *self)
 {
+    if (!self->bom_checked) {
+        self->bom_checked = 1;
+        s_parse(self, self->bom, self->bom_len);
+    }
     if (self->rc == LNOB_OK)
         csv_fini(&self->parser, s_field, s_row, self);
     return self->rc;
@@ -134,7 +160,7 @@ int lnob_csv_finish(lnob_csv_t *self)
 
 uint64_t lnob_csv_lines(const lnob_csv_t *self)
 {
-    return self->line;
+    return self->line - 1 + (self->tail ? 1 : 0);
 }
 
 static int s_needs_quotes(const char *s, size_t n, char delim)
@@ -145,30 +171,39 @@ static int s_needs_quotes(const char *s, size_t n, char delim)
     return 0;
 }
 
+/* Appends c to out if it fits below cap-1; counts what did not fit. */
+static void s_put(char *out, size_t cap, size_t *o, size_t *lost, char c)
+{
+    if (*o + 1 < cap)
+        out[(*o)++] = c;
+    else
+        (*lost)++;
+}
+
 size_t lnob_csv_format_row(const lnob_csv_row_t *row, char delim, char *out, size_t cap)
 {
-    size_t o = 0;
+    size_t o = 0, lost = 0;
     if (cap < 4)
         return 0;
-    size_t limit = cap - 4; /* room for "..." and NUL */
-    for (size_t f = 0; f < row->nfields && o < limit; f++) {
+    for (size_t f = 0; f < row->nfields && !lost; f++) {
         const char *s = row->fields[f];
         size_t n = row->lens[f];
         int q = s_needs_quotes(s, n, delim);
         if (f)
-            out[o++] = delim;
-        if (q && o < limit)
-            out[o++] = '"';
-        for (size_t i = 0; i < n && o < limit; i++) {
+            s_put(out, cap, &o, &lost, delim);
+        if (q)
+            s_put(out, cap, &o, &lost, '"');
+        for (size_t i = 0; i < n && !lost; i++) {
             char c = s[i] ? s[i] : ' '; /* NULs would cut strings downstream */
-            if (c == '"' && o + 1 < limit)
-                out[o++] = '"';
-            out[o++] = c;
+            if (c == '"')
+                s_put(out, cap, &o, &lost, '"');
+            s_put(out, cap, &o, &lost, c);
         }
-        if (q && o < limit)
-            out[o++] = '"';
+        if (q)
+            s_put(out, cap, &o, &lost, '"');
     }
-    if (o >= limit) {
+    if (lost) {
+        o = o < cap - 4 ? o : cap - 4;
         memcpy(out + o, "...", 3);
         o += 3;
     }

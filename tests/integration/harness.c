@@ -252,9 +252,9 @@ static int s_collect(void *arg, lnob_env_t *env)
 /* Passes a message through the wire codec, as the workers do. */
 static lnob_env_t *s_roundtrip(lnob_env_t *env)
 {
+    env->schema_version = LNOB_SCHEMA_VERSION;
     size_t n = lnob__v1__envelope__get_packed_size(env);
     uint8_t *buf = lnob_malloc(n);
-    env->schema_version = LNOB_SCHEMA_VERSION;
     lnob__v1__envelope__pack(env, buf);
     lnob_wire_stats_t st = {0};
     char why[256];

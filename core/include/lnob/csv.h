@@ -39,7 +39,8 @@ void lnob_csv_destroy(lnob_csv_t **self_p);
 int lnob_csv_feed(lnob_csv_t *self, const char *buf, size_t len);
 /* Flushes a final row without a trailing newline. Same returns as feed. */
 int lnob_csv_finish(lnob_csv_t *self);
-/* Number of input lines seen so far (newline count + 1 if data follows). */
+/* Number of input lines seen so far: newlines fed, plus 1 if bytes follow
+ * the last one (0 before any input). */
 uint64_t lnob_csv_lines(const lnob_csv_t *self);
 
 /* Writes the row back as one CSV line (quoting where needed, no newline)

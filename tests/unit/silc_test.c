@@ -1,0 +1,1040 @@
+/* silc_test.c - the merged person-level SILC CSV parser (ingest/silc.h):
+ * header mapping, row validation and rejects, weights, municipalities,
+ * batch splitting and the whole-extract errors. Every emitted batch is also
+ * packed and run through lnob_wire_decode: what the ingester sends must
+ * pass the wire contract. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lnob/geo.h"
+#include "lnob/rc.h"
+#include "silc.h"
+#include "wire.h"
+
+#define CHECKSUM "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID_2023 "silc-2023-0123456789abcdef"
+#define SOURCE "test.csv"
+#define RUN_ID "run-t"
+
+#define MAXB 8   /* batches kept */
+#define MAXR 32  /* records / rejects kept per batch */
+
+/* ---- capture ------------------------------------------------------------------ */
+
+typedef struct {
+    char source[64];
+    uint64_t line;
+    char field[32];
+    char reason[40];
+    char detail[256];
+    char raw[1100];
+} creject_t;
+
+/* One emitted batch, copied (the batch is borrowed). */
+typedef struct {
+    char extract_id[80], run_id[32], source[64], mun_field[32];
+    uint32_t seq, record_count, rows_read, out_of_scope;
+    size_t n_hx090, n_hy020, n_hx050, n_region_dict, n_mun_dict;
+    int64_t pid[MAXR], hh[MAXR], w[MAXR];
+    double hx090[MAXR], hy020[MAXR], hx050[MAXR];
+    uint32_t sex[MAXR];
+    int32_t age[MAXR];
+    uint64_t line[MAXR];
+    char region[MAXR][16], mun[MAXR][16]; /* dictionary entries resolved */
+    size_t n_rejects;
+    creject_t rej[MAXR];
+} cbatch_t;
+
+typedef struct {
+    cbatch_t b[MAXB];
+    size_t n;
+    size_t fail_at; /* 1-based emit that returns fail_rc; 0 = never */
+    int fail_rc;
+} cap_t;
+
+static lnob_geo_t *geo;
+
+static void s_setup(void)
+{
+    geo = lnob_geo_new();
+    cr_assert_not_null(geo, "lnob_geo_new failed");
+}
+
+static void s_teardown(void)
+{
+    lnob_geo_destroy(&geo);
+}
+
+TestSuite(silc, .init = s_setup, .fini = s_teardown);
+
+static int s_emit(void *arg, Lnob__V1__Batch *b)
+{
+    cap_t *c = arg;
+    cr_assert_lt(c->n, MAXB, "more than %d batches", MAXB);
+    cr_assert_leq(b->record_count, MAXR);
+    cr_assert_leq(b->n_rejects, MAXR);
+    /* the batch must satisfy the wire contract */
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = LNOB_SCHEMA_VERSION;
+    e.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
+    e.batch = b;
+    size_t len = lnob__v1__envelope__get_packed_size(&e);
+    uint8_t *buf = malloc(len ? len : 1);
+    cr_assert_not_null(buf);
+    lnob__v1__envelope__pack(&e, buf);
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *dec = lnob_wire_decode(buf, len, &st, why, sizeof why);
+    cr_assert_not_null(dec, "emitted batch %zu fails the wire contract: %s", c->n, why);
+    lnob_wire_free(&dec);
+    free(buf);
+
+    cbatch_t *o = &c->b[c->n++];
+    memset(o, 0, sizeof *o);
+    snprintf(o->extract_id, sizeof o->extract_id, "%s", b->extract_id);
+    snprintf(o->run_id, sizeof o->run_id, "%s", b->run_id);
+    snprintf(o->source, sizeof o->source, "%s", b->source);
+    snprintf(o->mun_field, sizeof o->mun_field, "%s", b->municipality_field ? b->municipality_field : "");
+    o->seq = b->seq;
+    o->record_count = b->record_count;
+    o->rows_read = b->rows_read;
+    o->out_of_scope = b->out_of_scope;
+    o->n_hx090 = b->n_hx090;
+    o->n_hy020 = b->n_hy020;
+    o->n_hx050 = b->n_hx050;
+    o->n_region_dict = b->n_region_dict;
+    o->n_mun_dict = b->n_municipality_dict;
+    for (size_t i = 0; i < b->record_count; i++) {
+        o->pid[i] = b->person_id[i];
+        o->hh[i] = b->household_id[i];
+        o->w[i] = b->weight[i];
+        o->hx090[i] = i < b->n_hx090 ? b->hx090[i] : -12345.0;
+        o->hy020[i] = i < b->n_hy020 ? b->hy020[i] : -12345.0;
+        o->hx050[i] = i < b->n_hx050 ? b->hx050[i] : -12345.0;
+        o->sex[i] = b->sex[i];
+        o->age[i] = b->age[i];
+        o->line[i] = b->line[i];
+        snprintf(o->region[i], sizeof o->region[i], "%s", b->region_dict[b->region[i]]);
+        snprintf(o->mun[i], sizeof o->mun[i], "%s", b->municipality_dict[b->municipality[i]]);
+    }
+    o->n_rejects = b->n_rejects;
+    for (size_t i = 0; i < b->n_rejects; i++) {
+        const Lnob__V1__Reject *r = b->rejects[i];
+        creject_t *x = &o->rej[i];
+        snprintf(x->source, sizeof x->source, "%s", r->source);
+        x->line = r->line;
+        snprintf(x->field, sizeof x->field, "%s", r->field);
+        snprintf(x->reason, sizeof x->reason, "%s", r->reason);
+        snprintf(x->detail, sizeof x->detail, "%s", r->detail);
+        snprintf(x->raw, sizeof x->raw, "%s", r->raw);
+    }
+    if (c->fail_at && c->n == c->fail_at)
+        return c->fail_rc;
+    return LNOB_OK;
+}
+
+static lnob_silc_t *s_new(cap_t *c, size_t batch_size)
+{
+    static lnob_silc_opts_t o;
+    o = (lnob_silc_opts_t){.source = SOURCE,
+                           .checksum = CHECKSUM,
+                           .run_id = RUN_ID,
+                           .batch_size = batch_size,
+                           .geo = geo,
+                           .emit = s_emit,
+                           .arg = c};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    cr_assert_not_null(p);
+    return p;
+}
+
+/* Feeds len bytes chunk at a time (0 = whole) then finishes; returns the
+ * first non-OK rc. The parser is left in *out if out, else destroyed. */
+static int s_run(const char *in, size_t len, size_t chunk, size_t batch_size, cap_t *c,
+                 lnob_silc_t **out)
+{
+    lnob_silc_t *p = s_new(c, batch_size);
+    if (chunk == 0)
+        chunk = len ? len : 1;
+    int rc = LNOB_OK;
+    for (size_t off = 0; off < len && rc == LNOB_OK; off += chunk)
+        rc = lnob_silc_feed(p, in + off, len - off < chunk ? len - off : chunk);
+    if (rc == LNOB_OK)
+        rc = lnob_silc_finish(p);
+    if (out)
+        *out = p;
+    else
+        lnob_silc_destroy(&p);
+    return rc;
+}
+
+#define RUN(lit, bs, c, out) s_run((lit), sizeof(lit) - 1, 0, (bs), (c), (out))
+
+static cap_t *s_cap(void)
+{
+    cap_t *c = calloc(1, sizeof *c);
+    cr_assert_not_null(c);
+    return c;
+}
+
+static void s_expect_reject(const cbatch_t *b, size_t i, uint64_t line, const char *reason,
+                            const char *field)
+{
+    cr_assert_lt(i, b->n_rejects, "reject %zu missing (%zu rejects)", i, b->n_rejects);
+    const creject_t *r = &b->rej[i];
+    cr_expect_eq(r->line, line, "reject %zu (%s): line %llu, expected %llu", i, reason,
+                 (unsigned long long) r->line, (unsigned long long) line);
+    cr_expect_str_eq(r->reason, reason, "reject %zu at line %llu", i, (unsigned long long) line);
+    cr_expect_str_eq(r->field, field, "reject %zu (%s) at line %llu", i, reason,
+                     (unsigned long long) line);
+    cr_expect_str_eq(r->source, SOURCE);
+    cr_expect_neq(r->detail[0], '\0', "reject %zu has no detail", i);
+}
+
+/* Sum over batches of records, rejects, out-of-scope and rows_read. */
+static void s_totals(const cap_t *c, uint64_t *rec, uint64_t *rej, uint64_t *oos, uint64_t *rows)
+{
+    *rec = *rej = *oos = *rows = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        *rec += c->b[i].record_count;
+        *rej += c->b[i].n_rejects;
+        *oos += c->b[i].out_of_scope;
+        *rows += c->b[i].rows_read;
+    }
+}
+
+#define H9 "DB010,DB030,RB030,RB050,RB090,RX010,HX090,DB040,MUN_CODE\n"
+#define HNAME "DB010,DB030,RB030,RB050,RB090,RX010,HX090,DB040,MUNICIPALITY\n"
+
+/* ---- usage ------------------------------------------------------------------------- */
+
+Test(silc, happy_path_usage)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN(H9
+                 "2023,1,101,597.5,1,59,670094.23,AL03,AL154\n"
+                 "2023,1,102,280.5,2,6,670094.23,AL02,al154\n"
+                 "2023,2,201,343.5,,,,AL02,AL155\n",
+                 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK, "rc %d: %s %s", rc, lnob_silc_reason(p), lnob_silc_errstr(p));
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_expect_str_eq(b->extract_id, ID_2023);
+    cr_expect_str_eq(b->run_id, RUN_ID);
+    cr_expect_str_eq(b->source, SOURCE);
+    cr_expect_eq(b->seq, 0);
+    cr_assert_eq(b->record_count, 3);
+    cr_expect_eq(b->rows_read, 3);
+    cr_expect_eq(b->out_of_scope, 0);
+    cr_expect_eq(b->n_rejects, 0);
+    static const int64_t pid[] = {101, 102, 201}, hh[] = {1, 1, 2};
+    static const int64_t w[] = {59750000, 28050000, 34350000};
+    static const uint32_t sex[] = {1, 2, 0};
+    static const int32_t age[] = {59, 6, -1};
+    static const uint64_t line[] = {2, 3, 4};
+    static const char *const region[] = {"AL03", "AL02", "AL02"};
+    static const char *const mun[] = {"AL154", "AL154", "AL155"};
+    for (int i = 0; i < 3; i++) {
+        cr_expect_eq(b->pid[i], pid[i], "pid[%d]", i);
+        cr_expect_eq(b->hh[i], hh[i], "hh[%d]", i);
+        cr_expect_eq(b->w[i], w[i], "w[%d] = %lld", i, (long long) b->w[i]);
+        cr_expect_eq(b->sex[i], sex[i], "sex[%d]", i);
+        cr_expect_eq(b->age[i], age[i], "age[%d]", i);
+        cr_expect_eq(b->line[i], line[i], "line[%d]", i);
+        cr_expect_str_eq(b->region[i], region[i], "region[%d]", i);
+        cr_expect_str_eq(b->mun[i], mun[i], "mun[%d]", i);
+    }
+    cr_expect_eq(b->hx090[0], 670094.23);
+    cr_expect_eq(b->hx090[1], 670094.23);
+    cr_expect(isnan(b->hx090[2]), "empty HX090 is NaN, got %g", b->hx090[2]);
+    cr_expect_eq(b->n_region_dict, 3, "dict \"\", AL03, AL02");
+    cr_expect_eq(b->n_mun_dict, 3, "dict \"\", AL154, AL155");
+    cr_expect_str_eq(b->mun_field, "MUN_CODE");
+    cr_expect_str_eq(lnob_silc_extract_id(p), ID_2023);
+    cr_expect_str_eq(lnob_silc_period(p), "2023");
+    cr_expect_eq(lnob_silc_rows_read(p), 3);
+    cr_expect_eq(lnob_silc_records(p), 3);
+    cr_expect_eq(lnob_silc_batches(p), 1);
+    lnob_silc_destroy(&p);
+    cr_assert_null(p);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+/* ---- header mapping ------------------------------------------------------------------ */
+
+Test(silc, lower_case_header_names)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("db010,db030,rb030,rb050,rb090,rx010,hx090,db040,municipality\n"
+                 "2023,7,701,1.25,2,31,215682.17,AL01,Shkodra\n"
+                 "2023,7,702,abc,2,31,215682.17,AL01,Shkodra\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 1);
+    cr_expect_eq(b->pid[0], 701);
+    cr_expect_eq(b->hh[0], 7);
+    cr_expect_eq(b->w[0], 125000);
+    cr_expect_eq(b->sex[0], 2);
+    cr_expect_eq(b->age[0], 31);
+    cr_expect_eq(b->hx090[0], 215682.17);
+    cr_expect_str_eq(b->region[0], "AL01");
+    cr_expect_str_eq(b->mun[0], "AL154");
+    cr_expect_str_eq(b->extract_id, ID_2023);
+    cr_assert_eq(b->n_rejects, 1);
+    cr_expect_str_eq(b->rej[0].reason, "BAD_NUMBER");
+    cr_expect(strcasecmp(b->rej[0].field, "RB050") == 0, "field '%s'", b->rej[0].field);
+    cr_expect_eq(b->rej[0].line, 3);
+    free(c);
+}
+
+Test(silc, alternative_column_names)
+{
+    /* HB030 for DB030, RB010 for DB010, RX020 for RX010, BASHKIA for
+     * MUNICIPALITY; columns in any order, extra columns ignored */
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN("EXTRA,RX020,BASHKIA,HX090,RB050,RB030,HB030,RB010\n"
+                 "x,44,Velipojë,1000,2,9,8,2021\n",
+                 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 1);
+    cr_expect_eq(b->pid[0], 9);
+    cr_expect_eq(b->hh[0], 8);
+    cr_expect_eq(b->w[0], 200000);
+    cr_expect_eq(b->age[0], 44);
+    cr_expect_eq(b->sex[0], 0);
+    cr_expect_str_eq(b->region[0], "");
+    cr_expect_str_eq(b->mun[0], "AL154");
+    cr_expect_str_eq(b->extract_id, "silc-2021-0123456789abcdef");
+    cr_expect_str_eq(lnob_silc_period(p), "2021");
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, hx090_path)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB030,RB030,RB050,HX090\n"
+                 "1,11,1,1500.5\n"
+                 "1,12,1,-20\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 2);
+    cr_expect_eq(b->n_hx090, 2);
+    cr_expect_eq(b->n_hy020, 0);
+    cr_expect_eq(b->n_hx050, 0);
+    cr_expect_eq(b->hx090[0], 1500.5);
+    cr_expect_eq(b->hx090[1], -20.0);
+    cr_expect_str_eq(b->extract_id, "silc-unknown-0123456789abcdef", "no year column");
+    free(c);
+}
+
+Test(silc, hy020_hx050_path)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB010,DB030,RB030,RB050,HY020,HX050\n"
+                 "2022,1,11,1,30000,1.5\n"
+                 "2022,1,12,1,,2.1\n"
+                 "2022,2,21,1,12000,\n"
+                 "2022,3,31,1,5000,0.5\n"
+                 "2022,3,32,1,x,2\n"
+                 "2022,3,33,1,1,inf\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 3);
+    cr_expect_eq(b->n_hx090, 0);
+    cr_expect_eq(b->n_hy020, 3);
+    cr_expect_eq(b->n_hx050, 3);
+    cr_expect_eq(b->hy020[0], 30000.0);
+    cr_expect_eq(b->hx050[0], 1.5);
+    cr_expect(isnan(b->hy020[1]), "empty HY020 is NaN");
+    cr_expect_eq(b->hx050[1], 2.1);
+    cr_expect_eq(b->hy020[2], 12000.0);
+    cr_expect(isnan(b->hx050[2]), "empty HX050 is NaN");
+    cr_expect_str_eq(b->extract_id, "silc-2022-0123456789abcdef");
+    cr_assert_eq(b->n_rejects, 3);
+    s_expect_reject(b, 0, 5, "OUT_OF_RANGE", "HX050");
+    s_expect_reject(b, 1, 6, "BAD_NUMBER", "HY020");
+    s_expect_reject(b, 2, 7, "BAD_NUMBER", "HX050");
+    free(c);
+}
+
+Test(silc, hx090_wins_over_hy020)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB030,RB030,RB050,HY020,HX050,HX090\n"
+                 "1,11,1,30000,1.5,777\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    cr_assert_eq(c->b[0].record_count, 1);
+    cr_expect_eq(c->b[0].n_hx090, 1);
+    cr_expect_eq(c->b[0].n_hy020, 0);
+    cr_expect_eq(c->b[0].n_hx050, 0);
+    cr_expect_eq(c->b[0].hx090[0], 777.0);
+    free(c);
+}
+
+/* ---- weights --------------------------------------------------------------------------- */
+
+Test(silc, weight_units)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB030,RB030,RB050,HX090\n"
+                 "1,1,1.5,1\n"
+                 "1,2,0,1\n"
+                 "1,3,0.00001,1\n"
+                 "1,4,1234.56789,1\n"
+                 "1,5,0.1,1\n"
+                 "1,6, 2 ,1\n"
+                 "1,7,\"3.5\",1\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 7, "rejects: %zu, first %s", b->n_rejects, b->rej[0].reason);
+    static const int64_t want[] = {150000, 0, 1, 123456789, 10000, 200000, 350000};
+    for (int i = 0; i < 7; i++)
+        cr_expect_eq(b->w[i], want[i], "row %d: weight %lld, expected %lld", i,
+                     (long long) b->w[i], (long long) want[i]);
+    free(c);
+}
+
+/* ---- batches ------------------------------------------------------------------------------ */
+
+Test(silc, batch_splitting)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN(H9
+                 "2023,1,101,1,1,30,100,AL01,AL154\n"
+                 "2023,1,102,1,1,30,100,AL01,AL154\n"
+                 "2023,2,201,1,1,30,100,AL01,AL155\n"
+                 "2023,2,202,1,1,30,100,AL01,AL155\n"
+                 "2023,3,301,1,1,30,100,AL02,AL222\n",
+                 2, c, &p);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 3);
+    static const uint32_t counts[] = {2, 2, 1};
+    static const int64_t pids[] = {101, 102, 201, 202, 301};
+    size_t k = 0;
+    for (uint32_t i = 0; i < 3; i++) {
+        const cbatch_t *b = &c->b[i];
+        cr_expect_eq(b->seq, i);
+        cr_expect_eq(b->record_count, counts[i], "batch %u: %u records", i, b->record_count);
+        cr_expect_eq(b->rows_read, counts[i]);
+        cr_expect_str_eq(b->extract_id, ID_2023);
+        cr_expect_str_eq(b->run_id, RUN_ID);
+        for (uint32_t r = 0; r < b->record_count && k < 5; r++, k++) {
+            cr_expect_eq(b->pid[r], pids[k]);
+            cr_expect_eq(b->line[r], k + 2);
+        }
+    }
+    /* dictionaries are per batch */
+    cr_expect_eq(c->b[1].n_mun_dict, 2);
+    cr_expect_str_eq(c->b[1].mun[0], "AL155");
+    cr_expect_str_eq(c->b[2].mun[0], "AL222");
+    cr_expect_eq(c->b[2].n_region_dict, 2);
+    cr_expect_str_eq(c->b[2].region[0], "AL02");
+    cr_expect_eq(lnob_silc_batches(p), 3);
+    cr_expect_eq(lnob_silc_records(p), 5);
+    cr_expect_eq(lnob_silc_rows_read(p), 5);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, batch_size_multiple_has_no_empty_tail)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB030,RB030,RB050,HX090\n"
+                 "1,1,1,1\n1,2,1,1\n1,3,1,1\n1,4,1,1\n",
+                 2, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 2);
+    cr_expect_eq(c->b[0].record_count, 2);
+    cr_expect_eq(c->b[1].record_count, 2);
+    cr_expect_eq(c->b[1].seq, 1);
+    free(c);
+}
+
+Test(silc, emit_rc_stops_parse)
+{
+    cap_t *c = s_cap();
+    c->fail_at = 1;
+    c->fail_rc = LNOB_AGAIN;
+    lnob_silc_t *p = s_new(c, 1);
+    static const char in[] = "DB030,RB030,RB050,HX090\n1,1,1,1\n1,2,1,1\n1,3,1,1\n";
+    cr_expect_eq(lnob_silc_feed(p, in, sizeof in - 1), LNOB_AGAIN);
+    cr_expect_eq(c->n, 1, "no batch after the emit that failed");
+    cr_expect_eq(lnob_silc_feed(p, "1,4,1,1\n", 8), LNOB_AGAIN);
+    cr_expect_eq(lnob_silc_finish(p), LNOB_AGAIN);
+    cr_expect_eq(c->n, 1);
+    cr_expect_eq(lnob_silc_records(p), 1);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, extract_id)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p = s_new(c, 100);
+    static const char head[] = H9;
+    cr_assert_eq(lnob_silc_feed(p, head, sizeof head - 1), LNOB_OK);
+    static const char row[] = "2019,1,101,1,1,30,100,AL01,AL154\n";
+    cr_assert_eq(lnob_silc_feed(p, row, sizeof row - 1), LNOB_OK);
+    /* valid once the first data row has been read */
+    cr_expect_str_eq(lnob_silc_extract_id(p), "silc-2019-0123456789abcdef");
+    cr_expect_str_eq(lnob_silc_period(p), "2019");
+    cr_assert_eq(lnob_silc_finish(p), LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    cr_expect_str_eq(c->b[0].extract_id, "silc-2019-0123456789abcdef");
+    cr_expect_eq(strlen(c->b[0].extract_id), strlen("silc-2019-") + 16);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+/* ---- rejects ---------------------------------------------------------------------------------- */
+
+Test(silc, reject_reasons_fields_and_lines)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN(H9
+                 "2023,1,101,1.5,1,30,1000,AL01,AL154\n"        /* 2 ok */
+                 "2023,1,,1,1,30,1000,AL01,AL154\n"             /* 3 */
+                 "2023,,102,1,1,30,1000,AL01,AL154\n"           /* 4 */
+                 "2023,1,10x,1,1,30,1000,AL01,AL154\n"          /* 5 */
+                 "2023,1.5,103,1,1,30,1000,AL01,AL154\n"        /* 6 */
+                 "2023,1,104,,1,30,1000,AL01,AL154\n"           /* 7 */
+                 "2023,1,105,abc,1,30,1000,AL01,AL154\n"        /* 8 */
+                 "2023,1,106,-1,1,30,1000,AL01,AL154\n"         /* 9 */
+                 "2023,1,107,nan,1,30,1000,AL01,AL154\n"        /* 10 */
+                 "2023,1,108,inf,1,30,1000,AL01,AL154\n"        /* 11 */
+                 "2023,1,109,1,1,30,1e,AL01,AL154\n"            /* 12 */
+                 "2023,1,110,1,1,30,nan,AL01,AL154\n"           /* 13 */
+                 "2023,1,111,1,1,30,inf,AL01,AL154\n"           /* 14 */
+                 "2023,1,112,1,3,30,1000,AL01,AL154\n"          /* 15 */
+                 "2023,1,113,1\n"                               /* 16 */
+                 "2023,1,114,1,1,30,1000,AL01,AL154,extra\n"    /* 17 */
+                 "2022,1,115,1,1,30,1000,AL01,AL154\n"          /* 18 */
+                 "2023,1,116,1,1,30,1000,AL01,AL999\n"          /* 19 */
+                 "2023,1,117,2e9,1,30,1000,AL01,AL154\n"        /* 20 */
+                 "2023,1,118,1,1,131,1000,AL01,AL154\n"         /* 21 */
+                 "2023,1,119,-inf,1,30,1000,AL01,AL154\n"       /* 22 */
+                 "2023,1,120,1,1,30,-inf,AL01,AL154\n"          /* 23 */
+                 "2023,1,121,1,1,30,1000,AL01,AL154\n",         /* 24 ok */
+                 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_expect_eq(b->record_count, 2);
+    cr_expect_eq(b->pid[0], 101);
+    cr_expect_eq(b->pid[1], 121);
+    cr_expect_eq(b->line[1], 24);
+    cr_assert_eq(b->n_rejects, 21, "%zu rejects", b->n_rejects);
+    s_expect_reject(b, 0, 3, "MISSING_ID", "RB030");
+    s_expect_reject(b, 1, 4, "MISSING_ID", "DB030");
+    s_expect_reject(b, 2, 5, "BAD_ID", "RB030");
+    s_expect_reject(b, 3, 6, "BAD_ID", "DB030");
+    s_expect_reject(b, 4, 7, "MISSING_WEIGHT", "RB050");
+    s_expect_reject(b, 5, 8, "BAD_NUMBER", "RB050");
+    s_expect_reject(b, 6, 9, "NEGATIVE_WEIGHT", "RB050");
+    s_expect_reject(b, 7, 10, "BAD_NUMBER", "RB050");
+    s_expect_reject(b, 8, 11, "BAD_NUMBER", "RB050");
+    s_expect_reject(b, 9, 12, "BAD_NUMBER", "HX090");
+    s_expect_reject(b, 10, 13, "BAD_NUMBER", "HX090");
+    s_expect_reject(b, 11, 14, "BAD_NUMBER", "HX090");
+    s_expect_reject(b, 12, 15, "BAD_CODE", "RB090");
+    s_expect_reject(b, 13, 16, "ROW_WIDTH", "");
+    s_expect_reject(b, 14, 17, "ROW_WIDTH", "");
+    s_expect_reject(b, 15, 18, "YEAR_MISMATCH", "DB010");
+    s_expect_reject(b, 16, 19, "UNKNOWN_MUNICIPALITY", "MUN_CODE");
+    s_expect_reject(b, 17, 20, "OUT_OF_RANGE", "RB050");
+    s_expect_reject(b, 18, 21, "BAD_NUMBER", "RX010");
+    s_expect_reject(b, 19, 22, "BAD_NUMBER", "RB050");
+    s_expect_reject(b, 20, 23, "BAD_NUMBER", "HX090");
+    cr_expect_eq(b->rows_read, 23);
+    cr_expect_eq(lnob_silc_rows_read(p), 23);
+    cr_expect_eq(lnob_silc_records(p), 2);
+    /* details name the offending value */
+    cr_expect(strstr(b->rej[5].detail, "abc") != NULL, "detail '%s'", b->rej[5].detail);
+    cr_expect(strstr(b->rej[13].detail, "4") && strstr(b->rej[13].detail, "9"),
+              "ROW_WIDTH detail '%s' gives both widths", b->rej[13].detail);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, municipality_names)
+{
+    cap_t *c = s_cap();
+    int rc = RUN(HNAME
+                 "2023,1,101,1,1,30,1000,AL01,Shkodra\n"    /* 2 */
+                 "2023,1,102,1,1,30,1000,AL01,Velipojë\n"   /* 3 */
+                 "2023,1,103,1,1,30,1000,AL01,Atlantis\n"   /* 4 */
+                 "2023,1,104,1,1,30,1000,AL01,Golem\n"      /* 5 */
+                 "2023,1,105,1,1,30,1000,AL01,\n"           /* 6 no municipality */
+                 "2023,1,106,1,1,30,1000,AL01,Shkodra\n"    /* 7 cached */
+                 "2023,1,107,1,1,30,1000,AL01,Golem\n",     /* 8 cached */
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 4);
+    cr_expect_eq(b->pid[0], 101);
+    cr_expect_str_eq(b->mun[0], "AL154");
+    cr_expect_eq(b->pid[1], 102);
+    cr_expect_str_eq(b->mun[1], "AL154");
+    cr_expect_eq(b->pid[2], 105);
+    cr_expect_str_eq(b->mun[2], "");
+    cr_expect_eq(b->pid[3], 106);
+    cr_expect_str_eq(b->mun[3], "AL154");
+    cr_expect_eq(b->n_mun_dict, 2, "one dict entry for Shkodra and Velipojë: AL154");
+    cr_assert_eq(b->n_rejects, 3);
+    s_expect_reject(b, 0, 4, "UNKNOWN_MUNICIPALITY", "MUNICIPALITY");
+    s_expect_reject(b, 1, 5, "AMBIGUOUS_MUNICIPALITY", "MUNICIPALITY");
+    s_expect_reject(b, 2, 8, "AMBIGUOUS_MUNICIPALITY", "MUNICIPALITY");
+    cr_expect(strstr(b->rej[0].detail, "Atlantis") != NULL, "detail '%s'", b->rej[0].detail);
+    free(c);
+}
+
+/* Batch.municipality_field: "the column they came from ("" if none)". */
+Test(silc, municipality_field_names_the_column)
+{
+    cap_t *c = s_cap();
+    int rc = RUN(HNAME "2023,1,101,1,1,30,1000,AL01,Shkodra\n", 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    cr_expect_str_eq(c->b[0].mun_field, "MUNICIPALITY");
+    memset(c, 0, sizeof *c);
+    rc = RUN("DB030,RB030,RB050,HX090\n1,1,1,1\n", 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    cr_expect_str_eq(c->b[0].mun_field, "", "no municipality column");
+    cr_expect_str_eq(c->b[0].mun[0], "");
+    cr_expect_eq(c->b[0].n_mun_dict, 1);
+    free(c);
+}
+
+/* MUN_CODE takes precedence over a MUNICIPALITY column. */
+Test(silc, mun_code_preferred_over_name)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB030,RB030,RB050,HX090,MUNICIPALITY,MUN_CODE\n"
+                 "1,1,1,1,Atlantis,AL222\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    cr_assert_eq(c->b[0].record_count, 1);
+    cr_expect_str_eq(c->b[0].mun[0], "AL222");
+    cr_expect_str_eq(c->b[0].mun_field, "MUN_CODE");
+    free(c);
+}
+
+/* The municipality cache is keyed by the raw text: two different texts must
+ * never share a result. Here both are longer than 127 bytes and share their
+ * first 127; the first folds to "shkodra", the second to "shkodra zzzz". */
+Test(silc, municipality_cache_distinguishes_long_texts)
+{
+    char dashes[121];
+    memset(dashes, '-', 120);
+    dashes[120] = '\0';
+    char in[1024];
+    int n = snprintf(in, sizeof in,
+                     "DB030,RB030,RB050,HX090,MUNICIPALITY\n"
+                     "1,1,1,1,Shkodra%s----------\n"
+                     "1,2,1,1,Shkodra%szzzzzzzzzz\n",
+                     dashes, dashes);
+    cr_assert(n > 0 && (size_t) n < sizeof in);
+    /* each text alone: the first is Shkodër, the second is unknown */
+    char first[160], second[160];
+    snprintf(first, sizeof first, "Shkodra%s----------", dashes);
+    snprintf(second, sizeof second, "Shkodra%szzzzzzzzzz", dashes);
+    cr_assert_eq(strlen(second), 137);
+    int shk = lnob_geo_by_name(geo, first, strlen(first));
+    cr_assert_geq(shk, 0);
+    cr_assert_str_eq(lnob_geo_at(geo, (size_t) shk)->code, "AL154");
+    cr_assert_eq(lnob_geo_by_name(geo, second, strlen(second)), LNOB_GEO_UNKNOWN);
+    cap_t *c = s_cap();
+    int rc = s_run(in, (size_t) n, 0, 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_expect_eq(b->record_count, 1, "records: %u", b->record_count);
+    cr_expect_str_eq(b->mun[0], "AL154");
+    cr_assert_eq(b->n_rejects, 1, "the second row resolved through the first row's cache entry");
+    s_expect_reject(b, 0, 3, "UNKNOWN_MUNICIPALITY", "MUNICIPALITY");
+    free(c);
+}
+
+Test(silc, empty_hx090_accepted_as_nan)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB030,RB030,RB050,HX090\n1,1,1,\n1,2,1,  \n", 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    cr_assert_eq(c->b[0].record_count, 2);
+    cr_expect_eq(c->b[0].n_rejects, 0);
+    cr_expect(isnan(c->b[0].hx090[0]));
+    cr_expect(isnan(c->b[0].hx090[1]));
+    free(c);
+}
+
+Test(silc, out_of_scope_rows)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN("DB030,RB030,RB050,HX090,RB110,DB135\n"
+                 "1,1,1,1,1,1\n"   /* 2 in */
+                 "1,2,1,1,5,1\n"   /* 3 RB110 = 5: moved out */
+                 "1,3,1,1,4,1\n"   /* 4 in */
+                 "1,4,1,1,1,2\n"   /* 5 DB135 = 2: not accepted interview */
+                 "1,5,1,1,0,1\n"   /* 6 RB110 = 0 */
+                 "1,6,1,1,x,1\n"   /* 7 BAD_CODE */
+                 "1,7,1,1,2,y\n",  /* 8 BAD_CODE */
+                 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 2);
+    cr_expect_eq(b->pid[0], 1);
+    cr_expect_eq(b->pid[1], 3);
+    cr_expect_eq(b->out_of_scope, 3);
+    cr_expect_eq(b->rows_read, 7);
+    cr_assert_eq(b->n_rejects, 2);
+    s_expect_reject(b, 0, 7, "BAD_CODE", "RB110");
+    s_expect_reject(b, 1, 8, "BAD_CODE", "DB135");
+    cr_expect_eq(lnob_silc_records(p), 2);
+    cr_expect_eq(lnob_silc_rows_read(p), 7);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, rows_read_is_records_rejects_out_of_scope)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN("DB010,DB030,RB030,RB050,HX090,RB110\n"
+                 "2023,1,1,1,1,1\n"
+                 "2023,1,2,,1,1\n"
+                 "2023,1,3,1,1,6\n"
+                 "2023,1,4,1,1,1\n"
+                 "2023,1,5,x,1,1\n"
+                 "2023,1,6,1,1,1\n"
+                 "2023,1,7,1,1,5\n"
+                 "2023,1,8,1,1,1\n"
+                 "2023,1,9\n"
+                 "2023,1,10,1,1,1\n"
+                 "\n"
+                 "2023,1,11,1,1,1\n",
+                 3, c, &p);
+    cr_assert_eq(rc, LNOB_OK);
+    uint64_t rec, rej, oos, rows;
+    s_totals(c, &rec, &rej, &oos, &rows);
+    cr_expect_eq(rec, 6);
+    cr_expect_eq(rej, 3);
+    cr_expect_eq(oos, 2);
+    cr_expect_eq(rows, 11, "11 data rows (the blank line is no row)");
+    cr_expect_eq(rows, rec + rej + oos);
+    cr_expect_eq(lnob_silc_rows_read(p), rows);
+    cr_expect_eq(lnob_silc_records(p), rec);
+    for (size_t i = 0; i < c->n; i++) {
+        const cbatch_t *b = &c->b[i];
+        cr_expect_eq(b->seq, i);
+        cr_expect_leq(b->record_count, 3);
+        cr_expect_eq(b->rows_read, b->record_count + b->n_rejects + b->out_of_scope,
+                     "batch %zu: rows_read %u != %u + %zu + %u", i, b->rows_read,
+                     b->record_count, b->n_rejects, b->out_of_scope);
+    }
+    cr_expect_eq(lnob_silc_batches(p), c->n);
+    /* the last record's line skips the blank line */
+    const cbatch_t *last = &c->b[c->n - 1];
+    cr_expect_eq(last->pid[last->record_count - 1], 11);
+    cr_expect_eq(last->line[last->record_count - 1], 13);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, raw_text_of_rejected_row)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB030,RB030,RB050,HX090,MUNICIPALITY\n"
+                 "1,1,abc,\"1,5\",\"Vau i \"\"Dejës\"\"\"\n"
+                 "2,2,1,1,Atlantis\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->n_rejects, 2);
+    s_expect_reject(b, 0, 2, "BAD_NUMBER", "RB050");
+    cr_expect_str_eq(b->rej[0].raw, "1,1,abc,\"1,5\",\"Vau i \"\"Dejës\"\"\"");
+    cr_expect_str_eq(b->rej[1].raw, "2,2,1,1,Atlantis");
+    free(c);
+}
+
+Test(silc, raw_text_cut_at_1kib)
+{
+    char in[4096];
+    char big[2001];
+    memset(big, 'q', 2000);
+    big[2000] = '\0';
+    int n = snprintf(in, sizeof in, "DB030,RB030,RB050,HX090\n1,2,%s,1\n", big);
+    cr_assert(n > 0 && (size_t) n < sizeof in);
+    cap_t *c = s_cap();
+    cr_assert_eq(s_run(in, (size_t) n, 0, 100, c, NULL), LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->n_rejects, 1);
+    s_expect_reject(b, 0, 2, "BAD_NUMBER", "RB050");
+    size_t len = strlen(b->rej[0].raw);
+    cr_expect_leq(len, 1023);
+    cr_expect_geq(len, 1000);
+    cr_expect_eq(strncmp(b->rej[0].raw, "1,2,qqqq", 8), 0);
+    cr_expect_str_eq(b->rej[0].raw + len - 3, "...");
+    free(c);
+}
+
+/* A malformed first data row that carries no year must not decide the
+ * extract's period and turn every later row into a YEAR_MISMATCH. */
+Test(silc, short_first_row_does_not_poison_period)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN("DB030,RB030,RB050,HX090,DB010\n"
+                 "1,101\n"                   /* 2 ROW_WIDTH: cut before DB010 */
+                 "1,102,1,100,2023\n"        /* 3 */
+                 "1,103,1,100,2023\n",       /* 4 */
+                 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_geq(b->n_rejects, 1);
+    s_expect_reject(b, 0, 2, "ROW_WIDTH", "");
+    cr_expect_eq(b->n_rejects, 1, "later rows rejected: %s at line %llu",
+                 b->n_rejects > 1 ? b->rej[1].reason : "-",
+                 (unsigned long long) (b->n_rejects > 1 ? b->rej[1].line : 0));
+    cr_expect_eq(b->record_count, 2);
+    cr_expect_str_eq(lnob_silc_period(p), "2023");
+    cr_expect_str_eq(b->extract_id, ID_2023);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+/* Likewise a first row with an empty DB010 (accepted: the year is not
+ * required) leaves no year to mismatch against. */
+Test(silc, first_row_without_year_does_not_poison_period)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN(H9
+                 ",1,101,1,1,30,100,AL01,AL154\n"        /* 2 no year */
+                 "2023,1,102,1,1,30,100,AL01,AL154\n"    /* 3 */
+                 "2023,1,103,1,1,30,100,AL01,AL154\n",   /* 4 */
+                 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK);
+    cr_assert_eq(c->n, 1);
+    const cbatch_t *b = &c->b[0];
+    cr_expect_eq(b->n_rejects, 0, "rows rejected: first %s at line %llu",
+                 b->n_rejects ? b->rej[0].reason : "-",
+                 (unsigned long long) (b->n_rejects ? b->rej[0].line : 0));
+    cr_expect_eq(b->record_count, 3);
+    cr_expect_str_eq(lnob_silc_period(p), "2023");
+    cr_expect_str_eq(b->extract_id, ID_2023);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+/* ---- whole-extract errors -------------------------------------------------------------------- */
+
+Test(silc, missing_required_column)
+{
+    /* from feed (the header line is complete) ... */
+    cap_t *c = s_cap();
+    lnob_silc_t *p = s_new(c, 100);
+    static const char in[] = "DB010,DB030,RB030,HX090\n2023,1,1,5\n";
+    cr_expect_eq(lnob_silc_feed(p, in, sizeof in - 1), LNOB_ERR);
+    cr_expect_str_eq(lnob_silc_reason(p), "MISSING_COLUMN");
+    cr_expect(strstr(lnob_silc_errstr(p), "RB050") != NULL, "errstr '%s'", lnob_silc_errstr(p));
+    cr_expect(strstr(lnob_silc_errstr(p), SOURCE) != NULL, "errstr '%s'", lnob_silc_errstr(p));
+    cr_expect_eq(lnob_silc_finish(p), LNOB_ERR);
+    cr_expect_str_eq(lnob_silc_reason(p), "MISSING_COLUMN");
+    cr_expect_eq(c->n, 0, "no batch for a failed extract");
+    cr_expect_eq(lnob_silc_rows_read(p), 0);
+    lnob_silc_destroy(&p);
+
+    /* ... or from finish (header without newline) */
+    memset(c, 0, sizeof *c);
+    p = s_new(c, 100);
+    static const char in2[] = "DB030,RB030,HX090";
+    cr_expect_eq(lnob_silc_feed(p, in2, sizeof in2 - 1), LNOB_OK);
+    cr_expect_eq(lnob_silc_finish(p), LNOB_ERR);
+    cr_expect_str_eq(lnob_silc_reason(p), "MISSING_COLUMN");
+    cr_expect(strstr(lnob_silc_errstr(p), "RB050") != NULL, "errstr '%s'", lnob_silc_errstr(p));
+    cr_expect_eq(c->n, 0);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, missing_other_required_columns)
+{
+    static const struct {
+        const char *header;
+        const char *names;
+    } cases[] = {
+        {"RB030,RB050,HX090\n", "DB030"},
+        {"DB030,RB050,HX090\n", "RB030"},
+        {"DB030,RB030,RB050\n", "HX090"},
+        {"DB030,RB030,RB050,HY020\n", "HX050"},
+        {"DB030,RB030,RB050,HX050\n", "HY020"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cap_t *c = s_cap();
+        lnob_silc_t *p;
+        int rc = s_run(cases[i].header, strlen(cases[i].header), 0, 100, c, &p);
+        cr_expect_eq(rc, LNOB_ERR, "header %s", cases[i].header);
+        cr_expect_str_eq(lnob_silc_reason(p), "MISSING_COLUMN");
+        cr_expect(strstr(lnob_silc_errstr(p), cases[i].names) != NULL, "header %s: errstr '%s'",
+                  cases[i].header, lnob_silc_errstr(p));
+        cr_expect_eq(c->n, 0);
+        lnob_silc_destroy(&p);
+        free(c);
+    }
+}
+
+Test(silc, empty_input)
+{
+    static const char *const inputs[] = {"", "\n\n", "\xEF\xBB\xBF", "\r\n"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        cap_t *c = s_cap();
+        lnob_silc_t *p;
+        int rc = s_run(inputs[i], strlen(inputs[i]), 0, 100, c, &p);
+        cr_expect_eq(rc, LNOB_ERR, "input %zu", i);
+        cr_expect_str_eq(lnob_silc_reason(p), "EMPTY_FILE", "input %zu", i);
+        cr_expect(strstr(lnob_silc_errstr(p), SOURCE) != NULL, "errstr '%s'", lnob_silc_errstr(p));
+        cr_expect_eq(c->n, 0);
+        lnob_silc_destroy(&p);
+        free(c);
+    }
+}
+
+Test(silc, header_only)
+{
+    static const char *const inputs[] = {H9, "DB030,RB030,RB050,HX090"};
+    for (size_t i = 0; i < 2; i++) {
+        cap_t *c = s_cap();
+        lnob_silc_t *p;
+        int rc = s_run(inputs[i], strlen(inputs[i]), 0, 100, c, &p);
+        cr_assert_eq(rc, LNOB_OK, "input %zu: %s", i, lnob_silc_errstr(p));
+        cr_assert_eq(c->n, 1, "input %zu: exactly one (empty) batch", i);
+        const cbatch_t *b = &c->b[0];
+        cr_expect_eq(b->seq, 0);
+        cr_expect_eq(b->record_count, 0);
+        cr_expect_eq(b->rows_read, 0);
+        cr_expect_eq(b->n_rejects, 0);
+        cr_expect_str_eq(b->extract_id, "silc-unknown-0123456789abcdef");
+        cr_expect_str_eq(lnob_silc_period(p), "unknown");
+        cr_expect_eq(lnob_silc_batches(p), 1);
+        lnob_silc_destroy(&p);
+        free(c);
+    }
+}
+
+/* ---- input forms ----------------------------------------------------------------------------- */
+
+static void s_same_batches(const cap_t *a, const cap_t *b, const char *what)
+{
+    cr_assert_eq(a->n, b->n, "%s: %zu batches vs %zu", what, a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const cbatch_t *x = &a->b[i], *y = &b->b[i];
+        cr_expect_str_eq(x->extract_id, y->extract_id, "%s", what);
+        cr_assert_eq(x->record_count, y->record_count, "%s batch %zu", what, i);
+        cr_expect_eq(x->rows_read, y->rows_read, "%s", what);
+        for (size_t r = 0; r < x->record_count; r++) {
+            cr_expect_eq(x->pid[r], y->pid[r], "%s", what);
+            cr_expect_eq(x->w[r], y->w[r], "%s", what);
+            cr_expect_eq(x->line[r], y->line[r], "%s batch %zu rec %zu", what, i, r);
+            cr_expect(x->hx090[r] == y->hx090[r] || (isnan(x->hx090[r]) && isnan(y->hx090[r])),
+                      "%s", what);
+            cr_expect_str_eq(x->mun[r], y->mun[r], "%s", what);
+            cr_expect_str_eq(x->region[r], y->region[r], "%s", what);
+        }
+        cr_assert_eq(x->n_rejects, y->n_rejects, "%s batch %zu", what, i);
+        for (size_t r = 0; r < x->n_rejects; r++) {
+            cr_expect_eq(x->rej[r].line, y->rej[r].line, "%s", what);
+            cr_expect_str_eq(x->rej[r].reason, y->rej[r].reason, "%s", what);
+            cr_expect_str_eq(x->rej[r].raw, y->rej[r].raw, "%s", what);
+        }
+    }
+}
+
+Test(silc, crlf_input)
+{
+    static const char lf[] = HNAME
+        "2023,1,101,1.5,1,30,1000,AL01,Shkodra\n"
+        "2023,1,102,x,1,30,1000,AL01,Shkodra\n"
+        "2023,2,201,2,2,40,,AL02,Velipojë\n";
+    static const char crlf[] =
+        "DB010,DB030,RB030,RB050,RB090,RX010,HX090,DB040,MUNICIPALITY\r\n"
+        "2023,1,101,1.5,1,30,1000,AL01,Shkodra\r\n"
+        "2023,1,102,x,1,30,1000,AL01,Shkodra\r\n"
+        "2023,2,201,2,2,40,,AL02,Velipojë\r\n";
+    cap_t *a = s_cap(), *b = s_cap();
+    cr_assert_eq(s_run(lf, sizeof lf - 1, 0, 100, a, NULL), LNOB_OK);
+    cr_assert_eq(s_run(crlf, sizeof crlf - 1, 0, 100, b, NULL), LNOB_OK);
+    cr_assert_eq(b->n, 1);
+    const cbatch_t *x = &b->b[0];
+    cr_assert_eq(x->record_count, 2);
+    cr_expect_eq(x->pid[1], 201);
+    cr_expect_eq(x->line[1], 4);
+    cr_expect_str_eq(x->mun[0], "AL154");
+    cr_expect_str_eq(x->mun[1], "AL154");
+    cr_expect(isnan(x->hx090[1]), "empty HX090 before CR is NaN");
+    cr_expect_str_eq(x->region[1], "AL02");
+    cr_assert_eq(x->n_rejects, 1);
+    s_expect_reject(x, 0, 3, "BAD_NUMBER", "RB050");
+    cr_expect_str_eq(x->rej[0].raw, "2023,1,102,x,1,30,1000,AL01,Shkodra");
+    s_same_batches(a, b, "LF vs CRLF");
+    free(a);
+    free(b);
+}
+
+Test(silc, chunking_independent)
+{
+    static const char in[] = H9
+        "2023,1,101,1.5,1,30,1000,AL01,AL154\r\n"
+        "2023,1,102,x,1,30,1000,AL01,AL154\n"
+        "\n"
+        "2023,2,201,2,2,40,,AL02,AL155\n"
+        "2023,2,202,2,2,40,5,AL02,AL999\n"
+        "2023,3,301,2,2,40,5,AL03,AL222";
+    cap_t *whole = s_cap();
+    cr_assert_eq(s_run(in, sizeof in - 1, 0, 2, whole, NULL), LNOB_OK);
+    uint64_t rec, rej, oos, rows;
+    s_totals(whole, &rec, &rej, &oos, &rows);
+    cr_expect_eq(rec, 3);
+    cr_expect_eq(rej, 2);
+    cr_expect_eq(rows, 5);
+    for (size_t chunk = 1; chunk <= 3; chunk++) {
+        cap_t *part = s_cap();
+        cr_assert_eq(s_run(in, sizeof in - 1, chunk, 2, part, NULL), LNOB_OK);
+        char what[32];
+        snprintf(what, sizeof what, "chunk %zu", chunk);
+        s_same_batches(whole, part, what);
+        free(part);
+    }
+    free(whole);
+}

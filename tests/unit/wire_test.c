@@ -1,0 +1,830 @@
+/* wire_test.c - the lnob.proto codec (proto/wire.h): decoding and
+ * validation of packed Envelopes, drop counters by reason, and a real
+ * ZeroMQ round trip over inproc:// with lnob_wire_send / lnob_wire_recv. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "lnob/rc.h"
+#include "wire.h"
+
+/* ---- fixtures ------------------------------------------------------------------ */
+
+#define NREC 3
+
+/* A valid 3-record Batch (HX090 path) with its column storage. */
+typedef struct {
+    Lnob__V1__Batch b;
+    int64_t pid[NREC], hh[NREC], w[NREC];
+    double hx090[NREC], hy020[NREC], hx050[NREC];
+    uint32_t sex[NREC], region[NREC], mun[NREC];
+    int32_t age[NREC];
+    uint64_t line[NREC];
+    char *rdict[2], *mdict[3];
+    Lnob__V1__Reject rj;
+    Lnob__V1__Reject *rjp[1];
+} fx_batch_t;
+
+static void s_fx_batch(fx_batch_t *f)
+{
+    memset(f, 0, sizeof *f);
+    lnob__v1__batch__init(&f->b);
+    static const int64_t pid[NREC] = {101, 102, 201};
+    static const int64_t hh[NREC] = {1, 1, 2};
+    static const int64_t w[NREC] = {59750000, 150000, 0};
+    static const double hx090[NREC] = {670094.23, NAN, 214726.47};
+    static const uint32_t sex[NREC] = {1, 2, 0};
+    static const int32_t age[NREC] = {59, 6, -1};
+    static const uint64_t line[NREC] = {2, 3, 5};
+    static const uint32_t region[NREC] = {1, 0, 1};
+    static const uint32_t mun[NREC] = {1, 2, 0};
+    memcpy(f->pid, pid, sizeof pid);
+    memcpy(f->hh, hh, sizeof hh);
+    memcpy(f->w, w, sizeof w);
+    memcpy(f->hx090, hx090, sizeof hx090);
+    memcpy(f->sex, sex, sizeof sex);
+    memcpy(f->age, age, sizeof age);
+    memcpy(f->line, line, sizeof line);
+    memcpy(f->region, region, sizeof region);
+    memcpy(f->mun, mun, sizeof mun);
+    f->rdict[0] = "";
+    f->rdict[1] = "AL01";
+    f->mdict[0] = "";
+    f->mdict[1] = "AL154";
+    f->mdict[2] = "AL155";
+    Lnob__V1__Batch *b = &f->b;
+    b->extract_id = "silc-2023-0123456789abcdef";
+    b->seq = 7;
+    b->record_count = NREC;
+    b->run_id = "run-1";
+    b->source = "in.csv";
+    b->rows_read = 5;
+    b->out_of_scope = 1;
+    b->n_person_id = b->n_household_id = b->n_weight = b->n_sex = b->n_age = NREC;
+    b->n_line = b->n_region = b->n_municipality = b->n_hx090 = NREC;
+    b->person_id = f->pid;
+    b->household_id = f->hh;
+    b->weight = f->w;
+    b->hx090 = f->hx090;
+    b->hy020 = f->hy020;
+    b->hx050 = f->hx050;
+    b->sex = f->sex;
+    b->age = f->age;
+    b->line = f->line;
+    b->region = f->region;
+    b->municipality = f->mun;
+    b->n_region_dict = 2;
+    b->region_dict = f->rdict;
+    b->n_municipality_dict = 3;
+    b->municipality_dict = f->mdict;
+    b->municipality_field = "MUN_CODE";
+    lnob__v1__reject__init(&f->rj);
+    f->rj.source = "in.csv";
+    f->rj.line = 4;
+    f->rj.field = "RB050";
+    f->rj.reason = "MISSING_WEIGHT";
+    f->rj.detail = "weight is empty";
+    f->rj.raw = "2023,1,103,,1";
+    f->rjp[0] = &f->rj;
+    b->n_rejects = 1;
+    b->rejects = f->rjp;
+}
+
+/* Switches the fixture to the HY020 + HX050 income path. */
+static void s_fx_derived(fx_batch_t *f)
+{
+    for (int i = 0; i < NREC; i++) {
+        f->hy020[i] = 1000.0 * (i + 1);
+        f->hx050[i] = 1.5 + i;
+    }
+    f->b.n_hx090 = 0;
+    f->b.n_hy020 = f->b.n_hx050 = NREC;
+}
+
+/* A valid 2-record Run. */
+typedef struct {
+    Lnob__V1__Run r;
+    double x[2];
+    int64_t w[2], pid[2];
+    uint64_t line[2];
+    uint32_t sex[2], ag[2], region[2], mun[2];
+    char *rdict[2], *mdict[2];
+} fx_run_t;
+
+static void s_fx_run(fx_run_t *f)
+{
+    memset(f, 0, sizeof *f);
+    lnob__v1__run__init(&f->r);
+    Lnob__V1__Run *r = &f->r;
+    f->x[0] = 1000.5;
+    f->x[1] = 2000.25;
+    f->w[0] = 100000;
+    f->w[1] = 250000;
+    f->pid[0] = 11;
+    f->pid[1] = 12;
+    f->line[0] = 2;
+    f->line[1] = 3;
+    f->sex[0] = 1;
+    f->sex[1] = 2;
+    f->ag[0] = 2;
+    f->ag[1] = 3;
+    f->region[0] = 1;
+    f->region[1] = 1;
+    f->mun[0] = 0;
+    f->mun[1] = 1;
+    f->rdict[0] = "";
+    f->rdict[1] = "AL02";
+    f->mdict[0] = "";
+    f->mdict[1] = "AL222";
+    r->extract_id = "silc-2023-x";
+    r->seq = 1;
+    r->record_count = 2;
+    r->n_x = r->n_weight = r->n_person_id = r->n_line = r->n_sex = 2;
+    r->n_age_group = r->n_region = r->n_municipality = 2;
+    r->x = f->x;
+    r->weight = f->w;
+    r->person_id = f->pid;
+    r->line = f->line;
+    r->sex = f->sex;
+    r->age_group = f->ag;
+    r->region = f->region;
+    r->municipality = f->mun;
+    r->n_region_dict = 2;
+    r->region_dict = f->rdict;
+    r->n_municipality_dict = 2;
+    r->municipality_dict = f->mdict;
+}
+
+static lnob_env_t s_env_batch(Lnob__V1__Batch *b, uint32_t version)
+{
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = version;
+    e.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
+    e.batch = b;
+    return e;
+}
+
+/* Packs e into a malloc'd buffer. */
+static uint8_t *s_pack(const lnob_env_t *e, size_t *len)
+{
+    *len = lnob__v1__envelope__get_packed_size(e);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    cr_assert_not_null(buf);
+    size_t n = lnob__v1__envelope__pack(e, buf);
+    cr_assert_eq(n, *len);
+    return buf;
+}
+
+/* Packs e and decodes it; returns the decode result, why filled. */
+static lnob_env_t *s_roundtrip(const lnob_env_t *e, lnob_wire_stats_t *st, char *why, size_t cap)
+{
+    size_t len;
+    uint8_t *buf = s_pack(e, &len);
+    why[0] = '\0';
+    lnob_env_t *out = lnob_wire_decode(buf, len, st, why, cap);
+    free(buf);
+    return out;
+}
+
+/* Asserts the stats counters exactly. */
+static void s_expect_stats(const lnob_wire_stats_t *s, uint64_t received, uint64_t oversized,
+                           uint64_t undecodable, uint64_t bad_version, uint64_t bad_body)
+{
+    cr_expect_eq(s->received, received, "received %llu, expected %llu",
+                 (unsigned long long) s->received, (unsigned long long) received);
+    cr_expect_eq(s->oversized, oversized, "oversized %llu, expected %llu",
+                 (unsigned long long) s->oversized, (unsigned long long) oversized);
+    cr_expect_eq(s->undecodable, undecodable, "undecodable %llu, expected %llu",
+                 (unsigned long long) s->undecodable, (unsigned long long) undecodable);
+    cr_expect_eq(s->bad_version, bad_version, "bad_version %llu, expected %llu",
+                 (unsigned long long) s->bad_version, (unsigned long long) bad_version);
+    cr_expect_eq(s->bad_body, bad_body, "bad_body %llu, expected %llu",
+                 (unsigned long long) s->bad_body, (unsigned long long) bad_body);
+    cr_expect_eq(lnob_wire_dropped(s), oversized + undecodable + bad_version + bad_body);
+}
+
+/* Decodes a packed Batch envelope that must be dropped as bad_body with a
+ * reason mentioning `phrase`. */
+static void s_expect_bad_body(Lnob__V1__Batch *b, const char *phrase)
+{
+    lnob_wire_stats_t st = {0};
+    char why[128];
+    lnob_env_t e = s_env_batch(b, LNOB_SCHEMA_VERSION);
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got, "inconsistent batch (%s) was accepted", phrase);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 1, 0, 0, 0, 1);
+    cr_expect(strstr(why, phrase) != NULL, "why '%s' does not mention '%s'", why, phrase);
+}
+
+/* A decoded envelope is internally consistent (what validation promises). */
+static void s_expect_consistent(const lnob_env_t *e)
+{
+    cr_assert_eq(e->schema_version, LNOB_SCHEMA_VERSION);
+    cr_assert_neq(e->body_case, LNOB__V1__ENVELOPE__BODY__NOT_SET);
+    if (e->body_case != LNOB__V1__ENVELOPE__BODY_BATCH)
+        return;
+    const Lnob__V1__Batch *b = e->batch;
+    size_t n = b->record_count;
+    cr_assert(b->extract_id && *b->extract_id);
+    cr_assert(b->n_person_id == n && b->n_household_id == n && b->n_weight == n &&
+              b->n_sex == n && b->n_age == n && b->n_line == n && b->n_region == n &&
+              b->n_municipality == n);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_lt(b->region[i], b->n_region_dict);
+        cr_assert_lt(b->municipality[i], b->n_municipality_dict);
+    }
+}
+
+/* ---- decode: usage ------------------------------------------------------------------ */
+
+Test(wire_decode, batch_round_trip_usage)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    lnob_env_t e = s_env_batch(&f.b, LNOB_SCHEMA_VERSION);
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_assert_not_null(got, "valid batch dropped: %s", why);
+    s_expect_stats(&st, 1, 0, 0, 0, 0);
+    cr_assert_eq(got->schema_version, 1);
+    cr_assert_eq(got->body_case, LNOB__V1__ENVELOPE__BODY_BATCH);
+    const Lnob__V1__Batch *b = got->batch;
+    cr_expect_str_eq(b->extract_id, "silc-2023-0123456789abcdef");
+    cr_expect_eq(b->seq, 7);
+    cr_expect_eq(b->record_count, 3);
+    cr_expect_str_eq(b->run_id, "run-1");
+    cr_expect_str_eq(b->source, "in.csv");
+    cr_expect_eq(b->rows_read, 5);
+    cr_expect_eq(b->out_of_scope, 1);
+    cr_assert_eq(b->n_person_id, 3);
+    cr_assert_eq(b->n_hx090, 3);
+    cr_expect_eq(b->n_hy020, 0);
+    cr_expect_eq(b->n_hx050, 0);
+    for (int i = 0; i < NREC; i++) {
+        cr_expect_eq(b->person_id[i], f.pid[i]);
+        cr_expect_eq(b->household_id[i], f.hh[i]);
+        cr_expect_eq(b->weight[i], f.w[i]);
+        cr_expect_eq(b->sex[i], f.sex[i]);
+        cr_expect_eq(b->age[i], f.age[i]);
+        cr_expect_eq(b->line[i], f.line[i]);
+        cr_expect_eq(b->region[i], f.region[i]);
+        cr_expect_eq(b->municipality[i], f.mun[i]);
+    }
+    cr_expect_eq(b->hx090[0], 670094.23);
+    cr_expect(isnan(b->hx090[1]), "NaN income must survive the wire");
+    cr_expect_eq(b->hx090[2], 214726.47);
+    cr_assert_eq(b->n_region_dict, 2);
+    cr_expect_str_eq(b->region_dict[0], "");
+    cr_expect_str_eq(b->region_dict[1], "AL01");
+    cr_assert_eq(b->n_municipality_dict, 3);
+    cr_expect_str_eq(b->municipality_dict[2], "AL155");
+    cr_expect_str_eq(b->municipality_field, "MUN_CODE");
+    cr_assert_eq(b->n_rejects, 1);
+    cr_expect_str_eq(b->rejects[0]->reason, "MISSING_WEIGHT");
+    cr_expect_str_eq(b->rejects[0]->field, "RB050");
+    cr_expect_eq(b->rejects[0]->line, 4);
+    cr_expect_str_eq(b->rejects[0]->raw, "2023,1,103,,1");
+    lnob_wire_free(&got);
+    cr_assert_null(got, "lnob_wire_free must NULL the pointer");
+    lnob_wire_free(&got);
+    lnob_wire_free(NULL);
+}
+
+Test(wire_decode, derived_income_batch_accepted)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    s_fx_derived(&f);
+    lnob_env_t e = s_env_batch(&f.b, LNOB_SCHEMA_VERSION);
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_assert_not_null(got, "valid HY020/HX050 batch dropped: %s", why);
+    cr_expect_eq(got->batch->n_hx090, 0);
+    cr_assert_eq(got->batch->n_hy020, 3);
+    cr_assert_eq(got->batch->n_hx050, 3);
+    cr_expect_eq(got->batch->hy020[2], 3000.0);
+    cr_expect_eq(got->batch->hx050[1], 2.5);
+    s_expect_stats(&st, 1, 0, 0, 0, 0);
+    lnob_wire_free(&got);
+}
+
+Test(wire_decode, empty_batch_accepted)
+{
+    Lnob__V1__Batch b = LNOB__V1__BATCH__INIT;
+    b.extract_id = "silc-unknown-00";
+    lnob_env_t e = s_env_batch(&b, LNOB_SCHEMA_VERSION);
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_assert_not_null(got, "empty batch dropped: %s", why);
+    cr_expect_eq(got->batch->record_count, 0);
+    s_expect_stats(&st, 1, 0, 0, 0, 0);
+    lnob_wire_free(&got);
+}
+
+/* ---- decode: bad bytes ------------------------------------------------------------- */
+
+Test(wire_decode, garbage_bytes_undecodable)
+{
+    static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                      0xff, 0xff, 0xff, 0xff, 0xff};
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = lnob_wire_decode(garbage, sizeof garbage, &st, why, sizeof why);
+    cr_expect_null(got);
+    s_expect_stats(&st, 1, 0, 1, 0, 0);
+    cr_expect(strstr(why, "undecodable") != NULL, "why: '%s'", why);
+    /* a length-delimited body claiming more bytes than there are */
+    static const uint8_t short_body[] = {0x08, 0x01, 0x52, 0x40, 0x0a, 0x01};
+    got = lnob_wire_decode(short_body, sizeof short_body, &st, why, sizeof why);
+    cr_expect_null(got);
+    s_expect_stats(&st, 2, 0, 2, 0, 0);
+}
+
+static uint64_t s_rng = 0x9E3779B97F4A7C15ull;
+static uint64_t s_next(void)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 7;
+    s_rng ^= s_rng << 17;
+    return s_rng;
+}
+
+Test(wire_decode, random_bytes_never_crash)
+{
+    lnob_wire_stats_t st = {0};
+    uint8_t buf[300];
+    char why[128];
+    uint64_t ok = 0;
+    const uint64_t rounds = 20000;
+    for (uint64_t k = 0; k < rounds; k++) {
+        size_t len = (size_t) (s_next() % sizeof buf);
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t) s_next();
+        lnob_env_t *got = lnob_wire_decode(buf, len, &st, why, sizeof why);
+        if (got) {
+            s_expect_consistent(got);
+            ok++;
+        }
+        lnob_wire_free(&got);
+    }
+    cr_expect_eq(st.received, rounds);
+    cr_expect_eq(st.oversized, 0);
+    cr_expect_eq(ok + lnob_wire_dropped(&st), rounds, "every call is accepted or dropped");
+    cr_expect_gt(st.undecodable, rounds / 2, "random bytes mostly do not decode (%llu)",
+                 (unsigned long long) st.undecodable);
+}
+
+Test(wire_decode, every_prefix_of_a_batch)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    lnob_env_t e = s_env_batch(&f.b, LNOB_SCHEMA_VERSION);
+    size_t full;
+    uint8_t *buf = s_pack(&e, &full);
+    lnob_wire_stats_t st = {0};
+    char why[128];
+    uint64_t ok = 0;
+    for (size_t len = 0; len <= full; len++) {
+        /* a copy of exactly len bytes, so a read past the end is caught by
+         * sanitizers and valgrind */
+        uint8_t *p = malloc(len ? len : 1);
+        cr_assert_not_null(p);
+        memcpy(p, buf, len);
+        lnob_env_t *got = lnob_wire_decode(p, len, &st, why, sizeof why);
+        if (got) {
+            s_expect_consistent(got);
+            ok++;
+        }
+        cr_expect(len != full || got, "the whole message must decode: %s", why);
+        lnob_wire_free(&got);
+        free(p);
+    }
+    cr_expect_eq(st.received, full + 1);
+    cr_expect_eq(ok + lnob_wire_dropped(&st), full + 1);
+    cr_expect_eq(ok, 1, "only the whole batch is valid, %llu prefixes accepted",
+                 (unsigned long long) ok);
+    /* length 0 decodes to schema_version 0; length 2 is schema_version only */
+    cr_expect_eq(st.bad_version, 1);
+    cr_expect_eq(st.bad_body, 1);
+    cr_expect_eq(st.undecodable, full - 2);
+    cr_expect_eq(st.oversized, 0);
+    free(buf);
+}
+
+/* ---- decode: contract violations ---------------------------------------------------- */
+
+Test(wire_decode, schema_version_0_and_2_dropped)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t e = s_env_batch(&f.b, 0);
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 1, 0, 0, 1, 0);
+    cr_expect(strstr(why, "schema version 0") != NULL, "why: '%s'", why);
+    e = s_env_batch(&f.b, 2);
+    got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 2, 0, 0, 2, 0);
+    cr_expect(strstr(why, "schema version 2") != NULL, "why: '%s'", why);
+}
+
+Test(wire_decode, envelope_without_body_dropped)
+{
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = LNOB_SCHEMA_VERSION;
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 1, 0, 0, 0, 1);
+    cr_expect(strstr(why, "without body") != NULL, "why: '%s'", why);
+}
+
+Test(wire_decode, batch_without_extract_id_dropped)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    f.b.extract_id = "";
+    s_expect_bad_body(&f.b, "extract_id");
+}
+
+Test(wire_decode, batch_column_lengths_differ)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    f.b.n_weight = 2; /* short */
+    s_expect_bad_body(&f.b, "record_count");
+    s_fx_batch(&f);
+    f.b.record_count = 2; /* every column one longer */
+    s_expect_bad_body(&f.b, "record_count");
+    s_fx_batch(&f);
+    f.b.n_line = 0;
+    s_expect_bad_body(&f.b, "record_count");
+    s_fx_batch(&f);
+    f.b.n_municipality = 2;
+    s_expect_bad_body(&f.b, "record_count");
+    s_fx_batch(&f);
+    f.b.n_hx090 = 2; /* the income column */
+    s_expect_bad_body(&f.b, "income");
+}
+
+/* "every column as long as record_count": with record_count 0, an income
+ * column holding values is as inconsistent as with record_count 3. */
+Test(wire_decode, empty_batch_with_income_values_dropped)
+{
+    Lnob__V1__Batch b = LNOB__V1__BATCH__INIT;
+    double hx[2] = {1.0, 2.0};
+    b.extract_id = "silc-2023-x";
+    b.record_count = 0;
+    b.n_hx090 = 2;
+    b.hx090 = hx;
+    s_expect_bad_body(&b, "income");
+}
+
+Test(wire_decode, batch_dictionary_index_out_of_range)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    f.region[2] = 2; /* == n_region_dict */
+    s_expect_bad_body(&f.b, "out of range");
+    s_fx_batch(&f);
+    f.mun[0] = 3; /* == n_municipality_dict */
+    s_expect_bad_body(&f.b, "out of range");
+    s_fx_batch(&f);
+    f.b.n_region_dict = 0; /* index 0 needs the "" entry */
+    s_expect_bad_body(&f.b, "out of range");
+    s_fx_batch(&f);
+    f.mun[1] = UINT32_MAX;
+    s_expect_bad_body(&f.b, "out of range");
+}
+
+Test(wire_decode, batch_with_both_income_paths)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    f.b.n_hy020 = NREC; /* hx090 and hy020 */
+    s_expect_bad_body(&f.b, "income");
+    s_fx_batch(&f);
+    f.b.n_hy020 = f.b.n_hx050 = NREC; /* all three */
+    s_expect_bad_body(&f.b, "income");
+    s_fx_batch(&f);
+    s_fx_derived(&f);
+    f.b.n_hx050 = 0; /* hy020 without hx050 */
+    s_expect_bad_body(&f.b, "income");
+    s_fx_batch(&f);
+    f.b.n_hx090 = 0; /* no income at all */
+    s_expect_bad_body(&f.b, "income");
+}
+
+Test(wire_decode, run_valid_and_inconsistent)
+{
+    fx_run_t f;
+    s_fx_run(&f);
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = LNOB_SCHEMA_VERSION;
+    e.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
+    e.run = &f.r;
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_assert_not_null(got, "valid run dropped: %s", why);
+    cr_assert_eq(got->body_case, LNOB__V1__ENVELOPE__BODY_RUN);
+    cr_expect_eq(got->run->record_count, 2);
+    cr_expect_eq(got->run->x[1], 2000.25);
+    cr_expect_eq(got->run->person_id[0], 11);
+    cr_expect_str_eq(got->run->municipality_dict[1], "AL222");
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 1, 0, 0, 0, 0);
+
+    f.r.n_x = 1;
+    got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 2, 0, 0, 0, 1);
+    cr_expect(strstr(why, "record_count") != NULL, "why: '%s'", why);
+
+    s_fx_run(&f);
+    f.r.n_age_group = 3;
+    got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 3, 0, 0, 0, 2);
+
+    s_fx_run(&f);
+    f.mun[1] = 2;
+    got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 4, 0, 0, 0, 3);
+    cr_expect(strstr(why, "out of range") != NULL, "why: '%s'", why);
+
+    s_fx_run(&f);
+    f.r.extract_id = "";
+    got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 5, 0, 0, 0, 4);
+}
+
+Test(wire_decode, small_bodies_need_extract_id)
+{
+    Lnob__V1__ExtractEnd end = LNOB__V1__EXTRACT_END__INIT;
+    Lnob__V1__ExtractFailed failed = LNOB__V1__EXTRACT_FAILED__INIT;
+    Lnob__V1__Quarantine q = LNOB__V1__QUARANTINE__INIT;
+    Lnob__V1__Result res = LNOB__V1__RESULT__INIT;
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = LNOB_SCHEMA_VERSION;
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    uint64_t calls = 0, bad = 0;
+    for (int with_id = 1; with_id >= 0; with_id--) {
+        const char *id = with_id ? "silc-2023-abc" : "";
+        end.extract_id = failed.extract_id = q.extract_id = res.extract_id = (char *) id;
+        end.batch_count = 4;
+        failed.reason = "MISSING_COLUMN";
+        for (int k = 0; k < 4; k++) {
+            e.body_case = k == 0   ? LNOB__V1__ENVELOPE__BODY_END
+                          : k == 1 ? LNOB__V1__ENVELOPE__BODY_FAILED
+                          : k == 2 ? LNOB__V1__ENVELOPE__BODY_QUARANTINE
+                                   : LNOB__V1__ENVELOPE__BODY_RESULT;
+            if (k == 0)
+                e.end = &end;
+            else if (k == 1)
+                e.failed = &failed;
+            else if (k == 2)
+                e.quarantine = &q;
+            else
+                e.result = &res;
+            lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+            calls++;
+            if (with_id) {
+                cr_expect_not_null(got, "body %d with id dropped: %s", k, why);
+                if (got) {
+                    cr_expect_eq(got->body_case, e.body_case);
+                    if (k == 0)
+                        cr_expect_eq(got->end->batch_count, 4);
+                    if (k == 1)
+                        cr_expect_str_eq(got->failed->reason, "MISSING_COLUMN");
+                }
+            } else {
+                bad++;
+                cr_expect_null(got, "body %d without extract id accepted", k);
+            }
+            lnob_wire_free(&got);
+            s_expect_stats(&st, calls, 0, 0, 0, bad);
+        }
+    }
+}
+
+Test(wire_decode, oversized_checked_before_reading)
+{
+    /* the length is checked before the bytes are touched: a 1-byte buffer
+     * with a fake length must be dropped without reading it */
+    uint8_t one = 0;
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = lnob_wire_decode(&one, (size_t) LNOB_WIRE_MAX_BYTES + 1, &st, why, sizeof why);
+    cr_expect_null(got);
+    s_expect_stats(&st, 1, 1, 0, 0, 0);
+    char want[64];
+    snprintf(want, sizeof want, "oversized message (%zu bytes)", (size_t) LNOB_WIRE_MAX_BYTES + 1);
+    cr_expect_str_eq(why, want);
+    got = lnob_wire_decode(&one, SIZE_MAX, &st, why, sizeof why);
+    cr_expect_null(got);
+    s_expect_stats(&st, 2, 2, 0, 0, 0);
+}
+
+Test(wire_decode, exactly_max_bytes_is_not_oversized)
+{
+    /* zero pages: calloc'd, never written; tag 0 is invalid protobuf so the
+     * decoder stops at the first byte */
+    uint8_t *big = calloc(1, LNOB_WIRE_MAX_BYTES);
+    cr_assert_not_null(big, "calloc(256 MiB) failed");
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = lnob_wire_decode(big, LNOB_WIRE_MAX_BYTES, &st, why, sizeof why);
+    cr_expect_null(got);
+    s_expect_stats(&st, 1, 0, 1, 0, 0);
+    free(big);
+}
+
+Test(wire_decode, why_respects_cap)
+{
+    lnob_wire_stats_t st = {0};
+    char why[8];
+    memset(why, 'x', sizeof why);
+    static const uint8_t garbage[] = {0xff, 0xff};
+    lnob_env_t *got = lnob_wire_decode(garbage, sizeof garbage, &st, why, sizeof why);
+    cr_expect_null(got);
+    cr_expect_eq(strlen(why), 7);
+    cr_expect_str_eq(why, "undecod");
+}
+
+/* ---- ZeroMQ round trips ---------------------------------------------------------------- */
+
+typedef struct {
+    void *ctx, *tx, *rx;
+} zpair_t;
+
+static zpair_t s_zpair(int tx_type, int rx_type, const char *endpoint)
+{
+    zpair_t z;
+    z.ctx = zmq_ctx_new();
+    cr_assert_not_null(z.ctx);
+    z.rx = zmq_socket(z.ctx, rx_type);
+    z.tx = zmq_socket(z.ctx, tx_type);
+    cr_assert(z.rx && z.tx);
+    int linger = 0, timeout = 5000;
+    zmq_setsockopt(z.tx, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(z.rx, ZMQ_LINGER, &linger, sizeof linger);
+    /* a hang is a failure, not a stuck test */
+    zmq_setsockopt(z.rx, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(z.tx, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+    cr_assert_eq(zmq_bind(z.rx, endpoint), 0, "bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
+    cr_assert_eq(zmq_connect(z.tx, endpoint), 0, "connect: %s", zmq_strerror(zmq_errno()));
+    return z;
+}
+
+static void s_zclose(zpair_t *z)
+{
+    if (z->tx)
+        zmq_close(z->tx);
+    if (z->rx)
+        zmq_close(z->rx);
+    zmq_ctx_term(z->ctx);
+}
+
+Test(wire_zmq, pair_send_recv_batch)
+{
+    zpair_t z = s_zpair(ZMQ_PAIR, ZMQ_PAIR, "inproc://wire-pair");
+    fx_batch_t f;
+    s_fx_batch(&f);
+    lnob_env_t e = s_env_batch(&f.b, 0); /* send sets the version */
+    char why[128] = "";
+    cr_assert_eq(lnob_wire_send(z.tx, &e, why, sizeof why), LNOB_OK, "send: %s", why);
+    cr_expect_eq(e.schema_version, LNOB_SCHEMA_VERSION);
+    lnob_wire_stats_t st = {0};
+    lnob_env_t *got = NULL;
+    int rc = lnob_wire_recv(z.rx, &got, &st, why, sizeof why);
+    cr_assert_eq(rc, LNOB_OK, "recv rc %d: %s", rc, why);
+    cr_assert_not_null(got);
+    cr_assert_eq(got->body_case, LNOB__V1__ENVELOPE__BODY_BATCH);
+    cr_expect_str_eq(got->batch->extract_id, "silc-2023-0123456789abcdef");
+    cr_expect_eq(got->batch->record_count, 3);
+    cr_expect_eq(got->batch->weight[0], 59750000);
+    cr_expect_eq(got->batch->person_id[2], 201);
+    cr_expect(isnan(got->batch->hx090[1]));
+    s_expect_stats(&st, 1, 0, 0, 0, 0);
+    lnob_wire_free(&got);
+    s_zclose(&z);
+}
+
+Test(wire_zmq, push_pull_garbage_and_multipart_dropped)
+{
+    zpair_t z = s_zpair(ZMQ_PUSH, ZMQ_PULL, "inproc://wire-pushpull");
+    fx_batch_t f;
+    s_fx_batch(&f);
+    lnob_env_t e = s_env_batch(&f.b, LNOB_SCHEMA_VERSION);
+    size_t len;
+    uint8_t *packed = s_pack(&e, &len);
+    char why[128] = "";
+    lnob_wire_stats_t st = {0};
+    lnob_env_t *got = NULL;
+
+    /* 1. a garbage frame sent raw */
+    static const char garbage[] = "\xff\xff\xff\xff not protobuf";
+    cr_assert_eq(zmq_send(z.tx, garbage, sizeof garbage - 1, 0), (int) sizeof garbage - 1);
+    static lnob_env_t sentinel = LNOB__V1__ENVELOPE__INIT;
+    got = &sentinel; /* must be overwritten with NULL */
+    int rc = lnob_wire_recv(z.rx, &got, &st, why, sizeof why);
+    cr_expect_eq(rc, LNOB_DROP, "garbage frame: rc %d", rc);
+    cr_expect_null(got);
+    s_expect_stats(&st, 1, 0, 1, 0, 0);
+
+    /* 2. a multi-part message of three frames, the first a valid envelope:
+     * dropped whole */
+    cr_assert_eq(zmq_send(z.tx, packed, len, ZMQ_SNDMORE), (int) len);
+    cr_assert_eq(zmq_send(z.tx, "two", 3, ZMQ_SNDMORE), 3);
+    cr_assert_eq(zmq_send(z.tx, packed, len, 0), (int) len);
+    got = NULL;
+    rc = lnob_wire_recv(z.rx, &got, &st, why, sizeof why);
+    cr_expect_eq(rc, LNOB_DROP, "multi-part: rc %d", rc);
+    cr_expect_null(got);
+    s_expect_stats(&st, 2, 0, 1, 0, 1);
+    cr_expect_str_eq(why, "multi-part message");
+
+    /* 3. an envelope with schema version 2 sent raw */
+    e.schema_version = 2;
+    size_t len2;
+    uint8_t *v2 = s_pack(&e, &len2);
+    cr_assert_eq(zmq_send(z.tx, v2, len2, 0), (int) len2);
+    rc = lnob_wire_recv(z.rx, &got, &st, why, sizeof why);
+    cr_expect_eq(rc, LNOB_DROP);
+    cr_expect_null(got);
+    s_expect_stats(&st, 3, 0, 1, 1, 1);
+    free(v2);
+
+    /* 4. the next good message arrives intact: the multi-part was drained */
+    e.schema_version = 0;
+    cr_assert_eq(lnob_wire_send(z.tx, &e, why, sizeof why), LNOB_OK, "send: %s", why);
+    rc = lnob_wire_recv(z.rx, &got, &st, why, sizeof why);
+    cr_assert_eq(rc, LNOB_OK, "good message after drops: rc %d (%s)", rc, why);
+    cr_assert_not_null(got);
+    cr_expect_eq(got->batch->seq, 7);
+    cr_expect_eq(got->batch->n_person_id, 3);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 4, 0, 1, 1, 1);
+
+    /* 5. an empty frame is an Envelope with schema_version 0 */
+    cr_assert_eq(zmq_send(z.tx, "", 0, 0), 0);
+    rc = lnob_wire_recv(z.rx, &got, &st, why, sizeof why);
+    cr_expect_eq(rc, LNOB_DROP);
+    s_expect_stats(&st, 5, 0, 1, 2, 1);
+    cr_expect_eq(lnob_wire_dropped(&st), 4);
+    free(packed);
+    s_zclose(&z);
+}
+
+Test(wire_zmq, recv_timeout_is_again)
+{
+    zpair_t z = s_zpair(ZMQ_PUSH, ZMQ_PULL, "inproc://wire-timeout");
+    int t = 20;
+    zmq_setsockopt(z.rx, ZMQ_RCVTIMEO, &t, sizeof t);
+    lnob_wire_stats_t st = {0};
+    lnob_env_t *got = NULL;
+    char why[128] = "";
+    cr_expect_eq(lnob_wire_recv(z.rx, &got, &st, why, sizeof why), LNOB_AGAIN);
+    cr_expect_null(got);
+    s_expect_stats(&st, 0, 0, 0, 0, 0);
+    s_zclose(&z);
+}
+
+Test(wire_zmq, recv_after_ctx_shutdown_is_closed)
+{
+    zpair_t z = s_zpair(ZMQ_PUSH, ZMQ_PULL, "inproc://wire-closed");
+    cr_assert_eq(zmq_ctx_shutdown(z.ctx), 0);
+    lnob_wire_stats_t st = {0};
+    lnob_env_t *got = NULL;
+    char why[128] = "";
+    cr_expect_eq(lnob_wire_recv(z.rx, &got, &st, why, sizeof why), LNOB_CLOSED, "why: %s", why);
+    fx_batch_t f;
+    s_fx_batch(&f);
+    lnob_env_t e = s_env_batch(&f.b, 1);
+    cr_expect_eq(lnob_wire_send(z.tx, &e, why, sizeof why), LNOB_CLOSED, "why: %s", why);
+    s_expect_stats(&st, 0, 0, 0, 0, 0);
+    s_zclose(&z);
+}
