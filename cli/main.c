@@ -1,7 +1,9 @@
-/* main.c - the lnob command: `lnob run` and `lnob gen silc`.
+/* main.c - the lnob command: `lnob run`, `lnob quarantine` and `lnob gen silc`.
  *
- * `run` executes the whole pipeline on this machine (run.h); `gen silc`
- * writes a deterministic synthetic SILC extract (gen_silc.h). */
+ * `run` executes the whole pipeline on this machine (run.h); `quarantine`
+ * lists, shows and replays the rows an extract rejected (quarantine.h);
+ * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h). */
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,12 +11,16 @@
 #include "gen_silc.h"
 #include "lnob/config.h"
 #include "lnob/version.h"
+#include "quarantine.h"
 #include "run.h"
 
 static const char s_usage[] =
     "usage: lnob COMMAND [options]\n\n"
     "commands:\n"
     "  run --silc FILE...   run the pipeline locally and print the indicators\n"
+    "  quarantine list|show|replay\n"
+    "                       find an extract's rejected rows, read them, write them\n"
+    "                       out as a CSV to correct and run again\n"
     "  gen silc --out FILE  write a synthetic SILC extract\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
@@ -71,6 +77,7 @@ static int s_gen(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         puts(s_usage);
         return argc < 2 ? 2 : 0;
@@ -81,6 +88,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return lnob_cli_run(argc, argv, 2);
+    if (!strcmp(argv[1], "quarantine"))
+        return lnob_cli_quarantine(argc, argv, 2);
     if (!strcmp(argv[1], "gen"))
         return s_gen(argc, argv);
     fprintf(stderr, "lnob: unknown command '%s'\n%s\n", argv[1], s_usage);

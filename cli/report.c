@@ -96,13 +96,7 @@ static void s_json_cell(FILE *out, const char *v[CELL_FIELDS], int first)
 
 static void s_csv_field(FILE *out, const char *s, int last)
 {
-    if (strpbrk(s, ",\"\n")) {
-        fputc('"', out);
-        for (; *s; s++)
-            fputs(*s == '"' ? "\"\"" : (char[]){*s, 0}, out);
-        fputc('"', out);
-    } else
-        fputs(s, out);
+    lnob_format_csv_field(out, s);
     fputc(last ? '\n' : ',', out);
 }
 

@@ -22,6 +22,8 @@
 #define POLL_MS 20
 #define REDIS_START_MS 5000
 #define STOP_GRACE_MS 10000
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
 #define PATH_MAX_LEN 512 /* paths lnob makes; ipc paths must stay under 108 */
 #define ARGV_MAX 80
 
@@ -33,6 +35,8 @@ typedef struct {
     long batch_size;
     long timeout_s;
     const char *log_level;
+    const char *workdir;
+    long max_restarts;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -50,16 +54,31 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, timeout_s), "seconds to wait for the results before giving up"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "warn", 0, 0, "error|warn|info|debug",
      offsetof(cfg_t, log_level), "verbosity of the workers (stderr)"},
+    {"workdir", "LNOB_RUN_WORKDIR", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, workdir),
+     "existing directory for sockets, the private Redis and <worker>.pid files (kept); default a temp dir (removed)"},
+    {"max-restarts", "LNOB_RUN_MAX_RESTARTS", LNOB_OPT_INT, "20", 0, 1000, NULL,
+     offsetof(cfg_t, max_restarts), "restarts of one worker before the run gives up"},
     LNOB_OPT_END};
+
+/* A supervised child: how to start it again, and when. */
+typedef struct {
+    lnob_proc_t proc;
+    char path[PATH_MAX_LEN * 2];
+    char *argv[ARGV_MAX];  /* owned copies */
+    long restarts;
+    int64_t restart_at;    /* ms; 0 = not waiting to restart */
+    int done;              /* exited 0 and need not run again */
+    int started;
+} worker_t;
 
 /* Everything one run owns. */
 typedef struct {
     cfg_t cfg;
-    char dir[PATH_MAX_LEN];      /* private temp dir */
+    char dir[PATH_MAX_LEN];      /* sockets, private Redis, pid files */
     char bin[PATH_MAX_LEN];      /* directory of the worker binaries */
     char redis_url[PATH_MAX_LEN + 32];
     char run_id[64];
-    lnob_proc_t redis, sink, aggregate, ingest, transform[MAX_TRANSFORMERS];
+    worker_t redis, sink, aggregate, ingest, transform[MAX_TRANSFORMERS];
     redisContext *rc;
 } run_t;
 
@@ -70,24 +89,54 @@ static void s_note(const char *msg, const char *arg)
 
 /* ---- starting ------------------------------------------------------------- */
 
-static int s_start(run_t *r, lnob_proc_t *p, const char *name, const char *exe, const char **args)
+/* Writes <dir>/<name>.pid (':' becomes '-'), for operators and fault tests. */
+static void s_pidfile(const run_t *r, const worker_t *w)
 {
-    char path[PATH_MAX_LEN * 2], err[256];
-    const char *argv[ARGV_MAX];
-    if (exe[0] == '/')
-        snprintf(path, sizeof path, "%s", exe);
-    else
-        snprintf(path, sizeof path, "%s/%s", r->bin, exe);
-    size_t n = 0;
-    argv[n++] = path;
-    for (size_t i = 0; args[i] && n < ARGV_MAX - 1; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    if (lnob_proc_start(p, name, path, (char *const *) argv, err, sizeof err) != 0) {
+    char path[PATH_MAX_LEN * 2];
+    snprintf(path, sizeof path, "%s/%s.pid", r->dir, w->proc.name);
+    for (char *c = path + strlen(r->dir); *c; c++)
+        if (*c == ':')
+            *c = '-';
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%d\n", (int) w->proc.pid);
+        fclose(f);
+    }
+}
+
+static int s_spawn(run_t *r, worker_t *w)
+{
+    char err[256], name[LNOB_PROC_NAME_MAX];
+    snprintf(name, sizeof name, "%s", w->proc.name);
+    if (lnob_proc_start(&w->proc, name, w->path, w->argv, err, sizeof err) != 0) {
         s_note(err, NULL);
         return -1;
     }
+    w->started = 1;
+    s_pidfile(r, w);
     return 0;
+}
+
+static int s_start(run_t *r, worker_t *w, const char *name, const char *exe, const char **args)
+{
+    if (exe[0] == '/')
+        snprintf(w->path, sizeof w->path, "%s", exe);
+    else
+        snprintf(w->path, sizeof w->path, "%s/%s", r->bin, exe);
+    size_t n = 0;
+    w->argv[n++] = lnob_strdup(w->path);
+    for (size_t i = 0; args[i] && n < ARGV_MAX - 1; i++)
+        w->argv[n++] = lnob_strdup(args[i]);
+    w->argv[n] = NULL;
+    snprintf(w->proc.name, sizeof w->proc.name, "%s", name);
+    return s_spawn(r, w);
+}
+
+static void s_worker_free(worker_t *w)
+{
+    for (size_t i = 0; w->argv[i]; i++)
+        free(w->argv[i]);
+    w->argv[0] = NULL;
 }
 
 static const char *s_redis_server(void)
@@ -99,6 +148,25 @@ static const char *s_redis_server(void)
     return NULL;
 }
 
+static int s_supervise(run_t *r);
+
+/* Connects r->rc, waiting up to ms for the server; 0 when connected. */
+static int s_connect(run_t *r, int ms)
+{
+    char err[256];
+    if (r->rc)
+        redisFree(r->rc);
+    r->rc = NULL;
+    for (int waited = 0; waited <= ms; waited += POLL_MS) {
+        if ((r->rc = lnob_redis_connect(r->redis_url, err, sizeof err)))
+            return 0;
+        usleep(POLL_MS * 1000);
+    }
+    return -1;
+}
+
+/* The private Redis keeps an append-only file fsynced on every write, so
+ * that a restarted server has every result stored before it died. */
 static int s_start_redis(run_t *r)
 {
     const char *server = s_redis_server();
@@ -111,16 +179,15 @@ static int s_start_redis(run_t *r)
     snprintf(log, sizeof log, "%s/redis.log", r->dir);
     snprintf(r->redis_url, sizeof r->redis_url, "unix://%s", sock);
     const char *args[] = {"--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
-                          "--save", "", "--appendonly", "no", "--dir", r->dir, "--logfile", log,
-                          NULL};
+                          "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                          "--dir", r->dir, "--logfile", log, NULL};
     if (s_start(r, &r->redis, "redis-server", server, args) != 0)
         return -1;
-    char err[256];
-    for (int waited = 0; waited < REDIS_START_MS; waited += POLL_MS) {
-        if (access(sock, F_OK) == 0 && (r->rc = lnob_redis_connect(r->redis_url, err, sizeof err)))
+    for (int waited = 0; waited <= REDIS_START_MS; waited += POLL_MS) {
+        if (s_supervise(r) != 0)
+            break; /* restarted too often */
+        if (s_connect(r, 0) == 0)
             return 0;
-        if (lnob_proc_poll(&r->redis))
-            break;
         usleep(POLL_MS * 1000);
     }
     s_note("the private redis-server did not start; its log: ", log);
@@ -129,17 +196,22 @@ static int s_start_redis(run_t *r)
 
 static int s_start_workers(run_t *r)
 {
-    char ep[6][PATH_MAX_LEN + 64];
+    char ep[8][PATH_MAX_LEN + 64];
     snprintf(ep[0], sizeof ep[0], "@ipc://%s/results", r->dir);
     snprintf(ep[1], sizeof ep[1], "@ipc://%s/pub", r->dir);
     snprintf(ep[2], sizeof ep[2], "@ipc://%s/runs", r->dir);
     snprintf(ep[3], sizeof ep[3], ">ipc://%s/results", r->dir);
     snprintf(ep[4], sizeof ep[4], ">ipc://%s/batches", r->dir);
     snprintf(ep[5], sizeof ep[5], ">ipc://%s/runs", r->dir);
+    snprintf(ep[6], sizeof ep[6], "@ipc://%s/control", r->dir);
+    snprintf(ep[7], sizeof ep[7], ">ipc://%s/control", r->dir);
     const char *ll = r->cfg.log_level;
-    const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--redis", r->redis_url, "--log-level", ll, NULL};
-    const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3], "--log-level", ll, NULL};
-    if (s_start(r, &r->sink, "sink", "lnob-sink", sink) || s_start(r, &r->aggregate, "aggregate", "lnob-transform", agg))
+    const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[7], "--redis",
+                          r->redis_url, "--log-level", ll, NULL};
+    const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3],
+                         "--control", ep[6], "--log-level", ll, NULL};
+    if (s_start(r, &r->sink, "sink", "lnob-sink", sink) ||
+        s_start(r, &r->aggregate, "aggregate", "lnob-transform", agg))
         return -1;
     for (long i = 0; i < r->cfg.transformers; i++) {
         char inst[24], name[40];
@@ -152,39 +224,83 @@ static int s_start_workers(run_t *r)
     char push[PATH_MAX_LEN + 32], bs[32];
     snprintf(push, sizeof push, "@ipc://%s/batches", r->dir);
     snprintf(bs, sizeof bs, "%ld", r->cfg.batch_size);
-    const char *in[ARGV_MAX] = {"--push", push, "--run-id", r->run_id, "--batch-size", bs,
-                                "--log-level", ll, "--hold", "--silc"};
-    size_t n = 10;
+    const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
+                                "--batch-size", bs, "--log-level", ll, "--silc"};
+    size_t n = 11;
     for (size_t i = 0; i < r->cfg.silc.n && n < ARGV_MAX - 1; i++)
         in[n++] = r->cfg.silc.items[i];
     in[n] = NULL;
     return s_start(r, &r->ingest, "ingest", "lnob-ingest", in);
 }
 
-/* ---- waiting -------------------------------------------------------------- */
+/* ---- supervising and waiting ---------------------------------------------- */
 
-/* A worker that should still be running has exited: name it. */
-static const lnob_proc_t *s_dead_worker(run_t *r)
+static size_t s_workers(run_t *r, worker_t **all)
 {
-    lnob_proc_t *all[] = {&r->sink, &r->aggregate};
-    for (size_t i = 0; i < 2; i++)
-        if (lnob_proc_poll(all[i]))
-            return all[i];
+    size_t n = 0;
+    worker_t *fixed[] = {&r->redis, &r->sink, &r->aggregate, &r->ingest};
+    for (size_t i = 0; i < 4; i++)
+        if (fixed[i]->started)
+            all[n++] = fixed[i];
     for (long i = 0; i < r->cfg.transformers; i++)
-        if (lnob_proc_poll(&r->transform[i]))
-            return &r->transform[i];
-    if (lnob_proc_poll(&r->ingest) && r->ingest.status != 0)
-        return &r->ingest;
-    if (r->redis.pid && lnob_proc_poll(&r->redis))
-        return &r->redis;
-    return NULL;
+        if (r->transform[i].started)
+            all[n++] = &r->transform[i];
+    return n;
 }
 
+static int64_t s_backoff_ms(long restarts)
+{
+    int64_t ms = BACKOFF_MIN_MS << (restarts < 6 ? restarts : 6);
+    return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
+}
+
+/* Notices exits and restarts workers with back-off. The ingester is done
+ * when it exits 0. Returns -1 when one has restarted too often. */
+static int s_supervise(run_t *r)
+{
+    worker_t *all[MAX_TRANSFORMERS + 4];
+    size_t n = s_workers(r, all);
+    int64_t now = lnob_now_ms();
+    for (size_t i = 0; i < n; i++) {
+        worker_t *w = all[i];
+        if (w->done)
+            continue;
+        if (!w->restart_at && lnob_proc_poll(&w->proc)) {
+            if (w == &r->ingest && w->proc.status == 0) {
+                w->done = 1;
+                continue;
+            }
+            if (w->restarts >= r->cfg.max_restarts) {
+                fprintf(stderr, "lnob: %s exited (status %d) %ld times; giving up\n",
+                        w->proc.name, w->proc.status, w->restarts + 1);
+                return -1;
+            }
+            w->restart_at = now + s_backoff_ms(w->restarts);
+            fprintf(stderr, "lnob: %s exited (status %d); restarting in %lld ms\n", w->proc.name,
+                    w->proc.status, (long long) (w->restart_at - now));
+        }
+        if (w->restart_at && now >= w->restart_at) {
+            w->restart_at = 0;
+            w->restarts++;
+            if (s_spawn(r, w) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Stored extracts of this run, or -1 while Redis cannot be asked. */
 static long long s_stored(run_t *r)
 {
+    if (!r->rc && s_connect(r, 0) != 0)
+        return -1;
     redisReply *rep = redisCommand(r->rc, "HLEN lnob:run:%s", r->run_id);
     long long n = rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
     freeReplyObject(rep);
+    if (n < 0) {
+        redisFree(r->rc);
+        r->rc = NULL;
+    }
     return n;
 }
 
@@ -193,22 +309,14 @@ static int s_wait(run_t *r)
     int64_t deadline = lnob_now_ms() + r->cfg.timeout_s * 1000;
     long long want = (long long) r->cfg.silc.n, last = 0;
     while (lnob_now_ms() < deadline) {
-        long long got = s_stored(r);
-        if (got < 0) {
-            s_note("lost the connection to Redis", NULL);
+        if (s_supervise(r) != 0)
             return -1;
-        }
-        if (got != last)
+        long long got = s_stored(r);
+        if (got > last)
             fprintf(stderr, "lnob: %lld of %lld extracts stored\n", got, want);
-        last = got;
+        last = got > last ? got : last;
         if (got >= want)
             return 0;
-        const lnob_proc_t *dead = s_dead_worker(r);
-        if (dead) {
-            fprintf(stderr, "lnob: %s exited (status %d) before the results were stored\n",
-                    dead->name, dead->status);
-            return -1;
-        }
         usleep(POLL_MS * 1000);
     }
     fprintf(stderr, "lnob: no results after %ld s (--timeout)\n", r->cfg.timeout_s);
@@ -217,19 +325,21 @@ static int s_wait(run_t *r)
 
 /* ---- reporting and cleaning up ---------------------------------------------- */
 
-static int s_report(run_t *r)
+/* Writes the report into out and err; returns 0, 1 when an extract failed,
+ * or -1 when Redis could not be read (the caller may retry). */
+static int s_report_once(run_t *r, FILE *out, FILE *errs)
 {
-    lnob_report_t rep = {stdout, stderr, lnob_report_parse_format(r->cfg.format), 0};
+    lnob_report_t rep = {out, errs, lnob_report_parse_format(r->cfg.format), 0};
     char err[256];
     int failed = 0;
     lnob_report_begin(&rep);
-    for (size_t i = 0; i < r->cfg.silc.n; i++) {
+    for (size_t i = 0; i < r->cfg.silc.n && !r->rc->err; i++) {
         redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, r->cfg.silc.items[i]);
         if (!id || id->type != REDIS_REPLY_STRING) {
-            fprintf(stderr, "lnob: no extract stored for %s\n", r->cfg.silc.items[i]);
+            fprintf(errs, "lnob: no extract stored for %s\n", r->cfg.silc.items[i]);
             failed = 1;
         } else if (lnob_report_extract(&rep, r->rc, id->str, err, sizeof err) != 0) {
-            fprintf(stderr, "lnob: %s\n", err);
+            fprintf(errs, "lnob: %s\n", err);
             failed = 1;
         } else {
             redisReply *st = redisCommand(r->rc, "HGET lnob:extract:%s status", id->str);
@@ -239,10 +349,42 @@ static int s_report(run_t *r)
         freeReplyObject(id);
     }
     lnob_report_end(&rep);
-    fflush(stdout);
-    if (failed)
-        s_note("some extracts failed; nothing of them was published", NULL);
-    return failed ? -1 : 0;
+    return r->rc->err ? -1 : failed;
+}
+
+/* Reports from Redis; if Redis goes away meanwhile, waits for it (the
+ * supervisor restarts a private one) and reports again from the start. */
+static int s_report(run_t *r)
+{
+    int64_t deadline = lnob_now_ms() + r->cfg.timeout_s * 1000;
+    for (;;) {
+        char *obuf = NULL, *ebuf = NULL;
+        size_t olen = 0, elen = 0;
+        FILE *out = open_memstream(&obuf, &olen), *errs = open_memstream(&ebuf, &elen);
+        int rc = (r->rc || s_connect(r, 0) == 0) ? s_report_once(r, out, errs) : -1;
+        fclose(out);
+        fclose(errs);
+        if (rc >= 0) {
+            fwrite(ebuf, 1, elen, stderr);
+            fwrite(obuf, 1, olen, stdout);
+            fflush(stdout);
+        }
+        free(obuf);
+        free(ebuf);
+        if (rc >= 0) {
+            if (rc)
+                s_note("some extracts failed; nothing of them was published", NULL);
+            return rc ? -1 : 0;
+        }
+        if (r->rc)
+            redisFree(r->rc);
+        r->rc = NULL;
+        if (lnob_now_ms() > deadline || s_supervise(r) != 0) {
+            s_note("lost Redis while reading the results", NULL);
+            return -1;
+        }
+        usleep(POLL_MS * 1000);
+    }
 }
 
 static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -254,30 +396,35 @@ static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *f
 /* Peak memory of each worker, for operators and the benchmark. */
 static void s_print_rss(const run_t *r)
 {
-    const lnob_proc_t *fixed[] = {&r->ingest, &r->aggregate, &r->sink};
+    const lnob_proc_t *fixed[] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
     fprintf(stderr, "lnob: peak RSS MB:");
     for (size_t i = 0; i < 3; i++)
         if (fixed[i]->exited)
             fprintf(stderr, " %s %.1f", fixed[i]->name, fixed[i]->max_rss_kb / 1024.0);
     for (long i = 0; i < r->cfg.transformers; i++)
-        if (r->transform[i].exited)
-            fprintf(stderr, " %s %.1f", r->transform[i].name, r->transform[i].max_rss_kb / 1024.0);
+        if (r->transform[i].proc.exited)
+            fprintf(stderr, " %s %.1f", r->transform[i].proc.name,
+                    r->transform[i].proc.max_rss_kb / 1024.0);
     fprintf(stderr, "\n");
 }
 
 static void s_stop_all(run_t *r)
 {
-    lnob_proc_stop(&r->ingest, STOP_GRACE_MS);
+    lnob_proc_stop(&r->ingest.proc, STOP_GRACE_MS);
     for (long i = 0; i < r->cfg.transformers; i++)
-        lnob_proc_stop(&r->transform[i], STOP_GRACE_MS);
-    lnob_proc_stop(&r->aggregate, STOP_GRACE_MS);
-    lnob_proc_stop(&r->sink, STOP_GRACE_MS);
+        lnob_proc_stop(&r->transform[i].proc, STOP_GRACE_MS);
+    lnob_proc_stop(&r->aggregate.proc, STOP_GRACE_MS);
+    lnob_proc_stop(&r->sink.proc, STOP_GRACE_MS);
     if (r->rc)
         redisFree(r->rc);
     r->rc = NULL;
-    lnob_proc_stop(&r->redis, STOP_GRACE_MS);
+    lnob_proc_stop(&r->redis.proc, STOP_GRACE_MS);
     s_print_rss(r);
-    if (r->dir[0])
+    worker_t *all[MAX_TRANSFORMERS + 4];
+    size_t n = s_workers(r, all);
+    for (size_t i = 0; i < n; i++)
+        s_worker_free(all[i]);
+    if (r->dir[0] && !r->cfg.workdir)
         nftw(r->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -291,9 +438,15 @@ static int s_check_inputs(const cfg_t *cfg)
     return 0;
 }
 
-static int s_setup(run_t *r)
+static int s_make_dir(run_t *r)
 {
-    char err[256];
+    if (r->cfg.workdir) {
+        snprintf(r->dir, sizeof r->dir, "%s", r->cfg.workdir);
+        if (access(r->dir, W_OK) == 0)
+            return 0;
+        fprintf(stderr, "lnob: --workdir %s: %s\n", r->dir, strerror(errno));
+        return -1;
+    }
     const char *tmp = getenv("TMPDIR");
     snprintf(r->dir, sizeof r->dir, "%s/lnob-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(r->dir)) {
@@ -301,16 +454,23 @@ static int s_setup(run_t *r)
         r->dir[0] = '\0';
         return -1;
     }
+    return 0;
+}
+
+static int s_setup(run_t *r)
+{
+    if (s_make_dir(r) != 0)
+        return -1;
     snprintf(r->run_id, sizeof r->run_id, "run-%d-%lld", (int) getpid(), (long long) lnob_now_ms());
     if (lnob_proc_self_dir(r->bin, sizeof r->bin) != 0)
         return -1;
     if (!r->cfg.redis)
         return s_start_redis(r);
     snprintf(r->redis_url, sizeof r->redis_url, "%s", r->cfg.redis);
-    r->rc = lnob_redis_connect(r->redis_url, err, sizeof err);
-    if (!r->rc)
-        s_note(err, NULL);
-    return r->rc ? 0 : -1;
+    if (s_connect(r, 0) == 0)
+        return 0;
+    s_note("cannot connect to Redis at ", r->redis_url);
+    return -1;
 }
 
 static int s_run(run_t *r, int argc, char **argv, int first)

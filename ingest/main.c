@@ -4,8 +4,11 @@
  * the SILC source, push every batch to the transformers (blocking when
  * their queues are full: backpressure, not buffering), then close the
  * extract with an ExtractEnd stating how many batches were sent, or an
- * ExtractFailed when the file cannot be used at all. Exits when every file
- * is sent; the socket's linger delivers what is still queued. */
+ * ExtractFailed when the file cannot be used at all. Then it asks the
+ * aggregator (ack.h) until the extract is stored, parsing the file again
+ * to send what went missing; batches the aggregator already holds are
+ * never sent again, so a restarted ingester resumes (docs/delivery.md).
+ * Exits 0 when every file is stored, or at SIGTERM. */
 #include <czmq.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -19,11 +22,13 @@
 #include "lnob/log.h"
 #include "lnob/sock.h"
 #include "lnob/version.h"
+#include "ack.h"
 #include "silc.h"
 #include "wire.h"
 
 #define FEED_CHUNK (1u << 20)  /* bytes fed per step, so signals are seen */
 #define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
+#define EXTRACT_ID_CAP 128
 
 typedef struct {
     lnob_strlist_t silc;    /* input files */
@@ -31,8 +36,11 @@ typedef struct {
     long batch_size;        /* accepted rows per batch */
     long hwm;               /* queue bound, messages */
     long linger_ms;         /* delivery time allowed at close */
-    long drain_ms;          /* time connected after the last send */
-    int hold;               /* stay connected until SIGTERM after sending */
+    long drain_ms;          /* without control: time connected after the last send */
+    const char *control;    /* the aggregator's control endpoint, or "none" */
+    long poll_ms;           /* how often to ask for progress */
+    long redeliver_ms;      /* no progress this long: send the missing batches */
+    long ack_timeout_s;     /* no answer this long: give up */
     const char *run_id;     /* tag for this session */
     const char *log_level;  /* error|warn|info|debug */
     const char *instance;   /* name in log lines */
@@ -47,12 +55,18 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, batch_size), "accepted rows per batch message"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
      "messages queued per peer before sending waits"},
-    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "60000", 0, 3600000, NULL,
+    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver queued batches"},
+    {"control", "LNOB_INGEST_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
+     offsetof(cfg_t, control), "the aggregator's control endpoint (none: send and exit, unacknowledged)"},
+    {"poll-ms", "LNOB_INGEST_POLL_MS", LNOB_OPT_INT, "300", 10, 60000, NULL,
+     offsetof(cfg_t, poll_ms), "how often to ask the aggregator for progress"},
+    {"redeliver-ms", "LNOB_INGEST_REDELIVER_MS", LNOB_OPT_INT, "2000", 100, 3600000, NULL,
+     offsetof(cfg_t, redeliver_ms), "no progress this long: send the missing batches again"},
+    {"ack-timeout-s", "LNOB_INGEST_ACK_TIMEOUT_S", LNOB_OPT_INT, "600", 1, 864000, NULL,
+     offsetof(cfg_t, ack_timeout_s), "no answer from the aggregator this long: give up (exit 1)"},
     {"drain-ms", "LNOB_INGEST_DRAIN_MS", LNOB_OPT_INT, "3000", 0, 3600000, NULL,
-     offsetof(cfg_t, drain_ms), "time to stay connected after the last send, so peers read what is queued"},
-    {"hold", "LNOB_INGEST_HOLD", LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, hold),
-     "after sending, stay connected until SIGTERM (lnob run uses this)"},
+     offsetof(cfg_t, drain_ms), "with --control none: time to stay connected after the last send"},
     {"run-id", "LNOB_RUN_ID", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, run_id),
      "tag carried by every message (default host-pid-time)"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
@@ -64,7 +78,10 @@ static const lnob_opt_t s_opts[] = {
 typedef struct {
     void *sock;           /* libzmq handle of the PUSH socket */
     const cfg_t *cfg;
-    uint64_t sent;        /* batches sent */
+    const lnob_geo_t *geo;
+    lnob_ack_t *ack;      /* NULL without a control endpoint */
+    int asked;            /* the aggregator was asked about this extract */
+    uint64_t sent, skipped; /* batches */
 } ctx_t;
 
 /* Sends env, waiting through backpressure; fails only when interrupted. */
@@ -85,6 +102,14 @@ static int s_send(ctx_t *ctx, lnob_env_t *env)
 static int s_emit(void *arg, Lnob__V1__Batch *batch)
 {
     ctx_t *ctx = arg;
+    if (ctx->ack && !ctx->asked) {
+        ctx->asked = 1; /* resume: what does the aggregator hold already? */
+        lnob_ack_query(ctx->ack, batch->extract_id, (int) ctx->cfg->poll_ms);
+    }
+    if (ctx->ack && lnob_ack_held(ctx->ack, batch->seq)) {
+        ctx->skipped++;
+        return LNOB_OK;
+    }
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
     env.batch = batch;
@@ -161,6 +186,7 @@ static int s_send_end(ctx_t *ctx, lnob_silc_t *p, const char *path, const char *
     e.started_ms = started;
     e.finished_ms = lnob_now_ms();
     e.code_version = LNOB_VERSION;
+    e.header = (char *) lnob_silc_header(p);
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_END;
     env.end = &e;
@@ -204,7 +230,9 @@ static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
-static int s_ingest_file(ctx_t *ctx, const lnob_geo_t *geo, const char *path)
+/* Sends one file's extract: the batches the aggregator does not hold, then
+ * its ExtractEnd or ExtractFailed; writes the extract id to id. */
+static int s_send_extract(ctx_t *ctx, const char *path, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
     const char *buf;
@@ -214,19 +242,18 @@ static int s_ingest_file(ctx_t *ctx, const lnob_geo_t *geo, const char *path)
     if (s_map(path, &buf, &len, err, sizeof err) != 0) {
         crypto_hash_sha256(digest, (const unsigned char *) path, strlen(path));
         s_hex(digest, sizeof digest, checksum);
-        char id[64];
-        snprintf(id, sizeof id, "silc-unreadable-%.16s", checksum);
+        snprintf(id, cap, "silc-unreadable-%.16s", checksum);
         return s_send_failed(ctx, id, path, "UNREADABLE", err, "", "unknown");
     }
     s_checksum(buf, len, checksum);
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
-                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = geo,
+                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx};
     lnob_silc_t *p = lnob_silc_new(&o);
     int rc = s_parse(p, buf, len);
-    if (rc == LNOB_ERR && lnob_silc_extract_id(p)[0] == '\0') {
-        char id[64];
-        snprintf(id, sizeof id, "silc-unknown-%.16s", checksum);
+    snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR && !*id) {
+        snprintf(id, cap, "silc-unknown-%.16s", checksum);
         rc = s_send_failed(ctx, id, path, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
                            "unknown");
     } else if (rc == LNOB_ERR)
@@ -240,6 +267,62 @@ static int s_ingest_file(ctx_t *ctx, const lnob_geo_t *geo, const char *path)
     return rc;
 }
 
+/* Asks the aggregator until the extract is stored; when it makes no
+ * progress for redeliver-ms, sends again what it does not hold. */
+static int s_await(ctx_t *ctx, const char *path, const char *id)
+{
+    const cfg_t *cfg = ctx->cfg;
+    int64_t now = lnob_now_ms(), changed = now, answered = now;
+    uint64_t last = UINT64_MAX;
+    char again[EXTRACT_ID_CAP];
+    while (!zsys_interrupted) {
+        int64_t asked = lnob_now_ms();
+        int ok = lnob_ack_query(ctx->ack, id, (int) cfg->poll_ms);
+        now = lnob_now_ms();
+        if (ok && lnob_ack_state(ctx->ack) == LNOB__V1__PROGRESS__STATE__STORED)
+            return LNOB_OK;
+        if (ok) {
+            answered = now;
+            if (lnob_ack_signature(ctx->ack) != last) {
+                last = lnob_ack_signature(ctx->ack);
+                changed = now;
+            } else if (lnob_ack_state(ctx->ack) != LNOB__V1__PROGRESS__STATE__COMPUTED &&
+                       now - changed >= cfg->redeliver_ms) {
+                lnob_warn("%s: extract %s made no progress for %ld ms; sending what is missing",
+                          path, id, cfg->redeliver_ms);
+                int rc = s_send_extract(ctx, path, again, sizeof again);
+                if (rc != LNOB_OK)
+                    return rc;
+                changed = lnob_now_ms();
+            }
+        } else if (now - answered > cfg->ack_timeout_s * 1000) {
+            lnob_error("%s: no answer from the aggregator at %s for %ld s; giving up", path,
+                       cfg->control, cfg->ack_timeout_s);
+            return LNOB_ERR;
+        }
+        int64_t rest = cfg->poll_ms - (lnob_now_ms() - asked);
+        if (rest > 0)
+            zclock_sleep((int) rest);
+    }
+    return LNOB_CLOSED;
+}
+
+static int s_ingest_file(ctx_t *ctx, const char *path)
+{
+    char id[EXTRACT_ID_CAP];
+    ctx->asked = 0;
+    if (ctx->ack)
+        lnob_ack_reset(ctx->ack);
+    int rc = s_send_extract(ctx, path, id, sizeof id);
+    if (rc == LNOB_OK && ctx->ack) {
+        ctx->asked = 1; /* from now on the answers of s_await decide */
+        rc = s_await(ctx, path, id);
+        if (rc == LNOB_OK)
+            lnob_info("%s: extract %s stored", path, id);
+    }
+    return rc;
+}
+
 static void s_default_run_id(cfg_t *cfg, char *buf, size_t cap)
 {
     if (cfg->run_id)
@@ -250,13 +333,13 @@ static void s_default_run_id(cfg_t *cfg, char *buf, size_t cap)
     cfg->run_id = buf;
 }
 
-/* Linger only covers handing messages to the kernel: a peer whose queue is
- * full when this process exits loses what is still in the socket buffer.
- * So stay connected a while (or, under a supervisor, until told to stop). */
+/* Without acknowledgements: linger only covers handing messages to the
+ * kernel, and a peer whose queue is full when this process exits loses
+ * what is still in the socket buffer. So stay connected a while. */
 static void s_drain(const cfg_t *cfg)
 {
     int64_t until = lnob_mono_us() + cfg->drain_ms * 1000;
-    while (!zsys_interrupted && (cfg->hold || lnob_mono_us() < until))
+    while (!zsys_interrupted && lnob_mono_us() < until)
         zclock_sleep(50);
 }
 
@@ -285,16 +368,31 @@ int main(int argc, char **argv)
         lnob_error("%s", err);
         return 1;
     }
+    int acked = strcmp(cfg.control, "none") != 0;
+    lnob_sock_opts_t co = {64, 0, -1};
+    zsock_t *control = acked ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &co, err, sizeof err) : NULL;
+    if (acked && !control) {
+        lnob_error("%s", err);
+        zsock_destroy(&sock);
+        return 1;
+    }
     lnob_geo_t *geo = lnob_geo_new();
-    ctx_t ctx = {zsock_resolve(sock), &cfg, 0};
+    ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo};
+    ctx.ack = acked ? lnob_ack_new(zsock_resolve(control), cfg.run_id) : NULL;
     rc = LNOB_OK;
     for (size_t i = 0; i < cfg.silc.n && rc == LNOB_OK; i++)
-        rc = s_ingest_file(&ctx, geo, cfg.silc.items[i]);
+        rc = s_ingest_file(&ctx, cfg.silc.items[i]);
     lnob_geo_destroy(&geo);
-    if (rc == LNOB_OK)
+    if (rc == LNOB_OK && !acked)
         s_drain(&cfg);
+    lnob_ack_destroy(&ctx.ack);
+    zsock_destroy(&control);
     zsock_destroy(&sock); /* lingers up to linger-ms to deliver */
+    if (rc == LNOB_CLOSED || zsys_interrupted) {
+        lnob_info("stopped by a signal; a restart resumes where this one was");
+        return 0;
+    }
     if (rc != LNOB_OK)
-        lnob_error("stopped before every file was sent");
+        lnob_error("stopped before every file was stored");
     return rc == LNOB_OK ? 0 : 1;
 }

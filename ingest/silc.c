@@ -15,6 +15,7 @@
 #include "lnob/units.h"
 
 #define RAW_ROW_MAX 1024        /* bytes of a rejected row kept */
+#define HEADER_LINE_MAX 65536   /* bytes of the header row kept for replay */
 #define MAX_AGE 130
 #define MAX_WEIGHT 1e9          /* RB050 above this is a data error */
 #define EXTRACT_ID_MAX 64
@@ -64,6 +65,7 @@ struct lnob_silc {
     int col[C_COUNT];     /* field index of each column, -1 absent */
     const char **header;  /* header names, owned */
     size_t n_header;
+    char *header_line;    /* the header row re-serialised, owned */
     int header_done;
     char period[16];
     char extract_id[EXTRACT_ID_MAX];
@@ -188,6 +190,8 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
         self->col[C_YEAR] = self->col[C_YEAR_R];
     if (self->col[C_MUN_CODE] >= 0)
         self->col[C_MUN_NAME] = -1;
+    self->header_line = lnob_malloc(HEADER_LINE_MAX);
+    lnob_csv_format_row(row, ',', self->header_line, HEADER_LINE_MAX);
     self->header_done = 1;
     return LNOB_OK;
 }
@@ -597,6 +601,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
     for (size_t i = 0; i < self->n_header; i++)
         free((char *) self->header[i]);
     free(self->header);
+    free(self->header_line);
     zhashx_destroy(&self->mun_cache);
     lnob_csv_destroy(&self->csv);
     free(self);
@@ -627,6 +632,10 @@ int lnob_silc_finish(lnob_silc_t *self)
 
 const char *lnob_silc_extract_id(const lnob_silc_t *self) { return self->extract_id; }
 const char *lnob_silc_period(const lnob_silc_t *self) { return self->period; }
+const char *lnob_silc_header(const lnob_silc_t *self)
+{
+    return self->header_line ? self->header_line : "";
+}
 uint64_t lnob_silc_rows_read(const lnob_silc_t *self) { return self->rows_read; }
 uint64_t lnob_silc_records(const lnob_silc_t *self) { return self->records; }
 uint32_t lnob_silc_batches(const lnob_silc_t *self) { return self->batches; }

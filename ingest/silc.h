@@ -50,6 +50,8 @@ const char *lnob_silc_extract_id(const lnob_silc_t *self);
  * one, or "unknown" if none had by the first batch (then rows with a year
  * are YEAR_MISMATCH). */
 const char *lnob_silc_period(const lnob_silc_t *self);
+/* The header row as read, re-serialised as CSV ("" before it is read). */
+const char *lnob_silc_header(const lnob_silc_t *self);
 /* Counters over the whole input so far. */
 uint64_t lnob_silc_rows_read(const lnob_silc_t *self);
 uint64_t lnob_silc_records(const lnob_silc_t *self);

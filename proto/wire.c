@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
+
+#include "lnob/mem.h"
 
 uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
 {
@@ -69,6 +72,12 @@ static const char *s_check_body(const lnob_env_t *e)
         return *e->quarantine->extract_id ? NULL : "quarantine without extract_id";
     case LNOB__V1__ENVELOPE__BODY_RESULT:
         return *e->result->extract_id ? NULL : "result without extract_id";
+    case LNOB__V1__ENVELOPE__BODY_STATUS:
+        return *e->status->extract_id ? NULL : "status without extract_id";
+    case LNOB__V1__ENVELOPE__BODY_PROGRESS:
+        return *e->progress->extract_id ? NULL : "progress without extract_id";
+    case LNOB__V1__ENVELOPE__BODY_STORED:
+        return *e->stored->extract_id ? NULL : "stored without extract_id";
     default:
         return "envelope without body";
     }
@@ -118,28 +127,36 @@ void lnob_wire_free(lnob_env_t **env_p)
 
 /* ---- send / receive --------------------------------------------------- */
 
-int lnob_wire_send(void *sock, lnob_env_t *env, char *why, size_t cap)
+uint8_t *lnob_wire_pack(lnob_env_t *env, size_t *len)
 {
     env->schema_version = LNOB_SCHEMA_VERSION;
-    size_t size = lnob__v1__envelope__get_packed_size(env);
-    zmq_msg_t msg;
-    if (zmq_msg_init_size(&msg, size) != 0) {
-        snprintf(why, cap, "zmq_msg_init_size(%zu): %s", size, zmq_strerror(errno));
-        return LNOB_ERR;
-    }
-    lnob__v1__envelope__pack(env, zmq_msg_data(&msg));
+    *len = lnob__v1__envelope__get_packed_size(env);
+    uint8_t *buf = lnob_malloc(*len ? *len : 1);
+    lnob__v1__envelope__pack(env, buf);
+    return buf;
+}
+
+int lnob_wire_send_bytes(void *sock, const uint8_t *data, size_t len, char *why, size_t cap)
+{
     for (;;) {
-        if (zmq_msg_send(&msg, sock, 0) >= 0)
+        if (zmq_send(sock, data, len, 0) >= 0)
             return LNOB_OK;
         if (errno == EINTR || errno == EAGAIN) {
-            zmq_msg_close(&msg);
             snprintf(why, cap, "send interrupted");
             return LNOB_AGAIN;
         }
-        zmq_msg_close(&msg);
-        snprintf(why, cap, "zmq_msg_send: %s", zmq_strerror(errno));
+        snprintf(why, cap, "zmq_send: %s", zmq_strerror(errno));
         return errno == ETERM ? LNOB_CLOSED : LNOB_ERR;
     }
+}
+
+int lnob_wire_send(void *sock, lnob_env_t *env, char *why, size_t cap)
+{
+    size_t len;
+    uint8_t *buf = lnob_wire_pack(env, &len);
+    int rc = lnob_wire_send_bytes(sock, buf, len, why, cap);
+    free(buf);
+    return rc;
 }
 
 int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, char *why,
@@ -174,4 +191,39 @@ int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, cha
     if (!*env_p)
         return LNOB_DROP;
     return LNOB_OK;
+}
+
+int lnob_wire_recv_routed(void *sock, lnob_peer_t *peer, lnob_env_t **env_p,
+                          lnob_wire_stats_t *stats, char *why, size_t cap)
+{
+    int n = zmq_recv(sock, peer->id, sizeof peer->id, 0);
+    if (n < 0) {
+        int err = errno;
+        snprintf(why, cap, "zmq_recv: %s", zmq_strerror(err));
+        if (err == EINTR || err == EAGAIN)
+            return LNOB_AGAIN;
+        return err == ETERM ? LNOB_CLOSED : LNOB_ERR;
+    }
+    peer->len = (size_t) n < sizeof peer->id ? (size_t) n : sizeof peer->id;
+    int more = 0;
+    size_t sz = sizeof more;
+    zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz);
+    if (!more) {
+        stats->received++;
+        stats->bad_body++;
+        snprintf(why, cap, "routed message without a body");
+        *env_p = NULL;
+        return LNOB_DROP;
+    }
+    return lnob_wire_recv(sock, env_p, stats, why, cap);
+}
+
+int lnob_wire_send_routed(void *sock, const lnob_peer_t *peer, lnob_env_t *env, char *why,
+                          size_t cap)
+{
+    if (zmq_send(sock, peer->id, peer->len, ZMQ_SNDMORE) < 0) {
+        snprintf(why, cap, "zmq_send: %s", zmq_strerror(errno));
+        return LNOB_ERR;
+    }
+    return lnob_wire_send(sock, env, why, cap);
 }

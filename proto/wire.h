@@ -41,6 +41,11 @@ lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t 
 /* Frees a decoded Envelope; NULL-safe, NULLs *env_p. */
 void lnob_wire_free(lnob_env_t **env_p);
 
+/* Packs env (setting schema_version) into a new buffer of *len bytes;
+ * free() it. */
+uint8_t *lnob_wire_pack(lnob_env_t *env, size_t *len);
+/* Sends already packed bytes as one frame; returns as lnob_wire_send. */
+int lnob_wire_send_bytes(void *zmq_socket, const uint8_t *data, size_t len, char *why, size_t cap);
 /* Sends env (schema_version is set here) on a libzmq socket handle.
  * Blocking; interrupted sends return LNOB_AGAIN. Returns LNOB_OK,
  * LNOB_AGAIN or LNOB_ERR (errstr in why). The caller keeps env. */
@@ -50,5 +55,19 @@ int lnob_wire_send(void *zmq_socket, lnob_env_t *env, char *why, size_t cap);
  * LNOB_ERR/LNOB_CLOSED. */
 int lnob_wire_recv(void *zmq_socket, lnob_env_t **env_p, lnob_wire_stats_t *stats,
                    char *why, size_t cap);
+
+/* The identity frame of a peer of a ROUTER socket. */
+typedef struct {
+    uint8_t id[256];
+    size_t len;
+} lnob_peer_t;
+
+/* On a ROUTER socket: receives [identity][Envelope] from a DEALER peer.
+ * Same returns as lnob_wire_recv. */
+int lnob_wire_recv_routed(void *zmq_socket, lnob_peer_t *peer, lnob_env_t **env_p,
+                          lnob_wire_stats_t *stats, char *why, size_t cap);
+/* On a ROUTER socket: sends env to that peer (dropped if it is gone). */
+int lnob_wire_send_routed(void *zmq_socket, const lnob_peer_t *peer, lnob_env_t *env,
+                          char *why, size_t cap);
 
 #endif

@@ -3,11 +3,14 @@
  * Pulls Quarantine parts and Results from the aggregator, writes each to
  * Redis (store.h: one pipelined transaction per extract), then publishes
  * the Result on a PUB socket as two frames: the topic
- * "lnob.extract.<extract id>" and the Envelope. While Redis is down the
+ * "lnob.extract.<extract id>" and the Envelope (only the first time an
+ * extract is announced, like the Redis stream), and confirms it to the
+ * aggregator's control socket so that it stops redelivering. While Redis is down the
  * sink holds the message and retries once a second (the aggregator waits
  * behind the bounded queue); a context that failed is dropped and made
  * again. SIGINT/SIGTERM stop it. */
 #include <czmq.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "lnob/config.h"
@@ -25,6 +28,7 @@ typedef struct {
     const char *pull;
     const char *pub;
     const char *redis;
+    const char *control;
     long hwm, linger_ms;
     const char *log_level;
     const char *instance;
@@ -37,6 +41,8 @@ static const lnob_opt_t s_opts[] = {
      "endpoint dashboards subscribe to (topic lnob.extract.<id>)"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
      offsetof(cfg_t, redis), "Redis URL: redis://host:port/db or unix:///path"},
+    {"control", "LNOB_SINK_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
+     offsetof(cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
      "messages queued before the aggregator waits"},
     {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
@@ -49,7 +55,7 @@ static const lnob_opt_t s_opts[] = {
 
 typedef struct {
     const cfg_t *cfg;
-    zsock_t *in, *pub;
+    zsock_t *in, *pub, *control;
     redisContext *redis;
     lnob_wire_stats_t wire;
     uint64_t stored, published;
@@ -82,8 +88,22 @@ static void s_publish(sink_t *s, lnob_env_t *env)
     zmsg_destroy(&msg);
 }
 
+/* Tells the aggregator the Result is in Redis, so it stops redelivering. */
+static void s_confirm(sink_t *s, const Lnob__V1__Result *r)
+{
+    char why[LNOB_ERRSTR_MAX];
+    Lnob__V1__Stored m = LNOB__V1__STORED__INIT;
+    m.extract_id = r->extract_id;
+    m.run_id = r->run_id;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_STORED;
+    env.stored = &m;
+    if (lnob_wire_send(zsock_resolve(s->control), &env, why, sizeof why) != LNOB_OK)
+        lnob_log_once(LNOB_LOG_WARN, "cannot confirm to the aggregator: %s", why);
+}
+
 /* Writes one message to Redis, retrying until it is stored or we stop. */
-static int s_store(sink_t *s, lnob_env_t *env)
+static int s_store(sink_t *s, lnob_env_t *env, int *announced)
 {
     char err[LNOB_ERRSTR_MAX];
     while (!zsys_interrupted) {
@@ -91,15 +111,14 @@ static int s_store(sink_t *s, lnob_env_t *env)
             zclock_sleep(RETRY_MS);
             continue;
         }
-        int announced = 0;
         int rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
                      ? lnob_store_quarantine(s->redis, env->quarantine, err, sizeof err)
-                     : lnob_store_result(s->redis, env->result, &announced, err, sizeof err);
+                     : lnob_store_result(s->redis, env->result, announced, err, sizeof err);
         if (rc == LNOB_OK) {
             if (env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
                 lnob_info("extract %s stored (%s, %zu cells%s)", env->result->extract_id,
                           env->result->status, env->result->n_cells,
-                          announced ? ", announced" : ", already announced");
+                          *announced ? ", announced" : ", already announced");
             s->stored++;
             return LNOB_OK;
         }
@@ -126,12 +145,17 @@ static int s_loop(sink_t *s)
         }
         if (rc != LNOB_OK)
             return zsys_interrupted ? LNOB_OK : rc;
+        int announced = 0;
         int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
                       env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
         if (!kind_ok)
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for the sink");
-        else if (s_store(s, env) == LNOB_OK && env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
-            s_publish(s, env);
+        else if (s_store(s, env, &announced) == LNOB_OK &&
+                 env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT) {
+            s_confirm(s, env->result);
+            if (announced)
+                s_publish(s, env);
+        }
         lnob_wire_free(&env);
     }
     return LNOB_OK;
@@ -151,18 +175,23 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_log_init("sink", cfg.instance, lnob_log_parse_level(cfg.log_level));
+    signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
     lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, POLL_MS};
     lnob_sock_opts_t pub_o = {1000, (int) cfg.linger_ms, -1};
     s.in = lnob_sock_new(ZMQ_PULL, cfg.pull, true, &in_o, err, sizeof err);
+    lnob_sock_opts_t ctl_o = {1000, 0, -1};
     s.pub = s.in ? lnob_sock_new(ZMQ_PUB, cfg.pub, true, &pub_o, err, sizeof err) : NULL;
-    if (!s.in || !s.pub) {
+    s.control = s.pub ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &ctl_o, err, sizeof err) : NULL;
+    if (!s.in || !s.pub || !s.control) {
         lnob_error("%s", err);
         zsock_destroy(&s.in);
+        zsock_destroy(&s.pub);
         return 1;
     }
     s_connected(&s);
-    lnob_info("started: pull %s, pub %s, redis %s", cfg.pull, cfg.pub, cfg.redis);
+    lnob_info("started: pull %s, pub %s, control %s, redis %s", cfg.pull, cfg.pub, cfg.control,
+              cfg.redis);
     rc = s_loop(&s);
     lnob_info("stopping: %llu messages stored, %llu results published, %llu bad messages dropped",
               (unsigned long long) s.stored, (unsigned long long) s.published,
@@ -170,5 +199,6 @@ int main(int argc, char **argv)
     redisFree(s.redis);
     zsock_destroy(&s.in);
     zsock_destroy(&s.pub);
+    zsock_destroy(&s.control);
     return rc == LNOB_OK ? 0 : 1;
 }

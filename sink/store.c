@@ -55,23 +55,32 @@ static int s_drain(redisContext *c, int n, const char *what, char *err, size_t c
 
 /* ---- quarantine ----------------------------------------------------------- */
 
+/* Entry ids are the input line ("<line>-0"), so a part delivered twice adds
+ * nothing: Redis refuses an id that is not above the stream's last one,
+ * and that refusal is the expected answer for a row already stored. */
 int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap)
 {
-    char key[LNOB_KEY_MAX], line[32];
+    char key[LNOB_KEY_MAX], line[32], id[40];
     snprintf(key, sizeof key, "lnob:quarantine:%s", q->extract_id);
-    int n = 0;
-    if (q->part == 0) {
-        redisAppendCommand(c, "DEL %s", key);
-        n++;
-    }
     for (size_t i = 0; i < q->n_rejects; i++) {
         const Lnob__V1__Reject *j = q->rejects[i];
         snprintf(line, sizeof line, "%llu", (unsigned long long) j->line);
-        redisAppendCommand(c, "XADD %s * source %s line %s field %s reason %s detail %s raw %s run_id %s",
-                           key, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
-        n++;
+        snprintf(id, sizeof id, "%llu-0", (unsigned long long) j->line);
+        redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s run_id %s",
+                           key, id, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
     }
-    return s_drain(c, n, "quarantine write", err, cap);
+    int rc = LNOB_OK;
+    for (size_t i = 0; i < q->n_rejects; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **) &r) != REDIS_OK)
+            return s_error(c, NULL, "quarantine write", err, cap);
+        int stale = r->type == REDIS_REPLY_ERROR && strstr(r->str, "equal or smaller") != NULL;
+        if (r->type == REDIS_REPLY_ERROR && !stale && rc == LNOB_OK)
+            rc = s_error(c, r, "quarantine write", err, cap);
+        else
+            freeReplyObject(r);
+    }
+    return rc;
 }
 
 /* ---- result --------------------------------------------------------------- */

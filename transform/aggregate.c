@@ -26,16 +26,61 @@ typedef struct {
     size_t cap_runs;
     uint32_t n_runs;       /* distinct runs seen */
     lnob_env_t *end;       /* the ExtractEnd, or NULL */
-    int64_t first_ms;      /* when the first message arrived */
+    int64_t last_ms;       /* when the last message arrived */
 } extract_t;
+
+/* A finished extract: what was sent, kept until the sink confirms. */
+typedef struct {
+    int stored;            /* the sink confirmed */
+    uint8_t **msgs;        /* packed Quarantine parts, then the Result */
+    size_t *lens;
+    size_t n, cap, cap_lens;
+    int64_t sent_ms;       /* last (re)delivery */
+} done_t;
 
 struct lnob_aggregate {
     lnob_aggregate_emit_fn emit;
     void *arg;
     zhashx_t *pending;     /* key -> extract_t */
-    zhashx_t *finished;    /* key -> (void *) 1, to drop late duplicates */
+    zhashx_t *finished;    /* key -> done_t */
+    done_t *current;       /* the one being emitted */
     lnob_aggregate_stats_t stats;
 };
+
+static void s_outbox_clear(done_t *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->msgs[i]);
+    free(d->msgs);
+    free(d->lens);
+    d->msgs = NULL;
+    d->lens = NULL;
+    d->n = d->cap = d->cap_lens = 0;
+}
+
+static void s_done_free(void **item)
+{
+    done_t *d = *item;
+    if (!d)
+        return;
+    s_outbox_clear(d);
+    free(d);
+    *item = NULL;
+}
+
+/* Packs env, keeps it for redelivery and sends it. */
+static int s_send(lnob_aggregate_t *self, lnob_env_t *env)
+{
+    done_t *d = self->current;
+    size_t len;
+    uint8_t *buf = lnob_wire_pack(env, &len);
+    lnob_grow((void **) &d->msgs, &d->cap, d->n + 1, sizeof *d->msgs);
+    lnob_grow((void **) &d->lens, &d->cap_lens, d->n + 1, sizeof *d->lens);
+    d->msgs[d->n] = buf;
+    d->lens[d->n++] = len;
+    d->sent_ms = lnob_now_ms();
+    return self->emit(self->arg, buf, len);
+}
 
 static void s_extract_free(void **item)
 {
@@ -58,6 +103,7 @@ lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg)
     self->pending = zhashx_new();
     zhashx_set_destructor(self->pending, s_extract_free);
     self->finished = zhashx_new();
+    zhashx_set_destructor(self->finished, s_done_free);
     return self;
 }
 
@@ -225,7 +271,7 @@ static int s_emit_quarantine(lnob_aggregate_t *self, extract_t *e, uint32_t nb, 
         lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
         env.body_case = LNOB__V1__ENVELOPE__BODY_QUARANTINE;
         env.quarantine = &q;
-        rc = self->emit(self->arg, &env);
+        rc = s_send(self, &env);
     }
     free(all);
     return rc;
@@ -302,6 +348,7 @@ static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals
     s_meta(m, "code_version", LNOB_VERSION);
     s_meta(m, "ingest_code_version", end->code_version);
     s_meta(m, "schema_version", "1");
+    s_meta(m, "header", end->header);
 }
 
 static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_cell_t *c, size_t n)
@@ -355,7 +402,7 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
     env.result = &res;
     if (rc == LNOB_OK)
-        rc = self->emit(self->arg, &env);
+        rc = s_send(self, &env);
     lnob_info("extract %s complete: %zu persons, %zu cells, %llu quarantined, %lld ms",
               end->extract_id, n, n_cells, (unsigned long long) t.quarantined,
               (long long) ((lnob_mono_us() - t0) / 1000));
@@ -395,10 +442,18 @@ static int s_fail(lnob_aggregate_t *self, const Lnob__V1__ExtractFailed *f)
     env.result = &res;
     lnob_warn("extract %s failed: %s", f->extract_id, error);
     self->stats.failed++;
-    return self->emit(self->arg, &env);
+    return s_send(self, &env);
 }
 
 /* ---- intake --------------------------------------------------------------- */
+
+/* Starts the finished record that s_send fills. */
+static void s_begin_done(lnob_aggregate_t *self, const char *key)
+{
+    done_t *d = lnob_calloc(1, sizeof *d);
+    zhashx_insert(self->finished, key, d);
+    self->current = d;
+}
 
 static void s_key(char *key, const char *extract_id, const char *run_id)
 {
@@ -411,9 +466,9 @@ static extract_t *s_extract(lnob_aggregate_t *self, const char *key)
     if (!e) {
         e = lnob_calloc(1, sizeof *e);
         snprintf(e->key, sizeof e->key, "%s", key);
-        e->first_ms = lnob_now_ms();
         zhashx_insert(self->pending, key, e);
     }
+    e->last_ms = lnob_now_ms();
     return e;
 }
 
@@ -456,8 +511,8 @@ static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
             return LNOB_OK; /* a seq beyond batch_count filled the count */
     char key[KEY_MAX];
     snprintf(key, sizeof key, "%s", e->key);
+    s_begin_done(self, key);
     int rc = s_complete(self, e);
-    zhashx_insert(self->finished, key, (void *) 1);
     zhashx_delete(self->pending, key);
     return rc;
 }
@@ -483,8 +538,8 @@ int lnob_aggregate_take(lnob_aggregate_t *self, lnob_env_t **env_p)
         return LNOB_DROP;
     }
     if (env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED) {
+        s_begin_done(self, key);
         rc = s_fail(self, env->failed);
-        zhashx_insert(self->finished, key, (void *) 1);
         zhashx_delete(self->pending, key);
         lnob_wire_free(env_p);
         return rc;
@@ -496,4 +551,69 @@ int lnob_aggregate_take(lnob_aggregate_t *self, lnob_env_t **env_p)
     if (rc != LNOB_OK)
         return rc;
     return s_maybe_complete(self, e);
+}
+
+/* ---- acknowledgements ------------------------------------------------------ */
+
+int lnob_aggregate_stored(lnob_aggregate_t *self, const char *extract_id, const char *run_id)
+{
+    char key[KEY_MAX];
+    s_key(key, extract_id, run_id);
+    done_t *d = zhashx_lookup(self->finished, key);
+    if (!d)
+        return LNOB_DROP;
+    if (!d->stored)
+        lnob_debug("extract %s confirmed stored", extract_id);
+    d->stored = 1;
+    s_outbox_clear(d);
+    return LNOB_OK;
+}
+
+void lnob_aggregate_progress(const lnob_aggregate_t *self, const char *extract_id,
+                             const char *run_id, lnob_aggregate_progress_t *out)
+{
+    char key[KEY_MAX];
+    s_key(key, extract_id, run_id);
+    out->state = LNOB__V1__PROGRESS__STATE__UNKNOWN;
+    out->end_seen = 0;
+    out->n_have = 0;
+    done_t *d = zhashx_lookup(self->finished, key);
+    if (d) {
+        out->state = d->stored ? LNOB__V1__PROGRESS__STATE__STORED : LNOB__V1__PROGRESS__STATE__COMPUTED;
+        out->end_seen = 1;
+        return;
+    }
+    const extract_t *e = zhashx_lookup(self->pending, key);
+    if (!e)
+        return;
+    out->state = LNOB__V1__PROGRESS__STATE__COLLECTING;
+    out->end_seen = e->end != NULL;
+    lnob_grow((void **) &out->have, &out->cap_have, e->n_runs ? e->n_runs : 1, sizeof *out->have);
+    for (size_t s = 0; s < e->cap_runs; s++)
+        if (e->runs[s])
+            out->have[out->n_have++] = (uint32_t) s;
+}
+
+int lnob_aggregate_tick(lnob_aggregate_t *self, int64_t now_ms)
+{
+    for (done_t *d = zhashx_first(self->finished); d; d = zhashx_next(self->finished)) {
+        if (d->stored || now_ms - d->sent_ms < LNOB_AGGREGATE_RESEND_MS)
+            continue;
+        lnob_info("extract %s: no confirmation from the sink; sending its result again",
+                  (const char *) zhashx_cursor(self->finished));
+        d->sent_ms = now_ms;
+        for (size_t i = 0; i < d->n; i++) {
+            int rc = self->emit(self->arg, d->msgs[i], d->lens[i]);
+            if (rc != LNOB_OK)
+                return rc;
+        }
+    }
+    for (extract_t *e = zhashx_first(self->pending); e; e = zhashx_next(self->pending))
+        if (now_ms - e->last_ms > LNOB_AGGREGATE_IDLE_MS) {
+            lnob_warn("extract %s: abandoned after %d min without a message",
+                      e->key, LNOB_AGGREGATE_IDLE_MS / 60000);
+            zhashx_delete(self->pending, e->key); /* safe: the loop ends here */
+            break;
+        }
+    return LNOB_OK;
 }

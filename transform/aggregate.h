@@ -10,6 +10,7 @@
  * Not for: sockets (main.c) or Redis (sink/). */
 #ifndef LNOB_TRANSFORM_AGGREGATE_H
 #define LNOB_TRANSFORM_AGGREGATE_H
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wire.h"
@@ -19,9 +20,23 @@
 
 typedef struct lnob_aggregate lnob_aggregate_t;
 
-/* Receives each outbound Envelope (borrowed for the call); returns LNOB_OK
- * or an error that the aggregator passes back from take(). */
-typedef int (*lnob_aggregate_emit_fn)(void *arg, lnob_env_t *env);
+/* A finished extract's messages are sent again this often until the sink
+ * confirms it stored them; an extract that receives nothing this long is
+ * dropped (its ingester gave up). */
+#define LNOB_AGGREGATE_RESEND_MS 3000
+#define LNOB_AGGREGATE_IDLE_MS (30 * 60 * 1000)
+
+/* Receives each outbound packed Envelope (borrowed for the call); returns
+ * LNOB_OK or an error that the aggregator passes back from take()/tick(). */
+typedef int (*lnob_aggregate_emit_fn)(void *arg, const uint8_t *data, size_t len);
+
+/* What the aggregator holds of an extract, for an ingester's Status. */
+typedef struct {
+    Lnob__V1__Progress__State state;
+    int end_seen;
+    uint32_t *have; /* owned by the caller: free() it; grown as needed */
+    size_t n_have, cap_have;
+} lnob_aggregate_progress_t;
 
 typedef struct {
     uint64_t duplicates; /* runs or ends seen twice */
@@ -37,6 +52,15 @@ void lnob_aggregate_destroy(lnob_aggregate_t **self_p);
  * it. Returns LNOB_OK, LNOB_DROP for a duplicate or late message, or the
  * emit callback's error. */
 int lnob_aggregate_take(lnob_aggregate_t *self, lnob_env_t **env_p);
+/* The sink confirmed the extract's Result is stored: stop redelivering.
+ * LNOB_DROP if the extract is unknown here. */
+int lnob_aggregate_stored(lnob_aggregate_t *self, const char *extract_id, const char *run_id);
+/* Fills out with what is held of the extract. */
+void lnob_aggregate_progress(const lnob_aggregate_t *self, const char *extract_id,
+                             const char *run_id, lnob_aggregate_progress_t *out);
+/* Redelivers unconfirmed results and drops abandoned extracts; call it
+ * about once a second. Returns LNOB_OK or the emit callback's error. */
+int lnob_aggregate_tick(lnob_aggregate_t *self, int64_t now_ms);
 /* Extracts waiting for batches. */
 size_t lnob_aggregate_pending(const lnob_aggregate_t *self);
 const lnob_aggregate_stats_t *lnob_aggregate_stats(const lnob_aggregate_t *self);

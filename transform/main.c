@@ -5,10 +5,14 @@
  * it to the aggregator; ExtractEnd and ExtractFailed are passed on as they
  * are. --role aggregate (one per pipeline): pulls Runs, holds each extract
  * until it is complete (aggregate.h), computes the indicators and pushes
- * the quarantine and the Result to the sink. Bad messages are dropped,
- * counted and logged once. SIGINT/SIGTERM stop the loop. */
+ * the quarantine and the Result to the sink. Its control socket (ROUTER)
+ * answers ingesters' Status with Progress and takes the sink's Stored
+ * confirmations; unconfirmed results are sent again (docs/delivery.md).
+ * Bad messages are dropped, counted and logged once. SIGINT/SIGTERM stop
+ * the loop; what a worker held is redelivered by its sender. */
 #include <czmq.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "aggregate.h"
 #include "harmonise.h"
@@ -24,6 +28,7 @@ typedef struct {
     const char *role;      /* harmonise | aggregate */
     const char *pull;      /* endpoint(s) to receive from */
     const char *push;      /* endpoint(s) to send to */
+    const char *control;   /* aggregate: acknowledgement endpoint */
     long hwm, linger_ms;
     const char *log_level;
     const char *instance;
@@ -36,9 +41,11 @@ static const lnob_opt_t s_opts[] = {
      "receive endpoint (default: >tcp://127.0.0.1:5555 for harmonise, @tcp://0.0.0.0:5556 for aggregate)"},
     {"push", "LNOB_TRANSFORM_PUSH", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, push),
      "send endpoint (default: >tcp://127.0.0.1:5556 for harmonise, >tcp://127.0.0.1:5557 for aggregate)"},
+    {"control", "LNOB_AGGREGATE_CONTROL", LNOB_OPT_STR, "@tcp://0.0.0.0:5559", 0, 0, NULL,
+     offsetof(cfg_t, control), "aggregate: where ingesters ask for progress and the sink confirms"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
      "messages queued per peer before sending waits"},
-    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "60000", 0, 3600000, NULL,
+    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver queued messages"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(cfg_t, log_level), "log verbosity"},
@@ -47,31 +54,42 @@ static const lnob_opt_t s_opts[] = {
     LNOB_OPT_END};
 
 typedef struct {
-    zsock_t *in, *out;
+    zsock_t *in, *out, *control;
     lnob_wire_stats_t wire;
     uint64_t forwarded;
+    lnob_aggregate_progress_t progress; /* reply buffer */
 } worker_t;
 
-/* Sends env, retrying through signals until interrupted for good. */
-static int s_send(worker_t *w, lnob_env_t *env)
+/* Sends packed bytes, retrying through signals until interrupted for good. */
+static int s_send_bytes(worker_t *w, const uint8_t *data, size_t len)
 {
     char why[LNOB_ERRSTR_MAX];
     for (;;) {
-        int rc = lnob_wire_send(zsock_resolve(w->out), env, why, sizeof why);
+        int rc = lnob_wire_send_bytes(zsock_resolve(w->out), data, len, why, sizeof why);
         if (rc == LNOB_OK) {
             w->forwarded++;
             return LNOB_OK;
         }
         if (rc != LNOB_AGAIN || zsys_interrupted) {
-            lnob_error("cannot send: %s", why);
+            if (!zsys_interrupted)
+                lnob_error("cannot send: %s", why);
             return LNOB_ERR;
         }
     }
 }
 
-static int s_emit(void *arg, lnob_env_t *env)
+static int s_send(worker_t *w, lnob_env_t *env)
 {
-    return s_send(arg, env);
+    size_t len;
+    uint8_t *buf = lnob_wire_pack(env, &len);
+    int rc = s_send_bytes(w, buf, len);
+    free(buf);
+    return rc;
+}
+
+static int s_emit(void *arg, const uint8_t *data, size_t len)
+{
+    return s_send_bytes(arg, data, len);
 }
 
 static int s_harmonise(worker_t *w, lnob_env_t **env_p)
@@ -99,31 +117,96 @@ static int s_harmonise(worker_t *w, lnob_env_t **env_p)
     return rc;
 }
 
-static int s_loop(worker_t *w, lnob_aggregate_t *agg)
+/* Receives one message from in; LNOB_AGAIN when there was none. */
+static int s_recv(worker_t *w, lnob_env_t **env)
 {
     char why[LNOB_ERRSTR_MAX];
+    int rc = lnob_wire_recv(zsock_resolve(w->in), env, &w->wire, why, sizeof why);
+    if (rc == LNOB_DROP) {
+        lnob_log_once(LNOB_LOG_WARN, "dropped a bad message (%llu so far): %s",
+                      (unsigned long long) lnob_wire_dropped(&w->wire), why);
+        return LNOB_AGAIN;
+    }
+    if (rc != LNOB_OK && rc != LNOB_AGAIN && zsys_interrupted)
+        return LNOB_CLOSED;
+    return rc;
+}
+
+static int s_harmonise_loop(worker_t *w)
+{
     while (!zsys_interrupted) {
         lnob_env_t *env = NULL;
-        int rc = lnob_wire_recv(zsock_resolve(w->in), &env, &w->wire, why, sizeof why);
+        int rc = s_recv(w, &env);
         if (rc == LNOB_AGAIN)
             continue;
-        if (rc == LNOB_DROP) {
-            lnob_log_once(LNOB_LOG_WARN, "dropped a bad message (%llu so far): %s",
-                          (unsigned long long) lnob_wire_dropped(&w->wire), why);
-            continue;
-        }
         if (rc != LNOB_OK)
-            return zsys_interrupted ? LNOB_OK : rc;
-        if (agg) {
-            rc = lnob_aggregate_take(agg, &env);
-            if (rc == LNOB_DROP)
-                lnob_log_once(LNOB_LOG_INFO, "ignored a duplicate or late message");
-            else if (rc != LNOB_OK)
-                return rc;
-        } else if (s_harmonise(w, &env) != LNOB_OK)
-            return LNOB_ERR;
+            return rc == LNOB_CLOSED ? LNOB_OK : rc;
+        if (s_harmonise(w, &env) != LNOB_OK)
+            return zsys_interrupted ? LNOB_OK : LNOB_ERR;
     }
     return LNOB_OK;
+}
+
+/* Answers a Status with Progress; records a Stored confirmation. */
+static void s_control(worker_t *w, lnob_aggregate_t *agg)
+{
+    char why[LNOB_ERRSTR_MAX];
+    lnob_peer_t peer;
+    lnob_env_t *env = NULL;
+    int rc = lnob_wire_recv_routed(zsock_resolve(w->control), &peer, &env, &w->wire, why, sizeof why);
+    if (rc == LNOB_DROP)
+        lnob_log_once(LNOB_LOG_WARN, "dropped a bad control message: %s", why);
+    if (rc != LNOB_OK)
+        return;
+    if (env->body_case == LNOB__V1__ENVELOPE__BODY_STORED) {
+        lnob_aggregate_stored(agg, env->stored->extract_id, env->stored->run_id);
+    } else if (env->body_case == LNOB__V1__ENVELOPE__BODY_STATUS) {
+        lnob_aggregate_progress_t *p = &w->progress;
+        lnob_aggregate_progress(agg, env->status->extract_id, env->status->run_id, p);
+        Lnob__V1__Progress m = LNOB__V1__PROGRESS__INIT;
+        m.extract_id = env->status->extract_id;
+        m.run_id = env->status->run_id;
+        m.state = p->state;
+        m.end_seen = p->end_seen;
+        m.n_have = p->n_have;
+        m.have = p->have;
+        lnob_env_t out = LNOB__V1__ENVELOPE__INIT;
+        out.body_case = LNOB__V1__ENVELOPE__BODY_PROGRESS;
+        out.progress = &m;
+        if (lnob_wire_send_routed(zsock_resolve(w->control), &peer, &out, why, sizeof why) != LNOB_OK)
+            lnob_log_once(LNOB_LOG_WARN, "cannot answer a status request: %s", why);
+    } else {
+        lnob_log_once(LNOB_LOG_WARN, "dropped a control message of the wrong kind");
+    }
+    lnob_wire_free(&env);
+}
+
+static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
+{
+    zpoller_t *poller = zpoller_new(w->in, w->control, NULL);
+    int64_t next_tick = lnob_now_ms() + 1000;
+    int rc = LNOB_OK;
+    while (!zsys_interrupted && rc == LNOB_OK) {
+        void *which = zpoller_wait(poller, POLL_MS);
+        if (which == w->control)
+            s_control(w, agg);
+        else if (which == w->in) {
+            lnob_env_t *env = NULL;
+            rc = s_recv(w, &env);
+            if (rc == LNOB_OK) {
+                rc = lnob_aggregate_take(agg, &env);
+                if (rc == LNOB_DROP)
+                    lnob_log_once(LNOB_LOG_INFO, "ignored a duplicate or late message");
+            }
+            rc = rc == LNOB_DROP || rc == LNOB_AGAIN ? LNOB_OK : rc;
+        }
+        if (rc == LNOB_OK && lnob_now_ms() >= next_tick) {
+            rc = lnob_aggregate_tick(agg, lnob_now_ms());
+            next_tick = lnob_now_ms() + 1000;
+        }
+    }
+    zpoller_destroy(&poller);
+    return zsys_interrupted ? LNOB_OK : rc;
 }
 
 static void s_defaults(cfg_t *cfg)
@@ -157,17 +240,26 @@ int main(int argc, char **argv)
     lnob_sock_opts_t out_o = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
     w.in = lnob_sock_new(ZMQ_PULL, cfg.pull, aggregate, &in_o, err, sizeof err);
     w.out = w.in ? lnob_sock_new(ZMQ_PUSH, cfg.push, false, &out_o, err, sizeof err) : NULL;
-    if (!w.in || !w.out) {
+    lnob_sock_opts_t ctl_o = {(int) cfg.hwm * 16, 0, 0};
+    if (aggregate && w.out)
+        w.control = lnob_sock_new(ZMQ_ROUTER, cfg.control, true, &ctl_o, err, sizeof err);
+    if (!w.in || !w.out || (aggregate && !w.control)) {
         lnob_error("%s", err);
         zsock_destroy(&w.in);
+        zsock_destroy(&w.out);
         return 1;
     }
     lnob_aggregate_t *agg = aggregate ? lnob_aggregate_new(s_emit, &w) : NULL;
-    lnob_info("started: pull %s, push %s", cfg.pull, cfg.push);
-    rc = s_loop(&w, agg);
+    if (aggregate)
+        lnob_info("started: pull %s, push %s, control %s", cfg.pull, cfg.push, cfg.control);
+    else
+        lnob_info("started: pull %s, push %s", cfg.pull, cfg.push);
+    rc = aggregate ? s_aggregate_loop(&w, agg) : s_harmonise_loop(&w);
     lnob_info("stopping: %llu messages sent, %llu bad messages dropped",
               (unsigned long long) w.forwarded, (unsigned long long) lnob_wire_dropped(&w.wire));
     lnob_aggregate_destroy(&agg);
+    free(w.progress.have);
+    zsock_destroy(&w.control);
     zsock_destroy(&w.in);
     zsock_destroy(&w.out);
     return rc == LNOB_OK ? 0 : 1;

@@ -1,4 +1,4 @@
-/* format.c - shortest round-trip doubles and JSON strings (lnob/format.h). */
+/* format.c - shortest round-trip doubles, JSON strings, CSV fields (lnob/format.h). */
 #include "lnob/format.h"
 
 #include <math.h>
@@ -33,6 +33,21 @@ void lnob_format_json_string(FILE *out, const char *s)
             else
                 fputc(*p, out);
         }
+    }
+    fputc('"', out);
+}
+
+void lnob_format_csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
     }
     fputc('"', out);
 }

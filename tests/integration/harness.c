@@ -78,7 +78,7 @@ void th_start(lnob_proc_t *p, const char *exe, const char *const args[])
     cr_assert_eq(lnob_proc_start(p, exe, path, (char *const *) argv, err, sizeof err), 0, "%s", err);
 }
 
-int th_run(const char *exe, const char *const args[], const char *out_path, int timeout_s)
+pid_t th_spawn(const char *exe, const char *const args[], const char *out_path)
 {
     char path[512];
     const char *argv[64];
@@ -92,6 +92,11 @@ int th_run(const char *exe, const char *const args[], const char *out_path, int 
         execv(path, (char *const *) argv);
         _exit(127);
     }
+    return pid;
+}
+
+int th_wait(pid_t pid, const char *what, int timeout_s)
+{
     int status = 0;
     for (int waited = 0; waited < timeout_s * 50; waited++) {
         if (waitpid(pid, &status, WNOHANG) == pid)
@@ -100,8 +105,13 @@ int th_run(const char *exe, const char *const args[], const char *out_path, int 
     }
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
-    cr_assert_fail("%s did not finish within %d s", exe, timeout_s);
+    cr_assert_fail("%s did not finish within %d s", what, timeout_s);
     return -1;
+}
+
+int th_run(const char *exe, const char *const args[], const char *out_path, int timeout_s)
+{
+    return th_wait(th_spawn(exe, args, out_path), exe, timeout_s);
 }
 
 void th_gen(const char *path, int households, int seed)
@@ -232,11 +242,17 @@ typedef struct {
     int results;
 } inproc_t;
 
-static int s_collect(void *arg, lnob_env_t *env)
+static int s_collect(void *arg, const uint8_t *data, size_t len)
 {
     inproc_t *ip = arg;
-    if (env->body_case != LNOB__V1__ENVELOPE__BODY_RESULT)
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *env = lnob_wire_decode(data, len, &st, why, sizeof why);
+    cr_assert_not_null(env, "%s", why);
+    if (env->body_case != LNOB__V1__ENVELOPE__BODY_RESULT) {
+        lnob_wire_free(&env);
         return LNOB_OK;
+    }
     const Lnob__V1__Result *r = env->result;
     ip->results++;
     for (size_t i = 0; i < r->n_cells; i++) {
@@ -246,6 +262,7 @@ static int s_collect(void *arg, lnob_env_t *env)
         lnob_store_cell_hash(r->extract_id, r->cells[i], &h);
         s_line(&ip->lines, key, h.values);
     }
+    lnob_wire_free(&env);
     return LNOB_OK;
 }
 

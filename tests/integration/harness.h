@@ -5,6 +5,7 @@
 #define LNOB_TEST_HARNESS_H
 #include <hiredis/hiredis.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "proc.h"
 
@@ -22,6 +23,10 @@ void th_redis_stop(th_redis_t *r);
 /* Runs BIN_DIR/exe with args (NULL-terminated), stdout to out_path (or
  * /dev/null when NULL); waits up to timeout_s. Returns the exit status. */
 int th_run(const char *exe, const char *const args[], const char *out_path, int timeout_s);
+/* Starts BIN_DIR/exe with args, stdout to out_path (or /dev/null); does not wait. */
+pid_t th_spawn(const char *exe, const char *const args[], const char *out_path);
+/* Waits up to timeout_s for pid (asserting it ends); returns its status. */
+int th_wait(pid_t pid, const char *what, int timeout_s);
 /* Starts BIN_DIR/exe with args in the background. */
 void th_start(lnob_proc_t *p, const char *exe, const char *const args[]);
 

@@ -149,22 +149,64 @@ static int s_port(int k)
     return 20000 + (getpid() % 2000) * 8 + k;
 }
 
-static void s_send_garbage(const char *endpoint)
+/* A valid Batch envelope, packed; the caller frees it. */
+static uint8_t *s_valid_batch(uint32_t version, size_t *len)
 {
-    zsock_t *push = zsock_new_push(endpoint);
-    zsock_set_sndtimeo(push, 2000);
-    const char junk[] = "\x0a\x05hello this is not an lnob envelope";
-    zstr_send(push, "garbage");
-    zframe_t *f = zframe_new(junk, sizeof junk);
-    zframe_send(&f, push, 0);
-    zsock_set_linger(push, 2000);
-    zsock_destroy(&push);
+    Lnob__V1__Batch b = LNOB__V1__BATCH__INIT;
+    b.extract_id = "garbage-extract";
+    b.run_id = "garbage";
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
+    env.batch = &b;
+    uint8_t *buf = lnob_wire_pack(&env, len);
+    if (version != LNOB_SCHEMA_VERSION) {
+        env.schema_version = version;
+        free(buf);
+        *len = lnob__v1__envelope__get_packed_size(&env);
+        buf = lnob_malloc(*len);
+        lnob__v1__envelope__pack(&env, buf);
+    }
+    return buf;
+}
+
+/* Sends bad messages of every kind on a socket: random bytes (seeded),
+ * a truncated envelope, a wrong schema version, a multi-part message. */
+static void s_garbage(zsock_t *sock, unsigned seed)
+{
+    zsock_set_sndtimeo(sock, 2000);
+    zsock_set_linger(sock, 2000);
+    uint8_t rnd[512];
+    srand(seed);
+    for (int k = 0; k < 20; k++) {
+        size_t n = 1 + (size_t) rand() % sizeof rnd;
+        for (size_t i = 0; i < n; i++)
+            rnd[i] = (uint8_t) rand();
+        zmq_send(zsock_resolve(sock), rnd, n, 0);
+    }
+    size_t len;
+    uint8_t *ok = s_valid_batch(LNOB_SCHEMA_VERSION, &len);
+    zmq_send(zsock_resolve(sock), ok, len / 2, 0);
+    free(ok);
+    uint8_t *v9 = s_valid_batch(9, &len);
+    zmq_send(zsock_resolve(sock), v9, len, 0);
+    free(v9);
+    zstr_sendm(sock, "multi");
+    zstr_send(sock, "part");
+}
+
+static void s_send_garbage(int type, const char *endpoint, unsigned seed)
+{
+    zsock_t *sock = zsock_new(type);
+    cr_assert_eq(zsock_attach(sock, endpoint, false), 0);
+    usleep(100000);
+    s_garbage(sock, seed);
+    zsock_destroy(&sock);
 }
 
 Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garbage)
 {
-    char ep[5][64], csv_path[512];
-    for (int i = 0; i < 5; i++)
+    char ep[6][64], csv_path[512];
+    for (int i = 0; i < 6; i++)
         snprintf(ep[i], sizeof ep[i], "tcp://127.0.0.1:%d", s_port(i));
     char bind_agg[80], bind_sink[80], bind_pub[80], bind_in[80], to_in[80], to_agg[80], to_sink[80];
     snprintf(bind_in, sizeof bind_in, "@%s", ep[0]);
@@ -174,11 +216,16 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     snprintf(to_in, sizeof to_in, ">%s", ep[0]);
     snprintf(to_agg, sizeof to_agg, ">%s", ep[1]);
     snprintf(to_sink, sizeof to_sink, ">%s", ep[2]);
+    char bind_ctl[80], to_ctl[80];
+    snprintf(bind_ctl, sizeof bind_ctl, "@%s", ep[5]);
+    snprintf(to_ctl, sizeof to_ctl, ">%s", ep[5]);
     snprintf(csv_path, sizeof csv_path, "%s/hand.csv", s_redis.dir);
     th_gen(csv_path, 300, 3);
     lnob_proc_t sink, agg, t1, t2;
-    const char *a_sink[] = {"--pull", bind_sink, "--pub", bind_pub, "--redis", s_redis.url, NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", bind_agg, "--push", to_sink, NULL};
+    const char *a_sink[] = {"--pull", bind_sink, "--pub", bind_pub, "--redis", s_redis.url,
+                            "--control", to_ctl, NULL};
+    const char *a_agg[] = {"--role", "aggregate", "--pull", bind_agg, "--push", to_sink,
+                           "--control", bind_ctl, NULL};
     const char *a_t[] = {"--pull", to_in, "--push", to_agg, NULL};
     th_start(&sink, "lnob-sink", a_sink);
     th_start(&agg, "lnob-transform", a_agg);
@@ -187,9 +234,12 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     zsock_t *sub = zsock_new_sub(ep[3], "lnob.extract.");
     zsock_set_rcvtimeo(sub, 60000);
     usleep(300000);
-    s_send_garbage(ep[1]);
-    s_send_garbage(ep[2]);
-    const char *a_in[] = {"--silc", csv_path, "--push", bind_in, "--run-id", "by-hand", NULL};
+    s_send_garbage(ZMQ_PUSH, bind_in, 1);   /* to the transformers, before the ingester binds */
+    s_send_garbage(ZMQ_PUSH, to_agg, 2);    /* the aggregator's intake */
+    s_send_garbage(ZMQ_PUSH, to_sink, 3);   /* the sink's intake */
+    s_send_garbage(ZMQ_DEALER, to_ctl, 4);  /* the aggregator's control socket */
+    const char *a_in[] = {"--silc", csv_path, "--push", bind_in, "--control", to_ctl,
+                          "--run-id", "by-hand", NULL};
     cr_assert_eq(th_run("lnob-ingest", a_in, NULL, RUN_TIMEOUT_S), 0);
     char *topic = zstr_recv(sub);
     cr_assert_not_null(topic, "nothing published on the PUB socket");

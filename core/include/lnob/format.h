@@ -2,7 +2,7 @@
  *
  * Doubles are written in the shortest form that reads back to the same bits
  * (so Redis, JSON and CSV hold full precision and compare bit for bit);
- * strings are escaped for JSON. Not for: parsing. */
+ * strings are escaped for JSON or quoted for CSV. Not for: parsing. */
 #ifndef LNOB_FORMAT_H
 #define LNOB_FORMAT_H
 #include <stddef.h>
@@ -16,5 +16,8 @@
 size_t lnob_format_double(double v, char *out, size_t cap);
 /* Writes s as a JSON string literal, quotes included. */
 void lnob_format_json_string(FILE *out, const char *s);
+/* Writes s as one CSV field (RFC 4180): as is, or in double quotes with
+ * inner quotes doubled when it holds a comma, a quote, CR or LF. */
+void lnob_format_csv_field(FILE *out, const char *s);
 
 #endif

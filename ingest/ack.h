@@ -1,0 +1,33 @@
+/* ack.h - an ingester's view of what the aggregator holds of an extract.
+ *
+ * Over a DEALER socket connected to the aggregator's control endpoint, asks
+ * Status and keeps the last Progress answer: which batch seqs are held,
+ * whether the ExtractEnd arrived, whether the result is computed or stored.
+ * The ingester uses it to skip what is held (resuming after a restart) and
+ * to send again what went missing (docs/delivery.md).
+ * Not for: deciding when to resend (ingest/main.c). */
+#ifndef LNOB_INGEST_ACK_H
+#define LNOB_INGEST_ACK_H
+#include <stdint.h>
+
+#include "wire.h"
+
+typedef struct lnob_ack lnob_ack_t;
+
+/* dealer: a libzmq DEALER socket handle, borrowed; run_id borrowed. */
+lnob_ack_t *lnob_ack_new(void *dealer, const char *run_id);
+/* NULL-safe; NULLs *self_p. */
+void lnob_ack_destroy(lnob_ack_t **self_p);
+/* Forgets the last answer (a new extract begins). */
+void lnob_ack_reset(lnob_ack_t *self);
+/* Asks about extract_id and waits up to timeout_ms for the answer.
+ * Returns 1 when answered (the state below is updated), 0 otherwise. */
+int lnob_ack_query(lnob_ack_t *self, const char *extract_id, int timeout_ms);
+/* From the last answer (UNKNOWN and nothing held before any). */
+Lnob__V1__Progress__State lnob_ack_state(const lnob_ack_t *self);
+int lnob_ack_held(const lnob_ack_t *self, uint32_t seq);
+int lnob_ack_end_seen(const lnob_ack_t *self);
+/* Changes whenever the aggregator made progress (state, seqs held, end). */
+uint64_t lnob_ack_signature(const lnob_ack_t *self);
+
+#endif

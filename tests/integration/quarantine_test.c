@@ -1,0 +1,664 @@
+/* quarantine_test.c - `lnob quarantine list|show|replay` against what a real
+ * `lnob run` stored in a private redis-server, including the round trip:
+ * replay the rejected rows, run the replay, get the same rejections. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "lnob/mem.h"
+
+#define DATA LNOB_SOURCE_DIR "/tests/data/"
+#define BAD_ROWS DATA "silc_bad_rows.csv"
+#define RUN_TIMEOUT_S 120
+#define CLI_TIMEOUT_S 30
+#define POLL_US 20000
+#define N_BAD 7 /* rows of silc_bad_rows.csv that are quarantined (.expected) */
+#define LINE_MAX_LEN 4096
+#define RAW_CUT_LEN 1023 /* a raw row cut at 1 KiB (docs/redis-keys.md) */
+
+static th_redis_t s_redis;
+
+static void s_setup(void) { th_redis_start(&s_redis); }
+static void s_teardown(void) { th_redis_stop(&s_redis); }
+
+TestSuite(quarantine, .init = s_setup, .fini = s_teardown, .timeout = 300);
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static char *s_tmp(const char *name)
+{
+    char *p = lnob_malloc(512);
+    snprintf(p, 512, "%s/%s", s_redis.dir, name);
+    return p;
+}
+
+/* Runs BIN_DIR/lnob with args, stdout and stderr to files in the test dir;
+ * returns the exit code. */
+static int s_lnob(const char *const args[], const char *out_name, const char *err_name)
+{
+    char path[512], *out = s_tmp(out_name), *err = s_tmp(err_name);
+    const char *argv[64];
+    snprintf(path, sizeof path, "%s/lnob", LNOB_BIN_DIR);
+    size_t n = 0;
+    argv[n++] = path;
+    for (size_t i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0)
+            _exit(126);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        execv(path, (char *const *) argv);
+        _exit(127);
+    }
+    free(out);
+    free(err);
+    int status = 0;
+    for (int waited = 0; waited < CLI_TIMEOUT_S * 50; waited++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        usleep(POLL_US);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    cr_assert_fail("lnob %s did not finish within %d s", args[0], CLI_TIMEOUT_S);
+    return -1;
+}
+
+/* A whole file, owned; NULL if it does not exist. */
+static char *s_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *s = lnob_malloc(cap);
+    size_t got;
+    while ((got = fread(s + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0)
+            s = lnob_realloc(s, cap *= 2);
+    }
+    fclose(f);
+    s[n] = '\0';
+    return s;
+}
+
+static char *s_slurp_tmp(const char *name)
+{
+    char *p = s_tmp(name), *s = s_slurp(p);
+    free(p);
+    cr_assert_not_null(s, "%s was not written", name);
+    return s;
+}
+
+/* Line k (1-based) of a file, without its newline; owned. */
+static char *s_file_line(const char *path, int k)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    char buf[LINE_MAX_LEN];
+    char *line = NULL;
+    for (int i = 1; fgets(buf, sizeof buf, f); i++)
+        if (i == k) {
+            buf[strcspn(buf, "\r\n")] = '\0';
+            line = lnob_strdup(buf);
+            break;
+        }
+    fclose(f);
+    cr_assert_not_null(line, "%s has no line %d", path, k);
+    return line;
+}
+
+/* The .expected file: "line,reason,field" per quarantined row. */
+typedef struct {
+    int line[N_BAD];
+    char reason[N_BAD][32];
+    char field[N_BAD][32];
+} expected_t;
+
+static void s_expected(expected_t *e)
+{
+    FILE *f = fopen(DATA "silc_bad_rows.expected", "r");
+    cr_assert_not_null(f);
+    char buf[128];
+    int n = 0;
+    for (; fgets(buf, sizeof buf, f); n++) {
+        cr_assert_lt(n, N_BAD);
+        buf[strcspn(buf, "\r\n")] = '\0';
+        char *r = strchr(buf, ','), *fld = r ? strchr(r + 1, ',') : NULL;
+        cr_assert(r && fld, "bad .expected line: %s", buf);
+        *r = *fld = '\0';
+        e->line[n] = atoi(buf);
+        snprintf(e->reason[n], sizeof e->reason[n], "%s", r + 1);
+        snprintf(e->field[n], sizeof e->field[n], "%s", fld + 1);
+    }
+    fclose(f);
+    cr_assert_eq(n, N_BAD);
+}
+
+/* The text the replay of these expected rows must hold: the source's header
+ * and its quarantined lines, in line order. Owned. */
+static char *s_want_replay(const char *source, const expected_t *e, const char *only_reason)
+{
+    size_t cap = 16384, n = 0;
+    char *s = lnob_malloc(cap);
+    char *h = s_file_line(source, 1);
+    n += (size_t) snprintf(s + n, cap - n, "%s\n", h);
+    free(h);
+    for (int i = 0; i < N_BAD; i++) {
+        if (only_reason && strcmp(only_reason, e->reason[i]) != 0)
+            continue;
+        char *l = s_file_line(source, e->line[i]);
+        n += (size_t) snprintf(s + n, cap - n, "%s\n", l);
+        free(l);
+    }
+    cr_assert_lt(n, cap);
+    return s;
+}
+
+/* lnob run on csv against the test's Redis; returns the exit code. */
+static int s_run(const char *csv)
+{
+    const char *args[] = {"run", "--silc", csv, "--redis", s_redis.url, NULL};
+    return th_run("lnob", args, NULL, RUN_TIMEOUT_S);
+}
+
+/* Runs csv and returns the extract id it stored (the first extract of the
+ * test: there must be only one run so far). */
+static char *s_run_first(const char *csv)
+{
+    cr_assert_eq(s_run(csv), 0, "lnob run %s failed", csv);
+    return th_only_extract(s_redis.c);
+}
+
+/* The one completed extract other than id, owned. */
+static char *s_other_extract(const char *id)
+{
+    redisReply *r = redisCommand(s_redis.c, "ZRANGE lnob:extracts 0 -1");
+    cr_assert(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2, "want 2 extracts");
+    const char *other = strcmp(r->element[0]->str, id) ? r->element[0]->str : r->element[1]->str;
+    cr_assert_str_neq(other, id);
+    char *s = lnob_strdup(other);
+    freeReplyObject(r);
+    return s;
+}
+
+/* The n-th line (0-based) of text, owned, "" past the end. */
+static char *s_nth(const char *text, int n)
+{
+    const char *p = text;
+    for (int i = 0; i < n && p; i++) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    if (!p)
+        return lnob_strdup("");
+    return lnob_strndup(p, strcspn(p, "\n"));
+}
+
+static int s_count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* Asserts the stream of id holds the expected reasons and fields, in
+ * order, at lines (or at 2, 3, ... when renumbered, as in a replay). */
+static void s_assert_stream(const char *id, const expected_t *e, int renumbered)
+{
+    redisReply *q = redisCommand(s_redis.c, "XRANGE lnob:quarantine:%s - +", id);
+    cr_assert(q && q->type == REDIS_REPLY_ARRAY);
+    cr_assert_eq(q->elements, N_BAD);
+    for (int i = 0; i < N_BAD; i++) {
+        const redisReply *f = q->element[i]->element[1];
+        const char *line = "", *reason = "", *field = "";
+        for (size_t k = 0; k + 1 < f->elements; k += 2) {
+            const char *name = f->element[k]->str, *v = f->element[k + 1]->str;
+            if (!strcmp(name, "line"))
+                line = v;
+            if (!strcmp(name, "reason"))
+                reason = v;
+            if (!strcmp(name, "field"))
+                field = v;
+        }
+        cr_assert_eq(atoi(line), renumbered ? i + 2 : e->line[i]);
+        cr_assert_str_eq(reason, e->reason[i]);
+        cr_assert_str_eq(field, e->field[i]);
+    }
+    freeReplyObject(q);
+}
+
+static void s_copy(const char *from, const char *to)
+{
+    char *s = s_slurp(from);
+    cr_assert_not_null(s);
+    FILE *f = fopen(to, "wb");
+    cr_assert_not_null(f);
+    fputs(s, f);
+    cr_assert_eq(fclose(f), 0);
+    free(s);
+}
+
+/* ---- list ------------------------------------------------------------------- */
+
+Test(quarantine, list_shows_every_extract_newest_first_with_its_counts)
+{
+    char *id = s_run_first(BAD_ROWS);
+    const char *list_csv[] = {"quarantine", "list", "--redis", s_redis.url, "--format", "csv", NULL};
+    cr_assert_eq(s_lnob(list_csv, "list.csv", "list.err"), 0);
+    char *out = s_slurp_tmp("list.csv");
+    char *head = s_nth(out, 0), *row = s_nth(out, 1), want[1024];
+    cr_assert_str_eq(head, "extract,source,period,status,rows_read,rows_accepted,"
+                           "rows_quarantined,computed_ms,error");
+    snprintf(want, sizeof want, "%s,%s,2023,complete,86,79,7,", id, BAD_ROWS);
+    cr_assert(!strncmp(row, want, strlen(want)), "got %s\nwant %s...", row, want);
+    cr_assert_eq(s_count_lines(out), 2);
+    free(head);
+    free(row);
+    free(out);
+
+    /* A newer extract comes first; a failed one (not in lnob:extracts) is listed too. */
+    char *sample = s_tmp("sample.csv");
+    th_gen(sample, 40, 5);
+    cr_assert_eq(s_run(sample), 0);
+    char *newer = s_other_extract(id);
+    cr_assert_neq(s_run(DATA "silc_missing_weight.csv"), 0);
+    cr_assert_eq(s_lnob(list_csv, "list.csv", "list.err"), 0);
+    out = s_slurp_tmp("list.csv");
+    cr_assert_eq(s_count_lines(out), 4, "%s", out);
+    char *first = s_nth(out, 1), *second = s_nth(out, 2), *third = s_nth(out, 3);
+    cr_assert(strstr(first, ",failed,") && strstr(first, "silc_missing_weight.csv") &&
+                  strstr(first, "RB050"),
+              "%s", first);
+    cr_assert(!strncmp(second, newer, strlen(newer)), "%s", second);
+    cr_assert(!strncmp(third, id, strlen(id)), "%s", third);
+
+    /* The table says the same to people. */
+    const char *list[] = {"quarantine", "list", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(list, "list.txt", "list.err"), 0);
+    char *table = s_slurp_tmp("list.txt"), *line = strstr(table, id);
+    cr_assert_not_null(line);
+    char got_id[128], period[16], status[16];
+    long read = -1, accepted = -1, quarantined = -1;
+    cr_assert_eq(sscanf(line, "%127s %15s %15s %ld %ld %ld", got_id, period, status, &read,
+                        &accepted, &quarantined),
+                 6);
+    cr_assert_str_eq(period, "2023");
+    cr_assert_str_eq(status, "complete");
+    cr_assert_eq(read, 86);
+    cr_assert_eq(accepted, 79);
+    cr_assert_eq(quarantined, N_BAD);
+    cr_assert_lt(strstr(table, newer), line, "newest first");
+    free(table);
+    free(first);
+    free(second);
+    free(third);
+    free(out);
+    free(newer);
+    free(sample);
+    free(id);
+}
+
+/* ---- show ------------------------------------------------------------------- */
+
+Test(quarantine, show_prints_each_rejected_row_with_line_reason_field_and_raw_row)
+{
+    expected_t e;
+    s_expected(&e);
+    char *id = s_run_first(BAD_ROWS);
+    const char *csv[] = {"quarantine", "show", id, "--format", "csv", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(csv, "show.csv", "show.err"), 0);
+    char *out = s_slurp_tmp("show.csv");
+    cr_assert_eq(s_count_lines(out), 1 + N_BAD, "%s", out);
+    char *head = s_nth(out, 0);
+    cr_assert_str_eq(head, "extract,line,reason,field,detail,raw");
+    for (int i = 0; i < N_BAD; i++) {
+        char *row = s_nth(out, i + 1), *raw = s_file_line(BAD_ROWS, e.line[i]), want[512];
+        snprintf(want, sizeof want, "%s,%d,%s,%s,", id, e.line[i], e.reason[i], e.field[i]);
+        cr_assert(!strncmp(row, want, strlen(want)), "got %s\nwant %s...", row, want);
+        char quoted[LINE_MAX_LEN];
+        snprintf(quoted, sizeof quoted, ",\"%s\"", raw); /* every raw row holds commas */
+        size_t rl = strlen(row), ql = strlen(quoted);
+        cr_assert(rl > ql && !strcmp(row + rl - ql, quoted), "got %s\nwant ...%s", row, quoted);
+        free(row);
+        free(raw);
+    }
+    free(head);
+    free(out);
+
+    const char *json[] = {"quarantine", "show", id, "--format", "json", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(json, "show.json", "show.err"), 0);
+    out = s_slurp_tmp("show.json");
+    cr_assert(strstr(out, "\"line\": 62, \"reason\": \"UNKNOWN_MUNICIPALITY\", \"field\": "
+                          "\"MUNICIPALITY\", \"detail\": "),
+              "%s", out);
+    cr_assert(strstr(out, "\"raw\": \"2023,96,9601,300,1,40\"}\n]\n"), "%s", out);
+    int objects = 0;
+    for (const char *p = out; (p = strstr(p, "{\"extract\": ")); p++)
+        objects++;
+    cr_assert_eq(objects, N_BAD);
+    free(out);
+
+    const char *table[] = {"quarantine", "show", id, "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(table, "show.txt", "show.err"), 0);
+    out = s_slurp_tmp("show.txt");
+    for (int i = 0; i < N_BAD; i++) {
+        char *row = s_nth(out, i + 2), reason[64] = "";
+        int line = 0;
+        cr_assert_eq(sscanf(row, "%d %63s", &line, reason), 2, "%s", row);
+        cr_assert_eq(line, e.line[i]);
+        cr_assert_str_eq(reason, e.reason[i]);
+        free(row);
+    }
+    free(out);
+    free(id);
+}
+
+Test(quarantine, show_filters_by_reason_and_stops_at_the_limit)
+{
+    char *id = s_run_first(BAD_ROWS);
+    const char *by_reason[] = {"quarantine", "show", id, "--reason", "MISSING_WEIGHT", "--format",
+                               "csv", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(by_reason, "show.csv", "show.err"), 0);
+    char *out = s_slurp_tmp("show.csv"), *row = s_nth(out, 1), want[256];
+    cr_assert_eq(s_count_lines(out), 2, "%s", out);
+    snprintf(want, sizeof want, "%s,19,MISSING_WEIGHT,RB050,", id);
+    cr_assert(!strncmp(row, want, strlen(want)), "%s", row);
+    free(row);
+    free(out);
+
+    const char *none[] = {"quarantine", "show", id, "--reason", "NO_SUCH_REASON", "--format",
+                          "csv", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(none, "show.csv", "show.err"), 0);
+    out = s_slurp_tmp("show.csv");
+    cr_assert_eq(s_count_lines(out), 1, "%s", out);
+    char *err = s_slurp_tmp("show.err");
+    cr_assert(strstr(err, "no rows quarantined for NO_SUCH_REASON") &&
+                  strstr(err, "MISSING_WEIGHT (1)"),
+              "%s", err);
+    free(err);
+    free(out);
+
+    const char *limited[] = {"quarantine", "show", id, "--limit", "2", "--format", "csv",
+                             "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(limited, "show.csv", "show.err"), 0);
+    out = s_slurp_tmp("show.csv");
+    cr_assert_eq(s_count_lines(out), 3, "%s", out);
+    char *r1 = s_nth(out, 1), *r2 = s_nth(out, 2), w1[256], w2[256];
+    snprintf(w1, sizeof w1, "%s,7,NEGATIVE_WEIGHT,", id);
+    snprintf(w2, sizeof w2, "%s,19,MISSING_WEIGHT,", id);
+    cr_assert(!strncmp(r1, w1, strlen(w1)) && !strncmp(r2, w2, strlen(w2)), "%s", out);
+    err = s_slurp_tmp("show.err");
+    cr_assert(strstr(err, "showing the first 2 rows"), "%s", err);
+    free(err);
+    free(r1);
+    free(r2);
+    free(out);
+    free(id);
+}
+
+Test(quarantine, an_unknown_extract_or_a_missing_argument_is_a_clear_error)
+{
+    char *out_path = s_tmp("never.csv");
+    const char *show[] = {"quarantine", "show", "silc-2023-0000000000000000", "--redis",
+                          s_redis.url, NULL};
+    cr_assert_eq(s_lnob(show, "o", "e"), 1);
+    char *err = s_slurp_tmp("e");
+    cr_assert(strstr(err, "holds no extract 'silc-2023-0000000000000000'"), "%s", err);
+    free(err);
+    const char *replay[] = {"quarantine", "replay", "silc-2023-0000000000000000", "--out",
+                            out_path, "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(replay, "o", "e"), 1);
+    cr_assert_eq(access(out_path, F_OK), -1, "replay wrote a file for an unknown extract");
+
+    const char *no_id[] = {"quarantine", "show", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(no_id, "o", "e"), 2);
+    const char *no_out[] = {"quarantine", "replay", "x", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(no_out, "o", "e"), 2);
+    err = s_slurp_tmp("e");
+    cr_assert(strstr(err, "--out FILE"), "%s", err);
+    free(err);
+    const char *typo[] = {"quarantine", "show", "x", "--reasn", "BAD_CODE", NULL};
+    cr_assert_eq(s_lnob(typo, "o", "e"), 2);
+    const char *no_redis[] = {"quarantine", "list", "--redis", "unix:///nonexistent/redis.sock", NULL};
+    cr_assert_eq(s_lnob(no_redis, "o", "e"), 1);
+
+    static const char *const subs[] = {"list", "show", "replay"};
+    for (int i = 0; i < 3; i++) {
+        const char *help[] = {"quarantine", subs[i], "--help", NULL};
+        cr_assert_eq(s_lnob(help, "o", "e"), 0);
+        char *text = s_slurp_tmp("o"), want[64];
+        snprintf(want, sizeof want, "usage: lnob quarantine %s", subs[i]);
+        cr_assert(!strncmp(text, want, strlen(want)) && strstr(text, "--redis VALUE"), "%s", text);
+        free(text);
+    }
+    free(out_path);
+}
+
+/* ---- replay ----------------------------------------------------------------- */
+
+Test(quarantine, replay_round_trip_gives_the_same_rejections)
+{
+    expected_t e;
+    s_expected(&e);
+    char *id = s_run_first(BAD_ROWS);
+    char *replay_path = s_tmp("replay.csv");
+    const char *replay[] = {"quarantine", "replay", id, "--out", replay_path, "--redis",
+                            s_redis.url, NULL};
+    cr_assert_eq(s_lnob(replay, "o", "replay.err"), 0);
+    char *got = s_slurp_tmp("replay.csv"), *want = s_want_replay(BAD_ROWS, &e, NULL);
+    cr_assert_str_eq(got, want);
+    char *err = s_slurp_tmp("replay.err");
+    cr_assert(strstr(err, "wrote the header row and 7 rows (input lines 7-87)"), "%s", err);
+    cr_assert(strstr(err, "lnob run --silc ") && strstr(err, replay_path), "%s", err);
+    free(err);
+
+    /* Run the replay: the same rows, rejected for the same reasons. */
+    cr_assert_eq(s_run(replay_path), 0);
+    char *again = s_other_extract(id), key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", again);
+    char *read = th_hget(s_redis.c, key, "rows_read"), *acc = th_hget(s_redis.c, key, "rows_accepted");
+    char *quar = th_hget(s_redis.c, key, "rows_quarantined");
+    cr_assert_str_eq(read, "7");
+    cr_assert_str_eq(acc, "0");
+    cr_assert_str_eq(quar, "7");
+    s_assert_stream(id, &e, 0);
+    s_assert_stream(again, &e, 1);
+
+    /* Replaying the replay gives the same file. */
+    const char *replay2[] = {"quarantine", "replay", again, "--out", "-", "--redis", s_redis.url,
+                             NULL};
+    cr_assert_eq(s_lnob(replay2, "replay2.csv", "e"), 0);
+    char *got2 = s_slurp_tmp("replay2.csv");
+    cr_assert_str_eq(got2, want);
+
+    /* --reason keeps only those rows. */
+    const char *one[] = {"quarantine", "replay", id, "--reason", "BAD_NUMBER", "--out", "-",
+                         "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(one, "one.csv", "e"), 0);
+    char *got_one = s_slurp_tmp("one.csv"), *want_one = s_want_replay(BAD_ROWS, &e, "BAD_NUMBER");
+    cr_assert_str_eq(got_one, want_one);
+    const char *none[] = {"quarantine", "replay", id, "--reason", "YEAR_MISMATCH", "--out",
+                          replay_path, "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(none, "o", "e"), 1, "nothing to replay is a failure");
+    free(got_one);
+    free(want_one);
+    free(got2);
+    free(read);
+    free(acc);
+    free(quar);
+    free(again);
+    free(got);
+    free(want);
+    free(replay_path);
+    free(id);
+}
+
+Test(quarantine, replay_takes_the_header_from_redis_else_from_the_unchanged_source)
+{
+    expected_t e;
+    s_expected(&e);
+    char *source = s_tmp("extract.csv"), *out = s_tmp("replay.csv"), key[256];
+    s_copy(BAD_ROWS, source);
+    char *id = s_run_first(source);
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    const char *replay[] = {"quarantine", "replay", id, "--out", out, "--redis", s_redis.url, NULL};
+    char *want = s_want_replay(source, &e, NULL);
+
+    /* The `header` field, when Redis holds one, is the header. */
+    redisReply *r = redisCommand(s_redis.c, "HSET %s header %s", key, "H1,H2");
+    freeReplyObject(r);
+    cr_assert_eq(s_lnob(replay, "o", "e"), 0);
+    char *got = s_slurp(out), *first = s_nth(got, 0);
+    cr_assert_str_eq(first, "H1,H2");
+    free(first);
+    free(got);
+
+    /* Without it, the first row of the source file. */
+    r = redisCommand(s_redis.c, "HDEL %s header", key);
+    freeReplyObject(r);
+    cr_assert_eq(s_lnob(replay, "o", "e"), 0);
+    got = s_slurp(out);
+    cr_assert_str_eq(got, want);
+    free(got);
+
+    /* Never over the source itself. */
+    const char *onto_source[] = {"quarantine", "replay", id, "--out", source, "--redis",
+                                 s_redis.url, NULL};
+    cr_assert_eq(s_lnob(onto_source, "o", "e"), 1);
+    got = s_slurp(source);
+    char *orig = s_slurp(BAD_ROWS);
+    cr_assert_str_eq(got, orig, "the source file was overwritten");
+    free(got);
+    free(orig);
+
+    /* A source changed since it was ingested may have other columns: refuse. */
+    FILE *f = fopen(source, "a");
+    cr_assert_not_null(f);
+    fputs("\n2023,97,9701,300,1,40,150000,AL01,Tiranë,x\n", f);
+    cr_assert_eq(fclose(f), 0);
+    remove(out);
+    cr_assert_eq(s_lnob(replay, "o", "e"), 1);
+    char *err = s_slurp_tmp("e");
+    cr_assert(strstr(err, "has changed since it was ingested"), "%s", err);
+    cr_assert_eq(access(out, F_OK), -1, "a replay without a header was written");
+    free(err);
+
+    /* And a source that is gone. */
+    cr_assert_eq(remove(source), 0);
+    cr_assert_eq(s_lnob(replay, "o", "e"), 1);
+    err = s_slurp_tmp("e");
+    cr_assert(strstr(err, "cannot write the header row") && strstr(err, "cannot be opened"), "%s",
+              err);
+    cr_assert_eq(access(out, F_OK), -1, "a replay without a header was written");
+    free(err);
+    free(want);
+    free(id);
+    free(out);
+    free(source);
+}
+
+/* Appends an entry the way the sink does, with a stream-chosen id. */
+static void s_xadd(const char *id, int line, const char *reason, const char *raw)
+{
+    char l[24];
+    snprintf(l, sizeof l, "%d", line);
+    const char *argv[] = {"XADD", "", "*", "source", "s", "line", l, "field", "", "reason",
+                          reason, "detail", "d", "run_id", "t", "raw", raw};
+    char key[256];
+    snprintf(key, sizeof key, "lnob:quarantine:%s", id);
+    argv[1] = key;
+    int argc = raw ? 17 : 15; /* without raw: an entry holding no raw row */
+    redisReply *r = redisCommandArgv(s_redis.c, argc, argv, NULL);
+    cr_assert(r && r->type == REDIS_REPLY_STRING, "XADD: %s", r ? r->str : "no reply");
+    freeReplyObject(r);
+}
+
+Test(quarantine, replay_sorts_by_line_and_leaves_out_rows_it_cannot_rebuild)
+{
+    expected_t e;
+    s_expected(&e);
+    char *id = s_run_first(BAD_ROWS);
+    char cut[RAW_CUT_LEN + 1];
+    memset(cut, 'x', sizeof cut);
+    memcpy(cut + RAW_CUT_LEN - 3, "...", 4); /* how the ingester marks a row cut at 1 KiB */
+    s_xadd(id, 90, "FIELD_TOO_LONG", cut);
+    s_xadd(id, 91, "BAD_ID", NULL);
+    s_xadd(id, 19, "MISSING_WEIGHT", "2023,91,9101,,1,40,150000,AL01,Tiranë,x"); /* redelivered */
+    s_xadd(id, 3, "BAD_CODE", "2023,1,103,326.5,9,60,670094.23,AL03,Shkodra,ignored");
+    char *out = s_tmp("replay.csv");
+    const char *replay[] = {"quarantine", "replay", id, "--out", out, "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(replay, "o", "e"), 1, "a replay that lacks rows must not exit 0");
+    char *got = s_slurp(out), *rest = s_want_replay(BAD_ROWS, &e, NULL);
+    char *header = s_nth(rest, 0), want[16384];
+    snprintf(want, sizeof want, "%s\n%s\n%s", header,
+             "2023,1,103,326.5,9,60,670094.23,AL03,Shkodra,ignored", rest + strlen(header) + 1);
+    cr_assert_str_eq(got, want);
+    char *err = s_slurp_tmp("e");
+    cr_assert(strstr(err, "wrote the header row and 8 rows (input lines 3-87)"), "%s", err);
+    cr_assert(strstr(err, "left out 1 row cut at 1 KiB in Redis (input line 90)"), "%s", err);
+    cr_assert(strstr(err, "left out 1 entries that hold no raw row"), "%s", err);
+    cr_assert(strstr(err, "1 entries repeated a line already written"), "%s", err);
+    cr_assert(strstr(err, "counts 7 quarantined rows but lnob:quarantine:"), "%s", err);
+    free(err);
+    free(header);
+    free(got);
+    free(rest);
+    free(out);
+    free(id);
+}
+
+Test(quarantine, long_streams_are_read_in_pages_without_loss_or_repeats)
+{
+    enum { EXTRA = 2345 }; /* more than two XRANGE pages */
+    char *id = s_run_first(BAD_ROWS);
+    char key[256], line[24], raw[64];
+    snprintf(key, sizeof key, "lnob:quarantine:%s", id);
+    for (int i = 0; i < EXTRA; i++) {
+        snprintf(line, sizeof line, "%d", 1000 + i);
+        snprintf(raw, sizeof raw, "row-%d", 1000 + i);
+        redisAppendCommand(s_redis.c, "XADD %s * line %s reason BAD_ID raw %s", key, line, raw);
+    }
+    for (int i = 0; i < EXTRA; i++) {
+        redisReply *r = NULL;
+        cr_assert_eq(redisGetReply(s_redis.c, (void **) &r), REDIS_OK);
+        freeReplyObject(r);
+    }
+    const char *all[] = {"quarantine", "replay", id, "--out", "-", "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(all, "all.csv", "e"), 0);
+    char *out = s_slurp_tmp("all.csv");
+    cr_assert_eq(s_count_lines(out), 1 + N_BAD + EXTRA);
+    for (int i = 0; i < EXTRA; i++) {
+        char *row = s_nth(out, 1 + N_BAD + i);
+        snprintf(raw, sizeof raw, "row-%d", 1000 + i);
+        cr_assert_str_eq(row, raw);
+        free(row);
+    }
+    free(out);
+    const char *limited[] = {"quarantine", "show", id, "--limit", "1500", "--format", "csv",
+                             "--redis", s_redis.url, NULL};
+    cr_assert_eq(s_lnob(limited, "some.csv", "e"), 0);
+    out = s_slurp_tmp("some.csv");
+    cr_assert_eq(s_count_lines(out), 1 + 1500);
+    char *last = s_nth(out, 1500);
+    snprintf(raw, sizeof raw, ",row-%d", 1000 + 1500 - N_BAD - 1);
+    cr_assert(strstr(last, raw), "%s", last);
+    free(last);
+    free(out);
+    free(id);
+}
