@@ -70,6 +70,7 @@ void lnob_proc_stop(lnob_proc_t *p, int grace_ms)
         nanosleep(&ts, NULL);
     }
     kill(p->pid, SIGKILL);
+    p->forced = 1;
     int wstatus;
     struct rusage ru;
     if (wait4(p->pid, &wstatus, 0, &ru) == p->pid)

@@ -16,6 +16,7 @@ typedef struct {
     int exited;                    /* 1 once reaped */
     int status;                    /* exit code, or 128 + signal */
     long max_rss_kb;               /* peak resident set, once reaped */
+    int forced;                    /* stop() had to SIGKILL it */
 } lnob_proc_t;
 
 /* Starts path with argv (NULL-terminated). Returns 0, or -1 with err. */

@@ -117,14 +117,37 @@ static int s_spawn(run_t *r, worker_t *w)
     return 0;
 }
 
+/* LNOB_WORKER_WRAPPER (e.g. "valgrind -q --error-exitcode=99") is put in
+ * front of every lnob worker's command line: for soak and debugging. */
+static size_t s_wrap(worker_t *w, const char *exe)
+{
+    const char *wrapper = getenv("LNOB_WORKER_WRAPPER");
+    if (!wrapper || !*wrapper || exe[0] == '/')
+        return 0;
+    char *copy = lnob_strdup(wrapper), *save = NULL;
+    size_t n = 0;
+    for (char *tok = strtok_r(copy, " ", &save); tok && n < ARGV_MAX / 2; tok = strtok_r(NULL, " ", &save))
+        w->argv[n++] = lnob_strdup(tok);
+    free(copy);
+    if (n && w->argv[0][0] != '/') {
+        char path[PATH_MAX_LEN];
+        snprintf(path, sizeof path, "/usr/bin/%s", w->argv[0]);
+        free(w->argv[0]);
+        w->argv[0] = lnob_strdup(path);
+    }
+    return n;
+}
+
 static int s_start(run_t *r, worker_t *w, const char *name, const char *exe, const char **args)
 {
+    char bin[PATH_MAX_LEN * 2];
     if (exe[0] == '/')
-        snprintf(w->path, sizeof w->path, "%s", exe);
+        snprintf(bin, sizeof bin, "%s", exe);
     else
-        snprintf(w->path, sizeof w->path, "%s/%s", r->bin, exe);
-    size_t n = 0;
-    w->argv[n++] = lnob_strdup(w->path);
+        snprintf(bin, sizeof bin, "%s/%s", r->bin, exe);
+    size_t n = s_wrap(w, exe);
+    snprintf(w->path, sizeof w->path, "%s", n ? w->argv[0] : bin);
+    w->argv[n++] = lnob_strdup(bin);
     for (size_t i = 0; args[i] && n < ARGV_MAX - 1; i++)
         w->argv[n++] = lnob_strdup(args[i]);
     w->argv[n] = NULL;
@@ -408,7 +431,26 @@ static void s_print_rss(const run_t *r)
     fprintf(stderr, "\n");
 }
 
-static void s_stop_all(run_t *r)
+/* Every worker must leave cleanly at SIGTERM: exit 0 within the grace
+ * period. One that had to be killed, or exited with an error code, is
+ * named and fails the run (a death by someone else's signal is not its
+ * fault: the supervisor already dealt with it). */
+static int s_check_stopped(run_t *r)
+{
+    worker_t *all[MAX_TRANSFORMERS + 4];
+    size_t n = s_workers(r, all);
+    int bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (all[i] != &r->redis && all[i]->proc.exited &&
+            (all[i]->proc.forced || (all[i]->proc.status > 0 && all[i]->proc.status < 128))) {
+            fprintf(stderr, "lnob: %s did not stop cleanly (status %d)\n", all[i]->proc.name,
+                    all[i]->proc.status);
+            bad = 1;
+        }
+    return bad ? -1 : 0;
+}
+
+static int s_stop_all(run_t *r)
 {
     lnob_proc_stop(&r->ingest.proc, STOP_GRACE_MS);
     for (long i = 0; i < r->cfg.transformers; i++)
@@ -420,12 +462,14 @@ static void s_stop_all(run_t *r)
     r->rc = NULL;
     lnob_proc_stop(&r->redis.proc, STOP_GRACE_MS);
     s_print_rss(r);
+    int rc = s_check_stopped(r);
     worker_t *all[MAX_TRANSFORMERS + 4];
     size_t n = s_workers(r, all);
     for (size_t i = 0; i < n; i++)
         s_worker_free(all[i]);
     if (r->dir[0] && !r->cfg.workdir)
         nftw(r->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
 }
 
 static int s_check_inputs(const cfg_t *cfg)
@@ -497,7 +541,7 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     if (ok)
         fprintf(stderr, "lnob: stored in %.2f s\n", (double) (lnob_mono_us() - t0) / 1e6);
     ok = ok && s_report(r) == 0;
-    s_stop_all(r);
+    ok = (s_stop_all(r) == 0) && ok;
     return ok ? 0 : 1;
 }
 
