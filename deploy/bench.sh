@@ -15,8 +15,13 @@ mkdir -p "$DIR"
 
 redis-server --port 0 --unixsocket "$SOCK" --save "" --appendonly no --dir "$DIR" \
     --logfile "$DIR/redis.log" --daemonize yes --pidfile "$DIR/redis.pid"
-trap 'kill "$(cat "$DIR/redis.pid")" 2>/dev/null || true' EXIT
-until redis-cli -s "$SOCK" ping >/dev/null 2>&1; do sleep 0.05; done
+# shutdown is synchronous: the next bench run may reuse the socket path at once
+trap 'redis-cli -s "$SOCK" shutdown nosave >/dev/null 2>&1 || true' EXIT
+i=0
+until redis-cli -s "$SOCK" ping >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 200 ] && { echo "bench: redis-server did not start ($DIR/redis.log)" >&2; exit 1; }
+    sleep 0.05
+done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -srm)"
 echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

@@ -11,6 +11,7 @@
  * Exits 0 when every file is stored, or at SIGTERM. */
 #include <czmq.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -203,18 +204,23 @@ static void s_release(const char *buf, size_t off, size_t n)
     madvise((void *) (buf + off), n, MADV_DONTNEED);
 }
 
+/* sha256 of the input through OpenSSL's libcrypto, which uses the CPU's
+ * SHA extensions: about 5 times libsodium's portable sha256 here, and the
+ * checksum is a whole extra pass over the file (docs/BENCHMARKS.md). */
 static void s_checksum(const char *buf, size_t len, char *hex)
 {
-    crypto_hash_sha256_state st;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&st);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     for (size_t off = 0; off < len; off += FEED_CHUNK) {
         size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
-        crypto_hash_sha256_update(&st, (const unsigned char *) buf + off, n);
+        EVP_DigestUpdate(ctx, buf + off, n);
         s_release(buf, off, n);
     }
-    crypto_hash_sha256_final(&st, digest);
-    s_hex(digest, sizeof digest, hex);
+    EVP_DigestFinal_ex(ctx, digest, &dlen);
+    EVP_MD_CTX_free(ctx);
+    s_hex(digest, dlen, hex);
 }
 
 static int s_parse(lnob_silc_t *p, const char *buf, size_t len)

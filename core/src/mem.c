@@ -48,10 +48,8 @@ char *lnob_strndup(const char *s, size_t n)
     return p;
 }
 
-void lnob_grow(void **buf, size_t *cap, size_t need, size_t elem)
+void lnob_grow_slow(void **buf, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return;
     size_t ncap = *cap ? *cap : 16;
     while (ncap < need)
         ncap *= 2;

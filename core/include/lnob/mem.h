@@ -13,7 +13,13 @@ void *lnob_realloc(void *ptr, size_t size);
 char *lnob_strdup(const char *s);
 char *lnob_strndup(const char *s, size_t n);
 /* Grows *buf (element size elem) so that it holds at least need elements;
- * *cap is updated. Amortised doubling. */
-void lnob_grow(void **buf, size_t *cap, size_t need, size_t elem);
+ * *cap is updated. Amortised doubling. Inline: it is on per-field paths
+ * and nearly always has room already. */
+void lnob_grow_slow(void **buf, size_t *cap, size_t need, size_t elem);
+static inline void lnob_grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+    if (need > *cap)
+        lnob_grow_slow(buf, cap, need, elem);
+}
 
 #endif
