@@ -630,6 +630,14 @@ static void s_print_entries(FILE *out, int format, const char *id, const redisRe
     }
 }
 
+/* A failed extract whose rows were never read (a missing column, an
+ * unreadable file) has no quarantine; one that failed after reading (no
+ * accepted row: NO_POPULATION) has. */
+static int s_unread(redisReply *meta)
+{
+    return !strcmp(s_get(meta, "status"), "failed") && !*s_get(meta, "rows_read");
+}
+
 static int s_show(int argc, char **argv, int first)
 {
     show_cfg_t cfg = {0};
@@ -646,7 +654,7 @@ static int s_show(int argc, char **argv, int first)
     if (ok) {
         s_sort(&e);
         s_print_entries(stdout, lnob_report_parse_format(cfg.format), id, meta, &e);
-        if (!strcmp(s_get(meta, "status"), "failed"))
+        if (s_unread(meta))
             fprintf(stderr, "%s: extract %s failed (%s): no row of it was read\n", PROG, id,
                     s_get(meta, "error"));
         else if (!e.n)
@@ -904,7 +912,7 @@ static int s_replay(int argc, char **argv, int first)
     code = EXIT_FAILED;
     if (!meta)
         ;
-    else if (!strcmp(s_get(meta, "status"), "failed"))
+    else if (s_unread(meta))
         fprintf(stderr, "%s: extract %s failed (%s): no row of it was read, so there is nothing "
                         "to replay; fix the file and run it again\n",
                 PROG, id, s_get(meta, "error"));

@@ -14,10 +14,11 @@
 
 #include "lnob.pb-c.h"
 #include "lnob/rc.h"
+#include "lnob/sock.h"
 
 #define LNOB_SCHEMA_VERSION 1
 /* Largest Envelope accepted (bytes); batches are far smaller. */
-#define LNOB_WIRE_MAX_BYTES (256u * 1024u * 1024u)
+#define LNOB_WIRE_MAX_BYTES ((size_t) LNOB_MAX_MESSAGE_BYTES)
 
 typedef Lnob__V1__Envelope lnob_env_t;
 

@@ -323,9 +323,11 @@ static totals_t s_totals(const extract_t *e, uint32_t nb)
 }
 
 static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals_t *t,
-                        uint32_t parts, int64_t compute_us)
+                        uint32_t parts, int64_t compute_us, const char *error)
 {
-    s_meta(m, "status", "complete");
+    s_meta(m, "status", *error ? "failed" : "complete");
+    if (*error)
+        s_meta(m, "error", error);
     s_meta(m, "source", end->source);
     s_meta(m, "checksum", end->checksum);
     s_meta(m, "period", end->period);
@@ -383,16 +385,25 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     free(persons);
     int rc = s_emit_quarantine(self, e, nb, &parts);
     totals_t t = s_totals(e, nb);
+    char error[LNOB_ERRSTR_MAX] = "";
+    if (n == 0) { /* no indicator can be computed: do not publish empty cells */
+        snprintf(error, sizeof error,
+                 "NO_POPULATION: no accepted row is in the indicator population "
+                 "(%llu read, %llu quarantined, %llu out of scope)",
+                 (unsigned long long) t.rows_read, (unsigned long long) t.quarantined,
+                 (unsigned long long) t.out_of_scope);
+        n_cells = 0;
+    }
     meta_t meta = {0};
-    s_fill_meta(&meta, end, &t, parts, lnob_mono_us() - t0);
+    s_fill_meta(&meta, end, &t, parts, lnob_mono_us() - t0, error);
     Lnob__V1__Cell *pb = lnob_malloc((n_cells ? n_cells : 1) * sizeof *pb);
     Lnob__V1__Cell **ptrs = lnob_malloc((n_cells ? n_cells : 1) * sizeof *ptrs);
     s_fill_cells(pb, ptrs, cells, n_cells);
     Lnob__V1__Result res = LNOB__V1__RESULT__INIT;
     res.extract_id = end->extract_id;
     res.run_id = end->run_id;
-    res.status = "complete";
-    res.error = "";
+    res.status = *error ? "failed" : "complete";
+    res.error = error;
     res.n_meta = meta.n;
     res.meta = meta.ptrs;
     res.n_cells = n_cells;

@@ -14,6 +14,8 @@ zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
     zsock_set_sndhwm(sock, opts->hwm);
     zsock_set_rcvhwm(sock, opts->hwm);
     zsock_set_linger(sock, opts->linger_ms);
+    int64_t max = LNOB_MAX_MESSAGE_BYTES;
+    zmq_setsockopt(zsock_resolve(sock), ZMQ_MAXMSGSIZE, &max, sizeof max);
     zsock_set_rcvtimeo(sock, opts->rcvtimeo_ms);
     if (zsock_attach(sock, endpoints, serverish) != 0) {
         snprintf(err, cap, "cannot attach to '%s': %s", endpoints, zmq_strerror(zmq_errno()));

@@ -10,6 +10,10 @@
 #define LNOB_SOCK_H
 #include <czmq.h>
 
+/* Largest message a socket accepts: libzmq closes the connection of a peer
+ * that sends more, before allocating it. wire.h decodes up to the same. */
+#define LNOB_MAX_MESSAGE_BYTES (256LL * 1024 * 1024)
+
 typedef struct {
     int hwm;          /* send and receive high-water mark, messages */
     int linger_ms;    /* how long close waits to deliver queued messages */
