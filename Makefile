@@ -4,10 +4,13 @@ MAKEFLAGS += --no-print-directory
 #   make test   installs what is missing, builds, runs every test (also under ASan+UBSan)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZERS    := csv silc wire
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan demo demo-stop test test-plain test-asan soak bench clean
+.PHONY: all deps build build-asan build-fuzz demo demo-stop test test-plain test-asan test-fuzz fuzz soak bench clean
 
 all: build
 
@@ -28,7 +31,7 @@ demo: build
 demo-stop:
 	@deploy/demo.sh $(BUILD) stop
 
-test: test-plain test-asan
+test: test-plain test-asan test-fuzz
 
 test-plain: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -36,6 +39,28 @@ test-plain: build
 test-asan: build-asan
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
+build-fuzz: deps
+	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DLNOB_FUZZ=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j$(JOBS)
+
+# Every fuzz target over its committed corpus, then 10 s of new inputs each.
+test-fuzz: build-fuzz
+	@pass=0; fail=0; for f in $(FUZZERS); do \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$f; \
+	  if $(BUILD_FUZZ)/fuzz/fuzz_$$f -max_total_time=10 -max_len=4096 -seed=1 \
+	       -artifact_prefix=$(BUILD_FUZZ)/crash-$$f- $(BUILD_FUZZ)/corpus/$$f tests/fuzz/corpus/$$f \
+	       > $(BUILD_FUZZ)/fuzz_$$f.log 2>&1; then \
+	    pass=$$((pass + 1)); echo "fuzz_$$f: ok ($$(tail -1 $(BUILD_FUZZ)/fuzz_$$f.log))"; \
+	  else fail=$$((fail + 1)); echo "fuzz_$$f: FAILED, see $(BUILD_FUZZ)/fuzz_$$f.log"; tail -30 $(BUILD_FUZZ)/fuzz_$$f.log; fi; \
+	done; echo "fuzz: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# Longer fuzzing: FUZZ_SECONDS per target; new inputs go to tests/fuzz/corpus-out/.
+fuzz: build-fuzz
+	@for f in $(FUZZERS); do mkdir -p tests/fuzz/corpus-out/$$f; \
+	  $(BUILD_FUZZ)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -artifact_prefix=tests/fuzz/corpus-out/crash-$$f- tests/fuzz/corpus-out/$$f tests/fuzz/corpus/$$f \
+	    || exit 1; done
 
 # Longer than make test: 50 kill trials per worker kind, and the integration
 # tests with every lnob worker under valgrind (any error or definite leak
@@ -53,4 +78,4 @@ bench: build
 	@deploy/bench.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

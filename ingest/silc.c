@@ -2,6 +2,8 @@
  * columnar batches (silc.h). */
 #include "silc.h"
 
+#include "idset.h"
+
 #include <czmq.h>
 #include <errno.h>
 #include <math.h>
@@ -71,6 +73,7 @@ struct lnob_silc {
     char extract_id[EXTRACT_ID_MAX];
     batch_t b;
     zhashx_t *mun_cache;  /* raw municipality text -> geo result + 3 */
+    lnob_idset_t *seen;   /* person ids accepted so far */
     uint64_t rows_read, records;
     uint32_t batches;
     int rc;
@@ -384,6 +387,19 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
     return 0;
 }
 
+/* RB030 identifies a person across the extract: a second row with the same
+ * id would count that person twice. The first row stays; later ones go to
+ * the quarantine. Checked last, so only otherwise valid rows claim an id. */
+static int s_unique(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    if (lnob_idset_add(self->seen, r->pid))
+        return 0;
+    size_t len;
+    const char *s = s_field(row, self->col[C_PID], &len);
+    return s_reject(v, "DUPLICATE_ID", s_col_name(self, C_PID), "person id already seen in this extract",
+                    s, len), -1;
+}
+
 static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
 {
     if (row->nfields != self->n_header) {
@@ -403,7 +419,8 @@ static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, ve
     return s_ids(self, row, r, v) || s_weight(self, row, r, v) || s_income(self, row, r, v) ||
            s_codes(self, row, r, v) ||
            s_scope_flag(self, row, C_RB110, 1, 4, &r->in_scope, v) ||
-           s_scope_flag(self, row, C_DB135, 1, 1, &r->in_scope, v) || s_place(self, row, r, v);
+           s_scope_flag(self, row, C_DB135, 1, 1, &r->in_scope, v) || s_place(self, row, r, v) ||
+           s_unique(self, row, r, v);
 }
 
 /* ---- batch building ------------------------------------------------------- */
@@ -576,6 +593,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->o = *opts;
     self->csv = lnob_csv_new(',', s_row, self);
     self->mun_cache = zhashx_new();
+    self->seen = lnob_idset_new();
     self->b.region_dict = lnob_calloc(1, sizeof(char *));
     self->b.region_dict[0] = "";
     self->b.cap_region = 1;
@@ -603,6 +621,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
     free(self->header);
     free(self->header_line);
     zhashx_destroy(&self->mun_cache);
+    lnob_idset_destroy(&self->seen);
     lnob_csv_destroy(&self->csv);
     free(self);
     *self_p = NULL;

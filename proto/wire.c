@@ -57,8 +57,56 @@ static const char *s_check_run(const Lnob__V1__Run *r)
     return NULL;
 }
 
+/* Fields this schema does not know mean another schema: refuse them rather
+ * than carry bytes nobody checked (protobuf-c would even re-pack a field
+ * numbered 0 that it then cannot read back). */
+static int s_unknown(const void *msg)
+{
+    return msg && ((const ProtobufCMessage *) msg)->n_unknown_fields > 0;
+}
+
+static int s_unknown_in(void *const *msgs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_unknown(msgs[i]))
+            return 1;
+    return 0;
+}
+
+static int s_has_unknown(const lnob_env_t *e)
+{
+    if (s_unknown(e))
+        return 1;
+    switch (e->body_case) {
+    case LNOB__V1__ENVELOPE__BODY_BATCH:
+        return s_unknown(e->batch) || s_unknown_in((void *const *) e->batch->rejects, e->batch->n_rejects);
+    case LNOB__V1__ENVELOPE__BODY_RUN:
+        return s_unknown(e->run) || s_unknown_in((void *const *) e->run->rejects, e->run->n_rejects);
+    case LNOB__V1__ENVELOPE__BODY_QUARANTINE:
+        return s_unknown(e->quarantine) ||
+               s_unknown_in((void *const *) e->quarantine->rejects, e->quarantine->n_rejects);
+    case LNOB__V1__ENVELOPE__BODY_RESULT:
+        return s_unknown(e->result) || s_unknown_in((void *const *) e->result->cells, e->result->n_cells) ||
+               s_unknown_in((void *const *) e->result->meta, e->result->n_meta);
+    case LNOB__V1__ENVELOPE__BODY_END:
+        return s_unknown(e->end);
+    case LNOB__V1__ENVELOPE__BODY_FAILED:
+        return s_unknown(e->failed);
+    case LNOB__V1__ENVELOPE__BODY_STATUS:
+        return s_unknown(e->status);
+    case LNOB__V1__ENVELOPE__BODY_PROGRESS:
+        return s_unknown(e->progress);
+    case LNOB__V1__ENVELOPE__BODY_STORED:
+        return s_unknown(e->stored);
+    default:
+        return 0;
+    }
+}
+
 static const char *s_check_body(const lnob_env_t *e)
 {
+    if (s_has_unknown(e))
+        return "fields unknown to schema version 1";
     switch (e->body_case) {
     case LNOB__V1__ENVELOPE__BODY_BATCH:
         return s_check_batch(e->batch);

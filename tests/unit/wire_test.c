@@ -828,3 +828,23 @@ Test(wire_zmq, recv_after_ctx_shutdown_is_closed)
     s_expect_stats(&st, 0, 0, 0, 0, 0);
     s_zclose(&z);
 }
+
+/* Found by fuzz_wire: protobuf-c accepts an unknown field numbered 0 (its
+ * tag written in two bytes) and re-packs it in a form it then refuses.
+ * Unknown fields mean another schema: refused at once, counted as bad_body. */
+Test(wire_decode, unknown_fields_are_refused)
+{
+    const uint8_t bytes[] = {0x08, 0x01, 0x82, 0x00, 0x05, 0x00, 0x05, 0x78, 0x25, 0x00, 0x08,
+                             0x01, 0x52, 0x00, 0x52, 0x05, 0x0a, 0x01, 0x78, 0x18, 0x00};
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *env = lnob_wire_decode(bytes, sizeof bytes, &st, why, sizeof why);
+    cr_assert_null(env);
+    cr_expect_eq(st.bad_body, 1);
+    cr_expect(strstr(why, "unknown") != NULL, "why: %s", why);
+    /* a known field (schema_version) followed by an unknown field 99 */
+    const uint8_t later[] = {0x08, 0x01, 0x98, 0x06, 0x01, 0x5a, 0x03, 0x0a, 0x01, 0x78};
+    env = lnob_wire_decode(later, sizeof later, &st, why, sizeof why);
+    cr_assert_null(env, "an envelope with field 99 was accepted");
+    cr_expect_eq(st.bad_body, 2);
+}

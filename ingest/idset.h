@@ -1,0 +1,20 @@
+/* idset.h - a set of 64-bit ids, for finding a person id seen twice.
+ *
+ * Open addressing with linear probing over a power-of-two table kept at
+ * most half full: 16 bytes per id at worst, no allocation per insert.
+ * Not for: anything but membership (no removal, no values). */
+#ifndef LNOB_INGEST_IDSET_H
+#define LNOB_INGEST_IDSET_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lnob_idset lnob_idset_t;
+
+lnob_idset_t *lnob_idset_new(void);
+/* NULL-safe; NULLs *self_p. */
+void lnob_idset_destroy(lnob_idset_t **self_p);
+/* Adds id; returns 1 if it was new, 0 if it was already there. */
+int lnob_idset_add(lnob_idset_t *self, int64_t id);
+size_t lnob_idset_size(const lnob_idset_t *self);
+
+#endif
