@@ -8,9 +8,11 @@
 #define FIRST_CAP 1024
 
 struct lnob_idset {
-    uint64_t *slots; /* id + 1 after mixing, 0 = empty */
-    size_t cap, n;
-    int has_max;     /* the one id that maps to 0 below */
+    int64_t *sorted;    /* ids that arrived in increasing order */
+    size_t n_sorted, cap_sorted;
+    uint64_t *slots;    /* the others, as id + 1; 0 = empty */
+    size_t cap, n;      /* n counts every id, both parts */
+    int has_max;        /* INT64_MAX + 1 wraps to 0: kept aside */
 };
 
 lnob_idset_t *lnob_idset_new(void)
@@ -26,6 +28,7 @@ void lnob_idset_destroy(lnob_idset_t **self_p)
     if (!self_p || !*self_p)
         return;
     free((*self_p)->slots);
+    free((*self_p)->sorted);
     free(*self_p);
     *self_p = NULL;
 }
@@ -63,8 +66,29 @@ static void s_grow(lnob_idset_t *self)
     self->cap = cap;
 }
 
+static int s_in_sorted(const lnob_idset_t *self, int64_t id)
+{
+    size_t lo = 0, hi = self->n_sorted;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (self->sorted[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < self->n_sorted && self->sorted[lo] == id;
+}
+
 int lnob_idset_add(lnob_idset_t *self, int64_t id)
 {
+    if (self->n_sorted == 0 || id > self->sorted[self->n_sorted - 1]) {
+        lnob_grow((void **) &self->sorted, &self->cap_sorted, self->n_sorted + 1, sizeof *self->sorted);
+        self->sorted[self->n_sorted++] = id; /* above all sorted ones and all others */
+        self->n++;
+        return 1;
+    }
+    if (s_in_sorted(self, id))
+        return 0;
     uint64_t key = (uint64_t) id + 1;
     if (key == 0) {
         int added = !self->has_max;
