@@ -11,7 +11,7 @@
 
 uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
 {
-    return s->oversized + s->undecodable + s->bad_version + s->bad_body;
+    return s->oversized + s->undecodable + s->bad_version + s->bad_body + s->wrong_kind;
 }
 
 /* ---- body validation -------------------------------------------------- */

@@ -29,6 +29,7 @@ typedef struct {
     uint64_t undecodable; /* truncated or not protobuf */
     uint64_t bad_version; /* unknown schema_version */
     uint64_t bad_body;    /* no body, or inconsistent fields */
+    uint64_t wrong_kind;  /* valid, but not a kind this socket takes (the stage counts it) */
 } lnob_wire_stats_t;
 
 /* Total dropped. */

@@ -148,9 +148,10 @@ static int s_loop(sink_t *s)
         int announced = 0;
         int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
                       env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
-        if (!kind_ok)
+        if (!kind_ok) {
+            s->wire.wrong_kind++;
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for the sink");
-        else if (s_store(s, env, &announced) == LNOB_OK &&
+        } else if (s_store(s, env, &announced) == LNOB_OK &&
                  env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT) {
             s_confirm(s, env->result);
             if (announced)

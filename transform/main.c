@@ -98,8 +98,10 @@ static int s_harmonise(worker_t *w, lnob_env_t **env_p)
     if (env->body_case != LNOB__V1__ENVELOPE__BODY_BATCH) {
         int pass = env->body_case == LNOB__V1__ENVELOPE__BODY_END ||
                    env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED;
-        if (!pass)
+        if (!pass) {
+            w->wire.wrong_kind++;
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for harmonise");
+        }
         int rc = pass ? s_send(w, env) : LNOB_DROP;
         lnob_wire_free(env_p);
         return rc == LNOB_DROP ? LNOB_OK : rc;
@@ -176,9 +178,18 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
         if (lnob_wire_send_routed(zsock_resolve(w->control), &peer, &out, why, sizeof why) != LNOB_OK)
             lnob_log_once(LNOB_LOG_WARN, "cannot answer a status request: %s", why);
     } else {
+        w->wire.wrong_kind++;
         lnob_log_once(LNOB_LOG_WARN, "dropped a control message of the wrong kind");
     }
     lnob_wire_free(&env);
+}
+
+/* The kinds the aggregator's intake takes. */
+static int s_aggregate_kind(const lnob_env_t *env)
+{
+    return env->body_case == LNOB__V1__ENVELOPE__BODY_RUN ||
+           env->body_case == LNOB__V1__ENVELOPE__BODY_END ||
+           env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED;
 }
 
 static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
@@ -193,7 +204,12 @@ static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
         else if (which == w->in) {
             lnob_env_t *env = NULL;
             rc = s_recv(w, &env);
-            if (rc == LNOB_OK) {
+            if (rc == LNOB_OK && !s_aggregate_kind(env)) {
+                w->wire.wrong_kind++;
+                lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for aggregate");
+                lnob_wire_free(&env);
+                rc = LNOB_DROP;
+            } else if (rc == LNOB_OK) {
                 rc = lnob_aggregate_take(agg, &env);
                 if (rc == LNOB_DROP)
                     lnob_log_once(LNOB_LOG_INFO, "ignored a duplicate or late message");

@@ -78,6 +78,40 @@ void th_start(lnob_proc_t *p, const char *exe, const char *const args[])
     cr_assert_eq(lnob_proc_start(p, exe, path, (char *const *) argv, err, sizeof err), 0, "%s", err);
 }
 
+void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
+                     const char *err_path)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert(saved >= 0 && fd >= 0, "cannot open %s", err_path);
+    dup2(fd, 2);
+    close(fd);
+    th_start(p, exe, args);
+    dup2(saved, 2);
+    close(saved);
+}
+
+long long th_count_in(const char *path, const char *label)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot read %s", path);
+    char line[4096];
+    long long n = -1;
+    while (fgets(line, sizeof line, f)) {
+        const char *at = strstr(line, label);
+        if (!at)
+            continue;
+        while (at > line && at[-1] == ' ')
+            at--;
+        while (at > line && at[-1] >= '0' && at[-1] <= '9')
+            at--;
+        n = strtoll(at, NULL, 10);
+    }
+    fclose(f);
+    return n;
+}
+
 pid_t th_spawn(const char *exe, const char *const args[], const char *out_path)
 {
     char path[512];

@@ -29,6 +29,13 @@ pid_t th_spawn(const char *exe, const char *const args[], const char *out_path);
 int th_wait(pid_t pid, const char *what, int timeout_s);
 /* Starts BIN_DIR/exe with args in the background. */
 void th_start(lnob_proc_t *p, const char *exe, const char *const args[]);
+/* The same with the worker's stderr (its log) written to err_path. */
+void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
+                     const char *err_path);
+/* The number just before the last occurrence of label in a file (e.g.
+ * "12 bad messages dropped", a count a worker logs when it stops), or -1
+ * when label is not there. */
+long long th_count_in(const char *path, const char *label);
 
 /* Writes a synthetic extract (lnob gen silc) to path. */
 void th_gen(const char *path, int households, int seed);
