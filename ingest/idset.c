@@ -103,6 +103,25 @@ int lnob_idset_add(lnob_idset_t *self, int64_t id)
     return added;
 }
 
+int lnob_idset_contains(const lnob_idset_t *self, int64_t id)
+{
+    if (self->n_sorted == 0 || id > self->sorted[self->n_sorted - 1])
+        return 0;
+    if (s_in_sorted(self, id))
+        return 1;
+    uint64_t key = (uint64_t) id + 1;
+    if (key == 0)
+        return self->has_max;
+    if (self->cap == 0)
+        return 0;
+    for (size_t i = s_mix(key) & (self->cap - 1);; i = (i + 1) & (self->cap - 1)) {
+        if (self->slots[i] == key)
+            return 1;
+        if (self->slots[i] == 0)
+            return 0;
+    }
+}
+
 size_t lnob_idset_size(const lnob_idset_t *self)
 {
     return self->n;

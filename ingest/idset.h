@@ -19,6 +19,8 @@ lnob_idset_t *lnob_idset_new(void);
 void lnob_idset_destroy(lnob_idset_t **self_p);
 /* Adds id; returns 1 if it was new, 0 if it was already there. */
 int lnob_idset_add(lnob_idset_t *self, int64_t id);
+/* 1 if id is in the set. */
+int lnob_idset_contains(const lnob_idset_t *self, int64_t id);
 size_t lnob_idset_size(const lnob_idset_t *self);
 
 #endif

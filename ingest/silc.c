@@ -14,6 +14,7 @@
 
 #include "lnob/csv.h"
 #include "lnob/mem.h"
+#include "lnob/udb.h"
 #include "lnob/units.h"
 
 #define RAW_ROW_MAX 1024        /* bytes of a rejected row kept */
@@ -22,6 +23,8 @@
 #define MAX_WEIGHT 1e9          /* RB050 above this is a data error */
 #define EXTRACT_ID_MAX 64
 #define CHECKSUM_PREFIX 16      /* hex chars of the checksum in the id */
+#define FLAG_SUFFIX "_F"        /* UDB flag variables: HS060_F flags HS060 */
+#define REJECTS_HARD_CAP 16     /* x batch_size: rejects held while a household is open */
 
 /* ---- columns ------------------------------------------------------------ */
 
@@ -56,6 +59,8 @@ typedef struct {
     char **mun_dict;    /* LAU codes (borrowed from geo); entry 0 "" */
     int mun_slot[LNOB_GEO_MUNICIPALITIES]; /* geo index -> dict slot, 0 = none */
     size_t n_mun;
+    int32_t *code[LNOB_UDB_VARS];  /* further UDB variables present in the input */
+    double *amount[LNOB_UDB_VARS];
     Lnob__V1__Reject *rejects;
     size_t n_rejects, cap_rejects;
     uint32_t rows_read, out_of_scope;
@@ -65,6 +70,12 @@ struct lnob_silc {
     lnob_silc_opts_t o;
     lnob_csv_t *csv;
     int col[C_COUNT];     /* field index of each column, -1 absent */
+    int var_col[LNOB_UDB_VARS];  /* field index of each UDB variable, -1 absent */
+    int flag_col[LNOB_UDB_VARS]; /* field index of its _F flag, -1 absent */
+    int n_vars;           /* UDB variables present: batches hold whole households */
+    int64_t open_hh;      /* household of the last accepted row */
+    int has_open;
+    lnob_idset_t *closed; /* households finished (grouped mode) */
     const char **header;  /* header names, owned */
     size_t n_header;
     char *header_line;    /* the header row re-serialised, owned */
@@ -164,6 +175,34 @@ static int s_fail(lnob_silc_t *self, const char *reason, const char *what)
     return LNOB_ERR;
 }
 
+/* Finds the further UDB variables and their flags among the header names. */
+static void s_map_vars(lnob_silc_t *self)
+{
+    for (int v = 0; v < LNOB_UDB_VARS; v++)
+        self->var_col[v] = self->flag_col[v] = -1;
+    size_t suffix = strlen(FLAG_SUFFIX);
+    for (size_t i = 0; i < self->n_header; i++) {
+        const char *name = self->header[i];
+        size_t len = strlen(name);
+        int v = lnob_udb_find(name);
+        if (v >= 0 && self->var_col[v] < 0) {
+            self->var_col[v] = (int) i;
+            self->n_vars++;
+            if (lnob_udb_defs[v].kind == LNOB_UDB_CODE) /* grown with the other columns */
+                self->b.code[v] = lnob_calloc(1, sizeof *self->b.code[v]);
+            else
+                self->b.amount[v] = lnob_calloc(1, sizeof *self->b.amount[v]);
+        }
+        if (len > suffix && len < 32 && strcasecmp(name + len - suffix, FLAG_SUFFIX) == 0) {
+            char base[32];
+            snprintf(base, sizeof base, "%.*s", (int) (len - suffix), name);
+            v = lnob_udb_find(base);
+            if (v >= 0 && self->flag_col[v] < 0)
+                self->flag_col[v] = (int) i;
+        }
+    }
+}
+
 static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
 {
     self->header = lnob_calloc(row->nfields, sizeof(char *));
@@ -179,6 +218,7 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
                     break;
                 }
     }
+    s_map_vars(self);
     if (self->col[C_HHID] < 0)
         return s_fail(self, "MISSING_COLUMN", "missing required column DB030 (or HB030)");
     if (self->col[C_PID] < 0)
@@ -261,6 +301,8 @@ typedef struct {
     const char *region;
     size_t region_len;
     int in_scope;
+    int32_t code[LNOB_UDB_VARS];
+    double amount[LNOB_UDB_VARS];
 } rec_t;
 
 static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
@@ -387,6 +429,64 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
     return 0;
 }
 
+/* A UDB flag below 1 makes the value not valid (spec §0.5): the flag
+ * itself travels as the code. Returns 1 when the value is flagged away. */
+static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_t *flag,
+                     verdict_t *vd)
+{
+    size_t len;
+    int64_t k;
+    if (self->flag_col[v] < 0)
+        return 0;
+    const char *s = s_field(row, self->flag_col[v], &len);
+    if (len == 0)
+        return 0;
+    if (s_int(s, len, &k) != 0)
+        return s_reject(vd, "BAD_CODE", self->header[self->flag_col[v]], "flag is not a whole number",
+                        s, len), -1;
+    if (k >= 1)
+        return 0;
+    *flag = lnob_udb_is_flag(k) ? (int32_t) k : LNOB_UDB_MISSING;
+    return 1;
+}
+
+static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, verdict_t *vd)
+{
+    const lnob_udb_def_t *def = &lnob_udb_defs[v];
+    const char *field = self->header[self->var_col[v]];
+    int32_t flag = LNOB_UDB_MISSING;
+    r->code[v] = LNOB_UDB_MISSING;
+    r->amount[v] = NAN;
+    int flagged = s_flagged(self, row, v, &flag, vd);
+    if (flagged < 0)
+        return -1;
+    if (flagged) {
+        r->code[v] = flag;
+        return 0;
+    }
+    size_t len;
+    const char *s = s_field(row, self->var_col[v], &len);
+    if (len == 0)
+        return 0;
+    if (def->kind == LNOB_UDB_AMOUNT)
+        return s_double(s, len, &r->amount[v]) ? s_reject(vd, "BAD_NUMBER", field, "not a number", s, len), -1 : 0;
+    int64_t k;
+    if (s_int(s, len, &k) != 0)
+        return s_reject(vd, "BAD_CODE", field, "not a numeric code", s, len), -1;
+    if ((k < def->lo || k > def->hi) && !lnob_udb_is_flag(k))
+        return s_reject(vd, "BAD_CODE", field, "outside the variable's code list", s, len), -1;
+    r->code[v] = (int32_t) k;
+    return 0;
+}
+
+static int s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *vd)
+{
+    for (int v = 0; v < LNOB_UDB_VARS; v++)
+        if (self->var_col[v] >= 0 && s_var(self, row, v, r, vd) != 0)
+            return -1;
+    return 0;
+}
+
 /* RB030 identifies a person across the extract: a second row with the same
  * id would count that person twice. The first row stays; later ones go to
  * the quarantine. Checked last, so only otherwise valid rows claim an id. */
@@ -420,7 +520,7 @@ static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, ve
            s_codes(self, row, r, v) ||
            s_scope_flag(self, row, C_RB110, 1, 4, &r->in_scope, v) ||
            s_scope_flag(self, row, C_DB135, 1, 1, &r->in_scope, v) || s_place(self, row, r, v) ||
-           s_unique(self, row, r, v);
+           s_vars(self, row, r, v) || s_unique(self, row, r, v);
 }
 
 /* ---- batch building ------------------------------------------------------- */
@@ -458,6 +558,12 @@ static void s_grow_columns(batch_t *b)
 #define GROW(col) c = cap, lnob_grow((void **) &b->col, &c, need, sizeof *b->col)
     GROW(pid); GROW(hhid); GROW(weight); GROW(hx090); GROW(hy020); GROW(hx050);
     GROW(sex); GROW(region); GROW(mun); GROW(age); GROW(line);
+    for (int v = 0; v < LNOB_UDB_VARS; v++) {
+        if (b->code[v])
+            GROW(code[v]);
+        if (b->amount[v])
+            GROW(amount[v]);
+    }
 #undef GROW
     b->cap = c;
 }
@@ -478,6 +584,12 @@ static void s_append(lnob_silc_t *self, const rec_t *r, uint64_t line)
     b->line[i] = line;
     b->region[i] = s_region_slot(b, r->region, r->region_len);
     b->mun[i] = s_mun_slot(self, r->mun);
+    for (int v = 0; v < LNOB_UDB_VARS; v++) {
+        if (b->code[v])
+            b->code[v][i] = r->code[v];
+        if (b->amount[v])
+            b->amount[v][i] = r->amount[v];
+    }
 }
 
 static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const verdict_t *v)
@@ -553,6 +665,20 @@ static int s_emit(lnob_silc_t *self)
     m.municipality_field = self->col[mc] >= 0 ? (char *) s_col_name(self, mc) : "";
     m.n_rejects = b->n_rejects;
     m.rejects = ptrs;
+    Lnob__V1__Var vars[LNOB_UDB_VARS], *var_ptrs[LNOB_UDB_VARS];
+    for (int v = 0; v < LNOB_UDB_VARS; v++) {
+        if (self->var_col[v] < 0)
+            continue;
+        Lnob__V1__Var *x = &vars[m.n_vars];
+        lnob__v1__var__init(x);
+        x->name = (char *) lnob_udb_defs[v].name;
+        x->n_code = b->code[v] ? b->n : 0;
+        x->code = b->code[v];
+        x->n_amount = b->amount[v] ? b->n : 0;
+        x->amount = b->amount[v];
+        var_ptrs[m.n_vars++] = x;
+    }
+    m.vars = var_ptrs;
     self->batches++;
     int rc = self->o.emit(self->o.arg, &m);
     s_reset_batch(b);
@@ -560,6 +686,30 @@ static int s_emit(lnob_silc_t *self)
 }
 
 /* ---- rows ----------------------------------------------------------------- */
+
+/* With UDB variables, a batch holds whole households: a household's rows
+ * must be together in the file. When an accepted row starts a household,
+ * a full batch is sent first (its rc in *rc); a row of a household that
+ * was already closed is rejected. */
+static int s_household(lnob_silc_t *self, const lnob_csv_row_t *row, const rec_t *r,
+                       verdict_t *v, int *rc)
+{
+    if (!self->n_vars || !r->in_scope || (self->has_open && r->hhid == self->open_hh))
+        return 0;
+    if (lnob_idset_contains(self->closed, r->hhid)) {
+        size_t len;
+        const char *s = s_field(row, self->col[C_HHID], &len);
+        return s_reject(v, "HOUSEHOLD_SPLIT", s_col_name(self, C_HHID),
+                        "rows of this household are not together; sort the file by household", s, len), -1;
+    }
+    if (self->has_open)
+        lnob_idset_add(self->closed, self->open_hh);
+    self->open_hh = r->hhid;
+    self->has_open = 1;
+    if (self->b.n >= self->o.batch_size)
+        *rc = s_emit(self);
+    return 0;
+}
 
 static int s_row(void *arg, const lnob_csv_row_t *row)
 {
@@ -572,7 +722,8 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     verdict_t v = {0};
     self->rows_read++;
     self->b.rows_read++;
-    if (s_validate(self, row, &r, &v) != 0)
+    int rc = LNOB_OK;
+    if (s_validate(self, row, &r, &v) != 0 || s_household(self, row, &r, &v, &rc) != 0)
         s_add_reject(self, row, &v);
     else if (!r.in_scope)
         self->b.out_of_scope++;
@@ -580,7 +731,12 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
         s_append(self, &r, row->line);
         self->records++;
     }
-    if (self->b.n >= self->o.batch_size || self->b.n_rejects >= self->o.batch_size)
+    if (rc != LNOB_OK)
+        return rc;
+    size_t cap = self->o.batch_size;
+    if (self->n_vars) /* whole households: full batches go at the next household */
+        return self->b.n_rejects >= REJECTS_HARD_CAP * cap ? s_emit(self) : LNOB_OK;
+    if (self->b.n >= cap || self->b.n_rejects >= cap)
         return s_emit(self);
     return LNOB_OK;
 }
@@ -594,6 +750,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->csv = lnob_csv_new(',', s_row, self);
     self->mun_cache = zhashx_new();
     self->seen = lnob_idset_new();
+    self->closed = lnob_idset_new();
     self->b.region_dict = lnob_calloc(1, sizeof(char *));
     self->b.region_dict[0] = "";
     self->b.cap_region = 1;
@@ -622,6 +779,11 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
     free(self->header_line);
     zhashx_destroy(&self->mun_cache);
     lnob_idset_destroy(&self->seen);
+    lnob_idset_destroy(&self->closed);
+    for (int v = 0; v < LNOB_UDB_VARS; v++) {
+        free(b->code[v]);
+        free(b->amount[v]);
+    }
     lnob_csv_destroy(&self->csv);
     free(self);
     *self_p = NULL;

@@ -40,7 +40,24 @@ static const char *s_check_batch(const Lnob__V1__Batch *b)
     if (!s_idx_ok(b->region, n, b->n_region_dict) ||
         !s_idx_ok(b->municipality, n, b->n_municipality_dict))
         return "batch dictionary index out of range";
+    for (size_t v = 0; v < b->n_vars; v++) {
+        const Lnob__V1__Var *var = b->vars[v];
+        if (!var->name || !*var->name)
+            return "batch variable without a name";
+        if (var->n_code + var->n_amount != n || (var->n_code && var->n_amount))
+            return "batch variable length differs from record_count";
+    }
     return NULL;
+}
+
+/* The household columns of a run: all record_count long, or all empty. */
+static int s_household_ok(const Lnob__V1__Run *r)
+{
+    size_t n = r->have ? r->record_count : 0;
+    return r->n_household_id == n && r->n_age_irp == n && r->n_lack13 == n &&
+           r->n_item_missing == n && r->n_lack9 == n && r->n_hhtype == n && r->n_wi_elig == n &&
+           r->n_imp_cell == n && r->n_mw == n && r->n_pt_imp == n &&
+           r->n_pt_wh == (r->have ? LNOB_PT_TABLE_CELLS : 0) && r->n_pt_w == r->n_pt_wh;
 }
 
 static const char *s_check_run(const Lnob__V1__Run *r)
@@ -51,6 +68,11 @@ static const char *s_check_run(const Lnob__V1__Run *r)
     if (r->n_x != n || r->n_weight != n || r->n_person_id != n || r->n_line != n ||
         r->n_sex != n || r->n_age_group != n || r->n_region != n || r->n_municipality != n)
         return "run column lengths differ from record_count";
+    if (!s_household_ok(r))
+        return "run household columns inconsistent";
+    for (size_t i = 0; i < r->n_imp_cell; i++)
+        if (r->imp_cell[i] > LNOB_PT_TABLE_CELLS)
+            return "run imputation cell out of range";
     if (!s_idx_ok(r->region, n, r->n_region_dict) ||
         !s_idx_ok(r->municipality, n, r->n_municipality_dict))
         return "run dictionary index out of range";
@@ -79,7 +101,8 @@ static int s_has_unknown(const lnob_env_t *e)
         return 1;
     switch (e->body_case) {
     case LNOB__V1__ENVELOPE__BODY_BATCH:
-        return s_unknown(e->batch) || s_unknown_in((void *const *) e->batch->rejects, e->batch->n_rejects);
+        return s_unknown(e->batch) || s_unknown_in((void *const *) e->batch->rejects, e->batch->n_rejects) ||
+               s_unknown_in((void *const *) e->batch->vars, e->batch->n_vars);
     case LNOB__V1__ENVELOPE__BODY_RUN:
         return s_unknown(e->run) || s_unknown_in((void *const *) e->run->rejects, e->run->n_rejects);
     case LNOB__V1__ENVELOPE__BODY_QUARANTINE:

@@ -20,6 +20,9 @@
 /* Largest Envelope accepted (bytes); batches are far smaller. */
 #define LNOB_WIRE_MAX_BYTES ((size_t) LNOB_MAX_MESSAGE_BYTES)
 
+/* Cells of the part-time hours table a Run carries (transform/household.h). */
+#define LNOB_PT_TABLE_CELLS 6
+
 typedef Lnob__V1__Envelope lnob_env_t;
 
 /* Dropped-message counters, by reason. */

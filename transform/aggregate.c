@@ -2,12 +2,14 @@
 #include "aggregate.h"
 
 #include <assert.h>
+#include <math.h>
 #include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cells.h"
+#include "household.h"
 #include "lnob/clock.h"
 #include "lnob/format.h"
 #include "lnob/log.h"
@@ -174,7 +176,9 @@ typedef struct {
 static int s_less(const cursor_t *a, const cursor_t *b)
 {
     double xa = a->run->x[a->pos], xb = b->run->x[b->pos];
-    if (xa != xb)
+    if (isnan(xa) != isnan(xb))
+        return isnan(xb); /* income missing: last */
+    if (xa != xb && !isnan(xa))
         return xa < xb;
     int64_t pa = a->run->person_id[a->pos], pb = b->run->person_id[b->pos];
     if (pa != pb)
@@ -199,9 +203,88 @@ static void s_sift_down(cursor_t *h, size_t n, size_t i)
     }
 }
 
-/* Merges the sorted runs into persons, remapping dictionary codes. */
-static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t *muns, size_t *n_out)
+/* ---- work intensity, once the national hours table is known -------------- */
+
+/* LWI statuses of one run's persons (2 int8 per person: 2021, 2020). */
+typedef struct {
+    int8_t *lwi, *lwi2020;
+} lwi_t;
+
+static const Lnob__V1__Run *s_sort_run;
+
+static int s_cmp_household(const void *a, const void *b)
 {
+    const Lnob__V1__Run *r = s_sort_run;
+    size_t i = *(const size_t *) a, j = *(const size_t *) b;
+    if (r->household_id[i] != r->household_id[j])
+        return r->household_id[i] < r->household_id[j] ? -1 : 1;
+    return (r->person_id[i] > r->person_id[j]) - (r->person_id[i] < r->person_id[j]);
+}
+
+/* Households are whole inside a run: group its persons by household. */
+static void s_run_lwi(const Lnob__V1__Run *r, const lnob_pt_table_t *t, lwi_t *out)
+{
+    size_t n = r->record_count;
+    out->lwi = lnob_malloc((n ? n : 1) * 2);
+    out->lwi2020 = out->lwi + (n ? n : 1);
+    size_t *ix = lnob_malloc((n ? n : 1) * sizeof *ix);
+    lnob_wi_t *wi = lnob_malloc((n ? n : 1) * sizeof *wi);
+    int *age = lnob_malloc((n ? n : 1) * sizeof *age);
+    int8_t *a = lnob_malloc((n ? n : 1) * 2), *b = a + (n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        ix[i] = i;
+    s_sort_run = r;
+    qsort(ix, n, sizeof *ix, s_cmp_household);
+    for (size_t from = 0, to; from < n; from = to) {
+        for (to = from + 1; to < n && r->household_id[ix[to]] == r->household_id[ix[from]]; to++)
+            ;
+        for (size_t k = from; k < to; k++) {
+            size_t i = ix[k];
+            wi[k - from] = (lnob_wi_t){(uint8_t) (r->wi_elig[i] & 1), (uint8_t) (r->wi_elig[i] >> 1 & 1),
+                                       (uint8_t) r->imp_cell[i], r->mw[i], r->pt_imp[i]};
+            age[k - from] = r->age_irp[i];
+        }
+        lnob_hh_lwi(wi, age, to - from, t, &lnob_hh_defaults, a, b);
+        for (size_t k = from; k < to; k++) {
+            out->lwi[ix[k]] = a[k - from];
+            out->lwi2020[ix[k]] = b[k - from];
+        }
+    }
+    free(a);
+    free(age);
+    free(wi);
+    free(ix);
+}
+
+/* What the runs have in common (Run.have) and the national hours table. */
+static uint32_t s_have(extract_t *e, uint32_t nb, lnob_pt_table_t *t)
+{
+    uint32_t have = ~0u;
+    int any = 0;
+    for (uint32_t s = 0; s < nb; s++) {
+        const Lnob__V1__Run *r = e->runs[s]->run;
+        if (!r->record_count)
+            continue;
+        any = 1;
+        have &= r->have;
+        if (r->have) {
+            lnob_pt_table_t part;
+            memcpy(part.wh, r->pt_wh, sizeof part.wh);
+            memcpy(part.w, r->pt_w, sizeof part.w);
+            lnob_pt_table_merge(t, &part);
+        }
+    }
+    return any ? have : 0;
+}
+
+/* Merges the sorted runs into persons, remapping dictionary codes. */
+static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t *muns,
+                              uint32_t have, const lnob_pt_table_t *table, size_t *n_out)
+{
+    lwi_t *lwi = lnob_calloc(nb ? nb : 1, sizeof *lwi);
+    if (have & LNOB_HAVE_WI)
+        for (uint32_t s = 0; s < nb; s++)
+            s_run_lwi(e->runs[s]->run, table, &lwi[s]);
     size_t total = 0, nh = 0;
     uint32_t **rmap = lnob_calloc(nb, sizeof *rmap), **mmap_ = lnob_calloc(nb, sizeof *mmap_);
     cursor_t *heap = lnob_malloc(nb * sizeof *heap);
@@ -221,7 +304,16 @@ static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t
         size_t i = heap[0].pos;
         uint32_t s = r->seq;
         p[k] = (lnob_person_t){r->x[i], r->weight[i], r->sex[i], r->age_group[i],
-                               rmap[s][r->region[i]], mmap_[s][r->municipality[i]]};
+                               rmap[s][r->region[i]], mmap_[s][r->municipality[i]], 0, 0, 0, -1, -1};
+        if (have) {
+            p[k].lack13 = (uint8_t) r->lack13[i];
+            p[k].item_missing = (uint8_t) r->item_missing[i];
+            p[k].lack9 = (int8_t) r->lack9[i];
+        }
+        if (have & LNOB_HAVE_WI) {
+            p[k].lwi = lwi[s].lwi[i];
+            p[k].lwi2020 = lwi[s].lwi2020[i];
+        }
         if (++heap[0].pos == r->record_count)
             heap[0] = heap[--nh];
         s_sift_down(heap, nh, 0);
@@ -229,7 +321,9 @@ static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t
     for (uint32_t s = 0; s < nb; s++) {
         free(rmap[s]);
         free(mmap_[s]);
+        free(lwi[s].lwi);
     }
+    free(lwi);
     free(rmap);
     free(mmap_);
     free(heap);
@@ -379,8 +473,10 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     s_dict_init(&regions);
     s_dict_init(&muns);
     size_t n, n_cells;
-    lnob_person_t *persons = s_merge(e, nb, &regions, &muns, &n);
-    lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n};
+    lnob_pt_table_t table = {{0}, {0}};
+    uint32_t have = s_have(e, nb, &table);
+    lnob_person_t *persons = s_merge(e, nb, &regions, &muns, have, &table, &n);
+    lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n, have};
     lnob_cell_t *cells = lnob_cells_compute(persons, n, &dims, &n_cells);
     free(persons);
     int rc = s_emit_quarantine(self, e, nb, &parts);

@@ -1,6 +1,7 @@
 /* cells.c - national and breakdown indicator cells from sorted persons (cells.h). */
 #include "cells.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +21,23 @@ typedef struct {
     size_t n, cap;
 } cells_t;
 
-/* One group's columns, in national order. */
+/* One group's columns, in national order: the first n have an income. */
 typedef struct {
     double *x;
     int64_t *w;
-    size_t n;
-    int64_t W;
+    size_t n;              /* persons with an income (x not NaN) */
+    int64_t W;             /* their weight */
+    const lnob_person_t *const *p; /* every person of the group, n_all */
+    size_t n_all;
 } group_t;
+
+/* What every group's rates need from the whole extract. */
+typedef struct {
+    double arpt60;
+    double item_nr_pct;    /* national share of persons with a missing item (§3.4) */
+    uint32_t have;
+    int lack9_missing;     /* the 9 old items are not all collected */
+} ctx_t;
 
 static lnob_cell_t *s_add(cells_t *c, const char *indicator, const char *dim, const char *group,
                           const group_t *g)
@@ -54,10 +65,112 @@ static void s_set(lnob_cell_t *cell, int ok, double value, const char *diag_if_u
     }
 }
 
+/* A weighted rate over the persons of g for which in() holds; yes() picks
+ * the numerator. */
+typedef int (*pick_fn)(const lnob_person_t *p, const ctx_t *x);
+
+static void s_rate(cells_t *c, const char *indicator, const char *dim, const char *name,
+                   const group_t *g, const ctx_t *x, pick_fn in, pick_fn yes, double nr_pct)
+{
+    int64_t num = 0, den = 0;
+    uint64_t n = 0;
+    for (size_t i = 0; i < g->n_all; i++) {
+        const lnob_person_t *p = g->p[i];
+        if (!in(p, x))
+            continue;
+        n++;
+        den += p->w;
+        num += yes(p, x) ? p->w : 0;
+    }
+    lnob_cell_t *cell = s_add(c, indicator, dim, name, g);
+    cell->n = n;
+    cell->weight = (double) den / LNOB_WEIGHT_SCALE;
+    cell->flag = lnob_ind_flag(n, nr_pct);
+    s_set(cell, den > 0, den > 0 ? 100.0 * (double) num / (double) den : 0, "EMPTY_GROUP");
+}
+
+static int s_all(const lnob_person_t *p, const ctx_t *x) { (void) p; (void) x; return 1; }
+static int s_smsd(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack13 >= 7; }
+static int s_msd(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack13 >= 5; }
+static int s_md(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack9 >= 3; }
+static int s_smd(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack9 >= 4; }
+static int s_in_lwi(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi >= 0; }
+static int s_lwi(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi == 1; }
+static int s_in_lwi2020(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi2020 >= 0; }
+static int s_lwi2020(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi2020 == 1; }
+
+/* AROPE's components of a person: bit 1 AROP60, 2 SMSD (or SMD), 4 LWI;
+ * -1 when AROPE is missing (none is 1 and the income is missing, §4.4). */
+static int s_parts(const lnob_person_t *p, const ctx_t *x, int old)
+{
+    int arop = !isnan(p->x) && p->x < x->arpt60;
+    int dep = old ? p->lack9 >= 4 : p->lack13 >= 7;
+    int lwi = (old ? p->lwi2020 : p->lwi) == 1;
+    int parts = arop | dep << 1 | lwi << 2;
+    return parts == 0 && isnan(p->x) ? -1 : parts;
+}
+
+static int s_in_arope(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 0) >= 0; }
+static int s_arope(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 0) > 0; }
+static int s_in_arope2020(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 1) >= 0; }
+static int s_arope2020(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 1) > 0; }
+
+/* The seven disjoint intersections of AROPE's components (§4.4). */
+static const char *const s_part_names[8] = {
+    "", "arope_arop_only", "arope_smsd_only", "arope_arop_smsd", "arope_lwi_only",
+    "arope_arop_lwi", "arope_smsd_lwi", "arope_all_three"};
+
+static void s_arope_parts(cells_t *c, const char *dim, const char *name, const group_t *g,
+                          const ctx_t *x)
+{
+    int64_t num[8] = {0}, den = 0;
+    uint64_t n = 0;
+    for (size_t i = 0; i < g->n_all; i++) {
+        int parts = s_parts(g->p[i], x, 0);
+        if (parts < 0)
+            continue;
+        n++;
+        den += g->p[i]->w;
+        num[parts] += g->p[i]->w;
+    }
+    for (int k = 1; k < 8; k++) {
+        lnob_cell_t *cell = s_add(c, s_part_names[k], dim, name, g);
+        cell->n = n;
+        cell->weight = (double) den / LNOB_WEIGHT_SCALE;
+        cell->flag = lnob_ind_flag(n, x->item_nr_pct);
+        s_set(cell, den > 0, den > 0 ? 100.0 * (double) num[k] / (double) den : 0, "EMPTY_GROUP");
+    }
+}
+
+/* Deprivation, LWI and AROPE rates of a group, for what the extract has. */
+static void s_status_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
+                           const ctx_t *x)
+{
+    if (x->have & LNOB_HAVE_DEP13) {
+        s_rate(c, "smsd", dim, name, g, x, s_all, s_smsd, x->item_nr_pct);
+        s_rate(c, "msd", dim, name, g, x, s_all, s_msd, x->item_nr_pct);
+    }
+    if ((x->have & LNOB_HAVE_DEP9) && !x->lack9_missing) {
+        s_rate(c, "md", dim, name, g, x, s_all, s_md, x->item_nr_pct);
+        s_rate(c, "smd", dim, name, g, x, s_all, s_smd, x->item_nr_pct);
+    }
+    if (x->have & LNOB_HAVE_WI) {
+        s_rate(c, "lwi", dim, name, g, x, s_in_lwi, s_lwi, NONRESPONSE_PCT);
+        s_rate(c, "lwi_2020", dim, name, g, x, s_in_lwi2020, s_lwi2020, NONRESPONSE_PCT);
+    }
+    if ((x->have & LNOB_HAVE_DEP13) && (x->have & LNOB_HAVE_WI)) {
+        s_rate(c, "arope", dim, name, g, x, s_in_arope, s_arope, x->item_nr_pct);
+        s_arope_parts(c, dim, name, g, x);
+    }
+    if ((x->have & LNOB_HAVE_DEP9) && (x->have & LNOB_HAVE_WI) && !x->lack9_missing)
+        s_rate(c, "arope_2020", dim, name, g, x, s_in_arope2020, s_arope2020, x->item_nr_pct);
+}
+
 /* The cells every group gets; arpt60 is the national threshold. */
 static void s_group_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
-                          double arpt60)
+                          const ctx_t *x)
 {
+    double arpt60 = x->arpt60;
     double v = 0;
     size_t n_poor = 0;
     int some = g->n > 0;
@@ -78,6 +191,7 @@ static void s_group_cells(cells_t *c, const char *dim, const char *name, const g
     s_set(s_add(c, "gini", dim, name, g), ok, v, "GINI_TOTAL_NONPOS");
     ok = some && lnob_ind_qsr(g->x, g->w, g->n, g->W, &v) == 0;
     s_set(s_add(c, "qsr", dim, name, g), ok, v, "QSR_BOT_NONPOS");
+    s_status_cells(c, dim, name, g, x);
 }
 
 static uint32_t s_code(const lnob_person_t *p, dim_t d)
@@ -111,6 +225,16 @@ static size_t s_codes(const lnob_dims_t *dims, dim_t d)
     }
 }
 
+/* A group over columns in national order; persons without income are last. */
+static group_t s_group(double *x, int64_t *w, const lnob_person_t **p, size_t n_all)
+{
+    size_t n = n_all;
+    while (n > 0 && isnan(x[n - 1]))
+        n--;
+    group_t g = {x, w, n, lnob_ind_weight_sum(w, n), p, n_all};
+    return g;
+}
+
 /* A group code with its printed name, for ordering groups by name. */
 typedef struct {
     char name[LNOB_GROUP_MAX];
@@ -124,7 +248,7 @@ static int s_cmp_named(const void *a, const void *b)
 
 /* Cuts every group of dimension d out of the national order, stably. */
 static void s_dimension(cells_t *c, const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
-                        dim_t d, double arpt60, double *xs, int64_t *ws)
+                        dim_t d, const ctx_t *x, double *xs, int64_t *ws, const lnob_person_t **ps)
 {
     size_t k = s_codes(dims, d);
     size_t *start = lnob_calloc(k + 1, sizeof *start);
@@ -138,6 +262,7 @@ static void s_dimension(cells_t *c, const lnob_person_t *p, size_t n, const lnob
         size_t at = fill[s_code(&p[i], d)]++;
         xs[at] = p[i].x;
         ws[at] = p[i].w;
+        ps[at] = &p[i];
     }
     named_t *order = lnob_malloc(k * sizeof *order);
     size_t used = 0;
@@ -151,13 +276,44 @@ static void s_dimension(cells_t *c, const lnob_person_t *p, size_t n, const lnob
     qsort(order, used, sizeof *order, s_cmp_named);
     for (size_t i = 0; i < used; i++) {
         uint32_t code = order[i].code;
-        group_t g = {xs + start[code], ws + start[code], start[code + 1] - start[code], 0};
-        g.W = lnob_ind_weight_sum(g.w, g.n);
-        s_group_cells(c, s_dim_names[d], order[i].name, &g, arpt60);
+        group_t g = s_group(xs + start[code], ws + start[code], ps + start[code],
+                            start[code + 1] - start[code]);
+        s_group_cells(c, s_dim_names[d], order[i].name, &g, x);
     }
     free(order);
     free(fill);
     free(start);
+}
+
+/* Persons lacking exactly k of the 13 items, k = 0..13 (§3.2), national. */
+static void s_items_distribution(cells_t *c, const group_t *g, const ctx_t *x)
+{
+    int64_t w[14] = {0}, den = 0;
+    for (size_t i = 0; i < g->n_all; i++) {
+        w[g->p[i]->lack13 > 13 ? 13 : g->p[i]->lack13] += g->p[i]->w;
+        den += g->p[i]->w;
+    }
+    for (int k = 0; k <= 13; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "%d", k);
+        lnob_cell_t *cell = s_add(c, "smsd_items", "items_lacking", name, g);
+        cell->n = g->n_all;
+        cell->weight = (double) den / LNOB_WEIGHT_SCALE;
+        cell->flag = lnob_ind_flag(g->n_all, x->item_nr_pct);
+        s_set(cell, den > 0, den > 0 ? 100.0 * (double) w[k] / (double) den : 0, "EMPTY_GROUP");
+    }
+}
+
+static ctx_t s_context(const lnob_person_t *p, size_t n, const lnob_dims_t *dims)
+{
+    ctx_t x = {0, 0, dims->have, 0};
+    size_t missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        missing += p[i].item_missing;
+        x.lack9_missing |= p[i].lack9 < 0;
+    }
+    x.item_nr_pct = n ? 100.0 * (double) missing / (double) n : 0;
+    return x;
 }
 
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
@@ -166,19 +322,25 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
     cells_t c = {0};
     double *xs = lnob_malloc((n ? n : 1) * sizeof *xs);
     int64_t *ws = lnob_malloc((n ? n : 1) * sizeof *ws);
+    const lnob_person_t **ps = lnob_malloc((n ? n : 1) * sizeof *ps);
     for (size_t i = 0; i < n; i++) {
         xs[i] = p[i].x;
         ws[i] = p[i].w;
+        ps[i] = &p[i];
     }
-    group_t nat = {xs, ws, n, lnob_ind_weight_sum(ws, n)};
-    double median = n ? lnob_ind_quantile(xs, ws, n, nat.W, MEDIAN_PERCENT) : 0;
-    double arpt60 = ARPT_PERCENT * median / 100.0;
-    s_set(s_add(&c, "arpt", "", "", &nat), n > 0, arpt60, "EMPTY_GROUP");
-    s_group_cells(&c, "", "", &nat, arpt60);
+    group_t nat = s_group(xs, ws, ps, n);
+    ctx_t x = s_context(p, n, dims);
+    double median = nat.n ? lnob_ind_quantile(xs, ws, nat.n, nat.W, MEDIAN_PERCENT) : 0;
+    x.arpt60 = ARPT_PERCENT * median / 100.0;
+    s_set(s_add(&c, "arpt", "", "", &nat), nat.n > 0, x.arpt60, "EMPTY_GROUP");
+    s_group_cells(&c, "", "", &nat, &x);
+    if (x.have & LNOB_HAVE_DEP13)
+        s_items_distribution(&c, &nat, &x);
     for (dim_t d = 0; d < DIM_COUNT; d++)
-        s_dimension(&c, p, n, dims, d, arpt60, xs, ws);
+        s_dimension(&c, p, n, dims, d, &x, xs, ws, ps);
     free(xs);
     free(ws);
+    free(ps);
     *n_cells = c.n;
     return c.v;
 }

@@ -23,7 +23,17 @@ typedef struct {
     uint32_t age_group; /* 0 missing, 1..3 (harmonise.h) */
     uint32_t region;    /* index into lnob_dims_t.regions; 0 missing */
     uint32_t mun;       /* index into lnob_dims_t.municipalities; 0 none */
+    /* household statuses (used when lnob_dims_t.have says they exist) */
+    uint8_t lack13;     /* SMSD items lacking */
+    uint8_t item_missing;
+    int8_t lack9;       /* old items lacking, -1 not collected */
+    int8_t lwi, lwi2020;/* 1, 0, or -1 outside the LWI population */
 } lnob_person_t;
+
+/* Which household statuses the persons carry (harmonise.c's Run.have). */
+#define LNOB_HAVE_DEP13 1u
+#define LNOB_HAVE_DEP9 2u
+#define LNOB_HAVE_WI 4u
 
 /* Names of the breakdown codes; entry 0 of each list means "missing". */
 typedef struct {
@@ -31,13 +41,14 @@ typedef struct {
     size_t n_regions;
     const char *const *municipalities;
     size_t n_municipalities;
+    uint32_t have;      /* LNOB_HAVE_* */
 } lnob_dims_t;
 
 #define LNOB_GROUP_MAX 64
 
 /* One output cell (spec §0.6). */
 typedef struct {
-    const char *indicator;  /* median | arpt | arpr | rmpg | gini | qsr */
+    const char *indicator;  /* median | arpt | arpr | rmpg | gini | qsr | smsd | ... (docs/redis-keys.md) */
     const char *breakdown;  /* "" national | region | sex | age_group | municipality */
     char group[LNOB_GROUP_MAX]; /* breakdown value, "" national */
     int has_value;          /* 0: undefined */
@@ -48,7 +59,10 @@ typedef struct {
     const char *diagnostic; /* "" or e.g. QSR_BOT_NONPOS */
 } lnob_cell_t;
 
-/* Computes all cells. Returns an owned array (free()) of *n_cells cells. */
+/* Computes all cells. persons are sorted by (x, person id, line) with the
+ * persons whose income is missing (x NaN) last: income indicators use the
+ * others, the deprivation, LWI and AROPE rates everyone.
+ * Returns an owned array (free()) of *n_cells cells. */
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *persons, size_t n, const lnob_dims_t *dims,
                                 size_t *n_cells);
 

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
+#include "household.h"
 #include "lnob/mem.h"
+#include "lnob/units.h"
+#include "lnob/udb.h"
 
 #define ADULT_AGE 18
 #define ELDERLY_AGE 65
@@ -30,7 +34,9 @@ typedef struct {
 static int s_cmp(const void *a, const void *b)
 {
     const sort_key_t *p = a, *q = b;
-    if (p->x != q->x)
+    if (isnan(p->x) != isnan(q->x))
+        return isnan(p->x) ? 1 : -1; /* income missing: last */
+    if (p->x != q->x && !isnan(p->x))
         return p->x < q->x ? -1 : 1;
     if (p->pid != q->pid)
         return p->pid < q->pid ? -1 : 1;
@@ -68,6 +74,141 @@ static Lnob__V1__Reject **s_copy_rejects(Lnob__V1__Reject **in, size_t n)
     return out;
 }
 
+/* ---- households (batches with UDB variables) ------------------------------ */
+
+#define P_RECORD_AGE 16
+
+/* The batch's UDB variables by lnob_udb_var; NULL when absent. */
+typedef struct {
+    const Lnob__V1__Var *v[LNOB_UDB_VARS];
+} vars_t;
+
+static vars_t s_vars(const Lnob__V1__Batch *b)
+{
+    vars_t vs = {{0}};
+    for (size_t i = 0; i < b->n_vars; i++) {
+        int v = lnob_udb_find(b->vars[i]->name);
+        if (v >= 0 && (lnob_udb_defs[v].kind == LNOB_UDB_CODE ? b->vars[i]->n_code : b->vars[i]->n_amount) ==
+                          b->record_count)
+            vs.v[v] = b->vars[i];
+    }
+    return vs;
+}
+
+static int s_code(const vars_t *vs, int v, size_t i)
+{
+    return vs->v[v] ? vs->v[v]->code[i] : LNOB_HH_NOT_COLLECTED;
+}
+
+static double s_amount(const vars_t *vs, int v, size_t i)
+{
+    return vs->v[v] ? vs->v[v]->amount[i] : NAN;
+}
+
+static uint32_t s_have(const vars_t *vs)
+{
+    static const int dep13[] = {LNOB_V_HS060, LNOB_V_HS040, LNOB_V_HS050, LNOB_V_HH050,
+                                LNOB_V_HS011, LNOB_V_HS021, LNOB_V_HS031, LNOB_V_HS110,
+                                LNOB_V_HD080, LNOB_V_PD020, LNOB_V_PD030, LNOB_V_PD050,
+                                LNOB_V_PD060, LNOB_V_PD070, LNOB_V_PD080};
+    static const int wi[] = {LNOB_V_PL032, LNOB_V_PL073, LNOB_V_PL074, LNOB_V_PL075, LNOB_V_PL076};
+    uint32_t have = LNOB_HAVE_DEP13 | LNOB_HAVE_WI;
+    for (size_t k = 0; k < sizeof dep13 / sizeof *dep13; k++)
+        if (!vs->v[dep13[k]])
+            have &= ~LNOB_HAVE_DEP13;
+    for (size_t k = 0; k < sizeof wi / sizeof *wi; k++)
+        if (!vs->v[wi[k]])
+            have &= ~LNOB_HAVE_WI;
+    if ((have & LNOB_HAVE_DEP13) && vs->v[LNOB_V_HS070] && vs->v[LNOB_V_HS080] && vs->v[LNOB_V_HS100])
+        have |= LNOB_HAVE_DEP9;
+    return have;
+}
+
+/* Sum of two month counts; NaN when both are missing. */
+static double s_months(int a, int b)
+{
+    if (a < 0 && b < 0)
+        return NAN;
+    return (a < 0 ? 0 : a) + (b < 0 ? 0 : b);
+}
+
+static double s_or0(double v)
+{
+    return isnan(v) ? 0 : v;
+}
+
+static lnob_hh_t s_household(const Lnob__V1__Batch *b, const vars_t *vs, size_t i)
+{
+    lnob_hh_t h = {b->n_hx090 ? NAN : b->hy020[i], s_amount(vs, LNOB_V_HY010, i),
+                   b->n_hx090 ? NAN : b->hx050[i], b->n_hx090 ? b->hx090[i] : NAN,
+                   s_amount(vs, LNOB_V_HY025, i), {0}, -1};
+    static const int items[LNOB_HH_ITEMS] = {
+        LNOB_V_HS060, LNOB_V_HS040, LNOB_V_HS050, LNOB_V_HH050, LNOB_V_HS011, LNOB_V_HS021,
+        LNOB_V_HS031, LNOB_V_HS110, LNOB_V_HD080, LNOB_V_HS070, LNOB_V_HS080, LNOB_V_HS100};
+    for (int k = 0; k < LNOB_HH_ITEMS; k++)
+        h.item[k] = s_code(vs, items[k], i);
+    h.hx060 = s_code(vs, LNOB_V_HX060, i);
+    return h;
+}
+
+static lnob_member_t s_member(const Lnob__V1__Batch *b, const vars_t *vs, size_t i)
+{
+    static const int pd[LNOB_PD_ITEMS] = {LNOB_V_PD020, LNOB_V_PD030, LNOB_V_PD050,
+                                          LNOB_V_PD060, LNOB_V_PD070, LNOB_V_PD080};
+    lnob_member_t m = {.pid = b->person_id[i], .age_int = b->age[i], .sex = (int) b->sex[i]};
+    int irp = s_code(vs, LNOB_V_RX020, i);
+    m.age_irp = irp >= 0 ? irp : s_code(vs, LNOB_V_RB081, i) >= 0 ? s_code(vs, LNOB_V_RB081, i) : m.age_int;
+    m.has_p = m.age_int >= P_RECORD_AGE;
+    for (int k = 0; k < LNOB_PD_ITEMS; k++) {
+        m.pd[k] = s_code(vs, pd[k], i);
+        m.has_p |= m.pd[k] >= 1;
+    }
+    m.pl032 = s_code(vs, LNOB_V_PL032, i);
+    m.pl145 = s_code(vs, LNOB_V_PL145, i);
+    m.ft = s_months(s_code(vs, LNOB_V_PL073, i), s_code(vs, LNOB_V_PL075, i));
+    m.pt = s_months(s_code(vs, LNOB_V_PL074, i), s_code(vs, LNOB_V_PL076, i));
+    int h = s_code(vs, LNOB_V_PL060, i), extra = s_code(vs, LNOB_V_PL100, i);
+    m.hours = h < 0 ? NAN : h + (extra > 0 ? extra : 0);
+    double pb040 = s_amount(vs, LNOB_V_PB040, i);
+    m.pb040 = isnan(pb040) || pb040 <= 0 ? 0 : llround(pb040 * LNOB_WEIGHT_SCALE);
+    double old = s_amount(vs, LNOB_V_PY100G, i), dis = s_amount(vs, LNOB_V_PY130G, i);
+    double priv = s_amount(vs, LNOB_V_PY080G, i), surv = s_amount(vs, LNOB_V_PY110G, i);
+    m.pension_any = old > 0 || dis > 0 || priv > 0;
+    m.pension_main = s_or0(old) + s_or0(dis) + s_or0(priv) + s_or0(surv);
+    return m;
+}
+
+/* RB220 / RB230 name a member of the household [from, to). */
+static int s_parent_here(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, size_t from, size_t to)
+{
+    double f = s_amount(vs, LNOB_V_RB220, i), mo = s_amount(vs, LNOB_V_RB230, i);
+    for (size_t j = from; j < to; j++)
+        if ((double) b->person_id[j] == f || (double) b->person_id[j] == mo)
+            return 1;
+    return 0;
+}
+
+/* Derives the status of every batch row, household by household (rows of
+ * one household are adjacent), and the batch's part-time hours table. */
+static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, lnob_status_t *st,
+                     lnob_pt_table_t *table)
+{
+    size_t n = b->record_count;
+    lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
+    for (size_t from = 0, to; from < n; from = to) {
+        for (to = from + 1; to < n && b->household_id[to] == b->household_id[from]; to++)
+            ;
+        for (size_t i = from; i < to; i++) {
+            m[i] = s_member(b, vs, i);
+            m[i].parent_here = s_parent_here(b, vs, i, from, to);
+        }
+        lnob_hh_t h = s_household(b, vs, from);
+        lnob_hh_derive(&h, m + from, to - from, &lnob_hh_defaults, st + from);
+        lnob_pt_table_add(table, m + from, to - from, &lnob_hh_defaults);
+    }
+    free(m);
+}
+
 static void s_alloc_columns(Lnob__V1__Run *r, size_t n)
 {
     r->record_count = (uint32_t) n;
@@ -83,16 +224,18 @@ static void s_alloc_columns(Lnob__V1__Run *r, size_t n)
     r->municipality = lnob_malloc(n * sizeof *r->municipality);
 }
 
-/* Keys of the persons that enter the income indicators; counts the rest. */
-static size_t s_keys(const Lnob__V1__Batch *b, sort_key_t *keys, Lnob__V1__Run *r)
+/* Keys of the persons that enter the indicators; counts the rest. With
+ * household statuses (st), persons without income stay (x NaN, last). */
+static size_t s_keys(const Lnob__V1__Batch *b, const lnob_status_t *st, sort_key_t *keys,
+                     Lnob__V1__Run *r)
 {
     size_t k = 0;
     for (size_t i = 0; i < b->record_count; i++) {
-        double x = s_income(b, i);
-        if (isnan(x)) {
+        double x = st ? st[i].x : s_income(b, i);
+        if (isnan(x))
             r->income_missing++;
+        if (isnan(x) && !st)
             continue;
-        }
         if (b->weight[i] == 0) {
             r->zero_weight++;
             continue;
@@ -100,6 +243,40 @@ static size_t s_keys(const Lnob__V1__Batch *b, sort_key_t *keys, Lnob__V1__Run *
         keys[k++] = (sort_key_t){x, b->person_id[i], b->line[i], i};
     }
     return k;
+}
+
+static void s_alloc_household(Lnob__V1__Run *r, size_t n)
+{
+    r->n_household_id = r->n_age_irp = r->n_lack13 = r->n_item_missing = r->n_lack9 = n;
+    r->n_hhtype = r->n_wi_elig = r->n_imp_cell = r->n_mw = r->n_pt_imp = n;
+    r->household_id = lnob_malloc((n ? n : 1) * sizeof *r->household_id);
+    r->age_irp = lnob_malloc((n ? n : 1) * sizeof *r->age_irp);
+    r->lack13 = lnob_malloc((n ? n : 1) * sizeof *r->lack13);
+    r->item_missing = lnob_malloc((n ? n : 1) * sizeof *r->item_missing);
+    r->lack9 = lnob_malloc((n ? n : 1) * sizeof *r->lack9);
+    r->hhtype = lnob_malloc((n ? n : 1) * sizeof *r->hhtype);
+    r->wi_elig = lnob_malloc((n ? n : 1) * sizeof *r->wi_elig);
+    r->imp_cell = lnob_malloc((n ? n : 1) * sizeof *r->imp_cell);
+    r->mw = lnob_malloc((n ? n : 1) * sizeof *r->mw);
+    r->pt_imp = lnob_malloc((n ? n : 1) * sizeof *r->pt_imp);
+    r->n_pt_wh = r->n_pt_w = LNOB_PT_CELLS;
+    r->pt_wh = lnob_calloc(LNOB_PT_CELLS, sizeof *r->pt_wh);
+    r->pt_w = lnob_calloc(LNOB_PT_CELLS, sizeof *r->pt_w);
+}
+
+static void s_set_household(Lnob__V1__Run *r, size_t j, const lnob_status_t *st, int64_t hh,
+                            int age_irp)
+{
+    r->household_id[j] = hh;
+    r->age_irp[j] = age_irp;
+    r->lack13[j] = st->lack13;
+    r->item_missing[j] = st->item_missing;
+    r->lack9[j] = st->lack9;
+    r->hhtype[j] = st->hhtype;
+    r->wi_elig[j] = (uint32_t) (st->wi.elig | st->wi.elig2020 << 1);
+    r->imp_cell[j] = st->wi.imp_cell;
+    r->mw[j] = st->wi.mw;
+    r->pt_imp[j] = st->wi.pt_imp;
 }
 
 Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
@@ -112,10 +289,22 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
     r->source = lnob_strdup(b->source);
     r->rows_read = b->rows_read;
     r->out_of_scope = b->out_of_scope;
-    sort_key_t *keys = lnob_malloc((b->record_count ? b->record_count : 1) * sizeof *keys);
-    size_t n = s_keys(b, keys, r);
+    size_t cap = b->record_count ? b->record_count : 1;
+    vars_t vs = s_vars(b);
+    r->have = s_have(&vs);
+    lnob_status_t *st = r->have ? lnob_malloc(cap * sizeof *st) : NULL;
+    lnob_pt_table_t table = {{0}, {0}};
+    if (st)
+        s_derive(b, &vs, st, &table);
+    sort_key_t *keys = lnob_malloc(cap * sizeof *keys);
+    size_t n = s_keys(b, st, keys, r);
     qsort(keys, n, sizeof *keys, s_cmp);
     s_alloc_columns(r, n);
+    if (st) {
+        s_alloc_household(r, n);
+        memcpy(r->pt_wh, table.wh, sizeof table.wh);
+        memcpy(r->pt_w, table.w, sizeof table.w);
+    }
     for (size_t j = 0; j < n; j++) {
         size_t i = keys[j].idx;
         r->x[j] = keys[j].x;
@@ -126,8 +315,11 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
         r->age_group[j] = lnob_age_group(b->age[i]);
         r->region[j] = b->region[i];
         r->municipality[j] = b->municipality[i];
+        if (st)
+            s_set_household(r, j, &st[i], b->household_id[i], s_member(b, &vs, i).age_irp);
     }
     free(keys);
+    free(st);
     r->n_region_dict = b->n_region_dict;
     r->region_dict = s_copy_dict(b->region_dict, b->n_region_dict);
     r->n_municipality_dict = b->n_municipality_dict;
@@ -154,6 +346,9 @@ void lnob_harmonise_free(Lnob__V1__Run **run_p)
     free(r->source);
     free(r->x); free(r->weight); free(r->person_id); free(r->line);
     free(r->sex); free(r->age_group); free(r->region); free(r->municipality);
+    free(r->household_id); free(r->age_irp); free(r->lack13); free(r->item_missing);
+    free(r->lack9); free(r->hhtype); free(r->wi_elig); free(r->imp_cell); free(r->mw);
+    free(r->pt_imp); free(r->pt_wh); free(r->pt_w);
     s_free_strings(r->region_dict, r->n_region_dict);
     s_free_strings(r->municipality_dict, r->n_municipality_dict);
     for (size_t i = 0; i < r->n_rejects; i++) {

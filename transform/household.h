@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h" /* LNOB_PT_TABLE_CELLS */
+
 #define LNOB_HH_MISSING (-1)
 #define LNOB_HH_NOT_COLLECTED (-7)
 
@@ -95,7 +97,7 @@ void lnob_hh_derive(const lnob_hh_t *h, const lnob_member_t *members, size_t n,
 /* §4.2's imputation table: part-time workers with H < FT_HOURS, by sex
  * (2) x age band (<25, 25-49, 50+): Σ pb040*hours and Σ pb040 in exact
  * integers (PL060 and PL100 are whole hours). */
-#define LNOB_PT_CELLS 6
+#define LNOB_PT_CELLS LNOB_PT_TABLE_CELLS
 typedef struct {
     int64_t wh[LNOB_PT_CELLS]; /* Σ pb040 * hours */
     int64_t w[LNOB_PT_CELLS];

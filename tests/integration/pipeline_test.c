@@ -122,6 +122,38 @@ Test(pipeline, malformed_rows_are_quarantined_with_line_field_and_reason)
     free(id);
 }
 
+/* A cell's value as Redis holds it. */
+static double s_value(const char *id, const char *indicator)
+{
+    char key[256];
+    snprintf(key, sizeof key, "lnob:cell:%s:%s:national", id, indicator);
+    char *v = th_hget(s_redis.c, key, "value");
+    cr_assert(*v, "no value in %s", key);
+    double d = strtod(v, NULL);
+    free(v);
+    return d;
+}
+
+/* Spec TV6 as a merged UDB file (deprivation items chosen so that only W3
+ * is SMSD, and not SMD), through the real workers. */
+Test(pipeline, tv6_work_intensity_and_arope_through_the_workers)
+{
+    cr_assert_eq(s_lnob_run(DATA "udb_tv6.csv", "2", "2", NULL), 0);
+    char *id = th_only_extract(s_redis.c);
+    struct { const char *indicator; double want; } tv[] = {
+        {"lwi", 36.0}, {"lwi_2020", 300.0 / 1100 * 100}, {"arope", 650.0 / 1450 * 100},
+        {"arope_2020", 450.0 / 1450 * 100}, {"smsd", 200.0 / 1450 * 100}, {"smd", 0.0},
+        {"arpr", 450.0 / 1450 * 100}, {"arope_arop_lwi", 450.0 / 1450 * 100},
+        {"arope_smsd_only", 200.0 / 1450 * 100}, {"arope_arop_only", 0.0},
+    };
+    for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
+        double got = s_value(id, tv[i].indicator);
+        cr_assert_float_eq(got, tv[i].want, 1e-9 * (tv[i].want + 1), "%s: %.12g, want %.12g",
+                           tv[i].indicator, got, tv[i].want);
+    }
+    free(id);
+}
+
 Test(pipeline, a_missing_required_column_publishes_nothing)
 {
     char *out = s_tmp("out.json");

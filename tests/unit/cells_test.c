@@ -9,18 +9,22 @@
 #define W1 LNOB_WEIGHT_SCALE
 #define REL 1e-9
 
+/* A person of the foundation's subset (no household statuses). */
+#define P(x, sex, age, region, mun) \
+    {(x), W1, (sex), (age), (region), (mun), 0, 0, 0, -1, -1}
+
 /* TV1, sorted by (x, person id); sex 1 M 2 F; age groups 1 0-17, 2 18-64, 3 65+. */
 static const lnob_person_t s_tv1[] = {
-    {2800, W1, 2, 2, 1, 3}, /* p41 F 35 */
-    {2800, W1, 1, 1, 1, 3}, /* p42 M 13 */
-    {5000, W1, 1, 2, 1, 1}, /* p11 M 45 */
-    {5000, W1, 2, 2, 1, 1}, /* p12 F 43 */
-    {5000, W1, 1, 1, 1, 1}, /* p13 M 15 */
-    {5000, W1, 2, 1, 1, 1}, /* p14 F 9 */
-    {5000, W1, 1, 1, 1, 1}, /* p15 M 2 */
-    {6000, W1, 2, 3, 2, 2}, /* p21 F 70 */
-    {8000, W1, 1, 2, 2, 2}, /* p31 M 30 */
-    {8000, W1, 2, 2, 2, 2}, /* p32 F 28 */
+    P(2800, 2, 2, 1, 3), /* p41 F 35 */
+    P(2800, 1, 1, 1, 3), /* p42 M 13 */
+    P(5000, 1, 2, 1, 1), /* p11 M 45 */
+    P(5000, 2, 2, 1, 1), /* p12 F 43 */
+    P(5000, 1, 1, 1, 1), /* p13 M 15 */
+    P(5000, 2, 1, 1, 1), /* p14 F 9 */
+    P(5000, 1, 1, 1, 1), /* p15 M 2 */
+    P(6000, 2, 3, 2, 2), /* p21 F 70 */
+    P(8000, 1, 2, 2, 2), /* p31 M 30 */
+    P(8000, 2, 2, 2, 2), /* p32 F 28 */
 };
 static const char *const s_regions[] = {"", "AL01", "AL02"};
 static const char *const s_muns[] = {"", "AL154", "AL224", "AL357"};
@@ -30,7 +34,7 @@ static size_t s_n;
 
 static void s_setup(void)
 {
-    lnob_dims_t dims = {s_regions, 3, s_muns, 4};
+    lnob_dims_t dims = {s_regions, 3, s_muns, 4, 0};
     s_cells = lnob_cells_compute(s_tv1, sizeof s_tv1 / sizeof s_tv1[0], &dims, &s_n);
 }
 
@@ -119,7 +123,7 @@ Test(cells, canonical_order_and_count)
 
 Test(cells, empty_population_gives_undefined_cells)
 {
-    lnob_dims_t dims = {s_regions, 1, s_muns, 1};
+    lnob_dims_t dims = {s_regions, 1, s_muns, 1, 0};
     size_t n;
     lnob_cell_t *c = lnob_cells_compute(NULL, 0, &dims, &n);
     cr_assert_eq(n, 6);

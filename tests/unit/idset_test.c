@@ -58,6 +58,10 @@ Test(idset, shuffled_ids_grow_the_table)
     for (size_t i = 0; i < N; i++)
         cr_assert_eq(lnob_idset_add(s, ids[i]), 0, "id %lld twice", (long long) ids[i]);
     cr_assert_eq(lnob_idset_size(s), N);
+    for (size_t i = 0; i < N; i++)
+        cr_assert(lnob_idset_contains(s, ids[i]), "id %lld", (long long) ids[i]);
+    cr_assert_not(lnob_idset_contains(s, 1000004), "never added");
+    cr_assert_not(lnob_idset_contains(s, -1), "never added");
     lnob_idset_destroy(&s);
     free(ids);
 }
