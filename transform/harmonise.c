@@ -188,10 +188,10 @@ static int s_parent_here(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, s
     return 0;
 }
 
-/* Derives the status of every batch row, household by household (rows of
- * one household are adjacent), and the batch's part-time hours table. */
+/* Derives the status and AGE_IRP of every batch row, household by household
+ * (rows of one household are adjacent), and the batch's part-time hours table. */
 static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, lnob_status_t *st,
-                     lnob_pt_table_t *table)
+                     int *age_irp, lnob_pt_table_t *table)
 {
     size_t n = b->record_count;
     lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
@@ -201,6 +201,7 @@ static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, lnob_status_t *
         for (size_t i = from; i < to; i++) {
             m[i] = s_member(b, vs, i);
             m[i].parent_here = s_parent_here(b, vs, i, from, to);
+            age_irp[i] = m[i].age_irp;
         }
         lnob_hh_t h = s_household(b, vs, from);
         lnob_hh_derive(&h, m + from, to - from, &lnob_hh_defaults, st + from);
@@ -293,9 +294,10 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
     vars_t vs = s_vars(b);
     r->have = s_have(&vs);
     lnob_status_t *st = r->have ? lnob_malloc(cap * sizeof *st) : NULL;
+    int *age_irp = r->have ? lnob_malloc(cap * sizeof *age_irp) : NULL;
     lnob_pt_table_t table = {{0}, {0}};
     if (st)
-        s_derive(b, &vs, st, &table);
+        s_derive(b, &vs, st, age_irp, &table);
     sort_key_t *keys = lnob_malloc(cap * sizeof *keys);
     size_t n = s_keys(b, st, keys, r);
     qsort(keys, n, sizeof *keys, s_cmp);
@@ -316,10 +318,11 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
         r->region[j] = b->region[i];
         r->municipality[j] = b->municipality[i];
         if (st)
-            s_set_household(r, j, &st[i], b->household_id[i], s_member(b, &vs, i).age_irp);
+            s_set_household(r, j, &st[i], b->household_id[i], age_irp[i]);
     }
     free(keys);
     free(st);
+    free(age_irp);
     r->n_region_dict = b->n_region_dict;
     r->region_dict = s_copy_dict(b->region_dict, b->n_region_dict);
     r->n_municipality_dict = b->n_municipality_dict;
