@@ -210,50 +210,52 @@ typedef struct {
     int8_t *lwi, *lwi2020;
 } lwi_t;
 
-static const Lnob__V1__Run *s_sort_run;
+/* A run row's place in household order. */
+typedef struct {
+    int64_t hh, pid;
+    size_t i;
+} hh_key_t;
 
 static int s_cmp_household(const void *a, const void *b)
 {
-    const Lnob__V1__Run *r = s_sort_run;
-    size_t i = *(const size_t *) a, j = *(const size_t *) b;
-    if (r->household_id[i] != r->household_id[j])
-        return r->household_id[i] < r->household_id[j] ? -1 : 1;
-    return (r->person_id[i] > r->person_id[j]) - (r->person_id[i] < r->person_id[j]);
+    const hh_key_t *p = a, *q = b;
+    if (p->hh != q->hh)
+        return p->hh < q->hh ? -1 : 1;
+    return (p->pid > q->pid) - (p->pid < q->pid);
 }
 
 /* Households are whole inside a run: group its persons by household. */
 static void s_run_lwi(const Lnob__V1__Run *r, const lnob_pt_table_t *t, lwi_t *out)
 {
-    size_t n = r->record_count;
-    out->lwi = lnob_malloc((n ? n : 1) * 2);
-    out->lwi2020 = out->lwi + (n ? n : 1);
-    size_t *ix = lnob_malloc((n ? n : 1) * sizeof *ix);
-    lnob_wi_t *wi = lnob_malloc((n ? n : 1) * sizeof *wi);
-    int *age = lnob_malloc((n ? n : 1) * sizeof *age);
-    int8_t *a = lnob_malloc((n ? n : 1) * 2), *b = a + (n ? n : 1);
+    size_t n = r->record_count, cap = n ? n : 1;
+    out->lwi = lnob_malloc(cap * 2);
+    out->lwi2020 = out->lwi + cap;
+    hh_key_t *key = lnob_malloc(cap * sizeof *key);
+    lnob_wi_t *wi = lnob_malloc(cap * sizeof *wi);
+    int *age = lnob_malloc(cap * sizeof *age);
+    int8_t *a = lnob_malloc(cap * 2), *b = a + cap;
     for (size_t i = 0; i < n; i++)
-        ix[i] = i;
-    s_sort_run = r;
-    qsort(ix, n, sizeof *ix, s_cmp_household);
+        key[i] = (hh_key_t){r->household_id[i], r->person_id[i], i};
+    qsort(key, n, sizeof *key, s_cmp_household);
     for (size_t from = 0, to; from < n; from = to) {
-        for (to = from + 1; to < n && r->household_id[ix[to]] == r->household_id[ix[from]]; to++)
+        for (to = from + 1; to < n && key[to].hh == key[from].hh; to++)
             ;
         for (size_t k = from; k < to; k++) {
-            size_t i = ix[k];
+            size_t i = key[k].i;
             wi[k - from] = (lnob_wi_t){(uint8_t) (r->wi_elig[i] & 1), (uint8_t) (r->wi_elig[i] >> 1 & 1),
                                        (uint8_t) r->imp_cell[i], r->mw[i], r->pt_imp[i]};
             age[k - from] = r->age_irp[i];
         }
         lnob_hh_lwi(wi, age, to - from, t, &lnob_hh_defaults, a, b);
         for (size_t k = from; k < to; k++) {
-            out->lwi[ix[k]] = a[k - from];
-            out->lwi2020[ix[k]] = b[k - from];
+            out->lwi[key[k].i] = a[k - from];
+            out->lwi2020[key[k].i] = b[k - from];
         }
     }
     free(a);
     free(age);
     free(wi);
-    free(ix);
+    free(key);
 }
 
 /* What the runs have in common (Run.have) and the national hours table. */

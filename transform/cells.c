@@ -65,6 +65,17 @@ static void s_set(lnob_cell_t *cell, int ok, double value, const char *diag_if_u
     }
 }
 
+/* A percentage cell: 100 * num / den over n persons (weights in 1e-5). */
+static void s_share(cells_t *c, const char *indicator, const char *dim, const char *name,
+                    const group_t *g, uint64_t n, int64_t num, int64_t den, double nr_pct)
+{
+    lnob_cell_t *cell = s_add(c, indicator, dim, name, g);
+    cell->n = n;
+    cell->weight = (double) den / LNOB_WEIGHT_SCALE;
+    cell->flag = lnob_ind_flag(n, nr_pct);
+    s_set(cell, den > 0, den > 0 ? 100.0 * (double) num / (double) den : 0, "EMPTY_GROUP");
+}
+
 /* A weighted rate over the persons of g for which in() holds; yes() picks
  * the numerator. */
 typedef int (*pick_fn)(const lnob_person_t *p, const ctx_t *x);
@@ -82,11 +93,7 @@ static void s_rate(cells_t *c, const char *indicator, const char *dim, const cha
         den += p->w;
         num += yes(p, x) ? p->w : 0;
     }
-    lnob_cell_t *cell = s_add(c, indicator, dim, name, g);
-    cell->n = n;
-    cell->weight = (double) den / LNOB_WEIGHT_SCALE;
-    cell->flag = lnob_ind_flag(n, nr_pct);
-    s_set(cell, den > 0, den > 0 ? 100.0 * (double) num / (double) den : 0, "EMPTY_GROUP");
+    s_share(c, indicator, dim, name, g, n, num, den, nr_pct);
 }
 
 static int s_all(const lnob_person_t *p, const ctx_t *x) { (void) p; (void) x; return 1; }
@@ -133,13 +140,8 @@ static void s_arope_parts(cells_t *c, const char *dim, const char *name, const g
         den += g->p[i]->w;
         num[parts] += g->p[i]->w;
     }
-    for (int k = 1; k < 8; k++) {
-        lnob_cell_t *cell = s_add(c, s_part_names[k], dim, name, g);
-        cell->n = n;
-        cell->weight = (double) den / LNOB_WEIGHT_SCALE;
-        cell->flag = lnob_ind_flag(n, x->item_nr_pct);
-        s_set(cell, den > 0, den > 0 ? 100.0 * (double) num[k] / (double) den : 0, "EMPTY_GROUP");
-    }
+    for (int k = 1; k < 8; k++)
+        s_share(c, s_part_names[k], dim, name, g, n, num[k], den, x->item_nr_pct);
 }
 
 /* Deprivation, LWI and AROPE rates of a group, for what the extract has. */
@@ -296,11 +298,7 @@ static void s_items_distribution(cells_t *c, const group_t *g, const ctx_t *x)
     for (int k = 0; k <= 13; k++) {
         char name[8];
         snprintf(name, sizeof name, "%d", k);
-        lnob_cell_t *cell = s_add(c, "smsd_items", "items_lacking", name, g);
-        cell->n = g->n_all;
-        cell->weight = (double) den / LNOB_WEIGHT_SCALE;
-        cell->flag = lnob_ind_flag(g->n_all, x->item_nr_pct);
-        s_set(cell, den > 0, den > 0 ? 100.0 * (double) w[k] / (double) den : 0, "EMPTY_GROUP");
+        s_share(c, "smsd_items", "items_lacking", name, g, g->n_all, w[k], den, x->item_nr_pct);
     }
 }
 
