@@ -191,6 +191,7 @@ static redisReply *s_load_meta(redisContext *c, const char *url, const char *id)
 typedef struct {
     uint64_t line;  /* input line where the row starts; 0 if the entry has none */
     size_t seq;     /* position in the stream, so sorting by line is stable */
+    char *source;   /* owned: the file the row is from ("" when absent) */
     char *reason, *field, *detail; /* owned, "" when absent */
     char *raw;      /* owned; NULL when the entry has no raw field */
 } entry_t;
@@ -212,6 +213,7 @@ typedef struct {
 static void s_entries_free(entries_t *e)
 {
     for (size_t i = 0; i < e->n; i++) {
+        free(e->v[i].source);
         free(e->v[i].reason);
         free(e->v[i].field);
         free(e->v[i].detail);
@@ -238,13 +240,15 @@ static void s_count_reason(entries_t *e, const char *reason)
 /* Adds one entry's field list if its reason matches want (NULL: any). */
 static void s_add_entry(entries_t *e, const redisReply *fields, const char *want)
 {
-    const char *line = NULL, *reason = "", *field = "", *detail = "", *raw = NULL;
+    const char *line = NULL, *reason = "", *field = "", *detail = "", *raw = NULL, *source = "";
     for (size_t k = 0; k + 1 < fields->elements; k += 2) {
         const redisReply *name = fields->element[k], *v = fields->element[k + 1];
         if (name->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
             continue;
         if (!strcmp(name->str, "line"))
             line = v->str;
+        else if (!strcmp(name->str, "source"))
+            source = v->str;
         else if (!strcmp(name->str, "reason"))
             reason = v->str;
         else if (!strcmp(name->str, "field"))
@@ -264,6 +268,7 @@ static void s_add_entry(entries_t *e, const redisReply *fields, const char *want
     if (!line || end == line || *end)
         en->line = 0;
     en->seq = e->n++;
+    en->source = lnob_strdup(source);
     en->reason = lnob_strdup(reason);
     en->field = lnob_strdup(field);
     en->detail = lnob_strdup(detail);
@@ -573,6 +578,8 @@ static void s_print_entries(FILE *out, int format, const char *id, const redisRe
             const entry_t *en = &e->v[i];
             fputs(i ? ",\n  {\"extract\": " : "\n  {\"extract\": ", out);
             lnob_format_json_string(out, id);
+            fputs(", \"source\": ", out);
+            lnob_format_json_string(out, en->source);
             fprintf(out, ", \"line\": %llu, \"reason\": ", (unsigned long long) en->line);
             lnob_format_json_string(out, en->reason);
             fputs(", \"field\": ", out);
@@ -590,15 +597,15 @@ static void s_print_entries(FILE *out, int format, const char *id, const redisRe
         return;
     }
     if (format == LNOB_REPORT_CSV) {
-        fputs("extract,line,reason,field,detail,raw\n", out);
+        fputs("extract,line,reason,field,detail,raw,source\n", out);
         for (size_t i = 0; i < e->n; i++) {
             const entry_t *en = &e->v[i];
             lnob_format_csv_field(out, id);
             fprintf(out, ",%llu,", (unsigned long long) en->line);
-            const char *v[] = {en->reason, en->field, en->detail, en->raw ? en->raw : ""};
-            for (size_t f = 0; f < 4; f++) {
+            const char *v[] = {en->reason, en->field, en->detail, en->raw ? en->raw : "", en->source};
+            for (size_t f = 0; f < 5; f++) {
                 lnob_format_csv_field(out, v[f]);
-                fputc(f == 3 ? '\n' : ',', out);
+                fputc(f == 4 ? '\n' : ',', out);
             }
         }
         return;
@@ -620,10 +627,15 @@ static void s_print_entries(FILE *out, int format, const char *id, const redisRe
         w_field = f > w_field ? f : w_field;
         w_detail = d > w_detail ? d : w_detail;
     }
+    int joined = *s_get(meta, "inputs") != '\0'; /* rows of several files: name each */
+    if (joined)
+        fprintf(out, "  file: ");
     fprintf(out, "  %*s  %-*s  %-*s  %-*s  %s\n", w_line, "line", w_reason, "reason", w_field,
             "field", w_detail, "detail", "raw");
     for (size_t i = 0; i < e->n; i++) {
         const entry_t *en = &e->v[i];
+        if (joined)
+            fprintf(out, "  %s:", en->source);
         fprintf(out, "  %*llu  %-*s  %-*s  %-*s  %s\n", w_line, (unsigned long long) en->line,
                 w_reason, en->reason, w_field, en->field, w_detail, en->detail,
                 en->raw ? en->raw : "-");
@@ -916,6 +928,11 @@ static int s_replay(int argc, char **argv, int first)
         fprintf(stderr, "%s: extract %s failed (%s): no row of it was read, so there is nothing "
                         "to replay; fix the file and run it again\n",
                 PROG, id, s_get(meta, "error"));
+    else if (*s_get(meta, "inputs"))
+        fprintf(stderr, "%s: extract %s was joined from the UDB files %s; replay writes one "
+                        "file, so correct the rows `%s show %s` lists in their own files (each "
+                        "names its file and line) and run the four files again\n",
+                PROG, id, s_get(meta, "source"), PROG, id);
     else if (s_read_entries(c, id, cfg.reason, 0, &e) != 0)
         ;
     else if (!e.n)

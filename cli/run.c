@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "run.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stddef.h>
@@ -336,7 +337,7 @@ static int s_wait(run_t *r)
             return -1;
         long long got = s_stored(r);
         if (got > last)
-            fprintf(stderr, "lnob: %lld of %lld extracts stored\n", got, want);
+            fprintf(stderr, "lnob: %lld of %lld input files stored\n", got, want);
         last = got > last ? got : last;
         if (got >= want)
             return 0;
@@ -348,6 +349,15 @@ static int s_wait(run_t *r)
 
 /* ---- reporting and cleaning up ---------------------------------------------- */
 
+/* 1 the first time id is met (it is then remembered), else 0. */
+static int s_first_time(zlistx_t *seen, const char *id)
+{
+    if (zlistx_find(seen, (void *) id))
+        return 0;
+    zlistx_add_end(seen, strdup(id));
+    return 1;
+}
+
 /* Writes the report into out and err; returns 0, 1 when an extract failed,
  * or -1 when Redis could not be read (the caller may retry). */
 static int s_report_once(run_t *r, FILE *out, FILE *errs)
@@ -355,12 +365,17 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
     lnob_report_t rep = {out, errs, lnob_report_parse_format(r->cfg.format), 0};
     char err[256];
     int failed = 0;
+    zlistx_t *seen = zlistx_new(); /* the UDB files of a year make one extract */
+    zlistx_set_destructor(seen, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_comparator(seen, (zlistx_comparator_fn *) strcmp);
     lnob_report_begin(&rep);
     for (size_t i = 0; i < r->cfg.silc.n && !r->rc->err; i++) {
         redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, r->cfg.silc.items[i]);
         if (!id || id->type != REDIS_REPLY_STRING) {
             fprintf(errs, "lnob: no extract stored for %s\n", r->cfg.silc.items[i]);
             failed = 1;
+        } else if (!s_first_time(seen, id->str)) {
+            ; /* reported with an earlier file of the same extract */
         } else if (lnob_report_extract(&rep, r->rc, id->str, err, sizeof err) != 0) {
             fprintf(errs, "lnob: %s\n", err);
             failed = 1;
@@ -372,6 +387,7 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
         freeReplyObject(id);
     }
     lnob_report_end(&rep);
+    zlistx_destroy(&seen);
     return r->rc->err ? -1 : failed;
 }
 

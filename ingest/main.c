@@ -1,6 +1,8 @@
 /* main.c - lnob-ingest: reads SILC extracts and pushes validated batches.
  *
- * For each input file: checksum it (sha256, the extract id), parse it with
+ * It first groups the input files into extracts: a merged file is one; the
+ * D, H, R and P UDB files of a year are one, joined (udb4.h) into merged
+ * rows. For each extract: checksum it (sha256, the extract id), parse it with
  * the SILC source, push every batch to the transformers (blocking when
  * their queues are full: backpressure, not buffering), then close the
  * extract with an ExtractEnd stating how many batches were sent, or an
@@ -21,15 +23,28 @@
 #include "lnob/clock.h"
 #include "lnob/config.h"
 #include "lnob/log.h"
+#include "lnob/mem.h"
 #include "lnob/sock.h"
 #include "lnob/version.h"
 #include "ack.h"
+#include "input.h"
 #include "silc.h"
+#include "udb4.h"
 #include "wire.h"
 
 #define FEED_CHUNK (1u << 20)  /* bytes fed per step, so signals are seen */
 #define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
 #define EXTRACT_ID_CAP 128
+#define INPUTS_MAX 4096        /* bytes of an extract's input list */
+
+/* What one extract is made of: one file, or the UDB files of one year. */
+typedef struct {
+    const char *file;                       /* a single file, or NULL */
+    const char *udb[LNOB_UDB4_FILES];       /* the four-file set (P may be NULL) */
+    int year;
+    char source[INPUTS_MAX];                /* "D.csv + H.csv + R.csv + P.csv" */
+    char inputs[INPUTS_MAX];                /* "D=D.csv\nH=H.csv..." ("" single) */
+} plan_t;
 
 typedef struct {
     lnob_strlist_t silc;    /* input files */
@@ -49,7 +64,7 @@ typedef struct {
 
 static const lnob_opt_t s_opts[] = {
     {"silc", "LNOB_INGEST_SILC", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, silc),
-     "merged person-level SILC CSV files to ingest"},
+     "SILC files to ingest: merged person-level, or the D, H, R and P UDB files of a year"},
     {"push", "LNOB_INGEST_PUSH", LNOB_OPT_STR, "@tcp://0.0.0.0:5555", 0, 0, NULL,
      offsetof(cfg_t, push), "endpoint transformers pull batches from (@bind, >connect)"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
@@ -120,11 +135,13 @@ static int s_emit(void *arg, Lnob__V1__Batch *batch)
     return s_send(ctx, &env);
 }
 
-static int s_send_failed(ctx_t *ctx, const char *extract_id, const char *source,
+static int s_send_failed(ctx_t *ctx, const plan_t *plan, const char *extract_id,
                          const char *reason, const char *detail, const char *checksum,
                          const char *period)
 {
+    const char *source = plan->source;
     Lnob__V1__ExtractFailed f = LNOB__V1__EXTRACT_FAILED__INIT;
+    f.inputs = (char *) plan->inputs;
     f.extract_id = (char *) extract_id;
     f.run_id = (char *) ctx->cfg->run_id;
     f.source = (char *) source;
@@ -171,10 +188,13 @@ static int s_map(const char *path, const char **buf, size_t *len, char *err, siz
     return 0;
 }
 
-static int s_send_end(ctx_t *ctx, lnob_silc_t *p, const char *path, const char *checksum,
-                      size_t bytes, int64_t started)
+static int s_send_end(ctx_t *ctx, lnob_silc_t *p, const plan_t *plan, const char *checksum,
+                      size_t bytes, int64_t started, const char *join)
 {
+    const char *path = plan->source;
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
+    e.inputs = (char *) plan->inputs;
+    e.join = (char *) join;
     e.extract_id = (char *) lnob_silc_extract_id(p);
     e.run_id = (char *) ctx->cfg->run_id;
     e.batch_count = lnob_silc_batches(p);
@@ -236,20 +256,26 @@ static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
+/* An extract id from a period and a checksum (as the SILC source makes). */
+static void s_id(char *id, size_t cap, const char *period, const char *checksum)
+{
+    snprintf(id, cap, "silc-%s-%.16s", period, checksum);
+}
+
 /* Sends one file's extract: the batches the aggregator does not hold, then
  * its ExtractEnd or ExtractFailed; writes the extract id to id. */
-static int s_send_extract(ctx_t *ctx, const char *path, char *id, size_t cap)
+static int s_send_single(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
-    const char *buf;
+    const char *buf, *path = plan->file;
     size_t len;
     char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
     unsigned char digest[crypto_hash_sha256_BYTES];
     if (s_map(path, &buf, &len, err, sizeof err) != 0) {
         crypto_hash_sha256(digest, (const unsigned char *) path, strlen(path));
         s_hex(digest, sizeof digest, checksum);
-        snprintf(id, cap, "silc-unreadable-%.16s", checksum);
-        return s_send_failed(ctx, id, path, "UNREADABLE", err, "", "unknown");
+        s_id(id, cap, "unreadable", checksum);
+        return s_send_failed(ctx, plan, id, "UNREADABLE", err, "", "unknown");
     }
     s_checksum(buf, len, checksum);
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
@@ -259,23 +285,163 @@ static int s_send_extract(ctx_t *ctx, const char *path, char *id, size_t cap)
     int rc = s_parse(p, buf, len);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
     if (rc == LNOB_ERR && !*id) {
-        snprintf(id, cap, "silc-unknown-%.16s", checksum);
-        rc = s_send_failed(ctx, id, path, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
+        s_id(id, cap, "unknown", checksum);
+        rc = s_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
                            "unknown");
     } else if (rc == LNOB_ERR)
-        rc = s_send_failed(ctx, lnob_silc_extract_id(p), path, lnob_silc_reason(p),
+        rc = s_send_failed(ctx, plan, lnob_silc_extract_id(p), lnob_silc_reason(p),
                            lnob_silc_errstr(p), checksum, lnob_silc_period(p));
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, path, checksum, len, started);
+        rc = s_send_end(ctx, p, plan, checksum, len, started, "");
     lnob_silc_destroy(&p);
     if (buf)
         munmap((void *) buf, len);
     return rc;
 }
 
+/* ---- the four UDB files of a year ----------------------------------------- */
+
+typedef struct {
+    lnob_udb4_t *join;
+    int file;
+} loader_t;
+
+static int s_load_row(void *arg, const lnob_csv_row_t *row)
+{
+    loader_t *l = arg;
+    return zsys_interrupted ? LNOB_CLOSED : lnob_udb4_add(l->join, l->file, row);
+}
+
+static int s_join_row(void *arg, const lnob_csv_row_t *row)
+{
+    return zsys_interrupted ? LNOB_CLOSED : lnob_silc_row(arg, row);
+}
+
+static int s_join_reject(void *arg, const lnob_udb4_reject_t *r)
+{
+    return lnob_silc_reject(arg, (uint32_t) r->file + 1, r->source, r->line, r->field, r->reason,
+                            r->detail, r->raw);
+}
+
+static void s_join_where(void *arg, size_t field, char *buf, size_t cap)
+{
+    lnob_udb4_where(arg, field, buf, cap);
+}
+
+/* Checksums every file of the set (sha256 of their sha256s, D to P) and
+ * adds up their sizes; -1 with err when one cannot be read. */
+static int s_set_checksum(const plan_t *plan, char *checksum, size_t *bytes, char *err, size_t cap)
+{
+    char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    *bytes = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        const char *buf;
+        size_t len;
+        char one[HEX_SHA256];
+        if (!plan->udb[f])
+            continue;
+        if (s_map(plan->udb[f], &buf, &len, err, cap) != 0)
+            return -1;
+        s_checksum(buf, len, one);
+        if (buf)
+            munmap((void *) buf, len);
+        strcat(all, one);
+        *bytes += len;
+    }
+    crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
+    s_hex(digest, sizeof digest, checksum);
+    return 0;
+}
+
+/* Loads the files into the join; LNOB_ERR with reason and err. */
+static int s_load_set(const plan_t *plan, lnob_udb4_t *join, const char **reason, char *err,
+                      size_t cap)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        loader_t l = {join, f};
+        if (!plan->udb[f])
+            continue;
+        int rc = lnob_input_rows(plan->udb[f], s_load_row, &l, err, cap);
+        if (rc == LNOB_ERR && *lnob_udb4_errstr(join)) {
+            *reason = lnob_udb4_reason(join);
+            snprintf(err, cap, "%s", lnob_udb4_errstr(join));
+        } else if (rc == LNOB_ERR)
+            *reason = "UNREADABLE";
+        if (rc != LNOB_OK)
+            return rc;
+    }
+    return LNOB_OK;
+}
+
+static void s_join_summary(const lnob_udb4_t *join, char *out, size_t cap)
+{
+    size_t len = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        len += (size_t) snprintf(out + len, cap - len, "%s %llu rows, ", lnob_udb4_names[f],
+                                 (unsigned long long) lnob_udb4_rows(join, f));
+    snprintf(out + len, cap - len, "%llu households without interview (D rows, DB135 != 1)",
+             (unsigned long long) lnob_udb4_nonresponse(join));
+}
+
+/* Joins the set and sends it like a single file's extract. */
+static int s_send_set(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256], period[16], join_text[256];
+    const char *reason = "MISSING_FILE";
+    size_t bytes;
+    snprintf(period, sizeof period, "%d", plan->year);
+    if (plan->year < 0)
+        snprintf(period, sizeof period, "unknown");
+    if (s_set_checksum(plan, checksum, &bytes, err, sizeof err) != 0) {
+        s_id(id, cap, period, "unreadable");
+        return s_send_failed(ctx, plan, id, "UNREADABLE", err, "", period);
+    }
+    s_id(id, cap, period, checksum);
+    for (int f = 0; f < LNOB_UDB4_P; f++)
+        if (!plan->udb[f]) {
+            snprintf(err, sizeof err, "the UDB files of %s (%.150s) have no %s file", period,
+                     plan->source, lnob_udb4_names[f]);
+            return s_send_failed(ctx, plan, id, reason, err, checksum, period);
+        }
+    lnob_udb4_t *join = lnob_udb4_new(plan->udb, plan->year);
+    int rc = s_load_set(plan, join, &reason, err, sizeof err);
+    if (rc == LNOB_ERR) {
+        lnob_udb4_destroy(&join);
+        return s_send_failed(ctx, plan, id, reason, err, checksum, period);
+    }
+    lnob_silc_opts_t o = {.source = plan->udb[LNOB_UDB4_R], .checksum = checksum,
+                          .run_id = ctx->cfg->run_id, .batch_size = (size_t) ctx->cfg->batch_size,
+                          .geo = ctx->geo, .emit = s_emit, .arg = ctx,
+                          .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    lnob_udb4_out_t out = {s_join_row, s_join_reject, p};
+    if (rc == LNOB_OK)
+        rc = lnob_udb4_join(join, &out);
+    if (rc == LNOB_OK)
+        rc = lnob_silc_finish(p);
+    s_join_summary(join, join_text, sizeof join_text);
+    if (*lnob_silc_extract_id(p))
+        snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR)
+        rc = s_send_failed(ctx, plan, id, *lnob_udb4_errstr(join) ? lnob_udb4_reason(join) : lnob_silc_reason(p),
+                           *lnob_udb4_errstr(join) ? lnob_udb4_errstr(join) : lnob_silc_errstr(p), checksum, period);
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, plan, checksum, bytes, started, join_text);
+    lnob_silc_destroy(&p);
+    lnob_udb4_destroy(&join);
+    return rc;
+}
+
+static int s_send_extract(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
+{
+    return plan->file ? s_send_single(ctx, plan, id, cap) : s_send_set(ctx, plan, id, cap);
+}
+
 /* Asks the aggregator until the extract is stored; when it makes no
  * progress for redeliver-ms, sends again what it does not hold. */
-static int s_await(ctx_t *ctx, const char *path, const char *id)
+static int s_await(ctx_t *ctx, const plan_t *plan, const char *id)
 {
     const cfg_t *cfg = ctx->cfg;
     int64_t now = lnob_now_ms(), changed = now, answered = now;
@@ -295,14 +461,14 @@ static int s_await(ctx_t *ctx, const char *path, const char *id)
             } else if (lnob_ack_state(ctx->ack) != LNOB__V1__PROGRESS__STATE__COMPUTED &&
                        now - changed >= cfg->redeliver_ms) {
                 lnob_warn("%s: extract %s made no progress for %ld ms; sending what is missing",
-                          path, id, cfg->redeliver_ms);
-                int rc = s_send_extract(ctx, path, again, sizeof again);
+                          plan->source, id, cfg->redeliver_ms);
+                int rc = s_send_extract(ctx, plan, again, sizeof again);
                 if (rc != LNOB_OK)
                     return rc;
                 changed = lnob_now_ms();
             }
         } else if (now - answered > cfg->ack_timeout_s * 1000) {
-            lnob_error("%s: no answer from the aggregator at %s for %ld s; giving up", path,
+            lnob_error("%s: no answer from the aggregator at %s for %ld s; giving up", plan->source,
                        cfg->control, cfg->ack_timeout_s);
             return LNOB_ERR;
         }
@@ -313,20 +479,108 @@ static int s_await(ctx_t *ctx, const char *path, const char *id)
     return LNOB_CLOSED;
 }
 
-static int s_ingest_file(ctx_t *ctx, const char *path)
+static int s_ingest_plan(ctx_t *ctx, const plan_t *plan)
 {
     char id[EXTRACT_ID_CAP];
     ctx->asked = 0;
     if (ctx->ack)
         lnob_ack_reset(ctx->ack);
-    int rc = s_send_extract(ctx, path, id, sizeof id);
+    int rc = s_send_extract(ctx, plan, id, sizeof id);
     if (rc == LNOB_OK && ctx->ack) {
         ctx->asked = 1; /* from now on the answers of s_await decide */
-        rc = s_await(ctx, path, id);
+        rc = s_await(ctx, plan, id);
         if (rc == LNOB_OK)
-            lnob_info("%s: extract %s stored", path, id);
+            lnob_info("%s: extract %s stored", plan->source, id);
     }
     return rc;
+}
+
+/* ---- planning: which files make which extract ------------------------------ */
+
+typedef struct {
+    int kind, year, header_done;
+    lnob_csv_row_t *header;   /* copy kept until the first data row */
+    char **names;
+} probe_t;
+
+static int s_probe_row(void *arg, const lnob_csv_row_t *row)
+{
+    probe_t *p = arg;
+    if (!p->header_done) {
+        p->header_done = 1;
+        p->kind = lnob_udb4_kind(row);
+        p->names = lnob_calloc(row->nfields ? row->nfields : 1, sizeof *p->names);
+        p->header = lnob_calloc(1, sizeof *p->header);
+        p->header->nfields = row->nfields;
+        size_t *lens = lnob_calloc(row->nfields ? row->nfields : 1, sizeof *lens);
+        for (size_t i = 0; i < row->nfields; i++)
+            p->names[i] = lnob_strndup(row->fields[i], row->lens[i]), lens[i] = row->lens[i];
+        p->header->fields = (const char **) p->names;
+        p->header->lens = lens;
+        return LNOB_OK;
+    }
+    p->year = lnob_udb4_row_year(p->header, row);
+    return LNOB_CLOSED;
+}
+
+/* Which file of the UDB (or merged, or unknown) path is, and the year of
+ * its first data row (-1 if none). */
+static void s_probe(const char *path, int *kind, int *year)
+{
+    probe_t p = {LNOB_UDB4_UNKNOWN, -1, 0, NULL, NULL};
+    char err[LNOB_ERRSTR_MAX];
+    lnob_input_rows(path, s_probe_row, &p, err, sizeof err);
+    *kind = p.kind;
+    *year = p.year;
+    for (size_t i = 0; p.header && i < p.header->nfields; i++)
+        free(p.names[i]);
+    free(p.names);
+    if (p.header)
+        free((void *) p.header->lens);
+    free(p.header);
+}
+
+static void s_plan_text(plan_t *plan)
+{
+    size_t s = 0, i = 0;
+    plan->source[0] = plan->inputs[0] = '\0';
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        if (plan->udb[f]) {
+            s += (size_t) snprintf(plan->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, "%s%s",
+                                   s ? " + " : "", plan->udb[f]);
+            i += (size_t) snprintf(plan->inputs + i, i < INPUTS_MAX ? INPUTS_MAX - i : 0, "%s%s=%s",
+                                   i ? "\n" : "", lnob_udb4_names[f], plan->udb[f]);
+        }
+}
+
+/* Groups the input files into extracts: a merged (or unusable) file is
+ * one extract; UDB D/H/R/P files join the set of their year, a second
+ * file of the same kind and year starting another set. Returns an owned
+ * array of *n plans. */
+static plan_t *s_plan(const lnob_strlist_t *files, size_t *n)
+{
+    plan_t *plans = lnob_calloc(files->n ? files->n : 1, sizeof *plans);
+    *n = 0;
+    for (size_t i = 0; i < files->n; i++) {
+        int kind, year;
+        s_probe(files->items[i], &kind, &year);
+        plan_t *p = NULL;
+        for (size_t k = 0; k < *n && kind >= 0 && !p; k++)
+            if (!plans[k].file && plans[k].year == year && !plans[k].udb[kind])
+                p = &plans[k];
+        if (!p) {
+            p = &plans[(*n)++];
+            p->year = year;
+        }
+        if (kind < 0) {
+            p->file = files->items[i];
+            snprintf(p->source, sizeof p->source, "%s", p->file);
+            continue;
+        }
+        p->udb[kind] = files->items[i];
+        s_plan_text(p);
+    }
+    return plans;
 }
 
 static void s_default_run_id(cfg_t *cfg, char *buf, size_t cap)
@@ -386,8 +640,11 @@ int main(int argc, char **argv)
     ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo};
     ctx.ack = acked ? lnob_ack_new(zsock_resolve(control), cfg.run_id) : NULL;
     rc = LNOB_OK;
-    for (size_t i = 0; i < cfg.silc.n && rc == LNOB_OK; i++)
-        rc = s_ingest_file(&ctx, cfg.silc.items[i]);
+    size_t n_plans;
+    plan_t *plans = s_plan(&cfg.silc, &n_plans);
+    for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
+        rc = s_ingest_plan(&ctx, &plans[i]);
+    free(plans);
     lnob_geo_destroy(&geo);
     if (rc == LNOB_OK && !acked)
         s_drain(&cfg);

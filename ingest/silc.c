@@ -592,6 +592,8 @@ static void s_append(lnob_silc_t *self, const rec_t *r, uint64_t line)
     }
 }
 
+static void s_where(lnob_silc_t *self, const char *field, Lnob__V1__Reject *rj);
+
 static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const verdict_t *v)
 {
     batch_t *b = &self->b;
@@ -601,11 +603,30 @@ static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const ver
     char raw[RAW_ROW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
     rj->source = (char *) self->o.source;
+    rj->file = self->o.file;
     rj->line = row->line;
     rj->field = lnob_strdup(v->field ? v->field : "");
     rj->reason = (char *) v->reason;
     rj->detail = lnob_strdup(v->detail);
     rj->raw = lnob_strdup(raw);
+    s_where(self, v->field, rj);
+}
+
+/* With joined files: says which file and line the bad value came from. */
+static void s_where(lnob_silc_t *self, const char *field, Lnob__V1__Reject *rj)
+{
+    char where[160];
+    for (size_t i = 0; self->o.where && i < self->n_header; i++)
+        if (self->header[i] == field) {
+            self->o.where(self->o.where_arg, i, where, sizeof where);
+            if (where[0]) {
+                char *d = lnob_malloc(strlen(rj->detail) + strlen(where) + 4);
+                sprintf(d, "%s (%s)", rj->detail, where);
+                free(rj->detail);
+                rj->detail = d;
+            }
+            return;
+        }
 }
 
 static void s_reset_batch(batch_t *b)
@@ -793,6 +814,36 @@ int lnob_silc_feed(lnob_silc_t *self, const char *buf, size_t len)
 {
     if (self->rc == LNOB_OK)
         self->rc = lnob_csv_feed(self->csv, buf, len);
+    return self->rc;
+}
+
+int lnob_silc_row(lnob_silc_t *self, const lnob_csv_row_t *row)
+{
+    if (self->rc == LNOB_OK)
+        self->rc = s_row(self, row);
+    return self->rc;
+}
+
+int lnob_silc_reject(lnob_silc_t *self, uint32_t file, const char *source, uint64_t line,
+                     const char *field, const char *reason, const char *detail, const char *raw)
+{
+    batch_t *b = &self->b;
+    if (self->rc != LNOB_OK)
+        return self->rc;
+    lnob_grow((void **) &b->rejects, &b->cap_rejects, b->n_rejects + 1, sizeof *b->rejects);
+    Lnob__V1__Reject *rj = &b->rejects[b->n_rejects++];
+    lnob__v1__reject__init(rj);
+    rj->source = (char *) source;
+    rj->file = file;
+    rj->line = line;
+    rj->field = lnob_strdup(field);
+    rj->reason = (char *) reason;
+    rj->detail = lnob_strdup(detail);
+    rj->raw = lnob_strdup(raw);
+    self->rows_read++;
+    b->rows_read++;
+    if (b->n_rejects >= REJECTS_HARD_CAP * self->o.batch_size)
+        self->rc = s_emit(self);
     return self->rc;
 }
 

@@ -6,7 +6,8 @@
  * (case-insensitive), validates every row, converts RB050 to integer weight
  * units and resolves municipality names or codes to LAU codes through the
  * reference tables, so that a rejected row is quarantined here, with its
- * file, line, field, reason and raw text.
+ * file, line, field, reason and raw text. Rows may also come split already
+ * (lnob_silc_row: ReadStat files, or the four UDB files joined by udb4.h).
  * Not for: sockets or files (ingest/main.c), income derivation or sorting
  * (transform/). */
 #ifndef LNOB_INGEST_SILC_H
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lnob/csv.h"
 #include "lnob/geo.h"
 #include "wire.h"
 
@@ -23,6 +25,10 @@ typedef struct lnob_silc lnob_silc_t;
  * to go on; anything else stops the parse with that rc. */
 typedef int (*lnob_silc_emit_fn)(void *arg, Lnob__V1__Batch *batch);
 
+/* Where a merged column's value of the current row came from, when rows
+ * are joined from several files (udb4.h): writes e.g. "H.csv line 3" or "". */
+typedef void (*lnob_silc_where_fn)(void *arg, size_t field, char *buf, size_t cap);
+
 typedef struct {
     const char *source;    /* file name recorded in rejects */
     const char *checksum;  /* hex sha256 of the whole input (extract id) */
@@ -31,6 +37,9 @@ typedef struct {
     const lnob_geo_t *geo; /* reference tables, borrowed */
     lnob_silc_emit_fn emit;
     void *arg;
+    uint32_t file;         /* Reject.file of row rejects: 0 single file, else 1 + udb4 file */
+    lnob_silc_where_fn where; /* NULL for a single file */
+    void *where_arg;
 } lnob_silc_opts_t;
 
 /* Returns a parser; opts and the strings in it must outlive it. */
@@ -41,6 +50,13 @@ void lnob_silc_destroy(lnob_silc_t **self_p);
  * at all (empty, missing required column: see errstr and reason), or the
  * rc of emit. */
 int lnob_silc_feed(lnob_silc_t *self, const char *buf, size_t len);
+/* Takes one row already split into fields (the header first): what feed()
+ * does per CSV row, for rows that come from ReadStat or from a join. */
+int lnob_silc_row(lnob_silc_t *self, const lnob_csv_row_t *row);
+/* Quarantines a row that never became a person row (udb4.h rejects): it
+ * counts as read and rejected. Same returns as feed. */
+int lnob_silc_reject(lnob_silc_t *self, uint32_t file, const char *source, uint64_t line,
+                     const char *field, const char *reason, const char *detail, const char *raw);
 /* Ends the input and emits the last batch. Same returns as feed. */
 int lnob_silc_finish(lnob_silc_t *self);
 /* Extract id ("silc-<period>-<checksum prefix>"), valid once the first data

@@ -55,7 +55,8 @@ static int s_drain(redisContext *c, int n, const char *what, char *err, size_t c
 
 /* ---- quarantine ----------------------------------------------------------- */
 
-/* Entry ids are the input line ("<line>-0"), so a part delivered twice adds
+/* Entry ids are the input line and file ("<line>-<file>", file 0 for a
+ * single-file extract, 1-4 for UDB D/H/R/P), so a part delivered twice adds
  * nothing: Redis refuses an id that is not above the stream's last one,
  * and that refusal is the expected answer for a row already stored. */
 int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap)
@@ -65,7 +66,7 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
     for (size_t i = 0; i < q->n_rejects; i++) {
         const Lnob__V1__Reject *j = q->rejects[i];
         snprintf(line, sizeof line, "%llu", (unsigned long long) j->line);
-        snprintf(id, sizeof id, "%llu-0", (unsigned long long) j->line);
+        snprintf(id, sizeof id, "%llu-%u", (unsigned long long) j->line, j->file);
         redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s run_id %s",
                            key, id, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
     }
@@ -177,6 +178,27 @@ static const char *s_meta_value(const Lnob__V1__Result *r, const char *key)
     return "";
 }
 
+/* Maps each input file to the extract in lnob:run:<run id>: the source,
+ * or each "D=path" line of a four-file extract's inputs. Returns how many
+ * commands were appended. */
+static int s_append_run_inputs(redisContext *c, const Lnob__V1__Result *r, const char *run_key)
+{
+    const char *inputs = s_meta_value(r, "inputs");
+    if (!*inputs) {
+        redisAppendCommand(c, "HSET %s %s %s", run_key, s_meta_value(r, "source"), r->extract_id);
+        return 1;
+    }
+    int n = 0;
+    for (const char *p = inputs; *p; n++) {
+        const char *eol = strchr(p, '\n'), *path = strchr(p, '=');
+        size_t len = eol ? (size_t) (eol - p) : strlen(p);
+        path = path && path < p + len ? path + 1 : p;
+        redisAppendCommand(c, "HSET %s %b %s", run_key, path, (size_t) (p + len - path), r->extract_id);
+        p += len + (eol != NULL);
+    }
+    return n;
+}
+
 /* Appends the commands of one transaction; returns how many. */
 static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, const previous_t *prev,
                                 const char *meta_key, const char *list_key, int announce)
@@ -207,7 +229,7 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
         redisAppendCommand(c, "XADD lnob:stream:extracts * extract %s status %s period %s source %s cells %s run_id %s",
                            r->extract_id, r->status, s_meta_value(r, "period"),
                            s_meta_value(r, "source"), cells, r->run_id), n++;
-    redisAppendCommand(c, "HSET %s %s %s", run_key, s_meta_value(r, "source"), r->extract_id), n++;
+    n += s_append_run_inputs(c, r, run_key);
     redisAppendCommand(c, "EXPIRE %s %d", run_key, LNOB_RUN_TTL_SECONDS), n++;
     redisAppendCommand(c, "EXEC"), n++;
     return n;

@@ -18,7 +18,8 @@
 
 #define MAX_BATCHES (1u << 24) /* a seq beyond this is a bad message */
 #define KEY_MAX 256
-#define META_MAX 32
+#define META_MAX 40
+#define REASONS_MAX 32  /* distinct reject reasons counted in the metadata */
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -338,10 +339,13 @@ static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t
 static int s_cmp_reject(const void *a, const void *b)
 {
     const Lnob__V1__Reject *p = *(Lnob__V1__Reject *const *) a, *q = *(Lnob__V1__Reject *const *) b;
-    return (p->line > q->line) - (p->line < q->line);
+    if (p->line != q->line)
+        return (p->line > q->line) - (p->line < q->line);
+    return (p->file > q->file) - (p->file < q->file);
 }
 
-/* Emits the rejects of all runs, by input line, in parts; returns parts. */
+/* Emits the rejects of all runs, by input line (then file), in parts;
+ * returns parts. */
 static int s_emit_quarantine(lnob_aggregate_t *self, extract_t *e, uint32_t nb, uint32_t *parts)
 {
     size_t n = 0, k = 0;
@@ -400,7 +404,39 @@ static void s_meta_u(meta_t *m, const char *key, unsigned long long v)
 typedef struct {
     uint64_t rows_read, quarantined, out_of_scope, income_missing, zero_weight, records;
     int64_t transform_us;
+    char by_reason[REASONS_MAX * 32]; /* "BAD_CODE=3 ORPHAN_PERSON=1", by name */
 } totals_t;
+
+/* Counts the rejects of every run by reason. */
+static void s_count_reasons(const extract_t *e, uint32_t nb, char *out, size_t cap)
+{
+    const char *reason[REASONS_MAX];
+    uint64_t count[REASONS_MAX];
+    size_t n = 0, len = 0;
+    for (uint32_t s = 0; s < nb; s++)
+        for (size_t i = 0; i < e->runs[s]->run->n_rejects; i++) {
+            const char *r = e->runs[s]->run->rejects[i]->reason;
+            size_t k = 0;
+            while (k < n && strcmp(reason[k], r) != 0)
+                k++;
+            if (k == n && n == REASONS_MAX)
+                continue;
+            if (k == n)
+                reason[n] = r, count[n++] = 0;
+            count[k]++;
+        }
+    for (size_t k = 1; k < n; k++) /* by name, so the text does not depend on batching */
+        for (size_t j = k; j > 0 && strcmp(reason[j - 1], reason[j]) > 0; j--) {
+            const char *r = reason[j];
+            uint64_t c = count[j];
+            reason[j] = reason[j - 1], count[j] = count[j - 1];
+            reason[j - 1] = r, count[j - 1] = c;
+        }
+    out[0] = '\0';
+    for (size_t k = 0; k < n && len < cap; k++)
+        len += (size_t) snprintf(out + len, cap - len, "%s%s=%llu", k ? " " : "", reason[k],
+                                 (unsigned long long) count[k]);
+}
 
 static totals_t s_totals(const extract_t *e, uint32_t nb)
 {
@@ -415,6 +451,7 @@ static totals_t s_totals(const extract_t *e, uint32_t nb)
         t.records += r->record_count;
         t.transform_us += r->transform_us;
     }
+    s_count_reasons(e, nb, t.by_reason, sizeof t.by_reason);
     return t;
 }
 
@@ -433,6 +470,7 @@ static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals
     s_meta_u(m, "rows_read", t->rows_read);
     s_meta_u(m, "rows_accepted", t->rows_read - t->quarantined);
     s_meta_u(m, "rows_quarantined", t->quarantined);
+    s_meta(m, "rejects_by_reason", t->by_reason);
     s_meta_u(m, "rows_out_of_scope", t->out_of_scope);
     s_meta_u(m, "persons_income_missing", t->income_missing);
     s_meta_u(m, "persons_zero_weight", t->zero_weight);
@@ -447,6 +485,10 @@ static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals
     s_meta(m, "ingest_code_version", end->code_version);
     s_meta(m, "schema_version", "1");
     s_meta(m, "header", end->header);
+    if (*end->inputs) {
+        s_meta(m, "inputs", end->inputs);
+        s_meta(m, "join", end->join);
+    }
 }
 
 static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_cell_t *c, size_t n)
@@ -537,6 +579,8 @@ static int s_fail(lnob_aggregate_t *self, const Lnob__V1__ExtractFailed *f)
     s_meta(&meta, "period", f->period);
     s_meta(&meta, "run_id", f->run_id);
     s_meta(&meta, "error", error);
+    if (*f->inputs)
+        s_meta(&meta, "inputs", f->inputs);
     s_meta_u(&meta, "computed_ms", (unsigned long long) lnob_now_ms());
     s_meta(&meta, "code_version", LNOB_VERSION);
     Lnob__V1__Result res = LNOB__V1__RESULT__INIT;

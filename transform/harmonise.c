@@ -66,6 +66,7 @@ static Lnob__V1__Reject **s_copy_rejects(Lnob__V1__Reject **in, size_t n)
         lnob__v1__reject__init(out[i]);
         out[i]->source = lnob_strdup(in[i]->source);
         out[i]->line = in[i]->line;
+        out[i]->file = in[i]->file;
         out[i]->field = lnob_strdup(in[i]->field);
         out[i]->reason = lnob_strdup(in[i]->reason);
         out[i]->detail = lnob_strdup(in[i]->detail);

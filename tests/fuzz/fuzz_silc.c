@@ -34,8 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s_geo = lnob_geo_new();
     uint64_t sum = 0;
     size_t split = size ? data[0] % (size + 1) : 0;
-    lnob_silc_opts_t o = {"fuzz.csv", "0123456789abcdef0123456789abcdef", "fuzz", 7, s_geo,
-                          s_emit, &sum};
+    lnob_silc_opts_t o = {.source = "fuzz.csv", .checksum = "0123456789abcdef0123456789abcdef",
+                          .run_id = "fuzz", .batch_size = 7, .geo = s_geo, .emit = s_emit,
+                          .arg = &sum};
     lnob_silc_t *p = lnob_silc_new(&o);
     if (lnob_silc_feed(p, (const char *) data, split) == LNOB_OK &&
         lnob_silc_feed(p, (const char *) data + split, size - split) == LNOB_OK)

@@ -154,6 +154,142 @@ Test(pipeline, tv6_work_intensity_and_arope_through_the_workers)
     free(id);
 }
 
+/* lnob run over the UDB files of dir named by which, in that order
+ * (e.g. "PHRD"). */
+static int s_lnob_run4(const char *dir, const char *which, const char *transformers, const char *batch)
+{
+    char f[4][512];
+    const char *args[16] = {"run", "--silc"};
+    size_t n = 2;
+    for (size_t i = 0; which[i] && i < 4; i++) {
+        snprintf(f[i], sizeof f[i], "%s%s/%c.csv", DATA, dir, which[i]);
+        args[n++] = f[i];
+    }
+    const char *rest[] = {"--redis", s_redis.url, "--transformers", transformers, "--batch-size", batch, NULL};
+    memcpy(args + n, rest, sizeof rest);
+    return th_run("lnob", args, NULL, RUN_TIMEOUT_S);
+}
+
+/* The extract stored last whose id differs from other (NULL: any). */
+static char *s_extract_besides(const char *other)
+{
+    redisReply *r = redisCommand(s_redis.c, "ZRANGE lnob:extracts 0 -1");
+    char *id = NULL;
+    for (size_t i = 0; i < r->elements; i++)
+        if (!other || strcmp(r->element[i]->str, other) != 0) {
+            free(id);
+            id = lnob_strdup(r->element[i]->str);
+        }
+    freeReplyObject(r);
+    cr_assert_not_null(id, "no extract besides %s", other ? other : "-");
+    return id;
+}
+
+/* A snapshot with the extract id taken out, to compare two extracts. */
+static char *s_cells_of(const char *id)
+{
+    char *snap = th_snapshot(s_redis.c, id);
+    size_t n = strlen(id);
+    char *out = lnob_malloc(strlen(snap) + 1), *o = out;
+    for (const char *p = snap; *p;)
+        if (!strncmp(p, id, n))
+            *o++ = '#', p += n;
+        else
+            *o++ = *p++;
+    *o = '\0';
+    free(snap);
+    return out;
+}
+
+Test(pipeline, four_udb_files_in_any_order_give_the_cells_of_the_merged_file)
+{
+    cr_assert_eq(s_lnob_run(DATA "udb_tv6.csv", "1", "100", NULL), 0);
+    char *merged = th_only_extract(s_redis.c);
+    cr_assert_eq(s_lnob_run4("udb4_tv6", "PHRD", "3", "2"), 0);
+    char *four = s_extract_besides(merged);
+    char *want = s_cells_of(merged), *got = s_cells_of(four);
+    cr_assert_gt(strlen(want), 1000);
+    cr_assert_str_eq(got, want);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", four);
+    char *join = th_hget(s_redis.c, key, "join");
+    cr_assert(strstr(join, "D 4 rows, H 3 rows, R 9 rows, P 8 rows, 1 households without"), "%s", join);
+    /* Every input file maps to the extract in the run's index. */
+    redisReply *run = redisCommand(s_redis.c, "KEYS lnob:run:*");
+    cr_assert_eq(run->elements, 2);
+    freeReplyObject(run);
+    free(join);
+    free(want);
+    free(got);
+    free(four);
+    free(merged);
+}
+
+/* The quarantine entries of an extract as "file:line:reason:field" lines. */
+static char *s_quarantine_lines(const char *id)
+{
+    redisReply *q = redisCommand(s_redis.c, "XRANGE lnob:quarantine:%s - +", id);
+    char *out = lnob_calloc(1, 8192);
+    for (size_t i = 0; i < q->elements; i++) {
+        const redisReply *f = q->element[i]->element[1];
+        const char *v[4] = {"", "", "", ""}, *names[4] = {"source", "line", "reason", "field"};
+        for (size_t k = 0; k + 1 < f->elements; k += 2)
+            for (int j = 0; j < 4; j++)
+                if (!strcmp(f->element[k]->str, names[j]))
+                    v[j] = f->element[k + 1]->str;
+        const char *base = strrchr(v[0], '/') ? strrchr(v[0], '/') + 1 : v[0];
+        size_t len = strlen(out);
+        snprintf(out + len, 8192 - len, "%s:%s:%s:%s\n", base, v[1], v[2], v[3]);
+    }
+    freeReplyObject(q);
+    return out;
+}
+
+Test(pipeline, udb_join_problems_are_quarantined_by_file_and_the_good_households_go_through)
+{
+    cr_assert_eq(s_lnob_run4("udb4_bad", "DHRP", "2", "3"), 0);
+    char *id = th_only_extract(s_redis.c);
+    char *q = s_quarantine_lines(id);
+    cr_assert_str_eq(q, "H.csv:5:ORPHAN_HOUSEHOLD:HB030\n"
+                        "D.csv:6:DUPLICATE_KEY:DB030\n"
+                        "D.csv:7:ORPHAN_HOUSEHOLD:DB030\n"
+                        "P.csv:10:ORPHAN_PERSON:PB030\n"
+                        "R.csv:11:ORPHAN_HOUSEHOLD:RB040\n"
+                        "P.csv:11:DUPLICATE_KEY:PB030\n"
+                        "R.csv:12:YEAR_MISMATCH:RB010\n"
+                        "R.csv:13:HOUSEHOLD_SIZE:HX040\n"
+                        "R.csv:14:HOUSEHOLD_SIZE:HX040\n"
+                        "R.csv:15:BAD_CODE:HS060\n");
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *by = th_hget(s_redis.c, key, "rejects_by_reason");
+    cr_assert_str_eq(by, "BAD_CODE=1 DUPLICATE_KEY=2 HOUSEHOLD_SIZE=2 ORPHAN_HOUSEHOLD=3 "
+                         "ORPHAN_PERSON=1 YEAR_MISMATCH=1");
+    char *read = th_hget(s_redis.c, key, "rows_read"), *acc = th_hget(s_redis.c, key, "rows_accepted");
+    cr_assert_str_eq(read, "19");
+    cr_assert_str_eq(acc, "9");
+    /* The three TV6 households are whole and give TV6's figures. */
+    cr_assert_float_eq(s_value(id, "lwi"), 36.0, 1e-9);
+    cr_assert_float_eq(s_value(id, "arope"), 650.0 / 1450 * 100, 1e-9);
+    free(read);
+    free(acc);
+    free(by);
+    free(q);
+    free(id);
+}
+
+Test(pipeline, a_udb_set_without_an_h_file_fails_with_a_reason)
+{
+    cr_assert_neq(s_lnob_run4("udb4_tv6", "DRP", "1", "100"), 0);
+    char *id = th_only_extract(s_redis.c);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *error = th_hget(s_redis.c, key, "error");
+    cr_assert(strstr(error, "MISSING_FILE") && strstr(error, "no H file"), "%s", error);
+    free(error);
+    free(id);
+}
+
 Test(pipeline, a_missing_required_column_publishes_nothing)
 {
     char *out = s_tmp("out.json");

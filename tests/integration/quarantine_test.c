@@ -345,13 +345,13 @@ Test(quarantine, show_prints_each_rejected_row_with_line_reason_field_and_raw_ro
     char *out = s_slurp_tmp("show.csv");
     cr_assert_eq(s_count_lines(out), 1 + N_BAD, "%s", out);
     char *head = s_nth(out, 0);
-    cr_assert_str_eq(head, "extract,line,reason,field,detail,raw");
+    cr_assert_str_eq(head, "extract,line,reason,field,detail,raw,source");
     for (int i = 0; i < N_BAD; i++) {
         char *row = s_nth(out, i + 1), *raw = s_file_line(BAD_ROWS, e.line[i]), want[512];
         snprintf(want, sizeof want, "%s,%d,%s,%s,", id, e.line[i], e.reason[i], e.field[i]);
         cr_assert(!strncmp(row, want, strlen(want)), "got %s\nwant %s...", row, want);
         char quoted[LINE_MAX_LEN];
-        snprintf(quoted, sizeof quoted, ",\"%s\"", raw); /* every raw row holds commas */
+        snprintf(quoted, sizeof quoted, ",\"%s\",%s", raw, BAD_ROWS); /* raw holds commas */
         size_t rl = strlen(row), ql = strlen(quoted);
         cr_assert(rl > ql && !strcmp(row + rl - ql, quoted), "got %s\nwant ...%s", row, quoted);
         free(row);

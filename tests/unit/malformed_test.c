@@ -49,7 +49,8 @@ static int s_feed(const char *buf, size_t len, size_t chunk, outcome_t *o, uint6
                   char *reason, size_t cap)
 {
     memset(o, 0, sizeof *o);
-    lnob_silc_opts_t opts = {"corpus.csv", CHECKSUM, "test", 2, s_geo, s_emit, o};
+    lnob_silc_opts_t opts = {.source = "corpus.csv", .checksum = CHECKSUM, .run_id = "test",
+                            .batch_size = 2, .geo = s_geo, .emit = s_emit, .arg = o};
     lnob_silc_t *p = lnob_silc_new(&opts);
     int rc = LNOB_OK;
     size_t step = chunk ? chunk : (len ? len : 1);

@@ -1,0 +1,219 @@
+/* udb4_test.c - joining D, H, R and P rows: file kinds, keys, household
+ * links, orphans and the merged rows handed on. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnob/csv.h"
+#include "lnob/mem.h"
+#include "udb4.h"
+
+static const char *const s_src[LNOB_UDB4_FILES] = {"D.csv", "H.csv", "R.csv", "P.csv"};
+
+typedef struct {
+    lnob_udb4_t *join;
+    int file;
+} feed_t;
+
+static int s_add(void *arg, const lnob_csv_row_t *row)
+{
+    feed_t *f = arg;
+    return lnob_udb4_add(f->join, f->file, row);
+}
+
+/* Feeds a CSV text as file f; returns the rc. */
+static int s_feed(lnob_udb4_t *join, int f, const char *text)
+{
+    feed_t arg = {join, f};
+    lnob_csv_t *csv = lnob_csv_new(',', s_add, &arg);
+    int rc = lnob_csv_feed(csv, text, strlen(text));
+    if (rc == LNOB_OK)
+        rc = lnob_csv_finish(csv);
+    lnob_csv_destroy(&csv);
+    return rc;
+}
+
+/* What the join handed on, as text: rows "line|f1,f2,...", rejects
+ * "!file:line:reason:field". */
+typedef struct {
+    char text[8192];
+    lnob_udb4_t *join;
+    char where[128];  /* where() of the HS060 column on the last row */
+} out_t;
+
+static void s_append(out_t *o, const char *s)
+{
+    size_t len = strlen(o->text);
+    snprintf(o->text + len, sizeof o->text - len, "%s\n", s);
+}
+
+static int s_row(void *arg, const lnob_csv_row_t *row)
+{
+    out_t *o = arg;
+    char buf[1024], line[1100];
+    lnob_csv_format_row(row, ',', buf, sizeof buf);
+    snprintf(line, sizeof line, "%llu|%s", (unsigned long long) row->line, buf);
+    s_append(o, line);
+    for (size_t i = 0; row->line > 1 && i < row->nfields; i++)
+        if (!strcmp(row->fields[i], "9")) /* the test's marker value */
+            lnob_udb4_where(o->join, i, o->where, sizeof o->where);
+    return LNOB_OK;
+}
+
+static int s_reject(void *arg, const lnob_udb4_reject_t *r)
+{
+    out_t *o = arg;
+    char line[512];
+    snprintf(line, sizeof line, "!%s:%llu:%s:%s", r->source, (unsigned long long) r->line, r->reason,
+             r->field);
+    s_append(o, line);
+    return LNOB_OK;
+}
+
+static void s_join(lnob_udb4_t *join, out_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->join = join;
+    lnob_udb4_out_t out = {s_row, s_reject, o};
+    cr_assert_eq(lnob_udb4_join(join, &out), LNOB_OK, "%s", lnob_udb4_errstr(join));
+}
+
+/* A header row from a comma-separated list of names. */
+static int s_kind(const char *names)
+{
+    char buf[256];
+    const char *fields[32];
+    size_t lens[32], n = 0;
+    snprintf(buf, sizeof buf, "%s", names);
+    for (char *p = strtok(buf, ","); p && n < 32; p = strtok(NULL, ","))
+        fields[n] = p, lens[n++] = strlen(p);
+    lnob_csv_row_t row = {n, fields, lens, 1, 0};
+    return lnob_udb4_kind(&row);
+}
+
+Test(udb4, files_are_recognised_by_their_key_variables)
+{
+    cr_assert_eq(s_kind("DB010,DB020,DB030,DB040"), LNOB_UDB4_D);
+    cr_assert_eq(s_kind("HB010,hb030,HY020"), LNOB_UDB4_H);
+    cr_assert_eq(s_kind("RB010,RB030,RB040,RB050"), LNOB_UDB4_R);
+    cr_assert_eq(s_kind("PB010,PB030,PL032"), LNOB_UDB4_P);
+    cr_assert_eq(s_kind("DB010,DB030,RB030,RB050,HX090"), LNOB_UDB4_MERGED);
+    cr_assert_eq(s_kind("HB030,RB030,RB050,HY020"), LNOB_UDB4_MERGED);
+    cr_assert_eq(s_kind("ID,WEIGHT,INCOME"), LNOB_UDB4_UNKNOWN);
+}
+
+static const char *const s_src_no_p[LNOB_UDB4_FILES] = {"D.csv", "H.csv", "R.csv", NULL};
+
+static lnob_udb4_t *s_small(const char *r_file, const char *p_file)
+{
+    lnob_udb4_t *j = lnob_udb4_new(p_file ? s_src : s_src_no_p, 2023);
+    cr_assert_eq(s_feed(j, LNOB_UDB4_D, "DB010,DB030,DB135\n2023,1,1\n2023,2,1\n2023,3,2\n"), LNOB_OK);
+    cr_assert_eq(s_feed(j, LNOB_UDB4_H, "HB010,HB030,HY020,HS060\n2023,2,500,1\n2023,1,1000,9\n"), LNOB_OK);
+    cr_assert_eq(s_feed(j, LNOB_UDB4_R, r_file), LNOB_OK);
+    if (p_file)
+        cr_assert_eq(s_feed(j, LNOB_UDB4_P, p_file), LNOB_OK);
+    return j;
+}
+
+Test(udb4, persons_come_by_household_with_their_d_h_and_p_fields)
+{
+    lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,201,2,10\n2023,101,1,10\n2023,102,1,10\n",
+                             "PB010,PB030,PL032\n2023,102,5\n2023,101,1\n");
+    out_t o;
+    s_join(j, &o);
+    cr_assert_str_eq(o.text, "1|DB010,DB030,DB135,HB010,HB030,HY020,HS060,RB010,RB030,RB040,RB050,PB010,PB030,PL032\n"
+                             "3|2023,1,1,2023,1,1000,9,2023,101,1,10,2023,101,1\n"
+                             "4|2023,1,1,2023,1,1000,9,2023,102,1,10,2023,102,5\n"
+                             "2|2023,2,1,2023,2,500,1,2023,201,2,10,,,\n");
+    cr_assert_eq(lnob_udb4_rows(j, LNOB_UDB4_R), 3);
+    cr_assert_eq(lnob_udb4_nonresponse(j), 1, "household 3 gave no interview");
+    lnob_udb4_destroy(&j);
+    cr_assert_null(j);
+}
+
+Test(udb4, where_names_the_file_and_line_of_a_household_value)
+{
+    lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n", NULL);
+    out_t o;
+    s_join(j, &o);
+    cr_assert_str_eq(o.where, "H.csv line 3", "HS060 = 9 of household 1 is on H line 3");
+    lnob_udb4_destroy(&j);
+}
+
+Test(udb4, rx030_then_rb040_then_rb030_over_100_link_a_person_to_a_household)
+{
+    lnob_udb4_t *j = s_small("RB010,RB030,RX030,RB040,RB050\n2023,555,2,1,10\n", NULL);
+    out_t o;
+    s_join(j, &o);
+    cr_assert(strstr(o.text, "2|2023,2,1,2023,2,500"), "RX030 wins: %s", o.text);
+    lnob_udb4_destroy(&j);
+    j = s_small("RB010,RB030,RB050\n2023,201,10\n", NULL);
+    s_join(j, &o);
+    cr_assert(strstr(o.text, "2|2023,2,1,2023,2,500"), "201 / 100 = household 2: %s", o.text);
+    lnob_udb4_destroy(&j);
+}
+
+Test(udb4, orphans_duplicates_and_other_years_are_rejected_with_their_file_and_line)
+{
+    lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n2023,901,9,10\n2022,102,1,10\n",
+                             "PB010,PB030,PL032\n2023,101,1\n2023,101,2\n2023,777,1\n");
+    out_t o;
+    s_join(j, &o);
+    cr_assert_str_eq(o.text, "1|DB010,DB030,DB135,HB010,HB030,HY020,HS060,RB010,RB030,RB040,RB050,PB010,PB030,PL032\n"
+                             "!R.csv:4:YEAR_MISMATCH:RB010\n"
+                             "!P.csv:3:DUPLICATE_KEY:PB030\n"
+                             "2|2023,1,1,2023,1,1000,9,2023,101,1,10,2023,101,1\n"
+                             "!R.csv:3:ORPHAN_HOUSEHOLD:RB040\n"
+                             "!H.csv:2:ORPHAN_HOUSEHOLD:HB030\n"
+                             "!P.csv:4:ORPHAN_PERSON:PB030\n");
+    lnob_udb4_destroy(&j);
+}
+
+Test(udb4, hx040_must_count_the_current_members)
+{
+    lnob_udb4_t *j = lnob_udb4_new(s_src_no_p, 2023);
+    s_feed(j, LNOB_UDB4_D, "DB010,DB030\n2023,1\n2023,2\n");
+    s_feed(j, LNOB_UDB4_H, "HB010,HB030,HY020,HX040\n2023,1,10,2\n2023,2,10,2\n");
+    s_feed(j, LNOB_UDB4_R, "RB010,RB030,RB040,RB050,RB110\n2023,101,1,1,1\n2023,102,1,1,5\n"
+                           "2023,103,1,1,2\n2023,201,2,1,1\n2023,202,2,1,6\n");
+    out_t o;
+    s_join(j, &o);
+    cr_assert(strstr(o.text, "|2023,1,2023,1,10,2,2023,101,1,1,1\n"), "%s", o.text);
+    cr_assert(strstr(o.text, "!R.csv:5:HOUSEHOLD_SIZE:HX040\n!R.csv:6:HOUSEHOLD_SIZE:HX040\n"),
+              "household 2 has one current member, HX040 says 2: %s", o.text);
+    lnob_udb4_destroy(&j);
+}
+
+Test(udb4, bad_keys_and_row_widths_are_rejected_as_they_are_read)
+{
+    lnob_udb4_t *j = lnob_udb4_new(s_src_no_p, 2023);
+    s_feed(j, LNOB_UDB4_D, "DB010,DB030\n2023,x1\n2023\n2023,\n2023,1\n");
+    s_feed(j, LNOB_UDB4_H, "HB010,HB030,HY020\n2023,1,10\n");
+    s_feed(j, LNOB_UDB4_R, "RB010,RB030,RB050\n2023,101,1\n");
+    out_t o;
+    s_join(j, &o);
+    cr_assert(strstr(o.text, "!D.csv:2:BAD_ID:DB030\n!D.csv:3:ROW_WIDTH:\n!D.csv:4:MISSING_ID:DB030\n"),
+              "%s", o.text);
+    cr_assert(strstr(o.text, "2|2023,1,2023,1,10,2023,101,1\n"), "%s", o.text);
+    lnob_udb4_destroy(&j);
+}
+
+Test(udb4, a_file_without_its_key_or_header_cannot_be_joined)
+{
+    lnob_udb4_t *j = lnob_udb4_new(s_src, 2023);
+    cr_assert_eq(s_feed(j, LNOB_UDB4_R, "RB010,RB030\n2023,101\n"), LNOB_ERR);
+    cr_assert_str_eq(lnob_udb4_reason(j), "MISSING_COLUMN");
+    cr_assert(strstr(lnob_udb4_errstr(j), "R.csv") && strstr(lnob_udb4_errstr(j), "RB050"), "%s",
+              lnob_udb4_errstr(j));
+    lnob_udb4_destroy(&j);
+    j = lnob_udb4_new(s_src, 2023);
+    s_feed(j, LNOB_UDB4_D, "DB010,DB030\n");
+    s_feed(j, LNOB_UDB4_R, "RB010,RB030,RB050\n");
+    out_t o = {0};
+    lnob_udb4_out_t out = {s_row, s_reject, &o};
+    cr_assert_eq(lnob_udb4_join(j, &out), LNOB_ERR, "the H file gave no header");
+    cr_assert_str_eq(lnob_udb4_reason(j), "EMPTY_FILE");
+    cr_assert(strstr(lnob_udb4_errstr(j), "H.csv"));
+    lnob_udb4_destroy(&j);
+}
