@@ -1,4 +1,5 @@
-/* main.c - the lnob command: `lnob run`, `lnob quarantine` and `lnob gen silc`.
+/* main.c - the lnob command: `lnob run`, `lnob quarantine`, `lnob export` and
+ * `lnob gen silc`.
  *
  * `run` executes the whole pipeline on this machine (run.h); `quarantine`
  * lists, shows and replays the rows an extract rejected (quarantine.h);
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "export.h"
 #include "gen_silc.h"
 #include "lnob/config.h"
 #include "lnob/version.h"
@@ -21,6 +23,7 @@ static const char s_usage[] =
     "  quarantine list|show|replay\n"
     "                       find an extract's rejected rows, read them, write them\n"
     "                       out as a CSV to correct and run again\n"
+    "  export --extract ID  write an extract's published cells as SDMX-CSV (or json, csv)\n"
     "  gen silc --out FILE  write a synthetic SILC extract\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
@@ -90,6 +93,8 @@ int main(int argc, char **argv)
         return lnob_cli_run(argc, argv, 2);
     if (!strcmp(argv[1], "quarantine"))
         return lnob_cli_quarantine(argc, argv, 2);
+    if (!strcmp(argv[1], "export"))
+        return lnob_cli_export(argc, argv, 2);
     if (!strcmp(argv[1], "gen"))
         return s_gen(argc, argv);
     fprintf(stderr, "lnob: unknown command '%s'\n%s\n", argv[1], s_usage);

@@ -7,6 +7,7 @@
 
 #include "lnob/format.h"
 #include "lnob/mem.h"
+#include "sdmx.h"
 #include "store.h"
 
 #define CELL_FIELDS LNOB_CELL_FIELDS
@@ -22,6 +23,8 @@ int lnob_report_parse_format(const char *name)
         return LNOB_REPORT_JSON;
     if (!strcmp(name, "csv"))
         return LNOB_REPORT_CSV;
+    if (!strcmp(name, "sdmx-csv"))
+        return LNOB_REPORT_SDMX;
     return -1;
 }
 
@@ -32,6 +35,8 @@ void lnob_report_begin(lnob_report_t *r)
         fputs("[", r->out);
     else if (r->format == LNOB_REPORT_CSV)
         fputs("extract,indicator,breakdown,group,value,n,weight,flag,diagnostic\n", r->out);
+    else if (r->format == LNOB_REPORT_SDMX)
+        fputs(lnob_sdmx_header, r->out);
 }
 
 void lnob_report_end(lnob_report_t *r)
@@ -100,11 +105,18 @@ static void s_csv_field(FILE *out, const char *s, int last)
     fputc(last ? '\n' : ',', out);
 }
 
-static void s_print_cell(lnob_report_t *r, const redisReply *hash)
+static void s_print_cell(lnob_report_t *r, const redisReply *hash, const char *period)
 {
     const char *v[CELL_FIELDS];
     for (int i = 0; i < CELL_FIELDS; i++)
         v[i] = s_get(hash, lnob_store_cell_fields[i]);
+    if (r->withhold && !strcmp(v[F_FLAG], "SUPPRESS"))
+        return;
+    if (r->format == LNOB_REPORT_SDMX) {
+        lnob_sdmx_cell_t c = {v[F_INDICATOR], v[F_BREAKDOWN], v[F_GROUP], v[F_VALUE], v[F_FLAG], period};
+        r->printed += lnob_sdmx_cell(r->out, &c);
+        return;
+    }
     if (r->format == LNOB_REPORT_TABLE)
         s_table_cell(r->out, v);
     else if (r->format == LNOB_REPORT_JSON)
@@ -132,7 +144,8 @@ static void s_summary(FILE *out, const char *id, const redisReply *meta)
         fprintf(out, "  quarantined rows: redis stream lnob:quarantine:%s\n", id);
 }
 
-static int s_cells(lnob_report_t *r, redisContext *c, const char *id, char *err, size_t cap)
+static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char *period,
+                   char *err, size_t cap)
 {
     redisReply *list = redisCommand(c, "LRANGE lnob:extract:%s:cells 0 -1", id);
     if (!list || list->type != REDIS_REPLY_ARRAY) {
@@ -152,7 +165,7 @@ static int s_cells(lnob_report_t *r, redisContext *c, const char *id, char *err,
             snprintf(err, cap, "cannot read cell %s", list->element[i]->str);
             rc = -1;
         } else if (rc == 0)
-            s_print_cell(r, h);
+            s_print_cell(r, h, period);
         freeReplyObject(h);
     }
     freeReplyObject(list);
@@ -169,10 +182,12 @@ int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *id, char 
     }
     s_summary(r->format == LNOB_REPORT_TABLE ? r->out : r->info, id, meta);
     int failed = !strcmp(s_get(meta, "status"), "failed");
+    char period[32];
+    snprintf(period, sizeof period, "%s", s_get(meta, "period"));
     freeReplyObject(meta);
     if (failed)
         return 0;
-    int rc = s_cells(r, c, id, err, cap);
+    int rc = s_cells(r, c, id, period, err, cap);
     if (r->format == LNOB_REPORT_TABLE)
         fputs("\n", r->out);
     return rc;

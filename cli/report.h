@@ -2,16 +2,17 @@
  *
  * Reads the extract's metadata hash and its cell list (one pipelined round
  * trip for all cells) and prints them as a table for people, a JSON array
- * (one object per cell) or CSV. Printing from Redis, not from memory,
+ * (one object per cell), CSV, or SDMX-CSV with Eurostat's codes (sdmx.h).
+ * An export (and SDMX-CSV always) leaves SUPPRESS cells out. Printing from Redis, not from memory,
  * means what you see is what dashboards read. Not for: writing. */
 #ifndef LNOB_CLI_REPORT_H
 #define LNOB_CLI_REPORT_H
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 
-typedef enum { LNOB_REPORT_TABLE, LNOB_REPORT_JSON, LNOB_REPORT_CSV } lnob_report_format;
+typedef enum { LNOB_REPORT_TABLE, LNOB_REPORT_JSON, LNOB_REPORT_CSV, LNOB_REPORT_SDMX } lnob_report_format;
 
-/* Parses "table|json|csv"; returns -1 if unknown. */
+/* Parses "table|json|csv|sdmx-csv"; returns -1 if unknown. */
 int lnob_report_parse_format(const char *name);
 
 /* One report over one or more extracts. */
@@ -20,6 +21,7 @@ typedef struct {
     FILE *info;                /* the summary for json/csv, which keep out clean */
     lnob_report_format format;
     int printed;               /* cells printed so far */
+    int withhold;              /* leave SUPPRESS cells out (exports) */
 } lnob_report_t;
 
 /* Starts and ends a report (JSON brackets, CSV header). */

@@ -47,7 +47,7 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, transformers), "harmonising transformer processes"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, redis),
      "use this Redis instead of a private one (redis://host:port/db, unix:///path)"},
-    {"format", NULL, LNOB_OPT_STR, "table", 0, 0, "table|json|csv", offsetof(cfg_t, format),
+    {"format", NULL, LNOB_OPT_STR, "table", 0, 0, "table|json|csv|sdmx-csv", offsetof(cfg_t, format),
      "output format on stdout"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
      offsetof(cfg_t, batch_size), "accepted rows per batch message"},
@@ -362,7 +362,8 @@ static int s_first_time(zlistx_t *seen, const char *id)
  * or -1 when Redis could not be read (the caller may retry). */
 static int s_report_once(run_t *r, FILE *out, FILE *errs)
 {
-    lnob_report_t rep = {out, errs, lnob_report_parse_format(r->cfg.format), 0};
+    int format = lnob_report_parse_format(r->cfg.format);
+    lnob_report_t rep = {out, errs, format, 0, format == LNOB_REPORT_SDMX};
     char err[256];
     int failed = 0;
     zlistx_t *seen = zlistx_new(); /* the UDB files of a year make one extract */
@@ -538,7 +539,7 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     char err[256];
     int rc = lnob_config_parse(s_opts, &r->cfg, argc, argv, first, "lnob run",
                                "usage: lnob run --silc FILE... [--transformers N] [--redis URL] "
-                               "[--format table|json|csv]",
+                               "[--format table|json|csv|sdmx-csv]",
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;

@@ -290,6 +290,44 @@ Test(pipeline, a_udb_set_without_an_h_file_fails_with_a_reason)
     free(id);
 }
 
+/* A whole file, owned. */
+static char *s_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *buf = lnob_calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+Test(pipeline, sdmx_csv_from_run_and_from_export_agree_with_redis)
+{
+    char *csv = s_tmp("sample.csv"), *run_out = s_tmp("run.sdmx"), *exp_out = s_tmp("export.sdmx");
+    th_gen(csv, 600, 5);
+    const char *args[] = {"run", "--silc", csv, "--redis", s_redis.url, "--format", "sdmx-csv", NULL};
+    cr_assert_eq(th_run("lnob", args, run_out, RUN_TIMEOUT_S), 0);
+    char *id = th_only_extract(s_redis.c);
+    const char *exp[] = {"export", "--extract", id, "--redis", s_redis.url, "--out", exp_out, NULL};
+    cr_assert_eq(th_run("lnob", exp, NULL, RUN_TIMEOUT_S), 0);
+    char *a = s_slurp(run_out), *b = s_slurp(exp_out);
+    cr_assert_str_eq(a, b);
+    cr_assert(!strncmp(a, "STRUCTURE,STRUCTURE_ID,ACTION,freq,indic_il,", 44), "%.80s", a);
+    char key[256], want[256];
+    snprintf(key, sizeof key, "lnob:cell:%s:arpr:national", id);
+    char *v = th_hget(s_redis.c, key, "value");
+    snprintf(want, sizeof want, "\ndataflow,ESTAT:ILC_LI02(1.0),I,A,LI_R_MD60,,,,PC,T,TOTAL,AL,2023,%s,\n", v);
+    cr_assert(strstr(a, want), "no national AROP row %s in\n%.400s", want, a);
+    free(v);
+    free(a);
+    free(b);
+    free(id);
+    free(exp_out);
+    free(run_out);
+    free(csv);
+}
+
 Test(pipeline, a_missing_required_column_publishes_nothing)
 {
     char *out = s_tmp("out.json");
