@@ -208,6 +208,9 @@ static int s_send_end(ctx_t *ctx, lnob_silc_t *p, const plan_t *plan, const char
     e.finished_ms = lnob_now_ms();
     e.code_version = LNOB_VERSION;
     e.header = (char *) lnob_silc_header(p);
+    e.notes = (char *) lnob_silc_notes(p);
+    if (*e.notes)
+        lnob_warn("%s: %s", path, e.notes);
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_END;
     env.end = &e;

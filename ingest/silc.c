@@ -30,7 +30,7 @@
 
 typedef enum {
     C_HHID, C_PID, C_WEIGHT, C_HX090, C_HY020, C_HX050, C_SEX, C_AGE, C_AGE_IRP,
-    C_REGION, C_YEAR, C_YEAR_R, C_RB110, C_DB135, C_MUN_CODE, C_MUN_NAME, C_COUNT
+    C_REGION, C_YEAR, C_YEAR_R, C_RB110, C_DB135, C_MUN_CODE, C_MUN_NAME, C_BIRTH, C_COUNT
 } col_id;
 
 /* Header names per column, first match wins; NULL-terminated. */
@@ -38,11 +38,12 @@ static const char *const s_names[C_COUNT][4] = {
     [C_HHID] = {"DB030", "HB030", NULL},     [C_PID] = {"RB030", NULL},
     [C_WEIGHT] = {"RB050", NULL},            [C_HX090] = {"HX090", NULL},
     [C_HY020] = {"HY020", NULL},             [C_HX050] = {"HX050", NULL},
-    [C_SEX] = {"RB090", NULL},               [C_AGE] = {"RX010", NULL},
+    [C_SEX] = {"RB090", NULL},               [C_AGE] = {"RX010", "RB082", NULL},
     [C_AGE_IRP] = {"RX020", NULL},           [C_REGION] = {"DB040", NULL},
     [C_YEAR] = {"DB010", NULL},              [C_YEAR_R] = {"RB010", NULL},
     [C_RB110] = {"RB110", NULL},             [C_DB135] = {"DB135", NULL},
     [C_MUN_CODE] = {"MUN_CODE", NULL},       [C_MUN_NAME] = {"MUNICIPALITY", "BASHKIA", NULL},
+    [C_BIRTH] = {"RB080", NULL},
 };
 
 /* ---- state ---------------------------------------------------------------- */
@@ -87,6 +88,7 @@ struct lnob_silc {
     lnob_idset_t *seen;   /* person ids accepted so far */
     uint64_t rows_read, records;
     uint32_t batches;
+    int age_from_birth;   /* some age came from RB080 (a data-quality note) */
     int rc;
     const char *reason;
     char errstr[LNOB_ERRSTR_MAX];
@@ -227,7 +229,10 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
         return s_fail(self, "MISSING_COLUMN", "missing required column RB050");
     if (self->col[C_HX090] < 0 && (self->col[C_HY020] < 0 || self->col[C_HX050] < 0))
         return s_fail(self, "MISSING_COLUMN", "missing required column HX090 (or HY020 and HX050)");
-    if (self->col[C_AGE] < 0)
+    /* AGE_INT (spec §1.3): RX010, else RB082, else RB010 - RB080, else RX020 */
+    if (self->col[C_AGE] >= 0 || self->col[C_BIRTH] < 0)
+        self->col[C_BIRTH] = -1;
+    if (self->col[C_AGE] < 0 && self->col[C_BIRTH] < 0)
         self->col[C_AGE] = self->col[C_AGE_IRP];
     if (self->col[C_YEAR] < 0)
         self->col[C_YEAR] = self->col[C_YEAR_R];
@@ -367,6 +372,32 @@ static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
     return 0;
 }
 
+/* Age at the interview: the age column, or the survey year minus the year
+ * of birth (RB080) when the file has no age (spec §1.3). */
+static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    size_t len, ylen;
+    int64_t k;
+    int by_birth = self->col[C_BIRTH] >= 0;
+    col_id c = by_birth ? C_BIRTH : C_AGE;
+    const char *s = s_field(row, self->col[c], &len), *y = s_field(row, self->col[C_YEAR], &ylen);
+    int year = ylen ? s_year(y, ylen) : atoi(self->period);
+    r->age = -1;
+    if (!len)
+        return 0;
+    if (s_int(s, len, &k) != 0)
+        return s_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a whole number", s, len), -1;
+    if (by_birth)
+        k = year > 0 ? year - k : -1;
+    if (k < 0 || k > MAX_AGE)
+        return s_reject(v, "BAD_NUMBER", s_col_name(self, c),
+                        by_birth ? "year of birth gives no age 0-130" : "age is not a whole number 0-130",
+                        s, len), -1;
+    r->age = (int32_t) k;
+    self->age_from_birth |= by_birth;
+    return 0;
+}
+
 static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
 {
     size_t len;
@@ -377,12 +408,8 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
         return s_reject(v, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len), -1;
     if (len)
         r->sex = (uint32_t) k;
-    s = s_field(row, self->col[C_AGE], &len);
-    r->age = -1;
-    if (len && (s_int(s, len, &k) != 0 || k < 0 || k > MAX_AGE))
-        return s_reject(v, "BAD_NUMBER", s_col_name(self, C_AGE), "age is not a whole number 0-130", s, len), -1;
-    if (len)
-        r->age = (int32_t) k;
+    if (s_age(self, row, r, v) != 0)
+        return -1;
     s = s_field(row, self->col[C_YEAR], &len);
     if (len && s_year(s, len) < 0)
         return s_reject(v, "BAD_NUMBER", s_col_name(self, C_YEAR), "year is not a survey year", s, len), -1;
@@ -873,3 +900,7 @@ uint64_t lnob_silc_records(const lnob_silc_t *self) { return self->records; }
 uint32_t lnob_silc_batches(const lnob_silc_t *self) { return self->batches; }
 const char *lnob_silc_reason(const lnob_silc_t *self) { return self->reason ? self->reason : "ERROR"; }
 const char *lnob_silc_errstr(const lnob_silc_t *self) { return self->errstr; }
+const char *lnob_silc_notes(const lnob_silc_t *self)
+{
+    return self->age_from_birth ? "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)" : "";
+}

@@ -75,5 +75,8 @@ uint32_t lnob_silc_batches(const lnob_silc_t *self);
 /* Reason code and message of the last LNOB_ERR. */
 const char *lnob_silc_reason(const lnob_silc_t *self);
 const char *lnob_silc_errstr(const lnob_silc_t *self);
+/* Data-quality notes on the extract so far ("" when none): e.g. that ages
+ * were derived from the year of birth. */
+const char *lnob_silc_notes(const lnob_silc_t *self);
 
 #endif

@@ -485,6 +485,8 @@ static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals
     s_meta(m, "ingest_code_version", end->code_version);
     s_meta(m, "schema_version", "1");
     s_meta(m, "header", end->header);
+    if (*end->notes)
+        s_meta(m, "notes", end->notes);
     if (*end->inputs) {
         s_meta(m, "inputs", end->inputs);
         s_meta(m, "join", end->join);

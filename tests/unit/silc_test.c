@@ -322,6 +322,31 @@ Test(silc, alternative_column_names)
     free(c);
 }
 
+Test(silc, age_at_interview_falls_back_to_rb082_then_the_year_of_birth)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    int rc = RUN("DB010,DB030,RB030,RB050,HX090,RB082,RX020\n2023,1,11,1,100,41,40\n", 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
+    cr_expect_eq(c->b[0].age[0], 41, "RB082 before RX020");
+    cr_expect_str_eq(lnob_silc_notes(p), "");
+    lnob_silc_destroy(&p);
+    free(c);
+    c = s_cap();
+    rc = RUN("DB010,DB030,RB030,RB050,HX090,RB080,RX020\n2023,1,11,1,100,1980,40\n"
+             "2023,1,12,1,100,2030,40\n2022,2,21,1,100,2000,40\n",
+             100, c, &p);
+    cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
+    cr_assert_eq(c->b[0].record_count, 1);
+    cr_expect_eq(c->b[0].age[0], 43, "2023 - 1980");
+    cr_expect_str_eq(c->b[0].rej[0].reason, "BAD_NUMBER");
+    cr_expect_str_eq(c->b[0].rej[0].field, "RB080");
+    cr_expect_str_eq(c->b[0].rej[1].reason, "YEAR_MISMATCH");
+    cr_expect(strstr(lnob_silc_notes(p), "RB080"), "a data-quality note says where ages came from");
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
 Test(silc, hx090_path)
 {
     cap_t *c = s_cap();
