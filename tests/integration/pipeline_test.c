@@ -278,6 +278,32 @@ Test(pipeline, udb_join_problems_are_quarantined_by_file_and_the_good_households
     free(id);
 }
 
+Test(pipeline, two_years_of_udb_files_in_one_run_are_two_extracts)
+{
+    char f[8][512];
+    const char *args[16] = {"run", "--silc"};
+    for (int i = 0; i < 8; i++) {
+        snprintf(f[i], sizeof f[i], "%sudb4_tv6%s/%c.csv", DATA, i % 2 ? "_2022" : "", "DHRP"[i / 2]);
+        args[2 + i] = f[i];
+    }
+    const char *rest[] = {"--redis", s_redis.url, "--transformers", "2", NULL};
+    memcpy(args + 10, rest, sizeof rest);
+    cr_assert_eq(th_run("lnob", args, NULL, RUN_TIMEOUT_S), 0);
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2);
+    char *a = s_extract_besides(NULL), *b = s_extract_besides(a);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", a);
+    char *pa = th_hget(s_redis.c, key, "period");
+    snprintf(key, sizeof key, "lnob:extract:%s", b);
+    char *pb = th_hget(s_redis.c, key, "period");
+    cr_assert(strcmp(pa, pb) != 0 && (!strcmp(pa, "2022") || !strcmp(pb, "2022")), "%s %s", pa, pb);
+    cr_assert_float_eq(s_value(a, "arope"), s_value(b, "arope"), 1e-12);
+    free(pa);
+    free(pb);
+    free(a);
+    free(b);
+}
+
 Test(pipeline, a_udb_set_without_an_h_file_fails_with_a_reason)
 {
     cr_assert_neq(s_lnob_run4("udb4_tv6", "DRP", "1", "100"), 0);
