@@ -9,9 +9,18 @@
 #include "harmonise.h"
 #include "lnob/mem.h"
 
-#define ARPT_PERCENT 60
 #define MEDIAN_PERCENT 50
 #define NONRESPONSE_PCT 0.0 /* HY020 is fully imputed (spec §5.3) */
+#define ARPT_2A2C_FACTOR 2.1 /* ARPT60 of 2 adults + 2 children under 14 (§2.2) */
+
+/* The poverty thresholds of §2.2, k % of the national median; the first is
+ * the headline ARPT60 that RMPG and AROPE use. */
+enum { HEADLINE, THRESHOLDS = 4 };
+static const struct {
+    int k;
+    const char *arpt, *arpr;
+} s_thresholds[THRESHOLDS] = {
+    {60, "arpt", "arpr"}, {40, "arpt40", "arpr40"}, {50, "arpt50", "arpr50"}, {70, "arpt70", "arpr70"}};
 
 typedef enum { DIM_REGION, DIM_SEX, DIM_AGE, DIM_MUN, DIM_COUNT } dim_t;
 static const char *const s_dim_names[DIM_COUNT] = {"region", "sex", "age_group", "municipality"};
@@ -33,7 +42,7 @@ typedef struct {
 
 /* What every group's rates need from the whole extract. */
 typedef struct {
-    double arpt60;
+    double arpt[THRESHOLDS]; /* national, in s_thresholds order */
     double item_nr_pct;    /* national share of persons with a missing item (§3.4) */
     uint32_t have;
     int lack9_missing;     /* the 9 old items are not all collected */
@@ -110,7 +119,7 @@ static int s_lwi2020(const lnob_person_t *p, const ctx_t *x) { (void) x; return 
  * -1 when AROPE is missing (none is 1 and the income is missing, §4.4). */
 static int s_parts(const lnob_person_t *p, const ctx_t *x, int old)
 {
-    int arop = !isnan(p->x) && p->x < x->arpt60;
+    int arop = !isnan(p->x) && p->x < x->arpt[HEADLINE];
     int dep = old ? p->lack9 >= 4 : p->lack13 >= 7;
     int lwi = (old ? p->lwi2020 : p->lwi) == 1;
     int parts = arop | dep << 1 | lwi << 2;
@@ -168,18 +177,29 @@ static void s_status_cells(cells_t *c, const char *dim, const char *name, const 
         s_rate(c, "arope_2020", dim, name, g, x, s_in_arope2020, s_arope2020, x->item_nr_pct);
 }
 
-/* The cells every group gets; arpt60 is the national threshold. */
-static void s_group_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
+/* Median, mean and the poverty rates against the national thresholds. */
+static void s_level_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
                           const ctx_t *x)
 {
-    double arpt60 = x->arpt60;
-    double v = 0;
-    size_t n_poor = 0;
     int some = g->n > 0;
     s_set(s_add(c, "median", dim, name, g), some,
           some ? lnob_ind_quantile(g->x, g->w, g->n, g->W, MEDIAN_PERCENT) : 0, "EMPTY_GROUP");
-    s_set(s_add(c, "arpr", dim, name, g), some,
-          some ? lnob_ind_arpr(g->x, g->w, g->n, g->W, arpt60) : 0, "EMPTY_GROUP");
+    s_set(s_add(c, "mean", dim, name, g), some,
+          some ? lnob_ind_mean(g->x, g->w, g->n, g->W) : 0, "EMPTY_GROUP");
+    for (int t = 0; t < THRESHOLDS; t++)
+        s_set(s_add(c, s_thresholds[t].arpr, dim, name, g), some,
+              some ? lnob_ind_arpr(g->x, g->w, g->n, g->W, x->arpt[t]) : 0, "EMPTY_GROUP");
+}
+
+/* The cells every group gets; thresholds are national. */
+static void s_group_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
+                          const ctx_t *x)
+{
+    double arpt60 = x->arpt[HEADLINE];
+    double v = 0;
+    size_t n_poor = 0;
+    int some = g->n > 0;
+    s_level_cells(c, dim, name, g, x);
     int ok = some && lnob_ind_rmpg(g->x, g->w, g->n, arpt60, &v, &n_poor) == 0;
     lnob_cell_t *rmpg = s_add(c, "rmpg", dim, name, g);
     rmpg->n = n_poor;
@@ -304,7 +324,7 @@ static void s_items_distribution(cells_t *c, const group_t *g, const ctx_t *x)
 
 static ctx_t s_context(const lnob_person_t *p, size_t n, const lnob_dims_t *dims)
 {
-    ctx_t x = {0, 0, dims->have, 0};
+    ctx_t x = {{0}, 0, dims->have, 0};
     size_t missing = 0;
     for (size_t i = 0; i < n; i++) {
         missing += p[i].item_missing;
@@ -312,6 +332,19 @@ static ctx_t s_context(const lnob_person_t *p, size_t n, const lnob_dims_t *dims
     }
     x.item_nr_pct = n ? 100.0 * (double) missing / (double) n : 0;
     return x;
+}
+
+/* The national thresholds ARPT_k = k*M/100.0 and the 2-adult-2-child ARPT60. */
+static void s_thresholds_cells(cells_t *c, const group_t *nat, ctx_t *x)
+{
+    int some = nat->n > 0;
+    double median = some ? lnob_ind_quantile(nat->x, nat->w, nat->n, nat->W, MEDIAN_PERCENT) : 0;
+    for (int t = 0; t < THRESHOLDS; t++) {
+        x->arpt[t] = s_thresholds[t].k * median / 100.0;
+        s_set(s_add(c, s_thresholds[t].arpt, "", "", nat), some, x->arpt[t], "EMPTY_GROUP");
+    }
+    s_set(s_add(c, "arpt_2a2c", "", "", nat), some, ARPT_2A2C_FACTOR * x->arpt[HEADLINE],
+          "EMPTY_GROUP");
 }
 
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
@@ -328,9 +361,7 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
     }
     group_t nat = s_group(xs, ws, ps, n);
     ctx_t x = s_context(p, n, dims);
-    double median = nat.n ? lnob_ind_quantile(xs, ws, nat.n, nat.W, MEDIAN_PERCENT) : 0;
-    x.arpt60 = ARPT_PERCENT * median / 100.0;
-    s_set(s_add(&c, "arpt", "", "", &nat), nat.n > 0, x.arpt60, "EMPTY_GROUP");
+    s_thresholds_cells(&c, &nat, &x);
     s_group_cells(&c, "", "", &nat, &x);
     if (x.have & LNOB_HAVE_DEP13)
         s_items_distribution(&c, &nat, &x);

@@ -4,8 +4,8 @@
  * line), with each person's breakdown codes. Output: the cells of the
  * national level and of each breakdown (region, sex, age group,
  * municipality), in a canonical order. Breakdown rates use the national
- * ARPT60; median, Gini and S80/S20 use the group's own distribution
- * (spec §2.2-2.7). Groups are cut from the national order by a stable
+ * thresholds ARPT40/50/60/70; median, mean, Gini and S80/S20 use the
+ * group's own distribution (spec §2.2-2.7). Groups are cut from the national order by a stable
  * bucket pass, so nothing is sorted twice. Pure: no I/O.
  * Not for: wire or Redis encoding (aggregate.c, sink/). */
 #ifndef LNOB_TRANSFORM_CELLS_H
@@ -48,7 +48,7 @@ typedef struct {
 
 /* One output cell (spec §0.6). */
 typedef struct {
-    const char *indicator;  /* median | arpt | arpr | rmpg | gini | qsr | smsd | ... (docs/redis-keys.md) */
+    const char *indicator;  /* median | mean | arpt | arpr40 | ... (docs/redis-keys.md) */
     const char *breakdown;  /* "" national | region | sex | age_group | municipality */
     char group[LNOB_GROUP_MAX]; /* breakdown value, "" national */
     int has_value;          /* 0: undefined */

@@ -10,8 +10,9 @@
 #define REL 1e-9
 
 /* A person of the foundation's subset (no household statuses). */
-#define P(x, sex, age, region, mun) \
-    {(x), W1, (sex), (age), (region), (mun), 0, 0, 0, -1, -1}
+#define P(x_, sex_, age_, region_, mun_) \
+    {.x = (x_), .w = W1, .sex = (sex_), .age_group = (age_), .region = (region_), \
+     .mun = (mun_), .lwi = -1, .lwi2020 = -1}
 
 /* TV1, sorted by (x, person id); sex 1 M 2 F; age groups 1 0-17, 2 18-64, 3 65+. */
 static const lnob_person_t s_tv1[] = {
@@ -75,6 +76,23 @@ Test(cells, national_tv1)
     cr_assert_float_eq(s_find("arpr", "", "")->weight, 10.0, 1e-12);
 }
 
+Test(cells, thresholds_and_mean_tv1)
+{
+    s_expect("arpt40", "", "", 2000, 10);
+    s_expect("arpt50", "", "", 2500, 10);
+    s_expect("arpt70", "", "", 3500, 10);
+    s_expect("arpt_2a2c", "", "", 2.1 * 3000, 10);
+    s_expect("arpr40", "", "", 0.0, 10);
+    s_expect("arpr50", "", "", 0.0, 10);
+    s_expect("arpr70", "", "", 20.0, 10);
+    s_expect("mean", "", "", (2 * 2800 + 5 * 5000 + 6000 + 2 * 8000) / 10.0, 10);
+    s_expect("mean", "region", "AL02", (6000 + 8000 + 8000) / 3.0, 3);
+    s_expect("mean", "age_group", "0-17", (2800 + 3 * 5000) / 4.0, 4);
+    /* the national ARPT70 = 3500, not the group's own: p42 (2800) of 4 */
+    s_expect("arpr70", "age_group", "0-17", 25.0, 4);
+    s_expect("arpr70", "region", "AL02", 0.0, 3);
+}
+
 Test(cells, breakdowns_use_the_national_threshold)
 {
     s_expect("arpr", "sex", "1", 20.0, 5);
@@ -110,13 +128,24 @@ Test(cells, small_cells_are_suppressed)
                      s_cells[i].breakdown, s_cells[i].group);
 }
 
+/* The income cells of one group, in order (docs/redis-keys.md). */
+static const char *const s_group_order[] = {"median", "mean", "arpr", "arpr40", "arpr50",
+                                            "arpr70", "rmpg", "gini", "qsr"};
+#define GROUP_CELLS (sizeof s_group_order / sizeof s_group_order[0])
+
 Test(cells, canonical_order_and_count)
 {
-    /* arpt + 5 national, then 5 per group: regions 2, sex 2, age 3, municipalities 3. */
-    cr_assert_eq(s_n, 1 + 5 + 5 * (2 + 2 + 3 + 3));
-    cr_assert_str_eq(s_cells[0].indicator, "arpt");
-    cr_assert_str_eq(s_cells[6].breakdown, "region");
-    cr_assert_str_eq(s_cells[6].group, "AL01");
+    /* 5 thresholds + 9 national, then 9 per group: regions 2, sex 2, age 3, municipalities 3. */
+    static const char *const thresholds[] = {"arpt", "arpt40", "arpt50", "arpt70", "arpt_2a2c"};
+    cr_assert_eq(s_n, 5 + GROUP_CELLS * (1 + 2 + 2 + 3 + 3));
+    for (size_t i = 0; i < 5; i++)
+        cr_assert_str_eq(s_cells[i].indicator, thresholds[i]);
+    for (size_t i = 0; i < GROUP_CELLS; i++) {
+        cr_assert_str_eq(s_cells[5 + i].indicator, s_group_order[i]);
+        cr_assert_str_eq(s_cells[5 + GROUP_CELLS + i].indicator, s_group_order[i]);
+    }
+    cr_assert_str_eq(s_cells[5 + GROUP_CELLS].breakdown, "region");
+    cr_assert_str_eq(s_cells[5 + GROUP_CELLS].group, "AL01");
     cr_assert_str_eq(s_cells[s_n - 1].breakdown, "municipality");
     cr_assert_str_eq(s_cells[s_n - 1].group, "AL357");
 }
@@ -126,10 +155,43 @@ Test(cells, empty_population_gives_undefined_cells)
     lnob_dims_t dims = {s_regions, 1, s_muns, 1, 0};
     size_t n;
     lnob_cell_t *c = lnob_cells_compute(NULL, 0, &dims, &n);
-    cr_assert_eq(n, 6);
+    cr_assert_eq(n, 5 + GROUP_CELLS);
     for (size_t i = 0; i < n; i++) {
         cr_assert_not(c[i].has_value);
         cr_assert_eq(c[i].flag, LNOB_FLAG_SUPPRESS);
     }
     free(c);
+}
+
+/* Unequal weights where the four poverty rates all differ (M = 5000: the
+ * cumulative weight passes 6 of 12 inside the fifth person, no exact hit;
+ * thresholds 2000, 2500, 3000, 3500; 2000 itself is not below ARPT40). */
+static const struct {
+    double x;
+    int w;
+} s_four[] = {{1500, 1}, {2000, 2}, {2600, 1}, {3200, 1}, {5000, 2},
+              {5000, 1}, {6000, 1}, {7000, 2}, {9000, 1}};
+
+Test(thresholds, four_rates_mean_and_2a2c_with_unequal_weights)
+{
+    size_t n_p = sizeof s_four / sizeof s_four[0];
+    lnob_person_t p[sizeof s_four / sizeof s_four[0]];
+    for (size_t i = 0; i < n_p; i++)
+        p[i] = (lnob_person_t) P(s_four[i].x, 1, 2, 1, 1);
+    for (size_t i = 0; i < n_p; i++)
+        p[i].w = s_four[i].w * W1;
+    lnob_dims_t dims = {s_regions, 2, s_muns, 2, 0};
+    s_cells = lnob_cells_compute(p, n_p, &dims, &s_n);
+    s_expect("median", "", "", 5000, 9);
+    s_expect("arpt", "", "", 3000, 9);
+    s_expect("arpt_2a2c", "", "", 6300, 9);
+    s_expect("arpr40", "", "", 100.0 * 1 / 12, 9);
+    s_expect("arpr50", "", "", 100.0 * 3 / 12, 9);
+    s_expect("arpr", "", "", 100.0 * 4 / 12, 9);
+    s_expect("arpr70", "", "", 100.0 * 5 / 12, 9);
+    s_expect("mean", "", "", (1500 + 2 * 2000 + 2600 + 3200 + 3 * 5000 + 6000 + 2 * 7000 + 9000) / 12.0,
+             9);
+    s_expect("arpr50", "sex", "1", 100.0 * 3 / 12, 9);
+    cr_assert_float_eq(s_find("mean", "", "")->weight, 12.0, 1e-12);
+    free(s_cells);
 }
