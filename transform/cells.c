@@ -1,12 +1,13 @@
 /* cells.c - national and breakdown indicator cells from sorted persons (cells.h). */
 #include "cells.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harmonise.h"
+#include "breakdowns.h"
 #include "lnob/mem.h"
 
 #define MEDIAN_PERCENT 50
@@ -21,9 +22,6 @@ static const struct {
     const char *arpt, *arpr;
 } s_thresholds[THRESHOLDS] = {
     {60, "arpt", "arpr"}, {40, "arpt40", "arpr40"}, {50, "arpt50", "arpr50"}, {70, "arpt70", "arpr70"}};
-
-typedef enum { DIM_REGION, DIM_SEX, DIM_AGE, DIM_MUN, DIM_COUNT } dim_t;
-static const char *const s_dim_names[DIM_COUNT] = {"region", "sex", "age_group", "municipality"};
 
 typedef struct {
     lnob_cell_t *v;
@@ -216,37 +214,6 @@ static void s_group_cells(cells_t *c, const char *dim, const char *name, const g
     s_status_cells(c, dim, name, g, x);
 }
 
-static uint32_t s_code(const lnob_person_t *p, dim_t d)
-{
-    switch (d) {
-    case DIM_REGION: return p->region;
-    case DIM_SEX: return p->sex;
-    case DIM_AGE: return p->age_group;
-    default: return p->mun;
-    }
-}
-
-static const char *s_group_name(const lnob_dims_t *dims, dim_t d, uint32_t code, char *buf,
-                                size_t cap)
-{
-    switch (d) {
-    case DIM_REGION: return dims->regions[code];
-    case DIM_SEX: snprintf(buf, cap, "%u", code); return buf;
-    case DIM_AGE: return lnob_age_group_names[code];
-    default: return dims->municipalities[code];
-    }
-}
-
-static size_t s_codes(const lnob_dims_t *dims, dim_t d)
-{
-    switch (d) {
-    case DIM_REGION: return dims->n_regions;
-    case DIM_SEX: return 3;
-    case DIM_AGE: return LNOB_AGE_GROUPS + 1;
-    default: return dims->n_municipalities;
-    }
-}
-
 /* A group over columns in national order; persons without income are last. */
 static group_t s_group(double *x, int64_t *w, const lnob_person_t **p, size_t n_all)
 {
@@ -257,9 +224,55 @@ static group_t s_group(double *x, int64_t *w, const lnob_person_t **p, size_t n_
     return g;
 }
 
-/* A group code with its printed name, for ordering groups by name. */
+/* ---- cutting groups out of the national order ---------------------------- */
+
+/* The persons in national order, then regrouped by one cut: bucket k of
+ * the cut is [start[k], start[k + 1]), each bucket in national order. */
 typedef struct {
-    char name[LNOB_GROUP_MAX];
+    double *x;
+    int64_t *w;
+    const lnob_person_t **p;
+    size_t *start, *fill;
+    size_t cap_start, cap_fill;
+} scratch_t;
+
+/* One stable counting pass: linear in persons and codes, nothing sorted. */
+static void s_cut(scratch_t *s, const lnob_person_t *p, size_t n, const lnob_cut_t *cut)
+{
+    size_t k = cut->n_codes;
+    lnob_grow((void **) &s->start, &s->cap_start, k + 1, sizeof *s->start);
+    lnob_grow((void **) &s->fill, &s->cap_fill, k, sizeof *s->fill);
+    memset(s->start, 0, (k + 1) * sizeof *s->start);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t code = cut->code(&p[i]);
+        assert(code < k); /* the wire codec checked the ranges */
+        s->start[code + 1]++;
+    }
+    for (size_t g = 0; g < k; g++)
+        s->start[g + 1] += s->start[g];
+    memcpy(s->fill, s->start, k * sizeof *s->fill);
+    for (size_t i = 0; i < n; i++) {
+        size_t at = s->fill[cut->code(&p[i])]++;
+        s->x[at] = p[i].x;
+        s->w[at] = p[i].w;
+        s->p[at] = &p[i];
+    }
+}
+
+/* The cells of bucket code of the last cut, named name; none when empty. */
+static void s_bucket_cells(cells_t *c, const scratch_t *s, const char *dim, uint32_t code,
+                           const char *name, const ctx_t *x)
+{
+    size_t from = s->start[code], to = s->start[code + 1];
+    if (from == to)
+        return;
+    group_t g = s_group(s->x + from, s->w + from, s->p + from, to - from);
+    s_group_cells(c, dim, name, &g, x);
+}
+
+/* A group code with its name, for ordering a dictionary's groups by name. */
+typedef struct {
+    const char *name;
     uint32_t code;
 } named_t;
 
@@ -268,43 +281,37 @@ static int s_cmp_named(const void *a, const void *b)
     return strcmp(((const named_t *) a)->name, ((const named_t *) b)->name);
 }
 
-/* Cuts every group of dimension d out of the national order, stably. */
-static void s_dimension(cells_t *c, const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
-                        dim_t d, const ctx_t *x, double *xs, int64_t *ws, const lnob_person_t **ps)
+/* A breakdown whose groups are a dictionary's entries, ordered by name. */
+static void s_by_name(cells_t *c, scratch_t *s, const lnob_person_t *p, size_t n,
+                      const char *dim, const lnob_cut_t *cut, const ctx_t *x)
 {
-    size_t k = s_codes(dims, d);
-    size_t *start = lnob_calloc(k + 1, sizeof *start);
-    for (size_t i = 0; i < n; i++)
-        start[s_code(&p[i], d) + 1]++;
-    for (size_t g = 0; g < k; g++)
-        start[g + 1] += start[g];
-    size_t *fill = lnob_malloc(k * sizeof *fill);
-    memcpy(fill, start, k * sizeof *fill);
-    for (size_t i = 0; i < n; i++) {
-        size_t at = fill[s_code(&p[i], d)]++;
-        xs[at] = p[i].x;
-        ws[at] = p[i].w;
-        ps[at] = &p[i];
-    }
-    named_t *order = lnob_malloc(k * sizeof *order);
+    s_cut(s, p, n, cut);
+    named_t *order = lnob_malloc(cut->n_codes * sizeof *order);
     size_t used = 0;
-    for (uint32_t g = 1; g < k; g++) {
-        if (start[g + 1] == start[g])
-            continue;
-        char buf[16];
-        snprintf(order[used].name, LNOB_GROUP_MAX, "%s", s_group_name(dims, d, g, buf, sizeof buf));
-        order[used++].code = g;
-    }
+    for (uint32_t g = 1; g < cut->n_codes; g++)
+        order[used++] = (named_t){cut->names[g], g};
     qsort(order, used, sizeof *order, s_cmp_named);
-    for (size_t i = 0; i < used; i++) {
-        uint32_t code = order[i].code;
-        group_t g = s_group(xs + start[code], ws + start[code], ps + start[code],
-                            start[code + 1] - start[code]);
-        s_group_cells(c, s_dim_names[d], order[i].name, &g, x);
-    }
+    for (size_t i = 0; i < used; i++)
+        s_bucket_cells(c, s, dim, order[i].code, order[i].name, x);
     free(order);
-    free(fill);
-    free(start);
+}
+
+/* Every group of breakdown b that has persons, in its canonical order. */
+static void s_breakdown(cells_t *c, scratch_t *s, const lnob_person_t *p, size_t n,
+                        const lnob_breakdown_t *b, const lnob_dims_t *dims, const ctx_t *x)
+{
+    if (b->need && !(x->have & b->need))
+        return;
+    if (b->from != LNOB_GROUPS_FIXED) {
+        lnob_cut_t cut = lnob_breakdown_dict_cut(b, dims);
+        s_by_name(c, s, p, n, b->name, &cut, x);
+        return;
+    }
+    for (int k = 0; k < LNOB_BREAKDOWN_CUTS && b->cuts[k]; k++) {
+        s_cut(s, p, n, b->cuts[k]);
+        for (uint32_t code = 1; code < b->cuts[k]->n_codes; code++)
+            s_bucket_cells(c, s, b->name, code, b->cuts[k]->names[code], x);
+    }
 }
 
 /* Persons lacking exactly k of the 13 items, k = 0..13 (§3.2), national. */
@@ -351,25 +358,28 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
                                 size_t *n_cells)
 {
     cells_t c = {0};
-    double *xs = lnob_malloc((n ? n : 1) * sizeof *xs);
-    int64_t *ws = lnob_malloc((n ? n : 1) * sizeof *ws);
-    const lnob_person_t **ps = lnob_malloc((n ? n : 1) * sizeof *ps);
+    scratch_t s = {0};
+    s.x = lnob_malloc(n * sizeof *s.x);
+    s.w = lnob_malloc(n * sizeof *s.w);
+    s.p = lnob_malloc(n * sizeof *s.p);
     for (size_t i = 0; i < n; i++) {
-        xs[i] = p[i].x;
-        ws[i] = p[i].w;
-        ps[i] = &p[i];
+        s.x[i] = p[i].x;
+        s.w[i] = p[i].w;
+        s.p[i] = &p[i];
     }
-    group_t nat = s_group(xs, ws, ps, n);
+    group_t nat = s_group(s.x, s.w, s.p, n);
     ctx_t x = s_context(p, n, dims);
     s_thresholds_cells(&c, &nat, &x);
     s_group_cells(&c, "", "", &nat, &x);
     if (x.have & LNOB_HAVE_DEP13)
         s_items_distribution(&c, &nat, &x);
-    for (dim_t d = 0; d < DIM_COUNT; d++)
-        s_dimension(&c, p, n, dims, d, &x, xs, ws, ps);
-    free(xs);
-    free(ws);
-    free(ps);
+    for (size_t b = 0; b < lnob_breakdown_count; b++)
+        s_breakdown(&c, &s, p, n, &lnob_breakdowns[b], dims, &x);
+    free(s.x);
+    free(s.w);
+    free(s.p);
+    free(s.start);
+    free(s.fill);
     *n_cells = c.n;
     return c.v;
 }

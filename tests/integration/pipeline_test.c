@@ -122,16 +122,22 @@ Test(pipeline, malformed_rows_are_quarantined_with_line_field_and_reason)
     free(id);
 }
 
-/* A cell's value as Redis holds it. */
-static double s_value(const char *id, const char *indicator)
+/* A numeric field of a cell as Redis holds it; where is "national" or
+ * "<breakdown>=<group>". */
+static double s_field(const char *id, const char *indicator, const char *where, const char *field)
 {
     char key[256];
-    snprintf(key, sizeof key, "lnob:cell:%s:%s:national", id, indicator);
-    char *v = th_hget(s_redis.c, key, "value");
-    cr_assert(*v, "no value in %s", key);
+    snprintf(key, sizeof key, "lnob:cell:%s:%s:%s", id, indicator, where);
+    char *v = th_hget(s_redis.c, key, field);
+    cr_assert(*v, "no %s in %s", field, key);
     double d = strtod(v, NULL);
     free(v);
     return d;
+}
+
+static double s_value(const char *id, const char *indicator)
+{
+    return s_field(id, indicator, "national", "value");
 }
 
 /* Spec TV6 as a merged UDB file (deprivation items chosen so that only W3
@@ -150,6 +156,37 @@ Test(pipeline, tv6_work_intensity_and_arope_through_the_workers)
         double got = s_value(id, tv[i].indicator);
         cr_assert_float_eq(got, tv[i].want, 1e-9 * (tv[i].want + 1), "%s: %.12g, want %.12g",
                            tv[i].indicator, got, tv[i].want);
+    }
+    free(id);
+}
+
+/* The same file's PH030 (N2 flagged -1, M4 aged 10) and DB100, and the
+ * household types the transformers derive (W1 13, W2 10, W3 7). */
+Test(pipeline, udb_breakdowns_through_the_workers)
+{
+    cr_assert_eq(s_lnob_run(DATA "udb_tv6.csv", "2", "2", NULL), 0);
+    char *id = th_only_extract(s_redis.c);
+    struct {
+        const char *where;
+        double n, weight, arpr;
+    } tv[] = {
+        {"gali=1", 2, 350, 100.0 * 150 / 350},       /* M1, N1 */
+        {"gali=2", 2, 300, 0.0},                     /* M2, Q1 */
+        {"gali=1_2", 4, 650, 100.0 * 150 / 650},     /* M1, M2, N1, Q1 */
+        {"gali=3", 3, 450, 100.0 * 150 / 450},       /* M3, N3, Q2 */
+        {"degurba=2", 3, 450, 100.0},                /* W2 */
+        {"hhtype=10", 3, 450, 100.0},                /* W2 */
+        {"hhtype=HH_DEP", 7, 1250, 100.0 * 450 / 1250}, /* W1, W2 */
+        {"hhtype=HH_NODEP", 2, 200, 0.0},            /* W3 */
+        {"age_b=16-24", 2, 350, 100.0 * 150 / 350},  /* M3 20, N3 17 */
+    };
+    for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
+        cr_expect_eq(s_field(id, "arpr", tv[i].where, "n"), tv[i].n, "%s n", tv[i].where);
+        cr_expect_float_eq(s_field(id, "arpr", tv[i].where, "weight"), tv[i].weight, 1e-9,
+                           "%s weight", tv[i].where);
+        double got = s_field(id, "arpr", tv[i].where, "value");
+        cr_expect_float_eq(got, tv[i].arpr, 1e-9 * (tv[i].arpr + 1), "%s arpr %.12g, want %.12g",
+                           tv[i].where, got, tv[i].arpr);
     }
     free(id);
 }
