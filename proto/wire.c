@@ -16,10 +16,11 @@ uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
 
 /* ---- body validation -------------------------------------------------- */
 
-static int s_idx_ok(const uint32_t *idx, size_t n, size_t dict_len)
+/* Every v[i] < limit: dictionary indexes, breakdown codes. */
+static int s_below(const uint32_t *v, size_t n, size_t limit)
 {
     for (size_t i = 0; i < n; i++)
-        if (idx[i] >= dict_len)
+        if (v[i] >= limit)
             return 0;
     return 1;
 }
@@ -37,8 +38,8 @@ static const char *s_check_batch(const Lnob__V1__Batch *b)
     int derived = b->n_hx090 == 0 && b->n_hy020 == n && b->n_hx050 == n;
     if (!direct && !derived)
         return "batch income columns inconsistent";
-    if (!s_idx_ok(b->region, n, b->n_region_dict) ||
-        !s_idx_ok(b->municipality, n, b->n_municipality_dict))
+    if (!s_below(b->region, n, b->n_region_dict) ||
+        !s_below(b->municipality, n, b->n_municipality_dict))
         return "batch dictionary index out of range";
     for (size_t v = 0; v < b->n_vars; v++) {
         const Lnob__V1__Var *var = b->vars[v];
@@ -53,11 +54,32 @@ static const char *s_check_batch(const Lnob__V1__Batch *b)
 /* The household columns of a run: all record_count long, or all empty. */
 static int s_household_ok(const Lnob__V1__Run *r)
 {
-    size_t n = r->have ? r->record_count : 0;
+    int have = (r->have & LNOB_HAVE_HOUSEHOLD) != 0;
+    size_t n = have ? r->record_count : 0;
     return r->n_household_id == n && r->n_age_irp == n && r->n_lack13 == n &&
            r->n_item_missing == n && r->n_lack9 == n && r->n_hhtype == n && r->n_wi_elig == n &&
            r->n_imp_cell == n && r->n_mw == n && r->n_pt_imp == n &&
-           r->n_pt_wh == (r->have ? LNOB_PT_TABLE_CELLS : 0) && r->n_pt_w == r->n_pt_wh;
+           r->n_pt_wh == (have ? LNOB_PT_TABLE_CELLS : 0) && r->n_pt_w == r->n_pt_wh;
+}
+
+/* Length of a column that is there when the run has that bit. */
+static size_t s_if(const Lnob__V1__Run *r, uint32_t bit)
+{
+    return (r->have & bit) ? r->record_count : 0;
+}
+
+/* The breakdown codes index the aggregator's group buckets. */
+static int s_codes_ok(const Lnob__V1__Run *r)
+{
+    size_t n = r->record_count;
+    return r->n_age_b == n && r->n_gali == s_if(r, LNOB_HAVE_GALI) &&
+           r->n_degurba == s_if(r, LNOB_HAVE_DEGURBA) &&
+           s_below(r->sex, n, LNOB_RUN_SEX_MAX + 1) &&
+           s_below(r->age_group, n, LNOB_RUN_AGE_GROUP_MAX + 1) &&
+           s_below(r->age_b, n, LNOB_RUN_AGE_B_MAX + 1) &&
+           s_below(r->gali, r->n_gali, LNOB_RUN_GALI_MAX + 1) &&
+           s_below(r->degurba, r->n_degurba, LNOB_RUN_DEGURBA_MAX + 1) &&
+           s_below(r->hhtype, r->n_hhtype, LNOB_RUN_HHTYPE_MAX + 1);
 }
 
 static const char *s_check_run(const Lnob__V1__Run *r)
@@ -70,11 +92,12 @@ static const char *s_check_run(const Lnob__V1__Run *r)
         return "run column lengths differ from record_count";
     if (!s_household_ok(r))
         return "run household columns inconsistent";
-    for (size_t i = 0; i < r->n_imp_cell; i++)
-        if (r->imp_cell[i] > LNOB_PT_TABLE_CELLS)
-            return "run imputation cell out of range";
-    if (!s_idx_ok(r->region, n, r->n_region_dict) ||
-        !s_idx_ok(r->municipality, n, r->n_municipality_dict))
+    if (!s_below(r->imp_cell, r->n_imp_cell, LNOB_PT_TABLE_CELLS + 1))
+        return "run imputation cell out of range";
+    if (!s_codes_ok(r))
+        return "run breakdown code out of range or column missing";
+    if (!s_below(r->region, n, r->n_region_dict) ||
+        !s_below(r->municipality, n, r->n_municipality_dict))
         return "run dictionary index out of range";
     return NULL;
 }

@@ -3,7 +3,8 @@
  * Every message is a single ZeroMQ frame holding one Envelope. Receiving
  * checks, in order: size (LNOB_WIRE_MAX_BYTES), protobuf decoding, schema
  * version, a body being set, and the body's own consistency (ids present,
- * every column as long as record_count, dictionary indexes in range). A
+ * every column as long as record_count, dictionary indexes and breakdown
+ * codes in range). A
  * message failing any check is dropped and counted in lnob_wire_stats_t by
  * reason; the caller logs it once. Nothing here crashes on network bytes.
  * Not for: business rules (what a row means); the stages own those. */
@@ -22,6 +23,23 @@
 
 /* Cells of the part-time hours table a Run carries (transform/household.h). */
 #define LNOB_PT_TABLE_CELLS 6
+
+/* Run.have: what a Run carries beyond the core columns. */
+#define LNOB_HAVE_DEP13 1u    /* the 13 SMSD items */
+#define LNOB_HAVE_DEP9 2u     /* the 9 old material-deprivation items */
+#define LNOB_HAVE_WI 4u       /* the work calendar */
+#define LNOB_HAVE_GALI 8u     /* PH030: the gali column */
+#define LNOB_HAVE_DEGURBA 16u /* DB100: the degurba column */
+/* Any of these: the household columns (household_id ... pt_w, hhtype) are there. */
+#define LNOB_HAVE_HOUSEHOLD (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI)
+
+/* Largest code of each breakdown column of a Run; 0 is "in no group". */
+#define LNOB_RUN_SEX_MAX 2
+#define LNOB_RUN_AGE_GROUP_MAX 3
+#define LNOB_RUN_AGE_B_MAX 5
+#define LNOB_RUN_GALI_MAX 3
+#define LNOB_RUN_DEGURBA_MAX 3
+#define LNOB_RUN_HHTYPE_MAX 16
 
 typedef Lnob__V1__Envelope lnob_env_t;
 

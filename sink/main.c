@@ -3,8 +3,9 @@
  * Pulls Quarantine parts and Results from the aggregator, writes each to
  * Redis (store.h: one pipelined transaction per extract), then publishes
  * the Result on a PUB socket as two frames: the topic
- * "lnob.extract.<extract id>" and the Envelope (only the first time an
- * extract is announced, like the Redis stream), and confirms it to the
+ * "lnob.extract.<extract id>" and the Envelope without the cells flagged
+ * SUPPRESS (publish.h; only the first time an extract is announced, like
+ * the Redis stream), and confirms it to the
  * aggregator's control socket so that it stops redelivering. While Redis is down the
  * sink holds the message and retries once a second (the aggregator waits
  * behind the bounded queue); a context that failed is dropped and made
@@ -17,6 +18,7 @@
 #include "lnob/log.h"
 #include "lnob/redis.h"
 #include "lnob/sock.h"
+#include "publish.h"
 #include "store.h"
 #include "wire.h"
 
@@ -72,19 +74,24 @@ static int s_connected(sink_t *s)
     return s->redis != NULL;
 }
 
-/* Publishes a stored Result to subscribers: topic frame + Envelope frame. */
-static void s_publish(sink_t *s, lnob_env_t *env)
+/* Publishes a stored Result to subscribers: topic frame + Envelope frame,
+ * its SUPPRESS cells withheld. */
+static void s_publish(sink_t *s, const Lnob__V1__Result *r)
 {
     char topic[TOPIC_MAX];
-    snprintf(topic, sizeof topic, "lnob.extract.%s", env->result->extract_id);
-    size_t size = lnob__v1__envelope__get_packed_size(env);
-    zframe_t *body = zframe_new(NULL, size);
-    lnob__v1__envelope__pack(env, zframe_data(body));
+    snprintf(topic, sizeof topic, "lnob.extract.%s", r->extract_id);
+    size_t len, withheld;
+    uint8_t *buf = lnob_publish_pack(r, &len, &withheld);
+    zframe_t *body = zframe_new(buf, len);
+    free(buf);
     zmsg_t *msg = zmsg_new();
     zmsg_addstr(msg, topic);
     zmsg_append(msg, &body);
-    if (zmsg_send(&msg, s->pub) == 0)
+    if (zmsg_send(&msg, s->pub) == 0) {
         s->published++;
+        lnob_info("extract %s published: %zu cells, %zu SUPPRESS cells withheld", r->extract_id,
+                  r->n_cells - withheld, withheld);
+    }
     zmsg_destroy(&msg);
 }
 
@@ -155,7 +162,7 @@ static int s_loop(sink_t *s)
                  env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT) {
             s_confirm(s, env->result);
             if (announced)
-                s_publish(s, env);
+                s_publish(s, env->result);
         }
         lnob_wire_free(&env);
     }

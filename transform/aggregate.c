@@ -270,7 +270,7 @@ static uint32_t s_have(extract_t *e, uint32_t nb, lnob_pt_table_t *t)
             continue;
         any = 1;
         have &= r->have;
-        if (r->have) {
+        if (r->have & LNOB_HAVE_HOUSEHOLD) {
             lnob_pt_table_t part;
             memcpy(part.wh, r->pt_wh, sizeof part.wh);
             memcpy(part.w, r->pt_w, sizeof part.w);
@@ -278,6 +278,25 @@ static uint32_t s_have(extract_t *e, uint32_t nb, lnob_pt_table_t *t)
         }
     }
     return any ? have : 0;
+}
+
+/* A person's breakdown codes and household statuses from row i of r
+ * (ranges checked by the wire codec); have is what every run carries. */
+static void s_person_codes(lnob_person_t *p, const Lnob__V1__Run *r, size_t i, uint32_t have)
+{
+    p->sex = (uint8_t) r->sex[i];
+    p->age_group = (uint8_t) r->age_group[i];
+    p->age_b = (uint8_t) r->age_b[i];
+    if (have & LNOB_HAVE_GALI)
+        p->gali = (uint8_t) r->gali[i];
+    if (have & LNOB_HAVE_DEGURBA)
+        p->degurba = (uint8_t) r->degurba[i];
+    if (have & LNOB_HAVE_HOUSEHOLD) {
+        p->hhtype = (uint8_t) r->hhtype[i];
+        p->lack13 = (uint8_t) r->lack13[i];
+        p->item_missing = (uint8_t) r->item_missing[i];
+        p->lack9 = (int8_t) r->lack9[i];
+    }
 }
 
 /* Merges the sorted runs into persons, remapping dictionary codes. */
@@ -306,13 +325,9 @@ static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t
         const Lnob__V1__Run *r = heap[0].run;
         size_t i = heap[0].pos;
         uint32_t s = r->seq;
-        p[k] = (lnob_person_t){r->x[i], r->weight[i], r->sex[i], r->age_group[i],
-                               rmap[s][r->region[i]], mmap_[s][r->municipality[i]], 0, 0, 0, -1, -1};
-        if (have) {
-            p[k].lack13 = (uint8_t) r->lack13[i];
-            p[k].item_missing = (uint8_t) r->item_missing[i];
-            p[k].lack9 = (int8_t) r->lack9[i];
-        }
+        p[k] = (lnob_person_t){.x = r->x[i], .w = r->weight[i], .region = rmap[s][r->region[i]],
+                               .mun = mmap_[s][r->municipality[i]], .lwi = -1, .lwi2020 = -1};
+        s_person_codes(&p[k], r, i, have);
         if (have & LNOB_HAVE_WI) {
             p[k].lwi = lwi[s].lwi[i];
             p[k].lwi2020 = lwi[s].lwi2020[i];

@@ -1,20 +1,27 @@
 /* cells.c - national and breakdown indicator cells from sorted persons (cells.h). */
 #include "cells.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harmonise.h"
+#include "breakdowns.h"
 #include "lnob/mem.h"
 
-#define ARPT_PERCENT 60
 #define MEDIAN_PERCENT 50
 #define NONRESPONSE_PCT 0.0 /* HY020 is fully imputed (spec §5.3) */
+#define ARPT_2A2C_FACTOR 2.1 /* ARPT60 of 2 adults + 2 children under 14 (§2.2) */
 
-typedef enum { DIM_REGION, DIM_SEX, DIM_AGE, DIM_MUN, DIM_COUNT } dim_t;
-static const char *const s_dim_names[DIM_COUNT] = {"region", "sex", "age_group", "municipality"};
+/* The poverty thresholds of §2.2, k % of the national median; the first is
+ * the headline ARPT60 that RMPG and AROPE use. */
+enum { HEADLINE, THRESHOLDS = 4 };
+static const struct {
+    int k;
+    const char *arpt, *arpr;
+} s_thresholds[THRESHOLDS] = {
+    {60, "arpt", "arpr"}, {40, "arpt40", "arpr40"}, {50, "arpt50", "arpr50"}, {70, "arpt70", "arpr70"}};
 
 typedef struct {
     lnob_cell_t *v;
@@ -33,7 +40,7 @@ typedef struct {
 
 /* What every group's rates need from the whole extract. */
 typedef struct {
-    double arpt60;
+    double arpt[THRESHOLDS]; /* national, in s_thresholds order */
     double item_nr_pct;    /* national share of persons with a missing item (§3.4) */
     uint32_t have;
     int lack9_missing;     /* the 9 old items are not all collected */
@@ -110,7 +117,7 @@ static int s_lwi2020(const lnob_person_t *p, const ctx_t *x) { (void) x; return 
  * -1 when AROPE is missing (none is 1 and the income is missing, §4.4). */
 static int s_parts(const lnob_person_t *p, const ctx_t *x, int old)
 {
-    int arop = !isnan(p->x) && p->x < x->arpt60;
+    int arop = !isnan(p->x) && p->x < x->arpt[HEADLINE];
     int dep = old ? p->lack9 >= 4 : p->lack13 >= 7;
     int lwi = (old ? p->lwi2020 : p->lwi) == 1;
     int parts = arop | dep << 1 | lwi << 2;
@@ -168,18 +175,29 @@ static void s_status_cells(cells_t *c, const char *dim, const char *name, const 
         s_rate(c, "arope_2020", dim, name, g, x, s_in_arope2020, s_arope2020, x->item_nr_pct);
 }
 
-/* The cells every group gets; arpt60 is the national threshold. */
-static void s_group_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
+/* Median, mean and the poverty rates against the national thresholds. */
+static void s_level_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
                           const ctx_t *x)
 {
-    double arpt60 = x->arpt60;
-    double v = 0;
-    size_t n_poor = 0;
     int some = g->n > 0;
     s_set(s_add(c, "median", dim, name, g), some,
           some ? lnob_ind_quantile(g->x, g->w, g->n, g->W, MEDIAN_PERCENT) : 0, "EMPTY_GROUP");
-    s_set(s_add(c, "arpr", dim, name, g), some,
-          some ? lnob_ind_arpr(g->x, g->w, g->n, g->W, arpt60) : 0, "EMPTY_GROUP");
+    s_set(s_add(c, "mean", dim, name, g), some,
+          some ? lnob_ind_mean(g->x, g->w, g->n, g->W) : 0, "EMPTY_GROUP");
+    for (int t = 0; t < THRESHOLDS; t++)
+        s_set(s_add(c, s_thresholds[t].arpr, dim, name, g), some,
+              some ? lnob_ind_arpr(g->x, g->w, g->n, g->W, x->arpt[t]) : 0, "EMPTY_GROUP");
+}
+
+/* The cells every group gets; thresholds are national. */
+static void s_group_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
+                          const ctx_t *x)
+{
+    double arpt60 = x->arpt[HEADLINE];
+    double v = 0;
+    size_t n_poor = 0;
+    int some = g->n > 0;
+    s_level_cells(c, dim, name, g, x);
     int ok = some && lnob_ind_rmpg(g->x, g->w, g->n, arpt60, &v, &n_poor) == 0;
     lnob_cell_t *rmpg = s_add(c, "rmpg", dim, name, g);
     rmpg->n = n_poor;
@@ -196,37 +214,6 @@ static void s_group_cells(cells_t *c, const char *dim, const char *name, const g
     s_status_cells(c, dim, name, g, x);
 }
 
-static uint32_t s_code(const lnob_person_t *p, dim_t d)
-{
-    switch (d) {
-    case DIM_REGION: return p->region;
-    case DIM_SEX: return p->sex;
-    case DIM_AGE: return p->age_group;
-    default: return p->mun;
-    }
-}
-
-static const char *s_group_name(const lnob_dims_t *dims, dim_t d, uint32_t code, char *buf,
-                                size_t cap)
-{
-    switch (d) {
-    case DIM_REGION: return dims->regions[code];
-    case DIM_SEX: snprintf(buf, cap, "%u", code); return buf;
-    case DIM_AGE: return lnob_age_group_names[code];
-    default: return dims->municipalities[code];
-    }
-}
-
-static size_t s_codes(const lnob_dims_t *dims, dim_t d)
-{
-    switch (d) {
-    case DIM_REGION: return dims->n_regions;
-    case DIM_SEX: return 3;
-    case DIM_AGE: return LNOB_AGE_GROUPS + 1;
-    default: return dims->n_municipalities;
-    }
-}
-
 /* A group over columns in national order; persons without income are last. */
 static group_t s_group(double *x, int64_t *w, const lnob_person_t **p, size_t n_all)
 {
@@ -237,9 +224,55 @@ static group_t s_group(double *x, int64_t *w, const lnob_person_t **p, size_t n_
     return g;
 }
 
-/* A group code with its printed name, for ordering groups by name. */
+/* ---- cutting groups out of the national order ---------------------------- */
+
+/* The persons in national order, then regrouped by one cut: bucket k of
+ * the cut is [start[k], start[k + 1]), each bucket in national order. */
 typedef struct {
-    char name[LNOB_GROUP_MAX];
+    double *x;
+    int64_t *w;
+    const lnob_person_t **p;
+    size_t *start, *fill;
+    size_t cap_start, cap_fill;
+} scratch_t;
+
+/* One stable counting pass: linear in persons and codes, nothing sorted. */
+static void s_cut(scratch_t *s, const lnob_person_t *p, size_t n, const lnob_cut_t *cut)
+{
+    size_t k = cut->n_codes;
+    lnob_grow((void **) &s->start, &s->cap_start, k + 1, sizeof *s->start);
+    lnob_grow((void **) &s->fill, &s->cap_fill, k, sizeof *s->fill);
+    memset(s->start, 0, (k + 1) * sizeof *s->start);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t code = cut->code(&p[i]);
+        assert(code < k); /* the wire codec checked the ranges */
+        s->start[code + 1]++;
+    }
+    for (size_t g = 0; g < k; g++)
+        s->start[g + 1] += s->start[g];
+    memcpy(s->fill, s->start, k * sizeof *s->fill);
+    for (size_t i = 0; i < n; i++) {
+        size_t at = s->fill[cut->code(&p[i])]++;
+        s->x[at] = p[i].x;
+        s->w[at] = p[i].w;
+        s->p[at] = &p[i];
+    }
+}
+
+/* The cells of bucket code of the last cut, named name; none when empty. */
+static void s_bucket_cells(cells_t *c, const scratch_t *s, const char *dim, uint32_t code,
+                           const char *name, const ctx_t *x)
+{
+    size_t from = s->start[code], to = s->start[code + 1];
+    if (from == to)
+        return;
+    group_t g = s_group(s->x + from, s->w + from, s->p + from, to - from);
+    s_group_cells(c, dim, name, &g, x);
+}
+
+/* A group code with its name, for ordering a dictionary's groups by name. */
+typedef struct {
+    const char *name;
     uint32_t code;
 } named_t;
 
@@ -248,43 +281,37 @@ static int s_cmp_named(const void *a, const void *b)
     return strcmp(((const named_t *) a)->name, ((const named_t *) b)->name);
 }
 
-/* Cuts every group of dimension d out of the national order, stably. */
-static void s_dimension(cells_t *c, const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
-                        dim_t d, const ctx_t *x, double *xs, int64_t *ws, const lnob_person_t **ps)
+/* A breakdown whose groups are a dictionary's entries, ordered by name. */
+static void s_by_name(cells_t *c, scratch_t *s, const lnob_person_t *p, size_t n,
+                      const char *dim, const lnob_cut_t *cut, const ctx_t *x)
 {
-    size_t k = s_codes(dims, d);
-    size_t *start = lnob_calloc(k + 1, sizeof *start);
-    for (size_t i = 0; i < n; i++)
-        start[s_code(&p[i], d) + 1]++;
-    for (size_t g = 0; g < k; g++)
-        start[g + 1] += start[g];
-    size_t *fill = lnob_malloc(k * sizeof *fill);
-    memcpy(fill, start, k * sizeof *fill);
-    for (size_t i = 0; i < n; i++) {
-        size_t at = fill[s_code(&p[i], d)]++;
-        xs[at] = p[i].x;
-        ws[at] = p[i].w;
-        ps[at] = &p[i];
-    }
-    named_t *order = lnob_malloc(k * sizeof *order);
+    s_cut(s, p, n, cut);
+    named_t *order = lnob_malloc(cut->n_codes * sizeof *order);
     size_t used = 0;
-    for (uint32_t g = 1; g < k; g++) {
-        if (start[g + 1] == start[g])
-            continue;
-        char buf[16];
-        snprintf(order[used].name, LNOB_GROUP_MAX, "%s", s_group_name(dims, d, g, buf, sizeof buf));
-        order[used++].code = g;
-    }
+    for (uint32_t g = 1; g < cut->n_codes; g++)
+        order[used++] = (named_t){cut->names[g], g};
     qsort(order, used, sizeof *order, s_cmp_named);
-    for (size_t i = 0; i < used; i++) {
-        uint32_t code = order[i].code;
-        group_t g = s_group(xs + start[code], ws + start[code], ps + start[code],
-                            start[code + 1] - start[code]);
-        s_group_cells(c, s_dim_names[d], order[i].name, &g, x);
-    }
+    for (size_t i = 0; i < used; i++)
+        s_bucket_cells(c, s, dim, order[i].code, order[i].name, x);
     free(order);
-    free(fill);
-    free(start);
+}
+
+/* Every group of breakdown b that has persons, in its canonical order. */
+static void s_breakdown(cells_t *c, scratch_t *s, const lnob_person_t *p, size_t n,
+                        const lnob_breakdown_t *b, const lnob_dims_t *dims, const ctx_t *x)
+{
+    if (b->need && !(x->have & b->need))
+        return;
+    if (b->from != LNOB_GROUPS_FIXED) {
+        lnob_cut_t cut = lnob_breakdown_dict_cut(b, dims);
+        s_by_name(c, s, p, n, b->name, &cut, x);
+        return;
+    }
+    for (int k = 0; k < LNOB_BREAKDOWN_CUTS && b->cuts[k]; k++) {
+        s_cut(s, p, n, b->cuts[k]);
+        for (uint32_t code = 1; code < b->cuts[k]->n_codes; code++)
+            s_bucket_cells(c, s, b->name, code, b->cuts[k]->names[code], x);
+    }
 }
 
 /* Persons lacking exactly k of the 13 items, k = 0..13 (§3.2), national. */
@@ -304,7 +331,7 @@ static void s_items_distribution(cells_t *c, const group_t *g, const ctx_t *x)
 
 static ctx_t s_context(const lnob_person_t *p, size_t n, const lnob_dims_t *dims)
 {
-    ctx_t x = {0, 0, dims->have, 0};
+    ctx_t x = {{0}, 0, dims->have, 0};
     size_t missing = 0;
     for (size_t i = 0; i < n; i++) {
         missing += p[i].item_missing;
@@ -314,31 +341,45 @@ static ctx_t s_context(const lnob_person_t *p, size_t n, const lnob_dims_t *dims
     return x;
 }
 
+/* The national thresholds ARPT_k = k*M/100.0 and the 2-adult-2-child ARPT60. */
+static void s_thresholds_cells(cells_t *c, const group_t *nat, ctx_t *x)
+{
+    int some = nat->n > 0;
+    double median = some ? lnob_ind_quantile(nat->x, nat->w, nat->n, nat->W, MEDIAN_PERCENT) : 0;
+    for (int t = 0; t < THRESHOLDS; t++) {
+        x->arpt[t] = s_thresholds[t].k * median / 100.0;
+        s_set(s_add(c, s_thresholds[t].arpt, "", "", nat), some, x->arpt[t], "EMPTY_GROUP");
+    }
+    s_set(s_add(c, "arpt_2a2c", "", "", nat), some, ARPT_2A2C_FACTOR * x->arpt[HEADLINE],
+          "EMPTY_GROUP");
+}
+
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
                                 size_t *n_cells)
 {
     cells_t c = {0};
-    double *xs = lnob_malloc((n ? n : 1) * sizeof *xs);
-    int64_t *ws = lnob_malloc((n ? n : 1) * sizeof *ws);
-    const lnob_person_t **ps = lnob_malloc((n ? n : 1) * sizeof *ps);
+    scratch_t s = {0};
+    s.x = lnob_malloc(n * sizeof *s.x);
+    s.w = lnob_malloc(n * sizeof *s.w);
+    s.p = lnob_malloc(n * sizeof *s.p);
     for (size_t i = 0; i < n; i++) {
-        xs[i] = p[i].x;
-        ws[i] = p[i].w;
-        ps[i] = &p[i];
+        s.x[i] = p[i].x;
+        s.w[i] = p[i].w;
+        s.p[i] = &p[i];
     }
-    group_t nat = s_group(xs, ws, ps, n);
+    group_t nat = s_group(s.x, s.w, s.p, n);
     ctx_t x = s_context(p, n, dims);
-    double median = nat.n ? lnob_ind_quantile(xs, ws, nat.n, nat.W, MEDIAN_PERCENT) : 0;
-    x.arpt60 = ARPT_PERCENT * median / 100.0;
-    s_set(s_add(&c, "arpt", "", "", &nat), nat.n > 0, x.arpt60, "EMPTY_GROUP");
+    s_thresholds_cells(&c, &nat, &x);
     s_group_cells(&c, "", "", &nat, &x);
     if (x.have & LNOB_HAVE_DEP13)
         s_items_distribution(&c, &nat, &x);
-    for (dim_t d = 0; d < DIM_COUNT; d++)
-        s_dimension(&c, p, n, dims, d, &x, xs, ws, ps);
-    free(xs);
-    free(ws);
-    free(ps);
+    for (size_t b = 0; b < lnob_breakdown_count; b++)
+        s_breakdown(&c, &s, p, n, &lnob_breakdowns[b], dims, &x);
+    free(s.x);
+    free(s.w);
+    free(s.p);
+    free(s.start);
+    free(s.fill);
     *n_cells = c.n;
     return c.v;
 }

@@ -2,11 +2,14 @@
  *
  * Input: the extract's income population, sorted once by (x, person id,
  * line), with each person's breakdown codes. Output: the cells of the
- * national level and of each breakdown (region, sex, age group,
- * municipality), in a canonical order. Breakdown rates use the national
- * ARPT60; median, Gini and S80/S20 use the group's own distribution
- * (spec §2.2-2.7). Groups are cut from the national order by a stable
- * bucket pass, so nothing is sorted twice. Pure: no I/O.
+ * national level and of each breakdown of spec §5.1 (docs/redis-keys.md
+ * lists them and their groups), in a canonical order. Breakdown rates use
+ * the national thresholds ARPT40/50/60/70; median, mean, Gini and S80/S20
+ * use the group's own distribution (spec §2.2-2.7). Groups are cut from
+ * the national order by stable bucket passes, so nothing is sorted twice;
+ * where groups of one breakdown overlap (gali 1 and 1_2, hhtype 5 and
+ * HH_NODEP) the overlapping ones come from a second pass, so each group
+ * holds a person at most once. Pure: no I/O.
  * Not for: wire or Redis encoding (aggregate.c, sink/). */
 #ifndef LNOB_TRANSFORM_CELLS_H
 #define LNOB_TRANSFORM_CELLS_H
@@ -14,26 +17,27 @@
 #include <stdint.h>
 
 #include "indicators.h"
+#include "wire.h" /* LNOB_HAVE_*: what the persons carry (Run.have) */
 
-/* One person of the income population. */
+/* One person of the income population. Breakdown codes are 0 when the
+ * person is in no group of that breakdown (wire.h gives their ranges). */
 typedef struct {
     double x;           /* equivalised disposable income */
     int64_t w;          /* RB050 in units of 1e-5, > 0 */
-    uint32_t sex;       /* 0 missing, 1, 2 */
-    uint32_t age_group; /* 0 missing, 1..3 (harmonise.h) */
     uint32_t region;    /* index into lnob_dims_t.regions; 0 missing */
     uint32_t mun;       /* index into lnob_dims_t.municipalities; 0 none */
+    uint8_t sex;        /* 1, 2 */
+    uint8_t age_group;  /* AGE_A 1..3 (harmonise.h) */
+    uint8_t age_b;      /* AGE_B 1..5 (harmonise.h) */
+    uint8_t gali;       /* PH030 1..3, persons 16+ (LNOB_HAVE_GALI) */
+    uint8_t degurba;    /* DB100 1..3 (LNOB_HAVE_DEGURBA) */
     /* household statuses (used when lnob_dims_t.have says they exist) */
+    uint8_t hhtype;     /* 5..16 (household.h) */
     uint8_t lack13;     /* SMSD items lacking */
     uint8_t item_missing;
     int8_t lack9;       /* old items lacking, -1 not collected */
     int8_t lwi, lwi2020;/* 1, 0, or -1 outside the LWI population */
 } lnob_person_t;
-
-/* Which household statuses the persons carry (harmonise.c's Run.have). */
-#define LNOB_HAVE_DEP13 1u
-#define LNOB_HAVE_DEP9 2u
-#define LNOB_HAVE_WI 4u
 
 /* Names of the breakdown codes; entry 0 of each list means "missing". */
 typedef struct {
@@ -48,8 +52,8 @@ typedef struct {
 
 /* One output cell (spec §0.6). */
 typedef struct {
-    const char *indicator;  /* median | arpt | arpr | rmpg | gini | qsr | smsd | ... (docs/redis-keys.md) */
-    const char *breakdown;  /* "" national | region | sex | age_group | municipality */
+    const char *indicator;  /* median | mean | arpt | arpr40 | ... (docs/redis-keys.md) */
+    const char *breakdown;  /* "" national | region | sex | age_group | ... (docs/redis-keys.md) */
     char group[LNOB_GROUP_MAX]; /* breakdown value, "" national */
     int has_value;          /* 0: undefined */
     double value;

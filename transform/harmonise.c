@@ -1,11 +1,10 @@
-/* harmonise.c - Batch to sorted Run: income, age group, total order (harmonise.h). */
+/* harmonise.c - Batch to sorted Run: income, breakdown codes, total order (harmonise.h). */
 #include "harmonise.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cells.h"
 #include "household.h"
 #include "lnob/mem.h"
 #include "lnob/units.h"
@@ -13,14 +12,36 @@
 
 #define ADULT_AGE 18
 #define ELDERLY_AGE 65
+#define GALI_MIN_AGE 16 /* PH030 is asked of persons 16+ (spec §5.1) */
 
 const char *const lnob_age_group_names[LNOB_AGE_GROUPS + 1] = {"", "0-17", "18-64", "65+"};
+const char *const lnob_age_b_names[LNOB_AGE_B_GROUPS + 1] = {"",      "0-15",  "16-24",
+                                                             "25-49", "50-64", "65+"};
+/* The last age of each AGE_B group but the open one. */
+static const int32_t s_age_b_last[LNOB_AGE_B_GROUPS - 1] = {15, 24, 49, 64};
 
 uint32_t lnob_age_group(int32_t age)
 {
     if (age < 0)
         return 0;
     return age < ADULT_AGE ? 1 : age < ELDERLY_AGE ? 2 : 3;
+}
+
+uint32_t lnob_age_b(int32_t age)
+{
+    if (age < 0)
+        return 0;
+    uint32_t g = 0;
+    while (g < LNOB_AGE_B_GROUPS - 1 && age > s_age_b_last[g])
+        g++;
+    return g + 1;
+}
+
+uint32_t lnob_gali(int32_t ph030, int32_t age_int)
+{
+    if (age_int < GALI_MIN_AGE || ph030 < 1 || ph030 > LNOB_RUN_GALI_MAX)
+        return 0;
+    return (uint32_t) ph030;
 }
 
 /* Sort key of one person; idx points back into the batch columns. */
@@ -122,6 +143,10 @@ static uint32_t s_have(const vars_t *vs)
             have &= ~LNOB_HAVE_WI;
     if ((have & LNOB_HAVE_DEP13) && vs->v[LNOB_V_HS070] && vs->v[LNOB_V_HS080] && vs->v[LNOB_V_HS100])
         have |= LNOB_HAVE_DEP9;
+    if (vs->v[LNOB_V_PH030])
+        have |= LNOB_HAVE_GALI;
+    if (vs->v[LNOB_V_DB100])
+        have |= LNOB_HAVE_DEGURBA;
     return have;
 }
 
@@ -215,15 +240,24 @@ static void s_alloc_columns(Lnob__V1__Run *r, size_t n)
 {
     r->record_count = (uint32_t) n;
     r->n_x = r->n_weight = r->n_person_id = r->n_line = n;
-    r->n_sex = r->n_age_group = r->n_region = r->n_municipality = n;
+    r->n_sex = r->n_age_group = r->n_age_b = r->n_region = r->n_municipality = n;
     r->x = lnob_malloc(n * sizeof *r->x);
     r->weight = lnob_malloc(n * sizeof *r->weight);
     r->person_id = lnob_malloc(n * sizeof *r->person_id);
     r->line = lnob_malloc(n * sizeof *r->line);
     r->sex = lnob_malloc(n * sizeof *r->sex);
     r->age_group = lnob_malloc(n * sizeof *r->age_group);
+    r->age_b = lnob_malloc(n * sizeof *r->age_b);
     r->region = lnob_malloc(n * sizeof *r->region);
     r->municipality = lnob_malloc(n * sizeof *r->municipality);
+    if (r->have & LNOB_HAVE_GALI) {
+        r->n_gali = n;
+        r->gali = lnob_malloc(n * sizeof *r->gali);
+    }
+    if (r->have & LNOB_HAVE_DEGURBA) {
+        r->n_degurba = n;
+        r->degurba = lnob_malloc(n * sizeof *r->degurba);
+    }
 }
 
 /* Keys of the persons that enter the indicators; counts the rest. With
@@ -281,6 +315,26 @@ static void s_set_household(Lnob__V1__Run *r, size_t j, const lnob_status_t *st,
     r->pt_imp[j] = st->wi.pt_imp;
 }
 
+/* Row i of the batch as person j of the run: keys and breakdown codes. */
+static void s_set_person(Lnob__V1__Run *r, size_t j, const Lnob__V1__Batch *b, const vars_t *vs,
+                         size_t i)
+{
+    r->weight[j] = b->weight[i];
+    r->person_id[j] = b->person_id[i];
+    r->line[j] = b->line[i];
+    r->sex[j] = b->sex[i];
+    r->age_group[j] = lnob_age_group(b->age[i]);
+    r->age_b[j] = lnob_age_b(b->age[i]);
+    r->region[j] = b->region[i];
+    r->municipality[j] = b->municipality[i];
+    if (r->have & LNOB_HAVE_GALI)
+        r->gali[j] = lnob_gali(s_code(vs, LNOB_V_PH030, i), b->age[i]);
+    if (r->have & LNOB_HAVE_DEGURBA) {
+        int db100 = s_code(vs, LNOB_V_DB100, i);
+        r->degurba[j] = db100 >= 1 && db100 <= LNOB_RUN_DEGURBA_MAX ? (uint32_t) db100 : 0;
+    }
+}
+
 Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
 {
     Lnob__V1__Run *r = lnob_malloc(sizeof *r);
@@ -294,8 +348,9 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
     size_t cap = b->record_count ? b->record_count : 1;
     vars_t vs = s_vars(b);
     r->have = s_have(&vs);
-    lnob_status_t *st = r->have ? lnob_malloc(cap * sizeof *st) : NULL;
-    int *age_irp = r->have ? lnob_malloc(cap * sizeof *age_irp) : NULL;
+    int household = (r->have & LNOB_HAVE_HOUSEHOLD) != 0;
+    lnob_status_t *st = household ? lnob_malloc(cap * sizeof *st) : NULL;
+    int *age_irp = household ? lnob_malloc(cap * sizeof *age_irp) : NULL;
     lnob_pt_table_t table = {{0}, {0}};
     if (st)
         s_derive(b, &vs, st, age_irp, &table);
@@ -311,13 +366,7 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
     for (size_t j = 0; j < n; j++) {
         size_t i = keys[j].idx;
         r->x[j] = keys[j].x;
-        r->weight[j] = b->weight[i];
-        r->person_id[j] = b->person_id[i];
-        r->line[j] = b->line[i];
-        r->sex[j] = b->sex[i];
-        r->age_group[j] = lnob_age_group(b->age[i]);
-        r->region[j] = b->region[i];
-        r->municipality[j] = b->municipality[i];
+        s_set_person(r, j, b, &vs, i);
         if (st)
             s_set_household(r, j, &st[i], b->household_id[i], age_irp[i]);
     }
@@ -349,7 +398,8 @@ void lnob_harmonise_free(Lnob__V1__Run **run_p)
     free(r->run_id);
     free(r->source);
     free(r->x); free(r->weight); free(r->person_id); free(r->line);
-    free(r->sex); free(r->age_group); free(r->region); free(r->municipality);
+    free(r->sex); free(r->age_group); free(r->age_b); free(r->gali); free(r->degurba);
+    free(r->region); free(r->municipality);
     free(r->household_id); free(r->age_irp); free(r->lack13); free(r->item_missing);
     free(r->lack9); free(r->hhtype); free(r->wi_elig); free(r->imp_cell); free(r->mw);
     free(r->pt_imp); free(r->pt_wh); free(r->pt_w);

@@ -71,6 +71,15 @@ double lnob_ind_quantile(const double *x, const int64_t *w, size_t n, int64_t W,
     return x[j];
 }
 
+double lnob_ind_mean(const double *x, const int64_t *w, size_t n, int64_t W)
+{
+    assert(n >= 1 && W > 0);
+    long double sum = 0.0L;
+    for (size_t i = 0; i < n; i++)
+        sum += (long double) w[i] * (long double) x[i];
+    return (double) (sum / (long double) W);
+}
+
 size_t lnob_ind_count_below(const double *x, size_t n, double threshold)
 {
     size_t i = 0;

@@ -28,6 +28,10 @@ int64_t lnob_ind_weight_sum(const int64_t *w, size_t n);
  * else x_j. n >= 1. */
 double lnob_ind_quantile(const double *x, const int64_t *w, size_t n, int64_t W, int k);
 
+/* Weighted mean income Σ w x / W (long double sum), the mean equivalised
+ * income of a group. n >= 1. */
+double lnob_ind_mean(const double *x, const int64_t *w, size_t n, int64_t W);
+
 /* Number of leading elements with x < threshold (the poor, spec §2.3). */
 size_t lnob_ind_count_below(const double *x, size_t n, double threshold);
 

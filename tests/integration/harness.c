@@ -270,6 +270,25 @@ char *th_snapshot(redisContext *c, const char *extract_id)
     return s_join(&l);
 }
 
+/* A Result's cells as the lines th_snapshot makes of Redis's. */
+static void s_result_lines(lines_t *l, const Lnob__V1__Result *r)
+{
+    for (size_t i = 0; i < r->n_cells; i++) {
+        char key[LNOB_KEY_MAX];
+        lnob_cell_hash_t h;
+        lnob_store_cell_key(r->extract_id, r->cells[i], key, sizeof key);
+        lnob_store_cell_hash(r->extract_id, r->cells[i], &h);
+        s_line(l, key, h.values);
+    }
+}
+
+char *th_result_cells(const Lnob__V1__Result *r)
+{
+    lines_t l = {0};
+    s_result_lines(&l, r);
+    return s_join(&l);
+}
+
 /* ---- in-process ----------------------------------------------------------- */
 
 typedef struct {
@@ -289,15 +308,8 @@ static int s_collect(void *arg, const uint8_t *data, size_t len)
         lnob_wire_free(&env);
         return LNOB_OK;
     }
-    const Lnob__V1__Result *r = env->result;
     ip->results++;
-    for (size_t i = 0; i < r->n_cells; i++) {
-        char key[LNOB_KEY_MAX];
-        lnob_cell_hash_t h;
-        lnob_store_cell_key(r->extract_id, r->cells[i], key, sizeof key);
-        lnob_store_cell_hash(r->extract_id, r->cells[i], &h);
-        s_line(&ip->lines, key, h.values);
-    }
+    s_result_lines(&ip->lines, env->result);
     lnob_wire_free(&env);
     return LNOB_OK;
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "proc.h"
+#include "wire.h"
 
 typedef struct {
     char dir[256];      /* private temp dir */
@@ -43,6 +44,9 @@ void th_gen(const char *path, int households, int seed);
 /* Every cell of an extract as sorted "key|field=value|..." lines joined by
  * '\n'; owned string. Empty string if none. */
 char *th_snapshot(redisContext *c, const char *extract_id);
+/* The cells of a Result (e.g. one received on PUB) as th_snapshot gives
+ * Redis's; owned string. */
+char *th_result_cells(const Lnob__V1__Result *r);
 /* The extract id lnob stored for a source file in a run, owned, or NULL. */
 char *th_extract_of(redisContext *c, const char *run_id, const char *source);
 /* The extract id of the only run hash in Redis (for lnob run), owned. */

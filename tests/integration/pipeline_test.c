@@ -122,16 +122,22 @@ Test(pipeline, malformed_rows_are_quarantined_with_line_field_and_reason)
     free(id);
 }
 
-/* A cell's value as Redis holds it. */
-static double s_value(const char *id, const char *indicator)
+/* A numeric field of a cell as Redis holds it; where is "national" or
+ * "<breakdown>=<group>". */
+static double s_field(const char *id, const char *indicator, const char *where, const char *field)
 {
     char key[256];
-    snprintf(key, sizeof key, "lnob:cell:%s:%s:national", id, indicator);
-    char *v = th_hget(s_redis.c, key, "value");
-    cr_assert(*v, "no value in %s", key);
+    snprintf(key, sizeof key, "lnob:cell:%s:%s:%s", id, indicator, where);
+    char *v = th_hget(s_redis.c, key, field);
+    cr_assert(*v, "no %s in %s", field, key);
     double d = strtod(v, NULL);
     free(v);
     return d;
+}
+
+static double s_value(const char *id, const char *indicator)
+{
+    return s_field(id, indicator, "national", "value");
 }
 
 /* Spec TV6 as a merged UDB file (deprivation items chosen so that only W3
@@ -354,6 +360,37 @@ Test(pipeline, sdmx_csv_from_run_and_from_export_agree_with_redis)
     free(csv);
 }
 
+/* The same file's PH030 (N2 flagged -1, M4 aged 10) and DB100, and the
+ * household types the transformers derive (W1 13, W2 10, W3 7). */
+Test(pipeline, udb_breakdowns_through_the_workers)
+{
+    cr_assert_eq(s_lnob_run(DATA "udb_tv6.csv", "2", "2", NULL), 0);
+    char *id = th_only_extract(s_redis.c);
+    struct {
+        const char *where;
+        double n, weight, arpr;
+    } tv[] = {
+        {"gali=1", 2, 350, 100.0 * 150 / 350},       /* M1, N1 */
+        {"gali=2", 2, 300, 0.0},                     /* M2, Q1 */
+        {"gali=1_2", 4, 650, 100.0 * 150 / 650},     /* M1, M2, N1, Q1 */
+        {"gali=3", 3, 450, 100.0 * 150 / 450},       /* M3, N3, Q2 */
+        {"degurba=2", 3, 450, 100.0},                /* W2 */
+        {"hhtype=10", 3, 450, 100.0},                /* W2 */
+        {"hhtype=HH_DEP", 7, 1250, 100.0 * 450 / 1250}, /* W1, W2 */
+        {"hhtype=HH_NODEP", 2, 200, 0.0},            /* W3 */
+        {"age_b=16-24", 2, 350, 100.0 * 150 / 350},  /* M3 20, N3 17 */
+    };
+    for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
+        cr_expect_eq(s_field(id, "arpr", tv[i].where, "n"), tv[i].n, "%s n", tv[i].where);
+        cr_expect_float_eq(s_field(id, "arpr", tv[i].where, "weight"), tv[i].weight, 1e-9,
+                           "%s weight", tv[i].where);
+        double got = s_field(id, "arpr", tv[i].where, "value");
+        cr_expect_float_eq(got, tv[i].arpr, 1e-9 * (tv[i].arpr + 1), "%s arpr %.12g, want %.12g",
+                           tv[i].where, got, tv[i].arpr);
+    }
+    free(id);
+}
+
 Test(pipeline, a_missing_required_column_publishes_nothing)
 {
     char *out = s_tmp("out.json");
@@ -456,6 +493,24 @@ static void s_send_garbage(int type, const char *endpoint, unsigned seed)
     zsock_destroy(&sock);
 }
 
+/* The lines of a snapshot whose cell is not flagged SUPPRESS; owned. */
+static char *s_without_suppress(const char *snapshot)
+{
+    char *out = lnob_malloc(strlen(snapshot) + 1), *o = out;
+    for (const char *line = snapshot; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t) (end - line) + 1 : strlen(line);
+        const char *flag = strstr(line, "|flag=SUPPRESS|");
+        if (!flag || flag > line + len) {
+            memcpy(o, line, len);
+            o += len;
+        }
+        line += len;
+    }
+    *o = '\0';
+    return out;
+}
+
 Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garbage)
 {
     char ep[6][64], csv_path[512];
@@ -511,10 +566,19 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     char want_topic[128];
     snprintf(want_topic, sizeof want_topic, "lnob.extract.%s", id);
     cr_assert_str_eq(topic, want_topic);
-    cr_assert_eq((long long) env->result->n_cells, th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id));
     char *got = th_snapshot(s_redis.c, id);
     char *want = th_in_process(csv_path, 4096);
     cr_assert_str_eq(got, want);
+    /* Redis keeps the SUPPRESS cells; the published Result is the rest. */
+    cr_assert(strstr(got, "|flag=SUPPRESS|"), "the extract has no SUPPRESS cell to withhold");
+    cr_assert(strstr(got, "|flag=OK|") || strstr(got, "|flag=U|"), "nothing to publish");
+    char *published = th_result_cells(env->result);
+    char *shown = s_without_suppress(got);
+    cr_assert_str_eq(published, shown);
+    cr_assert_lt((long long) env->result->n_cells,
+                 th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id));
+    free(published);
+    free(shown);
     lnob_wire_free(&env);
     zframe_destroy(&body);
     zstr_free(&topic);

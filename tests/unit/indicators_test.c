@@ -172,6 +172,13 @@ Test(tv2, gini)
     ASSERT_REL(s_gini(g), 100.0 * (16150.0 / 13400.0 - 1.0));
 }
 
+Test(tv2, mean)
+{
+    group_t g = s_group(tv2_x, tv2_w, N_OF(tv2_x));
+    /* (20 + 60 + 150 + 240 + 200) / 20 */
+    ASSERT_REL(lnob_ind_mean(g.x, g.w, g.n, g.W), 670.0 / 20.0);
+}
+
 Test(tv2, ties_median_inside_run)
 {
     static const double x[] = {10, 20, 20, 40};

@@ -111,7 +111,7 @@ typedef struct {
     double x[2];
     int64_t w[2], pid[2];
     uint64_t line[2];
-    uint32_t sex[2], ag[2], region[2], mun[2];
+    uint32_t sex[2], ag[2], age_b[2], region[2], mun[2], gali[2];
     char *rdict[2], *mdict[2];
 } fx_run_t;
 
@@ -132,6 +132,8 @@ static void s_fx_run(fx_run_t *f)
     f->sex[1] = 2;
     f->ag[0] = 2;
     f->ag[1] = 3;
+    f->age_b[0] = 3;
+    f->age_b[1] = 5;
     f->region[0] = 1;
     f->region[1] = 1;
     f->mun[0] = 0;
@@ -144,13 +146,14 @@ static void s_fx_run(fx_run_t *f)
     r->seq = 1;
     r->record_count = 2;
     r->n_x = r->n_weight = r->n_person_id = r->n_line = r->n_sex = 2;
-    r->n_age_group = r->n_region = r->n_municipality = 2;
+    r->n_age_group = r->n_age_b = r->n_region = r->n_municipality = 2;
     r->x = f->x;
     r->weight = f->w;
     r->person_id = f->pid;
     r->line = f->line;
     r->sex = f->sex;
     r->age_group = f->ag;
+    r->age_b = f->age_b;
     r->region = f->region;
     r->municipality = f->mun;
     r->n_region_dict = 2;
@@ -578,6 +581,91 @@ Test(wire_decode, run_valid_and_inconsistent)
     cr_expect_null(got);
     lnob_wire_free(&got);
     s_expect_stats(&st, 5, 0, 0, 0, 4);
+}
+
+/* Packs and decodes f's run: NULL when dropped (why says why). */
+static lnob_env_t *s_run_roundtrip(fx_run_t *f, lnob_wire_stats_t *st, char *why, size_t cap)
+{
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = LNOB_SCHEMA_VERSION;
+    e.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
+    e.run = &f->r;
+    return s_roundtrip(&e, st, why, cap);
+}
+
+/* A run whose breakdown codes or columns are off is dropped: the aggregator
+ * indexes its group buckets with them. */
+Test(wire_decode, run_breakdown_codes_in_range)
+{
+    fx_run_t f;
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    s_fx_run(&f);
+    f.r.have = LNOB_HAVE_GALI | LNOB_HAVE_DEGURBA;
+    f.gali[0] = 0;
+    f.gali[1] = LNOB_RUN_GALI_MAX;
+    f.r.n_gali = f.r.n_degurba = 2;
+    f.r.gali = f.r.degurba = f.gali;
+    lnob_env_t *got = s_run_roundtrip(&f, &st, why, sizeof why);
+    cr_assert_not_null(got, "valid run dropped: %s", why);
+    cr_expect_eq(got->run->gali[1], LNOB_RUN_GALI_MAX);
+    lnob_wire_free(&got);
+    struct {
+        uint32_t *at, bad;
+    } cases[] = {{&f.sex[1], LNOB_RUN_SEX_MAX + 1},        {&f.ag[0], LNOB_RUN_AGE_GROUP_MAX + 1},
+                 {&f.age_b[1], LNOB_RUN_AGE_B_MAX + 1},    {&f.gali[1], LNOB_RUN_GALI_MAX + 1}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        uint32_t keep = *cases[k].at;
+        *cases[k].at = cases[k].bad;
+        got = s_run_roundtrip(&f, &st, why, sizeof why);
+        cr_expect_null(got, "case %zu accepted", k);
+        lnob_wire_free(&got);
+        cr_expect(strstr(why, "breakdown code") != NULL, "case %zu why: '%s'", k, why);
+        *cases[k].at = keep;
+    }
+    f.r.have = LNOB_HAVE_GALI; /* a degurba column the run does not announce */
+    got = s_run_roundtrip(&f, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    f.r.have = LNOB_HAVE_GALI | LNOB_HAVE_DEGURBA;
+    f.r.n_age_b = 0;
+    got = s_run_roundtrip(&f, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    s_expect_stats(&st, 7, 0, 0, 0, 6);
+}
+
+/* hhtype is checked with the household columns: 0..16. */
+Test(wire_decode, run_hhtype_in_range)
+{
+    fx_run_t f;
+    s_fx_run(&f);
+    int64_t hh[2] = {1, 1}, pt[LNOB_PT_TABLE_CELLS] = {0};
+    int32_t age[2] = {40, 70}, lack9[2] = {0, 0};
+    uint32_t zero[2] = {0, 0}, hhtype[2] = {5, LNOB_RUN_HHTYPE_MAX};
+    double months[2] = {0, 0};
+    Lnob__V1__Run *r = &f.r;
+    r->have = LNOB_HAVE_DEP13;
+    r->n_household_id = r->n_age_irp = r->n_lack13 = r->n_item_missing = r->n_lack9 = 2;
+    r->n_hhtype = r->n_wi_elig = r->n_imp_cell = r->n_mw = r->n_pt_imp = 2;
+    r->household_id = hh;
+    r->age_irp = age;
+    r->lack9 = lack9;
+    r->lack13 = r->item_missing = r->wi_elig = r->imp_cell = zero;
+    r->hhtype = hhtype;
+    r->mw = r->pt_imp = months;
+    r->n_pt_wh = r->n_pt_w = LNOB_PT_TABLE_CELLS;
+    r->pt_wh = r->pt_w = pt;
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t *got = s_run_roundtrip(&f, &st, why, sizeof why);
+    cr_assert_not_null(got, "valid run dropped: %s", why);
+    lnob_wire_free(&got);
+    hhtype[1] = LNOB_RUN_HHTYPE_MAX + 1;
+    got = s_run_roundtrip(&f, &st, why, sizeof why);
+    cr_expect_null(got);
+    lnob_wire_free(&got);
+    cr_expect(strstr(why, "breakdown code") != NULL, "why: '%s'", why);
 }
 
 Test(wire_decode, small_bodies_need_extract_id)

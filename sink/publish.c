@@ -1,0 +1,28 @@
+/* publish.c - the published form of a Result: SUPPRESS cells withheld (publish.h). */
+#include "publish.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnob/mem.h"
+
+#define FLAG_SUPPRESS "SUPPRESS" /* lnob_ind_flag_name(LNOB_FLAG_SUPPRESS) */
+
+uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, size_t *len, size_t *withheld)
+{
+    Lnob__V1__Cell **kept = lnob_malloc((r->n_cells ? r->n_cells : 1) * sizeof *kept);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_cells; i++)
+        if (strcmp(r->cells[i]->flag, FLAG_SUPPRESS) != 0)
+            kept[n++] = r->cells[i];
+    Lnob__V1__Result out = *r; /* borrows every field of r */
+    out.n_cells = n;
+    out.cells = kept;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
+    env.result = &out;
+    uint8_t *buf = lnob_wire_pack(&env, len);
+    free(kept);
+    *withheld = r->n_cells - n;
+    return buf;
+}

@@ -1,0 +1,20 @@
+/* publish.h - what the sink publishes on its PUB socket for a stored Result.
+ *
+ * Subscribers get the Result as stored, except the cells flagged SUPPRESS
+ * (spec §5.3: "value not published"): those stay in Redis with their flag,
+ * for the office's own use, and are left out of the published stream.
+ * Pure: builds the bytes, sends nothing. Not for: Redis (store.h) or the
+ * socket (main.c). */
+#ifndef LNOB_SINK_PUBLISH_H
+#define LNOB_SINK_PUBLISH_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+/* Packs the Envelope published for r: r with every SUPPRESS cell left out,
+ * the others in their order. Returns an owned buffer (free()) of *len
+ * bytes; *withheld is the number of cells left out. r is not changed. */
+uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, size_t *len, size_t *withheld);
+
+#endif

@@ -1,0 +1,138 @@
+/* harmonise_test.c - the breakdown codes harmonise gives each person (spec
+ * §5.1: AGE_B cut points, GALI for persons 16+ with a valid PH030, DEGURBA)
+ * and the Run columns that carry them. Groups: cells_test.c. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "harmonise.h"
+#include "lnob/udb.h"
+#include "lnob/units.h"
+
+#define W1 LNOB_WEIGHT_SCALE
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- per-person codes (harmonise.h) ----------------------------------------- */
+
+Test(codes, age_b_cut_points)
+{
+    static const struct {
+        int32_t age;
+        uint32_t group;
+    } tv[] = {{-1, 0}, {0, 1},  {15, 1}, {16, 2}, {24, 2}, {25, 3},
+              {49, 3}, {50, 4}, {64, 4}, {65, 5}, {99, 5}};
+    for (size_t i = 0; i < N_OF(tv); i++)
+        cr_expect_eq(lnob_age_b(tv[i].age), tv[i].group, "age %d: %u, want %u", tv[i].age,
+                     lnob_age_b(tv[i].age), tv[i].group);
+    cr_expect_str_eq(lnob_age_b_names[2], "16-24");
+}
+
+Test(codes, gali_is_16_plus_and_valid_ph030_only)
+{
+    static const struct {
+        int32_t ph030, age;
+        uint32_t group;
+    } tv[] = {{1, 16, 1},  {2, 40, 2},  {3, 80, 3},  {1, 15, 0}, {2, 0, 0},
+              {3, -1, 0},  {-1, 40, 0}, {-2, 40, 0}, {-3, 40, 0}, {LNOB_UDB_NOT_COLLECTED, 40, 0}};
+    for (size_t i = 0; i < N_OF(tv); i++)
+        cr_expect_eq(lnob_gali(tv[i].ph030, tv[i].age), tv[i].group, "PH030 %d age %d", tv[i].ph030,
+                     tv[i].age);
+}
+
+/* ---- a batch through harmonise ---------------------------------------------- */
+
+#define NB 6
+
+/* Six one-person households with incomes in row order; PH030 and DB100 as
+ * the ingester ships them (a flag travels as the code). */
+typedef struct {
+    Lnob__V1__Batch b;
+    int64_t pid[NB], hh[NB], w[NB];
+    double hx090[NB];
+    uint32_t sex[NB], region[NB], mun[NB];
+    int32_t age[NB], ph030[NB], db100[NB];
+    uint64_t line[NB];
+    char *dict[1];
+    Lnob__V1__Var var[2], *vars[2];
+} fx_batch_t;
+
+static void s_fx_batch(fx_batch_t *f, size_t n_vars)
+{
+    static const int32_t age[NB] = {15, 16, 30, 70, 40, 50};
+    static const int32_t ph030[NB] = {1, 1, 2, 3, -1, -3};
+    static const int32_t db100[NB] = {1, 2, 3, -1, 2, 1};
+    memset(f, 0, sizeof *f);
+    lnob__v1__batch__init(&f->b);
+    for (size_t i = 0; i < NB; i++) {
+        f->pid[i] = 101 + (int64_t) i;
+        f->hh[i] = 1 + (int64_t) i;
+        f->w[i] = W1;
+        f->hx090[i] = 1000.0 * (double) (i + 1);
+        f->sex[i] = 1 + i % 2;
+        f->age[i] = age[i];
+        f->ph030[i] = ph030[i];
+        f->db100[i] = db100[i];
+        f->line[i] = 2 + i;
+    }
+    f->dict[0] = "";
+    Lnob__V1__Batch *b = &f->b;
+    b->extract_id = "silc-2023-x";
+    b->run_id = b->source = "";
+    b->record_count = NB;
+    b->n_person_id = b->n_household_id = b->n_weight = b->n_hx090 = b->n_sex = b->n_age = NB;
+    b->n_line = b->n_region = b->n_municipality = NB;
+    b->person_id = f->pid;
+    b->household_id = f->hh;
+    b->weight = f->w;
+    b->hx090 = f->hx090;
+    b->sex = f->sex;
+    b->age = f->age;
+    b->line = f->line;
+    b->region = f->region;
+    b->municipality = f->mun;
+    b->n_region_dict = b->n_municipality_dict = 1;
+    b->region_dict = b->municipality_dict = f->dict;
+    const char *names[2] = {"PH030", "DB100"};
+    int32_t *codes[2] = {f->ph030, f->db100};
+    for (size_t v = 0; v < n_vars; v++) {
+        lnob__v1__var__init(&f->var[v]);
+        f->var[v].name = (char *) names[v];
+        f->var[v].n_code = NB;
+        f->var[v].code = codes[v];
+        f->vars[v] = &f->var[v];
+    }
+    b->n_vars = n_vars;
+    b->vars = f->vars;
+}
+
+Test(harmonise, ships_age_b_gali_and_degurba)
+{
+    fx_batch_t f;
+    s_fx_batch(&f, 2);
+    Lnob__V1__Run *r = lnob_harmonise(&f.b);
+    cr_assert_eq(r->have, LNOB_HAVE_GALI | LNOB_HAVE_DEGURBA);
+    cr_assert_eq(r->record_count, NB);
+    cr_assert_eq(r->n_household_id, 0, "PH030 and DB100 alone derive no household statuses");
+    static const uint32_t age_b[NB] = {1, 2, 3, 5, 3, 4};
+    static const uint32_t gali[NB] = {0, 1, 2, 3, 0, 0};  /* 15-year-old; flags -1, -3 */
+    static const uint32_t degurba[NB] = {1, 2, 3, 0, 2, 1};
+    for (size_t j = 0; j < NB; j++) {
+        size_t i = (size_t) (r->person_id[j] - 101); /* row of the batch */
+        cr_expect_eq(r->age_b[j], age_b[i], "person %zu", i);
+        cr_expect_eq(r->gali[j], gali[i], "person %zu", i);
+        cr_expect_eq(r->degurba[j], degurba[i], "person %zu", i);
+        cr_expect_eq(r->age_group[j], lnob_age_group(f.age[i]));
+    }
+    lnob_harmonise_free(&r);
+}
+
+Test(harmonise, no_gali_or_degurba_column_without_the_variable)
+{
+    fx_batch_t f;
+    s_fx_batch(&f, 0);
+    Lnob__V1__Run *r = lnob_harmonise(&f.b);
+    cr_assert_eq(r->have, 0);
+    cr_assert_eq(r->n_gali, 0);
+    cr_assert_eq(r->n_degurba, 0);
+    cr_assert_eq(r->n_age_b, NB);
+    lnob_harmonise_free(&r);
+}
