@@ -56,8 +56,8 @@ static const char *s_get(const redisReply *hash, const char *field)
 /* Publication rounding of spec §0.6, for people only. */
 static int s_decimals(const char *indicator)
 {
-    if (!strcmp(indicator, "median") || !strcmp(indicator, "arpt"))
-        return 0;
+    if (!strcmp(indicator, "median") || !strcmp(indicator, "mean") || !strncmp(indicator, "arpt", 4))
+        return 0; /* ALL amounts */
     return !strcmp(indicator, "qsr") ? 2 : 1;
 }
 

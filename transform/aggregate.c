@@ -226,7 +226,8 @@ static int s_cmp_household(const void *a, const void *b)
 }
 
 /* Households are whole inside a run: group its persons by household. */
-static void s_run_lwi(const Lnob__V1__Run *r, const lnob_pt_table_t *t, lwi_t *out)
+static void s_run_lwi(const Lnob__V1__Run *r, const lnob_pt_table_t *t, const lnob_hh_cfg_t *cfg,
+                      lwi_t *out)
 {
     size_t n = r->record_count, cap = n ? n : 1;
     out->lwi = lnob_malloc(cap * 2);
@@ -247,7 +248,7 @@ static void s_run_lwi(const Lnob__V1__Run *r, const lnob_pt_table_t *t, lwi_t *o
                                        (uint8_t) r->imp_cell[i], r->mw[i], r->pt_imp[i]};
             age[k - from] = r->age_irp[i];
         }
-        lnob_hh_lwi(wi, age, to - from, t, &lnob_hh_defaults, a, b);
+        lnob_hh_lwi(wi, age, to - from, t, cfg, a, b);
         for (size_t k = from; k < to; k++) {
             out->lwi[key[k].i] = a[k - from];
             out->lwi2020[key[k].i] = b[k - from];
@@ -301,12 +302,13 @@ static void s_person_codes(lnob_person_t *p, const Lnob__V1__Run *r, size_t i, u
 
 /* Merges the sorted runs into persons, remapping dictionary codes. */
 static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t *muns,
-                              uint32_t have, const lnob_pt_table_t *table, size_t *n_out)
+                              uint32_t have, const lnob_pt_table_t *table,
+                              const lnob_hh_cfg_t *cfg, size_t *n_out)
 {
     lwi_t *lwi = lnob_calloc(nb ? nb : 1, sizeof *lwi);
     if (have & LNOB_HAVE_WI)
         for (uint32_t s = 0; s < nb; s++)
-            s_run_lwi(e->runs[s]->run, table, &lwi[s]);
+            s_run_lwi(e->runs[s]->run, table, cfg, &lwi[s]);
     size_t total = 0, nh = 0;
     uint32_t **rmap = lnob_calloc(nb, sizeof *rmap), **mmap_ = lnob_calloc(nb, sizeof *mmap_);
     cursor_t *heap = lnob_malloc(nb * sizeof *heap);
@@ -525,6 +527,33 @@ static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_c
     }
 }
 
+/* The household settings the transformers used (Run.settings): the same
+ * in every run with statuses, else the extract cannot be trusted. Writes
+ * them to text ("" when no run has statuses); returns 0, or -1 with error. */
+static int s_settings(const extract_t *e, uint32_t nb, lnob_hh_cfg_t *cfg, char *text,
+                      char *error, size_t cap)
+{
+    char why[LNOB_ERRSTR_MAX];
+    *cfg = lnob_hh_defaults;
+    text[0] = '\0';
+    for (uint32_t s = 0; s < nb; s++) {
+        const char *mine = e->runs[s]->run->settings;
+        if (!*mine)
+            continue;
+        if (!*text)
+            snprintf(text, LNOB_HH_SETTINGS_MAX, "%s", mine);
+        else if (strcmp(text, mine) != 0) {
+            snprintf(error, cap, "SETTINGS_MISMATCH: transformers ran with different settings: '%.80s' and '%.80s'",
+                     text, mine);
+            return -1;
+        }
+    }
+    if (lnob_hh_cfg_parse(text, cfg, why, sizeof why) == 0)
+        return 0;
+    snprintf(error, cap, "BAD_SETTINGS: %.200s", why);
+    return -1;
+}
+
 static int s_complete(lnob_aggregate_t *self, extract_t *e)
 {
     int64_t t0 = lnob_mono_us();
@@ -536,14 +565,18 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     size_t n, n_cells;
     lnob_pt_table_t table = {{0}, {0}};
     uint32_t have = s_have(e, nb, &table);
-    lnob_person_t *persons = s_merge(e, nb, &regions, &muns, have, &table, &n);
+    lnob_hh_cfg_t cfg;
+    char settings[LNOB_HH_SETTINGS_MAX], error[LNOB_ERRSTR_MAX] = "";
+    int settings_ok = s_settings(e, nb, &cfg, settings, error, sizeof error) == 0;
+    lnob_person_t *persons = s_merge(e, nb, &regions, &muns, have, &table, &cfg, &n);
     lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n, have};
     lnob_cell_t *cells = lnob_cells_compute(persons, n, &dims, &n_cells);
     free(persons);
     int rc = s_emit_quarantine(self, e, nb, &parts);
     totals_t t = s_totals(e, nb);
-    char error[LNOB_ERRSTR_MAX] = "";
-    if (n == 0) { /* no indicator can be computed: do not publish empty cells */
+    if (!settings_ok)
+        n_cells = 0; /* cells from mixed settings: publish none */
+    else if (n == 0) { /* no indicator can be computed: do not publish empty cells */
         snprintf(error, sizeof error,
                  "NO_POPULATION: no accepted row is in the indicator population "
                  "(%llu read, %llu quarantined, %llu out of scope)",
@@ -553,6 +586,8 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     }
     meta_t meta = {0};
     s_fill_meta(&meta, end, &t, parts, lnob_mono_us() - t0, error);
+    if (*settings)
+        s_meta(&meta, "settings", settings);
     Lnob__V1__Cell *pb = lnob_malloc((n_cells ? n_cells : 1) * sizeof *pb);
     Lnob__V1__Cell **ptrs = lnob_malloc((n_cells ? n_cells : 1) * sizeof *ptrs);
     s_fill_cells(pb, ptrs, cells, n_cells);

@@ -158,11 +158,6 @@ static double s_months(int a, int b)
     return (a < 0 ? 0 : a) + (b < 0 ? 0 : b);
 }
 
-static double s_or0(double v)
-{
-    return isnan(v) ? 0 : v;
-}
-
 static lnob_hh_t s_household(const Lnob__V1__Batch *b, const vars_t *vs, size_t i)
 {
     lnob_hh_t h = {b->n_hx090 ? NAN : b->hy020[i], s_amount(vs, LNOB_V_HY010, i),
@@ -197,10 +192,10 @@ static lnob_member_t s_member(const Lnob__V1__Batch *b, const vars_t *vs, size_t
     m.hours = h < 0 ? NAN : h + (extra > 0 ? extra : 0);
     double pb040 = s_amount(vs, LNOB_V_PB040, i);
     m.pb040 = isnan(pb040) || pb040 <= 0 ? 0 : llround(pb040 * LNOB_WEIGHT_SCALE);
-    double old = s_amount(vs, LNOB_V_PY100G, i), dis = s_amount(vs, LNOB_V_PY130G, i);
-    double priv = s_amount(vs, LNOB_V_PY080G, i), surv = s_amount(vs, LNOB_V_PY110G, i);
-    m.pension_any = old > 0 || dis > 0 || priv > 0;
-    m.pension_main = s_or0(old) + s_or0(dis) + s_or0(priv) + s_or0(surv);
+    m.py[LNOB_PY100G] = s_amount(vs, LNOB_V_PY100G, i);
+    m.py[LNOB_PY110G] = s_amount(vs, LNOB_V_PY110G, i);
+    m.py[LNOB_PY130G] = s_amount(vs, LNOB_V_PY130G, i);
+    m.py[LNOB_PY080G] = s_amount(vs, LNOB_V_PY080G, i);
     return m;
 }
 
@@ -216,8 +211,8 @@ static int s_parent_here(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, s
 
 /* Derives the status and AGE_IRP of every batch row, household by household
  * (rows of one household are adjacent), and the batch's part-time hours table. */
-static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, lnob_status_t *st,
-                     int *age_irp, lnob_pt_table_t *table)
+static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_cfg_t *cfg,
+                     lnob_status_t *st, int *age_irp, lnob_pt_table_t *table)
 {
     size_t n = b->record_count;
     lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
@@ -230,8 +225,8 @@ static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, lnob_status_t *
             age_irp[i] = m[i].age_irp;
         }
         lnob_hh_t h = s_household(b, vs, from);
-        lnob_hh_derive(&h, m + from, to - from, &lnob_hh_defaults, st + from);
-        lnob_pt_table_add(table, m + from, to - from, &lnob_hh_defaults);
+        lnob_hh_derive(&h, m + from, to - from, cfg, st + from);
+        lnob_pt_table_add(table, m + from, to - from, cfg);
     }
     free(m);
 }
@@ -335,7 +330,7 @@ static void s_set_person(Lnob__V1__Run *r, size_t j, const Lnob__V1__Batch *b, c
     }
 }
 
-Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
+Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b, const lnob_hh_cfg_t *cfg)
 {
     Lnob__V1__Run *r = lnob_malloc(sizeof *r);
     lnob__v1__run__init(r);
@@ -352,8 +347,11 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b)
     lnob_status_t *st = household ? lnob_malloc(cap * sizeof *st) : NULL;
     int *age_irp = household ? lnob_malloc(cap * sizeof *age_irp) : NULL;
     lnob_pt_table_t table = {{0}, {0}};
-    if (st)
-        s_derive(b, &vs, st, age_irp, &table);
+    if (st) {
+        s_derive(b, &vs, cfg, st, age_irp, &table);
+        r->settings = lnob_malloc(LNOB_HH_SETTINGS_MAX);
+        lnob_hh_cfg_format(cfg, r->settings, LNOB_HH_SETTINGS_MAX);
+    }
     sort_key_t *keys = lnob_malloc(cap * sizeof *keys);
     size_t n = s_keys(b, st, keys, r);
     qsort(keys, n, sizeof *keys, s_cmp);
@@ -397,6 +395,8 @@ void lnob_harmonise_free(Lnob__V1__Run **run_p)
     free(r->extract_id);
     free(r->run_id);
     free(r->source);
+    if (r->settings != protobuf_c_empty_string)
+        free(r->settings);
     free(r->x); free(r->weight); free(r->person_id); free(r->line);
     free(r->sex); free(r->age_group); free(r->age_b); free(r->gali); free(r->degurba);
     free(r->region); free(r->municipality);

@@ -11,6 +11,7 @@
  * did it) or indicators (cells.h). */
 #ifndef LNOB_TRANSFORM_HARMONISE_H
 #define LNOB_TRANSFORM_HARMONISE_H
+#include "household.h"
 #include "wire.h"
 
 /* Age groups of the breakdowns; 0 = age missing. */
@@ -20,8 +21,9 @@ extern const char *const lnob_age_group_names[LNOB_AGE_GROUPS + 1];
 extern const char *const lnob_age_b_names[LNOB_AGE_B_GROUPS + 1];
 
 /* Returns an owned Run built from batch (free with lnob_harmonise_free);
- * it borrows nothing from batch. */
-Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *batch);
+ * it borrows nothing from batch. cfg: the household settings (copied into
+ * Run.settings when statuses are derived). */
+Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *batch, const lnob_hh_cfg_t *cfg);
 /* NULL-safe; NULLs *run_p. */
 void lnob_harmonise_free(Lnob__V1__Run **run_p);
 /* Age group 1..3 for an age in years, 0 if age < 0. */

@@ -2,6 +2,10 @@
 #include "household.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #define NOT_LACKING_OTHER 3 /* "no, for another reason" */
 #define LACKING 2           /* "no, cannot afford" / "yes, arrears twice or more" */
@@ -21,7 +25,90 @@
 #define PL032_STUDENT 5
 #define PL145_PART_TIME 2
 
-const lnob_hh_cfg_t lnob_hh_defaults = {0, 1, 0.5, 35.0};
+#define PENSIONS_ALL ((1u << LNOB_PENSIONS) - 1)
+
+const char *const lnob_pension_names[LNOB_PENSIONS] = {"PY100G", "PY110G", "PY130G", "PY080G"};
+
+const lnob_hh_cfg_t lnob_hh_defaults = {
+    0, 1, 0.5, 35.0, 1u << LNOB_PY100G | 1u << LNOB_PY130G | 1u << LNOB_PY080G, PENSIONS_ALL};
+
+/* ---- settings ------------------------------------------------------------ */
+
+static size_t s_pension_list(unsigned set, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < LNOB_PENSIONS; k++)
+        if (set & (1u << k))
+            len += (size_t) snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", len ? "," : "",
+                                     lnob_pension_names[k]);
+    return len;
+}
+
+void lnob_hh_cfg_format(const lnob_hh_cfg_t *cfg, char *buf, size_t cap)
+{
+    char any[64], main_[64];
+    s_pension_list(cfg->pension_any, any, sizeof any);
+    s_pension_list(cfg->pension_main, main_, sizeof main_);
+    snprintf(buf, cap, "LWI_STRICT=%d CHILD_RULE_HALF=%d MAIN_SHARE=%.17g FT_HOURS=%.17g "
+                       "PENSION_ANY=%s PENSION_MAIN=%s",
+             cfg->lwi_strict, cfg->child_rule_half, cfg->main_share, cfg->ft_hours, any, main_);
+}
+
+int lnob_hh_pension_set(const char *list, unsigned *set)
+{
+    *set = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        int k = 0;
+        while (k < LNOB_PENSIONS && (strlen(lnob_pension_names[k]) != n ||
+                                     strncasecmp(p, lnob_pension_names[k], n) != 0))
+            k++;
+        if (k == LNOB_PENSIONS)
+            return -1;
+        *set |= 1u << k;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+/* One NAME=VALUE of the settings text into cfg; -1 when unknown or bad. */
+static int s_setting(lnob_hh_cfg_t *cfg, const char *name, const char *value)
+{
+    char *end;
+    double v = strtod(value, &end);
+    int number = *value && !*end;
+    if (!strcmp(name, "LWI_STRICT") && number && (v == 0 || v == 1))
+        return cfg->lwi_strict = (int) v, 0;
+    if (!strcmp(name, "CHILD_RULE_HALF") && number && (v == 0 || v == 1))
+        return cfg->child_rule_half = (int) v, 0;
+    if (!strcmp(name, "MAIN_SHARE") && number && v > 0 && v <= 1)
+        return cfg->main_share = v, 0;
+    if (!strcmp(name, "FT_HOURS") && number && v >= 1 && v <= 80)
+        return cfg->ft_hours = v, 0;
+    if (!strcmp(name, "PENSION_ANY"))
+        return lnob_hh_pension_set(value, &cfg->pension_any);
+    if (!strcmp(name, "PENSION_MAIN"))
+        return lnob_hh_pension_set(value, &cfg->pension_main);
+    return -1;
+}
+
+int lnob_hh_cfg_parse(const char *text, lnob_hh_cfg_t *cfg, char *err, size_t cap)
+{
+    *cfg = lnob_hh_defaults;
+    char word[LNOB_HH_SETTINGS_MAX];
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, " ");
+        snprintf(word, sizeof word, "%.*s", (int) n, p);
+        char *eq = strchr(word, '=');
+        if (n && (!eq || (*eq = '\0', s_setting(cfg, word, eq + 1) != 0))) {
+            snprintf(err, cap, "bad setting '%.*s' (docs/settings.md lists them)", (int) n, p);
+            return -1;
+        }
+        p += n + (p[n] == ' ');
+    }
+    return 0;
+}
 
 /* ---- income (§1.4-1.5) ----------------------------------------------------- */
 
@@ -185,8 +272,18 @@ static int s_pension_household(const lnob_hh_t *h, const lnob_member_t *m, size_
         return 0;
     double pensions = 0;
     for (size_t i = 0; i < n; i++)
-        pensions += m[i].pension_main;
+        for (int k = 0; k < LNOB_PENSIONS; k++)
+            if ((cfg->pension_main & (1u << k)) && !isnan(m[i].py[k]))
+                pensions += m[i].py[k];
     return pensions > cfg->main_share * h->hy010;
+}
+
+static int s_pension_any(const lnob_member_t *m, const lnob_hh_cfg_t *cfg)
+{
+    for (int k = 0; k < LNOB_PENSIONS; k++)
+        if ((cfg->pension_any & (1u << k)) && m->py[k] > 0)
+            return 1;
+    return 0;
 }
 
 static int s_student(const lnob_member_t *m)
@@ -194,11 +291,11 @@ static int s_student(const lnob_member_t *m)
     return m->age_irp <= WI_STUDENT_MAX_AGE && m->pl032 == PL032_STUDENT;
 }
 
-static int s_eligible(const lnob_member_t *m, int pension_hh)
+static int s_eligible(const lnob_member_t *m, int pension_hh, const lnob_hh_cfg_t *cfg)
 {
     if (m->age_irp < WI_MIN_AGE || m->age_irp > WI_MAX_AGE || s_student(m))
         return 0;
-    if (m->pl032 == PL032_RETIRED || m->pension_any)
+    if (m->pl032 == PL032_RETIRED || s_pension_any(m, cfg))
         return 0;
     int inactive = m->pl032 >= 0 && m->pl032 != PL032_EMPLOYED && m->pl032 != PL032_UNEMPLOYED;
     return !(m->age_irp >= WI_OLD_AGE && inactive && pension_hh);
@@ -226,7 +323,7 @@ static lnob_wi_t s_wi(const lnob_member_t *m, int pension_hh, const lnob_hh_cfg_
     int has_cal = !isnan(m->ft) || !isnan(m->pt);
     if (!has_cal)
         return wi;
-    wi.elig = (uint8_t) s_eligible(m, pension_hh);
+    wi.elig = (uint8_t) s_eligible(m, pension_hh, cfg);
     wi.elig2020 = m->age_irp >= WI_MIN_AGE && m->age_irp <= WI2020_MAX_AGE && !s_student(m);
     double ft = isnan(m->ft) ? 0 : m->ft, pt = isnan(m->pt) ? 0 : m->pt;
     wi.mw = ft;

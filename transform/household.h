@@ -37,7 +37,11 @@ enum {
 /* Personal items, in this order (P file). */
 enum { LNOB_PD020, LNOB_PD030, LNOB_PD050, LNOB_PD060, LNOB_PD070, LNOB_PD080, LNOB_PD_ITEMS };
 
-/* Settings the spec marks [UNVERIFIED], with its defaults (docs/indicators.md). */
+/* The pension variables (PY...G), as bits of a PENSION_* set. */
+enum { LNOB_PY100G, LNOB_PY110G, LNOB_PY130G, LNOB_PY080G, LNOB_PENSIONS };
+extern const char *const lnob_pension_names[LNOB_PENSIONS];
+
+/* Settings the spec marks [UNVERIFIED], with its defaults (docs/settings.md). */
 typedef struct {
     int lwi_strict;      /* LWI_STRICT: WI < 0.2 instead of <= 0.2 (default 0) */
     int child_rule_half; /* CHILD_RULE_HALF: a child lacks an item when at least
@@ -45,9 +49,23 @@ typedef struct {
     double main_share;   /* MAIN_SHARE: pensions above this share of HY010 make
                           * the household's main income pensions (0.5) */
     double ft_hours;     /* FT_HOURS: full-time reference week (35) */
+    unsigned pension_any;  /* PENSION_ANY: any of these > 0 excludes from WI (PY100G PY130G PY080G) */
+    unsigned pension_main; /* PENSION_MAIN: these summed against MAIN_SHARE x HY010 (all four) */
 } lnob_hh_cfg_t;
 
 extern const lnob_hh_cfg_t lnob_hh_defaults;
+
+#define LNOB_HH_SETTINGS_MAX 160
+/* Writes the settings as "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5
+ * FT_HOURS=35 PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=..." (the form
+ * runs carry and the extract's metadata shows). */
+void lnob_hh_cfg_format(const lnob_hh_cfg_t *cfg, char *buf, size_t cap);
+/* Reads that form; any setting left out keeps its default. Returns 0, or -1
+ * with the reason in err. */
+int lnob_hh_cfg_parse(const char *text, lnob_hh_cfg_t *cfg, char *err, size_t cap);
+/* Reads a comma-separated list of pension variable names into a set;
+ * -1 when a name is not one of the four. */
+int lnob_hh_pension_set(const char *list, unsigned *set);
 
 typedef struct {
     double hy020, hy010, hx050, hx090, hy025; /* NaN when missing or absent */
@@ -66,8 +84,7 @@ typedef struct {
     double ft, pt;        /* months full-/part-time (PL073+PL075, PL074+PL076); NaN: no calendar */
     double hours;         /* PL060 (+ PL100), NaN missing */
     int64_t pb040;        /* personal weight (16+), units of 1e-5, 0 missing */
-    int pension_any;      /* some PENSION_ANY variable (PY100G, PY130G, PY080G) > 0 */
-    double pension_main;  /* PY100G + PY110G + PY130G + PY080G, missing as 0 */
+    double py[LNOB_PENSIONS]; /* pensions received (PY100G ...), NaN missing */
     int parent_here;      /* RB220 or RB230 is a current member */
 } lnob_member_t;
 

@@ -32,6 +32,8 @@ typedef struct {
     long hwm, linger_ms;
     const char *log_level;
     const char *instance;
+    long lwi_strict, child_rule_half, main_share_pct, ft_hours; /* docs/settings.md */
+    const char *pension_any, *pension_main;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -51,6 +53,19 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, log_level), "log verbosity"},
     {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
      "instance name shown in log lines"},
+    {"lwi-strict", "LNOB_LWI_STRICT", LNOB_OPT_INT, "0", 0, 1, NULL, offsetof(cfg_t, lwi_strict),
+     "LWI_STRICT: 1 counts WI < 0.2 as low, 0 (spec default) WI <= 0.2"},
+    {"child-rule-half", "LNOB_CHILD_RULE_HALF", LNOB_OPT_INT, "1", 0, 1, NULL,
+     offsetof(cfg_t, child_rule_half),
+     "CHILD_RULE_HALF: 1 a child lacks a personal item when half the 16+ members do, 0 when all do"},
+    {"main-share-pct", "LNOB_MAIN_SHARE_PCT", LNOB_OPT_INT, "50", 1, 100, NULL,
+     offsetof(cfg_t, main_share_pct), "MAIN_SHARE in percent of HY010 (pensions as main income)"},
+    {"ft-hours", "LNOB_FT_HOURS", LNOB_OPT_INT, "35", 1, 80, NULL, offsetof(cfg_t, ft_hours),
+     "FT_HOURS: full-time reference week for part-time months"},
+    {"pension-any", "LNOB_PENSION_ANY", LNOB_OPT_STR, "PY100G,PY130G,PY080G", 0, 0, NULL,
+     offsetof(cfg_t, pension_any), "PENSION_ANY: pensions that exclude a member from work intensity"},
+    {"pension-main", "LNOB_PENSION_MAIN", LNOB_OPT_STR, "PY100G,PY110G,PY130G,PY080G", 0, 0, NULL,
+     offsetof(cfg_t, pension_main), "PENSION_MAIN: pensions summed against MAIN_SHARE x HY010"},
     LNOB_OPT_END};
 
 typedef struct {
@@ -58,6 +73,7 @@ typedef struct {
     lnob_wire_stats_t wire;
     uint64_t forwarded;
     lnob_aggregate_progress_t progress; /* reply buffer */
+    lnob_hh_cfg_t hh;       /* household settings (harmonise) */
 } worker_t;
 
 /* Sends packed bytes, retrying through signals until interrupted for good. */
@@ -107,7 +123,7 @@ static int s_harmonise(worker_t *w, lnob_env_t **env_p)
         return rc == LNOB_DROP ? LNOB_OK : rc;
     }
     int64_t t0 = lnob_mono_us();
-    Lnob__V1__Run *run = lnob_harmonise(env->batch);
+    Lnob__V1__Run *run = lnob_harmonise(env->batch, &w->hh);
     run->transform_us = lnob_mono_us() - t0;
     lnob_env_t out = LNOB__V1__ENVELOPE__INIT;
     out.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
@@ -234,6 +250,22 @@ static void s_defaults(cfg_t *cfg)
         cfg->push = agg ? ">tcp://127.0.0.1:5557" : ">tcp://127.0.0.1:5556";
 }
 
+/* The household settings from the options; -1 with err when a pension
+ * list names something else. */
+static int s_hh_cfg(const cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
+{
+    *hh = lnob_hh_defaults;
+    hh->lwi_strict = (int) cfg->lwi_strict;
+    hh->child_rule_half = (int) cfg->child_rule_half;
+    hh->main_share = (double) cfg->main_share_pct / 100.0;
+    hh->ft_hours = (double) cfg->ft_hours;
+    if (lnob_hh_pension_set(cfg->pension_any, &hh->pension_any) == 0 &&
+        lnob_hh_pension_set(cfg->pension_main, &hh->pension_main) == 0)
+        return 0;
+    snprintf(err, cap, "--pension-any and --pension-main take names from PY100G,PY110G,PY130G,PY080G");
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     cfg_t cfg = {0};
@@ -243,7 +275,8 @@ int main(int argc, char **argv)
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
-    if (rc != LNOB_OK) {
+    lnob_hh_cfg_t hh;
+    if (rc != LNOB_OK || s_hh_cfg(&cfg, &hh, err, sizeof err) != 0) {
         fprintf(stderr, "lnob-transform: %s\n", err);
         return 2;
     }
@@ -251,7 +284,7 @@ int main(int argc, char **argv)
     int aggregate = strcmp(cfg.role, "aggregate") == 0;
     lnob_log_init(aggregate ? "aggregate" : "transform", cfg.instance,
                   lnob_log_parse_level(cfg.log_level));
-    worker_t w = {0};
+    worker_t w = {.hh = hh};
     lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, POLL_MS};
     lnob_sock_opts_t out_o = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
     w.in = lnob_sock_new(ZMQ_PULL, cfg.pull, aggregate, &in_o, err, sizeof err);

@@ -332,7 +332,7 @@ static lnob_env_t *s_roundtrip(lnob_env_t *env)
 static int s_batch(void *arg, Lnob__V1__Batch *batch)
 {
     inproc_t *ip = arg;
-    Lnob__V1__Run *run = lnob_harmonise(batch);
+    Lnob__V1__Run *run = lnob_harmonise(batch, &lnob_hh_defaults);
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
     env.run = run;

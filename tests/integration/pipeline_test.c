@@ -391,6 +391,23 @@ Test(pipeline, udb_breakdowns_through_the_workers)
     free(id);
 }
 
+Test(pipeline, the_unverified_settings_reach_the_transformers_and_the_metadata)
+{
+    setenv("LNOB_FT_HOURS", "40", 1);
+    setenv("LNOB_PENSION_ANY", "PY100G", 1);
+    int rc = s_lnob_run(DATA "udb_tv6.csv", "2", "3", NULL);
+    unsetenv("LNOB_FT_HOURS");
+    unsetenv("LNOB_PENSION_ANY");
+    cr_assert_eq(rc, 0);
+    char *id = th_only_extract(s_redis.c), key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *settings = th_hget(s_redis.c, key, "settings");
+    cr_assert_str_eq(settings, "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5 FT_HOURS=40 "
+                               "PENSION_ANY=PY100G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G");
+    free(settings);
+    free(id);
+}
+
 Test(pipeline, a_missing_required_column_publishes_nothing)
 {
     char *out = s_tmp("out.json");

@@ -108,7 +108,7 @@ Test(harmonise, ships_age_b_gali_and_degurba)
 {
     fx_batch_t f;
     s_fx_batch(&f, 2);
-    Lnob__V1__Run *r = lnob_harmonise(&f.b);
+    Lnob__V1__Run *r = lnob_harmonise(&f.b, &lnob_hh_defaults);
     cr_assert_eq(r->have, LNOB_HAVE_GALI | LNOB_HAVE_DEGURBA);
     cr_assert_eq(r->record_count, NB);
     cr_assert_eq(r->n_household_id, 0, "PH030 and DB100 alone derive no household statuses");
@@ -129,7 +129,7 @@ Test(harmonise, no_gali_or_degurba_column_without_the_variable)
 {
     fx_batch_t f;
     s_fx_batch(&f, 0);
-    Lnob__V1__Run *r = lnob_harmonise(&f.b);
+    Lnob__V1__Run *r = lnob_harmonise(&f.b, &lnob_hh_defaults);
     cr_assert_eq(r->have, 0);
     cr_assert_eq(r->n_gali, 0);
     cr_assert_eq(r->n_degurba, 0);

@@ -157,8 +157,9 @@ static lnob_member_t s_w(int64_t pid, int age, int pl032, double ft, double pt, 
     m.ft = ft;
     m.pt = pt;
     m.hours = hours;
-    m.pension_any = pens;
-    m.pension_main = pens ? 9000 : 0;
+    for (int k = 0; k < LNOB_PENSIONS; k++)
+        m.py[k] = NAN;
+    m.py[LNOB_PY100G] = pens ? 9000 : 0;
     return m;
 }
 
@@ -219,6 +220,43 @@ Test(household, the_strict_setting_moves_a_household_at_exactly_0_2)
     strict.lwi_strict = 1;
     lnob_hh_lwi(wi, age, 5, &none, &strict, lwi, old);
     cr_assert_eq(lwi[0], 0, "< 0.20 with LWI_STRICT");
+}
+
+Test(household, pension_any_decides_who_leaves_the_work_intensity_population)
+{
+    lnob_hh_t h = s_hh();
+    lnob_member_t m[2] = {s_w(1, 45, 1, 12, 0, NAN, 0), s_w(2, 50, 7, 0, 0, NAN, 0)};
+    m[1].py[LNOB_PY110G] = 3000; /* a survivor's pension only */
+    lnob_status_t st[2];
+    lnob_hh_derive(&h, m, 2, cfg, st);
+    cr_assert_eq(st[1].wi.elig, 1, "PY110G is not in the default PENSION_ANY");
+    lnob_hh_cfg_t with_survivors = lnob_hh_defaults;
+    cr_assert_eq(lnob_hh_pension_set("PY100G,py110g", &with_survivors.pension_any), 0);
+    lnob_hh_derive(&h, m, 2, &with_survivors, st);
+    cr_assert_eq(st[1].wi.elig, 0, "PY110G named in PENSION_ANY excludes the member");
+    cr_assert_eq(lnob_hh_pension_set("PY100G,PY999G", &with_survivors.pension_any), -1);
+}
+
+Test(household, settings_read_back_what_they_write_and_refuse_nonsense)
+{
+    char text[LNOB_HH_SETTINGS_MAX], err[256];
+    lnob_hh_cfg_format(&lnob_hh_defaults, text, sizeof text);
+    cr_assert_str_eq(text, "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5 FT_HOURS=35 "
+                           "PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G");
+    lnob_hh_cfg_t c = lnob_hh_defaults;
+    c.lwi_strict = 1, c.main_share = 0.4, c.ft_hours = 40, c.pension_main = 1;
+    lnob_hh_cfg_format(&c, text, sizeof text);
+    lnob_hh_cfg_t back;
+    cr_assert_eq(lnob_hh_cfg_parse(text, &back, err, sizeof err), 0, "%s", err);
+    cr_assert(back.lwi_strict == 1 && back.main_share == 0.4 && back.ft_hours == 40 &&
+              back.pension_main == 1 && back.pension_any == lnob_hh_defaults.pension_any &&
+              back.child_rule_half == 1, "%s", text);
+    cr_assert_eq(lnob_hh_cfg_parse("", &back, err, sizeof err), 0);
+    cr_assert_eq(back.ft_hours, 35.0, "an empty text is the defaults");
+    cr_assert_eq(lnob_hh_cfg_parse("FT_HOURS=0", &back, err, sizeof err), -1);
+    cr_assert_eq(lnob_hh_cfg_parse("LWI_STRICT=2", &back, err, sizeof err), -1);
+    cr_assert_eq(lnob_hh_cfg_parse("TYPO=1", &back, err, sizeof err), -1);
+    cr_assert(strstr(err, "TYPO"), "%s", err);
 }
 
 Test(household, part_time_months_without_hours_are_imputed_from_the_national_table)
