@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lnob/rc.h"
+#include "lnob/statfile.h"
 
 #define FEED_CHUNK (1u << 20)
 
@@ -30,6 +31,9 @@ static int s_csv(const char *buf, size_t len, lnob_csv_row_fn fn, void *arg)
 
 int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, char *err, size_t cap)
 {
+    err[0] = '\0';
+    if (lnob_statfile_kind(path) != LNOB_STATFILE_NONE)
+        return lnob_statfile_read(path, fn, arg, err, cap);
     int fd = open(path, O_RDONLY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {

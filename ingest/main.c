@@ -25,6 +25,7 @@
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/sock.h"
+#include "lnob/statfile.h"
 #include "lnob/version.h"
 #include "ack.h"
 #include "input.h"
@@ -265,6 +266,15 @@ static void s_id(char *id, size_t cap, const char *period, const char *checksum)
     snprintf(id, cap, "silc-%s-%.16s", period, checksum);
 }
 
+static int s_join_row(void *arg, const lnob_csv_row_t *row);
+
+/* Parses an SPSS or Stata file row by row; err is set when ReadStat fails. */
+static int s_parse_rows(lnob_silc_t *p, const char *path, char *err, size_t cap)
+{
+    int rc = lnob_input_rows(path, s_join_row, p, err, cap);
+    return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
+}
+
 /* Sends one file's extract: the batches the aggregator does not hold, then
  * its ExtractEnd or ExtractFailed; writes the extract id to id. */
 static int s_send_single(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
@@ -285,9 +295,15 @@ static int s_send_single(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx};
     lnob_silc_t *p = lnob_silc_new(&o);
-    int rc = s_parse(p, buf, len);
+    err[0] = '\0';
+    int rc = lnob_statfile_kind(path) ? s_parse_rows(p, path, err, sizeof err) : s_parse(p, buf, len);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
-    if (rc == LNOB_ERR && !*id) {
+    if (rc == LNOB_ERR && *err) { /* ReadStat could not read the file */
+        if (!*id)
+            s_id(id, cap, "unknown", checksum);
+        const char *period = *lnob_silc_period(p) ? lnob_silc_period(p) : "unknown";
+        rc = s_send_failed(ctx, plan, id, "UNREADABLE", err, checksum, period);
+    } else if (rc == LNOB_ERR && !*id) {
         s_id(id, cap, "unknown", checksum);
         rc = s_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
                            "unknown");

@@ -7,6 +7,17 @@
 
 #include "lnob/mem.h"
 
+struct lnob_csv_rowbuf {
+    char *text;               /* concatenated field texts, each NUL-terminated */
+    size_t text_len, text_cap;
+    size_t *offs;             /* start offset of each field in text */
+    size_t *lens;             /* length of each field */
+    size_t nfields, fields_cap;
+    const char **ptrs;        /* field pointers handed to the callback */
+    size_t ptrs_cap;
+    int truncated;            /* a field of this row was cut */
+};
+
 struct lnob_csv {
     struct csv_parser parser; /* libcsv state */
     char delim;               /* field delimiter */
@@ -19,21 +30,31 @@ struct lnob_csv {
     int bom_checked;          /* BOM test done */
     char bom[3];              /* leading bytes held until the BOM test is done */
     size_t bom_len;
-    char *text;               /* concatenated field texts of the row */
-    size_t text_len, text_cap;
-    size_t *offs;             /* start offset of each field in text */
-    size_t *lens;             /* length of each field */
-    size_t nfields, fields_cap;
-    const char **ptrs;        /* field pointers handed to the callback */
-    size_t ptrs_cap;
-    int truncated;            /* a field of this row was cut */
+    lnob_csv_rowbuf_t *row;   /* the row being parsed */
 };
 
-static void s_field(void *data, size_t len, void *arg)
+/* ---- rows under construction ------------------------------------------------ */
+
+lnob_csv_rowbuf_t *lnob_csv_rowbuf_new(void)
 {
-    lnob_csv_t *self = arg;
-    if (self->rc != LNOB_OK)
+    return lnob_calloc(1, sizeof(lnob_csv_rowbuf_t));
+}
+
+void lnob_csv_rowbuf_destroy(lnob_csv_rowbuf_t **self_p)
+{
+    if (!self_p || !*self_p)
         return;
+    lnob_csv_rowbuf_t *self = *self_p;
+    free(self->text);
+    free(self->offs);
+    free(self->lens);
+    free(self->ptrs);
+    free(self);
+    *self_p = NULL;
+}
+
+void lnob_csv_rowbuf_add(lnob_csv_rowbuf_t *self, const char *s, size_t len)
+{
     if (len > LNOB_CSV_MAX_FIELD) {
         len = LNOB_CSV_MAX_FIELD;
         self->truncated = 1;
@@ -43,7 +64,7 @@ static void s_field(void *data, size_t len, void *arg)
     lnob_grow((void **) &self->offs, &fcap, self->nfields + 1, sizeof(size_t));
     lnob_grow((void **) &self->lens, &self->fields_cap, self->nfields + 1, sizeof(size_t));
     if (len)
-        memcpy(self->text + self->text_len, data, len);
+        memcpy(self->text + self->text_len, s, len);
     self->offs[self->nfields] = self->text_len;
     self->lens[self->nfields] = len;
     self->text_len += len;
@@ -51,33 +72,56 @@ static void s_field(void *data, size_t len, void *arg)
     self->nfields++;
 }
 
-static void s_row(int term, void *arg)
+size_t lnob_csv_rowbuf_count(const lnob_csv_rowbuf_t *self)
 {
-    (void) term;
-    lnob_csv_t *self = arg;
-    if (self->rc != LNOB_OK) {
-        self->nfields = 0;
-        self->text_len = 0;
-        return;
-    }
+    return self->nfields;
+}
+
+void lnob_csv_rowbuf_clear(lnob_csv_rowbuf_t *self)
+{
+    self->nfields = 0;
+    self->text_len = 0;
+    self->truncated = 0;
+}
+
+int lnob_csv_rowbuf_emit(lnob_csv_rowbuf_t *self, uint64_t line, lnob_csv_row_fn fn, void *arg)
+{
     lnob_grow((void **) &self->ptrs, &self->ptrs_cap, self->nfields + 1, sizeof(char *));
     for (size_t i = 0; i < self->nfields; i++)
         self->ptrs[i] = self->text + self->offs[i];
     lnob_csv_row_t row = {.nfields = self->nfields,
                           .fields = self->ptrs,
                           .lens = self->lens,
-                          .line = self->row_line,
+                          .line = line,
                           .truncated = self->truncated};
-    if (self->nfields)
-        self->rc = self->fn(self->arg, &row);
-    self->nfields = 0;
-    self->text_len = 0;
-    self->truncated = 0;
+    int rc = fn(arg, &row);
+    lnob_csv_rowbuf_clear(self);
+    return rc;
+}
+
+/* ---- the CSV reader ----------------------------------------------------------- */
+
+static void s_field(void *data, size_t len, void *arg)
+{
+    lnob_csv_t *self = arg;
+    if (self->rc == LNOB_OK)
+        lnob_csv_rowbuf_add(self->row, data, len);
+}
+
+static void s_row(int term, void *arg)
+{
+    (void) term;
+    lnob_csv_t *self = arg;
+    if (self->rc != LNOB_OK || lnob_csv_rowbuf_count(self->row) == 0)
+        lnob_csv_rowbuf_clear(self->row);
+    else
+        self->rc = lnob_csv_rowbuf_emit(self->row, self->row_line, self->fn, self->arg);
 }
 
 lnob_csv_t *lnob_csv_new(char delim, lnob_csv_row_fn fn, void *arg)
 {
     lnob_csv_t *self = lnob_calloc(1, sizeof *self);
+    self->row = lnob_csv_rowbuf_new();
     if (csv_init(&self->parser, 0) != 0) {
         lnob_csv_destroy(&self);
         return NULL;
@@ -96,10 +140,7 @@ void lnob_csv_destroy(lnob_csv_t **self_p)
         return;
     lnob_csv_t *self = *self_p;
     csv_free(&self->parser);
-    free(self->text);
-    free(self->offs);
-    free(self->lens);
-    free(self->ptrs);
+    lnob_csv_rowbuf_destroy(&self->row);
     free(self);
     *self_p = NULL;
 }
@@ -111,7 +152,7 @@ static void s_parse(lnob_csv_t *self, const char *buf, size_t len)
     while (len > 0 && self->rc == LNOB_OK) {
         const char *nl = memchr(buf, '\n', len);
         size_t chunk = nl ? (size_t) (nl - buf) + 1 : len;
-        if (self->nfields == 0 && self->parser.pstate == 0 && !self->tail)
+        if (lnob_csv_rowbuf_count(self->row) == 0 && self->parser.pstate == 0 && !self->tail)
             self->row_line = self->line;
         csv_parse(&self->parser, buf, chunk, s_field, s_row, self);
         self->tail = nl == NULL;

@@ -9,6 +9,7 @@
 
 #include "harness.h"
 #include "lnob/mem.h"
+#include "lnob/statfile.h"
 #include "wire.h"
 
 #define DATA LNOB_SOURCE_DIR "/tests/data/"
@@ -406,6 +407,77 @@ Test(pipeline, the_unverified_settings_reach_the_transformers_and_the_metadata)
                                "PENSION_ANY=PY100G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G");
     free(settings);
     free(id);
+}
+
+/* Writes the .sav or .dta twin (ext) of tests/data/<dir>/<f>.csv into the
+ * test's temp dir; returns its path, owned. */
+static char *s_twin(const char *dir, char f, const char *ext)
+{
+    char src[512], name[64];
+    snprintf(src, sizeof src, "%s%s/%c.csv", DATA, dir, f);
+    snprintf(name, sizeof name, "%s_%c.%s", dir, f, ext);
+    char *out = s_tmp(name), err[256];
+    FILE *csv = fopen(src, "rb");
+    cr_assert_not_null(csv, "%s", src);
+    cr_assert_eq(lnob_statfile_write_csv(csv, out, 0, err, sizeof err), LNOB_OK, "%s", err);
+    fclose(csv);
+    return out;
+}
+
+/* lnob run over the SPSS or Stata twins of a four-file set; the extract id. */
+static char *s_run_twins(const char *dir, const char *ext, const char *transformers)
+{
+    char *f[4];
+    const char *args[16] = {"run", "--silc"};
+    for (int i = 0; i < 4; i++)
+        args[2 + i] = f[i] = s_twin(dir, "DHRP"[i], ext);
+    const char *rest[] = {"--redis", s_redis.url, "--transformers", transformers, NULL};
+    memcpy(args + 6, rest, sizeof rest);
+    cr_assert_eq(th_run("lnob", args, NULL, RUN_TIMEOUT_S), 0);
+    char key[256];
+    redisReply *runs = redisCommand(s_redis.c, "KEYS lnob:run:*");
+    char *id = NULL;
+    for (size_t i = 0; i < runs->elements && !id; i++) {
+        snprintf(key, sizeof key, "%s", runs->element[i]->str);
+        char *v = th_hget(s_redis.c, key, f[2]);
+        if (*v)
+            id = v;
+        else
+            free(v);
+    }
+    freeReplyObject(runs);
+    for (int i = 0; i < 4; i++)
+        free(f[i]);
+    cr_assert_not_null(id, "no extract for the %s twins", ext);
+    return id;
+}
+
+Test(pipeline, spss_and_stata_twins_of_the_four_files_give_the_same_cells_and_quarantine)
+{
+    cr_assert_eq(s_lnob_run4("udb4_bad", "DHRP", "2", "3"), 0);
+    char *csv_id = th_only_extract(s_redis.c);
+    char *want = s_cells_of(csv_id), *want_q = s_quarantine_lines(csv_id);
+    const char *exts[] = {"sav", "dta"};
+    for (int e = 0; e < 2; e++) {
+        char *id = s_run_twins("udb4_bad", exts[e], e ? "3" : "1");
+        char *got = s_cells_of(id), *got_q = s_quarantine_lines(id);
+        cr_assert_str_eq(got, want, "%s cells", exts[e]);
+        char want_q_ext[8192] = "";
+        for (const char *p = want_q; *p;) { /* same lines, the twins' file names */
+            const char *nl = strchr(p, '\n');
+            size_t len = strlen(want_q_ext);
+            snprintf(want_q_ext + len, sizeof want_q_ext - len, "udb4_bad_%c.%s%.*s\n", p[0], exts[e],
+                     (int) (nl - p - 5), p + 5);
+            p = nl + 1;
+        }
+        cr_assert_str_eq(got_q, want_q_ext, "%s quarantine", exts[e]);
+        free(got);
+        free(got_q);
+        free(id);
+    }
+    free(want);
+    free(want_q);
+    free(csv_id);
 }
 
 Test(pipeline, a_missing_required_column_publishes_nothing)

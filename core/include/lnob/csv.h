@@ -43,6 +43,27 @@ int lnob_csv_finish(lnob_csv_t *self);
  * the last one (0 before any input). */
 uint64_t lnob_csv_lines(const lnob_csv_t *self);
 
+/* A row under construction, field by field, handed out as a lnob_csv_row_t:
+ * the reader's own row, shared with readers of other formats that give CSV
+ * rows (lnob/statfile.h). Reused from row to row. */
+typedef struct lnob_csv_rowbuf lnob_csv_rowbuf_t;
+
+/* Returns an empty row. */
+lnob_csv_rowbuf_t *lnob_csv_rowbuf_new(void);
+/* NULL-safe; NULLs *self_p. */
+void lnob_csv_rowbuf_destroy(lnob_csv_rowbuf_t **self_p);
+/* Appends a copy of the len bytes at s as the next field; one longer than
+ * LNOB_CSV_MAX_FIELD is cut there and the row flagged truncated. */
+void lnob_csv_rowbuf_add(lnob_csv_rowbuf_t *self, const char *s, size_t len);
+/* Number of fields appended since the row was last emptied. */
+size_t lnob_csv_rowbuf_count(const lnob_csv_rowbuf_t *self);
+/* Calls fn(arg, row) with the fields as a row starting on line, then empties
+ * the row. Returns fn's rc. */
+int lnob_csv_rowbuf_emit(lnob_csv_rowbuf_t *self, uint64_t line, lnob_csv_row_fn fn,
+                         void *arg);
+/* Empties the row without handing it out. */
+void lnob_csv_rowbuf_clear(lnob_csv_rowbuf_t *self);
+
 /* Writes the row back as one CSV line (quoting where needed, no newline)
  * into out, at most cap-1 bytes, NUL-terminated; a cut row ends in "...".
  * Returns the length written. */

@@ -14,6 +14,10 @@
 /* Writes v into out (cap >= LNOB_DOUBLE_CHARS); NaN/inf are written as
  * "null". Returns the length. */
 size_t lnob_format_double(double v, char *out, size_t cap);
+/* The same for a float: the fewest significant digits, from 6 (FLT_DIG) up,
+ * that read back (strtof) to the same float, so a Stata float 0.1 is "0.1",
+ * not its double expansion 0.100000001490116. */
+size_t lnob_format_float(float v, char *out, size_t cap);
 /* Writes s as a JSON string literal, quotes included. */
 void lnob_format_json_string(FILE *out, const char *s);
 /* Writes s as one CSV field (RFC 4180): as is, or in double quotes with
