@@ -9,8 +9,8 @@
  * which puts the person-weighted AROP60 near 19.5 % and the Gini near 32.5
  * (INSTAT SILC 2023: 19.8 % and 30.6).
  *
- * Two independent xoshiro256** streams, both seeded from opts->seed through
- * splitmix64: stream "household" draws municipality and members, stream
+ * Two independent xoshiro256** streams (gen_rng.h), both seeded from
+ * opts->seed: stream "household" draws municipality and members, stream
  * "income" draws weight factor and income. The household stream is run
  * twice (a first pass only counts persons, to scale the weights), so memory
  * is O(1) in the number of households. HY020 and RB050 are rounded to
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_rng.h"
 #include "lnob/mem.h"
 
 #define S_HEADER                                                                           \
@@ -69,7 +70,7 @@
 #define S_GRANDPARENTS_MAX 2
 
 /* Sex shares, in per mille. */
-#define S_PERMILLE 1000
+#define S_PERMILLE LNOB_GEN_PERMILLE
 #define S_MALE_BIRTH_PERMILLE 515     /* Albania's sex ratio at birth ~1.06 */
 #define S_SINGLE_ELDER_FEMALE_PERMILLE 680
 #define S_LONE_PARENT_FEMALE_PERMILLE 850
@@ -116,14 +117,9 @@
 /* PRNG stream constants (xored into the seed before splitmix64). */
 #define S_STREAM_HOUSEHOLD UINT64_C(0x48485f434f4d504f) /* "HH_COMPO" */
 #define S_STREAM_INCOME UINT64_C(0x494e434f4d455f57)    /* "INCOME_W" */
-#define S_TWO_PI 6.283185307179586476925286766559
 #define S_DOUBLE_BITS 53
 #define S_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 #define S_FNV_PRIME UINT64_C(0x100000001b3)
-
-typedef struct {
-    uint64_t s[4];
-} rng_t;
 
 typedef struct {
     int n;
@@ -143,71 +139,6 @@ typedef struct {
     size_t nmun;
     double total; /* sum of the generator weights (~2.40M persons) */
 } frame_t;
-
-/* ---- PRNG: splitmix64 seeding xoshiro256** (Blackman & Vigna). ---- */
-
-static uint64_t s_splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static rng_t s_rng(uint64_t seed, uint64_t stream)
-{
-    rng_t r;
-    uint64_t state = seed ^ stream;
-    for (int i = 0; i < 4; i++)
-        r.s[i] = s_splitmix64(&state);
-    return r;
-}
-
-static uint64_t s_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t s_next(rng_t *r)
-{
-    uint64_t *s = r->s;
-    const uint64_t result = s_rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = s_rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, 1), 53 bits. */
-static double s_uniform(rng_t *r)
-{
-    return (double) (s_next(r) >> (64 - S_DOUBLE_BITS)) * ldexp(1.0, -S_DOUBLE_BITS);
-}
-
-/* Uniform integer in [lo, hi]; lo when hi < lo. */
-static int s_int(rng_t *r, int lo, int hi)
-{
-    if (hi <= lo)
-        return lo;
-    return lo + (int) (s_uniform(r) * (double) (hi - lo + 1));
-}
-
-static int s_chance(rng_t *r, int permille)
-{
-    return s_int(r, 0, S_PERMILLE - 1) < permille;
-}
-
-/* Standard normal by Box-Muller (cosine branch only). */
-static double s_normal(rng_t *r)
-{
-    const double u1 = 1.0 - s_uniform(r); /* (0, 1] so the log is finite */
-    const double u2 = s_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(S_TWO_PI * u2);
-}
 
 /* ---- Sampling frame: municipalities and their weights. ---- */
 
@@ -283,9 +214,9 @@ static int s_frame_new(frame_t *f, const lnob_geo_t *geo)
     return 0;
 }
 
-static const mun_t *s_draw_mun(const frame_t *f, rng_t *r)
+static const mun_t *s_draw_mun(const frame_t *f, lnob_gen_rng_t *r)
 {
-    const double x = s_uniform(r) * f->total;
+    const double x = lnob_gen_uniform(r) * f->total;
     size_t lo = 0, hi = f->nmun - 1;
     while (lo < hi) { /* first i with cum > x */
         const size_t mid = lo + (hi - lo) / 2;
@@ -299,28 +230,28 @@ static const mun_t *s_draw_mun(const frame_t *f, rng_t *r)
 
 /* ---- Household composition. ---- */
 
-static void s_add(household_t *hh, rng_t *r, int age, int sex)
+static void s_add(household_t *hh, lnob_gen_rng_t *r, int age, int sex)
 {
     if (hh->n >= S_MAX_MEMBERS)
         return;
     age = age < 0 ? 0 : age > S_AGE_MAX ? S_AGE_MAX : age;
-    const int irp = age - (int) (s_next(r) & 1); /* birthday before/after interview */
+    const int irp = age - (int) (lnob_gen_next(r) & 1); /* birthday before/after interview */
     hh->age[hh->n] = age;
     hh->age_irp[hh->n] = irp < 0 ? 0 : irp;
     hh->sex[hh->n] = sex;
     hh->n++;
 }
 
-static int s_sex(rng_t *r, int male_permille)
+static int s_sex(lnob_gen_rng_t *r, int male_permille)
 {
-    return s_chance(r, male_permille) ? S_SEX_MALE : S_SEX_FEMALE;
+    return lnob_gen_chance(r, male_permille) ? S_SEX_MALE : S_SEX_FEMALE;
 }
 
 /* A male head aged lo..hi and his younger wife; returns the wife's age. */
-static int s_couple(household_t *hh, rng_t *r, int lo, int hi)
+static int s_couple(household_t *hh, lnob_gen_rng_t *r, int lo, int hi)
 {
-    const int head = s_int(r, lo, hi);
-    int wife = head - s_int(r, 0, S_SPOUSE_GAP_MAX);
+    const int head = lnob_gen_int(r, lo, hi);
+    int wife = head - lnob_gen_int(r, 0, S_SPOUSE_GAP_MAX);
     if (wife < S_AGE_ADULT)
         wife = S_AGE_ADULT;
     s_add(hh, r, head, S_SEX_MALE);
@@ -329,91 +260,91 @@ static int s_couple(household_t *hh, rng_t *r, int lo, int hi)
 }
 
 /* k children aged lo..hi, at least S_MIN_PARENT_GAP younger than mother. */
-static void s_children(household_t *hh, rng_t *r, int k, int mother, int lo, int hi)
+static void s_children(household_t *hh, lnob_gen_rng_t *r, int k, int mother, int lo, int hi)
 {
     const int top = mother - S_MIN_PARENT_GAP < hi ? mother - S_MIN_PARENT_GAP : hi;
     for (int i = 0; i < k; i++)
-        s_add(hh, r, s_int(r, lo, top), s_sex(r, S_MALE_BIRTH_PERMILLE));
+        s_add(hh, r, lnob_gen_int(r, lo, top), s_sex(r, S_MALE_BIRTH_PERMILLE));
 }
 
-static void s_single_elder(household_t *hh, rng_t *r)
+static void s_single_elder(household_t *hh, lnob_gen_rng_t *r)
 {
-    s_add(hh, r, s_int(r, S_AGE_ELDERLY, S_AGE_MAX),
+    s_add(hh, r, lnob_gen_int(r, S_AGE_ELDERLY, S_AGE_MAX),
           s_sex(r, S_PERMILLE - S_SINGLE_ELDER_FEMALE_PERMILLE));
 }
 
-static void s_single_adult(household_t *hh, rng_t *r)
+static void s_single_adult(household_t *hh, lnob_gen_rng_t *r)
 {
-    s_add(hh, r, s_int(r, S_SINGLE_MIN, S_AGE_ELDERLY - 1), s_sex(r, S_PERMILLE / 2));
+    s_add(hh, r, lnob_gen_int(r, S_SINGLE_MIN, S_AGE_ELDERLY - 1), s_sex(r, S_PERMILLE / 2));
 }
 
-static void s_elder_couple(household_t *hh, rng_t *r)
+static void s_elder_couple(household_t *hh, lnob_gen_rng_t *r)
 {
     s_couple(hh, r, S_AGE_ELDERLY, S_ELDER_HEAD_MAX);
 }
 
-static void s_young_couple(household_t *hh, rng_t *r)
+static void s_young_couple(household_t *hh, lnob_gen_rng_t *r)
 {
     s_couple(hh, r, S_YOUNG_COUPLE_MIN, S_YOUNG_COUPLE_MAX);
 }
 
-static void s_couple_kids(household_t *hh, rng_t *r, int k)
+static void s_couple_kids(household_t *hh, lnob_gen_rng_t *r, int k)
 {
     const int mother = s_couple(hh, r, S_PARENT_MIN, S_PARENT_MAX);
     s_children(hh, r, k, mother, 0, S_AGE_CHILD_MAX);
 }
 
-static void s_couple_1(household_t *hh, rng_t *r)
+static void s_couple_1(household_t *hh, lnob_gen_rng_t *r)
 {
     s_couple_kids(hh, r, 1);
 }
 
-static void s_couple_2(household_t *hh, rng_t *r)
+static void s_couple_2(household_t *hh, lnob_gen_rng_t *r)
 {
     s_couple_kids(hh, r, 2);
 }
 
-static void s_couple_3(household_t *hh, rng_t *r)
+static void s_couple_3(household_t *hh, lnob_gen_rng_t *r)
 {
     s_couple_kids(hh, r, 3);
 }
 
-static void s_lone_parent(household_t *hh, rng_t *r)
+static void s_lone_parent(household_t *hh, lnob_gen_rng_t *r)
 {
-    const int parent = s_int(r, S_PARENT_MIN, S_PARENT_MAX);
+    const int parent = lnob_gen_int(r, S_PARENT_MIN, S_PARENT_MAX);
     s_add(hh, r, parent, s_sex(r, S_PERMILLE - S_LONE_PARENT_FEMALE_PERMILLE));
-    s_children(hh, r, s_int(r, 1, S_LONE_PARENT_KIDS_MAX), parent, 0, S_AGE_CHILD_MAX);
+    s_children(hh, r, lnob_gen_int(r, 1, S_LONE_PARENT_KIDS_MAX), parent, 0, S_AGE_CHILD_MAX);
 }
 
 /* Older couple with 1-3 unmarried adult children. */
-static void s_couple_adult_kids(household_t *hh, rng_t *r)
+static void s_couple_adult_kids(household_t *hh, lnob_gen_rng_t *r)
 {
     const int mother = s_couple(hh, r, S_ADULT_KIDS_HEAD_MIN, S_AGE_ELDERLY - 1);
-    s_children(hh, r, s_int(r, 1, S_ADULT_KIDS_MAX), mother, S_AGE_ADULT, S_ADULT_KID_MAX);
+    s_children(hh, r, lnob_gen_int(r, 1, S_ADULT_KIDS_MAX), mother, S_AGE_ADULT, S_ADULT_KID_MAX);
 }
 
 /* Couple, 1-3 children, 1-2 of the head's parents, sometimes an adult
  * sibling of the head: 4 to 8 persons. */
-static void s_three_gen(household_t *hh, rng_t *r)
+static void s_three_gen(household_t *hh, lnob_gen_rng_t *r)
 {
     const int mother = s_couple(hh, r, S_THREE_GEN_HEAD_MIN, S_THREE_GEN_HEAD_MAX);
     const int head = hh->age[0];
-    s_children(hh, r, s_int(r, 1, S_THREE_GEN_KIDS_MAX), mother, 0, S_THREE_GEN_KID_MAX);
-    const int grandpa = head + s_int(r, S_GRANDPARENT_GAP_MIN, S_GRANDPARENT_GAP_MAX);
-    if (s_int(r, 1, S_GRANDPARENTS_MAX) == S_GRANDPARENTS_MAX) {
+    s_children(hh, r, lnob_gen_int(r, 1, S_THREE_GEN_KIDS_MAX), mother, 0, S_THREE_GEN_KID_MAX);
+    const int grandpa = head + lnob_gen_int(r, S_GRANDPARENT_GAP_MIN, S_GRANDPARENT_GAP_MAX);
+    if (lnob_gen_int(r, 1, S_GRANDPARENTS_MAX) == S_GRANDPARENTS_MAX) {
         s_add(hh, r, grandpa, S_SEX_MALE);
-        s_add(hh, r, grandpa - s_int(r, 0, S_SPOUSE_GAP_MAX), S_SEX_FEMALE);
+        s_add(hh, r, grandpa - lnob_gen_int(r, 0, S_SPOUSE_GAP_MAX), S_SEX_FEMALE);
     } else {
         s_add(hh, r, grandpa, s_sex(r, S_PERMILLE - S_LONE_GRANDPARENT_FEMALE_PERMILLE));
     }
-    if (s_chance(r, S_EXTRA_SIBLING_PERMILLE))
-        s_add(hh, r, head - s_int(r, -S_SIBLING_GAP_MAX, S_SIBLING_GAP_MAX),
+    if (lnob_gen_chance(r, S_EXTRA_SIBLING_PERMILLE))
+        s_add(hh, r, head - lnob_gen_int(r, -S_SIBLING_GAP_MAX, S_SIBLING_GAP_MAX),
               s_sex(r, S_PERMILLE / 2));
 }
 
 typedef struct {
     int permille;
-    void (*build)(household_t *hh, rng_t *r);
+    void (*build)(household_t *hh, lnob_gen_rng_t *r);
 } hh_type_t;
 
 /* Household types and their shares (sum 1000): mean size ~3.5, about a
@@ -426,9 +357,9 @@ static const hh_type_t s_types[] = {
 };
 #define S_NTYPES (sizeof(s_types) / sizeof(s_types[0]))
 
-static void s_compose(household_t *hh, rng_t *r)
+static void s_compose(household_t *hh, lnob_gen_rng_t *r)
 {
-    int x = s_int(r, 0, S_PERMILLE - 1);
+    int x = lnob_gen_int(r, 0, S_PERMILLE - 1);
     size_t t = 0;
     while (t + 1 < S_NTYPES && x >= s_types[t].permille)
         x -= s_types[t++].permille;
@@ -437,7 +368,7 @@ static void s_compose(household_t *hh, rng_t *r)
 }
 
 /* Municipality and members of the next household (household stream). */
-static const mun_t *s_next_household(const frame_t *f, rng_t *r, household_t *hh)
+static const mun_t *s_next_household(const frame_t *f, lnob_gen_rng_t *r, household_t *hh)
 {
     const mun_t *u = s_draw_mun(f, r);
     s_compose(hh, r);
@@ -462,23 +393,23 @@ static int s_oecd_tenths(const household_t *hh)
 }
 
 /* HY020 in cents: mostly log-normal HX090 times HX050, rarely <= 0. */
-static long long s_income_cents(rng_t *r, const mun_t *u, const household_t *hh, int tenths)
+static long long s_income_cents(lnob_gen_rng_t *r, const mun_t *u, const household_t *hh, int tenths)
 {
-    if (s_int(r, 0, S_PER_100K - 1) < S_NONPOS_PER_100K) {
-        if (s_chance(r, S_NONPOS_ZERO_PERMILLE))
+    if (lnob_gen_int(r, 0, S_PER_100K - 1) < S_NONPOS_PER_100K) {
+        if (lnob_gen_chance(r, S_NONPOS_ZERO_PERMILLE))
             return 0;
-        return -(long long) s_int(r, 1, S_NEGATIVE_MAX_CENTS);
+        return -(long long) lnob_gen_int(r, 1, S_NEGATIVE_MAX_CENTS);
     }
     const double mu = log(S_INCOME_MEDIAN) + u->effect +
                       S_SIZE_EFFECT * (double) (hh->n - S_SIZE_REFERENCE);
-    const double hx090 = exp(mu + S_INCOME_LOG_SD * s_normal(r));
+    const double hx090 = exp(mu + S_INCOME_LOG_SD * lnob_gen_normal(r));
     return llround(hx090 * tenths / S_OECD_DIVISOR * S_CENTS);
 }
 
 /* RB050 in 1e-5 units: base weight times a factor in 1 +- spread. */
-static long long s_weight_units(rng_t *r, double base)
+static long long s_weight_units(lnob_gen_rng_t *r, double base)
 {
-    const double factor = 1.0 + S_WEIGHT_SPREAD * (2.0 * s_uniform(r) - 1.0);
+    const double factor = 1.0 + S_WEIGHT_SPREAD * (2.0 * lnob_gen_uniform(r) - 1.0);
     return llround(base * factor * S_WEIGHT_SCALE);
 }
 
@@ -519,7 +450,7 @@ static int s_write_household(FILE *out, const lnob_gen_silc_opts_t *o, uint64_t 
 /* Persons in all households: a dry run of the household stream. */
 static uint64_t s_count_persons(const frame_t *f, const lnob_gen_silc_opts_t *o)
 {
-    rng_t r = s_rng(o->seed, S_STREAM_HOUSEHOLD);
+    lnob_gen_rng_t r = lnob_gen_rng(o->seed, S_STREAM_HOUSEHOLD);
     household_t hh;
     uint64_t persons = 0;
     for (uint64_t h = 0; h < o->households; h++) {
@@ -532,8 +463,8 @@ static uint64_t s_count_persons(const frame_t *f, const lnob_gen_silc_opts_t *o)
 static int s_write_rows(FILE *out, const frame_t *f, const lnob_gen_silc_opts_t *o,
                         double base)
 {
-    rng_t rh = s_rng(o->seed, S_STREAM_HOUSEHOLD);
-    rng_t ri = s_rng(o->seed, S_STREAM_INCOME);
+    lnob_gen_rng_t rh = lnob_gen_rng(o->seed, S_STREAM_HOUSEHOLD);
+    lnob_gen_rng_t ri = lnob_gen_rng(o->seed, S_STREAM_INCOME);
     household_t hh;
     for (uint64_t h = 1; h <= o->households; h++) {
         const mun_t *u = s_next_household(f, &rh, &hh);
