@@ -3,10 +3,13 @@
  * `run` executes the whole pipeline on this machine (run.h); `quarantine`
  * lists, shows and replays the rows an extract rejected (quarantine.h);
  * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h). */
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gen_silc.h"
 #include "lnob/config.h"
@@ -21,15 +24,21 @@ static const char s_usage[] =
     "  quarantine list|show|replay\n"
     "                       find an extract's rejected rows, read them, write them\n"
     "                       out as a CSV to correct and run again\n"
-    "  gen silc --out FILE  write a synthetic SILC extract\n\n"
+    "  gen silc --out FILE  write a synthetic SILC extract (--format basic|full: one\n"
+    "                       merged CSV; --format udb4 --out DIR: DIR/D.csv H.csv\n"
+    "                       R.csv P.csv)\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
 typedef struct {
     long households;
     long seed;
     long year;
+    const char *format;
     const char *out;
 } gen_cfg_t;
+
+static const char *const s_gen_formats[] = {[LNOB_GEN_BASIC] = "basic", [LNOB_GEN_FULL] = "full",
+                                            [LNOB_GEN_UDB4] = "udb4"};
 
 static const lnob_opt_t s_gen_opts[] = {
     {"households", NULL, LNOB_OPT_INT, "2000", 1, 100000000, NULL, offsetof(gen_cfg_t, households),
@@ -38,9 +47,62 @@ static const lnob_opt_t s_gen_opts[] = {
      "random seed; the same seed gives the same bytes"},
     {"year", NULL, LNOB_OPT_INT, "2023", 2000, 2100, NULL, offsetof(gen_cfg_t, year),
      "survey year (DB010, RB010)"},
+    {"format", NULL, LNOB_OPT_STR, "basic", 0, 0, "basic|full|udb4", offsetof(gen_cfg_t, format),
+     "basic: core columns; full: also items, work, pensions, GALI, DB100; udb4: full as D/H/R/P"},
     {"out", NULL, LNOB_OPT_STR, "-", 0, 0, NULL, offsetof(gen_cfg_t, out),
-     "output file, - for stdout"},
+     "output file, - for stdout; with --format udb4 a directory (created if needed)"},
     LNOB_OPT_END};
+
+/* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
+static int s_mkdirs(const char *dir)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int) sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The four UDB files in dir. Returns the exit code: 0; 2 without a DIR;
+ * 1 when a file cannot be made or written. */
+static int s_gen_udb4(const char *dir, const lnob_gen_silc_opts_t *o, const lnob_geo_t *geo)
+{
+    if (!strcmp(dir, "-")) {
+        fprintf(stderr, "lnob gen silc: --format udb4 writes four files: give --out DIR\n");
+        return 2;
+    }
+    if (s_mkdirs(dir) != 0) {
+        perror(dir);
+        return 1;
+    }
+    FILE *out[LNOB_GEN_UDB4_FILES] = {0};
+    char path[LNOB_GEN_UDB4_FILES][PATH_MAX];
+    int rc = 0;
+    for (int k = 0; k < LNOB_GEN_UDB4_FILES && rc == 0; k++) {
+        snprintf(path[k], sizeof path[k], "%s/%c.csv", dir, LNOB_GEN_UDB4_LETTERS[k]);
+        if (!(out[k] = fopen(path[k], "w"))) {
+            perror(path[k]);
+            rc = 1;
+        }
+    }
+    if (rc == 0 && lnob_gen_silc_udb4(out, o, geo) != 0)
+        rc = -1;
+    for (int k = 0; k < LNOB_GEN_UDB4_FILES; k++)
+        if (out[k] && fclose(out[k]) != 0)
+            rc = -1;
+    if (rc < 0)
+        fprintf(stderr, "lnob gen silc: write failed\n");
+    return rc == 0 ? 0 : 1;
+}
 
 static int s_gen(int argc, char **argv)
 {
@@ -51,7 +113,8 @@ static int s_gen(int argc, char **argv)
     gen_cfg_t cfg = {0};
     char err[256];
     int rc = lnob_config_parse(s_gen_opts, &cfg, argc, argv, 3, "lnob gen silc",
-                               "usage: lnob gen silc [--households N] [--seed S] [--out FILE]",
+                               "usage: lnob gen silc [--households N] [--seed S] [--year Y]\n"
+                               "                     [--format basic|full|udb4] [--out FILE|DIR]",
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
@@ -59,13 +122,22 @@ static int s_gen(int argc, char **argv)
         fprintf(stderr, "lnob gen silc: %s\n", err);
         return 2;
     }
+    lnob_gen_silc_opts_t o = {(uint64_t) cfg.households, (uint64_t) cfg.seed, (int) cfg.year,
+                              LNOB_GEN_BASIC};
+    while (strcmp(cfg.format, s_gen_formats[o.format]) != 0)
+        o.format++; /* the option table admits only these names */
+    lnob_geo_t *geo = lnob_geo_new();
+    if (o.format == LNOB_GEN_UDB4) {
+        rc = s_gen_udb4(cfg.out, &o, geo);
+        lnob_geo_destroy(&geo);
+        return rc;
+    }
     FILE *out = strcmp(cfg.out, "-") == 0 ? stdout : fopen(cfg.out, "w");
     if (!out) {
         perror(cfg.out);
+        lnob_geo_destroy(&geo);
         return 1;
     }
-    lnob_geo_t *geo = lnob_geo_new();
-    lnob_gen_silc_opts_t o = {(uint64_t) cfg.households, (uint64_t) cfg.seed, (int) cfg.year};
     rc = lnob_gen_silc(out, &o, geo);
     lnob_geo_destroy(&geo);
     if (out != stdout && fclose(out) != 0)
