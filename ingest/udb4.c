@@ -299,6 +299,8 @@ static void s_sort(lnob_udb4_t *self, int f)
 {
     table_t *t = &self->t[f];
     char detail[DETAIL_MAX];
+    if (t->n == 0)
+        return;
     qsort(t->rows, t->n, sizeof *t->rows, s_by_key);
     if (f == LNOB_UDB4_R)
         return; /* a person id twice is the SILC source's DUPLICATE_ID */
