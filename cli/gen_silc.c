@@ -1,22 +1,26 @@
-/* gen_silc.c - deterministic synthetic merged person-level EU-SILC extract
- * for Albania (see gen_silc.h).
+/* gen_silc.c - deterministic synthetic EU-SILC extract for Albania (see
+ * gen_silc.h): merged person rows (formats basic and full) or the four UDB
+ * files (udb4).
  *
  * Each household gets a municipality drawn in proportion to its Census 2023
  * population, a composition from a table of Albanian household types (mean
- * size about 3.5), one cross-sectional weight shared by its members and a
- * log-normal equivalised income with a mild region/municipality effect.
+ * size about 3.5, parents recorded for RB220/RB230), one cross-sectional
+ * weight shared by its members and a log-normal equivalised income with a
+ * mild region/municipality effect.
  * Calibration: median near 200,000 ALL/year and a total log-sd near 0.59,
  * which puts the person-weighted AROP60 near 19.5 % and the Gini near 32.5
  * (INSTAT SILC 2023: 19.8 % and 30.6).
  *
- * Two independent xoshiro256** streams, both seeded from opts->seed through
- * splitmix64: stream "household" draws municipality and members, stream
- * "income" draws weight factor and income. The household stream is run
- * twice (a first pass only counts persons, to scale the weights), so memory
- * is O(1) in the number of households. HY020 and RB050 are rounded to
- * integers (cents, 1e-5 units) and printed from them, and HX090 is one
- * correctly rounded division of the printed HY020, so the bytes depend on
- * libm only through exp/log/cos before the rounding to cents. */
+ * Three independent xoshiro256** streams (gen_rng.h), all seeded from
+ * opts->seed: stream "household" draws municipality and members, stream
+ * "income" draws weight factor and income, stream "details" (formats full
+ * and udb4 only) the rest of the full variable set (gen_silc_full.h), so
+ * the basic columns are the same bytes in every format. The household
+ * stream is run twice (a first pass only counts persons, to scale the
+ * weights), so memory is O(1) in the number of households. HY020 and RB050
+ * are rounded to integers (cents, 1e-5 units) and printed from them, and
+ * HX090 is one correctly rounded division of the printed HY020, so the
+ * bytes depend on libm only through exp/log/cos/erfc before the rounding. */
 #include "gen_silc.h"
 
 #include <inttypes.h>
@@ -26,15 +30,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_rng.h"
+#include "gen_silc_full.h"
 #include "lnob/mem.h"
 
 #define S_HEADER                                                                           \
     "DB010,DB030,DB040,RB010,RB030,RB050,RB090,RX010,RX020,RB110,DB135,HY020,HX050,HX090," \
     "MUN_CODE\n"
+#define S_FULL_HEADER                                                                      \
+    "DB010,DB030,DB040,RB010,RB030,RB050,RB090,RX010,RX020,RB110,DB135,HY020,HX050,HX090," \
+    "MUN_CODE,DB100,HX040,HY010," LNOB_GEN_H_COLUMNS ",RB220,RB230,PB040," LNOB_GEN_P_COLUMNS "\n"
+#define S_D_HEADER "DB010,DB020,DB030,DB040,DB100,DB135,MUN_CODE\n"
+#define S_H_HEADER "HB010,HB020,HB030,HX040,HY010,HY020,HX050,HX090," LNOB_GEN_H_COLUMNS "\n"
+#define S_R_HEADER "RB010,RB020,RB030,RB040,RB050,RB090,RB110,RB220,RB230,RX010,RX020\n"
+#define S_P_HEADER "PB010,PB020,PB030,PB040," LNOB_GEN_P_COLUMNS "\n"
+#define S_COUNTRY "AL" /* DB020 and the other *B020 */
 
 /* UDB convention: RB030 = DB030 * 100 + member number. */
 #define S_PERSON_ID_FACTOR 100
-#define S_MAX_MEMBERS 8
 #define S_SEX_MALE 1
 #define S_SEX_FEMALE 2
 #define S_RB110_CURRENT_MEMBER 1
@@ -69,7 +82,7 @@
 #define S_GRANDPARENTS_MAX 2
 
 /* Sex shares, in per mille. */
-#define S_PERMILLE 1000
+#define S_PERMILLE LNOB_GEN_PERMILLE
 #define S_MALE_BIRTH_PERMILLE 515     /* Albania's sex ratio at birth ~1.06 */
 #define S_SINGLE_ELDER_FEMALE_PERMILLE 680
 #define S_LONE_PARENT_FEMALE_PERMILLE 850
@@ -96,6 +109,8 @@
  * 20,000 households seed 1, 19.2 % / 32.4 for 100,000 seed 42. */
 #define S_INCOME_MEDIAN 200000.0 /* ALL per year, equivalised */
 #define S_INCOME_LOG_SD 0.58
+#define S_INCOME_TOTAL_SD 0.59      /* with the offsets: the scale of the income position */
+#define S_Z_NONPOSITIVE (-3.0)      /* income position of HY020 <= 0 */
 #define S_SIZE_EFFECT (-0.03)       /* per member above S_SIZE_REFERENCE */
 #define S_SIZE_REFERENCE 3
 #define S_MUN_EFFECT_MAX 0.10       /* municipality offset uniform in +-this */
@@ -116,24 +131,14 @@
 /* PRNG stream constants (xored into the seed before splitmix64). */
 #define S_STREAM_HOUSEHOLD UINT64_C(0x48485f434f4d504f) /* "HH_COMPO" */
 #define S_STREAM_INCOME UINT64_C(0x494e434f4d455f57)    /* "INCOME_W" */
-#define S_TWO_PI 6.283185307179586476925286766559
+#define S_STREAM_DETAILS UINT64_C(0x44455441494c535f)   /* "DETAILS_" */
 #define S_DOUBLE_BITS 53
 #define S_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 #define S_FNV_PRIME UINT64_C(0x100000001b3)
 
 typedef struct {
-    uint64_t s[4];
-} rng_t;
-
-typedef struct {
-    int n;
-    int age[S_MAX_MEMBERS];     /* RX010, age at interview */
-    int age_irp[S_MAX_MEMBERS]; /* RX020, age at end of income year */
-    int sex[S_MAX_MEMBERS];     /* RB090 */
-} household_t;
-
-typedef struct {
     const lnob_municipality_t *m;
+    double weight; /* generator weight (persons) */
     double cum;    /* cumulative generator weight up to and including this one */
     double effect; /* log-income offset: region + municipality */
 } mun_t;
@@ -143,71 +148,6 @@ typedef struct {
     size_t nmun;
     double total; /* sum of the generator weights (~2.40M persons) */
 } frame_t;
-
-/* ---- PRNG: splitmix64 seeding xoshiro256** (Blackman & Vigna). ---- */
-
-static uint64_t s_splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static rng_t s_rng(uint64_t seed, uint64_t stream)
-{
-    rng_t r;
-    uint64_t state = seed ^ stream;
-    for (int i = 0; i < 4; i++)
-        r.s[i] = s_splitmix64(&state);
-    return r;
-}
-
-static uint64_t s_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t s_next(rng_t *r)
-{
-    uint64_t *s = r->s;
-    const uint64_t result = s_rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = s_rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, 1), 53 bits. */
-static double s_uniform(rng_t *r)
-{
-    return (double) (s_next(r) >> (64 - S_DOUBLE_BITS)) * ldexp(1.0, -S_DOUBLE_BITS);
-}
-
-/* Uniform integer in [lo, hi]; lo when hi < lo. */
-static int s_int(rng_t *r, int lo, int hi)
-{
-    if (hi <= lo)
-        return lo;
-    return lo + (int) (s_uniform(r) * (double) (hi - lo + 1));
-}
-
-static int s_chance(rng_t *r, int permille)
-{
-    return s_int(r, 0, S_PERMILLE - 1) < permille;
-}
-
-/* Standard normal by Box-Muller (cosine branch only). */
-static double s_normal(rng_t *r)
-{
-    const double u1 = 1.0 - s_uniform(r); /* (0, 1] so the log is finite */
-    const double u2 = s_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(S_TWO_PI * u2);
-}
 
 /* ---- Sampling frame: municipalities and their weights. ---- */
 
@@ -276,16 +216,17 @@ static int s_frame_new(frame_t *f, const lnob_geo_t *geo)
     for (size_t i = 0; i < f->nmun; i++) {
         mun_t *u = &f->mun[i];
         u->m = lnob_geo_at(geo, i);
-        f->total += s_mun_weight(geo, u->m);
+        u->weight = s_mun_weight(geo, u->m);
+        f->total += u->weight;
         u->cum = f->total;
         u->effect = s_region_effect(u->m->nuts2) + s_mun_effect(u->m->code);
     }
     return 0;
 }
 
-static const mun_t *s_draw_mun(const frame_t *f, rng_t *r)
+static const mun_t *s_draw_mun(const frame_t *f, lnob_gen_rng_t *r)
 {
-    const double x = s_uniform(r) * f->total;
+    const double x = lnob_gen_uniform(r) * f->total;
     size_t lo = 0, hi = f->nmun - 1;
     while (lo < hi) { /* first i with cum > x */
         const size_t mid = lo + (hi - lo) / 2;
@@ -299,28 +240,44 @@ static const mun_t *s_draw_mun(const frame_t *f, rng_t *r)
 
 /* ---- Household composition. ---- */
 
-static void s_add(household_t *hh, rng_t *r, int age, int sex)
+/* Adds a member without parents in the household; returns its index, or
+ * LNOB_GEN_NO_PARENT when the household is full. */
+static int s_add(lnob_gen_hh_t *hh, lnob_gen_rng_t *r, int age, int sex)
 {
-    if (hh->n >= S_MAX_MEMBERS)
-        return;
+    if (hh->n >= LNOB_GEN_MAX_MEMBERS)
+        return LNOB_GEN_NO_PARENT;
     age = age < 0 ? 0 : age > S_AGE_MAX ? S_AGE_MAX : age;
-    const int irp = age - (int) (s_next(r) & 1); /* birthday before/after interview */
-    hh->age[hh->n] = age;
-    hh->age_irp[hh->n] = irp < 0 ? 0 : irp;
-    hh->sex[hh->n] = sex;
-    hh->n++;
+    const int irp = age - (int) (lnob_gen_next(r) & 1); /* birthday before/after interview */
+    const int i = hh->n++;
+    hh->age[i] = age;
+    hh->age_irp[i] = irp < 0 ? 0 : irp;
+    hh->sex[i] = sex;
+    hh->father[i] = hh->mother[i] = LNOB_GEN_NO_PARENT;
+    return i;
 }
 
-static int s_sex(rng_t *r, int male_permille)
+/* Records member i's parent p (an index or LNOB_GEN_NO_PARENT) by p's sex. */
+static void s_parent(lnob_gen_hh_t *hh, int i, int p)
 {
-    return s_chance(r, male_permille) ? S_SEX_MALE : S_SEX_FEMALE;
+    if (i < 0 || p < 0)
+        return;
+    if (hh->sex[p] == S_SEX_MALE)
+        hh->father[i] = p;
+    else
+        hh->mother[i] = p;
 }
 
-/* A male head aged lo..hi and his younger wife; returns the wife's age. */
-static int s_couple(household_t *hh, rng_t *r, int lo, int hi)
+static int s_sex(lnob_gen_rng_t *r, int male_permille)
 {
-    const int head = s_int(r, lo, hi);
-    int wife = head - s_int(r, 0, S_SPOUSE_GAP_MAX);
+    return lnob_gen_chance(r, male_permille) ? S_SEX_MALE : S_SEX_FEMALE;
+}
+
+/* A male head aged lo..hi and his younger wife, members n and n + 1;
+ * returns the wife's age. */
+static int s_couple(lnob_gen_hh_t *hh, lnob_gen_rng_t *r, int lo, int hi)
+{
+    const int head = lnob_gen_int(r, lo, hi);
+    int wife = head - lnob_gen_int(r, 0, S_SPOUSE_GAP_MAX);
     if (wife < S_AGE_ADULT)
         wife = S_AGE_ADULT;
     s_add(hh, r, head, S_SEX_MALE);
@@ -328,92 +285,108 @@ static int s_couple(household_t *hh, rng_t *r, int lo, int hi)
     return wife;
 }
 
-/* k children aged lo..hi, at least S_MIN_PARENT_GAP younger than mother. */
-static void s_children(household_t *hh, rng_t *r, int k, int mother, int lo, int hi)
+/* k children aged lo..hi of members p1 and p2 (LNOB_GEN_NO_PARENT: none),
+ * at least S_MIN_PARENT_GAP younger than a parent aged `parent`. */
+static void s_children(lnob_gen_hh_t *hh, lnob_gen_rng_t *r, int k, int parent, int lo, int hi,
+                       int p1, int p2)
 {
-    const int top = mother - S_MIN_PARENT_GAP < hi ? mother - S_MIN_PARENT_GAP : hi;
-    for (int i = 0; i < k; i++)
-        s_add(hh, r, s_int(r, lo, top), s_sex(r, S_MALE_BIRTH_PERMILLE));
+    const int top = parent - S_MIN_PARENT_GAP < hi ? parent - S_MIN_PARENT_GAP : hi;
+    for (int i = 0; i < k; i++) {
+        const int c = s_add(hh, r, lnob_gen_int(r, lo, top), s_sex(r, S_MALE_BIRTH_PERMILLE));
+        s_parent(hh, c, p1);
+        s_parent(hh, c, p2);
+    }
 }
 
-static void s_single_elder(household_t *hh, rng_t *r)
+static void s_single_elder(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
-    s_add(hh, r, s_int(r, S_AGE_ELDERLY, S_AGE_MAX),
+    s_add(hh, r, lnob_gen_int(r, S_AGE_ELDERLY, S_AGE_MAX),
           s_sex(r, S_PERMILLE - S_SINGLE_ELDER_FEMALE_PERMILLE));
 }
 
-static void s_single_adult(household_t *hh, rng_t *r)
+static void s_single_adult(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
-    s_add(hh, r, s_int(r, S_SINGLE_MIN, S_AGE_ELDERLY - 1), s_sex(r, S_PERMILLE / 2));
+    s_add(hh, r, lnob_gen_int(r, S_SINGLE_MIN, S_AGE_ELDERLY - 1), s_sex(r, S_PERMILLE / 2));
 }
 
-static void s_elder_couple(household_t *hh, rng_t *r)
+static void s_elder_couple(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
     s_couple(hh, r, S_AGE_ELDERLY, S_ELDER_HEAD_MAX);
 }
 
-static void s_young_couple(household_t *hh, rng_t *r)
+static void s_young_couple(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
     s_couple(hh, r, S_YOUNG_COUPLE_MIN, S_YOUNG_COUPLE_MAX);
 }
 
-static void s_couple_kids(household_t *hh, rng_t *r, int k)
+/* The couple is members 0 (head) and 1 (wife) of every household type that
+ * has one. */
+static void s_couple_kids(lnob_gen_hh_t *hh, lnob_gen_rng_t *r, int k)
 {
     const int mother = s_couple(hh, r, S_PARENT_MIN, S_PARENT_MAX);
-    s_children(hh, r, k, mother, 0, S_AGE_CHILD_MAX);
+    s_children(hh, r, k, mother, 0, S_AGE_CHILD_MAX, 0, 1);
 }
 
-static void s_couple_1(household_t *hh, rng_t *r)
+static void s_couple_1(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
     s_couple_kids(hh, r, 1);
 }
 
-static void s_couple_2(household_t *hh, rng_t *r)
+static void s_couple_2(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
     s_couple_kids(hh, r, 2);
 }
 
-static void s_couple_3(household_t *hh, rng_t *r)
+static void s_couple_3(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
     s_couple_kids(hh, r, 3);
 }
 
-static void s_lone_parent(household_t *hh, rng_t *r)
+static void s_lone_parent(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
-    const int parent = s_int(r, S_PARENT_MIN, S_PARENT_MAX);
+    const int parent = lnob_gen_int(r, S_PARENT_MIN, S_PARENT_MAX);
     s_add(hh, r, parent, s_sex(r, S_PERMILLE - S_LONE_PARENT_FEMALE_PERMILLE));
-    s_children(hh, r, s_int(r, 1, S_LONE_PARENT_KIDS_MAX), parent, 0, S_AGE_CHILD_MAX);
+    s_children(hh, r, lnob_gen_int(r, 1, S_LONE_PARENT_KIDS_MAX), parent, 0, S_AGE_CHILD_MAX, 0,
+               LNOB_GEN_NO_PARENT);
 }
 
 /* Older couple with 1-3 unmarried adult children. */
-static void s_couple_adult_kids(household_t *hh, rng_t *r)
+static void s_couple_adult_kids(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
     const int mother = s_couple(hh, r, S_ADULT_KIDS_HEAD_MIN, S_AGE_ELDERLY - 1);
-    s_children(hh, r, s_int(r, 1, S_ADULT_KIDS_MAX), mother, S_AGE_ADULT, S_ADULT_KID_MAX);
+    s_children(hh, r, lnob_gen_int(r, 1, S_ADULT_KIDS_MAX), mother, S_AGE_ADULT, S_ADULT_KID_MAX,
+               0, 1);
 }
 
 /* Couple, 1-3 children, 1-2 of the head's parents, sometimes an adult
  * sibling of the head: 4 to 8 persons. */
-static void s_three_gen(household_t *hh, rng_t *r)
+static void s_three_gen(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
     const int mother = s_couple(hh, r, S_THREE_GEN_HEAD_MIN, S_THREE_GEN_HEAD_MAX);
     const int head = hh->age[0];
-    s_children(hh, r, s_int(r, 1, S_THREE_GEN_KIDS_MAX), mother, 0, S_THREE_GEN_KID_MAX);
-    const int grandpa = head + s_int(r, S_GRANDPARENT_GAP_MIN, S_GRANDPARENT_GAP_MAX);
-    if (s_int(r, 1, S_GRANDPARENTS_MAX) == S_GRANDPARENTS_MAX) {
-        s_add(hh, r, grandpa, S_SEX_MALE);
-        s_add(hh, r, grandpa - s_int(r, 0, S_SPOUSE_GAP_MAX), S_SEX_FEMALE);
+    s_children(hh, r, lnob_gen_int(r, 1, S_THREE_GEN_KIDS_MAX), mother, 0, S_THREE_GEN_KID_MAX, 0,
+               1);
+    const int grandpa = head + lnob_gen_int(r, S_GRANDPARENT_GAP_MIN, S_GRANDPARENT_GAP_MAX);
+    int g1, g2 = LNOB_GEN_NO_PARENT;
+    if (lnob_gen_int(r, 1, S_GRANDPARENTS_MAX) == S_GRANDPARENTS_MAX) {
+        g1 = s_add(hh, r, grandpa, S_SEX_MALE);
+        g2 = s_add(hh, r, grandpa - lnob_gen_int(r, 0, S_SPOUSE_GAP_MAX), S_SEX_FEMALE);
     } else {
-        s_add(hh, r, grandpa, s_sex(r, S_PERMILLE - S_LONE_GRANDPARENT_FEMALE_PERMILLE));
+        g1 = s_add(hh, r, grandpa, s_sex(r, S_PERMILLE - S_LONE_GRANDPARENT_FEMALE_PERMILLE));
     }
-    if (s_chance(r, S_EXTRA_SIBLING_PERMILLE))
-        s_add(hh, r, head - s_int(r, -S_SIBLING_GAP_MAX, S_SIBLING_GAP_MAX),
-              s_sex(r, S_PERMILLE / 2));
+    s_parent(hh, 0, g1);
+    s_parent(hh, 0, g2);
+    if (lnob_gen_chance(r, S_EXTRA_SIBLING_PERMILLE)) {
+        const int sib = s_add(hh, r, head - lnob_gen_int(r, -S_SIBLING_GAP_MAX, S_SIBLING_GAP_MAX),
+                              s_sex(r, S_PERMILLE / 2));
+        s_parent(hh, sib, g1);
+        s_parent(hh, sib, g2);
+    }
 }
 
 typedef struct {
     int permille;
-    void (*build)(household_t *hh, rng_t *r);
+    void (*build)(lnob_gen_hh_t *hh, lnob_gen_rng_t *r);
 } hh_type_t;
 
 /* Household types and their shares (sum 1000): mean size ~3.5, about a
@@ -426,9 +399,9 @@ static const hh_type_t s_types[] = {
 };
 #define S_NTYPES (sizeof(s_types) / sizeof(s_types[0]))
 
-static void s_compose(household_t *hh, rng_t *r)
+static void s_compose(lnob_gen_hh_t *hh, lnob_gen_rng_t *r)
 {
-    int x = s_int(r, 0, S_PERMILLE - 1);
+    int x = lnob_gen_int(r, 0, S_PERMILLE - 1);
     size_t t = 0;
     while (t + 1 < S_NTYPES && x >= s_types[t].permille)
         x -= s_types[t++].permille;
@@ -437,7 +410,7 @@ static void s_compose(household_t *hh, rng_t *r)
 }
 
 /* Municipality and members of the next household (household stream). */
-static const mun_t *s_next_household(const frame_t *f, rng_t *r, household_t *hh)
+static const mun_t *s_next_household(const frame_t *f, lnob_gen_rng_t *r, lnob_gen_hh_t *hh)
 {
     const mun_t *u = s_draw_mun(f, r);
     s_compose(hh, r);
@@ -447,7 +420,7 @@ static const mun_t *s_next_household(const frame_t *f, rng_t *r, household_t *hh
 /* ---- Income and weight. ---- */
 
 /* Modified OECD scale in tenths from the RX020 ages (spec §1.4). */
-static int s_oecd_tenths(const household_t *hh)
+static int s_oecd_tenths(const lnob_gen_hh_t *hh)
 {
     int n14 = 0, n13 = 0;
     for (int i = 0; i < hh->n; i++) {
@@ -462,23 +435,23 @@ static int s_oecd_tenths(const household_t *hh)
 }
 
 /* HY020 in cents: mostly log-normal HX090 times HX050, rarely <= 0. */
-static long long s_income_cents(rng_t *r, const mun_t *u, const household_t *hh, int tenths)
+static long long s_income_cents(lnob_gen_rng_t *r, const mun_t *u, const lnob_gen_hh_t *hh, int tenths)
 {
-    if (s_int(r, 0, S_PER_100K - 1) < S_NONPOS_PER_100K) {
-        if (s_chance(r, S_NONPOS_ZERO_PERMILLE))
+    if (lnob_gen_int(r, 0, S_PER_100K - 1) < S_NONPOS_PER_100K) {
+        if (lnob_gen_chance(r, S_NONPOS_ZERO_PERMILLE))
             return 0;
-        return -(long long) s_int(r, 1, S_NEGATIVE_MAX_CENTS);
+        return -(long long) lnob_gen_int(r, 1, S_NEGATIVE_MAX_CENTS);
     }
     const double mu = log(S_INCOME_MEDIAN) + u->effect +
                       S_SIZE_EFFECT * (double) (hh->n - S_SIZE_REFERENCE);
-    const double hx090 = exp(mu + S_INCOME_LOG_SD * s_normal(r));
+    const double hx090 = exp(mu + S_INCOME_LOG_SD * lnob_gen_normal(r));
     return llround(hx090 * tenths / S_OECD_DIVISOR * S_CENTS);
 }
 
 /* RB050 in 1e-5 units: base weight times a factor in 1 +- spread. */
-static long long s_weight_units(rng_t *r, double base)
+static long long s_weight_units(lnob_gen_rng_t *r, double base)
 {
-    const double factor = 1.0 + S_WEIGHT_SPREAD * (2.0 * s_uniform(r) - 1.0);
+    const double factor = 1.0 + S_WEIGHT_SPREAD * (2.0 * lnob_gen_uniform(r) - 1.0);
     return llround(base * factor * S_WEIGHT_SCALE);
 }
 
@@ -494,33 +467,122 @@ static int s_fixed(char *buf, size_t cap, long long units, long long scale, int 
                     a % (unsigned long long) scale);
 }
 
-/* Writes the household's rows. Returns 0, or -1 on a write error. */
-static int s_write_household(FILE *out, const lnob_gen_silc_opts_t *o, uint64_t id,
-                             const mun_t *u, const household_t *hh, long long w,
-                             long long cents, int tenths)
+/* One household as the writers print it. */
+typedef struct {
+    uint64_t id;            /* DB030 */
+    const mun_t *u;
+    lnob_gen_hh_t hh;
+    int tenths;             /* 10 x HX050 */
+    double hx090;
+    char w[32], hy020[32];  /* RB050, HY020 as printed */
+    lnob_gen_full_t full;   /* formats full and udb4 */
+} house_t;
+
+static uint64_t s_pid(const house_t *x, int i)
 {
-    char wbuf[32], ybuf[32];
-    s_fixed(wbuf, sizeof wbuf, w, S_WEIGHT_SCALE, S_WEIGHT_DECIMALS);
-    s_fixed(ybuf, sizeof ybuf, cents, S_CENTS, S_CENTS_DECIMALS);
-    /* HX090 = HY020 / HX050 = cents / (10 * tenths): one rounding. */
-    const double hx090 = (double) cents / ((double) S_OECD_DIVISOR * tenths);
-    for (int i = 0; i < hh->n; i++) {
-        const uint64_t pid = id * S_PERSON_ID_FACTOR + (uint64_t) (i + 1);
-        if (fprintf(out,
-                    "%d,%" PRIu64 ",%s,%d,%" PRIu64 ",%s,%d,%d,%d,%d,%d,%s,%d.%d,%.6f,%s\n",
-                    o->year, id, u->m->nuts2, o->year, pid, wbuf, hh->sex[i], hh->age[i],
-                    hh->age_irp[i], S_RB110_CURRENT_MEMBER, S_DB135_ACCEPTED, ybuf,
-                    tenths / S_OECD_DIVISOR, tenths % S_OECD_DIVISOR, hx090, u->m->code) < 0)
-            return -1;
+    return x->id * S_PERSON_ID_FACTOR + (uint64_t) (i + 1);
+}
+
+/* ",RB220,RB230" of member i: the parents' RB030, empty when not here. */
+static void s_put_parents(FILE *out, const house_t *x, int i)
+{
+    const int parent[2] = {x->hh.father[i], x->hh.mother[i]};
+    for (int k = 0; k < 2; k++)
+        if (parent[k] == LNOB_GEN_NO_PARENT)
+            fputc(',', out);
+        else
+            fprintf(out, ",%" PRIu64, s_pid(x, parent[k]));
+}
+
+static void s_put_cents(FILE *out, long long cents)
+{
+    char buf[32];
+    s_fixed(buf, sizeof buf, cents, S_CENTS, S_CENTS_DECIMALS);
+    fprintf(out, ",%s", buf);
+}
+
+/* The basic columns of member i, without the line end. */
+static void s_put_basic(FILE *out, const lnob_gen_silc_opts_t *o, const house_t *x, int i)
+{
+    fprintf(out, "%d,%" PRIu64 ",%s,%d,%" PRIu64 ",%s,%d,%d,%d,%d,%d,%s,%d.%d,%.6f,%s", o->year,
+            x->id, x->u->m->nuts2, o->year, s_pid(x, i), x->w, x->hh.sex[i], x->hh.age[i],
+            x->hh.age_irp[i], S_RB110_CURRENT_MEMBER, S_DB135_ACCEPTED, x->hy020,
+            x->tenths / S_OECD_DIVISOR, x->tenths % S_OECD_DIVISOR, x->hx090, x->u->m->code);
+}
+
+static void s_write_basic(FILE *const out[], const lnob_gen_silc_opts_t *o, const house_t *x)
+{
+    for (int i = 0; i < x->hh.n; i++) {
+        s_put_basic(out[0], o, x, i);
+        fputc('\n', out[0]);
     }
-    return 0;
+}
+
+static void s_write_full(FILE *const out[], const lnob_gen_silc_opts_t *o, const house_t *x)
+{
+    for (int i = 0; i < x->hh.n; i++) {
+        s_put_basic(out[0], o, x, i);
+        fprintf(out[0], ",%d,%d", x->full.db100, x->hh.n);
+        s_put_cents(out[0], x->full.hy010);
+        lnob_gen_full_put_h(out[0], &x->full);
+        s_put_parents(out[0], x, i);
+        fprintf(out[0], ",%s", lnob_gen_has_p(&x->hh, i) ? x->w : "");
+        lnob_gen_full_put_p(out[0], &x->hh, &x->full, i);
+        fputc('\n', out[0]);
+    }
+}
+
+static void s_write_udb4(FILE *const out[], const lnob_gen_silc_opts_t *o, const house_t *x)
+{
+    fprintf(out[LNOB_GEN_D], "%d,%s,%" PRIu64 ",%s,%d,%d,%s\n", o->year, S_COUNTRY, x->id,
+            x->u->m->nuts2, x->full.db100, S_DB135_ACCEPTED, x->u->m->code);
+    fprintf(out[LNOB_GEN_H], "%d,%s,%" PRIu64 ",%d", o->year, S_COUNTRY, x->id, x->hh.n);
+    s_put_cents(out[LNOB_GEN_H], x->full.hy010);
+    fprintf(out[LNOB_GEN_H], ",%s,%d.%d,%.6f", x->hy020, x->tenths / S_OECD_DIVISOR,
+            x->tenths % S_OECD_DIVISOR, x->hx090);
+    lnob_gen_full_put_h(out[LNOB_GEN_H], &x->full);
+    fputc('\n', out[LNOB_GEN_H]);
+    for (int i = 0; i < x->hh.n; i++) {
+        fprintf(out[LNOB_GEN_R], "%d,%s,%" PRIu64 ",%" PRIu64 ",%s,%d,%d", o->year, S_COUNTRY,
+                s_pid(x, i), x->id, x->w, x->hh.sex[i], S_RB110_CURRENT_MEMBER);
+        s_put_parents(out[LNOB_GEN_R], x, i);
+        fprintf(out[LNOB_GEN_R], ",%d,%d\n", x->hh.age[i], x->hh.age_irp[i]);
+    }
+    for (int i = 0; i < x->hh.n; i++) {
+        if (!lnob_gen_has_p(&x->hh, i))
+            continue;
+        fprintf(out[LNOB_GEN_P], "%d,%s,%" PRIu64 ",%s", o->year, S_COUNTRY, s_pid(x, i), x->w);
+        lnob_gen_full_put_p(out[LNOB_GEN_P], &x->hh, &x->full, i);
+        fputc('\n', out[LNOB_GEN_P]);
+    }
+}
+
+typedef struct {
+    const char *header[LNOB_GEN_UDB4_FILES];
+    size_t files;
+    void (*write)(FILE *const out[], const lnob_gen_silc_opts_t *o, const house_t *x);
+} format_t;
+
+static const format_t s_formats[] = {
+    [LNOB_GEN_BASIC] = {{S_HEADER}, 1, s_write_basic},
+    [LNOB_GEN_FULL] = {{S_FULL_HEADER}, 1, s_write_full},
+    [LNOB_GEN_UDB4] = {{S_D_HEADER, S_H_HEADER, S_R_HEADER, S_P_HEADER}, LNOB_GEN_UDB4_FILES,
+                       s_write_udb4},
+};
+
+/* Position of the household's income in the national distribution. */
+static double s_income_z(const house_t *x)
+{
+    if (x->hh.hy020 <= 0)
+        return S_Z_NONPOSITIVE;
+    return log(x->hx090 / S_INCOME_MEDIAN) / S_INCOME_TOTAL_SD;
 }
 
 /* Persons in all households: a dry run of the household stream. */
 static uint64_t s_count_persons(const frame_t *f, const lnob_gen_silc_opts_t *o)
 {
-    rng_t r = s_rng(o->seed, S_STREAM_HOUSEHOLD);
-    household_t hh;
+    lnob_gen_rng_t r = lnob_gen_rng(o->seed, S_STREAM_HOUSEHOLD);
+    lnob_gen_hh_t hh;
     uint64_t persons = 0;
     for (uint64_t h = 0; h < o->households; h++) {
         s_next_household(f, &r, &hh);
@@ -529,35 +591,71 @@ static uint64_t s_count_persons(const frame_t *f, const lnob_gen_silc_opts_t *o)
     return persons;
 }
 
-static int s_write_rows(FILE *out, const frame_t *f, const lnob_gen_silc_opts_t *o,
-                        double base)
+/* Returns 0, or -1 when a stream reports a write error. */
+static int s_write_rows(FILE *const out[], const format_t *fmt, const frame_t *f,
+                        const lnob_gen_silc_opts_t *o, double base)
 {
-    rng_t rh = s_rng(o->seed, S_STREAM_HOUSEHOLD);
-    rng_t ri = s_rng(o->seed, S_STREAM_INCOME);
-    household_t hh;
-    for (uint64_t h = 1; h <= o->households; h++) {
-        const mun_t *u = s_next_household(f, &rh, &hh);
-        const int tenths = s_oecd_tenths(&hh);
-        const long long w = s_weight_units(&ri, base);
-        const long long cents = s_income_cents(&ri, u, &hh, tenths);
-        if (s_write_household(out, o, h, u, &hh, w, cents, tenths) < 0)
-            return -1;
+    lnob_gen_rng_t rh = lnob_gen_rng(o->seed, S_STREAM_HOUSEHOLD);
+    lnob_gen_rng_t ri = lnob_gen_rng(o->seed, S_STREAM_INCOME);
+    lnob_gen_rng_t rd = lnob_gen_rng(o->seed, S_STREAM_DETAILS);
+    lnob_gen_model_t *model = o->format == LNOB_GEN_BASIC ? NULL : lnob_gen_model_new();
+    house_t x;
+    int rc = 0;
+    for (uint64_t h = 1; h <= o->households && rc == 0; h++) {
+        x.id = h;
+        x.u = s_next_household(f, &rh, &x.hh);
+        x.tenths = s_oecd_tenths(&x.hh);
+        s_fixed(x.w, sizeof x.w, s_weight_units(&ri, base), S_WEIGHT_SCALE, S_WEIGHT_DECIMALS);
+        x.hh.hy020 = s_income_cents(&ri, x.u, &x.hh, x.tenths);
+        s_fixed(x.hy020, sizeof x.hy020, x.hh.hy020, S_CENTS, S_CENTS_DECIMALS);
+        /* HX090 = HY020 / HX050 = cents / (10 * tenths): one rounding. */
+        x.hx090 = (double) x.hh.hy020 / ((double) S_OECD_DIVISOR * x.tenths);
+        if (model) {
+            x.hh.mun_population = x.u->weight;
+            x.hh.income_z = s_income_z(&x);
+            lnob_gen_full_draw(model, &rd, &x.hh, &x.full);
+        }
+        fmt->write(out, o, &x);
+        for (size_t k = 0; k < fmt->files; k++)
+            rc |= ferror(out[k]) ? -1 : 0;
     }
-    return 0;
+    lnob_gen_model_destroy(&model);
+    return rc;
+}
+
+static int s_generate(FILE *const out[], const lnob_gen_silc_opts_t *opts, const lnob_geo_t *geo)
+{
+    frame_t f;
+    if (s_frame_new(&f, geo) < 0)
+        return -1;
+    const format_t *fmt = &s_formats[opts->format];
+    int rc = 0;
+    for (size_t k = 0; k < fmt->files; k++)
+        if (!out[k] || fputs(fmt->header[k], out[k]) < 0)
+            rc = -1;
+    if (rc == 0 && opts->households > 0) {
+        const uint64_t persons = s_count_persons(&f, opts);
+        rc = s_write_rows(out, fmt, &f, opts, f.total / (double) persons);
+    }
+    free(f.mun);
+    for (size_t k = 0; k < fmt->files && rc == 0; k++)
+        if (fflush(out[k]) != 0 || ferror(out[k]))
+            rc = -1;
+    return rc;
 }
 
 int lnob_gen_silc(FILE *out, const lnob_gen_silc_opts_t *opts, const lnob_geo_t *geo)
 {
-    frame_t f;
-    if (!out || !opts || s_frame_new(&f, geo) < 0)
+    if (!out || !opts || opts->format == LNOB_GEN_UDB4)
         return -1;
-    int rc = fputs(S_HEADER, out) < 0 ? -1 : 0;
-    if (rc == 0 && opts->households > 0) {
-        const uint64_t persons = s_count_persons(&f, opts);
-        rc = s_write_rows(out, &f, opts, f.total / (double) persons);
-    }
-    free(f.mun);
-    if (rc == 0 && (fflush(out) != 0 || ferror(out)))
-        rc = -1;
-    return rc;
+    FILE *const files[1] = {out};
+    return s_generate(files, opts, geo);
+}
+
+int lnob_gen_silc_udb4(FILE *const out[LNOB_GEN_UDB4_FILES], const lnob_gen_silc_opts_t *opts,
+                       const lnob_geo_t *geo)
+{
+    if (!out || !opts || opts->format != LNOB_GEN_UDB4)
+        return -1;
+    return s_generate(out, opts, geo);
 }

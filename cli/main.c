@@ -4,13 +4,17 @@
  * `run` executes the whole pipeline on this machine (run.h); `quarantine`
  * lists, shows and replays the rows an extract rejected (quarantine.h);
  * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h). */
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "export.h"
 #include "gen_silc.h"
+#include "lnob/statfile.h"
 #include "lnob/config.h"
 #include "lnob/version.h"
 #include "quarantine.h"
@@ -24,15 +28,21 @@ static const char s_usage[] =
     "                       find an extract's rejected rows, read them, write them\n"
     "                       out as a CSV to correct and run again\n"
     "  export --extract ID  write an extract's published cells as SDMX-CSV (or json, csv)\n"
-    "  gen silc --out FILE  write a synthetic SILC extract\n\n"
+    "  gen silc --out FILE  write a synthetic SILC extract (--format basic|full: one\n"
+    "                       merged CSV; --format udb4|sav|dta --out DIR: DIR/D.csv\n"
+    "                       H.csv R.csv P.csv, or .sav, or .dta)\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
 typedef struct {
     long households;
     long seed;
     long year;
+    const char *format;
     const char *out;
 } gen_cfg_t;
+
+static const char *const s_gen_formats[] = {[LNOB_GEN_BASIC] = "basic", [LNOB_GEN_FULL] = "full",
+                                            [LNOB_GEN_UDB4] = "udb4"};
 
 static const lnob_opt_t s_gen_opts[] = {
     {"households", NULL, LNOB_OPT_INT, "2000", 1, 100000000, NULL, offsetof(gen_cfg_t, households),
@@ -41,9 +51,79 @@ static const lnob_opt_t s_gen_opts[] = {
      "random seed; the same seed gives the same bytes"},
     {"year", NULL, LNOB_OPT_INT, "2023", 2000, 2100, NULL, offsetof(gen_cfg_t, year),
      "survey year (DB010, RB010)"},
+    {"format", NULL, LNOB_OPT_STR, "basic", 0, 0, "basic|full|udb4|sav|dta", offsetof(gen_cfg_t, format),
+     "basic: core columns; full: also items, work, pensions, GALI, DB100; udb4: full as "
+     "D/H/R/P CSV files; sav, dta: those four as SPSS or Stata files"},
     {"out", NULL, LNOB_OPT_STR, "-", 0, 0, NULL, offsetof(gen_cfg_t, out),
-     "output file, - for stdout"},
+     "output file, - for stdout; with --format udb4 a directory (created if needed)"},
     LNOB_OPT_END};
+
+/* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
+static int s_mkdirs(const char *dir)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int) sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The four UDB files in dir. Returns the exit code: 0; 2 without a DIR;
+ * 1 when a file cannot be made or written. */
+/* Closes a temporary CSV after writing it as path (.sav or .dta). */
+static int s_to_statfile(FILE *csv, const char *path)
+{
+    char err[256];
+    rewind(csv);
+    int rc = lnob_statfile_write_csv(csv, path, 0, err, sizeof err); /* stamp 0: same bytes */
+    if (rc != LNOB_OK)
+        fprintf(stderr, "lnob gen silc: %s\n", err);
+    fclose(csv);
+    return rc == LNOB_OK ? 0 : -1;
+}
+
+/* The four UDB files into dir as ext files: csv directly, sav or dta
+ * through a temporary CSV each and ReadStat's writer. */
+static int s_gen_udb4(const char *dir, const char *ext, const lnob_gen_silc_opts_t *o,
+                      const lnob_geo_t *geo)
+{
+    int csv = !strcmp(ext, "csv");
+    if (!strcmp(dir, "-")) {
+        fprintf(stderr, "lnob gen silc: --format %s writes four files: give --out DIR\n", ext);
+        return 2;
+    }
+    if (s_mkdirs(dir) != 0) {
+        perror(dir);
+        return 1;
+    }
+    FILE *out[LNOB_GEN_UDB4_FILES] = {0};
+    char path[LNOB_GEN_UDB4_FILES][PATH_MAX];
+    int rc = 0;
+    for (int k = 0; k < LNOB_GEN_UDB4_FILES && rc == 0; k++) {
+        snprintf(path[k], sizeof path[k], "%s/%c.%s", dir, LNOB_GEN_UDB4_LETTERS[k], ext);
+        if (!(out[k] = csv ? fopen(path[k], "w") : tmpfile())) {
+            perror(path[k]);
+            rc = 1;
+        }
+    }
+    if (rc == 0 && lnob_gen_silc_udb4(out, o, geo) != 0)
+        rc = -1;
+    for (int k = 0; k < LNOB_GEN_UDB4_FILES; k++)
+        if (out[k] && (csv || rc != 0 ? fclose(out[k]) : s_to_statfile(out[k], path[k])) != 0)
+            rc = -1;
+    if (rc < 0)
+        fprintf(stderr, "lnob gen silc: write failed\n");
+    return rc == 0 ? 0 : 1;
+}
 
 static int s_gen(int argc, char **argv)
 {
@@ -54,7 +134,8 @@ static int s_gen(int argc, char **argv)
     gen_cfg_t cfg = {0};
     char err[256];
     int rc = lnob_config_parse(s_gen_opts, &cfg, argc, argv, 3, "lnob gen silc",
-                               "usage: lnob gen silc [--households N] [--seed S] [--out FILE]",
+                               "usage: lnob gen silc [--households N] [--seed S] [--year Y]\n"
+                               "                     [--format basic|full|udb4|sav|dta] [--out FILE|DIR]",
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
@@ -62,13 +143,24 @@ static int s_gen(int argc, char **argv)
         fprintf(stderr, "lnob gen silc: %s\n", err);
         return 2;
     }
+    lnob_gen_silc_opts_t o = {(uint64_t) cfg.households, (uint64_t) cfg.seed, (int) cfg.year,
+                              LNOB_GEN_BASIC};
+    int stat = !strcmp(cfg.format, "sav") || !strcmp(cfg.format, "dta");
+    while (!stat && strcmp(cfg.format, s_gen_formats[o.format]) != 0)
+        o.format++; /* the option table admits only these names */
+    lnob_geo_t *geo = lnob_geo_new();
+    if (stat || o.format == LNOB_GEN_UDB4) {
+        o.format = LNOB_GEN_UDB4;
+        rc = s_gen_udb4(cfg.out, stat ? cfg.format : "csv", &o, geo);
+        lnob_geo_destroy(&geo);
+        return rc;
+    }
     FILE *out = strcmp(cfg.out, "-") == 0 ? stdout : fopen(cfg.out, "w");
     if (!out) {
         perror(cfg.out);
+        lnob_geo_destroy(&geo);
         return 1;
     }
-    lnob_geo_t *geo = lnob_geo_new();
-    lnob_gen_silc_opts_t o = {(uint64_t) cfg.households, (uint64_t) cfg.seed, (int) cfg.year};
     rc = lnob_gen_silc(out, &o, geo);
     lnob_geo_destroy(&geo);
     if (out != stdout && fclose(out) != 0)

@@ -150,11 +150,17 @@ int th_run(const char *exe, const char *const args[], const char *out_path, int 
 
 void th_gen(const char *path, int households, int seed)
 {
+    th_gen_as(path, households, seed, "basic");
+}
+
+void th_gen_as(const char *path, int households, int seed, const char *format)
+{
     char h[32], s[32];
     snprintf(h, sizeof h, "%d", households);
     snprintf(s, sizeof s, "%d", seed);
-    const char *args[] = {"gen", "silc", "--households", h, "--seed", s, "--out", path, NULL};
-    cr_assert_eq(th_run("lnob", args, NULL, 60), 0, "lnob gen silc failed");
+    const char *args[] = {"gen",  "silc", "--households", h,    "--seed", s,
+                          "--format", format, "--out", path, NULL};
+    cr_assert_eq(th_run("lnob", args, NULL, 60), 0, "lnob gen silc --format %s failed", format);
 }
 
 /* ---- reading Redis -------------------------------------------------------- */

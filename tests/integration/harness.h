@@ -40,6 +40,9 @@ long long th_count_in(const char *path, const char *label);
 
 /* Writes a synthetic extract (lnob gen silc) to path. */
 void th_gen(const char *path, int households, int seed);
+/* The same in a format of `lnob gen silc --format` (udb4: path is a
+ * directory that gets D.csv, H.csv, R.csv and P.csv). */
+void th_gen_as(const char *path, int households, int seed, const char *format);
 
 /* Every cell of an extract as sorted "key|field=value|..." lines joined by
  * '\n'; owned string. Empty string if none. */

@@ -161,20 +161,29 @@ Test(pipeline, tv6_work_intensity_and_arope_through_the_workers)
     free(id);
 }
 
-/* lnob run over the UDB files of dir named by which, in that order
- * (e.g. "PHRD"). */
-static int s_lnob_run4(const char *dir, const char *which, const char *transformers, const char *batch)
+/* lnob run over the UDB files of dir (a full path) named by which, in that
+ * order (e.g. "PHRD"), with extension ext. */
+static int s_lnob_run4_in(const char *dir, const char *which, const char *ext,
+                          const char *transformers, const char *batch)
 {
     char f[4][512];
     const char *args[16] = {"run", "--silc"};
     size_t n = 2;
     for (size_t i = 0; which[i] && i < 4; i++) {
-        snprintf(f[i], sizeof f[i], "%s%s/%c.csv", DATA, dir, which[i]);
+        snprintf(f[i], sizeof f[i], "%s/%c.%s", dir, which[i], ext);
         args[n++] = f[i];
     }
     const char *rest[] = {"--redis", s_redis.url, "--transformers", transformers, "--batch-size", batch, NULL};
     memcpy(args + n, rest, sizeof rest);
     return th_run("lnob", args, NULL, RUN_TIMEOUT_S);
+}
+
+/* The same for a directory of tests/data/. */
+static int s_lnob_run4(const char *dir, const char *which, const char *transformers, const char *batch)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", DATA, dir);
+    return s_lnob_run4_in(path, which, "csv", transformers, batch);
 }
 
 /* The extract stored last whose id differs from other (NULL: any). */
@@ -230,6 +239,49 @@ Test(pipeline, four_udb_files_in_any_order_give_the_cells_of_the_merged_file)
     free(got);
     free(four);
     free(merged);
+}
+
+/* One seed of the generator as a full merged file and as four UDB files:
+ * the two extracts give the same cells, and the national deprivation, work
+ * intensity and AROPE figures are near INSTAT's (SILC 2023: SMSD 34.8 %,
+ * LWI 9.3 %, AROPE 42.1 %). */
+Test(pipeline, generated_full_and_udb4_files_give_the_same_plausible_cells)
+{
+    char *full = s_tmp("gen_full.csv"), *dir = s_tmp("gen_udb4"), *dta = s_tmp("gen_dta");
+    th_gen_as(full, 3000, 7, "full");
+    th_gen_as(dir, 3000, 7, "udb4");
+    th_gen_as(dta, 3000, 7, "dta");
+    cr_assert_eq(s_lnob_run(full, "1", "1000", NULL), 0);
+    char *merged = th_only_extract(s_redis.c);
+    cr_assert_eq(s_lnob_run4_in(dir, "RPDH", "csv", "3", "97"), 0);
+    char *four = s_extract_besides(merged);
+    char *want = s_cells_of(merged), *got = s_cells_of(four);
+    cr_assert_gt(strlen(want), 10000);
+    cr_assert_str_eq(got, want, "1 transformer, merged vs 3 transformers, four files");
+    cr_assert_eq(s_lnob_run4_in(dta, "DHRP", "dta", "2", "500"), 0);
+    redisReply *ids = redisCommand(s_redis.c, "ZRANGE lnob:extracts 0 -1");
+    cr_assert_eq(ids->elements, 3);
+    for (size_t i = 0; i < ids->elements; i++) {
+        char *cells = s_cells_of(ids->element[i]->str);
+        cr_assert_str_eq(cells, want, "extract %s", ids->element[i]->str);
+        free(cells);
+    }
+    freeReplyObject(ids);
+    free(dta);
+    struct { const char *indicator; double lo, hi; } band[] = {
+        {"smsd", 25, 45}, {"lwi", 5, 14}, {"arope", 32, 52}, {"arpr", 16, 23}};
+    for (size_t i = 0; i < sizeof band / sizeof band[0]; i++) {
+        double v = s_value(merged, band[i].indicator);
+        cr_log_info("%s %.2f", band[i].indicator, v);
+        cr_expect(v >= band[i].lo && v <= band[i].hi, "%s %.2f outside [%g, %g]",
+                  band[i].indicator, v, band[i].lo, band[i].hi);
+    }
+    free(want);
+    free(got);
+    free(four);
+    free(merged);
+    free(dir);
+    free(full);
 }
 
 /* The quarantine entries of an extract as "file:line:reason:field" lines. */
