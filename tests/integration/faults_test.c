@@ -2,7 +2,8 @@
  * counted twice.
  *
  * For each worker kind (ingester, a transformer, the aggregator, the sink,
- * redis-server), TRIALS runs of `lnob run --workdir` on the same extract;
+ * redis-server), TRIALS runs of `lnob run --workdir` on the same extract
+ * (suite faults: a merged file; faults_udb4: four UDB files, UDB4_TRIALS);
  * in each, SIGKILL that worker at a seeded random moment within the length
  * of an undisturbed run. lnob run's supervisor restarts it; the run must
  * still exit 0 and print exactly the cells of the undisturbed run (the JSON
@@ -26,7 +27,11 @@
 #define BATCH "150"
 #define RUN_TIMEOUT_S 90
 
+#define UDB4_HOUSEHOLDS 1500
+#define UDB4_TRIALS 4
+
 static char s_dir[256], s_csv[300], s_ref[300];
+static char s_udb4[4][320]; /* the four-file suite's D, H, R, P; [0] "" in the other */
 static int64_t s_ref_ms;
 
 static char *s_slurp(const char *path)
@@ -47,17 +52,43 @@ static pid_t s_start_run(const char *workdir, const char *out)
 {
     const char *args[] = {"run", "--silc", s_csv, "--batch-size", BATCH, "--format", "json",
                           "--workdir", workdir, "--log-level", "error", NULL};
-    return th_spawn("lnob", args, out);
+    const char *udb4[] = {"run", "--silc", s_udb4[0], s_udb4[1], s_udb4[2], s_udb4[3],
+                          "--batch-size", BATCH, "--format", "json", "--workdir", workdir,
+                          "--log-level", "error", NULL};
+    return th_spawn("lnob", s_udb4[0][0] ? udb4 : args, out);
 }
 
-/* One undisturbed run gives the reference output and the run's length. */
+static void s_reference(void);
+
+/* One undisturbed run of a merged extract gives the reference output and
+ * the run's length. */
 static void s_setup(void)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/lnob-faults-XXXXXX");
     cr_assert_not_null(mkdtemp(s_dir));
     snprintf(s_csv, sizeof s_csv, "%s/f.csv", s_dir);
     snprintf(s_ref, sizeof s_ref, "%s/ref.json", s_dir);
+    s_udb4[0][0] = '\0';
     th_gen(s_csv, HOUSEHOLDS, 17);
+    s_reference();
+}
+
+/* The same for the four UDB files of a generated year (the join path). */
+static void s_setup_udb4(void)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/lnob-faults-XXXXXX");
+    cr_assert_not_null(mkdtemp(s_dir));
+    snprintf(s_ref, sizeof s_ref, "%s/ref.json", s_dir);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/udb4", s_dir);
+    th_gen_as(dir, UDB4_HOUSEHOLDS, 19, "udb4");
+    for (int i = 0; i < 4; i++)
+        snprintf(s_udb4[i], sizeof s_udb4[i], "%s/%c.csv", dir, "DHRP"[i]);
+    s_reference();
+}
+
+static void s_reference(void)
+{
     char wd[300];
     snprintf(wd, sizeof wd, "%s/ref", s_dir);
     mkdir(wd, 0700);
@@ -75,6 +106,7 @@ static void s_teardown(void)
 }
 
 TestSuite(faults, .init = s_setup, .fini = s_teardown, .timeout = 900);
+TestSuite(faults_udb4, .init = s_setup_udb4, .fini = s_teardown, .timeout = 900);
 
 static pid_t s_read_pid(const char *workdir, const char *name)
 {
@@ -92,9 +124,10 @@ static pid_t s_read_pid(const char *workdir, const char *name)
 
 static int s_trials(void)
 {
+    int def = s_udb4[0][0] ? UDB4_TRIALS : TRIALS;
     const char *env = getenv("LNOB_FAULT_TRIALS");
-    int n = env ? atoi(env) : TRIALS;
-    return n > 0 ? n : TRIALS;
+    int n = env ? atoi(env) : def;
+    return n > 0 ? n : def;
 }
 
 /* Runs the trials for one worker; returns how many kills landed mid-run. */
@@ -135,3 +168,9 @@ Test(faults, transformer_killed_anywhere) { cr_assert_gt(s_kill_trials("transfor
 Test(faults, aggregator_killed_anywhere) { cr_assert_gt(s_kill_trials("aggregate", 3), 0); }
 Test(faults, sink_killed_anywhere) { cr_assert_gt(s_kill_trials("sink", 4), 0); }
 Test(faults, redis_killed_anywhere) { cr_assert_gt(s_kill_trials("redis-server", 5), 0); }
+
+/* The four-file path (join, whole-household batches, work intensity). */
+Test(faults_udb4, ingester_killed_anywhere) { cr_assert_gt(s_kill_trials("ingest", 11), 0); }
+Test(faults_udb4, transformer_killed_anywhere) { cr_assert_gt(s_kill_trials("transform-1", 12), 0); }
+Test(faults_udb4, aggregator_killed_anywhere) { cr_assert_gt(s_kill_trials("aggregate", 13), 0); }
+Test(faults_udb4, sink_killed_anywhere) { cr_assert_gt(s_kill_trials("sink", 14), 0); }
