@@ -3,6 +3,8 @@
 # extracts of 1 M and 10 M persons (about 3.5 persons per household).
 # Reports wall time, records/s, the stage timings stored in the extract's
 # metadata, and each worker's peak RSS. Record results in docs/BENCHMARKS.md.
+# Then the four-file UDB form of 1 M persons (UDB4_SIZES), same persons,
+# with the full indicator set.
 # Usage: deploy/bench.sh [BUILD] [persons...]   (default: 1000000 10000000)
 set -eu
 BUILD=${1:-build}
@@ -25,26 +27,44 @@ done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -srm)"
 echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-for persons in $SIZES; do
-    households=$((persons * 2 / 7))
-    csv="$DIR/silc_${persons}.csv"
-    [ -s "$csv" ] || "$LNOB" gen silc --households "$households" --seed 42 --out "$csv"
-    rows=$(($(wc -l < "$csv") - 1))
+
+# Runs lnob on the files given and prints the figures. $1: a label.
+run_case() {
+    label=$1
+    shift
     redis-cli -s "$SOCK" flushall >/dev/null
     start=$(date +%s.%N)
-    "$LNOB" run --silc "$csv" --transformers 2 --redis "unix://$SOCK" --format csv \
+    "$LNOB" run --silc "$@" --transformers 2 --redis "unix://$SOCK" --format csv \
         > "$DIR/out.csv" 2> "$DIR/run.log"
     end=$(date +%s.%N)
     id=$(redis-cli -s "$SOCK" zrange lnob:extracts 0 0)
     meta() { redis-cli -s "$SOCK" hget "lnob:extract:$id" "$1"; }
+    rows=$(meta persons_in_population)
     wall=$(awk "BEGIN{printf \"%.2f\", $end - $start}")
     echo
-    echo "== $rows persons ($(du -h "$csv" | cut -f1) CSV), lnob run --transformers 2"
+    echo "== $label: $rows persons ($(du -ch "$@" | tail -1 | cut -f1) input), lnob run --transformers 2"
     echo "wall time        ${wall} s"
     echo "records/s        $(awk "BEGIN{printf \"%d\", $rows / $wall}")"
+    echo "cells            $(redis-cli -s "$SOCK" llen "lnob:extract:$id:cells")"
     echo "ingest (parse+send, ms)   $(( $(meta ingest_finished_ms) - $(meta ingest_started_ms) ))"
     echo "transform CPU, all (ms)   $(meta transform_cpu_ms)"
     echo "aggregate (merge+cells, ms) $(meta aggregate_ms)"
     echo "stored after ingest end (ms) $(( $(meta computed_ms) - $(meta ingest_finished_ms) ))"
     grep 'peak RSS' "$DIR/run.log" | sed 's/^lnob: /                 /'
+}
+
+for persons in $SIZES; do
+    households=$((persons * 2 / 7))
+    csv="$DIR/silc_${persons}.csv"
+    [ -s "$csv" ] || "$LNOB" gen silc --households "$households" --seed 42 --out "$csv"
+    run_case "merged basic file (foundation subset)" "$csv"
+done
+
+# The full indicator set from the four UDB files of the same persons
+# (same seed: ages, incomes, weights and places are those of the basic file).
+for persons in ${UDB4_SIZES:-1000000}; do
+    households=$((persons * 2 / 7))
+    dir="$DIR/udb4_${persons}"
+    [ -s "$dir/P.csv" ] || "$LNOB" gen silc --format udb4 --households "$households" --seed 42 --out "$dir"
+    run_case "four UDB files (full indicator set)" "$dir/D.csv" "$dir/H.csv" "$dir/R.csv" "$dir/P.csv"
 done

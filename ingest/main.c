@@ -14,6 +14,7 @@
 #include <czmq.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -347,50 +348,77 @@ static void s_join_where(void *arg, size_t field, char *buf, size_t cap)
     lnob_udb4_where(arg, field, buf, cap);
 }
 
-/* Checksums every file of the set (sha256 of their sha256s, D to P) and
- * adds up their sizes; -1 with err when one cannot be read. */
-static int s_set_checksum(const plan_t *plan, char *checksum, size_t *bytes, char *err, size_t cap)
+/* One file of a set, loaded by its own thread: its checksum, then (when
+ * join is set) its rows. */
+typedef struct {
+    const char *path;
+    lnob_udb4_t *join;      /* NULL: checksum only */
+    int file;
+    char hex[HEX_SHA256];
+    size_t bytes;
+    int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
+    char err[LNOB_ERRSTR_MAX];
+} load_t;
+
+static void *s_load_file(void *arg)
 {
-    char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    *bytes = 0;
-    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        const char *buf;
-        size_t len;
-        char one[HEX_SHA256];
-        if (!plan->udb[f])
-            continue;
-        if (s_map(plan->udb[f], &buf, &len, err, cap) != 0)
-            return -1;
-        s_checksum(buf, len, one);
-        if (buf)
-            munmap((void *) buf, len);
-        strcat(all, one);
-        *bytes += len;
+    load_t *l = arg;
+    const char *buf;
+    char why[LNOB_ERRSTR_MAX];
+    l->rc = LNOB_ERR;
+    if (s_map(l->path, &buf, &l->bytes, why, sizeof why) != 0) {
+        snprintf(l->err, sizeof l->err, "%.120s: %.120s", l->path, why);
+        return NULL;
     }
-    crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
-    s_hex(digest, sizeof digest, checksum);
-    return 0;
+    s_checksum(buf, l->bytes, l->hex);
+    if (buf)
+        munmap((void *) buf, l->bytes);
+    loader_t ld = {l->join, l->file};
+    l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, l->err, sizeof l->err) : LNOB_OK;
+    return NULL;
 }
 
-/* Loads the files into the join; LNOB_ERR with reason and err. */
-static int s_load_set(const plan_t *plan, lnob_udb4_t *join, const char **reason, char *err,
-                      size_t cap)
+/* Checksums the files of the set, and loads them into join unless it is
+ * NULL: each file in a thread of its own (checksum and CSV parsing are
+ * most of the ingester's work, and the files are independent). The set's
+ * checksum is the sha256 of the files' sha256s, D to P. Returns LNOB_OK,
+ * or the first file's error with reason and err. */
+static int s_load_set(const plan_t *plan, lnob_udb4_t *join, char *checksum, size_t *bytes,
+                      const char **reason, char *err, size_t cap)
 {
+    load_t l[LNOB_UDB4_FILES];
+    pthread_t th[LNOB_UDB4_FILES];
+    int started[LNOB_UDB4_FILES] = {0};
     for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        loader_t l = {join, f};
-        if (!plan->udb[f])
+        l[f] = (load_t){.path = plan->udb[f], .join = join, .file = f};
+        if (plan->udb[f])
+            started[f] = pthread_create(&th[f], NULL, s_load_file, &l[f]) == 0;
+        if (plan->udb[f] && !started[f])
+            s_load_file(&l[f]); /* no thread to be had: load it here */
+    }
+    char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
+    int rc = LNOB_OK;
+    *bytes = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        if (started[f])
+            pthread_join(th[f], NULL);
+        if (!plan->udb[f] || rc != LNOB_OK)
             continue;
-        int rc = lnob_input_rows(plan->udb[f], s_load_row, &l, err, cap);
-        if (rc == LNOB_ERR && *lnob_udb4_errstr(join)) {
+        rc = l[f].rc;
+        if (rc == LNOB_ERR && join && *lnob_udb4_errstr(join)) {
             *reason = lnob_udb4_reason(join);
             snprintf(err, cap, "%s", lnob_udb4_errstr(join));
-        } else if (rc == LNOB_ERR)
+        } else if (rc == LNOB_ERR) {
             *reason = "UNREADABLE";
-        if (rc != LNOB_OK)
-            return rc;
+            snprintf(err, cap, "%s", l[f].err);
+        }
+        strcat(all, l[f].hex);
+        *bytes += l[f].bytes;
     }
-    return LNOB_OK;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
+    s_hex(digest, sizeof digest, checksum);
+    return rc;
 }
 
 static void s_join_summary(const lnob_udb4_t *join, char *out, size_t cap)
@@ -413,19 +441,18 @@ static int s_send_set(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
     snprintf(period, sizeof period, "%d", plan->year);
     if (plan->year < 0)
         snprintf(period, sizeof period, "unknown");
-    if (s_set_checksum(plan, checksum, &bytes, err, sizeof err) != 0) {
-        s_id(id, cap, period, "unreadable");
-        return s_send_failed(ctx, plan, id, "UNREADABLE", err, "", period);
-    }
+    int missing = !plan->udb[LNOB_UDB4_D] || !plan->udb[LNOB_UDB4_H] || !plan->udb[LNOB_UDB4_R];
+    lnob_udb4_t *join = missing ? NULL : lnob_udb4_new(plan->udb, plan->year);
+    int64_t t_load = lnob_mono_us();
+    int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err);
+    lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
     s_id(id, cap, period, checksum);
-    for (int f = 0; f < LNOB_UDB4_P; f++)
+    for (int f = 0; f < LNOB_UDB4_P && missing && rc == LNOB_OK; f++)
         if (!plan->udb[f]) {
             snprintf(err, sizeof err, "the UDB files of %s (%.150s) have no %s file", period,
                      plan->source, lnob_udb4_names[f]);
-            return s_send_failed(ctx, plan, id, reason, err, checksum, period);
+            rc = LNOB_ERR;
         }
-    lnob_udb4_t *join = lnob_udb4_new(plan->udb, plan->year);
-    int rc = s_load_set(plan, join, &reason, err, sizeof err);
     if (rc == LNOB_ERR) {
         lnob_udb4_destroy(&join);
         return s_send_failed(ctx, plan, id, reason, err, checksum, period);
@@ -440,6 +467,8 @@ static int s_send_set(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
         rc = lnob_udb4_join(join, &out);
     if (rc == LNOB_OK)
         rc = lnob_silc_finish(p);
+    lnob_debug("%s: read, joined, validated and sent in %lld ms", plan->source,
+               (long long) (lnob_mono_us() - t_load) / 1000);
     s_join_summary(join, join_text, sizeof join_text);
     if (*lnob_silc_extract_id(p))
         snprintf(id, cap, "%s", lnob_silc_extract_id(p));

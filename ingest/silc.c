@@ -5,7 +5,6 @@
 #include "idset.h"
 
 #include <czmq.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "lnob/csv.h"
 #include "lnob/mem.h"
+#include "lnob/num.h"
 #include "lnob/udb.h"
 #include "lnob/units.h"
 
@@ -121,36 +121,6 @@ static const char *s_field(const lnob_csv_row_t *row, int idx, size_t *len)
     return s;
 }
 
-/* Parses the whole of s[0..len) as a finite double. */
-static int s_double(const char *s, size_t len, double *out)
-{
-    char buf[64];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    *out = strtod(buf, &end);
-    return (errno || end != buf + len || !isfinite(*out)) ? -1 : 0;
-}
-
-static int s_int(const char *s, size_t len, int64_t *out)
-{
-    char buf[32];
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    if (errno || end != buf + len)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static const char *s_col_name(const lnob_silc_t *self, col_id c)
 {
     return self->header[self->col[c]];
@@ -256,7 +226,7 @@ static void s_set_period(lnob_silc_t *self, const char *period)
 static int s_year(const char *s, size_t len)
 {
     int64_t year;
-    if (s_int(s, len, &year) != 0 || year <= 1900 || year >= 3000)
+    if (lnob_num_int(s, len, &year) != 0 || year <= 1900 || year >= 3000)
         return -1;
     return (int) year;
 }
@@ -316,12 +286,12 @@ static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict
     const char *s = s_field(row, self->col[C_PID], &len);
     if (len == 0)
         return s_reject(v, "MISSING_ID", s_col_name(self, C_PID), "person id is empty", "", 0), -1;
-    if (s_int(s, len, &r->pid) != 0)
+    if (lnob_num_int(s, len, &r->pid) != 0)
         return s_reject(v, "BAD_ID", s_col_name(self, C_PID), "person id is not a whole number", s, len), -1;
     s = s_field(row, self->col[C_HHID], &len);
     if (len == 0)
         return s_reject(v, "MISSING_ID", s_col_name(self, C_HHID), "household id is empty", "", 0), -1;
-    if (s_int(s, len, &r->hhid) != 0)
+    if (lnob_num_int(s, len, &r->hhid) != 0)
         return s_reject(v, "BAD_ID", s_col_name(self, C_HHID), "household id is not a whole number", s, len), -1;
     return 0;
 }
@@ -334,7 +304,7 @@ static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
     const char *f = s_col_name(self, C_WEIGHT);
     if (len == 0)
         return s_reject(v, "MISSING_WEIGHT", f, "weight is empty", "", 0), -1;
-    if (s_double(s, len, &w) != 0)
+    if (lnob_num_double(s, len, &w) != 0)
         return s_reject(v, "BAD_NUMBER", f, "weight is not a number", s, len), -1;
     if (w < 0)
         return s_reject(v, "NEGATIVE_WEIGHT", f, "weight is negative", s, len), -1;
@@ -352,7 +322,7 @@ static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, doubl
     *out = NAN;
     if (len == 0)
         return 0;
-    if (s_double(s, len, out) != 0)
+    if (lnob_num_double(s, len, out) != 0)
         return s_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a number", s, len), -1;
     return 0;
 }
@@ -385,7 +355,7 @@ static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict
     r->age = -1;
     if (!len)
         return 0;
-    if (s_int(s, len, &k) != 0)
+    if (lnob_num_int(s, len, &k) != 0)
         return s_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a whole number", s, len), -1;
     if (by_birth)
         k = year > 0 ? year - k : -1;
@@ -404,7 +374,7 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
     int64_t k;
     const char *s = s_field(row, self->col[C_SEX], &len);
     r->sex = 0;
-    if (len && (s_int(s, len, &k) != 0 || (k != 1 && k != 2)))
+    if (len && (lnob_num_int(s, len, &k) != 0 || (k != 1 && k != 2)))
         return s_reject(v, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len), -1;
     if (len)
         r->sex = (uint32_t) k;
@@ -428,7 +398,7 @@ static int s_scope_flag(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, 
     if (self->col[c] < 0)
         return 0;
     const char *s = s_field(row, self->col[c], &len);
-    if (len && s_int(s, len, &k) != 0)
+    if (len && lnob_num_int(s, len, &k) != 0)
         return s_reject(v, "BAD_CODE", s_col_name(self, c), "not a numeric code", s, len), -1;
     if (!len || k < lo || k > hi)
         *in_scope = 0;
@@ -468,7 +438,7 @@ static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_
     const char *s = s_field(row, self->flag_col[v], &len);
     if (len == 0)
         return 0;
-    if (s_int(s, len, &k) != 0)
+    if (lnob_num_int(s, len, &k) != 0)
         return s_reject(vd, "BAD_CODE", self->header[self->flag_col[v]], "flag is not a whole number",
                         s, len), -1;
     if (k >= 1)
@@ -496,9 +466,9 @@ static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, 
     if (len == 0)
         return 0;
     if (def->kind == LNOB_UDB_AMOUNT)
-        return s_double(s, len, &r->amount[v]) ? s_reject(vd, "BAD_NUMBER", field, "not a number", s, len), -1 : 0;
+        return lnob_num_double(s, len, &r->amount[v]) ? s_reject(vd, "BAD_NUMBER", field, "not a number", s, len), -1 : 0;
     int64_t k;
-    if (s_int(s, len, &k) != 0)
+    if (lnob_num_int(s, len, &k) != 0)
         return s_reject(vd, "BAD_CODE", field, "not a numeric code", s, len), -1;
     if ((k < def->lo || k > def->hi) && !lnob_udb_is_flag(k))
         return s_reject(vd, "BAD_CODE", field, "outside the variable's code list", s, len), -1;

@@ -2,13 +2,13 @@
  * (udb4.h). */
 #include "udb4.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lnob/mem.h"
+#include "lnob/num.h"
 #include "lnob/rc.h"
 
 #define RAW_ROW_MAX 1024
@@ -29,6 +29,15 @@ typedef struct {
 } row_t;
 
 typedef struct {
+    int file;
+    uint64_t line;
+    const char *field, *reason;
+    char *detail, *raw;
+} reject_t;
+
+/* One file's rows; everything lnob_udb4_add() touches is here, so the
+ * four files can be loaded at the same time, one thread each. */
+typedef struct {
     const char *source;
     char **names;
     size_t ncol;
@@ -40,21 +49,17 @@ typedef struct {
     row_t *rows;
     size_t n, cap_rows;
     uint64_t rows_read;
+    reject_t *rejects;  /* rows of this file that cannot be joined, not yet sent */
+    size_t n_rejects, cap_rejects;
+    const char *reason; /* a header without its key column */
+    char errstr[LNOB_ERRSTR_MAX];
 } table_t;
-
-typedef struct {
-    int file;
-    uint64_t line;
-    const char *field, *reason;
-    char *detail, *raw;
-} reject_t;
 
 struct lnob_udb4 {
     table_t t[LNOB_UDB4_FILES];
     int year;
-    reject_t *rejects;
-    size_t n_rejects, cap_rejects;
     const row_t *cur[LNOB_UDB4_FILES]; /* the merged row being sent */
+    row_t *last_p;                     /* the P row found last */
     size_t base[LNOB_UDB4_FILES + 1];  /* first merged column of each file */
     const char **fields;               /* the merged row */
     size_t *lens;
@@ -91,20 +96,12 @@ int lnob_udb4_kind(const lnob_csv_row_t *header)
 
 static long s_long(const char *s, size_t len, int *ok)
 {
-    char buf[32];
     while (len && (*s == ' ' || *s == '\t'))
         s++, len--;
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
-    *ok = 0;
-    if (len == 0 || len >= sizeof buf)
-        return 0;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    *ok = !errno && end == buf + len;
+    int64_t v = 0;
+    *ok = lnob_num_int(s, len, &v) == 0;
     return (long) v;
 }
 
@@ -129,10 +126,10 @@ int lnob_udb4_row_year(const lnob_csv_row_t *header, const lnob_csv_row_t *row)
 
 /* ---- loading ------------------------------------------------------------ */
 
-static int s_fail(lnob_udb4_t *self, const table_t *t, const char *what)
+static int s_fail(table_t *t, const char *what)
 {
-    self->reason = "MISSING_COLUMN";
-    snprintf(self->errstr, sizeof self->errstr, "%s: missing required column %s", t->source, what);
+    t->reason = "MISSING_COLUMN";
+    snprintf(t->errstr, sizeof t->errstr, "%s: missing required column %s", t->source, what);
     return LNOB_ERR;
 }
 
@@ -153,20 +150,20 @@ static int s_header(lnob_udb4_t *self, int f, const lnob_csv_row_t *row)
     t->hh_col = s_name(t, "RX030") >= 0 ? s_name(t, "RX030") : s_name(t, "RB040");
     t->size_col = s_name(t, f == LNOB_UDB4_H ? "HX040" : f == LNOB_UDB4_R ? "RB110" : "DB135");
     if (t->key_col < 0)
-        return s_fail(self, t, s_key_name[f]);
+        return s_fail(t, s_key_name[f]);
     if (f == LNOB_UDB4_R && s_name(t, "RB050") < 0)
-        return s_fail(self, t, "RB050");
+        return s_fail(t, "RB050");
     if (f == LNOB_UDB4_H && s_name(t, "HY020") < 0 && s_name(t, "HX090") < 0)
-        return s_fail(self, t, "HY020 (or HX090)");
+        return s_fail(t, "HY020 (or HX090)");
     return LNOB_OK;
 }
 
 static void s_reject(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, const char *field,
                      const char *reason, const char *detail)
 {
-    lnob_grow((void **) &self->rejects, &self->cap_rejects, self->n_rejects + 1,
-              sizeof *self->rejects);
-    reject_t *r = &self->rejects[self->n_rejects++];
+    table_t *t = &self->t[f];
+    lnob_grow((void **) &t->rejects, &t->cap_rejects, t->n_rejects + 1, sizeof *t->rejects);
+    reject_t *r = &t->rejects[t->n_rejects++];
     char raw[RAW_ROW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
     *r = (reject_t){f, row->line, field, reason, lnob_strdup(detail), lnob_strdup(raw)};
@@ -273,13 +270,17 @@ static void s_unpack(const table_t *t, const row_t *r, const char **fields, size
 /* A kept row's field as a whole number; ok 0 when empty or not a number. */
 static long s_row_long(const table_t *t, const row_t *r, int col, int *ok)
 {
-    const char *fields[t->ncol ? t->ncol : 1];
-    size_t lens[t->ncol ? t->ncol : 1];
     *ok = 0;
     if (col < 0)
         return 0;
-    s_unpack(t, r, fields, lens);
-    return s_long(fields[col], lens[col], ok);
+    const char *p = t->arena + r->off;
+    uint32_t len;
+    for (int i = 0;; i++) { /* walk the packed fields up to col */
+        memcpy(&len, p, sizeof len);
+        if (i == col)
+            return s_long(p + sizeof len, len, ok);
+        p += sizeof len + len + 1;
+    }
 }
 
 /* Queues a reject for a kept row (raw re-serialised from its fields). */
@@ -299,9 +300,11 @@ static void s_sort(lnob_udb4_t *self, int f)
 {
     table_t *t = &self->t[f];
     char detail[DETAIL_MAX];
-    if (t->n == 0)
-        return;
-    qsort(t->rows, t->n, sizeof *t->rows, s_by_key);
+    size_t sorted = 1;
+    while (sorted < t->n && s_by_key(&t->rows[sorted - 1], &t->rows[sorted]) <= 0)
+        sorted++;
+    if (sorted < t->n) /* UDB files usually come sorted by key: then no sort */
+        qsort(t->rows, t->n, sizeof *t->rows, s_by_key);
     if (f == LNOB_UDB4_R)
         return; /* a person id twice is the SILC source's DUPLICATE_ID */
     for (size_t i = 1; i < t->n; i++)
@@ -330,20 +333,28 @@ static row_t *s_find(table_t *t, int64_t key)
     return lo < t->n && t->rows[lo].key == key ? &t->rows[lo] : NULL;
 }
 
+static void s_free_rejects(table_t *t)
+{
+    for (size_t i = 0; i < t->n_rejects; i++) {
+        free(t->rejects[i].detail);
+        free(t->rejects[i].raw);
+    }
+    t->n_rejects = 0;
+}
+
+/* Sends the rejects queued so far, file by file. */
 static int s_send_rejects(lnob_udb4_t *self, const lnob_udb4_out_t *out)
 {
     int rc = LNOB_OK;
-    for (size_t i = 0; i < self->n_rejects && rc == LNOB_OK; i++) {
-        const reject_t *r = &self->rejects[i];
-        lnob_udb4_reject_t x = {r->file, self->t[r->file].source, r->line, r->field, r->reason,
-                                r->detail, r->raw};
-        rc = out->reject(out->arg, &x);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        table_t *t = &self->t[f];
+        for (size_t i = 0; i < t->n_rejects && rc == LNOB_OK; i++) {
+            const reject_t *r = &t->rejects[i];
+            lnob_udb4_reject_t x = {r->file, t->source, r->line, r->field, r->reason, r->detail, r->raw};
+            rc = out->reject(out->arg, &x);
+        }
+        s_free_rejects(t);
     }
-    for (size_t i = 0; i < self->n_rejects; i++) {
-        free(self->rejects[i].detail);
-        free(self->rejects[i].raw);
-    }
-    self->n_rejects = 0;
     return rc;
 }
 
@@ -362,10 +373,11 @@ static int s_send_header(lnob_udb4_t *self, const lnob_udb4_out_t *out)
     return out->row(out->arg, &h);
 }
 
-/* Sends one person: the fields of D, H, R and P (empty when no P row). */
-static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out)
+/* Puts the fields of files [from, to) of the current row into the merged
+ * row (empty when the file has no row for it). */
+static void s_fill(lnob_udb4_t *self, int from, int to)
 {
-    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+    for (int f = from; f < to; f++) {
         const table_t *t = &self->t[f];
         size_t b = self->base[f];
         if (self->cur[f])
@@ -374,9 +386,30 @@ static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out)
             for (size_t i = 0; i < t->ncol; i++)
                 self->fields[b + i] = "", self->lens[b + i] = 0;
     }
+}
+
+/* Sends one person: the household's D and H fields are in place already;
+ * adds the person's R and P fields. */
+static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out)
+{
+    s_fill(self, LNOB_UDB4_R, LNOB_UDB4_FILES);
     lnob_csv_row_t row = {self->base[LNOB_UDB4_FILES], self->fields, self->lens,
                           self->cur[LNOB_UDB4_R]->line, 0};
     return out->row(out->arg, &row);
+}
+
+/* The P row of person pid: P and R are both in person-id order within a
+ * household, so the row after the last one found is tried first. */
+static row_t *s_find_p(lnob_udb4_t *self, int64_t pid)
+{
+    table_t *t = &self->t[LNOB_UDB4_P];
+    if (!t->names)
+        return NULL;
+    row_t *next = self->last_p ? self->last_p + 1 : t->rows;
+    if (next < t->rows + t->n && next->key == pid && (next == t->rows || next[-1].key != pid))
+        return self->last_p = next;
+    row_t *p = s_find(t, pid);
+    return p ? (self->last_p = p) : NULL;
 }
 
 /* Current members of a household in R: rows with RB110 1-4 (all rows
@@ -431,10 +464,13 @@ static int s_household(lnob_udb4_t *self, const lnob_udb4_out_t *out, row_t *r, 
             rc = s_send_rejects(self, out);
             continue;
         }
-        row_t *p = self->t[LNOB_UDB4_P].names ? s_find(&self->t[LNOB_UDB4_P], r[i].pid) : NULL;
+        row_t *p = s_find_p(self, r[i].pid);
         if (p)
             p->used = 1;
-        self->cur[LNOB_UDB4_D] = d, self->cur[LNOB_UDB4_H] = h;
+        if (!self->cur[LNOB_UDB4_D]) {
+            self->cur[LNOB_UDB4_D] = d, self->cur[LNOB_UDB4_H] = h;
+            s_fill(self, LNOB_UDB4_D, LNOB_UDB4_R);
+        }
         self->cur[LNOB_UDB4_R] = &r[i], self->cur[LNOB_UDB4_P] = p;
         rc = s_send_person(self, out);
     }
@@ -528,12 +564,9 @@ void lnob_udb4_destroy(lnob_udb4_t **self_p)
         free(t->names);
         free(t->arena);
         free(t->rows);
+        s_free_rejects(t);
+        free(t->rejects);
     }
-    for (size_t i = 0; i < self->n_rejects; i++) {
-        free(self->rejects[i].detail);
-        free(self->rejects[i].raw);
-    }
-    free(self->rejects);
     free(self->fields);
     free(self->lens);
     free(self);
@@ -551,5 +584,23 @@ void lnob_udb4_where(const lnob_udb4_t *self, size_t field, char *buf, size_t ca
 
 uint64_t lnob_udb4_rows(const lnob_udb4_t *self, int file) { return self->t[file].rows_read; }
 uint64_t lnob_udb4_nonresponse(const lnob_udb4_t *self) { return self->nonresponse; }
-const char *lnob_udb4_reason(const lnob_udb4_t *self) { return self->reason ? self->reason : "ERROR"; }
-const char *lnob_udb4_errstr(const lnob_udb4_t *self) { return self->errstr; }
+/* The first file's error (file order), else the join's. */
+static const table_t *s_failed(const lnob_udb4_t *self)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        if (self->t[f].reason)
+            return &self->t[f];
+    return NULL;
+}
+
+const char *lnob_udb4_reason(const lnob_udb4_t *self)
+{
+    const table_t *t = s_failed(self);
+    return t ? t->reason : self->reason ? self->reason : "ERROR";
+}
+
+const char *lnob_udb4_errstr(const lnob_udb4_t *self)
+{
+    const table_t *t = s_failed(self);
+    return t ? t->errstr : self->errstr;
+}

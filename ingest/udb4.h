@@ -59,7 +59,9 @@ lnob_udb4_t *lnob_udb4_new(const char *const source[LNOB_UDB4_FILES], int year);
 /* NULL-safe; NULLs *self_p. */
 void lnob_udb4_destroy(lnob_udb4_t **self_p);
 /* Adds one row of file f; its first row is the header. Returns LNOB_OK, or
- * LNOB_ERR when the header lacks a key column (see errstr). */
+ * LNOB_ERR when the header lacks a key column (see errstr). Calls for
+ * different files may run at the same time (one thread per file); calls
+ * for one file must not. */
 int lnob_udb4_add(lnob_udb4_t *self, int file, const lnob_csv_row_t *row);
 /* Joins and sends everything to out. Returns LNOB_OK, LNOB_ERR (see
  * errstr) or the first other rc of out. */

@@ -36,6 +36,7 @@ typedef struct {
     int64_t W;             /* their weight */
     const lnob_person_t *const *p; /* every person of the group, n_all */
     size_t n_all;
+    const struct status_sums *sums; /* its status sums (when the extract has statuses) */
 } group_t;
 
 /* What every group's rates need from the whole extract. */
@@ -83,36 +84,6 @@ static void s_share(cells_t *c, const char *indicator, const char *dim, const ch
     s_set(cell, den > 0, den > 0 ? 100.0 * (double) num / (double) den : 0, "EMPTY_GROUP");
 }
 
-/* A weighted rate over the persons of g for which in() holds; yes() picks
- * the numerator. */
-typedef int (*pick_fn)(const lnob_person_t *p, const ctx_t *x);
-
-static void s_rate(cells_t *c, const char *indicator, const char *dim, const char *name,
-                   const group_t *g, const ctx_t *x, pick_fn in, pick_fn yes, double nr_pct)
-{
-    int64_t num = 0, den = 0;
-    uint64_t n = 0;
-    for (size_t i = 0; i < g->n_all; i++) {
-        const lnob_person_t *p = g->p[i];
-        if (!in(p, x))
-            continue;
-        n++;
-        den += p->w;
-        num += yes(p, x) ? p->w : 0;
-    }
-    s_share(c, indicator, dim, name, g, n, num, den, nr_pct);
-}
-
-static int s_all(const lnob_person_t *p, const ctx_t *x) { (void) p; (void) x; return 1; }
-static int s_smsd(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack13 >= 7; }
-static int s_msd(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack13 >= 5; }
-static int s_md(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack9 >= 3; }
-static int s_smd(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lack9 >= 4; }
-static int s_in_lwi(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi >= 0; }
-static int s_lwi(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi == 1; }
-static int s_in_lwi2020(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi2020 >= 0; }
-static int s_lwi2020(const lnob_person_t *p, const ctx_t *x) { (void) x; return p->lwi2020 == 1; }
-
 /* AROPE's components of a person: bit 1 AROP60, 2 SMSD (or SMD), 4 LWI;
  * -1 when AROPE is missing (none is 1 and the income is missing, §4.4). */
 static int s_parts(const lnob_person_t *p, const ctx_t *x, int old)
@@ -124,55 +95,115 @@ static int s_parts(const lnob_person_t *p, const ctx_t *x, int old)
     return parts == 0 && isnan(p->x) ? -1 : parts;
 }
 
-static int s_in_arope(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 0) >= 0; }
-static int s_arope(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 0) > 0; }
-static int s_in_arope2020(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 1) >= 0; }
-static int s_arope2020(const lnob_person_t *p, const ctx_t *x) { return s_parts(p, x, 1) > 0; }
-
 /* The seven disjoint intersections of AROPE's components (§4.4). */
 static const char *const s_part_names[8] = {
     "", "arope_arop_only", "arope_smsd_only", "arope_arop_smsd", "arope_lwi_only",
     "arope_arop_lwi", "arope_smsd_lwi", "arope_all_three"};
 
-static void s_arope_parts(cells_t *c, const char *dim, const char *name, const group_t *g,
-                          const ctx_t *x)
+/* A weighted count: persons and their weight (1e-5 units). */
+typedef struct {
+    uint64_t n;
+    int64_t w;
+} count_t;
+
+static void s_count(count_t *c, int64_t w)
 {
-    int64_t num[8] = {0}, den = 0;
-    uint64_t n = 0;
-    for (size_t i = 0; i < g->n_all; i++) {
-        int parts = s_parts(g->p[i], x, 0);
-        if (parts < 0)
-            continue;
-        n++;
-        den += g->p[i]->w;
-        num[parts] += g->p[i]->w;
+    c->n++;
+    c->w += w;
+}
+
+/* Numerators and denominators of every status rate of a group, summed in
+ * one pass over its persons (integers: the order does not matter). */
+typedef struct status_sums {
+    count_t all, smsd, msd, md, smd;
+    count_t lwi_pop, lwi, lwi2020_pop, lwi2020;
+    count_t arope_pop, part[8];     /* part[k]: persons whose components are k */
+    count_t arope2020_pop, arope2020;
+} status_sums_t;
+
+/* A person's statuses as bits, computed once per extract (they need the
+ * national ARPT60), so that each cut only adds them up. */
+enum {
+    F_SMSD = 1 << 0, F_MSD = 1 << 1, F_MD = 1 << 2, F_SMD = 1 << 3, F_LWI_POP = 1 << 4,
+    F_LWI = 1 << 5, F_LWI2020_POP = 1 << 6, F_LWI2020 = 1 << 7, F_AROPE_POP = 1 << 8,
+    F_AROPE2020_POP = 1 << 9, F_AROPE2020 = 1 << 10, F_PARTS_SHIFT = 11 /* 3 bits */
+};
+
+static uint16_t s_flags(const lnob_person_t *p, const ctx_t *x)
+{
+    int parts = s_parts(p, x, 0), old = s_parts(p, x, 1);
+    unsigned f = (p->lack13 >= 7) * F_SMSD | (p->lack13 >= 5) * F_MSD | (p->lack9 >= 3) * F_MD |
+                 (p->lack9 >= 4) * F_SMD | (p->lwi >= 0) * F_LWI_POP | (p->lwi == 1) * F_LWI |
+                 (p->lwi2020 >= 0) * F_LWI2020_POP | (p->lwi2020 == 1) * F_LWI2020 |
+                 (parts >= 0) * F_AROPE_POP | (old >= 0) * F_AROPE2020_POP | (old > 0) * F_AROPE2020;
+    return (uint16_t) (f | (unsigned) (parts > 0 ? parts : 0) << F_PARTS_SHIFT);
+}
+
+static void s_status_add(status_sums_t *t, unsigned f, int64_t w)
+{
+    s_count(&t->all, w);
+    if (f & F_SMSD)
+        s_count(&t->smsd, w);
+    if (f & F_MSD)
+        s_count(&t->msd, w);
+    if (f & F_MD)
+        s_count(&t->md, w);
+    if (f & F_SMD)
+        s_count(&t->smd, w);
+    if (f & F_LWI_POP)
+        s_count(&t->lwi_pop, w);
+    if (f & F_LWI)
+        s_count(&t->lwi, w);
+    if (f & F_LWI2020_POP)
+        s_count(&t->lwi2020_pop, w);
+    if (f & F_LWI2020)
+        s_count(&t->lwi2020, w);
+    if (f & F_AROPE_POP) {
+        s_count(&t->arope_pop, w);
+        s_count(&t->part[f >> F_PARTS_SHIFT & 7], w);
     }
-    for (int k = 1; k < 8; k++)
-        s_share(c, s_part_names[k], dim, name, g, n, num[k], den, x->item_nr_pct);
+    if (f & F_AROPE2020_POP)
+        s_count(&t->arope2020_pop, w);
+    if (f & F_AROPE2020)
+        s_count(&t->arope2020, w);
+}
+
+static void s_rate(cells_t *c, const char *indicator, const char *dim, const char *name,
+                   const group_t *g, const count_t *pop, const count_t *yes, double nr_pct)
+{
+    s_share(c, indicator, dim, name, g, pop->n, yes->w, pop->w, nr_pct);
 }
 
 /* Deprivation, LWI and AROPE rates of a group, for what the extract has. */
 static void s_status_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
                            const ctx_t *x)
 {
+    if (!(x->have & (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI)))
+        return;
+    const status_sums_t t = *g->sums;
+    double nr = x->item_nr_pct;
+    int dep9 = (x->have & LNOB_HAVE_DEP9) && !x->lack9_missing;
     if (x->have & LNOB_HAVE_DEP13) {
-        s_rate(c, "smsd", dim, name, g, x, s_all, s_smsd, x->item_nr_pct);
-        s_rate(c, "msd", dim, name, g, x, s_all, s_msd, x->item_nr_pct);
+        s_rate(c, "smsd", dim, name, g, &t.all, &t.smsd, nr);
+        s_rate(c, "msd", dim, name, g, &t.all, &t.msd, nr);
     }
-    if ((x->have & LNOB_HAVE_DEP9) && !x->lack9_missing) {
-        s_rate(c, "md", dim, name, g, x, s_all, s_md, x->item_nr_pct);
-        s_rate(c, "smd", dim, name, g, x, s_all, s_smd, x->item_nr_pct);
+    if (dep9) {
+        s_rate(c, "md", dim, name, g, &t.all, &t.md, nr);
+        s_rate(c, "smd", dim, name, g, &t.all, &t.smd, nr);
     }
     if (x->have & LNOB_HAVE_WI) {
-        s_rate(c, "lwi", dim, name, g, x, s_in_lwi, s_lwi, NONRESPONSE_PCT);
-        s_rate(c, "lwi_2020", dim, name, g, x, s_in_lwi2020, s_lwi2020, NONRESPONSE_PCT);
+        s_rate(c, "lwi", dim, name, g, &t.lwi_pop, &t.lwi, NONRESPONSE_PCT);
+        s_rate(c, "lwi_2020", dim, name, g, &t.lwi2020_pop, &t.lwi2020, NONRESPONSE_PCT);
     }
     if ((x->have & LNOB_HAVE_DEP13) && (x->have & LNOB_HAVE_WI)) {
-        s_rate(c, "arope", dim, name, g, x, s_in_arope, s_arope, x->item_nr_pct);
-        s_arope_parts(c, dim, name, g, x);
+        count_t yes = t.arope_pop;
+        yes.w -= t.part[0].w;
+        s_rate(c, "arope", dim, name, g, &t.arope_pop, &yes, nr);
+        for (int k = 1; k < 8; k++)
+            s_rate(c, s_part_names[k], dim, name, g, &t.arope_pop, &t.part[k], nr);
     }
-    if ((x->have & LNOB_HAVE_DEP9) && (x->have & LNOB_HAVE_WI) && !x->lack9_missing)
-        s_rate(c, "arope_2020", dim, name, g, x, s_in_arope2020, s_arope2020, x->item_nr_pct);
+    if (dep9 && (x->have & LNOB_HAVE_WI))
+        s_rate(c, "arope_2020", dim, name, g, &t.arope2020_pop, &t.arope2020, nr);
 }
 
 /* Median, mean and the poverty rates against the national thresholds. */
@@ -215,12 +246,13 @@ static void s_group_cells(cells_t *c, const char *dim, const char *name, const g
 }
 
 /* A group over columns in national order; persons without income are last. */
-static group_t s_group(double *x, int64_t *w, const lnob_person_t **p, size_t n_all)
+static group_t s_group(double *x, int64_t *w, const lnob_person_t **p, size_t n_all,
+                       const status_sums_t *sums)
 {
     size_t n = n_all;
     while (n > 0 && isnan(x[n - 1]))
         n--;
-    group_t g = {x, w, n, lnob_ind_weight_sum(w, n), p, n_all};
+    group_t g = {x, w, n, lnob_ind_weight_sum(w, n), p, n_all, sums};
     return g;
 }
 
@@ -234,6 +266,9 @@ typedef struct {
     const lnob_person_t **p;
     size_t *start, *fill;
     size_t cap_start, cap_fill;
+    const uint16_t *flags;  /* each person's status bits (NULL without statuses) */
+    status_sums_t *sums;    /* per bucket of the last cut */
+    size_t cap_sums;
 } scratch_t;
 
 /* One stable counting pass: linear in persons and codes, nothing sorted. */
@@ -251,11 +286,16 @@ static void s_cut(scratch_t *s, const lnob_person_t *p, size_t n, const lnob_cut
     for (size_t g = 0; g < k; g++)
         s->start[g + 1] += s->start[g];
     memcpy(s->fill, s->start, k * sizeof *s->fill);
+    lnob_grow((void **) &s->sums, &s->cap_sums, k, sizeof *s->sums);
+    memset(s->sums, 0, k * sizeof *s->sums);
     for (size_t i = 0; i < n; i++) {
-        size_t at = s->fill[cut->code(&p[i])]++;
+        uint32_t code = cut->code(&p[i]);
+        size_t at = s->fill[code]++;
         s->x[at] = p[i].x;
         s->w[at] = p[i].w;
         s->p[at] = &p[i];
+        if (s->flags)
+            s_status_add(&s->sums[code], s->flags[i], p[i].w);
     }
 }
 
@@ -266,7 +306,7 @@ static void s_bucket_cells(cells_t *c, const scratch_t *s, const char *dim, uint
     size_t from = s->start[code], to = s->start[code + 1];
     if (from == to)
         return;
-    group_t g = s_group(s->x + from, s->w + from, s->p + from, to - from);
+    group_t g = s_group(s->x + from, s->w + from, s->p + from, to - from, &s->sums[code]);
     s_group_cells(c, dim, name, &g, x);
 }
 
@@ -367,9 +407,19 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
         s.w[i] = p[i].w;
         s.p[i] = &p[i];
     }
-    group_t nat = s_group(s.x, s.w, s.p, n);
+    status_sums_t all = {0};
+    group_t nat = s_group(s.x, s.w, s.p, n, &all);
     ctx_t x = s_context(p, n, dims);
     s_thresholds_cells(&c, &nat, &x);
+    uint16_t *flags = NULL;
+    if (x.have & (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI)) {
+        flags = lnob_malloc((n ? n : 1) * sizeof *flags);
+        for (size_t i = 0; i < n; i++) {
+            flags[i] = s_flags(&p[i], &x);
+            s_status_add(&all, flags[i], p[i].w);
+        }
+    }
+    s.flags = flags;
     s_group_cells(&c, "", "", &nat, &x);
     if (x.have & LNOB_HAVE_DEP13)
         s_items_distribution(&c, &nat, &x);
@@ -380,6 +430,8 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
     free(s.p);
     free(s.start);
     free(s.fill);
+    free(s.sums);
+    free(flags);
     *n_cells = c.n;
     return c.v;
 }
