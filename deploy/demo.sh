@@ -8,7 +8,8 @@ BUILD=${1:-build}
 ACTION=${2:-run}
 DEMO_DIR="$(pwd)/$BUILD/demo"
 SOCK="$DEMO_DIR/redis.sock"
-SAMPLE=data/sample/silc_demo.csv
+SAMPLE=data/sample/silc_demo.csv          # merged file, the foundation's columns
+YEAR=data/sample/udb4_2023                 # the four UDB files of a year, full variables
 
 if [ "$ACTION" = stop ]; then
     if [ -f "$DEMO_DIR/redis.pid" ] && kill "$(cat "$DEMO_DIR/redis.pid")" 2>/dev/null; then
@@ -32,7 +33,11 @@ if [ -z "${LNOB_REDIS_URL:-}" ]; then
     LNOB_REDIS_URL="unix://$SOCK"
 fi
 
+echo "== lnob demo 1/2: a merged SILC file ($SAMPLE)"
 "$BUILD/bin/lnob" run --silc "$SAMPLE" --transformers 2 --redis "$LNOB_REDIS_URL"
+echo "== lnob demo 2/2: the four UDB files of 2023 ($YEAR/D,H,R,P.csv), every indicator"
+"$BUILD/bin/lnob" run --silc "$YEAR/D.csv" "$YEAR/H.csv" "$YEAR/R.csv" "$YEAR/P.csv" \
+    --transformers 2 --redis "$LNOB_REDIS_URL"
 
 # redis-cli arguments for the URL: unix:///path or redis://host:port/db
 case "$LNOB_REDIS_URL" in
@@ -46,6 +51,7 @@ The results stay in Redis ($LNOB_REDIS_URL). Look at them with, for example:
   redis-cli $CLI ZRANGE lnob:extracts 0 -1
   redis-cli $CLI XRANGE lnob:stream:extracts - +
   redis-cli $CLI HGETALL lnob:cell:<extract>:arpr:national
+  $BUILD/bin/lnob export --extract <extract> --redis $LNOB_REDIS_URL    # SDMX-CSV
 MSG
 [ -f "$DEMO_DIR/redis.pid" ] && echo "Stop the private Redis with: make demo-stop"
 exit 0
