@@ -403,7 +403,7 @@ static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out)
 static row_t *s_find_p(lnob_udb4_t *self, int64_t pid)
 {
     table_t *t = &self->t[LNOB_UDB4_P];
-    if (!t->names)
+    if (!t->names || t->n == 0)
         return NULL;
     row_t *next = self->last_p ? self->last_p + 1 : t->rows;
     if (next < t->rows + t->n && next->key == pid && (next == t->rows || next[-1].key != pid))

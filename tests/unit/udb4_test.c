@@ -154,6 +154,15 @@ Test(udb4, rx030_then_rb040_then_rb030_over_100_link_a_person_to_a_household)
     lnob_udb4_destroy(&j);
 }
 
+Test(udb4, a_p_file_with_a_header_and_no_rows_leaves_every_p_field_empty)
+{
+    lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n", "PB010,PB030,PL032\n");
+    out_t o;
+    s_join(j, &o);
+    cr_assert(strstr(o.text, "2|2023,1,1,2023,1,1000,9,2023,101,1,10,,,\n"), "%s", o.text);
+    lnob_udb4_destroy(&j);
+}
+
 Test(udb4, orphans_duplicates_and_other_years_are_rejected_with_their_file_and_line)
 {
     lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n2023,901,9,10\n2022,102,1,10\n",
