@@ -27,8 +27,8 @@
 #define BATCH "150"
 #define RUN_TIMEOUT_S 90
 
-#define UDB4_HOUSEHOLDS 1500
-#define UDB4_TRIALS 4
+#define UDB4_HOUSEHOLDS 4000
+#define UDB4_TRIALS 10
 
 static char s_dir[256], s_csv[300], s_ref[300];
 static char s_udb4[4][320]; /* the four-file suite's D, H, R, P; [0] "" in the other */
