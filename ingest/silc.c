@@ -89,6 +89,8 @@ struct lnob_silc {
     uint64_t rows_read, records;
     uint32_t batches;
     int age_from_birth;   /* some age came from RB080 (a data-quality note) */
+    int irp_birth_col;    /* RB080 when AGE_IRP is derived from it, else -1 */
+    int irp_from_birth;   /* some AGE_IRP came from RB080 */
     int rc;
     const char *reason;
     char errstr[LNOB_ERRSTR_MAX];
@@ -199,6 +201,12 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
         return s_fail(self, "MISSING_COLUMN", "missing required column RB050");
     if (self->col[C_HX090] < 0 && (self->col[C_HY020] < 0 || self->col[C_HX050] < 0))
         return s_fail(self, "MISSING_COLUMN", "missing required column HX090 (or HY020 and HX050)");
+    /* AGE_IRP (spec §1.3): RX020, else RB081, else (RB010 - 1) - RB080, as RB081 */
+    if (self->n_vars && self->var_col[LNOB_V_RX020] < 0 && self->var_col[LNOB_V_RB081] < 0 &&
+        self->col[C_BIRTH] >= 0) {
+        self->irp_birth_col = self->col[C_BIRTH];
+        self->b.code[LNOB_V_RB081] = lnob_calloc(1, sizeof *self->b.code[LNOB_V_RB081]);
+    }
     /* AGE_INT (spec §1.3): RX010, else RB082, else RB010 - RB080, else RX020 */
     if (self->col[C_AGE] >= 0 || self->col[C_BIRTH] < 0)
         self->col[C_BIRTH] = -1;
@@ -476,11 +484,26 @@ static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, 
     return 0;
 }
 
+/* AGE_IRP from the year of birth when the file has neither RX020 nor
+ * RB081: carried as RB081 (the survey year - 1 - RB080). */
+static void s_irp_from_birth(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
+{
+    size_t len, ylen;
+    int64_t birth;
+    const char *s = s_field(row, self->irp_birth_col, &len), *y = s_field(row, self->col[C_YEAR], &ylen);
+    int year = ylen ? s_year(y, ylen) : atoi(self->period);
+    int64_t age = year - 1 - (lnob_num_int(s, len, &birth) == 0 ? birth : year + 1);
+    r->code[LNOB_V_RB081] = year > 0 && age >= 0 && age <= MAX_AGE ? (int32_t) age : LNOB_UDB_MISSING;
+    self->irp_from_birth |= r->code[LNOB_V_RB081] >= 0;
+}
+
 static int s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *vd)
 {
     for (int v = 0; v < LNOB_UDB_VARS; v++)
         if (self->var_col[v] >= 0 && s_var(self, row, v, r, vd) != 0)
             return -1;
+    if (self->irp_birth_col >= 0)
+        s_irp_from_birth(self, row, r);
     return 0;
 }
 
@@ -685,7 +708,7 @@ static int s_emit(lnob_silc_t *self)
     m.rejects = ptrs;
     Lnob__V1__Var vars[LNOB_UDB_VARS], *var_ptrs[LNOB_UDB_VARS];
     for (int v = 0; v < LNOB_UDB_VARS; v++) {
-        if (self->var_col[v] < 0)
+        if (self->var_col[v] < 0 && !(v == LNOB_V_RB081 && self->irp_birth_col >= 0))
             continue;
         Lnob__V1__Var *x = &vars[m.n_vars];
         lnob__v1__var__init(x);
@@ -765,6 +788,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
 {
     lnob_silc_t *self = lnob_calloc(1, sizeof *self);
     self->o = *opts;
+    self->irp_birth_col = -1;
     self->csv = lnob_csv_new(',', s_row, self);
     self->mun_cache = zhashx_new();
     self->seen = lnob_idset_new();
@@ -872,5 +896,10 @@ const char *lnob_silc_reason(const lnob_silc_t *self) { return self->reason ? se
 const char *lnob_silc_errstr(const lnob_silc_t *self) { return self->errstr; }
 const char *lnob_silc_notes(const lnob_silc_t *self)
 {
+    if (self->age_from_birth && self->irp_from_birth)
+        return "AGE_INT is RB010 - RB080 and AGE_IRP is RB010 - 1 - RB080 (no RX010, RB082, RX020 "
+               "or RB081; spec 1.3)";
+    if (self->irp_from_birth)
+        return "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)";
     return self->age_from_birth ? "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)" : "";
 }

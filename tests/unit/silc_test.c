@@ -44,6 +44,7 @@ typedef struct {
     double hx090[MAXR], hy020[MAXR], hx050[MAXR];
     uint32_t sex[MAXR];
     int32_t age[MAXR];
+    int32_t rb081[MAXR]; /* the RB081 variable, -100 when the batch has none */
     uint64_t line[MAXR];
     char region[MAXR][16], mun[MAXR][16]; /* dictionary entries resolved */
     size_t n_rejects;
@@ -118,6 +119,10 @@ static int s_emit(void *arg, Lnob__V1__Batch *b)
         o->hx050[i] = i < b->n_hx050 ? b->hx050[i] : -12345.0;
         o->sex[i] = b->sex[i];
         o->age[i] = b->age[i];
+        o->rb081[i] = -100;
+        for (size_t v = 0; v < b->n_vars; v++)
+            if (!strcmp(b->vars[v]->name, "RB081") && i < b->vars[v]->n_code)
+                o->rb081[i] = b->vars[v]->code[i];
         o->line[i] = b->line[i];
         snprintf(o->region[i], sizeof o->region[i], "%s", b->region_dict[b->region[i]]);
         snprintf(o->mun[i], sizeof o->mun[i], "%s", b->municipality_dict[b->municipality[i]]);
@@ -343,6 +348,23 @@ Test(silc, age_at_interview_falls_back_to_rb082_then_the_year_of_birth)
     cr_expect_str_eq(c->b[0].rej[0].field, "RB080");
     cr_expect_str_eq(c->b[0].rej[1].reason, "YEAR_MISMATCH");
     cr_expect(strstr(lnob_silc_notes(p), "RB080"), "a data-quality note says where ages came from");
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, age_at_the_end_of_the_income_year_falls_back_to_the_year_of_birth)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    /* HS060 makes it a file with UDB variables, whose statuses need AGE_IRP */
+    int rc = RUN("DB010,DB030,RB030,RB050,HX090,RX010,RB080,HS060\n2023,1,11,1,100,43,1980,1\n"
+                 "2023,1,12,1,100,5,,1\n",
+                 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
+    cr_assert_eq(c->b[0].record_count, 2);
+    cr_expect_eq(c->b[0].rb081[0], 42, "2023 - 1 - 1980");
+    cr_expect_eq(c->b[0].rb081[1], -1, "no year of birth: missing");
+    cr_expect(strstr(lnob_silc_notes(p), "AGE_IRP is RB010 - 1 - RB080"), "%s", lnob_silc_notes(p));
     lnob_silc_destroy(&p);
     free(c);
 }
