@@ -1,0 +1,182 @@
+/* mis_cells_test.c - the MIS service-coverage indicators (spec §6) against
+ * the hand-computed test vector TV7 of the spec. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mis_cells.h"
+
+/* K1..K7 of TV7 as 64-hex keys. */
+#define K(d) "k" #d "00000000000000000000000000000000000000000000000000000000000000"
+
+static const char *const s_mun[] = {"", "AL154", "AL111"}; /* M01, M02 */
+static const long s_pop[] = {0, 10000, 4000};
+static const int s_target[] = {0, 1, 0};
+static const char *const s_serv[] = {"", "HOME_CARE", "DAY_CENTRE", "COMMUNITY_CENTRE", "ECONOMIC_AID",
+                                     "DISABILITY_PAYMENT", "SHELTER", "CHILD_PROTECTION"};
+enum { M01 = 1, M02 = 2 };
+enum { F = 2, M = 1 };
+
+typedef struct {
+    const char *key;
+    uint32_t sex;
+    int32_t birth;
+    uint32_t flags;
+} tv_person_t;
+
+static const tv_person_t s_k[8] = {
+    {NULL, 0, 0, 0},
+    {K(1), F, 19500701, LNOB_MIS_DIS},  {K(2), M, 20120701, LNOB_MIS_ROMA},
+    {K(3), F, 19900701, LNOB_MIS_VAW | LNOB_MIS_EGY}, {K(4), M, 19850701, 0},
+    {K(5), F, 19580701, LNOB_MIS_DIS},  {K(6), M, 19790701, LNOB_MIS_DIS},
+    {K(7), F, 20150701, LNOB_MIS_ROMA},
+};
+
+static lnob_mis_record_t s_rec(const char *id, int k, uint32_t s, uint32_t m, int32_t start, int32_t end)
+{
+    return (lnob_mis_record_t){s_k[k].key, id, m, s, s_k[k].sex, s_k[k].birth, s_k[k].flags, start, end, 0};
+}
+
+static lnob_cell_t *s_tv7(size_t *n, lnob_mis_stats_t *st)
+{
+    static lnob_mis_record_t r[17];
+    size_t i = 0;
+    r[i++] = s_rec("1", 1, 1, M01, 20230501, 0);
+    r[i++] = s_rec("2", 1, 2, M01, 20240201, 20240630);
+    r[i++] = s_rec("3", 1, 5, M01, 20200101, 0);
+    r[i++] = s_rec("4", 1, 1, M01, 20240301, 0);
+    r[i++] = s_rec("5", 2, 7, M01, 20240110, 20240430);
+    r[i++] = s_rec("6", 2, 3, M01, 20240501, 0);
+    r[i++] = s_rec("7", 2, 4, M01, 20220101, 0);
+    r[i++] = s_rec("8", 3, 6, M01, 20240901, 20241015);
+    r[i++] = s_rec("9", 3, 3, M01, 20240901, 0);
+    r[i++] = s_rec("10", 3, 4, M02, 20241101, 0);
+    r[i++] = s_rec("11", 4, 4, M02, 20230101, 20231231);
+    r[i++] = s_rec("12", 5, 5, M02, 20210301, 0);
+    r[i++] = s_rec("13", 5, 1, M02, 20240101, 0);
+    r[i++] = s_rec("14", 5, 2, M02, 20240101, 0);
+    r[i++] = s_rec("15", 5, 3, M02, 20240101, 0);
+    r[i++] = s_rec("16", 6, 5, M02, 20240101, 0);
+    r[i++] = s_rec("17", 7, 7, M02, 20240201, 0);
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8};
+    return lnob_mis_cells(r, i, &d, st, n);
+}
+
+static const lnob_cell_t *s_find(const lnob_cell_t *c, size_t n, const char *ind, const char *bd,
+                                 const char *group)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(c[i].indicator, ind) && !strcmp(c[i].breakdown, bd) && !strcmp(c[i].group, group))
+            return &c[i];
+    cr_assert_fail("no cell %s %s=%s", ind, bd, group);
+    return NULL;
+}
+
+static void s_expect(const lnob_cell_t *c, size_t n, const char *ind, const char *bd, const char *group,
+                     double want)
+{
+    const lnob_cell_t *cell = s_find(c, n, ind, bd, group);
+    cr_assert(cell->has_value, "%s %s=%s has no value", ind, bd, group);
+    cr_assert_float_eq(cell->value, want, 1e-9 * (want + 1), "%s %s=%s: %.12g, want %.12g", ind, bd,
+                       group, cell->value, want);
+}
+
+Test(mis_cells, tv7_beneficiaries_by_municipality_and_service)
+{
+    size_t n;
+    lnob_mis_stats_t st;
+    lnob_cell_t *c = s_tv7(&n, &st);
+    const char *m01[] = {"HOME_CARE", "DAY_CENTRE", "COMMUNITY_CENTRE", "ECONOMIC_AID",
+                         "DISABILITY_PAYMENT", "SHELTER", "CHILD_PROTECTION"};
+    const double want01[] = {1, 1, 2, 1, 1, 1, 1};
+    for (int s = 0; s < 7; s++) {
+        char g[64];
+        snprintf(g, sizeof g, "AL154,%s", m01[s]);
+        s_expect(c, n, "mis_ben", "municipality,service", g, want01[s]);
+    }
+    const char *m02[] = {"HOME_CARE", "DAY_CENTRE", "COMMUNITY_CENTRE", "ECONOMIC_AID",
+                         "DISABILITY_PAYMENT", "CHILD_PROTECTION"};
+    const double want02[] = {1, 1, 1, 1, 2, 1};
+    for (int s = 0; s < 6; s++) {
+        char g[64];
+        snprintf(g, sizeof g, "AL111,%s", m02[s]);
+        s_expect(c, n, "mis_ben", "municipality,service", g, want02[s]);
+    }
+    s_expect(c, n, "mis_ben_all", "municipality", "AL154", 3);
+    s_expect(c, n, "mis_ben_all", "municipality", "AL111", 4);
+    s_expect(c, n, "mis_ben_all", "", "", 6);
+    s_expect(c, n, "mis_rate1000", "municipality", "AL154", 0.3);
+    s_expect(c, n, "mis_rate1000", "municipality", "AL111", 1.0);
+    cr_assert_eq(st.persons, 6, "K4 has no active record");
+    cr_assert_eq(st.active, 16);
+    free(c);
+}
+
+Test(mis_cells, tv7_three_services_and_the_programme_bar)
+{
+    size_t n;
+    lnob_mis_stats_t st;
+    lnob_cell_t *c = s_tv7(&n, &st);
+    s_expect(c, n, "mis_share3", "municipality", "AL154", 200.0 / 3);
+    s_expect(c, n, "mis_share3", "municipality", "AL111", 25.0);
+    s_expect(c, n, "mis_share3", "", "", 400.0 / 6);
+    s_expect(c, n, "mis_mun33", "", "", 1);
+    s_expect(c, n, "mis_mun33_pct", "base", "reporting", 50.0);
+    s_expect(c, n, "mis_mun33_pct", "base", "all", 100.0 / 61);
+    s_expect(c, n, "mis_mun33_pct", "base", "lnb_targets", 100.0);
+    s_expect(c, n, "mis_nserv", "municipality,nserv", "AL154,3", 2);
+    s_expect(c, n, "mis_nserv", "municipality,nserv", "AL154,2", 1);
+    s_expect(c, n, "mis_nserv", "municipality,nserv", "AL111,4", 1);
+    s_expect(c, n, "mis_nserv", "municipality,nserv", "AL111,1", 3);
+    cr_assert_eq(st.reporting, 2);
+    free(c);
+}
+
+Test(mis_cells, tv7_breakdowns_by_sex_and_group_with_small_cells)
+{
+    size_t n;
+    lnob_mis_stats_t st;
+    lnob_cell_t *c = s_tv7(&n, &st);
+    s_expect(c, n, "mis_ben_all", "municipality,sex", "AL154,F", 2);
+    s_expect(c, n, "mis_ben_all", "municipality,sex", "AL154,M", 1);
+    s_expect(c, n, "mis_ben_all", "municipality,sex", "AL111,F", 3);
+    s_expect(c, n, "mis_ben_all", "municipality,sex", "AL111,M", 1);
+    const char *groups[] = {"DIS", "RE", "ROMA", "EGY", "ELD", "VAW", "CHI"};
+    const double m01[] = {1, 2, 1, 1, 1, 1, 1}, m02[] = {2, 2, 1, 1, 1, 1, 1};
+    for (int g = 0; g < 7; g++) {
+        char a[64], b[64];
+        snprintf(a, sizeof a, "AL154,%s", groups[g]);
+        snprintf(b, sizeof b, "AL111,%s", groups[g]);
+        s_expect(c, n, "mis_ben_all", "municipality,group", a, m01[g]);
+        s_expect(c, n, "mis_ben_all", "municipality,group", b, m02[g]);
+        cr_assert_str_eq(s_find(c, n, "mis_ben_all", "municipality,group", a)->diagnostic, "SMALL_CELL");
+    }
+    s_expect(c, n, "mis_ben_all", "municipality,age_group", "AL154,65+", 1);
+    s_expect(c, n, "mis_ben_all", "municipality,age_group", "AL154,0-17", 1);
+    free(c);
+}
+
+Test(mis_cells, duplicates_cancelled_and_unkeyed_records)
+{
+    lnob_mis_record_t r[] = {
+        {K(1), "1", 1, 1, F, 19500701, 0, 20240105, 0, 0},
+        {K(1), "2", 1, 1, F, 19500701, 0, 20240105, 0, 0},          /* same person, service, start */
+        {K(2), "3", 1, 1, M, 19800701, 0, 20240105, 0, LNOB_MIS_STATUS_CANCELLED},
+        {"", "4", 1, 2, M, 19800701, 0, 20240105, 0, 0},            /* unkeyed */
+        {K(3), "5", 1, 2, 9, 0, 0, 20240105, 0, 0},
+    };
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8};
+    size_t n;
+    lnob_mis_stats_t st;
+    lnob_cell_t *c = lnob_mis_cells(r, 5, &d, &st, &n);
+    cr_assert_eq(st.duplicates, 1);
+    cr_assert_eq(st.unkeyed, 1);
+    cr_assert_eq(st.active, 4, "the cancelled record is not active");
+    s_expect(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE", 1);
+    s_expect(c, n, "mis_ben", "municipality,service", "AL154,DAY_CENTRE", 1);
+    cr_assert_str_eq(s_find(c, n, "mis_ben", "municipality,service", "AL154,DAY_CENTRE")->diagnostic,
+                     "KEY_COVERAGE_LOW", "1 of 2 records unkeyed");
+    s_expect(c, n, "mis_ben_all", "municipality,sex", "AL154,unknown", 1);
+    free(c);
+}

@@ -1,0 +1,449 @@
+/* mis_cells.c - service-coverage indicators of spec §6 (mis_cells.h). */
+#include "mis_cells.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnob/mem.h"
+
+#define SMALL_CELL_MAX 4        /* 1-4 persons: SMALL_CELL (§6.6) */
+#define KEY_COVERAGE_PCT 5      /* unkeyed share above this: KEY_COVERAGE_LOW (§6.3) */
+#define SHARE3_SERVICES 3       /* §6.5: at least 3 services */
+#define MUN33_PCT 33            /* the programme bar */
+#define NSERV_GROUPS 5          /* mis_nserv groups 1, 2, 3, 4, 5+ */
+#define AGE_ELD 65
+#define AGE_CHI 17
+#define MAX_SERVICES 64         /* services of one period (a bit each) */
+
+/* Categories a person is counted in: the total, one sex, the vulnerable
+ * groups (overlapping), one age group (§6.6). */
+enum {
+    CAT_TOTAL, CAT_F, CAT_M, CAT_SEX_UNKNOWN, CAT_DIS, CAT_RE, CAT_ROMA, CAT_EGY, CAT_ELD, CAT_VAW,
+    CAT_CHI, CAT_AGE_0_17, CAT_AGE_18_64, CAT_AGE_65, CATS
+};
+static const char *const s_cat_value[CATS] = {
+    "", "F", "M", "unknown", "DIS", "RE", "ROMA", "EGY", "ELD", "VAW", "CHI", "0-17", "18-64", "65+"};
+static const int s_cat_kind[CATS] = {0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3}; /* total sex group age */
+
+/* Breakdown names: [base][kind]; base 0 national, 1 service, 2 municipality,
+ * 3 municipality and service. */
+static const char *const s_bd[4][4] = {
+    {"", "sex", "group", "age_group"},
+    {"service", "service,sex", "service,group", "service,age_group"},
+    {"municipality", "municipality,sex", "municipality,group", "municipality,age_group"},
+    {"municipality,service", "municipality,service,sex", "municipality,service,group",
+     "municipality,service,age_group"},
+};
+
+typedef struct {
+    uint64_t c[CATS];
+} counts_t;
+
+/* A person: the attributes of §6.3 and the categories they give. */
+typedef struct {
+    uint32_t cats;      /* bit per CAT_* */
+    int vulnerable;     /* in at least one group (§6.4) */
+    uint64_t services;  /* services received anywhere (bit per service) */
+    int32_t sex_start, birth_start; /* start of the record that gave sex, birth */
+    const char *sex_rec, *birth_rec;
+    uint32_t sex, flags;
+    int32_t birth;
+} person_t;
+
+/* An active keyed record with its person. */
+typedef struct {
+    const lnob_mis_record_t *r;
+    uint32_t person;
+} rec_t;
+
+typedef struct {
+    lnob_cell_t *v;
+    size_t n, cap;
+} cells_t;
+
+/* ---- activity and persons -------------------------------------------------- */
+
+static int s_active(const lnob_mis_record_t *r, int year)
+{
+    int32_t ps = year * 10000 + 101, pe = year * 10000 + 1231;
+    return r->status != LNOB_MIS_STATUS_CANCELLED && r->start <= pe && (r->end == 0 || r->end >= ps);
+}
+
+static int s_by_key(const void *a, const void *b)
+{
+    return strcmp(((const rec_t *) a)->r->key, ((const rec_t *) b)->r->key);
+}
+
+/* Record ids compare as numbers when both are, else as text (§6.3 ties). */
+static int s_later_id(const char *a, const char *b)
+{
+    char *ea, *eb;
+    long long x = strtoll(a, &ea, 10), y = strtoll(b, &eb, 10);
+    if (*a && *b && !*ea && !*eb)
+        return x > y;
+    return strcmp(a, b) > 0;
+}
+
+/* r is a better source than the one kept (start, id): latest start, then
+ * the largest record id. */
+static int s_better(const lnob_mis_record_t *r, int32_t start, const char *id)
+{
+    return !id || r->start > start || (r->start == start && s_later_id(r->record_id, id));
+}
+
+static int s_age(int32_t birth, int year)
+{
+    int32_t pe = year * 10000 + 1231;
+    return birth ? (pe - birth) / 10000 : -1; /* completed years at PE */
+}
+
+static uint32_t s_categories(const person_t *p, int year)
+{
+    int age = s_age(p->birth, year);
+    uint32_t c = 1u << CAT_TOTAL;
+    c |= 1u << (p->sex == 2 ? CAT_F : p->sex == 1 ? CAT_M : CAT_SEX_UNKNOWN);
+    c |= (p->flags & LNOB_MIS_DIS ? 1u << CAT_DIS : 0);
+    c |= (p->flags & (LNOB_MIS_ROMA | LNOB_MIS_EGY) ? 1u << CAT_RE : 0);
+    c |= (p->flags & LNOB_MIS_ROMA ? 1u << CAT_ROMA : 0) | (p->flags & LNOB_MIS_EGY ? 1u << CAT_EGY : 0);
+    c |= (age >= AGE_ELD ? 1u << CAT_ELD : 0);
+    c |= (p->flags & LNOB_MIS_VAW && p->sex == 2 ? 1u << CAT_VAW : 0);
+    c |= (age >= 0 && age <= AGE_CHI ? 1u << CAT_CHI : 0);
+    if (age >= 0)
+        c |= 1u << (age <= AGE_CHI ? CAT_AGE_0_17 : age < AGE_ELD ? CAT_AGE_18_64 : CAT_AGE_65);
+    return c;
+}
+
+static int s_is_vulnerable(uint32_t cats)
+{
+    uint32_t groups = 0;
+    for (int k = CAT_DIS; k <= CAT_CHI; k++)
+        groups |= 1u << k;
+    return (cats & groups) != 0;
+}
+
+/* Takes sex, birth date and flags of one person's active records (§6.3). */
+static void s_attributes(person_t *p, const lnob_mis_record_t *r)
+{
+    if (r->sex != LNOB_MIS_SEX_UNKNOWN && r->sex && s_better(r, p->sex_start, p->sex_rec))
+        p->sex = r->sex, p->sex_start = r->start, p->sex_rec = r->record_id;
+    if (r->birth && s_better(r, p->birth_start, p->birth_rec))
+        p->birth = r->birth, p->birth_start = r->start, p->birth_rec = r->record_id;
+    p->flags |= r->flags;
+    p->services |= 1ull << r->service;
+}
+
+/* ---- cells ------------------------------------------------------------------ */
+
+static lnob_cell_t *s_cell(cells_t *c, const char *indicator, const char *breakdown,
+                           const char *group, double value, uint64_t n)
+{
+    lnob_grow((void **) &c->v, &c->cap, c->n + 1, sizeof *c->v);
+    lnob_cell_t *cell = &c->v[c->n++];
+    memset(cell, 0, sizeof *cell);
+    cell->indicator = indicator;
+    cell->breakdown = breakdown;
+    snprintf(cell->group, sizeof cell->group, "%s", group);
+    cell->has_value = 1;
+    cell->value = value;
+    cell->n = n;
+    cell->weight = (double) n;
+    cell->flag = LNOB_FLAG_OK;
+    cell->diagnostic = n >= 1 && n <= SMALL_CELL_MAX ? "SMALL_CELL" : "";
+    return cell;
+}
+
+/* The count cells of one place (base, names) for every category with persons. */
+static void s_count_cells(cells_t *c, const char *indicator, int base, const char *names,
+                          const counts_t *k, const char *diag)
+{
+    char group[LNOB_GROUP_MAX];
+    for (int cat = 0; cat < CATS; cat++) {
+        if (cat != CAT_TOTAL && k->c[cat] == 0)
+            continue;
+        int kind = s_cat_kind[cat];
+        snprintf(group, sizeof group, "%s%s%s", names, *names && kind ? "," : "", s_cat_value[cat]);
+        lnob_cell_t *cell = s_cell(c, indicator, s_bd[base][kind], group, (double) k->c[cat], k->c[cat]);
+        if (cat == CAT_TOTAL && *diag)
+            cell->diagnostic = diag;
+    }
+}
+
+static void s_add_cats(counts_t *k, uint32_t cats)
+{
+    for (int cat = 0; cat < CATS; cat++)
+        k->c[cat] += cats >> cat & 1;
+}
+
+/* ---- the computation ----------------------------------------------------------- */
+
+typedef struct {
+    const lnob_mis_dims_t *d;
+    size_t M, S;
+    counts_t *ms, *m, *s, all;        /* distinct persons per (m,s), m, s, national */
+    uint64_t *records_ms, *unkeyed_ms, *records_m, *unkeyed_m;
+    uint64_t *nserv;                  /* [m][NSERV_GROUPS] */
+    uint64_t nserv_nat[NSERV_GROUPS];
+    uint64_t *num3, *den3, num3_nat, den3_nat;
+} acc_t;
+
+static void s_acc_init(acc_t *a, const lnob_mis_dims_t *d)
+{
+    memset(a, 0, sizeof *a);
+    a->d = d;
+    a->M = d->n_municipalities;
+    a->S = d->n_services;
+    a->ms = lnob_calloc(a->M * a->S, sizeof *a->ms);
+    a->m = lnob_calloc(a->M, sizeof *a->m);
+    a->s = lnob_calloc(a->S, sizeof *a->s);
+    a->records_ms = lnob_calloc(a->M * a->S, sizeof *a->records_ms);
+    a->unkeyed_ms = lnob_calloc(a->M * a->S, sizeof *a->unkeyed_ms);
+    a->records_m = lnob_calloc(a->M, sizeof *a->records_m);
+    a->unkeyed_m = lnob_calloc(a->M, sizeof *a->unkeyed_m);
+    a->nserv = lnob_calloc(a->M * NSERV_GROUPS, sizeof *a->nserv);
+    a->num3 = lnob_calloc(a->M, sizeof *a->num3);
+    a->den3 = lnob_calloc(a->M, sizeof *a->den3);
+}
+
+static void s_acc_free(acc_t *a)
+{
+    free(a->ms), free(a->m), free(a->s);
+    free(a->records_ms), free(a->unkeyed_ms), free(a->records_m), free(a->unkeyed_m);
+    free(a->nserv), free(a->num3), free(a->den3);
+}
+
+static int s_by_person_m_s(const void *a, const void *b)
+{
+    const rec_t *x = a, *y = b;
+    if (x->person != y->person)
+        return x->person < y->person ? -1 : 1;
+    if (x->r->mun != y->r->mun)
+        return x->r->mun < y->r->mun ? -1 : 1;
+    return (x->r->service > y->r->service) - (x->r->service < y->r->service);
+}
+
+static int s_by_person_s_start(const void *a, const void *b)
+{
+    const rec_t *x = a, *y = b;
+    if (x->person != y->person)
+        return x->person < y->person ? -1 : 1;
+    if (x->r->service != y->r->service)
+        return x->r->service < y->r->service ? -1 : 1;
+    return (x->r->start > y->r->start) - (x->r->start < y->r->start);
+}
+
+/* Records sharing person, service and start date beyond the first (§6.1
+ * duplicates: counted once, reported in the metadata). */
+static uint64_t s_duplicates(rec_t *k, size_t n)
+{
+    qsort(k, n, sizeof *k, s_by_person_s_start);
+    uint64_t dup = 0;
+    for (size_t i = 1; i < n; i++)
+        dup += k[i].person == k[i - 1].person && k[i].r->service == k[i - 1].r->service &&
+               k[i].r->start == k[i - 1].r->start;
+    return dup;
+}
+
+/* Distinct persons per (m, s) and m, services per person in m, and the
+ * share receiving 3 or more (§6.5). k is sorted by (person, m, s). */
+static void s_count_places(acc_t *a, const rec_t *k, size_t n, const person_t *pp)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i, nserv = 0;
+        const person_t *p = &pp[k[i].person];
+        uint32_t m = k[i].r->mun;
+        for (; j < n && k[j].person == k[i].person && k[j].r->mun == m; j++)
+            if (j == i || k[j].r->service != k[j - 1].r->service) {
+                s_add_cats(&a->ms[m * a->S + k[j].r->service], p->cats);
+                nserv++;
+            }
+        s_add_cats(&a->m[m], p->cats);
+        a->nserv[m * NSERV_GROUPS + (nserv > NSERV_GROUPS ? NSERV_GROUPS : nserv) - 1]++;
+        if (p->vulnerable) {
+            a->den3[m]++;
+            a->num3[m] += nserv >= SHARE3_SERVICES;
+        }
+        i = j;
+    }
+}
+
+/* National distinct persons per service and overall, services across all
+ * municipalities (§6.5 MIS_BEN_NAT, MIS_SHARE3_NAT). */
+static void s_count_nation(acc_t *a, const person_t *pp, size_t persons)
+{
+    for (size_t i = 0; i < persons; i++) {
+        const person_t *p = &pp[i];
+        int nserv = __builtin_popcountll(p->services);
+        for (size_t s = 1; s < a->S; s++)
+            if (p->services >> s & 1)
+                s_add_cats(&a->s[s], p->cats);
+        s_add_cats(&a->all, p->cats);
+        a->nserv_nat[(nserv > NSERV_GROUPS ? NSERV_GROUPS : nserv) - 1]++;
+        if (p->vulnerable) {
+            a->den3_nat++;
+            a->num3_nat += nserv >= SHARE3_SERVICES;
+        }
+    }
+}
+
+static const char *s_coverage(uint64_t records, uint64_t unkeyed)
+{
+    return 100 * unkeyed > KEY_COVERAGE_PCT * records ? "KEY_COVERAGE_LOW" : "";
+}
+
+static void s_rate_cell(cells_t *c, const acc_t *a, const char *bd, const char *group, size_t m,
+                        uint64_t ben)
+{
+    long pop = a->d->population ? a->d->population[m] : 0;
+    lnob_cell_t *cell = s_cell(c, "mis_rate1000", bd, group, pop > 0 ? 1000.0 * (double) ben / (double) pop : 0, ben);
+    cell->weight = (double) pop;
+    if (pop <= 0) {
+        cell->has_value = 0;
+        cell->diagnostic = "NO_POPULATION";
+    }
+}
+
+static void s_share_cell(cells_t *c, const char *bd, const char *group, uint64_t num, uint64_t den)
+{
+    lnob_cell_t *cell = s_cell(c, "mis_share3", bd, group, den ? 100.0 * (double) num / (double) den : 0, den);
+    if (!den) {
+        cell->has_value = 0;
+        cell->diagnostic = "EMPTY_GROUP";
+    }
+}
+
+static void s_nserv_cells(cells_t *c, const char *bd, const char *names, const uint64_t *k)
+{
+    static const char *const label[NSERV_GROUPS] = {"1", "2", "3", "4", "5+"};
+    char group[LNOB_GROUP_MAX];
+    for (int i = 0; i < NSERV_GROUPS; i++)
+        if (k[i]) {
+            snprintf(group, sizeof group, "%s%s%s", names, *names ? "," : "", label[i]);
+            s_cell(c, "mis_nserv", bd, group, (double) k[i], k[i]);
+        }
+}
+
+/* mis_mun33 and its percentage against the reporting municipalities, all
+ * 61 and the LNB targets (§6.5). Returns the reporting count. */
+static uint64_t s_mun33_cells(cells_t *c, const acc_t *a)
+{
+    uint64_t meets = 0, reporting = 0, meets_target = 0;
+    for (size_t m = 1; m < a->M; m++) {
+        if (!a->den3[m])
+            continue;
+        reporting++;
+        int ok = 100 * a->num3[m] >= (uint64_t) MUN33_PCT * a->den3[m];
+        meets += ok;
+        meets_target += ok && a->d->lnb_target && a->d->lnb_target[m];
+    }
+    s_cell(c, "mis_mun33", "", "", (double) meets, reporting)->diagnostic = "";
+    struct { const char *base; uint64_t num, den; } pct[] = {
+        {"reporting", meets, reporting}, {"all", meets, (uint64_t) a->d->n_all},
+        {"lnb_targets", meets_target, (uint64_t) a->d->n_targets}};
+    for (int i = 0; i < 3; i++) {
+        lnob_cell_t *cell = s_cell(c, "mis_mun33_pct", "base", pct[i].base,
+                                   pct[i].den ? 100.0 * (double) pct[i].num / (double) pct[i].den : 0,
+                                   pct[i].den);
+        cell->has_value = pct[i].den > 0;
+        cell->diagnostic = pct[i].den ? "" : "EMPTY_GROUP";
+    }
+    return reporting;
+}
+
+static void s_emit(cells_t *c, const acc_t *a)
+{
+    const lnob_mis_dims_t *d = a->d;
+    char names[LNOB_GROUP_MAX];
+    s_count_cells(c, "mis_ben_all", 0, "", &a->all, "");
+    for (size_t s = 1; s < a->S; s++)
+        if (a->s[s].c[CAT_TOTAL])
+            s_count_cells(c, "mis_ben", 1, d->services[s], &a->s[s], "");
+    s_share_cell(c, "", "", a->num3_nat, a->den3_nat);
+    s_nserv_cells(c, "nserv", "", a->nserv_nat);
+    for (size_t m = 1; m < a->M; m++) {
+        if (!a->records_m[m])
+            continue;
+        s_count_cells(c, "mis_ben_all", 2, d->municipalities[m], &a->m[m],
+                      s_coverage(a->records_m[m], a->unkeyed_m[m]));
+        s_rate_cell(c, a, "municipality", d->municipalities[m], m, a->m[m].c[CAT_TOTAL]);
+        s_share_cell(c, "municipality", d->municipalities[m], a->num3[m], a->den3[m]);
+        s_nserv_cells(c, "municipality,nserv", d->municipalities[m], &a->nserv[m * NSERV_GROUPS]);
+        for (size_t s = 1; s < a->S; s++) {
+            size_t ms = m * a->S + s;
+            if (!a->records_ms[ms])
+                continue;
+            snprintf(names, sizeof names, "%s,%s", d->municipalities[m], d->services[s]);
+            s_count_cells(c, "mis_ben", 3, names, &a->ms[ms], s_coverage(a->records_ms[ms], a->unkeyed_ms[ms]));
+            s_rate_cell(c, a, "municipality,service", names, m, a->ms[ms].c[CAT_TOTAL]);
+        }
+    }
+}
+
+/* Active records: keyed ones (with their person) into k, all counted per place. */
+static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k,
+                        lnob_mis_stats_t *st)
+{
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s_active(&r[i], a->d->year) || r[i].mun >= a->M || r[i].service >= a->S || !r[i].mun ||
+            !r[i].service)
+            continue;
+        st->active++;
+        size_t ms = r[i].mun * a->S + r[i].service;
+        int unkeyed = !r[i].key || !*r[i].key;
+        a->records_ms[ms]++, a->records_m[r[i].mun]++;
+        a->unkeyed_ms[ms] += unkeyed, a->unkeyed_m[r[i].mun] += unkeyed;
+        st->unkeyed += unkeyed;
+        if (!unkeyed)
+            k[nk++] = (rec_t){&r[i], 0};
+    }
+    return nk;
+}
+
+/* Numbers the persons (k sorted by key) and takes their attributes. */
+static person_t *s_persons(rec_t *k, size_t nk, int year, size_t *persons)
+{
+    qsort(k, nk, sizeof *k, s_by_key);
+    person_t *pp = lnob_calloc(nk ? nk : 1, sizeof *pp);
+    size_t np = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (i == 0 || strcmp(k[i].r->key, k[i - 1].r->key) != 0)
+            pp[np++].sex = LNOB_MIS_SEX_UNKNOWN;
+        k[i].person = (uint32_t) (np - 1);
+        s_attributes(&pp[np - 1], k[i].r);
+    }
+    for (size_t i = 0; i < np; i++) {
+        pp[i].cats = s_categories(&pp[i], year);
+        pp[i].vulnerable = s_is_vulnerable(pp[i].cats);
+    }
+    *persons = np;
+    return pp;
+}
+
+lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
+                            const lnob_mis_dims_t *dims, lnob_mis_stats_t *stats, size_t *n_cells)
+{
+    acc_t a;
+    cells_t c = {0};
+    memset(stats, 0, sizeof *stats);
+    stats->records = n;
+    *n_cells = 0;
+    if (dims->n_services > MAX_SERVICES)
+        return NULL;
+    s_acc_init(&a, dims);
+    rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k);
+    size_t nk = s_collect(&a, records, n, k, stats), persons;
+    person_t *pp = s_persons(k, nk, dims->year, &persons);
+    stats->persons = persons;
+    stats->duplicates = s_duplicates(k, nk);
+    qsort(k, nk, sizeof *k, s_by_person_m_s);
+    s_count_places(&a, k, nk, pp);
+    s_count_nation(&a, pp, persons);
+    stats->reporting = s_mun33_cells(&c, &a);
+    s_emit(&c, &a);
+    free(pp);
+    free(k);
+    s_acc_free(&a);
+    *n_cells = c.n;
+    return c.v;
+}
