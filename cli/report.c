@@ -76,6 +76,25 @@ static void s_table_cell(FILE *out, const char *v[CELL_FIELDS])
             strtod(v[F_WEIGHT], NULL), v[F_FLAG], v[F_DIAG]);
 }
 
+typedef struct {
+    FILE *out;
+    int first;
+} json_pairs_t;
+
+/* One breakdown key and value as a JSON member. */
+static void s_json_pair(void *arg, const char *k, size_t nk, const char *v, size_t nv)
+{
+    json_pairs_t *j = arg;
+    char buf[256];
+    fputs(j->first ? "" : ", ", j->out);
+    j->first = 0;
+    snprintf(buf, sizeof buf, "%.*s", (int) nk, k);
+    lnob_format_json_string(j->out, buf);
+    fputs(": ", j->out);
+    snprintf(buf, sizeof buf, "%.*s", (int) nv, v);
+    lnob_format_json_string(j->out, buf);
+}
+
 static void s_json_cell(FILE *out, const char *v[CELL_FIELDS], int first)
 {
     fputs(first ? "\n  {" : ",\n  {", out);
@@ -84,11 +103,8 @@ static void s_json_cell(FILE *out, const char *v[CELL_FIELDS], int first)
     fputs(", \"indicator\": ", out);
     lnob_format_json_string(out, v[F_INDICATOR]);
     fputs(", \"breakdown\": {", out);
-    if (v[F_BREAKDOWN][0]) {
-        lnob_format_json_string(out, v[F_BREAKDOWN]);
-        fputs(": ", out);
-        lnob_format_json_string(out, v[F_GROUP]);
-    }
+    json_pairs_t pairs = {out, 1};
+    lnob_store_breakdown_each(v[F_BREAKDOWN], v[F_GROUP], s_json_pair, &pairs);
     fprintf(out, "}, \"value\": %s, \"n\": %s, \"weight\": %s, \"flag\": ",
             v[F_VALUE][0] ? v[F_VALUE] : "null", v[F_N], v[F_WEIGHT]);
     lnob_format_json_string(out, v[F_FLAG]);

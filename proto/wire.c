@@ -51,6 +51,36 @@ static const char *s_check_batch(const Lnob__V1__Batch *b)
     return NULL;
 }
 
+/* A person key is empty (unkeyed) or 64 lowercase hex digits. */
+static int s_keys_ok(char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(keys[i]);
+        if (len && (len != LNOB_MIS_KEY_HEX || strspn(keys[i], "0123456789abcdef") != len))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *s_check_mis(const Lnob__V1__MisBatch *b)
+{
+    size_t n = b->record_count;
+    if (!*b->extract_id)
+        return "mis batch without extract_id";
+    if (b->n_person_key != n || b->n_record_id != n || b->n_municipality != n || b->n_service != n ||
+        b->n_sex != n || b->n_birth_date != n || b->n_flags != n || b->n_start_date != n ||
+        b->n_end_date != n || b->n_status != n || b->n_line != n)
+        return "mis batch column lengths differ from record_count";
+    if (!s_below(b->municipality, n, b->n_municipality_dict) || !s_below(b->service, n, b->n_service_dict))
+        return "mis batch dictionary index out of range";
+    for (size_t i = 0; i < n; i++)
+        if (!b->municipality[i] || !b->service[i])
+            return "mis batch record without municipality or service";
+    if (!s_keys_ok(b->person_key, n))
+        return "mis batch person key is not 64 hex digits";
+    return NULL;
+}
+
 /* The household columns of a run: all record_count long, or all empty. */
 static int s_household_ok(const Lnob__V1__Run *r)
 {
@@ -144,6 +174,8 @@ static int s_has_unknown(const lnob_env_t *e)
         return s_unknown(e->progress);
     case LNOB__V1__ENVELOPE__BODY_STORED:
         return s_unknown(e->stored);
+    case LNOB__V1__ENVELOPE__BODY_MIS:
+        return s_unknown(e->mis) || s_unknown_in((void *const *) e->mis->rejects, e->mis->n_rejects);
     default:
         return 0;
     }
@@ -172,6 +204,8 @@ static const char *s_check_body(const lnob_env_t *e)
         return *e->progress->extract_id ? NULL : "progress without extract_id";
     case LNOB__V1__ENVELOPE__BODY_STORED:
         return *e->stored->extract_id ? NULL : "stored without extract_id";
+    case LNOB__V1__ENVELOPE__BODY_MIS:
+        return s_check_mis(e->mis);
     default:
         return "envelope without body";
     }

@@ -9,6 +9,7 @@
  * reason; the caller logs it once. Nothing here crashes on network bytes.
  * Not for: business rules (what a row means); the stages own those. */
 #ifndef LNOB_PROTO_WIRE_H
+#define LNOB_MIS_KEY_HEX 64 /* hex digits of an MIS person key (HMAC-SHA-256) */
 #define LNOB_PROTO_WIRE_H
 #include <stddef.h>
 #include <stdint.h>

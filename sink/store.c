@@ -11,11 +11,38 @@
 
 /* ---- keys ----------------------------------------------------------------- */
 
+void lnob_store_breakdown_each(const char *breakdown, const char *group, lnob_store_pair_fn fn,
+                               void *arg)
+{
+    const char *b = breakdown, *g = group;
+    while (*b) {
+        size_t nb = strcspn(b, ","), ng = b[nb] ? strcspn(g, ",") : strlen(g); /* last: the rest */
+        fn(arg, b, nb, g, ng);
+        b += nb + (b[nb] == ',');
+        g += ng + (g[ng] == ',');
+    }
+}
+
+typedef struct {
+    char *out;
+    size_t cap, len;
+} pairs_t;
+
+static void s_pair(void *arg, const char *k, size_t nk, const char *v, size_t nv)
+{
+    pairs_t *p = arg;
+    if (p->len < p->cap)
+        p->len += (size_t) snprintf(p->out + p->len, p->cap - p->len, "%s%.*s=%.*s", p->len ? "," : "",
+                                    (int) nk, k, (int) nv, v);
+}
+
 size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap)
 {
     if (!cell->breakdown[0])
         return (size_t) snprintf(out, cap, "national");
-    return (size_t) snprintf(out, cap, "%s=%s", cell->breakdown, cell->group);
+    pairs_t p = {out, cap, 0};
+    lnob_store_breakdown_each(cell->breakdown, cell->group, s_pair, &p);
+    return p.len;
 }
 
 void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, char *out, size_t cap)

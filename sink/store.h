@@ -32,6 +32,13 @@
 
 /* "national" or "<breakdown>=<group>": the last part of a cell key. */
 size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap);
+/* A cell's breakdown keys and group values pairwise: breakdown
+ * "municipality,service" with group "AL154,HOME_CARE" calls fn twice; a
+ * single key takes the whole group (which may hold commas). */
+typedef void (*lnob_store_pair_fn)(void *arg, const char *key, size_t key_len, const char *value,
+                                   size_t value_len);
+void lnob_store_breakdown_each(const char *breakdown, const char *group, lnob_store_pair_fn fn,
+                               void *arg);
 /* Writes the key of a cell into out. */
 void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, char *out, size_t cap);
 

@@ -15,6 +15,7 @@
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/version.h"
+#include "mis_records.h"
 
 #define MAX_BATCHES (1u << 24) /* a seq beyond this is a bad message */
 #define KEY_MAX 256
@@ -47,6 +48,7 @@ struct lnob_aggregate {
     zhashx_t *pending;     /* key -> extract_t */
     zhashx_t *finished;    /* key -> done_t */
     done_t *current;       /* the one being emitted */
+    lnob_geo_t *geo;       /* municipalities and populations, for MIS extracts */
     lnob_aggregate_stats_t stats;
 };
 
@@ -107,6 +109,7 @@ lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg)
     zhashx_set_destructor(self->pending, s_extract_free);
     self->finished = zhashx_new();
     zhashx_set_destructor(self->finished, s_done_free);
+    self->geo = lnob_geo_new();
     return self;
 }
 
@@ -116,6 +119,7 @@ void lnob_aggregate_destroy(lnob_aggregate_t **self_p)
         return;
     zhashx_destroy(&(*self_p)->pending);
     zhashx_destroy(&(*self_p)->finished);
+    lnob_geo_destroy(&(*self_p)->geo);
     free(*self_p);
     *self_p = NULL;
 }
@@ -361,17 +365,30 @@ static int s_cmp_reject(const void *a, const void *b)
     return (p->file > q->file) - (p->file < q->file);
 }
 
+/* The rejects a run or an MIS batch carries. */
+static Lnob__V1__Reject **s_rejects(const lnob_env_t *env, size_t *n)
+{
+    if (env->body_case == LNOB__V1__ENVELOPE__BODY_MIS) {
+        *n = env->mis->n_rejects;
+        return env->mis->rejects;
+    }
+    *n = env->run->n_rejects;
+    return env->run->rejects;
+}
+
 /* Emits the rejects of all runs, by input line (then file), in parts;
  * returns parts. */
 static int s_emit_quarantine(lnob_aggregate_t *self, extract_t *e, uint32_t nb, uint32_t *parts)
 {
-    size_t n = 0, k = 0;
+    size_t n = 0, k = 0, m;
     for (uint32_t s = 0; s < nb; s++)
-        n += e->runs[s]->run->n_rejects;
+        n += (s_rejects(e->runs[s], &m), m);
     Lnob__V1__Reject **all = lnob_malloc((n ? n : 1) * sizeof *all);
-    for (uint32_t s = 0; s < nb; s++)
-        for (size_t i = 0; i < e->runs[s]->run->n_rejects; i++)
-            all[k++] = e->runs[s]->run->rejects[i];
+    for (uint32_t s = 0; s < nb; s++) {
+        Lnob__V1__Reject **r = s_rejects(e->runs[s], &m);
+        for (size_t i = 0; i < m; i++)
+            all[k++] = r[i];
+    }
     qsort(all, n, sizeof *all, s_cmp_reject);
     *parts = (uint32_t) ((n + LNOB_QUARANTINE_PART - 1) / LNOB_QUARANTINE_PART);
     int rc = LNOB_OK;
@@ -430,9 +447,11 @@ static void s_count_reasons(const extract_t *e, uint32_t nb, char *out, size_t c
     const char *reason[REASONS_MAX];
     uint64_t count[REASONS_MAX];
     size_t n = 0, len = 0;
-    for (uint32_t s = 0; s < nb; s++)
-        for (size_t i = 0; i < e->runs[s]->run->n_rejects; i++) {
-            const char *r = e->runs[s]->run->rejects[i]->reason;
+    for (uint32_t s = 0; s < nb; s++) {
+        size_t m;
+        Lnob__V1__Reject **rj = s_rejects(e->runs[s], &m);
+        for (size_t i = 0; i < m; i++) {
+            const char *r = rj[i]->reason;
             size_t k = 0;
             while (k < n && strcmp(reason[k], r) != 0)
                 k++;
@@ -442,6 +461,7 @@ static void s_count_reasons(const extract_t *e, uint32_t nb, char *out, size_t c
                 reason[n] = r, count[n++] = 0;
             count[k]++;
         }
+    }
     for (size_t k = 1; k < n; k++) /* by name, so the text does not depend on batching */
         for (size_t j = k; j > 0 && strcmp(reason[j - 1], reason[j]) > 0; j--) {
             const char *r = reason[j];
@@ -554,6 +574,124 @@ static int s_settings(const extract_t *e, uint32_t nb, lnob_hh_cfg_t *cfg, char 
     return -1;
 }
 
+/* Sends an extract's Result: its cells and metadata, or its error. */
+static int s_send_result(lnob_aggregate_t *self, const Lnob__V1__ExtractEnd *end, meta_t *meta,
+                         const lnob_cell_t *cells, size_t n_cells, uint32_t parts, const char *error)
+{
+    Lnob__V1__Cell *pb = lnob_malloc((n_cells ? n_cells : 1) * sizeof *pb);
+    Lnob__V1__Cell **ptrs = lnob_malloc((n_cells ? n_cells : 1) * sizeof *ptrs);
+    s_fill_cells(pb, ptrs, cells, n_cells);
+    Lnob__V1__Result res = LNOB__V1__RESULT__INIT;
+    res.extract_id = end->extract_id;
+    res.run_id = end->run_id;
+    res.status = *error ? "failed" : "complete";
+    res.error = (char *) error;
+    res.n_meta = meta->n;
+    res.meta = meta->ptrs;
+    res.n_cells = n_cells;
+    res.cells = ptrs;
+    res.quarantine_parts = parts;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
+    env.result = &res;
+    int rc = s_send(self, &env);
+    free(pb);
+    free(ptrs);
+    return rc;
+}
+
+/* ---- MIS extracts (spec §6) --------------------------------------------------- */
+
+static int s_is_mis(const extract_t *e)
+{
+    return !strcmp(e->end->end->kind, "mis");
+}
+
+/* Every held message is of the kind the ExtractEnd announces. */
+static int s_one_kind(const extract_t *e, uint32_t nb)
+{
+    int want = s_is_mis(e) ? LNOB__V1__ENVELOPE__BODY_MIS : LNOB__V1__ENVELOPE__BODY_RUN;
+    for (uint32_t s = 0; s < nb; s++)
+        if ((int) e->runs[s]->body_case != want)
+            return 0;
+    return 1;
+}
+
+static void s_mis_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mis_stats_t *st,
+                       const lnob_mis_frame_t *f, uint64_t rows_read, uint64_t quarantined,
+                       uint32_t parts, const char *by_reason, const char *error)
+{
+    s_meta(m, "status", *error ? "failed" : "complete");
+    if (*error)
+        s_meta(m, "error", error);
+    s_meta(m, "kind", "mis");
+    s_meta(m, "source", end->source);
+    s_meta(m, "checksum", end->checksum);
+    s_meta(m, "period", end->period);
+    s_meta(m, "run_id", end->run_id);
+    if (*end->inputs)
+        s_meta(m, "inputs", end->inputs);
+    s_meta_u(m, "rows_read", rows_read);
+    s_meta_u(m, "rows_accepted", rows_read - quarantined);
+    s_meta_u(m, "rows_quarantined", quarantined);
+    s_meta(m, "rejects_by_reason", by_reason);
+    s_meta_u(m, "records_active", st->active);
+    s_meta_u(m, "records_unkeyed", st->unkeyed);
+    s_meta_u(m, "duplicates_merged", st->duplicates);
+    s_meta_u(m, "persons", st->persons);
+    s_meta_u(m, "municipalities_reporting", st->reporting);
+    s_meta(m, "service_set", f->service_set);
+    s_meta(m, "population", "Census 2023 residents (reference table; NO_POPULATION where it has none)");
+    s_meta_u(m, "quarantine_parts", parts);
+    s_meta_u(m, "computed_ms", (unsigned long long) lnob_now_ms());
+    s_meta(m, "code_version", LNOB_VERSION);
+    s_meta(m, "ingest_code_version", end->code_version);
+    s_meta(m, "schema_version", "1");
+    s_meta(m, "header", end->header);
+}
+
+static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)
+{
+    const Lnob__V1__ExtractEnd *end = e->end->end;
+    uint32_t nb = end->batch_count, parts = 0;
+    const Lnob__V1__MisBatch **b = lnob_malloc((nb ? nb : 1) * sizeof *b);
+    uint64_t rows_read = 0, quarantined = 0;
+    for (uint32_t s = 0; s < nb; s++) {
+        b[s] = e->runs[s]->mis;
+        rows_read += b[s]->rows_read;
+        quarantined += b[s]->n_rejects;
+    }
+    char error[LNOB_ERRSTR_MAX] = "", by_reason[REASONS_MAX * 32];
+    lnob_mis_frame_t f;
+    lnob_mis_stats_t st = {0};
+    size_t n_cells = 0;
+    lnob_cell_t *cells = NULL;
+    int year = atoi(end->period);
+    if (lnob_mis_frame_init(&f, b, nb, self->geo, year, error, sizeof error) == 0 && year > 1900)
+        cells = lnob_mis_cells(f.records, f.n, &f.dims, &st, &n_cells);
+    else if (!*error)
+        snprintf(error, sizeof error, "NO_PERIOD: the period '%.20s' is not a year", end->period);
+    if (!*error && st.persons == 0)
+        snprintf(error, sizeof error, "NO_POPULATION: no active record with a person key in %d", year);
+    if (*error)
+        n_cells = 0;
+    int rc = s_emit_quarantine(self, e, nb, &parts);
+    s_count_reasons(e, nb, by_reason, sizeof by_reason);
+    meta_t meta = {0};
+    s_mis_meta(&meta, end, &st, &f, rows_read, quarantined, parts, by_reason, error);
+    if (rc == LNOB_OK)
+        rc = s_send_result(self, end, &meta, cells, n_cells, parts, error);
+    lnob_info("mis extract %s complete: %llu persons, %zu cells, %llu quarantined", end->extract_id,
+              (unsigned long long) st.persons, n_cells, (unsigned long long) quarantined);
+    free(cells);
+    lnob_mis_frame_free(&f);
+    free(b);
+    self->stats.completed++;
+    return rc;
+}
+
+/* ---- SILC extracts ------------------------------------------------------------ */
+
 static int s_complete(lnob_aggregate_t *self, extract_t *e)
 {
     int64_t t0 = lnob_mono_us();
@@ -588,29 +726,11 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     s_fill_meta(&meta, end, &t, parts, lnob_mono_us() - t0, error);
     if (*settings)
         s_meta(&meta, "settings", settings);
-    Lnob__V1__Cell *pb = lnob_malloc((n_cells ? n_cells : 1) * sizeof *pb);
-    Lnob__V1__Cell **ptrs = lnob_malloc((n_cells ? n_cells : 1) * sizeof *ptrs);
-    s_fill_cells(pb, ptrs, cells, n_cells);
-    Lnob__V1__Result res = LNOB__V1__RESULT__INIT;
-    res.extract_id = end->extract_id;
-    res.run_id = end->run_id;
-    res.status = *error ? "failed" : "complete";
-    res.error = error;
-    res.n_meta = meta.n;
-    res.meta = meta.ptrs;
-    res.n_cells = n_cells;
-    res.cells = ptrs;
-    res.quarantine_parts = parts;
-    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
-    env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
-    env.result = &res;
     if (rc == LNOB_OK)
-        rc = s_send(self, &env);
+        rc = s_send_result(self, end, &meta, cells, n_cells, parts, error);
     lnob_info("extract %s complete: %zu persons, %zu cells, %llu quarantined, %lld ms",
               end->extract_id, n, n_cells, (unsigned long long) t.quarantined,
               (long long) ((lnob_mono_us() - t0) / 1000));
-    free(pb);
-    free(ptrs);
     free(cells);
     zhashx_destroy(&regions.index);
     zhashx_destroy(&muns.index);
@@ -650,6 +770,24 @@ static int s_fail(lnob_aggregate_t *self, const Lnob__V1__ExtractFailed *f)
     return s_send(self, &env);
 }
 
+/* An extract whose batches are not all of the kind its end announces
+ * (a bad peer): it fails, nothing of it is published. */
+static int s_fail_kinds(lnob_aggregate_t *self, extract_t *e)
+{
+    Lnob__V1__ExtractFailed f = LNOB__V1__EXTRACT_FAILED__INIT;
+    const Lnob__V1__ExtractEnd *end = e->end->end;
+    f.extract_id = end->extract_id;
+    f.run_id = end->run_id;
+    f.source = end->source;
+    f.reason = "MIXED_KINDS";
+    f.detail = "the extract's batches are not all of the kind its end announces";
+    f.checksum = end->checksum;
+    f.period = end->period;
+    f.inputs = end->inputs;
+    return s_fail(self, &f);
+}
+
+
 /* ---- intake --------------------------------------------------------------- */
 
 /* Starts the finished record that s_send fills. */
@@ -679,7 +817,8 @@ static extract_t *s_extract(lnob_aggregate_t *self, const char *key)
 
 static int s_take_run(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
 {
-    uint32_t seq = (*env_p)->run->seq;
+    const lnob_env_t *env = *env_p;
+    uint32_t seq = env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ? env->mis->seq : env->run->seq;
     if (seq >= MAX_BATCHES)
         return LNOB_DROP;
     size_t old = e->cap_runs;
@@ -717,7 +856,9 @@ static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
     char key[KEY_MAX];
     snprintf(key, sizeof key, "%s", e->key);
     s_begin_done(self, key);
-    int rc = s_complete(self, e);
+    int rc = !s_one_kind(e, e->end->end->batch_count) ? s_fail_kinds(self, e)
+             : s_is_mis(e)                            ? s_complete_mis(self, e)
+                                                      : s_complete(self, e);
     zhashx_delete(self->pending, key);
     return rc;
 }
@@ -729,6 +870,8 @@ int lnob_aggregate_take(lnob_aggregate_t *self, lnob_env_t **env_p)
     int rc = LNOB_DROP;
     if (env->body_case == LNOB__V1__ENVELOPE__BODY_RUN)
         s_key(key, env->run->extract_id, env->run->run_id);
+    else if (env->body_case == LNOB__V1__ENVELOPE__BODY_MIS)
+        s_key(key, env->mis->extract_id, env->mis->run_id);
     else if (env->body_case == LNOB__V1__ENVELOPE__BODY_END)
         s_key(key, env->end->extract_id, env->end->run_id);
     else if (env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED)
@@ -750,8 +893,8 @@ int lnob_aggregate_take(lnob_aggregate_t *self, lnob_env_t **env_p)
         return rc;
     }
     extract_t *e = s_extract(self, key);
-    rc = env->body_case == LNOB__V1__ENVELOPE__BODY_RUN ? s_take_run(self, e, env_p)
-                                                      : s_take_end(self, e, env_p);
+    rc = env->body_case == LNOB__V1__ENVELOPE__BODY_END ? s_take_end(self, e, env_p)
+                                                      : s_take_run(self, e, env_p);
     lnob_wire_free(env_p); /* no-op when taken */
     if (rc != LNOB_OK)
         return rc;

@@ -113,7 +113,8 @@ static int s_harmonise(worker_t *w, lnob_env_t **env_p)
     lnob_env_t *env = *env_p;
     if (env->body_case != LNOB__V1__ENVELOPE__BODY_BATCH) {
         int pass = env->body_case == LNOB__V1__ENVELOPE__BODY_END ||
-                   env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED;
+                   env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED ||
+                   env->body_case == LNOB__V1__ENVELOPE__BODY_MIS; /* harmonised at the ingester */
         if (!pass) {
             w->wire.wrong_kind++;
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for harmonise");

@@ -1,0 +1,120 @@
+/* mis_records.c - MIS batches onto one national frame (mis_records.h). */
+#include "mis_records.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnob/mem.h"
+
+#define MAX_SERVICES 64
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The distinct service codes of all batches, sorted; entry 0 "". */
+static int s_services(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *b, size_t nb)
+{
+    size_t n = 1, cap = 0;
+    const char **v = NULL;
+    lnob_grow((void **) &v, &cap, 1, sizeof *v);
+    v[0] = "";
+    for (size_t i = 0; i < nb; i++)
+        for (size_t k = 1; k < b[i]->n_service_dict; k++) {
+            size_t j = 1;
+            while (j < n && strcmp(v[j], b[i]->service_dict[k]) != 0)
+                j++;
+            if (j < n)
+                continue;
+            lnob_grow((void **) &v, &cap, n + 1, sizeof *v);
+            v[n++] = b[i]->service_dict[k];
+        }
+    qsort(v + 1, n - 1, sizeof *v, s_cmp_str);
+    f->services = v;
+    f->dims.services = v;
+    f->dims.n_services = n;
+    size_t len = 0;
+    for (size_t j = 1; j < n && len < sizeof f->service_set; j++)
+        len += (size_t) snprintf(f->service_set + len, sizeof f->service_set - len, "%s%s",
+                                 j > 1 ? "," : "", v[j]);
+    return n <= MAX_SERVICES ? 0 : -1;
+}
+
+static size_t s_service_index(const lnob_mis_frame_t *f, const char *code)
+{
+    const char **hit = bsearch(&code, f->services + 1, f->dims.n_services - 1, sizeof *f->services, s_cmp_str);
+    return hit ? (size_t) (hit - f->services) : 0;
+}
+
+static void s_municipalities(lnob_mis_frame_t *f, const lnob_geo_t *geo)
+{
+    size_t m = lnob_geo_count(geo) + 1;
+    f->municipalities = lnob_calloc(m, sizeof *f->municipalities);
+    f->population = lnob_calloc(m, sizeof *f->population);
+    f->target = lnob_calloc(m, sizeof *f->target);
+    f->municipalities[0] = "";
+    for (size_t i = 1; i < m; i++) {
+        const lnob_municipality_t *x = lnob_geo_at(geo, i - 1);
+        f->municipalities[i] = x->code;
+        f->population[i] = x->population_2023;
+        f->target[i] = x->lnb_target;
+        f->dims.n_targets += x->lnb_target;
+    }
+    f->dims.municipalities = f->municipalities;
+    f->dims.population = f->population;
+    f->dims.lnb_target = f->target;
+    f->dims.n_municipalities = m;
+    f->dims.n_all = (int) (m - 1);
+}
+
+/* One batch's records onto the frame. */
+static int s_batch(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *b, const lnob_geo_t *geo,
+                   char *err, size_t cap)
+{
+    for (size_t i = 0; i < b->record_count; i++) {
+        const char *code = b->municipality_dict[b->municipality[i]];
+        int m = lnob_geo_by_code(geo, code, strlen(code));
+        if (m < 0) {
+            snprintf(err, cap, "%s: municipality code %.20s is not one of the 61", b->source, code);
+            return -1;
+        }
+        lnob_mis_record_t *r = &f->records[f->n++];
+        *r = (lnob_mis_record_t){b->person_key[i], b->record_id[i], (uint32_t) m + 1,
+                                 (uint32_t) s_service_index(f, b->service_dict[b->service[i]]),
+                                 b->sex[i], b->birth_date[i], b->flags[i], b->start_date[i],
+                                 b->end_date[i], b->status[i]};
+    }
+    return 0;
+}
+
+int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *batches, size_t nb,
+                        const lnob_geo_t *geo, int year, char *err, size_t cap)
+{
+    memset(f, 0, sizeof *f);
+    f->dims.year = year;
+    size_t total = 0;
+    for (size_t i = 0; i < nb; i++)
+        total += batches[i]->record_count;
+    f->records = lnob_malloc((total ? total : 1) * sizeof *f->records);
+    s_municipalities(f, geo);
+    if (s_services(f, batches, nb) != 0) {
+        snprintf(err, cap, "more than %d services in one period", MAX_SERVICES - 1);
+        return -1;
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (s_batch(f, batches[i], geo, err, cap) != 0)
+            return -1;
+    return 0;
+}
+
+void lnob_mis_frame_free(lnob_mis_frame_t *f)
+{
+    free(f->records);
+    free(f->municipalities);
+    free(f->services);
+    free(f->population);
+    free(f->target);
+    memset(f, 0, sizeof *f);
+}
