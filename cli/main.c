@@ -1,9 +1,12 @@
-/* main.c - the lnob command: `lnob run`, `lnob quarantine`, `lnob export` and
- * `lnob gen silc`.
+/* main.c - the lnob command: `lnob run`, `lnob quarantine`, `lnob export`,
+ * `lnob gen silc` and `lnob gen mis`.
  *
  * `run` executes the whole pipeline on this machine (run.h); `quarantine`
  * lists, shows and replays the rows an extract rejected (quarantine.h);
- * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h). */
+ * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h);
+ * `gen mis` writes deterministic synthetic municipal MIS exports with their
+ * known answers (gen_mis.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -13,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "export.h"
+#include "gen_mis.h"
 #include "gen_silc.h"
 #include "lnob/statfile.h"
 #include "lnob/config.h"
@@ -30,7 +34,9 @@ static const char s_usage[] =
     "  export --extract ID  write an extract's published cells as SDMX-CSV (or json, csv)\n"
     "  gen silc --out FILE  write a synthetic SILC extract (--format basic|full: one\n"
     "                       merged CSV; --format udb4|sav|dta --out DIR: DIR/D.csv\n"
-    "                       H.csv R.csv P.csv, or .sav, or .dta)\n\n"
+    "                       H.csv R.csv P.csv, or .sav, or .dta)\n"
+    "  gen mis --out DIR    write synthetic municipal MIS exports (DIR/exports/) and\n"
+    "                       their known answers (DIR/answers.csv)\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
 typedef struct {
@@ -125,10 +131,92 @@ static int s_gen_udb4(const char *dir, const char *ext, const lnob_gen_silc_opts
     return rc == 0 ? 0 : 1;
 }
 
+typedef struct {
+    long seed;
+    long year;
+    long municipalities;
+    long persons;
+    const char *out;
+} gen_mis_cfg_t;
+
+static const lnob_opt_t s_gen_mis_opts[] = {
+    {"seed", NULL, LNOB_OPT_INT, "1", 0, 2147483647, NULL, offsetof(gen_mis_cfg_t, seed),
+     "random seed; the same options give the same bytes"},
+    {"year", NULL, LNOB_OPT_INT, "2024", 2000, 2100, NULL, offsetof(gen_mis_cfg_t, year),
+     "reference year of the answers (records start and end around it)"},
+    {"municipalities", NULL, LNOB_OPT_INT, "61", 1, LNOB_GEO_MUNICIPALITIES, NULL,
+     offsetof(gen_mis_cfg_t, municipalities), "municipalities exporting, drawn by the seed"},
+    {"persons", NULL, LNOB_OPT_INT, "4000", 1, LNOB_GEN_MIS_PERSONS_MAX, NULL,
+     offsetof(gen_mis_cfg_t, persons), "persons receiving services (about 2.2 rows each)"},
+    {"out", NULL, LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(gen_mis_cfg_t, out),
+     "directory (created if needed; DIR/exports must be new or empty)"},
+    LNOB_OPT_END};
+
+/* 1 if dir exists and holds anything but . and .. */
+static int s_dir_has_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int any = 0;
+    for (struct dirent *e; !any && (e = readdir(d));)
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return any;
+}
+
+/* `lnob gen mis`: exit code 0; 2 for bad options; 1 when writing fails. */
+static int s_gen_mis(int argc, char **argv)
+{
+    gen_mis_cfg_t cfg = {0};
+    char err[PATH_MAX + 64];
+    int rc = lnob_config_parse(s_gen_mis_opts, &cfg, argc, argv, 3, "lnob gen mis",
+                               "usage: lnob gen mis --out DIR [--seed S] [--year Y]\n"
+                               "                    [--municipalities N] [--persons N]",
+                               err, sizeof err);
+    if (rc == LNOB_CLOSED)
+        return 0;
+    if (rc == LNOB_OK && !cfg.out) {
+        snprintf(err, sizeof err, "--out DIR is required");
+        rc = LNOB_ERR;
+    }
+    if (rc != LNOB_OK) {
+        fprintf(stderr, "lnob gen mis: %s\n", err);
+        return 2;
+    }
+    char exports[PATH_MAX];
+    snprintf(exports, sizeof exports, "%s/%s", cfg.out, LNOB_GEN_MIS_EXPORTS);
+    if (s_dir_has_files(exports)) {
+        fprintf(stderr, "lnob gen mis: %s is not empty: give a new or empty directory\n",
+                exports);
+        return 1;
+    }
+    if (s_mkdirs(cfg.out) != 0) {
+        perror(cfg.out);
+        return 1;
+    }
+    const lnob_gen_mis_opts_t o = {(uint64_t) cfg.seed, (int) cfg.year, (int) cfg.municipalities,
+                                   (int) cfg.persons};
+    lnob_geo_t *geo = lnob_geo_new();
+    lnob_gen_mis_t *g = lnob_gen_mis_new(&o, geo);
+    rc = g ? lnob_gen_mis_write(g, cfg.out, err, sizeof err) : -1;
+    if (rc != 0)
+        fprintf(stderr, "lnob gen mis: %s\n", g ? err : "generation failed");
+    else
+        fprintf(stderr, "lnob gen mis: %zu export files and %s in %s\n",
+                lnob_gen_mis_count(g) - 1, LNOB_GEN_MIS_ANSWERS, cfg.out);
+    lnob_gen_mis_destroy(&g);
+    lnob_geo_destroy(&geo);
+    return rc == 0 ? 0 : 1;
+}
+
 static int s_gen(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[2], "mis"))
+        return s_gen_mis(argc, argv);
     if (argc < 3 || strcmp(argv[2], "silc") != 0) {
-        fprintf(stderr, "lnob gen: say what to generate: `lnob gen silc --out FILE`\n");
+        fprintf(stderr, "lnob gen: say what to generate: `lnob gen silc --out FILE` or "
+                        "`lnob gen mis --out DIR`\n");
         return 2;
     }
     gen_cfg_t cfg = {0};

@@ -2,6 +2,7 @@
 #include "rows.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,4 +76,20 @@ void tr_same(const tr_sink_t *a, const tr_sink_t *b, const char *what)
                       "%s: row %zu field %zu: '%s' vs '%s'", what, r, i, x->fields[i], y->fields[i]);
         }
     }
+}
+
+char *tr_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        lnob_grow((void **) &buf, &cap, n + 4096, 1);
+        got = fread(buf + n, 1, 4096, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    *len = n;
+    return buf;
 }

@@ -1,6 +1,6 @@
 /* rows.h - what the row-reader tests share: a lnob_csv_row_fn that copies
- * every row out of the callback, and assertions on the copies (csv_test,
- * statfile_test). */
+ * every row out of the callback, assertions on the copies, and reading a
+ * whole file (csv_test, statfile_test, gen_mis_test). */
 #ifndef LNOB_TEST_ROWS_H
 #define LNOB_TEST_ROWS_H
 #include <stddef.h>
@@ -34,6 +34,9 @@ void tr_free(tr_sink_t *s);
 void tr_expect(const tr_sink_t *s, size_t r, uint64_t line, size_t nf, const char *const *f);
 /* Asserts a and b hold the same rows: fields byte for byte, lines, flags. */
 void tr_same(const tr_sink_t *a, const tr_sink_t *b, const char *what);
+
+/* Owned bytes of the file at path (asserts it opens), their number in *len. */
+char *tr_slurp(const char *path, size_t *len);
 
 #define EXPECT_ROW(s, r, line, ...)                                                      \
     do {                                                                                 \

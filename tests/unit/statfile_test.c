@@ -73,23 +73,6 @@ static void s_put_file(const char *path, const void *data, size_t len)
     cr_assert_eq(fclose(f), 0);
 }
 
-/* Owned bytes of the file at path; *len set. */
-static char *s_slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        lnob_grow((void **) &buf, &cap, n + 4096, 1);
-        got = fread(buf + n, 1, 4096, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* Writes text to t.csv, converts it to out (a .sav or .dta name in the temp
  * dir); returns the writer's rc, err filled. */
 static int s_write(const char *text, const char *out, char *err, size_t cap)
@@ -167,7 +150,7 @@ Test(statfile, writer_is_deterministic)
         cr_assert_eq(s_write(s_fixture, pairs[k][0], err, sizeof err), LNOB_OK, "%s", err);
         cr_assert_eq(s_write(s_fixture, pairs[k][1], err, sizeof err), LNOB_OK, "%s", err);
         size_t la, lb;
-        char *a = s_slurp(s_path(pairs[k][0]), &la), *b = s_slurp(s_path(pairs[k][1]), &lb);
+        char *a = tr_slurp(s_path(pairs[k][0]), &la), *b = tr_slurp(s_path(pairs[k][1]), &lb);
         cr_expect(la == lb && memcmp(a, b, la) == 0, "%s and %s differ", pairs[k][0],
                   pairs[k][1]);
         free(a);
@@ -412,7 +395,7 @@ Test(statfile, truncated_files)
         char err[LNOB_ERRSTR_MAX] = "";
         cr_assert_eq(s_write(s_fixture, names[k][0], err, sizeof err), LNOB_OK, "%s", err);
         size_t len;
-        char *bytes = s_slurp(s_path(names[k][0]), &len);
+        char *bytes = tr_slurp(s_path(names[k][0]), &len);
         size_t end = s_records_end(names[k][0], bytes, len);
         cr_assert_gt(end, 64);
         for (size_t cut = 0; cut < len; cut += (cut + 64 < end || cut >= end ? 37 : 1)) {
