@@ -18,6 +18,7 @@
 #include "lnob/csv.h"
 #include "lnob/mem.h"
 #include "lnob/rc.h"
+#include "lnob/recode.h"
 
 extern const unsigned char lnob_data_municipalities_csv[];
 extern const size_t lnob_data_municipalities_csv_len;
@@ -30,6 +31,8 @@ extern const size_t lnob_data_lnb_targets_csv_len;
 
 /* Longest name a lookup folds; longer inputs cannot match any key. */
 #define S_NAME_MAX 256
+/* Folded bytes of a name compared by lnob_geo_nearest: bounds its cost. */
+#define S_NEAR_MAX 64
 /* Most columns a table loader asks for. */
 #define S_MAX_COLS 12
 
@@ -93,55 +96,6 @@ static char s_base_of(uint32_t cp)
     return '\0';
 }
 
-/* Windows-1252 byte 0x80..0xFF taken as a single character. */
-static uint32_t s_cp1252(unsigned char b)
-{
-    switch (b) {
-    case 0x8A: return 0x160; /* Š */
-    case 0x8C: return 0x152; /* Œ */
-    case 0x8E: return 0x17D; /* Ž */
-    case 0x9A: return 0x161; /* š */
-    case 0x9C: return 0x153; /* œ */
-    case 0x9E: return 0x17E; /* ž */
-    case 0x9F: return 0x178; /* Ÿ */
-    default: return b >= 0xA0 ? b : 0x20; /* quotes, dashes: separators */
-    }
-}
-
-/* Length of the UTF-8 sequence led by b, or 1 if b cannot lead one. */
-static size_t s_utf8_len(unsigned char b)
-{
-    if (b >= 0xC2 && b <= 0xDF)
-        return 2;
-    if (b >= 0xE0 && b <= 0xEF)
-        return 3;
-    if (b >= 0xF0 && b <= 0xF4)
-        return 4;
-    return 1;
-}
-
-/* Decodes one character at s[*i] (UTF-8 if well formed, else one
- * Windows-1252 byte) and advances *i. */
-static uint32_t s_next_cp(const unsigned char *s, size_t len, size_t *i)
-{
-    unsigned char b = s[*i];
-    size_t n = s_utf8_len(b);
-    if (n == 1 || *i + n > len) {
-        (*i)++;
-        return b < 0x80 ? b : s_cp1252(b);
-    }
-    uint32_t cp = b & (0x7F >> n);
-    for (size_t k = 1; k < n; k++) {
-        if ((s[*i + k] & 0xC0) != 0x80) {
-            (*i)++;
-            return s_cp1252(b);
-        }
-        cp = (cp << 6) | (s[*i + k] & 0x3F);
-    }
-    *i += n;
-    return cp;
-}
-
 size_t lnob_geo_fold(const char *in, size_t len, char *out, size_t cap)
 {
     size_t o = 0, i = 0;
@@ -150,7 +104,7 @@ size_t lnob_geo_fold(const char *in, size_t len, char *out, size_t cap)
         return 0;
     const unsigned char *s = (const unsigned char *) in;
     while (i < len && s[i]) {
-        char c = s_base_of(s_next_cp(s, len, &i));
+        char c = s_base_of(lnob_recode_next(s, len, &i));
         if (c == 1)
             continue;
         if (c >= 'A' && c <= 'Z')
@@ -534,6 +488,57 @@ int lnob_geo_by_name(const lnob_geo_t *self, const char *name, size_t len)
     if (s_strip_particles(folded, bare) == 0)
         return LNOB_GEO_UNKNOWN;
     return s_keys_find(&self->stripped, bare);
+}
+
+/* Levenshtein distance between a and b (b at most S_NEAR_MAX bytes). */
+static size_t s_distance(const char *a, const char *b, size_t nb)
+{
+    size_t row[S_NEAR_MAX + 1];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; a[i - 1]; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+size_t lnob_geo_nearest(const lnob_geo_t *self, const char *name, size_t len, int *idx, size_t k)
+{
+    char folded[S_NEAR_MAX + 1];
+    size_t best[LNOB_GEO_MUNICIPALITIES], nf = lnob_geo_fold(name, len, folded, sizeof folded);
+    if (nf == 0)
+        return 0;
+    for (size_t m = 0; m < self->nmunis; m++)
+        best[m] = SIZE_MAX;
+    for (size_t i = 0; i < self->exact.n; i++) {
+        const s_key_t *key = &self->exact.v[i];
+        if (key->idx < 0)
+            continue;
+        size_t d = s_distance(key->key, folded, nf);
+        if (d < best[key->idx])
+            best[key->idx] = d;
+    }
+    size_t n = 0;
+    for (; n < k && n < self->nmunis; n++) { /* selection: k is small */
+        size_t pick = 0;
+        for (size_t m = 1; m < self->nmunis; m++)
+            if (best[m] < best[pick])
+                pick = m;
+        idx[n] = (int) pick;
+        best[pick] = SIZE_MAX;
+    }
+    return n;
 }
 
 long lnob_geo_qark_population(const lnob_geo_t *self, const char *qark_iso)

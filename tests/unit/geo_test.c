@@ -310,6 +310,40 @@ Test(geo, unknown_names)
     cr_assert_eq(s_name(big), LNOB_GEO_UNKNOWN);
 }
 
+/* The codes of the k nearest municipalities, space-separated. */
+static const char *s_nearest(const char *name, size_t k)
+{
+    static char out[128];
+    int idx[8];
+    size_t n = lnob_geo_nearest(geo, name, strlen(name), idx, k);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? " " : "",
+                 lnob_geo_at(geo, (size_t) idx[i])->code);
+    return out;
+}
+
+Test(geo, nearest_names)
+{
+    cr_expect_str_eq(s_nearest("Shkodrra", 1), "AL154", "one letter off 'Shkodra'");
+    cr_expect_str_eq(s_nearest("Tirrana", 1), "AL224");
+    cr_expect_str_eq(s_nearest("Velipoja", 1), "AL154", "near the former unit Velipojë");
+    cr_expect_str_eq(s_nearest("KORCHE", 1), "AL343");
+    cr_expect_str_eq(s_nearest("Shkodër", 1), "AL154", "a known name is its own nearest");
+    /* three distinct municipalities, nearest first, ties in code order */
+    int idx[3];
+    cr_assert_eq(lnob_geo_nearest(geo, "Atlantis", 8, idx, 3), 3);
+    cr_expect_neq(idx[0], idx[1]);
+    cr_expect_neq(idx[1], idx[2]);
+    cr_expect_neq(idx[0], idx[2]);
+    cr_expect_eq(lnob_geo_nearest(geo, " - ", 3, idx, 3), 0);
+    cr_expect_eq(lnob_geo_nearest(geo, "x", 1, idx, 0), 0);
+    char big[600];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cr_expect_eq(lnob_geo_nearest(geo, big, strlen(big), idx, 3), 3);
+}
+
 Test(geo, windows_1252_and_decomposed_input)
 {
     s_expect("Kor\xe7\xeb", "AL343");

@@ -47,6 +47,12 @@ int lnob_geo_by_code(const lnob_geo_t *self, const char *code, size_t len);
  * LNOB_GEO_AMBIGUOUS. A municipality's own name wins over a unit of the same
  * name (Klos, Kolonjë). Accepts UTF-8 or single-byte Windows-1252/Latin-1. */
 int lnob_geo_by_name(const lnob_geo_t *self, const char *name, size_t len);
+/* The k municipalities whose names (any form the matching knows: official,
+ * definite, aliases, former units) are nearest to name, nearest first:
+ * edit distance between folded names, ties in LAU code order. Writes up to
+ * k indexes to idx and returns how many (0 only for an empty name). For
+ * saying what an unknown name may have meant; it does not match. */
+size_t lnob_geo_nearest(const lnob_geo_t *self, const char *name, size_t len, int *idx, size_t k);
 /* Census 2023 population of a qark by ISO code ("AL-10"), or 0. */
 long lnob_geo_qark_population(const lnob_geo_t *self, const char *qark_iso);
 /* Folds a name for matching into out (cap bytes, NUL-terminated): lower
