@@ -1,0 +1,163 @@
+/* mis_map.c - per-source labels for MIS columns and codes (mis_map.h). */
+#include "mis_map.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lnob/geo.h"
+#include "lnob/mem.h"
+#include "lnob/rc.h"
+
+/* Longest label kept, folded; longer ones are refused. */
+#define LABEL_MAX 128
+
+typedef struct {
+    lnob_mis_table_t table;
+    char key[LABEL_MAX]; /* folded label */
+    int value;
+} entry_t;
+
+struct lnob_mis_map {
+    entry_t *v;
+    size_t n, cap;
+    char errstr[LNOB_ERRSTR_MAX];
+};
+
+static const struct {
+    const char *name;
+    lnob_mis_table_t table;
+} s_sections[] = {
+    {"columns", LNOB_MIS_FIELD}, {"service", LNOB_MIS_SERVICE}, {"group", LNOB_MIS_GROUP},
+    {"status", LNOB_MIS_STATUS}, {"sex", LNOB_MIS_SEX},
+};
+
+lnob_mis_map_t *lnob_mis_map_new(void)
+{
+    return lnob_calloc(1, sizeof(lnob_mis_map_t));
+}
+
+void lnob_mis_map_destroy(lnob_mis_map_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->v);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static const entry_t *s_lookup(const lnob_mis_map_t *self, lnob_mis_table_t t, const char *key)
+{
+    for (size_t i = 0; i < self->n; i++)
+        if (self->v[i].table == t && strcmp(self->v[i].key, key) == 0)
+            return &self->v[i];
+    return NULL;
+}
+
+static void s_trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t' || **s == '\r')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+static int s_fail(lnob_mis_map_t *self, const char *name, size_t line, const char *what)
+{
+    snprintf(self->errstr, sizeof self->errstr, "%s line %zu: %s", name, line, what);
+    return LNOB_ERR;
+}
+
+/* A "[name]" line: sets *t. */
+static int s_section(lnob_mis_map_t *self, const char *name, size_t line, const char *s, size_t n,
+                     lnob_mis_table_t *t)
+{
+    char msg[160];
+    const char *inner = s + 1;
+    size_t k = n - 2;
+    s_trim(&inner, &k);
+    for (size_t i = 0; i < sizeof s_sections / sizeof s_sections[0]; i++)
+        if (strlen(s_sections[i].name) == k && strncasecmp(s_sections[i].name, inner, k) == 0) {
+            *t = s_sections[i].table;
+            return LNOB_OK;
+        }
+    snprintf(msg, sizeof msg, "unknown section [%.*s] (sections: columns, service, group, status, sex)",
+             (int) (k > 40 ? 40 : k), inner);
+    return s_fail(self, name, line, msg);
+}
+
+/* A "label = CANONICAL" line of table t. */
+static int s_entry(lnob_mis_map_t *self, const char *name, size_t line, const char *s, size_t n,
+                   lnob_mis_table_t t)
+{
+    char msg[200], canon[64];
+    const char *eq = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '=')
+            eq = s + i;
+    if (!eq)
+        return s_fail(self, name, line, "expected 'label = canonical name'");
+    const char *label = s, *value = eq + 1;
+    size_t nl = (size_t) (eq - s), nv = n - nl - 1;
+    s_trim(&label, &nl);
+    s_trim(&value, &nv);
+    entry_t e = {.table = t};
+    if (nl >= LABEL_MAX || lnob_geo_fold(label, nl, e.key, sizeof e.key) == 0)
+        return s_fail(self, name, line, "empty or over-long label");
+    snprintf(canon, sizeof canon, "%.*s", (int) (nv < sizeof canon ? nv : sizeof canon - 1), value);
+    e.value = nv < sizeof canon ? lnob_mis_value(t, canon) : -1;
+    if (e.value < 0) {
+        snprintf(msg, sizeof msg, "unknown canonical name '%s' (docs/mis.md lists them)", canon);
+        return s_fail(self, name, line, msg);
+    }
+    const entry_t *old = s_lookup(self, t, e.key);
+    if (old && old->value != e.value)
+        return s_fail(self, name, line, "this label was already given another meaning");
+    if (!old) {
+        lnob_grow((void **) &self->v, &self->cap, self->n + 1, sizeof *self->v);
+        self->v[self->n++] = e;
+    }
+    return LNOB_OK;
+}
+
+int lnob_mis_map_parse(lnob_mis_map_t *self, const char *name, const char *text, size_t len)
+{
+    lnob_mis_table_t t = LNOB_MIS_FIELD;
+    size_t line = 0;
+    for (const char *s = text, *end = text + len; s < end;) {
+        const char *nl = memchr(s, '\n', (size_t) (end - s));
+        size_t n = nl ? (size_t) (nl - s) : (size_t) (end - s);
+        const char *l = s;
+        s += n + 1;
+        line++;
+        if (line == 1 && n >= 3 && memcmp(l, "\xEF\xBB\xBF", 3) == 0) { /* UTF-8 BOM */
+            l += 3;
+            n -= 3;
+        }
+        s_trim(&l, &n);
+        if (n == 0 || l[0] == '#')
+            continue;
+        int rc = l[0] == '[' && l[n - 1] == ']' ? s_section(self, name, line, l, n, &t)
+                                                : s_entry(self, name, line, l, n, t);
+        if (rc != LNOB_OK)
+            return rc;
+    }
+    return LNOB_OK;
+}
+
+const char *lnob_mis_map_errstr(const lnob_mis_map_t *self) { return self->errstr; }
+size_t lnob_mis_map_count(const lnob_mis_map_t *self) { return self->n; }
+
+int lnob_mis_map_find(const lnob_mis_map_t *self, lnob_mis_table_t t, const char *text, size_t len)
+{
+    char key[LABEL_MAX];
+    if (self && self->n && len < LABEL_MAX && lnob_geo_fold(text, len, key, sizeof key) > 0) {
+        const entry_t *e = s_lookup(self, t, key);
+        if (e)
+            return e->value;
+    }
+    return lnob_mis_find(t, text, len);
+}

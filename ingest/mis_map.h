@@ -1,0 +1,46 @@
+/* mis_map.h - a municipality's own names for MIS columns and codes.
+ *
+ * The built-in labels (lnob/mis_codes.h) cover the usual Albanian and
+ * English headers and values; a per-source mapping file adds the rest.
+ * Its text, UTF-8 or Windows-1252:
+ *
+ *     # comment lines (# first) and blank lines are skipped
+ *     Nr. i dosjes = record_id
+ *     [service]
+ *     Shërbim ambulator = DAY_CENTRE
+ *     [group]
+ *     Jetim = CHI
+ *
+ * One `label = CANONICAL` per line, split at the last '='; sections
+ * [columns] (the first, when none is named), [service], [group], [status],
+ * [sex] name the table
+ * (docs/mis.md lists the canonical names). Labels match folded, like the
+ * built-in ones, and are looked up before them. Parsed from a buffer: the
+ * caller reads the file. Not for: header detection or row parsing (mis.h). */
+#ifndef LNOB_INGEST_MIS_MAP_H
+#define LNOB_INGEST_MIS_MAP_H
+#include <stddef.h>
+
+#include "lnob/mis_codes.h"
+
+typedef struct lnob_mis_map lnob_mis_map_t;
+
+/* Returns an empty map. */
+lnob_mis_map_t *lnob_mis_map_new(void);
+/* NULL-safe; NULLs *self_p. */
+void lnob_mis_map_destroy(lnob_mis_map_t **self_p);
+/* Adds the entries of a mapping file's text; name (the file, for messages)
+ * is borrowed for the call. Returns LNOB_OK, or LNOB_ERR at the first bad
+ * line (unknown section or canonical name, no '=', an empty label, a label
+ * given two meanings) with errstr naming file and line; the map then holds
+ * the lines before it and should be discarded. */
+int lnob_mis_map_parse(lnob_mis_map_t *self, const char *name, const char *text, size_t len);
+/* Message of the last LNOB_ERR. */
+const char *lnob_mis_map_errstr(const lnob_mis_map_t *self);
+/* Entries added so far. */
+size_t lnob_mis_map_count(const lnob_mis_map_t *self);
+/* The value text[0..len) stands for in table t: the map's entry if it has
+ * one (self may be NULL), else the built-in label's, else -1. */
+int lnob_mis_map_find(const lnob_mis_map_t *self, lnob_mis_table_t t, const char *text, size_t len);
+
+#endif
