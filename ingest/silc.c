@@ -3,6 +3,7 @@
 #include "silc.h"
 
 #include "idset.h"
+#include "rejects.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -62,8 +63,7 @@ typedef struct {
     size_t n_mun;
     int32_t *code[LNOB_UDB_VARS];  /* further UDB variables present in the input */
     double *amount[LNOB_UDB_VARS];
-    Lnob__V1__Reject *rejects;
-    size_t n_rejects, cap_rejects;
+    lnob_rejects_t rejects;
     uint32_t rows_read, out_of_scope;
 } batch_t;
 
@@ -104,24 +104,6 @@ typedef struct {
 } verdict_t;
 
 /* ---- small parsers -------------------------------------------------------- */
-
-static const char *s_field(const lnob_csv_row_t *row, int idx, size_t *len)
-{
-    if (idx < 0 || (size_t) idx >= row->nfields) {
-        *len = 0;
-        return "";
-    }
-    const char *s = row->fields[idx];
-    size_t n = row->lens[idx];
-    while (n && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    *len = n;
-    return s;
-}
 
 static const char *s_col_name(const lnob_silc_t *self, col_id c)
 {
@@ -246,7 +228,7 @@ static void s_try_period(lnob_silc_t *self, const lnob_csv_row_t *row)
     size_t len;
     if (self->col[C_YEAR] < 0 || row->nfields != self->n_header)
         return;
-    const char *y = s_field(row, self->col[C_YEAR], &len);
+    const char *y = lnob_csv_field(row, self->col[C_YEAR], &len);
     int year = s_year(y, len);
     if (year > 0) {
         char buf[16];
@@ -291,12 +273,12 @@ typedef struct {
 static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
 {
     size_t len;
-    const char *s = s_field(row, self->col[C_PID], &len);
+    const char *s = lnob_csv_field(row, self->col[C_PID], &len);
     if (len == 0)
         return s_reject(v, "MISSING_ID", s_col_name(self, C_PID), "person id is empty", "", 0), -1;
     if (lnob_num_int(s, len, &r->pid) != 0)
         return s_reject(v, "BAD_ID", s_col_name(self, C_PID), "person id is not a whole number", s, len), -1;
-    s = s_field(row, self->col[C_HHID], &len);
+    s = lnob_csv_field(row, self->col[C_HHID], &len);
     if (len == 0)
         return s_reject(v, "MISSING_ID", s_col_name(self, C_HHID), "household id is empty", "", 0), -1;
     if (lnob_num_int(s, len, &r->hhid) != 0)
@@ -308,7 +290,7 @@ static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
 {
     size_t len;
     double w;
-    const char *s = s_field(row, self->col[C_WEIGHT], &len);
+    const char *s = lnob_csv_field(row, self->col[C_WEIGHT], &len);
     const char *f = s_col_name(self, C_WEIGHT);
     if (len == 0)
         return s_reject(v, "MISSING_WEIGHT", f, "weight is empty", "", 0), -1;
@@ -326,7 +308,7 @@ static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
 static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, double *out, verdict_t *v)
 {
     size_t len;
-    const char *s = s_field(row, self->col[c], &len);
+    const char *s = lnob_csv_field(row, self->col[c], &len);
     *out = NAN;
     if (len == 0)
         return 0;
@@ -343,7 +325,7 @@ static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
         return -1;
     if (!isnan(r->hx050) && r->hx050 < 1.0) {
         size_t len;
-        const char *s = s_field(row, self->col[C_HX050], &len);
+        const char *s = lnob_csv_field(row, self->col[C_HX050], &len);
         return s_reject(v, "OUT_OF_RANGE", s_col_name(self, C_HX050),
                         "equivalised household size is below 1", s, len), -1;
     }
@@ -358,7 +340,7 @@ static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict
     int64_t k;
     int by_birth = self->col[C_BIRTH] >= 0;
     col_id c = by_birth ? C_BIRTH : C_AGE;
-    const char *s = s_field(row, self->col[c], &len), *y = s_field(row, self->col[C_YEAR], &ylen);
+    const char *s = lnob_csv_field(row, self->col[c], &len), *y = lnob_csv_field(row, self->col[C_YEAR], &ylen);
     int year = ylen ? s_year(y, ylen) : atoi(self->period);
     r->age = -1;
     if (!len)
@@ -380,7 +362,7 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
 {
     size_t len;
     int64_t k;
-    const char *s = s_field(row, self->col[C_SEX], &len);
+    const char *s = lnob_csv_field(row, self->col[C_SEX], &len);
     r->sex = 0;
     if (len && (lnob_num_int(s, len, &k) != 0 || (k != 1 && k != 2)))
         return s_reject(v, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len), -1;
@@ -388,13 +370,13 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
         r->sex = (uint32_t) k;
     if (s_age(self, row, r, v) != 0)
         return -1;
-    s = s_field(row, self->col[C_YEAR], &len);
+    s = lnob_csv_field(row, self->col[C_YEAR], &len);
     if (len && s_year(s, len) < 0)
         return s_reject(v, "BAD_NUMBER", s_col_name(self, C_YEAR), "year is not a survey year", s, len), -1;
     if (len && (len != strlen(self->period) || memcmp(self->period, s, len) != 0))
         return s_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
                         "year differs from the extract's period (first row with a year)", s, len), -1;
-    r->region = s_field(row, self->col[C_REGION], &r->region_len);
+    r->region = lnob_csv_field(row, self->col[C_REGION], &r->region_len);
     return 0;
 }
 
@@ -405,7 +387,7 @@ static int s_scope_flag(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, 
     int64_t k;
     if (self->col[c] < 0)
         return 0;
-    const char *s = s_field(row, self->col[c], &len);
+    const char *s = lnob_csv_field(row, self->col[c], &len);
     if (len && lnob_num_int(s, len, &k) != 0)
         return s_reject(v, "BAD_CODE", s_col_name(self, c), "not a numeric code", s, len), -1;
     if (!len || k < lo || k > hi)
@@ -421,7 +403,7 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
     r->mun = -1;
     if (self->col[c] < 0)
         return 0;
-    const char *s = s_field(row, self->col[c], &len);
+    const char *s = lnob_csv_field(row, self->col[c], &len);
     if (len == 0)
         return 0;
     r->mun = s_municipality(self, s, len, by_code);
@@ -443,7 +425,7 @@ static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_
     int64_t k;
     if (self->flag_col[v] < 0)
         return 0;
-    const char *s = s_field(row, self->flag_col[v], &len);
+    const char *s = lnob_csv_field(row, self->flag_col[v], &len);
     if (len == 0)
         return 0;
     if (lnob_num_int(s, len, &k) != 0)
@@ -470,7 +452,7 @@ static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, 
         return 0;
     }
     size_t len;
-    const char *s = s_field(row, self->var_col[v], &len);
+    const char *s = lnob_csv_field(row, self->var_col[v], &len);
     if (len == 0)
         return 0;
     if (def->kind == LNOB_UDB_AMOUNT)
@@ -490,7 +472,7 @@ static void s_irp_from_birth(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t
 {
     size_t len, ylen;
     int64_t birth;
-    const char *s = s_field(row, self->irp_birth_col, &len), *y = s_field(row, self->col[C_YEAR], &ylen);
+    const char *s = lnob_csv_field(row, self->irp_birth_col, &len), *y = lnob_csv_field(row, self->col[C_YEAR], &ylen);
     int year = ylen ? s_year(y, ylen) : atoi(self->period);
     int64_t age = year - 1 - (lnob_num_int(s, len, &birth) == 0 ? birth : year + 1);
     r->code[LNOB_V_RB081] = year > 0 && age >= 0 && age <= MAX_AGE ? (int32_t) age : LNOB_UDB_MISSING;
@@ -515,7 +497,7 @@ static int s_unique(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
     if (lnob_idset_add(self->seen, r->pid))
         return 0;
     size_t len;
-    const char *s = s_field(row, self->col[C_PID], &len);
+    const char *s = lnob_csv_field(row, self->col[C_PID], &len);
     return s_reject(v, "DUPLICATE_ID", s_col_name(self, C_PID), "person id already seen in this extract",
                     s, len), -1;
 }
@@ -616,19 +598,10 @@ static void s_where(lnob_silc_t *self, const char *field, Lnob__V1__Reject *rj);
 
 static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const verdict_t *v)
 {
-    batch_t *b = &self->b;
-    lnob_grow((void **) &b->rejects, &b->cap_rejects, b->n_rejects + 1, sizeof *b->rejects);
-    Lnob__V1__Reject *rj = &b->rejects[b->n_rejects++];
-    lnob__v1__reject__init(rj);
     char raw[RAW_ROW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
-    rj->source = (char *) self->o.source;
-    rj->file = self->o.file;
-    rj->line = row->line;
-    rj->field = lnob_strdup(v->field ? v->field : "");
-    rj->reason = (char *) v->reason;
-    rj->detail = lnob_strdup(v->detail);
-    rj->raw = lnob_strdup(raw);
+    Lnob__V1__Reject *rj = lnob_rejects_add(&self->b.rejects, self->o.source, self->o.file, row->line,
+                                            v->field ? v->field : "", v->reason, v->detail, raw);
     s_where(self, v->field, rj);
 }
 
@@ -656,12 +629,7 @@ static void s_reset_batch(batch_t *b)
     b->n_region = 1;
     b->n_mun = 1;
     memset(b->mun_slot, 0, sizeof b->mun_slot);
-    for (size_t i = 0; i < b->n_rejects; i++) {
-        free(b->rejects[i].field);
-        free(b->rejects[i].detail);
-        free(b->rejects[i].raw);
-    }
-    b->n_rejects = 0;
+    lnob_rejects_clear(&b->rejects);
     b->n = 0;
     b->rows_read = b->out_of_scope = 0;
 }
@@ -673,9 +641,6 @@ static int s_emit(lnob_silc_t *self)
     if (self->extract_id[0] == '\0')
         s_set_period(self, "unknown");
     int direct = self->col[C_HX090] >= 0;
-    Lnob__V1__Reject *ptrs[b->n_rejects ? b->n_rejects : 1];
-    for (size_t i = 0; i < b->n_rejects; i++)
-        ptrs[i] = &b->rejects[i];
     m.extract_id = self->extract_id;
     m.seq = self->batches;
     m.record_count = (uint32_t) b->n;
@@ -704,8 +669,8 @@ static int s_emit(lnob_silc_t *self)
     m.municipality_dict = b->mun_dict;
     col_id mc = self->col[C_MUN_CODE] >= 0 ? C_MUN_CODE : C_MUN_NAME;
     m.municipality_field = self->col[mc] >= 0 ? (char *) s_col_name(self, mc) : "";
-    m.n_rejects = b->n_rejects;
-    m.rejects = ptrs;
+    m.n_rejects = b->rejects.n;
+    m.rejects = lnob_rejects_ptrs(&b->rejects);
     Lnob__V1__Var vars[LNOB_UDB_VARS], *var_ptrs[LNOB_UDB_VARS];
     for (int v = 0; v < LNOB_UDB_VARS; v++) {
         if (self->var_col[v] < 0 && !(v == LNOB_V_RB081 && self->irp_birth_col >= 0))
@@ -739,7 +704,7 @@ static int s_household(lnob_silc_t *self, const lnob_csv_row_t *row, const rec_t
         return 0;
     if (lnob_idset_contains(self->closed, r->hhid)) {
         size_t len;
-        const char *s = s_field(row, self->col[C_HHID], &len);
+        const char *s = lnob_csv_field(row, self->col[C_HHID], &len);
         return s_reject(v, "HOUSEHOLD_SPLIT", s_col_name(self, C_HHID),
                         "rows of this household are not together; sort the file by household", s, len), -1;
     }
@@ -776,8 +741,8 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
         return rc;
     size_t cap = self->o.batch_size;
     if (self->n_vars) /* whole households: full batches go at the next household */
-        return self->b.n_rejects >= REJECTS_HARD_CAP * cap ? s_emit(self) : LNOB_OK;
-    if (self->b.n >= cap || self->b.n_rejects >= cap)
+        return self->b.rejects.n >= REJECTS_HARD_CAP * cap ? s_emit(self) : LNOB_OK;
+    if (self->b.n >= cap || self->b.rejects.n >= cap)
         return s_emit(self);
     return LNOB_OK;
 }
@@ -814,7 +779,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
     free(b->hx050); free(b->sex); free(b->region); free(b->mun); free(b->age); free(b->line);
     free(b->region_dict);
     free(b->mun_dict);
-    free(b->rejects);
+    lnob_rejects_free(&b->rejects);
     for (size_t i = 0; i < self->n_header; i++)
         free((char *) self->header[i]);
     free(self->header);
@@ -851,19 +816,10 @@ int lnob_silc_reject(lnob_silc_t *self, uint32_t file, const char *source, uint6
     batch_t *b = &self->b;
     if (self->rc != LNOB_OK)
         return self->rc;
-    lnob_grow((void **) &b->rejects, &b->cap_rejects, b->n_rejects + 1, sizeof *b->rejects);
-    Lnob__V1__Reject *rj = &b->rejects[b->n_rejects++];
-    lnob__v1__reject__init(rj);
-    rj->source = (char *) source;
-    rj->file = file;
-    rj->line = line;
-    rj->field = lnob_strdup(field);
-    rj->reason = (char *) reason;
-    rj->detail = lnob_strdup(detail);
-    rj->raw = lnob_strdup(raw);
+    lnob_rejects_add(&b->rejects, source, file, line, field, reason, detail, raw);
     self->rows_read++;
     b->rows_read++;
-    if (b->n_rejects >= REJECTS_HARD_CAP * self->o.batch_size)
+    if (b->rejects.n >= REJECTS_HARD_CAP * self->o.batch_size)
         self->rc = s_emit(self);
     return self->rc;
 }

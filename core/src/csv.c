@@ -221,6 +221,24 @@ static void s_put(char *out, size_t cap, size_t *o, size_t *lost, char c)
         (*lost)++;
 }
 
+const char *lnob_csv_field(const lnob_csv_row_t *row, int idx, size_t *len)
+{
+    if (idx < 0 || (size_t) idx >= row->nfields) {
+        *len = 0;
+        return "";
+    }
+    const char *s = row->fields[idx];
+    size_t n = row->lens[idx];
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    *len = n;
+    return s;
+}
+
 size_t lnob_csv_format_row(const lnob_csv_row_t *row, char delim, char *out, size_t cap)
 {
     size_t o = 0, lost = 0;

@@ -505,3 +505,19 @@ Test(csv_format, row_that_fits_is_not_cut)
     cr_expect_str_eq(out, "abcdefghijk");
     cr_expect_eq(n, 11);
 }
+
+Test(csv, field_trimmed_or_empty)
+{
+    const char *f[] = {"  a b\t", "", "x"};
+    size_t lens[] = {6, 0, 1}, len = 99;
+    lnob_csv_row_t row = {.nfields = 3, .fields = f, .lens = lens, .line = 1};
+    const char *s = lnob_csv_field(&row, 0, &len);
+    cr_expect_eq(len, 3);
+    cr_expect(strncmp(s, "a b", 3) == 0);
+    cr_expect_eq(lnob_csv_field(&row, 1, &len)[0], '\0');
+    cr_expect_eq(len, 0);
+    cr_expect_str_eq(lnob_csv_field(&row, 3, &len), "");
+    cr_expect_eq(len, 0);
+    cr_expect_str_eq(lnob_csv_field(&row, -1, &len), "");
+    cr_expect_eq(len, 0);
+}

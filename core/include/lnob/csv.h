@@ -27,6 +27,10 @@ typedef struct {
     int truncated;         /* 1 if a field exceeded LNOB_CSV_MAX_FIELD */
 } lnob_csv_row_t;
 
+/* Field idx of row without leading and trailing spaces and tabs, its
+ * length in *len; "" when the row has no field idx (idx < 0 included). */
+const char *lnob_csv_field(const lnob_csv_row_t *row, int idx, size_t *len);
+
 /* Return LNOB_OK to continue, anything else stops the parse with that rc. */
 typedef int (*lnob_csv_row_fn)(void *arg, const lnob_csv_row_t *row);
 

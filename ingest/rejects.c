@@ -1,0 +1,49 @@
+/* rejects.c - the rejected rows a batch carries (rejects.h). */
+#include "rejects.h"
+
+#include <stdlib.h>
+
+#include "lnob/mem.h"
+
+Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
+                                   uint64_t line, const char *field, const char *reason,
+                                   const char *detail, const char *raw)
+{
+    lnob_grow((void **) &self->v, &self->cap, self->n + 1, sizeof *self->v);
+    Lnob__V1__Reject *rj = &self->v[self->n++];
+    lnob__v1__reject__init(rj);
+    rj->source = (char *) source;
+    rj->file = file;
+    rj->line = line;
+    rj->field = lnob_strdup(field);
+    rj->reason = (char *) reason;
+    rj->detail = lnob_strdup(detail);
+    rj->raw = lnob_strdup(raw);
+    return rj;
+}
+
+Lnob__V1__Reject **lnob_rejects_ptrs(lnob_rejects_t *self)
+{
+    lnob_grow((void **) &self->ptrs, &self->cap_ptrs, self->n ? self->n : 1, sizeof *self->ptrs);
+    for (size_t i = 0; i < self->n; i++)
+        self->ptrs[i] = &self->v[i];
+    return self->ptrs;
+}
+
+void lnob_rejects_clear(lnob_rejects_t *self)
+{
+    for (size_t i = 0; i < self->n; i++) {
+        free(self->v[i].field);
+        free(self->v[i].detail);
+        free(self->v[i].raw);
+    }
+    self->n = 0;
+}
+
+void lnob_rejects_free(lnob_rejects_t *self)
+{
+    lnob_rejects_clear(self);
+    free(self->v);
+    free(self->ptrs);
+    *self = (lnob_rejects_t){0};
+}

@@ -1,0 +1,33 @@
+/* rejects.h - the rejected rows a batch carries (silc.c, mis.c).
+ *
+ * An owned, growing list of Reject messages that hands itself out as the
+ * pointer array a protobuf-c repeated field wants, and is emptied when its
+ * batch has gone. Not for: deciding what is rejected (the sources do). */
+#ifndef LNOB_INGEST_REJECTS_H
+#define LNOB_INGEST_REJECTS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+typedef struct {
+    Lnob__V1__Reject *v;
+    Lnob__V1__Reject **ptrs;
+    size_t n, cap, cap_ptrs;
+} lnob_rejects_t;
+
+/* Appends a reject and returns it (valid until the next add or clear).
+ * field, detail and raw are copied; source and reason are borrowed and
+ * must outlive the list's next clear. */
+Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
+                                   uint64_t line, const char *field, const char *reason,
+                                   const char *detail, const char *raw);
+/* The rejects as a repeated field, self->n long; valid until the next add
+ * or clear. */
+Lnob__V1__Reject **lnob_rejects_ptrs(lnob_rejects_t *self);
+/* Empties the list, keeping its memory. */
+void lnob_rejects_clear(lnob_rejects_t *self);
+/* Frees everything; the list is empty and reusable. */
+void lnob_rejects_free(lnob_rejects_t *self);
+
+#endif
