@@ -936,3 +936,104 @@ Test(wire_decode, unknown_fields_are_refused)
     cr_assert_null(env, "an envelope with field 99 was accepted");
     cr_expect_eq(st.bad_body, 2);
 }
+
+/* ---- MisBatch ------------------------------------------------------------------------ */
+
+/* A valid 2-record MisBatch with its column storage. */
+typedef struct {
+    Lnob__V1__MisBatch m;
+    char *pk[2], *id[2], *mdict[2], *sdict[3];
+    uint32_t mun[2], svc[2], sex[2], flags[2], status[2];
+    int32_t birth[2], start[2], end[2];
+    uint64_t line[2];
+} fx_mis_t;
+
+static void s_fx_mis(fx_mis_t *f)
+{
+    memset(f, 0, sizeof *f);
+    lnob__v1__mis_batch__init(&f->m);
+    static char key[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    f->pk[0] = key;
+    f->pk[1] = "";
+    f->id[0] = "R01";
+    f->id[1] = "";
+    f->mdict[0] = "";
+    f->mdict[1] = "AL154";
+    f->sdict[0] = "";
+    f->sdict[1] = "HOME_CARE";
+    f->sdict[2] = "SHELTER";
+    for (int i = 0; i < 2; i++) {
+        f->mun[i] = 1;
+        f->svc[i] = (uint32_t) (1 + i);
+        f->sex[i] = 9;
+        f->start[i] = 20240101;
+        f->line[i] = (uint64_t) (2 + i);
+    }
+    Lnob__V1__MisBatch *m = &f->m;
+    m->extract_id = "mis-2024-0123456789abcdef";
+    m->record_count = 2;
+    m->rows_read = 2;
+    m->n_person_key = m->n_record_id = m->n_municipality = m->n_service = m->n_sex = 2;
+    m->n_birth_date = m->n_flags = m->n_start_date = m->n_end_date = m->n_status = m->n_line = 2;
+    m->person_key = f->pk;
+    m->record_id = f->id;
+    m->municipality = f->mun;
+    m->service = f->svc;
+    m->sex = f->sex;
+    m->birth_date = f->birth;
+    m->flags = f->flags;
+    m->start_date = f->start;
+    m->end_date = f->end;
+    m->status = f->status;
+    m->line = f->line;
+    m->n_municipality_dict = 2;
+    m->municipality_dict = f->mdict;
+    m->n_service_dict = 3;
+    m->service_dict = f->sdict;
+}
+
+/* Packs and decodes a MisBatch: NULL when dropped, with why. */
+static lnob_env_t *s_mis_roundtrip(Lnob__V1__MisBatch *m, lnob_wire_stats_t *st, char *why, size_t cap)
+{
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = LNOB_SCHEMA_VERSION;
+    e.body_case = LNOB__V1__ENVELOPE__BODY_MIS;
+    e.mis = m;
+    return s_roundtrip(&e, st, why, cap);
+}
+
+Test(wire_decode, mis_batch_valid_and_inconsistent)
+{
+    fx_mis_t f;
+    lnob_wire_stats_t st = {0};
+    char why[128];
+    s_fx_mis(&f);
+    lnob_env_t *got = s_mis_roundtrip(&f.m, &st, why, sizeof why);
+    cr_assert_not_null(got, "%s", why);
+    cr_expect_str_eq(got->mis->person_key[0], f.pk[0]);
+    cr_expect_str_eq(got->mis->service_dict[got->mis->service[1]], "SHELTER");
+    lnob_wire_free(&got);
+    /* each case spoils the batch once, in the switch below */
+    static const char *const phrases[] = {"column lengths", "without extract_id", "index out of range",
+                                          "without municipality or service",
+                                          "person key is not 64 hex digits",
+                                          "person key is not 64 hex digits"};
+    static char upper[] = "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef";
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++) {
+        s_fx_mis(&f);
+        switch (i) {
+        case 0: f.m.n_flags = 1; break;
+        case 1: f.m.extract_id = ""; break;
+        case 2: f.mun[1] = 2; break;
+        case 3: f.svc[0] = 0; break;
+        case 4: f.pk[1] = "J12345678K"; break;
+        default: f.pk[1] = upper; break;
+        }
+        st = (lnob_wire_stats_t){0};
+        got = s_mis_roundtrip(&f.m, &st, why, sizeof why);
+        cr_expect_null(got, "case %zu accepted", i);
+        lnob_wire_free(&got);
+        s_expect_stats(&st, 1, 0, 0, 0, 1);
+        cr_expect(strstr(why, phrases[i]) != NULL, "case %zu: '%s'", i, why);
+    }
+}
