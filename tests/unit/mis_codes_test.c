@@ -2,6 +2,8 @@
  * mapping file (ingest/mis_map.h): every label finds its own code, folding
  * makes case and diacritics irrelevant, and mapping lines are checked. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lnob/mis_codes.h"
@@ -100,6 +102,26 @@ Test(mis_codes, issue_labels_any_case_any_diacritics)
     cr_expect_eq(FIND(LNOB_MIS_SERVICE, " - "), -1);
     cr_expect_eq(FIND(LNOB_MIS_SERVICE, "Kujdes"), -1, "no prefix matches");
     cr_expect_eq(FIND(LNOB_MIS_GROUP, "Rom, PAK"), -1, "one label at a time");
+}
+
+Test(mis_codes, docs_list_every_code_and_label)
+{
+    FILE *fp = fopen(LNOB_SOURCE_DIR "/docs/mis.md", "rb");
+    cr_assert_not_null(fp, "docs/mis.md");
+    static char doc[65536];
+    size_t n = fread(doc, 1, sizeof doc - 1, fp);
+    fclose(fp);
+    cr_assert_lt(n, sizeof doc - 1, "docs/mis.md grew: enlarge the buffer");
+    doc[n] = '\0';
+    for (size_t k = 0; k < sizeof s_all / sizeof s_all[0]; k++)
+        for (size_t i = 0; i < lnob_mis_count(s_all[k]); i++) {
+            int v = lnob_mis_value_at(s_all[k], i);
+            char code[64];
+            snprintf(code, sizeof code, "| `%s`", lnob_mis_name(s_all[k], v));
+            cr_expect(strstr(doc, code) != NULL, "docs/mis.md lacks a row for %s", code + 2);
+            for (const char *const *l = lnob_mis_labels(s_all[k], v); l && *l; l++)
+                cr_expect(strstr(doc, *l) != NULL, "docs/mis.md lacks the label '%s'", *l);
+        }
 }
 
 /* ---- mapping files ------------------------------------------------------------ */
