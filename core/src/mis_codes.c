@@ -57,23 +57,23 @@ static const s_entry_t s_services[] = {
 };
 
 static const s_entry_t s_groups[] = {
-    {LNOB_MIS_DIS, "DIS",
+    {LNOB_MIS_GROUP_DIS, "DIS",
      L("Person me aftësi të kufizuara", "Persona me aftësi të kufizuara",
        "Person me aftësi të kufizuar", "Aftësi të kufizuara", "PAK", "Disability",
        "Person with disability", "Person with disabilities", "Persons with disabilities", "PWD")},
-    {LNOB_MIS_ROMA, "ROMA", L("Rom", "Romë", "Roma", "Komuniteti rom", "Romani")},
-    {LNOB_MIS_EGY, "EGY",
+    {LNOB_MIS_GROUP_ROMA, "ROMA", L("Rom", "Romë", "Roma", "Komuniteti rom", "Romani")},
+    {LNOB_MIS_GROUP_EGY, "EGY",
      L("Egjiptian", "Egjiptiane", "Egjiptianë", "Komuniteti egjiptian", "Egyptian",
        "Balkan Egyptian")},
-    {LNOB_MIS_ELD, "ELD",
+    {LNOB_MIS_GROUP_ELD, "ELD",
      L("I moshuar", "E moshuar", "Të moshuar", "Moshuar", "Elderly", "Elderly person",
        "Older person", "Older people")},
-    {LNOB_MIS_CHI, "CHI", L("Fëmijë", "Fëmija", "Fëmijët", "Child", "Children")},
-    {LNOB_MIS_VAW, "VAW",
+    {LNOB_MIS_GROUP_CHI, "CHI", L("Fëmijë", "Fëmija", "Fëmijët", "Child", "Children")},
+    {LNOB_MIS_GROUP_VAW, "VAW",
      L("Viktimë e dhunës në familje", "Viktima e dhunës në familje", "Viktimë e dhunës",
        "Dhunë në familje", "Victim of domestic violence", "Domestic violence",
        "Victim of violence")},
-    {LNOB_MIS_OTHER, "OTHER", L("Tjetër", "Të tjerë", "Tjera", "Other")},
+    {LNOB_MIS_GROUP_OTHER, "OTHER", L("Tjetër", "Të tjerë", "Tjera", "Other")},
 };
 
 static const s_entry_t s_statuses[] = {
@@ -201,10 +201,10 @@ int lnob_mis_find(lnob_mis_table_t t, const char *text, size_t len)
 uint32_t lnob_mis_group_flag(lnob_mis_group_t g)
 {
     switch (g) {
-    case LNOB_MIS_DIS: return LNOB_MIS_FLAG_DIS;
-    case LNOB_MIS_ROMA: return LNOB_MIS_FLAG_ROMA;
-    case LNOB_MIS_EGY: return LNOB_MIS_FLAG_EGY;
-    case LNOB_MIS_VAW: return LNOB_MIS_FLAG_VAW;
+    case LNOB_MIS_GROUP_DIS: return LNOB_MIS_FLAG_DIS;
+    case LNOB_MIS_GROUP_ROMA: return LNOB_MIS_FLAG_ROMA;
+    case LNOB_MIS_GROUP_EGY: return LNOB_MIS_FLAG_EGY;
+    case LNOB_MIS_GROUP_VAW: return LNOB_MIS_FLAG_VAW;
     default: return 0;
     }
 }

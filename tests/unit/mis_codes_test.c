@@ -77,14 +77,14 @@ Test(mis_codes, issue_labels_any_case_any_diacritics)
         {LNOB_MIS_SERVICE, "NDIHMË EKONOMIKE", LNOB_MIS_ECONOMIC_AID},
         {LNOB_MIS_SERVICE, "Pagesë për aftësi të kufizuara", LNOB_MIS_DISABILITY_PAYMENT},
         {LNOB_MIS_SERVICE, "Social-housing", LNOB_MIS_SOCIAL_HOUSING},
-        {LNOB_MIS_GROUP, "Person me aftësi të kufizuara", LNOB_MIS_DIS},
-        {LNOB_MIS_GROUP, "pak", LNOB_MIS_DIS},
-        {LNOB_MIS_GROUP, "ROM", LNOB_MIS_ROMA},
-        {LNOB_MIS_GROUP, "Egjiptian", LNOB_MIS_EGY},
-        {LNOB_MIS_GROUP, "i moshuar", LNOB_MIS_ELD},
-        {LNOB_MIS_GROUP, "FËMIJË", LNOB_MIS_CHI},
-        {LNOB_MIS_GROUP, "Viktime e dhunes ne familje", LNOB_MIS_VAW},
-        {LNOB_MIS_GROUP, "other", LNOB_MIS_OTHER},
+        {LNOB_MIS_GROUP, "Person me aftësi të kufizuara", LNOB_MIS_GROUP_DIS},
+        {LNOB_MIS_GROUP, "pak", LNOB_MIS_GROUP_DIS},
+        {LNOB_MIS_GROUP, "ROM", LNOB_MIS_GROUP_ROMA},
+        {LNOB_MIS_GROUP, "Egjiptian", LNOB_MIS_GROUP_EGY},
+        {LNOB_MIS_GROUP, "i moshuar", LNOB_MIS_GROUP_ELD},
+        {LNOB_MIS_GROUP, "FËMIJË", LNOB_MIS_GROUP_CHI},
+        {LNOB_MIS_GROUP, "Viktime e dhunes ne familje", LNOB_MIS_GROUP_VAW},
+        {LNOB_MIS_GROUP, "other", LNOB_MIS_GROUP_OTHER},
         {LNOB_MIS_STATUS, "anuluar", LNOB_MIS_CANCELLED},
         {LNOB_MIS_STATUS, "Cancelled", LNOB_MIS_CANCELLED},
         {LNOB_MIS_STATUS, "i gabuar", LNOB_MIS_ERRONEOUS},
@@ -155,13 +155,13 @@ Test(mis_map, adds_labels_that_win_over_the_built_in_ones)
     cr_expect_eq(MFIND(LNOB_MIS_SERVICE, "sherbim ambulator"), LNOB_MIS_DAY_CENTRE);
     cr_expect_eq(MFIND(LNOB_MIS_SERVICE, "Qendra ditore"), LNOB_MIS_DAY_CENTRE, "built-in");
     cr_expect_eq(MFIND(LNOB_MIS_SERVICE, "Qendër ditore"), LNOB_MIS_COMMUNITY_CENTRE, "the map wins");
-    cr_expect_eq(MFIND(LNOB_MIS_GROUP, "jetim"), LNOB_MIS_CHI);
-    cr_expect_eq(MFIND(LNOB_MIS_GROUP, "Jetim"), LNOB_MIS_CHI);
+    cr_expect_eq(MFIND(LNOB_MIS_GROUP, "jetim"), LNOB_MIS_GROUP_CHI);
+    cr_expect_eq(MFIND(LNOB_MIS_GROUP, "Jetim"), LNOB_MIS_GROUP_CHI);
     cr_expect_eq(MFIND(LNOB_MIS_STATUS, "pezulluar"), LNOB_MIS_CANCELLED);
     cr_expect_eq(MFIND(LNOB_MIS_SEX, "Burre"), LNOB_MIS_MALE);
     cr_expect_eq(MFIND(LNOB_MIS_SERVICE, "Jetim"), -1, "sections are separate");
 #undef MFIND
-    cr_expect_eq(lnob_mis_map_find(NULL, LNOB_MIS_GROUP, "Rom", 3), LNOB_MIS_ROMA, "NULL map: built-in");
+    cr_expect_eq(lnob_mis_map_find(NULL, LNOB_MIS_GROUP, "Rom", 3), LNOB_MIS_GROUP_ROMA, "NULL map: built-in");
     lnob_mis_map_destroy(&m);
     cr_expect_null(m);
     lnob_mis_map_destroy(&m);

@@ -39,14 +39,15 @@ typedef enum {
     LNOB_MIS_SERVICE_COUNT
 } lnob_mis_service_t;
 
+/* Named LNOB_MIS_GROUP_*: the group, not its flag bit (LNOB_MIS_FLAG_*). */
 typedef enum {
-    LNOB_MIS_DIS,
-    LNOB_MIS_ROMA,
-    LNOB_MIS_EGY,
-    LNOB_MIS_ELD,  /* from age at the transformer: no flag */
-    LNOB_MIS_CHI,  /* from age: no flag */
-    LNOB_MIS_VAW,
-    LNOB_MIS_OTHER,
+    LNOB_MIS_GROUP_DIS,
+    LNOB_MIS_GROUP_ROMA,
+    LNOB_MIS_GROUP_EGY,
+    LNOB_MIS_GROUP_ELD,  /* from age at the transformer: no flag */
+    LNOB_MIS_GROUP_CHI,  /* from age: no flag */
+    LNOB_MIS_GROUP_VAW,
+    LNOB_MIS_GROUP_OTHER,
     LNOB_MIS_GROUP_COUNT
 } lnob_mis_group_t;
 
