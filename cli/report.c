@@ -151,7 +151,16 @@ static void s_summary(FILE *out, const char *id, const redisReply *meta)
         fprintf(out, "  error: %s\n", s_get(meta, "error"));
         return;
     }
-    fprintf(out, "  rows read %s, accepted %s, quarantined %s, out of scope %s; persons in the "
+    if (!strcmp(s_get(meta, "kind"), "mis"))
+        fprintf(out, "  rows read %s, accepted %s, quarantined %s; active records %s (%s without a "
+                     "person key, %s duplicates merged); persons %s; municipalities reporting %s\n"
+                     "  services counted: %s\n",
+                s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"),
+                s_get(meta, "records_active"), s_get(meta, "records_unkeyed"),
+                s_get(meta, "duplicates_merged"), s_get(meta, "persons"),
+                s_get(meta, "municipalities_reporting"), s_get(meta, "service_set"));
+    else
+        fprintf(out, "  rows read %s, accepted %s, quarantined %s, out of scope %s; persons in the "
                  "income population %s (income missing %s, zero weight %s)\n",
             s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"),
             s_get(meta, "rows_out_of_scope"), s_get(meta, "persons_in_population"),

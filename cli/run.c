@@ -30,6 +30,10 @@
 
 typedef struct {
     lnob_strlist_t silc;
+    lnob_strlist_t mis;
+    const char *pseudonym_key;
+    const char *population;
+    long period;
     long transformers;
     const char *redis;
     const char *format;
@@ -42,7 +46,15 @@ typedef struct {
 
 static const lnob_opt_t s_opts[] = {
     {"silc", NULL, LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, silc),
-     "SILC extract CSV files (one extract each)"},
+     "SILC files: merged (one extract each) or the D, H, R, P UDB files of a year (one extract)"},
+    {"mis", NULL, LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, mis),
+     "municipal MIS exports (together one extract of service coverage, docs/mis.md)"},
+    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
+     offsetof(cfg_t, pseudonym_key), "file with the person-key secret (needed with --mis)"},
+    {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(cfg_t, period),
+     "MIS reference year (0: the year of the latest start date)"},
+    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, population),
+     "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"transformers", "LNOB_TRANSFORMERS", LNOB_OPT_INT, "2", 1, MAX_TRANSFORMERS, NULL,
      offsetof(cfg_t, transformers), "harmonising transformer processes"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, redis),
@@ -248,11 +260,27 @@ static int s_start_workers(run_t *r)
     char push[PATH_MAX_LEN + 32], bs[32];
     snprintf(push, sizeof push, "@ipc://%s/batches", r->dir);
     snprintf(bs, sizeof bs, "%ld", r->cfg.batch_size);
+    char period[16];
+    snprintf(period, sizeof period, "%ld", r->cfg.period);
     const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
-                                "--batch-size", bs, "--log-level", ll, "--silc"};
-    size_t n = 11;
-    for (size_t i = 0; i < r->cfg.silc.n && n < ARGV_MAX - 1; i++)
-        in[n++] = r->cfg.silc.items[i];
+                                "--batch-size", bs, "--log-level", ll, "--period", period};
+    size_t n = 12;
+    if (r->cfg.pseudonym_key) {
+        in[n++] = "--pseudonym-key";
+        in[n++] = r->cfg.pseudonym_key;
+    }
+    if (r->cfg.population) {
+        in[n++] = "--population";
+        in[n++] = r->cfg.population;
+    }
+    const lnob_strlist_t *lists[] = {&r->cfg.silc, &r->cfg.mis};
+    const char *flags[] = {"--silc", "--mis"};
+    for (int l = 0; l < 2; l++) {
+        if (lists[l]->n && n < ARGV_MAX - 1)
+            in[n++] = flags[l];
+        for (size_t i = 0; i < lists[l]->n && n < ARGV_MAX - 1; i++)
+            in[n++] = lists[l]->items[i];
+    }
     in[n] = NULL;
     return s_start(r, &r->ingest, "ingest", "lnob-ingest", in);
 }
@@ -331,7 +359,7 @@ static long long s_stored(run_t *r)
 static int s_wait(run_t *r)
 {
     int64_t deadline = lnob_now_ms() + r->cfg.timeout_s * 1000;
-    long long want = (long long) r->cfg.silc.n, last = 0;
+    long long want = (long long) (r->cfg.silc.n + r->cfg.mis.n), last = 0;
     while (lnob_now_ms() < deadline) {
         if (s_supervise(r) != 0)
             return -1;
@@ -345,6 +373,17 @@ static int s_wait(run_t *r)
     }
     fprintf(stderr, "lnob: no results after %ld s (--timeout)\n", r->cfg.timeout_s);
     return -1;
+}
+
+/* The input files, SILC then MIS, as one list. */
+static size_t s_inputs(const cfg_t *cfg, const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->silc.n; i++)
+        out[n++] = cfg->silc.items[i];
+    for (size_t i = 0; i < cfg->mis.n; i++)
+        out[n++] = cfg->mis.items[i];
+    return n;
 }
 
 /* ---- reporting and cleaning up ---------------------------------------------- */
@@ -370,10 +409,12 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
     zlistx_set_destructor(seen, (zlistx_destructor_fn *) zstr_free);
     zlistx_set_comparator(seen, (zlistx_comparator_fn *) strcmp);
     lnob_report_begin(&rep);
-    for (size_t i = 0; i < r->cfg.silc.n && !r->rc->err; i++) {
-        redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, r->cfg.silc.items[i]);
+    const char *in[2 * LNOB_STRLIST_MAX];
+    size_t n_in = s_inputs(&r->cfg, in);
+    for (size_t i = 0; i < n_in && !r->rc->err; i++) {
+        redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, in[i]);
         if (!id || id->type != REDIS_REPLY_STRING) {
-            fprintf(errs, "lnob: no extract stored for %s\n", r->cfg.silc.items[i]);
+            fprintf(errs, "lnob: no extract stored for %s\n", in[i]);
             failed = 1;
         } else if (!s_first_time(seen, id->str)) {
             ; /* reported with an earlier file of the same extract */
@@ -491,9 +532,11 @@ static int s_stop_all(run_t *r)
 
 static int s_check_inputs(const cfg_t *cfg)
 {
-    for (size_t i = 0; i < cfg->silc.n; i++)
-        if (access(cfg->silc.items[i], R_OK) != 0) {
-            fprintf(stderr, "lnob: cannot read %s: %s\n", cfg->silc.items[i], strerror(errno));
+    const char *in[2 * LNOB_STRLIST_MAX];
+    size_t n = s_inputs(cfg, in);
+    for (size_t i = 0; i < n; i++)
+        if (access(in[i], R_OK) != 0) {
+            fprintf(stderr, "lnob: cannot read %s: %s\n", in[i], strerror(errno));
             return -1;
         }
     return 0;
@@ -538,13 +581,14 @@ static int s_run(run_t *r, int argc, char **argv, int first)
 {
     char err[256];
     int rc = lnob_config_parse(s_opts, &r->cfg, argc, argv, first, "lnob run",
-                               "usage: lnob run --silc FILE... [--transformers N] [--redis URL] "
+                               "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] "
+                               "[--transformers N] [--redis URL] "
                                "[--format table|json|csv|sdmx-csv]",
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
-    if (rc != LNOB_OK || r->cfg.silc.n == 0) {
-        fprintf(stderr, "lnob run: %s\n", rc != LNOB_OK ? err : "give at least one --silc FILE");
+    if (rc != LNOB_OK || r->cfg.silc.n + r->cfg.mis.n == 0) {
+        fprintf(stderr, "lnob run: %s\n", rc != LNOB_OK ? err : "give at least one --silc or --mis FILE");
         return 2;
     }
     if (s_check_inputs(&r->cfg) != 0)
@@ -553,7 +597,8 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     int ok = s_setup(r) == 0 && s_start_workers(r) == 0;
     if (ok)
         fprintf(stderr, "lnob: pipeline up (redis %s, %ld transformers); ingesting %zu file(s)\n",
-                r->cfg.redis ? r->redis_url : "private", r->cfg.transformers, r->cfg.silc.n);
+                r->cfg.redis ? r->redis_url : "private", r->cfg.transformers,
+                r->cfg.silc.n + r->cfg.mis.n);
     ok = ok && s_wait(r) == 0;
     if (ok)
         fprintf(stderr, "lnob: stored in %.2f s\n", (double) (lnob_mono_us() - t0) / 1e6);

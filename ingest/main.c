@@ -25,11 +25,14 @@
 #include "lnob/config.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "lnob/num.h"
 #include "lnob/sock.h"
 #include "lnob/statfile.h"
 #include "lnob/version.h"
 #include "ack.h"
 #include "input.h"
+#include "mis.h"
+#include "pseudonym.h"
 #include "silc.h"
 #include "udb4.h"
 #include "wire.h"
@@ -42,6 +45,7 @@
 /* What one extract is made of: one file, or the UDB files of one year. */
 typedef struct {
     const char *file;                       /* a single file, or NULL */
+    const lnob_strlist_t *mis;              /* MIS exports, or NULL */
     const char *udb[LNOB_UDB4_FILES];       /* the four-file set (P may be NULL) */
     int year;
     char source[INPUTS_MAX];                /* "D.csv + H.csv + R.csv + P.csv" */
@@ -50,6 +54,10 @@ typedef struct {
 
 typedef struct {
     lnob_strlist_t silc;    /* input files */
+    lnob_strlist_t mis;     /* municipal MIS exports: together one extract */
+    const char *pseudonym_key; /* the file holding the person-key secret */
+    long period;            /* MIS reference year; 0: the year of the latest start date */
+    const char *population; /* MIS: residents per municipality (mun_code,year,pop_1jan), or NULL */
     const char *push;       /* endpoint(s) for batches */
     long batch_size;        /* accepted rows per batch */
     long hwm;               /* queue bound, messages */
@@ -67,6 +75,14 @@ typedef struct {
 static const lnob_opt_t s_opts[] = {
     {"silc", "LNOB_INGEST_SILC", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, silc),
      "SILC files to ingest: merged person-level, or the D, H, R and P UDB files of a year"},
+    {"mis", "LNOB_INGEST_MIS", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, mis),
+     "municipal social-care MIS exports, read together as one extract (docs/mis.md)"},
+    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
+     offsetof(cfg_t, pseudonym_key), "file with the secret key for person keys (needed with --mis)"},
+    {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(cfg_t, period),
+     "MIS reference year (0: the year of the latest start date)"},
+    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, population),
+     "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"push", "LNOB_INGEST_PUSH", LNOB_OPT_STR, "@tcp://0.0.0.0:5555", 0, 0, NULL,
      offsetof(cfg_t, push), "endpoint transformers pull batches from (@bind, >connect)"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
@@ -100,6 +116,7 @@ typedef struct {
     lnob_ack_t *ack;      /* NULL without a control endpoint */
     int asked;            /* the aggregator was asked about this extract */
     uint64_t sent, skipped; /* batches */
+    const lnob_pseudonym_t *pseudonym; /* person keys for MIS exports, or NULL */
 } ctx_t;
 
 /* Sends env, waiting through backpressure; fails only when interrupted. */
@@ -117,24 +134,30 @@ static int s_send(ctx_t *ctx, lnob_env_t *env)
     }
 }
 
-static int s_emit(void *arg, Lnob__V1__Batch *batch)
+/* Sends batch seq of an extract unless the aggregator holds it already
+ * (asked once per extract: a restarted ingester resumes). */
+static int s_send_batch(ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env)
 {
-    ctx_t *ctx = arg;
     if (ctx->ack && !ctx->asked) {
         ctx->asked = 1; /* resume: what does the aggregator hold already? */
-        lnob_ack_query(ctx->ack, batch->extract_id, (int) ctx->cfg->poll_ms);
+        lnob_ack_query(ctx->ack, extract_id, (int) ctx->cfg->poll_ms);
     }
-    if (ctx->ack && lnob_ack_held(ctx->ack, batch->seq)) {
+    if (ctx->ack && lnob_ack_held(ctx->ack, seq)) {
         ctx->skipped++;
         return LNOB_OK;
     }
+    ctx->sent++;
+    return s_send(ctx, env);
+}
+
+static int s_emit(void *arg, Lnob__V1__Batch *batch)
+{
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
     env.batch = batch;
     lnob_debug("batch %s #%u: %u records, %zu rejects", batch->extract_id, batch->seq,
                batch->record_count, batch->n_rejects);
-    ctx->sent++;
-    return s_send(ctx, &env);
+    return s_send_batch(arg, batch->extract_id, batch->seq, &env);
 }
 
 static int s_send_failed(ctx_t *ctx, const plan_t *plan, const char *extract_id,
@@ -261,10 +284,11 @@ static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
-/* An extract id from a period and a checksum (as the SILC source makes). */
-static void s_id(char *id, size_t cap, const char *period, const char *checksum)
+/* An extract id from its kind, period and checksum (as the SILC source
+ * makes them): "silc-2023-683dff889fe09848". */
+static void s_id(char *id, size_t cap, const char *kind, const char *period, const char *checksum)
 {
-    snprintf(id, cap, "silc-%s-%.16s", period, checksum);
+    snprintf(id, cap, "%s-%s-%.16s", kind, period, checksum);
 }
 
 static int s_join_row(void *arg, const lnob_csv_row_t *row);
@@ -288,7 +312,7 @@ static int s_send_single(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
     if (s_map(path, &buf, &len, err, sizeof err) != 0) {
         crypto_hash_sha256(digest, (const unsigned char *) path, strlen(path));
         s_hex(digest, sizeof digest, checksum);
-        s_id(id, cap, "unreadable", checksum);
+        s_id(id, cap, "silc", "unreadable", checksum);
         return s_send_failed(ctx, plan, id, "UNREADABLE", err, "", "unknown");
     }
     s_checksum(buf, len, checksum);
@@ -301,11 +325,11 @@ static int s_send_single(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
     if (rc == LNOB_ERR && *err) { /* ReadStat could not read the file */
         if (!*id)
-            s_id(id, cap, "unknown", checksum);
+            s_id(id, cap, "silc", "unknown", checksum);
         const char *period = *lnob_silc_period(p) ? lnob_silc_period(p) : "unknown";
         rc = s_send_failed(ctx, plan, id, "UNREADABLE", err, checksum, period);
     } else if (rc == LNOB_ERR && !*id) {
-        s_id(id, cap, "unknown", checksum);
+        s_id(id, cap, "silc", "unknown", checksum);
         rc = s_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
                            "unknown");
     } else if (rc == LNOB_ERR)
@@ -446,7 +470,7 @@ static int s_send_set(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
     int64_t t_load = lnob_mono_us();
     int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err);
     lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
-    s_id(id, cap, period, checksum);
+    s_id(id, cap, "silc", period, checksum);
     for (int f = 0; f < LNOB_UDB4_P && missing && rc == LNOB_OK; f++)
         if (!plan->udb[f]) {
             snprintf(err, sizeof err, "the UDB files of %s (%.150s) have no %s file", period,
@@ -482,8 +506,226 @@ static int s_send_set(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
     return rc;
 }
 
+/* ---- municipal MIS exports (spec §6) --------------------------------------- */
+
+/* One pass over an MIS extract's files: scanning for the period, or sending. */
+typedef struct {
+    ctx_t *ctx;
+    int scan;              /* 1: only find the latest start date */
+    int32_t latest;        /* yyyymmdd */
+    uint32_t seq;          /* batches so far, numbered across the files */
+    uint64_t rows_read, records;
+} mis_pass_t;
+
+static int s_emit_mis(void *arg, Lnob__V1__MisBatch *b)
+{
+    mis_pass_t *m = arg;
+    if (m->scan) {
+        for (size_t i = 0; i < b->record_count; i++)
+            m->latest = b->start_date[i] > m->latest ? b->start_date[i] : m->latest;
+        return LNOB_OK;
+    }
+    b->seq = m->seq++;
+    m->rows_read += b->rows_read;
+    m->records += b->record_count;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_MIS;
+    env.mis = b;
+    return s_send_batch(m->ctx, b->extract_id, b->seq, &env);
+}
+
+/* An export that cannot be read at all is one quarantined entry of the
+ * extract (its file, its reason), sent as a batch without records. */
+static int s_mis_unreadable(mis_pass_t *m, const char *id, const char *path, const char *reason,
+                            const char *detail)
+{
+    Lnob__V1__Reject rj = LNOB__V1__REJECT__INIT, *rjp = &rj;
+    rj.source = (char *) path;
+    rj.reason = (char *) reason;
+    rj.detail = (char *) detail;
+    rj.field = "";
+    rj.raw = "";
+    Lnob__V1__MisBatch b = LNOB__V1__MIS_BATCH__INIT;
+    static char *empty_dict[] = {""};
+    b.extract_id = (char *) id;
+    b.run_id = (char *) m->ctx->cfg->run_id;
+    b.source = (char *) path;
+    b.rows_read = 1;
+    b.n_municipality_dict = b.n_service_dict = 1;
+    b.municipality_dict = b.service_dict = empty_dict;
+    b.n_rejects = 1;
+    b.rejects = &rjp;
+    lnob_error("%s: %s: %s", path, reason, detail);
+    return m->scan ? LNOB_OK : s_emit_mis(m, &b);
+}
+
+/* Parses one export into the pass. */
+static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
+{
+    const char *buf;
+    size_t len;
+    char err[LNOB_ERRSTR_MAX];
+    if (s_map(path, &buf, &len, err, sizeof err) != 0)
+        return s_mis_unreadable(m, id, path, "UNREADABLE", err);
+    lnob_mis_opts_t o = {.source = path, .extract_id = id, .run_id = m->ctx->cfg->run_id,
+                         .batch_size = (size_t) m->ctx->cfg->batch_size, .geo = m->ctx->geo,
+                         .pseudonym = m->ctx->pseudonym, .emit = s_emit_mis, .arg = m};
+    lnob_mis_t *p = lnob_mis_new(&o);
+    int rc = LNOB_OK;
+    for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK)
+        rc = zsys_interrupted ? LNOB_CLOSED
+                              : lnob_mis_feed(p, buf + off, len - off < FEED_CHUNK ? len - off : FEED_CHUNK);
+    if (rc == LNOB_OK)
+        rc = lnob_mis_finish(p);
+    if (rc == LNOB_ERR)
+        rc = s_mis_unreadable(m, id, path, lnob_mis_reason(p), lnob_mis_errstr(p));
+    lnob_mis_destroy(&p);
+    if (buf)
+        munmap((void *) buf, len);
+    return rc;
+}
+
+static int s_mis_pass(mis_pass_t *m, const plan_t *plan, const char *id)
+{
+    int rc = LNOB_OK;
+    for (size_t i = 0; i < plan->mis->n && rc == LNOB_OK; i++)
+        rc = s_mis_file(m, id, plan->mis->items[i]);
+    return rc;
+}
+
+/* The population file's rows of the year as "AL153=10000;AL346=4000". */
+typedef struct {
+    const lnob_geo_t *geo;
+    int year, cols[3];     /* mun_code, year, pop_1jan */
+    int header_done;
+    char *out;
+    size_t cap, len;
+    char err[LNOB_ERRSTR_MAX];
+} pop_t;
+
+static int s_pop_row(void *arg, const lnob_csv_row_t *row)
+{
+    pop_t *p = arg;
+    static const char *const names[3] = {"mun_code", "year", "pop_1jan"};
+    size_t len[3];
+    if (!p->header_done) {
+        p->header_done = 1;
+        for (int c = 0; c < 3; c++) {
+            p->cols[c] = -1;
+            for (size_t i = 0; i < row->nfields; i++)
+                if (!strcmp(lnob_csv_field(row, (int) i, &len[0]), names[c]))
+                    p->cols[c] = (int) i;
+            if (p->cols[c] < 0)
+                return snprintf(p->err, sizeof p->err, "no column %s", names[c]), LNOB_ERR;
+        }
+        return LNOB_OK;
+    }
+    const char *code = lnob_csv_field(row, p->cols[0], &len[0]);
+    const char *year = lnob_csv_field(row, p->cols[1], &len[1]);
+    const char *pop = lnob_csv_field(row, p->cols[2], &len[2]);
+    int64_t y, n;
+    if (lnob_num_int(year, len[1], &y) != 0 || y != p->year)
+        return LNOB_OK;
+    if (lnob_geo_by_code(p->geo, code, len[0]) < 0 || lnob_num_int(pop, len[2], &n) != 0 || n <= 0)
+        return snprintf(p->err, sizeof p->err, "line %llu: not a LAU code and a positive count",
+                        (unsigned long long) row->line), LNOB_ERR;
+    p->len += (size_t) snprintf(p->out + p->len, p->len < p->cap ? p->cap - p->len : 0, "%s%.*s=%lld",
+                                p->len ? ";" : "", (int) len[0], code, (long long) n);
+    return LNOB_OK;
+}
+
+/* Reads the user's population file for the year; -1 with err. */
+static int s_population(const ctx_t *ctx, int year, char *out, size_t cap, char *err, size_t errcap)
+{
+    pop_t p = {.geo = ctx->geo, .year = year, .out = out, .cap = cap};
+    out[0] = '\0';
+    if (!ctx->cfg->population)
+        return 0;
+    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, err, errcap);
+    if (rc == LNOB_ERR && !*err)
+        snprintf(err, errcap, "%.120s: %.120s", ctx->cfg->population, p.err);
+    return rc == LNOB_OK && p.len < cap ? 0 : -1;
+}
+
+static int s_send_mis_end(ctx_t *ctx, const plan_t *plan, const mis_pass_t *m, const char *id,
+                          const char *checksum, const char *period, size_t bytes, int64_t started,
+                          const char *population)
+{
+    Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
+    e.population = (char *) population;
+    e.extract_id = (char *) id;
+    e.run_id = (char *) ctx->cfg->run_id;
+    e.batch_count = m->seq;
+    e.rows_read = m->rows_read;
+    e.record_count = m->records;
+    e.source = (char *) plan->source;
+    e.inputs = (char *) plan->inputs;
+    e.checksum = (char *) checksum;
+    e.period = (char *) period;
+    e.bytes = bytes;
+    e.started_ms = started;
+    e.finished_ms = lnob_now_ms();
+    e.code_version = LNOB_VERSION;
+    e.kind = "mis";
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_END;
+    env.end = &e;
+    lnob_info("%s: mis extract %s sent: %llu rows read, %llu records, %u batches", plan->source, id,
+              (unsigned long long) e.rows_read, (unsigned long long) e.record_count, e.batch_count);
+    return s_send(ctx, &env);
+}
+
+/* Checksums the exports (sha256 of their sha256s, in the order given). */
+static void s_mis_checksum(const plan_t *plan, char *checksum, size_t *bytes)
+{
+    char all[LNOB_STRLIST_MAX * HEX_SHA256] = "";
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    *bytes = 0;
+    for (size_t i = 0; i < plan->mis->n; i++) {
+        const char *buf;
+        size_t len;
+        char err[LNOB_ERRSTR_MAX], one[HEX_SHA256] = "unreadable";
+        if (s_map(plan->mis->items[i], &buf, &len, err, sizeof err) == 0) {
+            s_checksum(buf, len, one);
+            if (buf)
+                munmap((void *) buf, len);
+            *bytes += len;
+        }
+        strcat(all, one);
+    }
+    crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
+    s_hex(digest, sizeof digest, checksum);
+}
+
+/* The exports of a run as one MIS extract of one reference year. */
+static int s_send_mis(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    char checksum[HEX_SHA256], period[16];
+    size_t bytes;
+    s_mis_checksum(plan, checksum, &bytes);
+    mis_pass_t m = {.ctx = ctx, .scan = 1};
+    int rc = ctx->cfg->period ? LNOB_OK : s_mis_pass(&m, plan, "scan");
+    snprintf(period, sizeof period, "%ld", ctx->cfg->period ? ctx->cfg->period : (long) (m.latest / 10000));
+    s_id(id, cap, "mis", period, checksum);
+    if (rc != LNOB_OK)
+        return rc;
+    if (!ctx->cfg->period && m.latest == 0)
+        return s_send_failed(ctx, plan, id, "NO_PERIOD",
+                             "no record with a start date: give the year with --period", checksum, "unknown");
+    char population[INPUTS_MAX], err[LNOB_ERRSTR_MAX];
+    if (s_population(ctx, atoi(period), population, sizeof population, err, sizeof err) != 0)
+        return s_send_failed(ctx, plan, id, "BAD_POPULATION", err, checksum, period);
+    m = (mis_pass_t){.ctx = ctx};
+    rc = s_mis_pass(&m, plan, id);
+    return rc == LNOB_OK ? s_send_mis_end(ctx, plan, &m, id, checksum, period, bytes, started, population)
+                         : rc;
+}
+
 static int s_send_extract(ctx_t *ctx, const plan_t *plan, char *id, size_t cap)
 {
+    if (plan->mis)
+        return s_send_mis(ctx, plan, id, cap);
     return plan->file ? s_send_single(ctx, plan, id, cap) : s_send_set(ctx, plan, id, cap);
 }
 
@@ -601,20 +843,31 @@ static void s_plan_text(plan_t *plan)
         }
 }
 
-/* Groups the input files into extracts: a merged (or unusable) file is
- * one extract; UDB D/H/R/P files join the set of their year, a second
- * file of the same kind and year starting another set. Returns an owned
- * array of *n plans. */
-static plan_t *s_plan(const lnob_strlist_t *files, size_t *n)
+/* Groups the input files into extracts: the MIS exports are one; a
+ * merged (or unusable) SILC file is one; UDB D/H/R/P files join the set of
+ * their year, a second file of the same kind and year starting another
+ * set. Returns an owned array of *n plans. */
+static plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, size_t *n)
 {
-    plan_t *plans = lnob_calloc(files->n ? files->n : 1, sizeof *plans);
+    plan_t *plans = lnob_calloc(files->n + 1, sizeof *plans);
     *n = 0;
+    if (mis->n) { /* the MIS exports of a run: one extract */
+        plan_t *p = &plans[(*n)++];
+        p->mis = mis;
+        size_t s = 0, k = 0;
+        for (size_t i = 0; i < mis->n; i++) {
+            s += (size_t) snprintf(p->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, "%s%s",
+                                   i ? " + " : "", mis->items[i]);
+            k += (size_t) snprintf(p->inputs + k, k < INPUTS_MAX ? INPUTS_MAX - k : 0, "%s%s",
+                                   i ? "\n" : "", mis->items[i]);
+        }
+    }
     for (size_t i = 0; i < files->n; i++) {
         int kind, year;
         s_probe(files->items[i], &kind, &year);
         plan_t *p = NULL;
         for (size_t k = 0; k < *n && kind >= 0 && !p; k++)
-            if (!plans[k].file && plans[k].year == year && !plans[k].udb[kind])
+            if (!plans[k].file && !plans[k].mis && plans[k].year == year && !plans[k].udb[kind])
                 p = &plans[k];
         if (!p) {
             p = &plans[(*n)++];
@@ -629,6 +882,22 @@ static plan_t *s_plan(const lnob_strlist_t *files, size_t *n)
         s_plan_text(p);
     }
     return plans;
+}
+
+/* The person-key secret for MIS exports: a start-up error when missing,
+ * never a default (docs/mis.md). */
+static lnob_pseudonym_t *s_pseudonym(const cfg_t *cfg)
+{
+    char err[LNOB_ERRSTR_MAX];
+    if (!cfg->pseudonym_key) {
+        lnob_error("--mis needs the person-key secret: --pseudonym-key FILE or LNOB_PSEUDONYM_KEY_FILE "
+                   "(docs/mis.md says how to make one)");
+        return NULL;
+    }
+    lnob_pseudonym_t *p = lnob_pseudonym_new_from_file(cfg->pseudonym_key, err, sizeof err);
+    if (!p)
+        lnob_error("%s", err);
+    return p;
 }
 
 static void s_default_run_id(cfg_t *cfg, char *buf, size_t cap)
@@ -660,8 +929,8 @@ int main(int argc, char **argv)
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
-    if (rc != LNOB_OK || cfg.silc.n == 0) {
-        fprintf(stderr, "lnob-ingest: %s\n", rc != LNOB_OK ? err : "give at least one --silc FILE");
+    if (rc != LNOB_OK || cfg.silc.n + cfg.mis.n == 0) {
+        fprintf(stderr, "lnob-ingest: %s\n", rc != LNOB_OK ? err : "give at least one --silc or --mis FILE");
         return 2;
     }
     lnob_log_init("ingest", cfg.instance, lnob_log_parse_level(cfg.log_level));
@@ -670,6 +939,9 @@ int main(int argc, char **argv)
         lnob_error("libsodium failed to initialise");
         return 1;
     }
+    lnob_pseudonym_t *pseudonym = NULL;
+    if (cfg.mis.n && !(pseudonym = s_pseudonym(&cfg)))
+        return 2;
     lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
     zsock_t *sock = lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err);
     if (!sock) {
@@ -685,15 +957,16 @@ int main(int argc, char **argv)
         return 1;
     }
     lnob_geo_t *geo = lnob_geo_new();
-    ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo};
+    ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym};
     ctx.ack = acked ? lnob_ack_new(zsock_resolve(control), cfg.run_id) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
-    plan_t *plans = s_plan(&cfg.silc, &n_plans);
+    plan_t *plans = s_plan(&cfg.silc, &cfg.mis, &n_plans);
     for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
         rc = s_ingest_plan(&ctx, &plans[i]);
     free(plans);
     lnob_geo_destroy(&geo);
+    lnob_pseudonym_destroy(&pseudonym);
     if (rc == LNOB_OK && !acked)
         s_drain(&cfg);
     lnob_ack_destroy(&ctx.ack);

@@ -205,6 +205,7 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
 static int s_aggregate_kind(const lnob_env_t *env)
 {
     return env->body_case == LNOB__V1__ENVELOPE__BODY_RUN ||
+           env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ||
            env->body_case == LNOB__V1__ENVELOPE__BODY_END ||
            env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED;
 }

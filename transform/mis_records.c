@@ -89,8 +89,29 @@ static int s_batch(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *b, const lnob_
     return 0;
 }
 
+/* The user's residents ("AL153=10000;AL346=4000") over the Census figures. */
+static int s_population(lnob_mis_frame_t *f, const lnob_geo_t *geo, const char *text, char *err,
+                        size_t cap)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ";");
+        const char *eq = memchr(p, '=', n);
+        char *end;
+        long pop = eq ? strtol(eq + 1, &end, 10) : -1;
+        int m = eq ? lnob_geo_by_code(geo, p, (size_t) (eq - p)) : -1;
+        if (m < 0 || pop <= 0 || end != p + n) {
+            snprintf(err, cap, "BAD_POPULATION: '%.*s' is not LAU_CODE=residents", (int) (n < 40 ? n : 40), p);
+            return -1;
+        }
+        f->population[m + 1] = pop;
+        f->user_population++;
+        p += n + (p[n] == ';');
+    }
+    return 0;
+}
+
 int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *batches, size_t nb,
-                        const lnob_geo_t *geo, int year, char *err, size_t cap)
+                        const lnob_geo_t *geo, int year, const char *population, char *err, size_t cap)
 {
     memset(f, 0, sizeof *f);
     f->dims.year = year;
@@ -99,6 +120,8 @@ int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *ba
         total += batches[i]->record_count;
     f->records = lnob_malloc((total ? total : 1) * sizeof *f->records);
     s_municipalities(f, geo);
+    if (s_population(f, geo, population, err, cap) != 0)
+        return -1;
     if (s_services(f, batches, nb) != 0) {
         snprintf(err, cap, "more than %d services in one period", MAX_SERVICES - 1);
         return -1;

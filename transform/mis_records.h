@@ -24,13 +24,18 @@ typedef struct {
     long *population;
     int *target;
     char service_set[512];       /* the services present, comma-separated (§6.5 SERVICE_SET) */
+    int user_population;         /* municipalities whose residents came from the user */
 } lnob_mis_frame_t;
 
-/* Builds the frame of batches[0..nb) for the year. Returns 0, or -1 when
- * a batch names a municipality the tables do not know or more services
- * than one period can hold (err says which). */
+/* Builds the frame of batches[0..nb) for the year. population: the
+ * user's residents per municipality ("AL153=10000;AL346=4000"), which
+ * replace the Census 2023 figures of the municipalities it names ("" none).
+ * Returns 0, or -1 when a batch names a municipality the tables do not
+ * know, the population text is malformed, or there are more services than
+ * one period can hold (err says which). */
 int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *batches, size_t nb,
-                        const lnob_geo_t *geo, int year, char *err, size_t cap);
+                        const lnob_geo_t *geo, int year, const char *population, char *err,
+                        size_t cap);
 void lnob_mis_frame_free(lnob_mis_frame_t *f);
 
 #endif

@@ -20,9 +20,11 @@ typedef enum {
     LNOB_OPT_LIST  /* lnob_strlist_t; every following non-flag word is added */
 } lnob_opt_type;
 
+#define LNOB_STRLIST_MAX 64
+
 /* Values of a LNOB_OPT_LIST option; items borrowed from argv or env. */
 typedef struct {
-    const char *items[64]; /* the values */
+    const char *items[LNOB_STRLIST_MAX]; /* the values */
     size_t n;              /* how many */
 } lnob_strlist_t;
 
