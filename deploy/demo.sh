@@ -10,6 +10,7 @@ DEMO_DIR="$(pwd)/$BUILD/demo"
 SOCK="$DEMO_DIR/redis.sock"
 SAMPLE=data/sample/silc_demo.csv          # merged file, the foundation's columns
 YEAR=data/sample/udb4_2023                 # the four UDB files of a year, full variables
+MIS=data/sample/mis_2024/exports           # municipal MIS exports (lnob gen mis, 20 municipalities)
 
 if [ "$ACTION" = stop ]; then
     if [ -f "$DEMO_DIR/redis.pid" ] && kill "$(cat "$DEMO_DIR/redis.pid")" 2>/dev/null; then
@@ -33,10 +34,18 @@ if [ -z "${LNOB_REDIS_URL:-}" ]; then
     LNOB_REDIS_URL="unix://$SOCK"
 fi
 
-echo "== lnob demo 1/2: a merged SILC file ($SAMPLE)"
+echo "== lnob demo 1/3: a merged SILC file ($SAMPLE)"
 "$BUILD/bin/lnob" run --silc "$SAMPLE" --transformers 2 --redis "$LNOB_REDIS_URL"
-echo "== lnob demo 2/2: the four UDB files of 2023 ($YEAR/D,H,R,P.csv), every indicator"
+echo "== lnob demo 2/3: the four UDB files of 2023 ($YEAR/D,H,R,P.csv), every indicator"
 "$BUILD/bin/lnob" run --silc "$YEAR/D.csv" "$YEAR/H.csv" "$YEAR/R.csv" "$YEAR/P.csv" \
+    --transformers 2 --redis "$LNOB_REDIS_URL"
+# A demo person-key secret (never use it for real exports: docs/mis.md).
+KEY="$(pwd)/$BUILD/demo-person.key"
+if [ ! -s "$KEY" ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$KEY"; echo >> "$KEY")
+fi
+echo "== lnob demo 3/3: municipal MIS exports of 2024 ($MIS), service coverage"
+"$BUILD/bin/lnob" run --mis "$MIS"/*.csv --pseudonym-key "$KEY" --period 2024 \
     --transformers 2 --redis "$LNOB_REDIS_URL"
 
 # redis-cli arguments for the URL: unix:///path or redis://host:port/db
