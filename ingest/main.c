@@ -12,6 +12,9 @@
  * never sent again, so a restarted ingester resumes (docs/delivery.md).
  * Exits 0 when every file is stored, or at SIGTERM. */
 #include <czmq.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -40,12 +43,13 @@
 #define FEED_CHUNK (1u << 20)  /* bytes fed per step, so signals are seen */
 #define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
 #define EXTRACT_ID_CAP 128
-#define INPUTS_MAX 4096        /* bytes of an extract's input list */
+#define INPUTS_MAX 65536       /* bytes of an extract's input list */
 
 /* What one extract is made of: one file, or the UDB files of one year. */
 typedef struct {
     const char *file;                       /* a single file, or NULL */
-    const lnob_strlist_t *mis;              /* MIS exports, or NULL */
+    const char *const *mis;                 /* MIS exports (n_mis), or NULL */
+    size_t n_mis;
     const char *udb[LNOB_UDB4_FILES];       /* the four-file set (P may be NULL) */
     int year;
     char source[INPUTS_MAX];                /* "D.csv + H.csv + R.csv + P.csv" */
@@ -58,6 +62,8 @@ typedef struct {
     const char *pseudonym_key; /* the file holding the person-key secret */
     long period;            /* MIS reference year; 0: the year of the latest start date */
     const char *population; /* MIS: residents per municipality (mun_code,year,pop_1jan), or NULL */
+    const char *watch;      /* drop folder of MIS exports, or NULL */
+    long watch_ms;          /* how often to look into it */
     const char *push;       /* endpoint(s) for batches */
     long batch_size;        /* accepted rows per batch */
     long hwm;               /* queue bound, messages */
@@ -83,6 +89,10 @@ static const lnob_opt_t s_opts[] = {
      "MIS reference year (0: the year of the latest start date)"},
     {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, population),
      "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
+    {"watch", "LNOB_INGEST_WATCH", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, watch),
+     "drop folder of MIS exports: take each file renamed into it, then move it to done/ or failed/"},
+    {"watch-ms", "LNOB_INGEST_WATCH_MS", LNOB_OPT_INT, "200", 10, 60000, NULL,
+     offsetof(cfg_t, watch_ms), "how often to look into the drop folder"},
     {"push", "LNOB_INGEST_PUSH", LNOB_OPT_STR, "@tcp://0.0.0.0:5555", 0, 0, NULL,
      offsetof(cfg_t, push), "endpoint transformers pull batches from (@bind, >connect)"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
@@ -588,8 +598,8 @@ static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
 static int s_mis_pass(mis_pass_t *m, const plan_t *plan, const char *id)
 {
     int rc = LNOB_OK;
-    for (size_t i = 0; i < plan->mis->n && rc == LNOB_OK; i++)
-        rc = s_mis_file(m, id, plan->mis->items[i]);
+    for (size_t i = 0; i < plan->n_mis && rc == LNOB_OK; i++)
+        rc = s_mis_file(m, id, plan->mis[i]);
     return rc;
 }
 
@@ -678,14 +688,14 @@ static int s_send_mis_end(ctx_t *ctx, const plan_t *plan, const mis_pass_t *m, c
 /* Checksums the exports (sha256 of their sha256s, in the order given). */
 static void s_mis_checksum(const plan_t *plan, char *checksum, size_t *bytes)
 {
-    char all[LNOB_STRLIST_MAX * HEX_SHA256] = "";
+    char *all = lnob_calloc(plan->n_mis + 1, HEX_SHA256);
     unsigned char digest[crypto_hash_sha256_BYTES];
     *bytes = 0;
-    for (size_t i = 0; i < plan->mis->n; i++) {
+    for (size_t i = 0; i < plan->n_mis; i++) {
         const char *buf;
         size_t len;
         char err[LNOB_ERRSTR_MAX], one[HEX_SHA256] = "unreadable";
-        if (s_map(plan->mis->items[i], &buf, &len, err, sizeof err) == 0) {
+        if (s_map(plan->mis[i], &buf, &len, err, sizeof err) == 0) {
             s_checksum(buf, len, one);
             if (buf)
                 munmap((void *) buf, len);
@@ -695,6 +705,7 @@ static void s_mis_checksum(const plan_t *plan, char *checksum, size_t *bytes)
     }
     crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
     s_hex(digest, sizeof digest, checksum);
+    free(all);
 }
 
 /* The exports of a run as one MIS extract of one reference year. */
@@ -843,6 +854,20 @@ static void s_plan_text(plan_t *plan)
         }
 }
 
+/* A plan for MIS exports: all of them one extract. */
+static void s_plan_mis(plan_t *p, const char *const *files, size_t n)
+{
+    size_t s = 0, k = 0;
+    p->mis = files;
+    p->n_mis = n;
+    for (size_t i = 0; i < n; i++) {
+        s += (size_t) snprintf(p->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, "%s%s",
+                               i ? " + " : "", files[i]);
+        k += (size_t) snprintf(p->inputs + k, k < INPUTS_MAX ? INPUTS_MAX - k : 0, "%s%s",
+                               i ? "\n" : "", files[i]);
+    }
+}
+
 /* Groups the input files into extracts: the MIS exports are one; a
  * merged (or unusable) SILC file is one; UDB D/H/R/P files join the set of
  * their year, a second file of the same kind and year starting another
@@ -851,17 +876,8 @@ static plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, si
 {
     plan_t *plans = lnob_calloc(files->n + 1, sizeof *plans);
     *n = 0;
-    if (mis->n) { /* the MIS exports of a run: one extract */
-        plan_t *p = &plans[(*n)++];
-        p->mis = mis;
-        size_t s = 0, k = 0;
-        for (size_t i = 0; i < mis->n; i++) {
-            s += (size_t) snprintf(p->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, "%s%s",
-                                   i ? " + " : "", mis->items[i]);
-            k += (size_t) snprintf(p->inputs + k, k < INPUTS_MAX ? INPUTS_MAX - k : 0, "%s%s",
-                                   i ? "\n" : "", mis->items[i]);
-        }
-    }
+    if (mis->n) /* the MIS exports of a run: one extract */
+        s_plan_mis(&plans[(*n)++], mis->items, mis->n);
     for (size_t i = 0; i < files->n; i++) {
         int kind, year;
         s_probe(files->items[i], &kind, &year);
@@ -882,6 +898,183 @@ static plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, si
         s_plan_text(p);
     }
     return plans;
+}
+
+/* ---- the drop folder (--watch DIR) ---------------------------------------- */
+
+/* A file to take: not hidden, not being written (.tmp, .part), not ours. */
+static int s_takeable(const char *dir, const char *name)
+{
+    static const char *const skip[] = {".tmp", ".part", ".reason"};
+    char path[PATH_MAX];
+    struct stat st;
+    size_t n = strlen(name);
+    if (name[0] == '.')
+        return 0;
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+        if (n > strlen(skip[i]) && !strcmp(name + n - strlen(skip[i]), skip[i]))
+            return 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int s_cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The takeable files of dir, sorted by name (owned array of owned names). */
+static size_t s_list(const char *dir, char ***out)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (s_takeable(dir, e->d_name)) {
+            lnob_grow((void **) out, &cap, n + 1, sizeof **out);
+            (*out)[n++] = lnob_strdup(e->d_name);
+        }
+    if (d)
+        closedir(d);
+    if (n)
+        qsort(*out, n, sizeof **out, s_cmp_name);
+    return n;
+}
+
+static void s_free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Moves dir/name into dir/sub/ (replacing a file of that name). */
+static int s_move(const char *dir, const char *name, const char *sub)
+{
+    char from[PATH_MAX], to[PATH_MAX];
+    snprintf(to, sizeof to, "%s/%s", dir, sub);
+    mkdir(to, 0700);
+    snprintf(from, sizeof from, "%s/%s", dir, name);
+    snprintf(to, sizeof to, "%s/%s/%s", dir, sub, name);
+    if (rename(from, to) == 0)
+        return 0;
+    lnob_error("%s: cannot move into %s/: %s", from, sub, strerror(errno));
+    return -1;
+}
+
+static int s_count_only(void *arg, Lnob__V1__MisBatch *b)
+{
+    (void) arg;
+    (void) b;
+    return LNOB_OK;
+}
+
+/* An export that cannot be read at all goes to failed/ with a reason file. */
+static int s_check_export(const ctx_t *ctx, const char *dir, const char *name)
+{
+    char path[PATH_MAX], err[LNOB_ERRSTR_MAX];
+    const char *buf;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    const char *reason = "UNREADABLE", *detail = err;
+    int ok = s_map(path, &buf, &len, err, sizeof err) == 0;
+    if (ok) {
+        lnob_mis_opts_t o = {.source = path, .extract_id = "check", .run_id = ctx->cfg->run_id,
+                             .batch_size = 4096, .geo = ctx->geo, .pseudonym = ctx->pseudonym,
+                             .emit = s_count_only};
+        lnob_mis_t *p = lnob_mis_new(&o);
+        ok = lnob_mis_feed(p, buf, len) == LNOB_OK && lnob_mis_finish(p) == LNOB_OK;
+        if (!ok) {
+            reason = lnob_mis_reason(p);
+            snprintf(err, sizeof err, "%s", lnob_mis_errstr(p));
+        }
+        lnob_mis_destroy(&p);
+        if (buf)
+            munmap((void *) buf, len);
+    }
+    if (ok)
+        return 0;
+    lnob_error("%s: %s: %s; moved to failed/", path, reason, detail);
+    if (s_move(dir, name, "failed") == 0) {
+        snprintf(path, sizeof path, "%s/failed/%s.reason", dir, name);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "%s: %s\n", reason, detail);
+            fclose(f);
+        }
+    }
+    return -1;
+}
+
+/* The set of one round: the exports already done, a new one replacing
+ * the done one of its name, then the new ones; paths owned. */
+static size_t s_round_set(const char *dir, char **fresh, size_t n_fresh, char ***paths)
+{
+    char done_dir[PATH_MAX], **done;
+    snprintf(done_dir, sizeof done_dir, "%s/done", dir);
+    size_t n_done = s_list(done_dir, &done), n = 0;
+    *paths = lnob_calloc(n_done + n_fresh + 1, sizeof **paths);
+    for (size_t i = 0; i < n_done; i++) {
+        if (bsearch(&done[i], fresh, n_fresh, sizeof *fresh, s_cmp_name))
+            continue; /* replaced by a new export of the same name */
+        (*paths)[n] = lnob_malloc(strlen(done_dir) + strlen(done[i]) + 2);
+        sprintf((*paths)[n++], "%s/%s", done_dir, done[i]);
+    }
+    for (size_t i = 0; i < n_fresh; i++) {
+        (*paths)[n] = lnob_malloc(strlen(dir) + strlen(fresh[i]) + 2);
+        sprintf((*paths)[n++], "%s/%s", dir, fresh[i]);
+    }
+    s_free_list(done, n_done);
+    return n;
+}
+
+/* One look into the drop folder: when exports arrived, the MIS extract of
+ * every export taken so far (done/) with the new ones is computed and
+ * stored, then the new ones move to done/. The state is the folder: a
+ * restart takes the files still outside done/ again. */
+static int s_watch_round(ctx_t *ctx, const char *dir)
+{
+    char **fresh;
+    size_t n_fresh = s_list(dir, &fresh), n_good = 0;
+    for (size_t i = 0; i < n_fresh; i++)
+        if (s_check_export(ctx, dir, fresh[i]) == 0)
+            fresh[n_good++] = fresh[i];
+        else
+            free(fresh[i]);
+    int rc = LNOB_OK;
+    if (n_good) {
+        char **paths;
+        size_t n = s_round_set(dir, fresh, n_good, &paths);
+        plan_t *plan = lnob_calloc(1, sizeof *plan);
+        s_plan_mis(plan, (const char *const *) paths, n);
+        rc = s_ingest_plan(ctx, plan);
+        for (size_t i = 0; i < n_good && rc == LNOB_OK; i++)
+            s_move(dir, fresh[i], "done");
+        if (rc == LNOB_OK)
+            lnob_info("%s: %zu new export(s) taken; %zu in all", dir, n_good, n);
+        free(plan);
+        s_free_list(paths, n);
+    }
+    s_free_list(fresh, n_good);
+    return rc;
+}
+
+static int s_watch(ctx_t *ctx, const char *dir)
+{
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/done", dir);
+    if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+        lnob_error("%s: %s", sub, strerror(errno));
+        return LNOB_ERR;
+    }
+    lnob_info("watching %s for MIS exports (every %ld ms)", dir, ctx->cfg->watch_ms);
+    int rc = LNOB_OK;
+    while (!zsys_interrupted && rc == LNOB_OK) {
+        rc = s_watch_round(ctx, dir);
+        if (rc == LNOB_OK)
+            zclock_sleep((int) ctx->cfg->watch_ms);
+    }
+    return zsys_interrupted ? LNOB_CLOSED : rc;
 }
 
 /* The person-key secret for MIS exports: a start-up error when missing,
@@ -925,12 +1118,13 @@ int main(int argc, char **argv)
     cfg_t cfg = {0};
     char err[LNOB_ERRSTR_MAX], run_id[128];
     int rc = lnob_config_parse(s_opts, &cfg, argc, argv, 1, "lnob-ingest",
-                               "usage: lnob-ingest --silc FILE... [--push ENDPOINT] [options]",
+                               "usage: lnob-ingest [--silc FILE...] [--mis FILE...] [--watch DIR] [--push ENDPOINT] [options]",
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
-    if (rc != LNOB_OK || cfg.silc.n + cfg.mis.n == 0) {
-        fprintf(stderr, "lnob-ingest: %s\n", rc != LNOB_OK ? err : "give at least one --silc or --mis FILE");
+    if (rc != LNOB_OK || (cfg.silc.n + cfg.mis.n == 0 && !cfg.watch)) {
+        fprintf(stderr, "lnob-ingest: %s\n",
+                rc != LNOB_OK ? err : "give at least one --silc or --mis FILE, or --watch DIR");
         return 2;
     }
     lnob_log_init("ingest", cfg.instance, lnob_log_parse_level(cfg.log_level));
@@ -940,7 +1134,7 @@ int main(int argc, char **argv)
         return 1;
     }
     lnob_pseudonym_t *pseudonym = NULL;
-    if (cfg.mis.n && !(pseudonym = s_pseudonym(&cfg)))
+    if ((cfg.mis.n || cfg.watch) && !(pseudonym = s_pseudonym(&cfg)))
         return 2;
     lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
     zsock_t *sock = lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err);
@@ -965,6 +1159,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
         rc = s_ingest_plan(&ctx, &plans[i]);
     free(plans);
+    if (rc == LNOB_OK && cfg.watch)
+        rc = acked ? s_watch(&ctx, cfg.watch) : LNOB_ERR;
+    if (cfg.watch && !acked)
+        lnob_error("--watch needs the aggregator's --control endpoint: a file moves to done/ only when stored");
     lnob_geo_destroy(&geo);
     lnob_pseudonym_destroy(&pseudonym);
     if (rc == LNOB_OK && !acked)

@@ -251,6 +251,8 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     if (complete)
         redisAppendCommand(c, "ZADD lnob:extracts %s %s", s_meta_value(r, "computed_ms"),
                            r->extract_id), n++;
+    if (complete && !strcmp(s_meta_value(r, "kind"), "mis")) /* the newest coverage of a year */
+        redisAppendCommand(c, "SET lnob:mis:latest:%s %s", s_meta_value(r, "period"), r->extract_id), n++;
     snprintf(cells, sizeof cells, "%zu", r->n_cells);
     if (announce)
         redisAppendCommand(c, "XADD lnob:stream:extracts * extract %s status %s period %s source %s cells %s run_id %s",

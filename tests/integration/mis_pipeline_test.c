@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "lnob/csv.h"
@@ -358,4 +360,118 @@ Test(mis_pipeline, generated_exports_give_the_generators_answers_and_leave_no_id
         free(nm.names[i]);
     free(nm.names);
     free(id);
+}
+
+/* ---- the drop folder -------------------------------------------------------- */
+
+/* Copies src into dir as name the way an exporter should: written under a
+ * temporary name, then renamed into place. */
+static void s_drop(const char *src, const char *dir, const char *name)
+{
+    char tmp[1300], dst[1300];
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
+    snprintf(dst, sizeof dst, "%s/%s", dir, name);
+    FILE *in = fopen(src, "rb"), *out = fopen(tmp, "wb");
+    cr_assert(in && out, "%s -> %s", src, tmp);
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, in)) > 0;)
+        fwrite(buf, 1, n, out);
+    fclose(in);
+    fclose(out);
+    cr_assert_eq(rename(tmp, dst), 0);
+}
+
+/* Waits until lnob:mis:latest:2024 names an extract other than before;
+ * returns it (owned) and the milliseconds it took. */
+static char *s_next_latest(const char *before, long *ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 600; i++) {
+        redisReply *r = redisCommand(s_redis.c, "GET lnob:mis:latest:2024");
+        char *id = r && r->type == REDIS_REPLY_STRING && (!before || strcmp(r->str, before) != 0)
+                       ? lnob_strdup(r->str) : NULL;
+        freeReplyObject(r);
+        if (id) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            *ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+            return id;
+        }
+        usleep(50000);
+    }
+    cr_assert_fail("no new MIS extract after 30 s");
+    return NULL;
+}
+
+static int s_exists(const char *dir, const char *name)
+{
+    char path[1300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static double s_national(const char *id, const char *indicator)
+{
+    char *v = s_cell_value(id, indicator, "national");
+    double d = strtod(v, NULL);
+    free(v);
+    return d;
+}
+
+Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart)
+{
+    const char *d = s_redis.dir;
+    char ep[5][600], drop[600], log[4][600];
+    const char *names[] = {"in", "agg", "sink", "pub", "ctl"};
+    for (int i = 0; i < 5; i++)
+        snprintf(ep[i], sizeof ep[i], "ipc://%.90s/%s", d, names[i]);
+    char b[5][620], c[5][620];
+    for (int i = 0; i < 5; i++) {
+        snprintf(b[i], sizeof b[i], "@%.600s", ep[i]);
+        snprintf(c[i], sizeof c[i], ">%.600s", ep[i]);
+    }
+    snprintf(drop, sizeof drop, "%s/drop", d);
+    mkdir(drop, 0700);
+    lnob_proc_t sink, agg, t1, ing;
+    const char *a_sink[] = {"--pull", b[2], "--pub", b[3], "--redis", s_redis.url, "--control", c[4], NULL};
+    const char *a_agg[] = {"--role", "aggregate", "--pull", b[1], "--push", c[2], "--control", b[4], NULL};
+    const char *a_t[] = {"--pull", c[0], "--push", c[1], NULL};
+    const char *a_in[] = {"--watch", drop, "--watch-ms", "100", "--push", b[0], "--control", c[4],
+                          "--pseudonym-key", s_key, "--period", "2024", "--population",
+                          DATA "mis_tv7/pop_municipality.csv", "--run-id", "watch", NULL};
+    const char *logs[] = {"sink", "agg", "t1", "ingest"};
+    for (int i = 0; i < 4; i++)
+        snprintf(log[i], sizeof log[i], "%s/%s.log", d, logs[i]);
+    th_start_logged(&sink, "lnob-sink", a_sink, log[0]);
+    th_start_logged(&agg, "lnob-transform", a_agg, log[1]);
+    th_start_logged(&t1, "lnob-transform", a_t, log[2]);
+    th_start_logged(&ing, "lnob-ingest", a_in, log[3]);
+    long ms;
+    s_drop(DATA "mis_tv7/exports/01_puke.csv", drop, "01_puke.csv");
+    char *first = s_next_latest(NULL, &ms);
+    cr_log_info("first export stored %ld ms after it was renamed into the folder", ms);
+    cr_assert_eq(s_national(first, "mis_ben_all"), 3, "Pukë alone: K1, K2, K3");
+    s_drop(DATA "mis_tv7/exports/02_pustec.csv", drop, "02_pustec.csv");
+    char *second = s_next_latest(first, &ms);
+    cr_log_info("second export stored %ld ms after it was renamed into the folder", ms);
+    s_check_answers(second, DATA "mis_tv7/answers.csv"); /* both exports: all of TV7 */
+    for (int i = 0; i < 200 && !s_exists(drop, "done/02_pustec.csv"); i++)
+        usleep(50000); /* the ingester moves it once the sink confirmed the extract */
+    cr_assert(s_exists(drop, "done/01_puke.csv") && s_exists(drop, "done/02_pustec.csv"));
+    cr_assert(!s_exists(drop, "01_puke.csv") && !s_exists(drop, "02_pustec.csv"));
+    lnob_proc_stop(&ing, 5000); /* a restart takes nothing again */
+    th_start_logged(&ing, "lnob-ingest", a_in, log[3]);
+    usleep(1500000);
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2, "no export was taken twice");
+    s_drop("/dev/null", drop, "03_empty.csv"); /* cannot be read at all */
+    for (int i = 0; i < 200 && !s_exists(drop, "failed/03_empty.csv.reason"); i++)
+        usleep(50000);
+    cr_assert(s_exists(drop, "failed/03_empty.csv.reason"), "an unreadable export goes to failed/");
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2);
+    lnob_proc_stop(&ing, 5000);
+    lnob_proc_stop(&t1, 5000);
+    lnob_proc_stop(&agg, 5000);
+    lnob_proc_stop(&sink, 5000);
+    free(first);
+    free(second);
 }
