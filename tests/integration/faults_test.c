@@ -3,7 +3,7 @@
  *
  * For each worker kind (ingester, a transformer, the aggregator, the sink,
  * redis-server), TRIALS runs of `lnob run --workdir` on the same extract
- * (suite faults: a merged file; faults_udb4: four UDB files, UDB4_TRIALS);
+ * (suite faults: a merged file; faults_udb4: four UDB files; faults_mis: MIS exports);
  * in each, SIGKILL that worker at a seeded random moment within the length
  * of an undisturbed run. lnob run's supervisor restarts it; the run must
  * still exit 0 and print exactly the cells of the undisturbed run (the JSON
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,9 +30,13 @@
 
 #define UDB4_HOUSEHOLDS 4000
 #define UDB4_TRIALS 10
+#define MIS_TRIALS 10
 
 static char s_dir[256], s_csv[300], s_ref[300];
 static char s_udb4[4][320]; /* the four-file suite's D, H, R, P; [0] "" in the other */
+#define MIS_FILES 48
+static char s_mis[MIS_FILES][400], s_key[320]; /* the MIS suite's exports and key */
+static size_t s_n_mis;
 static int64_t s_ref_ms;
 
 static char *s_slurp(const char *path)
@@ -55,10 +60,21 @@ static pid_t s_start_run(const char *workdir, const char *out)
     const char *udb4[] = {"run", "--silc", s_udb4[0], s_udb4[1], s_udb4[2], s_udb4[3],
                           "--batch-size", BATCH, "--format", "json", "--workdir", workdir,
                           "--log-level", "error", NULL};
+    if (s_n_mis) {
+        const char *mis[MIS_FILES + 20] = {"run", "--mis"};
+        size_t n = 2;
+        for (size_t i = 0; i < s_n_mis; i++)
+            mis[n++] = s_mis[i];
+        const char *rest[] = {"--pseudonym-key", s_key, "--period", "2024", "--batch-size", "50",
+                              "--format", "json", "--workdir", workdir, "--log-level", "error", NULL};
+        memcpy(mis + n, rest, sizeof rest);
+        return th_spawn("lnob", mis, out);
+    }
     return th_spawn("lnob", s_udb4[0][0] ? udb4 : args, out);
 }
 
 static void s_reference(void);
+static void s_teardown(void);
 
 /* One undisturbed run of a merged extract gives the reference output and
  * the run's length. */
@@ -87,6 +103,45 @@ static void s_setup_udb4(void)
     s_reference();
 }
 
+static int s_cmp_path(const void *a, const void *b)
+{
+    return strcmp((const char *) a, (const char *) b);
+}
+
+/* The same for municipal MIS exports of a generated year (lnob gen mis). */
+static void s_setup_mis(void)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/lnob-faults-XXXXXX");
+    cr_assert_not_null(mkdtemp(s_dir));
+    snprintf(s_ref, sizeof s_ref, "%s/ref.json", s_dir);
+    snprintf(s_key, sizeof s_key, "%s/person.key", s_dir);
+    FILE *k = fopen(s_key, "w");
+    cr_assert_not_null(k);
+    fputs("8899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677\n", k); /* test only */
+    fclose(k);
+    chmod(s_key, 0600);
+    char dir[300], exports[320];
+    snprintf(dir, sizeof dir, "%s/mis", s_dir);
+    const char *gen[] = {"gen", "mis", "--seed", "5", "--municipalities", "12", "--persons", "1500",
+                         "--out", dir, NULL};
+    cr_assert_eq(th_run("lnob", gen, NULL, 60), 0);
+    snprintf(exports, sizeof exports, "%s/exports", dir);
+    DIR *d = opendir(exports);
+    s_n_mis = 0;
+    for (struct dirent *e; d && (e = readdir(d)) && s_n_mis < MIS_FILES;)
+        if (e->d_name[0] != '.')
+            snprintf(s_mis[s_n_mis++], sizeof s_mis[0], "%.300s/%.80s", exports, e->d_name);
+    closedir(d);
+    qsort(s_mis, s_n_mis, sizeof s_mis[0], s_cmp_path);
+    s_reference();
+}
+
+static void s_teardown_mis(void)
+{
+    s_n_mis = 0;
+    s_teardown();
+}
+
 static void s_reference(void)
 {
     char wd[300];
@@ -107,6 +162,7 @@ static void s_teardown(void)
 
 TestSuite(faults, .init = s_setup, .fini = s_teardown, .timeout = 900);
 TestSuite(faults_udb4, .init = s_setup_udb4, .fini = s_teardown, .timeout = 900);
+TestSuite(faults_mis, .init = s_setup_mis, .fini = s_teardown_mis, .timeout = 900);
 
 static pid_t s_read_pid(const char *workdir, const char *name)
 {
@@ -124,7 +180,7 @@ static pid_t s_read_pid(const char *workdir, const char *name)
 
 static int s_trials(void)
 {
-    int def = s_udb4[0][0] ? UDB4_TRIALS : TRIALS;
+    int def = s_udb4[0][0] ? UDB4_TRIALS : s_n_mis ? MIS_TRIALS : TRIALS;
     const char *env = getenv("LNOB_FAULT_TRIALS");
     int n = env ? atoi(env) : def;
     return n > 0 ? n : def;
@@ -174,3 +230,8 @@ Test(faults_udb4, ingester_killed_anywhere) { cr_assert_gt(s_kill_trials("ingest
 Test(faults_udb4, transformer_killed_anywhere) { cr_assert_gt(s_kill_trials("transform-1", 12), 0); }
 Test(faults_udb4, aggregator_killed_anywhere) { cr_assert_gt(s_kill_trials("aggregate", 13), 0); }
 Test(faults_udb4, sink_killed_anywhere) { cr_assert_gt(s_kill_trials("sink", 14), 0); }
+
+/* The MIS path (pseudonymised exports of several municipalities). */
+Test(faults_mis, ingester_killed_anywhere) { cr_assert_gt(s_kill_trials("ingest", 21), 0); }
+Test(faults_mis, aggregator_killed_anywhere) { cr_assert_gt(s_kill_trials("aggregate", 23), 0); }
+Test(faults_mis, sink_killed_anywhere) { cr_assert_gt(s_kill_trials("sink", 24), 0); }
