@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lnob/clock.h"
+#include "lnob/mis_codes.h"
 #include "lnob/config.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
@@ -356,10 +357,23 @@ static long long s_stored(run_t *r)
     return n;
 }
 
+/* The input files, SILC then MIS, as one list. */
+static size_t s_inputs(const cfg_t *cfg, const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->silc.n; i++)
+        out[n++] = cfg->silc.items[i];
+    for (size_t i = 0; i < cfg->mis.n; i++)
+        if (!lnob_mis_is_map(cfg->mis.items[i])) /* a mapping file goes with its export */
+            out[n++] = cfg->mis.items[i];
+    return n;
+}
+
 static int s_wait(run_t *r)
 {
     int64_t deadline = lnob_now_ms() + r->cfg.timeout_s * 1000;
-    long long want = (long long) (r->cfg.silc.n + r->cfg.mis.n), last = 0;
+    const char *in[2 * LNOB_STRLIST_MAX];
+    long long want = (long long) s_inputs(&r->cfg, in), last = 0;
     while (lnob_now_ms() < deadline) {
         if (s_supervise(r) != 0)
             return -1;
@@ -373,17 +387,6 @@ static int s_wait(run_t *r)
     }
     fprintf(stderr, "lnob: no results after %ld s (--timeout)\n", r->cfg.timeout_s);
     return -1;
-}
-
-/* The input files, SILC then MIS, as one list. */
-static size_t s_inputs(const cfg_t *cfg, const char **out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < cfg->silc.n; i++)
-        out[n++] = cfg->silc.items[i];
-    for (size_t i = 0; i < cfg->mis.n; i++)
-        out[n++] = cfg->mis.items[i];
-    return n;
 }
 
 /* ---- reporting and cleaning up ---------------------------------------------- */

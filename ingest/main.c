@@ -49,6 +49,7 @@
 typedef struct {
     const char *file;                       /* a single file, or NULL */
     const char *const *mis;                 /* MIS exports (n_mis), or NULL */
+    const char **mis_files;                 /* owned array behind mis */
     size_t n_mis;
     const char *udb[LNOB_UDB4_FILES];       /* the four-file set (P may be NULL) */
     int year;
@@ -524,6 +525,7 @@ typedef struct {
     int scan;              /* 1: only find the latest start date */
     int32_t latest;        /* yyyymmdd */
     uint32_t seq;          /* batches so far, numbered across the files */
+    uint32_t file;         /* 1 + the index of the export being read (Reject.file) */
     uint64_t rows_read, records;
 } mis_pass_t;
 
@@ -536,6 +538,8 @@ static int s_emit_mis(void *arg, Lnob__V1__MisBatch *b)
         return LNOB_OK;
     }
     b->seq = m->seq++;
+    for (size_t i = 0; i < b->n_rejects; i++) /* quarantine ids are <line>-<file> */
+        b->rejects[i]->file = m->file;
     m->rows_read += b->rows_read;
     m->records += b->record_count;
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
@@ -569,17 +573,48 @@ static int s_mis_unreadable(mis_pass_t *m, const char *id, const char *path, con
     return m->scan ? LNOB_OK : s_emit_mis(m, &b);
 }
 
-/* Parses one export into the pass. */
-static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
+
+/* The mapping file beside an export, if there is one: NULL and "" when
+ * none, NULL and err when it is bad. */
+static lnob_mis_map_t *s_sidecar(const char *path, char *err, size_t cap)
+{
+    char map_path[PATH_MAX];
+    const char *buf;
+    size_t len;
+    snprintf(map_path, sizeof map_path, "%s%s", path, LNOB_MIS_MAP_SUFFIX);
+    err[0] = '\0';
+    if (access(map_path, F_OK) != 0 || s_map(map_path, &buf, &len, err, cap) != 0)
+        return NULL;
+    lnob_mis_map_t *m = lnob_mis_map_new();
+    if (lnob_mis_map_parse(m, map_path, buf ? buf : "", len) != 0) {
+        snprintf(err, cap, "%s", lnob_mis_map_errstr(m));
+        lnob_mis_map_destroy(&m);
+    }
+    if (buf)
+        munmap((void *) buf, len);
+    return m;
+}
+
+/* Parses one export (with its mapping file) into emit. Returns LNOB_OK,
+ * LNOB_ERR with reason and err when it cannot be read at all, or emit's rc. */
+static int s_mis_parse(const ctx_t *ctx, const char *path, const char *id, lnob_mis_emit_fn emit,
+                       void *arg, const char **reason, char *err, size_t cap)
 {
     const char *buf;
     size_t len;
-    char err[LNOB_ERRSTR_MAX];
-    if (s_map(path, &buf, &len, err, sizeof err) != 0)
-        return s_mis_unreadable(m, id, path, "UNREADABLE", err);
-    lnob_mis_opts_t o = {.source = path, .extract_id = id, .run_id = m->ctx->cfg->run_id,
-                         .batch_size = (size_t) m->ctx->cfg->batch_size, .geo = m->ctx->geo,
-                         .pseudonym = m->ctx->pseudonym, .emit = s_emit_mis, .arg = m};
+    *reason = "UNREADABLE";
+    if (s_map(path, &buf, &len, err, cap) != 0)
+        return LNOB_ERR;
+    lnob_mis_map_t *map = s_sidecar(path, err, cap);
+    if (!map && *err) {
+        *reason = "BAD_MAPPING";
+        if (buf)
+            munmap((void *) buf, len);
+        return LNOB_ERR;
+    }
+    lnob_mis_opts_t o = {.source = path, .extract_id = id, .run_id = ctx->cfg->run_id,
+                         .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
+                         .pseudonym = ctx->pseudonym, .map = map, .emit = emit, .arg = arg};
     lnob_mis_t *p = lnob_mis_new(&o);
     int rc = LNOB_OK;
     for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK)
@@ -587,19 +622,33 @@ static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
                               : lnob_mis_feed(p, buf + off, len - off < FEED_CHUNK ? len - off : FEED_CHUNK);
     if (rc == LNOB_OK)
         rc = lnob_mis_finish(p);
-    if (rc == LNOB_ERR)
-        rc = s_mis_unreadable(m, id, path, lnob_mis_reason(p), lnob_mis_errstr(p));
+    if (rc == LNOB_ERR) {
+        *reason = lnob_mis_reason(p);
+        snprintf(err, cap, "%s", lnob_mis_errstr(p));
+    }
     lnob_mis_destroy(&p);
+    lnob_mis_map_destroy(&map);
     if (buf)
         munmap((void *) buf, len);
     return rc;
 }
 
+/* Parses one export into the pass. */
+static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
+{
+    char err[LNOB_ERRSTR_MAX];
+    const char *reason;
+    int rc = s_mis_parse(m->ctx, path, id, s_emit_mis, m, &reason, err, sizeof err);
+    return rc == LNOB_ERR ? s_mis_unreadable(m, id, path, reason, err) : rc;
+}
+
 static int s_mis_pass(mis_pass_t *m, const plan_t *plan, const char *id)
 {
     int rc = LNOB_OK;
-    for (size_t i = 0; i < plan->n_mis && rc == LNOB_OK; i++)
+    for (size_t i = 0; i < plan->n_mis && rc == LNOB_OK; i++) {
+        m->file = (uint32_t) i + 1;
         rc = s_mis_file(m, id, plan->mis[i]);
+    }
     return rc;
 }
 
@@ -858,8 +907,13 @@ static void s_plan_text(plan_t *plan)
 static void s_plan_mis(plan_t *p, const char *const *files, size_t n)
 {
     size_t s = 0, k = 0;
-    p->mis = files;
-    p->n_mis = n;
+    p->mis = p->mis_files = lnob_calloc(n + 1, sizeof *p->mis_files);
+    p->n_mis = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!lnob_mis_is_map(files[i]))
+            p->mis_files[p->n_mis++] = files[i];
+    files = p->mis_files;
+    n = p->n_mis;
     for (size_t i = 0; i < n; i++) {
         s += (size_t) snprintf(p->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, "%s%s",
                                i ? " + " : "", files[i]);
@@ -876,7 +930,7 @@ static plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, si
 {
     plan_t *plans = lnob_calloc(files->n + 1, sizeof *plans);
     *n = 0;
-    if (mis->n) /* the MIS exports of a run: one extract */
+    if (mis->n) /* the MIS exports of a run: one extract (mapping files go with theirs) */
         s_plan_mis(&plans[(*n)++], mis->items, mis->n);
     for (size_t i = 0; i < files->n; i++) {
         int kind, year;
@@ -905,7 +959,7 @@ static plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, si
 /* A file to take: not hidden, not being written (.tmp, .part), not ours. */
 static int s_takeable(const char *dir, const char *name)
 {
-    static const char *const skip[] = {".tmp", ".part", ".reason"};
+    static const char *const skip[] = {".tmp", ".part", ".reason", LNOB_MIS_MAP_SUFFIX};
     char path[PATH_MAX];
     struct stat st;
     size_t n = strlen(name);
@@ -973,33 +1027,16 @@ static int s_count_only(void *arg, Lnob__V1__MisBatch *b)
 static int s_check_export(const ctx_t *ctx, const char *dir, const char *name)
 {
     char path[PATH_MAX], err[LNOB_ERRSTR_MAX];
-    const char *buf;
-    size_t len;
+    const char *reason;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    const char *reason = "UNREADABLE", *detail = err;
-    int ok = s_map(path, &buf, &len, err, sizeof err) == 0;
-    if (ok) {
-        lnob_mis_opts_t o = {.source = path, .extract_id = "check", .run_id = ctx->cfg->run_id,
-                             .batch_size = 4096, .geo = ctx->geo, .pseudonym = ctx->pseudonym,
-                             .emit = s_count_only};
-        lnob_mis_t *p = lnob_mis_new(&o);
-        ok = lnob_mis_feed(p, buf, len) == LNOB_OK && lnob_mis_finish(p) == LNOB_OK;
-        if (!ok) {
-            reason = lnob_mis_reason(p);
-            snprintf(err, sizeof err, "%s", lnob_mis_errstr(p));
-        }
-        lnob_mis_destroy(&p);
-        if (buf)
-            munmap((void *) buf, len);
-    }
-    if (ok)
+    if (s_mis_parse(ctx, path, "check", s_count_only, NULL, &reason, err, sizeof err) == LNOB_OK)
         return 0;
-    lnob_error("%s: %s: %s; moved to failed/", path, reason, detail);
+    lnob_error("%s: %s: %s; moved to failed/", path, reason, err);
     if (s_move(dir, name, "failed") == 0) {
         snprintf(path, sizeof path, "%s/failed/%s.reason", dir, name);
         FILE *f = fopen(path, "w");
         if (f) {
-            fprintf(f, "%s: %s\n", reason, detail);
+            fprintf(f, "%s: %s\n", reason, err);
             fclose(f);
         }
     }
@@ -1048,10 +1085,17 @@ static int s_watch_round(ctx_t *ctx, const char *dir)
         plan_t *plan = lnob_calloc(1, sizeof *plan);
         s_plan_mis(plan, (const char *const *) paths, n);
         rc = s_ingest_plan(ctx, plan);
-        for (size_t i = 0; i < n_good && rc == LNOB_OK; i++)
+        for (size_t i = 0; i < n_good && rc == LNOB_OK; i++) {
+            char map[NAME_MAX + 8], sub[PATH_MAX + NAME_MAX + 16];
+            snprintf(map, sizeof map, "%.*s%s", NAME_MAX, fresh[i], LNOB_MIS_MAP_SUFFIX);
+            snprintf(sub, sizeof sub, "%.*s/%s", PATH_MAX, dir, map);
             s_move(dir, fresh[i], "done");
+            if (access(sub, F_OK) == 0) /* its mapping file goes with it */
+                s_move(dir, map, "done");
+        }
         if (rc == LNOB_OK)
             lnob_info("%s: %zu new export(s) taken; %zu in all", dir, n_good, n);
+        free(plan->mis_files);
         free(plan);
         s_free_list(paths, n);
     }
@@ -1158,6 +1202,8 @@ int main(int argc, char **argv)
     plan_t *plans = s_plan(&cfg.silc, &cfg.mis, &n_plans);
     for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
         rc = s_ingest_plan(&ctx, &plans[i]);
+    for (size_t i = 0; i < n_plans; i++)
+        free(plans[i].mis_files);
     free(plans);
     if (rc == LNOB_OK && cfg.watch)
         rc = acked ? s_watch(&ctx, cfg.watch) : LNOB_ERR;

@@ -208,3 +208,9 @@ uint32_t lnob_mis_group_flag(lnob_mis_group_t g)
     default: return 0;
     }
 }
+
+int lnob_mis_is_map(const char *path)
+{
+    size_t n = strlen(path), k = strlen(LNOB_MIS_MAP_SUFFIX);
+    return n > k && !strcmp(path + n - k, LNOB_MIS_MAP_SUFFIX);
+}

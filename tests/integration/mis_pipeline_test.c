@@ -475,3 +475,42 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     free(first);
     free(second);
 }
+
+/* An export with a header and a service label of its own, and the mapping
+ * file beside it (export.csv.map) that names them. */
+Test(mis_pipeline, a_mapping_file_beside_an_export_names_its_own_headers_and_labels)
+{
+    char dir[600], path[700], map[720];
+    snprintf(dir, sizeof dir, "%s/mapped", s_redis.dir);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/01_puke.csv", dir);
+    FILE *in = fopen(DATA "mis_tv7/exports/01_puke.csv", "r"), *out = fopen(path, "w");
+    char line[4096];
+    for (int first = 1; fgets(line, sizeof line, in); first = 0) {
+        char *at = strstr(line, first ? "Lloji i shërbimit" : "Kujdes në shtëpi");
+        if (at) { /* "Lloji i shërbimit" -> "Sherbimi i ofruar"; home care -> "KNSH" */
+            const char *to = first ? "Sherbimi i ofruar" : "KNSH";
+            size_t from_len = strlen(first ? "Lloji i shërbimit" : "Kujdes në shtëpi");
+            fprintf(out, "%.*s%s%s", (int) (at - line), line, to, at + from_len);
+        } else
+            fputs(line, out);
+    }
+    fclose(in);
+    fclose(out);
+    snprintf(map, sizeof map, "%s.map", path);
+    out = fopen(map, "w");
+    fputs("Sherbimi i ofruar = service\n[service]\nKNSH = HOME_CARE\n", out);
+    fclose(out);
+    char second[700];
+    snprintf(second, sizeof second, "%s/02_pustec.csv", dir);
+    in = fopen(DATA "mis_tv7/exports/02_pustec.csv", "rb");
+    out = fopen(second, "wb");
+    for (size_t n; (n = fread(line, 1, sizeof line, in)) > 0;)
+        fwrite(line, 1, n, out);
+    fclose(in);
+    fclose(out);
+    char *id = s_run(dir, "2024", DATA "mis_tv7/pop_municipality.csv");
+    s_check_answers(id, DATA "mis_tv7/answers.csv");
+    cr_assert_eq(s_meta(id, "rows_quarantined"), 0);
+    free(id);
+}

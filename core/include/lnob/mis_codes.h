@@ -107,4 +107,9 @@ int lnob_mis_find(lnob_mis_table_t t, const char *text, size_t len);
 /* MisBatch.flags bit of a group (0 for ELD, CHI, OTHER). */
 uint32_t lnob_mis_group_flag(lnob_mis_group_t g);
 
+/* A source's mapping file sits beside its export: "01_fier.csv.map". */
+#define LNOB_MIS_MAP_SUFFIX ".map"
+/* 1 if path names a mapping file (read with its export, never an export). */
+int lnob_mis_is_map(const char *path);
+
 #endif
