@@ -27,7 +27,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define PATH_MAX_LEN 512 /* paths lnob makes; ipc paths must stay under 108 */
-#define ARGV_MAX 80
+#define ARGV_MAX (2 * LNOB_STRLIST_MAX + 32) /* the ingester gets every input file */
 
 typedef struct {
     lnob_strlist_t silc;

@@ -20,7 +20,7 @@ typedef enum {
     LNOB_OPT_LIST  /* lnob_strlist_t; every following non-flag word is added */
 } lnob_opt_type;
 
-#define LNOB_STRLIST_MAX 64
+#define LNOB_STRLIST_MAX 1024
 
 /* Values of a LNOB_OPT_LIST option; items borrowed from argv or env. */
 typedef struct {
