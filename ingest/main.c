@@ -28,6 +28,7 @@
 #include "lnob/config.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "lnob/mis_codes.h"
 #include "lnob/num.h"
 #include "lnob/sock.h"
 #include "lnob/statfile.h"
@@ -63,6 +64,8 @@ typedef struct {
     const char *pseudonym_key; /* the file holding the person-key secret */
     long period;            /* MIS reference year; 0: the year of the latest start date */
     const char *population; /* MIS: residents per municipality (mun_code,year,pop_1jan), or NULL */
+    const char *service_set; /* MIS SERVICE_SET: services that count ("" every one present) */
+    const char *vuln_groups; /* MIS VULN_GROUPS ("" all of spec §6.4) */
     const char *watch;      /* drop folder of MIS exports, or NULL */
     long watch_ms;          /* how often to look into it */
     const char *push;       /* endpoint(s) for batches */
@@ -90,6 +93,10 @@ static const lnob_opt_t s_opts[] = {
      "MIS reference year (0: the year of the latest start date)"},
     {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, population),
      "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
+    {"service-set", "LNOB_MIS_SERVICE_SET", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, service_set),
+     "SERVICE_SET: the service codes that count, comma-separated (default every one present)"},
+    {"vuln-groups", "LNOB_MIS_VULN_GROUPS", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, vuln_groups),
+     "VULN_GROUPS: groups that make a person vulnerable (DIS,RE,ROMA,EGY,ELD,VAW,CHI; default all)"},
     {"watch", "LNOB_INGEST_WATCH", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, watch),
      "drop folder of MIS exports: take each file renamed into it, then move it to done/ or failed/"},
     {"watch-ms", "LNOB_INGEST_WATCH_MS", LNOB_OPT_INT, "200", 10, 60000, NULL,
@@ -712,6 +719,8 @@ static int s_send_mis_end(ctx_t *ctx, const plan_t *plan, const mis_pass_t *m, c
 {
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
     e.population = (char *) population;
+    e.service_set = (char *) ctx->cfg->service_set;
+    e.vuln_groups = (char *) ctx->cfg->vuln_groups;
     e.extract_id = (char *) id;
     e.run_id = (char *) ctx->cfg->run_id;
     e.batch_count = m->seq;
@@ -1121,6 +1130,26 @@ static int s_watch(ctx_t *ctx, const char *dir)
     return zsys_interrupted ? LNOB_CLOSED : rc;
 }
 
+/* SERVICE_SET and VULN_GROUPS name known codes: checked at start-up. */
+static int s_mis_settings_ok(const cfg_t *cfg)
+{
+    for (const char *p = cfg->service_set; *p;) {
+        size_t n = strcspn(p, ",");
+        char code[64];
+        snprintf(code, sizeof code, "%.*s", (int) (n < 63 ? n : 63), p);
+        if (lnob_mis_value(LNOB_MIS_SERVICE, code) < 0) {
+            lnob_error("--service-set: '%s' is not a service code (docs/mis.md lists them)", code);
+            return 0;
+        }
+        p += n + (p[n] == ',');
+    }
+    if (lnob_mis_vuln_valid(cfg->vuln_groups))
+        return 1;
+    lnob_error("--vuln-groups: '%s' names a group other than DIS, RE, ROMA, EGY, ELD, VAW, CHI",
+               cfg->vuln_groups);
+    return 0;
+}
+
 /* The person-key secret for MIS exports: a start-up error when missing,
  * never a default (docs/mis.md). */
 static lnob_pseudonym_t *s_pseudonym(const cfg_t *cfg)
@@ -1178,7 +1207,7 @@ int main(int argc, char **argv)
         return 1;
     }
     lnob_pseudonym_t *pseudonym = NULL;
-    if ((cfg.mis.n || cfg.watch) && !(pseudonym = s_pseudonym(&cfg)))
+    if ((cfg.mis.n || cfg.watch) && (!s_mis_settings_ok(&cfg) || !(pseudonym = s_pseudonym(&cfg))))
         return 2;
     lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
     zsock_t *sock = lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err);

@@ -641,6 +641,7 @@ static void s_mis_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mi
     s_meta_u(m, "persons", st->persons);
     s_meta_u(m, "municipalities_reporting", st->reporting);
     s_meta(m, "service_set", f->service_set);
+    s_meta(m, "vuln_groups", *end->vuln_groups ? end->vuln_groups : "DIS,RE,ROMA,EGY,ELD,VAW,CHI");
     s_meta(m, "population", f->user_population ? "the user's file for the municipalities it names "
                                                    "(population in this hash), else Census 2023"
                                                  : "Census 2023 residents (reference table; NO_POPULATION where it has none)");
@@ -671,8 +672,8 @@ static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)
     size_t n_cells = 0;
     lnob_cell_t *cells = NULL;
     int year = atoi(end->period);
-    if (lnob_mis_frame_init(&f, b, nb, self->geo, year, end->population, error, sizeof error) == 0 &&
-        year > 1900)
+    lnob_mis_frame_opts_t fo = {year, end->population, end->service_set, end->vuln_groups};
+    if (lnob_mis_frame_init(&f, b, nb, self->geo, &fo, error, sizeof error) == 0 && year > 1900)
         cells = lnob_mis_cells(f.records, f.n, &f.dims, &st, &n_cells);
     else if (!*error)
         snprintf(error, sizeof error, "NO_PERIOD: the period '%.20s' is not a year", end->period);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lnob/mem.h"
+#include "lnob/mis_codes.h"
 
 #define SMALL_CELL_MAX 4        /* 1-4 persons: SMALL_CELL (§6.6) */
 #define KEY_COVERAGE_PCT 5      /* unkeyed share above this: KEY_COVERAGE_LOW (§6.3) */
@@ -114,12 +115,26 @@ static uint32_t s_categories(const person_t *p, int year)
     return c;
 }
 
-static int s_is_vulnerable(uint32_t cats)
+static uint32_t s_all_groups(void)
 {
     uint32_t groups = 0;
     for (int k = CAT_DIS; k <= CAT_CHI; k++)
         groups |= 1u << k;
-    return (cats & groups) != 0;
+    return groups;
+}
+
+int lnob_mis_vuln_mask(const char *list, uint32_t *mask)
+{
+    *mask = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        int k = lnob_mis_vuln_index(p, n); /* in the order of CAT_DIS .. CAT_CHI */
+        if (k < 0)
+            return -1;
+        *mask |= 1u << (CAT_DIS + k);
+        p += n + (p[n] == ',');
+    }
+    return 0;
 }
 
 /* Takes sex, birth date and flags of one person's active records (§6.3). */
@@ -401,7 +416,7 @@ static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k
 }
 
 /* Numbers the persons (k sorted by key) and takes their attributes. */
-static person_t *s_persons(rec_t *k, size_t nk, int year, size_t *persons)
+static person_t *s_persons(rec_t *k, size_t nk, int year, uint32_t vulnerable, size_t *persons)
 {
     qsort(k, nk, sizeof *k, s_by_key);
     person_t *pp = lnob_calloc(nk ? nk : 1, sizeof *pp);
@@ -414,7 +429,7 @@ static person_t *s_persons(rec_t *k, size_t nk, int year, size_t *persons)
     }
     for (size_t i = 0; i < np; i++) {
         pp[i].cats = s_categories(&pp[i], year);
-        pp[i].vulnerable = s_is_vulnerable(pp[i].cats);
+        pp[i].vulnerable = (pp[i].cats & (vulnerable ? vulnerable : s_all_groups())) != 0;
     }
     *persons = np;
     return pp;
@@ -433,7 +448,7 @@ lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
     s_acc_init(&a, dims);
     rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k);
     size_t nk = s_collect(&a, records, n, k, stats), persons;
-    person_t *pp = s_persons(k, nk, dims->year, &persons);
+    person_t *pp = s_persons(k, nk, dims->year, dims->vulnerable, &persons);
     stats->persons = persons;
     stats->duplicates = s_duplicates(k, nk);
     qsort(k, nk, sizeof *k, s_by_person_m_s);

@@ -48,7 +48,13 @@ typedef struct {
     int n_all;                           /* municipalities in all (61) */
     const char *const *services;         /* canonical codes; entry 0 "" */
     size_t n_services;
+    uint32_t vulnerable;                 /* VULN_GROUPS as lnob_mis_vuln_mask() makes it; 0 all */
 } lnob_mis_dims_t;
+
+/* The groups of §6.4 named in list ("DIS,RE,ELD,VAW,CHI"; also ROMA, EGY)
+ * as a mask for lnob_mis_dims_t.vulnerable; "" all. Returns 0, or -1 when
+ * a name is not one of them. */
+int lnob_mis_vuln_mask(const char *list, uint32_t *mask);
 
 /* What the metadata reports about the records. */
 typedef struct {

@@ -14,8 +14,22 @@ static int s_cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-/* The distinct service codes of all batches, sorted; entry 0 "". */
-static int s_services(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *b, size_t nb)
+/* code is one of the comma-separated names of set ("" holds every code). */
+static int s_in_set(const char *set, const char *code)
+{
+    size_t n = strlen(code);
+    for (const char *p = set; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, code, n))
+            return 1;
+        p += k + (p[k] == ',');
+    }
+    return !*set;
+}
+
+/* The distinct service codes of all batches that count, sorted; entry 0 "". */
+static int s_services(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *b, size_t nb,
+                      const char *set)
 {
     size_t n = 1, cap = 0;
     const char **v = NULL;
@@ -26,7 +40,7 @@ static int s_services(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *b, s
             size_t j = 1;
             while (j < n && strcmp(v[j], b[i]->service_dict[k]) != 0)
                 j++;
-            if (j < n)
+            if (j < n || !s_in_set(set, b[i]->service_dict[k]))
                 continue;
             lnob_grow((void **) &v, &cap, n + 1, sizeof *v);
             v[n++] = b[i]->service_dict[k];
@@ -80,9 +94,11 @@ static int s_batch(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *b, const lnob_
             snprintf(err, cap, "%s: municipality code %.20s is not one of the 61", b->source, code);
             return -1;
         }
+        size_t service = s_service_index(f, b->service_dict[b->service[i]]);
+        if (!service)
+            continue; /* not in the service set */
         lnob_mis_record_t *r = &f->records[f->n++];
-        *r = (lnob_mis_record_t){b->person_key[i], b->record_id[i], (uint32_t) m + 1,
-                                 (uint32_t) s_service_index(f, b->service_dict[b->service[i]]),
+        *r = (lnob_mis_record_t){b->person_key[i], b->record_id[i], (uint32_t) m + 1, (uint32_t) service,
                                  b->sex[i], b->birth_date[i], b->flags[i], b->start_date[i],
                                  b->end_date[i], b->status[i]};
     }
@@ -111,18 +127,23 @@ static int s_population(lnob_mis_frame_t *f, const lnob_geo_t *geo, const char *
 }
 
 int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *batches, size_t nb,
-                        const lnob_geo_t *geo, int year, const char *population, char *err, size_t cap)
+                        const lnob_geo_t *geo, const lnob_mis_frame_opts_t *o, char *err, size_t cap)
 {
     memset(f, 0, sizeof *f);
-    f->dims.year = year;
+    f->dims.year = o->year;
+    if (lnob_mis_vuln_mask(o->vuln_groups, &f->dims.vulnerable) != 0) {
+        snprintf(err, cap, "BAD_SETTINGS: VULN_GROUPS '%.60s' names a group other than "
+                           "DIS, RE, ROMA, EGY, ELD, VAW, CHI", o->vuln_groups);
+        return -1;
+    }
     size_t total = 0;
     for (size_t i = 0; i < nb; i++)
         total += batches[i]->record_count;
     f->records = lnob_malloc((total ? total : 1) * sizeof *f->records);
     s_municipalities(f, geo);
-    if (s_population(f, geo, population, err, cap) != 0)
+    if (s_population(f, geo, o->population, err, cap) != 0)
         return -1;
-    if (s_services(f, batches, nb) != 0) {
+    if (s_services(f, batches, nb, o->service_set) != 0) {
         snprintf(err, cap, "more than %d services in one period", MAX_SERVICES - 1);
         return -1;
     }

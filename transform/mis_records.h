@@ -27,14 +27,21 @@ typedef struct {
     int user_population;         /* municipalities whose residents came from the user */
 } lnob_mis_frame_t;
 
-/* Builds the frame of batches[0..nb) for the year. population: the
- * user's residents per municipality ("AL153=10000;AL346=4000"), which
- * replace the Census 2023 figures of the municipalities it names ("" none).
+/* Builds the frame of batches[0..nb): the records of the services that
+ * count (the others are left out), the user's residents over the Census
+ * 2023 figures of the municipalities they name, the vulnerable groups.
  * Returns 0, or -1 when a batch names a municipality the tables do not
- * know, the population text is malformed, or there are more services than
- * one period can hold (err says which). */
+ * know, the population, service set or group text is malformed, or there
+ * are more services than one period can hold (err says which). */
+typedef struct {
+    int year;
+    const char *population;  /* the user's residents, "AL153=10000;AL346=4000", or "" */
+    const char *service_set; /* SERVICE_SET: the services that count, "HOME_CARE,..."; "" all present */
+    const char *vuln_groups; /* VULN_GROUPS (lnob_mis_vuln_mask), "" all */
+} lnob_mis_frame_opts_t;
+
 int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *batches, size_t nb,
-                        const lnob_geo_t *geo, int year, const char *population, char *err,
+                        const lnob_geo_t *geo, const lnob_mis_frame_opts_t *o, char *err,
                         size_t cap);
 void lnob_mis_frame_free(lnob_mis_frame_t *f);
 

@@ -214,3 +214,25 @@ int lnob_mis_is_map(const char *path)
     size_t n = strlen(path), k = strlen(LNOB_MIS_MAP_SUFFIX);
     return n > k && !strcmp(path + n - k, LNOB_MIS_MAP_SUFFIX);
 }
+
+const char *const lnob_mis_vuln_names[LNOB_MIS_VULN_GROUPS] = {"DIS", "RE", "ROMA", "EGY",
+                                                               "ELD", "VAW", "CHI"};
+
+int lnob_mis_vuln_index(const char *name, size_t len)
+{
+    for (int k = 0; k < LNOB_MIS_VULN_GROUPS; k++)
+        if (strlen(lnob_mis_vuln_names[k]) == len && !strncasecmp(name, lnob_mis_vuln_names[k], len))
+            return k;
+    return -1;
+}
+
+int lnob_mis_vuln_valid(const char *list)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (lnob_mis_vuln_index(p, n) < 0)
+            return 0;
+        p += n + (p[n] == ',');
+    }
+    return 1;
+}

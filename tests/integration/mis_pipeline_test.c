@@ -514,3 +514,26 @@ Test(mis_pipeline, a_mapping_file_beside_an_export_names_its_own_headers_and_lab
     cr_assert_eq(s_meta(id, "rows_quarantined"), 0);
     free(id);
 }
+
+Test(mis_pipeline, service_set_and_vuln_groups_reach_the_aggregator_and_the_metadata)
+{
+    setenv("LNOB_MIS_SERVICE_SET", "HOME_CARE,DAY_CENTRE,COMMUNITY_CENTRE,DISABILITY_PAYMENT", 1);
+    setenv("LNOB_MIS_VULN_GROUPS", "DIS,ELD", 1);
+    char *id = s_run(DATA "mis_tv7/exports", "2024", NULL);
+    unsetenv("LNOB_MIS_SERVICE_SET");
+    unsetenv("LNOB_MIS_VULN_GROUPS");
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *set = th_hget(s_redis.c, key, "service_set"), *groups = th_hget(s_redis.c, key, "vuln_groups");
+    cr_assert_str_eq(set, "COMMUNITY_CENTRE,DAY_CENTRE,DISABILITY_PAYMENT,HOME_CARE");
+    cr_assert_str_eq(groups, "DIS,ELD");
+    /* Pukë: K1 (DIS, ELD) has S1, S2, S5; K2 and K3 keep S3 only. Pustec: K5 (DIS, ELD)
+     * S5, S1, S2, S3; K6 (DIS) S5. Vulnerable: K1 (3 services) -> 100 %; K5 (4), K6 (1) -> 50 %. */
+    char *ben = s_cell_value(id, "mis_ben_all", "national"); /* K1, K2, K3, K5, K6 */
+    cr_assert_str_eq(ben, "5");
+    char *m01 = s_cell_value(id, "mis_share3", "municipality=AL153");
+    char *m02 = s_cell_value(id, "mis_share3", "municipality=AL346");
+    cr_assert_str_eq(m01, "100");
+    cr_assert_str_eq(m02, "50");
+    free(m01), free(m02), free(ben), free(set), free(groups), free(id);
+}

@@ -38,7 +38,15 @@ static lnob_mis_record_t s_rec(const char *id, int k, uint32_t s, uint32_t m, in
     return (lnob_mis_record_t){s_k[k].key, id, m, s, s_k[k].sex, s_k[k].birth, s_k[k].flags, start, end, 0};
 }
 
+static lnob_cell_t *s_tv7_with(const lnob_mis_dims_t *d, size_t *n, lnob_mis_stats_t *st);
+
 static lnob_cell_t *s_tv7(size_t *n, lnob_mis_stats_t *st)
+{
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
+    return s_tv7_with(&d, n, st);
+}
+
+static lnob_cell_t *s_tv7_with(const lnob_mis_dims_t *d, size_t *n, lnob_mis_stats_t *st)
 {
     static lnob_mis_record_t r[17];
     size_t i = 0;
@@ -59,8 +67,7 @@ static lnob_cell_t *s_tv7(size_t *n, lnob_mis_stats_t *st)
     r[i++] = s_rec("15", 5, 3, M02, 20240101, 0);
     r[i++] = s_rec("16", 6, 5, M02, 20240101, 0);
     r[i++] = s_rec("17", 7, 7, M02, 20240201, 0);
-    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8};
-    return lnob_mis_cells(r, i, &d, st, n);
+    return lnob_mis_cells(r, i, d, st, n);
 }
 
 static const lnob_cell_t *s_find(const lnob_cell_t *c, size_t n, const char *ind, const char *bd,
@@ -166,7 +173,7 @@ Test(mis_cells, duplicates_cancelled_and_unkeyed_records)
         {"", "4", 1, 2, M, 19800701, 0, 20240105, 0, 0},            /* unkeyed */
         {K(3), "5", 1, 2, 9, 0, 0, 20240105, 0, 0},
     };
-    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8};
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
     size_t n;
     lnob_mis_stats_t st;
     lnob_cell_t *c = lnob_mis_cells(r, 5, &d, &st, &n);
@@ -178,5 +185,22 @@ Test(mis_cells, duplicates_cancelled_and_unkeyed_records)
     cr_assert_str_eq(s_find(c, n, "mis_ben", "municipality,service", "AL154,DAY_CENTRE")->diagnostic,
                      "KEY_COVERAGE_LOW", "1 of 2 records unkeyed");
     s_expect(c, n, "mis_ben_all", "municipality,sex", "AL154,unknown", 1);
+    free(c);
+}
+
+Test(mis_cells, vuln_groups_narrows_who_counts_for_the_three_services_share)
+{
+    uint32_t mask;
+    cr_assert_eq(lnob_mis_vuln_mask("DIS,NOPE", &mask), -1);
+    cr_assert_eq(lnob_mis_vuln_mask("dis,ELD", &mask), 0);
+    /* TV7 with only DIS and ELD vulnerable: in M01 K1 (DIS, ELD; 3 services) of K1 -> 100 %,
+     * in M02 K5 (DIS, ELD; 4) and K6 (DIS; 1) -> 50 %; nationally K1, K5, K6: 2 of 3. */
+    size_t n;
+    lnob_mis_stats_t st;
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, mask};
+    lnob_cell_t *c = s_tv7_with(&d, &n, &st);
+    s_expect(c, n, "mis_share3", "municipality", "AL154", 100.0);
+    s_expect(c, n, "mis_share3", "municipality", "AL111", 50.0);
+    s_expect(c, n, "mis_share3", "", "", 200.0 / 3);
     free(c);
 }

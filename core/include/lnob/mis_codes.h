@@ -107,6 +107,15 @@ int lnob_mis_find(lnob_mis_table_t t, const char *text, size_t len);
 /* MisBatch.flags bit of a group (0 for ELD, CHI, OTHER). */
 uint32_t lnob_mis_group_flag(lnob_mis_group_t g);
 
+/* The vulnerable groups of spec §6.4 as VULN_GROUPS names them, in this
+ * order: DIS, RE (Roma or Egyptian), ROMA, EGY, ELD, VAW, CHI. */
+#define LNOB_MIS_VULN_GROUPS 7
+extern const char *const lnob_mis_vuln_names[LNOB_MIS_VULN_GROUPS];
+/* The index of a VULN_GROUPS name (any case) in lnob_mis_vuln_names, or -1. */
+int lnob_mis_vuln_index(const char *name, size_t len);
+/* Every name of a comma-separated VULN_GROUPS list is known ("" is). */
+int lnob_mis_vuln_valid(const char *list);
+
 /* A source's mapping file sits beside its export: "01_fier.csv.map". */
 #define LNOB_MIS_MAP_SUFFIX ".map"
 /* 1 if path names a mapping file (read with its export, never an export). */
