@@ -463,11 +463,30 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     th_start_logged(&ing, "lnob-ingest", a_in, log[3]);
     usleep(1500000);
     cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2, "no export was taken twice");
+    /* A corrected Pukë export without R09 (K3's community centre) replaces the first. */
+    char fixed[700];
+    snprintf(fixed, sizeof fixed, "%s/fixed.csv.tmp", d);
+    FILE *in = fopen(DATA "mis_tv7/exports/01_puke.csv", "r"), *out = fopen(fixed, "w");
+    char line[4096];
+    while (fgets(line, sizeof line, in))
+        if (strncmp(line, "R09;", 4) != 0)
+            fputs(line, out);
+    fclose(in);
+    fclose(out);
+    s_drop(fixed, drop, "01_puke.csv");
+    char *third = s_next_latest(second, &ms);
+    char *cc = s_cell_value(third, "mis_ben", "municipality=AL153,service=COMMUNITY_CENTRE");
+    cr_assert_str_eq(cc, "1", "the replaced export's cells changed (was 2)");
+    char *all = s_cell_value(third, "mis_ben_all", "national");
+    cr_assert_str_eq(all, "6", "K3 still counts through Pustec");
+    free(cc);
+    free(all);
+    free(third);
     s_drop("/dev/null", drop, "03_empty.csv"); /* cannot be read at all */
     for (int i = 0; i < 200 && !s_exists(drop, "failed/03_empty.csv.reason"); i++)
         usleep(50000);
     cr_assert(s_exists(drop, "failed/03_empty.csv.reason"), "an unreadable export goes to failed/");
-    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2);
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 3);
     lnob_proc_stop(&ing, 5000);
     lnob_proc_stop(&t1, 5000);
     lnob_proc_stop(&agg, 5000);
