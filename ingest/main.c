@@ -622,6 +622,13 @@ static int s_mis_parse(const ctx_t *ctx, const char *path, const char *id, lnob_
     lnob_mis_opts_t o = {.source = path, .extract_id = id, .run_id = ctx->cfg->run_id,
                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                          .pseudonym = ctx->pseudonym, .map = map, .emit = emit, .arg = arg};
+    if (map) { /* the source's own [source] settings */
+        const lnob_mis_source_t *src = lnob_mis_map_source(map);
+        o.encoding = src->encoding;
+        o.delimiter = src->delimiter;
+        o.municipality = *src->municipality ? src->municipality : NULL;
+        o.service = *src->service ? src->service : NULL;
+    }
     lnob_mis_t *p = lnob_mis_new(&o);
     int rc = LNOB_OK;
     for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK)

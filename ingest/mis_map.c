@@ -22,15 +22,18 @@ typedef struct {
 struct lnob_mis_map {
     entry_t *v;
     size_t n, cap;
+    lnob_mis_source_t source;
     char errstr[LNOB_ERRSTR_MAX];
 };
+
+#define SECTION_SOURCE LNOB_MIS_TABLES /* [source]: settings, not a code table */
 
 static const struct {
     const char *name;
     lnob_mis_table_t table;
 } s_sections[] = {
     {"columns", LNOB_MIS_FIELD}, {"service", LNOB_MIS_SERVICE}, {"group", LNOB_MIS_GROUP},
-    {"status", LNOB_MIS_STATUS}, {"sex", LNOB_MIS_SEX},
+    {"status", LNOB_MIS_STATUS}, {"sex", LNOB_MIS_SEX}, {"source", SECTION_SOURCE},
 };
 
 lnob_mis_map_t *lnob_mis_map_new(void)
@@ -84,7 +87,7 @@ static int s_section(lnob_mis_map_t *self, const char *name, size_t line, const 
             *t = s_sections[i].table;
             return LNOB_OK;
         }
-    snprintf(msg, sizeof msg, "unknown section [%.*s] (sections: columns, service, group, status, sex)",
+    snprintf(msg, sizeof msg, "unknown section [%.*s] (sections: columns, service, group, status, sex, source)",
              (int) (k > 40 ? 40 : k), inner);
     return s_fail(self, name, line, msg);
 }
@@ -123,6 +126,44 @@ static int s_entry(lnob_mis_map_t *self, const char *name, size_t line, const ch
     return LNOB_OK;
 }
 
+/* The delimiter a [source] value names; 0 when none. */
+static char s_delimiter(const char *v)
+{
+    if (!strcasecmp(v, "comma") || !strcmp(v, ","))
+        return ',';
+    if (!strcasecmp(v, "semicolon") || !strcmp(v, ";"))
+        return ';';
+    return !strcasecmp(v, "tab") || !strcmp(v, "\\t") ? '\t' : 0;
+}
+
+/* A "setting = value" line of [source]. */
+static int s_source(lnob_mis_map_t *self, const char *name, size_t line, const char *s, size_t n)
+{
+    const char *eq = memchr(s, '=', n);
+    if (!eq)
+        return s_fail(self, name, line, "expected 'setting = value'");
+    const char *k = s, *v = eq + 1;
+    size_t nk = (size_t) (eq - s), nv = n - nk - 1;
+    s_trim(&k, &nk);
+    s_trim(&v, &nv);
+    char key[32], value[128];
+    snprintf(key, sizeof key, "%.*s", (int) (nk < sizeof key ? nk : sizeof key - 1), k);
+    snprintf(value, sizeof value, "%.*s", (int) (nv < sizeof value ? nv : sizeof value - 1), v);
+    lnob_mis_source_t *src = &self->source;
+    if (!strcasecmp(key, "encoding") && lnob_recode_encoding_parse(value, &src->encoding) == 0)
+        return LNOB_OK;
+    if (!strcasecmp(key, "delimiter") && (src->delimiter = s_delimiter(value)) != 0)
+        return LNOB_OK;
+    if (!strcasecmp(key, "municipality") && *value)
+        return snprintf(src->municipality, sizeof src->municipality, "%s", value), LNOB_OK;
+    if (!strcasecmp(key, "service") && lnob_mis_value(LNOB_MIS_SERVICE, value) >= 0)
+        return snprintf(src->service, sizeof src->service, "%.63s", value), LNOB_OK;
+    return s_fail(self, name, line, "[source] takes encoding, delimiter, municipality or service "
+                                    "(a known encoding, delimiter or service code)");
+}
+
+const lnob_mis_source_t *lnob_mis_map_source(const lnob_mis_map_t *self) { return &self->source; }
+
 int lnob_mis_map_parse(lnob_mis_map_t *self, const char *name, const char *text, size_t len)
 {
     lnob_mis_table_t t = LNOB_MIS_FIELD;
@@ -141,7 +182,8 @@ int lnob_mis_map_parse(lnob_mis_map_t *self, const char *name, const char *text,
         if (n == 0 || l[0] == '#')
             continue;
         int rc = l[0] == '[' && l[n - 1] == ']' ? s_section(self, name, line, l, n, &t)
-                                                : s_entry(self, name, line, l, n, t);
+                 : t == SECTION_SOURCE            ? s_source(self, name, line, l, n)
+                                                  : s_entry(self, name, line, l, n, t);
         if (rc != LNOB_OK)
             return rc;
     }

@@ -13,7 +13,10 @@
  *
  * One `label = CANONICAL` per line, split at the last '='; sections
  * [columns] (the first, when none is named), [service], [group], [status],
- * [sex] name the table
+ * [sex] name the table; a [source] section sets how the export is read:
+ * `encoding = windows-1252` (utf-8, utf-16le, utf-16be, iso-8859-1),
+ * `delimiter = ;` (or comma, semicolon, tab), `municipality = Fier` and
+ * `service = HOME_CARE` for an export without that column
  * (docs/mis.md lists the canonical names). Labels match folded, like the
  * built-in ones, and are looked up before them. Parsed from a buffer: the
  * caller reads the file. Not for: header detection or row parsing (mis.h). */
@@ -22,8 +25,17 @@
 #include <stddef.h>
 
 #include "lnob/mis_codes.h"
+#include "lnob/recode.h"
 
 typedef struct lnob_mis_map lnob_mis_map_t;
+
+/* A source's [source] settings; unset fields are 0 or "". */
+typedef struct {
+    lnob_encoding_t encoding;  /* LNOB_ENC_AUTO: detected */
+    char delimiter;            /* 0: detected */
+    char municipality[128];    /* a default municipality name or code */
+    char service[64];          /* a default service code */
+} lnob_mis_source_t;
 
 /* Returns an empty map. */
 lnob_mis_map_t *lnob_mis_map_new(void);
@@ -35,6 +47,8 @@ void lnob_mis_map_destroy(lnob_mis_map_t **self_p);
  * given two meanings) with errstr naming file and line; the map then holds
  * the lines before it and should be discarded. */
 int lnob_mis_map_parse(lnob_mis_map_t *self, const char *name, const char *text, size_t len);
+/* The [source] settings read so far. */
+const lnob_mis_source_t *lnob_mis_map_source(const lnob_mis_map_t *self);
 /* Message of the last LNOB_ERR. */
 const char *lnob_mis_map_errstr(const lnob_mis_map_t *self);
 /* Entries added so far. */

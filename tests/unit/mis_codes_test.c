@@ -195,3 +195,26 @@ Test(mis_map, bad_lines_name_file_and_line)
     cr_expect_eq(PARSE(m, ""), LNOB_OK);
     lnob_mis_map_destroy(&m);
 }
+
+Test(mis_map, a_source_section_sets_encoding_delimiter_and_defaults)
+{
+    lnob_mis_map_t *m = lnob_mis_map_new();
+    const char *text = "[source]\nencoding = windows-1252\ndelimiter = semicolon\n"
+                       "municipality = Fier\nservice = HOME_CARE\n[service]\nKNSH = HOME_CARE\n";
+    cr_assert_eq(lnob_mis_map_parse(m, "m", text, strlen(text)), LNOB_OK, "%s", lnob_mis_map_errstr(m));
+    const lnob_mis_source_t *src = lnob_mis_map_source(m);
+    cr_expect_eq(src->encoding, LNOB_ENC_CP1252);
+    cr_expect_eq(src->delimiter, ';');
+    cr_expect_str_eq(src->municipality, "Fier");
+    cr_expect_str_eq(src->service, "HOME_CARE");
+    cr_expect_eq(lnob_mis_map_find(m, LNOB_MIS_SERVICE, "KNSH", 4), LNOB_MIS_HOME_CARE);
+    lnob_mis_map_destroy(&m);
+    const char *bad[] = {"[source]\nencoding = klingon\n", "[source]\ndelimiter = pipe\n",
+                         "[source]\nservice = HOMECARE\n", "[source]\ncolour = red\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        m = lnob_mis_map_new();
+        cr_expect_eq(lnob_mis_map_parse(m, "m", bad[i], strlen(bad[i])), LNOB_ERR, "%s", bad[i]);
+        cr_expect(strstr(lnob_mis_map_errstr(m), "m line 2"), "%s", lnob_mis_map_errstr(m));
+        lnob_mis_map_destroy(&m);
+    }
+}
