@@ -112,6 +112,24 @@ static int s_codes_ok(const Lnob__V1__Run *r)
            s_below(r->hhtype, r->n_hhtype, LNOB_RUN_HHTYPE_MAX + 1);
 }
 
+/* hh_order is empty, or a permutation of 0..n-1 (each index once). */
+static int s_order_ok(const uint32_t *v, size_t len, size_t n)
+{
+    if (len == 0)
+        return 1;
+    if (len != n)
+        return 0;
+    uint8_t *seen = calloc(n ? n : 1, 1);
+    int ok = seen != NULL;
+    for (size_t i = 0; i < n && ok; i++) {
+        ok = v[i] < n && !seen[v[i]];
+        if (ok)
+            seen[v[i]] = 1;
+    }
+    free(seen);
+    return ok;
+}
+
 static const char *s_check_run(const Lnob__V1__Run *r)
 {
     size_t n = r->record_count;
@@ -124,6 +142,8 @@ static const char *s_check_run(const Lnob__V1__Run *r)
         return "run household columns inconsistent";
     if (!s_below(r->imp_cell, r->n_imp_cell, LNOB_PT_TABLE_CELLS + 1))
         return "run imputation cell out of range";
+    if (!s_order_ok(r->hh_order, r->n_hh_order, n))
+        return "run household order is not a permutation of its persons";
     if (!s_codes_ok(r))
         return "run breakdown code out of range or column missing";
     if (!s_below(r->region, n, r->n_region_dict) ||

@@ -240,9 +240,15 @@ static void s_run_lwi(const Lnob__V1__Run *r, const lnob_pt_table_t *t, const ln
     lnob_wi_t *wi = lnob_malloc(cap * sizeof *wi);
     int *age = lnob_malloc(cap * sizeof *age);
     int8_t *a = lnob_malloc(cap * 2), *b = a + cap;
-    for (size_t i = 0; i < n; i++)
-        key[i] = (hh_key_t){r->household_id[i], r->person_id[i], i};
-    qsort(key, n, sizeof *key, s_cmp_household);
+    if (r->n_hh_order == n) /* the transformer's batch order: households together already */
+        for (size_t k = 0; k < n; k++)
+            key[k] = (hh_key_t){r->household_id[r->hh_order[k]], r->person_id[r->hh_order[k]],
+                                r->hh_order[k]};
+    else {
+        for (size_t i = 0; i < n; i++)
+            key[i] = (hh_key_t){r->household_id[i], r->person_id[i], i};
+        qsort(key, n, sizeof *key, s_cmp_household);
+    }
     for (size_t from = 0, to; from < n; from = to) {
         for (to = from + 1; to < n && key[to].hh == key[from].hh; to++)
             ;
@@ -712,9 +718,13 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     lnob_hh_cfg_t cfg;
     char settings[LNOB_HH_SETTINGS_MAX], error[LNOB_ERRSTR_MAX] = "";
     int settings_ok = s_settings(e, nb, &cfg, settings, error, sizeof error) == 0;
+    int64_t t_merge = lnob_mono_us();
     lnob_person_t *persons = s_merge(e, nb, &regions, &muns, have, &table, &cfg, &n);
     lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n, have};
+    int64_t t_cells = lnob_mono_us();
     lnob_cell_t *cells = lnob_cells_compute(persons, n, &dims, &n_cells);
+    lnob_debug("extract %s: merge %lld ms, cells %lld ms", end->extract_id,
+               (long long) (t_cells - t_merge) / 1000, (long long) (lnob_mono_us() - t_cells) / 1000);
     free(persons);
     int rc = s_emit_quarantine(self, e, nb, &parts);
     totals_t t = s_totals(e, nb);

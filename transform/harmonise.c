@@ -330,6 +330,24 @@ static void s_set_person(Lnob__V1__Run *r, size_t j, const Lnob__V1__Batch *b, c
     }
 }
 
+/* The run's persons in batch order (households together), so that the
+ * aggregator finishes work intensity household by household without
+ * sorting (Run.hh_order). */
+static void s_household_order(Lnob__V1__Run *r, const sort_key_t *keys, size_t n, size_t rows)
+{
+    uint32_t *at = lnob_malloc((rows ? rows : 1) * sizeof *at);
+    for (size_t i = 0; i < rows; i++)
+        at[i] = UINT32_MAX;
+    for (size_t j = 0; j < n; j++)
+        at[keys[j].idx] = (uint32_t) j;
+    r->hh_order = lnob_malloc((n ? n : 1) * sizeof *r->hh_order);
+    r->n_hh_order = 0;
+    for (size_t i = 0; i < rows; i++)
+        if (at[i] != UINT32_MAX)
+            r->hh_order[r->n_hh_order++] = at[i];
+    free(at);
+}
+
 Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b, const lnob_hh_cfg_t *cfg)
 {
     Lnob__V1__Run *r = lnob_malloc(sizeof *r);
@@ -368,6 +386,8 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b, const lnob_hh_cfg_t *cfg
         if (st)
             s_set_household(r, j, &st[i], b->household_id[i], age_irp[i]);
     }
+    if (st)
+        s_household_order(r, keys, n, b->record_count);
     free(keys);
     free(st);
     free(age_irp);
@@ -402,7 +422,7 @@ void lnob_harmonise_free(Lnob__V1__Run **run_p)
     free(r->region); free(r->municipality);
     free(r->household_id); free(r->age_irp); free(r->lack13); free(r->item_missing);
     free(r->lack9); free(r->hhtype); free(r->wi_elig); free(r->imp_cell); free(r->mw);
-    free(r->pt_imp); free(r->pt_wh); free(r->pt_w);
+    free(r->pt_imp); free(r->pt_wh); free(r->pt_w); free(r->hh_order);
     s_free_strings(r->region_dict, r->n_region_dict);
     s_free_strings(r->municipality_dict, r->n_municipality_dict);
     for (size_t i = 0; i < r->n_rejects; i++) {
