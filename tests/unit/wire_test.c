@@ -593,6 +593,33 @@ static lnob_env_t *s_run_roundtrip(fx_run_t *f, lnob_wire_stats_t *st, char *why
     return s_roundtrip(&e, st, why, cap);
 }
 
+/* Run.hh_order: empty, or each person index once (the aggregator walks
+ * households with it). */
+Test(wire_decode, run_household_order_is_a_permutation)
+{
+    fx_run_t f;
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    uint32_t order[][2] = {{1, 0}, {0, 0}, {0, 2}};
+    const int ok[] = {1, 0, 0};
+    for (int k = 0; k < 3; k++) {
+        s_fx_run(&f);
+        f.r.n_hh_order = 2;
+        f.r.hh_order = order[k];
+        lnob_env_t *got = s_run_roundtrip(&f, &st, why, sizeof why);
+        cr_expect_eq(got != NULL, ok[k], "order {%u, %u}: %s", order[k][0], order[k][1], why);
+        if (!ok[k])
+            cr_expect(strstr(why, "permutation"), "why: '%s'", why);
+        lnob_wire_free(&got);
+    }
+    s_fx_run(&f);
+    f.r.n_hh_order = 1;
+    f.r.hh_order = order[0];
+    lnob_env_t *got = s_run_roundtrip(&f, &st, why, sizeof why);
+    cr_expect_null(got, "shorter than the run");
+    lnob_wire_free(&got);
+}
+
 /* A run whose breakdown codes or columns are off is dropped: the aggregator
  * indexes its group buckets with them. */
 Test(wire_decode, run_breakdown_codes_in_range)
