@@ -93,7 +93,10 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
     for (size_t i = 0; i < q->n_rejects; i++) {
         const Lnob__V1__Reject *j = q->rejects[i];
         snprintf(line, sizeof line, "%llu", (unsigned long long) j->line);
-        snprintf(id, sizeof id, "%llu-%u", (unsigned long long) j->line, j->file);
+        /* Redis refuses 0-0: a whole-file entry (line 0) of a single-file
+         * extract takes 0-1, which no other entry of that stream can have */
+        snprintf(id, sizeof id, "%llu-%u", (unsigned long long) j->line,
+                 j->line || j->file ? j->file : 1u);
         redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s run_id %s",
                            key, id, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
     }
