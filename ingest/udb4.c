@@ -59,7 +59,7 @@ struct lnob_udb4 {
     table_t t[LNOB_UDB4_FILES];
     int year;
     const row_t *cur[LNOB_UDB4_FILES]; /* the merged row being sent */
-    row_t *last_p;                     /* the P row found last */
+    row_t *last[LNOB_UDB4_FILES];      /* the row of each table found last */
     size_t base[LNOB_UDB4_FILES + 1];  /* first merged column of each file */
     const char **fields;               /* the merged row */
     size_t *lens;
@@ -398,18 +398,20 @@ static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out)
     return out->row(out->arg, &row);
 }
 
-/* The P row of person pid: P and R are both in person-id order within a
- * household, so the row after the last one found is tried first. */
-static row_t *s_find_p(lnob_udb4_t *self, int64_t pid)
+/* The first row of t with key, trying the row after *last first: the
+ * households and persons come in key order, as the tables are sorted, so
+ * a join nearly never searches. */
+static row_t *s_find_after(table_t *t, row_t **last, int64_t key)
 {
-    table_t *t = &self->t[LNOB_UDB4_P];
     if (!t->names || t->n == 0)
         return NULL;
-    row_t *next = self->last_p ? self->last_p + 1 : t->rows;
-    if (next < t->rows + t->n && next->key == pid && (next == t->rows || next[-1].key != pid))
-        return self->last_p = next;
-    row_t *p = s_find(t, pid);
-    return p ? (self->last_p = p) : NULL;
+    row_t *next = *last ? *last + 1 : t->rows;
+    while (next < t->rows + t->n && next->dup)
+        next++;
+    if (next < t->rows + t->n && next->key == key)
+        return *last = next;
+    row_t *r = s_find(t, key);
+    return r ? (*last = r) : NULL;
 }
 
 /* Current members of a household in R: rows with RB110 1-4 (all rows
@@ -449,7 +451,8 @@ static const char *s_household_problem(lnob_udb4_t *self, const row_t *r, size_t
 
 static int s_household(lnob_udb4_t *self, const lnob_udb4_out_t *out, row_t *r, size_t n)
 {
-    row_t *d = s_find(&self->t[LNOB_UDB4_D], r->key), *h = s_find(&self->t[LNOB_UDB4_H], r->key);
+    row_t *d = s_find_after(&self->t[LNOB_UDB4_D], &self->last[LNOB_UDB4_D], r->key);
+    row_t *h = s_find_after(&self->t[LNOB_UDB4_H], &self->last[LNOB_UDB4_H], r->key);
     char detail[DETAIL_MAX];
     const char *field;
     const char *why = s_household_problem(self, r, n, d, h, detail, &field);
@@ -464,7 +467,7 @@ static int s_household(lnob_udb4_t *self, const lnob_udb4_out_t *out, row_t *r, 
             rc = s_send_rejects(self, out);
             continue;
         }
-        row_t *p = s_find_p(self, r[i].pid);
+        row_t *p = s_find_after(&self->t[LNOB_UDB4_P], &self->last[LNOB_UDB4_P], r[i].pid);
         if (p)
             p->used = 1;
         if (!self->cur[LNOB_UDB4_D]) {

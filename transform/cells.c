@@ -106,10 +106,10 @@ typedef struct {
     int64_t w;
 } count_t;
 
-static void s_count(count_t *c, int64_t w)
+static void s_count(count_t *c, const count_t *add)
 {
-    c->n++;
-    c->w += w;
+    c->n += add->n;
+    c->w += add->w;
 }
 
 /* Numerators and denominators of every status rate of a group, summed in
@@ -139,33 +139,34 @@ static uint16_t s_flags(const lnob_person_t *p, const ctx_t *x)
     return (uint16_t) (f | (unsigned) (parts > 0 ? parts : 0) << F_PARTS_SHIFT);
 }
 
-static void s_status_add(status_sums_t *t, unsigned f, int64_t w)
+/* Adds persons k (their number and weight) whose statuses are f. */
+static void s_status_add(status_sums_t *t, unsigned f, const count_t *k)
 {
-    s_count(&t->all, w);
+    s_count(&t->all, k);
     if (f & F_SMSD)
-        s_count(&t->smsd, w);
+        s_count(&t->smsd, k);
     if (f & F_MSD)
-        s_count(&t->msd, w);
+        s_count(&t->msd, k);
     if (f & F_MD)
-        s_count(&t->md, w);
+        s_count(&t->md, k);
     if (f & F_SMD)
-        s_count(&t->smd, w);
+        s_count(&t->smd, k);
     if (f & F_LWI_POP)
-        s_count(&t->lwi_pop, w);
+        s_count(&t->lwi_pop, k);
     if (f & F_LWI)
-        s_count(&t->lwi, w);
+        s_count(&t->lwi, k);
     if (f & F_LWI2020_POP)
-        s_count(&t->lwi2020_pop, w);
+        s_count(&t->lwi2020_pop, k);
     if (f & F_LWI2020)
-        s_count(&t->lwi2020, w);
+        s_count(&t->lwi2020, k);
     if (f & F_AROPE_POP) {
-        s_count(&t->arope_pop, w);
-        s_count(&t->part[f >> F_PARTS_SHIFT & 7], w);
+        s_count(&t->arope_pop, k);
+        s_count(&t->part[f >> F_PARTS_SHIFT & 7], k);
     }
     if (f & F_AROPE2020_POP)
-        s_count(&t->arope2020_pop, w);
+        s_count(&t->arope2020_pop, k);
     if (f & F_AROPE2020)
-        s_count(&t->arope2020, w);
+        s_count(&t->arope2020, k);
 }
 
 static void s_rate(cells_t *c, const char *indicator, const char *dim, const char *name,
@@ -208,13 +209,12 @@ static void s_status_cells(cells_t *c, const char *dim, const char *name, const 
 
 /* Median, mean and the poverty rates against the national thresholds. */
 static void s_level_cells(cells_t *c, const char *dim, const char *name, const group_t *g,
-                          const ctx_t *x)
+                          const ctx_t *x, const lnob_ind_moments_t *m)
 {
     int some = g->n > 0;
     s_set(s_add(c, "median", dim, name, g), some,
           some ? lnob_ind_quantile(g->x, g->w, g->n, g->W, MEDIAN_PERCENT) : 0, "EMPTY_GROUP");
-    s_set(s_add(c, "mean", dim, name, g), some,
-          some ? lnob_ind_mean(g->x, g->w, g->n, g->W) : 0, "EMPTY_GROUP");
+    s_set(s_add(c, "mean", dim, name, g), some, m->mean, "EMPTY_GROUP");
     for (int t = 0; t < THRESHOLDS; t++)
         s_set(s_add(c, s_thresholds[t].arpr, dim, name, g), some,
               some ? lnob_ind_arpr(g->x, g->w, g->n, g->W, x->arpt[t]) : 0, "EMPTY_GROUP");
@@ -228,7 +228,10 @@ static void s_group_cells(cells_t *c, const char *dim, const char *name, const g
     double v = 0;
     size_t n_poor = 0;
     int some = g->n > 0;
-    s_level_cells(c, dim, name, g, x);
+    lnob_ind_moments_t m = {0, 0, 0};
+    if (some)
+        lnob_ind_moments(g->x, g->w, g->n, g->W, &m); /* mean and Gini: one walk */
+    s_level_cells(c, dim, name, g, x, &m);
     int ok = some && lnob_ind_rmpg(g->x, g->w, g->n, arpt60, &v, &n_poor) == 0;
     lnob_cell_t *rmpg = s_add(c, "rmpg", dim, name, g);
     rmpg->n = n_poor;
@@ -238,8 +241,7 @@ static void s_group_cells(cells_t *c, const char *dim, const char *name, const g
     rmpg->weight /= LNOB_WEIGHT_SCALE;
     rmpg->flag = lnob_ind_flag(n_poor, NONRESPONSE_PCT);
     s_set(rmpg, ok, v, "NO_POOR");
-    ok = some && lnob_ind_gini(g->x, g->w, g->n, g->W, &v) == 0;
-    s_set(s_add(c, "gini", dim, name, g), ok, v, "GINI_TOTAL_NONPOS");
+    s_set(s_add(c, "gini", dim, name, g), some && m.gini_ok, m.gini, "GINI_TOTAL_NONPOS");
     ok = some && lnob_ind_qsr(g->x, g->w, g->n, g->W, &v) == 0;
     s_set(s_add(c, "qsr", dim, name, g), ok, v, "QSR_BOT_NONPOS");
     s_status_cells(c, dim, name, g, x);
@@ -266,10 +268,27 @@ typedef struct {
     const lnob_person_t **p;
     size_t *start, *fill;
     size_t cap_start, cap_fill;
-    const uint16_t *flags;  /* each person's status bits (NULL without statuses) */
+    const uint16_t *combo;  /* each person's combination of statuses (NULL without statuses) */
+    const uint16_t *combo_flags; /* the status bits of each combination */
+    size_t n_combos;
+    count_t *acc;           /* persons per bucket and combination in the last cut */
+    size_t cap_acc;
     status_sums_t *sums;    /* per bucket of the last cut */
     size_t cap_sums;
 } scratch_t;
+
+/* The status sums of each bucket from its persons per combination: a
+ * handful of combinations instead of a dozen tests per person and cut. */
+static void s_status_sums(scratch_t *s, size_t k)
+{
+    size_t nc = s->combo ? s->n_combos : 0;
+    lnob_grow((void **) &s->sums, &s->cap_sums, k, sizeof *s->sums);
+    memset(s->sums, 0, k * sizeof *s->sums);
+    for (size_t code = 0; code < k; code++)
+        for (size_t c = 0; c < nc; c++)
+            if (s->acc[code * nc + c].n)
+                s_status_add(&s->sums[code], s->combo_flags[c], &s->acc[code * nc + c]);
+}
 
 /* One stable counting pass: linear in persons and codes, nothing sorted. */
 static void s_cut(scratch_t *s, const lnob_person_t *p, size_t n, const lnob_cut_t *cut)
@@ -286,17 +305,22 @@ static void s_cut(scratch_t *s, const lnob_person_t *p, size_t n, const lnob_cut
     for (size_t g = 0; g < k; g++)
         s->start[g + 1] += s->start[g];
     memcpy(s->fill, s->start, k * sizeof *s->fill);
-    lnob_grow((void **) &s->sums, &s->cap_sums, k, sizeof *s->sums);
-    memset(s->sums, 0, k * sizeof *s->sums);
+    size_t nc = s->combo ? s->n_combos : 0;
+    lnob_grow((void **) &s->acc, &s->cap_acc, k * nc + 1, sizeof *s->acc);
+    memset(s->acc, 0, (k * nc + 1) * sizeof *s->acc);
     for (size_t i = 0; i < n; i++) {
         uint32_t code = cut->code(&p[i]);
         size_t at = s->fill[code]++;
         s->x[at] = p[i].x;
         s->w[at] = p[i].w;
         s->p[at] = &p[i];
-        if (s->flags)
-            s_status_add(&s->sums[code], s->flags[i], p[i].w);
+        if (nc) {
+            count_t *a = &s->acc[code * nc + s->combo[i]];
+            a->n++;
+            a->w += p[i].w;
+        }
     }
+    s_status_sums(s, k);
 }
 
 /* The cells of bucket code of the last cut, named name; none when empty. */
@@ -394,6 +418,32 @@ static void s_thresholds_cells(cells_t *c, const group_t *nat, ctx_t *x)
           "EMPTY_GROUP");
 }
 
+#define FLAG_VALUES (1u << (F_PARTS_SHIFT + 3))
+
+/* Numbers the distinct status combinations of the persons (*combo per
+ * person, *flags per combination) and sums the national ones into all.
+ * Returns how many there are. */
+static size_t s_combinations(const lnob_person_t *p, size_t n, const ctx_t *x, uint16_t **combo,
+                             uint16_t **flags, status_sums_t *all)
+{
+    uint16_t *slot = lnob_calloc(FLAG_VALUES, sizeof *slot); /* flag value -> 1 + combination */
+    size_t k = 0;
+    *combo = lnob_malloc((n ? n : 1) * sizeof **combo);
+    *flags = lnob_malloc(FLAG_VALUES * sizeof **flags);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t f = s_flags(&p[i], x);
+        if (!slot[f]) {
+            (*flags)[k] = f;
+            slot[f] = (uint16_t) ++k;
+        }
+        (*combo)[i] = (uint16_t) (slot[f] - 1);
+        count_t one = {1, p[i].w};
+        s_status_add(all, f, &one);
+    }
+    free(slot);
+    return k;
+}
+
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
                                 size_t *n_cells)
 {
@@ -411,15 +461,11 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
     group_t nat = s_group(s.x, s.w, s.p, n, &all);
     ctx_t x = s_context(p, n, dims);
     s_thresholds_cells(&c, &nat, &x);
-    uint16_t *flags = NULL;
-    if (x.have & (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI)) {
-        flags = lnob_malloc((n ? n : 1) * sizeof *flags);
-        for (size_t i = 0; i < n; i++) {
-            flags[i] = s_flags(&p[i], &x);
-            s_status_add(&all, flags[i], p[i].w);
-        }
-    }
-    s.flags = flags;
+    uint16_t *combo = NULL, *combo_flags = NULL;
+    if (x.have & (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI))
+        s.n_combos = s_combinations(p, n, &x, &combo, &combo_flags, &all);
+    s.combo = combo;
+    s.combo_flags = combo_flags;
     s_group_cells(&c, "", "", &nat, &x);
     if (x.have & LNOB_HAVE_DEP13)
         s_items_distribution(&c, &nat, &x);
@@ -431,7 +477,9 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
     free(s.start);
     free(s.fill);
     free(s.sums);
-    free(flags);
+    free(s.acc);
+    free(combo);
+    free(combo_flags);
     *n_cells = c.n;
     return c.v;
 }

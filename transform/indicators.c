@@ -71,13 +71,30 @@ double lnob_ind_quantile(const double *x, const int64_t *w, size_t n, int64_t W,
     return x[j];
 }
 
-double lnob_ind_mean(const double *x, const int64_t *w, size_t n, int64_t W)
+void lnob_ind_moments(const double *x, const int64_t *w, size_t n, int64_t W, lnob_ind_moments_t *m)
 {
     assert(n >= 1 && W > 0);
-    long double sum = 0.0L;
-    for (size_t i = 0; i < n; i++)
-        sum += (long double) w[i] * (long double) x[i];
-    return (double) (sum / (long double) W);
+    long double a = 0.0L, b = 0.0L, t = 0.0L;
+    int64_t cum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const long double wi = (long double) w[i];
+        const long double wx = wi * (long double) x[i];
+        cum += w[i];
+        a += wx * (long double) cum;
+        b += wi * wx;
+        t += wx;
+    }
+    m->mean = (double) (t / (long double) W);
+    m->gini_ok = t > 0.0L;
+    const long double ratio = m->gini_ok ? (2.0L * a - b) / ((long double) W * t) : 1.0L;
+    m->gini = (double) ((long double) S_PERCENT * (ratio - 1.0L));
+}
+
+double lnob_ind_mean(const double *x, const int64_t *w, size_t n, int64_t W)
+{
+    lnob_ind_moments_t m;
+    lnob_ind_moments(x, w, n, W, &m);
+    return m.mean;
 }
 
 size_t lnob_ind_count_below(const double *x, size_t n, double threshold)
@@ -143,20 +160,11 @@ int lnob_ind_qsr(const double *x, const int64_t *w, size_t n, int64_t W, double 
 
 int lnob_ind_gini(const double *x, const int64_t *w, size_t n, int64_t W, double *value)
 {
-    long double a = 0.0L, b = 0.0L, t = 0.0L;
-    int64_t cum = 0;
-    for (size_t i = 0; i < n; i++) {
-        const long double wi = (long double) w[i];
-        const long double wx = wi * (long double) x[i];
-        cum += w[i];
-        a += wx * (long double) cum;
-        b += wi * wx;
-        t += wx;
-    }
-    if (!(t > 0.0L))
+    lnob_ind_moments_t m;
+    lnob_ind_moments(x, w, n, W, &m);
+    if (!m.gini_ok)
         return -1;
-    const long double ratio = (2.0L * a - b) / ((long double) W * t);
-    *value = (double) ((long double) S_PERCENT * (ratio - 1.0L));
+    *value = m.gini;
     return 0;
 }
 

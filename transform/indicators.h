@@ -28,6 +28,15 @@ int64_t lnob_ind_weight_sum(const int64_t *w, size_t n);
  * else x_j. n >= 1. */
 double lnob_ind_quantile(const double *x, const int64_t *w, size_t n, int64_t W, int k);
 
+/* The full-walk indicators of a group in one pass: the mean Σwx/W and the
+ * Gini of §2.6 (undefined when Σwx <= 0), long double sums. n >= 1. */
+typedef struct {
+    double mean;
+    int gini_ok;
+    double gini;
+} lnob_ind_moments_t;
+void lnob_ind_moments(const double *x, const int64_t *w, size_t n, int64_t W, lnob_ind_moments_t *m);
+
 /* Weighted mean income Σ w x / W (long double sum), the mean equivalised
  * income of a group. n >= 1. */
 double lnob_ind_mean(const double *x, const int64_t *w, size_t n, int64_t W);
