@@ -1,0 +1,218 @@
+/* extract.c - delivery of an extract and the file helpers (extract.h). */
+#include "extract.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lnob/clock.h"
+#include "lnob/log.h"
+#include "lnob/mem.h"
+#include "lnob/mis_codes.h"
+#include "mis_extract.h"
+#include "silc_extract.h"
+
+/* Sends env, waiting through backpressure; fails only when interrupted. */
+int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env)
+{
+    char why[LNOB_ERRSTR_MAX];
+    for (;;) {
+        int rc = lnob_wire_send(ctx->sock, env, why, sizeof why);
+        if (rc == LNOB_OK)
+            return LNOB_OK;
+        if (rc != LNOB_AGAIN || zsys_interrupted) {
+            lnob_error("cannot send: %s", zsys_interrupted ? "interrupted" : why);
+            return LNOB_ERR;
+        }
+    }
+}
+
+/* Sends batch seq of an extract unless the aggregator holds it already
+ * (asked once per extract: a restarted ingester resumes). */
+int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env)
+{
+    if (ctx->ack && !ctx->asked) {
+        ctx->asked = 1; /* resume: what does the aggregator hold already? */
+        lnob_ack_query(ctx->ack, extract_id, (int) ctx->cfg->poll_ms);
+    }
+    if (ctx->ack && lnob_ack_held(ctx->ack, seq)) {
+        ctx->skipped++;
+        return LNOB_OK;
+    }
+    ctx->sent++;
+    return lnob_ingest_send(ctx, env);
+}
+
+int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *extract_id,
+                         const char *reason, const char *detail, const char *checksum,
+                         const char *period)
+{
+    const char *source = plan->source;
+    Lnob__V1__ExtractFailed f = LNOB__V1__EXTRACT_FAILED__INIT;
+    f.inputs = (char *) plan->inputs;
+    f.extract_id = (char *) extract_id;
+    f.run_id = (char *) ctx->cfg->run_id;
+    f.source = (char *) source;
+    f.reason = (char *) reason;
+    f.detail = (char *) detail;
+    f.checksum = (char *) checksum;
+    f.period = (char *) period;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_FAILED;
+    env.failed = &f;
+    lnob_error("%s: extract %s failed: %s", source, extract_id, detail);
+    return lnob_ingest_send(ctx, &env);
+}
+
+void lnob_ingest_hex(const unsigned char *bin, size_t n, char *out)
+{
+    sodium_bin2hex(out, n * 2 + 1, bin, n);
+}
+
+/* Maps a file read-only; an empty file gives len 0 and NULL. */
+int lnob_ingest_map(const char *path, const char **buf, size_t *len, char *err, size_t cap)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, cap, "cannot open: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *len = (size_t) st.st_size;
+    *buf = NULL;
+    if (*len) {
+        void *p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            snprintf(err, cap, "cannot map: %s", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        madvise(p, *len, MADV_SEQUENTIAL);
+        *buf = p;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Drops mapped pages already read, so resident memory stays one chunk
+ * deep instead of growing to the file's size (offsets are page-aligned). */
+void lnob_ingest_release(const char *buf, size_t off, size_t n)
+{
+    madvise((void *) (buf + off), n, MADV_DONTNEED);
+}
+
+/* sha256 of the input through OpenSSL's libcrypto, which uses the CPU's
+ * SHA extensions: about 5 times libsodium's portable sha256 here, and the
+ * checksum is a whole extra pass over the file (docs/BENCHMARKS.md). */
+void lnob_ingest_checksum(const char *buf, size_t len, char *hex)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (size_t off = 0; off < len; off += FEED_CHUNK) {
+        size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
+        EVP_DigestUpdate(ctx, buf + off, n);
+        lnob_ingest_release(buf, off, n);
+    }
+    EVP_DigestFinal_ex(ctx, digest, &dlen);
+    EVP_MD_CTX_free(ctx);
+    lnob_ingest_hex(digest, dlen, hex);
+}
+
+/* An extract id from its kind, period and checksum (as the SILC source
+ * makes them): "silc-2023-683dff889fe09848". */
+void lnob_ingest_extract_id(char *id, size_t cap, const char *kind, const char *period, const char *checksum)
+{
+    snprintf(id, cap, "%s-%s-%.16s", kind, period, checksum);
+}
+
+static int s_send_extract(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    if (plan->mis)
+        return lnob_mis_extract_send(ctx, plan, id, cap);
+    return plan->file ? lnob_silc_extract_single(ctx, plan, id, cap) : lnob_silc_extract_set(ctx, plan, id, cap);
+}
+
+/* Asks the aggregator until the extract is stored; when it makes no
+ * progress for redeliver-ms, sends again what it does not hold. */
+static int s_await(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *id)
+{
+    const lnob_ingest_cfg_t *cfg = ctx->cfg;
+    int64_t now = lnob_now_ms(), changed = now, answered = now;
+    uint64_t last = UINT64_MAX;
+    char again[EXTRACT_ID_CAP];
+    while (!zsys_interrupted) {
+        int64_t asked = lnob_now_ms();
+        int ok = lnob_ack_query(ctx->ack, id, (int) cfg->poll_ms);
+        now = lnob_now_ms();
+        if (ok && lnob_ack_state(ctx->ack) == LNOB__V1__PROGRESS__STATE__STORED)
+            return LNOB_OK;
+        if (ok) {
+            answered = now;
+            if (lnob_ack_signature(ctx->ack) != last) {
+                last = lnob_ack_signature(ctx->ack);
+                changed = now;
+            } else if (lnob_ack_state(ctx->ack) != LNOB__V1__PROGRESS__STATE__COMPUTED &&
+                       now - changed >= cfg->redeliver_ms) {
+                lnob_warn("%s: extract %s made no progress for %ld ms; sending what is missing",
+                          plan->source, id, cfg->redeliver_ms);
+                int rc = s_send_extract(ctx, plan, again, sizeof again);
+                if (rc != LNOB_OK)
+                    return rc;
+                changed = lnob_now_ms();
+            }
+        } else if (now - answered > cfg->ack_timeout_s * 1000) {
+            lnob_error("%s: no answer from the aggregator at %s for %ld s; giving up", plan->source,
+                       cfg->control, cfg->ack_timeout_s);
+            return LNOB_ERR;
+        }
+        int64_t rest = cfg->poll_ms - (lnob_now_ms() - asked);
+        if (rest > 0)
+            zclock_sleep((int) rest);
+    }
+    return LNOB_CLOSED;
+}
+
+int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan)
+{
+    char id[EXTRACT_ID_CAP];
+    ctx->asked = 0;
+    if (ctx->ack)
+        lnob_ack_reset(ctx->ack);
+    int rc = s_send_extract(ctx, plan, id, sizeof id);
+    if (rc == LNOB_OK && ctx->ack) {
+        ctx->asked = 1; /* from now on the answers of s_await decide */
+        rc = s_await(ctx, plan, id);
+        if (rc == LNOB_OK)
+            lnob_info("%s: extract %s stored", plan->source, id);
+    }
+    return rc;
+}
+
+/* A plan for MIS exports: all of them one extract. */
+void lnob_ingest_plan_mis(lnob_plan_t *p, const char *const *files, size_t n)
+{
+    size_t s = 0, k = 0;
+    p->mis = p->mis_files = lnob_calloc(n + 1, sizeof *p->mis_files);
+    p->n_mis = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!lnob_mis_is_map(files[i]))
+            p->mis_files[p->n_mis++] = files[i];
+    files = p->mis_files;
+    n = p->n_mis;
+    for (size_t i = 0; i < n; i++) {
+        s += (size_t) snprintf(p->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, "%s%s",
+                               i ? " + " : "", files[i]);
+        k += (size_t) snprintf(p->inputs + k, k < INPUTS_MAX ? INPUTS_MAX - k : 0, "%s%s",
+                               i ? "\n" : "", files[i]);
+    }
+}

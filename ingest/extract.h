@@ -1,0 +1,102 @@
+/* extract.h - the ingester's extracts: what each is made of, and delivery.
+ *
+ * A plan names the input of one extract: one SILC file, the UDB files of a
+ * year, or a set of MIS exports. Delivery is common to every kind: send a
+ * message waiting through backpressure, skip the batches the aggregator
+ * already holds (asked once per extract, so a restarted ingester resumes),
+ * announce a failed extract, then ask until the sink has stored it and send
+ * again what went missing (docs/delivery.md). Also the file helpers every
+ * kind uses: mapping, sha256, extract ids. The kinds themselves:
+ * silc_extract.h, mis_extract.h; the drop folder: watch.h.
+ * Not for: parsing (silc.h, udb4.h, mis.h) or options (main.c). */
+#ifndef LNOB_INGEST_EXTRACT_H
+#define LNOB_INGEST_EXTRACT_H
+#include <sodium.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ack.h"
+#include "lnob/config.h"
+#include "lnob/geo.h"
+#include "pseudonym.h"
+#include "udb4.h"
+#include "wire.h"
+
+#define FEED_CHUNK (1u << 20)  /* bytes fed per step, so signals are seen */
+#define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
+#define EXTRACT_ID_CAP 128
+#define INPUTS_MAX 65536       /* bytes of an extract's input list */
+
+/* What one extract is made of: one SILC file, the UDB files of one year,
+ * or a set of MIS exports. */
+typedef struct {
+    const char *file;                       /* a single file, or NULL */
+    const char *const *mis;                 /* MIS exports (n_mis), or NULL */
+    const char **mis_files;                 /* owned array behind mis */
+    size_t n_mis;
+    const char *udb[LNOB_UDB4_FILES];       /* the four-file set (P may be NULL) */
+    int year;
+    char source[INPUTS_MAX];                /* "D.csv + H.csv + R.csv + P.csv" */
+    char inputs[INPUTS_MAX];                /* "D=D.csv\nH=H.csv..." ("" single) */
+} lnob_plan_t;
+
+typedef struct {
+    lnob_strlist_t silc;    /* input files */
+    lnob_strlist_t mis;     /* municipal MIS exports: together one extract */
+    const char *pseudonym_key; /* the file holding the person-key secret */
+    long period;            /* MIS reference year; 0: the year of the latest start date */
+    const char *population; /* MIS: residents per municipality (mun_code,year,pop_1jan), or NULL */
+    const char *service_set; /* MIS SERVICE_SET: services that count ("" every one present) */
+    const char *vuln_groups; /* MIS VULN_GROUPS ("" all of spec §6.4) */
+    const char *watch;      /* drop folder of MIS exports, or NULL */
+    long watch_ms;          /* how often to look into it */
+    const char *push;       /* endpoint(s) for batches */
+    long batch_size;        /* accepted rows per batch */
+    long hwm;               /* queue bound, messages */
+    long linger_ms;         /* delivery time allowed at close */
+    long drain_ms;          /* without control: time connected after the last send */
+    const char *control;    /* the aggregator's control endpoint, or "none" */
+    long poll_ms;           /* how often to ask for progress */
+    long redeliver_ms;      /* no progress this long: send the missing batches */
+    long ack_timeout_s;     /* no answer this long: give up */
+    const char *run_id;     /* tag for this session */
+    const char *log_level;  /* error|warn|info|debug */
+    const char *instance;   /* name in log lines */
+} lnob_ingest_cfg_t;
+
+typedef struct {
+    void *sock;           /* libzmq handle of the PUSH socket */
+    const lnob_ingest_cfg_t *cfg;
+    const lnob_geo_t *geo;
+    lnob_ack_t *ack;      /* NULL without a control endpoint */
+    int asked;            /* the aggregator was asked about this extract */
+    uint64_t sent, skipped; /* batches */
+    const lnob_pseudonym_t *pseudonym; /* person keys for MIS exports, or NULL */
+} lnob_ingest_ctx_t;
+
+/* Sends env, waiting through backpressure; fails only when interrupted. */
+int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env);
+/* Sends batch seq of an extract unless the aggregator holds it already. */
+int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env);
+/* Announces that an extract cannot be used at all. */
+int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *extract_id,
+                            const char *reason, const char *detail, const char *checksum,
+                            const char *period);
+/* Sends a plan's extract, then waits until it is stored (when
+ * acknowledged). */
+int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan);
+/* Makes p the plan of MIS exports files[0..n) (mapping files left out). */
+void lnob_ingest_plan_mis(lnob_plan_t *p, const char *const *files, size_t n);
+
+/* n bytes as 2n lowercase hex digits and a NUL. */
+void lnob_ingest_hex(const unsigned char *bin, size_t n, char *out);
+/* Maps a file read-only; an empty file gives len 0 and NULL. -1 with err. */
+int lnob_ingest_map(const char *path, const char **buf, size_t *len, char *err, size_t cap);
+/* Drops mapped pages already read (offsets page-aligned). */
+void lnob_ingest_release(const char *buf, size_t off, size_t n);
+/* sha256 of buf as hex (HEX_SHA256 bytes), releasing pages as it goes. */
+void lnob_ingest_checksum(const char *buf, size_t len, char *hex);
+/* "kind-period-<16 hex digits of checksum>". */
+void lnob_ingest_extract_id(char *id, size_t cap, const char *kind, const char *period, const char *checksum);
+
+#endif

@@ -1,0 +1,286 @@
+/* silc_extract.c - SILC extracts from one file or four UDB files (silc_extract.h). */
+#include "silc_extract.h"
+
+#include <czmq.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "input.h"
+#include "lnob/clock.h"
+#include "lnob/log.h"
+#include "lnob/statfile.h"
+#include "lnob/version.h"
+#include "silc.h"
+
+static int s_emit(void *arg, Lnob__V1__Batch *batch)
+{
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
+    env.batch = batch;
+    lnob_debug("batch %s #%u: %u records, %zu rejects", batch->extract_id, batch->seq,
+               batch->record_count, batch->n_rejects);
+    return lnob_ingest_send_batch(arg, batch->extract_id, batch->seq, &env);
+}
+
+static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t *plan, const char *checksum,
+                      size_t bytes, int64_t started, const char *join)
+{
+    const char *path = plan->source;
+    Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
+    e.inputs = (char *) plan->inputs;
+    e.join = (char *) join;
+    e.extract_id = (char *) lnob_silc_extract_id(p);
+    e.run_id = (char *) ctx->cfg->run_id;
+    e.batch_count = lnob_silc_batches(p);
+    e.rows_read = lnob_silc_rows_read(p);
+    e.record_count = lnob_silc_records(p);
+    e.source = (char *) path;
+    e.checksum = (char *) checksum;
+    e.period = (char *) lnob_silc_period(p);
+    e.bytes = bytes;
+    e.started_ms = started;
+    e.finished_ms = lnob_now_ms();
+    e.code_version = LNOB_VERSION;
+    e.header = (char *) lnob_silc_header(p);
+    e.notes = (char *) lnob_silc_notes(p);
+    if (*e.notes)
+        lnob_warn("%s: %s", path, e.notes);
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_END;
+    env.end = &e;
+    lnob_info("%s: extract %s sent: %llu rows read, %llu accepted, %u batches", path,
+              e.extract_id, (unsigned long long) e.rows_read,
+              (unsigned long long) e.record_count, e.batch_count);
+    return lnob_ingest_send(ctx, &env);
+}
+
+static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
+{
+    int rc = LNOB_OK;
+    for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK) {
+        if (zsys_interrupted)
+            return LNOB_CLOSED;
+        size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
+        rc = lnob_silc_feed(p, buf + off, n);
+        lnob_ingest_release(buf, off, n);
+    }
+    return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
+}
+
+static int s_join_row(void *arg, const lnob_csv_row_t *row);
+
+/* Parses an SPSS or Stata file row by row; err is set when ReadStat fails. */
+static int s_parse_rows(lnob_silc_t *p, const char *path, char *err, size_t cap)
+{
+    int rc = lnob_input_rows(path, s_join_row, p, err, cap);
+    return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
+}
+
+/* Sends one file's extract: the batches the aggregator does not hold, then
+ * its ExtractEnd or ExtractFailed; writes the extract id to id. */
+int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    const char *buf, *path = plan->file;
+    size_t len;
+    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    if (lnob_ingest_map(path, &buf, &len, err, sizeof err) != 0) {
+        crypto_hash_sha256(digest, (const unsigned char *) path, strlen(path));
+        lnob_ingest_hex(digest, sizeof digest, checksum);
+        lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
+        return lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, "", "unknown");
+    }
+    lnob_ingest_checksum(buf, len, checksum);
+    lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
+                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
+                          .emit = s_emit, .arg = ctx};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    err[0] = '\0';
+    int rc = lnob_statfile_kind(path) ? s_parse_rows(p, path, err, sizeof err) : s_parse(p, buf, len);
+    snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR && *err) { /* ReadStat could not read the file */
+        if (!*id)
+            lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
+        const char *period = *lnob_silc_period(p) ? lnob_silc_period(p) : "unknown";
+        rc = lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, checksum, period);
+    } else if (rc == LNOB_ERR && !*id) {
+        lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
+        rc = lnob_ingest_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
+                           "unknown");
+    } else if (rc == LNOB_ERR)
+        rc = lnob_ingest_send_failed(ctx, plan, lnob_silc_extract_id(p), lnob_silc_reason(p),
+                           lnob_silc_errstr(p), checksum, lnob_silc_period(p));
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, plan, checksum, len, started, "");
+    lnob_silc_destroy(&p);
+    if (buf)
+        munmap((void *) buf, len);
+    return rc;
+}
+
+/* ---- the four UDB files of a year ----------------------------------------- */
+
+typedef struct {
+    lnob_udb4_t *join;
+    int file;
+} loader_t;
+
+static int s_load_row(void *arg, const lnob_csv_row_t *row)
+{
+    loader_t *l = arg;
+    return zsys_interrupted ? LNOB_CLOSED : lnob_udb4_add(l->join, l->file, row);
+}
+
+static int s_join_row(void *arg, const lnob_csv_row_t *row)
+{
+    return zsys_interrupted ? LNOB_CLOSED : lnob_silc_row(arg, row);
+}
+
+static int s_join_reject(void *arg, const lnob_udb4_reject_t *r)
+{
+    return lnob_silc_reject(arg, (uint32_t) r->file + 1, r->source, r->line, r->field, r->reason,
+                            r->detail, r->raw);
+}
+
+static void s_join_where(void *arg, size_t field, char *buf, size_t cap)
+{
+    lnob_udb4_where(arg, field, buf, cap);
+}
+
+/* One file of a set, loaded by its own thread: its checksum, then (when
+ * join is set) its rows. */
+typedef struct {
+    const char *path;
+    lnob_udb4_t *join;      /* NULL: checksum only */
+    int file;
+    char hex[HEX_SHA256];
+    size_t bytes;
+    int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
+    char err[LNOB_ERRSTR_MAX];
+} load_t;
+
+static void *s_load_file(void *arg)
+{
+    load_t *l = arg;
+    const char *buf;
+    char why[LNOB_ERRSTR_MAX];
+    l->rc = LNOB_ERR;
+    if (lnob_ingest_map(l->path, &buf, &l->bytes, why, sizeof why) != 0) {
+        snprintf(l->err, sizeof l->err, "%.120s: %.120s", l->path, why);
+        return NULL;
+    }
+    lnob_ingest_checksum(buf, l->bytes, l->hex);
+    if (buf)
+        munmap((void *) buf, l->bytes);
+    loader_t ld = {l->join, l->file};
+    l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, l->err, sizeof l->err) : LNOB_OK;
+    return NULL;
+}
+
+/* Checksums the files of the set, and loads them into join unless it is
+ * NULL: each file in a thread of its own (checksum and CSV parsing are
+ * most of the ingester's work, and the files are independent). The set's
+ * checksum is the sha256 of the files' sha256s, D to P. Returns LNOB_OK,
+ * or the first file's error with reason and err. */
+static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum, size_t *bytes,
+                      const char **reason, char *err, size_t cap)
+{
+    load_t l[LNOB_UDB4_FILES];
+    pthread_t th[LNOB_UDB4_FILES];
+    int started[LNOB_UDB4_FILES] = {0};
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        l[f] = (load_t){.path = plan->udb[f], .join = join, .file = f};
+        if (plan->udb[f])
+            started[f] = pthread_create(&th[f], NULL, s_load_file, &l[f]) == 0;
+        if (plan->udb[f] && !started[f])
+            s_load_file(&l[f]); /* no thread to be had: load it here */
+    }
+    char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
+    int rc = LNOB_OK;
+    *bytes = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        if (started[f])
+            pthread_join(th[f], NULL);
+        if (!plan->udb[f] || rc != LNOB_OK)
+            continue;
+        rc = l[f].rc;
+        if (rc == LNOB_ERR && join && *lnob_udb4_errstr(join)) {
+            *reason = lnob_udb4_reason(join);
+            snprintf(err, cap, "%s", lnob_udb4_errstr(join));
+        } else if (rc == LNOB_ERR) {
+            *reason = "UNREADABLE";
+            snprintf(err, cap, "%s", l[f].err);
+        }
+        strcat(all, l[f].hex);
+        *bytes += l[f].bytes;
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
+    lnob_ingest_hex(digest, sizeof digest, checksum);
+    return rc;
+}
+
+static void s_join_summary(const lnob_udb4_t *join, char *out, size_t cap)
+{
+    size_t len = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        len += (size_t) snprintf(out + len, cap - len, "%s %llu rows, ", lnob_udb4_names[f],
+                                 (unsigned long long) lnob_udb4_rows(join, f));
+    snprintf(out + len, cap - len, "%llu households without interview (D rows, DB135 != 1)",
+             (unsigned long long) lnob_udb4_nonresponse(join));
+}
+
+/* Joins the set and sends it like a single file's extract. */
+int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256], period[16], join_text[256];
+    const char *reason = "MISSING_FILE";
+    size_t bytes;
+    snprintf(period, sizeof period, "%d", plan->year);
+    if (plan->year < 0)
+        snprintf(period, sizeof period, "unknown");
+    int missing = !plan->udb[LNOB_UDB4_D] || !plan->udb[LNOB_UDB4_H] || !plan->udb[LNOB_UDB4_R];
+    lnob_udb4_t *join = missing ? NULL : lnob_udb4_new(plan->udb, plan->year);
+    int64_t t_load = lnob_mono_us();
+    int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err);
+    lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
+    lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    for (int f = 0; f < LNOB_UDB4_P && missing && rc == LNOB_OK; f++)
+        if (!plan->udb[f]) {
+            snprintf(err, sizeof err, "the UDB files of %s (%.150s) have no %s file", period,
+                     plan->source, lnob_udb4_names[f]);
+            rc = LNOB_ERR;
+        }
+    if (rc == LNOB_ERR) {
+        lnob_udb4_destroy(&join);
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
+    }
+    lnob_silc_opts_t o = {.source = plan->udb[LNOB_UDB4_R], .checksum = checksum,
+                          .run_id = ctx->cfg->run_id, .batch_size = (size_t) ctx->cfg->batch_size,
+                          .geo = ctx->geo, .emit = s_emit, .arg = ctx,
+                          .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    lnob_udb4_out_t out = {s_join_row, s_join_reject, p};
+    if (rc == LNOB_OK)
+        rc = lnob_udb4_join(join, &out);
+    if (rc == LNOB_OK)
+        rc = lnob_silc_finish(p);
+    lnob_debug("%s: read, joined, validated and sent in %lld ms", plan->source,
+               (long long) (lnob_mono_us() - t_load) / 1000);
+    s_join_summary(join, join_text, sizeof join_text);
+    if (*lnob_silc_extract_id(p))
+        snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR)
+        rc = lnob_ingest_send_failed(ctx, plan, id, *lnob_udb4_errstr(join) ? lnob_udb4_reason(join) : lnob_silc_reason(p),
+                           *lnob_udb4_errstr(join) ? lnob_udb4_errstr(join) : lnob_silc_errstr(p), checksum, period);
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, plan, checksum, bytes, started, join_text);
+    lnob_silc_destroy(&p);
+    lnob_udb4_destroy(&join);
+    return rc;
+}
+
