@@ -70,7 +70,8 @@ int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, con
     return lnob_ingest_send(ctx, &env);
 }
 
-void lnob_ingest_hex(const unsigned char *bin, size_t n, char *out)
+/* n bytes as 2n lowercase hex digits and a NUL. */
+static void s_hex(const unsigned char *bin, size_t n, char *out)
 {
     sodium_bin2hex(out, n * 2 + 1, bin, n);
 }
@@ -125,7 +126,16 @@ void lnob_ingest_checksum(const char *buf, size_t len, char *hex)
     }
     EVP_DigestFinal_ex(ctx, digest, &dlen);
     EVP_MD_CTX_free(ctx);
-    lnob_ingest_hex(digest, dlen, hex);
+    s_hex(digest, dlen, hex);
+}
+
+/* sha256 of a short text (a path, a set's file checksums one after the
+ * other) as hex; libsodium's, as the text is far too short to matter. */
+void lnob_ingest_checksum_text(const char *text, char *hex)
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *) text, strlen(text));
+    s_hex(digest, sizeof digest, hex);
 }
 
 /* An extract id from its kind, period and checksum (as the SILC source

@@ -88,14 +88,14 @@ int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan);
 /* Makes p the plan of MIS exports files[0..n) (mapping files left out). */
 void lnob_ingest_plan_mis(lnob_plan_t *p, const char *const *files, size_t n);
 
-/* n bytes as 2n lowercase hex digits and a NUL. */
-void lnob_ingest_hex(const unsigned char *bin, size_t n, char *out);
 /* Maps a file read-only; an empty file gives len 0 and NULL. -1 with err. */
 int lnob_ingest_map(const char *path, const char **buf, size_t *len, char *err, size_t cap);
 /* Drops mapped pages already read (offsets page-aligned). */
 void lnob_ingest_release(const char *buf, size_t off, size_t n);
 /* sha256 of buf as hex (HEX_SHA256 bytes), releasing pages as it goes. */
 void lnob_ingest_checksum(const char *buf, size_t len, char *hex);
+/* sha256 of a NUL-terminated text as hex (HEX_SHA256 bytes). */
+void lnob_ingest_checksum_text(const char *text, char *hex);
 /* "kind-period-<16 hex digits of checksum>". */
 void lnob_ingest_extract_id(char *id, size_t cap, const char *kind, const char *period, const char *checksum);
 

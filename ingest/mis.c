@@ -12,6 +12,7 @@
 #include "mis.h"
 
 #include "rejects.h"
+#include "slots.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -61,12 +62,8 @@ typedef struct {
     uint64_t *line;
     char **pk_ptr, **id_ptr; /* pointed into pk and ids when a batch leaves */
     size_t n, cap;
-    char **mun_dict;    /* LAU codes (borrowed from geo); entry 0 "" */
-    int mun_slot[LNOB_GEO_MUNICIPALITIES];
-    size_t n_mun;
-    char **svc_dict;    /* service codes (static); entry 0 "" */
-    int svc_slot[LNOB_MIS_SERVICE_COUNT];
-    size_t n_svc;
+    lnob_slots_t mun_names; /* geo index -> LAU code dictionary */
+    lnob_slots_t svc_names; /* service -> service code dictionary */
     lnob_rejects_t rejects;
     uint32_t rows_read;
 } batch_t;
@@ -576,25 +573,6 @@ static void s_grow_columns(batch_t *b)
     b->cap = c;
 }
 
-static uint32_t s_mun_slot(lnob_mis_t *self, int mun)
-{
-    batch_t *b = &self->b;
-    if (!b->mun_slot[mun]) {
-        b->mun_dict[b->n_mun] = (char *) lnob_geo_at(self->o.geo, (size_t) mun)->code;
-        b->mun_slot[mun] = (int) b->n_mun++;
-    }
-    return (uint32_t) b->mun_slot[mun];
-}
-
-static uint32_t s_svc_slot(batch_t *b, int svc)
-{
-    if (!b->svc_slot[svc]) {
-        b->svc_dict[b->n_svc] = (char *) lnob_mis_name(LNOB_MIS_SERVICE, svc);
-        b->svc_slot[svc] = (int) b->n_svc++;
-    }
-    return (uint32_t) b->svc_slot[svc];
-}
-
 static void s_append(lnob_mis_t *self, const lnob_csv_row_t *row, const rec_t *r)
 {
     batch_t *b = &self->b;
@@ -615,8 +593,9 @@ static void s_append(lnob_mis_t *self, const lnob_csv_row_t *row, const rec_t *r
     b->ids[b->n_ids + id_len] = '\0';
     b->id_off[i] = b->n_ids;
     b->n_ids += id_len + 1;
-    b->mun[i] = s_mun_slot(self, r->mun);
-    b->svc[i] = s_svc_slot(b, r->svc);
+    b->mun[i] = lnob_slots_get(&b->mun_names, r->mun,
+                               lnob_geo_at(self->o.geo, (size_t) r->mun)->code);
+    b->svc[i] = lnob_slots_get(&b->svc_names, r->svc, lnob_mis_name(LNOB_MIS_SERVICE, r->svc));
     b->sex[i] = r->sex;
     b->flags[i] = r->flags;
     b->status[i] = r->status;
@@ -660,9 +639,8 @@ static void s_reset_batch(batch_t *b)
 {
     lnob_rejects_clear(&b->rejects);
     b->n = b->n_ids = 0;
-    b->n_mun = b->n_svc = 1;
-    memset(b->mun_slot, 0, sizeof b->mun_slot);
-    memset(b->svc_slot, 0, sizeof b->svc_slot);
+    lnob_slots_reset(&b->mun_names);
+    lnob_slots_reset(&b->svc_names);
     b->rows_read = 0;
 }
 
@@ -693,10 +671,10 @@ static int s_emit(lnob_mis_t *self)
     m.end_date = b->end;
     m.status = b->status;
     m.line = b->line;
-    m.n_municipality_dict = b->n_mun;
-    m.municipality_dict = b->mun_dict;
-    m.n_service_dict = b->n_svc;
-    m.service_dict = b->svc_dict;
+    m.n_municipality_dict = b->mun_names.n;
+    m.municipality_dict = b->mun_names.names;
+    m.n_service_dict = b->svc_names.n;
+    m.service_dict = b->svc_names.names;
     m.n_rejects = b->rejects.n;
     m.rejects = lnob_rejects_ptrs(&b->rejects);
     self->batches++;
@@ -808,11 +786,8 @@ lnob_mis_t *lnob_mis_new(const lnob_mis_opts_t *opts)
         self->cache[k] = zhashx_new();
         zhashx_set_destructor(self->cache[k], s_free_hit);
     }
-    self->b.mun_dict = lnob_calloc(LNOB_GEO_MUNICIPALITIES + 1, sizeof(char *));
-    self->b.mun_dict[0] = "";
-    self->b.svc_dict = lnob_calloc(LNOB_MIS_SERVICE_COUNT + 1, sizeof(char *));
-    self->b.svc_dict[0] = "";
-    self->b.n_mun = self->b.n_svc = 1;
+    lnob_slots_init(&self->b.mun_names, LNOB_GEO_MUNICIPALITIES);
+    lnob_slots_init(&self->b.svc_names, LNOB_MIS_SERVICE_COUNT);
     return self;
 }
 
@@ -826,8 +801,8 @@ void lnob_mis_destroy(lnob_mis_t **self_p)
     free(b->pk); free(b->ids); free(b->id_off); free(b->mun); free(b->svc); free(b->sex);
     free(b->flags); free(b->status); free(b->birth); free(b->start); free(b->end);
     free(b->line); free(b->pk_ptr); free(b->id_ptr);
-    free(b->mun_dict);
-    free(b->svc_dict);
+    lnob_slots_free(&b->mun_names);
+    lnob_slots_free(&b->svc_names);
     lnob_rejects_free(&b->rejects);
     for (int k = 0; k < K_COUNT; k++)
         zhashx_destroy(&self->cache[k]);

@@ -247,7 +247,6 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
 static void s_mis_checksum(const lnob_plan_t *plan, char *checksum, size_t *bytes)
 {
     char *all = lnob_calloc(plan->n_mis + 1, HEX_SHA256);
-    unsigned char digest[crypto_hash_sha256_BYTES];
     *bytes = 0;
     for (size_t i = 0; i < plan->n_mis; i++) {
         const char *buf;
@@ -261,8 +260,7 @@ static void s_mis_checksum(const lnob_plan_t *plan, char *checksum, size_t *byte
         }
         strcat(all, one);
     }
-    crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
-    lnob_ingest_hex(digest, sizeof digest, checksum);
+    lnob_ingest_checksum_text(all, checksum);
     free(all);
 }
 

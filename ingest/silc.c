@@ -4,6 +4,7 @@
 
 #include "idset.h"
 #include "rejects.h"
+#include "slots.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -58,9 +59,7 @@ typedef struct {
     size_t n, cap;
     char **region_dict; /* owned strings; entry 0 "" */
     size_t n_region, cap_region;
-    char **mun_dict;    /* LAU codes (borrowed from geo); entry 0 "" */
-    int mun_slot[LNOB_GEO_MUNICIPALITIES]; /* geo index -> dict slot, 0 = none */
-    size_t n_mun;
+    lnob_slots_t mun_names; /* geo index -> LAU code dictionary */
     int32_t *code[LNOB_UDB_VARS];  /* further UDB variables present in the input */
     double *amount[LNOB_UDB_VARS];
     lnob_rejects_t rejects;
@@ -541,14 +540,9 @@ static uint32_t s_region_slot(batch_t *b, const char *s, size_t len)
 
 static uint32_t s_mun_slot(lnob_silc_t *self, int mun)
 {
-    batch_t *b = &self->b;
     if (mun < 0)
         return 0;
-    if (!b->mun_slot[mun]) {
-        b->mun_dict[b->n_mun] = (char *) lnob_geo_at(self->o.geo, (size_t) mun)->code;
-        b->mun_slot[mun] = (int) b->n_mun++;
-    }
-    return (uint32_t) b->mun_slot[mun];
+    return lnob_slots_get(&self->b.mun_names, mun, lnob_geo_at(self->o.geo, (size_t) mun)->code);
 }
 
 static void s_grow_columns(batch_t *b)
@@ -627,8 +621,7 @@ static void s_reset_batch(batch_t *b)
     for (size_t i = 1; i < b->n_region; i++)
         free(b->region_dict[i]);
     b->n_region = 1;
-    b->n_mun = 1;
-    memset(b->mun_slot, 0, sizeof b->mun_slot);
+    lnob_slots_reset(&b->mun_names);
     lnob_rejects_clear(&b->rejects);
     b->n = 0;
     b->rows_read = b->out_of_scope = 0;
@@ -665,8 +658,8 @@ static int s_emit(lnob_silc_t *self)
     m.hx050 = b->hx050;
     m.n_region_dict = b->n_region;
     m.region_dict = b->region_dict;
-    m.n_municipality_dict = b->n_mun;
-    m.municipality_dict = b->mun_dict;
+    m.n_municipality_dict = b->mun_names.n;
+    m.municipality_dict = b->mun_names.names;
     col_id mc = self->col[C_MUN_CODE] >= 0 ? C_MUN_CODE : C_MUN_NAME;
     m.municipality_field = self->col[mc] >= 0 ? (char *) s_col_name(self, mc) : "";
     m.n_rejects = b->rejects.n;
@@ -762,9 +755,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->b.region_dict[0] = "";
     self->b.cap_region = 1;
     self->b.n_region = 1;
-    self->b.mun_dict = lnob_calloc(LNOB_GEO_MUNICIPALITIES + 1, sizeof(char *));
-    self->b.mun_dict[0] = "";
-    self->b.n_mun = 1;
+    lnob_slots_init(&self->b.mun_names, LNOB_GEO_MUNICIPALITIES);
     return self;
 }
 
@@ -778,7 +769,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
     free(b->pid); free(b->hhid); free(b->weight); free(b->hx090); free(b->hy020);
     free(b->hx050); free(b->sex); free(b->region); free(b->mun); free(b->age); free(b->line);
     free(b->region_dict);
-    free(b->mun_dict);
+    lnob_slots_free(&b->mun_names);
     lnob_rejects_free(&b->rejects);
     for (size_t i = 0; i < self->n_header; i++)
         free((char *) self->header[i]);

@@ -86,10 +86,8 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
     const char *buf, *path = plan->file;
     size_t len;
     char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
-    unsigned char digest[crypto_hash_sha256_BYTES];
     if (lnob_ingest_map(path, &buf, &len, err, sizeof err) != 0) {
-        crypto_hash_sha256(digest, (const unsigned char *) path, strlen(path));
-        lnob_ingest_hex(digest, sizeof digest, checksum);
+        lnob_ingest_checksum_text(path, checksum);
         lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
         return lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, "", "unknown");
     }
@@ -217,9 +215,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
         strcat(all, l[f].hex);
         *bytes += l[f].bytes;
     }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, (const unsigned char *) all, strlen(all));
-    lnob_ingest_hex(digest, sizeof digest, checksum);
+    lnob_ingest_checksum_text(all, checksum);
     return rc;
 }
 

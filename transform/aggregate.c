@@ -498,8 +498,10 @@ static totals_t s_totals(const extract_t *e, uint32_t nb)
     return t;
 }
 
-static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals_t *t,
-                        uint32_t parts, int64_t compute_us, const char *error)
+/* The metadata every extract has: status, provenance, row counts, versions. */
+static void s_meta_common(meta_t *m, const Lnob__V1__ExtractEnd *end, uint64_t rows_read,
+                          uint64_t quarantined, const char *by_reason, uint32_t parts,
+                          const char *error)
 {
     s_meta(m, "status", *error ? "failed" : "complete");
     if (*error)
@@ -508,32 +510,38 @@ static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals
     s_meta(m, "checksum", end->checksum);
     s_meta(m, "period", end->period);
     s_meta(m, "run_id", end->run_id);
-    s_meta_u(m, "bytes", end->bytes);
-    s_meta_u(m, "batches", end->batch_count);
-    s_meta_u(m, "rows_read", t->rows_read);
-    s_meta_u(m, "rows_accepted", t->rows_read - t->quarantined);
-    s_meta_u(m, "rows_quarantined", t->quarantined);
-    s_meta(m, "rejects_by_reason", t->by_reason);
-    s_meta_u(m, "rows_out_of_scope", t->out_of_scope);
-    s_meta_u(m, "persons_income_missing", t->income_missing);
-    s_meta_u(m, "persons_zero_weight", t->zero_weight);
-    s_meta_u(m, "persons_in_population", t->records);
+    if (*end->inputs)
+        s_meta(m, "inputs", end->inputs);
+    s_meta_u(m, "rows_read", rows_read);
+    s_meta_u(m, "rows_accepted", rows_read - quarantined);
+    s_meta_u(m, "rows_quarantined", quarantined);
+    s_meta(m, "rejects_by_reason", by_reason);
     s_meta_u(m, "quarantine_parts", parts);
-    s_meta_u(m, "ingest_started_ms", (unsigned long long) end->started_ms);
-    s_meta_u(m, "ingest_finished_ms", (unsigned long long) end->finished_ms);
-    s_meta_u(m, "transform_cpu_ms", (unsigned long long) (t->transform_us / 1000));
-    s_meta_u(m, "aggregate_ms", (unsigned long long) (compute_us / 1000));
     s_meta_u(m, "computed_ms", (unsigned long long) lnob_now_ms());
     s_meta(m, "code_version", LNOB_VERSION);
     s_meta(m, "ingest_code_version", end->code_version);
     s_meta(m, "schema_version", "1");
     s_meta(m, "header", end->header);
+}
+
+static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals_t *t,
+                        uint32_t parts, int64_t compute_us, const char *error)
+{
+    s_meta_common(m, end, t->rows_read, t->quarantined, t->by_reason, parts, error);
+    s_meta_u(m, "bytes", end->bytes);
+    s_meta_u(m, "batches", end->batch_count);
+    s_meta_u(m, "rows_out_of_scope", t->out_of_scope);
+    s_meta_u(m, "persons_income_missing", t->income_missing);
+    s_meta_u(m, "persons_zero_weight", t->zero_weight);
+    s_meta_u(m, "persons_in_population", t->records);
+    s_meta_u(m, "ingest_started_ms", (unsigned long long) end->started_ms);
+    s_meta_u(m, "ingest_finished_ms", (unsigned long long) end->finished_ms);
+    s_meta_u(m, "transform_cpu_ms", (unsigned long long) (t->transform_us / 1000));
+    s_meta_u(m, "aggregate_ms", (unsigned long long) (compute_us / 1000));
     if (*end->notes)
         s_meta(m, "notes", end->notes);
-    if (*end->inputs) {
-        s_meta(m, "inputs", end->inputs);
+    if (*end->inputs)
         s_meta(m, "join", end->join);
-    }
 }
 
 static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_cell_t *c, size_t n)
@@ -627,20 +635,8 @@ static void s_mis_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mi
                        const lnob_mis_frame_t *f, uint64_t rows_read, uint64_t quarantined,
                        uint32_t parts, const char *by_reason, const char *error)
 {
-    s_meta(m, "status", *error ? "failed" : "complete");
-    if (*error)
-        s_meta(m, "error", error);
+    s_meta_common(m, end, rows_read, quarantined, by_reason, parts, error);
     s_meta(m, "kind", "mis");
-    s_meta(m, "source", end->source);
-    s_meta(m, "checksum", end->checksum);
-    s_meta(m, "period", end->period);
-    s_meta(m, "run_id", end->run_id);
-    if (*end->inputs)
-        s_meta(m, "inputs", end->inputs);
-    s_meta_u(m, "rows_read", rows_read);
-    s_meta_u(m, "rows_accepted", rows_read - quarantined);
-    s_meta_u(m, "rows_quarantined", quarantined);
-    s_meta(m, "rejects_by_reason", by_reason);
     s_meta_u(m, "records_active", st->active);
     s_meta_u(m, "records_unkeyed", st->unkeyed);
     s_meta_u(m, "duplicates_merged", st->duplicates);
@@ -653,12 +649,6 @@ static void s_mis_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mi
                                                  : "Census 2023 residents (reference table; NO_POPULATION where it has none)");
     if (*end->population)
         s_meta(m, "population_user", end->population);
-    s_meta_u(m, "quarantine_parts", parts);
-    s_meta_u(m, "computed_ms", (unsigned long long) lnob_now_ms());
-    s_meta(m, "code_version", LNOB_VERSION);
-    s_meta(m, "ingest_code_version", end->code_version);
-    s_meta(m, "schema_version", "1");
-    s_meta(m, "header", end->header);
 }
 
 static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)

@@ -36,16 +36,24 @@ static int s_plain_decimal(const char *s, size_t len, double *out)
     return 0;
 }
 
+/* s[0..len) as a C string in buf (for strtod/strtoll); -1 when empty or
+ * too long for buf. */
+static int s_terminate(const char *s, size_t len, char *buf, size_t cap)
+{
+    if (len == 0 || len >= cap)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return 0;
+}
+
 int lnob_num_double(const char *s, size_t len, double *out)
 {
     if (s_plain_decimal(s, len, out) == 0)
         return 0;
-    char buf[64];
-    if (len == 0 || len >= sizeof buf)
+    char buf[64], *end;
+    if (s_terminate(s, len, buf, sizeof buf) != 0)
         return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
     errno = 0;
     *out = strtod(buf, &end);
     return (errno || end != buf + len || !isfinite(*out)) ? -1 : 0;
@@ -66,12 +74,9 @@ int lnob_num_int(const char *s, size_t len, int64_t *out)
             return 0;
         }
     }
-    char buf[32];
-    if (len == 0 || len >= sizeof buf)
+    char buf[32], *end;
+    if (s_terminate(s, len, buf, sizeof buf) != 0)
         return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
     errno = 0;
     long long v = strtoll(buf, &end, 10);
     if (errno || end != buf + len)
