@@ -401,13 +401,14 @@ static int s_first_time(zlistx_t *seen, const char *id)
 }
 
 /* Writes the report into out and err; returns 0, 1 when an extract failed,
- * or -1 when Redis could not be read (the caller may retry). */
+ * or -1 when Redis could not be read or is still loading (the caller may
+ * retry). */
 static int s_report_once(run_t *r, FILE *out, FILE *errs)
 {
     int format = lnob_report_parse_format(r->cfg.format);
     lnob_report_t rep = {out, errs, format, 0, format == LNOB_REPORT_SDMX};
     char err[256];
-    int failed = 0;
+    int failed = 0, loading = 0;
     zlistx_t *seen = zlistx_new(); /* the UDB files of a year make one extract */
     zlistx_set_destructor(seen, (zlistx_destructor_fn *) zstr_free);
     zlistx_set_comparator(seen, (zlistx_comparator_fn *) strcmp);
@@ -416,6 +417,11 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
     size_t n_in = s_inputs(&r->cfg, in);
     for (size_t i = 0; i < n_in && !r->rc->err; i++) {
         redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, in[i]);
+        if (id && id->type == REDIS_REPLY_ERROR && !strncmp(id->str, "LOADING", 7)) {
+            loading = 1; /* restarted, still reading its append-only file */
+            freeReplyObject(id);
+            break;
+        }
         if (!id || id->type != REDIS_REPLY_STRING) {
             fprintf(errs, "lnob: no extract stored for %s\n", in[i]);
             failed = 1;
@@ -433,7 +439,7 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
     }
     lnob_report_end(&rep);
     zlistx_destroy(&seen);
-    return r->rc->err ? -1 : failed;
+    return r->rc->err || loading ? -1 : failed;
 }
 
 /* Reports from Redis; if Redis goes away meanwhile, waits for it (the
