@@ -16,12 +16,15 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tap.h"
+#include <czmq.h>
 #include "lnob/csv.h"
 #include "lnob/mem.h"
 
 #define DATA LNOB_SOURCE_DIR "/tests/data/"
 #define RUN_TIMEOUT_S 120
 #define MAX_FILES 64
+#define NAME_HEADS 6
 
 static th_redis_t s_redis;
 static char s_key[512];
@@ -222,13 +225,16 @@ Test(mis_pipeline, tv7_exports_through_the_workers_give_the_spec_answers)
 
 /* A personal-number shape: a letter, eight digits, a letter, standing
  * alone (inside a longer run of letters and digits, such as a hex digest,
- * it is not one). */
-static int s_has_nid(const char *s, size_t n)
+ * it is not one). In binary bytes (binary 1) any neighbours count, and
+ * the letters must be upper case (a hex digest is lower case). */
+static int s_has_nid(const char *s, size_t n, int binary)
 {
     for (size_t i = 0; i + 10 <= n; i++) {
-        if (!isalpha((unsigned char) s[i]) || !isalpha((unsigned char) s[i + 9]))
+        int (*letter)(int) = binary ? isupper : isalpha;
+        if (!letter((unsigned char) s[i]) || !letter((unsigned char) s[i + 9]))
             continue;
-        if ((i > 0 && isalnum((unsigned char) s[i - 1])) || (i + 10 < n && isalnum((unsigned char) s[i + 10])))
+        if (!binary && ((i > 0 && isalnum((unsigned char) s[i - 1])) ||
+                        (i + 10 < n && isalnum((unsigned char) s[i + 10]))))
             continue;
         size_t d = 1;
         while (d < 9 && isdigit((unsigned char) s[i + d]))
@@ -239,39 +245,78 @@ static int s_has_nid(const char *s, size_t n)
     return 0;
 }
 
+/* What must never leave the ingester: names and personal numbers. */
 typedef struct {
     char **names;
     size_t n, cap;
-    int col[4];
+    char **nids;       /* personal numbers as written, and normalised */
+    size_t n_nids, cap_nids;
+    int col[NAME_HEADS];
 } names_t;
 
-/* Collects the ASCII first and last names of an export (their columns by header). */
+static const char *const s_heads[NAME_HEADS] = {"Emri", "Mbiemri", "First name", "Last name",
+                                                "Nr. personal", "Personal number"};
+#define FIRST_NID_HEAD 4
+
+static void s_add_text(char ***list, size_t *n, size_t *cap, const char *v)
+{
+    lnob_grow((void **) list, cap, *n + 1, sizeof **list);
+    (*list)[(*n)++] = lnob_strdup(v);
+}
+
+/* A personal number as the ingester keys it: no spaces, upper case. */
+static void s_add_nid(names_t *nm, const char *v)
+{
+    char norm[64];
+    size_t k = 0;
+    for (const char *p = v; *p && k < sizeof norm - 1; p++)
+        if (*p != ' ')
+            norm[k++] = (char) toupper((unsigned char) *p);
+    norm[k] = '\0';
+    s_add_text(&nm->nids, &nm->n_nids, &nm->cap_nids, v);
+    if (strcmp(norm, v) != 0)
+        s_add_text(&nm->nids, &nm->n_nids, &nm->cap_nids, norm);
+}
+
+/* Collects the ASCII first and last names and the personal numbers of an
+ * export (their columns by header). */
 static int s_name_row(void *arg, const lnob_csv_row_t *row)
 {
     names_t *nm = arg;
-    static const char *const heads[] = {"Emri", "Mbiemri", "First name", "Last name"};
     if (row->line == 1) {
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < NAME_HEADS; k++) {
             nm->col[k] = -1;
             for (size_t i = 0; i < row->nfields; i++)
-                if (!strcasecmp(row->fields[i], heads[k]))
+                if (!strcasecmp(row->fields[i], s_heads[k]))
                     nm->col[k] = (int) i;
         }
         return LNOB_OK;
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < NAME_HEADS; k++) {
         if (nm->col[k] < 0 || (size_t) nm->col[k] >= row->nfields || row->lens[nm->col[k]] < 4)
             continue;
         const char *v = row->fields[nm->col[k]];
+        if (k >= FIRST_NID_HEAD) {
+            s_add_nid(nm, v);
+            continue;
+        }
         int ascii = 1;
         for (const char *p = v; *p; p++)
             ascii &= (unsigned char) *p < 128 && *p != ' ';
-        if (!ascii)
-            continue;
-        lnob_grow((void **) &nm->names, &nm->cap, nm->n + 1, sizeof *nm->names);
-        nm->names[nm->n++] = lnob_strdup(v);
+        if (ascii)
+            s_add_text(&nm->names, &nm->n, &nm->cap, v);
     }
     return LNOB_OK;
+}
+
+static void s_names_free(names_t *nm)
+{
+    for (size_t i = 0; i < nm->n; i++)
+        free(nm->names[i]);
+    for (size_t i = 0; i < nm->n_nids; i++)
+        free(nm->nids[i]);
+    free(nm->names);
+    free(nm->nids);
 }
 
 static void s_names_of(const char *dir, names_t *nm)
@@ -294,12 +339,25 @@ static void s_names_of(const char *dir, names_t *nm)
     }
 }
 
+/* Asserts that s[0..n) holds none of the input's names and personal
+ * numbers; binary: also no personal-number shape within other bytes. */
+static void s_scan_bytes(const char *s, size_t n, const names_t *nm, int binary, const char *where)
+{
+    cr_assert(!s_has_nid(s, n, 0), "a personal number in %s: %.*s", where, (int) (n > 80 ? 80 : n), s);
+    cr_assert(!binary || !s_has_nid(s, n, 1), "a personal-number shape in %s", where);
+    for (size_t i = 0; i < nm->n_nids; i++)
+        cr_assert(!memmem(s, n, nm->nids[i], strlen(nm->nids[i])), "the personal number %s in %s",
+                  nm->nids[i], where);
+    for (size_t i = 0; i < nm->n; i++)
+        cr_assert(!memmem(s, n, nm->names[i], strlen(nm->names[i])), "the name %s in %s",
+                  nm->names[i], where);
+}
+
 static void s_scan_text(const char *s, size_t n, const names_t *nm, const char *where)
 {
-    cr_assert(!s_has_nid(s, n), "a personal number in Redis (%s): %.*s", where, (int) (n > 80 ? 80 : n), s);
-    for (size_t i = 0; i < nm->n; i++)
-        cr_assert(!memmem(s, n, nm->names[i], strlen(nm->names[i])), "the name %s in Redis (%s)",
-                  nm->names[i], where);
+    char what[300];
+    snprintf(what, sizeof what, "Redis (%s)", where);
+    s_scan_bytes(s, n, nm, 0, what);
 }
 
 static void s_scan_reply(const redisReply *r, const names_t *nm, const char *where)
@@ -350,16 +408,175 @@ Test(mis_pipeline, generated_exports_give_the_generators_answers_and_leave_no_id
     cr_assert_eq(s_meta(id, "duplicates_merged"), s_answer_total(answers, "DUPLICATES_MERGED"));
     cr_assert_eq(s_meta(id, "rows_quarantined"), s_answer_total(answers, "REJECTED"));
     cr_assert_eq(s_meta(id, "records_unkeyed"), s_answer_total(answers, "UNKEYED_RECORDS"));
-    cr_assert(s_has_nid("R01;J12345678K;x", 16) && !s_has_nid("72acb72a1ae9a1f59323972b8", 25),
+    cr_assert(s_has_nid("R01;J12345678K;x", 16, 0) && !s_has_nid("72acb72a1ae9a1f59323972b8", 25, 0),
               "the scan finds a personal number and passes a digest");
     names_t nm = {0};
     s_names_of(exports, &nm);
     cr_assert_gt(nm.n, 100, "the exports' names were found");
     cr_assert_gt(s_scan_redis(&nm), 100);
-    for (size_t i = 0; i < nm.n; i++)
-        free(nm.names[i]);
-    free(nm.names);
+    s_names_free(&nm);
     free(id);
+}
+
+/* ---- the wire --------------------------------------------------------------- */
+
+#define HOPS 5
+
+/* A whole file, NUL-terminated (owned); *len its size. */
+static char *s_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = lnob_malloc((size_t) n + 1);
+    *len = fread(buf, 1, (size_t) n, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Runs of 64 lowercase hex digits (person keys) in s[0..n). */
+static size_t s_digests(const char *s, size_t n)
+{
+    size_t found = 0, run = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hex = isdigit((unsigned char) s[i]) || (s[i] >= 'a' && s[i] <= 'f');
+        run = hex ? run + 1 : 0;
+        found += run == 64;
+    }
+    return found;
+}
+
+/* The key file's 32 bytes, from its hex text. */
+static void s_key_bytes(const char *hex, unsigned char *out)
+{
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+        out[i] = (unsigned char) v;
+    }
+}
+
+/* Every byte between the workers goes through a tap: the ingester's
+ * batches to the transformer, the transformer's runs to the aggregator,
+ * its results to the sink, the published results, and the control
+ * channel the ingester and the sink share with the aggregator. None of it,
+ * and none of the workers' logs, holds a name, a personal number or the
+ * key; the same scan finds both in the exports themselves. */
+Test(mis_pipeline, no_name_personal_number_or_key_on_any_wire_or_in_any_log)
+{
+    const char *d = s_redis.dir;
+    char gen_dir[600], exports[700], answers[700];
+    snprintf(gen_dir, sizeof gen_dir, "%s/gen", d);
+    const char *gen[] = {"gen", "mis", "--seed", "5", "--municipalities", "6", "--persons", "500",
+                         "--out", gen_dir, NULL};
+    cr_assert_eq(th_run("lnob", gen, NULL, 60), 0);
+    snprintf(exports, sizeof exports, "%s/exports", gen_dir);
+    snprintf(answers, sizeof answers, "%s/answers.csv", gen_dir);
+    names_t nm = {0};
+    s_names_of(exports, &nm);
+    cr_assert_gt(nm.n_nids, 100, "the exports' personal numbers were found");
+    char *files[MAX_FILES];
+    size_t n_files = s_exports(exports, files);
+    int seen_nid = 0;
+    for (size_t i = 0; i < n_files; i++) { /* the scan would see them */
+        size_t len;
+        char *text = s_slurp(files[i], &len);
+        seen_nid |= s_has_nid(text, len, 0) && s_has_nid(text, len, 1);
+        free(text);
+    }
+    cr_assert(seen_nid, "the scan finds personal numbers in the exports");
+
+    const char *hop[HOPS] = {"in", "agg", "sink", "pub", "ctl"};
+    char real[HOPS][300], tapped[HOPS][320], bind[HOPS][320], conn[HOPS][330];
+    th_tap_t *tap[HOPS];
+    for (int i = 0; i < HOPS; i++) {
+        snprintf(real[i], sizeof real[i], "%.200s/%s", d, hop[i]);
+        snprintf(tapped[i], sizeof tapped[i], "%.290s.tap", real[i]);
+        snprintf(bind[i], sizeof bind[i], "@ipc://%.300s", real[i]);
+        snprintf(conn[i], sizeof conn[i], ">ipc://%.310s", tapped[i]);
+        tap[i] = th_tap_new(real[i], tapped[i]);
+    }
+    char period[16];
+    snprintf(period, sizeof period, "%ld", s_answer_total(answers, "PERIOD"));
+    const char *a_sink[] = {"--pull", bind[2], "--pub", bind[3], "--redis", s_redis.url, "--control", conn[4], NULL};
+    const char *a_agg[] = {"--role", "aggregate", "--pull", bind[1], "--push", conn[2], "--control", bind[4], NULL};
+    const char *a_t[] = {"--pull", conn[0], "--push", conn[1], "--log-level", "debug", NULL};
+    const char *a_in[MAX_FILES + 16] = {"--push", bind[0], "--control", conn[4], "--pseudonym-key", s_key,
+                                        "--period", period, "--run-id", "wire", "--batch-size", "40",
+                                        "--log-level", "debug", "--mis"};
+    size_t k = 15;
+    for (size_t i = 0; i < n_files; i++)
+        a_in[k++] = files[i];
+    a_in[k] = NULL;
+    char log[4][700];
+    const char *logs[4] = {"sink", "agg", "t1", "ingest"};
+    for (int i = 0; i < 4; i++)
+        snprintf(log[i], sizeof log[i], "%s/wire_%s.log", d, logs[i]);
+    lnob_proc_t sink, agg, t1, ing;
+    th_start_logged(&sink, "lnob-sink", a_sink, log[0]);
+    th_start_logged(&agg, "lnob-transform", a_agg, log[1]);
+    th_start_logged(&t1, "lnob-transform", a_t, log[2]);
+    for (int i = 0; i < 200 && access(real[3], F_OK) != 0; i++)
+        usleep(20000); /* the sink has bound its PUB: the tap can pass the connection on */
+    zsock_t *sub = zsock_new_sub(conn[3] + 1, ""); /* the dashboards' view */
+    cr_assert_not_null(sub);
+    for (int i = 0; i < 15; i++) { /* the subscription reaches the sink before the result */
+        usleep(20000);
+        zsock_events(sub); /* a socket sends its subscription when the test calls it */
+    }
+    th_start_logged(&ing, "lnob-ingest", a_in, log[3]);
+    for (int i = 0; i < 1200 && !lnob_proc_poll(&ing); i++)
+        usleep(50000);
+    cr_assert(ing.exited && ing.status == 0, "the ingester finished its extract (status %d)", ing.status);
+    zsock_set_rcvtimeo(sub, 5000);
+    zmsg_t *published = zmsg_recv(sub);
+    cr_assert_not_null(published, "the result was published");
+    zmsg_destroy(&published);
+    zsock_destroy(&sub);
+    char *id = th_only_extract(s_redis.c);
+    cr_assert_geq(s_check_answers(id, answers), 50, "the tapped pipeline computed the answers");
+    lnob_proc_stop(&t1, 5000);
+    lnob_proc_stop(&agg, 5000);
+    lnob_proc_stop(&sink, 5000);
+
+    size_t key_len;
+    char *key_hex = s_slurp(s_key, &key_len);
+    unsigned char key[32];
+    s_key_bytes(key_hex, key);
+    size_t digests = 0;
+    for (int i = 0; i < HOPS; i++) {
+        size_t len;
+        const char *bytes = th_tap_bytes(tap[i], &len);
+        char where[64];
+        snprintf(where, sizeof where, "the %s wire", hop[i]);
+        cr_assert_gt(len, 0, "%s carried something", where);
+        cr_assert_gt(th_tap_connections(tap[i]), 0);
+        s_scan_bytes(bytes, len, &nm, 1, where);
+        cr_assert(!memmem(bytes, len, key_hex, 64) && !memmem(bytes, len, key, sizeof key), "the key on %s", where);
+        if (i < 3)
+            cr_assert(memmem(bytes, len, "wire", 4), "%s carries the run's messages", where);
+        digests += s_digests(bytes, len);
+    }
+    cr_assert_gt(digests, 100, "person keys travel instead (%zu seen)", digests);
+    for (int i = 0; i < 4; i++) {
+        size_t len;
+        char *text = s_slurp(log[i], &len);
+        char where[64];
+        snprintf(where, sizeof where, "the %s log", logs[i]);
+        s_scan_bytes(text, len, &nm, 1, where);
+        cr_assert(!memmem(text, len, key_hex, 64), "the key in %s", where);
+        free(text);
+    }
+    for (int i = 0; i < HOPS; i++)
+        th_tap_destroy(&tap[i]);
+    for (size_t i = 0; i < n_files; i++)
+        free(files[i]);
+    free(key_hex);
+    free(id);
+    s_names_free(&nm);
 }
 
 /* ---- the drop folder -------------------------------------------------------- */
