@@ -143,6 +143,21 @@ static void s_print_cell(lnob_report_t *r, const redisReply *hash, const char *p
     r->printed++;
 }
 
+static void s_mis_summary(FILE *out, const redisReply *meta)
+{
+    fprintf(out, "  rows read %s, accepted %s, quarantined %s; active records %s (%s without a "
+                 "person key, %s duplicates merged); persons %s; municipalities reporting %s\n"
+                 "  services counted: %s\n",
+            s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"),
+            s_get(meta, "records_active"), s_get(meta, "records_unkeyed"),
+            s_get(meta, "duplicates_merged"), s_get(meta, "persons"),
+            s_get(meta, "municipalities_reporting"), s_get(meta, "service_set"));
+    if (atol(s_get(meta, "register_entries_active")) > 0)
+        fprintf(out, "  needs-assessment registers: %s active entries, %s persons (mis_share3_reg: "
+                     "the vulnerable persons on the register as denominator)\n",
+                s_get(meta, "register_entries_active"), s_get(meta, "register_persons"));
+}
+
 static void s_summary(FILE *out, const char *id, const redisReply *meta)
 {
     fprintf(out, "extract %s  (%s, period %s, %s)\n", id, s_get(meta, "source"),
@@ -152,13 +167,7 @@ static void s_summary(FILE *out, const char *id, const redisReply *meta)
         return;
     }
     if (!strcmp(s_get(meta, "kind"), "mis"))
-        fprintf(out, "  rows read %s, accepted %s, quarantined %s; active records %s (%s without a "
-                     "person key, %s duplicates merged); persons %s; municipalities reporting %s\n"
-                     "  services counted: %s\n",
-                s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"),
-                s_get(meta, "records_active"), s_get(meta, "records_unkeyed"),
-                s_get(meta, "duplicates_merged"), s_get(meta, "persons"),
-                s_get(meta, "municipalities_reporting"), s_get(meta, "service_set"));
+        s_mis_summary(out, meta);
     else
         fprintf(out, "  rows read %s, accepted %s, quarantined %s, out of scope %s; persons in the "
                  "income population %s (income missing %s, zero weight %s)\n",

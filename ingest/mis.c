@@ -84,6 +84,8 @@ struct lnob_mis {
     char *header_line;
     int header_done;
     int mun_default, svc_default; /* for an absent column; -1 none */
+    int needs_register;  /* a needs-assessment register: no service */
+    int start_field;     /* LNOB_MIS_F_START_DATE, or _ASSESSED for a register */
     batch_t b;
     zhashx_t *cache[K_COUNT];
     uint64_t rows_read, records, rejected, blank, no_id, bad_id, id_dropped;
@@ -400,13 +402,21 @@ static int s_map_header(lnob_mis_t *self, const lnob_csv_row_t *row)
     if (self->col[LNOB_MIS_F_PERSONAL_NUMBER] < 0)
         return s_fail(self, "MISSING_COLUMN",
                       "no personal-number column ('Nr. personal' / 'Personal number', or map one)");
-    if (self->col[LNOB_MIS_F_START_DATE] < 0)
+    self->needs_register = self->o.needs_register ||
+        (self->col[LNOB_MIS_F_ASSESSED] >= 0 && self->col[LNOB_MIS_F_SERVICE] < 0 && self->svc_default < 0);
+    self->start_field = self->needs_register && self->col[LNOB_MIS_F_ASSESSED] >= 0 ? LNOB_MIS_F_ASSESSED
+                                                                                  : LNOB_MIS_F_START_DATE;
+    if (self->col[self->start_field] < 0 && self->needs_register)
+        return s_fail(self, "MISSING_COLUMN",
+                      "a needs-assessment register without an assessment-date column ('Data e "
+                      "vlerësimit' / 'Assessment date', or map one)");
+    if (self->col[self->start_field] < 0)
         return s_fail(self, "MISSING_COLUMN",
                       "no start-date column ('Data e fillimit' / 'Start date', or map one)");
     if (self->col[LNOB_MIS_F_MUNICIPALITY] < 0 && self->mun_default < 0)
         return s_fail(self, "MISSING_COLUMN",
                       "no municipality column ('Bashkia' / 'Municipality') and no default municipality");
-    if (self->col[LNOB_MIS_F_SERVICE] < 0 && self->svc_default < 0)
+    if (self->col[LNOB_MIS_F_SERVICE] < 0 && self->svc_default < 0 && !self->needs_register)
         return s_fail(self, "MISSING_COLUMN",
                       "no service column ('Lloji i shërbimit' / 'Service type') and no default service");
     self->header_line = lnob_malloc(HEADER_LINE_MAX);
@@ -466,8 +476,8 @@ static int s_service(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verd
 {
     size_t len;
     int c = self->col[LNOB_MIS_F_SERVICE];
-    if (c < 0) {
-        r->svc = self->svc_default;
+    if (self->needs_register || c < 0) {
+        r->svc = self->needs_register ? -1 : self->svc_default;
         return 0;
     }
     const char *s = lnob_csv_field(row, c, &len);
@@ -499,7 +509,7 @@ static int s_date_field(lnob_mis_t *self, const lnob_csv_row_t *row, int field, 
 
 static int s_dates(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
 {
-    if (s_date_field(self, row, LNOB_MIS_F_START_DATE, 1, &r->start, v) ||
+    if (s_date_field(self, row, self->start_field, 1, &r->start, v) ||
         s_date_field(self, row, LNOB_MIS_F_END_DATE, 0, &r->end, v) ||
         s_date_field(self, row, LNOB_MIS_F_BIRTH_DATE, 0, &r->birth, v))
         return -1;
@@ -595,7 +605,7 @@ static void s_append(lnob_mis_t *self, const lnob_csv_row_t *row, const rec_t *r
     b->n_ids += id_len + 1;
     b->mun[i] = lnob_slots_get(&b->mun_names, r->mun,
                                lnob_geo_at(self->o.geo, (size_t) r->mun)->code);
-    b->svc[i] = lnob_slots_get(&b->svc_names, r->svc, lnob_mis_name(LNOB_MIS_SERVICE, r->svc));
+    b->svc[i] = r->svc < 0 ? 0 : lnob_slots_get(&b->svc_names, r->svc, lnob_mis_name(LNOB_MIS_SERVICE, r->svc));
     b->sex[i] = r->sex;
     b->flags[i] = r->flags;
     b->status[i] = r->status;
@@ -658,6 +668,7 @@ static int s_emit(lnob_mis_t *self)
     m.run_id = (char *) self->o.run_id;
     m.source = (char *) self->o.source;
     m.rows_read = b->rows_read;
+    m.needs_register = self->needs_register;
     m.n_person_key = m.n_record_id = m.n_municipality = m.n_service = m.n_sex = b->n;
     m.n_birth_date = m.n_flags = m.n_start_date = m.n_end_date = m.n_status = m.n_line = b->n;
     m.person_key = b->pk_ptr;
@@ -857,6 +868,7 @@ uint64_t lnob_mis_rejected(const lnob_mis_t *self) { return self->rejected; }
 uint64_t lnob_mis_blank_rows(const lnob_mis_t *self) { return self->blank; }
 uint64_t lnob_mis_unkeyed_empty(const lnob_mis_t *self) { return self->no_id; }
 uint64_t lnob_mis_unkeyed_malformed(const lnob_mis_t *self) { return self->bad_id; }
+int lnob_mis_is_register(const lnob_mis_t *self) { return self->needs_register; }
 uint32_t lnob_mis_batches(const lnob_mis_t *self) { return self->batches; }
 
 const char *lnob_mis_notes(lnob_mis_t *self)
@@ -879,6 +891,8 @@ const char *lnob_mis_notes(lnob_mis_t *self)
     ADD(self->id_dropped, "; %llu record ids shaped like personal numbers dropped",
         (unsigned long long) self->id_dropped);
     ADD(self->blank, "; %llu blank rows skipped", (unsigned long long) self->blank);
+    ADD(self->needs_register, "; a needs-assessment register (%s)",
+        self->o.needs_register ? "kind = register" : "an assessment date and no service");
     ADD(lnob_recode_substituted(self->recode), "; %llu bytes not valid in %s read as %s",
         (unsigned long long) lnob_recode_substituted(self->recode), lnob_recode_encoding_name(enc),
         enc == LNOB_ENC_UTF8 ? "Windows-1252" : "U+FFFD");

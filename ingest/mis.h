@@ -43,6 +43,8 @@ typedef struct {
     char delimiter;           /* ',', ';' or '\t'; 0: detected from the header row */
     const char *municipality; /* for an export without a municipality column, or NULL */
     const char *service;      /* for an export without a service column, or NULL */
+    int needs_register;       /* 1: a needs-assessment register (also detected: an
+                                 assessment-date column and no service) */
     lnob_mis_emit_fn emit;
     void *arg;
 } lnob_mis_opts_t;
@@ -78,6 +80,9 @@ uint64_t lnob_mis_blank_rows(const lnob_mis_t *self);
  * or malformed (spec §6.3 UNKEYED_RECORDS). */
 uint64_t lnob_mis_unkeyed_empty(const lnob_mis_t *self);
 uint64_t lnob_mis_unkeyed_malformed(const lnob_mis_t *self);
+/* 1 once the header showed a needs-assessment register (persons assessed,
+ * no services: spec §6.5 MIS_SHARE3_REG). */
+int lnob_mis_is_register(const lnob_mis_t *self);
 uint32_t lnob_mis_batches(const lnob_mis_t *self);
 /* Data-quality notes on the export so far, one line: encoding and how it
  * was found, delimiter, unkeyed records, blank rows, substituted bytes. */

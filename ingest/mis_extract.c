@@ -32,8 +32,8 @@ typedef struct {
 static int s_emit_mis(void *arg, Lnob__V1__MisBatch *b)
 {
     mis_pass_t *m = arg;
-    if (m->scan) {
-        for (size_t i = 0; i < b->record_count; i++)
+    if (m->scan) { /* services only: an assessment date is not a service's start */
+        for (size_t i = 0; i < b->record_count && !b->needs_register; i++)
             m->latest = b->start_date[i] > m->latest ? b->start_date[i] : m->latest;
         return LNOB_OK;
     }
@@ -121,6 +121,7 @@ int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const
         o.delimiter = src->delimiter;
         o.municipality = *src->municipality ? src->municipality : NULL;
         o.service = *src->service ? src->service : NULL;
+        o.needs_register = src->needs_register;
     }
     lnob_mis_t *p = lnob_mis_new(&o);
     int rc = LNOB_OK;

@@ -73,9 +73,12 @@ static const char *s_check_mis(const Lnob__V1__MisBatch *b)
         return "mis batch column lengths differ from record_count";
     if (!s_below(b->municipality, n, b->n_municipality_dict) || !s_below(b->service, n, b->n_service_dict))
         return "mis batch dictionary index out of range";
-    for (size_t i = 0; i < n; i++)
-        if (!b->municipality[i] || !b->service[i])
+    for (size_t i = 0; i < n; i++) {
+        if (!b->municipality[i] || (!b->service[i] && !b->needs_register))
             return "mis batch record without municipality or service";
+        if (b->service[i] && b->needs_register)
+            return "mis register entry with a service";
+    }
     if (!s_keys_ok(b->person_key, n))
         return "mis batch person key is not 64 hex digits";
     return NULL;

@@ -642,6 +642,8 @@ static void s_mis_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mi
     s_meta_u(m, "duplicates_merged", st->duplicates);
     s_meta_u(m, "persons", st->persons);
     s_meta_u(m, "municipalities_reporting", st->reporting);
+    s_meta_u(m, "register_entries_active", st->register_active);
+    s_meta_u(m, "register_persons", st->register_persons);
     s_meta(m, "service_set", f->service_set);
     s_meta(m, "vuln_groups", *end->vuln_groups ? end->vuln_groups : "DIS,RE,ROMA,EGY,ELD,VAW,CHI");
     s_meta(m, "population", f->user_population ? "the user's file for the municipalities it names "

@@ -200,6 +200,11 @@ typedef struct {
     uint64_t *nserv;                  /* [m][NSERV_GROUPS] */
     uint64_t nserv_nat[NSERV_GROUPS];
     uint64_t *num3, *den3, num3_nat, den3_nat;
+    /* needs-assessment registers: entries and unkeyed ones per m, vulnerable
+     * persons on m's register, numerator persons of m who are not on it */
+    uint64_t *reg_records, *reg_unkeyed, *reg_den, *reg_outside;
+    const rec_t *reg;                 /* keyed active entries, by (key, m) */
+    size_t n_reg;
 } acc_t;
 
 static void s_acc_init(acc_t *a, const lnob_mis_dims_t *d)
@@ -218,6 +223,10 @@ static void s_acc_init(acc_t *a, const lnob_mis_dims_t *d)
     a->nserv = lnob_calloc(a->M * NSERV_GROUPS, sizeof *a->nserv);
     a->num3 = lnob_calloc(a->M, sizeof *a->num3);
     a->den3 = lnob_calloc(a->M, sizeof *a->den3);
+    a->reg_records = lnob_calloc(a->M, sizeof *a->reg_records);
+    a->reg_unkeyed = lnob_calloc(a->M, sizeof *a->reg_unkeyed);
+    a->reg_den = lnob_calloc(a->M, sizeof *a->reg_den);
+    a->reg_outside = lnob_calloc(a->M, sizeof *a->reg_outside);
 }
 
 static void s_acc_free(acc_t *a)
@@ -225,6 +234,7 @@ static void s_acc_free(acc_t *a)
     free(a->ms), free(a->m), free(a->s);
     free(a->records_ms), free(a->unkeyed_ms), free(a->records_m), free(a->unkeyed_m);
     free(a->nserv), free(a->num3), free(a->den3);
+    free(a->reg_records), free(a->reg_unkeyed), free(a->reg_den), free(a->reg_outside);
 }
 
 static int s_by_person_m_s(const void *a, const void *b)
@@ -259,6 +269,45 @@ static uint64_t s_duplicates(rec_t *k, size_t n)
     return dup;
 }
 
+/* ---- needs-assessment registers (§6.5 MIS_SHARE3_REG) ------------------------ */
+
+static int s_by_key_mun(const void *a, const void *b)
+{
+    const rec_t *x = a, *y = b;
+    int c = strcmp(x->r->key, y->r->key);
+    return c ? c : (x->r->mun > y->r->mun) - (x->r->mun < y->r->mun);
+}
+
+/* 1 if key is on m's register (a->reg sorted by key, then m). */
+static int s_on_register(const acc_t *a, const char *key, uint32_t m)
+{
+    lnob_mis_record_t probe = {.key = key, .mun = m};
+    rec_t want = {&probe, 0};
+    return bsearch(&want, a->reg, a->n_reg, sizeof *a->reg, s_by_key_mun) != NULL;
+}
+
+/* The vulnerable persons on each municipality's register. A person's
+ * groups, sex and age come from their register entries alone (§6.3 rules
+ * over those entries), so the denominator is what the assessments say. */
+static uint64_t s_count_register(acc_t *a, rec_t *reg, size_t n)
+{
+    qsort(reg, n, sizeof *reg, s_by_key_mun);
+    a->reg = reg;
+    a->n_reg = n;
+    uint64_t persons = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        person_t p = {.sex = LNOB_MIS_SEX_UNKNOWN};
+        for (j = i; j < n && !strcmp(reg[j].r->key, reg[i].r->key); j++)
+            s_attributes(&p, reg[j].r);
+        uint32_t vulnerable = a->d->vulnerable ? a->d->vulnerable : s_all_groups();
+        int vuln = (s_categories(&p, a->d->year) & vulnerable) != 0;
+        for (size_t k = i; k < j; k++)
+            a->reg_den[reg[k].r->mun] += vuln && (k == i || reg[k].r->mun != reg[k - 1].r->mun);
+        persons++;
+    }
+    return persons;
+}
+
 /* Distinct persons per (m, s) and m, services per person in m, and the
  * share receiving 3 or more (§6.5). k is sorted by (person, m, s). */
 static void s_count_places(acc_t *a, const rec_t *k, size_t n, const person_t *pp)
@@ -277,6 +326,8 @@ static void s_count_places(acc_t *a, const rec_t *k, size_t n, const person_t *p
         if (p->vulnerable) {
             a->den3[m]++;
             a->num3[m] += nserv >= SHARE3_SERVICES;
+            a->reg_outside[m] += nserv >= SHARE3_SERVICES && a->reg_records[m] &&
+                                 !s_on_register(a, k[i].r->key, m);
         }
         i = j;
     }
@@ -325,6 +376,22 @@ static void s_share_cell(cells_t *c, const char *bd, const char *group, uint64_t
         cell->has_value = 0;
         cell->diagnostic = "EMPTY_GROUP";
     }
+}
+
+/* MIS_SHARE3_REG[m]: MIS_SHARE3's numerator over the vulnerable persons
+ * on m's register. */
+static void s_share_reg_cell(cells_t *c, const acc_t *a, size_t m)
+{
+    uint64_t num = a->num3[m], den = a->reg_den[m];
+    lnob_cell_t *cell = s_cell(c, "mis_share3_reg", "municipality", a->d->municipalities[m],
+                               den ? 100.0 * (double) num / (double) den : 0, den);
+    const char *coverage = s_coverage(a->reg_records[m], a->reg_unkeyed[m]);
+    if (!den)
+        cell->has_value = 0, cell->diagnostic = "EMPTY_GROUP";
+    else if (a->reg_outside[m])
+        cell->diagnostic = "NOT_ON_REGISTER";
+    else if (*coverage)
+        cell->diagnostic = coverage;
 }
 
 static void s_nserv_cells(cells_t *c, const char *bd, const char *names, const uint64_t *k)
@@ -376,6 +443,8 @@ static void s_emit(cells_t *c, const acc_t *a)
     s_share_cell(c, "", "", a->num3_nat, a->den3_nat);
     s_nserv_cells(c, "nserv", "", a->nserv_nat);
     for (size_t m = 1; m < a->M; m++) {
+        if (a->reg_records[m])
+            s_share_reg_cell(c, a, m);
         if (!a->records_m[m])
             continue;
         s_count_cells(c, "mis_ben_all", 2, d->municipalities[m], &a->m[m],
@@ -394,14 +463,32 @@ static void s_emit(cells_t *c, const acc_t *a)
     }
 }
 
-/* Active records: keyed ones (with their person) into k, all counted per place. */
-static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k,
-                        lnob_mis_stats_t *st)
+/* An active register entry: keyed ones into reg, all counted per place. */
+static void s_collect_register(acc_t *a, const lnob_mis_record_t *r, rec_t *reg, size_t *n_reg,
+                               lnob_mis_stats_t *st)
+{
+    int unkeyed = !r->key || !*r->key;
+    st->register_active++;
+    a->reg_records[r->mun]++;
+    a->reg_unkeyed[r->mun] += unkeyed;
+    if (!unkeyed)
+        reg[(*n_reg)++] = (rec_t){r, 0};
+}
+
+/* Active records: keyed ones (with their person) into k, all counted per
+ * place; register entries go to reg instead. */
+static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k, rec_t *reg,
+                        size_t *n_reg, lnob_mis_stats_t *st)
 {
     size_t nk = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!s_active(&r[i], a->d->year) || r[i].mun >= a->M || r[i].service >= a->S || !r[i].mun ||
-            !r[i].service)
+        if (!s_active(&r[i], a->d->year) || r[i].mun >= a->M || !r[i].mun)
+            continue;
+        if (r[i].assessed) {
+            s_collect_register(a, &r[i], reg, n_reg, st);
+            continue;
+        }
+        if (r[i].service >= a->S || !r[i].service)
             continue;
         st->active++;
         size_t ms = r[i].mun * a->S + r[i].service;
@@ -446,8 +533,9 @@ lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
     if (dims->n_services > MAX_SERVICES)
         return NULL;
     s_acc_init(&a, dims);
-    rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k);
-    size_t nk = s_collect(&a, records, n, k, stats), persons;
+    rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k), *reg = lnob_malloc((n ? n : 1) * sizeof *reg);
+    size_t n_reg = 0, nk = s_collect(&a, records, n, k, reg, &n_reg, stats), persons;
+    stats->register_persons = s_count_register(&a, reg, n_reg);
     person_t *pp = s_persons(k, nk, dims->year, dims->vulnerable, &persons);
     stats->persons = persons;
     stats->duplicates = s_duplicates(k, nk);
@@ -458,6 +546,7 @@ lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
     s_emit(&c, &a);
     free(pp);
     free(k);
+    free(reg);
     s_acc_free(&a);
     *n_cells = c.n;
     return c.v;

@@ -7,7 +7,11 @@
  * taken as §6.3-6.4 say, and produces the cells of §6.5 (mis_ben,
  * mis_ben_all, mis_rate1000, mis_nserv, mis_share3, mis_mun33,
  * mis_mun33_pct) with the breakdowns of §6.6 (sex, group, age group) and the
- * diagnostics SMALL_CELL, KEY_COVERAGE_LOW, NO_POPULATION. Pure: no I/O.
+ * diagnostics SMALL_CELL, KEY_COVERAGE_LOW, NO_POPULATION; with the
+ * municipalities' needs-assessment registers, also mis_share3_reg (§6.5
+ * MIS_SHARE3_REG: the vulnerable persons on the register as denominator,
+ * NOT_ON_REGISTER when the numerator holds persons who are not on it).
+ * Pure: no I/O.
  * Not for: parsing exports (ingest/mis.c) or SILC cells (cells.h). */
 #ifndef LNOB_TRANSFORM_MIS_CELLS_H
 #define LNOB_TRANSFORM_MIS_CELLS_H
@@ -36,6 +40,8 @@ typedef struct {
     uint32_t flags;        /* LNOB_MIS_* */
     int32_t start, end;    /* end 0: ongoing */
     uint32_t status;       /* 0 active, LNOB_MIS_STATUS_CANCELLED */
+    uint32_t assessed;     /* 1: a needs-assessment register entry (service 0,
+                              start the assessment date) */
 } lnob_mis_record_t;
 
 typedef struct {
@@ -59,6 +65,7 @@ int lnob_mis_vuln_mask(const char *list, uint32_t *mask);
 /* What the metadata reports about the records. */
 typedef struct {
     uint64_t records, active, duplicates, unkeyed, persons, reporting;
+    uint64_t register_active, register_persons; /* needs-assessment register entries */
 } lnob_mis_stats_t;
 
 /* Computes all MIS cells of the year. Returns an owned array (free()) of

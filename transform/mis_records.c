@@ -94,13 +94,13 @@ static int s_batch(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *b, const lnob_
             snprintf(err, cap, "%s: municipality code %.20s is not one of the 61", b->source, code);
             return -1;
         }
-        size_t service = s_service_index(f, b->service_dict[b->service[i]]);
-        if (!service)
+        size_t service = b->needs_register ? 0 : s_service_index(f, b->service_dict[b->service[i]]);
+        if (!service && !b->needs_register)
             continue; /* not in the service set */
         lnob_mis_record_t *r = &f->records[f->n++];
         *r = (lnob_mis_record_t){b->person_key[i], b->record_id[i], (uint32_t) m + 1, (uint32_t) service,
                                  b->sex[i], b->birth_date[i], b->flags[i], b->start_date[i],
-                                 b->end_date[i], b->status[i]};
+                                 b->end_date[i], b->status[i], b->needs_register};
     }
     return 0;
 }

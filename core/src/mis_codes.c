@@ -118,8 +118,12 @@ static const s_entry_t s_fields[] = {
     {LNOB_MIS_F_START_DATE, "start_date",
      L("Data e fillimit", "Data e fillimit të shërbimit", "Fillimi", "Start date", "Date started")},
     {LNOB_MIS_F_END_DATE, "end_date",
-     L("Data e mbarimit", "Data e përfundimit", "Mbarimi", "End date", "Date ended")},
+     L("Data e mbarimit", "Data e përfundimit", "Mbarimi", "Data e daljes", "End date", "Date ended",
+       "Exit date")},
     {LNOB_MIS_F_STATUS, "status", L("Statusi", "Gjendja", "Status")},
+    {LNOB_MIS_F_ASSESSED, "assessment_date",
+     L("Data e vlerësimit", "Data e vlerësimit të nevojave", "Data e regjistrimit", "Assessment date",
+       "Date assessed", "Registration date")},
     {LNOB_MIS_F_IGNORE, "ignore", NULL},
 };
 

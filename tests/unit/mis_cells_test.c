@@ -35,7 +35,7 @@ static const tv_person_t s_k[8] = {
 
 static lnob_mis_record_t s_rec(const char *id, int k, uint32_t s, uint32_t m, int32_t start, int32_t end)
 {
-    return (lnob_mis_record_t){s_k[k].key, id, m, s, s_k[k].sex, s_k[k].birth, s_k[k].flags, start, end, 0};
+    return (lnob_mis_record_t){s_k[k].key, id, m, s, s_k[k].sex, s_k[k].birth, s_k[k].flags, start, end, 0, 0};
 }
 
 static lnob_cell_t *s_tv7_with(const lnob_mis_dims_t *d, size_t *n, lnob_mis_stats_t *st);
@@ -167,11 +167,11 @@ Test(mis_cells, tv7_breakdowns_by_sex_and_group_with_small_cells)
 Test(mis_cells, duplicates_cancelled_and_unkeyed_records)
 {
     lnob_mis_record_t r[] = {
-        {K(1), "1", 1, 1, F, 19500701, 0, 20240105, 0, 0},
-        {K(1), "2", 1, 1, F, 19500701, 0, 20240105, 0, 0},          /* same person, service, start */
-        {K(2), "3", 1, 1, M, 19800701, 0, 20240105, 0, LNOB_MIS_STATUS_CANCELLED},
-        {"", "4", 1, 2, M, 19800701, 0, 20240105, 0, 0},            /* unkeyed */
-        {K(3), "5", 1, 2, 9, 0, 0, 20240105, 0, 0},
+        {K(1), "1", 1, 1, F, 19500701, 0, 20240105, 0, 0, 0},
+        {K(1), "2", 1, 1, F, 19500701, 0, 20240105, 0, 0, 0},          /* same person, service, start */
+        {K(2), "3", 1, 1, M, 19800701, 0, 20240105, 0, LNOB_MIS_STATUS_CANCELLED, 0},
+        {"", "4", 1, 2, M, 19800701, 0, 20240105, 0, 0, 0},            /* unkeyed */
+        {K(3), "5", 1, 2, 9, 0, 0, 20240105, 0, 0, 0},
     };
     lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
     size_t n;
@@ -202,5 +202,82 @@ Test(mis_cells, vuln_groups_narrows_who_counts_for_the_three_services_share)
     s_expect(c, n, "mis_share3", "municipality", "AL154", 100.0);
     s_expect(c, n, "mis_share3", "municipality", "AL111", 50.0);
     s_expect(c, n, "mis_share3", "", "", 200.0 / 3);
+    free(c);
+}
+
+/* ---- needs-assessment registers (§6.5 MIS_SHARE3_REG) ------------------------- */
+
+#define K8 "k8" "00000000000000000000000000000000000000000000000000000000000000"
+#define K9 "k9" "00000000000000000000000000000000000000000000000000000000000000"
+#define K10 "ka" "00000000000000000000000000000000000000000000000000000000000000"
+#define K11 "kb" "00000000000000000000000000000000000000000000000000000000000000"
+#define K12 "kc" "00000000000000000000000000000000000000000000000000000000000000"
+
+/* A register entry: person, municipality, sex, birth, flags, assessed, exit, status. */
+static lnob_mis_record_t s_entry(const char *key, uint32_t m, uint32_t sex, int32_t birth, uint32_t flags,
+                                 int32_t assessed, int32_t exit, uint32_t status)
+{
+    return (lnob_mis_record_t){key, "", m, 0, sex, birth, flags, assessed, exit, status, 1};
+}
+
+/* TV7's records plus the two municipalities' registers. Hand-computed:
+ * M01 (AL154): active entries K1 (DIS), K3 (VAW, F), K8 (born 1940: ELD,
+ * no service), K9 (M 1980, no group: not vulnerable) and one unkeyed; K10
+ * cancelled, K11 left before 2024. Vulnerable on the register: K1, K3, K8
+ * = 3. Numerator as MIS_SHARE3[M01]: K1 and K2 (3 services each) = 2, and
+ * K2 is not on the register -> 66.67 % with NOT_ON_REGISTER.
+ * M02 (AL111): K3, K5 (DIS), K6 (the register records no group, though
+ * his services say DIS: the register decides), K7 (ROMA, child), K12 (DIS,
+ * no service). Vulnerable: K3, K5, K7, K12 = 4; numerator K5 (4 services,
+ * on the register) = 1 -> 25 %, 4 persons -> SMALL_CELL. */
+Test(mis_cells, the_register_share_divides_by_the_vulnerable_persons_assessed)
+{
+    lnob_mis_record_t r[40];
+    size_t i = 0;
+    static const int tv7[17][5] = {
+        {1, 1, M01, 20230501, 0},        {1, 2, M01, 20240201, 20240630}, {1, 5, M01, 20200101, 0},
+        {1, 1, M01, 20240301, 0},        {2, 7, M01, 20240110, 20240430}, {2, 3, M01, 20240501, 0},
+        {2, 4, M01, 20220101, 0},        {3, 6, M01, 20240901, 20241015}, {3, 3, M01, 20240901, 0},
+        {3, 4, M02, 20241101, 0},        {4, 4, M02, 20230101, 20231231}, {5, 5, M02, 20210301, 0},
+        {5, 1, M02, 20240101, 0},        {5, 2, M02, 20240101, 0},        {5, 3, M02, 20240101, 0},
+        {6, 5, M02, 20240101, 0},        {7, 7, M02, 20240201, 0}};
+    static const char *const ids[17] = {"1", "2", "3", "4", "5", "6", "7", "8", "9",
+                                        "10", "11", "12", "13", "14", "15", "16", "17"};
+    for (; i < 17; i++)
+        r[i] = s_rec(ids[i], tv7[i][0], (uint32_t) tv7[i][1], (uint32_t) tv7[i][2], tv7[i][3], tv7[i][4]);
+    r[i++] = s_entry(K(1), M01, F, 19500701, LNOB_MIS_DIS, 20230301, 0, 0);
+    r[i++] = s_entry(K(3), M01, F, 19900701, LNOB_MIS_VAW | LNOB_MIS_EGY, 20240201, 0, 0);
+    r[i++] = s_entry(K8, M01, F, 19400701, 0, 20240501, 0, 0);
+    r[i++] = s_entry(K9, M01, M, 19800701, 0, 20240110, 0, 0);
+    r[i++] = s_entry("", M01, F, 19700701, LNOB_MIS_DIS, 20240110, 0, 0);
+    r[i++] = s_entry(K10, M01, F, 19700701, LNOB_MIS_DIS, 20240110, 0, LNOB_MIS_STATUS_CANCELLED);
+    r[i++] = s_entry(K11, M01, F, 19700701, LNOB_MIS_DIS, 20220110, 20230630, 0);
+    r[i++] = s_entry(K(3), M02, F, 19900701, LNOB_MIS_VAW | LNOB_MIS_EGY, 20241101, 0, 0);
+    r[i++] = s_entry(K(5), M02, F, 19580701, LNOB_MIS_DIS, 20210301, 0, 0);
+    r[i++] = s_entry(K(6), M02, M, 19790701, 0, 20240101, 0, 0);
+    r[i++] = s_entry(K(7), M02, F, 20150701, LNOB_MIS_ROMA, 20240201, 0, 0);
+    r[i++] = s_entry(K12, M02, M, 19600701, LNOB_MIS_DIS, 20240301, 0, 0);
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
+    size_t n;
+    lnob_mis_stats_t st;
+    lnob_cell_t *c = lnob_mis_cells(r, i, &d, &st, &n);
+    s_expect(c, n, "mis_share3_reg", "municipality", "AL154", 200.0 / 3);
+    cr_assert_eq(s_find(c, n, "mis_share3_reg", "municipality", "AL154")->n, 3);
+    cr_assert_str_eq(s_find(c, n, "mis_share3_reg", "municipality", "AL154")->diagnostic, "NOT_ON_REGISTER");
+    s_expect(c, n, "mis_share3_reg", "municipality", "AL111", 25.0);
+    cr_assert_eq(s_find(c, n, "mis_share3_reg", "municipality", "AL111")->n, 4);
+    cr_assert_str_eq(s_find(c, n, "mis_share3_reg", "municipality", "AL111")->diagnostic, "SMALL_CELL");
+    cr_assert_eq(st.register_active, 10, "5 in M01 (one unkeyed), 5 in M02");
+    cr_assert_eq(st.register_persons, 8, "K1 K3 K5 K6 K7 K8 K9 K12");
+    /* The registers change nothing else: TV7's answers stand. */
+    s_expect(c, n, "mis_share3", "municipality", "AL154", 200.0 / 3);
+    s_expect(c, n, "mis_share3", "municipality", "AL111", 25.0);
+    s_expect(c, n, "mis_ben_all", "", "", 6);
+    cr_assert_eq(st.persons, 6);
+    cr_assert_eq(st.active, 16);
+    free(c);
+    c = s_tv7(&n, &st); /* no register: no register share */
+    for (size_t k = 0; k < n; k++)
+        cr_assert_str_neq(c[k].indicator, "mis_share3_reg");
     free(c);
 }

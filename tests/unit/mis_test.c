@@ -1186,3 +1186,56 @@ Test(mis, no_personal_number_or_name_leaves_the_parser)
     }
     free(cp);
 }
+
+/* ---- needs-assessment registers ------------------------------------------------ */
+
+Test(mis, a_register_is_recognised_by_its_assessment_date_and_carries_no_service)
+{
+    cap_t *c = OK("Nr. personal,Bashkia,Gjinia,Datëlindja,Kategoria,Data e vlerësimit,Data e daljes\n"
+                  "J12345678K,Shkodër,F,01.02.1950,PAK,15.03.2024,\n"
+                  "K23456789L,Velipojë,M,2010,Rom,2023-11-02,30.06.2024\n");
+    cr_assert_eq(s_nrec(c), 2);
+    cr_assert(c->env[0]->mis->needs_register, "the batch says it is a register");
+    rec_t r = s_rec(c, 0);
+    cr_expect_str_eq(r.pk, s_pk("J12345678K"));
+    cr_expect_str_eq(r.svc, "", "no service");
+    cr_expect_eq(r.start, 20240315, "the assessment date is the entry's start");
+    cr_expect_eq(r.flags, LNOB_MIS_FLAG_DIS);
+    r = s_rec(c, 1);
+    cr_expect_str_eq(r.mun, "AL154", "Velipojë is a former unit of Shkodër");
+    cr_expect_eq(r.end, 20240630, "the exit date ends the entry");
+    s_cap_free(c);
+    c = OK(HDR_MIN "J12345678K,Shkodër,Kujdes në shtëpi,2024-01-01,,,,,\n");
+    cr_assert(!c->env[0]->mis->needs_register, "a service export is not a register");
+    s_cap_free(c);
+}
+
+Test(mis, a_mapping_file_can_say_an_export_is_a_register)
+{
+    lnob_mis_map_t *map = lnob_mis_map_new();
+    static const char text[] = "[source]\nkind = register\n";
+    cr_assert_eq(lnob_mis_map_parse(map, "reg.map", text, sizeof text - 1), LNOB_OK, "%s",
+                 lnob_mis_map_errstr(map));
+    cap_t *c = s_cap();
+    lnob_mis_opts_t o = s_opts(c);
+    o.needs_register = lnob_mis_map_source(map)->needs_register;
+    int rc;
+    static const char in[] = "Nr. personal,Bashkia,Data e fillimit\nJ12345678K,Fier,2024-02-01\n";
+    lnob_mis_t *p = s_parse(&o, in, sizeof in - 1, 0, &rc);
+    cr_assert_eq(rc, LNOB_OK, "%s", lnob_mis_errstr(p));
+    cr_assert(lnob_mis_is_register(p) && c->env[0]->mis->needs_register);
+    cr_expect_eq(s_rec(c, 0).start, 20240201, "without an assessment column, the start date");
+    lnob_mis_destroy(&p);
+    s_cap_free(c);
+    static const char bad[] = "[source]\nkind = census\n";
+    cr_assert_eq(lnob_mis_map_parse(map, "reg.map", bad, sizeof bad - 1), LNOB_ERR);
+    lnob_mis_map_destroy(&map);
+    cap_t *c2 = s_cap();
+    o = s_opts(c2);
+    static const char none[] = "Nr. personal,Bashkia,Gjinia\nJ12345678K,Fier,F\n";
+    p = s_parse(&o, none, sizeof none - 1, 0, &rc);
+    cr_assert_eq(rc, LNOB_ERR, "neither a service nor an assessment date");
+    cr_assert_str_eq(lnob_mis_reason(p), "MISSING_COLUMN");
+    lnob_mis_destroy(&p);
+    s_cap_free(c2);
+}

@@ -86,6 +86,7 @@ typedef enum {
     LNOB_MIS_F_START_DATE,
     LNOB_MIS_F_END_DATE,
     LNOB_MIS_F_STATUS,
+    LNOB_MIS_F_ASSESSED,        /* needs-assessment registers: the assessment date */
     LNOB_MIS_F_IGNORE,          /* a column to leave out (mapping files) */
     LNOB_MIS_FIELD_COUNT
 } lnob_mis_field_t;
