@@ -90,6 +90,7 @@ struct lnob_silc {
     int age_from_birth;   /* some age came from RB080 (a data-quality note) */
     int irp_birth_col;    /* RB080 when AGE_IRP is derived from it, else -1 */
     int irp_from_birth;   /* some AGE_IRP came from RB080 */
+    char notes[320];
     int rc;
     const char *reason;
     char errstr[LNOB_ERRSTR_MAX];
@@ -180,8 +181,14 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
         return s_fail(self, "MISSING_COLUMN", "missing required column RB030");
     if (self->col[C_WEIGHT] < 0)
         return s_fail(self, "MISSING_COLUMN", "missing required column RB050");
-    if (self->col[C_HX090] < 0 && (self->col[C_HY020] < 0 || self->col[C_HX050] < 0))
-        return s_fail(self, "MISSING_COLUMN", "missing required column HX090 (or HY020 and HX050)");
+    /* HX050 is derived by the transformers (spec 1.4) when batches hold whole
+     * households, that is with UDB variables */
+    if (self->col[C_HX090] < 0 && (self->col[C_HY020] < 0 || (self->col[C_HX050] < 0 && !self->n_vars)))
+        return s_fail(self, "MISSING_COLUMN", self->col[C_HY020] < 0
+                          ? "missing required column HX090 (or HY020 and HX050)"
+                          : "missing required column HX050 (derived by the modified OECD scale only "
+                            "from files with UDB variables such as RX020, whose households' rows "
+                            "come together)");
     /* AGE_IRP (spec §1.3): RX020, else RB081, else (RB010 - 1) - RB080, as RB081 */
     if (self->n_vars && self->var_col[LNOB_V_RX020] < 0 && self->var_col[LNOB_V_RB081] < 0 &&
         self->col[C_BIRTH] >= 0) {
@@ -307,8 +314,10 @@ static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
 static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, double *out, verdict_t *v)
 {
     size_t len;
-    const char *s = lnob_csv_field(row, self->col[c], &len);
     *out = NAN;
+    if (self->col[c] < 0) /* HX050 to be derived */
+        return 0;
+    const char *s = lnob_csv_field(row, self->col[c], &len);
     if (len == 0)
         return 0;
     if (lnob_num_double(s, len, out) != 0)
@@ -841,12 +850,17 @@ uint64_t lnob_silc_records(const lnob_silc_t *self) { return self->records; }
 uint32_t lnob_silc_batches(const lnob_silc_t *self) { return self->batches; }
 const char *lnob_silc_reason(const lnob_silc_t *self) { return self->reason ? self->reason : "ERROR"; }
 const char *lnob_silc_errstr(const lnob_silc_t *self) { return self->errstr; }
-const char *lnob_silc_notes(const lnob_silc_t *self)
+const char *lnob_silc_notes(lnob_silc_t *self)
 {
-    if (self->age_from_birth && self->irp_from_birth)
-        return "AGE_INT is RB010 - RB080 and AGE_IRP is RB010 - 1 - RB080 (no RX010, RB082, RX020 "
-               "or RB081; spec 1.3)";
-    if (self->irp_from_birth)
-        return "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)";
-    return self->age_from_birth ? "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)" : "";
+    const char *ages = self->age_from_birth && self->irp_from_birth
+                           ? "AGE_INT is RB010 - RB080 and AGE_IRP is RB010 - 1 - RB080 (no RX010, "
+                             "RB082, RX020 or RB081; spec 1.3)"
+                       : self->irp_from_birth ? "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)"
+                       : self->age_from_birth ? "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)"
+                                              : "";
+    int derived = self->header_done && self->col[C_HX090] < 0 && self->col[C_HX050] < 0;
+    snprintf(self->notes, sizeof self->notes, "%s%s%s", ages, *ages && derived ? "; " : "",
+             derived ? "HX050 derived by the modified OECD scale from the members' ages (no HX050; "
+                       "spec 1.4)" : "");
+    return self->notes;
 }

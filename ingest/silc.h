@@ -77,6 +77,6 @@ const char *lnob_silc_reason(const lnob_silc_t *self);
 const char *lnob_silc_errstr(const lnob_silc_t *self);
 /* Data-quality notes on the extract so far ("" when none): e.g. that ages
  * were derived from the year of birth. */
-const char *lnob_silc_notes(const lnob_silc_t *self);
+const char *lnob_silc_notes(lnob_silc_t *self);
 
 #endif

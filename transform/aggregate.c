@@ -561,6 +561,16 @@ static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_c
     }
 }
 
+/* Where the setting that differs between two settings texts starts. */
+static size_t s_differ_at(const char *a, const char *b)
+{
+    size_t i = 0, word = 0;
+    for (; a[i] && a[i] == b[i]; i++)
+        if (a[i] == ' ')
+            word = i + 1;
+    return word;
+}
+
 /* The household settings the transformers used (Run.settings): the same
  * in every run with statuses, else the extract cannot be trusted. Writes
  * them to text ("" when no run has statuses); returns 0, or -1 with error. */
@@ -577,8 +587,10 @@ static int s_settings(const extract_t *e, uint32_t nb, lnob_hh_cfg_t *cfg, char 
         if (!*text)
             snprintf(text, LNOB_HH_SETTINGS_MAX, "%s", mine);
         else if (strcmp(text, mine) != 0) {
-            snprintf(error, cap, "SETTINGS_MISMATCH: transformers ran with different settings: '%.80s' and '%.80s'",
-                     text, mine);
+            size_t at = s_differ_at(text, mine);
+            snprintf(error, cap, "SETTINGS_MISMATCH: transformers ran with different settings: "
+                                 "'%.*s' and '%.*s'", (int) strcspn(text + at, " "), text + at,
+                     (int) strcspn(mine + at, " "), mine + at);
             return -1;
         }
     }

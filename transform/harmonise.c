@@ -172,14 +172,26 @@ static lnob_hh_t s_household(const Lnob__V1__Batch *b, const vars_t *vs, size_t 
     return h;
 }
 
-static lnob_member_t s_member(const Lnob__V1__Batch *b, const vars_t *vs, size_t i)
+/* Row i's age as AGE_IRP or AGE_INT (which: LNOB_AGE_*). AGE_INT is the
+ * batch's age; AGE_IRP is RX020, else RB081 (the ingester carries the
+ * year-of-birth fallback there), else AGE_INT (§1.3). */
+static int s_age(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, int which)
+{
+    int irp = s_code(vs, LNOB_V_RX020, i), rb081 = s_code(vs, LNOB_V_RB081, i);
+    if (which == LNOB_AGE_INT)
+        return b->age[i];
+    return irp >= 0 ? irp : rb081 >= 0 ? rb081 : b->age[i];
+}
+
+static lnob_member_t s_member(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, const lnob_hh_cfg_t *cfg)
 {
     static const int pd[LNOB_PD_ITEMS] = {LNOB_V_PD020, LNOB_V_PD030, LNOB_V_PD050,
                                           LNOB_V_PD060, LNOB_V_PD070, LNOB_V_PD080};
-    lnob_member_t m = {.pid = b->person_id[i], .age_int = b->age[i], .sex = (int) b->sex[i]};
-    int irp = s_code(vs, LNOB_V_RX020, i);
-    m.age_irp = irp >= 0 ? irp : s_code(vs, LNOB_V_RB081, i) >= 0 ? s_code(vs, LNOB_V_RB081, i) : m.age_int;
-    m.has_p = m.age_int >= P_RECORD_AGE;
+    lnob_member_t m = {.pid = b->person_id[i], .sex = (int) b->sex[i]};
+    m.age_eq = s_age(b, vs, i, cfg->age_eq);
+    m.age_wi = s_age(b, vs, i, cfg->age_wi);
+    m.age_brk = s_age(b, vs, i, cfg->age_brk);
+    m.has_p = b->age[i] >= P_RECORD_AGE; /* P records: persons 16+ at the interview */
     for (int k = 0; k < LNOB_PD_ITEMS; k++) {
         m.pd[k] = s_code(vs, pd[k], i);
         m.has_p |= m.pd[k] >= 1;
@@ -209,10 +221,11 @@ static int s_parent_here(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, s
     return 0;
 }
 
-/* Derives the status and AGE_IRP of every batch row, household by household
- * (rows of one household are adjacent), and the batch's part-time hours table. */
+/* Derives the status and work-intensity age (AGE_WI) of every batch row,
+ * household by household (rows of one household are adjacent), and the
+ * batch's part-time hours table. */
 static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_cfg_t *cfg,
-                     lnob_status_t *st, int *age_irp, lnob_pt_table_t *table)
+                     lnob_status_t *st, int *age_wi, lnob_pt_table_t *table)
 {
     size_t n = b->record_count;
     lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
@@ -220,9 +233,9 @@ static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_c
         for (to = from + 1; to < n && b->household_id[to] == b->household_id[from]; to++)
             ;
         for (size_t i = from; i < to; i++) {
-            m[i] = s_member(b, vs, i);
+            m[i] = s_member(b, vs, i, cfg);
             m[i].parent_here = s_parent_here(b, vs, i, from, to);
-            age_irp[i] = m[i].age_irp;
+            age_wi[i] = m[i].age_wi;
         }
         lnob_hh_t h = s_household(b, vs, from);
         lnob_hh_derive(&h, m + from, to - from, cfg, st + from);
@@ -257,12 +270,39 @@ static void s_alloc_columns(Lnob__V1__Run *r, size_t n)
 
 /* Keys of the persons that enter the indicators; counts the rest. With
  * household statuses (st), persons without income stay (x NaN, last). */
-static size_t s_keys(const Lnob__V1__Batch *b, const lnob_status_t *st, sort_key_t *keys,
-                     Lnob__V1__Run *r)
+/* Each row's equivalised income (§1.4-1.5): the statuses' x; with UDB
+ * variables (whole households per batch) the household's, HY025 applied
+ * and HX050 derived when absent; else the merged file's HX090 or HY020 /
+ * HX050. */
+static void s_incomes(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_cfg_t *cfg,
+                      const lnob_status_t *st, double *x)
+{
+    size_t n = b->record_count;
+    for (size_t i = 0; i < n && (st || !b->n_vars); i++)
+        x[i] = st ? st[i].x : s_income(b, i);
+    if (st || !b->n_vars)
+        return;
+    lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
+    for (size_t from = 0, to; from < n; from = to) {
+        for (to = from + 1; to < n && b->household_id[to] == b->household_id[from]; to++)
+            ;
+        lnob_hh_t h = s_household(b, vs, from);
+        int derive = isnan(h.hx090) && isnan(h.hx050); /* the members' ages are needed */
+        for (size_t i = from; i < to && derive; i++)
+            m[i] = s_member(b, vs, i, cfg);
+        double v = lnob_hh_income(&h, m + from, derive ? to - from : 0);
+        for (size_t i = from; i < to; i++)
+            x[i] = v;
+    }
+    free(m);
+}
+
+static size_t s_keys(const Lnob__V1__Batch *b, const lnob_status_t *st, const double *xs,
+                     sort_key_t *keys, Lnob__V1__Run *r)
 {
     size_t k = 0;
     for (size_t i = 0; i < b->record_count; i++) {
-        double x = st ? st[i].x : s_income(b, i);
+        double x = xs[i];
         if (isnan(x))
             r->income_missing++;
         if (isnan(x) && !st)
@@ -296,10 +336,10 @@ static void s_alloc_household(Lnob__V1__Run *r, size_t n)
 }
 
 static void s_set_household(Lnob__V1__Run *r, size_t j, const lnob_status_t *st, int64_t hh,
-                            int age_irp)
+                            int age_wi)
 {
     r->household_id[j] = hh;
-    r->age_irp[j] = age_irp;
+    r->age_irp[j] = age_wi; /* the field's name is the default: AGE_WI = AGE_IRP */
     r->lack13[j] = st->lack13;
     r->item_missing[j] = st->item_missing;
     r->lack9[j] = st->lack9;
@@ -310,20 +350,22 @@ static void s_set_household(Lnob__V1__Run *r, size_t j, const lnob_status_t *st,
     r->pt_imp[j] = st->wi.pt_imp;
 }
 
-/* Row i of the batch as person j of the run: keys and breakdown codes. */
+/* Row i of the batch as person j of the run: keys and breakdown codes
+ * (ages as AGE_BRK says). */
 static void s_set_person(Lnob__V1__Run *r, size_t j, const Lnob__V1__Batch *b, const vars_t *vs,
-                         size_t i)
+                         size_t i, int age_brk)
 {
+    int age = s_age(b, vs, i, age_brk);
     r->weight[j] = b->weight[i];
     r->person_id[j] = b->person_id[i];
     r->line[j] = b->line[i];
     r->sex[j] = b->sex[i];
-    r->age_group[j] = lnob_age_group(b->age[i]);
-    r->age_b[j] = lnob_age_b(b->age[i]);
+    r->age_group[j] = lnob_age_group(age);
+    r->age_b[j] = lnob_age_b(age);
     r->region[j] = b->region[i];
     r->municipality[j] = b->municipality[i];
     if (r->have & LNOB_HAVE_GALI)
-        r->gali[j] = lnob_gali(s_code(vs, LNOB_V_PH030, i), b->age[i]);
+        r->gali[j] = lnob_gali(s_code(vs, LNOB_V_PH030, i), age);
     if (r->have & LNOB_HAVE_DEGURBA) {
         int db100 = s_code(vs, LNOB_V_DB100, i);
         r->degurba[j] = db100 >= 1 && db100 <= LNOB_RUN_DEGURBA_MAX ? (uint32_t) db100 : 0;
@@ -363,15 +405,17 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b, const lnob_hh_cfg_t *cfg
     r->have = s_have(&vs);
     int household = (r->have & LNOB_HAVE_HOUSEHOLD) != 0;
     lnob_status_t *st = household ? lnob_malloc(cap * sizeof *st) : NULL;
-    int *age_irp = household ? lnob_malloc(cap * sizeof *age_irp) : NULL;
+    int *age_wi = household ? lnob_malloc(cap * sizeof *age_wi) : NULL;
     lnob_pt_table_t table = {{0}, {0}};
-    if (st) {
-        s_derive(b, &vs, cfg, st, age_irp, &table);
-        r->settings = lnob_malloc(LNOB_HH_SETTINGS_MAX);
-        lnob_hh_cfg_format(cfg, r->settings, LNOB_HH_SETTINGS_MAX);
-    }
+    if (st)
+        s_derive(b, &vs, cfg, st, age_wi, &table);
+    r->settings = lnob_malloc(LNOB_HH_SETTINGS_MAX); /* AGE_BRK matters to every input */
+    lnob_hh_cfg_format(cfg, r->settings, LNOB_HH_SETTINGS_MAX);
     sort_key_t *keys = lnob_malloc(cap * sizeof *keys);
-    size_t n = s_keys(b, st, keys, r);
+    double *x = lnob_malloc(cap * sizeof *x);
+    s_incomes(b, &vs, cfg, st, x);
+    size_t n = s_keys(b, st, x, keys, r);
+    free(x);
     qsort(keys, n, sizeof *keys, s_cmp);
     s_alloc_columns(r, n);
     if (st) {
@@ -382,15 +426,15 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b, const lnob_hh_cfg_t *cfg
     for (size_t j = 0; j < n; j++) {
         size_t i = keys[j].idx;
         r->x[j] = keys[j].x;
-        s_set_person(r, j, b, &vs, i);
+        s_set_person(r, j, b, &vs, i, cfg->age_brk);
         if (st)
-            s_set_household(r, j, &st[i], b->household_id[i], age_irp[i]);
+            s_set_household(r, j, &st[i], b->household_id[i], age_wi[i]);
     }
     if (st)
         s_household_order(r, keys, n, b->record_count);
     free(keys);
     free(st);
-    free(age_irp);
+    free(age_wi);
     r->n_region_dict = b->n_region_dict;
     r->region_dict = s_copy_dict(b->region_dict, b->n_region_dict);
     r->n_municipality_dict = b->n_municipality_dict;

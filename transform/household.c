@@ -30,7 +30,18 @@
 const char *const lnob_pension_names[LNOB_PENSIONS] = {"PY100G", "PY110G", "PY130G", "PY080G"};
 
 const lnob_hh_cfg_t lnob_hh_defaults = {
-    0, 1, 0.5, 35.0, 1u << LNOB_PY100G | 1u << LNOB_PY130G | 1u << LNOB_PY080G, PENSIONS_ALL};
+    0, 1, 0.5, 35.0, 1u << LNOB_PY100G | 1u << LNOB_PY130G | 1u << LNOB_PY080G, PENSIONS_ALL,
+    LNOB_AGE_IRP, LNOB_AGE_IRP, LNOB_AGE_INT};
+
+static const char *const s_age_names[] = {"IRP", "INT"};
+
+int lnob_hh_age_var(const char *name)
+{
+    for (int k = LNOB_AGE_IRP; k <= LNOB_AGE_INT; k++)
+        if (!strcasecmp(name, s_age_names[k]))
+            return k;
+    return -1;
+}
 
 /* ---- settings ------------------------------------------------------------ */
 
@@ -51,8 +62,9 @@ void lnob_hh_cfg_format(const lnob_hh_cfg_t *cfg, char *buf, size_t cap)
     s_pension_list(cfg->pension_any, any, sizeof any);
     s_pension_list(cfg->pension_main, main_, sizeof main_);
     snprintf(buf, cap, "LWI_STRICT=%d CHILD_RULE_HALF=%d MAIN_SHARE=%.17g FT_HOURS=%.17g "
-                       "PENSION_ANY=%s PENSION_MAIN=%s",
-             cfg->lwi_strict, cfg->child_rule_half, cfg->main_share, cfg->ft_hours, any, main_);
+                       "PENSION_ANY=%s PENSION_MAIN=%s AGE_EQ=%s AGE_WI=%s AGE_BRK=%s",
+             cfg->lwi_strict, cfg->child_rule_half, cfg->main_share, cfg->ft_hours, any, main_,
+             s_age_names[cfg->age_eq], s_age_names[cfg->age_wi], s_age_names[cfg->age_brk]);
 }
 
 int lnob_hh_pension_set(const char *list, unsigned *set)
@@ -90,6 +102,11 @@ static int s_setting(lnob_hh_cfg_t *cfg, const char *name, const char *value)
         return lnob_hh_pension_set(value, &cfg->pension_any);
     if (!strcmp(name, "PENSION_MAIN"))
         return lnob_hh_pension_set(value, &cfg->pension_main);
+    int age = lnob_hh_age_var(value);
+    int *slot = !strcmp(name, "AGE_EQ") ? &cfg->age_eq : !strcmp(name, "AGE_WI") ? &cfg->age_wi
+              : !strcmp(name, "AGE_BRK") ? &cfg->age_brk : NULL;
+    if (slot && age >= 0)
+        return *slot = age, 0;
     return -1;
 }
 
@@ -117,9 +134,9 @@ static int s_oecd_tenths(const lnob_member_t *m, size_t n)
 {
     int n14 = 0, n13 = 0;
     for (size_t i = 0; i < n; i++) {
-        if (m[i].age_irp < 0)
+        if (m[i].age_eq < 0)
             return 0;
-        if (m[i].age_irp >= OECD_ADULT_AGE)
+        if (m[i].age_eq >= OECD_ADULT_AGE)
             n14++;
         else
             n13++;
@@ -129,7 +146,7 @@ static int s_oecd_tenths(const lnob_member_t *m, size_t n)
     return n13 ? 10 + 3 * (n13 - 1) : 0;
 }
 
-static double s_income(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
+double lnob_hh_income(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
 {
     if (!isnan(h->hx090))
         return h->hx090;
@@ -193,7 +210,7 @@ static int s_old_lacking(const lnob_hh_t *h)
 
 static int s_is_child(const lnob_member_t *m)
 {
-    return m->age_int >= 0 && m->age_int < CHILD_AGE && !m->has_p;
+    return m->age_brk >= 0 && m->age_brk < CHILD_AGE && !m->has_p;
 }
 
 /* §3.3: does a child lack personal item k? */
@@ -202,7 +219,7 @@ static int s_child_lacks(const lnob_member_t *m, size_t n, int k, const lnob_hh_
     int valid = 0, lacking = 0;
     for (size_t i = 0; i < n; i++) {
         int code = m[i].pd[k];
-        if (m[i].age_int < CHILD_AGE || code < 1 || code > NOT_LACKING_OTHER)
+        if (m[i].age_brk < CHILD_AGE || code < 1 || code > NOT_LACKING_OTHER)
             continue;
         valid++;
         lacking += code == LACKING;
@@ -233,10 +250,10 @@ static int s_personal_lacking(const lnob_member_t *m, size_t n, size_t i,
 
 static int s_dependent(const lnob_member_t *m)
 {
-    if (m->age_int <= DEP_CHILD_MAX_AGE)
+    if (m->age_brk <= DEP_CHILD_MAX_AGE)
         return 1;
     int inactive = m->pl032 >= 0 && m->pl032 != PL032_EMPLOYED && m->pl032 != PL032_UNEMPLOYED;
-    return m->age_int <= DEP_STUDENT_MAX_AGE && inactive && m->parent_here;
+    return m->age_brk <= DEP_STUDENT_MAX_AGE && inactive && m->parent_here;
 }
 
 static int s_hhtype(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
@@ -245,13 +262,13 @@ static int s_hhtype(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
         return h->hx060;
     int adults = 0, deps = 0, old = 0;
     for (size_t i = 0; i < n; i++) {
-        if (m[i].age_int < 0)
+        if (m[i].age_brk < 0)
             return 0;
         if (s_dependent(&m[i])) {
             deps++;
         } else {
             adults++;
-            old += m[i].age_int >= ELDERLY_AGE;
+            old += m[i].age_brk >= ELDERLY_AGE;
         }
     }
     if (deps == 0)
@@ -288,17 +305,17 @@ static int s_pension_any(const lnob_member_t *m, const lnob_hh_cfg_t *cfg)
 
 static int s_student(const lnob_member_t *m)
 {
-    return m->age_irp <= WI_STUDENT_MAX_AGE && m->pl032 == PL032_STUDENT;
+    return m->age_wi <= WI_STUDENT_MAX_AGE && m->pl032 == PL032_STUDENT;
 }
 
 static int s_eligible(const lnob_member_t *m, int pension_hh, const lnob_hh_cfg_t *cfg)
 {
-    if (m->age_irp < WI_MIN_AGE || m->age_irp > WI_MAX_AGE || s_student(m))
+    if (m->age_wi < WI_MIN_AGE || m->age_wi > WI_MAX_AGE || s_student(m))
         return 0;
     if (m->pl032 == PL032_RETIRED || s_pension_any(m, cfg))
         return 0;
     int inactive = m->pl032 >= 0 && m->pl032 != PL032_EMPLOYED && m->pl032 != PL032_UNEMPLOYED;
-    return !(m->age_irp >= WI_OLD_AGE && inactive && pension_hh);
+    return !(m->age_wi >= WI_OLD_AGE && inactive && pension_hh);
 }
 
 static int s_part_time_now(const lnob_member_t *m, const lnob_hh_cfg_t *cfg)
@@ -311,9 +328,9 @@ static int s_part_time_now(const lnob_member_t *m, const lnob_hh_cfg_t *cfg)
 /* The imputation cell of a person: 1..6, or 0 when sex or age is missing. */
 static int s_pt_cell(const lnob_member_t *m)
 {
-    if ((m->sex != 1 && m->sex != 2) || m->age_irp < 0)
+    if ((m->sex != 1 && m->sex != 2) || m->age_wi < 0)
         return 0;
-    int band = m->age_irp < 25 ? 0 : m->age_irp < 50 ? 1 : 2;
+    int band = m->age_wi < 25 ? 0 : m->age_wi < 50 ? 1 : 2;
     return 1 + (m->sex - 1) * 3 + band;
 }
 
@@ -324,7 +341,7 @@ static lnob_wi_t s_wi(const lnob_member_t *m, int pension_hh, const lnob_hh_cfg_
     if (!has_cal)
         return wi;
     wi.elig = (uint8_t) s_eligible(m, pension_hh, cfg);
-    wi.elig2020 = m->age_irp >= WI_MIN_AGE && m->age_irp <= WI2020_MAX_AGE && !s_student(m);
+    wi.elig2020 = m->age_wi >= WI_MIN_AGE && m->age_wi <= WI2020_MAX_AGE && !s_student(m);
     double ft = isnan(m->ft) ? 0 : m->ft, pt = isnan(m->pt) ? 0 : m->pt;
     wi.mw = ft;
     if (pt > 0 && s_part_time_now(m, cfg)) {
@@ -369,7 +386,7 @@ double lnob_pt_factor(const lnob_pt_table_t *t, int cell, const lnob_hh_cfg_t *c
 void lnob_hh_derive(const lnob_hh_t *h, const lnob_member_t *m, size_t n,
                     const lnob_hh_cfg_t *cfg, lnob_status_t *out)
 {
-    double x = s_income(h, m, n);
+    double x = lnob_hh_income(h, m, n);
     int hh_missing = 0;
     int hh_lacking = s_household_lacking(h, &hh_missing);
     int old = s_old_lacking(h);
@@ -396,7 +413,7 @@ static int s_low(double mw, int n_cal, const lnob_hh_cfg_t *cfg)
     return cfg->lwi_strict ? 5 * mw < 12.0 * n_cal : 5 * mw <= 12.0 * n_cal;
 }
 
-void lnob_hh_lwi(const lnob_wi_t *wi, const int *age_irp, size_t n, const lnob_pt_table_t *t,
+void lnob_hh_lwi(const lnob_wi_t *wi, const int *age_wi, size_t n, const lnob_pt_table_t *t,
                  const lnob_hh_cfg_t *cfg, int8_t *lwi, int8_t *lwi2020)
 {
     double mw = 0, mw2020 = 0;
@@ -415,8 +432,8 @@ void lnob_hh_lwi(const lnob_wi_t *wi, const int *age_irp, size_t n, const lnob_p
     int low = n_cal && s_low(mw, n_cal, cfg);
     int low2020 = n_cal2020 && s_low(mw2020, n_cal2020, cfg);
     for (size_t i = 0; i < n; i++) {
-        int in = age_irp[i] >= 0 && age_irp[i] <= WI_MAX_AGE && n_cal;
-        int in2020 = age_irp[i] >= 0 && age_irp[i] <= WI2020_MAX_AGE && n_cal2020;
+        int in = age_wi[i] >= 0 && age_wi[i] <= WI_MAX_AGE && n_cal;
+        int in2020 = age_wi[i] >= 0 && age_wi[i] <= WI2020_MAX_AGE && n_cal2020;
         lwi[i] = (int8_t) (in ? low : -1);
         lwi2020[i] = (int8_t) (in2020 ? low2020 : -1);
     }

@@ -51,13 +51,23 @@ typedef struct {
     double ft_hours;     /* FT_HOURS: full-time reference week (35) */
     unsigned pension_any;  /* PENSION_ANY: any of these > 0 excludes from WI (PY100G PY130G PY080G) */
     unsigned pension_main; /* PENSION_MAIN: these summed against MAIN_SHARE x HY010 (all four) */
+    int age_eq;          /* AGE_EQ: the age of the equivalence scale (LNOB_AGE_IRP) */
+    int age_wi;          /* AGE_WI: the age of work intensity (LNOB_AGE_IRP) */
+    int age_brk;         /* AGE_BRK: the age of the breakdowns, the household type
+                          * and the under-16 rule (LNOB_AGE_INT) */
 } lnob_hh_cfg_t;
+
+/* The two ages of §1.3, for AGE_EQ, AGE_WI and AGE_BRK. */
+enum { LNOB_AGE_IRP, LNOB_AGE_INT };
+/* "IRP" or "INT" (any case) as LNOB_AGE_*; -1 otherwise. */
+int lnob_hh_age_var(const char *name);
 
 extern const lnob_hh_cfg_t lnob_hh_defaults;
 
-#define LNOB_HH_SETTINGS_MAX 160
+#define LNOB_HH_SETTINGS_MAX 256
 /* Writes the settings as "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5
- * FT_HOURS=35 PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=..." (the form
+ * FT_HOURS=35 PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=... AGE_EQ=IRP
+ * AGE_WI=IRP AGE_BRK=INT" (the form
  * runs carry and the extract's metadata shows). */
 void lnob_hh_cfg_format(const lnob_hh_cfg_t *cfg, char *buf, size_t cap);
 /* Reads that form; any setting left out keeps its default. Returns 0, or -1
@@ -75,7 +85,8 @@ typedef struct {
 
 typedef struct {
     int64_t pid;          /* RB030 */
-    int age_irp, age_int; /* completed years, -1 missing (§1.3) */
+    int age_eq, age_wi, age_brk; /* completed years, -1 missing: AGE_IRP or AGE_INT
+                                  * as AGE_EQ, AGE_WI, AGE_BRK say (§1.3) */
     int sex;              /* 1, 2; 0 missing */
     int has_p;            /* the person has a P record */
     int pd[LNOB_PD_ITEMS];
@@ -106,6 +117,11 @@ typedef struct {
     lnob_wi_t wi;
 } lnob_status_t;
 
+/* The household's equivalised income x (§1.4-1.5): HX090, else HY020
+ * (times HY025 when given) over HX050, else over the modified OECD scale
+ * of the members' AGE_EQ; NaN when HY020 is missing or an age is. */
+double lnob_hh_income(const lnob_hh_t *h, const lnob_member_t *members, size_t n);
+
 /* Derives every member's status. members[0..n) are the household's current
  * members (§1.1), in any order; out[i] belongs to members[i]. */
 void lnob_hh_derive(const lnob_hh_t *h, const lnob_member_t *members, size_t n,
@@ -130,8 +146,8 @@ double lnob_pt_factor(const lnob_pt_table_t *t, int cell, const lnob_hh_cfg_t *c
 
 /* LWI of a household's members (§4.3, §4.5): lwi[i], lwi2020[i] = 1 or 0,
  * or -1 when members[i] is outside that rate's population (age, or no
- * eligible member with a calendar). wi[i] and age_irp[i] per member. */
-void lnob_hh_lwi(const lnob_wi_t *wi, const int *age_irp, size_t n, const lnob_pt_table_t *t,
+ * eligible member with a calendar). wi[i] and age_wi[i] (the age AGE_WI names) per member. */
+void lnob_hh_lwi(const lnob_wi_t *wi, const int *age_wi, size_t n, const lnob_pt_table_t *t,
                  const lnob_hh_cfg_t *cfg, int8_t *lwi, int8_t *lwi2020);
 
 #endif

@@ -34,6 +34,7 @@ typedef struct {
     const char *instance;
     long lwi_strict, child_rule_half, main_share_pct, ft_hours; /* docs/settings.md */
     const char *pension_any, *pension_main;
+    const char *age_eq, *age_wi, *age_brk;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -66,6 +67,12 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, pension_any), "PENSION_ANY: pensions that exclude a member from work intensity"},
     {"pension-main", "LNOB_PENSION_MAIN", LNOB_OPT_STR, "PY100G,PY110G,PY130G,PY080G", 0, 0, NULL,
      offsetof(cfg_t, pension_main), "PENSION_MAIN: pensions summed against MAIN_SHARE x HY010"},
+    {"age-eq", "LNOB_AGE_EQ", LNOB_OPT_STR, "irp", 0, 0, "irp|int", offsetof(cfg_t, age_eq),
+     "AGE_EQ: the age of the equivalence scale (AGE_IRP or AGE_INT, spec 1.3)"},
+    {"age-wi", "LNOB_AGE_WI", LNOB_OPT_STR, "irp", 0, 0, "irp|int", offsetof(cfg_t, age_wi),
+     "AGE_WI: the age of work intensity"},
+    {"age-brk", "LNOB_AGE_BRK", LNOB_OPT_STR, "int", 0, 0, "irp|int", offsetof(cfg_t, age_brk),
+     "AGE_BRK: the age of the breakdowns, the household type and the under-16 rule"},
     LNOB_OPT_END};
 
 typedef struct {
@@ -261,6 +268,9 @@ static int s_hh_cfg(const cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
     hh->child_rule_half = (int) cfg->child_rule_half;
     hh->main_share = (double) cfg->main_share_pct / 100.0;
     hh->ft_hours = (double) cfg->ft_hours;
+    hh->age_eq = lnob_hh_age_var(cfg->age_eq); /* the option table allows irp|int only */
+    hh->age_wi = lnob_hh_age_var(cfg->age_wi);
+    hh->age_brk = lnob_hh_age_var(cfg->age_brk);
     if (lnob_hh_pension_set(cfg->pension_any, &hh->pension_any) == 0 &&
         lnob_hh_pension_set(cfg->pension_main, &hh->pension_main) == 0)
         return 0;

@@ -448,17 +448,60 @@ Test(pipeline, the_unverified_settings_reach_the_transformers_and_the_metadata)
 {
     setenv("LNOB_FT_HOURS", "40", 1);
     setenv("LNOB_PENSION_ANY", "PY100G", 1);
+    setenv("LNOB_AGE_WI", "int", 1);
+    setenv("LNOB_AGE_BRK", "irp", 1);
     int rc = s_lnob_run(DATA "udb_tv6.csv", "2", "3", NULL);
     unsetenv("LNOB_FT_HOURS");
     unsetenv("LNOB_PENSION_ANY");
+    unsetenv("LNOB_AGE_WI");
+    unsetenv("LNOB_AGE_BRK");
     cr_assert_eq(rc, 0);
     char *id = th_only_extract(s_redis.c), key[256];
     snprintf(key, sizeof key, "lnob:extract:%s", id);
     char *settings = th_hget(s_redis.c, key, "settings");
     cr_assert_str_eq(settings, "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5 FT_HOURS=40 "
-                               "PENSION_ANY=PY100G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G");
+                               "PENSION_ANY=PY100G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G "
+                               "AGE_EQ=IRP AGE_WI=INT AGE_BRK=IRP");
     free(settings);
     free(id);
+}
+
+/* Spec TV1 as D, H and R files with HY020 and the members' ages but no
+ * HX050 or HX090 (tests/data/udb4_tv1): the transformers derive HX050 by the
+ * modified OECD scale (§1.4) and give TV1's figures. H4's child p42 is 13
+ * at the end of the income year (RX020, TV1's age) and 14 at the interview
+ * (RX010): with AGE_EQ=INT he weighs 0.5, HX050 is 1.5 and H4's x 3640/1.5 =
+ * 2426.67, computed by hand (with exact fractions): mean 5185.333..., RMPG
+ * 100 x (3000 - 2426.67) / 3000 = 19.111..., Gini 18.1614811005, S80/S20
+ * 16000 / 4853.33 = 3.2967; the median, threshold and rate stay. */
+Test(pipeline, tv1_without_hx050_derives_it_and_age_eq_chooses_the_age)
+{
+    struct { const char *indicator; double tv1, age_eq_int; } tv[] = {
+        {"median", 5000, 5000}, {"arpt", 3000, 3000}, {"arpr", 20.0, 20.0},
+        {"mean", 5260, 15556.0 / 3}, {"rmpg", 100.0 * 200 / 3000, 100.0 * (3000 - 7280.0 / 3) / 3000},
+        {"gini", 100.0 * ((666800.0 - 52600) / 526000 - 1), 100.0 * 282520 / 1555600},
+        {"qsr", 16000.0 / 5600, 16000.0 / (14560.0 / 3)},
+    };
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            setenv("LNOB_AGE_EQ", "int", 1);
+        cr_assert_eq(s_lnob_run4("udb4_tv1", "DHR", "2", "3"), 0);
+        unsetenv("LNOB_AGE_EQ");
+        char *id = th_only_extract(s_redis.c), key[256];
+        for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
+            double want = pass ? tv[i].age_eq_int : tv[i].tv1, got = s_value(id, tv[i].indicator);
+            cr_assert_float_eq(got, want, 1e-9 * (want + 1), "%s (AGE_EQ=%s): %.12g, want %.12g",
+                               tv[i].indicator, pass ? "INT" : "IRP", got, want);
+        }
+        snprintf(key, sizeof key, "lnob:extract:%s", id);
+        char *notes = th_hget(s_redis.c, key, "notes"), *settings = th_hget(s_redis.c, key, "settings");
+        cr_assert(strstr(notes, "HX050 derived by the modified OECD scale"), "%s", notes);
+        cr_assert(strstr(settings, pass ? "AGE_EQ=INT" : "AGE_EQ=IRP"), "%s", settings);
+        free(notes);
+        free(settings);
+        free(id);
+        freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    }
 }
 
 /* Writes the .sav or .dta twin (ext) of tests/data/<dir>/<f>.csv into the

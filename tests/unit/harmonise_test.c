@@ -49,10 +49,10 @@ typedef struct {
     int64_t pid[NB], hh[NB], w[NB];
     double hx090[NB];
     uint32_t sex[NB], region[NB], mun[NB];
-    int32_t age[NB], ph030[NB], db100[NB];
+    int32_t age[NB], ph030[NB], db100[NB], rx020[NB];
     uint64_t line[NB];
     char *dict[1];
-    Lnob__V1__Var var[2], *vars[2];
+    Lnob__V1__Var var[3], *vars[3];
 } fx_batch_t;
 
 static void s_fx_batch(fx_batch_t *f, size_t n_vars)
@@ -71,6 +71,7 @@ static void s_fx_batch(fx_batch_t *f, size_t n_vars)
         f->age[i] = age[i];
         f->ph030[i] = ph030[i];
         f->db100[i] = db100[i];
+        f->rx020[i] = age[i] - 1; /* AGE_IRP: a year younger, at the end of the income year */
         f->line[i] = 2 + i;
     }
     f->dict[0] = "";
@@ -91,8 +92,8 @@ static void s_fx_batch(fx_batch_t *f, size_t n_vars)
     b->municipality = f->mun;
     b->n_region_dict = b->n_municipality_dict = 1;
     b->region_dict = b->municipality_dict = f->dict;
-    const char *names[2] = {"PH030", "DB100"};
-    int32_t *codes[2] = {f->ph030, f->db100};
+    const char *names[3] = {"PH030", "DB100", "RX020"};
+    int32_t *codes[3] = {f->ph030, f->db100, f->rx020};
     for (size_t v = 0; v < n_vars; v++) {
         lnob__v1__var__init(&f->var[v]);
         f->var[v].name = (char *) names[v];
@@ -134,5 +135,33 @@ Test(harmonise, no_gali_or_degurba_column_without_the_variable)
     cr_assert_eq(r->n_gali, 0);
     cr_assert_eq(r->n_degurba, 0);
     cr_assert_eq(r->n_age_b, NB);
+    lnob_harmonise_free(&r);
+}
+
+/* AGE_BRK=IRP cuts the breakdowns by RX020 instead of the interview age:
+ * the 16-year-old (RX020 15) leaves 16-24 for 0-15 and GALI (16+ only),
+ * the 50-year-old (49) 50-64 for 25-49;
+ * AGE_EQ and AGE_WI do not touch a batch without household variables.
+ * The settings travel with the run either way. */
+Test(harmonise, age_brk_chooses_the_age_of_the_breakdowns)
+{
+    fx_batch_t f;
+    s_fx_batch(&f, 3);
+    lnob_hh_cfg_t irp = lnob_hh_defaults;
+    irp.age_brk = LNOB_AGE_IRP;
+    Lnob__V1__Run *def = lnob_harmonise(&f.b, &lnob_hh_defaults), *r = lnob_harmonise(&f.b, &irp);
+    static const uint32_t age_b_int[NB] = {1, 2, 3, 5, 3, 4}, gali_int[NB] = {0, 1, 2, 3, 0, 0};
+    static const uint32_t age_b_irp[NB] = {1, 1, 3, 5, 3, 3}, gali_irp[NB] = {0, 0, 2, 3, 0, 0};
+    for (size_t j = 0; j < NB; j++) {
+        size_t i = (size_t) (def->person_id[j] - 101), k = (size_t) (r->person_id[j] - 101);
+        cr_expect_eq(def->age_b[j], age_b_int[i], "default: person %zu", i);
+        cr_expect_eq(def->gali[j], gali_int[i], "default: person %zu", i);
+        cr_expect_eq(r->age_b[j], age_b_irp[k], "AGE_BRK=IRP: person %zu", k);
+        cr_expect_eq(r->gali[j], gali_irp[k], "AGE_BRK=IRP: person %zu", k);
+        cr_expect_eq(r->age_group[j], lnob_age_group(f.rx020[k]));
+    }
+    cr_assert(strstr(def->settings, "AGE_BRK=INT") && strstr(r->settings, "AGE_BRK=IRP"), "%s | %s",
+              def->settings, r->settings);
+    lnob_harmonise_free(&def);
     lnob_harmonise_free(&r);
 }

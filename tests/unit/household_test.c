@@ -22,7 +22,7 @@ static lnob_hh_t s_hh(void)
 /* A member of that age with nothing else known. */
 static lnob_member_t s_m(int64_t pid, int sex, int age)
 {
-    lnob_member_t m = {.pid = pid, .age_irp = age, .age_int = age, .sex = sex,
+    lnob_member_t m = {.pid = pid, .age_eq = age, .age_wi = age, .age_brk = age, .sex = sex,
                        .pl032 = -1, .pl145 = -1, .ft = NAN, .pt = NAN, .hours = NAN};
     for (int k = 0; k < LNOB_PD_ITEMS; k++)
         m.pd[k] = LNOB_HH_MISSING;
@@ -172,7 +172,7 @@ static void s_lwi(lnob_hh_t *h, const lnob_member_t *m, size_t n, int8_t *lwi, i
     lnob_hh_derive(h, m, n, cfg, st);
     for (size_t i = 0; i < n; i++) {
         wi[i] = st[i].wi;
-        age[i] = m[i].age_irp;
+        age[i] = m[i].age_wi;
     }
     lnob_hh_lwi(wi, age, n, &none, cfg, lwi, lwi2020);
 }
@@ -242,15 +242,22 @@ Test(household, settings_read_back_what_they_write_and_refuse_nonsense)
     char text[LNOB_HH_SETTINGS_MAX], err[256];
     lnob_hh_cfg_format(&lnob_hh_defaults, text, sizeof text);
     cr_assert_str_eq(text, "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5 FT_HOURS=35 "
-                           "PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G");
+                           "PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G "
+                           "AGE_EQ=IRP AGE_WI=IRP AGE_BRK=INT");
     lnob_hh_cfg_t c = lnob_hh_defaults;
     c.lwi_strict = 1, c.main_share = 0.4, c.ft_hours = 40, c.pension_main = 1;
+    c.age_eq = LNOB_AGE_INT, c.age_brk = LNOB_AGE_IRP;
     lnob_hh_cfg_format(&c, text, sizeof text);
     lnob_hh_cfg_t back;
     cr_assert_eq(lnob_hh_cfg_parse(text, &back, err, sizeof err), 0, "%s", err);
     cr_assert(back.lwi_strict == 1 && back.main_share == 0.4 && back.ft_hours == 40 &&
               back.pension_main == 1 && back.pension_any == lnob_hh_defaults.pension_any &&
               back.child_rule_half == 1, "%s", text);
+    cr_assert(back.age_eq == LNOB_AGE_INT && back.age_wi == LNOB_AGE_IRP && back.age_brk == LNOB_AGE_IRP,
+              "%s", text);
+    cr_assert_eq(lnob_hh_cfg_parse("AGE_WI=int", &back, err, sizeof err), 0);
+    cr_assert_eq(back.age_wi, LNOB_AGE_INT);
+    cr_assert_eq(lnob_hh_cfg_parse("AGE_EQ=RB082", &back, err, sizeof err), -1);
     cr_assert_eq(lnob_hh_cfg_parse("", &back, err, sizeof err), 0);
     cr_assert_eq(back.ft_hours, 35.0, "an empty text is the defaults");
     cr_assert_eq(lnob_hh_cfg_parse("FT_HOURS=0", &back, err, sizeof err), -1);

@@ -437,6 +437,29 @@ Test(silc, hx090_wins_over_hy020)
     free(c);
 }
 
+/* Without HX050 a file with UDB variables still goes through (its batches
+ * hold whole households: the transformers derive HX050, spec 1.4) and says
+ * so in its notes; a merged file without them cannot (see
+ * missing_required_columns). */
+Test(silc, hy020_without_hx050_with_udb_variables)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    static const char in[] = "DB010,DB030,RB030,RB050,RX010,RX020,HY020\n"
+                             "2022,1,11,1,40,39,30000\n"
+                             "2022,1,12,1,9,8,30000\n";
+    int rc = s_run(in, sizeof in - 1, 0, 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
+    cr_assert_eq(c->n, 1);
+    cr_expect_eq(c->b[0].record_count, 2);
+    cr_expect_eq(c->b[0].hy020[0], 30000.0);
+    cr_expect(isnan(c->b[0].hx050[0]) && isnan(c->b[0].hx050[1]), "HX050 travels as missing");
+    cr_expect(strstr(lnob_silc_notes(p), "HX050 derived by the modified OECD scale"), "%s",
+              lnob_silc_notes(p));
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
 /* ---- weights --------------------------------------------------------------------------- */
 
 Test(silc, weight_units)
