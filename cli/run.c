@@ -28,12 +28,14 @@
 #define BACKOFF_MAX_MS 5000
 #define PATH_MAX_LEN 512 /* paths lnob makes; ipc paths must stay under 108 */
 #define ARGV_MAX (2 * LNOB_STRLIST_MAX + 32) /* the ingester gets every input file */
+#define EXIT_CONFIG 2 /* a worker refused its options or settings: restarting cannot help */
 
 typedef struct {
     lnob_strlist_t silc;
     lnob_strlist_t mis;
     const char *pseudonym_key;
     const char *population;
+    const char *mis_sources;
     long period;
     long transformers;
     const char *redis;
@@ -54,6 +56,8 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, pseudonym_key), "file with the person-key secret (needed with --mis)"},
     {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(cfg_t, period),
      "MIS reference year (0: the year of the latest start date)"},
+    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, mis_sources),
+     "MIS sources table: export file name pattern = mapping file (docs/mis.md)"},
     {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, population),
      "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"transformers", "LNOB_TRANSFORMERS", LNOB_OPT_INT, "2", 1, MAX_TRANSFORMERS, NULL,
@@ -270,6 +274,10 @@ static int s_start_workers(run_t *r)
         in[n++] = "--pseudonym-key";
         in[n++] = r->cfg.pseudonym_key;
     }
+    if (r->cfg.mis_sources) {
+        in[n++] = "--mis-sources";
+        in[n++] = r->cfg.mis_sources;
+    }
     if (r->cfg.population) {
         in[n++] = "--population";
         in[n++] = r->cfg.population;
@@ -322,6 +330,11 @@ static int s_supervise(run_t *r)
             if (w == &r->ingest && w->proc.status == 0) {
                 w->done = 1;
                 continue;
+            }
+            if (w->proc.status == EXIT_CONFIG) {
+                fprintf(stderr, "lnob: %s refused its options or settings at start-up (its log above "
+                                "says why); not restarting it\n", w->proc.name);
+                return -1;
             }
             if (w->restarts >= r->cfg.max_restarts) {
                 fprintf(stderr, "lnob: %s exited (status %d) %ld times; giving up\n",

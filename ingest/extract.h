@@ -18,6 +18,7 @@
 #include "ack.h"
 #include "lnob/config.h"
 #include "lnob/geo.h"
+#include "mis_sources.h"
 #include "pseudonym.h"
 #include "udb4.h"
 #include "wire.h"
@@ -46,6 +47,7 @@ typedef struct {
     const char *pseudonym_key; /* the file holding the person-key secret */
     long period;            /* MIS reference year; 0: the year of the latest start date */
     const char *population; /* MIS: residents per municipality (mun_code,year,pop_1jan), or NULL */
+    const char *sources;    /* MIS: the sources table (mis_sources.h), or NULL */
     const char *service_set; /* MIS SERVICE_SET: services that count ("" every one present) */
     const char *vuln_groups; /* MIS VULN_GROUPS ("" all of spec §6.4) */
     const char *watch;      /* drop folder of MIS exports, or NULL */
@@ -72,6 +74,7 @@ typedef struct {
     int asked;            /* the aggregator was asked about this extract */
     uint64_t sent, skipped; /* batches */
     const lnob_pseudonym_t *pseudonym; /* person keys for MIS exports, or NULL */
+    const lnob_mis_sources_t *sources; /* the MIS sources table, or NULL */
 } lnob_ingest_ctx_t;
 
 /* Sends env, waiting through backpressure; fails only when interrupted. */

@@ -11,6 +11,7 @@
 #include <czmq.h>
 #include <sodium.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "extract.h"
@@ -32,6 +33,8 @@ static const lnob_opt_t s_opts[] = {
      offsetof(lnob_ingest_cfg_t, pseudonym_key), "file with the secret key for person keys (needed with --mis)"},
     {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(lnob_ingest_cfg_t, period),
      "MIS reference year (0: the year of the latest start date)"},
+    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, sources),
+     "MIS sources table: export file name pattern = mapping file, one per line (docs/mis.md)"},
     {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, population),
      "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"service-set", "LNOB_MIS_SERVICE_SET", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(lnob_ingest_cfg_t, service_set),
@@ -195,6 +198,34 @@ static lnob_pseudonym_t *s_pseudonym(const lnob_ingest_cfg_t *cfg)
     return p;
 }
 
+/* The MIS sources table, read and checked (every mapping file it names)
+ * at start-up; *ok 0 when it is bad. NULL without one. */
+static lnob_mis_sources_t *s_sources(const lnob_ingest_cfg_t *cfg, int *ok)
+{
+    char err[LNOB_ERRSTR_MAX], dir[PATH_MAX];
+    const char *buf;
+    size_t len;
+    *ok = 1;
+    if (!cfg->sources)
+        return NULL;
+    if (lnob_ingest_map(cfg->sources, &buf, &len, err, sizeof err) != 0) {
+        lnob_error("--mis-sources %s: %s", cfg->sources, err);
+        return *ok = 0, NULL;
+    }
+    const char *slash = strrchr(cfg->sources, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int) (slash - cfg->sources) : 0, cfg->sources);
+    lnob_mis_sources_t *t = lnob_mis_sources_parse(cfg->sources, dir, buf ? buf : "", len, err, sizeof err);
+    if (buf)
+        munmap((void *) buf, len);
+    if (!t || lnob_mis_sources_check(t, err, sizeof err) != 0) {
+        lnob_error("--mis-sources: %s", err);
+        lnob_mis_sources_destroy(&t);
+        return *ok = 0, NULL;
+    }
+    lnob_info("MIS sources table %s: %zu patterns", cfg->sources, lnob_mis_sources_count(t));
+    return t;
+}
+
 static void s_default_run_id(lnob_ingest_cfg_t *cfg, char *buf, size_t cap)
 {
     if (cfg->run_id)
@@ -238,6 +269,12 @@ int main(int argc, char **argv)
     lnob_pseudonym_t *pseudonym = NULL;
     if ((cfg.mis.n || cfg.watch) && (!s_mis_settings_ok(&cfg) || !(pseudonym = s_pseudonym(&cfg))))
         return 2;
+    int sources_ok;
+    lnob_mis_sources_t *sources = s_sources(&cfg, &sources_ok);
+    if (!sources_ok) {
+        lnob_pseudonym_destroy(&pseudonym);
+        return 2;
+    }
     lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
     zsock_t *sock = lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err);
     if (!sock) {
@@ -253,7 +290,8 @@ int main(int argc, char **argv)
         return 1;
     }
     lnob_geo_t *geo = lnob_geo_new();
-    lnob_ingest_ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym};
+    lnob_ingest_ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym,
+                             .sources = sources};
     ctx.ack = acked ? lnob_ack_new(zsock_resolve(control), cfg.run_id) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
@@ -269,6 +307,7 @@ int main(int argc, char **argv)
         lnob_error("--watch needs the aggregator's --control endpoint: a file moves to done/ only when stored");
     lnob_geo_destroy(&geo);
     lnob_pseudonym_destroy(&pseudonym);
+    lnob_mis_sources_destroy(&sources);
     if (rc == LNOB_OK && !acked)
         s_drain(&cfg);
     lnob_ack_destroy(&ctx.ack);

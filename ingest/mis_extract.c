@@ -74,25 +74,25 @@ static int s_mis_unreadable(mis_pass_t *m, const char *id, const char *path, con
 }
 
 
-/* The mapping file beside an export, if there is one: NULL and "" when
- * none, NULL and err when it is bad. */
-static lnob_mis_map_t *s_sidecar(const char *path, char *err, size_t cap)
+/* The mapping file of an export: the one beside it, else the sources
+ * table's; "" when none. */
+static void s_map_path(const lnob_ingest_ctx_t *ctx, const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s", path, LNOB_MIS_MAP_SUFFIX);
+    if (access(out, F_OK) == 0)
+        return;
+    const char *table = lnob_mis_sources_map_for(ctx->sources, path);
+    snprintf(out, cap, "%s", table ? table : "");
+}
+
+/* The mapping of an export, if it has one: NULL and "" when none, NULL
+ * and err when it is bad. */
+static lnob_mis_map_t *s_mapping(const lnob_ingest_ctx_t *ctx, const char *path, char *err, size_t cap)
 {
     char map_path[PATH_MAX];
-    const char *buf;
-    size_t len;
-    snprintf(map_path, sizeof map_path, "%s%s", path, LNOB_MIS_MAP_SUFFIX);
+    s_map_path(ctx, path, map_path, sizeof map_path);
     err[0] = '\0';
-    if (access(map_path, F_OK) != 0 || lnob_ingest_map(map_path, &buf, &len, err, cap) != 0)
-        return NULL;
-    lnob_mis_map_t *m = lnob_mis_map_new();
-    if (lnob_mis_map_parse(m, map_path, buf ? buf : "", len) != 0) {
-        snprintf(err, cap, "%s", lnob_mis_map_errstr(m));
-        lnob_mis_map_destroy(&m);
-    }
-    if (buf)
-        munmap((void *) buf, len);
-    return m;
+    return *map_path ? lnob_mis_map_load(map_path, err, cap) : NULL;
 }
 
 /* Parses one export (with its mapping file) into emit. Returns LNOB_OK,
@@ -105,7 +105,7 @@ int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const
     *reason = "UNREADABLE";
     if (lnob_ingest_map(path, &buf, &len, err, cap) != 0)
         return LNOB_ERR;
-    lnob_mis_map_t *map = s_sidecar(path, err, cap);
+    lnob_mis_map_t *map = s_mapping(ctx, path, err, cap);
     if (!map && *err) {
         *reason = "BAD_MAPPING";
         if (buf)
@@ -244,22 +244,39 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
     return lnob_ingest_send(ctx, &env);
 }
 
-/* Checksums the exports (sha256 of their sha256s, in the order given). */
-static void s_mis_checksum(const lnob_plan_t *plan, char *checksum, size_t *bytes)
+/* The sha256 of a file as hex ("unreadable" when it cannot be read);
+ * adds its size to *bytes. */
+static void s_file_checksum(const char *path, char *hex, size_t *bytes)
 {
-    char *all = lnob_calloc(plan->n_mis + 1, HEX_SHA256);
+    const char *buf;
+    size_t len;
+    char err[LNOB_ERRSTR_MAX];
+    snprintf(hex, HEX_SHA256, "unreadable");
+    if (lnob_ingest_map(path, &buf, &len, err, sizeof err) != 0)
+        return;
+    lnob_ingest_checksum(buf, len, hex);
+    if (buf)
+        munmap((void *) buf, len);
+    *bytes += len;
+}
+
+/* Checksums the exports with their mapping files (sha256 of their
+ * sha256s, in the order given): a corrected mapping makes a new extract. */
+static void s_mis_checksum(const lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *checksum,
+                           size_t *bytes)
+{
+    char *all = lnob_calloc(2 * plan->n_mis + 1, HEX_SHA256);
+    char map_path[PATH_MAX], one[HEX_SHA256];
+    size_t map_bytes = 0;
     *bytes = 0;
     for (size_t i = 0; i < plan->n_mis; i++) {
-        const char *buf;
-        size_t len;
-        char err[LNOB_ERRSTR_MAX], one[HEX_SHA256] = "unreadable";
-        if (lnob_ingest_map(plan->mis[i], &buf, &len, err, sizeof err) == 0) {
-            lnob_ingest_checksum(buf, len, one);
-            if (buf)
-                munmap((void *) buf, len);
-            *bytes += len;
-        }
+        s_file_checksum(plan->mis[i], one, bytes);
         strcat(all, one);
+        s_map_path(ctx, plan->mis[i], map_path, sizeof map_path);
+        if (*map_path) {
+            s_file_checksum(map_path, one, &map_bytes);
+            strcat(all, one);
+        }
     }
     lnob_ingest_checksum_text(all, checksum);
     free(all);
@@ -271,7 +288,7 @@ int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     int64_t started = lnob_now_ms();
     char checksum[HEX_SHA256], period[16];
     size_t bytes;
-    s_mis_checksum(plan, checksum, &bytes);
+    s_mis_checksum(ctx, plan, checksum, &bytes);
     mis_pass_t m = {.ctx = ctx, .scan = 1};
     int rc = ctx->cfg->period ? LNOB_OK : s_mis_pass(&m, plan, "scan");
     snprintf(period, sizeof period, "%ld", ctx->cfg->period ? ctx->cfg->period : (long) (m.latest / 10000));

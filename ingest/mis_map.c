@@ -1,6 +1,7 @@
 /* mis_map.c - per-source labels for MIS columns and codes (mis_map.h). */
 #include "mis_map.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,11 @@
 #include "lnob/geo.h"
 #include "lnob/mem.h"
 #include "lnob/rc.h"
+#include "lines.h"
 
 /* Longest label kept, folded; longer ones are refused. */
 #define LABEL_MAX 128
+#define READ_CHUNK 65536
 
 typedef struct {
     lnob_mis_table_t table;
@@ -58,16 +61,6 @@ static const entry_t *s_lookup(const lnob_mis_map_t *self, lnob_mis_table_t t, c
     return NULL;
 }
 
-static void s_trim(const char **s, size_t *n)
-{
-    while (*n && (**s == ' ' || **s == '\t' || **s == '\r')) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r'))
-        (*n)--;
-}
-
 static int s_fail(lnob_mis_map_t *self, const char *name, size_t line, const char *what)
 {
     snprintf(self->errstr, sizeof self->errstr, "%s line %zu: %s", name, line, what);
@@ -81,7 +74,7 @@ static int s_section(lnob_mis_map_t *self, const char *name, size_t line, const 
     char msg[160];
     const char *inner = s + 1;
     size_t k = n - 2;
-    s_trim(&inner, &k);
+    lnob_lines_trim(&inner, &k);
     for (size_t i = 0; i < sizeof s_sections / sizeof s_sections[0]; i++)
         if (strlen(s_sections[i].name) == k && strncasecmp(s_sections[i].name, inner, k) == 0) {
             *t = s_sections[i].table;
@@ -105,8 +98,8 @@ static int s_entry(lnob_mis_map_t *self, const char *name, size_t line, const ch
         return s_fail(self, name, line, "expected 'label = canonical name'");
     const char *label = s, *value = eq + 1;
     size_t nl = (size_t) (eq - s), nv = n - nl - 1;
-    s_trim(&label, &nl);
-    s_trim(&value, &nv);
+    lnob_lines_trim(&label, &nl);
+    lnob_lines_trim(&value, &nv);
     entry_t e = {.table = t};
     if (nl >= LABEL_MAX || lnob_geo_fold(label, nl, e.key, sizeof e.key) == 0)
         return s_fail(self, name, line, "empty or over-long label");
@@ -144,8 +137,8 @@ static int s_source(lnob_mis_map_t *self, const char *name, size_t line, const c
         return s_fail(self, name, line, "expected 'setting = value'");
     const char *k = s, *v = eq + 1;
     size_t nk = (size_t) (eq - s), nv = n - nk - 1;
-    s_trim(&k, &nk);
-    s_trim(&v, &nv);
+    lnob_lines_trim(&k, &nk);
+    lnob_lines_trim(&v, &nv);
     char key[32], value[128];
     snprintf(key, sizeof key, "%.*s", (int) (nk < sizeof key ? nk : sizeof key - 1), k);
     snprintf(value, sizeof value, "%.*s", (int) (nv < sizeof value ? nv : sizeof value - 1), v);
@@ -167,23 +160,42 @@ static int s_source(lnob_mis_map_t *self, const char *name, size_t line, const c
 
 const lnob_mis_source_t *lnob_mis_map_source(const lnob_mis_map_t *self) { return &self->source; }
 
+lnob_mis_map_t *lnob_mis_map_load(const char *path, char *err, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, cap, "%.200s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t len = 0, size = 0;
+    char *text = NULL;
+    for (size_t n = 1; n > 0;) {
+        lnob_grow((void **) &text, &size, len + READ_CHUNK, 1);
+        n = fread(text + len, 1, READ_CHUNK, f);
+        len += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    lnob_mis_map_t *m = bad ? NULL : lnob_mis_map_new();
+    if (bad)
+        snprintf(err, cap, "%.200s: cannot read", path);
+    else if (lnob_mis_map_parse(m, path, text, len) != 0) {
+        snprintf(err, cap, "%s", lnob_mis_map_errstr(m));
+        lnob_mis_map_destroy(&m);
+    }
+    free(text);
+    return m;
+}
+
 int lnob_mis_map_parse(lnob_mis_map_t *self, const char *name, const char *text, size_t len)
 {
     lnob_mis_table_t t = LNOB_MIS_FIELD;
-    size_t line = 0;
-    for (const char *s = text, *end = text + len; s < end;) {
-        const char *nl = memchr(s, '\n', (size_t) (end - s));
-        size_t n = nl ? (size_t) (nl - s) : (size_t) (end - s);
-        const char *l = s;
-        s += n + 1;
-        line++;
-        if (line == 1 && n >= 3 && memcmp(l, "\xEF\xBB\xBF", 3) == 0) { /* UTF-8 BOM */
-            l += 3;
-            n -= 3;
-        }
-        s_trim(&l, &n);
-        if (n == 0 || l[0] == '#')
-            continue;
+    lnob_lines_t it;
+    const char *l;
+    size_t n;
+    lnob_lines_init(&it, text, len);
+    while (lnob_lines_next(&it, &l, &n)) {
+        size_t line = it.line;
         int rc = l[0] == '[' && l[n - 1] == ']' ? s_section(self, name, line, l, n, &t)
                  : t == SECTION_SOURCE            ? s_source(self, name, line, l, n)
                                                   : s_entry(self, name, line, l, n, t);

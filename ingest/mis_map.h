@@ -48,6 +48,9 @@ void lnob_mis_map_destroy(lnob_mis_map_t **self_p);
  * given two meanings) with errstr naming file and line; the map then holds
  * the lines before it and should be discarded. */
 int lnob_mis_map_parse(lnob_mis_map_t *self, const char *name, const char *text, size_t len);
+/* Reads the mapping file at path and parses it: the map, or NULL with err
+ * (the file and line for a bad line, or why it cannot be read). */
+lnob_mis_map_t *lnob_mis_map_load(const char *path, char *err, size_t cap);
 /* The [source] settings read so far. */
 const lnob_mis_source_t *lnob_mis_map_source(const lnob_mis_map_t *self);
 /* Message of the last LNOB_ERR. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -743,17 +744,18 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     free(second);
 }
 
-/* An export with a header and a service label of its own and no
- * municipality column, and the mapping file beside it (export.csv.map)
- * that names them and the municipality. */
-Test(mis_pipeline, a_mapping_file_beside_an_export_names_its_own_headers_and_labels)
+#define PUKE_MAP "Sherbimi i ofruar = service\n[service]\nKNSH = HOME_CARE\n" \
+                 "[source]\ndelimiter = semicolon\nencoding = utf-8\nmunicipality = Pukë\n"
+
+/* Writes into dir TV7's Pukë export with a header and a service label of
+ * its own and no municipality column (what PUKE_MAP says), as name, and
+ * the Pustec export as it is. */
+static void s_write_own_shapes(const char *dir, const char *name)
 {
-    char dir[600], path[700], map[720];
-    snprintf(dir, sizeof dir, "%s/mapped", s_redis.dir);
+    char path[900], second[900], line[4096];
     mkdir(dir, 0700);
-    snprintf(path, sizeof path, "%s/01_puke.csv", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *in = fopen(DATA "mis_tv7/exports/01_puke.csv", "r"), *out = fopen(path, "w");
-    char line[4096];
     for (int first = 1; fgets(line, sizeof line, in); first = 0) {
         char *semi = strchr(line, ';'), *next = semi ? strchr(semi + 1, ';') : NULL;
         if (next) /* drop the municipality column: [source] names it */
@@ -768,12 +770,6 @@ Test(mis_pipeline, a_mapping_file_beside_an_export_names_its_own_headers_and_lab
     }
     fclose(in);
     fclose(out);
-    snprintf(map, sizeof map, "%s.map", path);
-    out = fopen(map, "w");
-    fputs("Sherbimi i ofruar = service\n[service]\nKNSH = HOME_CARE\n"
-          "[source]\ndelimiter = semicolon\nencoding = utf-8\nmunicipality = Pukë\n", out);
-    fclose(out);
-    char second[700];
     snprintf(second, sizeof second, "%s/02_pustec.csv", dir);
     in = fopen(DATA "mis_tv7/exports/02_pustec.csv", "rb");
     out = fopen(second, "wb");
@@ -781,9 +777,84 @@ Test(mis_pipeline, a_mapping_file_beside_an_export_names_its_own_headers_and_lab
         fwrite(line, 1, n, out);
     fclose(in);
     fclose(out);
+}
+
+static void s_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* An export in a shape of its own, and the mapping file beside it
+ * (export.csv.map) that names its headers, labels and the municipality. */
+Test(mis_pipeline, a_mapping_file_beside_an_export_names_its_own_headers_and_labels)
+{
+    char dir[600], map[720];
+    snprintf(dir, sizeof dir, "%s/mapped", s_redis.dir);
+    s_write_own_shapes(dir, "01_puke.csv");
+    snprintf(map, sizeof map, "%s/01_puke.csv.map", dir);
+    s_write_text(map, PUKE_MAP);
     char *id = s_run(dir, "2024", DATA "mis_tv7/pop_municipality.csv");
     s_check_answers(id, DATA "mis_tv7/answers.csv");
     cr_assert_eq(s_meta(id, "rows_quarantined"), 0);
+    free(id);
+}
+
+/* The same export under a monthly name, read through the sources table
+ * (--mis-sources: pattern = mapping file) instead of a file beside it; a
+ * corrected mapping makes a new extract (the mapping is part of the
+ * extract's checksum), and a table naming a bad mapping file stops the run
+ * at start-up. */
+Test(mis_pipeline, a_sources_table_maps_exports_by_name)
+{
+    char dir[600], maps[700], map[760], table[760];
+    snprintf(dir, sizeof dir, "%s/monthly", s_redis.dir);
+    s_write_own_shapes(dir, "puke_2024-11.csv");
+    snprintf(maps, sizeof maps, "%s/maps", s_redis.dir);
+    mkdir(maps, 0700);
+    snprintf(map, sizeof map, "%s/puke.map", maps);
+    s_write_text(map, PUKE_MAP);
+    snprintf(table, sizeof table, "%s/sources.txt", s_redis.dir);
+    s_write_text(table, "# export file name = mapping file, relative to this table\n"
+                        "puke_*.csv = maps/puke.map\n");
+    setenv("LNOB_MIS_SOURCES", table, 1);
+    char *id = s_run(dir, "2024", DATA "mis_tv7/pop_municipality.csv");
+    s_check_answers(id, DATA "mis_tv7/answers.csv");
+    cr_assert_eq(s_meta(id, "rows_quarantined"), 0);
+    s_write_text(map, PUKE_MAP "[group]\nPAK = OTHER\n"); /* K1 is no longer DIS */
+    freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    char *second = s_run(dir, "2024", DATA "mis_tv7/pop_municipality.csv");
+    cr_assert_str_neq(second, id, "a changed mapping is a new extract");
+    char key[512];
+    snprintf(key, sizeof key, "lnob:cell:%s:mis_ben_all:municipality,group=AL153,DIS", second);
+    char *dis = th_hget(s_redis.c, key, "value");
+    cr_assert_str_eq(dis, "", "nobody in Pukë is DIS under the corrected mapping");
+    free(dis);
+    s_write_text(map, "nonsense without an equals sign\n");
+    char export[700];
+    snprintf(export, sizeof export, "%s/puke_2024-11.csv", dir);
+    const char *args[] = {"run", "--mis", export, "--pseudonym-key", s_key, "--redis", s_redis.url, NULL};
+    char log[800];
+    snprintf(log, sizeof log, "%s/refused.log", s_redis.dir);
+    fflush(stderr);
+    int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    int rc = th_run("lnob", args, NULL, RUN_TIMEOUT_S);
+    dup2(saved, 2);
+    close(saved);
+    cr_assert_neq(rc, 0, "a bad mapping file in the table");
+    size_t len;
+    char *text = s_slurp(log, &len);
+    cr_assert(strstr(text, "puke.map line 1"), "the ingester names the bad file and line: %s", text);
+    cr_assert(strstr(text, "not restarting") && !strstr(text, "restarting in"),
+              "a refused start-up is not retried: %s", text);
+    free(text);
+    unsetenv("LNOB_MIS_SOURCES");
+    free(second);
     free(id);
 }
 

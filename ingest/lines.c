@@ -1,0 +1,36 @@
+/* lines.c - the lines of a small settings text (lines.h). */
+#include "lines.h"
+
+#include <string.h>
+
+void lnob_lines_init(lnob_lines_t *it, const char *text, size_t len)
+{
+    it->s = text;
+    it->end = text + len;
+    it->line = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) /* UTF-8 BOM */
+        it->s += 3;
+}
+
+void lnob_lines_trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t' || **s == '\r'))
+        (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+int lnob_lines_next(lnob_lines_t *it, const char **l, size_t *n)
+{
+    while (it->s < it->end) {
+        const char *nl = memchr(it->s, '\n', (size_t) (it->end - it->s));
+        *n = nl ? (size_t) (nl - it->s) : (size_t) (it->end - it->s);
+        *l = it->s;
+        it->s += *n + 1;
+        it->line++;
+        lnob_lines_trim(l, n);
+        if (*n && **l != '#')
+            return 1;
+    }
+    return 0;
+}
