@@ -84,7 +84,7 @@ TestSuite(gen_mis, .init = s_setup, .fini = s_teardown);
 
 static lnob_gen_mis_t *s_gen(uint64_t seed, int municipalities, int persons)
 {
-    const lnob_gen_mis_opts_t o = {seed, YEAR, municipalities, persons};
+    const lnob_gen_mis_opts_t o = {seed, YEAR, municipalities, persons, 0};
     lnob_gen_mis_t *g = lnob_gen_mis_new(&o, geo);
     cr_assert_not_null(g, "lnob_gen_mis_new failed");
     return g;
@@ -728,13 +728,13 @@ static int s_has_fact(const tset_t *t, const char *fact)
 
 Test(gen_mis, rejects_bad_options)
 {
-    const lnob_gen_mis_opts_t bad[] = {{SEED, YEAR, 0, N_PERSONS},
-                                       {SEED, YEAR, LNOB_GEO_MUNICIPALITIES + 1, N_PERSONS},
-                                       {SEED, YEAR, N_MUN, 0},
-                                       {SEED, YEAR, N_MUN, LNOB_GEN_MIS_PERSONS_MAX + 1}};
+    const lnob_gen_mis_opts_t bad[] = {{SEED, YEAR, 0, N_PERSONS, 0},
+                                       {SEED, YEAR, LNOB_GEO_MUNICIPALITIES + 1, N_PERSONS, 0},
+                                       {SEED, YEAR, N_MUN, 0, 0},
+                                       {SEED, YEAR, N_MUN, LNOB_GEN_MIS_PERSONS_MAX + 1, 0}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         cr_assert_null(lnob_gen_mis_new(&bad[i], geo), "options %zu accepted", i);
-    const lnob_gen_mis_opts_t ok = {SEED, YEAR, N_MUN, N_PERSONS};
+    const lnob_gen_mis_opts_t ok = {SEED, YEAR, N_MUN, N_PERSONS, 0};
     cr_assert_null(lnob_gen_mis_new(&ok, NULL));
 }
 
