@@ -3,10 +3,14 @@
  * and the deliberate faults, lays the records out in files and writes the
  * bytes; gen_mis_answers.c computes the answers from the same records.
  *
- * Five xoshiro256** streams (gen_rng.h), all from opts->seed: "shape"
+ * Seven xoshiro256** streams (gen_rng.h), all from opts->seed: "shape"
  * draws the municipalities and each file's shape, "person" the persons,
  * "record" their services and dates, "extra" the duplicates, unkeyed and
- * bad rows, "rows" the row order, record IDs, spellings and notes. Each
+ * bad rows, "rows" the row order, record IDs, spellings and notes;
+ * "register" the needs-assessment registers' entries (and the persons
+ * only they list), "register rows" their rows as "rows" does for the
+ * exports. The registers use only their own two streams and are written
+ * after every other file, so --registers changes no other byte. Each
  * shape dimension (delimiter, encoding, ...) takes its n values in a fresh
  * random order in every run of n municipalities, so every value occurs
  * once there are n of them and the dimensions vary independently;
@@ -111,7 +115,8 @@ static const char *const s_notes_en[] = {"Reassessed in March", "Home visit| rea
                                          "Referred by \"Social Centre\"", "Reassessed\nin June"};
 #define S_NNOTES (sizeof s_notes_sq / sizeof *s_notes_sq)
 
-/* Columns and their headers. */
+/* Columns and their headers (a register's start is the assessment date,
+ * its end the exit date). */
 enum {
     H_ID, H_MUN, H_PN, H_FIRST, H_LAST, H_SEX, H_BIRTH, H_SERVICE, H_GROUP, H_START, H_END,
     H_STATUS, H_NOTES, H_NCOLS
@@ -132,6 +137,12 @@ static const int s_layouts[][H_NCOLS + 1] = {
     {H_MUN, H_SERVICE, H_ID, H_FIRST, H_LAST, H_PN, H_SEX, H_BIRTH, H_START, H_END, H_GROUP,
      H_STATUS, H_NOTES, S_END_OF_LAYOUT}};
 static const char s_layout_names[] = "ABC";
+/* The register headers the ingester recognises a register by. */
+static const char *const s_assessed_header[] = {"Data e vlerësimit", "Assessment date"};
+static const char *const s_exit_header[] = {"Data e daljes", "Exit date"};
+#define S_MAP_SUFFIX ".map"
+#define S_REGISTER_MAP "# No assessment-date column: the start date is the assessment.\n" \
+                       "[source]\nkind = register\n"
 
 /* ---- Shapes. ---- */
 
@@ -241,6 +252,20 @@ typedef struct {
 #define S_STREAM_RECORD UINT64_C(0x4d49535f52454353) /* "MIS_RECS" */
 #define S_STREAM_EXTRA UINT64_C(0x4d49535f58545241)  /* "MIS_XTRA" */
 #define S_STREAM_ROWS UINT64_C(0x4d49535f524f5753)   /* "MIS_ROWS" */
+#define S_STREAM_REGISTER UINT64_C(0x4d49535f52454749) /* "MIS_REGI" */
+#define S_STREAM_REG_ROWS UINT64_C(0x4d49535f52524f57) /* "MIS_RROW" */
+
+/* Registers: who is on them, and their entries' dates. */
+#define S_REG_VULNERABLE_PERMILLE 900 /* a vulnerable person of m is on m's register */
+#define S_REG_OTHERS_PERMILLE 200     /* a person of m in no vulnerable group is */
+#define S_REG_NEW_EVERY 8             /* persons with no service: one per 8 persons of m */
+#define S_REG_NEW_MIN 2               /* and at least one vulnerable, one not */
+#define S_REG_DRAWS_MAX 64            /* draws to find a new person of the kind wanted */
+#define S_REG_YEARS_BACK 3            /* current entries: assessed from 1 January Y-3 */
+#define S_REG_EXIT_PERMILLE 100       /* current entries with an exit date (in Y or after) */
+#define S_REG_GONE_YEARS_BACK 5       /* the entry that left: assessed from 1 January Y-5 */
+#define S_NO_SERVICE (-1)
+#define S_SHARE3_SERVICES 3           /* MIS_SHARE3's numerator: 3 or more services */
 
 /* A growable byte buffer. */
 typedef struct {
@@ -248,13 +273,20 @@ typedef struct {
     size_t n, cap;
 } buf_t;
 
+/* What a file is: a service export, or a register recognised by its
+ * assessment-date header or by the mapping file beside it. */
+enum { REG_NONE, REG_HEADER, REG_MAP };
+
 typedef struct {
     size_t slot, rows;
     char path[PATH_MAX];
     char shape[512];
     int service; /* per-service file: its service; else -1 */
+    int reg;     /* REG_* */
     buf_t bytes;
 } file_t;
+
+struct truth;
 
 struct lnob_gen_mis {
     lnob_gen_mis_opts_t o;
@@ -262,10 +294,16 @@ struct lnob_gen_mis {
     slot_t *slots;
     size_t nslots;
     lnob_gen_mis_person_t *persons;
+    struct truth *truth; /* per person, its true groups */
+    size_t npersons, persons_cap, truth_cap;
     lnob_gen_mis_rec_t *recs;
     size_t nrecs, recs_cap;
-    file_t *files;
+    lnob_gen_mis_rec_t *entries; /* register entries */
+    size_t nentries, entries_cap;
+    file_t *files; /* the exports; registers last */
     size_t nfiles;
+    file_t *maps;  /* the registers' mapping files */
+    size_t nmaps;
     buf_t answers;
     int32_t ps, pe; /* the year, in days */
 };
@@ -544,7 +582,7 @@ static size_t s_list_len(const char *const *list)
 }
 
 /* Person p's true groups, before any record shows them. */
-typedef struct {
+typedef struct truth {
     unsigned dis : 1, roma : 1, egy : 1, vaw : 1;
     int age;
     size_t home, away; /* slots; away == home unless the person moved */
@@ -811,11 +849,14 @@ static void s_draw_records(lnob_gen_mis_t *g)
     double total = 0.0;
     for (size_t k = 0; k < g->nslots; k++)
         total += g->slots[k].weight;
-    g->persons = lnob_calloc((size_t) g->o.persons, sizeof *g->persons);
+    g->npersons = g->persons_cap = g->truth_cap = (size_t) g->o.persons;
+    g->persons = lnob_calloc(g->npersons, sizeof *g->persons);
+    g->truth = lnob_calloc(g->npersons, sizeof *g->truth);
     for (int32_t i = 0; i < g->o.persons; i++) {
         lnob_gen_mis_person_t *p = &g->persons[i];
         truth_t t;
         s_draw_person(g, &rp, total, p, &t);
+        g->truth[i] = t;
         int svc[LNOB_GEN_MIS_NSERVICES], cat[LNOB_GEN_MIS_NSERVICES];
         const int n = s_draw_services(&g->slots[t.home], &rr, p, &t, svc);
         for (int k = 0; k < n; k++)
@@ -923,6 +964,232 @@ static void s_faults(lnob_gen_mis_t *g)
     free(per);
 }
 
+/* ---- Needs-assessment registers. ---- */
+
+/* What the service records say of one person for the slot being
+ * registered: the services active in the year there, whether any good
+ * record is there or elsewhere, and whether the register lists the person. */
+typedef struct {
+    unsigned services;
+    unsigned here : 1, elsewhere : 1, listed : 1;
+} place_t;
+
+static void s_places(const lnob_gen_mis_t *g, size_t k, place_t *pl)
+{
+    memset(pl, 0, (size_t) g->o.persons * sizeof *pl);
+    for (size_t i = 0; i < g->nrecs; i++) {
+        const lnob_gen_mis_rec_t *x = &g->recs[i];
+        if (x->kind != LNOB_GEN_MIS_GOOD)
+            continue;
+        place_t *p = &pl[x->person];
+        if (x->slot != k) {
+            p->elsewhere = 1;
+            continue;
+        }
+        p->here = 1;
+        if (s_in_year(g, x))
+            p->services |= 1u << x->service;
+    }
+}
+
+static int s_popcount(unsigned x)
+{
+    int n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+/* A person of slot k in MIS_SHARE3's numerator by their age alone (no
+ * record can hide a child or an older person): 3 or more services there. */
+static int s_numerator_by_age(const place_t *p, const truth_t *t)
+{
+    return p->here && s_popcount(p->services) >= S_SHARE3_SERVICES &&
+           (t->age <= S_AGE_CHILD_MAX || t->age >= S_AGE_ELDERLY);
+}
+
+/* An adult on the register who is vulnerable by a group alone, and has no
+ * record elsewhere: the one whose assessment says Other. */
+static int s_assessed_other(const lnob_gen_mis_person_t *p, const truth_t *t, const place_t *pl)
+{
+    return pl->listed && !pl->elsewhere && t->age > S_AGE_CHILD_MAX && t->age < S_AGE_ELDERLY &&
+           s_vulnerable(p, t);
+}
+
+static lnob_gen_mis_rec_t *s_new_entry(lnob_gen_mis_t *g, int32_t person, size_t slot,
+                                       int category)
+{
+    lnob_grow((void **) &g->entries, &g->entries_cap, g->nentries + 1, sizeof *g->entries);
+    lnob_gen_mis_rec_t *x = &g->entries[g->nentries++];
+    memset(x, 0, sizeof *x);
+    x->person = person;
+    x->slot = (uint8_t) slot;
+    x->category = (uint8_t) category;
+    x->orig = -1;
+    x->kind = LNOB_GEN_MIS_GOOD;
+    return x;
+}
+
+/* An entry active in the year: assessed from 1 January Y-3 (not before
+ * birth) to 31 December Y; some with an exit date in the year or after. */
+static lnob_gen_mis_rec_t *s_current_entry(lnob_gen_mis_t *g, lnob_gen_rng_t *r, int32_t person,
+                                           size_t slot, int category)
+{
+    const int32_t birth = g->persons[person].birth;
+    const int32_t planned =
+        lnob_gen_mis_days(g->o.year + 1, S_PLANNED_END_MONTH, S_PLANNED_END_DAY);
+    int32_t lo = lnob_gen_mis_days(g->o.year - S_REG_YEARS_BACK, 1, 1);
+    if (lo < birth)
+        lo = birth;
+    lnob_gen_mis_rec_t *x = s_new_entry(g, person, slot, category);
+    x->start = s_day(r, lo, g->pe);
+    x->end = LNOB_GEN_MIS_ONGOING;
+    if (lnob_gen_chance(r, S_REG_EXIT_PERMILLE))
+        x->end = s_day(r, x->start > g->ps ? x->start : g->ps, planned);
+    x->status = s_status(g, x->end);
+    return x;
+}
+
+/* A new person, with no service, of slot k: vulnerable when want is 1,
+ * not when 0, either when -1, and born by born_by (the first of
+ * S_REG_DRAWS_MAX draws that is). Returns its index. */
+static int32_t s_new_person(lnob_gen_mis_t *g, lnob_gen_rng_t *r, double total, size_t k,
+                            int want, int32_t born_by)
+{
+    lnob_gen_mis_person_t p;
+    truth_t t;
+    for (int i = 0; i < S_REG_DRAWS_MAX; i++) {
+        s_draw_person(g, r, total, &p, &t);
+        if ((want < 0 || s_vulnerable(&p, &t) == want) && p.birth <= born_by)
+            break;
+    }
+    t.home = t.away = k;
+    lnob_grow((void **) &g->persons, &g->persons_cap, g->npersons + 1, sizeof *g->persons);
+    lnob_grow((void **) &g->truth, &g->truth_cap, g->npersons + 1, sizeof *g->truth);
+    g->persons[g->npersons] = p;
+    g->truth[g->npersons] = t;
+    return (int32_t) g->npersons++;
+}
+
+/* One person of the candidates, drawn uniformly as they come (reservoir
+ * of one); -1 when there is none. */
+static int32_t s_pick(lnob_gen_rng_t *r, int32_t i, int32_t picked, int *seen)
+{
+    return lnob_gen_int(r, 0, (*seen)++) == 0 ? i : picked;
+}
+
+/* Slot k's persons on its register: most of the vulnerable (one in the
+ * numerator left off), some of the others. Returns how many have records
+ * there. */
+static int32_t s_listed(lnob_gen_mis_t *g, lnob_gen_rng_t *r, place_t *pl)
+{
+    int32_t off = -1, here = 0;
+    int seen = 0;
+    for (int32_t i = 0; i < g->o.persons; i++)
+        if (s_numerator_by_age(&pl[i], &g->truth[i]))
+            off = s_pick(r, i, off, &seen);
+    for (int32_t i = 0; i < g->o.persons; i++) {
+        if (!pl[i].here)
+            continue;
+        here++;
+        const int vulnerable = s_vulnerable(&g->persons[i], &g->truth[i]);
+        pl[i].listed = i != off && lnob_gen_chance(r, vulnerable ? S_REG_VULNERABLE_PERMILLE
+                                                                 : S_REG_OTHERS_PERMILLE);
+    }
+    return here;
+}
+
+/* The entries of slot k's persons the register lists: their groups as
+ * they are, but one adult's (vulnerable by a group alone) assessed as
+ * Other. */
+static void s_listed_entries(lnob_gen_mis_t *g, lnob_gen_rng_t *r, size_t k, const place_t *pl)
+{
+    int32_t other = -1;
+    int seen = 0;
+    for (int32_t i = 0; i < g->o.persons; i++)
+        if (s_assessed_other(&g->persons[i], &g->truth[i], &pl[i]))
+            other = s_pick(r, i, other, &seen);
+    for (int32_t i = 0; i < g->o.persons; i++)
+        if (pl[i].listed)
+            s_current_entry(g, r, i, k,
+                            i == other ? LNOB_GEN_MIS_OTHER
+                                       : s_category(&g->truth[i], S_NO_SERVICE, 0));
+}
+
+/* An entry of a new person, with the groups they have. */
+static lnob_gen_mis_rec_t *s_new_person_entry(lnob_gen_mis_t *g, lnob_gen_rng_t *r, double total,
+                                              size_t k, int want, int32_t born_by)
+{
+    const int32_t p = s_new_person(g, r, total, k, want, born_by);
+    return s_new_entry(g, p, k, s_category(&g->truth[p], S_NO_SERVICE, 0));
+}
+
+/* A vulnerable person's entry, cancelled: assessed in the year. */
+static void s_cancelled_entry(lnob_gen_mis_t *g, lnob_gen_rng_t *r, double total, size_t k)
+{
+    lnob_gen_mis_rec_t *x = s_new_person_entry(g, r, total, k, 1, g->pe);
+    const int32_t birth = g->persons[x->person].birth;
+    x->start = s_day(r, birth > g->ps ? birth : g->ps, g->pe);
+    x->end = LNOB_GEN_MIS_ONGOING;
+    x->status = LNOB_GEN_MIS_CANCELLED;
+}
+
+/* A vulnerable person's entry that ended before the year: assessed from
+ * 1 January Y-5 to 30 June Y-1. */
+static void s_gone_entry(lnob_gen_mis_t *g, lnob_gen_rng_t *r, double total, size_t k)
+{
+    const int32_t last = lnob_gen_mis_days(g->o.year - 1, S_MID_MONTH, S_MID_DAY);
+    const int32_t from = lnob_gen_mis_days(g->o.year - S_REG_GONE_YEARS_BACK, 1, 1);
+    lnob_gen_mis_rec_t *x = s_new_person_entry(g, r, total, k, 1, last);
+    const int32_t birth = g->persons[x->person].birth;
+    x->start = s_day(r, birth > from ? birth : from, last);
+    x->end = s_day(r, x->start, g->ps - 1);
+    x->status = s_status(g, x->end);
+}
+
+/* The entries of persons with no service in slot k (here persons have
+ * records there): vulnerable and not, one without a personal number, one
+ * cancelled, one gone before the year. */
+static void s_new_entries(lnob_gen_mis_t *g, lnob_gen_rng_t *r, double total, size_t k,
+                          int32_t here)
+{
+    const int32_t n = here / S_REG_NEW_EVERY > S_REG_NEW_MIN ? here / S_REG_NEW_EVERY
+                                                             : S_REG_NEW_MIN;
+    for (int32_t j = 0; j < n; j++) { /* the first vulnerable, the second not */
+        const int32_t p = s_new_person(g, r, total, k, j == 0 ? 1 : j == 1 ? 0 : -1, g->pe);
+        s_current_entry(g, r, p, k, s_category(&g->truth[p], S_NO_SERVICE, 0));
+    }
+    const int32_t p = s_new_person(g, r, total, k, -1, g->pe);
+    s_current_entry(g, r, p, k, s_category(&g->truth[p], S_NO_SERVICE, 0))->kind =
+        LNOB_GEN_MIS_UNKEYED_EMPTY;
+    s_cancelled_entry(g, r, total, k);
+    s_gone_entry(g, r, total, k);
+}
+
+static void s_register_of(lnob_gen_mis_t *g, lnob_gen_rng_t *r, size_t k, place_t *pl,
+                          double total)
+{
+    s_places(g, k, pl);
+    const int32_t here = s_listed(g, r, pl);
+    s_listed_entries(g, r, k, pl);
+    s_new_entries(g, r, total, k, here);
+}
+
+/* The registers of the first opts.registers slots, from their own stream. */
+static void s_draw_registers(lnob_gen_mis_t *g)
+{
+    if (g->o.registers <= 0)
+        return;
+    lnob_gen_rng_t r = lnob_gen_rng(g->o.seed, S_STREAM_REGISTER);
+    double total = 0.0;
+    for (size_t k = 0; k < g->nslots; k++)
+        total += g->slots[k].weight;
+    place_t *pl = lnob_calloc((size_t) g->o.persons, sizeof *pl);
+    for (size_t k = 0; k < (size_t) g->o.registers && k < g->nslots; k++)
+        s_register_of(g, &r, k, pl, total);
+    free(pl);
+}
+
 /* ---- Files: layout and bytes. ---- */
 
 static void s_shape_text(const slot_t *u, file_t *f)
@@ -930,7 +1197,7 @@ static void s_shape_text(const slot_t *u, file_t *f)
     const shape_t *s = &u->shape;
     snprintf(f->shape, sizeof f->shape,
              "delimiter=%s encoding=%s eol=%s header=%s columns=%c dates=%s sex=%s labels=%s "
-             "names=%s quoting=%s personal_numbers=%s ids=%s per=%s",
+             "names=%s quoting=%s personal_numbers=%s ids=%s per=%s%s",
              s_delim_names[s->delim], s_enc_names[s->enc], s->crlf ? "crlf" : "lf",
              s_lang_names[s->lang], s_layout_names[s->layout], s_date_names[s->date],
              s_sex_names[s->sex], s_label_names[s->labels], s_name_names[s->names],
@@ -938,7 +1205,28 @@ static void s_shape_text(const slot_t *u, file_t *f)
              s_layouts[s->layout][0] == H_ID || s_layouts[s->layout][2] == H_ID
                  ? (s->id_prefix ? "prefixed" : "plain")
                  : "none",
-             f->service >= 0 ? "service" : "municipality");
+             f->service >= 0 ? "service" : "municipality",
+             f->reg == REG_HEADER ? " register=header" : f->reg == REG_MAP ? " register=map" : "");
+}
+
+/* The register files, after every export: the last of two or more is
+ * read through its mapping file, the others by their headers. */
+static void s_plan_registers(lnob_gen_mis_t *g, size_t *cap)
+{
+    const size_t first = g->nfiles, n = g->o.registers > 0 ? (size_t) g->o.registers : 0;
+    for (size_t k = 0; k < n && k < g->nslots; k++) {
+        lnob_grow((void **) &g->files, cap, g->nfiles + 1, sizeof *g->files);
+        file_t *f = &g->files[g->nfiles++];
+        memset(f, 0, sizeof *f);
+        f->service = -1;
+        f->slot = k;
+        f->reg = n > 1 && k + 1 == n ? REG_MAP : REG_HEADER;
+        snprintf(f->path, sizeof f->path, "%s/%02zu_%s_register.csv", LNOB_GEN_MIS_EXPORTS, k + 1,
+                 g->slots[k].ascii);
+        s_shape_text(&g->slots[k], f);
+    }
+    for (size_t i = 0; i < g->nentries; i++)
+        g->entries[i].file = (uint32_t) (first + g->entries[i].slot);
 }
 
 static void s_plan_files(lnob_gen_mis_t *g)
@@ -979,6 +1267,7 @@ static void s_plan_files(lnob_gen_mis_t *g)
                 break;
             }
     }
+    s_plan_registers(g, &cap);
 }
 
 /* One field, quoted when the shape says so or the text needs it. */
@@ -1054,6 +1343,17 @@ typedef struct {
     int bad_name, bad_label, bad_date;
 } row_ctx_t;
 
+/* The columns of file f: its municipality's layout, without the service
+ * in a register. Returns how many. */
+static size_t s_columns(const file_t *f, const shape_t *s, int cols[H_NCOLS])
+{
+    size_t n = 0;
+    for (const int *c = s_layouts[s->layout]; *c != S_END_OF_LAYOUT; c++)
+        if (!(f->reg != REG_NONE && *c == H_SERVICE))
+            cols[n++] = *c;
+    return n;
+}
+
 static void s_put_row(lnob_gen_mis_t *g, row_ctx_t *c, file_t *f, const lnob_gen_mis_rec_t *x)
 {
     const slot_t *u = &g->slots[x->slot];
@@ -1113,17 +1413,30 @@ static void s_put_row(lnob_gen_mis_t *g, row_ctx_t *c, file_t *f, const lnob_gen
             if (*q == S_NOTE_DELIM)
                 *q = s_delims[s->delim];
     }
-    const int *cols = s_layouts[s->layout];
-    for (int k = 0; cols[k] != S_END_OF_LAYOUT; k++)
+    int cols[H_NCOLS];
+    const size_t n = s_columns(f, s, cols);
+    for (size_t k = 0; k < n; k++)
         s_field(&f->bytes, s, text[cols[k]], k == 0);
     s_eol(&f->bytes, s);
 }
 
+/* A column's header: a register read by its headers names the assessment
+ * and exit dates. */
+static const char *s_head(const file_t *f, const shape_t *s, int col)
+{
+    if (f->reg == REG_HEADER && col == H_START)
+        return s_assessed_header[s->lang == LANG_EN];
+    if (f->reg == REG_HEADER && col == H_END)
+        return s_exit_header[s->lang == LANG_EN];
+    return (s->lang == LANG_EN ? s_header_en : s_header_sq)[col];
+}
+
 static void s_put_header(file_t *f, const shape_t *s)
 {
-    const int *cols = s_layouts[s->layout];
-    for (int k = 0; cols[k] != S_END_OF_LAYOUT; k++)
-        s_field(&f->bytes, s, (s->lang == LANG_EN ? s_header_en : s_header_sq)[cols[k]], k == 0);
+    int cols[H_NCOLS];
+    const size_t n = s_columns(f, s, cols);
+    for (size_t k = 0; k < n; k++)
+        s_field(&f->bytes, s, s_head(f, s, cols[k]), k == 0);
     s_eol(&f->bytes, s);
 }
 
@@ -1135,16 +1448,17 @@ static uint64_t s_newlines(const char *p, size_t n)
     return k;
 }
 
-/* Shuffles the file's rows, numbers them (duplicates with the same ID take
- * their original's) and writes them, noting each row's line. */
-static void s_write_file(lnob_gen_mis_t *g, row_ctx_t *c, size_t fi, uint32_t *rows,
-                         uint32_t *next_id)
+/* Shuffles the rows of file fi (its records among recs[0..nrecs)),
+ * numbers them (duplicates with the same ID take their original's) and
+ * writes them, noting each row's line. */
+static void s_write_file(lnob_gen_mis_t *g, row_ctx_t *c, size_t fi, lnob_gen_mis_rec_t *recs,
+                         size_t nrecs, uint32_t *rows, uint32_t *next_id)
 {
     file_t *f = &g->files[fi];
     const slot_t *u = &g->slots[f->slot];
     size_t n = 0;
-    for (size_t i = 0; i < g->nrecs; i++)
-        if (g->recs[i].file == fi)
+    for (size_t i = 0; i < nrecs; i++)
+        if (recs[i].file == fi)
             rows[n++] = (uint32_t) i;
     for (size_t i = n; i > 1; i--) {
         const size_t j = (size_t) lnob_gen_int(&c->r, 0, (int) i - 1);
@@ -1153,15 +1467,15 @@ static void s_write_file(lnob_gen_mis_t *g, row_ctx_t *c, size_t fi, uint32_t *r
         rows[j] = t;
     }
     for (size_t i = 0; i < n; i++)
-        if (g->recs[rows[i]].kind != LNOB_GEN_MIS_DUP_SAME_ID)
-            g->recs[rows[i]].id = (*next_id += (uint32_t) lnob_gen_int(&c->r, 1, S_ID_GAP_MAX));
+        if (recs[rows[i]].kind != LNOB_GEN_MIS_DUP_SAME_ID)
+            recs[rows[i]].id = (*next_id += (uint32_t) lnob_gen_int(&c->r, 1, S_ID_GAP_MAX));
     for (size_t i = 0; i < n; i++)
-        if (g->recs[rows[i]].kind == LNOB_GEN_MIS_DUP_SAME_ID)
-            g->recs[rows[i]].id = g->recs[g->recs[rows[i]].orig].id;
+        if (recs[rows[i]].kind == LNOB_GEN_MIS_DUP_SAME_ID)
+            recs[rows[i]].id = recs[recs[rows[i]].orig].id;
     s_put_header(f, &u->shape);
     uint64_t line = 2;
     for (size_t i = 0; i < n; i++) {
-        lnob_gen_mis_rec_t *x = &g->recs[rows[i]];
+        lnob_gen_mis_rec_t *x = &recs[rows[i]];
         const size_t at = f->bytes.n;
         x->line = line;
         s_put_row(g, c, f, x);
@@ -1179,6 +1493,29 @@ static void s_write_file(lnob_gen_mis_t *g, row_ctx_t *c, size_t fi, uint32_t *r
     }
 }
 
+/* The registers, from their own stream, and the mapping file of the one
+ * read through it. */
+static void s_write_registers(lnob_gen_mis_t *g)
+{
+    row_ctx_t c = {.r = lnob_gen_rng(g->o.seed, S_STREAM_REG_ROWS)};
+    uint32_t *rows = lnob_calloc(g->nentries ? g->nentries : 1, sizeof *rows);
+    for (size_t f = 0; f < g->nfiles; f++) {
+        if (g->files[f].reg == REG_NONE)
+            continue;
+        uint32_t next_id = (uint32_t) lnob_gen_int(&c.r, S_ID_BASE_MIN, S_ID_BASE_MAX);
+        s_write_file(g, &c, f, g->entries, g->nentries, rows, &next_id);
+        if (g->files[f].reg != REG_MAP)
+            continue;
+        g->maps = lnob_realloc(g->maps, (g->nmaps + 1) * sizeof *g->maps);
+        file_t *m = &g->maps[g->nmaps++];
+        memset(m, 0, sizeof *m);
+        snprintf(m->path, sizeof m->path, "%.*s%s", (int) (sizeof m->path - sizeof S_MAP_SUFFIX),
+                 g->files[f].path, S_MAP_SUFFIX);
+        s_adds(&m->bytes, S_REGISTER_MAP);
+    }
+    free(rows);
+}
+
 static void s_write_files(lnob_gen_mis_t *g)
 {
     row_ctx_t c = {.r = lnob_gen_rng(g->o.seed, S_STREAM_ROWS)};
@@ -1187,9 +1524,11 @@ static void s_write_files(lnob_gen_mis_t *g)
     for (size_t k = 0; k < g->nslots; k++)
         next_id[k] = (uint32_t) lnob_gen_int(&c.r, S_ID_BASE_MIN, S_ID_BASE_MAX);
     for (size_t f = 0; f < g->nfiles; f++)
-        s_write_file(g, &c, f, rows, &next_id[g->files[f].slot]);
+        if (g->files[f].reg == REG_NONE)
+            s_write_file(g, &c, f, g->recs, g->nrecs, rows, &next_id[g->files[f].slot]);
     free(next_id);
     free(rows);
+    s_write_registers(g);
 }
 
 static void s_write_answers(lnob_gen_mis_t *g)
@@ -1200,9 +1539,10 @@ static void s_write_answers(lnob_gen_mis_t *g)
         mun[k] = g->slots[k].m;
     for (size_t f = 0; f < g->nfiles; f++)
         files[f] = (lnob_gen_mis_file_t) {g->files[f].path, g->files[f].slot, g->files[f].rows,
-                                          g->files[f].shape};
-    const lnob_gen_mis_model_t model = {g->o.year, mun, g->nslots, g->persons, g->recs,
-                                        g->nrecs, files, g->nfiles};
+                                          g->files[f].shape, g->files[f].reg != REG_NONE};
+    const lnob_gen_mis_model_t model = {g->o.year, mun,       g->nslots,  g->persons,
+                                        g->recs,   g->nrecs,  files,      g->nfiles,
+                                        g->entries, g->nentries};
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -1222,7 +1562,8 @@ lnob_gen_mis_t *lnob_gen_mis_new(const lnob_gen_mis_opts_t *opts, const lnob_geo
 {
     if (!opts || !geo || opts->municipalities < 1 ||
         opts->municipalities > LNOB_GEO_MUNICIPALITIES || opts->persons < 1 ||
-        opts->persons > LNOB_GEN_MIS_PERSONS_MAX || lnob_geo_count(geo) == 0)
+        opts->persons > LNOB_GEN_MIS_PERSONS_MAX || opts->registers < 0 ||
+        opts->registers > opts->municipalities || lnob_geo_count(geo) == 0)
         return NULL;
     lnob_gen_mis_t *g = lnob_calloc(1, sizeof *g);
     g->o = *opts;
@@ -1233,6 +1574,7 @@ lnob_gen_mis_t *lnob_gen_mis_new(const lnob_gen_mis_opts_t *opts, const lnob_geo
     s_draw_municipalities(g, &rs);
     s_draw_records(g);
     s_faults(g);
+    s_draw_registers(g);
     s_plan_files(g);
     s_write_files(g);
     s_write_answers(g);
@@ -1246,10 +1588,15 @@ void lnob_gen_mis_destroy(lnob_gen_mis_t **self_p)
     lnob_gen_mis_t *g = *self_p;
     for (size_t f = 0; f < g->nfiles; f++)
         free(g->files[f].bytes.p);
+    for (size_t f = 0; f < g->nmaps; f++)
+        free(g->maps[f].bytes.p);
     free(g->files);
+    free(g->maps);
     free(g->answers.p);
     free(g->recs);
+    free(g->entries);
     free(g->persons);
+    free(g->truth);
     free(g->slots);
     free(g);
     *self_p = NULL;
@@ -1257,17 +1604,27 @@ void lnob_gen_mis_destroy(lnob_gen_mis_t **self_p)
 
 size_t lnob_gen_mis_count(const lnob_gen_mis_t *self)
 {
-    return self->nfiles + 1;
+    return self->nfiles + self->nmaps + 1;
+}
+
+/* File i of the set: an export, a mapping file; NULL for the answers. */
+static const file_t *s_file_at(const lnob_gen_mis_t *self, size_t i)
+{
+    if (i < self->nfiles)
+        return &self->files[i];
+    return i - self->nfiles < self->nmaps ? &self->maps[i - self->nfiles] : NULL;
 }
 
 const char *lnob_gen_mis_name(const lnob_gen_mis_t *self, size_t i)
 {
-    return i < self->nfiles ? self->files[i].path : LNOB_GEN_MIS_ANSWERS;
+    const file_t *f = s_file_at(self, i);
+    return f ? f->path : LNOB_GEN_MIS_ANSWERS;
 }
 
 const char *lnob_gen_mis_data(const lnob_gen_mis_t *self, size_t i, size_t *len)
 {
-    const buf_t *b = i < self->nfiles ? &self->files[i].bytes : &self->answers;
+    const file_t *f = s_file_at(self, i);
+    const buf_t *b = f ? &f->bytes : &self->answers;
     *len = b->n;
     return b->p ? b->p : "";
 }

@@ -29,6 +29,20 @@
  * (start date not a date, unknown service label, unknown municipality
  * name), and lists each bad row in the answers.
  *
+ * With registers N > 0 the first N municipalities (in LAU-code order) also
+ * export a needs-assessment register, NN_name_register.csv, in their own
+ * shape without the service column: most of their vulnerable persons (a
+ * few left off, one of them in MIS_SHARE3's numerator where there is one),
+ * some who are not vulnerable, some persons with no service (new persons,
+ * vulnerable and not), an adult whose groups are assessed as Other (where
+ * there is one), one entry with no personal number, one cancelled and one
+ * that left before the year (docs/mis-gen.md). The first N - 1 name the
+ * assessment date ('Data e vlerësimit' /
+ * 'Assessment date') and the exit date ('Data e daljes' / 'Exit date');
+ * the last of two or more has the start and end headers instead and a
+ * mapping file beside it, NN_name_register.csv.map, saying kind =
+ * register. No register changes any other file's bytes.
+ *
  * answers.csv is computed from the generator's own records by the rules of
  * spec §6.2-6.6 (gen_mis_answers.c), never by lnob's ingester or
  * transformer. UTF-8, comma, LF, a header, then one row per value:
@@ -56,10 +70,20 @@
  *                       municipalities (den >= 1); detail "reporting"; again
  *                       with denominator 61 (detail "all") and, numerator
  *                       the LNB2 targets meeting the bar, 32 (detail "lnb")
+ *   MIS_SHARE3_REG      per municipality with a register and den >= 1:
+ *                       MIS_SHARE3's numerator over the vulnerable persons
+ *                       on its register (their groups, sex and birth from
+ *                       their active register entries alone); detail
+ *                       NOT_ON_REGISTER when the numerator holds a person
+ *                       with no active keyed entry on it
  *   UNKEYED_RECORDS     per municipality x service with value >= 1, then
  *                       the total (municipality and service empty)
  *   DUPLICATES_MERGED   per file with value >= 1, then the total
  *   REJECTED            per file with value >= 1, then the total
+ *   REGISTER_ENTRIES_ACTIVE  with registers: active register entries,
+ *                       keyed or not (a total)
+ *   REGISTER_PERSONS    with registers: distinct persons with an active
+ *                       keyed entry on any register (a total)
  *   REJECT              one per bad row: municipality of the file, file,
  *                       line, detail = BAD_DATE | UNKNOWN_SERVICE |
  *                       UNKNOWN_MUNICIPALITY
@@ -84,6 +108,7 @@ typedef struct {
     int year;           /* reference year Y of the answers */
     int municipalities; /* 1..61, drawn by the seed */
     int persons;        /* 1..LNOB_GEN_MIS_PERSONS_MAX */
+    int registers;      /* 0..municipalities: how many also export a register */
 } lnob_gen_mis_opts_t;
 
 typedef struct lnob_gen_mis lnob_gen_mis_t;
@@ -93,10 +118,11 @@ typedef struct lnob_gen_mis lnob_gen_mis_t;
 lnob_gen_mis_t *lnob_gen_mis_new(const lnob_gen_mis_opts_t *opts, const lnob_geo_t *geo);
 /* NULL-safe; NULLs *self_p. */
 void lnob_gen_mis_destroy(lnob_gen_mis_t **self_p);
-/* Number of files: the exports, then the answers (the last one). */
+/* Number of files: the exports (registers last), the registers' mapping
+ * files, then the answers (the last one). */
 size_t lnob_gen_mis_count(const lnob_gen_mis_t *self);
-/* Path of file i relative to DIR ("exports/07_shkoder.csv", "answers.csv");
- * borrowed. */
+/* Path of file i relative to DIR ("exports/07_shkoder.csv",
+ * "exports/03_puke_register.csv.map", "answers.csv"); borrowed. */
 const char *lnob_gen_mis_name(const lnob_gen_mis_t *self, size_t i);
 /* Bytes of file i (borrowed) and their number in *len. */
 const char *lnob_gen_mis_data(const lnob_gen_mis_t *self, size_t i, size_t *len);

@@ -7,7 +7,10 @@
  * and start date (issue #5); keep the active ones (§6.2: not cancelled,
  * start <= 31 Dec Y, end empty or >= 1 Jan Y); then per person the flags
  * of its active records, its age on 31 Dec Y and the services it has in
- * each municipality and nationally (§6.4, §6.5). Nothing here reads the
+ * each municipality and nationally (§6.4, §6.5). The needs-assessment
+ * registers' active entries give MIS_SHARE3_REG's denominators (their
+ * persons' groups from those entries alone) and count nowhere else; the
+ * numerator is MIS_SHARE3's. Nothing here reads the
  * exports' bytes, so the answers do not depend on any parser. Not for:
  * lnob's own MIS indicators (those belong to transform/). */
 #include <inttypes.h>
@@ -55,13 +58,27 @@ typedef struct {
     long cell[C_NCELLS];
     long num3, den3; /* MIS_SHARE3 */
     long unkeyed[LNOB_GEN_MIS_NSERVICES];
+    int reg;         /* 1: the municipality has a register */
+    long reg_den;    /* vulnerable persons on it */
+    long reg_off;    /* persons of num3 not on it */
 } count_t;
+
+/* An active keyed entry on a municipality's register: whose, where, and
+ * the flags of its group. */
+typedef struct {
+    int32_t person;
+    uint8_t slot;
+    unsigned flags;
+} listed_t;
 
 typedef struct {
     const lnob_gen_mis_model_t *m;
     count_t *mun; /* per slot */
     count_t nat;
     long *merged, *rejected; /* per file */
+    listed_t *listed;        /* sorted by person, slot */
+    size_t nlisted;
+    long reg_active, reg_persons; /* active register entries; persons on any register */
     int32_t ps, pe;          /* the period, in days */
 } tally_t;
 
@@ -177,6 +194,60 @@ static unsigned s_flag_of(int category)
     }
 }
 
+static int s_listed_cmp(const void *a, const void *b)
+{
+    const listed_t *p = a, *q = b;
+    const int c = S_CMP(p->person, q->person);
+    return c ? c : S_CMP(p->slot, q->slot);
+}
+
+/* 1 if person has an active keyed entry on slot's register. */
+static int s_on_register(const tally_t *t, int32_t person, uint8_t slot)
+{
+    const listed_t key = {person, slot, 0};
+    return bsearch(&key, t->listed, t->nlisted, sizeof key, s_listed_cmp) != NULL;
+}
+
+/* The active register entries counted; the keyed ones listed, by person
+ * and slot. */
+static void s_list_entries(tally_t *t)
+{
+    const lnob_gen_mis_model_t *m = t->m;
+    t->listed = lnob_calloc(m->nentries ? m->nentries : 1, sizeof *t->listed);
+    for (size_t i = 0; i < m->nentries; i++) {
+        const lnob_gen_mis_rec_t *e = &m->entries[i];
+        if (!s_active(t, e))
+            continue;
+        t->reg_active++;
+        if (s_keyed(e))
+            t->listed[t->nlisted++] =
+                (listed_t) {e->person, e->slot, s_flag_of(e->category)};
+    }
+    qsort(t->listed, t->nlisted, sizeof *t->listed, s_listed_cmp);
+}
+
+/* The registers: per person, vulnerable by the groups of all their active
+ * keyed entries (on any register), their sex and age; each register's
+ * distinct vulnerable persons. */
+static void s_tally_registers(tally_t *t)
+{
+    const lnob_gen_mis_model_t *m = t->m;
+    for (size_t f = 0; f < m->nfiles; f++)
+        t->mun[m->files[f].slot].reg |= m->files[f].is_register;
+    s_list_entries(t);
+    for (size_t i = 0, j; i < t->nlisted; i = j) {
+        unsigned flags = 0;
+        for (j = i; j < t->nlisted && t->listed[j].person == t->listed[i].person; j++)
+            flags |= t->listed[j].flags;
+        int in[C_NCELLS];
+        const int vulnerable = s_cells(&m->persons[t->listed[i].person], flags, m->year, in);
+        for (size_t k = i; k < j; k++)
+            if (k == i || t->listed[k].slot != t->listed[k - 1].slot)
+                t->mun[t->listed[k].slot].reg_den += vulnerable;
+        t->reg_persons++;
+    }
+}
+
 /* One person's persons-level contribution: its active records are
  * act[0..n), sorted by municipality then service. */
 static void s_count_person(tally_t *t, const sortkey_t *act, size_t n)
@@ -201,7 +272,9 @@ static void s_count_person(tally_t *t, const sortkey_t *act, size_t n)
         for (int k = 0; k < C_NCELLS; k++)
             c->cell[k] += in[k];
         c->den3 += vulnerable;
-        c->num3 += vulnerable && s_popcount(mask) >= S_NSERV_MIN;
+        const int num = vulnerable && s_popcount(mask) >= S_NSERV_MIN;
+        c->num3 += num;
+        c->reg_off += num && c->reg && !s_on_register(t, act[0].person, slot);
     }
     for (int s = 0; s < LNOB_GEN_MIS_NSERVICES; s++)
         t->nat.ben[s] += (nat_mask >> s) & 1u;
@@ -289,6 +362,18 @@ static void s_breakdowns(FILE *out, const char *indicator, const char *mun, cons
                                   .category = s_cell_category[k], .value = c->cell[k]});
 }
 
+/* With registers: the active entries and the persons on any register. */
+static void s_write_register_totals(FILE *out, const tally_t *t)
+{
+    int any = 0;
+    for (size_t f = 0; f < t->m->nfiles; f++)
+        any |= t->m->files[f].is_register;
+    if (!any)
+        return;
+    s_put(out, &(row_t) {.indicator = "REGISTER_ENTRIES_ACTIVE", .value = t->reg_active});
+    s_put(out, &(row_t) {.indicator = "REGISTER_PERSONS", .value = t->reg_persons});
+}
+
 static void s_write(FILE *out, const tally_t *t)
 {
     const lnob_gen_mis_model_t *m = t->m;
@@ -307,7 +392,7 @@ static void s_write(FILE *out, const tally_t *t)
                                       .value = t->mun[k].ben[s]});
     unsigned char *has_file = lnob_calloc(m->nslots ? m->nslots : 1, 1);
     for (size_t f = 0; f < m->nfiles; f++)
-        has_file[m->files[f].slot] = 1;
+        has_file[m->files[f].slot] |= !m->files[f].is_register;
     for (size_t k = 0; k < m->nslots; k++)
         if (has_file[k])
             s_count(out, (row_t) {.indicator = "MIS_BEN_ALL", .mun = m->mun[k]->code,
@@ -347,6 +432,13 @@ static void s_write(FILE *out, const tally_t *t)
                          .den = LNOB_GEO_MUNICIPALITIES, .detail = "all"});
     s_put(out, &(row_t) {.indicator = "MIS_MUN33_PCT", .num = meet_lnb, .den = S_LNB_TARGETS,
                          .detail = "lnb"});
+    for (size_t k = 0; k < m->nslots; k++) {
+        const count_t *c = &t->mun[k];
+        if (c->reg && c->reg_den > 0)
+            s_put(out, &(row_t) {.indicator = "MIS_SHARE3_REG", .mun = m->mun[k]->code,
+                                 .num = c->num3, .den = c->reg_den,
+                                 .detail = c->reg_off ? "NOT_ON_REGISTER" : NULL});
+    }
 
     long unkeyed = 0, merged = 0, rejected = 0;
     for (size_t k = 0; k < m->nslots; k++)
@@ -373,6 +465,7 @@ static void s_write(FILE *out, const tally_t *t)
             rejected += t->rejected[f];
         }
     s_put(out, &(row_t) {.indicator = "REJECTED", .value = rejected});
+    s_write_register_totals(out, t);
 }
 
 static const char *s_reason(int kind)
@@ -409,9 +502,11 @@ int lnob_gen_mis_answers(FILE *out, const lnob_gen_mis_model_t *model)
     t.rejected = lnob_calloc(model->nfiles ? model->nfiles : 1, sizeof *t.rejected);
     t.ps = lnob_gen_mis_days(model->year, 1, 1);
     t.pe = lnob_gen_mis_days(model->year, 12, 31);
+    s_tally_registers(&t);
     s_tally(&t);
     s_write(out, &t);
     s_write_rejects(out, model);
+    free(t.listed);
     free(t.mun);
     free(t.merged);
     free(t.rejected);

@@ -4,9 +4,11 @@
  *
  * A record is one data row of one export as the generator meant it: whose
  * it is, where, which service and group, its dates and status, and what
- * kind of row it is (good, duplicate, unkeyed, bad). The answers are
- * computed from these alone, by spec §6, so they never depend on how lnob
- * parses the bytes. Not for: anything outside the MIS generator. */
+ * kind of row it is (good, duplicate, unkeyed, bad). A needs-assessment
+ * register's entry is the same struct without a service: its start is the
+ * assessment date, its end the exit date. The answers are computed from
+ * these alone, by spec §6, so they never depend on how lnob parses the
+ * bytes. Not for: anything outside the MIS generator. */
 #ifndef LNOB_CLI_GEN_MIS_MODEL_H
 #define LNOB_CLI_GEN_MIS_MODEL_H
 #include <stddef.h>
@@ -73,6 +75,8 @@ typedef struct {
     uint8_t first, last; /* indices into the name lists */
 } lnob_gen_mis_person_t;
 
+/* A service record, or a register entry (service unused, kind GOOD or
+ * UNKEYED_EMPTY). */
 typedef struct {
     int32_t person;     /* index into the persons */
     int32_t start, end; /* days; end LNOB_GEN_MIS_ONGOING when open */
@@ -89,17 +93,20 @@ typedef struct {
     size_t slot;       /* its municipality */
     size_t rows;       /* data rows */
     const char *shape; /* "delimiter=... encoding=..." */
+    int is_register;   /* 1: a needs-assessment register, its rows entries */
 } lnob_gen_mis_file_t;
 
 typedef struct {
     int year;
     const lnob_municipality_t *const *mun; /* the municipalities drawn, by slot */
     size_t nslots;
-    const lnob_gen_mis_person_t *persons;
+    const lnob_gen_mis_person_t *persons; /* those with records, then those only on a register */
     const lnob_gen_mis_rec_t *recs;
     size_t nrecs;
     const lnob_gen_mis_file_t *files;
     size_t nfiles;
+    const lnob_gen_mis_rec_t *entries; /* needs-assessment register entries */
+    size_t nentries;
 } lnob_gen_mis_model_t;
 
 /* The name tables the generator writes from; NULL-terminated. Exposed so

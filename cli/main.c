@@ -136,6 +136,7 @@ typedef struct {
     long year;
     long municipalities;
     long persons;
+    long registers;
     const char *out;
 } gen_mis_cfg_t;
 
@@ -148,6 +149,10 @@ static const lnob_opt_t s_gen_mis_opts[] = {
      offsetof(gen_mis_cfg_t, municipalities), "municipalities exporting, drawn by the seed"},
     {"persons", NULL, LNOB_OPT_INT, "4000", 1, LNOB_GEN_MIS_PERSONS_MAX, NULL,
      offsetof(gen_mis_cfg_t, persons), "persons receiving services (about 2.2 rows each)"},
+    {"registers", NULL, LNOB_OPT_INT, "0", 0, LNOB_GEO_MUNICIPALITIES, NULL,
+     offsetof(gen_mis_cfg_t, registers),
+     "the first N municipalities also export a needs-assessment register (at most "
+     "--municipalities)"},
     {"out", NULL, LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(gen_mis_cfg_t, out),
      "directory (created if needed; DIR/exports must be new or empty)"},
     LNOB_OPT_END};
@@ -172,12 +177,18 @@ static int s_gen_mis(int argc, char **argv)
     char err[PATH_MAX + 64];
     int rc = lnob_config_parse(s_gen_mis_opts, &cfg, argc, argv, 3, "lnob gen mis",
                                "usage: lnob gen mis --out DIR [--seed S] [--year Y]\n"
-                               "                    [--municipalities N] [--persons N]",
+                               "                    [--municipalities N] [--persons N]\n"
+                               "                    [--registers N]",
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
     if (rc == LNOB_OK && !cfg.out) {
         snprintf(err, sizeof err, "--out DIR is required");
+        rc = LNOB_ERR;
+    }
+    if (rc == LNOB_OK && cfg.registers > cfg.municipalities) {
+        snprintf(err, sizeof err, "--registers %ld: more than the %ld municipalities exporting",
+                 cfg.registers, cfg.municipalities);
         rc = LNOB_ERR;
     }
     if (rc != LNOB_OK) {
@@ -196,7 +207,7 @@ static int s_gen_mis(int argc, char **argv)
         return 1;
     }
     const lnob_gen_mis_opts_t o = {(uint64_t) cfg.seed, (int) cfg.year, (int) cfg.municipalities,
-                                   (int) cfg.persons};
+                                   (int) cfg.persons, (int) cfg.registers};
     lnob_geo_t *geo = lnob_geo_new();
     lnob_gen_mis_t *g = lnob_gen_mis_new(&o, geo);
     rc = g ? lnob_gen_mis_write(g, cfg.out, err, sizeof err) : -1;

@@ -10,7 +10,7 @@ DEMO_DIR="$(pwd)/$BUILD/demo"
 SOCK="$DEMO_DIR/redis.sock"
 SAMPLE=data/sample/silc_demo.csv          # merged file, the foundation's columns
 YEAR=data/sample/udb4_2023                 # the four UDB files of a year, full variables
-MIS=data/sample/mis_2024/exports           # municipal MIS exports (lnob gen mis, 20 municipalities)
+MIS=data/sample/mis_2024/exports           # municipal MIS exports and 3 registers (lnob gen mis: docs/mis-gen.md)
 
 if [ "$ACTION" = stop ]; then
     if [ -f "$DEMO_DIR/redis.pid" ] && kill "$(cat "$DEMO_DIR/redis.pid")" 2>/dev/null; then

@@ -215,6 +215,66 @@ static long s_answer_total(const char *answers, const char *what)
     return v;
 }
 
+/* A whole file, NUL-terminated (owned); *len its size. */
+static char *s_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = lnob_malloc((size_t) n + 1);
+    *len = fread(buf, 1, (size_t) n, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+typedef struct {
+    const char *id;
+    size_t rows, off; /* MIS_SHARE3_REG rows; of them NOT_ON_REGISTER */
+    int failed;
+} reg_check_t;
+
+/* An MIS_SHARE3_REG answer row: the cell's diagnostic is NOT_ON_REGISTER
+ * exactly when the row's detail says so. */
+static int s_register_row(void *arg, const lnob_csv_row_t *row)
+{
+    reg_check_t *c = arg;
+    if (row->line == 1 || row->nfields < 11 || strcmp(row->fields[0], "MIS_SHARE3_REG") != 0)
+        return LNOB_OK;
+    char key[512];
+    snprintf(key, sizeof key, "lnob:cell:%s:mis_share3_reg:municipality=%s", c->id, row->fields[1]);
+    char *diag = th_hget(s_redis.c, key, "diagnostic");
+    const int want = !strcmp(row->fields[10], "NOT_ON_REGISTER");
+    if (want != !strcmp(diag, "NOT_ON_REGISTER")) {
+        cr_log_error("answers line %llu: %s has diagnostic '%s', the answers '%s'",
+                     (unsigned long long) row->line, key, diag, row->fields[10]);
+        c->failed++;
+    }
+    c->rows++;
+    c->off += want;
+    free(diag);
+    return LNOB_OK;
+}
+
+/* Checks the register rows' diagnostics; returns the rows, *off those
+ * NOT_ON_REGISTER. */
+static size_t s_check_register_rows(const char *id, const char *answers, size_t *off)
+{
+    reg_check_t c = {id, 0, 0, 0};
+    size_t len;
+    char *text = s_slurp(answers, &len);
+    lnob_csv_t *csv = lnob_csv_new(',', s_register_row, &c);
+    lnob_csv_feed(csv, text, len);
+    lnob_csv_finish(csv);
+    lnob_csv_destroy(&csv);
+    free(text);
+    cr_assert_eq(c.failed, 0, "%d register diagnostics differ (see the log)", c.failed);
+    *off = c.off;
+    return c.rows;
+}
+
 static long s_meta(const char *id, const char *field)
 {
     char key[256];
@@ -424,12 +484,17 @@ static size_t s_scan_redis(const names_t *nm)
     return n;
 }
 
+/* Generated exports with three needs-assessment registers (two recognised
+ * by their headers, one by its mapping file): every answer, the register
+ * shares and their NOT_ON_REGISTER diagnostics included, is the pipeline's
+ * cell; the metadata counts what the answers count; and nothing the
+ * exports or registers identify anyone by reaches Redis. */
 Test(mis_pipeline, generated_exports_give_the_generators_answers_and_leave_no_identifier_in_redis)
 {
     char dir[512], exports[600], answers[600], persons[] = "800";
     snprintf(dir, sizeof dir, "%s/gen", s_redis.dir);
     const char *gen[] = {"gen", "mis", "--seed", "3", "--municipalities", "8", "--persons", persons,
-                         "--out", dir, NULL};
+                         "--registers", "3", "--out", dir, NULL};
     cr_assert_eq(th_run("lnob", gen, NULL, 60), 0);
     snprintf(exports, sizeof exports, "%s/exports", dir);
     snprintf(answers, sizeof answers, "%s/answers.csv", dir);
@@ -440,6 +505,13 @@ Test(mis_pipeline, generated_exports_give_the_generators_answers_and_leave_no_id
     cr_assert_eq(s_meta(id, "duplicates_merged"), s_answer_total(answers, "DUPLICATES_MERGED"));
     cr_assert_eq(s_meta(id, "rows_quarantined"), s_answer_total(answers, "REJECTED"));
     cr_assert_eq(s_meta(id, "records_unkeyed"), s_answer_total(answers, "UNKEYED_RECORDS"));
+    cr_assert_gt(s_answer_total(answers, "REGISTER_ENTRIES_ACTIVE"), 0);
+    cr_assert_eq(s_meta(id, "register_entries_active"),
+                 s_answer_total(answers, "REGISTER_ENTRIES_ACTIVE"));
+    cr_assert_eq(s_meta(id, "register_persons"), s_answer_total(answers, "REGISTER_PERSONS"));
+    size_t off = 0;
+    cr_assert_eq(s_check_register_rows(id, answers, &off), 3, "a register share per register");
+    cr_assert_gt(off, 0, "a register leaves out a person of the numerator");
     cr_assert(s_has_nid("R01;J12345678K;x", 16, 0) && !s_has_nid("72acb72a1ae9a1f59323972b8", 25, 0),
               "the scan finds a personal number and passes a digest");
     names_t nm = {0};
@@ -453,21 +525,6 @@ Test(mis_pipeline, generated_exports_give_the_generators_answers_and_leave_no_id
 /* ---- the wire --------------------------------------------------------------- */
 
 #define HOPS 5
-
-/* A whole file, NUL-terminated (owned); *len its size. */
-static char *s_slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = lnob_malloc((size_t) n + 1);
-    *len = fread(buf, 1, (size_t) n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* Runs of 64 lowercase hex digits (person keys) in s[0..n). */
 static size_t s_digests(const char *s, size_t n)
