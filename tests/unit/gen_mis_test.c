@@ -354,9 +354,18 @@ static const char *const s_statuses[ST_N][LABELS] = {
     {"Mbyllur", "Closed", NULL},
     {"Anuluar", "Cancelled", "Anulluar"}}; /* TV7's Pukë register spells it Anulluar */
 
+/* 1 when a status label says cancelled; asserts it is a status. */
+static int s_cancelled(const char *status, const char *file, uint64_t line)
+{
+    const int st = s_label(status, s_statuses, ST_N);
+    cr_assert_geq(st, 0, "%s line %" PRIu64 ": status '%s'", file, line, status);
+    return st == ST_CANCELLED;
+}
+
 static int s_digits(const char *s, int n)
 {
     int v = 0;
+
     for (int i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9')
             return -1;
@@ -516,10 +525,7 @@ static void s_read_register(const tfile_t *f, size_t fi, const tr_sink_t *rows, 
         x->start = s_date(v[col[start]]);
         x->end = col[end] >= 0 && *v[col[end]] ? s_date(v[col[end]]) : 0;
         cr_assert(x->start >= 0 && x->end >= 0, "%s line %" PRIu64 ": dates", f->name, row->line);
-        const int st = s_label(v[col[C_STATUS]], s_statuses, ST_N);
-        cr_assert_geq(st, 0, "%s line %" PRIu64 ": status '%s'", f->name, row->line,
-                      v[col[C_STATUS]]);
-        x->cancelled = st == ST_CANCELLED;
+        x->cancelled = s_cancelled(v[col[C_STATUS]], f->name, row->line);
         x->file = fi;
         x->line = row->line;
     }
@@ -599,10 +605,7 @@ static void s_read_export(const tset_t *t, size_t fi, recount_t *rc, long *rejec
         x->end = *v[col[C_END]] ? s_date(v[col[C_END]]) : 0;
         cr_assert_geq(x->end, 0, "%s line %" PRIu64 ": end '%s'", f->name, row->line,
                       v[col[C_END]]);
-        const int st = s_label(v[col[C_STATUS]], s_statuses, ST_N);
-        cr_assert_geq(st, 0, "%s line %" PRIu64 ": status '%s'", f->name, row->line,
-                      v[col[C_STATUS]]);
-        x->cancelled = st == ST_CANCELLED;
+        x->cancelled = s_cancelled(v[col[C_STATUS]], f->name, row->line);
         x->file = fi;
         x->line = row->line;
     }
