@@ -60,7 +60,7 @@ typedef struct {
     long unkeyed[LNOB_GEN_MIS_NSERVICES];
     int reg;         /* 1: the municipality has a register */
     long reg_den;    /* vulnerable persons on it */
-    long reg_off;    /* persons of num3 not on it */
+    long reg_off;    /* persons of num3 not among its vulnerable persons */
 } count_t;
 
 /* An active keyed entry on a municipality's register: whose, where, and
@@ -69,6 +69,7 @@ typedef struct {
     int32_t person;
     uint8_t slot;
     unsigned flags;
+    int vulnerable;   /* by the groups of all the person's entries */
 } listed_t;
 
 typedef struct {
@@ -201,11 +202,13 @@ static int s_listed_cmp(const void *a, const void *b)
     return c ? c : S_CMP(p->slot, q->slot);
 }
 
-/* 1 if person has an active keyed entry on slot's register. */
-static int s_on_register(const tally_t *t, int32_t person, uint8_t slot)
+/* 1 if person is one of the vulnerable persons on slot's register (the
+ * denominator of MIS_SHARE3_REG). */
+static int s_in_register_share(const tally_t *t, int32_t person, uint8_t slot)
 {
-    const listed_t key = {person, slot, 0};
-    return bsearch(&key, t->listed, t->nlisted, sizeof key, s_listed_cmp) != NULL;
+    const listed_t key = {person, slot, 0, 0};
+    const listed_t *hit = bsearch(&key, t->listed, t->nlisted, sizeof key, s_listed_cmp);
+    return hit && hit->vulnerable;
 }
 
 /* The active register entries counted; the keyed ones listed, by person
@@ -221,7 +224,7 @@ static void s_list_entries(tally_t *t)
         t->reg_active++;
         if (s_keyed(e))
             t->listed[t->nlisted++] =
-                (listed_t) {e->person, e->slot, s_flag_of(e->category)};
+                (listed_t) {e->person, e->slot, s_flag_of(e->category), 0};
     }
     qsort(t->listed, t->nlisted, sizeof *t->listed, s_listed_cmp);
 }
@@ -241,9 +244,11 @@ static void s_tally_registers(tally_t *t)
             flags |= t->listed[j].flags;
         int in[C_NCELLS];
         const int vulnerable = s_cells(&m->persons[t->listed[i].person], flags, m->year, in);
-        for (size_t k = i; k < j; k++)
+        for (size_t k = i; k < j; k++) {
             if (k == i || t->listed[k].slot != t->listed[k - 1].slot)
                 t->mun[t->listed[k].slot].reg_den += vulnerable;
+            t->listed[k].vulnerable = vulnerable;
+        }
         t->reg_persons++;
     }
 }
@@ -274,7 +279,7 @@ static void s_count_person(tally_t *t, const sortkey_t *act, size_t n)
         c->den3 += vulnerable;
         const int num = vulnerable && s_popcount(mask) >= S_NSERV_MIN;
         c->num3 += num;
-        c->reg_off += num && c->reg && !s_on_register(t, act[0].person, slot);
+        c->reg_off += num && c->reg && !s_in_register_share(t, act[0].person, slot);
     }
     for (int s = 0; s < LNOB_GEN_MIS_NSERVICES; s++)
         t->nat.ben[s] += (nat_mask >> s) & 1u;

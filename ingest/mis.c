@@ -402,8 +402,9 @@ static int s_map_header(lnob_mis_t *self, const lnob_csv_row_t *row)
     if (self->col[LNOB_MIS_F_PERSONAL_NUMBER] < 0)
         return s_fail(self, "MISSING_COLUMN",
                       "no personal-number column ('Nr. personal' / 'Personal number', or map one)");
-    self->needs_register = self->o.needs_register ||
-        (self->col[LNOB_MIS_F_ASSESSED] >= 0 && self->col[LNOB_MIS_F_SERVICE] < 0 && self->svc_default < 0);
+    self->needs_register = self->o.needs_register > 0 ||
+        (self->o.needs_register == 0 && self->col[LNOB_MIS_F_ASSESSED] >= 0 && self->col[LNOB_MIS_F_SERVICE] < 0 &&
+         self->col[LNOB_MIS_F_START_DATE] < 0 && self->svc_default < 0);
     self->start_field = self->needs_register && self->col[LNOB_MIS_F_ASSESSED] >= 0 ? LNOB_MIS_F_ASSESSED
                                                                                   : LNOB_MIS_F_START_DATE;
     if (self->col[self->start_field] < 0 && self->needs_register)

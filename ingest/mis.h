@@ -43,8 +43,9 @@ typedef struct {
     char delimiter;           /* ',', ';' or '\t'; 0: detected from the header row */
     const char *municipality; /* for an export without a municipality column, or NULL */
     const char *service;      /* for an export without a service column, or NULL */
-    int needs_register;       /* 1: a needs-assessment register (also detected: an
-                                 assessment-date column and no service) */
+    int needs_register;       /* 1: a needs-assessment register; -1: a services export;
+                                 0: detected (an assessment-date column, and neither a
+                                 service nor a start-date column) */
     lnob_mis_emit_fn emit;
     void *arg;
 } lnob_mis_opts_t;

@@ -152,7 +152,7 @@ static int s_source(lnob_mis_map_t *self, const char *name, size_t line, const c
     if (!strcasecmp(key, "service") && lnob_mis_value(LNOB_MIS_SERVICE, value) >= 0)
         return snprintf(src->service, sizeof src->service, "%.63s", value), LNOB_OK;
     if (!strcasecmp(key, "kind") && (!strcasecmp(value, "register") || !strcasecmp(value, "services")))
-        return src->needs_register = !strcasecmp(value, "register"), LNOB_OK;
+        return src->needs_register = !strcasecmp(value, "register") ? 1 : -1, LNOB_OK;
     return s_fail(self, name, line, "[source] takes encoding, delimiter, municipality, service or kind "
                                     "(a known encoding, delimiter or service code; kind register or "
                                     "services)");

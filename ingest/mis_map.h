@@ -17,7 +17,7 @@
  * `encoding = windows-1252` (utf-8, utf-16le, utf-16be, iso-8859-1),
  * `delimiter = ;` (or comma, semicolon, tab), `municipality = Fier` and
  * `service = HOME_CARE` for an export without that column, `kind =
- * register` for a needs-assessment register (docs/mis.md lists the canonical names). Labels match folded, like the
+ * register` or `kind = services` to say what the export is (docs/mis.md lists the canonical names). Labels match folded, like the
  * built-in ones, and are looked up before them. Parsed from a buffer: the
  * caller reads the file. Not for: header detection or row parsing (mis.h). */
 #ifndef LNOB_INGEST_MIS_MAP_H
@@ -35,7 +35,7 @@ typedef struct {
     char delimiter;            /* 0: detected */
     char municipality[128];    /* a default municipality name or code */
     char service[64];          /* a default service code */
-    int needs_register;        /* kind = register: a needs-assessment register */
+    int needs_register;        /* kind: 1 register, -1 services, 0 not said (detected) */
 } lnob_mis_source_t;
 
 /* Returns an empty map. */

@@ -75,6 +75,14 @@ struct lnob_silc {
     int n_vars;           /* UDB variables present: batches hold whole households */
     int64_t open_hh;      /* household of the last accepted row */
     int has_open;
+    /* HX050 derived (no HX050 or HX090 column): a household with a
+     * quarantined member cannot be sized, so its income goes missing */
+    int derive_hx050;
+    size_t open_first;    /* batch row of the open household's first row */
+    int open_incomplete;  /* the open household has a quarantined member */
+    int64_t pending_hh;   /* a household whose row was quarantined before any was accepted */
+    int has_pending;
+    uint64_t hh_incomplete; /* households so treated */
     lnob_idset_t *closed; /* households finished (grouped mode) */
     const char **header;  /* header names, owned */
     size_t n_header;
@@ -90,7 +98,7 @@ struct lnob_silc {
     int age_from_birth;   /* some age came from RB080 (a data-quality note) */
     int irp_birth_col;    /* RB080 when AGE_IRP is derived from it, else -1 */
     int irp_from_birth;   /* some AGE_IRP came from RB080 */
-    char notes[320];
+    char notes[480];
     int rc;
     const char *reason;
     char errstr[LNOB_ERRSTR_MAX];
@@ -204,6 +212,7 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
         self->col[C_YEAR] = self->col[C_YEAR_R];
     if (self->col[C_MUN_CODE] >= 0)
         self->col[C_MUN_NAME] = -1;
+    self->derive_hx050 = self->col[C_HX090] < 0 && self->col[C_HX050] < 0;
     self->header_line = lnob_malloc(HEADER_LINE_MAX);
     lnob_csv_format_row(row, ',', self->header_line, HEADER_LINE_MAX);
     self->header_done = 1;
@@ -272,6 +281,7 @@ typedef struct {
     const char *region;
     size_t region_len;
     int in_scope;
+    int hh_known;         /* hhid was read (a rejected row may still name its household) */
     int32_t code[LNOB_UDB_VARS];
     double amount[LNOB_UDB_VARS];
 } rec_t;
@@ -289,6 +299,7 @@ static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict
         return s_reject(v, "MISSING_ID", s_col_name(self, C_HHID), "household id is empty", "", 0), -1;
     if (lnob_num_int(s, len, &r->hhid) != 0)
         return s_reject(v, "BAD_ID", s_col_name(self, C_HHID), "household id is not a whole number", s, len), -1;
+    r->hh_known = 1;
     return 0;
 }
 
@@ -716,7 +727,29 @@ static int s_household(lnob_silc_t *self, const lnob_csv_row_t *row, const rec_t
     self->has_open = 1;
     if (self->b.n >= self->o.batch_size)
         *rc = s_emit(self);
+    self->open_first = self->b.n;
+    self->open_incomplete = self->has_pending && self->pending_hh == r->hhid;
+    self->hh_incomplete += self->open_incomplete;
     return 0;
+}
+
+/* A quarantined row of household r->hhid, when HX050 is derived: the
+ * household's members cannot all be counted (spec 1.4), so its persons'
+ * income goes missing (spec 1.2), those already in the batch included. A
+ * second row of a person already accepted is not a member more. */
+static void s_member_lost(lnob_silc_t *self, const rec_t *r, const char *reason)
+{
+    if (!self->derive_hx050 || !r->hh_known || !strcmp(reason, "DUPLICATE_ID"))
+        return;
+    if (!self->has_open || r->hhid != self->open_hh) {
+        self->pending_hh = r->hhid;
+        self->has_pending = 1;
+        return;
+    }
+    self->hh_incomplete += !self->open_incomplete;
+    self->open_incomplete = 1;
+    for (size_t i = self->open_first; i < self->b.n; i++)
+        self->b.hy020[i] = NAN;
 }
 
 static int s_row(void *arg, const lnob_csv_row_t *row)
@@ -730,12 +763,16 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     verdict_t v = {0};
     self->rows_read++;
     self->b.rows_read++;
+    r.hh_known = 0;
     int rc = LNOB_OK;
-    if (s_validate(self, row, &r, &v) != 0 || s_household(self, row, &r, &v, &rc) != 0)
+    if (s_validate(self, row, &r, &v) != 0 || s_household(self, row, &r, &v, &rc) != 0) {
         s_add_reject(self, row, &v);
-    else if (!r.in_scope)
+        s_member_lost(self, &r, v.reason);
+    } else if (!r.in_scope)
         self->b.out_of_scope++;
     else {
+        if (self->derive_hx050 && self->open_incomplete)
+            r.hy020 = NAN; /* income missing: the household cannot be sized */
         s_append(self, &r, row->line);
         self->records++;
     }
@@ -858,9 +895,13 @@ const char *lnob_silc_notes(lnob_silc_t *self)
                        : self->irp_from_birth ? "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)"
                        : self->age_from_birth ? "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)"
                                               : "";
-    int derived = self->header_done && self->col[C_HX090] < 0 && self->col[C_HX050] < 0;
-    snprintf(self->notes, sizeof self->notes, "%s%s%s", ages, *ages && derived ? "; " : "",
-             derived ? "HX050 derived by the modified OECD scale from the members' ages (no HX050; "
-                       "spec 1.4)" : "");
+    int derived = self->header_done && self->derive_hx050;
+    size_t o = (size_t) snprintf(self->notes, sizeof self->notes, "%s%s%s", ages, *ages && derived ? "; " : "",
+                                 derived ? "HX050 derived by the modified OECD scale from the members' ages "
+                                           "(no HX050; spec 1.4)" : "");
+    if (self->hh_incomplete && o < sizeof self->notes)
+        snprintf(self->notes + o, sizeof self->notes - o,
+                 "; %llu households with a quarantined member could not be sized: their income "
+                 "counts as missing (spec 1.2)", (unsigned long long) self->hh_incomplete);
     return self->notes;
 }

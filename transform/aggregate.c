@@ -561,14 +561,26 @@ static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_c
     }
 }
 
-/* Where the setting that differs between two settings texts starts. */
+/* Where the setting that differs between two settings texts starts
+ * (past the end of the shorter one when it is the other's beginning). */
 static size_t s_differ_at(const char *a, const char *b)
 {
     size_t i = 0, word = 0;
     for (; a[i] && a[i] == b[i]; i++)
         if (a[i] == ' ')
             word = i + 1;
+    if ((!a[i] && b[i] == ' ') || (!b[i] && a[i] == ' '))
+        word = i + 1; /* one has a setting more */
     return word;
+}
+
+/* The setting of text at offset at, or "(none)" past its end. */
+static const char *s_setting_at(const char *text, size_t at, int *len)
+{
+    if (at > strlen(text))
+        return *len = 6, "(none)";
+    *len = (int) strcspn(text + at, " ");
+    return text + at;
 }
 
 /* The household settings the transformers used (Run.settings): the same
@@ -588,9 +600,10 @@ static int s_settings(const extract_t *e, uint32_t nb, lnob_hh_cfg_t *cfg, char 
             snprintf(text, LNOB_HH_SETTINGS_MAX, "%s", mine);
         else if (strcmp(text, mine) != 0) {
             size_t at = s_differ_at(text, mine);
+            int la, lb;
+            const char *sa = s_setting_at(text, at, &la), *sb = s_setting_at(mine, at, &lb);
             snprintf(error, cap, "SETTINGS_MISMATCH: transformers ran with different settings: "
-                                 "'%.*s' and '%.*s'", (int) strcspn(text + at, " "), text + at,
-                     (int) strcspn(mine + at, " "), mine + at);
+                                 "'%.*s' and '%.*s'", la, sa, lb, sb);
             return -1;
         }
     }

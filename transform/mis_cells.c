@@ -201,9 +201,9 @@ typedef struct {
     uint64_t nserv_nat[NSERV_GROUPS];
     uint64_t *num3, *den3, num3_nat, den3_nat;
     /* needs-assessment registers: entries and unkeyed ones per m, vulnerable
-     * persons on m's register, numerator persons of m who are not on it */
+     * persons on m's register, numerator persons of m who are not among them */
     uint64_t *reg_records, *reg_unkeyed, *reg_den, *reg_outside;
-    const rec_t *reg;                 /* keyed active entries, by (key, m) */
+    const rec_t *reg;                 /* keyed active entries, by (key, m); person: 1 vulnerable */
     size_t n_reg;
 } acc_t;
 
@@ -278,12 +278,14 @@ static int s_by_key_mun(const void *a, const void *b)
     return c ? c : (x->r->mun > y->r->mun) - (x->r->mun < y->r->mun);
 }
 
-/* 1 if key is on m's register (a->reg sorted by key, then m). */
-static int s_on_register(const acc_t *a, const char *key, uint32_t m)
+/* 1 if key is one of the vulnerable persons on m's register, the
+ * denominator of MIS_SHARE3_REG[m] (a->reg sorted by key, then m). */
+static int s_in_register_share(const acc_t *a, const char *key, uint32_t m)
 {
     lnob_mis_record_t probe = {.key = key, .mun = m};
     rec_t want = {&probe, 0};
-    return bsearch(&want, a->reg, a->n_reg, sizeof *a->reg, s_by_key_mun) != NULL;
+    const rec_t *hit = bsearch(&want, a->reg, a->n_reg, sizeof *a->reg, s_by_key_mun);
+    return hit && hit->person;
 }
 
 /* The vulnerable persons on each municipality's register. A person's
@@ -301,8 +303,10 @@ static uint64_t s_count_register(acc_t *a, rec_t *reg, size_t n)
             s_attributes(&p, reg[j].r);
         uint32_t vulnerable = a->d->vulnerable ? a->d->vulnerable : s_all_groups();
         int vuln = (s_categories(&p, a->d->year) & vulnerable) != 0;
-        for (size_t k = i; k < j; k++)
+        for (size_t k = i; k < j; k++) {
             a->reg_den[reg[k].r->mun] += vuln && (k == i || reg[k].r->mun != reg[k - 1].r->mun);
+            reg[k].person = (uint32_t) vuln;
+        }
         persons++;
     }
     return persons;
@@ -327,7 +331,7 @@ static void s_count_places(acc_t *a, const rec_t *k, size_t n, const person_t *p
             a->den3[m]++;
             a->num3[m] += nserv >= SHARE3_SERVICES;
             a->reg_outside[m] += nserv >= SHARE3_SERVICES && a->reg_records[m] &&
-                                 !s_on_register(a, k[i].r->key, m);
+                                 !s_in_register_share(a, k[i].r->key, m);
         }
         i = j;
     }

@@ -10,7 +10,7 @@
  * diagnostics SMALL_CELL, KEY_COVERAGE_LOW, NO_POPULATION; with the
  * municipalities' needs-assessment registers, also mis_share3_reg (§6.5
  * MIS_SHARE3_REG: the vulnerable persons on the register as denominator,
- * NOT_ON_REGISTER when the numerator holds persons who are not on it).
+ * NOT_ON_REGISTER when the numerator holds persons who are not among them).
  * Pure: no I/O.
  * Not for: parsing exports (ingest/mis.c) or SILC cells (cells.h). */
 #ifndef LNOB_TRANSFORM_MIS_CELLS_H

@@ -122,8 +122,7 @@ static const s_entry_t s_fields[] = {
        "Exit date")},
     {LNOB_MIS_F_STATUS, "status", L("Statusi", "Gjendja", "Status")},
     {LNOB_MIS_F_ASSESSED, "assessment_date",
-     L("Data e vlerësimit", "Data e vlerësimit të nevojave", "Data e regjistrimit", "Assessment date",
-       "Date assessed", "Registration date")},
+     L("Data e vlerësimit", "Data e vlerësimit të nevojave", "Assessment date", "Date assessed")},
     {LNOB_MIS_F_IGNORE, "ignore", NULL},
 };
 

@@ -27,6 +27,7 @@ struct th_tap {
     pair_t pairs[MAX_PAIRS];
     size_t n_pairs, connections;
     pthread_t th;
+    int stopped;
     pthread_mutex_t mu; /* copy, len, cap, connections */
     char *copy;
     size_t len, cap;
@@ -140,6 +141,18 @@ static void *s_loop(void *arg)
     return NULL;
 }
 
+/* Stops the relay thread (once) and closes every connection. */
+static void s_stop(th_tap_t *self)
+{
+    if (self->stopped)
+        return;
+    self->stopped = 1;
+    cr_assert_eq(write(self->stop[1], "x", 1), 1);
+    pthread_join(self->th, NULL);
+    while (self->n_pairs)
+        s_close_pair(self, 0);
+}
+
 th_tap_t *th_tap_new(const char *target_path, const char *listen_path)
 {
     th_tap_t *self = lnob_calloc(1, sizeof *self);
@@ -159,10 +172,7 @@ void th_tap_destroy(th_tap_t **p)
     th_tap_t *self = p ? *p : NULL;
     if (!self)
         return;
-    cr_assert_eq(write(self->stop[1], "x", 1), 1);
-    pthread_join(self->th, NULL);
-    while (self->n_pairs)
-        s_close_pair(self, 0);
+    s_stop(self);
     close(self->lfd);
     close(self->stop[0]);
     close(self->stop[1]);
@@ -175,6 +185,7 @@ void th_tap_destroy(th_tap_t **p)
 
 const char *th_tap_bytes(th_tap_t *self, size_t *len)
 {
+    s_stop(self);
     pthread_mutex_lock(&self->mu);
     *len = self->len;
     const char *copy = self->copy;

@@ -18,8 +18,9 @@ typedef struct th_tap th_tap_t;
 th_tap_t *th_tap_new(const char *target_path, const char *listen_path);
 /* Stops the relay thread, closes every connection; NULL-safe, NULLs *p. */
 void th_tap_destroy(th_tap_t **p);
-/* The bytes seen so far (both directions, all connections, in the order
- * read) and their count; borrowed until the next call or destroy. */
+/* Stops the relay (the peers should have stopped first) and gives every
+ * byte it saw (both directions, all connections, in the order read) and
+ * their count; borrowed until destroy. */
 const char *th_tap_bytes(th_tap_t *self, size_t *len);
 /* Connections relayed so far. */
 size_t th_tap_connections(th_tap_t *self);

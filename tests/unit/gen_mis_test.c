@@ -432,7 +432,7 @@ enum {
     RC_NEW_OTHER,      /* persons with no record, not vulnerable */
     RC_NOT_VULNERABLE, /* persons with records, not vulnerable by the register */
     RC_ASSESSED_OTHER, /* vulnerable by their records, not by the register */
-    RC_OFF,            /* persons of MIS_SHARE3's numerator not on it */
+    RC_OFF,            /* persons of MIS_SHARE3's numerator not among its vulnerable persons */
     RC_N
 };
 
@@ -732,8 +732,9 @@ static void s_add_person(const trec_t *r, size_t n, int year, tcount_t *mun, tco
         mun[m].den3 += vul;
         mun[m].num3 += vul && s_pop(mask) >= NSERV_MIN;
         size_t listed;
-        s_listed(rc, r[0].pn, m, &listed);
-        rc->cases[m][RC_OFF] += rc->reg_mun[m] && vul && s_pop(mask) >= NSERV_MIN && !listed;
+        const trec_t *entry = s_listed(rc, r[0].pn, m, &listed);
+        rc->cases[m][RC_OFF] += rc->reg_mun[m] && vul && s_pop(mask) >= NSERV_MIN &&
+                                !(listed && entry->vulnerable);
     }
     for (int m = 0; m < LNOB_GEO_MUNICIPALITIES; m++)
         if (rc->reg_mun[m])

@@ -281,3 +281,24 @@ Test(mis_cells, the_register_share_divides_by_the_vulnerable_persons_assessed)
         cr_assert_str_neq(c[k].indicator, "mis_share3_reg");
     free(c);
 }
+
+/* A beneficiary with 3 services (DIS by his records) whose register entry
+ * names no group counts in the numerator but not in the denominator: the
+ * share (1 / 1, B being the register's only vulnerable person) is no
+ * share of the register's persons, and says so. */
+Test(mis_cells, a_numerator_person_outside_the_register_share_is_flagged)
+{
+    lnob_mis_record_t r[6];
+    size_t i = 0;
+    for (uint32_t s = 1; s <= 3; s++)
+        r[i++] = (lnob_mis_record_t){K8, "", M01, s, M, 19940701, LNOB_MIS_DIS, 20240101, 0, 0, 0};
+    r[i++] = s_entry(K8, M01, M, 19940701, 0, 20240101, 0, 0);           /* on it, no group */
+    r[i++] = s_entry(K9, M01, F, 19800701, LNOB_MIS_DIS, 20240101, 0, 0); /* B: DIS, no service */
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
+    size_t n;
+    lnob_mis_stats_t st;
+    lnob_cell_t *c = lnob_mis_cells(r, i, &d, &st, &n);
+    s_expect(c, n, "mis_share3_reg", "municipality", "AL154", 100.0);
+    cr_assert_str_eq(s_find(c, n, "mis_share3_reg", "municipality", "AL154")->diagnostic, "NOT_ON_REGISTER");
+    free(c);
+}

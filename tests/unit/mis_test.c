@@ -1239,3 +1239,31 @@ Test(mis, a_mapping_file_can_say_an_export_is_a_register)
     lnob_mis_destroy(&p);
     s_cap_free(c2);
 }
+
+/* A services export whose service header is not known must not pass for a
+ * register: with a start date beside the assessment date it is refused
+ * (MISSING_COLUMN) unless its mapping file says which it is, and `kind =
+ * services` keeps a header that looks like a register a services export. */
+Test(mis, an_export_is_a_register_only_when_it_cannot_be_a_services_export)
+{
+    static const char both[] = "Nr. personal,Bashkia,Programi,Data e vlerësimit,Data e fillimit\n"
+                               "J12345678K,Fier,X,2024-01-10,2024-02-01\n";
+    cap_t *c = s_cap();
+    lnob_mis_opts_t o = s_opts(c);
+    int rc;
+    lnob_mis_t *p = s_parse(&o, both, sizeof both - 1, 0, &rc);
+    cr_assert_eq(rc, LNOB_ERR, "an unknown service column is not a register");
+    cr_assert_str_eq(lnob_mis_reason(p), "MISSING_COLUMN");
+    lnob_mis_destroy(&p);
+    s_cap_free(c);
+    static const char reg[] = "Nr. personal,Bashkia,Data e vlerësimit\nJ12345678K,Fier,2024-01-10\n";
+    c = s_cap();
+    o = s_opts(c);
+    o.needs_register = -1; /* kind = services */
+    o.service = "HOME_CARE";
+    p = s_parse(&o, reg, sizeof reg - 1, 0, &rc);
+    cr_assert_eq(rc, LNOB_ERR, "kind = services: no start date, so no record: %s", lnob_mis_errstr(p));
+    cr_assert(!lnob_mis_is_register(p));
+    lnob_mis_destroy(&p);
+    s_cap_free(c);
+}

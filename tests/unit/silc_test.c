@@ -460,6 +460,35 @@ Test(silc, hy020_without_hx050_with_udb_variables)
     free(c);
 }
 
+/* When HX050 is derived, a household with a quarantined member cannot be
+ * sized (spec 1.4 counts every member): its persons' income goes missing,
+ * whether the bad row comes after accepted ones or before them; a second
+ * row of an accepted person is no member more. */
+Test(silc, a_quarantined_member_leaves_a_derived_household_without_income)
+{
+    cap_t *c = s_cap();
+    lnob_silc_t *p;
+    static const char in[] = "DB010,DB030,RB030,RB050,RX010,RX020,HY020\n"
+                             "2022,1,11,1,40,39,30000\n"
+                             "2022,1,12,,9,8,30000\n"     /* no weight: quarantined */
+                             "2022,1,13,1,7,6,30000\n"
+                             "2022,2,21,-1,50,49,9000\n"  /* negative weight, first of its household */
+                             "2022,2,22,1,48,47,9000\n"
+                             "2022,3,31,1,60,59,7000\n"
+                             "2022,3,31,1,60,59,7000\n";  /* DUPLICATE_ID */
+    int rc = s_run(in, sizeof in - 1, 0, 100, c, &p);
+    cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 4);
+    cr_expect(isnan(b->hy020[0]) && isnan(b->hy020[1]), "household 1: persons 11 and 13");
+    cr_expect(isnan(b->hy020[2]), "household 2: person 22");
+    cr_expect_eq(b->hy020[3], 7000.0, "household 3 only had a duplicate row");
+    cr_expect(strstr(lnob_silc_notes(p), "2 households with a quarantined member"), "%s",
+              lnob_silc_notes(p));
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
 /* ---- weights --------------------------------------------------------------------------- */
 
 Test(silc, weight_units)
