@@ -1,4 +1,5 @@
 /* mis_sources.c - the MIS sources table (mis_sources.h). */
+#define _GNU_SOURCE /* FNM_CASEFOLD: exports arrive as FIER_2024.CSV too */
 #include "mis_sources.h"
 
 #include <fnmatch.h>
@@ -92,7 +93,7 @@ const char *lnob_mis_sources_map_for(const lnob_mis_sources_t *self, const char 
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     for (size_t i = 0; self && i < self->n; i++)
-        if (fnmatch(self->v[i].pattern, base, 0) == 0)
+        if (fnmatch(self->v[i].pattern, base, FNM_CASEFOLD) == 0)
             return self->v[i].map;
     return NULL;
 }

@@ -9,7 +9,7 @@
  *     fier_*.csv  = maps/fier.map
  *     *_puke.csv  = maps/puke.map
  *
- * Patterns are fnmatch(3) globs on the export's base name, tried in order:
+ * Patterns are fnmatch(3) globs on the export's base name, any case, tried in order:
  * the first match wins. A mapping file beside the export
  * (export.csv.map) wins over the table. The table is parsed from a buffer;
  * lnob_mis_sources_check() then reads every mapping file it names, so that

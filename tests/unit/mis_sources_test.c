@@ -25,6 +25,7 @@ Test(mis_sources, patterns_pick_the_first_matching_mapping_file)
     cr_expect_str_eq(lnob_mis_sources_map_for(t, "/drop/fier_2024-11.csv"), "/etc/lnob/maps/fier.map",
                      "the first match, relative to the table's folder");
     cr_expect_str_eq(lnob_mis_sources_map_for(t, "shkoder_2024-11.csv"), "/srv/maps/monthly.map");
+    cr_expect_str_eq(lnob_mis_sources_map_for(t, "FIER_2024-12.CSV"), "/etc/lnob/maps/fier.map", "any case");
     cr_expect_null(lnob_mis_sources_map_for(t, "/drop/puke.csv"));
     cr_expect_null(lnob_mis_sources_map_for(t, "/drop/fier_2024-11.csv/x"), "the base name is matched");
     lnob_mis_sources_destroy(&t);
