@@ -1,7 +1,40 @@
 /* lines.c - the lines of a small settings text (lines.h). */
 #include "lines.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "lnob/mem.h"
+
+#define READ_CHUNK 65536
+
+char *lnob_lines_load(const char *path, size_t *len, char *err, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, cap, "%.200s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t size = 0;
+    char *text = NULL;
+    *len = 0;
+    for (size_t n = 1; n > 0;) {
+        lnob_grow((void **) &text, &size, *len + READ_CHUNK + 1, 1);
+        n = fread(text + *len, 1, READ_CHUNK, f);
+        *len += n;
+    }
+    text[*len] = '\0';
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, cap, "%.200s: cannot read", path);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
 
 void lnob_lines_init(lnob_lines_t *it, const char *text, size_t len)
 {

@@ -1,8 +1,8 @@
 /* lines.h - the lines of a small settings text (a mapping file, the
  * sources table): each trimmed of blanks, blank and '#' comment lines
  * skipped, a UTF-8 byte-order mark at the start dropped, with its line
- * number for messages. Reads a buffer; the caller reads the file.
- * Not for: CSV (lnob/csv.h). */
+ * number for messages. lnob_lines_load() reads such a file whole; the
+ * line reader itself takes a buffer. Not for: CSV (lnob/csv.h). */
 #ifndef LNOB_INGEST_LINES_H
 #define LNOB_INGEST_LINES_H
 #include <stddef.h>
@@ -12,6 +12,9 @@ typedef struct {
     size_t line; /* 1-based number of the line last returned */
 } lnob_lines_t;
 
+/* The whole file at path (owned, NUL-terminated; its length in *len), or
+ * NULL with err naming the file and why. */
+char *lnob_lines_load(const char *path, size_t *len, char *err, size_t cap);
 void lnob_lines_init(lnob_lines_t *it, const char *text, size_t len);
 /* The next line with content: 1 with *l and *n set, 0 at the end. */
 int lnob_lines_next(lnob_lines_t *it, const char **l, size_t *n);

@@ -11,7 +11,6 @@
 #include <czmq.h>
 #include <sodium.h>
 #include <stddef.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "extract.h"
@@ -202,24 +201,13 @@ static lnob_pseudonym_t *s_pseudonym(const lnob_ingest_cfg_t *cfg)
  * at start-up; *ok 0 when it is bad. NULL without one. */
 static lnob_mis_sources_t *s_sources(const lnob_ingest_cfg_t *cfg, int *ok)
 {
-    char err[LNOB_ERRSTR_MAX], dir[PATH_MAX];
-    const char *buf;
-    size_t len;
+    char err[LNOB_ERRSTR_MAX];
     *ok = 1;
     if (!cfg->sources)
         return NULL;
-    if (lnob_ingest_map(cfg->sources, &buf, &len, err, sizeof err) != 0) {
-        lnob_error("--mis-sources %s: %s", cfg->sources, err);
-        return *ok = 0, NULL;
-    }
-    const char *slash = strrchr(cfg->sources, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int) (slash - cfg->sources) : 0, cfg->sources);
-    lnob_mis_sources_t *t = lnob_mis_sources_parse(cfg->sources, dir, buf ? buf : "", len, err, sizeof err);
-    if (buf)
-        munmap((void *) buf, len);
-    if (!t || lnob_mis_sources_check(t, err, sizeof err) != 0) {
+    lnob_mis_sources_t *t = lnob_mis_sources_load(cfg->sources, err, sizeof err);
+    if (!t) {
         lnob_error("--mis-sources: %s", err);
-        lnob_mis_sources_destroy(&t);
         return *ok = 0, NULL;
     }
     lnob_info("MIS sources table %s: %zu patterns", cfg->sources, lnob_mis_sources_count(t));

@@ -1,7 +1,6 @@
 /* mis_map.c - per-source labels for MIS columns and codes (mis_map.h). */
 #include "mis_map.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 
 /* Longest label kept, folded; longer ones are refused. */
 #define LABEL_MAX 128
-#define READ_CHUNK 65536
 
 typedef struct {
     lnob_mis_table_t table;
@@ -162,24 +160,10 @@ const lnob_mis_source_t *lnob_mis_map_source(const lnob_mis_map_t *self) { retur
 
 lnob_mis_map_t *lnob_mis_map_load(const char *path, char *err, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, cap, "%.200s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t len = 0, size = 0;
-    char *text = NULL;
-    for (size_t n = 1; n > 0;) {
-        lnob_grow((void **) &text, &size, len + READ_CHUNK, 1);
-        n = fread(text + len, 1, READ_CHUNK, f);
-        len += n;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    lnob_mis_map_t *m = bad ? NULL : lnob_mis_map_new();
-    if (bad)
-        snprintf(err, cap, "%.200s: cannot read", path);
-    else if (lnob_mis_map_parse(m, path, text, len) != 0) {
+    size_t len;
+    char *text = lnob_lines_load(path, &len, err, cap);
+    lnob_mis_map_t *m = text ? lnob_mis_map_new() : NULL;
+    if (m && lnob_mis_map_parse(m, path, text, len) != 0) {
         snprintf(err, cap, "%s", lnob_mis_map_errstr(m));
         lnob_mis_map_destroy(&m);
     }

@@ -75,6 +75,21 @@ int lnob_mis_sources_check(const lnob_mis_sources_t *self, char *err, size_t cap
     return 0;
 }
 
+lnob_mis_sources_t *lnob_mis_sources_load(const char *path, char *err, size_t cap)
+{
+    size_t len;
+    char *text = lnob_lines_load(path, &len, err, cap), dir[PATH_MAX_LEN];
+    if (!text)
+        return NULL;
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int) (slash - path) : 0, path);
+    lnob_mis_sources_t *t = lnob_mis_sources_parse(path, dir, text, len, err, cap);
+    free(text);
+    if (t && lnob_mis_sources_check(t, err, cap) != 0)
+        lnob_mis_sources_destroy(&t);
+    return t;
+}
+
 void lnob_mis_sources_destroy(lnob_mis_sources_t **self_p)
 {
     if (!self_p || !*self_p)

@@ -29,6 +29,9 @@ lnob_mis_sources_t *lnob_mis_sources_parse(const char *name, const char *dir, co
 /* Reads and parses every mapping file the table names. Returns 0, or -1
  * with err naming the mapping file (and its line). */
 int lnob_mis_sources_check(const lnob_mis_sources_t *self, char *err, size_t cap);
+/* Reads the table at path, parses it (mapping paths relative to its
+ * folder) and checks it: the table, or NULL with err. */
+lnob_mis_sources_t *lnob_mis_sources_load(const char *path, char *err, size_t cap);
 /* NULL-safe; NULLs *self_p. */
 void lnob_mis_sources_destroy(lnob_mis_sources_t **self_p);
 /* The mapping file for the export at path (its base name matched), or

@@ -177,9 +177,9 @@ static lnob_hh_t s_household(const Lnob__V1__Batch *b, const vars_t *vs, size_t 
  * year-of-birth fallback there), else AGE_INT (§1.3). */
 static int s_age(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, int which)
 {
-    int irp = s_code(vs, LNOB_V_RX020, i), rb081 = s_code(vs, LNOB_V_RB081, i);
     if (which == LNOB_AGE_INT)
         return b->age[i];
+    int irp = s_code(vs, LNOB_V_RX020, i), rb081 = s_code(vs, LNOB_V_RB081, i);
     return irp >= 0 ? irp : rb081 >= 0 ? rb081 : b->age[i];
 }
 
@@ -270,17 +270,18 @@ static void s_alloc_columns(Lnob__V1__Run *r, size_t n)
 
 /* Keys of the persons that enter the indicators; counts the rest. With
  * household statuses (st), persons without income stay (x NaN, last). */
-/* Each row's equivalised income (§1.4-1.5): the statuses' x; with UDB
- * variables (whole households per batch) the household's, HY025 applied
- * and HX050 derived when absent; else the merged file's HX090 or HY020 /
- * HX050. */
+/* Each row's equivalised income (§1.4-1.5): the statuses' x; HX090 as
+ * given; with HY020 and UDB variables (whole households per batch) the
+ * household's, HY025 applied and HX050 derived when absent; else HY020 /
+ * HX050 of the merged file. */
 static void s_incomes(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_cfg_t *cfg,
                       const lnob_status_t *st, double *x)
 {
     size_t n = b->record_count;
-    for (size_t i = 0; i < n && (st || !b->n_vars); i++)
+    int per_row = st || !b->n_vars || b->n_hx090;
+    for (size_t i = 0; i < n && per_row; i++)
         x[i] = st ? st[i].x : s_income(b, i);
-    if (st || !b->n_vars)
+    if (per_row)
         return;
     lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
     for (size_t from = 0, to; from < n; from = to) {

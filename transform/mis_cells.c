@@ -115,12 +115,13 @@ static uint32_t s_categories(const person_t *p, int year)
     return c;
 }
 
-static uint32_t s_all_groups(void)
+/* The categories that make a person vulnerable: VULN_GROUPS, or every group. */
+static uint32_t s_vulnerable_mask(const lnob_mis_dims_t *d)
 {
     uint32_t groups = 0;
     for (int k = CAT_DIS; k <= CAT_CHI; k++)
         groups |= 1u << k;
-    return groups;
+    return d->vulnerable ? d->vulnerable : groups;
 }
 
 int lnob_mis_vuln_mask(const char *list, uint32_t *mask)
@@ -301,8 +302,7 @@ static uint64_t s_count_register(acc_t *a, rec_t *reg, size_t n)
         person_t p = {.sex = LNOB_MIS_SEX_UNKNOWN};
         for (j = i; j < n && !strcmp(reg[j].r->key, reg[i].r->key); j++)
             s_attributes(&p, reg[j].r);
-        uint32_t vulnerable = a->d->vulnerable ? a->d->vulnerable : s_all_groups();
-        int vuln = (s_categories(&p, a->d->year) & vulnerable) != 0;
+        int vuln = (s_categories(&p, a->d->year) & s_vulnerable_mask(a->d)) != 0;
         for (size_t k = i; k < j; k++) {
             a->reg_den[reg[k].r->mun] += vuln && (k == i || reg[k].r->mun != reg[k - 1].r->mun);
             reg[k].person = (uint32_t) vuln;
@@ -507,7 +507,7 @@ static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k
 }
 
 /* Numbers the persons (k sorted by key) and takes their attributes. */
-static person_t *s_persons(rec_t *k, size_t nk, int year, uint32_t vulnerable, size_t *persons)
+static person_t *s_persons(rec_t *k, size_t nk, const lnob_mis_dims_t *d, size_t *persons)
 {
     qsort(k, nk, sizeof *k, s_by_key);
     person_t *pp = lnob_calloc(nk ? nk : 1, sizeof *pp);
@@ -519,8 +519,8 @@ static person_t *s_persons(rec_t *k, size_t nk, int year, uint32_t vulnerable, s
         s_attributes(&pp[np - 1], k[i].r);
     }
     for (size_t i = 0; i < np; i++) {
-        pp[i].cats = s_categories(&pp[i], year);
-        pp[i].vulnerable = (pp[i].cats & (vulnerable ? vulnerable : s_all_groups())) != 0;
+        pp[i].cats = s_categories(&pp[i], d->year);
+        pp[i].vulnerable = (pp[i].cats & s_vulnerable_mask(d)) != 0;
     }
     *persons = np;
     return pp;
@@ -540,7 +540,7 @@ lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
     rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k), *reg = lnob_malloc((n ? n : 1) * sizeof *reg);
     size_t n_reg = 0, nk = s_collect(&a, records, n, k, reg, &n_reg, stats), persons;
     stats->register_persons = s_count_register(&a, reg, n_reg);
-    person_t *pp = s_persons(k, nk, dims->year, dims->vulnerable, &persons);
+    person_t *pp = s_persons(k, nk, dims, &persons);
     stats->persons = persons;
     stats->duplicates = s_duplicates(k, nk);
     qsort(k, nk, sizeof *k, s_by_person_m_s);

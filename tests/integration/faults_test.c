@@ -39,20 +39,6 @@ static char s_mis[MIS_FILES][400], s_key[320]; /* the MIS suite's exports and ke
 static size_t s_n_mis;
 static int64_t s_ref_ms;
 
-static char *s_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = lnob_malloc((size_t) n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t) n, f), (size_t) n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static pid_t s_start_run(const char *workdir, const char *out)
 {
     const char *args[] = {"run", "--silc", s_csv, "--batch-size", BATCH, "--format", "json",
@@ -189,7 +175,7 @@ static int s_trials(void)
 /* Runs the trials for one worker; returns how many kills landed mid-run. */
 static int s_kill_trials(const char *name, unsigned seed0)
 {
-    char *ref = s_slurp(s_ref);
+    char *ref = th_read(s_ref, NULL);
     int landed = 0, trials = s_trials();
     for (int t = 0; t < trials; t++) {
         unsigned seed = seed0 * 1000u + (unsigned) t;
@@ -210,7 +196,7 @@ static int s_kill_trials(const char *name, unsigned seed0)
         int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
         cr_assert_eq(status, 0, "%s killed after %lld ms (seed %u): lnob run exited %d", name,
                      (long long) delay, seed, status);
-        char *got = s_slurp(out);
+        char *got = th_read(out, NULL);
         cr_assert_str_eq(got, ref, "%s killed after %lld ms (seed %u): cells differ", name,
                          (long long) delay, seed);
         free(got);

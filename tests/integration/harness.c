@@ -148,6 +148,30 @@ int th_run(const char *exe, const char *const args[], const char *out_path, int 
     return th_wait(th_spawn(exe, args, out_path), exe, timeout_s);
 }
 
+char *th_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0, got;
+    char *s = lnob_malloc(cap);
+    while ((got = fread(s + n, 1, cap - n - 1, f)) > 0)
+        if ((n += got) == cap - 1)
+            s = lnob_realloc(s, cap *= 2);
+    fclose(f);
+    s[n] = '\0';
+    if (len)
+        *len = n;
+    return s;
+}
+
+char *th_read(const char *path, size_t *len)
+{
+    char *s = th_slurp(path, len);
+    cr_assert_not_null(s, "cannot read %s", path);
+    return s;
+}
+
 void th_gen(const char *path, int households, int seed)
 {
     th_gen_as(path, households, seed, "basic");

@@ -38,6 +38,12 @@ void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
  * when label is not there. */
 long long th_count_in(const char *path, const char *label);
 
+/* The whole file at path, NUL-terminated (owned), its length in *len
+ * unless len is NULL; NULL when it cannot be read. */
+char *th_slurp(const char *path, size_t *len);
+/* The same, asserting the file is there. */
+char *th_read(const char *path, size_t *len);
+
 /* Writes a synthetic extract (lnob gen silc) to path. */
 void th_gen(const char *path, int households, int seed);
 /* The same in a format of `lnob gen silc --format` (udb4: path is a

@@ -215,21 +215,6 @@ static long s_answer_total(const char *answers, const char *what)
     return v;
 }
 
-/* A whole file, NUL-terminated (owned); *len its size. */
-static char *s_slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = lnob_malloc((size_t) n + 1);
-    *len = fread(buf, 1, (size_t) n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 typedef struct {
     const char *id;
     size_t rows, off; /* MIS_SHARE3_REG rows; of them NOT_ON_REGISTER */
@@ -264,7 +249,7 @@ static size_t s_check_register_rows(const char *id, const char *answers, size_t 
 {
     reg_check_t c = {id, 0, 0, 0};
     size_t len;
-    char *text = s_slurp(answers, &len);
+    char *text = th_read(answers, &len);
     lnob_csv_t *csv = lnob_csv_new(',', s_register_row, &c);
     lnob_csv_feed(csv, text, len);
     lnob_csv_finish(csv);
@@ -572,7 +557,7 @@ Test(mis_pipeline, no_name_personal_number_or_key_on_any_wire_or_in_any_log)
     int seen_nid = 0;
     for (size_t i = 0; i < n_files; i++) { /* the scan would see them */
         size_t len;
-        char *text = s_slurp(files[i], &len);
+        char *text = th_read(files[i], &len);
         seen_nid |= s_has_nid(text, len, 0) && s_has_nid(text, len, 1);
         free(text);
     }
@@ -632,7 +617,7 @@ Test(mis_pipeline, no_name_personal_number_or_key_on_any_wire_or_in_any_log)
     lnob_proc_stop(&sink, 5000);
 
     size_t key_len;
-    char *key_hex = s_slurp(s_key, &key_len);
+    char *key_hex = th_read(s_key, &key_len);
     unsigned char key[32];
     s_key_bytes(key_hex, key);
     size_t digests = 0;
@@ -652,7 +637,7 @@ Test(mis_pipeline, no_name_personal_number_or_key_on_any_wire_or_in_any_log)
     cr_assert_gt(digests, 100, "person keys travel instead (%zu seen)", digests);
     for (int i = 0; i < 4; i++) {
         size_t len;
-        char *text = s_slurp(log[i], &len);
+        char *text = th_read(log[i], &len);
         char where[64];
         snprintf(where, sizeof where, "the %s log", logs[i]);
         s_scan_bytes(text, len, &nm, 1, where);
@@ -905,7 +890,7 @@ Test(mis_pipeline, a_sources_table_maps_exports_by_name)
     close(saved);
     cr_assert_neq(rc, 0, "a bad mapping file in the table");
     size_t len;
-    char *text = s_slurp(log, &len);
+    char *text = th_read(log, &len);
     cr_assert(strstr(text, "puke.map line 1"), "the ingester names the bad file and line: %s", text);
     cr_assert(strstr(text, "not restarting") && !strstr(text, "restarting in"),
               "a refused start-up is not retried: %s", text);

@@ -375,18 +375,6 @@ Test(pipeline, a_udb_set_without_an_h_file_fails_with_a_reason)
     free(id);
 }
 
-/* A whole file, owned. */
-static char *s_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    char *buf = lnob_calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 Test(pipeline, sdmx_csv_from_run_and_from_export_agree_with_redis)
 {
     char *csv = s_tmp("sample.csv"), *run_out = s_tmp("run.sdmx"), *exp_out = s_tmp("export.sdmx");
@@ -396,7 +384,7 @@ Test(pipeline, sdmx_csv_from_run_and_from_export_agree_with_redis)
     char *id = th_only_extract(s_redis.c);
     const char *exp[] = {"export", "--extract", id, "--redis", s_redis.url, "--out", exp_out, NULL};
     cr_assert_eq(th_run("lnob", exp, NULL, RUN_TIMEOUT_S), 0);
-    char *a = s_slurp(run_out), *b = s_slurp(exp_out);
+    char *a = th_read(run_out, NULL), *b = th_read(exp_out, NULL);
     cr_assert_str_eq(a, b);
     cr_assert(!strncmp(a, "STRUCTURE,STRUCTURE_ID,ACTION,freq,indic_il,", 44), "%.80s", a);
     char key[256], want[256];

@@ -77,28 +77,9 @@ static int s_lnob(const char *const args[], const char *out_name, const char *er
     return -1;
 }
 
-/* A whole file, owned; NULL if it does not exist. */
-static char *s_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *s = lnob_malloc(cap);
-    size_t got;
-    while ((got = fread(s + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0)
-            s = lnob_realloc(s, cap *= 2);
-    }
-    fclose(f);
-    s[n] = '\0';
-    return s;
-}
-
 static char *s_slurp_tmp(const char *name)
 {
-    char *p = s_tmp(name), *s = s_slurp(p);
+    char *p = s_tmp(name), *s = th_slurp(p, NULL);
     free(p);
     cr_assert_not_null(s, "%s was not written", name);
     return s;
@@ -264,7 +245,7 @@ static void s_assert_stream(const char *id, const expected_t *e, int renumbered)
 
 static void s_copy(const char *from, const char *to)
 {
-    char *s = s_slurp(from);
+    char *s = th_slurp(from, NULL);
     cr_assert_not_null(s);
     FILE *f = fopen(to, "wb");
     cr_assert_not_null(f);
@@ -550,7 +531,7 @@ Test(quarantine, replay_takes_the_header_from_redis_else_from_the_unchanged_sour
     redisReply *r = redisCommand(s_redis.c, "HSET %s header %s", key, "H1,H2");
     freeReplyObject(r);
     cr_assert_eq(s_lnob(replay, "o", "e"), 0);
-    char *got = s_slurp(out), *first = s_nth(got, 0);
+    char *got = th_slurp(out, NULL), *first = s_nth(got, 0);
     cr_assert_str_eq(first, "H1,H2");
     free(first);
     free(got);
@@ -559,7 +540,7 @@ Test(quarantine, replay_takes_the_header_from_redis_else_from_the_unchanged_sour
     r = redisCommand(s_redis.c, "HDEL %s header", key);
     freeReplyObject(r);
     cr_assert_eq(s_lnob(replay, "o", "e"), 0);
-    got = s_slurp(out);
+    got = th_slurp(out, NULL);
     cr_assert_str_eq(got, want);
     free(got);
 
@@ -567,8 +548,8 @@ Test(quarantine, replay_takes_the_header_from_redis_else_from_the_unchanged_sour
     const char *onto_source[] = {"quarantine", "replay", id, "--out", source, "--redis",
                                  s_redis.url, NULL};
     cr_assert_eq(s_lnob(onto_source, "o", "e"), 1);
-    got = s_slurp(source);
-    char *orig = s_slurp(BAD_ROWS);
+    got = th_slurp(source, NULL);
+    char *orig = th_slurp(BAD_ROWS, NULL);
     cr_assert_str_eq(got, orig, "the source file was overwritten");
     free(got);
     free(orig);
@@ -630,7 +611,7 @@ Test(quarantine, replay_sorts_by_line_and_leaves_out_rows_it_cannot_rebuild)
     char *out = s_tmp("replay.csv");
     const char *replay[] = {"quarantine", "replay", id, "--out", out, "--redis", s_redis.url, NULL};
     cr_assert_eq(s_lnob(replay, "o", "e"), 1, "a replay that lacks rows must not exit 0");
-    char *got = s_slurp(out), *rest = s_want_replay(BAD_ROWS, &e, NULL);
+    char *got = th_slurp(out, NULL), *rest = s_want_replay(BAD_ROWS, &e, NULL);
     char *header = s_nth(rest, 0), want[16384];
     snprintf(want, sizeof want, "%s\n%s\n%s", header,
              "2023,1,103,326.5,9,60,670094.23,AL03,Shkodra,ignored", rest + strlen(header) + 1);
