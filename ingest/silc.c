@@ -99,6 +99,15 @@ struct lnob_silc {
     int irp_birth_col;    /* RB080 when AGE_IRP is derived from it, else -1 */
     int irp_from_birth;   /* some AGE_IRP came from RB080 */
     char notes[480];
+    /* What the household fields of the row before gave, for rows that say
+     * they share them (row->shared: a joined household's later persons):
+     * each value is valid while its epoch is the current one. */
+    uint64_t epoch;       /* bumped by every row that shares no field */
+    uint64_t var_epoch[LNOB_UDB_VARS], income_epoch, place_epoch;
+    int32_t memo_code[LNOB_UDB_VARS];
+    double memo_amount[LNOB_UDB_VARS];
+    double memo_hx090, memo_hy020, memo_hx050;
+    int memo_mun;
     int rc;
     const char *reason;
     char errstr[LNOB_ERRSTR_MAX];
@@ -110,6 +119,13 @@ typedef struct {
     const char *field;
     char detail[200];
 } verdict_t;
+
+/* 1 if the columns (-1: absent) are among the fields row shares with the
+ * row before, and what they gave there was kept in this epoch. */
+static int s_memo(const lnob_silc_t *self, const lnob_csv_row_t *row, uint64_t at, int c1, int c2)
+{
+    return at == self->epoch && c1 < (int) row->shared && c2 < (int) row->shared;
+}
 
 /* ---- small parsers -------------------------------------------------------- */
 
@@ -336,7 +352,7 @@ static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, doubl
     return 0;
 }
 
-static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_income_of(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
 {
     if (self->col[C_HX090] >= 0)
         return s_money(self, row, C_HX090, &r->hx090, v);
@@ -348,6 +364,22 @@ static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
         return s_reject(v, "OUT_OF_RANGE", s_col_name(self, C_HX050),
                         "equivalised household size is below 1", s, len), -1;
     }
+    return 0;
+}
+
+static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+{
+    int hx090 = self->col[C_HX090] >= 0;
+    if (s_memo(self, row, self->income_epoch, hx090 ? self->col[C_HX090] : self->col[C_HY020],
+               hx090 ? -1 : self->col[C_HX050])) {
+        r->hx090 = self->memo_hx090, r->hy020 = self->memo_hy020, r->hx050 = self->memo_hx050;
+        return 0;
+    }
+    r->hx090 = r->hy020 = r->hx050 = NAN;
+    if (s_income_of(self, row, r, v) != 0)
+        return -1;
+    self->memo_hx090 = r->hx090, self->memo_hy020 = r->hy020, self->memo_hx050 = r->hx050;
+    self->income_epoch = self->epoch;
     return 0;
 }
 
@@ -422,6 +454,10 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
     r->mun = -1;
     if (self->col[c] < 0)
         return 0;
+    if (s_memo(self, row, self->place_epoch, self->col[c], -1)) {
+        r->mun = self->memo_mun;
+        return 0;
+    }
     const char *s = lnob_csv_field(row, self->col[c], &len);
     if (len == 0)
         return 0;
@@ -432,6 +468,8 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
     if (r->mun < 0)
         return s_reject(v, "UNKNOWN_MUNICIPALITY", s_col_name(self, c),
                         "not one of the 61 municipalities (nor a former unit)", s, len), -1;
+    self->memo_mun = r->mun;
+    self->place_epoch = self->epoch;
     return 0;
 }
 
@@ -498,10 +536,26 @@ static void s_irp_from_birth(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t
     self->irp_from_birth |= r->code[LNOB_V_RB081] >= 0;
 }
 
+/* s_var, or what it gave for the household's row before. */
+static int s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, verdict_t *vd)
+{
+    if (s_memo(self, row, self->var_epoch[v], self->var_col[v], self->flag_col[v])) {
+        r->code[v] = self->memo_code[v];
+        r->amount[v] = self->memo_amount[v];
+        return 0;
+    }
+    if (s_var(self, row, v, r, vd) != 0)
+        return -1;
+    self->memo_code[v] = r->code[v];
+    self->memo_amount[v] = r->amount[v];
+    self->var_epoch[v] = self->epoch;
+    return 0;
+}
+
 static int s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *vd)
 {
     for (int v = 0; v < LNOB_UDB_VARS; v++)
-        if (self->var_col[v] >= 0 && s_var(self, row, v, r, vd) != 0)
+        if (self->var_col[v] >= 0 && s_var_memo(self, row, v, r, vd) != 0)
             return -1;
     if (self->irp_birth_col >= 0)
         s_irp_from_birth(self, row, r);
@@ -761,6 +815,7 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
         s_try_period(self, row);
     rec_t r;
     verdict_t v = {0};
+    self->epoch += row->shared == 0;
     self->rows_read++;
     self->b.rows_read++;
     r.hh_known = 0;
@@ -793,6 +848,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     lnob_silc_t *self = lnob_calloc(1, sizeof *self);
     self->o = *opts;
     self->irp_birth_col = -1;
+    self->epoch = 1; /* no memo holds epoch 1 before a row set it */
     self->csv = lnob_csv_new(',', s_row, self);
     self->mun_cache = zhashx_new();
     self->seen = lnob_idset_new();

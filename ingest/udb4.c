@@ -291,7 +291,7 @@ static void s_reject_kept(lnob_udb4_t *self, int f, const row_t *r, const char *
     const char *fields[t->ncol ? t->ncol : 1];
     size_t lens[t->ncol ? t->ncol : 1];
     s_unpack(t, r, fields, lens);
-    lnob_csv_row_t row = {t->ncol, fields, lens, r->line, 0};
+    lnob_csv_row_t row = {t->ncol, fields, lens, r->line, 0, 0};
     s_reject(self, f, &row, field, reason, detail);
 }
 
@@ -369,7 +369,7 @@ static int s_send_header(lnob_udb4_t *self, const lnob_udb4_out_t *out)
         }
     }
     self->base[LNOB_UDB4_FILES] = k;
-    lnob_csv_row_t h = {k, self->fields, self->lens, 1, 0};
+    lnob_csv_row_t h = {k, self->fields, self->lens, 1, 0, 0};
     return out->row(out->arg, &h);
 }
 
@@ -389,12 +389,13 @@ static void s_fill(lnob_udb4_t *self, int from, int to)
 }
 
 /* Sends one person: the household's D and H fields are in place already;
- * adds the person's R and P fields. */
-static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out)
+ * adds the person's R and P fields. After the household's first person,
+ * the row says its D and H fields are the previous row's. */
+static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out, int first)
 {
     s_fill(self, LNOB_UDB4_R, LNOB_UDB4_FILES);
     lnob_csv_row_t row = {self->base[LNOB_UDB4_FILES], self->fields, self->lens,
-                          self->cur[LNOB_UDB4_R]->line, 0};
+                          self->cur[LNOB_UDB4_R]->line, 0, first ? 0 : self->base[LNOB_UDB4_R]};
     return out->row(out->arg, &row);
 }
 
@@ -470,12 +471,13 @@ static int s_household(lnob_udb4_t *self, const lnob_udb4_out_t *out, row_t *r, 
         row_t *p = s_find_after(&self->t[LNOB_UDB4_P], &self->last[LNOB_UDB4_P], r[i].pid);
         if (p)
             p->used = 1;
-        if (!self->cur[LNOB_UDB4_D]) {
+        int first = !self->cur[LNOB_UDB4_D];
+        if (first) {
             self->cur[LNOB_UDB4_D] = d, self->cur[LNOB_UDB4_H] = h;
             s_fill(self, LNOB_UDB4_D, LNOB_UDB4_R);
         }
         self->cur[LNOB_UDB4_R] = &r[i], self->cur[LNOB_UDB4_P] = p;
-        rc = s_send_person(self, out);
+        rc = s_send_person(self, out, first);
     }
     memset(self->cur, 0, sizeof self->cur);
     return rc;

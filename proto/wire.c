@@ -287,27 +287,47 @@ uint8_t *lnob_wire_pack(lnob_env_t *env, size_t *len)
     return buf;
 }
 
-int lnob_wire_send_bytes(void *sock, const uint8_t *data, size_t len, char *why, size_t cap)
+/* The rc of a failed send, with why. */
+static int s_send_failed(int err, char *why, size_t cap)
 {
-    for (;;) {
-        if (zmq_send(sock, data, len, 0) >= 0)
-            return LNOB_OK;
-        if (errno == EINTR || errno == EAGAIN) {
-            snprintf(why, cap, "send interrupted");
-            return LNOB_AGAIN;
-        }
-        snprintf(why, cap, "zmq_send: %s", zmq_strerror(errno));
-        return errno == ETERM ? LNOB_CLOSED : LNOB_ERR;
+    if (err == EINTR || err == EAGAIN) {
+        snprintf(why, cap, "send interrupted");
+        return LNOB_AGAIN;
     }
+    snprintf(why, cap, "zmq_send: %s", zmq_strerror(err));
+    return err == ETERM ? LNOB_CLOSED : LNOB_ERR;
 }
 
+int lnob_wire_send_bytes(void *sock, const uint8_t *data, size_t len, char *why, size_t cap)
+{
+    if (zmq_send(sock, data, len, 0) >= 0)
+        return LNOB_OK;
+    return s_send_failed(errno, why, cap);
+}
+
+static void s_free_packed(void *data, void *hint)
+{
+    (void) hint;
+    free(data);
+}
+
+/* The packed bytes go to ZeroMQ as they are (no copy): it frees them once
+ * sent, or zmq_msg_close does when the send fails. */
 int lnob_wire_send(void *sock, lnob_env_t *env, char *why, size_t cap)
 {
     size_t len;
     uint8_t *buf = lnob_wire_pack(env, &len);
-    int rc = lnob_wire_send_bytes(sock, buf, len, why, cap);
-    free(buf);
-    return rc;
+    zmq_msg_t msg;
+    if (zmq_msg_init_data(&msg, buf, len, s_free_packed, NULL) != 0) {
+        free(buf);
+        snprintf(why, cap, "zmq_msg_init_data: %s", zmq_strerror(errno));
+        return LNOB_ERR;
+    }
+    if (zmq_msg_send(&msg, sock, 0) >= 0)
+        return LNOB_OK;
+    int err = errno;
+    zmq_msg_close(&msg);
+    return s_send_failed(err, why, cap);
 }
 
 int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, char *why,

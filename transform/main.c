@@ -83,30 +83,41 @@ typedef struct {
     lnob_hh_cfg_t hh;       /* household settings (harmonise) */
 } worker_t;
 
+/* The rc of one send attempt: LNOB_OK (counted), LNOB_AGAIN to retry, or
+ * LNOB_ERR said. */
+static int s_sent(worker_t *w, int rc, const char *why)
+{
+    if (rc == LNOB_OK) {
+        w->forwarded++;
+        return LNOB_OK;
+    }
+    if (rc == LNOB_AGAIN && !zsys_interrupted)
+        return LNOB_AGAIN;
+    if (!zsys_interrupted)
+        lnob_error("cannot send: %s", why);
+    return LNOB_ERR;
+}
+
 /* Sends packed bytes, retrying through signals until interrupted for good. */
 static int s_send_bytes(worker_t *w, const uint8_t *data, size_t len)
 {
     char why[LNOB_ERRSTR_MAX];
-    for (;;) {
-        int rc = lnob_wire_send_bytes(zsock_resolve(w->out), data, len, why, sizeof why);
-        if (rc == LNOB_OK) {
-            w->forwarded++;
-            return LNOB_OK;
-        }
-        if (rc != LNOB_AGAIN || zsys_interrupted) {
-            if (!zsys_interrupted)
-                lnob_error("cannot send: %s", why);
-            return LNOB_ERR;
-        }
-    }
+    int rc;
+    while ((rc = s_sent(w, lnob_wire_send_bytes(zsock_resolve(w->out), data, len, why, sizeof why),
+                        why)) == LNOB_AGAIN)
+        ;
+    return rc;
 }
 
+/* Sends env without copying its packed bytes (lnob_wire_send), retrying
+ * like s_send_bytes. */
 static int s_send(worker_t *w, lnob_env_t *env)
 {
-    size_t len;
-    uint8_t *buf = lnob_wire_pack(env, &len);
-    int rc = s_send_bytes(w, buf, len);
-    free(buf);
+    char why[LNOB_ERRSTR_MAX];
+    int rc;
+    while ((rc = s_sent(w, lnob_wire_send(zsock_resolve(w->out), env, why, sizeof why), why)) ==
+           LNOB_AGAIN)
+        ;
     return rc;
 }
 

@@ -45,6 +45,8 @@ typedef struct {
     uint32_t sex[MAXR];
     int32_t age[MAXR];
     int32_t rb081[MAXR]; /* the RB081 variable, -100 when the batch has none */
+    int32_t hs060[MAXR]; /* the HS060 variable, likewise */
+    double hy010[MAXR];  /* the HY010 variable, -12345 when the batch has none */
     uint64_t line[MAXR];
     char region[MAXR][16], mun[MAXR][16]; /* dictionary entries resolved */
     size_t n_rejects;
@@ -119,10 +121,17 @@ static int s_emit(void *arg, Lnob__V1__Batch *b)
         o->hx050[i] = i < b->n_hx050 ? b->hx050[i] : -12345.0;
         o->sex[i] = b->sex[i];
         o->age[i] = b->age[i];
-        o->rb081[i] = -100;
-        for (size_t v = 0; v < b->n_vars; v++)
-            if (!strcmp(b->vars[v]->name, "RB081") && i < b->vars[v]->n_code)
-                o->rb081[i] = b->vars[v]->code[i];
+        o->rb081[i] = o->hs060[i] = -100;
+        o->hy010[i] = -12345.0;
+        for (size_t v = 0; v < b->n_vars; v++) {
+            const Lnob__V1__Var *x = b->vars[v];
+            if (!strcmp(x->name, "RB081") && i < x->n_code)
+                o->rb081[i] = x->code[i];
+            if (!strcmp(x->name, "HS060") && i < x->n_code)
+                o->hs060[i] = x->code[i];
+            if (!strcmp(x->name, "HY010") && i < x->n_amount)
+                o->hy010[i] = x->amount[i];
+        }
         o->line[i] = b->line[i];
         snprintf(o->region[i], sizeof o->region[i], "%s", b->region_dict[b->region[i]]);
         snprintf(o->mun[i], sizeof o->mun[i], "%s", b->municipality_dict[b->municipality[i]]);
@@ -1070,6 +1079,9 @@ static void s_same_batches(const cap_t *a, const cap_t *b, const char *what)
                       "%s", what);
             cr_expect_str_eq(x->mun[r], y->mun[r], "%s", what);
             cr_expect_str_eq(x->region[r], y->region[r], "%s", what);
+            cr_expect_eq(x->hs060[r], y->hs060[r], "%s", what);
+            cr_expect(x->hy010[r] == y->hy010[r] || (isnan(x->hy010[r]) && isnan(y->hy010[r])),
+                      "%s", what);
         }
         cr_assert_eq(x->n_rejects, y->n_rejects, "%s batch %zu", what, i);
         for (size_t r = 0; r < x->n_rejects; r++) {
@@ -1078,6 +1090,72 @@ static void s_same_batches(const cap_t *a, const cap_t *b, const char *what)
             cr_expect_str_eq(x->rej[r].raw, y->rej[r].raw, "%s", what);
         }
     }
+}
+
+/* Feeds the rows of text (header first) one by one through
+ * lnob_silc_row, the data rows saying they share their first `shared`
+ * fields with the row before when the marks string has a 1 for them. */
+static void s_rows_sharing(const char *text, const char *marks, size_t shared, cap_t *c)
+{
+    lnob_silc_t *p = s_new(c, 100);
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s", text);
+    uint64_t line = 1;
+    for (char *row = strtok(buf, "\n"); row; row = strtok(NULL, "\n"), line++) {
+        const char *fields[16];
+        size_t lens[16], n = 0;
+        for (char *f = row, *end; n < 16; f = end + 1) {
+            end = strchr(f, ',');
+            fields[n] = f, lens[n++] = end ? (size_t) (end - f) : strlen(f);
+            if (!end)
+                break;
+            *end = '\0';
+        }
+        int share = line > 1 && marks[line - 2] == '1';
+        lnob_csv_row_t r = {n, fields, lens, line, 0, share ? shared : 0};
+        cr_assert_eq(lnob_silc_row(p, &r), LNOB_OK, "%s", lnob_silc_errstr(p));
+    }
+    cr_assert_eq(lnob_silc_finish(p), LNOB_OK, "%s", lnob_silc_errstr(p));
+    lnob_silc_destroy(&p);
+}
+
+/* A joined household's later persons share its D and H fields (row
+ * shared): the ingester takes what they gave for the person before
+ * instead of reading them again. That must change nothing: a bad household
+ * value rejects every member, and a member rejected before its household
+ * values were read leaves nothing to take. */
+Test(silc, persons_sharing_household_fields_are_judged_as_if_read_again)
+{
+    static const char in[] = "DB010,DB030,MUN_CODE,HY020,HS060,HY010,RB030,RB050,RX010\n"
+                             "2023,1,AL312,900,7,100,101,1,40\n"   /* HS060 outside 1-2 */
+                             "2023,1,AL312,900,7,100,102,1,41\n"
+                             "2023,2,AL224,800,1,50.5,201,x,30\n"  /* bad weight, read first */
+                             "2023,2,AL224,800,1,50.5,202,1,31\n"
+                             "2023,3,AL312,700,2,25.25,301,1,50\n"
+                             "2023,3,AL312,700,2,25.25,302,2,51\n";
+    cap_t *shared = s_cap(), *alone = s_cap();
+    s_rows_sharing(in, "010101", 6, shared);
+    s_rows_sharing(in, "000000", 6, alone);
+    s_same_batches(shared, alone, "shared vs read again");
+    cr_assert_eq(shared->n, 1);
+    const cbatch_t *b = &shared->b[0];
+    cr_assert_eq(b->record_count, 3);
+    cr_expect_eq(b->pid[0], 202);
+    cr_expect_eq(b->hs060[0], 1);
+    cr_expect_eq(b->hy010[0], 50.5);
+    cr_expect_str_eq(b->mun[0], "AL224");
+    cr_expect(isnan(b->hy020[0]), "HX050 derived: household 2 lost a member, so its income is missing");
+    cr_expect(b->pid[1] == 301 && b->pid[2] == 302);
+    cr_expect(b->hs060[1] == 2 && b->hs060[2] == 2);
+    cr_expect(b->hy010[1] == 25.25 && b->hy010[2] == 25.25);
+    cr_expect_eq(b->hy020[2], 700.0);
+    cr_expect_str_eq(b->mun[2], "AL312");
+    cr_assert_eq(b->n_rejects, 3);
+    s_expect_reject(b, 0, 2, "BAD_CODE", "HS060");
+    s_expect_reject(b, 1, 3, "BAD_CODE", "HS060");
+    s_expect_reject(b, 2, 4, "BAD_NUMBER", "RB050");
+    free(shared);
+    free(alone);
 }
 
 Test(silc, crlf_input)

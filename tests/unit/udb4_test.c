@@ -40,6 +40,7 @@ typedef struct {
     char text[8192];
     lnob_udb4_t *join;
     char where[128];  /* where() of the HS060 column on the last row */
+    char shared[64];  /* row->shared of each data row, comma-separated */
 } out_t;
 
 static void s_append(out_t *o, const char *s)
@@ -55,6 +56,9 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     lnob_csv_format_row(row, ',', buf, sizeof buf);
     snprintf(line, sizeof line, "%llu|%s", (unsigned long long) row->line, buf);
     s_append(o, line);
+    size_t at = strlen(o->shared);
+    if (row->line > 1)
+        snprintf(o->shared + at, sizeof o->shared - at, "%s%zu", at ? "," : "", row->shared);
     for (size_t i = 0; row->line > 1 && i < row->nfields; i++)
         if (!strcmp(row->fields[i], "9")) /* the test's marker value */
             lnob_udb4_where(o->join, i, o->where, sizeof o->where);
@@ -88,7 +92,7 @@ static int s_kind(const char *names)
     snprintf(buf, sizeof buf, "%s", names);
     for (char *p = strtok(buf, ","); p && n < 32; p = strtok(NULL, ","))
         fields[n] = p, lens[n++] = strlen(p);
-    lnob_csv_row_t row = {n, fields, lens, 1, 0};
+    lnob_csv_row_t row = {n, fields, lens, 1, 0, 0};
     return lnob_udb4_kind(&row);
 }
 
@@ -126,6 +130,7 @@ Test(udb4, persons_come_by_household_with_their_d_h_and_p_fields)
                              "3|2023,1,1,2023,1,1000,9,2023,101,1,10,2023,101,1\n"
                              "4|2023,1,1,2023,1,1000,9,2023,102,1,10,2023,102,5\n"
                              "2|2023,2,1,2023,2,500,1,2023,201,2,10,,,\n");
+    cr_assert_str_eq(o.shared, "0,7,0", "a household's later persons share its 7 D and H fields");
     cr_assert_eq(lnob_udb4_rows(j, LNOB_UDB4_R), 3);
     cr_assert_eq(lnob_udb4_nonresponse(j), 1, "household 3 gave no interview");
     lnob_udb4_destroy(&j);

@@ -25,6 +25,8 @@ typedef struct {
     const size_t *lens;    /* true byte lengths of the fields */
     uint64_t line;         /* 1-based input line on which the row starts */
     int truncated;         /* 1 if a field exceeded LNOB_CSV_MAX_FIELD */
+    size_t shared;         /* the first `shared` fields are the previous row's, unchanged
+                              (a joined household's D and H fields); 0 when not known */
 } lnob_csv_row_t;
 
 /* Field idx of row without leading and trailing spaces and tabs, its
