@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +271,38 @@ static void s_run_lwi(const Lnob__V1__Run *r, const lnob_pt_table_t *t, const ln
     free(key);
 }
 
+/* The LWI statuses of runs [from, to). */
+typedef struct {
+    extract_t *e;
+    uint32_t from, to;
+    const lnob_pt_table_t *table;
+    const lnob_hh_cfg_t *cfg;
+    lwi_t *out;
+} lwi_share_t;
+
+static void *s_lwi_share(void *arg)
+{
+    lwi_share_t *sh = arg;
+    for (uint32_t s = sh->from; s < sh->to; s++)
+        s_run_lwi(sh->e->runs[s]->run, sh->table, sh->cfg, &sh->out[s]);
+    return NULL;
+}
+
+/* The LWI statuses of every run, half of the runs in a second thread (the
+ * aggregator's other core is idle once the extract is complete). */
+static void s_lwi_all(extract_t *e, uint32_t nb, const lnob_pt_table_t *table,
+                      const lnob_hh_cfg_t *cfg, lwi_t *out)
+{
+    lwi_share_t sh[2] = {{e, 0, nb / 2, table, cfg, out}, {e, nb / 2, nb, table, cfg, out}};
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, s_lwi_share, &sh[1]) == 0;
+    s_lwi_share(&sh[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        s_lwi_share(&sh[1]);
+}
+
 /* What the runs have in common (Run.have) and the national hours table. */
 static uint32_t s_have(extract_t *e, uint32_t nb, lnob_pt_table_t *t)
 {
@@ -317,8 +350,7 @@ static lnob_person_t *s_merge(extract_t *e, uint32_t nb, dict_t *regions, dict_t
 {
     lwi_t *lwi = lnob_calloc(nb ? nb : 1, sizeof *lwi);
     if (have & LNOB_HAVE_WI)
-        for (uint32_t s = 0; s < nb; s++)
-            s_run_lwi(e->runs[s]->run, table, cfg, &lwi[s]);
+        s_lwi_all(e, nb, table, cfg, lwi);
     size_t total = 0, nh = 0;
     uint32_t **rmap = lnob_calloc(nb, sizeof *rmap), **mmap_ = lnob_calloc(nb, sizeof *mmap_);
     cursor_t *heap = lnob_malloc(nb * sizeof *heap);

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,19 +445,106 @@ static size_t s_combinations(const lnob_person_t *p, size_t n, const ctx_t *x, u
     return k;
 }
 
+/* Scratch columns over the persons in national order. */
+static void s_scratch_init(scratch_t *s, const lnob_person_t *p, size_t n)
+{
+    s->x = lnob_malloc((n ? n : 1) * sizeof *s->x);
+    s->w = lnob_malloc((n ? n : 1) * sizeof *s->w);
+    s->p = lnob_malloc((n ? n : 1) * sizeof *s->p);
+    for (size_t i = 0; i < n; i++) {
+        s->x[i] = p[i].x;
+        s->w[i] = p[i].w;
+        s->p[i] = &p[i];
+    }
+}
+
+static void s_scratch_free(scratch_t *s)
+{
+    free(s->x);
+    free(s->w);
+    free(s->p);
+    free(s->start);
+    free(s->fill);
+    free(s->sums);
+    free(s->acc);
+}
+
+/* One thread's share of the breakdowns, [from, to), into cells of its own. */
+typedef struct {
+    const lnob_person_t *p;
+    size_t n;
+    const lnob_dims_t *dims;
+    const ctx_t *x;
+    const scratch_t *national; /* the status combinations to share */
+    size_t from, to;
+    cells_t c;
+} share_t;
+
+static void *s_share_run(void *arg)
+{
+    share_t *sh = arg;
+    scratch_t s = {0};
+    s_scratch_init(&s, sh->p, sh->n);
+    s.combo = sh->national->combo;
+    s.combo_flags = sh->national->combo_flags;
+    s.n_combos = sh->national->n_combos;
+    for (size_t b = sh->from; b < sh->to; b++)
+        s_breakdown(&sh->c, &s, sh->p, sh->n, &lnob_breakdowns[b], sh->dims, sh->x);
+    s_scratch_free(&s);
+    return NULL;
+}
+
+/* The passes over every person breakdown b makes for an extract that has
+ * have: one per cut, none when it does not apply. */
+static size_t s_passes(const lnob_breakdown_t *b, uint32_t have)
+{
+    if (b->need && !(have & b->need))
+        return 0;
+    return b->cuts[1] ? 2 : 1;
+}
+
+/* The breakdown that starts the second half of the passes, so that the
+ * halves cost about the same. */
+static size_t s_middle(uint32_t have)
+{
+    size_t passes = 0, half = 0, b = 0;
+    for (size_t i = 0; i < lnob_breakdown_count; i++)
+        passes += s_passes(&lnob_breakdowns[i], have);
+    for (; b < lnob_breakdown_count && 2 * half < passes; b++)
+        half += s_passes(&lnob_breakdowns[b], have);
+    return b;
+}
+
+/* The breakdown cells in canonical order, the two halves computed side by
+ * side (the aggregator's other core is idle by then). */
+static void s_breakdowns(cells_t *c, const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
+                         const ctx_t *x, const scratch_t *national)
+{
+    size_t mid = s_middle(x->have);
+    share_t sh[2] = {{p, n, dims, x, national, 0, mid, {0}},
+                     {p, n, dims, x, national, mid, lnob_breakdown_count, {0}}};
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, s_share_run, &sh[1]) == 0;
+    s_share_run(&sh[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        s_share_run(&sh[1]);
+    for (int k = 0; k < 2; k++) {
+        lnob_grow((void **) &c->v, &c->cap, c->n + sh[k].c.n, sizeof *c->v);
+        if (sh[k].c.n)
+            memcpy(c->v + c->n, sh[k].c.v, sh[k].c.n * sizeof *c->v);
+        c->n += sh[k].c.n;
+        free(sh[k].c.v);
+    }
+}
+
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
                                 size_t *n_cells)
 {
     cells_t c = {0};
     scratch_t s = {0};
-    s.x = lnob_malloc(n * sizeof *s.x);
-    s.w = lnob_malloc(n * sizeof *s.w);
-    s.p = lnob_malloc(n * sizeof *s.p);
-    for (size_t i = 0; i < n; i++) {
-        s.x[i] = p[i].x;
-        s.w[i] = p[i].w;
-        s.p[i] = &p[i];
-    }
+    s_scratch_init(&s, p, n);
     status_sums_t all = {0};
     group_t nat = s_group(s.x, s.w, s.p, n, &all);
     ctx_t x = s_context(p, n, dims);
@@ -469,15 +557,8 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
     s_group_cells(&c, "", "", &nat, &x);
     if (x.have & LNOB_HAVE_DEP13)
         s_items_distribution(&c, &nat, &x);
-    for (size_t b = 0; b < lnob_breakdown_count; b++)
-        s_breakdown(&c, &s, p, n, &lnob_breakdowns[b], dims, &x);
-    free(s.x);
-    free(s.w);
-    free(s.p);
-    free(s.start);
-    free(s.fill);
-    free(s.sums);
-    free(s.acc);
+    s_breakdowns(&c, p, n, dims, &x, &s);
+    s_scratch_free(&s);
     free(combo);
     free(combo_flags);
     *n_cells = c.n;
