@@ -3,7 +3,6 @@
 
 #include <assert.h>
 #include <math.h>
-#include <pthread.h>
 #include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "lnob/format.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "lnob/pair.h"
 #include "lnob/version.h"
 #include "mis_records.h"
 
@@ -294,13 +294,7 @@ static void s_lwi_all(extract_t *e, uint32_t nb, const lnob_pt_table_t *table,
                       const lnob_hh_cfg_t *cfg, lwi_t *out)
 {
     lwi_share_t sh[2] = {{e, 0, nb / 2, table, cfg, out}, {e, nb / 2, nb, table, cfg, out}};
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, s_lwi_share, &sh[1]) == 0;
-    s_lwi_share(&sh[0]);
-    if (threaded)
-        pthread_join(th, NULL);
-    else
-        s_lwi_share(&sh[1]);
+    lnob_pair_run(s_lwi_share, &sh[0], &sh[1]);
 }
 
 /* What the runs have in common (Run.have) and the national hours table. */

@@ -3,13 +3,13 @@
 
 #include <assert.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "breakdowns.h"
 #include "lnob/mem.h"
+#include "lnob/pair.h"
 
 #define MEDIAN_PERCENT 50
 #define NONRESPONSE_PCT 0.0 /* HY020 is fully imputed (spec §5.3) */
@@ -523,13 +523,7 @@ static void s_breakdowns(cells_t *c, const lnob_person_t *p, size_t n, const lno
     size_t mid = s_middle(x->have);
     share_t sh[2] = {{p, n, dims, x, national, 0, mid, {0}},
                      {p, n, dims, x, national, mid, lnob_breakdown_count, {0}}};
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, s_share_run, &sh[1]) == 0;
-    s_share_run(&sh[0]);
-    if (threaded)
-        pthread_join(th, NULL);
-    else
-        s_share_run(&sh[1]);
+    lnob_pair_run(s_share_run, &sh[0], &sh[1]);
     for (int k = 0; k < 2; k++) {
         lnob_grow((void **) &c->v, &c->cap, c->n + sh[k].c.n, sizeof *c->v);
         if (sh[k].c.n)
