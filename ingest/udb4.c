@@ -24,7 +24,7 @@ typedef struct {
     int64_t key;      /* D, H, P: own key; R: the household */
     int64_t pid;      /* R: RB030 */
     uint64_t line;
-    size_t off;       /* into the arena: per field a uint32 length, the bytes, a NUL */
+    size_t off;       /* into the arena: per field its length (s_pack), the bytes, a NUL */
     uint8_t used, dup;
 } row_t;
 
@@ -169,19 +169,37 @@ static void s_reject(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, const 
     *r = (reject_t){f, row->line, field, reason, lnob_strdup(detail), lnob_strdup(raw)};
 }
 
+/* Packed field lengths: one byte, or LONG_FIELD and four bytes. */
+#define LONG_FIELD 0xFF
+
 static void s_pack(table_t *t, const lnob_csv_row_t *row)
 {
     size_t need = t->len;
     for (size_t i = 0; i < row->nfields; i++)
-        need += sizeof(uint32_t) + row->lens[i] + 1;
+        need += 1 + (row->lens[i] >= LONG_FIELD ? sizeof(uint32_t) : 0) + row->lens[i] + 1;
     lnob_grow((void **) &t->arena, &t->cap, need, 1);
+    char *p = t->arena + t->len;
     for (size_t i = 0; i < row->nfields; i++) {
         uint32_t len = (uint32_t) row->lens[i];
-        memcpy(t->arena + t->len, &len, sizeof len);
-        memcpy(t->arena + t->len + sizeof len, row->fields[i], len);
-        t->arena[t->len + sizeof len + len] = '\0';
-        t->len += sizeof len + len + 1;
+        *p++ = (char) (len < LONG_FIELD ? len : LONG_FIELD);
+        if (len >= LONG_FIELD)
+            memcpy(p, &len, sizeof len), p += sizeof len;
+        memcpy(p, row->fields[i], len);
+        p[len] = '\0';
+        p += len + 1;
     }
+    t->len = need;
+}
+
+/* The packed field at *p: its text and length; moves *p past it. */
+static const char *s_next(const char **p, uint32_t *len)
+{
+    const char *q = *p;
+    *len = (unsigned char) *q++;
+    if (*len == LONG_FIELD)
+        memcpy(len, q, sizeof *len), q += sizeof *len;
+    *p = q + *len + 1;
+    return q;
 }
 
 /* Reads an id column; returns 0 and sets *out, or -1 with the reject made. */
@@ -260,10 +278,8 @@ static void s_unpack(const table_t *t, const row_t *r, const char **fields, size
     const char *p = t->arena + r->off;
     for (size_t i = 0; i < t->ncol; i++) {
         uint32_t len;
-        memcpy(&len, p, sizeof len);
-        fields[i] = p + sizeof len;
+        fields[i] = s_next(&p, &len);
         lens[i] = len;
-        p += sizeof len + len + 1;
     }
 }
 
@@ -273,14 +289,11 @@ static long s_row_long(const table_t *t, const row_t *r, int col, int *ok)
     *ok = 0;
     if (col < 0)
         return 0;
-    const char *p = t->arena + r->off;
-    uint32_t len;
-    for (int i = 0;; i++) { /* walk the packed fields up to col */
-        memcpy(&len, p, sizeof len);
-        if (i == col)
-            return s_long(p + sizeof len, len, ok);
-        p += sizeof len + len + 1;
-    }
+    const char *p = t->arena + r->off, *s = NULL;
+    uint32_t len = 0;
+    for (int i = 0; i <= col; i++) /* walk the packed fields up to col */
+        s = s_next(&p, &len);
+    return s_long(s, len, ok);
 }
 
 /* Queues a reject for a kept row (raw re-serialised from its fields). */

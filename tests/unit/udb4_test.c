@@ -159,6 +159,27 @@ Test(udb4, rx030_then_rb040_then_rb030_over_100_link_a_person_to_a_household)
     lnob_udb4_destroy(&j);
 }
 
+/* Fields are kept with a one-byte length up to 254 bytes and a longer
+ * form above: both come back whole, and the fields after them too. */
+Test(udb4, fields_of_any_length_come_back_whole)
+{
+    char p_file[2048], want[2048];
+    char long_text[701];
+    memset(long_text, 'x', 700);
+    long_text[700] = '\0';
+    long_text[254] = 'A', long_text[255] = 'B'; /* marks around the 255-byte boundary */
+    snprintf(p_file, sizeof p_file, "PB010,PB030,NOTE,PL032\n2023,101,%.254s,1\n2023,102,%s,5\n",
+             long_text, long_text);
+    lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n2023,102,1,10\n", p_file);
+    out_t o;
+    s_join(j, &o);
+    snprintf(want, sizeof want, "2023,101,%.254s,1\n", long_text);
+    cr_assert(strstr(o.text, want), "254-byte field: %.300s", o.text);
+    snprintf(want, sizeof want, "2023,102,%s,5\n", long_text);
+    cr_assert(strstr(o.text, want), "700-byte field: %.300s", o.text);
+    lnob_udb4_destroy(&j);
+}
+
 Test(udb4, a_p_file_with_a_header_and_no_rows_leaves_every_p_field_empty)
 {
     lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n", "PB010,PB030,PL032\n");
