@@ -424,6 +424,8 @@ static row_t *s_find_after(table_t *t, row_t **last, int64_t key)
         next++;
     if (next < t->rows + t->n && next->key == key)
         return *last = next;
+    if (next < t->rows + t->n && next->key > key && (!*last || (*last)->key < key))
+        return NULL; /* sorted: key would sit between *last and next */
     row_t *r = s_find(t, key);
     return r ? (*last = r) : NULL;
 }
