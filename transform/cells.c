@@ -469,13 +469,17 @@ static void s_scratch_free(scratch_t *s)
     free(s->acc);
 }
 
-/* One thread's share of the breakdowns, [from, to), into cells of its own. */
+/* One thread's share of the breakdowns, [from, to), into cells of its own.
+ * The first share cuts in the national scratch (the national group is done
+ * with it by then), the second in scratch of its own with the same status
+ * combinations: two scratch columns per person at most. */
 typedef struct {
     const lnob_person_t *p;
     size_t n;
     const lnob_dims_t *dims;
     const ctx_t *x;
-    const scratch_t *national; /* the status combinations to share */
+    scratch_t *national;
+    int own;                   /* cut in scratch of its own */
     size_t from, to;
     cells_t c;
 } share_t;
@@ -483,14 +487,18 @@ typedef struct {
 static void *s_share_run(void *arg)
 {
     share_t *sh = arg;
-    scratch_t s = {0};
-    s_scratch_init(&s, sh->p, sh->n);
-    s.combo = sh->national->combo;
-    s.combo_flags = sh->national->combo_flags;
-    s.n_combos = sh->national->n_combos;
+    scratch_t own = {0}, *s = sh->national;
+    if (sh->own) {
+        s_scratch_init(&own, sh->p, sh->n);
+        own.combo = s->combo;
+        own.combo_flags = s->combo_flags;
+        own.n_combos = s->n_combos;
+        s = &own;
+    }
     for (size_t b = sh->from; b < sh->to; b++)
-        s_breakdown(&sh->c, &s, sh->p, sh->n, &lnob_breakdowns[b], sh->dims, sh->x);
-    s_scratch_free(&s);
+        s_breakdown(&sh->c, s, sh->p, sh->n, &lnob_breakdowns[b], sh->dims, sh->x);
+    if (sh->own)
+        s_scratch_free(&own);
     return NULL;
 }
 
@@ -518,11 +526,11 @@ static size_t s_middle(uint32_t have)
 /* The breakdown cells in canonical order, the two halves computed side by
  * side (the aggregator's other core is idle by then). */
 static void s_breakdowns(cells_t *c, const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
-                         const ctx_t *x, const scratch_t *national)
+                         const ctx_t *x, scratch_t *national)
 {
     size_t mid = s_middle(x->have);
-    share_t sh[2] = {{p, n, dims, x, national, 0, mid, {0}},
-                     {p, n, dims, x, national, mid, lnob_breakdown_count, {0}}};
+    share_t sh[2] = {{p, n, dims, x, national, 0, 0, mid, {0}},
+                     {p, n, dims, x, national, 1, mid, lnob_breakdown_count, {0}}};
     lnob_pair_run(s_share_run, &sh[0], &sh[1]);
     for (int k = 0; k < 2; k++) {
         lnob_grow((void **) &c->v, &c->cap, c->n + sh[k].c.n, sizeof *c->v);
