@@ -31,52 +31,50 @@ static void s_expect(const char *indicator, const char *breakdown, const char *g
 
 Test(sdmx, header_lists_every_component_once)
 {
-    cr_assert_str_eq(lnob_sdmx_header, "STRUCTURE,STRUCTURE_ID,ACTION,freq,indic_il,statinfo,hhtyp,"
-                                       "currency,unit,sex,age,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\n");
+    cr_assert_str_eq(lnob_sdmx_header, "STRUCTURE,STRUCTURE_ID,ACTION,freq,statinfo,rskpovth,hhcomp,"
+                                       "unit,sex,age,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\n");
 }
+
+#define V "12.345678901234567"
 
 Test(sdmx, indicators_go_to_their_eurostat_dataflows_at_full_precision)
 {
-    s_expect("arpr", "", "", "OK",
-             "dataflow,ESTAT:ILC_LI02(1.0),I,A,LI_R_MD60,,,,PC,T,TOTAL,AL,2023,12.345678901234567,\n");
-    s_expect("arpr40", "", "", "OK",
-             "dataflow,ESTAT:ILC_LI02(1.0),I,A,LI_R_MD40,,,,PC,T,TOTAL,AL,2023,12.345678901234567,\n");
-    s_expect("arpt", "", "", "OK",
-             "dataflow,ESTAT:ILC_LI01(1.0),I,A,LI_C_MD60,,A1,NAC,,,,AL,2023,12.345678901234567,\n");
+    s_expect("arpr", "", "", "OK", "dataflow,ESTAT:ILC_LI02(1.0),I,A,MED_EI,B_60,,PC,T,TOTAL,AL,2023," V ",\n");
+    s_expect("arpr40", "", "", "OK", "dataflow,ESTAT:ILC_LI02(1.0),I,A,MED_EI,B_40,,PC,T,TOTAL,AL,2023," V ",\n");
+    s_expect("arpr70", "", "", "OK", "dataflow,ESTAT:ILC_LI02(1.0),I,A,MED_EI,B_70,,PC,T,TOTAL,AL,2023," V ",\n");
+    s_expect("arpt", "", "", "OK", "dataflow,ESTAT:ILC_LI01(1.0),I,A,MED_EI,B_60,A1,NAC,,,AL,2023," V ",\n");
+    s_expect("arpt50", "", "", "OK", "dataflow,ESTAT:ILC_LI01(1.0),I,A,MED_EI,B_50,A1,NAC,,,AL,2023," V ",\n");
     s_expect("arpt_2a2c", "", "", "OK",
-             "dataflow,ESTAT:ILC_LI01(1.0),I,A,LI_C_MD60,,A2_2CH_LT14,NAC,,,,AL,2023,12.345678901234567,\n");
-    s_expect("gini", "", "", "OK",
-             "dataflow,ESTAT:ILC_DI12(1.0),I,A,,GINI_HND,,,,,,AL,2023,12.345678901234567,\n");
-    s_expect("smsd", "", "", "OK",
-             "dataflow,ESTAT:ILC_MDSD11(1.0),I,A,,,,,PC,T,TOTAL,AL,2023,12.345678901234567,\n");
-    s_expect("lwi", "", "", "OK",
-             "dataflow,ESTAT:ILC_LVHL11N(1.0),I,A,,,,,PC,T,Y_LT65,AL,2023,12.345678901234567,\n");
-    s_expect("arope", "", "", "OK",
-             "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,,PC,T,TOTAL,AL,2023,12.345678901234567,\n");
-    s_expect("mean", "", "", "OK",
-             "dataflow,ESTAT:ILC_DI03(1.0),I,A,MEI_E,,,,NAC,T,TOTAL,AL,2023,12.345678901234567,\n");
+             "dataflow,ESTAT:ILC_LI01(1.0),I,A,MED_EI,B_60,A2_2CH_LT14,NAC,,,AL,2023," V ",\n");
+    s_expect("gini", "", "", "OK", "dataflow,ESTAT:ILC_DI12(1.0),I,A,GINI_HND,,,,,TOTAL,AL,2023," V ",\n");
+    s_expect("qsr", "", "", "OK", "dataflow,ESTAT:ILC_DI11(1.0),I,A,,,,RAT,T,TOTAL,AL,2023," V ",\n");
+    s_expect("rmpg", "", "", "OK", "dataflow,ESTAT:ILC_LI11(1.0),I,A,MED_EI,B_60,,PC,T,TOTAL,AL,2023," V ",\n");
+    s_expect("median", "", "", "OK", "dataflow,ESTAT:ILC_DI03(1.0),I,A,MED_EI,,,NAC,T,TOTAL,AL,2023," V ",\n");
+    s_expect("mean", "", "", "OK", "dataflow,ESTAT:ILC_DI03(1.0),I,A,MEAN_EI,,,NAC,T,TOTAL,AL,2023," V ",\n");
+    s_expect("smsd", "", "", "OK", "dataflow,ESTAT:ILC_MDSD11(1.0),I,A,,,,PC,T,TOTAL,AL,2023," V ",\n");
+    s_expect("lwi", "", "", "OK", "dataflow,ESTAT:ILC_LVHL11N(1.0),I,A,,,,PC,T,Y_LT65,AL,2023," V ",\n");
+    s_expect("arope", "", "", "OK", "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,PC,T,TOTAL,AL,2023," V ",\n");
 }
 
-Test(sdmx, groups_become_sex_age_and_geo_codes)
+Test(sdmx, groups_become_sex_and_age_codes)
 {
-    s_expect("arope", "sex", "2", "OK",
-             "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,,PC,F,TOTAL,AL,2023,12.345678901234567,\n");
+    s_expect("arope", "sex", "2", "OK", "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,PC,F,TOTAL,AL,2023," V ",\n");
     s_expect("arope", "age_group", "0-17", "OK",
-             "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,,PC,T,Y_LT18,AL,2023,12.345678901234567,\n");
+             "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,PC,T,Y_LT18,AL,2023," V ",\n");
     s_expect("arope", "age_b", "16-24", "OK",
-             "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,,PC,T,Y16-24,AL,2023,12.345678901234567,\n");
+             "dataflow,ESTAT:ILC_PEPS01N(1.0),I,A,,,,PC,T,Y16-24,AL,2023," V ",\n");
     s_expect("arpr", "sex_age", "1_65+", "OK",
-             "dataflow,ESTAT:ILC_LI02(1.0),I,A,LI_R_MD60,,,,PC,M,Y_GE65,AL,2023,12.345678901234567,\n");
+             "dataflow,ESTAT:ILC_LI02(1.0),I,A,MED_EI,B_60,,PC,M,Y_GE65,AL,2023," V ",\n");
     s_expect("arpr", "sex_age_b", "2_0-15", "OK",
-             "dataflow,ESTAT:ILC_LI02(1.0),I,A,LI_R_MD60,,,,PC,F,Y_LT16,AL,2023,12.345678901234567,\n");
-    s_expect("arpr", "region", "AL02", "OK",
-             "dataflow,ESTAT:ILC_LI02(1.0),I,A,LI_R_MD60,,,,PC,T,TOTAL,AL02,2023,12.345678901234567,\n");
+             "dataflow,ESTAT:ILC_LI02(1.0),I,A,MED_EI,B_60,,PC,F,Y_LT16,AL,2023," V ",\n");
+    s_expect("qsr", "sex_age", "2_65+", "OK", "dataflow,ESTAT:ILC_DI11(1.0),I,A,,,,RAT,F,Y_GE65,AL,2023," V ",\n");
+    s_expect("lwi", "age_group", "0-17", "OK",
+             "dataflow,ESTAT:ILC_LVHL11N(1.0),I,A,,,,PC,T,Y_LT18,AL,2023," V ",\n");
 }
 
 Test(sdmx, low_reliability_is_flagged_u)
 {
-    s_expect("smsd", "", "", "U",
-             "dataflow,ESTAT:ILC_MDSD11(1.0),I,A,,,,,PC,T,TOTAL,AL,2023,12.345678901234567,u\n");
+    s_expect("smsd", "", "", "U", "dataflow,ESTAT:ILC_MDSD11(1.0),I,A,,,,PC,T,TOTAL,AL,2023," V ",u\n");
 }
 
 Test(sdmx, suppressed_undefined_unmapped_and_repeated_cells_are_not_written)
@@ -85,7 +83,10 @@ Test(sdmx, suppressed_undefined_unmapped_and_repeated_cells_are_not_written)
     s_expect("arpr", "age_b", "65+", "OK", "");      /* the age_group 65+ cell is the same */
     s_expect("arpr", "sex_age_b", "1_65+", "OK", "");
     s_expect("arpr", "municipality", "AL154", "OK", "");
-    s_expect("arpr", "region", "Tirane", "OK", "");  /* not a NUTS code */
+    s_expect("arpr", "region", "AL02", "OK", "");    /* NUTS 2 rows are Eurostat's other tables */
+    s_expect("qsr", "age_group", "0-17", "OK", "");  /* ilc_di11: TOTAL, Y_LT65, Y_GE65 only */
+    s_expect("qsr", "age_b", "25-49", "OK", "");
+    s_expect("lwi", "age_group", "65+", "OK", "");   /* work intensity covers 0-64 */
     s_expect("gini", "sex", "1", "OK", "");          /* ilc_di12 has no sex */
     s_expect("arpt", "sex", "1", "OK", "");
     s_expect("arope_smsd_only", "", "", "OK", "");
