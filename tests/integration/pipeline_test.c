@@ -683,6 +683,23 @@ static char *s_without_suppress(const char *snapshot)
     return out;
 }
 
+/* The next Result on the PUB socket: its topic (owned, *topic) and the
+ * decoded envelope (owned). */
+static lnob_env_t *s_recv_published(zsock_t *sub, char **topic)
+{
+    *topic = zstr_recv(sub);
+    cr_assert_not_null(*topic, "nothing published on the PUB socket");
+    zframe_t *body = zframe_recv(sub);
+    cr_assert_not_null(body, "a topic without a body");
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *env = lnob_wire_decode(zframe_data(body), zframe_size(body), &st, why, sizeof why);
+    zframe_destroy(&body);
+    cr_assert_not_null(env, "%s", why);
+    cr_assert_eq(env->body_case, LNOB__V1__ENVELOPE__BODY_RESULT);
+    return env;
+}
+
 Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garbage)
 {
     char ep[6][64], csv_path[512];
@@ -725,14 +742,8 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     const char *a_in[] = {"--silc", csv_path, "--push", bind_in, "--control", to_ctl,
                           "--run-id", "by-hand", NULL};
     cr_assert_eq(th_run("lnob-ingest", a_in, NULL, RUN_TIMEOUT_S), 0);
-    char *topic = zstr_recv(sub);
-    cr_assert_not_null(topic, "nothing published on the PUB socket");
-    zframe_t *body = zframe_recv(sub);
-    lnob_wire_stats_t st = {0};
-    char why[256];
-    lnob_env_t *env = lnob_wire_decode(zframe_data(body), zframe_size(body), &st, why, sizeof why);
-    cr_assert_not_null(env, "%s", why);
-    cr_assert_eq(env->body_case, LNOB__V1__ENVELOPE__BODY_RESULT);
+    char *topic = NULL;
+    lnob_env_t *env = s_recv_published(sub, &topic);
     char *id = th_extract_of(s_redis.c, "by-hand", csv_path);
     cr_assert_not_null(id);
     char want_topic[128];
@@ -752,7 +763,6 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     free(published);
     free(shown);
     lnob_wire_free(&env);
-    zframe_destroy(&body);
     zstr_free(&topic);
     zsock_destroy(&sub);
     lnob_proc_t *all[] = {&t1, &t2, &agg, &sink};
