@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "lnob/mem.h"
 #include "lnob/statfile.h"
+#include "sdmx.h"
 #include "wire.h"
 
 #define DATA LNOB_SOURCE_DIR "/tests/data/"
@@ -875,11 +876,71 @@ Test(pipeline, bottom_code_zero_suffixes_the_income_ids_and_counts_negative_inco
         cr_assert(strstr(csv, line), "no national smsd line");
         cr_assert_eq(strstr(csv, "_BC0") != NULL, on, "on=%d", on);
         free(csv);
+        if (on) { /* the table rounds a _BC0 id as its plain one (spec §0.6) */
+            setenv("LNOB_BOTTOM_CODE_ZERO", "1", 1);
+            args[10] = "table";
+            rc = th_run("lnob", args, out, RUN_TIMEOUT_S);
+            unsetenv("LNOB_BOTTOM_CODE_ZERO");
+            cr_assert_eq(rc, 0);
+            char *table = th_read(out, NULL);
+            char ind[64], where[64], value[64];
+            const char *row = strstr(table, "\n  median_BC0 ");
+            cr_assert(row && sscanf(row, "%63s %63s %63s", ind, where, value) == 3, "%s", table);
+            cr_assert_str_eq(where, "national");
+            cr_assert_str_eq(value, "10000", "ALL amounts have no decimals");
+            row = strstr(table, "\n  gini_BC0 ");
+            cr_assert(row && sscanf(row, "%63s %63s %63s", ind, where, value) == 3, "%s", table);
+            cr_assert_str_eq(value, "31.0", "the Gini has one decimal");
+            free(table);
+        }
         free(settings);
         free(id);
         freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
     }
     free(out);
+}
+
+/* Eurostat's datasets do not bottom-code: lnob export leaves the _BC0 cells
+ * out of SDMX-CSV and says how many on stderr. A basic file has income
+ * indicators only, so nothing but the header is left. */
+Test(pipeline, bottom_coded_cells_stay_out_of_sdmx_csv_with_a_note)
+{
+    char *csv = s_tmp("sample.csv"), *sdmx = s_tmp("bc0.sdmx"), *err = s_tmp("export.err");
+    th_gen(csv, 600, 5);
+    setenv("LNOB_BOTTOM_CODE_ZERO", "1", 1);
+    const char *args[] = {"run", "--silc", csv, "--redis", s_redis.url, NULL};
+    int rc = th_run("lnob", args, NULL, RUN_TIMEOUT_S);
+    unsetenv("LNOB_BOTTOM_CODE_ZERO");
+    cr_assert_eq(rc, 0);
+    char *id = th_only_extract(s_redis.c), key[256];
+    snprintf(key, sizeof key, "lnob:cell:%s:arpr_BC0:national", id);
+    char *flag = th_hget(s_redis.c, key, "flag");
+    cr_assert_str_eq(flag, "OK", "the national AROP would be published");
+    /* the cells an export would publish: every one not SUPPRESS */
+    char *snap = th_snapshot(s_redis.c, id);
+    size_t publishable = 0;
+    for (const char *p = snap; *p;) {
+        const char *nl = strchr(p, '\n'), *s = strstr(p, "|flag=SUPPRESS|");
+        size_t len = nl ? (size_t) (nl - p) + 1 : strlen(p);
+        publishable += !s || s > p + len;
+        p += len;
+    }
+    cr_assert_gt(publishable, 10);
+    const char *exp[] = {"export", "--extract", id, "--redis", s_redis.url, "--out", sdmx, NULL};
+    cr_assert_eq(th_run_logged("lnob", exp, NULL, err, RUN_TIMEOUT_S), 0);
+    char *got = th_read(sdmx, NULL), *note = th_read(err, NULL), want[512];
+    cr_assert_str_eq(got, lnob_sdmx_header);
+    snprintf(want, sizeof want, "lnob: %s: %zu cells computed with BOTTOM_CODE_ZERO (ids ending in "
+                                "_BC0) are not in the SDMX-CSV", id, publishable);
+    cr_assert(strstr(note, want), "want '%s' in\n%s", want, note);
+    free(got);
+    free(note);
+    free(snap);
+    free(flag);
+    free(id);
+    free(err);
+    free(sdmx);
+    free(csv);
 }
 
 /* The setting is the transformers': workers started by hand over ipc, a
