@@ -53,12 +53,16 @@ static const char *s_get(const redisReply *hash, const char *field)
     return "";
 }
 
-/* Publication rounding of spec §0.6, for people only. */
+/* Publication rounding of spec §0.6, for people only; a _BC0 id rounds
+ * as the id it is the bottom-coded form of. */
 static int s_decimals(const char *indicator)
 {
-    if (!strcmp(indicator, "median") || !strcmp(indicator, "mean") || !strncmp(indicator, "arpt", 4))
+    char base[64];
+    size_t n = strlen(indicator) - (lnob_sdmx_national_only(indicator) ? strlen(LNOB_BC0_SUFFIX) : 0);
+    snprintf(base, sizeof base, "%.*s", (int) n, indicator);
+    if (!strcmp(base, "median") || !strcmp(base, "mean") || !strncmp(base, "arpt", 4))
         return 0; /* ALL amounts */
-    return !strcmp(indicator, "qsr") ? 2 : 1;
+    return !strcmp(base, "qsr") ? 2 : 1;
 }
 
 static void s_table_cell(FILE *out, const char *v[CELL_FIELDS])
@@ -121,17 +125,19 @@ static void s_csv_field(FILE *out, const char *s, int last)
     fputc(last ? '\n' : ',', out);
 }
 
-static void s_print_cell(lnob_report_t *r, const redisReply *hash, const char *period)
+/* Prints one cell; returns 1 when SDMX-CSV left it out as national-only
+ * (a _BC0 cell not withheld as SUPPRESS), else 0. */
+static int s_print_cell(lnob_report_t *r, const redisReply *hash, const char *period)
 {
     const char *v[CELL_FIELDS];
     for (int i = 0; i < CELL_FIELDS; i++)
         v[i] = s_get(hash, lnob_store_cell_fields[i]);
     if (r->withhold && !strcmp(v[F_FLAG], "SUPPRESS"))
-        return;
+        return 0;
     if (r->format == LNOB_REPORT_SDMX) {
         lnob_sdmx_cell_t c = {v[F_INDICATOR], v[F_BREAKDOWN], v[F_GROUP], v[F_VALUE], v[F_FLAG], period};
         r->printed += lnob_sdmx_cell(r->out, &c);
-        return;
+        return lnob_sdmx_national_only(v[F_INDICATOR]);
     }
     if (r->format == LNOB_REPORT_TABLE)
         s_table_cell(r->out, v);
@@ -141,6 +147,7 @@ static void s_print_cell(lnob_report_t *r, const redisReply *hash, const char *p
         for (int i = 0; i < CELL_FIELDS; i++)
             s_csv_field(r->out, v[i], i == CELL_FIELDS - 1);
     r->printed++;
+    return 0;
 }
 
 static void s_mis_summary(FILE *out, const redisReply *meta)
@@ -193,16 +200,22 @@ static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char
         fprintf(r->out, "  %-15s %-13s %-9s %12s %8s %14s  %-8s %s\n", "indicator", "breakdown",
                 "group", "value", "n", "weight", "flag", "diagnostic");
     int rc = 0;
+    size_t national_only = 0;
     for (size_t i = 0; i < list->elements; i++) {
         redisReply *h = NULL;
         if (redisGetReply(c, (void **) &h) != REDIS_OK || h->type != REDIS_REPLY_ARRAY) {
             snprintf(err, cap, "cannot read cell %s", list->element[i]->str);
             rc = -1;
         } else if (rc == 0)
-            s_print_cell(r, h, period);
+            national_only += (size_t) s_print_cell(r, h, period);
         freeReplyObject(h);
     }
     freeReplyObject(list);
+    if (rc == 0 && national_only)
+        fprintf(r->info, "lnob: %s: %zu cells computed with BOTTOM_CODE_ZERO (ids ending in %s) "
+                         "are not in the SDMX-CSV: they are for national tables only, Eurostat's "
+                         "datasets do not bottom-code incomes (docs/sdmx.md)\n",
+                id, national_only, LNOB_BC0_SUFFIX);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lnob/format.h"
+#include "wire.h" /* LNOB_BC0_SUFFIX */
 
 #define COUNTRY "AL"
 #define FLOW_VERSION "1.0"
@@ -109,9 +110,15 @@ static int s_dims(const lnob_sdmx_cell_t *c, const flow_t *f, dims_t *d)
     return d->age && !(age_b && !strcmp(g, "65+")) && s_published(f, d->age);
 }
 
+int lnob_sdmx_national_only(const char *indicator)
+{
+    size_t n = strlen(indicator), k = strlen(LNOB_BC0_SUFFIX);
+    return n > k && !strcmp(indicator + n - k, LNOB_BC0_SUFFIX);
+}
+
 int lnob_sdmx_cell(FILE *out, const lnob_sdmx_cell_t *c)
 {
-    const flow_t *f = s_flow(c->indicator);
+    const flow_t *f = lnob_sdmx_national_only(c->indicator) ? NULL : s_flow(c->indicator);
     dims_t d;
     if (!f || !*c->value || !strcmp(c->flag, "SUPPRESS") || !s_dims(c, f, &d))
         return 0;

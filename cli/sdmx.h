@@ -9,7 +9,8 @@
  * SDMX-CSV 2.0: several dataflows in one file, a column per component of
  * any of them, empty where a dataflow has no such component. OBS_VALUE is
  * the stored value at full precision; OBS_FLAG is `u` for low reliability;
- * suppressed and undefined cells are not written. docs/sdmx.md is the
+ * suppressed and undefined cells are not written, nor are the bottom-coded
+ * _BC0 ones (national tables only). docs/sdmx.md is the
  * mapping for people. Pure: writes to a FILE, reads nothing.
  * Not for: reading cells (report.c). */
 #ifndef LNOB_CLI_SDMX_H
@@ -27,7 +28,13 @@ typedef struct {
 
 /* Writes the cell's row; returns 1, or 0 when no Eurostat dataflow here
  * carries it (indicator or breakdown not mapped, a group already written
- * under another breakdown) or it is not published (SUPPRESS, no value). */
+ * under another breakdown, a national-only indicator) or it is not
+ * published (SUPPRESS, no value). */
 int lnob_sdmx_cell(FILE *out, const lnob_sdmx_cell_t *cell);
+
+/* 1 when the indicator is for national tables only and never written as
+ * Eurostat's: an id computed with BOTTOM_CODE_ZERO (LNOB_BC0_SUFFIX, spec
+ * §1.7), whose values differ from Eurostat's by design. */
+int lnob_sdmx_national_only(const char *indicator);
 
 #endif

@@ -34,6 +34,11 @@
 /* Any of these: the household columns (household_id ... pt_w, hhtype) are there. */
 #define LNOB_HAVE_HOUSEHOLD (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI)
 
+/* Cell.indicator: the ids of the indicators computed from income with
+ * BOTTOM_CODE_ZERO on (spec §1.7: x < 0 counted as 0) end in this, so that
+ * no reader takes them for the standard ones (docs/settings.md). */
+#define LNOB_BC0_SUFFIX "_BC0"
+
 /* Largest code of each breakdown column of a Run; 0 is "in no group". */
 #define LNOB_RUN_SEX_MAX 2
 #define LNOB_RUN_AGE_GROUP_MAX 3

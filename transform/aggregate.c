@@ -763,7 +763,7 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     int settings_ok = s_settings(e, nb, &cfg, settings, error, sizeof error) == 0;
     int64_t t_merge = lnob_mono_us();
     lnob_person_t *persons = s_merge(e, nb, &regions, &muns, have, &table, &cfg, &n);
-    lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n, have};
+    lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n, have, cfg.bottom_code_zero};
     int64_t t_cells = lnob_mono_us();
     lnob_cell_t *cells = lnob_cells_compute(persons, n, &dims, &n_cells);
     lnob_debug("extract %s: merge %lld ms, cells %lld ms", end->extract_id,

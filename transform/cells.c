@@ -48,6 +48,43 @@ typedef struct {
     int lack9_missing;     /* the 9 old items are not all collected */
 } ctx_t;
 
+/* ---- BOTTOM_CODE_ZERO (spec §1.7) ---------------------------------------- */
+
+/* Every id whose value comes from x: the thresholds and the income
+ * distribution, the poverty rates, and AROPE with its seven parts and the
+ * Europe-2020 AROPE, whose AROP60 component is x < ARPT60 (each part, "SMSD
+ * only" too, says whether the person is AROP). Not here: smsd, msd, md,
+ * smd, smsd_items, lwi, lwi_2020 (no income in them). */
+#define BC0(id) {id, id LNOB_BC0_SUFFIX}
+static const char *const s_income_ids[][2] = {
+    BC0("arpt"), BC0("arpt40"), BC0("arpt50"), BC0("arpt70"), BC0("arpt_2a2c"),
+    BC0("median"), BC0("mean"), BC0("arpr"), BC0("arpr40"), BC0("arpr50"), BC0("arpr70"),
+    BC0("rmpg"), BC0("gini"), BC0("qsr"), BC0("arope"), BC0("arope_arop_only"),
+    BC0("arope_smsd_only"), BC0("arope_arop_smsd"), BC0("arope_lwi_only"), BC0("arope_arop_lwi"),
+    BC0("arope_smsd_lwi"), BC0("arope_all_three"), BC0("arope_2020")};
+
+const char *lnob_cells_bc0_id(const char *id)
+{
+    for (size_t i = 0; i < sizeof s_income_ids / sizeof s_income_ids[0]; i++)
+        if (!strcmp(s_income_ids[i][0], id))
+            return s_income_ids[i][1];
+    return id;
+}
+
+/* The persons as the indicators see them with BOTTOM_CODE_ZERO: a copy in
+ * which x < 0 is 0 (a missing x stays NaN). The map is monotone, so the
+ * copy is still sorted by x. Owned (free()). */
+static lnob_person_t *s_bottom_coded(const lnob_person_t *p, size_t n)
+{
+    lnob_person_t *q = lnob_malloc((n ? n : 1) * sizeof *q);
+    for (size_t i = 0; i < n; i++) {
+        q[i] = p[i];
+        if (q[i].x < 0)
+            q[i].x = 0.0;
+    }
+    return q;
+}
+
 static lnob_cell_t *s_add(cells_t *c, const char *indicator, const char *dim, const char *group,
                           const group_t *g)
 {
@@ -544,6 +581,10 @@ static void s_breakdowns(cells_t *c, const lnob_person_t *p, size_t n, const lno
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dims_t *dims,
                                 size_t *n_cells)
 {
+    /* every cell below sees the bottom-coded incomes, and is renamed at the end */
+    lnob_person_t *coded = dims->bottom_code_zero ? s_bottom_coded(p, n) : NULL;
+    if (coded)
+        p = coded;
     cells_t c = {0};
     scratch_t s = {0};
     s_scratch_init(&s, p, n);
@@ -563,6 +604,9 @@ lnob_cell_t *lnob_cells_compute(const lnob_person_t *p, size_t n, const lnob_dim
     s_scratch_free(&s);
     free(combo);
     free(combo_flags);
+    for (size_t i = 0; coded && i < c.n; i++)
+        c.v[i].indicator = lnob_cells_bc0_id(c.v[i].indicator);
+    free(coded);
     *n_cells = c.n;
     return c.v;
 }

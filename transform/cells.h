@@ -46,6 +46,9 @@ typedef struct {
     const char *const *municipalities;
     size_t n_municipalities;
     uint32_t have;      /* LNOB_HAVE_* */
+    int bottom_code_zero; /* BOTTOM_CODE_ZERO (spec §1.7): x < 0 counts as 0 in every
+                           * indicator computed from income, and their ids end in
+                           * LNOB_BC0_SUFFIX (lnob_cells_bc0_id) */
 } lnob_dims_t;
 
 #define LNOB_GROUP_MAX 64
@@ -65,9 +68,17 @@ typedef struct {
 
 /* Computes all cells. persons are sorted by (x, person id, line) with the
  * persons whose income is missing (x NaN) last: income indicators use the
- * others, the deprivation, LWI and AROPE rates everyone.
- * Returns an owned array (free()) of *n_cells cells. */
+ * others, the deprivation, LWI and AROPE rates everyone. With
+ * dims->bottom_code_zero the cells are computed on a copy of the persons in
+ * which x < 0 is 0 (still sorted by x), and the ids computed from x carry
+ * the suffix. Returns an owned array (free()) of *n_cells cells. */
 lnob_cell_t *lnob_cells_compute(const lnob_person_t *persons, size_t n, const lnob_dims_t *dims,
                                 size_t *n_cells);
+
+/* The id an indicator has when computed with BOTTOM_CODE_ZERO: for one
+ * computed from income (the thresholds, median, mean, the poverty rates,
+ * rmpg, gini, qsr, and AROPE with its parts, which use AROP60) the static
+ * string id + LNOB_BC0_SUFFIX; for any other (deprivation, LWI) id itself. */
+const char *lnob_cells_bc0_id(const char *id);
 
 #endif

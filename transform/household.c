@@ -31,7 +31,7 @@ const char *const lnob_pension_names[LNOB_PENSIONS] = {"PY100G", "PY110G", "PY13
 
 const lnob_hh_cfg_t lnob_hh_defaults = {
     0, 1, 0.5, 35.0, 1u << LNOB_PY100G | 1u << LNOB_PY130G | 1u << LNOB_PY080G, PENSIONS_ALL,
-    LNOB_AGE_IRP, LNOB_AGE_IRP, LNOB_AGE_INT};
+    LNOB_AGE_IRP, LNOB_AGE_IRP, LNOB_AGE_INT, 0};
 
 static const char *const s_age_names[] = {"IRP", "INT"};
 
@@ -62,9 +62,11 @@ void lnob_hh_cfg_format(const lnob_hh_cfg_t *cfg, char *buf, size_t cap)
     s_pension_list(cfg->pension_any, any, sizeof any);
     s_pension_list(cfg->pension_main, main_, sizeof main_);
     snprintf(buf, cap, "LWI_STRICT=%d CHILD_RULE_HALF=%d MAIN_SHARE=%.17g FT_HOURS=%.17g "
-                       "PENSION_ANY=%s PENSION_MAIN=%s AGE_EQ=%s AGE_WI=%s AGE_BRK=%s",
+                       "PENSION_ANY=%s PENSION_MAIN=%s AGE_EQ=%s AGE_WI=%s AGE_BRK=%s "
+                       "BOTTOM_CODE_ZERO=%d",
              cfg->lwi_strict, cfg->child_rule_half, cfg->main_share, cfg->ft_hours, any, main_,
-             s_age_names[cfg->age_eq], s_age_names[cfg->age_wi], s_age_names[cfg->age_brk]);
+             s_age_names[cfg->age_eq], s_age_names[cfg->age_wi], s_age_names[cfg->age_brk],
+             cfg->bottom_code_zero);
 }
 
 int lnob_hh_pension_set(const char *list, unsigned *set)
@@ -94,6 +96,8 @@ static int s_setting(lnob_hh_cfg_t *cfg, const char *name, const char *value)
         return cfg->lwi_strict = (int) v, 0;
     if (!strcmp(name, "CHILD_RULE_HALF") && number && (v == 0 || v == 1))
         return cfg->child_rule_half = (int) v, 0;
+    if (!strcmp(name, "BOTTOM_CODE_ZERO") && number && (v == 0 || v == 1))
+        return cfg->bottom_code_zero = (int) v, 0;
     if (!strcmp(name, "MAIN_SHARE") && number && v > 0 && v <= 1)
         return cfg->main_share = v, 0;
     if (!strcmp(name, "FT_HOURS") && number && v >= 1 && v <= 80)

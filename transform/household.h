@@ -55,6 +55,9 @@ typedef struct {
     int age_wi;          /* AGE_WI: the age of work intensity (LNOB_AGE_IRP) */
     int age_brk;         /* AGE_BRK: the age of the breakdowns, the household type
                           * and the under-16 rule (LNOB_AGE_INT) */
+    int bottom_code_zero;/* BOTTOM_CODE_ZERO (§1.7, default 0): x < 0 counts as 0 in the
+                          * income indicators, whose ids then end in _BC0. Not used here:
+                          * it travels with the settings to the cells (cells.h) */
 } lnob_hh_cfg_t;
 
 /* The two ages of §1.3, for AGE_EQ, AGE_WI and AGE_BRK. */
@@ -67,8 +70,8 @@ extern const lnob_hh_cfg_t lnob_hh_defaults;
 #define LNOB_HH_SETTINGS_MAX 256
 /* Writes the settings as "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5
  * FT_HOURS=35 PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=... AGE_EQ=IRP
- * AGE_WI=IRP AGE_BRK=INT" (the form
- * runs carry and the extract's metadata shows). */
+ * AGE_WI=IRP AGE_BRK=INT BOTTOM_CODE_ZERO=0" (the form runs carry and the
+ * extract's metadata shows). */
 void lnob_hh_cfg_format(const lnob_hh_cfg_t *cfg, char *buf, size_t cap);
 /* Reads that form; any setting left out keeps its default. Returns 0, or -1
  * with the reason in err. */

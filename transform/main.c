@@ -35,6 +35,7 @@ typedef struct {
     long lwi_strict, child_rule_half, main_share_pct, ft_hours; /* docs/settings.md */
     const char *pension_any, *pension_main;
     const char *age_eq, *age_wi, *age_brk;
+    long bottom_code_zero;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -73,6 +74,9 @@ static const lnob_opt_t s_opts[] = {
      "AGE_WI: the age of work intensity"},
     {"age-brk", "LNOB_AGE_BRK", LNOB_OPT_STR, "int", 0, 0, "irp|int", offsetof(cfg_t, age_brk),
      "AGE_BRK: the age of the breakdowns, the household type and the under-16 rule"},
+    {"bottom-code-zero", "LNOB_BOTTOM_CODE_ZERO", LNOB_OPT_INT, "0", 0, 1, NULL,
+     offsetof(cfg_t, bottom_code_zero),
+     "BOTTOM_CODE_ZERO: 1 counts x < 0 as 0 in the income indicators (ids suffixed _BC0)"},
     LNOB_OPT_END};
 
 typedef struct {
@@ -282,6 +286,7 @@ static int s_hh_cfg(const cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
     hh->age_eq = lnob_hh_age_var(cfg->age_eq); /* the option table allows irp|int only */
     hh->age_wi = lnob_hh_age_var(cfg->age_wi);
     hh->age_brk = lnob_hh_age_var(cfg->age_brk);
+    hh->bottom_code_zero = (int) cfg->bottom_code_zero;
     if (lnob_hh_pension_set(cfg->pension_any, &hh->pension_any) == 0 &&
         lnob_hh_pension_set(cfg->pension_main, &hh->pension_main) == 0)
         return 0;

@@ -78,8 +78,9 @@ void th_start(lnob_proc_t *p, const char *exe, const char *const args[])
     cr_assert_eq(lnob_proc_start(p, exe, path, (char *const *) argv, err, sizeof err), 0, "%s", err);
 }
 
-void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
-                     const char *err_path)
+/* Points this process's stderr at err_path (for a child to inherit);
+ * returns the saved stderr for s_stderr_back. */
+static int s_stderr_to(const char *err_path)
 {
     fflush(stderr);
     int saved = dup(2);
@@ -87,9 +88,21 @@ void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
     cr_assert(saved >= 0 && fd >= 0, "cannot open %s", err_path);
     dup2(fd, 2);
     close(fd);
-    th_start(p, exe, args);
+    return saved;
+}
+
+static void s_stderr_back(int saved)
+{
     dup2(saved, 2);
     close(saved);
+}
+
+void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
+                     const char *err_path)
+{
+    int saved = s_stderr_to(err_path);
+    th_start(p, exe, args);
+    s_stderr_back(saved);
 }
 
 long long th_count_in(const char *path, const char *label)
@@ -146,6 +159,15 @@ int th_wait(pid_t pid, const char *what, int timeout_s)
 int th_run(const char *exe, const char *const args[], const char *out_path, int timeout_s)
 {
     return th_wait(th_spawn(exe, args, out_path), exe, timeout_s);
+}
+
+int th_run_logged(const char *exe, const char *const args[], const char *out_path,
+                  const char *err_path, int timeout_s)
+{
+    int saved = s_stderr_to(err_path);
+    pid_t pid = th_spawn(exe, args, out_path);
+    s_stderr_back(saved);
+    return th_wait(pid, exe, timeout_s);
 }
 
 char *th_slurp(const char *path, size_t *len)

@@ -24,6 +24,9 @@ void th_redis_stop(th_redis_t *r);
 /* Runs BIN_DIR/exe with args (NULL-terminated), stdout to out_path (or
  * /dev/null when NULL); waits up to timeout_s. Returns the exit status. */
 int th_run(const char *exe, const char *const args[], const char *out_path, int timeout_s);
+/* th_run with the program's stderr written to err_path. */
+int th_run_logged(const char *exe, const char *const args[], const char *out_path,
+                  const char *err_path, int timeout_s);
 /* Starts BIN_DIR/exe with args, stdout to out_path (or /dev/null); does not wait. */
 pid_t th_spawn(const char *exe, const char *const args[], const char *out_path);
 /* Waits up to timeout_s for pid (asserting it ends); returns its status. */

@@ -2,6 +2,7 @@
  * lnob-sink processes over ZeroMQ, a private redis-server, real protobuf. */
 #include <criterion/criterion.h>
 #include <czmq.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "harness.h"
 #include "lnob/mem.h"
 #include "lnob/statfile.h"
+#include "sdmx.h"
 #include "wire.h"
 
 #define DATA LNOB_SOURCE_DIR "/tests/data/"
@@ -449,7 +451,7 @@ Test(pipeline, the_unverified_settings_reach_the_transformers_and_the_metadata)
     char *settings = th_hget(s_redis.c, key, "settings");
     cr_assert_str_eq(settings, "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5 FT_HOURS=40 "
                                "PENSION_ANY=PY100G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G "
-                               "AGE_EQ=IRP AGE_WI=INT AGE_BRK=IRP");
+                               "AGE_EQ=IRP AGE_WI=INT AGE_BRK=IRP BOTTOM_CODE_ZERO=0");
     free(settings);
     free(id);
 }
@@ -683,6 +685,23 @@ static char *s_without_suppress(const char *snapshot)
     return out;
 }
 
+/* The next Result on the PUB socket: its topic (owned, *topic) and the
+ * decoded envelope (owned). */
+static lnob_env_t *s_recv_published(zsock_t *sub, char **topic)
+{
+    *topic = zstr_recv(sub);
+    cr_assert_not_null(*topic, "nothing published on the PUB socket");
+    zframe_t *body = zframe_recv(sub);
+    cr_assert_not_null(body, "a topic without a body");
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *env = lnob_wire_decode(zframe_data(body), zframe_size(body), &st, why, sizeof why);
+    zframe_destroy(&body);
+    cr_assert_not_null(env, "%s", why);
+    cr_assert_eq(env->body_case, LNOB__V1__ENVELOPE__BODY_RESULT);
+    return env;
+}
+
 Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garbage)
 {
     char ep[6][64], csv_path[512];
@@ -725,14 +744,8 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     const char *a_in[] = {"--silc", csv_path, "--push", bind_in, "--control", to_ctl,
                           "--run-id", "by-hand", NULL};
     cr_assert_eq(th_run("lnob-ingest", a_in, NULL, RUN_TIMEOUT_S), 0);
-    char *topic = zstr_recv(sub);
-    cr_assert_not_null(topic, "nothing published on the PUB socket");
-    zframe_t *body = zframe_recv(sub);
-    lnob_wire_stats_t st = {0};
-    char why[256];
-    lnob_env_t *env = lnob_wire_decode(zframe_data(body), zframe_size(body), &st, why, sizeof why);
-    cr_assert_not_null(env, "%s", why);
-    cr_assert_eq(env->body_case, LNOB__V1__ENVELOPE__BODY_RESULT);
+    char *topic = NULL;
+    lnob_env_t *env = s_recv_published(sub, &topic);
     char *id = th_extract_of(s_redis.c, "by-hand", csv_path);
     cr_assert_not_null(id);
     char want_topic[128];
@@ -752,7 +765,6 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     free(published);
     free(shown);
     lnob_wire_free(&env);
-    zframe_destroy(&body);
     zstr_free(&topic);
     zsock_destroy(&sub);
     lnob_proc_t *all[] = {&t1, &t2, &agg, &sink};
@@ -768,5 +780,249 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     cr_assert_eq(th_count_in(log[2], label) + th_count_in(log[3], label), GARBAGE_COUNTED);
     free(got);
     free(want);
+    free(id);
+}
+
+/* ---- BOTTOM_CODE_ZERO (spec §1.7, docs/settings.md) ---------------------------- */
+
+/* 1 when the extract's set of indicator ids holds id. */
+static int s_has_id(const char *extract, const char *id)
+{
+    return (int) th_int(s_redis.c, "SISMEMBER lnob:extract:%s:indicators %s", extract, id);
+}
+
+/* How many of the extract's indicator ids end in _BC0. */
+static size_t s_bc0_ids(const char *extract)
+{
+    redisReply *r = redisCommand(s_redis.c, "SMEMBERS lnob:extract:%s:indicators", extract);
+    size_t n = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        size_t len = strlen(r->element[i]->str);
+        n += len > 4 && !strcmp(r->element[i]->str + len - 4, "_BC0");
+    }
+    freeReplyObject(r);
+    return n;
+}
+
+/* tests/data/udb_tv6_neg.csv is TV6 with W2's HX090 at -2000 (W1 and W3
+ * keep 10000). W = 1450; persons by (x, RB030): W2's three (w 150) at C =
+ * 150, 300, 450, W1's four (w 200) up to 1250, W3's two (w 100) to 1450. The
+ * median is 10000 (725 falls in W1), ARPT60 6000, and W2 is poor either way.
+ * By hand, as it is and with x' = 0 for W2:
+ * - mean 9,100,000/1450 = 6275.86; x': 10,000,000/1450 = 6896.55.
+ * - Gini: A = -2000·150·(150 + 300 + 450) + 10000·200·(650 + 850 + 1050 +
+ *   1250) + 10000·100·(1350 + 1450) = 10,130e6; B = 3·150²·-2000 +
+ *   4·200²·10000 + 2·100²·10000 = 1,665e6; T = 9.1e6 → 100 × ((20,260e6 -
+ *   1,665e6)/(1450 × 9.1e6) - 1) = 100 × 5400/13195 = 40.92; x': A = 10,400e6,
+ *   B = 1,800e6, T = 10e6 → 100 × (19,000/14,500 - 1) = 100 × 450/1450.
+ * - degurba 2 is W2 alone: mean -2000, x' 0.
+ * AROP60 450/1450, AROPE 650/1450 (W2, and W3 by SMSD), SMSD 200/1450 and
+ * LWI 36 % (TV6) are the same both ways. */
+Test(pipeline, bottom_code_zero_suffixes_the_income_ids_and_counts_negative_incomes_as_zero)
+{
+    static const struct {
+        const char *off_id, *on_id;
+        double off, on;
+    } tv[] = {
+        {"mean", "mean_BC0", 9100000.0 / 1450, 10000000.0 / 1450},
+        {"gini", "gini_BC0", 100.0 * 5400 / 13195, 100.0 * 450 / 1450},
+        {"median", "median_BC0", 10000, 10000},
+        {"arpt", "arpt_BC0", 6000, 6000},
+        {"arpr", "arpr_BC0", 100.0 * 450 / 1450, 100.0 * 450 / 1450},
+        {"arope", "arope_BC0", 100.0 * 650 / 1450, 100.0 * 650 / 1450},
+        {"smsd", "smsd", 100.0 * 200 / 1450, 100.0 * 200 / 1450},
+        {"lwi", "lwi", 36.0, 36.0},
+    };
+    char *out = s_tmp("bc0.csv");
+    for (int on = 0; on < 2; on++) {
+        if (on)
+            setenv("LNOB_BOTTOM_CODE_ZERO", "1", 1);
+        const char *args[] = {"run", "--silc", DATA "udb_tv6_neg.csv", "--redis", s_redis.url,
+                              "--transformers", "2", "--batch-size", "2", "--format", "csv", NULL};
+        int rc = th_run("lnob", args, out, RUN_TIMEOUT_S);
+        unsetenv("LNOB_BOTTOM_CODE_ZERO");
+        cr_assert_eq(rc, 0);
+        char *id = th_only_extract(s_redis.c), key[256];
+        /* 30 ids, 23 of them from income (the exact list: cells_test.c, docs/settings.md) */
+        cr_assert_eq(th_int(s_redis.c, "SCARD lnob:extract:%s:indicators", id), 30);
+        cr_assert_eq(s_bc0_ids(id), on ? 23u : 0u, "on=%d", on);
+        static const char *const some[] = {"arpt_2a2c", "qsr", "arope_smsd_only", "arope_2020"};
+        for (size_t k = 0; k < sizeof some / sizeof some[0]; k++) {
+            snprintf(key, sizeof key, "%s_BC0", some[k]);
+            cr_assert_eq(s_has_id(id, some[k]), !on, "on=%d: %s", on, some[k]);
+            cr_assert_eq(s_has_id(id, key), on, "on=%d: %s", on, key);
+        }
+        static const char *const plain[] = {"smsd", "msd", "smsd_items", "md", "smd", "lwi", "lwi_2020"};
+        for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++)
+            cr_assert_eq(s_has_id(id, plain[k]), 1, "on=%d: %s", on, plain[k]);
+        for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
+            const char *ind = on ? tv[i].on_id : tv[i].off_id;
+            double want = on ? tv[i].on : tv[i].off, got = s_value(id, ind);
+            cr_assert_float_eq(got, want, 1e-9 * (fabs(want) + 1), "%s: %.12g, want %.12g", ind,
+                               got, want);
+        }
+        double w2 = s_field(id, on ? "mean_BC0" : "mean", "degurba=2", "value");
+        cr_assert_float_eq(w2, on ? 0.0 : -2000.0, 1e-9, "degurba 2 mean %.12g", w2);
+        snprintf(key, sizeof key, "lnob:extract:%s", id);
+        char *settings = th_hget(s_redis.c, key, "settings");
+        cr_assert(strstr(settings, on ? "BOTTOM_CODE_ZERO=1" : "BOTTOM_CODE_ZERO=0"), "%s", settings);
+        /* lnob run --format csv prints what Redis holds, under the same ids */
+        char *csv = th_read(out, NULL), line[256];
+        snprintf(line, sizeof line, "\n%s,%s,,,", id, on ? "mean_BC0" : "mean");
+        cr_assert(strstr(csv, line), "no national mean line in\n%.300s", csv);
+        snprintf(line, sizeof line, "\n%s,%s,degurba,2,", id, on ? "gini_BC0" : "gini");
+        cr_assert(strstr(csv, line), "no degurba 2 gini line in\n%.300s", csv);
+        snprintf(line, sizeof line, "\n%s,smsd,,,", id);
+        cr_assert(strstr(csv, line), "no national smsd line");
+        cr_assert_eq(strstr(csv, "_BC0") != NULL, on, "on=%d", on);
+        free(csv);
+        if (on) { /* the table rounds a _BC0 id as its plain one (spec §0.6) */
+            setenv("LNOB_BOTTOM_CODE_ZERO", "1", 1);
+            args[10] = "table";
+            rc = th_run("lnob", args, out, RUN_TIMEOUT_S);
+            unsetenv("LNOB_BOTTOM_CODE_ZERO");
+            cr_assert_eq(rc, 0);
+            char *table = th_read(out, NULL);
+            char ind[64], where[64], value[64];
+            const char *row = strstr(table, "\n  median_BC0 ");
+            cr_assert(row && sscanf(row, "%63s %63s %63s", ind, where, value) == 3, "%s", table);
+            cr_assert_str_eq(where, "national");
+            cr_assert_str_eq(value, "10000", "ALL amounts have no decimals");
+            row = strstr(table, "\n  gini_BC0 ");
+            cr_assert(row && sscanf(row, "%63s %63s %63s", ind, where, value) == 3, "%s", table);
+            cr_assert_str_eq(value, "31.0", "the Gini has one decimal");
+            free(table);
+        }
+        free(settings);
+        free(id);
+        freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    }
+    free(out);
+}
+
+/* Eurostat's datasets do not bottom-code: lnob export leaves the _BC0 cells
+ * out of SDMX-CSV and says how many on stderr. A basic file has income
+ * indicators only, so nothing but the header is left. */
+Test(pipeline, bottom_coded_cells_stay_out_of_sdmx_csv_with_a_note)
+{
+    char *csv = s_tmp("sample.csv"), *sdmx = s_tmp("bc0.sdmx"), *err = s_tmp("export.err");
+    th_gen(csv, 600, 5);
+    setenv("LNOB_BOTTOM_CODE_ZERO", "1", 1);
+    const char *args[] = {"run", "--silc", csv, "--redis", s_redis.url, NULL};
+    int rc = th_run("lnob", args, NULL, RUN_TIMEOUT_S);
+    unsetenv("LNOB_BOTTOM_CODE_ZERO");
+    cr_assert_eq(rc, 0);
+    char *id = th_only_extract(s_redis.c), key[256];
+    snprintf(key, sizeof key, "lnob:cell:%s:arpr_BC0:national", id);
+    char *flag = th_hget(s_redis.c, key, "flag");
+    cr_assert_str_eq(flag, "OK", "the national AROP would be published");
+    /* the cells an export would publish: every one not SUPPRESS */
+    char *snap = th_snapshot(s_redis.c, id);
+    size_t publishable = 0;
+    for (const char *p = snap; *p;) {
+        const char *nl = strchr(p, '\n'), *s = strstr(p, "|flag=SUPPRESS|");
+        size_t len = nl ? (size_t) (nl - p) + 1 : strlen(p);
+        publishable += !s || s > p + len;
+        p += len;
+    }
+    cr_assert_gt(publishable, 10);
+    const char *exp[] = {"export", "--extract", id, "--redis", s_redis.url, "--out", sdmx, NULL};
+    cr_assert_eq(th_run_logged("lnob", exp, NULL, err, RUN_TIMEOUT_S), 0);
+    char *got = th_read(sdmx, NULL), *note = th_read(err, NULL), want[512];
+    cr_assert_str_eq(got, lnob_sdmx_header);
+    snprintf(want, sizeof want, "lnob: %s: %zu cells computed with BOTTOM_CODE_ZERO (ids ending in "
+                                "_BC0) are not in the SDMX-CSV", id, publishable);
+    cr_assert(strstr(note, want), "want '%s' in\n%s", want, note);
+    free(got);
+    free(note);
+    free(snap);
+    free(flag);
+    free(id);
+    free(err);
+    free(sdmx);
+    free(csv);
+}
+
+/* The setting is the transformers': workers started by hand over ipc, a
+ * sink, an aggregator and three transformers, each pulling from its own
+ * endpoint (two with --bottom-code-zero 1, one with 0). The ingester
+ * connects to two of them, so its PUSH socket deals the batches to both.
+ * Both on: the published cells carry _BC0. One of each: the extract fails
+ * with SETTINGS_MISMATCH, keeps no cells and publishes nothing. */
+Test(pipeline, transformers_with_different_bottom_code_zero_fail_the_extract)
+{
+    enum { SINK_IN, PUB, AGG_IN, CONTROL, T_ON1, T_ON2, T_OFF, ENDPOINTS };
+    static const char *const names[ENDPOINTS] = {"results", "pub", "runs", "control",
+                                                 "on1",     "on2", "off"};
+    char ep[ENDPOINTS][300], bind[ENDPOINTS][300], to[ENDPOINTS][300];
+    for (int i = 0; i < ENDPOINTS; i++) {
+        snprintf(ep[i], sizeof ep[i], "ipc://%s/%s", s_redis.dir, names[i]);
+        snprintf(bind[i], sizeof bind[i], "@ipc://%s/%s", s_redis.dir, names[i]);
+        snprintf(to[i], sizeof to[i], ">ipc://%s/%s", s_redis.dir, names[i]);
+    }
+    const char *a_sink[] = {"--pull", bind[SINK_IN], "--pub", bind[PUB], "--redis", s_redis.url,
+                            "--control", to[CONTROL], NULL};
+    const char *a_agg[] = {"--role", "aggregate", "--pull", bind[AGG_IN], "--push", to[SINK_IN],
+                           "--control", bind[CONTROL], NULL};
+    lnob_proc_t procs[5];
+    const char *logs[5] = {"sink", "agg", "on1", "on2", "off"};
+    char log[5][512];
+    for (int i = 0; i < 5; i++)
+        snprintf(log[i], sizeof log[i], "%s/%s.log", s_redis.dir, logs[i]);
+    th_start_logged(&procs[0], "lnob-sink", a_sink, log[0]);
+    th_start_logged(&procs[1], "lnob-transform", a_agg, log[1]);
+    for (int t = 0; t < 3; t++) {
+        const char *a_t[] = {"--pull", bind[T_ON1 + t], "--push", to[AGG_IN], "--bottom-code-zero",
+                             t == 2 ? "0" : "1", NULL};
+        th_start_logged(&procs[2 + t], "lnob-transform", a_t, log[2 + t]);
+    }
+    zsock_t *sub = zsock_new_sub(ep[PUB], "lnob.extract.");
+    zsock_set_rcvtimeo(sub, 60000);
+    usleep(300000);
+    char csv[512], push[640];
+    snprintf(csv, sizeof csv, "%s/on.csv", s_redis.dir);
+    th_gen(csv, 300, 3);
+    snprintf(push, sizeof push, "%s,%s", to[T_ON1], to[T_ON2]);
+    const char *a_on[] = {"--silc", csv, "--push", push, "--control", to[CONTROL], "--run-id", "bc0-on",
+                          "--batch-size", "50", NULL};
+    cr_assert_eq(th_run("lnob-ingest", a_on, NULL, RUN_TIMEOUT_S), 0);
+    char *topic = NULL;
+    lnob_env_t *env = s_recv_published(sub, &topic);
+    const Lnob__V1__Result *res = env->result;
+    cr_assert_str_eq(res->status, "complete");
+    cr_assert_gt(res->n_cells, 10);
+    size_t means = 0;
+    for (size_t i = 0; i < res->n_cells; i++) { /* a basic file: every id is an income one */
+        const char *ind = res->cells[i]->indicator;
+        size_t n = strlen(ind);
+        cr_assert(n > 4 && !strcmp(ind + n - 4, "_BC0"), "published %s", ind);
+        means += !strcmp(ind, "mean_BC0");
+    }
+    cr_assert_gt(means, 1, "mean_BC0 nationally and by group");
+    lnob_wire_free(&env);
+    zstr_free(&topic);
+    /* one transformer on, one off */
+    snprintf(push, sizeof push, "%s,%s", to[T_ON1], to[T_OFF]);
+    const char *a_mixed[] = {"--silc", DATA "udb_tv6_neg.csv", "--push", push, "--control", to[CONTROL],
+                             "--run-id", "bc0-mixed", "--batch-size", "1", NULL};
+    cr_assert_eq(th_run("lnob-ingest", a_mixed, NULL, RUN_TIMEOUT_S), 0);
+    char *id = th_extract_of(s_redis.c, "bc0-mixed", DATA "udb_tv6_neg.csv"), key[256];
+    cr_assert_not_null(id);
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *status = th_hget(s_redis.c, key, "status"), *error = th_hget(s_redis.c, key, "error");
+    cr_assert_str_eq(status, "failed");
+    cr_assert(strstr(error, "SETTINGS_MISMATCH") && strstr(error, "BOTTOM_CODE_ZERO=0") &&
+                  strstr(error, "BOTTOM_CODE_ZERO=1"), "%s", error);
+    cr_assert_eq(th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id), 0);
+    zsock_set_rcvtimeo(sub, 2000);
+    topic = zstr_recv(sub);
+    cr_assert_null(topic, "a failed extract was published: %s", topic);
+    zsock_destroy(&sub);
+    for (int i = 4; i >= 0; i--) {
+        lnob_proc_stop(&procs[i], 10000);
+        cr_assert_eq(procs[i].status, 0, "%s exited %d on SIGTERM", procs[i].name, procs[i].status);
+    }
+    free(status);
+    free(error);
     free(id);
 }

@@ -40,7 +40,7 @@ static size_t s_n;
 
 static void s_setup(void)
 {
-    lnob_dims_t dims = {s_regions, 3, s_muns, 4, 0};
+    lnob_dims_t dims = {s_regions, 3, s_muns, 4, 0, 0};
     s_cells = lnob_cells_compute(s_tv1, sizeof s_tv1 / sizeof s_tv1[0], &dims, &s_n);
 }
 
@@ -188,7 +188,7 @@ Test(cells, sex_and_age_breakdowns_tv1)
 
 Test(cells, empty_population_gives_undefined_cells)
 {
-    lnob_dims_t dims = {s_regions, 1, s_muns, 1, 0};
+    lnob_dims_t dims = {s_regions, 1, s_muns, 1, 0, 0};
     size_t n;
     lnob_cell_t *c = lnob_cells_compute(NULL, 0, &dims, &n);
     cr_assert_eq(n, 5 + GROUP_CELLS);
@@ -216,7 +216,7 @@ Test(thresholds, four_rates_mean_and_2a2c_with_unequal_weights)
         p[i] = (lnob_person_t) P(s_four[i].x, 1, 2, 1, 1);
     for (size_t i = 0; i < n_p; i++)
         p[i].w = s_four[i].w * W1;
-    lnob_dims_t dims = {s_regions, 2, s_muns, 2, 0};
+    lnob_dims_t dims = {s_regions, 2, s_muns, 2, 0, 0};
     s_cells = lnob_cells_compute(p, n_p, &dims, &s_n);
     s_expect("median", "", "", 5000, 9);
     s_expect("arpt", "", "", 3000, 9);
@@ -265,7 +265,7 @@ static void s_compute(uint32_t have)
                                .age_b = 3, .gali = s_rows[i].gali, .degurba = s_rows[i].degurba,
                                .hhtype = s_rows[i].hhtype, .lack13 = s_rows[i].lack13,
                                .lwi = -1, .lwi2020 = -1};
-    lnob_dims_t dims = {none, 1, none, 1, have};
+    lnob_dims_t dims = {none, 1, none, 1, have, 0};
     s_cells = lnob_cells_compute(p, N_OF(s_rows), &dims, &s_n);
 }
 
@@ -362,4 +362,171 @@ Test(groups, udb_breakdowns_only_with_their_variables)
     cr_assert_null(s_lookup("median", "degurba", "1"));
     cr_assert_null(s_lookup("median", "hhtype", "5"));
     cr_assert_not_null(s_lookup("median", "sex_age", "1_18-64"));
+}
+
+/* ---- BOTTOM_CODE_ZERO (spec §1.7) ------------------------------------------ */
+
+/* Six one-person households, x (w): P1 -1000 (150) sex 1, P2 2000 (150) 2,
+ * P3 4000 (200) 1, P4 6000 (250) 2, P5 9000 (150) 1, P6 20000 (100) 2;
+ * W = 1000, C = 150, 300, 500, 750, 900, 1000. By hand, without (x) and
+ * with bottom-coding (x', P1 counted as 0):
+ * - median: pW = 500 = C_3, exact hit → (4000 + 6000)/2 = 5000 both ways;
+ *   ARPT60 3000, ARPT40 2000: AROP60 = (150 + 150)/1000 = 30 %, AROP40 = 15 %.
+ * - mean: Σwx = -150,000 + 300,000 + 800,000 + 1,500,000 + 1,350,000 +
+ *   2,000,000 = 5,800,000 → 5800; x': 5,950,000 → 5950.
+ * - RMPG: poor P1, P2, W_P = 300, 150 = C_1 exact → M_P = (-1000 + 2000)/2 =
+ *   500 → 100 × 2500/3000 = 83.33; x': M_P = (0 + 2000)/2 = 1000 → 66.67.
+ * - S80/S20: Q20 = 2000 (200 inside (150, 300]), Q80 = 9000 (800 in (750,
+ *   900)); TOP = 20000 × 100 = 2,000,000; BOT = -150,000 + 300,000 =
+ *   150,000 → 13.33; x': BOT = 300,000 → 6.667.
+ * - Gini: A = Σ w x C = -22.5e6 + 90e6 + 400e6 + 1125e6 + 1215e6 + 2000e6 =
+ *   4807.5e6, B = Σ w²x = -22.5e6 + 45e6 + 160e6 + 375e6 + 202.5e6 + 200e6 =
+ *   960e6, T = 5.8e6 → 100 × ((9615e6 - 960e6)/(1000 × 5.8e6) - 1) =
+ *   100 × 2855/5800 = 49.224; x': A = 4830e6, B = 982.5e6, T = 5.95e6 →
+ *   100 × (8677.5e6/5950e6 - 1) = 100 × 27275/59500 = 45.840.
+ * - sex 1 (P1, P3, P5, W = 500): mean (-150,000 + 800,000 + 1,350,000)/500 =
+ *   4000; x': 2,150,000/500 = 4300. */
+static const struct {
+    double x;
+    int w;
+    uint8_t sex;
+} s_neg[] = {{-1000, 150, 1}, {2000, 150, 2}, {4000, 200, 1}, {6000, 250, 2}, {9000, 150, 1},
+             {20000, 100, 2}};
+
+static void s_neg_compute(int bc0)
+{
+    lnob_person_t p[N_OF(s_neg)];
+    for (size_t i = 0; i < N_OF(s_neg); i++)
+        p[i] = (lnob_person_t) P(s_neg[i].x, s_neg[i].sex, 2, 1, 1);
+    for (size_t i = 0; i < N_OF(s_neg); i++)
+        p[i].w = s_neg[i].w * W1;
+    lnob_dims_t dims = {s_regions, 2, s_muns, 2, 0, bc0};
+    s_cells = lnob_cells_compute(p, N_OF(s_neg), &dims, &s_n);
+}
+
+Test(bottom_code_zero, off_keeps_negative_incomes_and_the_plain_ids)
+{
+    s_neg_compute(0);
+    s_expect("median", "", "", 5000, 6);
+    s_expect("mean", "", "", 5800, 6);
+    s_expect("rmpg", "", "", 100.0 * 2500 / 3000, 2);
+    s_expect("qsr", "", "", 2000000.0 / 150000, 6);
+    s_expect("gini", "", "", 100.0 * 2855 / 5800, 6);
+    s_expect("mean", "sex", "1", 4000, 3);
+    for (size_t i = 0; i < s_n; i++)
+        cr_assert_null(strstr(s_cells[i].indicator, "_BC0"), "%s", s_cells[i].indicator);
+    free(s_cells);
+}
+
+Test(bottom_code_zero, on_counts_negative_incomes_as_zero_under_suffixed_ids)
+{
+    s_neg_compute(1);
+    s_expect("median_BC0", "", "", 5000, 6);
+    s_expect("arpt_BC0", "", "", 3000, 6);
+    s_expect("arpt40_BC0", "", "", 2000, 6);
+    s_expect("arpt_2a2c_BC0", "", "", 2.1 * 3000, 6);
+    s_expect("arpr_BC0", "", "", 30.0, 6);
+    s_expect("arpr40_BC0", "", "", 15.0, 6);
+    s_expect("mean_BC0", "", "", 5950, 6);
+    s_expect("rmpg_BC0", "", "", 100.0 * 2000 / 3000, 2);
+    s_expect("qsr_BC0", "", "", 2000000.0 / 300000, 6);
+    s_expect("gini_BC0", "", "", 100.0 * 27275 / 59500, 6);
+    /* a breakdown group's own distribution is bottom-coded too */
+    s_expect("mean_BC0", "sex", "1", 4300, 3);
+    s_expect("arpr_BC0", "sex", "1", 100.0 * 150 / 500, 3);
+    cr_assert_null(s_lookup("mean", "", ""), "the plain id is not produced alongside");
+    cr_assert_null(s_lookup("gini", "sex", "1"));
+    free(s_cells);
+}
+
+/* Five persons (w 1) with more than half of the weight below zero, and the
+ * household statuses: P4 lacks 7 of the 13 items (SMSD) and 4 of the 9 (SMD),
+ * nobody is LWI. x = -300, -200, -100, 500, 1000: pW = 2.5 < C_3 → M = -100,
+ * ARPT60 = -60, the three negative ones are poor: AROP60 60 %, AROPE
+ * (AROP or SMSD) 80 %, AROP only 60 %, AROPE 2020 80 %, mean 180, Gini 146.67
+ * (above 100, as negative incomes allow). Bottom-coded: x' = 0, 0, 0, 500,
+ * 1000 → M = x'_3 = 0, ARPT60 = 0 and nobody is below it: AROP60 0 %,
+ * RMPG undefined (NO_POOR), AROPE 20 % (P4's SMSD only), AROP only 0 %,
+ * AROPE 2020 20 %; mean 1500/5 = 300; Gini: A = 500·4 + 1000·5 = 7000,
+ * B = T = 1500 → 100 × ((14000 - 1500)/7500 - 1) = 66.67. SMSD 20 % and LWI
+ * 0 % either way, under their own ids. */
+static void s_most_negative(int bc0)
+{
+    static const double x[] = {-300, -200, -100, 500, 1000};
+    lnob_person_t p[N_OF(x)];
+    for (size_t i = 0; i < N_OF(x); i++) {
+        p[i] = (lnob_person_t) P(x[i], 1, 2, 1, 1);
+        p[i].lack13 = i == 3 ? 7 : 0;
+        p[i].lack9 = i == 3 ? 4 : 0;
+        p[i].lwi = p[i].lwi2020 = 0;
+    }
+    lnob_dims_t dims = {s_regions, 2, s_muns, 2, LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI, bc0};
+    s_cells = lnob_cells_compute(p, N_OF(x), &dims, &s_n);
+}
+
+Test(bottom_code_zero, arope_takes_the_bottom_coded_arop)
+{
+    s_most_negative(0);
+    s_expect("median", "", "", -100, 5);
+    s_expect("arpr", "", "", 60.0, 5);
+    s_expect("arope", "", "", 80.0, 5);
+    s_expect("arope_arop_only", "", "", 60.0, 5);
+    s_expect("arope_2020", "", "", 80.0, 5);
+    s_expect("mean", "", "", 180, 5);
+    s_expect("gini", "", "", 100.0 * 440 / 300, 5);
+    free(s_cells);
+    s_most_negative(1);
+    s_expect("median_BC0", "", "", 0, 5);
+    s_expect("arpt_BC0", "", "", 0, 5);
+    s_expect("arpr_BC0", "", "", 0.0, 5);
+    const lnob_cell_t *rmpg = s_find("rmpg_BC0", "", "");
+    cr_assert_not(rmpg->has_value);
+    cr_assert_str_eq(rmpg->diagnostic, "NO_POOR");
+    s_expect("arope_BC0", "", "", 20.0, 5);
+    s_expect("arope_arop_only_BC0", "", "", 0.0, 5);
+    s_expect("arope_smsd_only_BC0", "", "", 20.0, 5);
+    s_expect("arope_2020_BC0", "", "", 20.0, 5);
+    s_expect("mean_BC0", "", "", 300, 5);
+    s_expect("gini_BC0", "", "", 100.0 * 2 / 3, 5);
+    s_expect("smsd", "", "", 20.0, 5);
+    s_expect("smd", "", "", 20.0, 5);
+    s_expect("lwi", "", "", 0.0, 5);
+    free(s_cells);
+}
+
+/* Every id an extract with all the statuses has, as docs/settings.md lists
+ * them: the ones computed from income get the suffix, the others keep theirs. */
+Test(bottom_code_zero, exactly_the_income_ids_are_suffixed)
+{
+    static const char *const income[] = {
+        "arpt", "arpt40", "arpt50", "arpt70", "arpt_2a2c", "median", "mean", "arpr", "arpr40",
+        "arpr50", "arpr70", "rmpg", "gini", "qsr", "arope", "arope_arop_only", "arope_smsd_only",
+        "arope_arop_smsd", "arope_lwi_only", "arope_arop_lwi", "arope_smsd_lwi", "arope_all_three",
+        "arope_2020"};
+    static const char *const other[] = {"smsd", "msd", "md", "smd", "smsd_items", "lwi", "lwi_2020"};
+    for (int bc0 = 0; bc0 < 2; bc0++) {
+        s_most_negative(bc0);
+        int seen_income[N_OF(income)] = {0}, seen_other[N_OF(other)] = {0};
+        for (size_t i = 0; i < s_n; i++) {
+            const char *id = s_cells[i].indicator;
+            int known = 0;
+            for (size_t k = 0; k < N_OF(income); k++) {
+                char want[64];
+                snprintf(want, sizeof want, "%s%s", income[k], bc0 ? "_BC0" : "");
+                if (!strcmp(id, want))
+                    known = seen_income[k] = 1;
+            }
+            for (size_t k = 0; k < N_OF(other); k++)
+                if (!strcmp(id, other[k]))
+                    known = seen_other[k] = 1;
+            cr_assert(known, "BOTTOM_CODE_ZERO=%d: unexpected id %s", bc0, id);
+        }
+        for (size_t k = 0; k < N_OF(income); k++)
+            cr_assert(seen_income[k], "BOTTOM_CODE_ZERO=%d: no %s", bc0, income[k]);
+        for (size_t k = 0; k < N_OF(other); k++)
+            cr_assert(seen_other[k], "BOTTOM_CODE_ZERO=%d: no %s", bc0, other[k]);
+        free(s_cells);
+    }
+    cr_assert_str_eq(lnob_cells_bc0_id("qsr"), "qsr_BC0");
+    cr_assert_str_eq(lnob_cells_bc0_id("lwi"), "lwi");
 }

@@ -243,16 +243,16 @@ Test(household, settings_read_back_what_they_write_and_refuse_nonsense)
     lnob_hh_cfg_format(&lnob_hh_defaults, text, sizeof text);
     cr_assert_str_eq(text, "LWI_STRICT=0 CHILD_RULE_HALF=1 MAIN_SHARE=0.5 FT_HOURS=35 "
                            "PENSION_ANY=PY100G,PY130G,PY080G PENSION_MAIN=PY100G,PY110G,PY130G,PY080G "
-                           "AGE_EQ=IRP AGE_WI=IRP AGE_BRK=INT");
+                           "AGE_EQ=IRP AGE_WI=IRP AGE_BRK=INT BOTTOM_CODE_ZERO=0");
     lnob_hh_cfg_t c = lnob_hh_defaults;
     c.lwi_strict = 1, c.main_share = 0.4, c.ft_hours = 40, c.pension_main = 1;
-    c.age_eq = LNOB_AGE_INT, c.age_brk = LNOB_AGE_IRP;
+    c.age_eq = LNOB_AGE_INT, c.age_brk = LNOB_AGE_IRP, c.bottom_code_zero = 1;
     lnob_hh_cfg_format(&c, text, sizeof text);
     lnob_hh_cfg_t back;
     cr_assert_eq(lnob_hh_cfg_parse(text, &back, err, sizeof err), 0, "%s", err);
     cr_assert(back.lwi_strict == 1 && back.main_share == 0.4 && back.ft_hours == 40 &&
               back.pension_main == 1 && back.pension_any == lnob_hh_defaults.pension_any &&
-              back.child_rule_half == 1, "%s", text);
+              back.child_rule_half == 1 && back.bottom_code_zero == 1, "%s", text);
     cr_assert(back.age_eq == LNOB_AGE_INT && back.age_wi == LNOB_AGE_IRP && back.age_brk == LNOB_AGE_IRP,
               "%s", text);
     cr_assert_eq(lnob_hh_cfg_parse("AGE_WI=int", &back, err, sizeof err), 0);
@@ -262,6 +262,7 @@ Test(household, settings_read_back_what_they_write_and_refuse_nonsense)
     cr_assert_eq(back.ft_hours, 35.0, "an empty text is the defaults");
     cr_assert_eq(lnob_hh_cfg_parse("FT_HOURS=0", &back, err, sizeof err), -1);
     cr_assert_eq(lnob_hh_cfg_parse("LWI_STRICT=2", &back, err, sizeof err), -1);
+    cr_assert_eq(lnob_hh_cfg_parse("BOTTOM_CODE_ZERO=2", &back, err, sizeof err), -1);
     cr_assert_eq(lnob_hh_cfg_parse("TYPO=1", &back, err, sizeof err), -1);
     cr_assert(strstr(err, "TYPO"), "%s", err);
 }

@@ -95,3 +95,17 @@ Test(sdmx, suppressed_undefined_unmapped_and_repeated_cells_are_not_written)
     cr_assert_str_eq(none, "");
     free(none);
 }
+
+/* Ids computed with BOTTOM_CODE_ZERO (spec §1.7) are for national tables
+ * only: never written under Eurostat's codes, published or not. */
+Test(sdmx, bottom_coded_cells_are_national_only_and_not_written)
+{
+    s_expect("arpr_BC0", "", "", "OK", "");
+    s_expect("gini_BC0", "", "", "OK", "");
+    s_expect("arope_BC0", "sex", "2", "OK", "");
+    cr_assert(lnob_sdmx_national_only("median_BC0"));
+    cr_assert(lnob_sdmx_national_only("arope_2020_BC0"));
+    cr_assert_not(lnob_sdmx_national_only("median"));
+    cr_assert_not(lnob_sdmx_national_only("smsd"));
+    cr_assert_not(lnob_sdmx_national_only("_BC0"));
+}
