@@ -76,7 +76,8 @@ static const lnob_opt_t s_show_opts[] = {
 static const lnob_opt_t s_replay_opts[] = {
     OPT_REDIS(replay_cfg_t),
     {"out", NULL, LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(replay_cfg_t, out),
-     "CSV file to write (required; - for stdout)"},
+     "CSV file to write (required; - for stdout); for an extract joined from the UDB files, "
+     "the directory to write D.csv, H.csv, R.csv and P.csv in"},
     OPT_REASON(replay_cfg_t),
     LNOB_OPT_END};
 
@@ -85,7 +86,10 @@ static const char s_usage[] =
     "  list                           every extract in Redis with its row counts, newest first\n"
     "  show EXTRACT                   its rejected rows: line, reason, field, detail, raw row\n"
     "  replay EXTRACT --out FILE      the rejected rows under the header row, to correct and\n"
-    "                                 feed back with `lnob run --silc FILE`\n\n"
+    "                                 feed back with `lnob run --silc FILE`\n"
+    "  replay EXTRACT --out DIR       for an extract joined from the four UDB files: DIR/D.csv,\n"
+    "                                 H.csv, R.csv, P.csv, each under its own header row, to\n"
+    "                                 check with `lnob run --silc DIR/D.csv ... DIR/P.csv`\n\n"
     "`lnob quarantine SUBCOMMAND --help` lists its options.";
 static const char s_list_usage[] =
     "usage: lnob quarantine list [--redis URL] [--format table|json|csv]";
@@ -93,7 +97,7 @@ static const char s_show_usage[] =
     "usage: lnob quarantine show EXTRACT [--reason CODE] [--limit N] [--format table|json|csv] "
     "[--redis URL]";
 static const char s_replay_usage[] =
-    "usage: lnob quarantine replay EXTRACT --out FILE [--reason CODE] [--redis URL]";
+    "usage: lnob quarantine replay EXTRACT --out FILE|DIR [--reason CODE] [--redis URL]";
 
 /* Parses a subcommand's options into cfg. When the subcommand takes an
  * EXTRACT it comes first (the option parser takes no positional words).
@@ -771,7 +775,9 @@ static char *s_header(const redisReply *meta, const char *id)
 
 /* ---- replay ------------------------------------------------------------------- */
 
-/* Hands the sorted entries to the writer (replay.h); returns the exit code. */
+/* Hands the entries to the writer (replay.h): one file under header, or
+ * with header NULL the files of an extract joined from the UDB files.
+ * Returns the exit code. */
 static int s_replay_rows(const replay_cfg_t *cfg, const char *id, const redisReply *meta,
                          const char *header, const entries_t *e)
 {
@@ -779,7 +785,9 @@ static int s_replay_rows(const replay_cfg_t *cfg, const char *id, const redisRep
     for (size_t i = 0; i < e->n; i++)
         rows[i] = (lnob_replay_row_t){e->v[i].line, e->v[i].source, e->v[i].reason, e->v[i].raw};
     lnob_replay_t r = {id, cfg->out, cfg->reason, s_get(meta, "source")};
-    int code = lnob_replay_file(&r, header, rows, e->n);
+    int code = header ? lnob_replay_file(&r, header, rows, e->n)
+                      : lnob_replay_udb4(&r, s_get(meta, "inputs"), s_get(meta, "headers"), rows,
+                                         e->n);
     free(rows);
     return code;
 }
@@ -792,7 +800,8 @@ static int s_replay(int argc, char **argv, int first)
     if (code != GO_ON)
         return code;
     if (!cfg.out) {
-        fprintf(stderr, "%s replay: say where to write the rows: --out FILE\n", PROG);
+        fprintf(stderr, "%s replay: say where to write the rows: --out FILE (a directory for "
+                        "an extract joined from UDB files)\n", PROG);
         return EXIT_USAGE;
     }
     redisContext *c = s_connect(cfg.redis);
@@ -808,16 +817,19 @@ static int s_replay(int argc, char **argv, int first)
         fprintf(stderr, "%s: extract %s failed (%s): no row of it was read, so there is nothing "
                         "to replay; fix the file and run it again\n",
                 PROG, id, s_get(meta, "error"));
-    else if (*s_get(meta, "inputs"))
-        fprintf(stderr, "%s: extract %s was joined from the UDB files %s; replay writes one "
-                        "file, so correct the rows `%s show %s` lists in their own files (each "
-                        "names its file and line) and run the four files again\n",
-                PROG, id, s_get(meta, "source"), PROG, id);
+    else if (!strcmp(s_get(meta, "kind"), "mis"))
+        fprintf(stderr, "%s: extract %s is an MIS extract, whose rejected rows are kept with "
+                        "their identifying columns blanked; correct the rows `%s show %s` lists "
+                        "in their exports (each names its file and line)\n",
+                PROG, id, PROG, id);
     else if (s_read_entries(c, id, cfg.reason, 0, &e) != 0)
         ;
     else if (!e.n)
         s_no_match(&e, id, cfg.reason);
-    else if ((header = s_header(meta, id)) != NULL) {
+    else if (*s_get(meta, "inputs")) { /* joined from the UDB files: no one header */
+        s_check_count(c, meta, id);
+        code = s_replay_rows(&cfg, id, meta, NULL, &e);
+    } else if ((header = s_header(meta, id)) != NULL) {
         s_check_count(c, meta, id);
         s_sort(&e);
         code = s_replay_rows(&cfg, id, meta, header, &e);
