@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "lnob/config.h"
@@ -16,6 +15,7 @@
 #include "lnob/format.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
+#include "replay.h"
 #include "report.h"
 
 #define PROG "lnob quarantine"
@@ -27,15 +27,10 @@
 #define XRANGE_PAGE 1000        /* stream entries per round trip */
 #define SCAN_PAGE 1000          /* keys examined per SCAN round trip */
 #define LIMIT_MAX 100000000
-/* The ingester keeps 1 KiB of a rejected row: a cut row is RAW_CUT_LEN
- * bytes ending in "..." (docs/redis-keys.md) and cannot be replayed. */
-#define RAW_CUT_LEN 1023
-#define CUT_MARK "..."
-#define CUT_MARK_LEN 3
+#define CUT_MARK_LEN 3          /* lnob_csv_format_row ends a row it cut in "..." */
 #define HEADER_MAX (1u << 20)   /* longest header row taken from a source file */
 #define READ_CHUNK (1u << 16)   /* bytes read from a source file per step */
 #define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
-#define LINES_NAMED 10          /* line numbers named in a message, at most */
 
 /* ---- options -------------------------------------------------------------- */
 
@@ -81,7 +76,8 @@ static const lnob_opt_t s_show_opts[] = {
 static const lnob_opt_t s_replay_opts[] = {
     OPT_REDIS(replay_cfg_t),
     {"out", NULL, LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(replay_cfg_t, out),
-     "CSV file to write (required; - for stdout)"},
+     "CSV file to write (required; - for stdout); for an extract joined from the UDB files, "
+     "the directory to write D.csv, H.csv, R.csv and P.csv in"},
     OPT_REASON(replay_cfg_t),
     LNOB_OPT_END};
 
@@ -90,7 +86,10 @@ static const char s_usage[] =
     "  list                           every extract in Redis with its row counts, newest first\n"
     "  show EXTRACT                   its rejected rows: line, reason, field, detail, raw row\n"
     "  replay EXTRACT --out FILE      the rejected rows under the header row, to correct and\n"
-    "                                 feed back with `lnob run --silc FILE`\n\n"
+    "                                 feed back with `lnob run --silc FILE`\n"
+    "  replay EXTRACT --out DIR       for an extract joined from the four UDB files: DIR/D.csv,\n"
+    "                                 H.csv, R.csv, P.csv, each under its own header row, to\n"
+    "                                 check with `lnob run --silc DIR/D.csv ... DIR/P.csv`\n\n"
     "`lnob quarantine SUBCOMMAND --help` lists its options.";
 static const char s_list_usage[] =
     "usage: lnob quarantine list [--redis URL] [--format table|json|csv]";
@@ -98,7 +97,7 @@ static const char s_show_usage[] =
     "usage: lnob quarantine show EXTRACT [--reason CODE] [--limit N] [--format table|json|csv] "
     "[--redis URL]";
 static const char s_replay_usage[] =
-    "usage: lnob quarantine replay EXTRACT --out FILE [--reason CODE] [--redis URL]";
+    "usage: lnob quarantine replay EXTRACT --out FILE|DIR [--reason CODE] [--redis URL]";
 
 /* Parses a subcommand's options into cfg. When the subcommand takes an
  * EXTRACT it comes first (the option parser takes no positional words).
@@ -774,134 +773,23 @@ static char *s_header(const redisReply *meta, const char *id)
     return row;
 }
 
-/* ---- replay: the file ------------------------------------------------------- */
+/* ---- replay ------------------------------------------------------------------- */
 
-/* Writes s as one shell word, quoted only when it needs to be. */
-static void s_shell_word(FILE *out, const char *s)
+/* Hands the entries to the writer (replay.h): one file under header, or
+ * with header NULL the files of an extract joined from the UDB files.
+ * Returns the exit code. */
+static int s_replay_rows(const replay_cfg_t *cfg, const char *id, const redisReply *meta,
+                         const char *header, const entries_t *e)
 {
-    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-";
-    if (*s && strspn(s, safe) == strlen(s)) {
-        fputs(s, out);
-        return;
-    }
-    fputc('\'', out);
-    for (; *s; s++)
-        fputs(*s == '\'' ? "'\\''" : (char[]){*s, 0}, out);
-    fputc('\'', out);
-}
-
-static int s_same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return *b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
-static int s_is_cut(const char *raw)
-{
-    size_t n = strlen(raw);
-    return n == RAW_CUT_LEN && !memcmp(raw + n - CUT_MARK_LEN, CUT_MARK, CUT_MARK_LEN);
-}
-
-/* What replay left out, to tell the engineer. */
-typedef struct {
-    size_t written, cut, no_raw, duplicate;
-    uint64_t cut_lines[LINES_NAMED];
-    uint64_t first, last; /* lines written */
-} replayed_t;
-
-/* Writes the header and the replayable rows (sorted entries). Returns 0,
- * or -1 on a write error (the caller removes the file). */
-static int s_write_rows(FILE *out, const char *header, const entries_t *e, replayed_t *rp)
-{
-    fprintf(out, "%s\n", header);
-    for (size_t i = 0; i < e->n; i++) {
-        const entry_t *en = &e->v[i];
-        if (i && en->line && en->line == e->v[i - 1].line) {
-            rp->duplicate++; /* the same row stored twice (a redelivered part) */
-            continue;
-        }
-        if (!en->raw) {
-            rp->no_raw++;
-            continue;
-        }
-        if (s_is_cut(en->raw)) {
-            if (rp->cut < LINES_NAMED)
-                rp->cut_lines[rp->cut] = en->line;
-            rp->cut++;
-            continue;
-        }
-        fprintf(out, "%s\n", en->raw);
-        rp->first = rp->written ? rp->first : en->line;
-        rp->last = en->line;
-        rp->written++;
-    }
-    return ferror(out) ? -1 : 0;
-}
-
-static void s_say_replayed(const replay_cfg_t *cfg, const char *id, const char *source,
-                           const replayed_t *rp)
-{
-    fprintf(stderr, "%s: wrote the header row and %zu row%s", PROG, rp->written,
-            rp->written == 1 ? "" : "s");
-    if (rp->written == 1)
-        fprintf(stderr, " (input line %llu)", (unsigned long long) rp->first);
-    else if (rp->written)
-        fprintf(stderr, " (input lines %llu-%llu)", (unsigned long long) rp->first,
-                (unsigned long long) rp->last);
-    fprintf(stderr, " of %s%s%s to %s\n", id, cfg->reason ? ", reason " : "",
-            cfg->reason ? cfg->reason : "", cfg->out);
-    if (rp->duplicate)
-        fprintf(stderr, "%s: %zu entries repeated a line already written; written once\n", PROG,
-                rp->duplicate);
-    if (rp->cut) {
-        fprintf(stderr, "%s: left out %zu row%s cut at 1 KiB in Redis (input line%s", PROG, rp->cut,
-                rp->cut == 1 ? "" : "s", rp->cut == 1 ? "" : "s");
-        for (size_t i = 0; i < rp->cut && i < LINES_NAMED; i++)
-            fprintf(stderr, "%s %llu", i ? "," : "", (unsigned long long) rp->cut_lines[i]);
-        fprintf(stderr, "%s): copy %s from the source file\n", rp->cut > LINES_NAMED ? ", ..." : "",
-                rp->cut == 1 ? "it" : "them");
-    }
-    if (rp->no_raw)
-        fprintf(stderr, "%s: left out %zu entries that hold no raw row\n", PROG, rp->no_raw);
-    /* A private Redis, not cfg->redis: there the rows would be an extract
-     * of their own, announced to dashboards as the period's newest. */
-    fprintf(stderr, "%s: correct %s, then check: lnob run --silc ", PROG,
-            rp->written == 1 ? "it" : "them");
-    s_shell_word(stderr, strcmp(cfg->out, "-") ? cfg->out : "FILE");
-    fprintf(stderr, "\n%s: (a private Redis, nothing published; the rows count in the "
-                    "indicators once they are back in %s and it is run again)\n",
-            PROG, *source ? source : "the source file");
-}
-
-/* Writes the replay file; returns the exit code. */
-static int s_write_replay(const replay_cfg_t *cfg, const char *id, const char *source,
-                          const char *header, const entries_t *e)
-{
-    int to_stdout = !strcmp(cfg->out, "-");
-    if (!to_stdout && s_same_file(cfg->out, source)) {
-        fprintf(stderr, "%s: %s is the source file of %s; write the replay elsewhere\n", PROG,
-                cfg->out, id);
-        return EXIT_FAILED;
-    }
-    FILE *out = to_stdout ? stdout : fopen(cfg->out, "w");
-    if (!out) {
-        perror(cfg->out);
-        return EXIT_FAILED;
-    }
-    replayed_t rp = {0};
-    int rc = s_write_rows(out, header, e, &rp);
-    if (to_stdout ? fflush(out) != 0 : fclose(out) != 0)
-        rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "%s: writing %s failed\n", PROG, cfg->out);
-        if (!to_stdout)
-            remove(cfg->out);
-        return EXIT_FAILED;
-    }
-    s_say_replayed(cfg, id, source, &rp);
-    /* A file that lacks rows must not look like a complete replay. */
-    return rp.cut || rp.no_raw ? EXIT_FAILED : 0;
+    lnob_replay_row_t *rows = lnob_calloc(e->n ? e->n : 1, sizeof *rows);
+    for (size_t i = 0; i < e->n; i++)
+        rows[i] = (lnob_replay_row_t){e->v[i].line, e->v[i].source, e->v[i].reason, e->v[i].raw};
+    lnob_replay_t r = {id, cfg->out, cfg->reason, s_get(meta, "source")};
+    int code = header ? lnob_replay_file(&r, header, rows, e->n)
+                      : lnob_replay_udb4(&r, s_get(meta, "inputs"), s_get(meta, "headers"), rows,
+                                         e->n);
+    free(rows);
+    return code;
 }
 
 static int s_replay(int argc, char **argv, int first)
@@ -912,7 +800,8 @@ static int s_replay(int argc, char **argv, int first)
     if (code != GO_ON)
         return code;
     if (!cfg.out) {
-        fprintf(stderr, "%s replay: say where to write the rows: --out FILE\n", PROG);
+        fprintf(stderr, "%s replay: say where to write the rows: --out FILE (a directory for "
+                        "an extract joined from UDB files)\n", PROG);
         return EXIT_USAGE;
     }
     redisContext *c = s_connect(cfg.redis);
@@ -928,19 +817,22 @@ static int s_replay(int argc, char **argv, int first)
         fprintf(stderr, "%s: extract %s failed (%s): no row of it was read, so there is nothing "
                         "to replay; fix the file and run it again\n",
                 PROG, id, s_get(meta, "error"));
-    else if (*s_get(meta, "inputs"))
-        fprintf(stderr, "%s: extract %s was joined from the UDB files %s; replay writes one "
-                        "file, so correct the rows `%s show %s` lists in their own files (each "
-                        "names its file and line) and run the four files again\n",
-                PROG, id, s_get(meta, "source"), PROG, id);
+    else if (!strcmp(s_get(meta, "kind"), "mis"))
+        fprintf(stderr, "%s: extract %s is an MIS extract, whose rejected rows are kept with "
+                        "their identifying columns blanked; correct the rows `%s show %s` lists "
+                        "in their exports (each names its file and line)\n",
+                PROG, id, PROG, id);
     else if (s_read_entries(c, id, cfg.reason, 0, &e) != 0)
         ;
     else if (!e.n)
         s_no_match(&e, id, cfg.reason);
-    else if ((header = s_header(meta, id)) != NULL) {
+    else if (*s_get(meta, "inputs")) { /* joined from the UDB files: no one header */
+        s_check_count(c, meta, id);
+        code = s_replay_rows(&cfg, id, meta, NULL, &e);
+    } else if ((header = s_header(meta, id)) != NULL) {
         s_check_count(c, meta, id);
         s_sort(&e);
-        code = s_write_replay(&cfg, id, s_get(meta, "source"), header, &e);
+        code = s_replay_rows(&cfg, id, meta, header, &e);
     }
     free(header);
     s_entries_free(&e);

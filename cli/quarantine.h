@@ -4,11 +4,13 @@
  *   list            every extract Redis holds, newest first, with its row counts;
  *   show EXTRACT    its rejected rows: line, reason, field, detail, raw row;
  *   replay EXTRACT  those raw rows, in line order, under the extract's header
- *                   row, as a CSV to correct and feed back to `lnob run --silc`.
+ *                   row, as a CSV to correct and feed back to `lnob run --silc`
+ *                   (for an extract joined from the UDB files, as its D, H, R
+ *                   and P files: replay.h).
  * It only reads Redis (the schema is docs/redis-keys.md, written by the
  * sink) and reads each quarantine stream with XRANGE in pages, whatever its
  * entry ids look like. Not for: deleting or editing quarantine entries, or
- * running the pipeline (replay writes a file; `lnob run` ingests it). */
+ * running the pipeline (replay writes files; `lnob run` ingests them). */
 #ifndef LNOB_CLI_QUARANTINE_H
 #define LNOB_CLI_QUARANTINE_H
 

@@ -4,6 +4,7 @@
 #include <czmq.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -24,13 +25,29 @@ static int s_emit(void *arg, Lnob__V1__Batch *batch)
     return lnob_ingest_send_batch(arg, batch->extract_id, batch->seq, &env);
 }
 
+static void s_join_summary(const lnob_udb4_t *join, char *out, size_t cap)
+{
+    size_t len = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        len += (size_t) snprintf(out + len, cap - len, "%s %llu rows, ", lnob_udb4_names[f],
+                                 (unsigned long long) lnob_udb4_rows(join, f));
+    snprintf(out + len, cap - len, "%llu households without interview (D rows, DB135 != 1)",
+             (unsigned long long) lnob_udb4_nonresponse(join));
+}
+
+/* Sends the ExtractEnd; join is NULL for a single file, else the set's
+ * join (its counts and each file's header go into the metadata). */
 static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t *plan, const char *checksum,
-                      size_t bytes, int64_t started, const char *join)
+                      size_t bytes, int64_t started, const lnob_udb4_t *join)
 {
     const char *path = plan->source;
+    char join_text[256] = "";
+    if (join)
+        s_join_summary(join, join_text, sizeof join_text);
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
     e.inputs = (char *) plan->inputs;
-    e.join = (char *) join;
+    e.join = join_text;
+    e.headers = join ? lnob_udb4_headers(join) : (char *) "";
     e.extract_id = (char *) lnob_silc_extract_id(p);
     e.run_id = (char *) ctx->cfg->run_id;
     e.batch_count = lnob_silc_batches(p);
@@ -53,7 +70,10 @@ static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t 
     lnob_info("%s: extract %s sent: %llu rows read, %llu accepted, %u batches", path,
               e.extract_id, (unsigned long long) e.rows_read,
               (unsigned long long) e.record_count, e.batch_count);
-    return lnob_ingest_send(ctx, &env);
+    int rc = lnob_ingest_send(ctx, &env);
+    if (join)
+        free(e.headers);
+    return rc;
 }
 
 static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
@@ -112,7 +132,7 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
         rc = lnob_ingest_send_failed(ctx, plan, lnob_silc_extract_id(p), lnob_silc_reason(p),
                            lnob_silc_errstr(p), checksum, lnob_silc_period(p));
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, plan, checksum, len, started, "");
+        rc = s_send_end(ctx, p, plan, checksum, len, started, NULL);
     lnob_silc_destroy(&p);
     if (buf)
         munmap((void *) buf, len);
@@ -219,21 +239,11 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
     return rc;
 }
 
-static void s_join_summary(const lnob_udb4_t *join, char *out, size_t cap)
-{
-    size_t len = 0;
-    for (int f = 0; f < LNOB_UDB4_FILES; f++)
-        len += (size_t) snprintf(out + len, cap - len, "%s %llu rows, ", lnob_udb4_names[f],
-                                 (unsigned long long) lnob_udb4_rows(join, f));
-    snprintf(out + len, cap - len, "%llu households without interview (D rows, DB135 != 1)",
-             (unsigned long long) lnob_udb4_nonresponse(join));
-}
-
 /* Joins the set and sends it like a single file's extract. */
 int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
-    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256], period[16], join_text[256];
+    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256], period[16];
     const char *reason = "MISSING_FILE";
     size_t bytes;
     snprintf(period, sizeof period, "%d", plan->year);
@@ -267,14 +277,13 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
         rc = lnob_silc_finish(p);
     lnob_debug("%s: read, joined, validated and sent in %lld ms", plan->source,
                (long long) (lnob_mono_us() - t_load) / 1000);
-    s_join_summary(join, join_text, sizeof join_text);
     if (*lnob_silc_extract_id(p))
         snprintf(id, cap, "%s", lnob_silc_extract_id(p));
     if (rc == LNOB_ERR)
         rc = lnob_ingest_send_failed(ctx, plan, id, *lnob_udb4_errstr(join) ? lnob_udb4_reason(join) : lnob_silc_reason(p),
                            *lnob_udb4_errstr(join) ? lnob_udb4_errstr(join) : lnob_silc_errstr(p), checksum, period);
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, plan, checksum, bytes, started, join_text);
+        rc = s_send_end(ctx, p, plan, checksum, bytes, started, join);
     lnob_silc_destroy(&p);
     lnob_udb4_destroy(&join);
     return rc;

@@ -602,6 +602,32 @@ void lnob_udb4_where(const lnob_udb4_t *self, size_t field, char *buf, size_t ca
                      (unsigned long long) self->cur[f]->line);
 }
 
+char *lnob_udb4_headers(const lnob_udb4_t *self)
+{
+    size_t cap = 1;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        for (size_t i = 0; i < self->t[f].ncol; i++) /* room for every name quoted */
+            cap += 2 * strlen(self->t[f].names[i]) + 3;
+    cap += LNOB_UDB4_FILES * (2 * 1 + 3 + 1); /* each file's letter, quoted, and a newline */
+    char *out = lnob_malloc(cap);
+    size_t len = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        const table_t *t = &self->t[f];
+        if (!t->names)
+            continue;
+        const char *fields[t->ncol + 1];
+        size_t lens[t->ncol + 1];
+        fields[0] = lnob_udb4_names[f], lens[0] = 1;
+        for (size_t i = 0; i < t->ncol; i++)
+            fields[i + 1] = t->names[i], lens[i + 1] = strlen(t->names[i]);
+        lnob_csv_row_t row = {t->ncol + 1, fields, lens, 1, 0};
+        len += lnob_csv_format_row(&row, ',', out + len, cap - len);
+        out[len++] = '\n';
+    }
+    out[len] = '\0';
+    return out;
+}
+
 uint64_t lnob_udb4_rows(const lnob_udb4_t *self, int file) { return self->t[file].rows_read; }
 uint64_t lnob_udb4_nonresponse(const lnob_udb4_t *self) { return self->nonresponse; }
 /* The first file's error (file order), else the join's. */

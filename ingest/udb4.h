@@ -69,6 +69,11 @@ int lnob_udb4_join(lnob_udb4_t *self, const lnob_udb4_out_t *out);
 /* While a merged row is out: "H.csv line 3" for the file that field (a
  * merged column index) came from; "" for R fields and absent P rows. */
 void lnob_udb4_where(const lnob_udb4_t *self, size_t field, char *buf, size_t cap);
+/* Each file's header row, owned: one CSV row per file that has one, in
+ * the order D, H, R, P, its letter first, then its column names as read
+ * ("D,DB010,DB030\nH,HB010,HB030,HY020\n..."). The merged rows hold these
+ * columns in this order. */
+char *lnob_udb4_headers(const lnob_udb4_t *self);
 /* Rows of file f kept so far (header not counted). */
 uint64_t lnob_udb4_rows(const lnob_udb4_t *self, int file);
 /* D rows of households that gave no interview (no H row, DB135 != 1). */

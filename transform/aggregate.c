@@ -548,6 +548,8 @@ static void s_meta_common(meta_t *m, const Lnob__V1__ExtractEnd *end, uint64_t r
     s_meta(m, "ingest_code_version", end->code_version);
     s_meta(m, "schema_version", "1");
     s_meta(m, "header", end->header);
+    if (*end->headers)
+        s_meta(m, "headers", end->headers);
 }
 
 static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals_t *t,

@@ -329,6 +329,14 @@ Test(pipeline, udb_join_problems_are_quarantined_by_file_and_the_good_households
     char *read = th_hget(s_redis.c, key, "rows_read"), *acc = th_hget(s_redis.c, key, "rows_accepted");
     cr_assert_str_eq(read, "19");
     cr_assert_str_eq(acc, "9");
+    char *headers = th_hget(s_redis.c, key, "headers");
+    cr_assert_str_eq(headers, "D,DB010,DB020,DB030,DB040,DB100,DB135\n"
+                              "H,HB010,HB020,HB030,HX040,HX090,HY010,HS060,HS040,HS050,HH050,HS011,"
+                              "HS021,HS031,HS110,HD080,HS070,HS080,HS100\n"
+                              "R,RB010,RB020,RB030,RB040,RB050,RB090,RB110,RX010\n"
+                              "P,PB010,PB020,PB030,PD020,PD030,PD050,PD060,PD070,PD080,PL032,PL060,"
+                              "PL073,PL074,PL075,PL076,PY100G,PH030,PH030_F\n");
+    free(headers);
     /* The three TV6 households are whole and give TV6's figures. */
     cr_assert_float_eq(s_value(id, "lwi"), 36.0, 1e-9);
     cr_assert_float_eq(s_value(id, "arope"), 650.0 / 1450 * 100, 1e-9);

@@ -137,6 +137,22 @@ Test(udb4, persons_come_by_household_with_their_d_h_and_p_fields)
     cr_assert_null(j);
 }
 
+Test(udb4, headers_give_each_file_its_columns_in_the_merged_order)
+{
+    lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n", "PB010,PB030,\"PL,032\"\n");
+    char *h = lnob_udb4_headers(j);
+    cr_assert_str_eq(h, "D,DB010,DB030,DB135\nH,HB010,HB030,HY020,HS060\nR,RB010,RB030,RB040,RB050\n"
+                        "P,PB010,PB030,\"PL,032\"\n");
+    free(h);
+    lnob_udb4_destroy(&j);
+    j = s_small("RB010,RB030,RB050\n2023,101,10\n", NULL);
+    h = lnob_udb4_headers(j);
+    cr_assert_str_eq(h, "D,DB010,DB030,DB135\nH,HB010,HB030,HY020,HS060\nR,RB010,RB030,RB050\n",
+                     "no P file, no P row");
+    free(h);
+    lnob_udb4_destroy(&j);
+}
+
 Test(udb4, where_names_the_file_and_line_of_a_household_value)
 {
     lnob_udb4_t *j = s_small("RB010,RB030,RB040,RB050\n2023,101,1,10\n", NULL);
