@@ -620,7 +620,7 @@ char *lnob_udb4_headers(const lnob_udb4_t *self)
         fields[0] = lnob_udb4_names[f], lens[0] = 1;
         for (size_t i = 0; i < t->ncol; i++)
             fields[i + 1] = t->names[i], lens[i + 1] = strlen(t->names[i]);
-        lnob_csv_row_t row = {t->ncol + 1, fields, lens, 1, 0};
+        lnob_csv_row_t row = {t->ncol + 1, fields, lens, 1, 0, 0};
         len += lnob_csv_format_row(&row, ',', out + len, cap - len);
         out[len++] = '\n';
     }
