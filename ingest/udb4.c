@@ -24,7 +24,7 @@ typedef struct {
     int64_t key;      /* D, H, P: own key; R: the household */
     int64_t pid;      /* R: RB030 */
     uint64_t line;
-    size_t off;       /* into the arena: per field its length (s_pack), the bytes, a NUL */
+    size_t off;       /* into the arena: the fields' lengths, then their texts (s_pack) */
     uint8_t used, dup;
 } row_t;
 
@@ -169,14 +169,30 @@ static void s_reject(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, const 
     *r = (reject_t){f, row->line, field, reason, lnob_strdup(detail), lnob_strdup(raw)};
 }
 
-/* Packed field lengths: one byte, or LONG_FIELD and four bytes. */
+/* A kept row in the arena: every field's length (one byte, or LONG_FIELD
+ * and four bytes), then the field texts, each followed by a NUL. The texts
+ * of a CSV row usually lie that way already, so they go in one copy. */
 #define LONG_FIELD 0xFF
+
+/* Bytes of the texts of row, NULs included; *contiguous 1 if they lie one
+ * after the other in memory as the arena keeps them. */
+static size_t s_text_bytes(const lnob_csv_row_t *row, int *contiguous)
+{
+    size_t text = 0;
+    *contiguous = 1;
+    for (size_t i = 0; i < row->nfields; i++) {
+        *contiguous &= row->fields[i] == row->fields[0] + text && row->fields[i][row->lens[i]] == '\0';
+        text += row->lens[i] + 1;
+    }
+    return text;
+}
 
 static void s_pack(table_t *t, const lnob_csv_row_t *row)
 {
-    size_t need = t->len;
+    int contiguous;
+    size_t text = s_text_bytes(row, &contiguous), need = t->len + text;
     for (size_t i = 0; i < row->nfields; i++)
-        need += 1 + (row->lens[i] >= LONG_FIELD ? sizeof(uint32_t) : 0) + row->lens[i] + 1;
+        need += 1 + (row->lens[i] >= LONG_FIELD ? sizeof(uint32_t) : 0);
     lnob_grow((void **) &t->arena, &t->cap, need, 1);
     char *p = t->arena + t->len;
     for (size_t i = 0; i < row->nfields; i++) {
@@ -184,22 +200,24 @@ static void s_pack(table_t *t, const lnob_csv_row_t *row)
         *p++ = (char) (len < LONG_FIELD ? len : LONG_FIELD);
         if (len >= LONG_FIELD)
             memcpy(p, &len, sizeof len), p += sizeof len;
-        memcpy(p, row->fields[i], len);
-        p[len] = '\0';
-        p += len + 1;
+    }
+    if (contiguous && row->nfields)
+        memcpy(p, row->fields[0], text);
+    for (size_t i = 0; !contiguous && i < row->nfields; i++) {
+        memcpy(p, row->fields[i], row->lens[i]);
+        p[row->lens[i]] = '\0';
+        p += row->lens[i] + 1;
     }
     t->len = need;
 }
 
-/* The packed field at *p: its text and length; moves *p past it. */
-static const char *s_next(const char **p, uint32_t *len)
+/* The length of the next field from *p; moves *p past it. */
+static uint32_t s_next_len(const char **p)
 {
-    const char *q = *p;
-    *len = (unsigned char) *q++;
-    if (*len == LONG_FIELD)
-        memcpy(len, q, sizeof *len), q += sizeof *len;
-    *p = q + *len + 1;
-    return q;
+    uint32_t len = (unsigned char) *(*p)++;
+    if (len == LONG_FIELD)
+        memcpy(&len, *p, sizeof len), *p += sizeof len;
+    return len;
 }
 
 /* Reads an id column; returns 0 and sets *out, or -1 with the reject made. */
@@ -276,10 +294,11 @@ static int s_by_key(const void *a, const void *b)
 static void s_unpack(const table_t *t, const row_t *r, const char **fields, size_t *lens)
 {
     const char *p = t->arena + r->off;
+    for (size_t i = 0; i < t->ncol; i++)
+        lens[i] = s_next_len(&p);
     for (size_t i = 0; i < t->ncol; i++) {
-        uint32_t len;
-        fields[i] = s_next(&p, &len);
-        lens[i] = len;
+        fields[i] = p;
+        p += lens[i] + 1;
     }
 }
 
@@ -289,11 +308,16 @@ static long s_row_long(const table_t *t, const row_t *r, int col, int *ok)
     *ok = 0;
     if (col < 0)
         return 0;
-    const char *p = t->arena + r->off, *s = NULL;
-    uint32_t len = 0;
-    for (int i = 0; i <= col; i++) /* walk the packed fields up to col */
-        s = s_next(&p, &len);
-    return s_long(s, len, ok);
+    const char *p = t->arena + r->off;
+    size_t before = 0, len = 0;
+    for (int i = 0; i < (int) t->ncol; i++) { /* the lengths, to find col's text */
+        uint32_t n = s_next_len(&p);
+        if (i < col)
+            before += n + 1;
+        else if (i == col)
+            len = n;
+    }
+    return s_long(p + before, len, ok);
 }
 
 /* Queues a reject for a kept row (raw re-serialised from its fields). */
