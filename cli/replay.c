@@ -17,9 +17,11 @@
 
 #define PROG "lnob quarantine"
 #define EXIT_FAILED 1
-/* The ingester keeps 1 KiB of a rejected row: a cut row is RAW_CUT_LEN
- * bytes ending in "..." (docs/redis-keys.md) and cannot be replayed. */
-#define RAW_CUT_LEN 1023
+/* The ingester keeps 16 KiB of a rejected row (1 KiB before 2026-11-29):
+ * a cut row is RAW_CUT_LEN (or RAW_CUT_LEN_OLD) bytes ending in "..."
+ * (docs/redis-keys.md) and cannot be replayed. */
+#define RAW_CUT_LEN 16383
+#define RAW_CUT_LEN_OLD 1023
 #define CUT_MARK "..."
 #define CUT_MARK_LEN 3
 #define LINES_NAMED 10          /* line numbers named in a message, at most */
@@ -50,7 +52,8 @@ static int s_same_file(const char *a, const char *b)
 static int s_is_cut(const char *raw)
 {
     size_t n = strlen(raw);
-    return n == RAW_CUT_LEN && !memcmp(raw + n - CUT_MARK_LEN, CUT_MARK, CUT_MARK_LEN);
+    return (n == RAW_CUT_LEN || n == RAW_CUT_LEN_OLD) &&
+           !memcmp(raw + n - CUT_MARK_LEN, CUT_MARK, CUT_MARK_LEN);
 }
 
 /* ---- one file --------------------------------------------------------------- */
@@ -107,7 +110,7 @@ static void s_say_replayed(const lnob_replay_t *r, const replayed_t *rp)
         fprintf(stderr, "%s: %zu entries repeated a line already written; written once\n", PROG,
                 rp->duplicate);
     if (rp->cut) {
-        fprintf(stderr, "%s: left out %zu row%s cut at 1 KiB in Redis (input line%s", PROG, rp->cut,
+        fprintf(stderr, "%s: left out %zu row%s cut short in Redis (input line%s", PROG, rp->cut,
                 rp->cut == 1 ? "" : "s", rp->cut == 1 ? "" : "s");
         for (size_t i = 0; i < rp->cut && i < LINES_NAMED; i++)
             fprintf(stderr, "%s %llu", i ? "," : "", (unsigned long long) rp->cut_lines[i]);
@@ -515,7 +518,7 @@ static void s_udb_say_left_out(const udb_set_t *s)
         fprintf(stderr, "%s: %zu entries repeated a line already written; written once\n", PROG,
                 s->duplicate);
     if (s->cut) {
-        fprintf(stderr, "%s: left out %zu row%s cut at 1 KiB in Redis (", PROG, s->cut,
+        fprintf(stderr, "%s: left out %zu row%s cut short in Redis (", PROG, s->cut,
                 s->cut == 1 ? "" : "s");
         for (size_t i = 0; i < s->cut && i < LINES_NAMED; i++)
             fprintf(stderr, "%s%s line %llu", i ? ", " : "", s->file[s->cut_file[i]].input,

@@ -6,7 +6,7 @@
  * extract's header row; or, for an extract joined from the four UDB files,
  * D.csv, H.csv, R.csv and P.csv in a directory, each under its own header
  * row, the joined person rows split back into their files. Rows the
- * ingester cut at 1 KiB, and entries without a raw row, cannot be rebuilt:
+ * ingester cut at 16 KiB, and entries without a raw row, cannot be rebuilt:
  * they are left out, named on stderr, and make the exit code 1. Never
  * writes over the extract's input files.
  * Not for: reading Redis (quarantine.c does), or running the pipeline. */

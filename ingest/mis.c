@@ -24,7 +24,6 @@
 #include "lnob/mem.h"
 #include "lnob/mis_codes.h"
 
-#define RAW_ROW_MAX 1024        /* bytes of a rejected row kept */
 #define HEADER_LINE_MAX 65536   /* bytes of the header row kept */
 #define SNIFF_MAX 65536         /* decoded bytes searched for the end of the header row */
 #define CACHE_MAX 4096          /* distinct texts remembered per lookup */
@@ -639,7 +638,7 @@ static void s_raw(const lnob_mis_t *self, const lnob_csv_row_t *row, int aligned
 
 static void s_add_reject(lnob_mis_t *self, const lnob_csv_row_t *row, verdict_t *v)
 {
-    char raw[RAW_ROW_MAX];
+    char raw[LNOB_REJECT_RAW_MAX];
     s_raw(self, row, strcmp(v->reason, "ROW_WIDTH") != 0, raw, sizeof raw);
     s_scrub(v->detail);
     lnob_rejects_add(&self->b.rejects, self->o.source, 0, row->line, v->field ? v->field : "",
@@ -728,7 +727,8 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
         s_append(self, row, &r);
         self->records++;
     }
-    if (self->b.n >= self->o.batch_size || self->b.rejects.n >= self->o.batch_size)
+    if (self->b.n >= self->o.batch_size || self->b.rejects.n >= self->o.batch_size ||
+        lnob_rejects_full(&self->b.rejects))
         return s_emit(self);
     return LNOB_OK;
 }

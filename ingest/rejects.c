@@ -2,6 +2,7 @@
 #include "rejects.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "lnob/mem.h"
 
@@ -19,6 +20,7 @@ Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uin
     rj->reason = (char *) reason;
     rj->detail = lnob_strdup(detail);
     rj->raw = lnob_strdup(raw);
+    self->bytes += strlen(rj->field) + strlen(rj->detail) + strlen(rj->raw);
     return rj;
 }
 
@@ -38,6 +40,7 @@ void lnob_rejects_clear(lnob_rejects_t *self)
         free(self->v[i].raw);
     }
     self->n = 0;
+    self->bytes = 0;
 }
 
 void lnob_rejects_free(lnob_rejects_t *self)

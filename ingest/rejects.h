@@ -10,11 +10,26 @@
 
 #include "wire.h"
 
+/* Bytes of a rejected row kept, its NUL included: a longer row is cut and
+ * ends in "..." (lnob_csv_format_row). Wide enough for a joined UDB row of
+ * a few hundred variables. */
+#define LNOB_REJECT_RAW_MAX 16384
+/* A batch goes when its rejects hold this many bytes (a message stays far
+ * below LNOB_WIRE_MAX_BYTES whatever the rows' widths). */
+#define LNOB_REJECTS_BYTES_MAX (32u << 20)
+
 typedef struct {
     Lnob__V1__Reject *v;
     Lnob__V1__Reject **ptrs;
     size_t n, cap, cap_ptrs;
+    size_t bytes;           /* of the field, detail and raw texts held */
 } lnob_rejects_t;
+
+/* 1 when the list holds as many bytes as a batch should carry. */
+static inline int lnob_rejects_full(const lnob_rejects_t *self)
+{
+    return self->bytes >= LNOB_REJECTS_BYTES_MAX;
+}
 
 /* Appends a reject and returns it (valid until the next add or clear).
  * field, detail and raw are copied; source and reason are borrowed and

@@ -19,7 +19,6 @@
 #include "lnob/udb.h"
 #include "lnob/units.h"
 
-#define RAW_ROW_MAX 1024        /* bytes of a rejected row kept */
 #define HEADER_LINE_MAX 65536   /* bytes of the header row kept for replay */
 #define MAX_AGE 130
 #define MAX_WEIGHT 1e9          /* RB050 above this is a data error */
@@ -666,7 +665,7 @@ static void s_where(lnob_silc_t *self, const char *field, Lnob__V1__Reject *rj);
 
 static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const verdict_t *v)
 {
-    char raw[RAW_ROW_MAX];
+    char raw[LNOB_REJECT_RAW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
     Lnob__V1__Reject *rj = lnob_rejects_add(&self->b.rejects, self->o.source, self->o.file, row->line,
                                             v->field ? v->field : "", v->reason, v->detail, raw);
@@ -806,6 +805,14 @@ static void s_member_lost(lnob_silc_t *self, const rec_t *r, const char *reason)
         self->b.hy020[i] = NAN;
 }
 
+/* Rejects enough for a batch of their own while a household is open (with
+ * UDB variables a batch otherwise goes only between households). */
+static int s_rejects_full(const lnob_silc_t *self)
+{
+    const lnob_rejects_t *r = &self->b.rejects;
+    return r->n >= REJECTS_HARD_CAP * self->o.batch_size || lnob_rejects_full(r);
+}
+
 static int s_row(void *arg, const lnob_csv_row_t *row)
 {
     lnob_silc_t *self = arg;
@@ -835,8 +842,8 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
         return rc;
     size_t cap = self->o.batch_size;
     if (self->n_vars) /* whole households: full batches go at the next household */
-        return self->b.rejects.n >= REJECTS_HARD_CAP * cap ? s_emit(self) : LNOB_OK;
-    if (self->b.n >= cap || self->b.rejects.n >= cap)
+        return s_rejects_full(self) ? s_emit(self) : LNOB_OK;
+    if (self->b.n >= cap || self->b.rejects.n >= cap || lnob_rejects_full(&self->b.rejects))
         return s_emit(self);
     return LNOB_OK;
 }
@@ -912,7 +919,7 @@ int lnob_silc_reject(lnob_silc_t *self, uint32_t file, const char *source, uint6
     lnob_rejects_add(&b->rejects, source, file, line, field, reason, detail, raw);
     self->rows_read++;
     b->rows_read++;
-    if (b->rejects.n >= REJECTS_HARD_CAP * self->o.batch_size)
+    if (s_rejects_full(self))
         self->rc = s_emit(self);
     return self->rc;
 }

@@ -2,6 +2,8 @@
  * (udb4.h). */
 #include "udb4.h"
 
+#include "rejects.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,6 @@
 #include "lnob/num.h"
 #include "lnob/rc.h"
 
-#define RAW_ROW_MAX 1024
 #define DETAIL_MAX 200
 #define HH_FROM_PID 100  /* UDB convention: RB030 = household id * 100 + member */
 
@@ -164,7 +165,7 @@ static void s_reject(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, const 
     table_t *t = &self->t[f];
     lnob_grow((void **) &t->rejects, &t->cap_rejects, t->n_rejects + 1, sizeof *t->rejects);
     reject_t *r = &t->rejects[t->n_rejects++];
-    char raw[RAW_ROW_MAX];
+    char raw[LNOB_REJECT_RAW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
     *r = (reject_t){f, row->line, field, reason, lnob_strdup(detail), lnob_strdup(raw)};
 }

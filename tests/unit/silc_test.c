@@ -13,6 +13,7 @@
 
 #include "lnob/geo.h"
 #include "lnob/rc.h"
+#include "rejects.h"
 #include "silc.h"
 #include "wire.h"
 
@@ -32,7 +33,7 @@ typedef struct {
     char field[32];
     char reason[40];
     char detail[256];
-    char raw[1100];
+    char raw[16400];
 } creject_t;
 
 /* One emitted batch, copied (the batch is borrowed). */
@@ -894,26 +895,64 @@ Test(silc, raw_text_of_rejected_row)
     free(c);
 }
 
-Test(silc, raw_text_cut_at_1kib)
+/* A rejected row is kept up to 16 KiB (a joined UDB row of a few hundred
+ * variables fits); a longer one is cut and ends in "...". */
+Test(silc, raw_text_cut_at_16kib)
 {
-    char in[4096];
-    char big[2001];
-    memset(big, 'q', 2000);
-    big[2000] = '\0';
-    int n = snprintf(in, sizeof in, "DB030,RB030,RB050,HX090\n1,2,%s,1\n", big);
+    static char in[40000];
+    static char big[20001];
+    memset(big, 'q', 20000);
+    big[20000] = '\0';
+    int n = snprintf(in, sizeof in, "DB030,RB030,RB050,HX090\n1,2,%.15000s,1\n3,4,%s,1\n", big, big);
     cr_assert(n > 0 && (size_t) n < sizeof in);
     cap_t *c = s_cap();
     cr_assert_eq(s_run(in, (size_t) n, 0, 100, c, NULL), LNOB_OK);
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
-    cr_assert_eq(b->n_rejects, 1);
+    cr_assert_eq(b->n_rejects, 2);
     s_expect_reject(b, 0, 2, "BAD_NUMBER", "RB050");
-    size_t len = strlen(b->rej[0].raw);
-    cr_expect_leq(len, 1023);
-    cr_expect_geq(len, 1000);
-    cr_expect_eq(strncmp(b->rej[0].raw, "1,2,qqqq", 8), 0);
-    cr_expect_str_eq(b->rej[0].raw + len - 3, "...");
+    cr_expect_eq(strlen(b->rej[0].raw), 15000 + 6, "a 15 kB row is kept whole");
+    size_t len = strlen(b->rej[1].raw);
+    cr_expect_eq(len, 16383);
+    cr_expect_eq(strncmp(b->rej[1].raw, "3,4,qqqq", 8), 0);
+    cr_expect_str_eq(b->rej[1].raw + len - 3, "...");
     free(c);
+}
+
+/* Rejects per batch it emitted (counts[0] batches so far). */
+static int s_count_rejects(void *arg, Lnob__V1__Batch *b)
+{
+    size_t *counts = arg;
+    counts[1 + counts[0]++] = b->n_rejects;
+    return LNOB_OK;
+}
+
+/* Wide rejected rows fill a batch by bytes long before its row count: it
+ * goes at LNOB_REJECTS_BYTES_MAX, so no message nears the wire's limit. */
+Test(silc, a_batch_goes_when_its_rejects_reach_the_byte_budget)
+{
+    size_t counts[8] = {0};
+    lnob_silc_opts_t o = {.source = SOURCE, .checksum = CHECKSUM, .run_id = RUN_ID,
+                          .batch_size = 100000, .geo = geo, .emit = s_count_rejects, .arg = counts};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    static char row[LNOB_REJECT_RAW_MAX + 64];
+    const char *head = "DB030,RB030,RB050,HX090\n";
+    cr_assert_eq(lnob_silc_feed(p, head, strlen(head)), LNOB_OK);
+    size_t rows = 2 * LNOB_REJECTS_BYTES_MAX / LNOB_REJECT_RAW_MAX; /* two budgets' worth */
+    for (size_t i = 0; i < rows; i++) {
+        int n = snprintf(row, sizeof row, "1,%zu,%0*d,1\n", i + 1, LNOB_REJECT_RAW_MAX, 7);
+        cr_assert_eq(lnob_silc_feed(p, row, (size_t) n), LNOB_OK); /* RB050 = 16 KiB digits: too large */
+    }
+    cr_assert_eq(lnob_silc_finish(p), LNOB_OK, "%s", lnob_silc_errstr(p));
+    lnob_silc_destroy(&p);
+    cr_assert_geq(counts[0], 2, "%zu batches", counts[0]);
+    size_t total = 0;
+    for (size_t b = 0; b < counts[0]; b++) {
+        cr_expect_leq(counts[1 + b] * LNOB_REJECT_RAW_MAX, LNOB_REJECTS_BYTES_MAX + 2 * LNOB_REJECT_RAW_MAX,
+                      "batch %zu holds %zu rejects", b, counts[1 + b]);
+        total += counts[1 + b];
+    }
+    cr_expect_eq(total, rows, "every reject is sent");
 }
 
 /* A malformed first data row that carries no year must not decide the
