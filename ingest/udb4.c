@@ -490,6 +490,29 @@ static const char *s_household_problem(lnob_udb4_t *self, const row_t *r, size_t
     return "HOUSEHOLD_SIZE";
 }
 
+/* A household that cannot be joined: its D and H rows and each person's
+ * R and P rows go to the quarantine with the reason, so that nothing of it
+ * is lost and a replay has the whole household. */
+static void s_reject_household(lnob_udb4_t *self, row_t *r, size_t n, row_t *d, row_t *h,
+                               const char *why, const char *detail, const char *field)
+{
+    table_t *ht = &self->t[LNOB_UDB4_H], *pt = &self->t[LNOB_UDB4_P];
+    if (d)
+        s_reject_kept(self, LNOB_UDB4_D, d, self->t[LNOB_UDB4_D].names[self->t[LNOB_UDB4_D].key_col],
+                      why, detail);
+    if (h)
+        s_reject_kept(self, LNOB_UDB4_H, h, strcmp(why, "HOUSEHOLD_SIZE") ? ht->names[ht->key_col] : "HX040",
+                      why, detail);
+    for (size_t i = 0; i < n; i++) {
+        s_reject_kept(self, LNOB_UDB4_R, &r[i], field, why, detail);
+        row_t *p = s_find_after(pt, &self->last[LNOB_UDB4_P], r[i].pid);
+        if (p) {
+            p->used = 1;
+            s_reject_kept(self, LNOB_UDB4_P, p, pt->names[pt->key_col], why, detail);
+        }
+    }
+}
+
 static int s_household(lnob_udb4_t *self, const lnob_udb4_out_t *out, row_t *r, size_t n)
 {
     row_t *d = s_find_after(&self->t[LNOB_UDB4_D], &self->last[LNOB_UDB4_D], r->key);
@@ -501,13 +524,12 @@ static int s_household(lnob_udb4_t *self, const lnob_udb4_out_t *out, row_t *r, 
         d->used = 1;
     if (h)
         h->used = 1;
+    if (why) {
+        s_reject_household(self, r, n, d, h, why, detail, field);
+        return s_send_rejects(self, out);
+    }
     int rc = LNOB_OK;
     for (size_t i = 0; i < n && rc == LNOB_OK; i++) {
-        if (why) {
-            s_reject_kept(self, LNOB_UDB4_R, &r[i], field, why, detail);
-            rc = s_send_rejects(self, out);
-            continue;
-        }
         row_t *p = s_find_after(&self->t[LNOB_UDB4_P], &self->last[LNOB_UDB4_P], r[i].pid);
         if (p)
             p->used = 1;
@@ -543,14 +565,17 @@ static void s_leftovers(lnob_udb4_t *self)
     for (size_t i = 0; i < d->n; i++) {
         int ok;
         const row_t *r = &d->rows[i];
-        if (r->used || r->dup || s_find(h, r->key))
+        if (r->used || r->dup)
             continue;
-        if (s_row_long(d, r, d->size_col, &ok) != 1 || !ok) {
+        if (s_find(h, r->key)) /* its H row is an orphan too (above) */
+            snprintf(detail, DETAIL_MAX, "no person of household %lld in the R file (%s)", (long long) r->key,
+                     self->t[LNOB_UDB4_R].source);
+        else if (s_row_long(d, r, d->size_col, &ok) != 1 || !ok) {
             self->nonresponse++;
             continue;
-        }
-        snprintf(detail, DETAIL_MAX, "interview accepted (DB135 = 1) but household %lld has no row in the H file",
-                 (long long) r->key);
+        } else
+            snprintf(detail, DETAIL_MAX, "interview accepted (DB135 = 1) but household %lld has no row in the H file",
+                     (long long) r->key);
         s_reject_kept(self, LNOB_UDB4_D, r, d->names[d->key_col], "ORPHAN_HOUSEHOLD", detail);
     }
 }

@@ -313,7 +313,9 @@ Test(pipeline, udb_join_problems_are_quarantined_by_file_and_the_good_households
     char *q = s_quarantine_lines(id);
     cr_assert_str_eq(q, "H.csv:5:ORPHAN_HOUSEHOLD:HB030\n"
                         "D.csv:6:DUPLICATE_KEY:DB030\n"
+                        "H.csv:6:HOUSEHOLD_SIZE:HX040\n" /* the household's D and H rows go with it */
                         "D.csv:7:ORPHAN_HOUSEHOLD:DB030\n"
+                        "D.csv:8:HOUSEHOLD_SIZE:DB030\n"
                         "P.csv:10:ORPHAN_PERSON:PB030\n"
                         "R.csv:11:ORPHAN_HOUSEHOLD:RB040\n"
                         "P.csv:11:DUPLICATE_KEY:PB030\n"
@@ -324,10 +326,10 @@ Test(pipeline, udb_join_problems_are_quarantined_by_file_and_the_good_households
     char key[256];
     snprintf(key, sizeof key, "lnob:extract:%s", id);
     char *by = th_hget(s_redis.c, key, "rejects_by_reason");
-    cr_assert_str_eq(by, "BAD_CODE=1 DUPLICATE_KEY=2 HOUSEHOLD_SIZE=2 ORPHAN_HOUSEHOLD=3 "
+    cr_assert_str_eq(by, "BAD_CODE=1 DUPLICATE_KEY=2 HOUSEHOLD_SIZE=4 ORPHAN_HOUSEHOLD=3 "
                          "ORPHAN_PERSON=1 YEAR_MISMATCH=1");
     char *read = th_hget(s_redis.c, key, "rows_read"), *acc = th_hget(s_redis.c, key, "rows_accepted");
-    cr_assert_str_eq(read, "19");
+    cr_assert_str_eq(read, "21");
     cr_assert_str_eq(acc, "9");
     char *headers = th_hget(s_redis.c, key, "headers");
     cr_assert_str_eq(headers, "D,DB010,DB020,DB030,DB040,DB100,DB135\n"

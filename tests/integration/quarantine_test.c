@@ -676,7 +676,8 @@ Test(quarantine, long_streams_are_read_in_pages_without_loss_or_repeats)
 
 /* tests/data/udb4_replay: six households; rejected are person 201 (PH030 9,
  * P), household 3 (HY010 12x5, H: both its persons), household 4 (its D and
- * H rows of 2022: D and H rejected, then its R and P rows as orphans),
+ * H rows of 2022: D and H rejected, then its R and P rows as orphans of the
+ * household),
  * P row 3020 (an orphan: PB030 typed for 302) and person 501 (RB090 3, R). */
 #define UDB_REPLAY DATA "udb4_replay/"
 #define UDB_WANT_D "DB010,DB020,DB030,DB040,DB100,DB135\n" \
@@ -792,8 +793,8 @@ Test(quarantine, replay_of_a_joined_extract_writes_its_four_files_which_pass_onc
 {
     cr_assert_eq(s_run4(UDB_REPLAY), 0);
     char *id = th_only_extract(s_redis.c);
-    s_assert_meta(id, "rejects_by_reason", "BAD_CODE=2 BAD_NUMBER=2 ORPHAN_HOUSEHOLD=1 "
-                                           "ORPHAN_PERSON=2 YEAR_MISMATCH=2");
+    s_assert_meta(id, "rejects_by_reason", "BAD_CODE=2 BAD_NUMBER=2 ORPHAN_HOUSEHOLD=2 "
+                                           "ORPHAN_PERSON=1 YEAR_MISMATCH=2"); /* 401's P row goes with its R row */
     char *dir = s_tmp("fix/2023"); /* made, with its parent */
     const char *replay[] = {"quarantine", "replay", id, "--out", dir, "--redis", s_redis.url, NULL};
     cr_assert_eq(s_lnob(replay, "o", "replay.err"), 0);
@@ -918,14 +919,14 @@ Test(quarantine, replay_of_a_joined_extract_names_what_the_set_lacks)
     free(got);
 
     /* What the warning said: corrected, household 6 is still short of a
-     * member, so 602 is held back (and its P row with it). */
+     * member, so it is held back: its D, H, R and P rows. */
     s_correct(dir);
     char *p_file = s_in(dir, "P.csv");
     s_edit(p_file, "2023,AL,602,1,9,0", "2023,AL,602,1,2,0");
     cr_assert_eq(s_run4(dir), 0);
     char *again = s_other_extract(id);
     s_assert_meta(again, "rows_accepted", "5");
-    s_assert_meta(again, "rejects_by_reason", "HOUSEHOLD_SIZE=1 ORPHAN_PERSON=1");
+    s_assert_meta(again, "rejects_by_reason", "HOUSEHOLD_SIZE=4");
 
     /* Without each file's header (an extract stored by an older lnob) the
      * joined rows cannot be split: nothing is written. */

@@ -216,6 +216,7 @@ Test(udb4, orphans_duplicates_and_other_years_are_rejected_with_their_file_and_l
                              "!P.csv:3:DUPLICATE_KEY:PB030\n"
                              "2|2023,1,1,2023,1,1000,9,2023,101,1,10,2023,101,1\n"
                              "!R.csv:3:ORPHAN_HOUSEHOLD:RB040\n"
+                             "!D.csv:3:ORPHAN_HOUSEHOLD:DB030\n" /* household 2: its person is of 2022 */
                              "!H.csv:2:ORPHAN_HOUSEHOLD:HB030\n"
                              "!P.csv:4:ORPHAN_PERSON:PB030\n");
     lnob_udb4_destroy(&j);
@@ -233,6 +234,8 @@ Test(udb4, hx040_must_count_the_current_members)
     cr_assert(strstr(o.text, "|2023,1,2023,1,10,2,2023,101,1,1,1\n"), "%s", o.text);
     cr_assert(strstr(o.text, "!R.csv:5:HOUSEHOLD_SIZE:HX040\n!R.csv:6:HOUSEHOLD_SIZE:HX040\n"),
               "household 2 has one current member, HX040 says 2: %s", o.text);
+    cr_assert(strstr(o.text, "!D.csv:3:HOUSEHOLD_SIZE:DB030\n!H.csv:3:HOUSEHOLD_SIZE:HX040\n"),
+              "the household's D and H rows go with its persons: %s", o.text);
     lnob_udb4_destroy(&j);
 }
 
