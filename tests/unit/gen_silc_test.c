@@ -18,6 +18,7 @@
 #include "lnob/geo.h"
 #include "lnob/mem.h"
 #include "lnob/udb.h"
+#include "rows.h"
 
 #define HEADER                                                                             \
     "DB010,DB030,DB040,RB010,RB030,RB050,RB090,RX010,RX020,RB110,DB135,HY020,HX050,HX090," \
@@ -854,4 +855,38 @@ Test(gen_silc, deprivation_and_worklessness_follow_income)
     free(lack);
     free(workless);
     s_table_free(&t);
+}
+
+/* The demo's SILC samples are what the generator writes (the commands in
+ * data/sample/README.md): the merged file, plus the three bad rows appended
+ * by hand at its end, and the four UDB files of the same year. */
+#define SAMPLE LNOB_SOURCE_DIR "/data/sample/"
+#define SAMPLE_HOUSEHOLDS 3000
+#define SAMPLE_SEED 2023
+#define SAMPLE_BAD_ROWS 3
+
+Test(gen_silc, the_demo_samples_are_what_the_generator_writes)
+{
+    size_t len = 0, disk_len = 0;
+    char *text = s_generate(SAMPLE_HOUSEHOLDS, SAMPLE_SEED, &len);
+    char *disk = tr_slurp(SAMPLE "silc_demo.csv", &disk_len);
+    cr_assert(disk_len > len && !memcmp(disk, text, len), "silc_demo.csv: not the generator's rows");
+    size_t extra = 0;
+    for (size_t i = len; i < disk_len; i++)
+        extra += disk[i] == '\n';
+    cr_assert_eq(extra, SAMPLE_BAD_ROWS, "silc_demo.csv: rows after the generated ones");
+    free(text);
+    free(disk);
+    char *udb[LNOB_GEN_UDB4_FILES];
+    size_t ulen[LNOB_GEN_UDB4_FILES];
+    s_generate_udb4(SAMPLE_HOUSEHOLDS, SAMPLE_SEED, udb, ulen);
+    for (int k = 0; k < LNOB_GEN_UDB4_FILES; k++) {
+        char path[512];
+        snprintf(path, sizeof path, SAMPLE "udb4_2023/%c.csv", LNOB_GEN_UDB4_LETTERS[k]);
+        disk = tr_slurp(path, &disk_len);
+        cr_expect(disk_len == ulen[k] && !memcmp(disk, udb[k], ulen[k]), "%s differs from the generator's",
+                  path);
+        free(disk);
+        free(udb[k]);
+    }
 }
