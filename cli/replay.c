@@ -523,8 +523,10 @@ static void s_udb_say_left_out(const udb_set_t *s)
         for (size_t i = 0; i < s->cut && i < LINES_NAMED; i++)
             fprintf(stderr, "%s%s line %llu", i ? ", " : "", s->file[s->cut_file[i]].input,
                     (unsigned long long) s->cut_line[i]);
-        fprintf(stderr, "%s): copy %s from %s\n", s->cut > LINES_NAMED ? ", ..." : "",
-                s->cut == 1 ? "it" : "them", s->cut == 1 ? "its file" : "their files");
+        fprintf(stderr, "%s): copy %s from %s (for a person's row of the R file: its D, H and P "
+                        "rows too)\n",
+                s->cut > LINES_NAMED ? ", ..." : "", s->cut == 1 ? "it" : "them",
+                s->cut == 1 ? "its file" : "their files");
     }
     if (s->no_raw)
         fprintf(stderr, "%s: left out %zu entries that hold no raw row\n", PROG, s->no_raw);

@@ -700,7 +700,8 @@ static void s_reset_batch(batch_t *b)
     b->rows_read = b->out_of_scope = 0;
 }
 
-static int s_emit(lnob_silc_t *self)
+/* Sends the batch as it is, and numbers the next. */
+static int s_send(lnob_silc_t *self)
 {
     batch_t *b = &self->b;
     Lnob__V1__Batch m = LNOB__V1__BATCH__INIT;
@@ -752,8 +753,27 @@ static int s_emit(lnob_silc_t *self)
     }
     m.vars = var_ptrs;
     self->batches++;
-    int rc = self->o.emit(self->o.arg, &m);
-    s_reset_batch(b);
+    return self->o.emit(self->o.arg, &m);
+}
+
+static int s_emit(lnob_silc_t *self)
+{
+    int rc = s_send(self);
+    s_reset_batch(&self->b);
+    return rc;
+}
+
+/* Sends the rejects held as a batch of their own (one row read each) and
+ * keeps the records: a household still open stays whole in one batch. */
+static int s_emit_rejects(lnob_silc_t *self)
+{
+    batch_t *b = &self->b;
+    size_t n = b->n;
+    uint32_t rows = b->rows_read, out = b->out_of_scope, rejected = (uint32_t) b->rejects.n;
+    b->n = 0, b->rows_read = rejected, b->out_of_scope = 0;
+    int rc = s_send(self);
+    b->n = n, b->rows_read = rows - rejected, b->out_of_scope = out;
+    lnob_rejects_clear(&b->rejects);
     return rc;
 }
 
@@ -805,8 +825,8 @@ static void s_member_lost(lnob_silc_t *self, const rec_t *r, const char *reason)
         self->b.hy020[i] = NAN;
 }
 
-/* Rejects enough for a batch of their own while a household is open (with
- * UDB variables a batch otherwise goes only between households). */
+/* Rejects enough for a batch of their own (with UDB variables a batch of
+ * records goes only between households, so they go without the records). */
 static int s_rejects_full(const lnob_silc_t *self)
 {
     const lnob_rejects_t *r = &self->b.rejects;
@@ -842,7 +862,7 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
         return rc;
     size_t cap = self->o.batch_size;
     if (self->n_vars) /* whole households: full batches go at the next household */
-        return s_rejects_full(self) ? s_emit(self) : LNOB_OK;
+        return s_rejects_full(self) ? s_emit_rejects(self) : LNOB_OK;
     if (self->b.n >= cap || self->b.rejects.n >= cap || lnob_rejects_full(&self->b.rejects))
         return s_emit(self);
     return LNOB_OK;
@@ -920,7 +940,7 @@ int lnob_silc_reject(lnob_silc_t *self, uint32_t file, const char *source, uint6
     self->rows_read++;
     b->rows_read++;
     if (s_rejects_full(self))
-        self->rc = s_emit(self);
+        self->rc = self->n_vars ? s_emit_rejects(self) : s_emit(self);
     return self->rc;
 }
 

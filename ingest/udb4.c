@@ -506,7 +506,7 @@ static void s_reject_household(lnob_udb4_t *self, row_t *r, size_t n, row_t *d, 
     for (size_t i = 0; i < n; i++) {
         s_reject_kept(self, LNOB_UDB4_R, &r[i], field, why, detail);
         row_t *p = s_find_after(pt, &self->last[LNOB_UDB4_P], r[i].pid);
-        if (p) {
+        if (p && !p->used) { /* once, if two R rows name the person */
             p->used = 1;
             s_reject_kept(self, LNOB_UDB4_P, p, pt->names[pt->key_col], why, detail);
         }

@@ -955,6 +955,62 @@ Test(silc, a_batch_goes_when_its_rejects_reach_the_byte_budget)
     cr_expect_eq(total, rows, "every reject is sent");
 }
 
+/* What each batch held: its records' first and last household, records,
+ * rejects and rows read (households are numbered 1.. in the input). */
+typedef struct {
+    size_t n;
+    int64_t first[64], last[64];
+    uint32_t records[64], rejects[64], rows[64];
+} hh_batches_t;
+
+static int s_hh_batches(void *arg, Lnob__V1__Batch *b)
+{
+    hh_batches_t *h = arg;
+    cr_assert_lt(h->n, 64);
+    h->first[h->n] = b->record_count ? b->household_id[0] : -1;
+    h->last[h->n] = b->record_count ? b->household_id[b->record_count - 1] : -1;
+    h->records[h->n] = b->record_count;
+    h->rejects[h->n] = (uint32_t) b->n_rejects;
+    h->rows[h->n++] = b->rows_read;
+    return LNOB_OK;
+}
+
+/* With UDB variables a batch holds whole households, also when its wide
+ * rejected rows fill the byte budget in the middle of one: the rejects go
+ * in a batch of their own and the household's rows stay together. */
+Test(silc, rejects_filling_the_budget_never_split_a_household)
+{
+    hh_batches_t h = {0};
+    lnob_silc_opts_t o = {.source = SOURCE, .checksum = CHECKSUM, .run_id = RUN_ID,
+                          .batch_size = 100000, .geo = geo, .emit = s_hh_batches, .arg = &h};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    static char row[LNOB_REJECT_RAW_MAX + 64];
+    const char *head = "DB030,RB030,RB050,HX090,HS040\n";
+    cr_assert_eq(lnob_silc_feed(p, head, strlen(head)), LNOB_OK);
+    size_t households = 3000;
+    for (size_t k = 1; k <= households; k++) { /* members 1 and 3 good, 2 with a 16 KiB weight */
+        int n = snprintf(row, sizeof row, "%zu,%zu01,1,100,1\n%zu,%zu02,%0*d,100,1\n%zu,%zu03,1,100,1\n", k,
+                         k, k, k, LNOB_REJECT_RAW_MAX, 7, k, k);
+        cr_assert_eq(lnob_silc_feed(p, row, (size_t) n), LNOB_OK);
+    }
+    cr_assert_eq(lnob_silc_finish(p), LNOB_OK, "%s", lnob_silc_errstr(p));
+    lnob_silc_destroy(&p);
+    cr_assert_geq(h.n, 2, "the rejects must have filled a batch");
+    size_t records = 0, rejects = 0, rows = 0;
+    int64_t last = 0;
+    for (size_t b = 0; b < h.n; b++) {
+        if (h.records[b]) {
+            cr_assert_gt(h.first[b], last, "household %lld in batch %zu and an earlier one",
+                         (long long) h.first[b], b);
+            last = h.last[b];
+        }
+        records += h.records[b], rejects += h.rejects[b], rows += h.rows[b];
+    }
+    cr_expect_eq(records, 2 * households);
+    cr_expect_eq(rejects, households);
+    cr_expect_eq(rows, 3 * households, "rows read add up over the batches");
+}
+
 /* A malformed first data row that carries no year must not decide the
  * extract's period and turn every later row into a YEAR_MISMATCH. */
 Test(silc, short_first_row_does_not_poison_period)
