@@ -6,6 +6,10 @@
 
 #include "lnob/mem.h"
 
+/* Bytes a reject costs on the wire beyond its texts (numbers, tags, the
+ * file and line a source may add to its detail later). */
+#define REJECT_OVERHEAD 96
+
 Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
                                    uint64_t line, const char *field, const char *reason,
                                    const char *detail, const char *raw)
@@ -20,7 +24,8 @@ Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uin
     rj->reason = (char *) reason;
     rj->detail = lnob_strdup(detail);
     rj->raw = lnob_strdup(raw);
-    self->bytes += strlen(rj->field) + strlen(rj->detail) + strlen(rj->raw);
+    self->bytes += strlen(source) + strlen(rj->field) + strlen(reason) + strlen(rj->detail) +
+                   strlen(rj->raw) + REJECT_OVERHEAD;
     return rj;
 }
 

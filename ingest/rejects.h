@@ -22,7 +22,7 @@ typedef struct {
     Lnob__V1__Reject *v;
     Lnob__V1__Reject **ptrs;
     size_t n, cap, cap_ptrs;
-    size_t bytes;           /* of the field, detail and raw texts held */
+    size_t bytes;           /* the rejects' texts held, and their overhead on the wire */
 } lnob_rejects_t;
 
 /* 1 when the list holds as many bytes as a batch should carry. */
