@@ -171,6 +171,19 @@ static int s_dir_has_files(const char *dir)
 }
 
 /* `lnob gen mis`: exit code 0; 2 for bad options; 1 when writing fails. */
+/* What lnob gen mis wrote: exports, registers' mapping files, answers. */
+static void s_say_written(const lnob_gen_mis_t *g, const char *dir)
+{
+    size_t maps = 0, n = lnob_gen_mis_count(g) - 1; /* the last is the answers */
+    for (size_t i = 0; i < n; i++) {
+        const char *name = lnob_gen_mis_name(g, i);
+        size_t len = strlen(name);
+        maps += len > 4 && !strcmp(name + len - 4, ".map");
+    }
+    fprintf(stderr, "lnob gen mis: %zu export files, %zu mapping file%s and %s in %s\n", n - maps,
+            maps, maps == 1 ? "" : "s", LNOB_GEN_MIS_ANSWERS, dir);
+}
+
 static int s_gen_mis(int argc, char **argv)
 {
     gen_mis_cfg_t cfg = {0};
@@ -214,8 +227,7 @@ static int s_gen_mis(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "lnob gen mis: %s\n", g ? err : "generation failed");
     else
-        fprintf(stderr, "lnob gen mis: %zu export files and %s in %s\n",
-                lnob_gen_mis_count(g) - 1, LNOB_GEN_MIS_ANSWERS, cfg.out);
+        s_say_written(g, cfg.out);
     lnob_gen_mis_destroy(&g);
     lnob_geo_destroy(&geo);
     return rc == 0 ? 0 : 1;
