@@ -152,7 +152,7 @@ static uint32_t s_dict_add(dict_t *d, const char *name)
     if (hit)
         return (uint32_t) ((uintptr_t) hit - 1);
     lnob_grow((void **) &d->names, &d->cap, d->n + 1, sizeof *d->names);
-    d->names[d->n] = name;
+    d->names[d->n] = lnob_strdup(name); /* owned: the runs go before the cells are made */
     zhashx_insert(d->index, name, (void *) (uintptr_t) (d->n + 1));
     return (uint32_t) d->n++;
 }
@@ -163,6 +163,14 @@ static uint32_t *s_dict_map(dict_t *d, char **names, size_t n)
     for (size_t i = 0; i < n; i++)
         map[i] = s_dict_add(d, names[i]);
     return map;
+}
+
+static void s_dict_free(dict_t *d)
+{
+    for (size_t i = 1; i < d->n; i++)
+        free((char *) d->names[i]);
+    free(d->names);
+    zhashx_destroy(&d->index);
 }
 
 static void s_dict_init(dict_t *d)
@@ -749,6 +757,14 @@ static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)
 
 /* ---- SILC extracts ------------------------------------------------------------ */
 
+/* Frees an extract's runs once its persons are merged and its quarantine
+ * and totals are out. */
+static void s_free_runs(extract_t *e, uint32_t nb)
+{
+    for (uint32_t s = 0; s < nb && s < e->cap_runs; s++)
+        lnob_wire_free(&e->runs[s]);
+}
+
 static int s_complete(lnob_aggregate_t *self, extract_t *e)
 {
     int64_t t0 = lnob_mono_us();
@@ -766,13 +782,14 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     int64_t t_merge = lnob_mono_us();
     lnob_person_t *persons = s_merge(e, nb, &regions, &muns, have, &table, &cfg, &n);
     lnob_dims_t dims = {regions.names, regions.n, muns.names, muns.n, have, cfg.bottom_code_zero};
+    int rc = s_emit_quarantine(self, e, nb, &parts);
+    totals_t t = s_totals(e, nb);
+    s_free_runs(e, nb); /* all the cells need is in persons: peak memory is one of the two */
     int64_t t_cells = lnob_mono_us();
     lnob_cell_t *cells = lnob_cells_compute(persons, n, &dims, &n_cells);
     lnob_debug("extract %s: merge %lld ms, cells %lld ms", end->extract_id,
                (long long) (t_cells - t_merge) / 1000, (long long) (lnob_mono_us() - t_cells) / 1000);
     free(persons);
-    int rc = s_emit_quarantine(self, e, nb, &parts);
-    totals_t t = s_totals(e, nb);
     if (!settings_ok)
         n_cells = 0; /* cells from mixed settings: publish none */
     else if (n == 0) { /* no indicator can be computed: do not publish empty cells */
@@ -793,10 +810,8 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
               end->extract_id, n, n_cells, (unsigned long long) t.quarantined,
               (long long) ((lnob_mono_us() - t0) / 1000));
     free(cells);
-    zhashx_destroy(&regions.index);
-    zhashx_destroy(&muns.index);
-    free(regions.names);
-    free(muns.names);
+    s_dict_free(&regions);
+    s_dict_free(&muns);
     self->stats.completed++;
     return rc;
 }
