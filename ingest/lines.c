@@ -45,6 +45,22 @@ void lnob_lines_init(lnob_lines_t *it, const char *text, size_t len)
         it->s += 3;
 }
 
+int lnob_lines_pair(const char *s, size_t n, int last, const char **key, size_t *nk,
+                    const char **value, size_t *nv)
+{
+    const char *eq = NULL;
+    for (size_t i = 0; i < n && !(eq && !last); i++)
+        if (s[i] == '=')
+            eq = s + i;
+    if (!eq)
+        return -1;
+    *key = s, *nk = (size_t) (eq - s);
+    *value = eq + 1, *nv = n - *nk - 1;
+    lnob_lines_trim(key, nk);
+    lnob_lines_trim(value, nv);
+    return 0;
+}
+
 void lnob_lines_trim(const char **s, size_t *n)
 {
     while (*n && (**s == ' ' || **s == '\t' || **s == '\r'))

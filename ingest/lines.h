@@ -20,5 +20,10 @@ void lnob_lines_init(lnob_lines_t *it, const char *text, size_t len);
 int lnob_lines_next(lnob_lines_t *it, const char **l, size_t *n);
 /* s[0..*n) without spaces, tabs and CRs at either end. */
 void lnob_lines_trim(const char **s, size_t *n);
+/* Splits a "key = value" line at its first '=' (its last when last is 1)
+ * into the key and the value, each trimmed. Returns 0, or -1 when the line
+ * has no '='. */
+int lnob_lines_pair(const char *s, size_t n, int last, const char **key, size_t *nk,
+                    const char **value, size_t *nv);
 
 #endif

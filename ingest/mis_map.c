@@ -88,16 +88,10 @@ static int s_entry(lnob_mis_map_t *self, const char *name, size_t line, const ch
                    lnob_mis_table_t t)
 {
     char msg[200], canon[64];
-    const char *eq = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '=')
-            eq = s + i;
-    if (!eq)
+    const char *label, *value;
+    size_t nl, nv;
+    if (lnob_lines_pair(s, n, 1, &label, &nl, &value, &nv) != 0)
         return s_fail(self, name, line, "expected 'label = canonical name'");
-    const char *label = s, *value = eq + 1;
-    size_t nl = (size_t) (eq - s), nv = n - nl - 1;
-    lnob_lines_trim(&label, &nl);
-    lnob_lines_trim(&value, &nv);
     entry_t e = {.table = t};
     if (nl >= LABEL_MAX || lnob_geo_fold(label, nl, e.key, sizeof e.key) == 0)
         return s_fail(self, name, line, "empty or over-long label");
@@ -130,13 +124,10 @@ static char s_delimiter(const char *v)
 /* A "setting = value" line of [source]. */
 static int s_source(lnob_mis_map_t *self, const char *name, size_t line, const char *s, size_t n)
 {
-    const char *eq = memchr(s, '=', n);
-    if (!eq)
+    const char *k, *v;
+    size_t nk, nv;
+    if (lnob_lines_pair(s, n, 0, &k, &nk, &v, &nv) != 0)
         return s_fail(self, name, line, "expected 'setting = value'");
-    const char *k = s, *v = eq + 1;
-    size_t nk = (size_t) (eq - s), nv = n - nk - 1;
-    lnob_lines_trim(&k, &nk);
-    lnob_lines_trim(&v, &nv);
     char key[32], value[128];
     snprintf(key, sizeof key, "%.*s", (int) (nk < sizeof key ? nk : sizeof key - 1), k);
     snprintf(value, sizeof value, "%.*s", (int) (nv < sizeof value ? nv : sizeof value - 1), v);

@@ -27,13 +27,9 @@ struct lnob_mis_sources {
 static int s_line(lnob_mis_sources_t *self, const char *dir, const char *l, size_t n, const char *name,
                   size_t line, char *err, size_t cap)
 {
-    const char *eq = memchr(l, '=', n);
-    size_t np = eq ? (size_t) (eq - l) : 0, nm = eq ? n - np - 1 : 0;
-    const char *p = l, *m = eq ? eq + 1 : NULL;
-    lnob_lines_trim(&p, &np);
-    if (m)
-        lnob_lines_trim(&m, &nm);
-    if (!eq || !np || !nm) {
+    const char *p, *m;
+    size_t np = 0, nm = 0;
+    if (lnob_lines_pair(l, n, 0, &p, &np, &m, &nm) != 0 || !np || !nm) {
         snprintf(err, cap, "%.200s line %zu: expected 'export file pattern = mapping file'", name, line);
         return -1;
     }

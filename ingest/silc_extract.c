@@ -141,15 +141,9 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
 
 /* ---- the four UDB files of a year ----------------------------------------- */
 
-typedef struct {
-    lnob_udb4_t *join;
-    int file;
-} loader_t;
-
-static int s_load_row(void *arg, const lnob_csv_row_t *row)
+static int s_load_row(void *feed, const lnob_csv_row_t *row)
 {
-    loader_t *l = arg;
-    return zsys_interrupted ? LNOB_CLOSED : lnob_udb4_add(l->join, l->file, row);
+    return zsys_interrupted ? LNOB_CLOSED : lnob_udb4_feed_row(feed, row);
 }
 
 static int s_join_row(void *arg, const lnob_csv_row_t *row)
@@ -193,7 +187,7 @@ static void *s_load_file(void *arg)
     lnob_ingest_checksum(buf, l->bytes, l->hex);
     if (buf)
         munmap((void *) buf, l->bytes);
-    loader_t ld = {l->join, l->file};
+    lnob_udb4_feed_t ld = {l->join, l->file};
     l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, l->err, sizeof l->err) : LNOB_OK;
     return NULL;
 }

@@ -281,6 +281,12 @@ int lnob_udb4_add(lnob_udb4_t *self, int f, const lnob_csv_row_t *row)
     return LNOB_OK;
 }
 
+int lnob_udb4_feed_row(void *feed, const lnob_csv_row_t *row)
+{
+    lnob_udb4_feed_t *f = feed;
+    return lnob_udb4_add(f->join, f->file, row);
+}
+
 /* ---- joining ------------------------------------------------------------- */
 
 static int s_by_key(const void *a, const void *b)

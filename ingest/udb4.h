@@ -63,6 +63,13 @@ void lnob_udb4_destroy(lnob_udb4_t **self_p);
  * different files may run at the same time (one thread per file); calls
  * for one file must not. */
 int lnob_udb4_add(lnob_udb4_t *self, int file, const lnob_csv_row_t *row);
+/* The rows of one file for a row reader (lnob/csv.h, input.h): pass a
+ * lnob_udb4_feed_t as the callback's argument. */
+typedef struct {
+    lnob_udb4_t *join;
+    int file;
+} lnob_udb4_feed_t;
+int lnob_udb4_feed_row(void *feed, const lnob_csv_row_t *row);
 /* Joins and sends everything to out. Returns LNOB_OK, LNOB_ERR (see
  * errstr) or the first other rc of out. */
 int lnob_udb4_join(lnob_udb4_t *self, const lnob_udb4_out_t *out);

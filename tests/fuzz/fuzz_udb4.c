@@ -16,17 +16,6 @@
 static lnob_geo_t *s_geo;
 static const char *const s_src[LNOB_UDB4_FILES] = {"D.csv", "H.csv", "R.csv", "P.csv"};
 
-typedef struct {
-    lnob_udb4_t *join;
-    int file;
-} feed_t;
-
-static int s_add(void *arg, const lnob_csv_row_t *row)
-{
-    feed_t *f = arg;
-    return lnob_udb4_add(f->join, f->file, row);
-}
-
 static int s_emit(void *arg, Lnob__V1__Batch *b)
 {
     uint64_t *sum = arg;
@@ -72,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int f = 0; f < LNOB_UDB4_FILES && rc == LNOB_OK; f++) {
         if (!part[f])
             continue;
-        feed_t arg = {join, f};
-        lnob_csv_t *csv = lnob_csv_new(',', s_add, &arg);
+        lnob_udb4_feed_t arg = {join, f};
+        lnob_csv_t *csv = lnob_csv_new(',', lnob_udb4_feed_row, &arg);
         rc = lnob_csv_feed(csv, part[f], len[f]);
         if (rc == LNOB_OK)
             rc = lnob_csv_finish(csv);

@@ -11,22 +11,11 @@
 
 static const char *const s_src[LNOB_UDB4_FILES] = {"D.csv", "H.csv", "R.csv", "P.csv"};
 
-typedef struct {
-    lnob_udb4_t *join;
-    int file;
-} feed_t;
-
-static int s_add(void *arg, const lnob_csv_row_t *row)
-{
-    feed_t *f = arg;
-    return lnob_udb4_add(f->join, f->file, row);
-}
-
 /* Feeds a CSV text as file f; returns the rc. */
 static int s_feed(lnob_udb4_t *join, int f, const char *text)
 {
-    feed_t arg = {join, f};
-    lnob_csv_t *csv = lnob_csv_new(',', s_add, &arg);
+    lnob_udb4_feed_t arg = {join, f};
+    lnob_csv_t *csv = lnob_csv_new(',', lnob_udb4_feed_row, &arg);
     int rc = lnob_csv_feed(csv, text, strlen(text));
     if (rc == LNOB_OK)
         rc = lnob_csv_finish(csv);
