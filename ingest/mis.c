@@ -13,9 +13,9 @@
 
 #include "rejects.h"
 #include "slots.h"
+#include "textcache.h"
 
 #include <assert.h>
-#include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +27,6 @@
 #define HEADER_LINE_MAX 65536   /* bytes of the header row kept */
 #define SNIFF_MAX 65536         /* decoded bytes searched for the end of the header row */
 #define CACHE_MAX 4096          /* distinct texts remembered per lookup */
-#define CACHE_KEY_MAX 128       /* longest text remembered */
 #define NEAREST 3               /* names suggested for an unknown municipality */
 #define RECORD_ID_MAX 64        /* bytes of a record id */
 #define VALUE_QUOTE_MAX 60      /* bytes of an offending value quoted in a detail */
@@ -86,7 +85,7 @@ struct lnob_mis {
     int needs_register;  /* a needs-assessment register: no service */
     int start_field;     /* LNOB_MIS_F_START_DATE, or _ASSESSED for a register */
     batch_t b;
-    zhashx_t *cache[K_COUNT];
+    lnob_textcache_t *cache[K_COUNT];
     uint64_t rows_read, records, rejected, blank, no_id, bad_id, id_dropped;
     uint32_t batches;
     int rc;
@@ -257,31 +256,15 @@ static int s_date(const char *s, size_t len, int year_only, int32_t *out)
 
 typedef void (*resolve_fn)(const lnob_mis_t *self, const char *s, size_t len, hit_t *out);
 
-static void s_free_hit(void **item)
-{
-    free(*item);
-    *item = NULL;
-}
-
 /* Resolves s[0..len) with fn, remembering the answer by the exact text. */
 static hit_t s_lookup(lnob_mis_t *self, int kind, const char *s, size_t len, resolve_fn fn)
 {
-    char key[CACHE_KEY_MAX];
-    int cacheable = len < sizeof key && !memchr(s, '\0', len);
-    if (cacheable) {
-        memcpy(key, s, len);
-        key[len] = '\0';
-        const hit_t *hit = zhashx_lookup(self->cache[kind], key);
-        if (hit)
-            return *hit;
-    }
+    const hit_t *hit = lnob_textcache_get(self->cache[kind], s, len);
+    if (hit)
+        return *hit;
     hit_t h = {.value = -1};
     fn(self, s, len, &h);
-    if (cacheable && zhashx_size(self->cache[kind]) < CACHE_MAX) {
-        hit_t *copy = lnob_malloc(sizeof *copy);
-        *copy = h;
-        zhashx_insert(self->cache[kind], key, copy);
-    }
+    lnob_textcache_put(self->cache[kind], s, len, &h);
     return h;
 }
 
@@ -794,10 +777,8 @@ lnob_mis_t *lnob_mis_new(const lnob_mis_opts_t *opts)
     self->delim = opts->delimiter;
     if (self->delim)
         self->csv = lnob_csv_new(self->delim, s_row, self);
-    for (int k = 0; k < K_COUNT; k++) {
-        self->cache[k] = zhashx_new();
-        zhashx_set_destructor(self->cache[k], s_free_hit);
-    }
+    for (int k = 0; k < K_COUNT; k++)
+        self->cache[k] = lnob_textcache_new(sizeof(hit_t), CACHE_MAX);
     lnob_slots_init(&self->b.mun_names, LNOB_GEO_MUNICIPALITIES);
     lnob_slots_init(&self->b.svc_names, LNOB_MIS_SERVICE_COUNT);
     return self;
@@ -817,7 +798,7 @@ void lnob_mis_destroy(lnob_mis_t **self_p)
     lnob_slots_free(&b->svc_names);
     lnob_rejects_free(&b->rejects);
     for (int k = 0; k < K_COUNT; k++)
-        zhashx_destroy(&self->cache[k]);
+        lnob_textcache_destroy(&self->cache[k]);
     lnob_recode_destroy(&self->recode);
     lnob_csv_destroy(&self->csv);
     free(self->head);

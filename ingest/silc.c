@@ -5,8 +5,8 @@
 #include "idset.h"
 #include "rejects.h"
 #include "slots.h"
+#include "textcache.h"
 
-#include <czmq.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@
 #define CHECKSUM_PREFIX 16      /* hex chars of the checksum in the id */
 #define FLAG_SUFFIX "_F"        /* UDB flag variables: HS060_F flags HS060 */
 #define REJECTS_HARD_CAP 16     /* x batch_size: rejects held while a household is open */
+#define MUN_CACHE_MAX 4096      /* distinct municipality texts remembered */
 
 /* ---- columns ------------------------------------------------------------ */
 
@@ -90,7 +91,7 @@ struct lnob_silc {
     char period[16];
     char extract_id[EXTRACT_ID_MAX];
     batch_t b;
-    zhashx_t *mun_cache;  /* raw municipality text -> geo result + 3 */
+    lnob_textcache_t *mun_cache; /* raw municipality text -> geo result */
     lnob_idset_t *seen;   /* person ids accepted so far */
     uint64_t rows_read, records;
     uint32_t batches;
@@ -272,18 +273,11 @@ static void s_try_period(lnob_silc_t *self, const lnob_csv_row_t *row)
 /* Resolves a municipality field to a geo index, caching by raw text. */
 static int s_municipality(lnob_silc_t *self, const char *s, size_t len, int by_code)
 {
-    char key[128];
-    int cacheable = len < sizeof key && memchr(s, '\0', len) == NULL;
-    if (cacheable) {
-        memcpy(key, s, len);
-        key[len] = '\0';
-        void *hit = zhashx_lookup(self->mun_cache, key);
-        if (hit)
-            return (int) ((intptr_t) hit - 3);
-    }
+    const int *hit = lnob_textcache_get(self->mun_cache, s, len);
+    if (hit)
+        return *hit;
     int idx = by_code ? lnob_geo_by_code(self->o.geo, s, len) : lnob_geo_by_name(self->o.geo, s, len);
-    if (cacheable)
-        zhashx_insert(self->mun_cache, key, (void *) (intptr_t) (idx + 3));
+    lnob_textcache_put(self->mun_cache, s, len, &idx);
     return idx;
 }
 
@@ -877,7 +871,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->irp_birth_col = -1;
     self->epoch = 1; /* no memo holds epoch 1 before a row set it */
     self->csv = lnob_csv_new(',', s_row, self);
-    self->mun_cache = zhashx_new();
+    self->mun_cache = lnob_textcache_new(sizeof(int), MUN_CACHE_MAX);
     self->seen = lnob_idset_new();
     self->closed = lnob_idset_new();
     self->b.region_dict = lnob_calloc(1, sizeof(char *));
@@ -904,7 +898,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
         free((char *) self->header[i]);
     free(self->header);
     free(self->header_line);
-    zhashx_destroy(&self->mun_cache);
+    lnob_textcache_destroy(&self->mun_cache);
     lnob_idset_destroy(&self->seen);
     lnob_idset_destroy(&self->closed);
     for (int v = 0; v < LNOB_UDB_VARS; v++) {
