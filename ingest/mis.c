@@ -29,7 +29,6 @@
 #define CACHE_MAX 4096          /* distinct texts remembered per lookup */
 #define NEAREST 3               /* names suggested for an unknown municipality */
 #define RECORD_ID_MAX 64        /* bytes of a record id */
-#define VALUE_QUOTE_MAX 60      /* bytes of an offending value quoted in a detail */
 #define YEAR_MIN 1900
 #define YEAR_MAX 2100
 #define MID_YEAR 701            /* month and day of a birth date known by its year only */
@@ -94,12 +93,6 @@ struct lnob_mis {
     char notes[NOTES_MAX];
 };
 
-/* A row's verdict: empty reason = accepted. */
-typedef struct {
-    const char *reason;
-    const char *field;
-    char detail[240];
-} verdict_t;
 
 typedef struct {
     const char *id;
@@ -167,19 +160,6 @@ static int s_is_nid(const char *s, size_t len)
 static const char *s_name(const lnob_mis_t *self, int field)
 {
     return self->names[field] ? self->names[field] : lnob_mis_name(LNOB_MIS_FIELD, field);
-}
-
-static int s_reject(verdict_t *v, const char *reason, const char *field, const char *what,
-                    const char *s, size_t len)
-{
-    v->reason = reason;
-    v->field = field;
-    if (len)
-        snprintf(v->detail, sizeof v->detail, "%s: '%.*s'", what,
-                 (int) (len > VALUE_QUOTE_MAX ? VALUE_QUOTE_MAX : len), s);
-    else
-        snprintf(v->detail, sizeof v->detail, "%s", what);
-    return -1;
 }
 
 /* Reads 1 to max digits at *p (< end) into *out and advances *p. */
@@ -411,7 +391,7 @@ static int s_map_header(lnob_mis_t *self, const lnob_csv_row_t *row)
 
 /* ---- row validation ------------------------------------------------------- */
 
-static int s_width(const lnob_mis_t *self, const lnob_csv_row_t *row, verdict_t *v)
+static int s_width(const lnob_mis_t *self, const lnob_csv_row_t *row, lnob_verdict_t *v)
 {
     int ok = row->nfields >= self->n_header;
     for (size_t i = self->n_header; ok && i < row->nfields; i++) {
@@ -428,7 +408,7 @@ static int s_width(const lnob_mis_t *self, const lnob_csv_row_t *row, verdict_t 
     return -1;
 }
 
-static int s_place(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_place(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
     int c = self->col[LNOB_MIS_F_MUNICIPALITY];
@@ -438,11 +418,11 @@ static int s_place(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdic
     }
     const char *s = lnob_csv_field(row, c, &len);
     if (len == 0)
-        return s_reject(v, "MISSING_FIELD", s_name(self, LNOB_MIS_F_MUNICIPALITY), "no municipality", s, 0);
+        return lnob_verdict_reject(v, "MISSING_FIELD", s_name(self, LNOB_MIS_F_MUNICIPALITY), "no municipality", s, 0);
     hit_t h = s_lookup(self, K_MUN, s, len, s_find_mun);
     r->mun = h.value;
     if (h.value == LNOB_GEO_AMBIGUOUS)
-        return s_reject(v, "AMBIGUOUS_MUNICIPALITY", s_name(self, LNOB_MIS_F_MUNICIPALITY),
+        return lnob_verdict_reject(v, "AMBIGUOUS_MUNICIPALITY", s_name(self, LNOB_MIS_F_MUNICIPALITY),
                         "a former unit of several municipalities; give the municipality", s, len);
     if (h.value >= 0)
         return 0;
@@ -452,10 +432,10 @@ static int s_place(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdic
         snprintf(what + o, sizeof what - o, "%s %s", i ? "," : "",
                  lnob_geo_at(self->o.geo, (size_t) h.near[i])->name);
     }
-    return s_reject(v, "UNKNOWN_MUNICIPALITY", s_name(self, LNOB_MIS_F_MUNICIPALITY), what, s, len);
+    return lnob_verdict_reject(v, "UNKNOWN_MUNICIPALITY", s_name(self, LNOB_MIS_F_MUNICIPALITY), what, s, len);
 }
 
-static int s_service(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_service(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
     int c = self->col[LNOB_MIS_F_SERVICE];
@@ -465,32 +445,32 @@ static int s_service(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verd
     }
     const char *s = lnob_csv_field(row, c, &len);
     if (len == 0)
-        return s_reject(v, "MISSING_FIELD", s_name(self, LNOB_MIS_F_SERVICE), "no service", s, 0);
+        return lnob_verdict_reject(v, "MISSING_FIELD", s_name(self, LNOB_MIS_F_SERVICE), "no service", s, 0);
     r->svc = s_lookup(self, K_SERVICE, s, len, s_find_service).value;
     return r->svc >= 0 ? 0
-                       : s_reject(v, "UNKNOWN_SERVICE", s_name(self, LNOB_MIS_F_SERVICE),
+                       : lnob_verdict_reject(v, "UNKNOWN_SERVICE", s_name(self, LNOB_MIS_F_SERVICE),
                                   "not a service label (docs/mis.md; or map it)", s, len);
 }
 
 /* A date field: *out 0 when empty and optional. */
 static int s_date_field(lnob_mis_t *self, const lnob_csv_row_t *row, int field, int required,
-                        int32_t *out, verdict_t *v)
+                        int32_t *out, lnob_verdict_t *v)
 {
     size_t len;
     const char *s = lnob_csv_field(row, self->col[field], &len);
     *out = 0;
     if (len == 0)
-        return required ? s_reject(v, "MISSING_FIELD", s_name(self, field), "no date", s, 0) : 0;
+        return required ? lnob_verdict_reject(v, "MISSING_FIELD", s_name(self, field), "no date", s, 0) : 0;
     if (s_date(s, len, field == LNOB_MIS_F_BIRTH_DATE, out) == 0)
         return 0;
-    return s_reject(v, "BAD_DATE", s_name(self, field),
+    return lnob_verdict_reject(v, "BAD_DATE", s_name(self, field),
                     field == LNOB_MIS_F_BIRTH_DATE
                         ? "not a date (dd.mm.yyyy, dd/mm/yyyy, yyyy-mm-dd or a year, 1900-2100)"
                         : "not a date (dd.mm.yyyy, dd/mm/yyyy or yyyy-mm-dd, 1900-2100)",
                     s, len);
 }
 
-static int s_dates(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_dates(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     if (s_date_field(self, row, self->start_field, 1, &r->start, v) ||
         s_date_field(self, row, LNOB_MIS_F_END_DATE, 0, &r->end, v) ||
@@ -499,20 +479,20 @@ static int s_dates(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdic
     if (r->end && r->end < r->start) {
         size_t len;
         const char *s = lnob_csv_field(row, self->col[LNOB_MIS_F_END_DATE], &len);
-        return s_reject(v, "DATE_ORDER", s_name(self, LNOB_MIS_F_END_DATE), "the end date is before the start date",
+        return lnob_verdict_reject(v, "DATE_ORDER", s_name(self, LNOB_MIS_F_END_DATE), "the end date is before the start date",
                         s, len);
     }
     return 0;
 }
 
 /* The person attributes and the record's status and id. */
-static int s_codes(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_codes(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
     const char *s = lnob_csv_field(row, self->col[LNOB_MIS_F_SEX], &len);
     int x = len ? s_lookup(self, K_SEX, s, len, s_find_sex).value : LNOB_MIS_SEX_UNKNOWN;
     if (x < 0)
-        return s_reject(v, "BAD_SEX", s_name(self, LNOB_MIS_F_SEX), "not a sex (M/F, Mashkull/Femër, 1/2)", s, len);
+        return lnob_verdict_reject(v, "BAD_SEX", s_name(self, LNOB_MIS_F_SEX), "not a sex (M/F, Mashkull/Femër, 1/2)", s, len);
     r->sex = (uint32_t) x;
     s = lnob_csv_field(row, self->col[LNOB_MIS_F_GROUP], &len);
     x = len ? s_lookup(self, K_GROUP, s, len, s_find_groups).value : 0;
@@ -520,24 +500,24 @@ static int s_codes(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdic
         const char *bad;
         size_t bad_len;
         s_groups(self, s, len, &bad, &bad_len);
-        return s_reject(v, "UNKNOWN_GROUP", s_name(self, LNOB_MIS_F_GROUP),
+        return lnob_verdict_reject(v, "UNKNOWN_GROUP", s_name(self, LNOB_MIS_F_GROUP),
                         "not a group label (docs/mis.md; or map it)", bad, bad_len);
     }
     r->flags = (uint32_t) x;
     s = lnob_csv_field(row, self->col[LNOB_MIS_F_STATUS], &len);
     x = len ? s_lookup(self, K_STATUS, s, len, s_find_status).value : LNOB_MIS_ACTIVE;
     if (x < 0)
-        return s_reject(v, "BAD_STATUS", s_name(self, LNOB_MIS_F_STATUS),
+        return lnob_verdict_reject(v, "BAD_STATUS", s_name(self, LNOB_MIS_F_STATUS),
                         "not a status (active, closed, cancelled, erroneous)", s, len);
     r->status = LNOB_MIS_STATUS_VOID(x) ? 1 : 0;
     r->id = lnob_csv_field(row, self->col[LNOB_MIS_F_RECORD_ID], &r->id_len);
     if (r->id_len > RECORD_ID_MAX)
-        return s_reject(v, "BAD_RECORD_ID", s_name(self, LNOB_MIS_F_RECORD_ID), "a record id longer than 64 bytes",
+        return lnob_verdict_reject(v, "BAD_RECORD_ID", s_name(self, LNOB_MIS_F_RECORD_ID), "a record id longer than 64 bytes",
                         r->id, 0);
     return 0;
 }
 
-static int s_validate(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_validate(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     if (s_width(self, row, v) != 0)
         return -1;
@@ -619,7 +599,7 @@ static void s_raw(const lnob_mis_t *self, const lnob_csv_row_t *row, int aligned
     free(lens);
 }
 
-static void s_add_reject(lnob_mis_t *self, const lnob_csv_row_t *row, verdict_t *v)
+static void s_add_reject(lnob_mis_t *self, const lnob_csv_row_t *row, lnob_verdict_t *v)
 {
     char raw[LNOB_REJECT_RAW_MAX];
     s_raw(self, row, strcmp(v->reason, "ROW_WIDTH") != 0, raw, sizeof raw);
@@ -700,7 +680,7 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     if (!self->header_done)
         return s_map_header(self, row);
     rec_t r = {0};
-    verdict_t v = {0};
+    lnob_verdict_t v = {0};
     self->rows_read++;
     self->b.rows_read++;
     if (s_validate(self, row, &r, &v) != 0) {

@@ -1,6 +1,7 @@
 /* rejects.c - the rejected rows a batch carries (rejects.h). */
 #include "rejects.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,21 @@
 /* Bytes a reject costs on the wire beyond its texts (numbers, tags, the
  * file and line a source may add to its detail later). */
 #define REJECT_OVERHEAD 96
+
+#define VALUE_QUOTE_MAX 60 /* bytes of an offending value quoted in a detail */
+
+int lnob_verdict_reject(lnob_verdict_t *v, const char *reason, const char *field, const char *what,
+                        const char *s, size_t len)
+{
+    v->reason = reason;
+    v->field = field;
+    if (len)
+        snprintf(v->detail, sizeof v->detail, "%s: '%.*s'", what,
+                 (int) (len > VALUE_QUOTE_MAX ? VALUE_QUOTE_MAX : len), s);
+    else
+        snprintf(v->detail, sizeof v->detail, "%s", what);
+    return -1;
+}
 
 Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
                                    uint64_t line, const char *field, const char *reason,

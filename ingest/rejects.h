@@ -18,6 +18,19 @@
  * below LNOB_WIRE_MAX_BYTES whatever the rows' widths). */
 #define LNOB_REJECTS_BYTES_MAX (32u << 20)
 
+/* A row's verdict while a source validates it: empty reason = accepted. */
+typedef struct {
+    const char *reason;
+    const char *field;     /* the column at fault, or "" for the whole row */
+    char detail[240];
+} lnob_verdict_t;
+
+/* Rejects the row in v: reason, field, and a detail "what: 'value'" (the
+ * value, s[0..len), quoted up to 60 bytes; "what" alone when len is 0).
+ * Returns -1, the validators' "rejected". */
+int lnob_verdict_reject(lnob_verdict_t *v, const char *reason, const char *field, const char *what,
+                        const char *s, size_t len);
+
 typedef struct {
     Lnob__V1__Reject *v;
     Lnob__V1__Reject **ptrs;

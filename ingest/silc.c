@@ -113,12 +113,6 @@ struct lnob_silc {
     char errstr[LNOB_ERRSTR_MAX];
 };
 
-/* A row's verdict: empty reason = accepted. */
-typedef struct {
-    const char *reason;
-    const char *field;
-    char detail[200];
-} verdict_t;
 
 /* 1 if the columns (-1: absent) are among the fields row shares with the
  * row before, and what they gave there was kept in this epoch. */
@@ -135,17 +129,6 @@ static const char *s_col_name(const lnob_silc_t *self, col_id c)
 }
 
 /* Records why a row is rejected: what is wrong, and the offending value. */
-static void s_reject(verdict_t *v, const char *reason, const char *field, const char *what,
-                     const char *s, size_t len)
-{
-    v->reason = reason;
-    v->field = field;
-    if (len)
-        snprintf(v->detail, sizeof v->detail, "%s: '%.*s'", what, (int) (len > 60 ? 60 : len), s);
-    else
-        snprintf(v->detail, sizeof v->detail, "%s", what);
-}
-
 /* ---- header --------------------------------------------------------------- */
 
 static int s_fail(lnob_silc_t *self, const char *reason, const char *what)
@@ -295,43 +278,43 @@ typedef struct {
     double amount[LNOB_UDB_VARS];
 } rec_t;
 
-static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
     const char *s = lnob_csv_field(row, self->col[C_PID], &len);
     if (len == 0)
-        return s_reject(v, "MISSING_ID", s_col_name(self, C_PID), "person id is empty", "", 0), -1;
+        return lnob_verdict_reject(v, "MISSING_ID", s_col_name(self, C_PID), "person id is empty", "", 0);
     if (lnob_num_int(s, len, &r->pid) != 0)
-        return s_reject(v, "BAD_ID", s_col_name(self, C_PID), "person id is not a whole number", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_ID", s_col_name(self, C_PID), "person id is not a whole number", s, len);
     s = lnob_csv_field(row, self->col[C_HHID], &len);
     if (len == 0)
-        return s_reject(v, "MISSING_ID", s_col_name(self, C_HHID), "household id is empty", "", 0), -1;
+        return lnob_verdict_reject(v, "MISSING_ID", s_col_name(self, C_HHID), "household id is empty", "", 0);
     if (lnob_num_int(s, len, &r->hhid) != 0)
-        return s_reject(v, "BAD_ID", s_col_name(self, C_HHID), "household id is not a whole number", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_ID", s_col_name(self, C_HHID), "household id is not a whole number", s, len);
     r->hh_known = 1;
     return 0;
 }
 
-static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
     double w;
     const char *s = lnob_csv_field(row, self->col[C_WEIGHT], &len);
     const char *f = s_col_name(self, C_WEIGHT);
     if (len == 0)
-        return s_reject(v, "MISSING_WEIGHT", f, "weight is empty", "", 0), -1;
+        return lnob_verdict_reject(v, "MISSING_WEIGHT", f, "weight is empty", "", 0);
     if (lnob_num_double(s, len, &w) != 0)
-        return s_reject(v, "BAD_NUMBER", f, "weight is not a number", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_NUMBER", f, "weight is not a number", s, len);
     if (w < 0)
-        return s_reject(v, "NEGATIVE_WEIGHT", f, "weight is negative", s, len), -1;
+        return lnob_verdict_reject(v, "NEGATIVE_WEIGHT", f, "weight is negative", s, len);
     if (w > MAX_WEIGHT)
-        return s_reject(v, "OUT_OF_RANGE", f, "weight is implausibly large", s, len), -1;
+        return lnob_verdict_reject(v, "OUT_OF_RANGE", f, "weight is implausibly large", s, len);
     r->weight = llround(w * LNOB_WEIGHT_SCALE);
     return 0;
 }
 
 /* An empty income is missing (spec §1.2), not an error. */
-static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, double *out, verdict_t *v)
+static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, double *out, lnob_verdict_t *v)
 {
     size_t len;
     *out = NAN;
@@ -341,11 +324,11 @@ static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, doubl
     if (len == 0)
         return 0;
     if (lnob_num_double(s, len, out) != 0)
-        return s_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a number", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a number", s, len);
     return 0;
 }
 
-static int s_income_of(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_income_of(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     if (self->col[C_HX090] >= 0)
         return s_money(self, row, C_HX090, &r->hx090, v);
@@ -354,13 +337,13 @@ static int s_income_of(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, v
     if (!isnan(r->hx050) && r->hx050 < 1.0) {
         size_t len;
         const char *s = lnob_csv_field(row, self->col[C_HX050], &len);
-        return s_reject(v, "OUT_OF_RANGE", s_col_name(self, C_HX050),
-                        "equivalised household size is below 1", s, len), -1;
+        return lnob_verdict_reject(v, "OUT_OF_RANGE", s_col_name(self, C_HX050),
+                        "equivalised household size is below 1", s, len);
     }
     return 0;
 }
 
-static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     int hx090 = self->col[C_HX090] >= 0;
     if (s_memo(self, row, self->income_epoch, hx090 ? self->col[C_HX090] : self->col[C_HY020],
@@ -378,7 +361,7 @@ static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verd
 
 /* Age at the interview: the age column, or the survey year minus the year
  * of birth (RB080) when the file has no age (spec §1.3). */
-static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len, ylen;
     int64_t k;
@@ -390,42 +373,42 @@ static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict
     if (!len)
         return 0;
     if (lnob_num_int(s, len, &k) != 0)
-        return s_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a whole number", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a whole number", s, len);
     if (by_birth)
         k = year > 0 ? year - k : -1;
     if (k < 0 || k > MAX_AGE)
-        return s_reject(v, "BAD_NUMBER", s_col_name(self, c),
+        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c),
                         by_birth ? "year of birth gives no age 0-130" : "age is not a whole number 0-130",
-                        s, len), -1;
+                        s, len);
     r->age = (int32_t) k;
     self->age_from_birth |= by_birth;
     return 0;
 }
 
-static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
     int64_t k;
     const char *s = lnob_csv_field(row, self->col[C_SEX], &len);
     r->sex = 0;
     if (len && (lnob_num_int(s, len, &k) != 0 || (k != 1 && k != 2)))
-        return s_reject(v, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len);
     if (len)
         r->sex = (uint32_t) k;
     if (s_age(self, row, r, v) != 0)
         return -1;
     s = lnob_csv_field(row, self->col[C_YEAR], &len);
     if (len && s_year(s, len) < 0)
-        return s_reject(v, "BAD_NUMBER", s_col_name(self, C_YEAR), "year is not a survey year", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, C_YEAR), "year is not a survey year", s, len);
     if (len && (len != strlen(self->period) || memcmp(self->period, s, len) != 0))
-        return s_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
-                        "year differs from the extract's period (first row with a year)", s, len), -1;
+        return lnob_verdict_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
+                        "year differs from the extract's period (first row with a year)", s, len);
     r->region = lnob_csv_field(row, self->col[C_REGION], &r->region_len);
     return 0;
 }
 
 static int s_scope_flag(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, int lo, int hi,
-                        int *in_scope, verdict_t *v)
+                        int *in_scope, lnob_verdict_t *v)
 {
     size_t len;
     int64_t k;
@@ -433,13 +416,13 @@ static int s_scope_flag(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, 
         return 0;
     const char *s = lnob_csv_field(row, self->col[c], &len);
     if (len && lnob_num_int(s, len, &k) != 0)
-        return s_reject(v, "BAD_CODE", s_col_name(self, c), "not a numeric code", s, len), -1;
+        return lnob_verdict_reject(v, "BAD_CODE", s_col_name(self, c), "not a numeric code", s, len);
     if (!len || k < lo || k > hi)
         *in_scope = 0;
     return 0;
 }
 
-static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     int by_code = self->col[C_MUN_CODE] >= 0;
     col_id c = by_code ? C_MUN_CODE : C_MUN_NAME;
@@ -456,11 +439,11 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
         return 0;
     r->mun = s_municipality(self, s, len, by_code);
     if (r->mun == LNOB_GEO_AMBIGUOUS)
-        return s_reject(v, "AMBIGUOUS_MUNICIPALITY", s_col_name(self, c),
-                        "names units of several municipalities; give the municipality", s, len), -1;
+        return lnob_verdict_reject(v, "AMBIGUOUS_MUNICIPALITY", s_col_name(self, c),
+                        "names units of several municipalities; give the municipality", s, len);
     if (r->mun < 0)
-        return s_reject(v, "UNKNOWN_MUNICIPALITY", s_col_name(self, c),
-                        "not one of the 61 municipalities (nor a former unit)", s, len), -1;
+        return lnob_verdict_reject(v, "UNKNOWN_MUNICIPALITY", s_col_name(self, c),
+                        "not one of the 61 municipalities (nor a former unit)", s, len);
     self->memo_mun = r->mun;
     self->place_epoch = self->epoch;
     return 0;
@@ -469,7 +452,7 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdi
 /* A UDB flag below 1 makes the value not valid (spec §0.5): the flag
  * itself travels as the code. Returns 1 when the value is flagged away. */
 static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_t *flag,
-                     verdict_t *vd)
+                     lnob_verdict_t *vd)
 {
     size_t len;
     int64_t k;
@@ -479,15 +462,15 @@ static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_
     if (len == 0)
         return 0;
     if (lnob_num_int(s, len, &k) != 0)
-        return s_reject(vd, "BAD_CODE", self->header[self->flag_col[v]], "flag is not a whole number",
-                        s, len), -1;
+        return lnob_verdict_reject(vd, "BAD_CODE", self->header[self->flag_col[v]], "flag is not a whole number",
+                        s, len);
     if (k >= 1)
         return 0;
     *flag = lnob_udb_is_flag(k) ? (int32_t) k : LNOB_UDB_MISSING;
     return 1;
 }
 
-static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, verdict_t *vd)
+static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, lnob_verdict_t *vd)
 {
     const lnob_udb_def_t *def = &lnob_udb_defs[v];
     const char *field = self->header[self->var_col[v]];
@@ -506,12 +489,12 @@ static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, 
     if (len == 0)
         return 0;
     if (def->kind == LNOB_UDB_AMOUNT)
-        return lnob_num_double(s, len, &r->amount[v]) ? s_reject(vd, "BAD_NUMBER", field, "not a number", s, len), -1 : 0;
+        return lnob_num_double(s, len, &r->amount[v]) ? lnob_verdict_reject(vd, "BAD_NUMBER", field, "not a number", s, len), -1 : 0;
     int64_t k;
     if (lnob_num_int(s, len, &k) != 0)
-        return s_reject(vd, "BAD_CODE", field, "not a numeric code", s, len), -1;
+        return lnob_verdict_reject(vd, "BAD_CODE", field, "not a numeric code", s, len);
     if ((k < def->lo || k > def->hi) && !lnob_udb_is_flag(k))
-        return s_reject(vd, "BAD_CODE", field, "outside the variable's code list", s, len), -1;
+        return lnob_verdict_reject(vd, "BAD_CODE", field, "outside the variable's code list", s, len);
     r->code[v] = (int32_t) k;
     return 0;
 }
@@ -530,7 +513,7 @@ static void s_irp_from_birth(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t
 }
 
 /* s_var, or what it gave for the household's row before. */
-static int s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, verdict_t *vd)
+static int s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, lnob_verdict_t *vd)
 {
     if (s_memo(self, row, self->var_epoch[v], self->var_col[v], self->flag_col[v])) {
         r->code[v] = self->memo_code[v];
@@ -545,7 +528,7 @@ static int s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t
     return 0;
 }
 
-static int s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *vd)
+static int s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *vd)
 {
     for (int v = 0; v < LNOB_UDB_VARS; v++)
         if (self->var_col[v] >= 0 && s_var_memo(self, row, v, r, vd) != 0)
@@ -558,17 +541,17 @@ static int s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdic
 /* RB030 identifies a person across the extract: a second row with the same
  * id would count that person twice. The first row stays; later ones go to
  * the quarantine. Checked last, so only otherwise valid rows claim an id. */
-static int s_unique(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_unique(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     if (lnob_idset_add(self->seen, r->pid))
         return 0;
     size_t len;
     const char *s = lnob_csv_field(row, self->col[C_PID], &len);
-    return s_reject(v, "DUPLICATE_ID", s_col_name(self, C_PID), "person id already seen in this extract",
-                    s, len), -1;
+    return lnob_verdict_reject(v, "DUPLICATE_ID", s_col_name(self, C_PID), "person id already seen in this extract",
+                    s, len);
 }
 
-static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, verdict_t *v)
+static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     if (row->nfields != self->n_header) {
         v->reason = "ROW_WIDTH";
@@ -657,7 +640,7 @@ static void s_append(lnob_silc_t *self, const rec_t *r, uint64_t line)
 
 static void s_where(lnob_silc_t *self, const char *field, Lnob__V1__Reject *rj);
 
-static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const verdict_t *v)
+static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const lnob_verdict_t *v)
 {
     char raw[LNOB_REJECT_RAW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
@@ -778,15 +761,15 @@ static int s_emit_rejects(lnob_silc_t *self)
  * a full batch is sent first (its rc in *rc); a row of a household that
  * was already closed is rejected. */
 static int s_household(lnob_silc_t *self, const lnob_csv_row_t *row, const rec_t *r,
-                       verdict_t *v, int *rc)
+                       lnob_verdict_t *v, int *rc)
 {
     if (!self->n_vars || !r->in_scope || (self->has_open && r->hhid == self->open_hh))
         return 0;
     if (lnob_idset_contains(self->closed, r->hhid)) {
         size_t len;
         const char *s = lnob_csv_field(row, self->col[C_HHID], &len);
-        return s_reject(v, "HOUSEHOLD_SPLIT", s_col_name(self, C_HHID),
-                        "rows of this household are not together; sort the file by household", s, len), -1;
+        return lnob_verdict_reject(v, "HOUSEHOLD_SPLIT", s_col_name(self, C_HHID),
+                        "rows of this household are not together; sort the file by household", s, len);
     }
     if (self->has_open)
         lnob_idset_add(self->closed, self->open_hh);
@@ -835,7 +818,7 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     if (self->extract_id[0] == '\0')
         s_try_period(self, row);
     rec_t r;
-    verdict_t v = {0};
+    lnob_verdict_t v = {0};
     self->epoch += row->shared == 0;
     self->rows_read++;
     self->b.rows_read++;
