@@ -489,7 +489,7 @@ static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, 
     if (len == 0)
         return 0;
     if (def->kind == LNOB_UDB_AMOUNT)
-        return lnob_num_double(s, len, &r->amount[v]) ? lnob_verdict_reject(vd, "BAD_NUMBER", field, "not a number", s, len), -1 : 0;
+        return lnob_num_double(s, len, &r->amount[v]) ? lnob_verdict_reject(vd, "BAD_NUMBER", field, "not a number", s, len) : 0;
     int64_t k;
     if (lnob_num_int(s, len, &k) != 0)
         return lnob_verdict_reject(vd, "BAD_CODE", field, "not a numeric code", s, len);
