@@ -2,14 +2,8 @@
 #include "extract.h"
 
 #include <czmq.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lnob/clock.h"
 #include "lnob/log.h"
@@ -74,59 +68,6 @@ int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, con
 static void s_hex(const unsigned char *bin, size_t n, char *out)
 {
     sodium_bin2hex(out, n * 2 + 1, bin, n);
-}
-
-/* Maps a file read-only; an empty file gives len 0 and NULL. */
-int lnob_ingest_map(const char *path, const char **buf, size_t *len, char *err, size_t cap)
-{
-    int fd = open(path, O_RDONLY);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, cap, "cannot open: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    *len = (size_t) st.st_size;
-    *buf = NULL;
-    if (*len) {
-        void *p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            snprintf(err, cap, "cannot map: %s", strerror(errno));
-            close(fd);
-            return -1;
-        }
-        madvise(p, *len, MADV_SEQUENTIAL);
-        *buf = p;
-    }
-    close(fd);
-    return 0;
-}
-
-/* Drops mapped pages already read, so resident memory stays one chunk
- * deep instead of growing to the file's size (offsets are page-aligned). */
-void lnob_ingest_release(const char *buf, size_t off, size_t n)
-{
-    madvise((void *) (buf + off), n, MADV_DONTNEED);
-}
-
-/* sha256 of the input through OpenSSL's libcrypto, which uses the CPU's
- * SHA extensions: about 5 times libsodium's portable sha256 here, and the
- * checksum is a whole extra pass over the file (docs/BENCHMARKS.md). */
-void lnob_ingest_checksum(const char *buf, size_t len, char *hex)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int dlen = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    for (size_t off = 0; off < len; off += FEED_CHUNK) {
-        size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
-        EVP_DigestUpdate(ctx, buf + off, n);
-        lnob_ingest_release(buf, off, n);
-    }
-    EVP_DigestFinal_ex(ctx, digest, &dlen);
-    EVP_MD_CTX_free(ctx);
-    s_hex(digest, dlen, hex);
 }
 
 /* sha256 of a short text (a path, a set's file checksums one after the

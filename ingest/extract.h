@@ -5,8 +5,8 @@
  * message waiting through backpressure, skip the batches the aggregator
  * already holds (asked once per extract, so a restarted ingester resumes),
  * announce a failed extract, then ask until the sink has stored it and send
- * again what went missing (docs/delivery.md). Also the file helpers every
- * kind uses: mapping, sha256, extract ids. The kinds themselves:
+ * again what went missing (docs/delivery.md). Also the extract ids every
+ * kind uses (files are mapped and hashed by input.h). The kinds themselves:
  * silc_extract.h, mis_extract.h; the drop folder: watch.h.
  * Not for: parsing (silc.h, udb4.h, mis.h) or options (main.c). */
 #ifndef LNOB_INGEST_EXTRACT_H
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ack.h"
+#include "input.h"
 #include "lnob/config.h"
 #include "lnob/geo.h"
 #include "mis_sources.h"
@@ -23,8 +24,6 @@
 #include "udb4.h"
 #include "wire.h"
 
-#define FEED_CHUNK (1u << 20)  /* bytes fed per step, so signals are seen */
-#define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
 #define EXTRACT_ID_CAP 128
 #define INPUTS_MAX 65536       /* bytes of an extract's input list */
 
@@ -91,12 +90,6 @@ int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan);
 /* Makes p the plan of MIS exports files[0..n) (mapping files left out). */
 void lnob_ingest_plan_mis(lnob_plan_t *p, const char *const *files, size_t n);
 
-/* Maps a file read-only; an empty file gives len 0 and NULL. -1 with err. */
-int lnob_ingest_map(const char *path, const char **buf, size_t *len, char *err, size_t cap);
-/* Drops mapped pages already read (offsets page-aligned). */
-void lnob_ingest_release(const char *buf, size_t off, size_t n);
-/* sha256 of buf as hex (HEX_SHA256 bytes), releasing pages as it goes. */
-void lnob_ingest_checksum(const char *buf, size_t len, char *hex);
 /* sha256 of a NUL-terminated text as hex (HEX_SHA256 bytes). */
 void lnob_ingest_checksum_text(const char *text, char *hex);
 /* "kind-period-<16 hex digits of checksum>". */

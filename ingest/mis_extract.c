@@ -95,6 +95,11 @@ static lnob_mis_map_t *s_mapping(const lnob_ingest_ctx_t *ctx, const char *path,
     return *map_path ? lnob_mis_map_load(map_path, err, cap) : NULL;
 }
 
+static int s_feed(void *p, const char *chunk, size_t n)
+{
+    return zsys_interrupted ? LNOB_CLOSED : lnob_mis_feed(p, chunk, n);
+}
+
 /* Parses one export (with its mapping file) into emit. Returns LNOB_OK,
  * LNOB_ERR with reason and err when it cannot be read at all, or emit's rc. */
 int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const char *id, lnob_mis_emit_fn emit,
@@ -103,7 +108,7 @@ int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const
     const char *buf;
     size_t len;
     *reason = "UNREADABLE";
-    if (lnob_ingest_map(path, &buf, &len, err, cap) != 0)
+    if (lnob_input_map(path, &buf, &len, err, cap) != 0)
         return LNOB_ERR;
     lnob_mis_map_t *map = s_mapping(ctx, path, err, cap);
     if (!map && *err) {
@@ -124,10 +129,7 @@ int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const
         o.needs_register = src->needs_register;
     }
     lnob_mis_t *p = lnob_mis_new(&o);
-    int rc = LNOB_OK;
-    for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK)
-        rc = zsys_interrupted ? LNOB_CLOSED
-                              : lnob_mis_feed(p, buf + off, len - off < FEED_CHUNK ? len - off : FEED_CHUNK);
+    int rc = lnob_input_chunks(buf, len, s_feed, p);
     if (rc == LNOB_OK)
         rc = lnob_mis_finish(p);
     if (rc == LNOB_ERR) {
@@ -208,7 +210,7 @@ static int s_population(const lnob_ingest_ctx_t *ctx, int year, char *out, size_
     out[0] = '\0';
     if (!ctx->cfg->population)
         return 0;
-    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, err, errcap);
+    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, NULL, err, errcap);
     if (rc == LNOB_ERR && !*err)
         snprintf(err, errcap, "%.120s: %.120s", ctx->cfg->population, p.err);
     return rc == LNOB_OK && p.len < cap ? 0 : -1;
@@ -252,9 +254,9 @@ static void s_file_checksum(const char *path, char *hex, size_t *bytes)
     size_t len;
     char err[LNOB_ERRSTR_MAX];
     snprintf(hex, HEX_SHA256, "unreadable");
-    if (lnob_ingest_map(path, &buf, &len, err, sizeof err) != 0)
+    if (lnob_input_map(path, &buf, &len, err, sizeof err) != 0)
         return;
-    lnob_ingest_checksum(buf, len, hex);
+    lnob_input_checksum(buf, len, hex);
     if (buf)
         munmap((void *) buf, len);
     *bytes += len;

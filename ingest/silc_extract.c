@@ -76,16 +76,14 @@ static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t 
     return rc;
 }
 
+static int s_feed(void *p, const char *chunk, size_t n)
+{
+    return zsys_interrupted ? LNOB_CLOSED : lnob_silc_feed(p, chunk, n);
+}
+
 static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
 {
-    int rc = LNOB_OK;
-    for (size_t off = 0; off < len && rc == LNOB_OK; off += FEED_CHUNK) {
-        if (zsys_interrupted)
-            return LNOB_CLOSED;
-        size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
-        rc = lnob_silc_feed(p, buf + off, n);
-        lnob_ingest_release(buf, off, n);
-    }
+    int rc = lnob_input_chunks(buf, len, s_feed, p);
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
@@ -94,7 +92,7 @@ static int s_join_row(void *arg, const lnob_csv_row_t *row);
 /* Parses an SPSS or Stata file row by row; err is set when ReadStat fails. */
 static int s_parse_rows(lnob_silc_t *p, const char *path, char *err, size_t cap)
 {
-    int rc = lnob_input_rows(path, s_join_row, p, err, cap);
+    int rc = lnob_input_rows(path, s_join_row, p, NULL, err, cap);
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
@@ -106,12 +104,12 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
     const char *buf, *path = plan->file;
     size_t len;
     char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
-    if (lnob_ingest_map(path, &buf, &len, err, sizeof err) != 0) {
+    if (lnob_input_map(path, &buf, &len, err, sizeof err) != 0) {
         lnob_ingest_checksum_text(path, checksum);
         lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
         return lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, "", "unknown");
     }
-    lnob_ingest_checksum(buf, len, checksum);
+    lnob_input_checksum(buf, len, checksum);
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx};
@@ -174,21 +172,35 @@ typedef struct {
     char err[LNOB_ERRSTR_MAX];
 } load_t;
 
-static void *s_load_file(void *arg)
+/* Its checksum alone (a set that cannot be joined still has an id). */
+static void s_checksum_file(load_t *l)
 {
-    load_t *l = arg;
     const char *buf;
     char why[LNOB_ERRSTR_MAX];
     l->rc = LNOB_ERR;
-    if (lnob_ingest_map(l->path, &buf, &l->bytes, why, sizeof why) != 0) {
+    if (lnob_input_map(l->path, &buf, &l->bytes, why, sizeof why) != 0) {
         snprintf(l->err, sizeof l->err, "%.120s: %.120s", l->path, why);
-        return NULL;
+        return;
     }
-    lnob_ingest_checksum(buf, l->bytes, l->hex);
+    lnob_input_checksum(buf, l->bytes, l->hex);
     if (buf)
         munmap((void *) buf, l->bytes);
+    l->rc = LNOB_OK;
+}
+
+/* Its rows and its checksum, in one pass over a CSV file. */
+static void *s_load_file(void *arg)
+{
+    load_t *l = arg;
+    if (!l->join) {
+        s_checksum_file(l);
+        return NULL;
+    }
     lnob_udb4_feed_t ld = {l->join, l->file};
-    l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, l->err, sizeof l->err) : LNOB_OK;
+    lnob_input_sum_t sum = {"", 0};
+    l->rc = lnob_input_rows(l->path, s_load_row, &ld, &sum, l->err, sizeof l->err);
+    memcpy(l->hex, sum.hex, sizeof l->hex);
+    l->bytes = sum.bytes;
     return NULL;
 }
 
