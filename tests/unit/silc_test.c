@@ -153,7 +153,8 @@ static int s_emit(void *arg, Lnob__V1__Batch *b)
     return LNOB_OK;
 }
 
-static lnob_silc_t *s_new(cap_t *c, size_t batch_size)
+/* A SILC source of the test's extract that emits to emit(arg). */
+static lnob_silc_t *s_new_to(lnob_silc_emit_fn emit, void *arg, size_t batch_size)
 {
     static lnob_silc_opts_t o;
     o = (lnob_silc_opts_t){.source = SOURCE,
@@ -161,11 +162,16 @@ static lnob_silc_t *s_new(cap_t *c, size_t batch_size)
                            .run_id = RUN_ID,
                            .batch_size = batch_size,
                            .geo = geo,
-                           .emit = s_emit,
-                           .arg = c};
+                           .emit = emit,
+                           .arg = arg};
     lnob_silc_t *p = lnob_silc_new(&o);
     cr_assert_not_null(p);
     return p;
+}
+
+static lnob_silc_t *s_new(cap_t *c, size_t batch_size)
+{
+    return s_new_to(s_emit, c, batch_size);
 }
 
 /* Feeds len bytes chunk at a time (0 = whole) then finishes; returns the
@@ -919,42 +925,6 @@ Test(silc, raw_text_cut_at_16kib)
     free(c);
 }
 
-/* Rejects per batch it emitted (counts[0] batches so far). */
-static int s_count_rejects(void *arg, Lnob__V1__Batch *b)
-{
-    size_t *counts = arg;
-    counts[1 + counts[0]++] = b->n_rejects;
-    return LNOB_OK;
-}
-
-/* Wide rejected rows fill a batch by bytes long before its row count: it
- * goes at LNOB_REJECTS_BYTES_MAX, so no message nears the wire's limit. */
-Test(silc, a_batch_goes_when_its_rejects_reach_the_byte_budget)
-{
-    size_t counts[8] = {0};
-    lnob_silc_opts_t o = {.source = SOURCE, .checksum = CHECKSUM, .run_id = RUN_ID,
-                          .batch_size = 100000, .geo = geo, .emit = s_count_rejects, .arg = counts};
-    lnob_silc_t *p = lnob_silc_new(&o);
-    static char row[LNOB_REJECT_RAW_MAX + 64];
-    const char *head = "DB030,RB030,RB050,HX090\n";
-    cr_assert_eq(lnob_silc_feed(p, head, strlen(head)), LNOB_OK);
-    size_t rows = 2 * LNOB_REJECTS_BYTES_MAX / LNOB_REJECT_RAW_MAX; /* two budgets' worth */
-    for (size_t i = 0; i < rows; i++) {
-        int n = snprintf(row, sizeof row, "1,%zu,%0*d,1\n", i + 1, LNOB_REJECT_RAW_MAX, 7);
-        cr_assert_eq(lnob_silc_feed(p, row, (size_t) n), LNOB_OK); /* RB050 = 16 KiB digits: too large */
-    }
-    cr_assert_eq(lnob_silc_finish(p), LNOB_OK, "%s", lnob_silc_errstr(p));
-    lnob_silc_destroy(&p);
-    cr_assert_geq(counts[0], 2, "%zu batches", counts[0]);
-    size_t total = 0;
-    for (size_t b = 0; b < counts[0]; b++) {
-        cr_expect_leq(counts[1 + b] * LNOB_REJECT_RAW_MAX, LNOB_REJECTS_BYTES_MAX + 2 * LNOB_REJECT_RAW_MAX,
-                      "batch %zu holds %zu rejects", b, counts[1 + b]);
-        total += counts[1 + b];
-    }
-    cr_expect_eq(total, rows, "every reject is sent");
-}
-
 /* What each batch held: its records' first and last household, records,
  * rejects and rows read (households are numbered 1.. in the input). */
 typedef struct {
@@ -975,15 +945,39 @@ static int s_hh_batches(void *arg, Lnob__V1__Batch *b)
     return LNOB_OK;
 }
 
+/* Wide rejected rows fill a batch by bytes long before its row count: it
+ * goes at LNOB_REJECTS_BYTES_MAX, so no message nears the wire's limit. */
+Test(silc, a_batch_goes_when_its_rejects_reach_the_byte_budget)
+{
+    hh_batches_t h = {0};
+    lnob_silc_t *p = s_new_to(s_hh_batches, &h, 100000);
+    static char row[LNOB_REJECT_RAW_MAX + 64];
+    const char *head = "DB030,RB030,RB050,HX090\n";
+    cr_assert_eq(lnob_silc_feed(p, head, strlen(head)), LNOB_OK);
+    size_t rows = 2 * LNOB_REJECTS_BYTES_MAX / LNOB_REJECT_RAW_MAX; /* two budgets' worth */
+    for (size_t i = 0; i < rows; i++) {
+        int n = snprintf(row, sizeof row, "1,%zu,%0*d,1\n", i + 1, LNOB_REJECT_RAW_MAX, 7);
+        cr_assert_eq(lnob_silc_feed(p, row, (size_t) n), LNOB_OK); /* RB050 = 16 KiB digits: too large */
+    }
+    cr_assert_eq(lnob_silc_finish(p), LNOB_OK, "%s", lnob_silc_errstr(p));
+    lnob_silc_destroy(&p);
+    cr_assert_geq(h.n, 2, "%zu batches", h.n);
+    size_t total = 0;
+    for (size_t b = 0; b < h.n; b++) {
+        cr_expect_leq((size_t) h.rejects[b] * LNOB_REJECT_RAW_MAX, LNOB_REJECTS_BYTES_MAX + 2 * LNOB_REJECT_RAW_MAX,
+                      "batch %zu holds %u rejects", b, h.rejects[b]);
+        total += h.rejects[b];
+    }
+    cr_expect_eq(total, rows, "every reject is sent");
+}
+
 /* With UDB variables a batch holds whole households, also when its wide
  * rejected rows fill the byte budget in the middle of one: the rejects go
  * in a batch of their own and the household's rows stay together. */
 Test(silc, rejects_filling_the_budget_never_split_a_household)
 {
     hh_batches_t h = {0};
-    lnob_silc_opts_t o = {.source = SOURCE, .checksum = CHECKSUM, .run_id = RUN_ID,
-                          .batch_size = 100000, .geo = geo, .emit = s_hh_batches, .arg = &h};
-    lnob_silc_t *p = lnob_silc_new(&o);
+    lnob_silc_t *p = s_new_to(s_hh_batches, &h, 100000);
     static char row[LNOB_REJECT_RAW_MAX + 64];
     const char *head = "DB030,RB030,RB050,HX090,HS040\n";
     cr_assert_eq(lnob_silc_feed(p, head, strlen(head)), LNOB_OK);
