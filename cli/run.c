@@ -45,6 +45,7 @@ typedef struct {
     const char *log_level;
     const char *workdir;
     long max_restarts;
+    const char *max_reject_share;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -76,6 +77,9 @@ static const lnob_opt_t s_opts[] = {
      "existing directory for sockets, the private Redis and <worker>.pid files (kept); default a temp dir (removed)"},
     {"max-restarts", "LNOB_RUN_MAX_RESTARTS", LNOB_OPT_INT, "20", 0, 1000, NULL,
      offsetof(cfg_t, max_restarts), "restarts of one worker before the run gives up"},
+    {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
+     offsetof(cfg_t, max_reject_share),
+     "percent of an extract's rows that may be quarantined (0-100); above it the extract fails"},
     LNOB_OPT_END};
 
 /* A supervised child: how to start it again, and when. */
@@ -268,8 +272,9 @@ static int s_start_workers(run_t *r)
     char period[16];
     snprintf(period, sizeof period, "%ld", r->cfg.period);
     const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
-                                "--batch-size", bs, "--log-level", ll, "--period", period};
-    size_t n = 12;
+                                "--batch-size", bs, "--log-level", ll, "--period", period,
+                                "--max-reject-share", r->cfg.max_reject_share};
+    size_t n = 14;
     if (r->cfg.pseudonym_key) {
         in[n++] = "--pseudonym-key";
         in[n++] = r->cfg.pseudonym_key;

@@ -64,6 +64,12 @@ int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, con
     return lnob_ingest_send(ctx, &env);
 }
 
+void lnob_ingest_end_ceiling(const lnob_ingest_cfg_t *cfg, Lnob__V1__ExtractEnd *end)
+{
+    end->has_max_reject = 1;
+    end->max_reject_pct = cfg->max_reject_pct;
+}
+
 /* n bytes as 2n lowercase hex digits and a NUL. */
 static void s_hex(const unsigned char *bin, size_t n, char *out)
 {

@@ -63,6 +63,8 @@ typedef struct {
     const char *run_id;     /* tag for this session */
     const char *log_level;  /* error|warn|info|debug */
     const char *instance;   /* name in log lines */
+    const char *max_reject_share; /* the reject ceiling as given ("5", "0.5%", "100") */
+    double max_reject_pct;  /* ... as a percent of the rows read, checked at start-up */
 } lnob_ingest_cfg_t;
 
 typedef struct {
@@ -89,6 +91,9 @@ int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, con
 int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan);
 /* Makes p the plan of MIS exports files[0..n) (mapping files left out). */
 void lnob_ingest_plan_mis(lnob_plan_t *p, const char *const *files, size_t n);
+
+/* Puts the reject ceiling (--max-reject-share) into an ExtractEnd. */
+void lnob_ingest_end_ceiling(const lnob_ingest_cfg_t *cfg, Lnob__V1__ExtractEnd *end);
 
 /* sha256 of a NUL-terminated text as hex (HEX_SHA256 bytes). */
 void lnob_ingest_checksum_text(const char *text, char *hex);

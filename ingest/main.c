@@ -20,6 +20,7 @@
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/mis_codes.h"
+#include "lnob/num.h"
 #include "lnob/sock.h"
 #include "watch.h"
 
@@ -66,6 +67,9 @@ static const lnob_opt_t s_opts[] = {
      "tag carried by every message (default host-pid-time)"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(lnob_ingest_cfg_t, log_level), "log verbosity"},
+    {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
+     offsetof(lnob_ingest_cfg_t, max_reject_share),
+     "percent of an extract's rows that may be quarantined (0-100, '%' optional); above it the extract fails"},
     {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(lnob_ingest_cfg_t, instance),
      "instance name shown in log lines"},
     LNOB_OPT_END};
@@ -249,6 +253,10 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_log_init("ingest", cfg.instance, lnob_log_parse_level(cfg.log_level));
+    if (lnob_num_percent(cfg.max_reject_share, &cfg.max_reject_pct) != 0) {
+        lnob_error("--max-reject-share: '%s' is not a percent from 0 to 100", cfg.max_reject_share);
+        return 2;
+    }
     s_default_run_id(&cfg, run_id, sizeof run_id);
     if (sodium_init() < 0) {
         lnob_error("libsodium failed to initialise");

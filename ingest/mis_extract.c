@@ -237,6 +237,7 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
     e.started_ms = started;
     e.finished_ms = lnob_now_ms();
     e.code_version = LNOB_VERSION;
+    lnob_ingest_end_ceiling(ctx->cfg, &e);
     e.kind = "mis";
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_END;

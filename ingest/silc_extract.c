@@ -60,6 +60,7 @@ static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t 
     e.started_ms = started;
     e.finished_ms = lnob_now_ms();
     e.code_version = LNOB_VERSION;
+    lnob_ingest_end_ceiling(ctx->cfg, &e);
     e.header = (char *) lnob_silc_header(p);
     e.notes = (char *) lnob_silc_notes(p);
     if (*e.notes)

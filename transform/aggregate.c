@@ -649,6 +649,25 @@ static int s_settings(const extract_t *e, uint32_t nb, lnob_hh_cfg_t *cfg, char 
     return -1;
 }
 
+/* The reject ceiling the ingester sent (--max-reject-share): when more of
+ * the rows read were quarantined, error says so with the counts (unless it
+ * holds an error already) and 1 is returned: the extract is failed, its
+ * quarantine stored, none of its cells published. */
+static int s_over_ceiling(const Lnob__V1__ExtractEnd *end, uint64_t rows_read, uint64_t quarantined,
+                          char *error, size_t cap)
+{
+    if (!end->has_max_reject || *error || rows_read == 0)
+        return 0;
+    double pct = 100.0 * (double) quarantined / (double) rows_read;
+    if (pct <= end->max_reject_pct)
+        return 0;
+    snprintf(error, cap,
+             "TOO_MANY_REJECTS: %llu of %llu rows read were quarantined (%.2f %%), above "
+             "--max-reject-share %g %%; no cell is published, the quarantine is stored",
+             (unsigned long long) quarantined, (unsigned long long) rows_read, pct, end->max_reject_pct);
+    return 1;
+}
+
 /* Sends an extract's Result: its cells and metadata, or its error. */
 static int s_send_result(lnob_aggregate_t *self, const Lnob__V1__ExtractEnd *end, meta_t *meta,
                          const lnob_cell_t *cells, size_t n_cells, uint32_t parts, const char *error)
@@ -738,6 +757,7 @@ static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)
         snprintf(error, sizeof error, "NO_PERIOD: the period '%.20s' is not a year", end->period);
     if (!*error && st.persons == 0)
         snprintf(error, sizeof error, "NO_POPULATION: no active record with a person key in %d", year);
+    s_over_ceiling(end, rows_read, quarantined, error, sizeof error);
     if (*error)
         n_cells = 0;
     int rc = s_emit_quarantine(self, e, nb, &parts);
@@ -790,8 +810,8 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e)
     lnob_debug("extract %s: merge %lld ms, cells %lld ms", end->extract_id,
                (long long) (t_cells - t_merge) / 1000, (long long) (lnob_mono_us() - t_cells) / 1000);
     free(persons);
-    if (!settings_ok)
-        n_cells = 0; /* cells from mixed settings: publish none */
+    if (!settings_ok || s_over_ceiling(end, t.rows_read, t.quarantined, error, sizeof error))
+        n_cells = 0; /* cells from mixed settings, or from too few rows: publish none */
     else if (n == 0) { /* no indicator can be computed: do not publish empty cells */
         snprintf(error, sizeof error,
                  "NO_POPULATION: no accepted row is in the indicator population "

@@ -85,3 +85,15 @@ int lnob_num_int(const char *s, size_t len, int64_t *out)
     return 0;
 }
 
+
+int lnob_num_percent(const char *s, double *out)
+{
+    size_t len = strlen(s);
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '%'))
+        len--;
+    double v;
+    if (lnob_num_double(s, len, &v) != 0 || v < 0 || v > 100)
+        return -1;
+    *out = v;
+    return 0;
+}

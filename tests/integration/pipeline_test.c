@@ -85,6 +85,7 @@ Test(pipeline, one_or_three_transformers_and_any_batch_size_give_identical_cells
 
 Test(pipeline, malformed_rows_are_quarantined_with_line_field_and_reason)
 {
+    setenv("LNOB_MAX_REJECT_SHARE", "100", 1); /* a fixture of bad rows: no ceiling */
     cr_assert_eq(s_lnob_run(DATA "silc_bad_rows.csv", "2", "10", NULL), 0);
     char *id = th_only_extract(s_redis.c);
     char key[256];
@@ -306,8 +307,36 @@ static char *s_quarantine_lines(const char *id)
     return out;
 }
 
+/* Eight per cent of silc_bad_rows.csv is quarantined: above the default
+ * ceiling of 5 % the extract fails with the counts, its quarantine is
+ * stored and no cell is; a ceiling of 10 % lets the same file through. */
+Test(pipeline, more_rejects_than_the_ceiling_fail_the_extract_and_publish_no_cell)
+{
+    cr_assert_eq(s_lnob_run(DATA "silc_bad_rows.csv", "2", "10", NULL), 1);
+    char *id = th_only_extract(s_redis.c);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *status = th_hget(s_redis.c, key, "status"), *error = th_hget(s_redis.c, key, "error");
+    cr_assert_str_eq(status, "failed");
+    cr_assert_str_eq(error, "TOO_MANY_REJECTS: 7 of 86 rows read were quarantined (8.14 %), above "
+                            "--max-reject-share 5 %; no cell is published, the quarantine is stored");
+    cr_assert_eq(th_int(s_redis.c, "XLEN lnob:quarantine:%s", id), 7);
+    cr_assert_eq(th_int(s_redis.c, "EXISTS lnob:extract:%s:cells", id), 0);
+    cr_assert_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 0, "a failed extract is not announced");
+    setenv("LNOB_MAX_REJECT_SHARE", "10%", 1);
+    cr_assert_eq(s_lnob_run(DATA "silc_bad_rows.csv", "2", "10", NULL), 0);
+    free(status);
+    status = th_hget(s_redis.c, key, "status");
+    cr_assert_str_eq(status, "complete");
+    cr_assert_gt(th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id), 0);
+    free(status);
+    free(error);
+    free(id);
+}
+
 Test(pipeline, udb_join_problems_are_quarantined_by_file_and_the_good_households_go_through)
 {
+    setenv("LNOB_MAX_REJECT_SHARE", "100", 1); /* a fixture of bad rows: no ceiling */
     cr_assert_eq(s_lnob_run4("udb4_bad", "DHRP", "2", "3"), 0);
     char *id = th_only_extract(s_redis.c);
     char *q = s_quarantine_lines(id);
@@ -549,6 +578,7 @@ static char *s_run_twins(const char *dir, const char *ext, const char *transform
 
 Test(pipeline, spss_and_stata_twins_of_the_four_files_give_the_same_cells_and_quarantine)
 {
+    setenv("LNOB_MAX_REJECT_SHARE", "100", 1); /* a fixture of bad rows: no ceiling */
     cr_assert_eq(s_lnob_run4("udb4_bad", "DHRP", "2", "3"), 0);
     char *csv_id = th_only_extract(s_redis.c);
     char *want = s_cells_of(csv_id), *want_q = s_quarantine_lines(csv_id);

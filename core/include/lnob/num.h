@@ -16,5 +16,8 @@
 int lnob_num_int(const char *s, size_t len, int64_t *out);
 /* The whole of s[0..len) as a finite double; 0, or -1. */
 int lnob_num_double(const char *s, size_t len, double *out);
+/* A percent from 0 to 100 as an option gives it: "5", "0.5", "5%" (the
+ * sign optional); 0, or -1 when s is not one. */
+int lnob_num_percent(const char *s, double *out);
 
 #endif
