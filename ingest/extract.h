@@ -51,6 +51,7 @@ typedef struct {
     const char *vuln_groups; /* MIS VULN_GROUPS ("" all of spec §6.4) */
     const char *watch;      /* drop folder of MIS exports, or NULL */
     long watch_ms;          /* how often to look into it */
+    long settle_ms;         /* a file without a NAME.done marker: unchanged this long */
     const char *push;       /* endpoint(s) for batches */
     long batch_size;        /* accepted rows per batch */
     long hwm;               /* queue bound, messages */

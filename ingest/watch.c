@@ -11,15 +11,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/mis_codes.h"
 #include "mis_extract.h"
 
+#define DONE_MARKER ".done" /* NAME.done beside NAME: the writer says NAME is complete */
+
 /* A file to take: not hidden, not being written (.tmp, .part), not ours. */
 static int s_takeable(const char *dir, const char *name)
 {
-    static const char *const skip[] = {".tmp", ".part", ".reason", LNOB_MIS_MAP_SUFFIX};
+    static const char *const skip[] = {".tmp", ".part", ".reason", DONE_MARKER, LNOB_MIS_MAP_SUFFIX};
     char path[PATH_MAX];
     struct stat st;
     size_t n = strlen(name);
@@ -76,22 +79,115 @@ static int s_move(const char *dir, const char *name, const char *sub)
     return -1;
 }
 
-static int s_count_only(void *arg, Lnob__V1__MisBatch *b)
+/* ---- is a file complete? ------------------------------------------------------ */
+
+/* What one look saw of a file not yet taken. */
+typedef struct {
+    char *name;
+    off_t size;
+    int64_t mtime_ms;
+    ino_t ino;
+} seen_t;
+
+/* The files of one look, for the next one to compare with. */
+typedef struct {
+    seen_t *v;
+    size_t n, cap;
+} seen_list_t;
+
+static void s_seen_clear(seen_list_t *l)
 {
-    (void) arg;
-    (void) b;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].name);
+    l->n = 0;
+}
+
+static const seen_t *s_seen_find(const seen_list_t *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].name, name))
+            return &l->v[i];
+    return NULL;
+}
+
+/* 1 when dir/name is complete: its writer left NAME.done beside it, or it
+ * is unchanged (size, mtime, inode) since the last look and was last
+ * written settle-ms ago or more. Else it goes into next for the next look. */
+static int s_complete(const lnob_ingest_ctx_t *ctx, const char *dir, const char *name,
+                      const seen_list_t *last, seen_list_t *next)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s%s", dir, name, DONE_MARKER);
+    if (access(path, F_OK) == 0) {
+        lnob_info("%s/%s: complete: %s%s marks it so", dir, name, name, DONE_MARKER);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (stat(path, &st) != 0)
+        return 0;
+    seen_t now = {NULL, st.st_size, (int64_t) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000,
+                  st.st_ino};
+    const seen_t *was = s_seen_find(last, name);
+    int same = was && was->size == now.size && was->mtime_ms == now.mtime_ms && was->ino == now.ino;
+    int64_t quiet = lnob_now_ms() - now.mtime_ms;
+    if (same && quiet >= ctx->cfg->settle_ms) {
+        lnob_info("%s: complete: unchanged for %lld ms (--settle-ms %ld)", path, (long long) quiet,
+                  ctx->cfg->settle_ms);
+        return 1;
+    }
+    if (!same)
+        lnob_info("%s: not taken yet: written %lld ms ago; waiting until it is unchanged for %ld ms "
+                  "(--settle-ms), or for %s%s", path, (long long) quiet, ctx->cfg->settle_ms, name,
+                  DONE_MARKER);
+    lnob_grow((void **) &next->v, &next->cap, next->n + 1, sizeof *next->v);
+    now.name = lnob_strdup(name);
+    next->v[next->n++] = now;
+    return 0;
+}
+
+/* Removes dir/name's NAME.done marker, if any. */
+static void s_drop_marker(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s%s", dir, name, DONE_MARKER);
+    unlink(path);
+}
+
+/* ---- taking files ---------------------------------------------------------------- */
+
+/* Rows read and rejected by the check of one export. */
+typedef struct {
+    uint64_t rows, rejects;
+} tally_t;
+
+static int s_tally(void *arg, Lnob__V1__MisBatch *b)
+{
+    tally_t *t = arg;
+    t->rows += b->rows_read;
+    t->rejects += b->n_rejects;
     return LNOB_OK;
 }
 
-/* An export that cannot be read at all goes to failed/ with a reason file. */
+/* An export that cannot be read at all, or with more rejected rows than
+ * the reject ceiling allows, goes to failed/ with a reason file: so a
+ * broken export never enters done/ and the extract of every round after. */
 static int s_check_export(const lnob_ingest_ctx_t *ctx, const char *dir, const char *name)
 {
     char path[PATH_MAX], err[LNOB_ERRSTR_MAX];
     const char *reason;
+    tally_t t = {0, 0};
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (lnob_mis_extract_parse(ctx, path, "check", s_count_only, NULL, &reason, err, sizeof err) == LNOB_OK)
+    int rc = lnob_mis_extract_parse(ctx, path, "check", s_tally, &t, &reason, err, sizeof err);
+    if (rc == LNOB_OK && (double) t.rejects * 100.0 <= ctx->cfg->max_reject_pct * (double) t.rows)
         return 0;
+    if (rc == LNOB_OK) {
+        reason = "TOO_MANY_REJECTS";
+        snprintf(err, sizeof err, "%llu of %llu rows rejected, above --max-reject-share %g %%",
+                 (unsigned long long) t.rejects, (unsigned long long) t.rows, ctx->cfg->max_reject_pct);
+    }
     lnob_error("%s: %s: %s; moved to failed/", path, reason, err);
+    s_drop_marker(dir, name);
     if (s_move(dir, name, "failed") == 0) {
         snprintf(path, sizeof path, "%s/failed/%s.reason", dir, name);
         FILE *f = fopen(path, "w");
@@ -129,15 +225,19 @@ static size_t s_round_set(const char *dir, char **fresh, size_t n_fresh, char **
  * every export taken so far (done/) with the new ones is computed and
  * stored, then the new ones move to done/. The state is the folder: a
  * restart takes the files still outside done/ again. */
-static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir)
+static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir, seen_list_t *seen)
 {
     char **fresh;
+    seen_list_t next = {NULL, 0, 0};
     size_t n_fresh = s_list(dir, &fresh), n_good = 0;
     for (size_t i = 0; i < n_fresh; i++)
-        if (s_check_export(ctx, dir, fresh[i]) == 0)
+        if (s_complete(ctx, dir, fresh[i], seen, &next) && s_check_export(ctx, dir, fresh[i]) == 0)
             fresh[n_good++] = fresh[i];
         else
             free(fresh[i]);
+    s_seen_clear(seen);
+    free(seen->v);
+    *seen = next;
     int rc = LNOB_OK;
     if (n_good) {
         char **paths;
@@ -150,6 +250,7 @@ static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir)
             snprintf(map, sizeof map, "%.*s%s", NAME_MAX, fresh[i], LNOB_MIS_MAP_SUFFIX);
             snprintf(sub, sizeof sub, "%.*s/%s", PATH_MAX, dir, map);
             s_move(dir, fresh[i], "done");
+            s_drop_marker(dir, fresh[i]);
             if (access(sub, F_OK) == 0) /* its mapping file goes with it */
                 s_move(dir, map, "done");
         }
@@ -173,11 +274,14 @@ int lnob_watch(lnob_ingest_ctx_t *ctx, const char *dir)
     }
     lnob_info("watching %s for MIS exports (every %ld ms)", dir, ctx->cfg->watch_ms);
     int rc = LNOB_OK;
+    seen_list_t seen = {NULL, 0, 0};
     while (!zsys_interrupted && rc == LNOB_OK) {
-        rc = s_watch_round(ctx, dir);
+        rc = s_watch_round(ctx, dir, &seen);
         if (rc == LNOB_OK)
             zclock_sleep((int) ctx->cfg->watch_ms);
     }
+    s_seen_clear(&seen);
+    free(seen.v);
     return zsys_interrupted ? LNOB_CLOSED : rc;
 }
 

@@ -1,9 +1,11 @@
 /* watch.h - the MIS drop folder (lnob-ingest --watch DIR).
  *
- * Files renamed into DIR are taken once: each look that finds new ones
- * sends the year's extract of every export in DIR/done/ plus the new ones,
- * waits until it is stored, then moves the new ones to done/; one that
- * cannot be read at all goes to DIR/failed/ with NAME.reason. The folder is
+ * A file in DIR is taken once, when complete: renamed in from a temporary
+ * name, marked by NAME.done, or unchanged for --settle-ms. Each look that
+ * finds new ones sends the year's extract of every export in DIR/done/
+ * plus the new ones, waits until it is stored, then moves the new ones to
+ * done/; one that cannot be read at all, or with more rejected rows than
+ * the reject ceiling, goes to DIR/failed/ with NAME.reason. The folder is
  * the state: a restart takes only what is still outside done/ (docs/mis.md).
  * Not for: reading exports (mis_extract.h). */
 #ifndef LNOB_INGEST_WATCH_H

@@ -709,34 +709,55 @@ static double s_national(const char *id, const char *indicator)
     return d;
 }
 
-Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart)
+/* The workers of a drop folder test: sink, aggregator, one transformer and
+ * an ingester watching drop/ in the test's directory, each with a log. */
+typedef struct {
+    char ep[5][600], b[5][620], c[5][620], drop[600], log[4][600], settle[16];
+    const char *a_in[24];
+    lnob_proc_t sink, agg, t1, ing;
+} watch_t;
+
+static void s_watch_up(watch_t *w, long settle_ms)
 {
     const char *d = s_redis.dir;
-    char ep[5][600], drop[600], log[4][600];
     const char *names[] = {"in", "agg", "sink", "pub", "ctl"};
-    for (int i = 0; i < 5; i++)
-        snprintf(ep[i], sizeof ep[i], "ipc://%.90s/%s", d, names[i]);
-    char b[5][620], c[5][620];
     for (int i = 0; i < 5; i++) {
-        snprintf(b[i], sizeof b[i], "@%.600s", ep[i]);
-        snprintf(c[i], sizeof c[i], ">%.600s", ep[i]);
+        snprintf(w->ep[i], sizeof w->ep[i], "ipc://%.90s/%s", d, names[i]);
+        snprintf(w->b[i], sizeof w->b[i], "@%.600s", w->ep[i]);
+        snprintf(w->c[i], sizeof w->c[i], ">%.600s", w->ep[i]);
     }
-    snprintf(drop, sizeof drop, "%s/drop", d);
-    mkdir(drop, 0700);
-    lnob_proc_t sink, agg, t1, ing;
-    const char *a_sink[] = {"--pull", b[2], "--pub", b[3], "--redis", s_redis.url, "--control", c[4], NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", b[1], "--push", c[2], "--control", b[4], NULL};
-    const char *a_t[] = {"--pull", c[0], "--push", c[1], NULL};
-    const char *a_in[] = {"--watch", drop, "--watch-ms", "100", "--push", b[0], "--control", c[4],
-                          "--pseudonym-key", s_key, "--period", "2024", "--population",
+    snprintf(w->drop, sizeof w->drop, "%s/drop", d);
+    mkdir(w->drop, 0700);
+    snprintf(w->settle, sizeof w->settle, "%ld", settle_ms);
+    const char *a_sink[] = {"--pull", w->b[2], "--pub", w->b[3], "--redis", s_redis.url, "--control", w->c[4], NULL};
+    const char *a_agg[] = {"--role", "aggregate", "--pull", w->b[1], "--push", w->c[2], "--control", w->b[4], NULL};
+    const char *a_t[] = {"--pull", w->c[0], "--push", w->c[1], NULL};
+    const char *a_in[] = {"--watch", w->drop, "--watch-ms", "100", "--settle-ms", w->settle, "--push", w->b[0],
+                          "--control", w->c[4], "--pseudonym-key", s_key, "--period", "2024", "--population",
                           DATA "mis_tv7/pop_municipality.csv", "--run-id", "watch", NULL};
+    memcpy(w->a_in, a_in, sizeof a_in);
     const char *logs[] = {"sink", "agg", "t1", "ingest"};
     for (int i = 0; i < 4; i++)
-        snprintf(log[i], sizeof log[i], "%s/%s.log", d, logs[i]);
-    th_start_logged(&sink, "lnob-sink", a_sink, log[0]);
-    th_start_logged(&agg, "lnob-transform", a_agg, log[1]);
-    th_start_logged(&t1, "lnob-transform", a_t, log[2]);
-    th_start_logged(&ing, "lnob-ingest", a_in, log[3]);
+        snprintf(w->log[i], sizeof w->log[i], "%s/%s.log", d, logs[i]);
+    th_start_logged(&w->sink, "lnob-sink", a_sink, w->log[0]);
+    th_start_logged(&w->agg, "lnob-transform", a_agg, w->log[1]);
+    th_start_logged(&w->t1, "lnob-transform", a_t, w->log[2]);
+    th_start_logged(&w->ing, "lnob-ingest", w->a_in, w->log[3]);
+}
+
+static void s_watch_down(watch_t *w)
+{
+    lnob_proc_stop(&w->ing, 5000);
+    lnob_proc_stop(&w->t1, 5000);
+    lnob_proc_stop(&w->agg, 5000);
+    lnob_proc_stop(&w->sink, 5000);
+}
+
+Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart)
+{
+    watch_t *w = lnob_calloc(1, sizeof *w);
+    s_watch_up(w, 300);
+    const char *d = s_redis.dir, *drop = w->drop;
     long ms;
     s_drop(DATA "mis_tv7/exports/01_puke.csv", drop, "01_puke.csv");
     char *first = s_next_latest(NULL, &ms);
@@ -750,8 +771,8 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
         usleep(50000); /* the ingester moves it once the sink confirmed the extract */
     cr_assert(s_exists(drop, "done/01_puke.csv") && s_exists(drop, "done/02_pustec.csv"));
     cr_assert(!s_exists(drop, "01_puke.csv") && !s_exists(drop, "02_pustec.csv"));
-    lnob_proc_stop(&ing, 5000); /* a restart takes nothing again */
-    th_start_logged(&ing, "lnob-ingest", a_in, log[3]);
+    lnob_proc_stop(&w->ing, 5000); /* a restart takes nothing again */
+    th_start_logged(&w->ing, "lnob-ingest", w->a_in, w->log[3]);
     usleep(1500000);
     cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2, "no export was taken twice");
     /* A corrected Pukë export without R09 (K3's community centre) replaces the first. */
@@ -778,12 +799,102 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
         usleep(50000);
     cr_assert(s_exists(drop, "failed/03_empty.csv.reason"), "an unreadable export goes to failed/");
     cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 3);
-    lnob_proc_stop(&ing, 5000);
-    lnob_proc_stop(&t1, 5000);
-    lnob_proc_stop(&agg, 5000);
-    lnob_proc_stop(&sink, 5000);
+    s_watch_down(w);
+    free(w);
     free(first);
     free(second);
+}
+
+/* Appends src's bytes [from, to) (to 0: its end) to dst, as a writer that
+ * writes a file in place, in pieces, would. */
+static void s_append(const char *src, long from, long to, const char *dst)
+{
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "ab");
+    cr_assert(in && out, "%s -> %s", src, dst);
+    fseek(in, from, SEEK_SET);
+    for (long at = from; (to == 0 || at < to);) {
+        int ch = fgetc(in);
+        if (ch == EOF)
+            break;
+        fputc(ch, out);
+        at++;
+    }
+    fclose(in);
+    fclose(out);
+}
+
+static long s_file_bytes(const char *path)
+{
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0, "%s", path);
+    return (long) st.st_size;
+}
+
+/* A writer that does not rename: the first half of the export under its
+ * final name is not taken while the file keeps changing; the whole is,
+ * once unchanged for --settle-ms. A NAME.done marker says at once that
+ * NAME is complete. */
+Test(mis_pipeline, the_drop_folder_takes_a_file_written_in_place_only_when_complete)
+{
+    watch_t *w = lnob_calloc(1, sizeof *w);
+    s_watch_up(w, 1500);
+    const char *puke = DATA "mis_tv7/exports/01_puke.csv";
+    char dst[700], *log_text;
+    snprintf(dst, sizeof dst, "%s/01_puke.csv", w->drop);
+    long half = s_file_bytes(puke) / 2;
+    s_append(puke, 0, half, dst);
+    for (int i = 0; i < 6; i++) { /* a slow writer: a piece every 250 ms */
+        usleep(250000);
+        s_append(puke, half + i * 4, i == 5 ? 0 : half + (i + 1) * 4, dst);
+    }
+    cr_assert(s_exists(w->drop, "01_puke.csv"), "taken while it was being written");
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 0, "taken while it was being written");
+    long ms;
+    char *first = s_next_latest(NULL, &ms);
+    cr_assert_eq(s_national(first, "mis_ben_all"), 3, "Pukë whole: K1, K2, K3");
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", first);
+    char *rows = th_hget(s_redis.c, key, "rows_read");
+    cr_assert_str_eq(rows, "9", "every row of the export");
+    log_text = th_read(w->log[3], NULL);
+    cr_assert(strstr(log_text, "01_puke.csv: not taken yet"), "%s", log_text);
+    cr_assert(strstr(log_text, "01_puke.csv: complete: unchanged for"), "%s", log_text);
+    /* The marker: taken on the next look, however recent the file. */
+    snprintf(dst, sizeof dst, "%s/02_pustec.csv", w->drop);
+    s_append(DATA "mis_tv7/exports/02_pustec.csv", 0, 0, dst);
+    snprintf(dst, sizeof dst, "%s/02_pustec.csv.done", w->drop);
+    s_append("/dev/null", 0, 0, dst);
+    char *second = s_next_latest(first, &ms);
+    s_check_answers(second, DATA "mis_tv7/answers.csv");
+    free(log_text);
+    log_text = th_read(w->log[3], NULL);
+    cr_assert(strstr(log_text, "02_pustec.csv: complete: 02_pustec.csv.done marks it so"), "%s", log_text);
+    for (int i = 0; i < 200 && !s_exists(w->drop, "done/02_pustec.csv"); i++)
+        usleep(50000);
+    cr_assert(!s_exists(w->drop, "02_pustec.csv.done"), "the marker goes when its file is taken");
+    /* One good row of three: above the reject ceiling, to failed/ with the counts. */
+    snprintf(dst, sizeof dst, "%s/03_bad.csv", w->drop);
+    FILE *bad = fopen(dst, "w");
+    fputs("ID;Bashkia;Nr. personal;Gjinia;Lloji i shërbimit;Kategoria;Data e fillimit\n"
+          "B1;Pukë;Z90000009S;F;Kujdes në shtëpi;PAK;01.05.2024\n"
+          "B2;Pukë;Z90000008S;F;Kujdes në kënetë;PAK;01.05.2024\n"
+          "B3;Pukë;Z90000007S;F;Kujdes në shtëpi;PAK;31.02.2024\n", bad);
+    fclose(bad);
+    snprintf(dst, sizeof dst, "%s/03_bad.csv.done", w->drop);
+    s_append("/dev/null", 0, 0, dst);
+    for (int i = 0; i < 200 && !s_exists(w->drop, "failed/03_bad.csv.reason"); i++)
+        usleep(50000);
+    snprintf(dst, sizeof dst, "%s/failed/03_bad.csv.reason", w->drop);
+    char *why = th_read(dst, NULL);
+    cr_assert_str_eq(why, "TOO_MANY_REJECTS: 2 of 3 rows rejected, above --max-reject-share 5 %\n");
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2, "no extract of the bad export");
+    free(why);
+    s_watch_down(w);
+    free(log_text);
+    free(rows);
+    free(first);
+    free(second);
+    free(w);
 }
 
 #define PUKE_MAP "Sherbimi i ofruar = service\n[service]\nKNSH = HOME_CARE\n" \
