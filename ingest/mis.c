@@ -34,6 +34,7 @@
 #define MID_YEAR 701            /* month and day of a birth date known by its year only */
 #define NID_DIGITS 8
 #define REMOVED "[removed]"
+#define VALUE_SHAPE_MAX 64 /* bytes of a value's shape quoted in a detail */
 #define NOTES_MAX 512
 
 _Static_assert(LNOB_PSEUDONYM_HEX == LNOB_MIS_KEY_HEX, "person keys: pseudonym.h and wire.h agree");
@@ -75,7 +76,6 @@ struct lnob_mis {
     char delim;
     lnob_csv_t *csv;
     int col[LNOB_MIS_FIELD_COUNT]; /* field index of each canonical field, -1 absent */
-    uint8_t *keep;      /* per header column: may appear in a reject's raw row */
     char *names[LNOB_MIS_FIELD_COUNT]; /* the header names of the fields' columns */
     size_t n_header;
     char *header_line;
@@ -321,13 +321,6 @@ static int s_fail(lnob_mis_t *self, const char *reason, const char *what)
     return LNOB_ERR;
 }
 
-/* Fields whose text is never passed on, not even in a reject. */
-static int s_secret(int field)
-{
-    return field == LNOB_MIS_F_PERSONAL_NUMBER || field == LNOB_MIS_F_FIRST_NAME ||
-           field == LNOB_MIS_F_LAST_NAME || field == LNOB_MIS_F_NAME || field == LNOB_MIS_F_IGNORE;
-}
-
 static int s_defaults(lnob_mis_t *self)
 {
     char what[200];
@@ -347,14 +340,12 @@ static int s_defaults(lnob_mis_t *self)
 static int s_map_header(lnob_mis_t *self, const lnob_csv_row_t *row)
 {
     self->n_header = row->nfields;
-    self->keep = lnob_calloc(row->nfields, 1);
     for (int f = 0; f < LNOB_MIS_FIELD_COUNT; f++)
         self->col[f] = -1;
     for (size_t i = 0; i < row->nfields; i++) {
         int f = lnob_mis_map_find(self->o.map, LNOB_MIS_FIELD, row->fields[i], row->lens[i]);
         if (f >= 0 && self->col[f] < 0) {
             self->col[f] = (int) i;
-            self->keep[i] = !s_secret(f);
             self->names[f] = lnob_strndup(row->fields[i], row->lens[i]);
             s_scrub(self->names[f]);
         }
@@ -463,6 +454,12 @@ static int s_date_field(lnob_mis_t *self, const lnob_csv_row_t *row, int field, 
         return required ? lnob_verdict_reject(v, "MISSING_FIELD", s_name(self, field), "no date", s, 0) : 0;
     if (s_date(s, len, field == LNOB_MIS_F_BIRTH_DATE, out) == 0)
         return 0;
+    char shape[VALUE_SHAPE_MAX];
+    if (field == LNOB_MIS_F_BIRTH_DATE) { /* a date of birth is quoted by its shape only */
+        lnob_rejects_shape(s, len, shape, sizeof shape);
+        s = shape;
+        len = strlen(shape);
+    }
     return lnob_verdict_reject(v, "BAD_DATE", s_name(self, field),
                     field == LNOB_MIS_F_BIRTH_DATE
                         ? "not a date (dd.mm.yyyy, dd/mm/yyyy, yyyy-mm-dd or a year, 1900-2100)"
@@ -578,34 +575,50 @@ static void s_append(lnob_mis_t *self, const lnob_csv_row_t *row, const rec_t *r
     b->line[i] = row->line;
 }
 
-/* The row as a reject shows it: only the columns read for values; all of
- * it blanked when its fields do not line up with the header. */
-static void s_raw(const lnob_mis_t *self, const lnob_csv_row_t *row, int aligned, char *out,
-                  size_t cap)
+/* The row as a reject shows it: the shape of each field (digits 9,
+ * letters A), so nothing in the quarantine is a date of birth, a name or a
+ * personal number in clear text; the original row is in the export, at the
+ * reject's line (lnob quarantine replay). */
+static void s_raw(const lnob_csv_row_t *row, char *out, size_t cap)
 {
-    const char **fields = lnob_calloc(row->nfields, sizeof *fields);
-    size_t *lens = lnob_calloc(row->nfields, sizeof *lens);
+    const char **fields = lnob_calloc(row->nfields ? row->nfields : 1, sizeof *fields);
+    size_t *lens = lnob_calloc(row->nfields ? row->nfields : 1, sizeof *lens);
+    char *shapes = lnob_malloc(cap), *at = shapes;
+    size_t left = cap;
     for (size_t i = 0; i < row->nfields; i++) {
-        int shown = aligned && i < self->n_header && self->keep[i];
-        fields[i] = shown ? row->fields[i] : row->lens[i] ? REMOVED : "";
-        lens[i] = shown ? row->lens[i] : row->lens[i] ? strlen(REMOVED) : 0;
+        lnob_rejects_shape(row->fields[i], row->lens[i], at, left);
+        fields[i] = at;
+        lens[i] = strlen(at);
+        at += lens[i] + 1;
+        left -= lens[i] + 1;
+        if (left <= 1) { /* the rest of a long row is cut: the raw row is cut there anyway */
+            for (size_t k = i + 1; k < row->nfields; k++)
+                fields[k] = "", lens[k] = 0;
+            break;
+        }
     }
     lnob_csv_row_t copy = *row;
     copy.fields = fields;
     copy.lens = lens;
     lnob_csv_format_row(&copy, ',', out, cap);
     s_scrub(out);
+    free(shapes);
     free(fields);
     free(lens);
 }
 
 static void s_add_reject(lnob_mis_t *self, const lnob_csv_row_t *row, lnob_verdict_t *v)
 {
-    char raw[LNOB_REJECT_RAW_MAX];
-    s_raw(self, row, strcmp(v->reason, "ROW_WIDTH") != 0, raw, sizeof raw);
+    char raw[LNOB_REJECT_RAW_MAX], key[LNOB_PSEUDONYM_HEX + 1];
+    size_t len;
+    s_raw(row, raw, sizeof raw);
     s_scrub(v->detail);
-    lnob_rejects_add(&self->b.rejects, self->o.source, 0, row->line, v->field ? v->field : "",
-                     v->reason, v->detail, raw);
+    Lnob__V1__Reject *rj = lnob_rejects_add(&self->b.rejects, self->o.source, 0, row->line,
+                                            v->field ? v->field : "", v->reason, v->detail, raw);
+    const char *nid = lnob_csv_field(row, self->col[LNOB_MIS_F_PERSONAL_NUMBER], &len);
+    if (strcmp(v->reason, "ROW_WIDTH") != 0 &&
+        lnob_pseudonym_key(self->o.pseudonym, nid, len, key) == LNOB_PSEUDONYM_OK)
+        lnob_rejects_key(&self->b.rejects, rj, key);
 }
 
 static void s_reset_batch(batch_t *b)
@@ -782,7 +795,6 @@ void lnob_mis_destroy(lnob_mis_t **self_p)
     lnob_recode_destroy(&self->recode);
     lnob_csv_destroy(&self->csv);
     free(self->head);
-    free(self->keep);
     for (int f = 0; f < LNOB_MIS_FIELD_COUNT; f++)
         free(self->names[f]);
     free(self->header_line);

@@ -45,6 +45,25 @@ Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uin
     return rj;
 }
 
+void lnob_rejects_key(lnob_rejects_t *self, Lnob__V1__Reject *rj, const char *key)
+{
+    rj->person_key = lnob_strdup(key);
+    self->bytes += strlen(key);
+}
+
+void lnob_rejects_shape(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if ((c & 0xC0) == 0x80)
+            continue; /* the rest of a UTF-8 character already shown */
+        int letter = ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80;
+        out[n++] = c >= '0' && c <= '9' ? '9' : letter ? 'A' : (char) c;
+    }
+    out[n] = '\0';
+}
+
 Lnob__V1__Reject **lnob_rejects_ptrs(lnob_rejects_t *self)
 {
     lnob_grow((void **) &self->ptrs, &self->cap_ptrs, self->n ? self->n : 1, sizeof *self->ptrs);
@@ -59,6 +78,8 @@ void lnob_rejects_clear(lnob_rejects_t *self)
         free(self->v[i].field);
         free(self->v[i].detail);
         free(self->v[i].raw);
+        if (self->v[i].person_key != protobuf_c_empty_string)
+            free(self->v[i].person_key);
     }
     self->n = 0;
     self->bytes = 0;

@@ -50,6 +50,13 @@ static inline int lnob_rejects_full(const lnob_rejects_t *self)
 Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
                                    uint64_t line, const char *field, const char *reason,
                                    const char *detail, const char *raw);
+/* Gives rj, the last reject added to self, the person key key (copied). */
+void lnob_rejects_key(lnob_rejects_t *self, Lnob__V1__Reject *rj, const char *key);
+/* Writes the shape of s[0..len) to out (at most cap-1 bytes, NUL-ended):
+ * each digit a 9, each letter (any non-ASCII character counts as one) an
+ * A, other characters as they are. What a quarantine may keep of a value
+ * that could identify a person. */
+void lnob_rejects_shape(const char *s, size_t len, char *out, size_t cap);
 /* The rejects as a repeated field, self->n long; valid until the next add
  * or clear. */
 Lnob__V1__Reject **lnob_rejects_ptrs(lnob_rejects_t *self);

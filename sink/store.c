@@ -97,8 +97,13 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
          * extract takes 0-1, which no other entry of that stream can have */
         snprintf(id, sizeof id, "%llu-%u", (unsigned long long) j->line,
                  j->line || j->file ? j->file : 1u);
-        redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s run_id %s",
-                           key, id, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
+        if (*j->person_key) /* an MIS row: its person key, for finding the person's other rows */
+            redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s "
+                                  "person_key %s run_id %s", key, id, j->source, line, j->field,
+                               j->reason, j->detail, j->raw, j->person_key, q->run_id);
+        else
+            redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s run_id %s",
+                               key, id, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
     }
     int rc = LNOB_OK;
     for (size_t i = 0; i < q->n_rejects; i++) {

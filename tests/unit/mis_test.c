@@ -839,6 +839,18 @@ Test(mis, unknown_municipality_names_the_nearest)
 
 /* ---- rejects, counts, batches -------------------------------------------------------- */
 
+Test(mis, a_bad_date_of_birth_is_quoted_by_its_shape_only)
+{
+    cap_t *c = OK(HDR_AL
+                  "R01,Shkodër,J12345678K,Arta,Hoxha,F,31.02.1950,Kujdes në shtëpi,PAK,01.05.2023,,Aktiv\n");
+    cr_assert_eq(s_nrej(c), 1);
+    s_expect_reject(c, 0, 2, "BAD_DATE", "Datëlindja");
+    cr_expect_str_eq(s_rej(c, 0)->detail,
+                     "not a date (dd.mm.yyyy, dd/mm/yyyy, yyyy-mm-dd or a year, 1900-2100): '99.99.9999'");
+    cr_expect_str_eq(s_rej(c, 0)->person_key, s_pk("J12345678K"));
+    s_cap_free(c);
+}
+
 Test(mis, bad_rows_are_quarantined_and_good_rows_go_through)
 {
     cap_t *c = OK(HDR_AL
@@ -861,13 +873,14 @@ Test(mis, bad_rows_are_quarantined_and_good_rows_go_through)
     cr_assert_eq(s_nrej(c), 5);
     s_expect_reject(c, 0, 4, "ROW_WIDTH", "");
     cr_expect_str_eq(s_rej(c, 0)->detail, "row has 10 fields, the header has 12");
-    cr_expect_str_eq(s_rej(c, 0)->raw, "[removed],[removed],[removed],[removed],[removed],[removed],"
-                                       "[removed],[removed],[removed],[removed]",
-                     "a misaligned row shows nothing");
+    cr_expect_str_eq(s_rej(c, 0)->raw, "A99,AAAAAAA,[removed],AAAA,AAAAA,A,99.99.9999,AAAAAA AA AAAAAA,AAA,"
+                                       "99.99.9999", "a misaligned row shows only its shape");
+    cr_expect_str_eq(s_rej(c, 0)->person_key, "", "no person key for a row that does not line up");
     s_expect_reject(c, 1, 5, "ROW_WIDTH", "");
     s_expect_reject(c, 2, 8, "BAD_DATE", "Data e fillimit");
-    cr_expect_str_eq(s_rej(c, 2)->raw, "R05,Shkodër,[removed],[removed],[removed],F,12.03.1950,Kujdes në "
-                                       "shtëpi,PAK,31.02.2023,,Aktiv");
+    cr_expect_str_eq(s_rej(c, 2)->raw, "A99,AAAAAAA,[removed],AAAA,AAAAA,A,99.99.9999,AAAAAA AA AAAAAA,AAA,"
+                                       "99.99.9999,,AAAAA", "the shape: no birth date, name or number");
+    cr_expect_str_eq(s_rej(c, 2)->person_key, s_pk("J12345678K"), "the person key, to find the person");
     cr_expect_str_eq(s_rej(c, 2)->detail,
                      "not a date (dd.mm.yyyy, dd/mm/yyyy or yyyy-mm-dd, 1900-2100): '31.02.2023'");
     s_expect_reject(c, 3, 9, "BAD_SEX", "Gjinia");
@@ -1168,12 +1181,12 @@ Test(mis, no_personal_number_or_name_leaves_the_parser)
             s_expect_no_identifiers((const uint8_t *) texts[t], strlen(texts[t]), "a parser string");
         /* what the rejects show instead */
         s_expect_reject(c, 0, 5, "UNKNOWN_MUNICIPALITY", "Bashkia");
-        cr_expect_str_eq(s_rej(c, 0)->raw, "R04,Atlantis,[removed],[removed],[removed],F,1980,Qendër "
-                                           "ditore,,01.01.2024,,,[removed],[removed]");
+        cr_expect_str_eq(s_rej(c, 0)->raw, "A99,AAAAAAAA,[removed],AAAAA,AAAA,A,9999,AAAAAA AAAAAA,,"
+                                           "99.99.9999,,,AAAAA A AAAAAA,AAAAA");
         s_expect_reject(c, 1, 6, "UNKNOWN_GROUP", "Kategoria");
         cr_expect_str_eq(s_rej(c, 1)->detail, "not a group label (docs/mis.md; or map it): '[removed]'");
-        cr_expect_str_eq(s_rej(c, 1)->raw, "R05,Tiranë,[removed],[removed],[removed],F,1980,Qendër "
-                                           "ditore,[removed],01.01.2024,,,[removed],[removed]");
+        cr_expect_str_eq(s_rej(c, 1)->raw, "A99,AAAAAA,[removed],AAAAA,AAAA,A,9999,AAAAAA AAAAAA,[removed],"
+                                           "99.99.9999,,,AAAAA A AAAAAA,AAAAA");
         s_expect_reject(c, 2, 8, "ROW_WIDTH", "");
         s_expect_reject(c, 3, 9, "UNKNOWN_MUNICIPALITY", "Bashkia");
         cr_expect(strstr(s_rej(c, 3)->detail, ": '[removed]'") != NULL, "%s", s_rej(c, 3)->detail);
