@@ -549,8 +549,10 @@ static int s_list(int argc, char **argv, int first)
         if (kept > 1)
             qsort(l, (size_t) kept, sizeof *l, s_newest_first);
         s_print_listed(stdout, lnob_report_parse_format(cfg.format), l, (size_t) kept);
+        char safe[512];
         if (kept == 0)
-            fprintf(stderr, "%s: Redis at %s holds no extracts\n", PROG, cfg.redis);
+            fprintf(stderr, "%s: Redis at %s holds no extracts\n", PROG,
+                    lnob_redis_url_safe(cfg.redis, safe, sizeof safe));
     }
     for (long i = 0; i < n; i++) {
         free(ids[i]);

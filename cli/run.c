@@ -600,7 +600,8 @@ static int s_setup(run_t *r)
     snprintf(r->redis_url, sizeof r->redis_url, "%s", r->cfg.redis);
     if (s_connect(r, 0) == 0)
         return 0;
-    s_note("cannot connect to Redis at ", r->redis_url);
+    char safe[PATH_MAX_LEN + 32];
+    s_note("cannot connect to Redis at ", lnob_redis_url_safe(r->redis_url, safe, sizeof safe));
     return -1;
 }
 
@@ -621,10 +622,12 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     if (s_check_inputs(&r->cfg) != 0)
         return 2;
     int64_t t0 = lnob_mono_us();
+    char safe[PATH_MAX_LEN + 32];
     int ok = s_setup(r) == 0 && s_start_workers(r) == 0;
     if (ok)
         fprintf(stderr, "lnob: pipeline up (redis %s, %ld transformers); ingesting %zu file(s)\n",
-                r->cfg.redis ? r->redis_url : "private", r->cfg.transformers,
+                r->cfg.redis ? lnob_redis_url_safe(r->redis_url, safe, sizeof safe) : "private",
+                r->cfg.transformers,
                 r->cfg.silc.n + r->cfg.mis.n);
     ok = ok && s_wait(r) == 0;
     if (ok)

@@ -198,8 +198,9 @@ int main(int argc, char **argv)
         return 1;
     }
     s_connected(&s);
+    char safe[512];
     lnob_info("started: pull %s, pub %s, control %s, redis %s", cfg.pull, cfg.pub, cfg.control,
-              cfg.redis);
+              lnob_redis_url_safe(cfg.redis, safe, sizeof safe));
     rc = s_loop(&s);
     lnob_info("stopping: %llu messages stored, %llu results published, %llu bad messages dropped",
               (unsigned long long) s.stored, (unsigned long long) s.published,

@@ -11,6 +11,19 @@ typedef struct {
     long db;         /* database number */
 } url_t;
 
+#define SAFE_URL_MAX 512
+
+const char *lnob_redis_url_safe(const char *url, char *out, size_t cap)
+{
+    const char *scheme = strstr(url, "://"), *auth = scheme ? scheme + 3 : url;
+    const char *at = strchr(auth, '@'), *colon = at ? memchr(auth, ':', (size_t) (at - auth)) : NULL;
+    if (!colon)
+        snprintf(out, cap, "%s", url);
+    else
+        snprintf(out, cap, "%.*s:***%s", (int) (colon - url), url, at);
+    return out;
+}
+
 static int s_parse(const char *url, url_t *u, char *err, size_t cap)
 {
     memset(u, 0, sizeof *u);
@@ -46,13 +59,17 @@ static int s_parse(const char *url, url_t *u, char *err, size_t cap)
         u->db = strtol(h + 1, NULL, 10);
     return 0;
 bad:
-    snprintf(err, cap, "bad Redis URL '%s' (want redis://host:port/db or unix:///path)", url);
+    char safe[SAFE_URL_MAX];
+    snprintf(err, cap, "bad Redis URL '%s' (want redis://host:port/db or unix:///path)",
+             lnob_redis_url_safe(url, safe, sizeof safe));
     return -1;
 }
 
 redisContext *lnob_redis_connect(const char *url, char *err, size_t cap)
 {
     url_t u;
+    char safe[SAFE_URL_MAX];
+    lnob_redis_url_safe(url, safe, sizeof safe);
     if (s_parse(url, &u, err, cap) != 0)
         return NULL;
     struct timeval tv = {LNOB_REDIS_CONNECT_TIMEOUT_MS / 1000,
@@ -60,7 +77,7 @@ redisContext *lnob_redis_connect(const char *url, char *err, size_t cap)
     redisContext *c = u.port ? redisConnectWithTimeout(u.host, u.port, tv)
                              : redisConnectUnixWithTimeout(u.host, tv);
     if (!c || c->err) {
-        snprintf(err, cap, "cannot connect to Redis at %s: %s", url,
+        snprintf(err, cap, "cannot connect to Redis at %s: %s", safe,
                  c ? c->errstr : "out of memory");
         redisFree(c);
         return NULL;
@@ -70,7 +87,7 @@ redisContext *lnob_redis_connect(const char *url, char *err, size_t cap)
         int ok = r && r->type == REDIS_REPLY_STATUS;
         freeReplyObject(r);
         if (!ok) {
-            snprintf(err, cap, "Redis at %s: SELECT %ld failed", url, u.db);
+            snprintf(err, cap, "Redis at %s: SELECT %ld failed", safe, u.db);
             redisFree(c);
             return NULL;
         }

@@ -73,3 +73,18 @@ Test(num, integers_match_strtoll_and_refuse_the_rest)
             cr_assert_eq(v, tv[i].v, "'%s'", tv[i].s);
     }
 }
+
+Test(num, percents_as_options_give_them)
+{
+    double v = -1;
+    cr_expect_eq(lnob_num_percent("5", &v), 0);
+    cr_expect_eq(v, 5.0);
+    cr_expect_eq(lnob_num_percent("0.5%", &v), 0);
+    cr_expect_eq(v, 0.5);
+    cr_expect_eq(lnob_num_percent("100 %", &v), 0);
+    cr_expect_eq(v, 100.0);
+    cr_expect_eq(lnob_num_percent("101", &v), -1);
+    cr_expect_eq(lnob_num_percent("-1", &v), -1);
+    cr_expect_eq(lnob_num_percent("five", &v), -1);
+    cr_expect_eq(lnob_num_percent("", &v), -1);
+}

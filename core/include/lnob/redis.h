@@ -14,5 +14,9 @@
 /* Returns a connected context (free with redisFree) or NULL with the reason
  * in err. */
 redisContext *lnob_redis_connect(const char *url, char *err, size_t cap);
+/* Writes url to out (at most cap-1 bytes) with a password in it
+ * (redis://user:PASSWORD@host) replaced by ***: the only form of a Redis
+ * URL that may be logged or shown. Returns out. */
+const char *lnob_redis_url_safe(const char *url, char *out, size_t cap);
 
 #endif
