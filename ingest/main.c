@@ -168,6 +168,27 @@ static lnob_plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mi
     return plans;
 }
 
+/* Several merged files of one year are several national extracts of that
+ * year, each published on its own: a user who meant them as parts of one
+ * survey is told so (once per year). */
+static void s_warn_same_year(const lnob_plan_t *plans, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!plans[i].file || plans[i].year < 0)
+            continue;
+        size_t first = i, others = 0;
+        for (size_t k = 0; k < n; k++)
+            if (k != i && plans[k].file && plans[k].year == plans[i].year) {
+                others++;
+                first = k < first ? k : first;
+            }
+        if (others && first == i)
+            lnob_warn("%zu merged SILC files are of %d (%s, ...): each becomes its own national "
+                      "extract of %d, published on its own; to publish them as one survey, put "
+                      "them in one file", others + 1, plans[i].year, plans[i].file, plans[i].year);
+    }
+}
+
 /* SERVICE_SET and VULN_GROUPS name known codes: checked at start-up. */
 static int s_mis_settings_ok(const lnob_ingest_cfg_t *cfg)
 {
@@ -295,6 +316,7 @@ int main(int argc, char **argv)
     rc = LNOB_OK;
     size_t n_plans;
     lnob_plan_t *plans = s_plan(&cfg.silc, &cfg.mis, &n_plans);
+    s_warn_same_year(plans, n_plans);
     for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
         rc = lnob_ingest_plan_run(&ctx, &plans[i]);
     for (size_t i = 0; i < n_plans; i++)

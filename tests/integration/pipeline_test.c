@@ -307,6 +307,23 @@ static char *s_quarantine_lines(const char *id)
     return out;
 }
 
+Test(pipeline, merged_files_of_one_year_are_said_to_be_separate_national_extracts)
+{
+    char *a = s_tmp("a.csv"), *b = s_tmp("b.csv"), *err = s_tmp("err.txt");
+    th_gen(a, 60, 1);
+    th_gen(b, 60, 2);
+    const char *args[] = {"run", "--silc", a, b, "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run_logged("lnob", args, NULL, err, RUN_TIMEOUT_S), 0);
+    char *text = th_read(err, NULL);
+    cr_assert(strstr(text, "2 merged SILC files are of 2023"), "%s", text);
+    cr_assert(strstr(text, "each becomes its own national extract of 2023"), "%s", text);
+    cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 2);
+    free(text);
+    free(a);
+    free(b);
+    free(err);
+}
+
 /* Eight per cent of silc_bad_rows.csv is quarantined: above the default
  * ceiling of 5 % the extract fails with the counts, its quarantine is
  * stored and no cell is; a ceiling of 10 % lets the same file through. */
