@@ -16,6 +16,7 @@
 #include "lnob/mem.h"
 #include "lnob/redis.h"
 #include "replay.h"
+#include "replay_mis.h"
 #include "report.h"
 
 #define PROG "lnob quarantine"
@@ -89,7 +90,9 @@ static const char s_usage[] =
     "                                 feed back with `lnob run --silc FILE`\n"
     "  replay EXTRACT --out DIR       for an extract joined from the four UDB files: DIR/D.csv,\n"
     "                                 H.csv, R.csv, P.csv, each under its own header row, to\n"
-    "                                 check with `lnob run --silc DIR/D.csv ... DIR/P.csv`\n\n"
+    "                                 check with `lnob run --silc DIR/D.csv ... DIR/P.csv`;\n"
+    "                                 for an MIS extract: each export's header and rejected rows\n"
+    "                                 copied from the export itself (checked by its sha256)\n\n"
     "`lnob quarantine SUBCOMMAND --help` lists its options.";
 static const char s_list_usage[] =
     "usage: lnob quarantine list [--redis URL] [--format table|json|csv]";
@@ -788,8 +791,9 @@ static int s_replay_rows(const replay_cfg_t *cfg, const char *id, const redisRep
         rows[i] = (lnob_replay_row_t){e->v[i].line, e->v[i].source, e->v[i].reason, e->v[i].raw};
     lnob_replay_t r = {id, cfg->out, cfg->reason, s_get(meta, "source")};
     int code = header ? lnob_replay_file(&r, header, rows, e->n)
-                      : lnob_replay_udb4(&r, s_get(meta, "inputs"), s_get(meta, "headers"), rows,
-                                         e->n);
+               : !strcmp(s_get(meta, "kind"), "mis")
+                   ? lnob_replay_mis(&r, s_get(meta, "input_sums"), rows, e->n)
+                   : lnob_replay_udb4(&r, s_get(meta, "inputs"), s_get(meta, "headers"), rows, e->n);
     free(rows);
     return code;
 }
@@ -803,7 +807,7 @@ static int s_replay(int argc, char **argv, int first)
         return code;
     if (!cfg.out) {
         fprintf(stderr, "%s replay: say where to write the rows: --out FILE (a directory for "
-                        "an extract joined from UDB files)\n", PROG);
+                        "an extract joined from UDB files or an MIS extract)\n", PROG);
         return EXIT_USAGE;
     }
     redisContext *c = s_connect(cfg.redis);
@@ -819,15 +823,12 @@ static int s_replay(int argc, char **argv, int first)
         fprintf(stderr, "%s: extract %s failed (%s): no row of it was read, so there is nothing "
                         "to replay; fix the file and run it again\n",
                 PROG, id, s_get(meta, "error"));
-    else if (!strcmp(s_get(meta, "kind"), "mis"))
-        fprintf(stderr, "%s: extract %s is an MIS extract, whose rejected rows are kept with "
-                        "their identifying columns blanked; correct the rows `%s show %s` lists "
-                        "in their exports (each names its file and line)\n",
-                PROG, id, PROG, id);
     else if (s_read_entries(c, id, cfg.reason, 0, &e) != 0)
         ;
     else if (!e.n)
         s_no_match(&e, id, cfg.reason);
+    else if (!strcmp(s_get(meta, "kind"), "mis")) /* rows read again from the exports */
+        code = s_replay_rows(&cfg, id, meta, NULL, &e);
     else if (*s_get(meta, "inputs")) { /* joined from the UDB files: no one header */
         s_check_count(c, meta, id);
         code = s_replay_rows(&cfg, id, meta, NULL, &e);

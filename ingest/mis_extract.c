@@ -218,10 +218,11 @@ static int s_population(const lnob_ingest_ctx_t *ctx, int year, char *out, size_
 
 static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const mis_pass_t *m, const char *id,
                           const char *checksum, const char *period, size_t bytes, int64_t started,
-                          const char *population)
+                          const char *population, const char *sums)
 {
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
     e.population = (char *) population;
+    e.input_sums = (char *) sums;
     e.service_set = (char *) ctx->cfg->service_set;
     e.vuln_groups = (char *) ctx->cfg->vuln_groups;
     e.extract_id = (char *) id;
@@ -264,17 +265,22 @@ static void s_file_checksum(const char *path, char *hex, size_t *bytes)
 }
 
 /* Checksums the exports with their mapping files (sha256 of their
- * sha256s, in the order given): a corrected mapping makes a new extract. */
+ * sha256s, in the order given): a corrected mapping makes a new extract.
+ * sums gets each export's "<sha256>  <path>" line (owned). */
 static void s_mis_checksum(const lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *checksum,
-                           size_t *bytes)
+                           size_t *bytes, char **sums)
 {
     char *all = lnob_calloc(2 * plan->n_mis + 1, HEX_SHA256);
     char map_path[PATH_MAX], one[HEX_SHA256];
-    size_t map_bytes = 0;
+    size_t map_bytes = 0, len = 0, cap = 0;
     *bytes = 0;
+    *sums = NULL;
     for (size_t i = 0; i < plan->n_mis; i++) {
         s_file_checksum(plan->mis[i], one, bytes);
         strcat(all, one);
+        size_t line = strlen(one) + strlen(plan->mis[i]) + 4;
+        lnob_grow((void **) sums, &cap, len + line, 1);
+        len += (size_t) snprintf(*sums + len, line, "%s  %s\n", one, plan->mis[i]);
         s_map_path(ctx, plan->mis[i], map_path, sizeof map_path);
         if (*map_path) {
             s_file_checksum(map_path, one, &map_bytes);
@@ -289,24 +295,29 @@ static void s_mis_checksum(const lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan
 int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
-    char checksum[HEX_SHA256], period[16];
+    char checksum[HEX_SHA256], period[16], *sums;
     size_t bytes;
-    s_mis_checksum(ctx, plan, checksum, &bytes);
+    s_mis_checksum(ctx, plan, checksum, &bytes, &sums);
     mis_pass_t m = {.ctx = ctx, .scan = 1};
     int rc = ctx->cfg->period ? LNOB_OK : s_mis_pass(&m, plan, "scan");
     snprintf(period, sizeof period, "%ld", ctx->cfg->period ? ctx->cfg->period : (long) (m.latest / 10000));
     lnob_ingest_extract_id(id, cap, "mis", period, checksum);
-    if (rc != LNOB_OK)
-        return rc;
-    if (!ctx->cfg->period && m.latest == 0)
-        return lnob_ingest_send_failed(ctx, plan, id, "NO_PERIOD",
-                             "no record with a start date: give the year with --period", checksum, "unknown");
     char population[INPUTS_MAX], err[LNOB_ERRSTR_MAX];
-    if (s_population(ctx, atoi(period), population, sizeof population, err, sizeof err) != 0)
-        return lnob_ingest_send_failed(ctx, plan, id, "BAD_POPULATION", err, checksum, period);
-    m = (mis_pass_t){.ctx = ctx};
-    rc = s_mis_pass(&m, plan, id);
-    return rc == LNOB_OK ? s_send_mis_end(ctx, plan, &m, id, checksum, period, bytes, started, population)
-                         : rc;
+    if (rc != LNOB_OK)
+        ;
+    else if (!ctx->cfg->period && m.latest == 0)
+        rc = lnob_ingest_send_failed(ctx, plan, id, "NO_PERIOD",
+                                     "no record with a start date: give the year with --period",
+                                     checksum, "unknown");
+    else if (s_population(ctx, atoi(period), population, sizeof population, err, sizeof err) != 0)
+        rc = lnob_ingest_send_failed(ctx, plan, id, "BAD_POPULATION", err, checksum, period);
+    else {
+        m = (mis_pass_t){.ctx = ctx};
+        rc = s_mis_pass(&m, plan, id);
+        if (rc == LNOB_OK)
+            rc = s_send_mis_end(ctx, plan, &m, id, checksum, period, bytes, started, population, sums);
+    }
+    free(sums);
+    return rc;
 }
 

@@ -731,6 +731,8 @@ static void s_mis_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mi
                                                  : "Census 2023 residents (reference table; NO_POPULATION where it has none)");
     if (*end->population)
         s_meta(m, "population_user", end->population);
+    if (*end->input_sums)
+        s_meta(m, "input_sums", end->input_sums);
 }
 
 static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)

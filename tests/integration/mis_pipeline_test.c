@@ -1033,3 +1033,66 @@ Test(mis_pipeline, service_set_and_vuln_groups_reach_the_aggregator_and_the_meta
     cr_assert_str_eq(m02, "50");
     free(m01), free(m02), free(ben), free(set), free(groups), free(id);
 }
+
+/* ---- lnob quarantine replay ----------------------------------------------------- */
+
+#define BAD_ROW "R99;Pukë;Z90000001S;Shpresa;Hoxhaj;F;14.03.1950;Transport falas;PAK;01.05.2023;;Aktiv\n"
+
+/* One bad row in Pukë's export: the extract fails the reject ceiling (1 of
+ * 18 rows), its quarantine keeps only the row's shape and person key, and
+ * replay copies the row from the export, byte for byte under its header,
+ * while the export is unchanged; a changed export is refused. */
+Test(mis_pipeline, replay_copies_rejected_rows_from_the_unchanged_exports_only)
+{
+    char dir[700], puke[800], pustec[800], out[800], err[800];
+    snprintf(dir, sizeof dir, "%s/exports", s_redis.dir);
+    mkdir(dir, 0700);
+    snprintf(puke, sizeof puke, "%s/01_puke.csv", dir);
+    snprintf(pustec, sizeof pustec, "%s/02_pustec.csv", dir);
+    s_append(DATA "mis_tv7/exports/01_puke.csv", 0, 0, puke);
+    s_append(DATA "mis_tv7/exports/02_pustec.csv", 0, 0, pustec);
+    FILE *f = fopen(puke, "a");
+    fputs(BAD_ROW, f);
+    fclose(f);
+    const char *run[] = {"run", "--mis", puke, pustec, "--pseudonym-key", s_key, "--period", "2024",
+                         "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run("lnob", run, NULL, 120), 1, "above the reject ceiling");
+    char *id = th_only_extract(s_redis.c);
+    redisReply *q = redisCommand(s_redis.c, "XRANGE lnob:quarantine:%s - +", id);
+    cr_assert_eq(q->elements, 1);
+    const redisReply *fields = q->element[0]->element[1];
+    for (size_t k = 0; k + 1 < fields->elements; k += 2) {
+        const char *name = fields->element[k]->str, *v = fields->element[k + 1]->str;
+        cr_expect(!strstr(v, "14.03.1950") && !strstr(v, "Shpresa") && !strstr(v, "Z90000001S"),
+                  "%s: %s", name, v);
+        if (!strcmp(name, "raw"))
+            cr_expect_str_eq(v, "A99,AAAA,[removed],AAAAAAA,AAAAAA,A,99.99.9999,AAAAAAAAA AAAAA,AAA,"
+                                "99.99.9999,,AAAAA");
+        if (!strcmp(name, "person_key"))
+            cr_expect_eq(strspn(v, "0123456789abcdef"), 64);
+    }
+    freeReplyObject(q);
+    snprintf(out, sizeof out, "%s/replay", s_redis.dir);
+    const char *replay[] = {"quarantine", "replay", id, "--out", out, "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run("lnob", replay, NULL, 30), 0);
+    snprintf(out, sizeof out, "%s/replay/01_puke.csv", s_redis.dir);
+    char *got = th_read(out, NULL), *orig = th_read(DATA "mis_tv7/exports/01_puke.csv", NULL);
+    *(strchr(orig, '\n') + 1) = '\0'; /* its header line */
+    char want[4096];
+    snprintf(want, sizeof want, "%s%s", orig, BAD_ROW);
+    cr_assert_str_eq(got, want);
+    f = fopen(puke, "a"); /* the export changes after it was ingested */
+    fputs("R100;Pukë;;;;F;;Kujdes në shtëpi;PAK;01.05.2024;;Aktiv\n", f);
+    fclose(f);
+    snprintf(out, sizeof out, "%s/replay2", s_redis.dir);
+    snprintf(err, sizeof err, "%s/replay2.err", s_redis.dir);
+    cr_assert_eq(th_run_logged("lnob", replay, NULL, err, 30), 1);
+    char *why = th_read(err, NULL);
+    cr_assert(strstr(why, "FILE_CHANGED: ") && strstr(why, "01_puke.csv is not the file extract"), "%s", why);
+    snprintf(out, sizeof out, "%s/replay2/01_puke.csv", s_redis.dir);
+    cr_assert(access(out, F_OK) != 0, "nothing replayed from a changed export");
+    free(why);
+    free(got);
+    free(orig);
+    free(id);
+}
