@@ -829,7 +829,8 @@ static int s_replay(int argc, char **argv, int first)
         s_no_match(&e, id, cfg.reason);
     else if (!strcmp(s_get(meta, "kind"), "mis")) /* rows read again from the exports */
         code = s_replay_rows(&cfg, id, meta, NULL, &e);
-    else if (*s_get(meta, "inputs")) { /* joined from the UDB files: no one header */
+    else if (s_get(meta, "inputs")[0] && s_get(meta, "inputs")[1] == '=') {
+        /* joined from the UDB files ("D=path" lines): no one header */
         s_check_count(c, meta, id);
         code = s_replay_rows(&cfg, id, meta, NULL, &e);
     } else if ((header = s_header(meta, id)) != NULL) {

@@ -46,6 +46,7 @@ typedef struct {
     const char *workdir;
     long max_restarts;
     const char *max_reject_share;
+    int combine;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -77,6 +78,8 @@ static const lnob_opt_t s_opts[] = {
      "existing directory for sockets, the private Redis and <worker>.pid files (kept); default a temp dir (removed)"},
     {"max-restarts", "LNOB_RUN_MAX_RESTARTS", LNOB_OPT_INT, "20", 0, 1000, NULL,
      offsetof(cfg_t, max_restarts), "restarts of one worker before the run gives up"},
+    {"combine", "LNOB_INGEST_COMBINE", LNOB_OPT_FLAG, "0", 0, 1, NULL, offsetof(cfg_t, combine),
+     "merged SILC files of one year are read as one extract (the same header row in each)"},
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
      offsetof(cfg_t, max_reject_share),
      "percent of an extract's rows that may be quarantined (0-100); above it the extract fails"},
@@ -279,6 +282,8 @@ static int s_start_workers(run_t *r)
         in[n++] = "--pseudonym-key";
         in[n++] = r->cfg.pseudonym_key;
     }
+    if (r->cfg.combine)
+        in[n++] = "--combine";
     if (r->cfg.mis_sources) {
         in[n++] = "--mis-sources";
         in[n++] = r->cfg.mis_sources;

@@ -96,6 +96,8 @@ static int s_send_extract(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
 {
     if (plan->mis)
         return lnob_mis_extract_send(ctx, plan, id, cap);
+    if (plan->merged)
+        return lnob_silc_extract_merged(ctx, plan, id, cap);
     return plan->file ? lnob_silc_extract_single(ctx, plan, id, cap) : lnob_silc_extract_set(ctx, plan, id, cap);
 }
 

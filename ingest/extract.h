@@ -34,6 +34,9 @@ typedef struct {
     const char *const *mis;                 /* MIS exports (n_mis), or NULL */
     const char **mis_files;                 /* owned array behind mis */
     size_t n_mis;
+    const char **merged;                    /* merged files of one year read as one
+                                               extract (--combine; n_merged, owned), or NULL */
+    size_t n_merged;
     const char *udb[LNOB_UDB4_FILES];       /* the four-file set (P may be NULL) */
     int year;
     char source[INPUTS_MAX];                /* "D.csv + H.csv + R.csv + P.csv" */
@@ -64,6 +67,7 @@ typedef struct {
     const char *run_id;     /* tag for this session */
     const char *log_level;  /* error|warn|info|debug */
     const char *instance;   /* name in log lines */
+    int combine;            /* merged SILC files of one year: one extract */
     const char *max_reject_share; /* the reject ceiling as given ("5", "0.5%", "100") */
     double max_reject_pct;  /* ... as a percent of the rows read, checked at start-up */
 } lnob_ingest_cfg_t;

@@ -70,6 +70,8 @@ static const lnob_opt_t s_opts[] = {
      "tag carried by every message (default host-pid-time)"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(lnob_ingest_cfg_t, log_level), "log verbosity"},
+    {"combine", "LNOB_INGEST_COMBINE", LNOB_OPT_FLAG, "0", 0, 1, NULL, offsetof(lnob_ingest_cfg_t, combine),
+     "merged SILC files of one year are read as one extract (the same header row in each)"},
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
      offsetof(lnob_ingest_cfg_t, max_reject_share),
      "percent of an extract's rows that may be quarantined (0-100, '%' optional); above it the extract fails"},
@@ -140,7 +142,31 @@ static void s_plan_text(lnob_plan_t *plan)
  * merged (or unusable) SILC file is one; UDB D/H/R/P files join the set of
  * their year, a second file of the same kind and year starting another
  * set. Returns an owned array of *n plans. */
-static lnob_plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, size_t *n)
+/* With --combine: adds the merged file path of year to that year's plan of
+ * merged files, if there is one. Returns 1 when it did. */
+static int s_combine(lnob_plan_t *plans, size_t n, const char *path, int year)
+{
+    for (size_t k = 0; k < n; k++) {
+        lnob_plan_t *p = &plans[k];
+        if (p->year != year || (!p->file && !p->merged))
+            continue;
+        if (!p->merged) { /* the year's first file becomes the first of several */
+            p->merged = lnob_calloc(LNOB_STRLIST_MAX, sizeof *p->merged);
+            p->merged[p->n_merged++] = p->file;
+            p->file = NULL;
+        }
+        p->merged[p->n_merged++] = path;
+        size_t s = strlen(p->source), i = strlen(p->inputs);
+        if (i == 0)
+            i = (size_t) snprintf(p->inputs, INPUTS_MAX, "%s", p->merged[0]);
+        snprintf(p->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, " + %s", path);
+        snprintf(p->inputs + i, i < INPUTS_MAX ? INPUTS_MAX - i : 0, "\n%s", path);
+        return 1;
+    }
+    return 0;
+}
+
+static lnob_plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, int combine, size_t *n)
 {
     lnob_plan_t *plans = lnob_calloc(files->n + 1, sizeof *plans);
     *n = 0;
@@ -149,9 +175,12 @@ static lnob_plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mi
     for (size_t i = 0; i < files->n; i++) {
         int kind, year;
         s_probe(files->items[i], &kind, &year);
+        if (kind < 0 && combine && year >= 0 && s_combine(plans, *n, files->items[i], year))
+            continue;
         lnob_plan_t *p = NULL;
         for (size_t k = 0; k < *n && kind >= 0 && !p; k++)
-            if (!plans[k].file && !plans[k].mis && plans[k].year == year && !plans[k].udb[kind])
+            if (!plans[k].file && !plans[k].merged && !plans[k].mis && plans[k].year == year &&
+                !plans[k].udb[kind])
                 p = &plans[k];
         if (!p) {
             p = &plans[(*n)++];
@@ -184,8 +213,8 @@ static void s_warn_same_year(const lnob_plan_t *plans, size_t n)
             }
         if (others && first == i)
             lnob_warn("%zu merged SILC files are of %d (%s, ...): each becomes its own national "
-                      "extract of %d, published on its own; to publish them as one survey, put "
-                      "them in one file", others + 1, plans[i].year, plans[i].file, plans[i].year);
+                      "extract of %d, published on its own; to read them as one extract, give "
+                      "--combine", others + 1, plans[i].year, plans[i].file, plans[i].year);
     }
 }
 
@@ -315,12 +344,14 @@ int main(int argc, char **argv)
     ctx.ack = acked ? lnob_ack_new(zsock_resolve(control), cfg.run_id) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
-    lnob_plan_t *plans = s_plan(&cfg.silc, &cfg.mis, &n_plans);
+    lnob_plan_t *plans = s_plan(&cfg.silc, &cfg.mis, cfg.combine, &n_plans);
     s_warn_same_year(plans, n_plans);
     for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
         rc = lnob_ingest_plan_run(&ctx, &plans[i]);
-    for (size_t i = 0; i < n_plans; i++)
+    for (size_t i = 0; i < n_plans; i++) {
         free(plans[i].mis_files);
+        free(plans[i].merged);
+    }
     free(plans);
     if (rc == LNOB_OK && cfg.watch)
         rc = acked ? lnob_watch(&ctx, cfg.watch) : LNOB_ERR;

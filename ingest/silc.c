@@ -965,3 +965,8 @@ const char *lnob_silc_notes(lnob_silc_t *self)
                  "counts as missing (spec 1.2)", (unsigned long long) self->hh_incomplete);
     return self->notes;
 }
+
+void lnob_silc_source(lnob_silc_t *self, const char *source)
+{
+    self->o.source = source;
+}

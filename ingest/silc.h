@@ -78,5 +78,9 @@ const char *lnob_silc_errstr(const lnob_silc_t *self);
 /* Data-quality notes on the extract so far ("" when none): e.g. that ages
  * were derived from the year of birth. */
 const char *lnob_silc_notes(lnob_silc_t *self);
+/* The file the following rows come from (rows of several merged files of
+ * one year read as one extract): named by their rejects from now on;
+ * source must outlive the parser. */
+void lnob_silc_source(lnob_silc_t *self, const char *source);
 
 #endif

@@ -12,7 +12,9 @@
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/statfile.h"
+#include "lnob/mem.h"
 #include "lnob/version.h"
+#include "rejects.h"
 #include "silc.h"
 
 static int s_emit(void *arg, Lnob__V1__Batch *batch)
@@ -296,3 +298,86 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     return rc;
 }
 
+
+/* ---- merged files of one year read as one (--combine) ------------------------ */
+
+/* The row feed of one of them: the first file's rows as they are; a later
+ * file's header row is checked against the first's and left out. */
+typedef struct {
+    lnob_silc_t *p;
+    int first_file, header_seen, mismatch;
+} merged_feed_t;
+
+static int s_merged_row(void *arg, const lnob_csv_row_t *row)
+{
+    merged_feed_t *f = arg;
+    if (zsys_interrupted)
+        return LNOB_CLOSED;
+    if (f->first_file || f->header_seen)
+        return lnob_silc_row(f->p, row);
+    f->header_seen = 1;
+    char *text = lnob_malloc(LNOB_REJECT_RAW_MAX);
+    lnob_csv_format_row(row, ',', text, LNOB_REJECT_RAW_MAX);
+    f->mismatch = strcmp(text, lnob_silc_header(f->p)) != 0;
+    free(text);
+    return f->mismatch ? LNOB_ERR : LNOB_OK;
+}
+
+/* The files' checksum: the sha256 of their sha256s, in the order given. */
+static int s_merged_checksum(const lnob_plan_t *plan, char *checksum, size_t *bytes, char *err, size_t cap)
+{
+    char *all = lnob_calloc(plan->n_merged + 1, HEX_SHA256);
+    int rc = LNOB_OK;
+    *bytes = 0;
+    for (size_t i = 0; i < plan->n_merged && rc == LNOB_OK; i++) {
+        load_t l = {.path = plan->merged[i]};
+        s_checksum_file(&l);
+        rc = l.rc;
+        if (rc != LNOB_OK)
+            snprintf(err, cap, "%s", l.err);
+        strcat(all, l.hex);
+        *bytes += l.bytes;
+    }
+    lnob_ingest_checksum_text(all, checksum);
+    free(all);
+    return rc;
+}
+
+int lnob_silc_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    char err[LNOB_ERRSTR_MAX] = "", checksum[HEX_SHA256], period[16];
+    size_t bytes;
+    snprintf(period, sizeof period, "%d", plan->year);
+    int rc = s_merged_checksum(plan, checksum, &bytes, err, sizeof err);
+    lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    if (rc != LNOB_OK)
+        return lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, checksum, period);
+    lnob_silc_opts_t o = {.source = plan->merged[0], .checksum = checksum, .run_id = ctx->cfg->run_id,
+                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
+                          .emit = s_emit, .arg = ctx};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    merged_feed_t f = {p, 1, 0, 0};
+    size_t at = 0;
+    for (; at < plan->n_merged && rc == LNOB_OK; at++) {
+        f = (merged_feed_t){p, at == 0, 0, 0};
+        lnob_silc_source(p, plan->merged[at]);
+        rc = lnob_input_rows(plan->merged[at], s_merged_row, &f, NULL, err, sizeof err);
+    }
+    if (rc == LNOB_OK)
+        rc = lnob_silc_finish(p);
+    if (*lnob_silc_extract_id(p))
+        snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR && f.mismatch)
+        snprintf(err, sizeof err, "%.70s does not have the header row of %.70s: files read as one "
+                 "extract (--combine) need the same columns in one order",
+                 plan->merged[at - 1], plan->merged[0]);
+    if (rc == LNOB_ERR)
+        rc = lnob_ingest_send_failed(ctx, plan, id, f.mismatch ? "HEADER_MISMATCH"
+                                                   : *err ? "UNREADABLE" : lnob_silc_reason(p),
+                                     *err ? err : lnob_silc_errstr(p), checksum, period);
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, plan, checksum, bytes, started, NULL);
+    lnob_silc_destroy(&p);
+    return rc;
+}

@@ -14,4 +14,9 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
  * each); writes its id to id. */
 int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap);
 
+/* Sends the extract of merged files of one year read as one (--combine):
+ * each file's rows under the first file's header row, which every file
+ * must repeat; writes its id to id. */
+int lnob_silc_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap);
+
 #endif

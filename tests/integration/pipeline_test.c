@@ -324,6 +324,102 @@ Test(pipeline, merged_files_of_one_year_are_said_to_be_separate_national_extract
     free(err);
 }
 
+/* The id of the one extract of the lnob:run: hash holding source. */
+static char *s_extract_of_source(const char *source)
+{
+    redisReply *runs = redisCommand(s_redis.c, "KEYS lnob:run:*");
+    char *id = NULL;
+    for (size_t i = 0; i < runs->elements && !id; i++) {
+        char *v = th_hget(s_redis.c, runs->element[i]->str, source);
+        if (*v)
+            id = v;
+        else
+            free(v);
+    }
+    freeReplyObject(runs);
+    cr_assert_not_null(id, "no extract of %s", source);
+    return id;
+}
+
+/* th_snapshot of id with the id taken out, so two extracts compare. */
+static char *s_cells_without_id(const char *id)
+{
+    char *snap = th_snapshot(s_redis.c, id), *out = lnob_calloc(1, strlen(snap) + 1), *o = out;
+    size_t n = strlen(id);
+    for (const char *p = snap; *p;)
+        if (!strncmp(p, id, n))
+            p += n;
+        else
+            *o++ = *p++;
+    free(snap);
+    return out;
+}
+
+/* Writes the header and data rows [from, to) of the lines of text to path. */
+static void s_write_rows(const char *path, char **lines, size_t from, size_t to)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fprintf(f, "%s\n", lines[0]);
+    for (size_t i = from; i < to; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+}
+
+/* A year delivered in two merged files, cut at a household: --combine
+ * reads them as one extract with the cells of the whole file; a second
+ * file with another header row fails it (HEADER_MISMATCH). */
+Test(pipeline, combine_reads_merged_files_of_a_year_as_one_extract)
+{
+    char *whole = s_tmp("whole.csv"), *a = s_tmp("a.csv"), *b = s_tmp("b.csv"), *c = s_tmp("c.csv");
+    th_gen(whole, 200, 9);
+    char *text = th_read(whole, NULL), **lines = lnob_calloc(4096, sizeof *lines);
+    size_t n = 0;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 4096; l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
+    size_t mid = n / 2; /* DB030 is the second column: move to a household's first row */
+    while (!strncmp(strchr(lines[mid], ','), strchr(lines[mid - 1], ','),
+                    (size_t) (strchr(strchr(lines[mid], ',') + 1, ',') - strchr(lines[mid], ','))))
+        mid++;
+    s_write_rows(a, lines, 1, mid);
+    s_write_rows(b, lines, mid, n);
+    cr_assert_eq(s_lnob_run(whole, "2", "100", NULL), 0);
+    const char *args[] = {"run", "--silc", a, b, "--combine", "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run("lnob", args, NULL, RUN_TIMEOUT_S), 0);
+    char *id_whole = s_extract_of_source(whole), *id_ab = s_extract_of_source(a), *id_b = s_extract_of_source(b);
+    cr_assert_str_eq(id_ab, id_b, "both files: one extract");
+    cr_assert_str_neq(id_ab, id_whole);
+    char *want = s_cells_without_id(id_whole), *got = s_cells_without_id(id_ab);
+    cr_assert_str_eq(got, want, "the cells of the whole file");
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id_ab);
+    char *rows = th_hget(s_redis.c, key, "rows_read");
+    cr_assert_eq(atol(rows), (long) n - 1);
+    *strrchr(lines[0], ',') = '\0'; /* c: a column fewer */
+    s_write_rows(c, lines, mid, n);
+    const char *bad[] = {"run", "--silc", a, c, "--combine", "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run("lnob", bad, NULL, RUN_TIMEOUT_S), 1);
+    char *id_ac = s_extract_of_source(c);
+    snprintf(key, sizeof key, "lnob:extract:%s", id_ac);
+    char *error = th_hget(s_redis.c, key, "error");
+    cr_assert(!strncmp(error, "HEADER_MISMATCH: ", 17) && strstr(error, "c.csv does not have the header row"),
+              "%s", error);
+    free(error);
+    free(id_ac);
+    free(rows);
+    free(want);
+    free(got);
+    free(id_whole);
+    free(id_ab);
+    free(id_b);
+    free(lines);
+    free(text);
+    free(whole);
+    free(a);
+    free(b);
+    free(c);
+}
+
 /* Eight per cent of silc_bad_rows.csv is quarantined: above the default
  * ceiling of 5 % the extract fails with the counts, its quarantine is
  * stored and no cell is; a ceiling of 10 % lets the same file through. */
