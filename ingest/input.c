@@ -124,6 +124,8 @@ int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_
         return LNOB_ERR;
     }
     lnob_csv_t *csv = stat ? NULL : lnob_csv_new(',', fn, arg);
+    if (csv)
+        lnob_csv_set_max_lines(csv, 1); /* SILC rows never span lines */
     int rc = sum || !stat ? s_read(buf, len, csv, sum) : LNOB_OK;
     if ((sum || !stat) && buf)
         munmap((void *) buf, len);
