@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "input.h"
 #include "lnob/clock.h"
@@ -81,18 +80,15 @@ static int s_feed(void *p, const char *chunk, size_t n)
     return zsys_interrupted ? LNOB_CLOSED : lnob_silc_feed(p, chunk, n);
 }
 
-static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
-{
-    int rc = lnob_input_chunks(buf, len, s_feed, p);
-    return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
-}
-
 static int s_join_row(void *arg, const lnob_csv_row_t *row);
 
-/* Parses an SPSS or Stata file row by row; err is set when ReadStat fails. */
-static int s_parse_rows(lnob_silc_t *p, const char *path, char *err, size_t cap)
+/* Parses the file into p, holding it to the sum of its first read; err
+ * (and reason) are set when the file itself could not be read. */
+static int s_parse(lnob_silc_t *p, const char *path, const lnob_input_sum_t *sum, const char **reason,
+                   char *err, size_t cap)
 {
-    int rc = lnob_input_rows(path, s_join_row, p, NULL, err, cap);
+    int rc = lnob_statfile_kind(path) ? lnob_input_rows(path, s_join_row, p, NULL, reason, err, cap)
+                                      : lnob_input_read(path, s_feed, p, NULL, sum, reason, err, cap);
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
@@ -101,27 +97,29 @@ static int s_parse_rows(lnob_silc_t *p, const char *path, char *err, size_t cap)
 int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
-    const char *buf, *path = plan->file;
-    size_t len;
+    const char *path = plan->file, *reason = "UNREADABLE";
     char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
-    if (lnob_input_map(path, &buf, &len, err, sizeof err) != 0) {
+    lnob_input_sum_t sum;
+    lnob_info("%s: reading", path);
+    if (lnob_input_read(path, NULL, NULL, &sum, NULL, &reason, err, sizeof err) != LNOB_OK) {
         lnob_ingest_checksum_text(path, checksum);
         lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
-        return lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, "", "unknown");
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, "", "unknown");
     }
-    lnob_input_checksum(buf, len, checksum);
+    memcpy(checksum, sum.hex, sizeof checksum);
+    if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK)
+        return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx};
     lnob_silc_t *p = lnob_silc_new(&o);
-    err[0] = '\0';
-    int rc = lnob_statfile_kind(path) ? s_parse_rows(p, path, err, sizeof err) : s_parse(p, buf, len);
+    int rc = s_parse(p, path, &sum, &reason, err, sizeof err);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
-    if (rc == LNOB_ERR && *err) { /* ReadStat could not read the file */
+    if (rc == LNOB_ERR && *err) { /* the file could not be read, or changed */
         if (!*id)
             lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
         const char *period = *lnob_silc_period(p) ? lnob_silc_period(p) : "unknown";
-        rc = lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, checksum, period);
+        rc = lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
     } else if (rc == LNOB_ERR && !*id) {
         lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
         rc = lnob_ingest_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
@@ -130,10 +128,8 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
         rc = lnob_ingest_send_failed(ctx, plan, lnob_silc_extract_id(p), lnob_silc_reason(p),
                            lnob_silc_errstr(p), checksum, lnob_silc_period(p));
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, plan, checksum, len, started, NULL);
+        rc = s_send_end(ctx, p, plan, checksum, sum.bytes, started, NULL);
     lnob_silc_destroy(&p);
-    if (buf)
-        munmap((void *) buf, len);
     return rc;
 }
 
@@ -169,36 +165,18 @@ typedef struct {
     char hex[HEX_SHA256];
     size_t bytes;
     int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
+    const char *reason;     /* why the file could not be read */
     char err[LNOB_ERRSTR_MAX];
 } load_t;
 
-/* Its checksum alone (a set that cannot be joined still has an id). */
-static void s_checksum_file(load_t *l)
-{
-    const char *buf;
-    char why[LNOB_ERRSTR_MAX];
-    l->rc = LNOB_ERR;
-    if (lnob_input_map(l->path, &buf, &l->bytes, why, sizeof why) != 0) {
-        snprintf(l->err, sizeof l->err, "%.120s: %.120s", l->path, why);
-        return;
-    }
-    lnob_input_checksum(buf, l->bytes, l->hex);
-    if (buf)
-        munmap((void *) buf, l->bytes);
-    l->rc = LNOB_OK;
-}
-
-/* Its rows and its checksum, in one pass over a CSV file. */
+/* Its rows (when join is set) and its checksum, in one pass over a CSV file. */
 static void *s_load_file(void *arg)
 {
     load_t *l = arg;
-    if (!l->join) {
-        s_checksum_file(l);
-        return NULL;
-    }
     lnob_udb4_feed_t ld = {l->join, l->file};
-    lnob_input_sum_t sum = {"", 0};
-    l->rc = lnob_input_rows(l->path, s_load_row, &ld, &sum, l->err, sizeof l->err);
+    lnob_input_sum_t sum = {"", 0, {0, 0, 0, 0}};
+    l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, &sum, &l->reason, l->err, sizeof l->err)
+                    : lnob_input_read(l->path, NULL, NULL, &sum, NULL, &l->reason, l->err, sizeof l->err);
     memcpy(l->hex, sum.hex, sizeof l->hex);
     l->bytes = sum.bytes;
     return NULL;
@@ -216,7 +194,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
     pthread_t th[LNOB_UDB4_FILES];
     int started[LNOB_UDB4_FILES] = {0};
     for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        l[f] = (load_t){.path = plan->udb[f], .join = join, .file = f};
+        l[f] = (load_t){.path = plan->udb[f], .join = join, .file = f, .reason = "UNREADABLE"};
         if (plan->udb[f])
             started[f] = pthread_create(&th[f], NULL, s_load_file, &l[f]) == 0;
         if (plan->udb[f] && !started[f])
@@ -235,7 +213,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
             *reason = lnob_udb4_reason(join);
             snprintf(err, cap, "%s", lnob_udb4_errstr(join));
         } else if (rc == LNOB_ERR) {
-            *reason = "UNREADABLE";
+            *reason = l[f].reason;
             snprintf(err, cap, "%s", l[f].err);
         }
         strcat(all, l[f].hex);
@@ -261,6 +239,10 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err);
     lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
     lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
+        lnob_udb4_destroy(&join);
+        return lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", ctx->changed, checksum, period);
+    }
     for (int f = 0; f < LNOB_UDB4_P && missing && rc == LNOB_OK; f++)
         if (!plan->udb[f]) {
             snprintf(err, sizeof err, "the UDB files of %s (%.150s) have no %s file", period,

@@ -1,11 +1,14 @@
-/* input_test.c - what `lnob run` makes of input files that are not clean
- * CSV: a stray quote, an endless line, with real workers and a private
- * redis-server: the rejects in the quarantine stream, the counts in the
- * extract's metadata and the exit code. */
+/* files_test.c - what `lnob run` makes of input files that are not clean
+ * CSV: a stray quote, an endless line, a spreadsheet, a directory, gzip,
+ * with real workers and a private redis-server: the rejects in the
+ * quarantine stream, the extract's status, error and counts in its
+ * metadata, and the exit code. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
 #include "harness.h"
 #include "lnob/csv.h"
@@ -22,7 +25,7 @@ static th_redis_t s_redis;
 static void s_setup(void) { th_redis_start(&s_redis); }
 static void s_teardown(void) { th_redis_stop(&s_redis); }
 
-TestSuite(input, .init = s_setup, .fini = s_teardown, .timeout = 300);
+TestSuite(files, .init = s_setup, .fini = s_teardown, .timeout = 300);
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -126,7 +129,7 @@ static void s_stray_quote(FILE *f, const char *row)
     fprintf(f, "%.*s,\"%s\n", (int) (comma - row), row, comma + 1);
 }
 
-Test(input, a_stray_quote_costs_its_row_and_no_other)
+Test(files, a_stray_quote_costs_its_row_and_no_other)
 {
     char *csv = s_tmp("quote.csv"), *err = s_tmp("quote.err");
     s_extract(csv, s_stray_quote);
@@ -156,7 +159,7 @@ static void s_endless_line(FILE *f, const char *row)
     fputc('\n', f);
 }
 
-Test(input, an_overlong_row_costs_its_row_and_no_other)
+Test(files, an_overlong_row_costs_its_row_and_no_other)
 {
     void (*edits[])(FILE *, const char *) = {s_endless_commas, s_endless_line};
     for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
@@ -174,4 +177,83 @@ Test(input, an_overlong_row_costs_its_row_and_no_other)
         free(err);
         free(csv);
     }
+}
+
+/* ---- files that are not CSV ----------------------------------------------------- */
+
+/* lnob run on path must fail, store the extract as failed with error and
+ * publish no cell of it. */
+static void s_assert_refused(const char *path, const char *error)
+{
+    char *err = s_tmp("refused.err");
+    freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    cr_assert_neq(s_run(path, err), 0, "%s", path);
+    char *id = th_only_extract(s_redis.c), *cells = th_snapshot(s_redis.c, id);
+    s_assert_meta(id, "status", "failed");
+    s_assert_meta(id, "error", error);
+    cr_assert_str_eq(cells, "", "nothing of %s published", path);
+    free(cells);
+    free(id);
+    free(err);
+}
+
+Test(files, spreadsheets_and_directories_fail_the_extract_by_name)
+{
+    char *xlsx = s_tmp("survey.xlsx"), *xls = s_tmp("survey.xls"), *dir = s_tmp("exports"), want[512];
+    FILE *f = fopen(xlsx, "wb");
+    cr_assert_not_null(f);
+    fputs("PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", f);
+    cr_assert_eq(fclose(f), 0);
+    snprintf(want, sizeof want, "NOT_CSV: %s is a zip file (an xlsx or ods spreadsheet?): save it as CSV (UTF-8)",
+             xlsx);
+    s_assert_refused(xlsx, want);
+    f = fopen(xls, "wb");
+    cr_assert_not_null(f);
+    fwrite("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00", 1, 12, f);
+    cr_assert_eq(fclose(f), 0);
+    snprintf(want, sizeof want, "NOT_CSV: %s is an Excel 97-2003 workbook (xls): save it as CSV (UTF-8)", xls);
+    s_assert_refused(xls, want);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(want, sizeof want, "UNREADABLE: %s is a directory", dir);
+    s_assert_refused(dir, want);
+    free(xlsx);
+    free(xls);
+    free(dir);
+}
+
+/* Writes the whole file at from to to as gzip. */
+static void s_gzip(const char *from, const char *to)
+{
+    size_t n;
+    char *text = th_read(from, &n);
+    gzFile g = gzopen(to, "wb");
+    cr_assert_not_null(g);
+    cr_assert_eq(gzwrite(g, text, (unsigned) n), (int) n);
+    cr_assert_eq(gzclose(g), Z_OK);
+    free(text);
+}
+
+static void s_keep(FILE *f, const char *row) { fprintf(f, "%s\n", row); }
+
+Test(files, a_gzip_file_is_its_content_with_the_same_extract_id)
+{
+    char *csv = s_tmp("silc.csv"), *gz = s_tmp("silc.csv.gz"), *err = s_tmp("gz.err");
+    s_extract(csv, s_keep);
+    s_gzip(csv, gz);
+    cr_assert_eq(s_run(csv, err), 0);
+    char *id = th_only_extract(s_redis.c), *plain = th_snapshot(s_redis.c, id);
+    freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    cr_assert_eq(s_run(gz, err), 0);
+    char *gz_id = th_only_extract(s_redis.c), *packed = th_snapshot(s_redis.c, gz_id);
+    cr_assert_str_eq(gz_id, id, "the same content, the same extract");
+    cr_assert_str_eq(packed, plain);
+    cr_assert_neq(strlen(plain), 0);
+    s_assert_meta(gz_id, "rows_read", "5000");
+    free(plain);
+    free(packed);
+    free(gz_id);
+    free(id);
+    free(err);
+    free(gz);
+    free(csv);
 }
