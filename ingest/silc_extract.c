@@ -100,13 +100,13 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
     const char *path = plan->file, *reason = "UNREADABLE";
     char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
     lnob_input_sum_t sum;
-    lnob_info("%s: reading", path);
     if (lnob_input_read(path, NULL, NULL, &sum, NULL, &reason, err, sizeof err) != LNOB_OK) {
         lnob_ingest_checksum_text(path, checksum);
         lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
         return lnob_ingest_send_failed(ctx, plan, id, reason, err, "", "unknown");
     }
     memcpy(checksum, sum.hex, sizeof checksum);
+    lnob_info("%s: %zu bytes, sha256 %.16s; reading its rows", path, sum.bytes, checksum);
     if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK)
         return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
