@@ -264,7 +264,7 @@ static int s_udb_header(void *arg, const lnob_csv_row_t *row)
     int f = row->nfields > 1 && row->lens[0] == 1 ? s_udb_index(row->fields[0][0]) : -1;
     if (f < 0 || s->file[f].header)
         return LNOB_ERR;
-    lnob_csv_row_t names = {row->nfields - 1, row->fields + 1, row->lens + 1, row->line, 0, 0};
+    lnob_csv_row_t names = {row->nfields - 1, row->fields + 1, row->lens + 1, row->line, 0, 0, NULL, NULL};
     if (f == UDB_H)
         s->hb030 = s_col(&names, "HB030"), s->hx040 = s_col(&names, "HX040");
     if (f == UDB_R)
@@ -412,7 +412,7 @@ static void s_udb_split(udb_set_t *s, const lnob_csv_row_t *row)
     size_t base = 0, hh = 0;
     for (int f = 0; f < UDB_FILES; f++) {
         udb_file_t *uf = &s->file[f];
-        lnob_csv_row_t part = {uf->ncol, row->fields + base, row->lens + base, row->line, 0, 0};
+        lnob_csv_row_t part = {uf->ncol, row->fields + base, row->lens + base, row->line, 0, 0, NULL, NULL};
         base += uf->ncol;
         if (!uf->input || (f == UDB_P && s_all_empty(&part)))
             continue;

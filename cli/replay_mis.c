@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "lnob/mem.h"
 
@@ -29,21 +30,22 @@ typedef struct {
     char hex[SHA_HEX + 1];
 } sum_t;
 
-/* The sha256 of the file at path as hex; -1 when it cannot be read. */
+/* The sha256 of the file at path as hex, of its content (decompressed
+ * when gzipped, as the ingester takes it); -1 when it cannot be read. */
 static int s_sha256(const char *path, char *hex)
 {
-    FILE *f = fopen(path, "rb");
+    gzFile f = gzopen(path, "rb");
     if (!f)
         return -1;
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
     unsigned char *buf = lnob_malloc(READ_CHUNK), out[crypto_hash_sha256_BYTES];
-    for (size_t n; (n = fread(buf, 1, READ_CHUNK, f)) > 0;)
-        crypto_hash_sha256_update(&st, buf, n);
-    int bad = ferror(f);
-    fclose(f);
+    int n;
+    while ((n = gzread(f, buf, READ_CHUNK)) > 0)
+        crypto_hash_sha256_update(&st, buf, (size_t) n);
+    gzclose(f);
     free(buf);
-    if (bad)
+    if (n < 0)
         return -1;
     crypto_hash_sha256_final(&st, out);
     sodium_bin2hex(hex, SHA_HEX + 1, out, sizeof out);
@@ -76,26 +78,26 @@ static sum_t *s_parse_sums(const char *sums, size_t *n)
  * (told by its byte order mark), so that quotes and newlines are found in
  * any encoding the MIS reader takes. */
 typedef struct {
-    FILE *f;
+    gzFile f;
     int unit;         /* 1 or 2 bytes */
     int big_endian;   /* UTF-16BE */
 } units_t;
 
-static void s_units_open(units_t *u, FILE *f)
+static void s_units_open(units_t *u, gzFile f)
 {
-    int a = fgetc(f), b = fgetc(f);
+    int a = gzgetc(f), b = gzgetc(f);
     u->f = f;
     u->unit = (a == 0xFF && b == 0xFE) || (a == 0xFE && b == 0xFF) ? 2 : 1;
     u->big_endian = a == 0xFE;
-    rewind(f);
+    gzrewind(f);
 }
 
 /* The next unit's value and bytes (b[0..u->unit)); -1 at the end. */
 static long s_unit(const units_t *u, unsigned char b[2])
 {
     for (int i = 0; i < u->unit; i++) {
-        int c = fgetc(u->f);
-        if (c == EOF)
+        int c = gzgetc(u->f);
+        if (c < 0)
             return -1;
         b[i] = (unsigned char) c;
     }
@@ -124,7 +126,7 @@ static void s_row_add(row_t *r, const unsigned char *b, int n)
  * each wanted row whole: to the newline where its quotes close, within
  * ROW_LINES_MAX lines; a row that does not close (BAD_QUOTING) is its
  * first line. Returns how many wanted rows were found. */
-static size_t s_copy_rows(FILE *in, FILE *out, const uint64_t *want, size_t n)
+static size_t s_copy_rows(gzFile in, FILE *out, const uint64_t *want, size_t n)
 {
     units_t u;
     s_units_open(&u, in);
@@ -228,7 +230,8 @@ static int s_replay_export(const lnob_replay_t *r, const sum_t *s, const lnob_re
         code = EXIT_FAILED;
     } else {
         int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600); /* personal data: the owner's */
-        FILE *in = fopen(s->path, "rb"), *out = in && fd >= 0 ? fdopen(fd, "wb") : NULL;
+        gzFile in = gzopen(s->path, "rb");
+        FILE *out = in && fd >= 0 ? fdopen(fd, "wb") : NULL;
         if (!out && fd >= 0)
             close(fd);
         size_t found = out ? s_copy_rows(in, out, lines, k) : 0;
@@ -243,7 +246,7 @@ static int s_replay_export(const lnob_replay_t *r, const sum_t *s, const lnob_re
             code = EXIT_FAILED;
         }
         if (in)
-            fclose(in);
+            gzclose(in);
     }
     free(lines);
     return code;

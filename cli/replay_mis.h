@@ -5,7 +5,8 @@
  * to correct are read again from the exports themselves: each export named
  * by the extract's metadata `input_sums` is checked against its sha256
  * first (a changed file would give other rows at those lines), then its
- * first line (the header) and its rejected rows are copied byte for byte,
+ * first line (the header) and its rejected rows are copied byte for byte
+ * (of its content: a gzipped export is written decompressed),
  * a quoted row over several lines whole, into OUT/<the export's name>: the
  * same encoding, delimiter and mapping file apply to the copy.
  * Not for: SILC extracts (replay.h); reading Redis (quarantine.c). */

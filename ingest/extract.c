@@ -48,6 +48,8 @@ int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, con
                          const char *period)
 {
     const char *source = plan->source;
+    if (ctx->redelivery)
+        extract_id = ctx->first_id; /* never another id than the one awaited */
     Lnob__V1__ExtractFailed f = LNOB__V1__EXTRACT_FAILED__INIT;
     f.inputs = (char *) plan->inputs;
     f.extract_id = (char *) extract_id;
@@ -68,6 +70,19 @@ void lnob_ingest_end_ceiling(const lnob_ingest_cfg_t *cfg, Lnob__V1__ExtractEnd 
 {
     end->has_max_reject = 1;
     end->max_reject_pct = cfg->max_reject_pct;
+}
+
+int lnob_ingest_same_content(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *checksum)
+{
+    if (!ctx->redelivery) {
+        snprintf(ctx->first_checksum, sizeof ctx->first_checksum, "%s", checksum);
+        return LNOB_OK;
+    }
+    if (strcmp(checksum, ctx->first_checksum) == 0)
+        return LNOB_OK;
+    snprintf(ctx->changed, sizeof ctx->changed, "%.150s changed since it was first read (sha256 %.12s..., was %.12s...)",
+             plan->source, checksum, ctx->first_checksum);
+    return LNOB_ERR;
 }
 
 /* n bytes as 2n lowercase hex digits and a NUL. */
@@ -124,7 +139,9 @@ static int s_await(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *
                        now - changed >= cfg->redeliver_ms) {
                 lnob_warn("%s: extract %s made no progress for %ld ms; sending what is missing",
                           plan->source, id, cfg->redeliver_ms);
+                ctx->redelivery = 1; /* the content is checked again before any of it is sent */
                 int rc = s_send_extract(ctx, plan, again, sizeof again);
+                ctx->redelivery = 0;
                 if (rc != LNOB_OK)
                     return rc;
                 changed = lnob_now_ms();
@@ -145,9 +162,11 @@ int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan)
 {
     char id[EXTRACT_ID_CAP];
     ctx->asked = 0;
+    ctx->redelivery = 0;
     if (ctx->ack)
         lnob_ack_reset(ctx->ack);
     int rc = s_send_extract(ctx, plan, id, sizeof id);
+    snprintf(ctx->first_id, sizeof ctx->first_id, "%s", id);
     if (rc == LNOB_OK && ctx->ack) {
         ctx->asked = 1; /* from now on the answers of s_await decide */
         rc = s_await(ctx, plan, id);

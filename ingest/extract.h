@@ -6,7 +6,7 @@
  * already holds (asked once per extract, so a restarted ingester resumes),
  * announce a failed extract, then ask until the sink has stored it and send
  * again what went missing (docs/delivery.md). Also the extract ids every
- * kind uses (files are mapped and hashed by input.h). The kinds themselves:
+ * kind uses (files are read and hashed by input.h). The kinds themselves:
  * silc_extract.h, mis_extract.h; the drop folder: watch.h.
  * Not for: parsing (silc.h, udb4.h, mis.h) or options (main.c). */
 #ifndef LNOB_INGEST_EXTRACT_H
@@ -81,13 +81,24 @@ typedef struct {
     uint64_t sent, skipped; /* batches */
     const lnob_pseudonym_t *pseudonym; /* person keys for MIS exports, or NULL */
     const lnob_mis_sources_t *sources; /* the MIS sources table, or NULL */
+    int redelivery;       /* the extract is being sent again */
+    char first_id[EXTRACT_ID_CAP];      /* the extract as first sent */
+    char first_checksum[HEX_SHA256];    /* its content's checksum */
+    char changed[LNOB_ERRSTR_MAX];      /* why a redelivery found other content */
 } lnob_ingest_ctx_t;
 
 /* Sends env, waiting through backpressure; fails only when interrupted. */
 int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env);
 /* Sends batch seq of an extract unless the aggregator holds it already. */
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env);
-/* Announces that an extract cannot be used at all. */
+/* Whether the content about to be sent (its checksum) is the extract's:
+ * LNOB_OK on its first delivery (checksum remembered) and on a redelivery
+ * of the same content; LNOB_ERR when a redelivery found other content,
+ * with ctx->changed saying so, naming the plan's source: the caller fails
+ * the extract as FILE_CHANGED and sends none of it. */
+int lnob_ingest_same_content(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *checksum);
+/* Announces that an extract cannot be used at all (on a redelivery, the
+ * extract as first sent, whatever id the caller worked out this time). */
 int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *extract_id,
                             const char *reason, const char *detail, const char *checksum,
                             const char *period);

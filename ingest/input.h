@@ -1,50 +1,68 @@
 /* input.h - the bytes and rows of one input file, whatever its format.
  *
- * A file is mapped and read a chunk at a time, each chunk's pages released
- * once read, so resident memory stays a chunk deep for any file size, and
- * its sha256 can be taken in the same pass. A CSV file's chunks go to the
- * CSV reader; an SPSS .sav or Stata .dta file (by its extension) is read
- * record by record through ReadStat (lnob/statfile.h) into the rows its CSV
- * twin would give. Every row, the header first, goes to a row callback
- * (lnob/csv.h), so the SILC source and the UDB join never see the format.
+ * A file is read a chunk at a time with read(2) into one buffer, so
+ * resident memory stays a chunk deep for any file size, a file cut short
+ * while it is read is an error rather than a SIGBUS, and its sha256 is
+ * taken in the same pass. A gzip file (known by its magic bytes, whatever
+ * its name) is decompressed as it is read: what is fed, hashed and counted
+ * is its content, so the same rows give the same extract id packed or not.
+ * A spreadsheet (xlsx/ods: zip; xls: OLE2) or a directory is refused with a
+ * message that names the file. The file must stay what it was: its size,
+ * mtime and inode are checked before every chunk and at the end, and a
+ * second read can be held to the first one's stamp and sha256; otherwise
+ * the read fails as FILE_CHANGED.
+ *
+ * A CSV file's chunks go to the CSV reader; an SPSS .sav or Stata .dta
+ * file (by its extension) is read record by record through ReadStat
+ * (lnob/statfile.h) into the rows its CSV twin would give. Every row, the
+ * header first, goes to a row callback (lnob/csv.h), so the SILC source and
+ * the UDB join never see the format.
  * Not for: validation (silc.h, udb4.h), extract ids (extract.h). */
 #ifndef LNOB_INGEST_INPUT_H
 #define LNOB_INGEST_INPUT_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lnob/csv.h"
 
 #define LNOB_INPUT_CHUNK (1u << 20) /* bytes fed per step, so signals are seen */
 #define HEX_SHA256 65               /* a sha256 as lowercase hex, with its NUL */
 
-/* Maps the file at path read-only; an empty file gives len 0 and NULL.
- * Returns 0, or -1 with err saying why (without the path). */
-int lnob_input_map(const char *path, const char **buf, size_t *len, char *err, size_t cap);
-/* Drops mapped pages already read (off page-aligned). */
-void lnob_input_release(const char *buf, size_t off, size_t n);
+/* What a file was when it was read: another stamp later means it changed. */
+typedef struct {
+    uint64_t dev, ino, size;
+    int64_t mtime_ns;
+} lnob_input_stamp_t;
 
-/* Takes chunk buf[0..n); returns LNOB_OK to go on. */
-typedef int (*lnob_input_feed_fn)(void *arg, const char *chunk, size_t n);
-/* Feeds buf[0..len) to feed LNOB_INPUT_CHUNK bytes at a time, releasing
- * each chunk once fed. Returns LNOB_OK or feed's first other rc. */
-int lnob_input_chunks(const char *buf, size_t len, lnob_input_feed_fn feed, void *arg);
-/* sha256 of buf[0..len) as hex (HEX_SHA256 bytes), releasing pages as it
- * goes; OpenSSL's, which uses the CPU's SHA extensions. */
-void lnob_input_checksum(const char *buf, size_t len, char *hex);
-
-/* A file's sha256 and size, when lnob_input_rows is asked for them. */
+/* A file's sha256 and size (of its content: decompressed for gzip), and
+ * its stamp when it was read. */
 typedef struct {
     char hex[HEX_SHA256];
     size_t bytes;
+    lnob_input_stamp_t stamp;
 } lnob_input_sum_t;
 
-/* Calls fn(arg, row) for every row of the file at path and, when sum is
- * not NULL, takes the whole file's sha256 and size (a CSV file in the same
- * pass). Returns LNOB_OK, LNOB_ERR when the file cannot be read (err says
- * why, naming the file), or the first other rc of fn (LNOB_CLOSED stops
- * early without error). err is "" unless the file itself could not be
+/* Takes chunk buf[0..n); returns LNOB_OK to go on. */
+typedef int (*lnob_input_feed_fn)(void *arg, const char *chunk, size_t n);
+
+/* Reads the content of the file at path once, LNOB_INPUT_CHUNK bytes at a
+ * time, into feed unless it is NULL, and its sha256, size and stamp into
+ * *sum unless sum is NULL. When expect is not NULL (a sum of an earlier
+ * read) the file must still have expect's stamp and sha256. Returns LNOB_OK;
+ * LNOB_ERR when the file itself could not be read, with *reason
+ * ("UNREADABLE", "NOT_CSV" or "FILE_CHANGED") and err naming the file; or
+ * feed's first other rc (err ""). */
+int lnob_input_read(const char *path, lnob_input_feed_fn feed, void *arg, lnob_input_sum_t *sum,
+                    const lnob_input_sum_t *expect, const char **reason, char *err, size_t cap);
+
+/* Calls fn(arg, row) for every row of the file at path (a row spans one
+ * line) and, when sum is not NULL, takes the whole file's sha256, size and
+ * stamp (a CSV file in the same pass). Returns LNOB_OK, LNOB_ERR when the
+ * file cannot be read (*reason and err as lnob_input_read; "UNREADABLE"
+ * when ReadStat cannot read it), or the first other rc of fn (LNOB_CLOSED
+ * stops early without error). err is "" unless the file itself could not be
  * read. */
-int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_sum_t *sum, char *err,
-                    size_t cap);
+int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_sum_t *sum,
+                    const char **reason, char *err, size_t cap);
 
 #endif

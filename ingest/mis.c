@@ -516,14 +516,12 @@ static int s_codes(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_v
 
 static int s_validate(lnob_mis_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
-    if (s_width(self, row, v) != 0)
-        return -1;
-    if (row->truncated) {
-        v->reason = "FIELD_TOO_LONG";
+    if (lnob_csv_row_broken(row, &v->reason, v->detail, sizeof v->detail)) {
         v->field = "";
-        snprintf(v->detail, sizeof v->detail, "a field is longer than %d bytes", LNOB_CSV_MAX_FIELD);
         return -1;
     }
+    if (s_width(self, row, v) != 0)
+        return -1;
     return s_place(self, row, r, v) || s_service(self, row, r, v) || s_dates(self, row, r, v) ||
            s_codes(self, row, r, v);
 }

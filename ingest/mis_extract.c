@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "input.h"
@@ -27,6 +26,7 @@ typedef struct {
     uint32_t seq;          /* batches so far, numbered across the files */
     uint32_t file;         /* 1 + the index of the export being read (Reject.file) */
     uint64_t rows_read, records;
+    char changed[LNOB_ERRSTR_MAX]; /* an export changed while it was read: the extract fails */
 } mis_pass_t;
 
 static int s_emit_mis(void *arg, Lnob__V1__MisBatch *b)
@@ -105,16 +105,10 @@ static int s_feed(void *p, const char *chunk, size_t n)
 int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const char *id, lnob_mis_emit_fn emit,
                        void *arg, const char **reason, char *err, size_t cap)
 {
-    const char *buf;
-    size_t len;
     *reason = "UNREADABLE";
-    if (lnob_input_map(path, &buf, &len, err, cap) != 0)
-        return LNOB_ERR;
     lnob_mis_map_t *map = s_mapping(ctx, path, err, cap);
     if (!map && *err) {
         *reason = "BAD_MAPPING";
-        if (buf)
-            munmap((void *) buf, len);
         return LNOB_ERR;
     }
     lnob_mis_opts_t o = {.source = path, .extract_id = id, .run_id = ctx->cfg->run_id,
@@ -129,17 +123,15 @@ int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const
         o.needs_register = src->needs_register;
     }
     lnob_mis_t *p = lnob_mis_new(&o);
-    int rc = lnob_input_chunks(buf, len, s_feed, p);
+    int rc = lnob_input_read(path, s_feed, p, NULL, NULL, reason, err, cap);
     if (rc == LNOB_OK)
         rc = lnob_mis_finish(p);
-    if (rc == LNOB_ERR) {
+    if (rc == LNOB_ERR && !*err) {
         *reason = lnob_mis_reason(p);
         snprintf(err, cap, "%s", lnob_mis_errstr(p));
     }
     lnob_mis_destroy(&p);
     lnob_mis_map_destroy(&map);
-    if (buf)
-        munmap((void *) buf, len);
     return rc;
 }
 
@@ -149,6 +141,10 @@ static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
     char err[LNOB_ERRSTR_MAX];
     const char *reason;
     int rc = lnob_mis_extract_parse(m->ctx, path, id, s_emit_mis, m, &reason, err, sizeof err);
+    if (rc == LNOB_ERR && strcmp(reason, "FILE_CHANGED") == 0) {
+        snprintf(m->changed, sizeof m->changed, "%s", err); /* not what the checksum covered */
+        return LNOB_CLOSED;
+    }
     return rc == LNOB_ERR ? s_mis_unreadable(m, id, path, reason, err) : rc;
 }
 
@@ -210,7 +206,8 @@ static int s_population(const lnob_ingest_ctx_t *ctx, int year, char *out, size_
     out[0] = '\0';
     if (!ctx->cfg->population)
         return 0;
-    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, NULL, err, errcap);
+    const char *reason;
+    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, NULL, &reason, err, errcap);
     if (rc == LNOB_ERR && !*err)
         snprintf(err, errcap, "%.120s: %.120s", ctx->cfg->population, p.err);
     return rc == LNOB_OK && p.len < cap ? 0 : -1;
@@ -252,16 +249,14 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
  * adds its size to *bytes. */
 static void s_file_checksum(const char *path, char *hex, size_t *bytes)
 {
-    const char *buf;
-    size_t len;
     char err[LNOB_ERRSTR_MAX];
+    const char *reason;
+    lnob_input_sum_t sum;
     snprintf(hex, HEX_SHA256, "unreadable");
-    if (lnob_input_map(path, &buf, &len, err, sizeof err) != 0)
+    if (lnob_input_read(path, NULL, NULL, &sum, NULL, &reason, err, sizeof err) != LNOB_OK)
         return;
-    lnob_input_checksum(buf, len, hex);
-    if (buf)
-        munmap((void *) buf, len);
-    *bytes += len;
+    memcpy(hex, sum.hex, HEX_SHA256);
+    *bytes += sum.bytes;
 }
 
 /* Checksums the exports with their mapping files (sha256 of their
@@ -298,12 +293,18 @@ int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     char checksum[HEX_SHA256], period[16], *sums;
     size_t bytes;
     s_mis_checksum(ctx, plan, checksum, &bytes, &sums);
+    if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
+        free(sums);
+        return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
+    }
     mis_pass_t m = {.ctx = ctx, .scan = 1};
     int rc = ctx->cfg->period ? LNOB_OK : s_mis_pass(&m, plan, "scan");
     snprintf(period, sizeof period, "%ld", ctx->cfg->period ? ctx->cfg->period : (long) (m.latest / 10000));
     lnob_ingest_extract_id(id, cap, "mis", period, checksum);
     char population[INPUTS_MAX], err[LNOB_ERRSTR_MAX];
-    if (rc != LNOB_OK)
+    if (*m.changed)
+        rc = lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", m.changed, checksum, period);
+    else if (rc != LNOB_OK)
         ;
     else if (!ctx->cfg->period && m.latest == 0)
         rc = lnob_ingest_send_failed(ctx, plan, id, "NO_PERIOD",
@@ -314,7 +315,9 @@ int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     else {
         m = (mis_pass_t){.ctx = ctx};
         rc = s_mis_pass(&m, plan, id);
-        if (rc == LNOB_OK)
+        if (*m.changed)
+            rc = lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", m.changed, checksum, period);
+        else if (rc == LNOB_OK)
             rc = s_send_mis_end(ctx, plan, &m, id, checksum, period, bytes, started, population, sums);
     }
     free(sums);

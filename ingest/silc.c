@@ -553,17 +553,15 @@ static int s_unique(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob
 
 static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
+    if (lnob_csv_row_broken(row, &v->reason, v->detail, sizeof v->detail)) {
+        v->field = "";
+        return -1;
+    }
     if (row->nfields != self->n_header) {
         v->reason = "ROW_WIDTH";
         v->field = "";
         snprintf(v->detail, sizeof v->detail, "row has %zu fields, the header has %zu",
                  row->nfields, self->n_header);
-        return -1;
-    }
-    if (row->truncated) {
-        v->reason = "FIELD_TOO_LONG";
-        v->field = "";
-        snprintf(v->detail, sizeof v->detail, "a field is longer than %d bytes", LNOB_CSV_MAX_FIELD);
         return -1;
     }
     r->in_scope = 1;
@@ -854,6 +852,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->irp_birth_col = -1;
     self->epoch = 1; /* no memo holds epoch 1 before a row set it */
     self->csv = lnob_csv_new(',', s_row, self);
+    lnob_csv_set_max_lines(self->csv, 1); /* SILC rows never span lines */
     self->mun_cache = lnob_textcache_new(sizeof(int), MUN_CACHE_MAX);
     self->seen = lnob_idset_new();
     self->closed = lnob_idset_new();

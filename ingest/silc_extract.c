@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "input.h"
 #include "lnob/clock.h"
@@ -84,18 +83,15 @@ static int s_feed(void *p, const char *chunk, size_t n)
     return zsys_interrupted ? LNOB_CLOSED : lnob_silc_feed(p, chunk, n);
 }
 
-static int s_parse(lnob_silc_t *p, const char *buf, size_t len)
-{
-    int rc = lnob_input_chunks(buf, len, s_feed, p);
-    return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
-}
-
 static int s_join_row(void *arg, const lnob_csv_row_t *row);
 
-/* Parses an SPSS or Stata file row by row; err is set when ReadStat fails. */
-static int s_parse_rows(lnob_silc_t *p, const char *path, char *err, size_t cap)
+/* Parses the file into p, holding it to the sum of its first read; err
+ * (and reason) are set when the file itself could not be read. */
+static int s_parse(lnob_silc_t *p, const char *path, const lnob_input_sum_t *sum, const char **reason,
+                   char *err, size_t cap)
 {
-    int rc = lnob_input_rows(path, s_join_row, p, NULL, err, cap);
+    int rc = lnob_statfile_kind(path) ? lnob_input_rows(path, s_join_row, p, NULL, reason, err, cap)
+                                      : lnob_input_read(path, s_feed, p, NULL, sum, reason, err, cap);
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
@@ -104,27 +100,29 @@ static int s_parse_rows(lnob_silc_t *p, const char *path, char *err, size_t cap)
 int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
-    const char *buf, *path = plan->file;
-    size_t len;
+    const char *path = plan->file, *reason = "UNREADABLE";
     char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
-    if (lnob_input_map(path, &buf, &len, err, sizeof err) != 0) {
+    lnob_input_sum_t sum;
+    if (lnob_input_read(path, NULL, NULL, &sum, NULL, &reason, err, sizeof err) != LNOB_OK) {
         lnob_ingest_checksum_text(path, checksum);
         lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
-        return lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, "", "unknown");
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, "", "unknown");
     }
-    lnob_input_checksum(buf, len, checksum);
+    memcpy(checksum, sum.hex, sizeof checksum);
+    lnob_info("%s: %zu bytes, sha256 %.16s; reading its rows", path, sum.bytes, checksum);
+    if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK)
+        return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx};
     lnob_silc_t *p = lnob_silc_new(&o);
-    err[0] = '\0';
-    int rc = lnob_statfile_kind(path) ? s_parse_rows(p, path, err, sizeof err) : s_parse(p, buf, len);
+    int rc = s_parse(p, path, &sum, &reason, err, sizeof err);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
-    if (rc == LNOB_ERR && *err) { /* ReadStat could not read the file */
+    if (rc == LNOB_ERR && *err) { /* the file could not be read, or changed */
         if (!*id)
             lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
         const char *period = *lnob_silc_period(p) ? lnob_silc_period(p) : "unknown";
-        rc = lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, checksum, period);
+        rc = lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
     } else if (rc == LNOB_ERR && !*id) {
         lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
         rc = lnob_ingest_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
@@ -133,10 +131,8 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
         rc = lnob_ingest_send_failed(ctx, plan, lnob_silc_extract_id(p), lnob_silc_reason(p),
                            lnob_silc_errstr(p), checksum, lnob_silc_period(p));
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, plan, checksum, len, started, NULL);
+        rc = s_send_end(ctx, p, plan, checksum, sum.bytes, started, NULL);
     lnob_silc_destroy(&p);
-    if (buf)
-        munmap((void *) buf, len);
     return rc;
 }
 
@@ -172,36 +168,18 @@ typedef struct {
     char hex[HEX_SHA256];
     size_t bytes;
     int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
+    const char *reason;     /* why the file could not be read */
     char err[LNOB_ERRSTR_MAX];
 } load_t;
 
-/* Its checksum alone (a set that cannot be joined still has an id). */
-static void s_checksum_file(load_t *l)
-{
-    const char *buf;
-    char why[LNOB_ERRSTR_MAX];
-    l->rc = LNOB_ERR;
-    if (lnob_input_map(l->path, &buf, &l->bytes, why, sizeof why) != 0) {
-        snprintf(l->err, sizeof l->err, "%.120s: %.120s", l->path, why);
-        return;
-    }
-    lnob_input_checksum(buf, l->bytes, l->hex);
-    if (buf)
-        munmap((void *) buf, l->bytes);
-    l->rc = LNOB_OK;
-}
-
-/* Its rows and its checksum, in one pass over a CSV file. */
+/* Its rows (when join is set) and its checksum, in one pass over a CSV file. */
 static void *s_load_file(void *arg)
 {
     load_t *l = arg;
-    if (!l->join) {
-        s_checksum_file(l);
-        return NULL;
-    }
     lnob_udb4_feed_t ld = {l->join, l->file};
-    lnob_input_sum_t sum = {"", 0};
-    l->rc = lnob_input_rows(l->path, s_load_row, &ld, &sum, l->err, sizeof l->err);
+    lnob_input_sum_t sum = {"", 0, {0, 0, 0, 0}};
+    l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, &sum, &l->reason, l->err, sizeof l->err)
+                    : lnob_input_read(l->path, NULL, NULL, &sum, NULL, &l->reason, l->err, sizeof l->err);
     memcpy(l->hex, sum.hex, sizeof l->hex);
     l->bytes = sum.bytes;
     return NULL;
@@ -219,7 +197,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
     pthread_t th[LNOB_UDB4_FILES];
     int started[LNOB_UDB4_FILES] = {0};
     for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        l[f] = (load_t){.path = plan->udb[f], .join = join, .file = f};
+        l[f] = (load_t){.path = plan->udb[f], .join = join, .file = f, .reason = "UNREADABLE"};
         if (plan->udb[f])
             started[f] = pthread_create(&th[f], NULL, s_load_file, &l[f]) == 0;
         if (plan->udb[f] && !started[f])
@@ -238,7 +216,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
             *reason = lnob_udb4_reason(join);
             snprintf(err, cap, "%s", lnob_udb4_errstr(join));
         } else if (rc == LNOB_ERR) {
-            *reason = "UNREADABLE";
+            *reason = l[f].reason;
             snprintf(err, cap, "%s", l[f].err);
         }
         strcat(all, l[f].hex);
@@ -264,6 +242,10 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err);
     lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
     lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
+        lnob_udb4_destroy(&join);
+        return lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", ctx->changed, checksum, period);
+    }
     for (int f = 0; f < LNOB_UDB4_P && missing && rc == LNOB_OK; f++)
         if (!plan->udb[f]) {
             snprintf(err, sizeof err, "the UDB files of %s (%.150s) have no %s file", period,
@@ -323,23 +305,43 @@ static int s_merged_row(void *arg, const lnob_csv_row_t *row)
     return f->mismatch ? LNOB_ERR : LNOB_OK;
 }
 
-/* The files' checksum: the sha256 of their sha256s, in the order given. */
-static int s_merged_checksum(const lnob_plan_t *plan, char *checksum, size_t *bytes, char *err, size_t cap)
+/* The files' checksum: the sha256 of their sha256s, in the order given;
+ * each file's sum in sums[i]. */
+static int s_merged_checksum(const lnob_plan_t *plan, lnob_input_sum_t *sums, char *checksum, size_t *bytes,
+                             const char **reason, char *err, size_t cap)
 {
     char *all = lnob_calloc(plan->n_merged + 1, HEX_SHA256);
     int rc = LNOB_OK;
     *bytes = 0;
     for (size_t i = 0; i < plan->n_merged && rc == LNOB_OK; i++) {
-        load_t l = {.path = plan->merged[i]};
-        s_checksum_file(&l);
-        rc = l.rc;
-        if (rc != LNOB_OK)
-            snprintf(err, cap, "%s", l.err);
-        strcat(all, l.hex);
-        *bytes += l.bytes;
+        rc = lnob_input_read(plan->merged[i], NULL, NULL, &sums[i], NULL, reason, err, cap);
+        strcat(all, rc == LNOB_OK ? sums[i].hex : "unreadable");
+        *bytes += sums[i].bytes;
     }
     lnob_ingest_checksum_text(all, checksum);
     free(all);
+    return rc;
+}
+
+/* Feeds the rows of every file to p, each file held to the sum of its
+ * first read; *at is then the number of files begun. */
+static int s_merged_rows(const lnob_plan_t *plan, const lnob_input_sum_t *sums, merged_feed_t *f, size_t *at,
+                         const char **reason, char *err, size_t cap)
+{
+    int rc = LNOB_OK;
+    for (*at = 0; *at < plan->n_merged && rc == LNOB_OK; (*at)++) {
+        const char *path = plan->merged[*at];
+        lnob_input_sum_t now;
+        *f = (merged_feed_t){f->p, *at == 0, 0, 0};
+        lnob_silc_source(f->p, path);
+        rc = lnob_input_rows(path, s_merged_row, f, &now, reason, err, cap);
+        if (rc == LNOB_OK && strcmp(now.hex, sums[*at].hex) != 0) {
+            *reason = "FILE_CHANGED";
+            snprintf(err, cap, "%.150s changed while it was read (sha256 %.12s..., was %.12s...)", path,
+                     now.hex, sums[*at].hex);
+            rc = LNOB_ERR;
+        }
+    }
     return rc;
 }
 
@@ -347,37 +349,41 @@ int lnob_silc_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
 {
     int64_t started = lnob_now_ms();
     char err[LNOB_ERRSTR_MAX] = "", checksum[HEX_SHA256], period[16];
-    size_t bytes;
+    const char *reason = "UNREADABLE";
+    size_t bytes, at = 0;
+    lnob_input_sum_t *sums = lnob_calloc(plan->n_merged, sizeof *sums);
     snprintf(period, sizeof period, "%d", plan->year);
-    int rc = s_merged_checksum(plan, checksum, &bytes, err, sizeof err);
+    int rc = s_merged_checksum(plan, sums, checksum, &bytes, &reason, err, sizeof err);
     lnob_ingest_extract_id(id, cap, "silc", period, checksum);
-    if (rc != LNOB_OK)
-        return lnob_ingest_send_failed(ctx, plan, id, "UNREADABLE", err, checksum, period);
+    if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
+        free(sums);
+        return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, period);
+    }
+    if (rc != LNOB_OK) {
+        free(sums);
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
+    }
     lnob_silc_opts_t o = {.source = plan->merged[0], .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx};
     lnob_silc_t *p = lnob_silc_new(&o);
     merged_feed_t f = {p, 1, 0, 0};
-    size_t at = 0;
-    for (; at < plan->n_merged && rc == LNOB_OK; at++) {
-        f = (merged_feed_t){p, at == 0, 0, 0};
-        lnob_silc_source(p, plan->merged[at]);
-        rc = lnob_input_rows(plan->merged[at], s_merged_row, &f, NULL, err, sizeof err);
-    }
+    rc = s_merged_rows(plan, sums, &f, &at, &reason, err, sizeof err);
     if (rc == LNOB_OK)
         rc = lnob_silc_finish(p);
     if (*lnob_silc_extract_id(p))
         snprintf(id, cap, "%s", lnob_silc_extract_id(p));
-    if (rc == LNOB_ERR && f.mismatch)
+    if (rc == LNOB_ERR && f.mismatch) {
+        reason = "HEADER_MISMATCH";
         snprintf(err, sizeof err, "%.70s does not have the header row of %.70s: files read as one "
-                 "extract (--combine) need the same columns in one order",
-                 plan->merged[at - 1], plan->merged[0]);
+                 "extract (--combine) need the same columns in one order", plan->merged[at - 1], plan->merged[0]);
+    }
     if (rc == LNOB_ERR)
-        rc = lnob_ingest_send_failed(ctx, plan, id, f.mismatch ? "HEADER_MISMATCH"
-                                                   : *err ? "UNREADABLE" : lnob_silc_reason(p),
+        rc = lnob_ingest_send_failed(ctx, plan, id, *err ? reason : lnob_silc_reason(p),
                                      *err ? err : lnob_silc_errstr(p), checksum, period);
     else if (rc == LNOB_OK)
         rc = s_send_end(ctx, p, plan, checksum, bytes, started, NULL);
     lnob_silc_destroy(&p);
+    free(sums);
     return rc;
 }

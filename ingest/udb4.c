@@ -242,12 +242,13 @@ static int s_check(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, row_t *r
 {
     const table_t *t = &self->t[f];
     char detail[DETAIL_MAX];
+    const char *reason;
+    if (lnob_csv_row_broken(row, &reason, detail, sizeof detail))
+        return s_reject(self, f, row, "", reason, detail), -1;
     if (row->nfields != t->ncol) {
         snprintf(detail, sizeof detail, "row has %zu fields, the header has %zu", row->nfields, t->ncol);
         return s_reject(self, f, row, "", "ROW_WIDTH", detail), -1;
     }
-    if (row->truncated)
-        return s_reject(self, f, row, "", "FIELD_TOO_LONG", "a field is longer than 64 KiB"), -1;
     if (s_id(self, f, row, t->key_col, &r->key) != 0)
         return -1;
     if (f == LNOB_UDB4_R) {
@@ -335,7 +336,7 @@ static void s_reject_kept(lnob_udb4_t *self, int f, const row_t *r, const char *
     const char *fields[t->ncol ? t->ncol : 1];
     size_t lens[t->ncol ? t->ncol : 1];
     s_unpack(t, r, fields, lens);
-    lnob_csv_row_t row = {t->ncol, fields, lens, r->line, 0, 0};
+    lnob_csv_row_t row = {t->ncol, fields, lens, r->line, 0, 0, NULL, NULL};
     s_reject(self, f, &row, field, reason, detail);
 }
 
@@ -413,7 +414,7 @@ static int s_send_header(lnob_udb4_t *self, const lnob_udb4_out_t *out)
         }
     }
     self->base[LNOB_UDB4_FILES] = k;
-    lnob_csv_row_t h = {k, self->fields, self->lens, 1, 0, 0};
+    lnob_csv_row_t h = {k, self->fields, self->lens, 1, 0, 0, NULL, NULL};
     return out->row(out->arg, &h);
 }
 
@@ -439,7 +440,7 @@ static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out, int firs
 {
     s_fill(self, LNOB_UDB4_R, LNOB_UDB4_FILES);
     lnob_csv_row_t row = {self->base[LNOB_UDB4_FILES], self->fields, self->lens,
-                          self->cur[LNOB_UDB4_R]->line, 0, first ? 0 : self->base[LNOB_UDB4_R]};
+                          self->cur[LNOB_UDB4_R]->line, 0, first ? 0 : self->base[LNOB_UDB4_R], NULL, NULL};
     return out->row(out->arg, &row);
 }
 
@@ -676,7 +677,7 @@ char *lnob_udb4_headers(const lnob_udb4_t *self)
         fields[0] = lnob_udb4_names[f], lens[0] = 1;
         for (size_t i = 0; i < t->ncol; i++)
             fields[i + 1] = t->names[i], lens[i + 1] = strlen(t->names[i]);
-        lnob_csv_row_t row = {t->ncol + 1, fields, lens, 1, 0, 0};
+        lnob_csv_row_t row = {t->ncol + 1, fields, lens, 1, 0, 0, NULL, NULL};
         len += lnob_csv_format_row(&row, ',', out + len, cap - len);
         out[len++] = '\n';
     }

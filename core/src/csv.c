@@ -1,11 +1,21 @@
 /* csv.c - buffer-fed CSV rows with line numbers, over libcsv (lnob/csv.h). */
 #include "lnob/csv.h"
 
+#include <assert.h>
 #include <csv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lnob/mem.h"
+
+/* libcsv's parser states (csv.c of libcsv 3; not in its header). */
+#define LIBCSV_ROW_NOT_BEGUN 0
+#define LIBCSV_FIELD_BEGUN 2
+/* Most bytes handed to libcsv at once, so an over-long field is seen
+ * before libcsv has buffered much more than LNOB_CSV_MAX_ROW of it. */
+#define FEED_STEP 65536
+#define DETAIL_MAX 128
 
 struct lnob_csv_rowbuf {
     char *text;               /* concatenated field texts, each NUL-terminated */
@@ -16,7 +26,15 @@ struct lnob_csv_rowbuf {
     const char **ptrs;        /* field pointers handed to the callback */
     size_t ptrs_cap;
     int truncated;            /* a field of this row was cut */
+    const char *flaw;         /* NULL, BAD_QUOTING or ROW_TOO_LONG */
+    char flaw_detail[DETAIL_MAX];
 };
+
+/* Bytes held by the reader: a growable buffer. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} bytes_t;
 
 struct lnob_csv {
     struct csv_parser parser; /* libcsv state */
@@ -26,11 +44,19 @@ struct lnob_csv {
     int rc;                   /* first non-OK callback rc */
     uint64_t line;            /* line currently being fed (1-based) */
     uint64_t row_line;        /* line on which the current row started */
+    unsigned row_lines;       /* lines the current row has begun on so far */
+    unsigned max_lines;       /* most lines a row may span */
     int tail;                 /* bytes seen after the last newline */
+    int skip;                 /* skipping the rest of a rejected row's first line */
     int bom_checked;          /* BOM test done */
     char bom[3];              /* leading bytes held until the BOM test is done */
     size_t bom_len;
     lnob_csv_rowbuf_t *row;   /* the row being parsed */
+    bytes_t hold;             /* raw bytes of the current row from its second line on */
+    bytes_t again;            /* bytes to read again before the caller's next ones */
+    size_t again_off;         /* how much of again has been read */
+    bytes_t spare;            /* a broken row's held lines until they join again */
+    int rebuild;              /* spare waits to go in front of again */
 };
 
 /* ---- rows under construction ------------------------------------------------ */
@@ -53,11 +79,36 @@ void lnob_csv_rowbuf_destroy(lnob_csv_rowbuf_t **self_p)
     *self_p = NULL;
 }
 
+/* Flags the row as read only in part (the first flaw stays). */
+static void s_flaw(lnob_csv_rowbuf_t *self, const char *reason, const char *detail)
+{
+    if (self->flaw)
+        return;
+    self->flaw = reason;
+    snprintf(self->flaw_detail, sizeof self->flaw_detail, "%s", detail);
+}
+
+static void s_too_long_detail(char *detail, size_t cap)
+{
+    snprintf(detail, cap, "the row has more than %d fields or %u bytes", LNOB_CSV_MAX_FIELDS, LNOB_CSV_MAX_ROW);
+}
+
+static void s_too_long(lnob_csv_rowbuf_t *self)
+{
+    char detail[DETAIL_MAX];
+    s_too_long_detail(detail, sizeof detail);
+    s_flaw(self, "ROW_TOO_LONG", detail);
+}
+
 void lnob_csv_rowbuf_add(lnob_csv_rowbuf_t *self, const char *s, size_t len)
 {
     if (len > LNOB_CSV_MAX_FIELD) {
         len = LNOB_CSV_MAX_FIELD;
         self->truncated = 1;
+    }
+    if (self->nfields >= LNOB_CSV_MAX_FIELDS || self->text_len + len + 1 > LNOB_CSV_MAX_ROW) {
+        s_too_long(self);
+        return;
     }
     lnob_grow((void **) &self->text, &self->text_cap, self->text_len + len + 1, 1);
     size_t fcap = self->fields_cap;
@@ -82,6 +133,8 @@ void lnob_csv_rowbuf_clear(lnob_csv_rowbuf_t *self)
     self->nfields = 0;
     self->text_len = 0;
     self->truncated = 0;
+    self->flaw = NULL;
+    self->flaw_detail[0] = '\0';
 }
 
 int lnob_csv_rowbuf_emit(lnob_csv_rowbuf_t *self, uint64_t line, lnob_csv_row_fn fn, void *arg)
@@ -93,13 +146,37 @@ int lnob_csv_rowbuf_emit(lnob_csv_rowbuf_t *self, uint64_t line, lnob_csv_row_fn
                           .fields = self->ptrs,
                           .lens = self->lens,
                           .line = line,
-                          .truncated = self->truncated};
+                          .truncated = self->truncated,
+                          .flaw = self->flaw,
+                          .flaw_detail = self->flaw_detail};
     int rc = fn(arg, &row);
     lnob_csv_rowbuf_clear(self);
     return rc;
 }
 
+int lnob_csv_row_broken(const lnob_csv_row_t *row, const char **reason, char *detail, size_t cap)
+{
+    if (row->flaw) {
+        *reason = row->flaw;
+        snprintf(detail, cap, "%s", row->flaw_detail);
+        return 1;
+    }
+    if (row->truncated) {
+        *reason = "FIELD_TOO_LONG";
+        snprintf(detail, cap, "a field is longer than %d bytes", LNOB_CSV_MAX_FIELD);
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- the CSV reader ----------------------------------------------------------- */
+
+static void s_bytes_add(bytes_t *b, const char *s, size_t n)
+{
+    lnob_grow((void **) &b->s, &b->cap, b->len + n, 1);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+}
 
 static void s_field(void *data, size_t len, void *arg)
 {
@@ -112,7 +189,9 @@ static void s_row(int term, void *arg)
 {
     (void) term;
     lnob_csv_t *self = arg;
-    if (self->rc != LNOB_OK || lnob_csv_rowbuf_count(self->row) == 0)
+    self->row_lines = 1;
+    self->hold.len = 0;
+    if (self->rc != LNOB_OK || (lnob_csv_rowbuf_count(self->row) == 0 && !self->row->flaw))
         lnob_csv_rowbuf_clear(self->row);
     else
         self->rc = lnob_csv_rowbuf_emit(self->row, self->row_line, self->fn, self->arg);
@@ -131,7 +210,15 @@ lnob_csv_t *lnob_csv_new(char delim, lnob_csv_row_fn fn, void *arg)
     self->fn = fn;
     self->arg = arg;
     self->line = 1;
+    self->row_lines = 1;
+    self->max_lines = LNOB_CSV_MAX_LINES;
     return self;
+}
+
+void lnob_csv_set_max_lines(lnob_csv_t *self, unsigned max_lines)
+{
+    assert(max_lines >= 1);
+    self->max_lines = max_lines;
 }
 
 void lnob_csv_destroy(lnob_csv_t **self_p)
@@ -141,25 +228,125 @@ void lnob_csv_destroy(lnob_csv_t **self_p)
     lnob_csv_t *self = *self_p;
     csv_free(&self->parser);
     lnob_csv_rowbuf_destroy(&self->row);
+    free(self->hold.s);
+    free(self->again.s);
+    free(self->spare.s);
     free(self);
     *self_p = NULL;
 }
 
-/* Feeds line by line so the row callback knows the line a row started on:
- * a row starts on a line that begins while libcsv has no row begun. */
+static int s_open_quote(const lnob_csv_t *self)
+{
+    return self->parser.pstate == LIBCSV_FIELD_BEGUN && self->parser.quoted;
+}
+
+/* Hands out the current row, flagged reason, with what was read of it, and
+ * arranges for reading to resume at the line after its first line: the
+ * rest of that first line is skipped when the row broke on it (mid_line),
+ * the held later lines are read again. */
+static void s_break(lnob_csv_t *self, const char *reason, const char *detail, int mid_line)
+{
+    struct csv_parser *p = &self->parser;
+    while (!mid_line && p->entry_pos && (p->entry_buf[p->entry_pos - 1] == '\n' ||
+                                         p->entry_buf[p->entry_pos - 1] == '\r'))
+        p->entry_pos--; /* the line end is not part of an open field */
+    bytes_t held = self->hold;
+    self->hold = self->spare;
+    self->hold.len = 0;
+    self->spare = held;
+    self->rebuild = 1;
+    self->skip = mid_line && self->row_lines == 1;
+    self->row->flaw = NULL; /* this reason, whatever the row's fields said */
+    s_flaw(self->row, reason, detail);
+    csv_fini(p, s_field, s_row, self);
+    if (!self->skip) {
+        self->line = self->row_line + 1;
+        self->tail = 0;
+    }
+}
+
+/* After a piece of input: breaks the row if it passed a bound. ended says
+ * the piece ended a line. */
+static void s_check(lnob_csv_t *self, int ended)
+{
+    if (self->rc != LNOB_OK || self->parser.pstate == LIBCSV_ROW_NOT_BEGUN)
+        return;
+    char detail[DETAIL_MAX];
+    int quoted_lines = self->row_lines > 1;
+    if (self->row->flaw || self->parser.entry_pos + self->row->text_len > LNOB_CSV_MAX_ROW ||
+        self->hold.len > LNOB_CSV_MAX_ROW) {
+        if (quoted_lines)
+            snprintf(detail, sizeof detail, "a quoted field is still open after %u bytes", LNOB_CSV_MAX_ROW);
+        else
+            s_too_long_detail(detail, sizeof detail);
+        s_break(self, quoted_lines ? "BAD_QUOTING" : "ROW_TOO_LONG", detail, !ended);
+        return;
+    }
+    if (!ended)
+        return;
+    if (++self->row_lines <= self->max_lines)
+        return;
+    if (self->max_lines == 1)
+        snprintf(detail, sizeof detail, "a quote is left open at the end of the line");
+    else
+        snprintf(detail, sizeof detail, "a quoted field is still open after %u lines", self->max_lines);
+    self->row_lines--; /* the line that ended is the row's last */
+    s_break(self, "BAD_QUOTING", detail, 0);
+}
+
+/* Reads one piece of buf (to its first newline, at most FEED_STEP bytes)
+ * and returns its length. A row starts on a line that begins while libcsv
+ * has no row begun. */
+static size_t s_step(lnob_csv_t *self, const char *buf, size_t len)
+{
+    size_t most = len < FEED_STEP ? len : FEED_STEP;
+    const char *nl = memchr(buf, '\n', most);
+    size_t n = nl ? (size_t) (nl - buf) + 1 : most;
+    if (self->skip) {
+        self->skip = self->tail = nl == NULL;
+        self->line += nl != NULL;
+        return n;
+    }
+    if (lnob_csv_rowbuf_count(self->row) == 0 && self->parser.pstate == LIBCSV_ROW_NOT_BEGUN && !self->tail) {
+        self->row_line = self->line;
+        self->row_lines = 1;
+    }
+    if (self->row_lines > 1)
+        s_bytes_add(&self->hold, buf, n);
+    csv_parse(&self->parser, buf, n, s_field, s_row, self);
+    self->tail = nl == NULL;
+    if (nl)
+        self->line++;
+    s_check(self, nl != NULL);
+    return n;
+}
+
+/* Puts a broken row's held lines in front of what is still to be read again. */
+static void s_rebuild(lnob_csv_t *self)
+{
+    s_bytes_add(&self->spare, self->again.s + self->again_off, self->again.len - self->again_off);
+    bytes_t t = self->again;
+    self->again = self->spare;
+    self->spare = t;
+    self->spare.len = 0;
+    self->again_off = 0;
+    self->rebuild = 0;
+}
+
+/* Reads the bytes to read again, then buf. */
 static void s_parse(lnob_csv_t *self, const char *buf, size_t len)
 {
-    while (len > 0 && self->rc == LNOB_OK) {
-        const char *nl = memchr(buf, '\n', len);
-        size_t chunk = nl ? (size_t) (nl - buf) + 1 : len;
-        if (lnob_csv_rowbuf_count(self->row) == 0 && self->parser.pstate == 0 && !self->tail)
-            self->row_line = self->line;
-        csv_parse(&self->parser, buf, chunk, s_field, s_row, self);
-        self->tail = nl == NULL;
-        if (nl)
-            self->line++;
-        buf += chunk;
-        len -= chunk;
+    while (self->rc == LNOB_OK) {
+        if (self->again_off < self->again.len)
+            self->again_off += s_step(self, self->again.s + self->again_off, self->again.len - self->again_off);
+        else if (len) {
+            size_t n = s_step(self, buf, len);
+            buf += n;
+            len -= n;
+        } else
+            break;
+        if (self->rebuild)
+            s_rebuild(self);
     }
 }
 
@@ -193,6 +380,12 @@ int lnob_csv_finish(lnob_csv_t *self)
     if (!self->bom_checked) {
         self->bom_checked = 1;
         s_parse(self, self->bom, self->bom_len);
+    }
+    /* a quote still open at the end: that row is broken, its held lines are rows again */
+    while (self->rc == LNOB_OK && s_open_quote(self)) {
+        s_break(self, "BAD_QUOTING", "a quote is still open at the end of the file", 0);
+        s_rebuild(self);
+        s_parse(self, NULL, 0);
     }
     if (self->rc == LNOB_OK)
         csv_fini(&self->parser, s_field, s_row, self);

@@ -12,10 +12,12 @@
 
 /* Feeds len bytes of in, chunk bytes at a time (0 = whole), then finishes.
  * Returns the first non-OK rc. */
-static int s_parse(const char *in, size_t len, size_t chunk, tr_sink_t *s)
+static int s_parse_lines(const char *in, size_t len, size_t chunk, unsigned max_lines, tr_sink_t *s)
 {
     lnob_csv_t *csv = lnob_csv_new(',', tr_collect, s);
     cr_assert_not_null(csv);
+    if (max_lines)
+        lnob_csv_set_max_lines(csv, max_lines);
     if (chunk == 0)
         chunk = len ? len : 1;
     int rc = LNOB_OK;
@@ -30,7 +32,41 @@ static int s_parse(const char *in, size_t len, size_t chunk, tr_sink_t *s)
     return rc;
 }
 
+/* As s_parse_lines with the reader's default line bound. */
+static int s_parse(const char *in, size_t len, size_t chunk, tr_sink_t *s)
+{
+    return s_parse_lines(in, len, chunk, 0, s);
+}
+
 #define PARSE(s, lit, chunk) s_parse((lit), sizeof(lit) - 1, (chunk), (s))
+
+/* Asserts row r of s is flawed reason on line with detail. */
+static void s_expect_flaw(const tr_sink_t *s, size_t r, uint64_t line, const char *reason, const char *detail)
+{
+    cr_assert_lt(r, s->n, "row %zu missing (only %zu rows)", r, s->n);
+    cr_expect_eq(s->rows[r].line, line, "row %zu: line %llu, expected %llu", r,
+                 (unsigned long long) s->rows[r].line, (unsigned long long) line);
+    cr_expect_str_eq(s->rows[r].flaw ? s->rows[r].flaw : "(none)", reason, "row %zu flaw", r);
+    cr_expect_str_eq(s->rows[r].detail, detail, "row %zu flaw detail", r);
+}
+
+/* Parses in whole, then in chunks of every size in chunks, and asserts the
+ * same rows come out; the whole parse stays in *whole. */
+static void s_any_chunking(const char *in, size_t len, unsigned max_lines, tr_sink_t *whole)
+{
+    static const size_t chunks[] = {1, 2, 3, 5, 7, 13, 4096, 65537};
+    cr_assert_eq(s_parse_lines(in, len, 0, max_lines, whole), LNOB_OK);
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        if (chunks[k] < 64 && len > 100000)
+            continue; /* byte by byte through megabytes: slow, and the large steps cover it */
+        tr_sink_t part = {0};
+        char what[32];
+        snprintf(what, sizeof what, "chunk %zu", chunks[k]);
+        cr_assert_eq(s_parse_lines(in, len, chunks[k], max_lines, &part), LNOB_OK, "%s", what);
+        tr_same(whole, &part, what);
+        tr_free(&part);
+    }
+}
 
 /* ---- usage ------------------------------------------------------------------- */
 
@@ -303,6 +339,173 @@ Test(csv, field_of_exactly_max_is_not_truncated)
     cr_expect_str_eq(s.rows[0].fields[1], "z");
     tr_free(&s);
     free(in);
+}
+
+/* ---- broken quoting and row bounds --------------------------------------------- */
+
+/* Rows that never span lines: the stray quote costs its own row, reading
+ * resumes at the next line. */
+Test(csv, open_quote_at_line_end_breaks_only_that_row)
+{
+    static const char in[] = "id,name,n\n"
+                             "1,Ana,2\n"
+                             "2,\"Ben,3\n"      /* line 3: the quote is never closed */
+                             "3,\"Cal\",4\n"
+                             "4,\"two\nlines\",5\n" /* line 5: a quoted newline is a break too */
+                             "5,Dea,6\n";
+    tr_sink_t s = {0};
+    s_any_chunking(in, sizeof in - 1, 1, &s);
+    cr_assert_eq(s.n, 7);
+    EXPECT_ROW(&s, 0, 1, "id", "name", "n");
+    EXPECT_ROW(&s, 1, 2, "1", "Ana", "2");
+    s_expect_flaw(&s, 2, 3, "BAD_QUOTING", "a quote is left open at the end of the line");
+    cr_assert_eq(s.rows[2].nfields, 2);
+    cr_expect_str_eq(s.rows[2].fields[1], "Ben,3", "what was read, without the line end");
+    EXPECT_ROW(&s, 3, 4, "3", "Cal", "4");
+    s_expect_flaw(&s, 4, 5, "BAD_QUOTING", "a quote is left open at the end of the line");
+    /* line 6 on its own: 'lines",5' is an unquoted field holding a quote */
+    EXPECT_ROW(&s, 5, 6, "lines\"", "5");
+    EXPECT_ROW(&s, 6, 7, "5", "Dea", "6");
+    tr_free(&s);
+}
+
+/* Multi-line rows up to the bound: a quote still open after 3 lines breaks
+ * the row at its first line, and its held lines are rows again. */
+Test(csv, quoted_row_past_line_bound_rereads_held_lines)
+{
+    static const char in[] = "id,text\n"
+                             "1,\"ok\nin two\"\n" /* lines 2-3: within the bound */
+                             "2,\"open\n"           /* line 4: never closed */
+                             "3,c\n"
+                             "4,d\n"
+                             "5,e\n"
+                             "6,f\n";
+    tr_sink_t s = {0};
+    s_any_chunking(in, sizeof in - 1, 3, &s);
+    cr_assert_eq(s.n, 7);
+    EXPECT_ROW(&s, 0, 1, "id", "text");
+    EXPECT_ROW(&s, 1, 2, "1", "ok\nin two");
+    s_expect_flaw(&s, 2, 4, "BAD_QUOTING", "a quoted field is still open after 3 lines");
+    EXPECT_ROW(&s, 3, 5, "3", "c");
+    EXPECT_ROW(&s, 4, 6, "4", "d");
+    EXPECT_ROW(&s, 5, 7, "5", "e");
+    EXPECT_ROW(&s, 6, 8, "6", "f");
+    tr_free(&s);
+}
+
+/* A quote still open at the end of the input, within the line bound. */
+Test(csv, quote_open_at_end_of_input_rereads_held_lines)
+{
+    static const char in[] = "id,text\n"
+                             "1,\"open\n"
+                             "2,b\n"
+                             "3,c";
+    tr_sink_t s = {0};
+    s_any_chunking(in, sizeof in - 1, 0, &s);
+    cr_assert_eq(s.n, 4);
+    EXPECT_ROW(&s, 0, 1, "id", "text");
+    s_expect_flaw(&s, 1, 2, "BAD_QUOTING", "a quote is still open at the end of the file");
+    EXPECT_ROW(&s, 2, 3, "2", "b");
+    EXPECT_ROW(&s, 3, 4, "3", "c");
+    tr_free(&s);
+}
+
+/* A stray quote in the held lines of a broken row breaks its own row when
+ * those lines are read again. */
+Test(csv, broken_row_inside_reread_lines)
+{
+    static const char in[] = "h\n"
+                             "\"a\n" /* line 2: open; lines 3-4 held */
+                             "\"c\n" /* line 3: open again when read again */
+                             "d\n"
+                             "e\n"
+                             "f\n"
+                             "g\n";
+    tr_sink_t s = {0};
+    s_any_chunking(in, sizeof in - 1, 3, &s);
+    cr_assert_eq(s.n, 7);
+    EXPECT_ROW(&s, 0, 1, "h");
+    s_expect_flaw(&s, 1, 2, "BAD_QUOTING", "a quoted field is still open after 3 lines");
+    s_expect_flaw(&s, 2, 3, "BAD_QUOTING", "a quoted field is still open after 3 lines");
+    EXPECT_ROW(&s, 3, 4, "d");
+    EXPECT_ROW(&s, 4, 5, "e");
+    EXPECT_ROW(&s, 5, 6, "f");
+    EXPECT_ROW(&s, 6, 7, "g");
+    tr_free(&s);
+}
+
+/* A line longer than LNOB_CSV_MAX_ROW: rejected, not stored, the next line read. */
+Test(csv, line_longer_than_row_bound_is_rejected)
+{
+    size_t big = 3 * (size_t) LNOB_CSV_MAX_ROW;
+    char *in = malloc(big + 64);
+    cr_assert_not_null(in);
+    size_t o = 0;
+    memcpy(in + o, "h1,h2\n1,", 8);
+    o += 8;
+    memset(in + o, 'x', big);
+    o += big;
+    memcpy(in + o, "\nok,row\n", 8);
+    o += 8;
+    tr_sink_t s = {0};
+    s_any_chunking(in, o, 1, &s);
+    cr_assert_eq(s.n, 3);
+    EXPECT_ROW(&s, 0, 1, "h1", "h2");
+    s_expect_flaw(&s, 1, 2, "ROW_TOO_LONG", "the row has more than 8192 fields or 1048576 bytes");
+    EXPECT_ROW(&s, 2, 3, "ok", "row");
+    tr_free(&s);
+    free(in);
+}
+
+/* A line of commas: more fields than LNOB_CSV_MAX_FIELDS. */
+Test(csv, row_with_too_many_fields_is_rejected)
+{
+    size_t commas = 4 * (size_t) LNOB_CSV_MAX_FIELDS;
+    char *in = malloc(commas + 64);
+    cr_assert_not_null(in);
+    size_t o = 0;
+    memcpy(in + o, "h\n", 2);
+    o += 2;
+    memset(in + o, ',', commas);
+    o += commas;
+    memcpy(in + o, "\nok\n", 4);
+    o += 4;
+    tr_sink_t s = {0};
+    s_any_chunking(in, o, 1, &s);
+    cr_assert_eq(s.n, 3);
+    EXPECT_ROW(&s, 0, 1, "h");
+    s_expect_flaw(&s, 1, 2, "ROW_TOO_LONG", "the row has more than 8192 fields or 1048576 bytes");
+    cr_expect_eq(s.rows[1].nfields, LNOB_CSV_MAX_FIELDS, "the fields within the bound are kept");
+    EXPECT_ROW(&s, 2, 3, "ok");
+    /* exactly the bound is a whole row */
+    tr_sink_t t = {0};
+    memset(in, ',', LNOB_CSV_MAX_FIELDS - 1);
+    in[LNOB_CSV_MAX_FIELDS - 1] = '\n';
+    cr_assert_eq(s_parse(in, LNOB_CSV_MAX_FIELDS, 0, &t), LNOB_OK);
+    cr_assert_eq(t.n, 1);
+    cr_expect_null(t.rows[0].flaw);
+    cr_expect_eq(t.rows[0].nfields, LNOB_CSV_MAX_FIELDS);
+    tr_free(&t);
+    tr_free(&s);
+    free(in);
+}
+
+/* The reasons the sources quarantine a row under. */
+Test(csv, row_broken_reasons)
+{
+    char detail[128];
+    const char *reason = NULL;
+    lnob_csv_row_t row = {0};
+    cr_expect_eq(lnob_csv_row_broken(&row, &reason, detail, sizeof detail), 0);
+    row.truncated = 1;
+    cr_expect_eq(lnob_csv_row_broken(&row, &reason, detail, sizeof detail), 1);
+    cr_expect_str_eq(reason, "FIELD_TOO_LONG");
+    cr_expect_str_eq(detail, "a field is longer than 65536 bytes");
+    row.flaw = "BAD_QUOTING";
+    row.flaw_detail = "a quote is left open at the end of the line";
+    cr_expect_eq(lnob_csv_row_broken(&row, &reason, detail, sizeof detail), 1);
+    cr_expect_str_eq(reason, "BAD_QUOTING");
+    cr_expect_str_eq(detail, "a quote is left open at the end of the line");
 }
 
 Test(csv, nul_byte_keeps_true_length)

@@ -561,6 +561,29 @@ Test(mis, crlf_and_quoted_newlines)
     s_cap_free(ref);
 }
 
+/* A quote never closed: the row is rejected at its line once 64 lines are
+ * past, and those lines are read again as rows. */
+Test(mis, a_stray_quote_costs_its_row_and_no_other)
+{
+    enum { GOOD = 100, BAD_LINE = 3 };
+    size_t cap = 64 + GOOD * 64, n = 0;
+    char *in = malloc(cap);
+    n += (size_t) snprintf(in + n, cap - n, "Nr. personal,Bashkia,Lloji i shërbimit,Data e fillimit\n"
+                                            "J12345678K,Tiranë,Qendër ditore,2024-01-01\n"
+                                            "K23456789L,\"Tiranë,Qendër ditore,2024-01-01\n");
+    for (int k = 0; k < GOOD; k++)
+        n += (size_t) snprintf(in + n, cap - n, "I3456%04dM,Tiranë,Qendër ditore,2024-01-02\n", k);
+    cap_t *c = s_ok(in, n);
+    cr_assert_eq(s_nrej(c), 1);
+    s_expect_reject(c, 0, BAD_LINE, "BAD_QUOTING", "");
+    cr_expect_str_eq(s_rej(c, 0)->detail, "a quoted field is still open after 64 lines");
+    cr_assert_eq(s_nrec(c), 1 + GOOD);
+    cr_expect_eq(s_rec(c, 1).line, BAD_LINE + 1, "reading resumes on the line after the broken row's first");
+    cr_expect_eq(s_rec(c, GOOD).line, BAD_LINE + GOOD);
+    s_cap_free(c);
+    free(in);
+}
+
 /* ---- the mapping file --------------------------------------------------------------- */
 
 Test(mis, mapping_file_names_columns_and_codes)

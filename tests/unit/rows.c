@@ -18,6 +18,8 @@ int tr_collect(void *arg, const lnob_csv_row_t *row)
     r->nfields = row->nfields;
     r->line = row->line;
     r->truncated = row->truncated;
+    r->flaw = row->flaw;
+    snprintf(r->detail, sizeof r->detail, "%s", row->flaw ? row->flaw_detail : "");
     r->fields = lnob_calloc(row->nfields + 1, sizeof(char *));
     r->lens = lnob_calloc(row->nfields + 1, sizeof(size_t));
     for (size_t i = 0; i < row->nfields; i++) {
@@ -58,6 +60,7 @@ void tr_expect(const tr_sink_t *s, size_t r, uint64_t line, size_t nf, const cha
         cr_expect_str_eq(row->fields[i], f[i], "row %zu field %zu", r, i);
     }
     cr_expect_eq(row->truncated, 0, "row %zu unexpectedly truncated", r);
+    cr_expect_null(row->flaw, "row %zu unexpectedly flawed: %s", r, row->flaw);
 }
 
 void tr_same(const tr_sink_t *a, const tr_sink_t *b, const char *what)
@@ -68,6 +71,8 @@ void tr_same(const tr_sink_t *a, const tr_sink_t *b, const char *what)
         cr_expect_eq(x->line, y->line, "%s: row %zu line %llu vs %llu", what, r,
                      (unsigned long long) x->line, (unsigned long long) y->line);
         cr_expect_eq(x->truncated, y->truncated, "%s: row %zu truncated", what, r);
+        cr_expect_eq(x->flaw, y->flaw, "%s: row %zu flaw", what, r);
+        cr_expect_str_eq(x->detail, y->detail, "%s: row %zu flaw detail", what, r);
         cr_assert_eq(x->nfields, y->nfields, "%s: row %zu: %zu fields vs %zu", what, r,
                      x->nfields, y->nfields);
         for (size_t i = 0; i < x->nfields; i++) {

@@ -15,6 +15,8 @@ typedef struct {
     size_t *lens;
     uint64_t line;
     int truncated;
+    const char *flaw;  /* the row's flaw (a static text), NULL when whole */
+    char detail[128];  /* its detail */
 } tr_row_t;
 
 typedef struct {
@@ -29,7 +31,7 @@ typedef struct {
 int tr_collect(void *arg, const lnob_csv_row_t *row);
 /* Frees the rows; the sink is empty and reusable (calls and stop kept). */
 void tr_free(tr_sink_t *s);
-/* Asserts row r starts on line, is not truncated and holds exactly the nf
+/* Asserts row r starts on line, is neither truncated nor flawed and holds exactly the nf
  * NUL-free texts f. */
 void tr_expect(const tr_sink_t *s, size_t r, uint64_t line, size_t nf, const char *const *f);
 /* Asserts a and b hold the same rows: fields byte for byte, lines, flags. */

@@ -1201,7 +1201,7 @@ static void s_rows_sharing(const char *text, const char *marks, size_t shared, c
             *end = '\0';
         }
         int share = line > 1 && marks[line - 2] == '1';
-        lnob_csv_row_t r = {n, fields, lens, line, 0, share ? shared : 0};
+        lnob_csv_row_t r = {n, fields, lens, line, 0, share ? shared : 0, NULL, NULL};
         cr_assert_eq(lnob_silc_row(p, &r), LNOB_OK, "%s", lnob_silc_errstr(p));
     }
     cr_assert_eq(lnob_silc_finish(p), LNOB_OK, "%s", lnob_silc_errstr(p));

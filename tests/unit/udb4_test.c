@@ -81,7 +81,7 @@ static int s_kind(const char *names)
     snprintf(buf, sizeof buf, "%s", names);
     for (char *p = strtok(buf, ","); p && n < 32; p = strtok(NULL, ","))
         fields[n] = p, lens[n++] = strlen(p);
-    lnob_csv_row_t row = {n, fields, lens, 1, 0, 0};
+    lnob_csv_row_t row = {n, fields, lens, 1, 0, 0, NULL, NULL};
     return lnob_udb4_kind(&row);
 }
 

@@ -5,6 +5,16 @@
  * row starts, a field-length cap, and a re-serialised copy of the row for
  * the quarantine. It never touches files or sockets: callers feed bytes in
  * any chunking, so the parser is unit-tested and fuzzed on plain buffers.
+ *
+ * Memory is bounded by constants, whatever the input: a row holds at most
+ * LNOB_CSV_MAX_ROW bytes of field text and LNOB_CSV_MAX_FIELDS fields, and
+ * spans at most the reader's line bound (LNOB_CSV_MAX_LINES unless set). A
+ * row past a bound is handed out flagged (`flaw`: ROW_TOO_LONG, or
+ * BAD_QUOTING when a quote is still open past the line bound or at the end
+ * of the input) with what was read of it, on its first line, and reading
+ * resumes at the line after that first line: the rest of an over-long line
+ * is skipped unstored, the held lines of an over-long quoted row are read
+ * again as rows. One bad quote costs one row, never the rest of the file.
  * Not for: type conversion or header mapping (the stages do that). */
 #ifndef LNOB_CSV_H
 #define LNOB_CSV_H
@@ -15,6 +25,14 @@
 
 /* Longest field kept whole; longer ones are cut and the row flagged. */
 #define LNOB_CSV_MAX_FIELD 65536
+/* Most bytes of field text in one row, and most fields; past either the
+ * row is flagged ROW_TOO_LONG and the rest of it is not stored. */
+#define LNOB_CSV_MAX_ROW (1u << 20)
+#define LNOB_CSV_MAX_FIELDS 8192
+/* Most input lines one row may span (quoted newlines) unless the reader is
+ * told otherwise (lnob_csv_set_max_lines); the held lines are at most
+ * LNOB_CSV_MAX_ROW bytes too. */
+#define LNOB_CSV_MAX_LINES 64
 
 typedef struct lnob_csv lnob_csv_t;
 
@@ -27,7 +45,16 @@ typedef struct {
     int truncated;         /* 1 if a field exceeded LNOB_CSV_MAX_FIELD */
     size_t shared;         /* the first `shared` fields are the previous row's, unchanged
                               (a joined household's D and H fields); 0 when not known */
+    const char *flaw;      /* NULL, or the reject reason of a row read only in part:
+                              "BAD_QUOTING" or "ROW_TOO_LONG" */
+    const char *flaw_detail; /* what happened, naming the bound (unused when flaw is NULL) */
 } lnob_csv_row_t;
+
+/* Whether the row can be used as read: 0 when it can; 1 when it was read
+ * only in part or a field was cut, with *reason set to its reject reason
+ * (BAD_QUOTING, ROW_TOO_LONG or FIELD_TOO_LONG) and detail (cap bytes)
+ * saying why. */
+int lnob_csv_row_broken(const lnob_csv_row_t *row, const char **reason, char *detail, size_t cap);
 
 /* Field idx of row without leading and trailing spaces and tabs, its
  * length in *len; "" when the row has no field idx (idx < 0 included). */
@@ -40,6 +67,9 @@ typedef int (*lnob_csv_row_fn)(void *arg, const lnob_csv_row_t *row);
 lnob_csv_t *lnob_csv_new(char delim, lnob_csv_row_fn fn, void *arg);
 /* NULL-safe; NULLs *self_p. */
 void lnob_csv_destroy(lnob_csv_t **self_p);
+/* Sets the most input lines one row may span (1: rows never span lines, a
+ * quote open at the end of a line is BAD_QUOTING). Call before feeding. */
+void lnob_csv_set_max_lines(lnob_csv_t *self, unsigned max_lines);
 /* Feeds len bytes. A UTF-8 BOM at the very start is skipped. Returns
  * LNOB_OK, or the first non-OK rc returned by the row callback. */
 int lnob_csv_feed(lnob_csv_t *self, const char *buf, size_t len);
@@ -59,7 +89,9 @@ lnob_csv_rowbuf_t *lnob_csv_rowbuf_new(void);
 /* NULL-safe; NULLs *self_p. */
 void lnob_csv_rowbuf_destroy(lnob_csv_rowbuf_t **self_p);
 /* Appends a copy of the len bytes at s as the next field; one longer than
- * LNOB_CSV_MAX_FIELD is cut there and the row flagged truncated. */
+ * LNOB_CSV_MAX_FIELD is cut there and the row flagged truncated. A field
+ * past LNOB_CSV_MAX_FIELDS or LNOB_CSV_MAX_ROW is not stored and the row is
+ * flagged ROW_TOO_LONG. */
 void lnob_csv_rowbuf_add(lnob_csv_rowbuf_t *self, const char *s, size_t len);
 /* Number of fields appended since the row was last emptied. */
 size_t lnob_csv_rowbuf_count(const lnob_csv_rowbuf_t *self);
