@@ -53,6 +53,7 @@ typedef struct {
     long watch_ms;          /* how often to look into it */
     const char *push;       /* endpoint(s) for batches */
     long batch_size;        /* accepted rows per batch */
+    int decimal_comma;      /* SILC numbers may have a decimal comma (always in ';' files) */
     long hwm;               /* queue bound, messages */
     long linger_ms;         /* delivery time allowed at close */
     long drain_ms;          /* without control: time connected after the last send */

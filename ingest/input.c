@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lnob/dialect.h"
 #include "lnob/rc.h"
 #include "lnob/statfile.h"
 
@@ -63,7 +64,7 @@ int lnob_input_chunks(const char *buf, size_t len, lnob_input_feed_fn feed, void
  * its callback's first rc other than LNOB_OK, the hash goes to the end. */
 typedef struct {
     EVP_MD_CTX *md;   /* NULL: no hash wanted */
-    lnob_csv_t *csv;  /* NULL: hash only */
+    lnob_dialect_t *csv; /* NULL: hash only */
     int rc;
 } pass_t;
 
@@ -73,7 +74,7 @@ static int s_pass(void *arg, const char *chunk, size_t n)
     if (p->md)
         EVP_DigestUpdate(p->md, chunk, n);
     if (p->csv && p->rc == LNOB_OK)
-        p->rc = lnob_csv_feed(p->csv, chunk, n);
+        p->rc = lnob_dialect_feed(p->csv, chunk, n);
     return p->md || p->rc == LNOB_OK ? LNOB_OK : p->rc;
 }
 
@@ -88,7 +89,7 @@ static void s_hex(EVP_MD_CTX *md, char *hex)
 
 /* Reads buf[0..len) once: into csv when it is not NULL, into the hex of
  * sum when that is not NULL. Returns the CSV reader's rc. */
-static int s_read(const char *buf, size_t len, lnob_csv_t *csv, lnob_input_sum_t *sum)
+static int s_read(const char *buf, size_t len, lnob_dialect_t *csv, lnob_input_sum_t *sum)
 {
     pass_t p = {sum ? EVP_MD_CTX_new() : NULL, csv, LNOB_OK};
     if (p.md)
@@ -123,14 +124,20 @@ int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_
         snprintf(err, cap, "%s: %s", path, why);
         return LNOB_ERR;
     }
-    lnob_csv_t *csv = stat ? NULL : lnob_csv_new(',', fn, arg);
+    lnob_dialect_t *csv = stat ? NULL : lnob_dialect_new(LNOB_ENC_AUTO, 0, fn, arg);
     int rc = sum || !stat ? s_read(buf, len, csv, sum) : LNOB_OK;
     if ((sum || !stat) && buf)
         munmap((void *) buf, len);
     if (stat)
         return lnob_statfile_read(path, fn, arg, err, cap);
     if (rc == LNOB_OK)
-        rc = lnob_csv_finish(csv);
-    lnob_csv_destroy(&csv);
+        rc = lnob_dialect_finish(csv);
+    if (sum) {
+        sum->delimiter = lnob_dialect_delimiter(csv);
+        sum->dialect[0] = '\0';
+        if (!lnob_dialect_plain(csv))
+            lnob_dialect_describe(csv, sum->dialect, sizeof sum->dialect);
+    }
+    lnob_dialect_destroy(&csv);
     return rc;
 }

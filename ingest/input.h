@@ -3,7 +3,7 @@
  * A file is mapped and read a chunk at a time, each chunk's pages released
  * once read, so resident memory stays a chunk deep for any file size, and
  * its sha256 can be taken in the same pass. A CSV file's chunks go to the
- * CSV reader; an SPSS .sav or Stata .dta file (by its extension) is read
+ * CSV reader in the file's own encoding and delimiter (lnob/dialect.h); an SPSS .sav or Stata .dta file (by its extension) is read
  * record by record through ReadStat (lnob/statfile.h) into the rows its CSV
  * twin would give. Every row, the header first, goes to a row callback
  * (lnob/csv.h), so the SILC source and the UDB join never see the format.
@@ -32,10 +32,13 @@ int lnob_input_chunks(const char *buf, size_t len, lnob_input_feed_fn feed, void
  * goes; OpenSSL's, which uses the CPU's SHA extensions. */
 void lnob_input_checksum(const char *buf, size_t len, char *hex);
 
-/* A file's sha256 and size, when lnob_input_rows is asked for them. */
+/* A file's sha256 and size, when lnob_input_rows is asked for them, and
+ * how a CSV file's text was read (lnob/dialect.h). */
 typedef struct {
     char hex[HEX_SHA256];
     size_t bytes;
+    char delimiter;        /* ',', ';' or '\t' (0 for SPSS and Stata files) */
+    char dialect[160];     /* "" for UTF-8 with commas, else lnob_dialect_describe's line */
 } lnob_input_sum_t;
 
 /* Calls fn(arg, row) for every row of the file at path and, when sum is
