@@ -34,6 +34,7 @@
 #define SILC_ERRSTR_MAX 512     /* an error with the header as read and a hint */
 #define DIALECT_NOTE_MAX 192    /* bytes of the note on how the text was read */
 /* A label that did not decode cleanly (lnob_recode_text_ok). */
+#define MUN_BAD_TEXT (-100)     /* s_municipality: the text is not clean */
 #define BAD_TEXT_WHAT "not clean text (a NUL byte, a control character or bytes that could not be decoded)"
 
 /* ---- columns ------------------------------------------------------------ */
@@ -285,13 +286,16 @@ static void s_try_period(lnob_silc_t *self, const lnob_csv_row_t *row)
 
 /* ---- row validation ------------------------------------------------------- */
 
-/* Resolves a municipality field to a geo index, caching by raw text. */
+/* Resolves a municipality field to a geo index (MUN_BAD_TEXT for text
+ * that is not clean), caching by raw text. */
 static int s_municipality(lnob_silc_t *self, const char *s, size_t len, int by_code)
 {
     const int *hit = lnob_textcache_get(self->mun_cache, s, len);
     if (hit)
         return *hit;
-    int idx = by_code ? lnob_geo_by_code(self->o.geo, s, len) : lnob_geo_by_name(self->o.geo, s, len);
+    int idx = !lnob_recode_text_ok(s, len) ? MUN_BAD_TEXT
+              : by_code                    ? lnob_geo_by_code(self->o.geo, s, len)
+                                           : lnob_geo_by_name(self->o.geo, s, len);
     lnob_textcache_put(self->mun_cache, s, len, &idx);
     return idx;
 }
@@ -500,9 +504,9 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_
     const char *s = lnob_csv_field(row, self->col[c], &len);
     if (len == 0)
         return 0;
-    if (!lnob_recode_text_ok(s, len))
-        return lnob_verdict_reject(v, "BAD_TEXT", s_col_name(self, c), BAD_TEXT_WHAT, s, len);
     r->mun = s_municipality(self, s, len, by_code);
+    if (r->mun == MUN_BAD_TEXT)
+        return lnob_verdict_reject(v, "BAD_TEXT", s_col_name(self, c), BAD_TEXT_WHAT, s, len);
     if (r->mun == LNOB_GEO_AMBIGUOUS)
         return lnob_verdict_reject(v, "AMBIGUOUS_MUNICIPALITY", s_col_name(self, c),
                         "names units of several municipalities; give the municipality", s, len);

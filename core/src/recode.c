@@ -396,6 +396,10 @@ int lnob_recode_text_ok(const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *) text;
     for (size_t i = 0; i < len;) {
+        if (s[i] >= 0x20 && s[i] < 0x7F) { /* printable ASCII, most labels */
+            i++;
+            continue;
+        }
         uint32_t cp;
         int n = s_utf8_seq(s + i, len - i, &cp);
         if (n <= 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == REPLACEMENT)
