@@ -209,3 +209,50 @@ Test(dialects, the_four_udb_files_in_every_dialect_give_the_same_cells)
         first[i] = path[i][0];
     s_expect_same_cells(first);
 }
+
+/* A decimal comma outside a ';' file needs --decimal-comma: with it, a tab
+ * file with decimal commas gives the plain file's cells; without it, every
+ * weight is BAD_NUMBER and the extract fails, publishing nothing. */
+Test(dialects, decimal_commas_in_a_tab_file_need_the_flag)
+{
+    static const form_t tab_comma = {"tab_comma", '\t', 1, AS_UTF8};
+    char gen[512], plain[512], tab[512];
+    snprintf(gen, sizeof gen, "%s/gen.csv", s_redis.dir);
+    snprintf(plain, sizeof plain, "%s/plain.csv", s_redis.dir);
+    snprintf(tab, sizeof tab, "%s/tab_comma.csv", s_redis.dir);
+    th_gen(gen, HOUSEHOLDS, SEED);
+    s_make(gen, &s_forms[0], plain);
+    s_make(gen, &tab_comma, tab);
+    const char *without[] = {"run", "--silc", tab, "--redis", s_redis.url, NULL};
+    cr_expect_neq(th_run("lnob", without, NULL, RUN_TIMEOUT_S), 0);
+    char *failed = s_extract(tab), key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", failed);
+    char *status = th_hget(s_redis.c, key, "status");
+    cr_expect_str_eq(status, "failed");
+    redisReply *cells = redisCommand(s_redis.c, "KEYS lnob:cell:%s:*", failed);
+    cr_expect_eq(cells->elements, 0, "a failed extract has no cells");
+    freeReplyObject(cells);
+    const char *with[] = {"run", "--silc", plain, tab, "--decimal-comma", "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run("lnob", with, NULL, RUN_TIMEOUT_S), 0);
+    redisReply *runs = redisCommand(s_redis.c, "KEYS lnob:run:*");
+    cr_assert_eq(runs->elements, 2);
+    char *ids[2] = {NULL, NULL};
+    for (size_t r = 0; r < 2; r++) {
+        char *p = th_hget(s_redis.c, runs->element[r]->str, plain);
+        if (*p)
+            ids[0] = p, ids[1] = th_hget(s_redis.c, runs->element[r]->str, tab);
+        else
+            free(p);
+    }
+    freeReplyObject(runs);
+    cr_assert(ids[0] && ids[1]);
+    char *want = th_cells_of(s_redis.c, ids[0]), *got = th_cells_of(s_redis.c, ids[1]);
+    cr_assert_gt(strlen(want), 1000);
+    cr_expect_str_eq(got, want);
+    free(want);
+    free(got);
+    free(ids[0]);
+    free(ids[1]);
+    free(status);
+    free(failed);
+}
