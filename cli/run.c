@@ -41,6 +41,7 @@ typedef struct {
     const char *redis;
     const char *format;
     long batch_size;
+    int decimal_comma;
     long timeout_s;
     const char *log_level;
     const char *workdir;
@@ -70,6 +71,8 @@ static const lnob_opt_t s_opts[] = {
      "output format on stdout"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
      offsetof(cfg_t, batch_size), "accepted rows per batch message"},
+    {"decimal-comma", "LNOB_DECIMAL_COMMA", LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, decimal_comma),
+     "SILC numbers may have a decimal comma (1234,5) whatever the delimiter (always so in ';' files)"},
     {"timeout", "LNOB_RUN_TIMEOUT", LNOB_OPT_INT, "3600", 1, 86400, NULL,
      offsetof(cfg_t, timeout_s), "seconds to wait for the results before giving up"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "warn", 0, 0, "error|warn|info|debug",
@@ -292,6 +295,8 @@ static int s_start_workers(run_t *r)
         in[n++] = "--population";
         in[n++] = r->cfg.population;
     }
+    if (r->cfg.decimal_comma)
+        in[n++] = "--decimal-comma";
     const lnob_strlist_t *lists[] = {&r->cfg.silc, &r->cfg.mis};
     const char *flags[] = {"--silc", "--mis"};
     for (int l = 0; l < 2; l++) {

@@ -57,6 +57,7 @@ typedef struct {
     long settle_ms;         /* a file without a NAME.done marker: unchanged this long */
     const char *push;       /* endpoint(s) for batches */
     long batch_size;        /* accepted rows per batch */
+    int decimal_comma;      /* SILC numbers may have a decimal comma (always in ';' files) */
     long hwm;               /* queue bound, messages */
     long linger_ms;         /* delivery time allowed at close */
     long drain_ms;          /* without control: time connected after the last send */

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "lnob/mem.h"
+#include "lnob/dialect.h"
 #include "lnob/rc.h"
 #include "lnob/statfile.h"
 
@@ -232,9 +233,9 @@ int lnob_input_read(const char *path, lnob_input_feed_fn feed, void *arg, lnob_i
 
 /* ---- rows --------------------------------------------------------------- */
 
-static int s_csv_feed(void *csv, const char *chunk, size_t n)
+static int s_csv_feed(void *text, const char *chunk, size_t n)
 {
-    return lnob_csv_feed(csv, chunk, n);
+    return lnob_dialect_feed(text, chunk, n);
 }
 
 int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_sum_t *sum,
@@ -249,11 +250,17 @@ int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_
             *reason = "UNREADABLE";
         return rc;
     }
-    lnob_csv_t *csv = lnob_csv_new(',', fn, arg);
-    lnob_csv_set_max_lines(csv, 1); /* SILC rows never span lines */
-    int rc = lnob_input_read(path, s_csv_feed, csv, sum, NULL, reason, err, cap);
+    lnob_dialect_t *text = lnob_dialect_new(LNOB_ENC_AUTO, 0, fn, arg);
+    lnob_dialect_set_max_lines(text, 1); /* SILC rows never span lines */
+    int rc = lnob_input_read(path, s_csv_feed, text, sum, NULL, reason, err, cap);
     if (rc == LNOB_OK)
-        rc = lnob_csv_finish(csv);
-    lnob_csv_destroy(&csv);
+        rc = lnob_dialect_finish(text);
+    if (sum) {
+        sum->delimiter = lnob_dialect_delimiter(text);
+        sum->dialect[0] = '\0';
+        if (!lnob_dialect_plain(text))
+            lnob_dialect_describe(text, sum->dialect, sizeof sum->dialect);
+    }
+    lnob_dialect_destroy(&text);
     return rc;
 }

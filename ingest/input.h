@@ -12,7 +12,8 @@
  * second read can be held to the first one's stamp and sha256; otherwise
  * the read fails as FILE_CHANGED.
  *
- * A CSV file's chunks go to the CSV reader; an SPSS .sav or Stata .dta
+ * A CSV file's chunks go to the CSV reader in the file's own encoding and
+ * delimiter (lnob/dialect.h); an SPSS .sav or Stata .dta
  * file (by its extension) is read record by record through ReadStat
  * (lnob/statfile.h) into the rows its CSV twin would give. Every row, the
  * header first, goes to a row callback (lnob/csv.h), so the SILC source and
@@ -34,12 +35,15 @@ typedef struct {
     int64_t mtime_ns;
 } lnob_input_stamp_t;
 
-/* A file's sha256 and size (of its content: decompressed for gzip), and
- * its stamp when it was read. */
+/* A file's sha256 and size (of its content: decompressed for gzip), its
+ * stamp when it was read, and (lnob_input_rows) how a CSV file's text was
+ * read (lnob/dialect.h). */
 typedef struct {
     char hex[HEX_SHA256];
     size_t bytes;
     lnob_input_stamp_t stamp;
+    char delimiter;        /* ',', ';' or '\t' (0 for SPSS and Stata files) */
+    char dialect[160];     /* "" for UTF-8 with commas, else lnob_dialect_describe's line */
 } lnob_input_sum_t;
 
 /* Takes chunk buf[0..n); returns LNOB_OK to go on. */

@@ -1,14 +1,12 @@
 /* mis.c - one municipal MIS export: encoding and delimiter, header mapping,
  * row validation, person keys, columnar batches (mis.h).
  *
- * The bytes go through three stages: the decoder (lnob/recode.h) turns
- * them into UTF-8; until the header row is complete the text is held here
- * to count the candidate delimiters in it; then the CSV reader (lnob/csv.h)
- * gives rows. Privacy rules, applied where text leaves: the personal number
- * is only ever hashed; a reject's raw row keeps only the columns read for
- * values (names, the personal number and unread columns are blanked); and
- * every string that leaves (raw, detail, header) has anything shaped like a
- * personal number cut out. */
+ * The bytes become UTF-8 rows in the export's encoding and delimiter
+ * (lnob/dialect.h, the reader the SILC files share). Privacy rules, applied
+ * where text leaves: the personal number is only ever hashed; a reject's
+ * raw row is only its shape (digits 9, letters A) with the row's person
+ * key; and every string that leaves (raw, detail, header) has anything
+ * shaped like a personal number cut out. */
 #include "mis.h"
 
 #include "rejects.h"
@@ -21,11 +19,11 @@
 #include <string.h>
 
 #include "lnob/csv.h"
+#include "lnob/dialect.h"
 #include "lnob/mem.h"
 #include "lnob/mis_codes.h"
 
 #define HEADER_LINE_MAX 65536   /* bytes of the header row kept */
-#define SNIFF_MAX 65536         /* decoded bytes searched for the end of the header row */
 #define CACHE_MAX 4096          /* distinct texts remembered per lookup */
 #define NEAREST 3               /* names suggested for an unknown municipality */
 #define RECORD_ID_MAX 64        /* bytes of a record id */
@@ -68,13 +66,7 @@ typedef struct {
 
 struct lnob_mis {
     lnob_mis_opts_t o;
-    lnob_recode_t *recode;
-    char *head;         /* decoded text held until the header row is whole */
-    size_t n_head, cap_head, head_scan;
-    int head_quoted;
-    size_t delim_count[3];
-    char delim;
-    lnob_csv_t *csv;
+    lnob_dialect_t *text; /* bytes to rows */
     int col[LNOB_MIS_FIELD_COUNT]; /* field index of each canonical field, -1 absent */
     char *names[LNOB_MIS_FIELD_COUNT]; /* the header names of the fields' columns */
     size_t n_header;
@@ -101,8 +93,6 @@ typedef struct {
     uint32_t sex, flags, status;
     int32_t birth, start, end;
 } rec_t;
-
-static const char s_delims[3] = {';', '\t', ','}; /* ties go to the first */
 
 /* ---- privacy -------------------------------------------------------------- */
 
@@ -707,55 +697,6 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     return LNOB_OK;
 }
 
-/* ---- delimiter ------------------------------------------------------------ */
-
-/* Starts the CSV reader once the delimiter is known, and hands it the text
- * held so far. */
-static int s_start_csv(lnob_mis_t *self)
-{
-    if (!self->delim) {
-        size_t best = 0;
-        self->delim = ',';
-        for (size_t k = 0; k < sizeof s_delims; k++)
-            if (self->delim_count[k] > best) {
-                best = self->delim_count[k];
-                self->delim = s_delims[k];
-            }
-    }
-    self->csv = lnob_csv_new(self->delim, s_row, self);
-    int rc = self->n_head ? lnob_csv_feed(self->csv, self->head, self->n_head) : LNOB_OK;
-    free(self->head);
-    self->head = NULL;
-    self->n_head = 0;
-    return rc;
-}
-
-/* Decoded text: held and searched for the end of the header row (a newline
- * outside quotes), counting delimiters on the way, until the row is whole;
- * then straight to the CSV reader. */
-static int s_text(void *arg, const char *s, size_t len)
-{
-    lnob_mis_t *self = arg;
-    if (self->csv)
-        return lnob_csv_feed(self->csv, s, len);
-    lnob_grow((void **) &self->head, &self->cap_head, self->n_head + len, 1);
-    memcpy(self->head + self->n_head, s, len);
-    self->n_head += len;
-    int whole = 0;
-    for (; self->head_scan < self->n_head && !whole; self->head_scan++) {
-        char c = self->head[self->head_scan];
-        if (c == '"')
-            self->head_quoted = !self->head_quoted;
-        else if (self->head_quoted)
-            continue;
-        else if (c == '\n')
-            whole = 1;
-        for (size_t k = 0; k < sizeof s_delims; k++)
-            self->delim_count[k] += c == s_delims[k];
-    }
-    return whole || self->n_head >= SNIFF_MAX ? s_start_csv(self) : LNOB_OK;
-}
-
 /* ---- lifecycle ------------------------------------------------------------ */
 
 lnob_mis_t *lnob_mis_new(const lnob_mis_opts_t *opts)
@@ -764,10 +705,7 @@ lnob_mis_t *lnob_mis_new(const lnob_mis_opts_t *opts)
            opts->pseudonym && opts->emit && opts->batch_size >= 1);
     lnob_mis_t *self = lnob_calloc(1, sizeof *self);
     self->o = *opts;
-    self->recode = lnob_recode_new(opts->encoding, s_text, self);
-    self->delim = opts->delimiter;
-    if (self->delim)
-        self->csv = lnob_csv_new(self->delim, s_row, self);
+    self->text = lnob_dialect_new(opts->encoding, opts->delimiter, s_row, self);
     for (int k = 0; k < K_COUNT; k++)
         self->cache[k] = lnob_textcache_new(sizeof(hit_t), CACHE_MAX);
     lnob_slots_init(&self->b.mun_names, LNOB_GEO_MUNICIPALITIES);
@@ -790,9 +728,7 @@ void lnob_mis_destroy(lnob_mis_t **self_p)
     lnob_rejects_free(&b->rejects);
     for (int k = 0; k < K_COUNT; k++)
         lnob_textcache_destroy(&self->cache[k]);
-    lnob_recode_destroy(&self->recode);
-    lnob_csv_destroy(&self->csv);
-    free(self->head);
+    lnob_dialect_destroy(&self->text);
     for (int f = 0; f < LNOB_MIS_FIELD_COUNT; f++)
         free(self->names[f]);
     free(self->header_line);
@@ -803,18 +739,14 @@ void lnob_mis_destroy(lnob_mis_t **self_p)
 int lnob_mis_feed(lnob_mis_t *self, const char *buf, size_t len)
 {
     if (self->rc == LNOB_OK)
-        self->rc = lnob_recode_feed(self->recode, buf, len);
+        self->rc = lnob_dialect_feed(self->text, buf, len);
     return self->rc;
 }
 
 int lnob_mis_finish(lnob_mis_t *self)
 {
     if (self->rc == LNOB_OK)
-        self->rc = lnob_recode_finish(self->recode);
-    if (self->rc == LNOB_OK && !self->csv)
-        self->rc = s_start_csv(self);
-    if (self->rc == LNOB_OK)
-        self->rc = lnob_csv_finish(self->csv);
+        self->rc = lnob_dialect_finish(self->text);
     if (self->rc != LNOB_OK)
         return self->rc;
     if (!self->header_done)
@@ -832,8 +764,8 @@ const char *lnob_mis_header(const lnob_mis_t *self)
 {
     return self->header_done ? self->header_line : "";
 }
-lnob_encoding_t lnob_mis_encoding(const lnob_mis_t *self) { return lnob_recode_encoding(self->recode); }
-char lnob_mis_delimiter(const lnob_mis_t *self) { return self->csv ? self->delim : 0; }
+lnob_encoding_t lnob_mis_encoding(const lnob_mis_t *self) { return lnob_dialect_encoding(self->text); }
+char lnob_mis_delimiter(const lnob_mis_t *self) { return lnob_dialect_delimiter(self->text); }
 uint64_t lnob_mis_rows_read(const lnob_mis_t *self) { return self->rows_read; }
 uint64_t lnob_mis_records(const lnob_mis_t *self) { return self->records; }
 uint64_t lnob_mis_rejected(const lnob_mis_t *self) { return self->rejected; }
@@ -847,12 +779,7 @@ const char *lnob_mis_notes(lnob_mis_t *self)
 {
     char *n = self->notes;
     size_t cap = sizeof self->notes, o;
-    lnob_encoding_t enc = lnob_recode_encoding(self->recode);
-    const char *delim = self->delim == '\t' ? "tab" : self->delim == ';' ? "';'" : "','";
-    snprintf(n, cap, "encoding %s%s (%s); delimiter %s (%s)", lnob_recode_encoding_name(enc),
-             lnob_recode_bom(self->recode) ? " with BOM" : "",
-             self->o.encoding == LNOB_ENC_AUTO ? "detected" : "configured", delim,
-             self->o.delimiter ? "configured" : "detected");
+    lnob_dialect_describe(self->text, n, cap);
 #define ADD(cond, ...)                                                                     \
     if ((cond) && (o = strlen(n)) < cap)                                                   \
     snprintf(n + o, cap - o, __VA_ARGS__)
@@ -865,9 +792,6 @@ const char *lnob_mis_notes(lnob_mis_t *self)
     ADD(self->blank, "; %llu blank rows skipped", (unsigned long long) self->blank);
     ADD(self->needs_register, "; a needs-assessment register (%s)",
         self->o.needs_register ? "kind = register" : "an assessment date and no service");
-    ADD(lnob_recode_substituted(self->recode), "; %llu bytes not valid in %s read as %s",
-        (unsigned long long) lnob_recode_substituted(self->recode), lnob_recode_encoding_name(enc),
-        enc == LNOB_ENC_UTF8 ? "Windows-1252" : "U+FFFD");
 #undef ADD
     return n;
 }

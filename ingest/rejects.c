@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lnob/mem.h"
+#include "lnob/recode.h"
 
 /* Bytes a reject costs on the wire beyond its texts (numbers, tags, the
  * file and line a source may add to its detail later). */
@@ -26,6 +27,16 @@ int lnob_verdict_reject(lnob_verdict_t *v, const char *reason, const char *field
     return -1;
 }
 
+/* An owned copy of s that is UTF-8: rows are decoded, but a value quoted
+ * in a detail or a row cut at LNOB_REJECT_RAW_MAX may end in half a
+ * character, and rows read by ReadStat are as the file had them. */
+static char *s_text(const char *s)
+{
+    char *t = lnob_strdup(s);
+    lnob_recode_scrub(t, strlen(t));
+    return t;
+}
+
 Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
                                    uint64_t line, const char *field, const char *reason,
                                    const char *detail, const char *raw)
@@ -36,10 +47,10 @@ Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uin
     rj->source = (char *) source;
     rj->file = file;
     rj->line = line;
-    rj->field = lnob_strdup(field);
+    rj->field = s_text(field);
     rj->reason = (char *) reason;
-    rj->detail = lnob_strdup(detail);
-    rj->raw = lnob_strdup(raw);
+    rj->detail = s_text(detail);
+    rj->raw = s_text(raw);
     self->bytes += strlen(source) + strlen(rj->field) + strlen(reason) + strlen(rj->detail) +
                    strlen(rj->raw) + REJECT_OVERHEAD;
     return rj;

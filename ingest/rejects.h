@@ -45,7 +45,8 @@ static inline int lnob_rejects_full(const lnob_rejects_t *self)
 }
 
 /* Appends a reject and returns it (valid until the next add or clear).
- * field, detail and raw are copied; source and reason are borrowed and
+ * field, detail and raw are copied, any byte that is not UTF-8 made a
+ * '?' (lnob_recode_scrub); source and reason are borrowed and
  * must outlive the list's next clear. */
 Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
                                    uint64_t line, const char *field, const char *reason,

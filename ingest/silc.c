@@ -8,12 +8,14 @@
 #include "textcache.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lnob/csv.h"
+#include "lnob/dialect.h"
 #include "lnob/mem.h"
 #include "lnob/num.h"
 #include "lnob/udb.h"
@@ -27,6 +29,13 @@
 #define FLAG_SUFFIX "_F"        /* UDB flag variables: HS060_F flags HS060 */
 #define REJECTS_HARD_CAP 16     /* x batch_size: rejects held while a household is open */
 #define MUN_CACHE_MAX 4096      /* distinct municipality texts remembered */
+#define NUMBER_MAX 64           /* bytes of a number read with a decimal comma */
+#define HEADER_SHOWN 72         /* bytes of the header as read quoted in an error */
+#define SILC_ERRSTR_MAX 512     /* an error with the header as read and a hint */
+#define DIALECT_NOTE_MAX 192    /* bytes of the note on how the text was read */
+/* A label that did not decode cleanly (lnob_recode_text_ok). */
+#define MUN_BAD_TEXT (-100)     /* s_municipality: the text is not clean */
+#define BAD_TEXT_WHAT "not clean text (a NUL byte, a control character or bytes that could not be decoded)"
 
 /* ---- columns ------------------------------------------------------------ */
 
@@ -68,7 +77,8 @@ typedef struct {
 
 struct lnob_silc {
     lnob_silc_opts_t o;
-    lnob_csv_t *csv;
+    lnob_dialect_t *text; /* bytes to rows (feed); NULL until the first feed */
+    int decimal_comma;    /* numbers may have a decimal comma: opts, or a ';' file */
     int col[C_COUNT];     /* field index of each column, -1 absent */
     int var_col[LNOB_UDB_VARS];  /* field index of each UDB variable, -1 absent */
     int flag_col[LNOB_UDB_VARS]; /* field index of its _F flag, -1 absent */
@@ -98,7 +108,7 @@ struct lnob_silc {
     int age_from_birth;   /* some age came from RB080 (a data-quality note) */
     int irp_birth_col;    /* RB080 when AGE_IRP is derived from it, else -1 */
     int irp_from_birth;   /* some AGE_IRP came from RB080 */
-    char notes[480];
+    char notes[640];
     /* What the household fields of the row before gave, for rows that say
      * they share them (row->shared: a joined household's later persons):
      * each value is valid while its epoch is the current one. */
@@ -110,7 +120,7 @@ struct lnob_silc {
     int memo_mun;
     int rc;
     const char *reason;
-    char errstr[LNOB_ERRSTR_MAX];
+    char errstr[SILC_ERRSTR_MAX];
 };
 
 
@@ -134,8 +144,31 @@ static const char *s_col_name(const lnob_silc_t *self, col_id c)
 static int s_fail(lnob_silc_t *self, const char *reason, const char *what)
 {
     self->reason = reason;
-    snprintf(self->errstr, sizeof self->errstr, "%s: %s", self->o.source, what);
+    size_t n = (size_t) snprintf(self->errstr, sizeof self->errstr, "%s: ", self->o.source);
+    if (n < sizeof self->errstr)
+        snprintf(self->errstr + n, sizeof self->errstr - n, "%s", what);
+    lnob_recode_scrub(self->errstr, strlen(self->errstr));
     return LNOB_ERR;
+}
+
+/* The delimiter rows are read with: ',' for rows that come split. */
+static char s_delim(const lnob_silc_t *self)
+{
+    char d = self->text ? lnob_dialect_delimiter(self->text) : 0;
+    return d ? d : ',';
+}
+
+/* A required column is missing: says which, what the header gave, and what
+ * that suggests (another delimiter, UTF-16 without a BOM). */
+static int s_missing(lnob_silc_t *self, const lnob_csv_row_t *row, const char *what)
+{
+    char hint[200], shown[HEADER_SHOWN + 4], d[8], msg[SILC_ERRSTR_MAX];
+    lnob_dialect_hint(row, s_delim(self), hint, sizeof hint);
+    lnob_csv_format_row(row, s_delim(self), shown, sizeof shown);
+    snprintf(msg, sizeof msg, "missing required column %s%s%s; the header as read (%zu field%s, delimiter %s): %s",
+             what, *hint ? "; " : "", hint, row->nfields, row->nfields == 1 ? "" : "s",
+             lnob_dialect_delim_name(s_delim(self), d), shown);
+    return s_fail(self, "MISSING_COLUMN", msg);
 }
 
 /* Finds the further UDB variables and their flags among the header names. */
@@ -183,19 +216,18 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
     }
     s_map_vars(self);
     if (self->col[C_HHID] < 0)
-        return s_fail(self, "MISSING_COLUMN", "missing required column DB030 (or HB030)");
+        return s_missing(self, row, "DB030 (or HB030)");
     if (self->col[C_PID] < 0)
-        return s_fail(self, "MISSING_COLUMN", "missing required column RB030");
+        return s_missing(self, row, "RB030");
     if (self->col[C_WEIGHT] < 0)
-        return s_fail(self, "MISSING_COLUMN", "missing required column RB050");
+        return s_missing(self, row, "RB050");
     /* HX050 is derived by the transformers (spec 1.4) when batches hold whole
      * households, that is with UDB variables */
     if (self->col[C_HX090] < 0 && (self->col[C_HY020] < 0 || (self->col[C_HX050] < 0 && !self->n_vars)))
-        return s_fail(self, "MISSING_COLUMN", self->col[C_HY020] < 0
-                          ? "missing required column HX090 (or HY020 and HX050)"
-                          : "missing required column HX050 (derived by the modified OECD scale only "
-                            "from files with UDB variables such as RX020, whose households' rows "
-                            "come together)");
+        return s_missing(self, row, self->col[C_HY020] < 0
+                          ? "HX090 (or HY020 and HX050)"
+                          : "HX050 (derived by the modified OECD scale only from files with UDB "
+                            "variables such as RX020, whose households' rows come together)");
     /* AGE_IRP (spec §1.3): RX020, else RB081, else (RB010 - 1) - RB080, as RB081 */
     if (self->n_vars && self->var_col[LNOB_V_RX020] < 0 && self->var_col[LNOB_V_RB081] < 0 &&
         self->col[C_BIRTH] >= 0) {
@@ -212,6 +244,7 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
     if (self->col[C_MUN_CODE] >= 0)
         self->col[C_MUN_NAME] = -1;
     self->derive_hx050 = self->col[C_HX090] < 0 && self->col[C_HX050] < 0;
+    self->decimal_comma = self->o.decimal_comma || s_delim(self) == ';';
     self->header_line = lnob_malloc(HEADER_LINE_MAX);
     lnob_csv_format_row(row, ',', self->header_line, HEADER_LINE_MAX);
     self->header_done = 1;
@@ -253,13 +286,16 @@ static void s_try_period(lnob_silc_t *self, const lnob_csv_row_t *row)
 
 /* ---- row validation ------------------------------------------------------- */
 
-/* Resolves a municipality field to a geo index, caching by raw text. */
+/* Resolves a municipality field to a geo index (MUN_BAD_TEXT for text
+ * that is not clean), caching by raw text. */
 static int s_municipality(lnob_silc_t *self, const char *s, size_t len, int by_code)
 {
     const int *hit = lnob_textcache_get(self->mun_cache, s, len);
     if (hit)
         return *hit;
-    int idx = by_code ? lnob_geo_by_code(self->o.geo, s, len) : lnob_geo_by_name(self->o.geo, s, len);
+    int idx = !lnob_recode_text_ok(s, len) ? MUN_BAD_TEXT
+              : by_code                    ? lnob_geo_by_code(self->o.geo, s, len)
+                                           : lnob_geo_by_name(self->o.geo, s, len);
     lnob_textcache_put(self->mun_cache, s, len, &idx);
     return idx;
 }
@@ -295,6 +331,33 @@ static int s_ids(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_ve
     return 0;
 }
 
+/* A decimal number: with a decimal comma too when the file may have them
+ * (1234,5 reads as 1234.5, bit for bit; a number with both a comma and a
+ * point is not one: no thousands separators). */
+static int s_double(const lnob_silc_t *self, const char *s, size_t len, double *out)
+{
+    const char *comma = self->decimal_comma ? memchr(s, ',', len) : NULL;
+    if (!comma)
+        return lnob_num_double(s, len, out);
+    char buf[NUMBER_MAX];
+    size_t at = (size_t) (comma - s);
+    if (len >= sizeof buf || memchr(s, '.', len) || memchr(comma + 1, ',', len - at - 1))
+        return -1;
+    memcpy(buf, s, len);
+    buf[at] = '.';
+    return lnob_num_double(buf, len, out);
+}
+
+/* What a number that s_double refused is: what, or with a decimal comma
+ * in a file read without them, what to do about it. */
+static const char *s_nan(const lnob_silc_t *self, const char *s, size_t len, const char *what)
+{
+    if (self->decimal_comma || !memchr(s, ',', len))
+        return what;
+    return strcmp(what, "not a number") ? "weight has a decimal comma (give --decimal-comma)"
+                                        : "has a decimal comma (give --decimal-comma)";
+}
+
 static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
@@ -303,8 +366,8 @@ static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob
     const char *f = s_col_name(self, C_WEIGHT);
     if (len == 0)
         return lnob_verdict_reject(v, "MISSING_WEIGHT", f, "weight is empty", "", 0);
-    if (lnob_num_double(s, len, &w) != 0)
-        return lnob_verdict_reject(v, "BAD_NUMBER", f, "weight is not a number", s, len);
+    if (s_double(self, s, len, &w) != 0)
+        return lnob_verdict_reject(v, "BAD_NUMBER", f, s_nan(self, s, len, "weight is not a number"), s, len);
     if (w < 0)
         return lnob_verdict_reject(v, "NEGATIVE_WEIGHT", f, "weight is negative", s, len);
     if (w > MAX_WEIGHT)
@@ -323,8 +386,9 @@ static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, doubl
     const char *s = lnob_csv_field(row, self->col[c], &len);
     if (len == 0)
         return 0;
-    if (lnob_num_double(s, len, out) != 0)
-        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a number", s, len);
+    if (s_double(self, s, len, out) != 0)
+        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c), s_nan(self, s, len, "not a number"), s,
+                                   len);
     return 0;
 }
 
@@ -404,6 +468,9 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_
         return lnob_verdict_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
                         "year differs from the extract's period (first row with a year)", s, len);
     r->region = lnob_csv_field(row, self->col[C_REGION], &r->region_len);
+    if (!lnob_recode_text_ok(r->region, r->region_len))
+        return lnob_verdict_reject(v, "BAD_TEXT", s_col_name(self, C_REGION), BAD_TEXT_WHAT, r->region,
+                                   r->region_len);
     return 0;
 }
 
@@ -438,6 +505,8 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_
     if (len == 0)
         return 0;
     r->mun = s_municipality(self, s, len, by_code);
+    if (r->mun == MUN_BAD_TEXT)
+        return lnob_verdict_reject(v, "BAD_TEXT", s_col_name(self, c), BAD_TEXT_WHAT, s, len);
     if (r->mun == LNOB_GEO_AMBIGUOUS)
         return lnob_verdict_reject(v, "AMBIGUOUS_MUNICIPALITY", s_col_name(self, c),
                         "names units of several municipalities; give the municipality", s, len);
@@ -489,7 +558,9 @@ static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, 
     if (len == 0)
         return 0;
     if (def->kind == LNOB_UDB_AMOUNT)
-        return lnob_num_double(s, len, &r->amount[v]) ? lnob_verdict_reject(vd, "BAD_NUMBER", field, "not a number", s, len) : 0;
+        return s_double(self, s, len, &r->amount[v])
+                   ? lnob_verdict_reject(vd, "BAD_NUMBER", field, s_nan(self, s, len, "not a number"), s, len)
+                   : 0;
     int64_t k;
     if (lnob_num_int(s, len, &k) != 0)
         return lnob_verdict_reject(vd, "BAD_CODE", field, "not a numeric code", s, len);
@@ -851,8 +922,6 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->o = *opts;
     self->irp_birth_col = -1;
     self->epoch = 1; /* no memo holds epoch 1 before a row set it */
-    self->csv = lnob_csv_new(',', s_row, self);
-    lnob_csv_set_max_lines(self->csv, 1); /* SILC rows never span lines */
     self->mun_cache = lnob_textcache_new(sizeof(int), MUN_CACHE_MAX);
     self->seen = lnob_idset_new();
     self->closed = lnob_idset_new();
@@ -887,15 +956,19 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
         free(b->code[v]);
         free(b->amount[v]);
     }
-    lnob_csv_destroy(&self->csv);
+    lnob_dialect_destroy(&self->text);
     free(self);
     *self_p = NULL;
 }
 
 int lnob_silc_feed(lnob_silc_t *self, const char *buf, size_t len)
 {
+    if (!self->text) {
+        self->text = lnob_dialect_new(self->o.encoding, 0, s_row, self);
+        lnob_dialect_set_max_lines(self->text, 1); /* SILC rows never span lines */
+    }
     if (self->rc == LNOB_OK)
-        self->rc = lnob_csv_feed(self->csv, buf, len);
+        self->rc = lnob_dialect_feed(self->text, buf, len);
     return self->rc;
 }
 
@@ -922,8 +995,8 @@ int lnob_silc_reject(lnob_silc_t *self, uint32_t file, const char *source, uint6
 
 int lnob_silc_finish(lnob_silc_t *self)
 {
-    if (self->rc == LNOB_OK)
-        self->rc = lnob_csv_finish(self->csv);
+    if (self->rc == LNOB_OK && self->text)
+        self->rc = lnob_dialect_finish(self->text);
     if (self->rc != LNOB_OK)
         return self->rc;
     if (!self->header_done) {
@@ -946,22 +1019,49 @@ uint64_t lnob_silc_records(const lnob_silc_t *self) { return self->records; }
 uint32_t lnob_silc_batches(const lnob_silc_t *self) { return self->batches; }
 const char *lnob_silc_reason(const lnob_silc_t *self) { return self->reason ? self->reason : "ERROR"; }
 const char *lnob_silc_errstr(const lnob_silc_t *self) { return self->errstr; }
+/* Appends "; " and the formatted note to the notes (the first without). */
+static void s_note(lnob_silc_t *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_note(lnob_silc_t *self, const char *fmt, ...)
+{
+    size_t o = strlen(self->notes);
+    if (o + 2 >= sizeof self->notes)
+        return;
+    if (o)
+        o += (size_t) snprintf(self->notes + o, sizeof self->notes - o, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(self->notes + o, sizeof self->notes - o, fmt, ap);
+    va_end(ap);
+}
+
+/* How the file's text was read, unless it was the plain UTF-8 comma form. */
+static void s_dialect_note(lnob_silc_t *self)
+{
+    char d[DIALECT_NOTE_MAX];
+    if (self->text && !lnob_dialect_plain(self->text))
+        s_note(self, "%s", lnob_dialect_describe(self->text, d, sizeof d));
+    if (self->o.dialect_notes && *self->o.dialect_notes)
+        s_note(self, "%s", self->o.dialect_notes);
+    if (self->decimal_comma)
+        s_note(self, "numbers read with a decimal comma where they have one");
+}
+
 const char *lnob_silc_notes(lnob_silc_t *self)
 {
-    const char *ages = self->age_from_birth && self->irp_from_birth
-                           ? "AGE_INT is RB010 - RB080 and AGE_IRP is RB010 - 1 - RB080 (no RX010, "
-                             "RB082, RX020 or RB081; spec 1.3)"
-                       : self->irp_from_birth ? "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)"
-                       : self->age_from_birth ? "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)"
-                                              : "";
-    int derived = self->header_done && self->derive_hx050;
-    size_t o = (size_t) snprintf(self->notes, sizeof self->notes, "%s%s%s", ages, *ages && derived ? "; " : "",
-                                 derived ? "HX050 derived by the modified OECD scale from the members' ages "
-                                           "(no HX050; spec 1.4)" : "");
-    if (self->hh_incomplete && o < sizeof self->notes)
-        snprintf(self->notes + o, sizeof self->notes - o,
-                 "; %llu households with a quarantined member could not be sized: their income "
-                 "counts as missing (spec 1.2)", (unsigned long long) self->hh_incomplete);
+    self->notes[0] = '\0';
+    s_dialect_note(self);
+    if (self->age_from_birth && self->irp_from_birth)
+        s_note(self, "AGE_INT is RB010 - RB080 and AGE_IRP is RB010 - 1 - RB080 (no RX010, RB082, RX020 or "
+                     "RB081; spec 1.3)");
+    else if (self->irp_from_birth)
+        s_note(self, "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)");
+    else if (self->age_from_birth)
+        s_note(self, "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)");
+    if (self->header_done && self->derive_hx050)
+        s_note(self, "HX050 derived by the modified OECD scale from the members' ages (no HX050; spec 1.4)");
+    if (self->hh_incomplete)
+        s_note(self, "%llu households with a quarantined member could not be sized: their income "
+                     "counts as missing (spec 1.2)", (unsigned long long) self->hh_incomplete);
     return self->notes;
 }
 

@@ -2,7 +2,10 @@
  *
  * A push parser: feed it the bytes of one extract (any chunking) and it
  * calls emit() with each finished Batch of up to batch_size accepted rows,
- * plus the rejects met on the way. It maps UDB header names
+ * plus the rejects met on the way. The bytes may be in any encoding and
+ * delimiter lnob/dialect.h reads (numbers with a decimal comma in a ';'
+ * file or when configured); a label that is not clean text (a NUL byte,
+ * undecodable bytes) is BAD_TEXT. It maps UDB header names
  * (case-insensitive), validates every row, converts RB050 to integer weight
  * units and resolves municipality names or codes to LAU codes through the
  * reference tables, so that a rejected row is quarantined here, with its
@@ -17,6 +20,7 @@
 
 #include "lnob/csv.h"
 #include "lnob/geo.h"
+#include "lnob/recode.h"
 #include "wire.h"
 
 typedef struct lnob_silc lnob_silc_t;
@@ -40,6 +44,9 @@ typedef struct {
     uint32_t file;         /* Reject.file of row rejects: 0 single file, else 1 + udb4 file */
     lnob_silc_where_fn where; /* NULL for a single file */
     void *where_arg;
+    lnob_encoding_t encoding; /* of the bytes fed (lnob/recode.h); LNOB_ENC_AUTO: detected */
+    int decimal_comma;     /* 1: numbers may have a decimal comma (always so in a ';' file) */
+    const char *dialect_notes; /* for rows that come split: how their files were read, or NULL */
 } lnob_silc_opts_t;
 
 /* Returns a parser; opts and the strings in it must outlive it. */

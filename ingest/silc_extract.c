@@ -16,6 +16,8 @@
 #include "rejects.h"
 #include "silc.h"
 
+#define DIALECTS_MAX 480 /* how the four files were read, for the notes */
+
 static int s_emit(void *arg, Lnob__V1__Batch *batch)
 {
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
@@ -114,7 +116,7 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
         return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
-                          .emit = s_emit, .arg = ctx};
+                          .emit = s_emit, .arg = ctx, .decimal_comma = ctx->cfg->decimal_comma};
     lnob_silc_t *p = lnob_silc_new(&o);
     int rc = s_parse(p, path, &sum, &reason, err, sizeof err);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
@@ -167,6 +169,8 @@ typedef struct {
     int file;
     char hex[HEX_SHA256];
     size_t bytes;
+    char delimiter;         /* as read (lnob_input_sum_t) */
+    char dialect[sizeof ((lnob_input_sum_t *) 0)->dialect];
     int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
     const char *reason;     /* why the file could not be read */
     char err[LNOB_ERRSTR_MAX];
@@ -177,21 +181,42 @@ static void *s_load_file(void *arg)
 {
     load_t *l = arg;
     lnob_udb4_feed_t ld = {l->join, l->file};
-    lnob_input_sum_t sum = {"", 0, {0, 0, 0, 0}};
+    lnob_input_sum_t sum = {"", 0, {0, 0, 0, 0}, 0, ""};
     l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, &sum, &l->reason, l->err, sizeof l->err)
                     : lnob_input_read(l->path, NULL, NULL, &sum, NULL, &l->reason, l->err, sizeof l->err);
     memcpy(l->hex, sum.hex, sizeof l->hex);
     l->bytes = sum.bytes;
+    l->delimiter = sum.delimiter;
+    memcpy(l->dialect, sum.dialect, sizeof l->dialect);
     return NULL;
+}
+
+/* How the files of a set were read, for the extract's notes ("" when
+ * every one was UTF-8 with commas); 1 if one of them was ';'-separated
+ * (its numbers may have a decimal comma). */
+static int s_set_dialects(const load_t *l, char *notes, size_t cap)
+{
+    int semicolon = 0;
+    size_t o = 0;
+    notes[0] = '\0';
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        semicolon |= l[f].delimiter == ';';
+        if (l[f].path && l[f].dialect[0] && o < cap)
+            o += (size_t) snprintf(notes + o, cap - o, "%s%s: %s", o ? "; " : "", lnob_udb4_names[f],
+                                   l[f].dialect);
+    }
+    return semicolon;
 }
 
 /* Checksums the files of the set, and loads them into join unless it is
  * NULL: each file in a thread of its own (checksum and CSV parsing are
  * most of the ingester's work, and the files are independent). The set's
  * checksum is the sha256 of the files' sha256s, D to P. Returns LNOB_OK,
- * or the first file's error with reason and err. */
+ * or the first file's error with reason and err; *semicolon and notes as
+ * s_set_dialects. */
 static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum, size_t *bytes,
-                      const char **reason, char *err, size_t cap)
+                      const char **reason, char *err, size_t cap, int *semicolon, char *notes,
+                      size_t notes_cap)
 {
     load_t l[LNOB_UDB4_FILES];
     pthread_t th[LNOB_UDB4_FILES];
@@ -223,6 +248,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
         *bytes += l[f].bytes;
     }
     lnob_ingest_checksum_text(all, checksum);
+    *semicolon = s_set_dialects(l, notes, notes_cap);
     return rc;
 }
 
@@ -239,7 +265,10 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     int missing = !plan->udb[LNOB_UDB4_D] || !plan->udb[LNOB_UDB4_H] || !plan->udb[LNOB_UDB4_R];
     lnob_udb4_t *join = missing ? NULL : lnob_udb4_new(plan->udb, plan->year);
     int64_t t_load = lnob_mono_us();
-    int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err);
+    char dialects[DIALECTS_MAX];
+    int semicolon;
+    int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err, &semicolon, dialects,
+                        sizeof dialects);
     lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
     lnob_ingest_extract_id(id, cap, "silc", period, checksum);
     if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
@@ -259,7 +288,8 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     lnob_silc_opts_t o = {.source = plan->udb[LNOB_UDB4_R], .checksum = checksum,
                           .run_id = ctx->cfg->run_id, .batch_size = (size_t) ctx->cfg->batch_size,
                           .geo = ctx->geo, .emit = s_emit, .arg = ctx,
-                          .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join};
+                          .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join,
+                          .decimal_comma = ctx->cfg->decimal_comma || semicolon, .dialect_notes = dialects};
     lnob_silc_t *p = lnob_silc_new(&o);
     lnob_udb4_out_t out = {s_join_row, s_join_reject, p};
     if (rc == LNOB_OK)

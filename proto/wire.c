@@ -7,7 +7,13 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "lnob/log.h"
 #include "lnob/mem.h"
+#include "lnob/recode.h"
+
+/* Strings repaired on their way out, since the process started: a count
+ * every sending thread adds to, so atomic. */
+static _Atomic uint64_t s_text_repaired;
 
 uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
 {
@@ -276,10 +282,65 @@ void lnob_wire_free(lnob_env_t **env_p)
     *env_p = NULL;
 }
 
+/* ---- text: UTF-8 only -------------------------------------------------- */
+
+/* Makes a string field UTF-8 (lnob_recode_scrub); 1 if it had to. */
+static size_t s_scrub_string(char *s)
+{
+    return s && lnob_recode_scrub(s, strlen(s)) > 0;
+}
+
+/* Every string field of msg and of the messages in it, the set member of
+ * a oneof only. Returns how many strings were repaired; *first names the
+ * first such field. */
+static size_t s_scrub(ProtobufCMessage *msg, const char **first)
+{
+    size_t repaired = 0;
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        char *at = (char *) msg + f->offset;
+        size_t n = 1, before = repaired;
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            if (*(const uint32_t *) ((const char *) msg + f->quantifier_offset) != f->id)
+                continue;
+        }
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        void **items = (void **) at;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            n = *(const size_t *) ((const char *) msg + f->quantifier_offset);
+            items = *(void ***) at;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (f->type == PROTOBUF_C_TYPE_STRING)
+                repaired += s_scrub_string(items[k]);
+            else if (items[k])
+                repaired += s_scrub(items[k], first);
+        }
+        if (repaired > before && !*first && f->type == PROTOBUF_C_TYPE_STRING)
+            *first = f->name;
+    }
+    return repaired;
+}
+
+uint64_t lnob_wire_text_repaired(void)
+{
+    return s_text_repaired;
+}
+
 /* ---- send / receive --------------------------------------------------- */
 
 uint8_t *lnob_wire_pack(lnob_env_t *env, size_t *len)
 {
+    const char *first = NULL;
+    size_t repaired = s_scrub(&env->base, &first);
+    if (repaired) {
+        s_text_repaired += repaired;
+        lnob_log_once(LNOB_LOG_WARN, "wire: %zu strings that were not UTF-8 repaired before sending "
+                      "('?' for each bad byte), the first in field %s (%llu so far)", repaired, first ? first : "?",
+                      (unsigned long long) s_text_repaired);
+    }
     env->schema_version = LNOB_SCHEMA_VERSION;
     *len = lnob__v1__envelope__get_packed_size(env);
     uint8_t *buf = lnob_malloc(*len ? *len : 1);

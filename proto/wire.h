@@ -71,8 +71,15 @@ lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t 
 void lnob_wire_free(lnob_env_t **env_p);
 
 /* Packs env (setting schema_version) into a new buffer of *len bytes;
- * free() it. */
+ * free() it. The last guard of "UTF-8 only": a string field anywhere in
+ * env that is not well-formed UTF-8 is repaired in place first (each bad
+ * byte becomes '?', lnob_recode_scrub), counted and logged (rate-limited):
+ * protobuf strings must be UTF-8, and a reader in another language refuses
+ * the whole message otherwise. The sources decode their input, so a repair
+ * means a bug upstream. */
 uint8_t *lnob_wire_pack(lnob_env_t *env, size_t *len);
+/* Strings lnob_wire_pack repaired in this process so far. */
+uint64_t lnob_wire_text_repaired(void);
 /* Sends already packed bytes as one frame; returns as lnob_wire_send. */
 int lnob_wire_send_bytes(void *zmq_socket, const uint8_t *data, size_t len, char *why, size_t cap);
 /* Sends env (schema_version is set here) on a libzmq socket handle.

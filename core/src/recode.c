@@ -17,6 +17,8 @@
 #define CARRY_MAX 4        /* bytes of an incomplete sequence held between feeds */
 #define CARRY_PEEK 8       /* bytes of the next feed joined to a held sequence */
 #define REPLACEMENT 0xFFFD /* U+FFFD, for broken UTF-16 */
+#define ASCII_MASK 0x8080808080808080ull /* the high bits of eight bytes */
+#define SCRUB_CHAR '?'     /* what lnob_recode_scrub puts for a bad byte */
 
 struct lnob_recode {
     lnob_encoding_t want;  /* as configured */
@@ -98,6 +100,28 @@ uint32_t lnob_recode_next(const unsigned char *s, size_t len, size_t *i)
         return cp;
     }
     return lnob_recode_cp1252(s[(*i)++]);
+}
+
+/* Length of the longest prefix of s[0..len) made of whole well-formed
+ * sequences: the fast path, eight ASCII bytes at a time. */
+static size_t s_valid_prefix(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    uint32_t cp;
+    while (i < len) {
+        uint64_t w;
+        while (i + sizeof w <= len && (memcpy(&w, s + i, sizeof w), (w & ASCII_MASK) == 0))
+            i += sizeof w;
+        while (i < len && s[i] < 0x80)
+            i++;
+        if (i == len)
+            break;
+        int n = s_utf8_seq(s + i, len - i, &cp);
+        if (n <= 0)
+            break;
+        i += (size_t) n;
+    }
+    return i;
 }
 
 /* 1 if s[0..len) is well-formed UTF-8; a sequence cut by the end counts as
@@ -345,6 +369,14 @@ int lnob_recode_feed(lnob_recode_t *self, const char *buf, size_t len)
         if (self->n_head < self->head_need || s_decide(self, 0) != LNOB_OK)
             return self->rc;
     }
+    if (self->enc == LNOB_ENC_UTF8 && !self->n_carry && len) {
+        /* well-formed UTF-8 goes to fn as it is, without a copy */
+        size_t ok = s_valid_prefix(s, len);
+        if (ok && (self->rc = self->fn(self->arg, (const char *) s, ok)) != LNOB_OK)
+            return self->rc;
+        s += ok;
+        len -= ok;
+    }
     return len ? s_run(self, s, len, 0) : self->rc;
 }
 
@@ -356,6 +388,42 @@ int lnob_recode_finish(lnob_recode_t *self)
         return s_decide(self, 1);
     static const unsigned char none[1];
     return self->n_carry ? s_run(self, none, 0, 1) : self->rc;
+}
+
+/* ---- decoded text ------------------------------------------------------- */
+
+int lnob_recode_text_ok(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    for (size_t i = 0; i < len;) {
+        if (s[i] >= 0x20 && s[i] < 0x7F) { /* printable ASCII, most labels */
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int n = s_utf8_seq(s + i, len - i, &cp);
+        if (n <= 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == REPLACEMENT)
+            return 0;
+        i += (size_t) n;
+    }
+    return 1;
+}
+
+size_t lnob_recode_scrub(char *text, size_t len)
+{
+    unsigned char *s = (unsigned char *) text;
+    size_t bad = 0;
+    for (size_t i = s_valid_prefix(s, len); i < len;) {
+        uint32_t cp;
+        int n = s_utf8_seq(s + i, len - i, &cp);
+        if (n > 0) {
+            i += (size_t) n;
+            continue;
+        }
+        s[i++] = SCRUB_CHAR;
+        bad++;
+    }
+    return bad;
 }
 
 lnob_encoding_t lnob_recode_encoding(const lnob_recode_t *self) { return self->enc; }

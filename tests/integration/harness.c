@@ -231,6 +231,21 @@ char *th_hget(redisContext *c, const char *key, const char *field)
     return v;
 }
 
+char *th_cells_of(redisContext *c, const char *id)
+{
+    char *snap = th_snapshot(c, id);
+    size_t n = strlen(id);
+    char *out = lnob_malloc(strlen(snap) + 1), *o = out;
+    for (const char *p = snap; *p;)
+        if (!strncmp(p, id, n))
+            *o++ = '#', p += n;
+        else
+            *o++ = *p++;
+    *o = '\0';
+    free(snap);
+    return out;
+}
+
 char *th_extract_of(redisContext *c, const char *run_id, const char *source)
 {
     char key[256];

@@ -56,6 +56,9 @@ void th_gen_as(const char *path, int households, int seed, const char *format);
 /* Every cell of an extract as sorted "key|field=value|..." lines joined by
  * '\n'; owned string. Empty string if none. */
 char *th_snapshot(redisContext *c, const char *extract_id);
+/* th_snapshot with the extract id replaced by '#', to compare the cells
+ * of two extracts; owned string. */
+char *th_cells_of(redisContext *c, const char *extract_id);
 /* The cells of a Result (e.g. one received on PUB) as th_snapshot gives
  * Redis's; owned string. */
 char *th_result_cells(const Lnob__V1__Result *r);

@@ -204,29 +204,13 @@ static char *s_extract_besides(const char *other)
     return id;
 }
 
-/* A snapshot with the extract id taken out, to compare two extracts. */
-static char *s_cells_of(const char *id)
-{
-    char *snap = th_snapshot(s_redis.c, id);
-    size_t n = strlen(id);
-    char *out = lnob_malloc(strlen(snap) + 1), *o = out;
-    for (const char *p = snap; *p;)
-        if (!strncmp(p, id, n))
-            *o++ = '#', p += n;
-        else
-            *o++ = *p++;
-    *o = '\0';
-    free(snap);
-    return out;
-}
-
 Test(pipeline, four_udb_files_in_any_order_give_the_cells_of_the_merged_file)
 {
     cr_assert_eq(s_lnob_run(DATA "udb_tv6.csv", "1", "100", NULL), 0);
     char *merged = th_only_extract(s_redis.c);
     cr_assert_eq(s_lnob_run4("udb4_tv6", "PHRD", "3", "2"), 0);
     char *four = s_extract_besides(merged);
-    char *want = s_cells_of(merged), *got = s_cells_of(four);
+    char *want = th_cells_of(s_redis.c, merged), *got = th_cells_of(s_redis.c, four);
     cr_assert_gt(strlen(want), 1000);
     cr_assert_str_eq(got, want);
     char key[256];
@@ -258,14 +242,14 @@ Test(pipeline, generated_full_and_udb4_files_give_the_same_plausible_cells)
     char *merged = th_only_extract(s_redis.c);
     cr_assert_eq(s_lnob_run4_in(dir, "RPDH", "csv", "3", "97"), 0);
     char *four = s_extract_besides(merged);
-    char *want = s_cells_of(merged), *got = s_cells_of(four);
+    char *want = th_cells_of(s_redis.c, merged), *got = th_cells_of(s_redis.c, four);
     cr_assert_gt(strlen(want), 10000);
     cr_assert_str_eq(got, want, "1 transformer, merged vs 3 transformers, four files");
     cr_assert_eq(s_lnob_run4_in(dta, "DHRP", "dta", "2", "500"), 0);
     redisReply *ids = redisCommand(s_redis.c, "ZRANGE lnob:extracts 0 -1");
     cr_assert_eq(ids->elements, 3);
     for (size_t i = 0; i < ids->elements; i++) {
-        char *cells = s_cells_of(ids->element[i]->str);
+        char *cells = th_cells_of(s_redis.c, ids->element[i]->str);
         cr_assert_str_eq(cells, want, "extract %s", ids->element[i]->str);
         free(cells);
     }
@@ -694,11 +678,11 @@ Test(pipeline, spss_and_stata_twins_of_the_four_files_give_the_same_cells_and_qu
     setenv("LNOB_MAX_REJECT_SHARE", "100", 1); /* a fixture of bad rows: no ceiling */
     cr_assert_eq(s_lnob_run4("udb4_bad", "DHRP", "2", "3"), 0);
     char *csv_id = th_only_extract(s_redis.c);
-    char *want = s_cells_of(csv_id), *want_q = s_quarantine_lines(csv_id);
+    char *want = th_cells_of(s_redis.c, csv_id), *want_q = s_quarantine_lines(csv_id);
     const char *exts[] = {"sav", "dta"};
     for (int e = 0; e < 2; e++) {
         char *id = s_run_twins("udb4_bad", exts[e], e ? "3" : "1");
-        char *got = s_cells_of(id), *got_q = s_quarantine_lines(id);
+        char *got = th_cells_of(s_redis.c, id), *got_q = s_quarantine_lines(id);
         cr_assert_str_eq(got, want, "%s cells", exts[e]);
         char want_q_ext[8192] = "";
         for (const char *p = want_q; *p;) { /* same lines, the twins' file names */

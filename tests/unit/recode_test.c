@@ -245,3 +245,46 @@ Test(recode, names_and_single_characters)
     cr_expect_eq(lnob_recode_cp1252(0x80), 0x20AC);
     cr_expect_eq(lnob_recode_cp1252('A'), 'A');
 }
+
+/* Well-formed UTF-8 is handed out without a copy: the fast path of every
+ * UTF-8 input (the merged SILC file of millions of rows). */
+static int s_same_pointer(void *arg, const char *utf8, size_t len)
+{
+    const char **expect = arg;
+    cr_expect_eq(utf8, expect[0], "handed out in place");
+    cr_expect_eq(len, (size_t) (expect[1] - expect[0]));
+    return LNOB_OK;
+}
+
+Test(recode, well_formed_utf8_is_handed_out_in_place)
+{
+    static const char in[] = "DB030,RB030,DB040\n1,101,Qend\xC3\xABr\n1,102,Durr\xC3\xABs\n";
+    const char *expect[2] = {in, in + sizeof in - 1};
+    lnob_recode_t *r = lnob_recode_new(LNOB_ENC_UTF8, s_same_pointer, expect);
+    cr_assert_eq(lnob_recode_feed(r, "\xEF\xBB\xBF", 3), LNOB_OK); /* the BOM decides */
+    cr_assert_eq(lnob_recode_feed(r, in, sizeof in - 1), LNOB_OK);
+    cr_assert_eq(lnob_recode_finish(r), LNOB_OK);
+    lnob_recode_destroy(&r);
+}
+
+Test(recode, clean_text)
+{
+    cr_expect_eq(lnob_recode_text_ok("Qend\xC3\xABr", 7), 1);
+    cr_expect_eq(lnob_recode_text_ok("", 0), 1);
+    cr_expect_eq(lnob_recode_text_ok("A\0L01", 5), 0, "NUL");
+    cr_expect_eq(lnob_recode_text_ok("Qend\xEBr", 6), 0, "not UTF-8");
+    cr_expect_eq(lnob_recode_text_ok("Qend\xEF\xBF\xBDr", 8), 0, "U+FFFD");
+    cr_expect_eq(lnob_recode_text_ok("Qend\xC2\x81r", 7), 0, "C1 control (an undefined Windows-1252 byte)");
+    cr_expect_eq(lnob_recode_text_ok("a\tb", 3), 0, "C0 control");
+    cr_expect_eq(lnob_recode_text_ok("\xC3", 1), 0, "cut sequence");
+}
+
+Test(recode, scrub_makes_any_bytes_utf8_in_place)
+{
+    char s[] = "Qend\xEBr \xC3\xAB \xC3 \xED\xA0\x80 \xF0\x9F\x98\x80";
+    cr_expect_eq(lnob_recode_scrub(s, sizeof s - 1), 5);
+    cr_expect_str_eq(s, "Qend?r \xC3\xAB ? ??? \xF0\x9F\x98\x80");
+    char ok[] = "Durr\xC3\xABs";
+    cr_expect_eq(lnob_recode_scrub(ok, sizeof ok - 1), 0);
+    cr_expect_str_eq(ok, "Durr\xC3\xABs");
+}

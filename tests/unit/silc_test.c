@@ -154,7 +154,7 @@ static int s_emit(void *arg, Lnob__V1__Batch *b)
 }
 
 /* A SILC source of the test's extract that emits to emit(arg). */
-static lnob_silc_t *s_new_to(lnob_silc_emit_fn emit, void *arg, size_t batch_size)
+static lnob_silc_t *s_new_enc(lnob_silc_emit_fn emit, void *arg, size_t batch_size, lnob_encoding_t enc)
 {
     static lnob_silc_opts_t o;
     o = (lnob_silc_opts_t){.source = SOURCE,
@@ -163,15 +163,28 @@ static lnob_silc_t *s_new_to(lnob_silc_emit_fn emit, void *arg, size_t batch_siz
                            .batch_size = batch_size,
                            .geo = geo,
                            .emit = emit,
-                           .arg = arg};
+                           .arg = arg,
+                           .encoding = enc};
     lnob_silc_t *p = lnob_silc_new(&o);
     cr_assert_not_null(p);
     return p;
 }
 
+static lnob_silc_t *s_new_to(lnob_silc_emit_fn emit, void *arg, size_t batch_size)
+{
+    return s_new_enc(emit, arg, batch_size, LNOB_ENC_AUTO);
+}
+
 static lnob_silc_t *s_new(cap_t *c, size_t batch_size)
 {
     return s_new_to(s_emit, c, batch_size);
+}
+
+/* With the encoding configured, rows go out as they are fed (detection
+ * holds the first LNOB_RECODE_SNIFF bytes, or all of a shorter input). */
+static lnob_silc_t *s_new_utf8(cap_t *c, size_t batch_size)
+{
+    return s_new_enc(s_emit, c, batch_size, LNOB_ENC_UTF8);
 }
 
 /* Feeds len bytes chunk at a time (0 = whole) then finishes; returns the
@@ -592,7 +605,7 @@ Test(silc, emit_rc_stops_parse)
     cap_t *c = s_cap();
     c->fail_at = 1;
     c->fail_rc = LNOB_AGAIN;
-    lnob_silc_t *p = s_new(c, 1);
+    lnob_silc_t *p = s_new_utf8(c, 1);
     static const char in[] = "DB030,RB030,RB050,HX090\n1,1,1,1\n1,2,1,1\n1,3,1,1\n";
     cr_expect_eq(lnob_silc_feed(p, in, sizeof in - 1), LNOB_AGAIN);
     cr_expect_eq(c->n, 1, "no batch after the emit that failed");
@@ -607,7 +620,7 @@ Test(silc, emit_rc_stops_parse)
 Test(silc, extract_id)
 {
     cap_t *c = s_cap();
-    lnob_silc_t *p = s_new(c, 100);
+    lnob_silc_t *p = s_new_utf8(c, 100);
     static const char head[] = H9;
     cr_assert_eq(lnob_silc_feed(p, head, sizeof head - 1), LNOB_OK);
     static const char row[] = "2019,1,101,1,1,30,100,AL01,AL154\n";
@@ -1061,7 +1074,7 @@ Test(silc, missing_required_column)
 {
     /* from feed (the header line is complete) ... */
     cap_t *c = s_cap();
-    lnob_silc_t *p = s_new(c, 100);
+    lnob_silc_t *p = s_new_utf8(c, 100);
     static const char in[] = "DB010,DB030,RB030,HX090\n2023,1,1,5\n";
     cr_expect_eq(lnob_silc_feed(p, in, sizeof in - 1), LNOB_ERR);
     cr_expect_str_eq(lnob_silc_reason(p), "MISSING_COLUMN");
@@ -1303,4 +1316,200 @@ Test(silc, chunking_independent)
         free(part);
     }
     free(whole);
+}
+
+/* ---- dialects: encodings, delimiters, decimal commas, clean text ------------------------------ */
+
+/* The same three persons in the plain form (UTF-8, commas, decimal points). */
+#define PLAIN HNAME                                                       \
+    "2023,1,101,597.5,1,59,670094.23,Qend\xC3\xABr,Shkod\xC3\xABr\n"      \
+    "2023,1,102,280.25,2,6,670094.23,Qend\xC3\xABr,Shkoder\n"             \
+    "2023,2,201,343.5,1,40,1234.5,Jug,Tiran\xC3\xAB\n"
+
+/* Runs in[0..len) with a decimal comma or not; the batch in c->b[0]. */
+static lnob_silc_t *s_run_dialect(const char *in, size_t len, int decimal_comma, cap_t *c)
+{
+    static lnob_silc_opts_t o;
+    o = (lnob_silc_opts_t){.source = SOURCE, .checksum = CHECKSUM, .run_id = RUN_ID, .batch_size = 100,
+                           .geo = geo, .emit = s_emit, .arg = c, .decimal_comma = decimal_comma};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    for (size_t off = 0; off < len; off += 5) /* odd pieces: UTF-16 units and sequences cut */
+        cr_assert_eq(lnob_silc_feed(p, in + off, len - off < 5 ? len - off : 5), LNOB_OK);
+    cr_assert_eq(lnob_silc_finish(p), LNOB_OK, "%s", lnob_silc_errstr(p));
+    cr_assert_eq(c->n, 1);
+    return p;
+}
+
+/* The batch of PLAIN, value for value. */
+static void s_expect_plain(const cbatch_t *b)
+{
+    cr_assert_eq(b->record_count, 3, "rejects: %zu, first %s", b->n_rejects, b->n_rejects ? b->rej[0].detail : "");
+    cr_expect_eq(b->n_rejects, 0);
+    cr_expect_eq(b->w[0], llround(597.5 * 1e5));
+    cr_expect_eq(b->w[1], llround(280.25 * 1e5));
+    cr_expect(b->hx090[0] == 670094.23 && b->hx090[2] == 1234.5, "%.17g %.17g", b->hx090[0], b->hx090[2]);
+    cr_expect_str_eq(b->region[0], "Qend\xC3\xABr");
+    cr_expect_str_eq(b->region[2], "Jug");
+    cr_expect_str_eq(b->mun[0], "AL154");
+    cr_expect_str_eq(b->mun[1], "AL154");
+    cr_expect_str_eq(b->mun[2], "AL224");
+}
+
+/* UTF-16LE with a BOM from the bytes of an ASCII/UTF-8 literal holding
+ * only characters below U+0800 (the test data's). Owned. */
+static char *s_utf16le(const char *u8, size_t *len)
+{
+    size_t n = strlen(u8), o = 2;
+    unsigned char *out = malloc(2 * n + 2);
+    out[0] = 0xFF, out[1] = 0xFE;
+    for (size_t i = 0; i < n;) {
+        unsigned cp = (unsigned char) u8[i];
+        if (cp >= 0xC0) {
+            cp = ((cp & 0x1F) << 6) | ((unsigned char) u8[i + 1] & 0x3F);
+            i += 2;
+        } else {
+            i++;
+        }
+        out[o++] = (unsigned char) (cp & 0xFF);
+        out[o++] = (unsigned char) (cp >> 8);
+    }
+    *len = o;
+    return (char *) out;
+}
+
+Test(silc, every_dialect_gives_the_plain_batch)
+{
+    static const char semicolon[] = "DB010;DB030;RB030;RB050;RB090;RX010;HX090;DB040;MUNICIPALITY\n"
+                                    "2023;1;101;597,5;1;59;670094,23;Qend\xEBr;Shkod\xEBr\n"
+                                    "2023;1;102;280.25;2;6;670094,23;Qend\xEBr;Shkoder\n"
+                                    "2023;2;201;343,5;1;40;1234.5;Jug;Tiran\xEB\n";
+    static const char tab_u8[] = "DB010\tDB030\tRB030\tRB050\tRB090\tRX010\tHX090\tDB040\tMUNICIPALITY\r\n"
+                                 "2023\t1\t101\t597.5\t1\t59\t670094.23\tQend\xC3\xABr\tShkod\xC3\xABr\r\n"
+                                 "2023\t1\t102\t280.25\t2\t6\t670094.23\tQend\xC3\xABr\tShkoder\r\n"
+                                 "2023\t2\t201\t343.5\t1\t40\t1234.5\tJug\tTiran\xC3\xAB\r\n";
+    size_t n16;
+    char *tab16 = s_utf16le(tab_u8, &n16);
+    struct {
+        const char *name, *in;
+        size_t len;
+        const char *notes;
+    } cases[] = {
+        {"plain", PLAIN, sizeof PLAIN - 1, ""},
+        {"';' Windows-1252, decimal commas", semicolon, sizeof semicolon - 1,
+         "encoding windows-1252 (detected); delimiter ';' (detected); "
+         "numbers read with a decimal comma where they have one"},
+        {"tab UTF-8 CRLF", tab_u8, sizeof tab_u8 - 1, "encoding utf-8 (detected); delimiter tab (detected)"},
+        {"tab UTF-16LE with BOM", tab16, n16, "encoding utf-16le with BOM (detected); delimiter tab (detected)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cap_t *c = s_cap();
+        lnob_silc_t *p = s_run_dialect(cases[i].in, cases[i].len, 0, c);
+        cr_log_info("%s", cases[i].name);
+        s_expect_plain(&c->b[0]);
+        cr_expect_str_eq(lnob_silc_notes(p), cases[i].notes, "%s", cases[i].name);
+        cr_expect_str_eq(lnob_silc_header(p), "DB010,DB030,RB030,RB050,RB090,RX010,HX090,DB040,MUNICIPALITY");
+        lnob_silc_destroy(&p);
+        free(c);
+    }
+    free(tab16);
+}
+
+Test(silc, decimal_commas_outside_semicolon_files_only_when_configured)
+{
+    static const char in[] = "DB030\tRB030\tRB050\tHX090\n1\t101\t597,5\t1234,5\n1\t102\t1.234,5\t1\n";
+    cap_t *c = s_cap();
+    lnob_silc_t *p = s_run_dialect(in, sizeof in - 1, 1, c);
+    cr_assert_eq(c->b[0].record_count, 1);
+    cr_expect_eq(c->b[0].w[0], llround(597.5 * 1e5));
+    cr_expect(c->b[0].hx090[0] == 1234.5);
+    s_expect_reject(&c->b[0], 0, 3, "BAD_NUMBER", "RB050"); /* no thousands separators */
+    lnob_silc_destroy(&p);
+    memset(c, 0, sizeof *c);
+    p = s_run_dialect(in, sizeof in - 1, 0, c);
+    cr_expect_eq(c->b[0].record_count, 0);
+    s_expect_reject(&c->b[0], 0, 2, "BAD_NUMBER", "RB050");
+    cr_expect_str_eq(c->b[0].rej[0].detail, "weight has a decimal comma (give --decimal-comma): '597,5'");
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, labels_that_are_not_clean_text_are_bad_text)
+{
+    static const char in[] = HNAME "2023,1,101,1,1,59,100,A\0L01,Shkoder\n"
+                                   "2023,1,102,1,2,6,100,AL01,Tiran\0\xC3\xAB\n"
+                                   "2023,2,201,1,1,40,100,Qend\xEF\xBF\xBDr,Shkoder\n"
+                                   "2023,2,202,1,1,40,100,Qend\xC3\xABr,Shkoder\n"
+                                   "2023,3,301,1,2,6,100,AL01,Tiran\0\xC3\xAB\n"; /* the cached answer */
+    cap_t *c = s_cap();
+    lnob_silc_t *p = s_run_dialect(in, sizeof in - 1, 0, c);
+    const cbatch_t *b = &c->b[0];
+    cr_expect_eq(b->record_count, 1);
+    cr_expect_eq(b->pid[0], 202);
+    cr_expect_str_eq(b->region[0], "Qend\xC3\xABr");
+    cr_assert_eq(b->n_rejects, 4);
+    s_expect_reject(b, 0, 2, "BAD_TEXT", "DB040");
+    s_expect_reject(b, 1, 3, "BAD_TEXT", "MUNICIPALITY");
+    s_expect_reject(b, 2, 4, "BAD_TEXT", "DB040");
+    s_expect_reject(b, 3, 6, "BAD_TEXT", "MUNICIPALITY");
+    cr_expect_str_eq(b->rej[0].raw, "2023,1,101,1,1,59,100,A L01,Shkoder", "NUL shown as a space");
+    cr_expect_str_eq(b->rej[0].detail, "not clean text (a NUL byte, a control character or bytes that could "
+                                       "not be decoded): 'A'");
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+/* A reject's detail quotes 60 bytes of the value: a character cut there
+ * leaves no half sequence behind. */
+Test(silc, a_value_cut_in_a_detail_stays_utf8)
+{
+    char in[512];
+    char value[80] = "";
+    for (int i = 0; i < 35; i++)
+        strcat(value, "\xC3\xAB"); /* ë: 70 bytes, cut at 60 is whole; so shift by one */
+    snprintf(in, sizeof in, "DB030,RB030,RB050,HX090,MUNICIPALITY\n1,101,1,100,x%s\n", value);
+    cap_t *c = s_cap();
+    lnob_silc_t *p = s_run_dialect(in, strlen(in), 0, c);
+    cr_assert_eq(c->b[0].n_rejects, 1);
+    const char *d = c->b[0].rej[0].detail;
+    cr_expect_eq(lnob_recode_text_ok(d, strlen(d)), 1, "detail is UTF-8: %s", d);
+    cr_expect(strstr(d, "'x\xC3\xAB") && strstr(d, "\xC3\xAB?'"), "%s", d);
+    lnob_silc_destroy(&p);
+    free(c);
+}
+
+Test(silc, a_missing_column_shows_the_header_and_what_it_suggests)
+{
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *errstr;
+    } cases[] = {
+        {"\"DB030;RB030;RB050;HX090\"\n\"1;101;1;100\"\n", 0,
+         SOURCE ": missing required column DB030 (or HB030); the header is one field holding ';': the file "
+                "looks ';'-separated; the header as read (1 field, delimiter ','): DB030;RB030;RB050;HX090"},
+        {"DB030|RB030|RB050|HX090\n", 0,
+         SOURCE ": missing required column DB030 (or HB030); the header is one field holding '|': the file "
+                "looks '|'-separated (lnob reads ',', ';' and tab); the header as read (1 field, delimiter "
+                "','): DB030|RB030|RB050|HX090"},
+        {"D\0B\0" "0\0" "3\0" "0\0,\0R\0B\0" "0\0" "3\0" "0\0\n\0", 24,
+         SOURCE ": missing required column DB030 (or HB030); NUL bytes in the header: the file looks like "
+                "UTF-16 LE without a BOM; save it as UTF-8, or as UTF-16 with a BOM; the header as read (2 "
+                "fields, delimiter ','): D B 0 3 0 , R B 0 3 0 "},
+        {"DB030,RB030,HX090\n", 0,
+         SOURCE ": missing required column RB050; the header as read (3 fields, delimiter ','): "
+                "DB030,RB030,HX090"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cap_t *c = s_cap();
+        lnob_silc_t *p = s_new(c, 100);
+        int rc = lnob_silc_feed(p, cases[i].in, cases[i].len ? cases[i].len : strlen(cases[i].in));
+        if (rc == LNOB_OK)
+            rc = lnob_silc_finish(p);
+        cr_expect_eq(rc, LNOB_ERR, "case %zu", i);
+        cr_expect_str_eq(lnob_silc_reason(p), "MISSING_COLUMN");
+        cr_expect_str_eq(lnob_silc_errstr(p), cases[i].errstr, "case %zu", i);
+        cr_expect_eq(c->n, 0);
+        lnob_silc_destroy(&p);
+        free(c);
+    }
 }

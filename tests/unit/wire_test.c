@@ -1064,3 +1064,38 @@ Test(wire_decode, mis_batch_valid_and_inconsistent)
         cr_expect(strstr(why, phrases[i]) != NULL, "case %zu: '%s'", i, why);
     }
 }
+
+/* The last guard of "UTF-8 only": a string that is not UTF-8, anywhere in
+ * an envelope (a dictionary entry, a reject inside the batch), goes out
+ * repaired and counted, so a reader in any language can decode the
+ * message; valid text, multi-byte characters included, goes out as it is. */
+Test(wire_zmq, strings_that_are_not_utf8_are_repaired_before_sending)
+{
+    zpair_t z = s_zpair(ZMQ_PAIR, ZMQ_PAIR, "inproc://wire-utf8");
+    fx_batch_t f;
+    s_fx_batch(&f);
+    char region[] = "Qend\xEBr", raw[] = "1,101,Qend\xEBr,\xC3", detail[] = "Durr\xC3\xABs ok";
+    f.rdict[1] = region;
+    Lnob__V1__Reject rj = LNOB__V1__REJECT__INIT, *rjs[1] = {&rj};
+    rj.source = "in.csv";
+    rj.reason = "BAD_TEXT";
+    rj.field = "DB040";
+    rj.detail = detail;
+    rj.raw = raw;
+    f.b.n_rejects = 1;
+    f.b.rejects = rjs;
+    lnob_env_t e = s_env_batch(&f.b, 0);
+    uint64_t before = lnob_wire_text_repaired();
+    char why[128] = "";
+    cr_assert_eq(lnob_wire_send(z.tx, &e, why, sizeof why), LNOB_OK, "send: %s", why);
+    cr_expect_eq(lnob_wire_text_repaired() - before, 2, "the region and the raw row");
+    lnob_wire_stats_t st = {0};
+    lnob_env_t *got = NULL;
+    cr_assert_eq(lnob_wire_recv(z.rx, &got, &st, why, sizeof why), LNOB_OK, "recv: %s", why);
+    cr_expect_str_eq(got->batch->region_dict[1], "Qend?r");
+    cr_expect_str_eq(got->batch->rejects[0]->raw, "1,101,Qend?r,?");
+    cr_expect_str_eq(got->batch->rejects[0]->detail, "Durr\xC3\xABs ok");
+    cr_expect_str_eq(got->batch->region_dict[0], "");
+    lnob_wire_free(&got);
+    s_zclose(&z);
+}

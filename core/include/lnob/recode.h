@@ -55,6 +55,16 @@ int lnob_recode_bom(const lnob_recode_t *self);
  * were read as Windows-1252 characters (UTF-8) or U+FFFD (UTF-16). */
 uint64_t lnob_recode_substituted(const lnob_recode_t *self);
 
+/* 1 if text[0..len) is cleanly decoded text: well-formed UTF-8 holding no
+ * control character (C0, DEL or C1: a NUL, or one of the five bytes
+ * Windows-1252 leaves undefined) and no U+FFFD (what broken UTF-16, or an
+ * earlier program that could not decode it, leaves). For labels. */
+int lnob_recode_text_ok(const char *text, size_t len);
+/* Replaces, in place, every byte of text[0..len) that is not part of a
+ * well-formed UTF-8 sequence with '?'; returns how many. The last guard
+ * for strings that must be UTF-8 (the wire, quarantine rows). */
+size_t lnob_recode_scrub(char *text, size_t len);
+
 /* "utf-8", "windows-1252", "utf-16le", "utf-16be" or "auto". */
 const char *lnob_recode_encoding_name(lnob_encoding_t enc);
 /* Parses a name, any case: auto, utf-8/utf8, windows-1252/cp1252/
