@@ -198,17 +198,22 @@ static int s_household_lacking(const lnob_hh_t *h, int *missing)
     return lacking;
 }
 
-/* The 9 old items lacking, or -1 when one of them is not collected. */
-static int s_old_lacking(const lnob_hh_t *h)
+/* The 9 old items lacking, or -1 when one of them is not collected; sets
+ * *missing when one is missing. */
+static int s_old_lacking(const lnob_hh_t *h, int *missing)
 {
     static const int simple[] = {LNOB_HS040, LNOB_HS050, LNOB_HS060, LNOB_HS070,
                                  LNOB_HS080, LNOB_HS100, LNOB_HS110, LNOB_HH050};
     for (int k = LNOB_HS070; k <= LNOB_HS100; k++)
         if (h->item[k] == LNOB_HH_NOT_COLLECTED)
             return -1;
-    int lacking = s_arrears(h) == 1;
-    for (size_t k = 0; k < sizeof simple / sizeof *simple; k++)
+    int arrears = s_arrears(h);
+    int lacking = arrears == 1;
+    *missing = arrears < 0;
+    for (size_t k = 0; k < sizeof simple / sizeof *simple; k++) {
         lacking += h->item[simple[k]] == LACKING;
+        *missing |= s_missing(h->item[simple[k]]);
+    }
     return lacking;
 }
 
@@ -393,7 +398,8 @@ void lnob_hh_derive(const lnob_hh_t *h, const lnob_member_t *m, size_t n,
     double x = lnob_hh_income(h, m, n);
     int hh_missing = 0;
     int hh_lacking = s_household_lacking(h, &hh_missing);
-    int old = s_old_lacking(h);
+    int old_missing = 0;
+    int old = s_old_lacking(h, &old_missing);
     int type = s_hhtype(h, m, n);
     int pension_hh = s_pension_household(h, m, n, cfg);
     for (size_t i = 0; i < n; i++) {
@@ -402,7 +408,8 @@ void lnob_hh_derive(const lnob_hh_t *h, const lnob_member_t *m, size_t n,
         out[i] = (lnob_status_t){
             .x = x,
             .lack13 = (uint8_t) lacking,
-            .item_missing = (uint8_t) missing,
+            .item_missing = (uint8_t) ((missing ? LNOB_ITEMS_MISSING13 : 0) |
+                                       (old_missing ? LNOB_ITEMS_MISSING9 : 0)),
             .lack9 = (int8_t) old,
             .hhtype = (uint8_t) type,
             .wi = s_wi(&m[i], pension_hh, cfg),

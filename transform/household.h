@@ -114,7 +114,8 @@ typedef struct {
 typedef struct {
     double x;            /* HX090, NaN when missing (§1.2) */
     uint8_t lack13;      /* SMSD items lacking, 0..13 */
-    uint8_t item_missing;/* at least one of the 13 items missing (§3.4) */
+    uint8_t item_missing;/* LNOB_ITEMS_MISSING13: one of the 13 items missing (§3.4);
+                          * LNOB_ITEMS_MISSING9: one of the 9 old items (wire.h) */
     int8_t lack9;        /* old items lacking, 0..9; -1 not collected this year */
     uint8_t hhtype;      /* 5..13; 0 unknown */
     lnob_wi_t wi;

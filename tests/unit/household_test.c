@@ -324,3 +324,29 @@ Test(household, household_types_of_section_5_2)
     lnob_hh_derive(&h, m, 3, cfg, out);
     cr_assert_eq(out[0].hhtype, 6, "a delivered HX060 wins");
 }
+
+/* Item non-response per item set (§5.3): a missing old-only item (HS070)
+ * marks the 9-item set only; a missing PD item the 13-item set only; a
+ * missing shared item (HS040) both. */
+Test(household, a_missing_item_marks_only_the_item_sets_it_belongs_to)
+{
+    lnob_hh_t h = s_hh();
+    for (int k = 0; k < LNOB_HH_ITEMS; k++)
+        h.item[k] = 1;
+    lnob_member_t m = s_m(1, 1, 40);
+    s_pd(&m, 1, 1, 1, 1, 1, 1);
+    lnob_status_t out;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, 0);
+    h.item[LNOB_HS070] = LNOB_HH_MISSING;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, LNOB_ITEMS_MISSING9);
+    h.item[LNOB_HS070] = 1;
+    m.pd[LNOB_PD080] = LNOB_HH_MISSING;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, LNOB_ITEMS_MISSING13);
+    m.pd[LNOB_PD080] = 1;
+    h.item[LNOB_HS040] = LNOB_HH_MISSING;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, LNOB_ITEMS_MISSING13 | LNOB_ITEMS_MISSING9);
+}
