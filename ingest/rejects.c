@@ -26,6 +26,13 @@ int lnob_verdict_reject(lnob_verdict_t *v, const char *reason, const char *field
     return -1;
 }
 
+/* What a reject counts for in self->bytes. */
+static size_t s_bytes(const Lnob__V1__Reject *rj)
+{
+    return strlen(rj->source) + strlen(rj->field) + strlen(rj->reason) + strlen(rj->detail) +
+           strlen(rj->raw) + REJECT_OVERHEAD;
+}
+
 Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
                                    uint64_t line, const char *field, const char *reason,
                                    const char *detail, const char *raw)
@@ -40,9 +47,19 @@ Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uin
     rj->reason = (char *) reason;
     rj->detail = lnob_strdup(detail);
     rj->raw = lnob_strdup(raw);
-    self->bytes += strlen(source) + strlen(rj->field) + strlen(reason) + strlen(rj->detail) +
-                   strlen(rj->raw) + REJECT_OVERHEAD;
+    self->bytes += s_bytes(rj);
     return rj;
+}
+
+void lnob_rejects_truncate(lnob_rejects_t *self, size_t n)
+{
+    for (; self->n > n; self->n--) {
+        Lnob__V1__Reject *rj = &self->v[self->n - 1];
+        self->bytes -= s_bytes(rj);
+        free(rj->field);
+        free(rj->detail);
+        free(rj->raw);
+    }
 }
 
 Lnob__V1__Reject **lnob_rejects_ptrs(lnob_rejects_t *self)
