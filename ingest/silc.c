@@ -96,6 +96,7 @@ struct lnob_silc {
     char extract_id[EXTRACT_ID_MAX];
     batch_t b;
     lnob_textcache_t *mun_cache; /* raw municipality text -> geo result */
+    lnob_textcache_t *region_cache; /* raw DB040 text -> s_region_code result */
     lnob_idset_t *seen;   /* person ids accepted so far */
     uint64_t rows_read, records;
     uint32_t batches;
@@ -295,6 +296,20 @@ static int s_municipality(lnob_silc_t *self, const char *s, size_t len, int by_c
     return idx;
 }
 
+/* A region code (any case) as 2 x the index of a municipality in it, + 1
+ * when it is the NUTS-3 code; -1 when it is no NUTS code of Albania. */
+static int s_region_code(const lnob_geo_t *geo, const char *s, size_t len)
+{
+    for (size_t i = 0; i < lnob_geo_count(geo); i++) {
+        const lnob_municipality_t *m = lnob_geo_at(geo, i);
+        if (strlen(m->nuts2) == len && !strncasecmp(m->nuts2, s, len))
+            return (int) (2 * i);
+        if (strlen(m->nuts3) == len && !strncasecmp(m->nuts3, s, len))
+            return (int) (2 * i + 1);
+    }
+    return -1;
+}
+
 typedef struct {
     int64_t pid, hhid, weight;
     double hx090, hy020, hx050;
@@ -460,6 +475,26 @@ static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
     return 0;
 }
 
+/* DB040 as a NUTS-2 or NUTS-3 code of Albania (spec §5.1), spelt as the
+ * tables spell it; any other value is flagged and the person is in no
+ * region cell (spec §1.8). */
+static void s_region(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
+{
+    const int *hit = lnob_textcache_get(self->region_cache, r->region, r->region_len);
+    int k = hit ? *hit : s_region_code(self->o.geo, r->region, r->region_len);
+    if (!hit)
+        lnob_textcache_put(self->region_cache, r->region, r->region_len, &k);
+    if (k < 0) {
+        s_flag(self, row, "UNKNOWN_REGION", s_col_name(self, C_REGION),
+               "not a NUTS-2 or NUTS-3 code of Albania", r->region, r->region_len);
+        r->region_len = 0;
+        return;
+    }
+    const lnob_municipality_t *m = lnob_geo_at(self->o.geo, (size_t) k / 2);
+    r->region = k % 2 ? m->nuts3 : m->nuts2;
+    r->region_len = strlen(r->region);
+}
+
 static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
@@ -478,6 +513,8 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_
         return lnob_verdict_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
                         "year differs from the extract's period (first row with a year)", s, len);
     r->region = lnob_csv_field(row, self->col[C_REGION], &r->region_len);
+    if (r->region_len)
+        s_region(self, row, r);
     return 0;
 }
 
@@ -967,6 +1004,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->epoch = 1; /* no memo holds epoch 1 before a row set it */
     self->csv = lnob_csv_new(',', s_row, self);
     self->mun_cache = lnob_textcache_new(sizeof(int), MUN_CACHE_MAX);
+    self->region_cache = lnob_textcache_new(sizeof(int), MUN_CACHE_MAX);
     self->seen = lnob_idset_new();
     self->closed = lnob_idset_new();
     self->b.region_dict = lnob_calloc(1, sizeof(char *));
@@ -994,6 +1032,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
     free(self->header);
     free(self->header_line);
     lnob_textcache_destroy(&self->mun_cache);
+    lnob_textcache_destroy(&self->region_cache);
     lnob_idset_destroy(&self->seen);
     lnob_idset_destroy(&self->closed);
     for (int v = 0; v < LNOB_UDB_VARS; v++) {

@@ -799,6 +799,30 @@ Test(silc, municipality_names)
     free(c);
 }
 
+/* DB040 is a NUTS-2 or NUTS-3 code of Albania, in the tables' spelling; any
+ * other region is flagged and the person is in no region cell (spec 1.8). */
+Test(silc, an_unknown_region_is_flagged_and_leaves_only_the_region_breakdown)
+{
+    cap_t *c = s_cap();
+    int rc = RUN(H9
+                 "2023,1,101,1,1,30,1000,al02,AL154\n"
+                 "2023,1,102,1,1,30,1000,AL015,AL154\n"
+                 "2023,2,201,1,2,40,1000,AL09,AL154\n"
+                 "2023,3,301,1,2,40,1000,North,AL154\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 4);
+    static const char *const region[] = {"AL02", "AL015", "", ""};
+    for (int i = 0; i < 4; i++)
+        cr_expect_str_eq(b->region[i], region[i], "person %lld", (long long) b->pid[i]);
+    cr_expect_str_eq(b->mun[2], "AL154", "the municipality stays");
+    cr_assert_eq(b->n_rejects, 2);
+    s_expect_flag(b, 0, 4, "UNKNOWN_REGION", "DB040", 1);
+    s_expect_flag(b, 1, 5, "UNKNOWN_REGION", "DB040", 1);
+    free(c);
+}
+
 /* Batch.municipality_field: "the column they came from ("" if none)". */
 Test(silc, municipality_field_names_the_column)
 {
