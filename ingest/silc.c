@@ -375,9 +375,10 @@ static const char *s_value(const lnob_silc_t *self, const lnob_csv_row_t *row, c
     return s;
 }
 
-/* A weight that is empty, flagged, not a number, negative or implausible
- * is flagged and read as 0: the person is in no indicator population but
- * still a member of the household (spec §0.2, §1.8). */
+/* A weight that is empty, flagged, not a number, not above 0 (at 5
+ * decimals) or implausible is flagged and read as 0: the person is in no
+ * indicator population but still a member of the household (spec §0.2,
+ * §1.8). */
 static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
     size_t len;
@@ -394,6 +395,8 @@ static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
     if (w > MAX_WEIGHT)
         return s_flag(self, row, "OUT_OF_RANGE", f, "weight is implausibly large", s, len);
     r->weight = llround(w * LNOB_WEIGHT_SCALE);
+    if (r->weight == 0)
+        return s_flag(self, row, "ZERO_WEIGHT", f, "weight is 0 (at 5 decimals)", s, len);
     return 0;
 }
 

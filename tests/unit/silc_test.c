@@ -593,6 +593,9 @@ Test(silc, weight_units)
     for (int i = 0; i < 7; i++)
         cr_expect_eq(b->w[i], want[i], "row %d: weight %lld, expected %lld", i,
                      (long long) b->w[i], (long long) want[i]);
+    /* RB050 <= 0 is reported like any bad weight (spec 1.8), the row kept */
+    cr_assert_eq(b->n_rejects, 1);
+    s_expect_flag(b, 0, 3, "ZERO_WEIGHT", "RB050", 1);
     free(c);
 }
 
