@@ -85,8 +85,9 @@ static const lnob_opt_t s_replay_opts[] = {
 static const char s_usage[] =
     "usage: lnob quarantine list|show|replay ...\n\n"
     "  list                           every extract in Redis with its row counts, newest first\n"
-    "  show EXTRACT                   its rejected rows: line, reason, field, detail, raw row\n"
-    "  replay EXTRACT --out FILE      the rejected rows under the header row, to correct and\n"
+    "  show EXTRACT                   its rejected rows and the flagged fields of rows kept:\n"
+    "                                 line, kept or quarantined, reason, field, detail, raw row\n"
+    "  replay EXTRACT --out FILE      the rows quarantined whole under the header row, to correct and\n"
     "                                 feed back with `lnob run --silc FILE`\n"
     "  replay EXTRACT --out DIR       for an extract joined from the four UDB files: DIR/D.csv,\n"
     "                                 H.csv, R.csv, P.csv, each under its own header row, to\n"
@@ -196,6 +197,8 @@ typedef struct {
     char *source;   /* owned: the file the row is from ("" when absent) */
     char *reason, *field, *detail; /* owned, "" when absent */
     char *raw;      /* owned; NULL when the entry has no raw field */
+    int kept;       /* a flagged field of a row that was kept (field kept "1"): the row is
+                     * in the cells, only this value counted as missing */
 } entry_t;
 
 typedef struct {
@@ -208,6 +211,8 @@ typedef struct {
     entry_t *v;      /* matching entries, stream order until sorted */
     size_t n, cap;
     int more;        /* stopped at the limit with entries left */
+    int whole_only;  /* read only rows quarantined whole (replay) */
+    size_t skipped_kept; /* flagged fields of kept rows left out for it */
     tally_t *tally;  /* entries read per reason, in order of first sight */
     size_t n_tally, cap_tally;
 } entries_t;
@@ -243,6 +248,7 @@ static void s_count_reason(entries_t *e, const char *reason)
 static void s_add_entry(entries_t *e, const redisReply *fields, const char *want)
 {
     const char *line = NULL, *reason = "", *field = "", *detail = "", *raw = NULL, *source = "";
+    int kept = 0;
     for (size_t k = 0; k + 1 < fields->elements; k += 2) {
         const redisReply *name = fields->element[k], *v = fields->element[k + 1];
         if (name->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
@@ -259,6 +265,12 @@ static void s_add_entry(entries_t *e, const redisReply *fields, const char *want
             detail = v->str;
         else if (!strcmp(name->str, "raw"))
             raw = v->str;
+        else if (!strcmp(name->str, "kept"))
+            kept = !strcmp(v->str, "1");
+    }
+    if (kept && e->whole_only) {
+        e->skipped_kept++;
+        return;
     }
     s_count_reason(e, reason);
     if (want && strcasecmp(want, reason) != 0)
@@ -275,6 +287,7 @@ static void s_add_entry(entries_t *e, const redisReply *fields, const char *want
     en->field = lnob_strdup(field);
     en->detail = lnob_strdup(detail);
     en->raw = raw ? lnob_strdup(raw) : NULL;
+    en->kept = kept;
 }
 
 /* Reads the extract's quarantine stream in pages of XRANGE_PAGE, each page
@@ -342,15 +355,17 @@ static void s_no_match(const entries_t *e, const char *id, const char *want)
 }
 
 /* Warns when the stream does not hold what the metadata counted (trimmed,
- * deleted, or written by a run that failed half-way). */
+ * deleted, or written by a run that failed half-way): an entry for each row
+ * quarantined whole and for each flagged field of a row kept. */
 static void s_check_count(redisContext *c, const redisReply *meta, const char *id)
 {
-    const char *want = s_find(meta, "rows_quarantined");
+    const char *want = s_find(meta, "rows_quarantined"), *flags = s_find(meta, "fields_flagged");
+    long long entries = want ? strtoll(want, NULL, 10) + (flags ? strtoll(flags, NULL, 10) : 0) : 0;
     redisReply *r = redisCommand(c, "XLEN lnob:quarantine:%s", id);
-    if (want && r && r->type == REDIS_REPLY_INTEGER && strtoll(want, NULL, 10) != r->integer)
-        fprintf(stderr, "%s: warning: the metadata of %s counts %s quarantined rows but "
-                        "lnob:quarantine:%s holds %lld\n",
-                PROG, id, want, id, r->integer);
+    if (want && r && r->type == REDIS_REPLY_INTEGER && entries != r->integer)
+        fprintf(stderr, "%s: warning: the metadata of %s counts %s quarantined rows and %s "
+                        "flagged fields but lnob:quarantine:%s holds %lld entries\n",
+                PROG, id, want, flags ? flags : "0", id, r->integer);
     freeReplyObject(r);
 }
 
@@ -595,13 +610,13 @@ static void s_print_entries(FILE *out, int format, const char *id, const redisRe
                 lnob_format_json_string(out, en->raw);
             else
                 fputs("null", out);
-            fputs("}", out);
+            fprintf(out, ", \"kept\": %s}", en->kept ? "true" : "false");
         }
         fputs(e->n ? "\n]\n" : "]\n", out);
         return;
     }
     if (format == LNOB_REPORT_CSV) {
-        fputs("extract,line,reason,field,detail,raw,source\n", out);
+        fputs("extract,line,reason,field,detail,raw,source,kept\n", out);
         for (size_t i = 0; i < e->n; i++) {
             const entry_t *en = &e->v[i];
             lnob_format_csv_field(out, id);
@@ -609,14 +624,17 @@ static void s_print_entries(FILE *out, int format, const char *id, const redisRe
             const char *v[] = {en->reason, en->field, en->detail, en->raw ? en->raw : "", en->source};
             for (size_t f = 0; f < 5; f++) {
                 lnob_format_csv_field(out, v[f]);
-                fputc(f == 4 ? '\n' : ',', out);
+                fputc(',', out);
             }
+            fprintf(out, "%d\n", en->kept);
         }
         return;
     }
-    fprintf(out, "extract %s  (%s, period %s, %s): %s rows quarantined\n", id,
-            s_get(meta, "source"), s_get(meta, "period"), s_get(meta, "status"),
-            *s_get(meta, "rows_quarantined") ? s_get(meta, "rows_quarantined") : "no");
+    fprintf(out, "extract %s  (%s, period %s, %s): %s rows quarantined, %s rows kept with "
+                 "flagged fields\n", id, s_get(meta, "source"), s_get(meta, "period"),
+            s_get(meta, "status"),
+            *s_get(meta, "rows_quarantined") ? s_get(meta, "rows_quarantined") : "no",
+            *s_get(meta, "rows_flagged") ? s_get(meta, "rows_flagged") : "no");
     if (!e->n)
         return;
     int w_line = (int) strlen("line"), w_reason = (int) strlen("reason");
@@ -634,15 +652,15 @@ static void s_print_entries(FILE *out, int format, const char *id, const redisRe
     int joined = *s_get(meta, "inputs") != '\0'; /* rows of several files: name each */
     if (joined)
         fprintf(out, "  file: ");
-    fprintf(out, "  %*s  %-*s  %-*s  %-*s  %s\n", w_line, "line", w_reason, "reason", w_field,
-            "field", w_detail, "detail", "raw");
+    fprintf(out, "  %*s  %-11s  %-*s  %-*s  %-*s  %s\n", w_line, "line", "row", w_reason, "reason",
+            w_field, "field", w_detail, "detail", "raw");
     for (size_t i = 0; i < e->n; i++) {
         const entry_t *en = &e->v[i];
         if (joined)
             fprintf(out, "  %s:", en->source);
-        fprintf(out, "  %*llu  %-*s  %-*s  %-*s  %s\n", w_line, (unsigned long long) en->line,
-                w_reason, en->reason, w_field, en->field, w_detail, en->detail,
-                en->raw ? en->raw : "-");
+        fprintf(out, "  %*llu  %-11s  %-*s  %-*s  %-*s  %s\n", w_line, (unsigned long long) en->line,
+                en->kept ? "kept" : "quarantined", w_reason, en->reason, w_field, en->field,
+                w_detail, en->detail, en->raw ? en->raw : "-");
     }
 }
 
@@ -814,7 +832,7 @@ static int s_replay(int argc, char **argv, int first)
     if (!c)
         return EXIT_FAILED;
     redisReply *meta = s_load_meta(c, cfg.redis, id);
-    entries_t e = {0};
+    entries_t e = {.whole_only = 1}; /* a kept row is in the cells: nothing to replay */
     char *header = NULL;
     code = EXIT_FAILED;
     if (!meta)
@@ -825,6 +843,10 @@ static int s_replay(int argc, char **argv, int first)
                 PROG, id, s_get(meta, "error"));
     else if (s_read_entries(c, id, cfg.reason, 0, &e) != 0)
         ;
+    else if (!e.n && e.skipped_kept && !e.n_tally)
+        fprintf(stderr, "%s: extract %s has no rows quarantined whole; its %zu flagged fields "
+                        "belong to rows that were kept and are in the cells (`%s show %s` "
+                        "lists them)\n", PROG, id, e.skipped_kept, PROG, id);
     else if (!e.n)
         s_no_match(&e, id, cfg.reason);
     else if (!strcmp(s_get(meta, "kind"), "mis")) /* rows read again from the exports */
@@ -838,6 +860,10 @@ static int s_replay(int argc, char **argv, int first)
         s_sort(&e);
         code = s_replay_rows(&cfg, id, meta, header, &e);
     }
+    if (code == 0 && e.skipped_kept)
+        fprintf(stderr, "%s: replayed the rows quarantined whole; the %zu flagged fields of rows "
+                        "that were kept are not replayed (those rows are in the cells)\n",
+                PROG, e.skipped_kept);
     free(header);
     s_entries_free(&e);
     freeReplyObject(meta);

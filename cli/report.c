@@ -176,13 +176,15 @@ static void s_summary(FILE *out, const char *id, const redisReply *meta)
     if (!strcmp(s_get(meta, "kind"), "mis"))
         s_mis_summary(out, meta);
     else
-        fprintf(out, "  rows read %s, accepted %s, quarantined %s, out of scope %s; persons in the "
-                 "income population %s (income missing %s, zero weight %s)\n",
-            s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"),
-            s_get(meta, "rows_out_of_scope"), s_get(meta, "persons_in_population"),
-            s_get(meta, "persons_income_missing"), s_get(meta, "persons_zero_weight"));
-    if (strcmp(s_get(meta, "rows_quarantined"), "0") != 0)
-        fprintf(out, "  quarantined rows: redis stream lnob:quarantine:%s\n", id);
+        fprintf(out, "  rows read %s, accepted %s (kept with flagged fields %s), quarantined %s, "
+                     "out of scope %s; persons in the income population %s (income missing %s, "
+                     "zero weight %s)\n",
+            s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_flagged"),
+            s_get(meta, "rows_quarantined"), s_get(meta, "rows_out_of_scope"),
+            s_get(meta, "persons_in_population"), s_get(meta, "persons_income_missing"),
+            s_get(meta, "persons_zero_weight"));
+    if (strcmp(s_get(meta, "rows_quarantined"), "0") != 0 || strcmp(s_get(meta, "rows_flagged"), "0") != 0)
+        fprintf(out, "  quarantined rows and flagged fields: redis stream lnob:quarantine:%s\n", id);
 }
 
 static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char *period,

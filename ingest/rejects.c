@@ -37,6 +37,13 @@ static char *s_text(const char *s)
     return t;
 }
 
+/* What a reject counts for in self->bytes. */
+static size_t s_bytes(const Lnob__V1__Reject *rj)
+{
+    return strlen(rj->source) + strlen(rj->field) + strlen(rj->reason) + strlen(rj->detail) +
+           strlen(rj->raw) + strlen(rj->person_key) + REJECT_OVERHEAD;
+}
+
 Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uint32_t file,
                                    uint64_t line, const char *field, const char *reason,
                                    const char *detail, const char *raw)
@@ -51,8 +58,7 @@ Lnob__V1__Reject *lnob_rejects_add(lnob_rejects_t *self, const char *source, uin
     rj->reason = (char *) reason;
     rj->detail = s_text(detail);
     rj->raw = s_text(raw);
-    self->bytes += strlen(source) + strlen(rj->field) + strlen(reason) + strlen(rj->detail) +
-                   strlen(rj->raw) + REJECT_OVERHEAD;
+    self->bytes += s_bytes(rj);
     return rj;
 }
 
@@ -73,6 +79,19 @@ void lnob_rejects_shape(const char *s, size_t len, char *out, size_t cap)
         out[n++] = c >= '0' && c <= '9' ? '9' : letter ? 'A' : (char) c;
     }
     out[n] = '\0';
+}
+
+void lnob_rejects_truncate(lnob_rejects_t *self, size_t n)
+{
+    for (; self->n > n; self->n--) {
+        Lnob__V1__Reject *rj = &self->v[self->n - 1];
+        self->bytes -= s_bytes(rj);
+        free(rj->field);
+        free(rj->detail);
+        free(rj->raw);
+        if (rj->person_key != protobuf_c_empty_string)
+            free(rj->person_key);
+    }
 }
 
 Lnob__V1__Reject **lnob_rejects_ptrs(lnob_rejects_t *self)

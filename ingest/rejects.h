@@ -61,6 +61,8 @@ void lnob_rejects_shape(const char *s, size_t len, char *out, size_t cap);
 /* The rejects as a repeated field, self->n long; valid until the next add
  * or clear. */
 Lnob__V1__Reject **lnob_rejects_ptrs(lnob_rejects_t *self);
+/* Drops the rejects added after the first n (n <= self->n). */
+void lnob_rejects_truncate(lnob_rejects_t *self, size_t n);
 /* Empties the list, keeping its memory. */
 void lnob_rejects_clear(lnob_rejects_t *self);
 /* Frees everything; the list is empty and reusable. */

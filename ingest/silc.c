@@ -80,6 +80,8 @@ struct lnob_silc {
     lnob_dialect_t *text; /* bytes to rows (feed); NULL until the first feed */
     int decimal_comma;    /* numbers may have a decimal comma: opts, or a ';' file */
     int col[C_COUNT];     /* field index of each column, -1 absent */
+    int col_flag[C_COUNT];/* field index of its _F flag, -1 absent */
+    int income_last;      /* the last field the income columns and their flags use */
     int var_col[LNOB_UDB_VARS];  /* field index of each UDB variable, -1 absent */
     int flag_col[LNOB_UDB_VARS]; /* field index of its _F flag, -1 absent */
     int n_vars;           /* UDB variables present: batches hold whole households */
@@ -93,6 +95,8 @@ struct lnob_silc {
     int64_t pending_hh;   /* a household whose row was quarantined before any was accepted */
     int has_pending;
     uint64_t hh_incomplete; /* households so treated */
+    size_t row_rejects;   /* rejects held when the current row began */
+    uint32_t row_flags;   /* flagged fields of the current row so far */
     lnob_idset_t *closed; /* households finished (grouped mode) */
     const char **header;  /* header names, owned */
     size_t n_header;
@@ -102,6 +106,7 @@ struct lnob_silc {
     char extract_id[EXTRACT_ID_MAX];
     batch_t b;
     lnob_textcache_t *mun_cache; /* raw municipality text -> geo result */
+    lnob_textcache_t *region_cache; /* raw DB040 text -> s_region_code result */
     lnob_idset_t *seen;   /* person ids accepted so far */
     uint64_t rows_read, records;
     uint32_t batches;
@@ -199,6 +204,32 @@ static void s_map_vars(lnob_silc_t *self)
     }
 }
 
+/* The field index of the flag of the column named name ("HY020_F"), or -1. */
+static int s_flag_col(const lnob_silc_t *self, const char *name)
+{
+    size_t len = strlen(name), suffix = strlen(FLAG_SUFFIX);
+    for (size_t i = 0; i < self->n_header; i++)
+        if (strlen(self->header[i]) == len + suffix && !strncasecmp(self->header[i], name, len) &&
+            !strcasecmp(self->header[i] + len, FLAG_SUFFIX))
+            return (int) i;
+    return -1;
+}
+
+/* Finds the flags of the core columns, and the last field income reads. */
+static void s_map_flags(lnob_silc_t *self)
+{
+    static const col_id income[] = {C_HX090, C_HY020, C_HX050};
+    for (int c = 0; c < C_COUNT; c++)
+        self->col_flag[c] = self->col[c] >= 0 ? s_flag_col(self, self->header[self->col[c]]) : -1;
+    self->income_last = -1;
+    for (size_t k = 0; k < sizeof income / sizeof *income; k++) {
+        if (self->col[income[k]] > self->income_last)
+            self->income_last = self->col[income[k]];
+        if (self->col_flag[income[k]] > self->income_last)
+            self->income_last = self->col_flag[income[k]];
+    }
+}
+
 static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
 {
     self->header = lnob_calloc(row->nfields, sizeof(char *));
@@ -245,6 +276,7 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
         self->col[C_MUN_NAME] = -1;
     self->derive_hx050 = self->col[C_HX090] < 0 && self->col[C_HX050] < 0;
     self->decimal_comma = self->o.decimal_comma || s_delim(self) == ';';
+    s_map_flags(self);
     self->header_line = lnob_malloc(HEADER_LINE_MAX);
     lnob_csv_format_row(row, ',', self->header_line, HEADER_LINE_MAX);
     self->header_done = 1;
@@ -298,6 +330,20 @@ static int s_municipality(lnob_silc_t *self, const char *s, size_t len, int by_c
                                            : lnob_geo_by_name(self->o.geo, s, len);
     lnob_textcache_put(self->mun_cache, s, len, &idx);
     return idx;
+}
+
+/* A region code (any case) as 2 x the index of a municipality in it, + 1
+ * when it is the NUTS-3 code; -1 when it is no NUTS code of Albania. */
+static int s_region_code(const lnob_geo_t *geo, const char *s, size_t len)
+{
+    for (size_t i = 0; i < lnob_geo_count(geo); i++) {
+        const lnob_municipality_t *m = lnob_geo_at(geo, i);
+        if (strlen(m->nuts2) == len && !strncasecmp(m->nuts2, s, len))
+            return (int) (2 * i);
+        if (strlen(m->nuts3) == len && !strncasecmp(m->nuts3, s, len))
+            return (int) (2 * i + 1);
+    }
+    return -1;
 }
 
 typedef struct {
@@ -358,109 +404,192 @@ static const char *s_nan(const lnob_silc_t *self, const char *s, size_t len, con
                                         : "has a decimal comma (give --decimal-comma)";
 }
 
-static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
+static Lnob__V1__Reject *s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const lnob_verdict_t *v);
+
+/* Reports a bad field of a row that is kept (spec §1.8): its value counts
+ * as missing and the person leaves only what depends on it. Should the row
+ * be quarantined whole after all, its flags are taken back (s_row).
+ * Returns 0, the validators' "go on". */
+static int s_flag(lnob_silc_t *self, const lnob_csv_row_t *row, const char *reason, const char *field,
+                  const char *what, const char *s, size_t len)
+{
+    lnob_verdict_t v;
+    lnob_verdict_reject(&v, reason, field, what, s, len);
+    s_add_reject(self, row, &v)->kept = ++self->row_flags;
+    return 0;
+}
+
+/* 1 unless the flag in field i says the value is not valid (spec §0.5:
+ * a flag below 1, or one that is not a number); an empty flag says nothing. */
+static int s_flag_ok(const lnob_csv_row_t *row, int i)
+{
+    size_t len;
+    int64_t k;
+    const char *s = lnob_csv_field(row, i, &len);
+    return len == 0 || (lnob_num_int(s, len, &k) == 0 && k >= 1);
+}
+
+/* Column c's text, empty when its _F flag says the value is not valid. */
+static const char *s_value(const lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, size_t *len)
+{
+    const char *s = lnob_csv_field(row, self->col[c], len);
+    if (self->col_flag[c] >= 0 && !s_flag_ok(row, self->col_flag[c]))
+        *len = 0;
+    return s;
+}
+
+/* A weight that is empty, flagged, not a number, not above 0 (at 5
+ * decimals) or implausible is flagged and read as 0: the person is in no
+ * indicator population but still a member of the household (spec §0.2,
+ * §1.8). */
+static int s_weight(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
     size_t len;
     double w;
-    const char *s = lnob_csv_field(row, self->col[C_WEIGHT], &len);
+    const char *s = s_value(self, row, C_WEIGHT, &len);
     const char *f = s_col_name(self, C_WEIGHT);
+    r->weight = 0;
     if (len == 0)
-        return lnob_verdict_reject(v, "MISSING_WEIGHT", f, "weight is empty", "", 0);
+        return s_flag(self, row, "MISSING_WEIGHT", f, "weight is empty or flagged missing", "", 0);
     if (s_double(self, s, len, &w) != 0)
-        return lnob_verdict_reject(v, "BAD_NUMBER", f, s_nan(self, s, len, "weight is not a number"), s, len);
+        return s_flag(self, row, "BAD_NUMBER", f, s_nan(self, s, len, "weight is not a number"), s, len);
     if (w < 0)
-        return lnob_verdict_reject(v, "NEGATIVE_WEIGHT", f, "weight is negative", s, len);
+        return s_flag(self, row, "NEGATIVE_WEIGHT", f, "weight is negative", s, len);
     if (w > MAX_WEIGHT)
-        return lnob_verdict_reject(v, "OUT_OF_RANGE", f, "weight is implausibly large", s, len);
+        return s_flag(self, row, "OUT_OF_RANGE", f, "weight is implausibly large", s, len);
     r->weight = llround(w * LNOB_WEIGHT_SCALE);
+    if (r->weight == 0)
+        return s_flag(self, row, "ZERO_WEIGHT", f, "weight is 0 (at 5 decimals)", s, len);
     return 0;
 }
 
-/* An empty income is missing (spec §1.2), not an error. */
-static int s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, double *out, lnob_verdict_t *v)
+/* An amount of the income; NaN when absent, empty or flagged (missing,
+ * spec §1.2) or not a number (flagged). */
+static double s_money(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c)
 {
     size_t len;
-    *out = NAN;
-    if (self->col[c] < 0) /* HX050 to be derived */
-        return 0;
-    const char *s = lnob_csv_field(row, self->col[c], &len);
+    double x;
+    if (self->col[c] < 0)
+        return NAN;
+    const char *s = s_value(self, row, c, &len);
     if (len == 0)
-        return 0;
-    if (s_double(self, s, len, out) != 0)
-        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c), s_nan(self, s, len, "not a number"), s,
-                                   len);
-    return 0;
+        return NAN;
+    if (s_double(self, s, len, &x) != 0) {
+        s_flag(self, row, "BAD_NUMBER", s_col_name(self, c), s_nan(self, s, len, "not a number"), s, len);
+        return NAN;
+    }
+    return x;
 }
 
-static int s_income_of(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
+/* Every income column the file has: which one makes the income is the
+ * transformers' choice (spec §1.8). */
+static void s_income_of(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
-    if (self->col[C_HX090] >= 0)
-        return s_money(self, row, C_HX090, &r->hx090, v);
-    if (s_money(self, row, C_HY020, &r->hy020, v) || s_money(self, row, C_HX050, &r->hx050, v))
-        return -1;
+    r->hx090 = s_money(self, row, C_HX090);
+    r->hy020 = s_money(self, row, C_HY020);
+    r->hx050 = s_money(self, row, C_HX050);
     if (!isnan(r->hx050) && r->hx050 < 1.0) {
         size_t len;
         const char *s = lnob_csv_field(row, self->col[C_HX050], &len);
-        return lnob_verdict_reject(v, "OUT_OF_RANGE", s_col_name(self, C_HX050),
-                        "equivalised household size is below 1", s, len);
+        s_flag(self, row, "OUT_OF_RANGE", s_col_name(self, C_HX050),
+               "equivalised household size is below 1", s, len);
+        r->hx050 = NAN;
     }
-    return 0;
 }
 
-static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
+static int s_income(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
-    int hx090 = self->col[C_HX090] >= 0;
-    if (s_memo(self, row, self->income_epoch, hx090 ? self->col[C_HX090] : self->col[C_HY020],
-               hx090 ? -1 : self->col[C_HX050])) {
+    if (s_memo(self, row, self->income_epoch, self->income_last, -1)) {
         r->hx090 = self->memo_hx090, r->hy020 = self->memo_hy020, r->hx050 = self->memo_hx050;
         return 0;
     }
-    r->hx090 = r->hy020 = r->hx050 = NAN;
-    if (s_income_of(self, row, r, v) != 0)
-        return -1;
+    uint32_t flags = self->row_flags;
+    s_income_of(self, row, r);
+    if (self->row_flags != flags) /* flagged: each row sharing the field reports it again */
+        return 0;
     self->memo_hx090 = r->hx090, self->memo_hy020 = r->hy020, self->memo_hx050 = r->hx050;
     self->income_epoch = self->epoch;
     return 0;
 }
 
 /* Age at the interview: the age column, or the survey year minus the year
- * of birth (RB080) when the file has no age (spec §1.3). */
-static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
+ * of birth (RB080) when the file has no age (spec §1.3). -1 is an age only
+ * where the age is RX020's (born after the income reference period, spec
+ * §1.8). A bad age is flagged and missing. */
+static int s_age(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
     size_t len, ylen;
     int64_t k;
     int by_birth = self->col[C_BIRTH] >= 0;
     col_id c = by_birth ? C_BIRTH : C_AGE;
-    const char *s = lnob_csv_field(row, self->col[c], &len), *y = lnob_csv_field(row, self->col[C_YEAR], &ylen);
+    const char *s = s_value(self, row, c, &len), *y = lnob_csv_field(row, self->col[C_YEAR], &ylen);
     int year = ylen ? s_year(y, ylen) : atoi(self->period);
-    r->age = -1;
+    int youngest = !by_birth && self->col[C_AGE] == self->col[C_AGE_IRP] ? -1 : 0;
+    r->age = LNOB_AGE_NONE;
     if (!len)
         return 0;
     if (lnob_num_int(s, len, &k) != 0)
-        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c), "not a whole number", s, len);
+        return s_flag(self, row, "BAD_NUMBER", s_col_name(self, c), "not a whole number", s, len);
     if (by_birth)
         k = year > 0 ? year - k : -1;
-    if (k < 0 || k > MAX_AGE)
-        return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, c),
-                        by_birth ? "year of birth gives no age 0-130" : "age is not a whole number 0-130",
-                        s, len);
+    if (k < youngest || k > MAX_AGE)
+        return s_flag(self, row, "BAD_NUMBER", s_col_name(self, c),
+                      by_birth ? "year of birth gives no age 0-130" : "age is not a whole number 0-130",
+                      s, len);
     r->age = (int32_t) k;
     self->age_from_birth |= by_birth;
     return 0;
+}
+
+/* 1 when s[0..len) is shaped like a NUTS code: two letters, then letters
+ * and digits with at least one digit ("AL09", "XK01"). */
+static int s_code_shaped(const char *s, size_t len)
+{
+    int digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int alpha = ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z'), digit = s[i] >= '0' && s[i] <= '9';
+        if (i < 2 ? !alpha : !alpha && !digit)
+            return 0;
+        digits += digit;
+    }
+    return len >= 3 && digits > 0;
+}
+
+/* DB040 as a NUTS-2 or NUTS-3 code of Albania (spec §5.1), spelt as the
+ * tables spell it. A value shaped like a code that is none of Albania's is
+ * flagged and the person is in no region cell (spec §1.8); a label of the
+ * national file's own ("Qendër") is kept as it is. */
+static void s_region(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
+{
+    const int *hit = lnob_textcache_get(self->region_cache, r->region, r->region_len);
+    int k = hit ? *hit : s_region_code(self->o.geo, r->region, r->region_len);
+    if (!hit)
+        lnob_textcache_put(self->region_cache, r->region, r->region_len, &k);
+    if (k < 0 && !s_code_shaped(r->region, r->region_len))
+        return; /* a label: passed through */
+    if (k < 0) {
+        s_flag(self, row, "UNKNOWN_REGION", s_col_name(self, C_REGION),
+               "shaped like a NUTS code but none of Albania's NUTS-2 or NUTS-3 codes", r->region,
+               r->region_len);
+        r->region_len = 0;
+        return;
+    }
+    const lnob_municipality_t *m = lnob_geo_at(self->o.geo, (size_t) k / 2);
+    r->region = k % 2 ? m->nuts3 : m->nuts2;
+    r->region_len = strlen(r->region);
 }
 
 static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
 {
     size_t len;
     int64_t k;
-    const char *s = lnob_csv_field(row, self->col[C_SEX], &len);
+    const char *s = s_value(self, row, C_SEX, &len);
     r->sex = 0;
     if (len && (lnob_num_int(s, len, &k) != 0 || (k != 1 && k != 2)))
-        return lnob_verdict_reject(v, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len);
-    if (len)
+        s_flag(self, row, "BAD_CODE", s_col_name(self, C_SEX), "sex is not 1 or 2", s, len);
+    else if (len)
         r->sex = (uint32_t) k;
-    if (s_age(self, row, r, v) != 0)
-        return -1;
+    s_age(self, row, r);
     s = lnob_csv_field(row, self->col[C_YEAR], &len);
     if (len && s_year(s, len) < 0)
         return lnob_verdict_reject(v, "BAD_NUMBER", s_col_name(self, C_YEAR), "year is not a survey year", s, len);
@@ -468,28 +597,37 @@ static int s_codes(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_
         return lnob_verdict_reject(v, "YEAR_MISMATCH", s_col_name(self, C_YEAR),
                         "year differs from the extract's period (first row with a year)", s, len);
     r->region = lnob_csv_field(row, self->col[C_REGION], &r->region_len);
-    if (!lnob_recode_text_ok(r->region, r->region_len))
-        return lnob_verdict_reject(v, "BAD_TEXT", s_col_name(self, C_REGION), BAD_TEXT_WHAT, r->region,
-                                   r->region_len);
+    if (r->region_len && !lnob_recode_text_ok(r->region, r->region_len)) {
+        s_flag(self, row, "BAD_TEXT", s_col_name(self, C_REGION), BAD_TEXT_WHAT, r->region, r->region_len);
+        r->region_len = 0; /* the person is in no region cell (spec 1.8) */
+    }
+    if (r->region_len)
+        s_region(self, row, r);
     return 0;
 }
 
+/* A population filter (RB110, DB135): outside [lo, hi], empty or not a
+ * code (flagged) puts the row out of scope. */
 static int s_scope_flag(lnob_silc_t *self, const lnob_csv_row_t *row, col_id c, int lo, int hi,
-                        int *in_scope, lnob_verdict_t *v)
+                        int *in_scope)
 {
     size_t len;
-    int64_t k;
+    int64_t k = lo - 1;
     if (self->col[c] < 0)
         return 0;
     const char *s = lnob_csv_field(row, self->col[c], &len);
-    if (len && lnob_num_int(s, len, &k) != 0)
-        return lnob_verdict_reject(v, "BAD_CODE", s_col_name(self, c), "not a numeric code", s, len);
+    if (len && lnob_num_int(s, len, &k) != 0) {
+        s_flag(self, row, "BAD_CODE", s_col_name(self, c), "not a numeric code", s, len);
+        k = lo - 1;
+    }
     if (!len || k < lo || k > hi)
         *in_scope = 0;
     return 0;
 }
 
-static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *v)
+/* The municipality; one that is unknown or ambiguous is flagged and the
+ * person is in no municipality cell (spec §1.8). */
+static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
     int by_code = self->col[C_MUN_CODE] >= 0;
     col_id c = by_code ? C_MUN_CODE : C_MUN_NAME;
@@ -502,26 +640,29 @@ static int s_place(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_
         return 0;
     }
     const char *s = lnob_csv_field(row, self->col[c], &len);
-    if (len == 0)
-        return 0;
-    r->mun = s_municipality(self, s, len, by_code);
-    if (r->mun == MUN_BAD_TEXT)
-        return lnob_verdict_reject(v, "BAD_TEXT", s_col_name(self, c), BAD_TEXT_WHAT, s, len);
-    if (r->mun == LNOB_GEO_AMBIGUOUS)
-        return lnob_verdict_reject(v, "AMBIGUOUS_MUNICIPALITY", s_col_name(self, c),
-                        "names units of several municipalities; give the municipality", s, len);
-    if (r->mun < 0)
-        return lnob_verdict_reject(v, "UNKNOWN_MUNICIPALITY", s_col_name(self, c),
-                        "not one of the 61 municipalities (nor a former unit)", s, len);
+    if (len)
+        r->mun = s_municipality(self, s, len, by_code);
+    if (r->mun == MUN_BAD_TEXT || r->mun == LNOB_GEO_AMBIGUOUS || (len && r->mun < 0)) {
+        const char *reason = r->mun == MUN_BAD_TEXT        ? "BAD_TEXT"
+                             : r->mun == LNOB_GEO_AMBIGUOUS ? "AMBIGUOUS_MUNICIPALITY"
+                                                            : "UNKNOWN_MUNICIPALITY";
+        const char *what = r->mun == MUN_BAD_TEXT ? BAD_TEXT_WHAT
+                           : r->mun == LNOB_GEO_AMBIGUOUS
+                               ? "names units of several municipalities; give the municipality"
+                               : "not one of the 61 municipalities (nor a former unit)";
+        s_flag(self, row, reason, s_col_name(self, c), what, s, len);
+        r->mun = -1;
+        return 0; /* each row sharing the field reports it again */
+    }
     self->memo_mun = r->mun;
     self->place_epoch = self->epoch;
     return 0;
 }
 
-/* A UDB flag below 1 makes the value not valid (spec §0.5): the flag
- * itself travels as the code. Returns 1 when the value is flagged away. */
-static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_t *flag,
-                     lnob_verdict_t *vd)
+/* A UDB flag below 1 (or not a number: flagged) makes the value not valid
+ * (spec §0.5): the flag itself travels as the code. Returns 1 when the
+ * value is flagged away. */
+static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_t *flag)
 {
     size_t len;
     int64_t k;
@@ -530,83 +671,90 @@ static int s_flagged(lnob_silc_t *self, const lnob_csv_row_t *row, int v, int32_
     const char *s = lnob_csv_field(row, self->flag_col[v], &len);
     if (len == 0)
         return 0;
-    if (lnob_num_int(s, len, &k) != 0)
-        return lnob_verdict_reject(vd, "BAD_CODE", self->header[self->flag_col[v]], "flag is not a whole number",
-                        s, len);
+    if (lnob_num_int(s, len, &k) != 0) {
+        s_flag(self, row, "BAD_CODE", self->header[self->flag_col[v]], "flag is not a whole number", s, len);
+        return 1;
+    }
     if (k >= 1)
         return 0;
     *flag = lnob_udb_is_flag(k) ? (int32_t) k : LNOB_UDB_MISSING;
     return 1;
 }
 
-static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, lnob_verdict_t *vd)
+/* Variable v's code or amount; a value that is not valid is flagged and
+ * travels as missing. */
+static int s_var(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r)
 {
     const lnob_udb_def_t *def = &lnob_udb_defs[v];
     const char *field = self->header[self->var_col[v]];
-    int32_t flag = LNOB_UDB_MISSING;
-    r->code[v] = LNOB_UDB_MISSING;
+    int32_t flag = LNOB_UDB_MISSING, missing = lnob_udb_is_age(v) ? LNOB_AGE_NONE : LNOB_UDB_MISSING;
+    r->code[v] = missing;
     r->amount[v] = NAN;
-    int flagged = s_flagged(self, row, v, &flag, vd);
-    if (flagged < 0)
-        return -1;
-    if (flagged) {
-        r->code[v] = flag;
+    if (s_flagged(self, row, v, &flag)) {
+        r->code[v] = lnob_udb_is_age(v) ? LNOB_AGE_NONE : flag;
         return 0;
     }
     size_t len;
     const char *s = lnob_csv_field(row, self->var_col[v], &len);
     if (len == 0)
         return 0;
-    if (def->kind == LNOB_UDB_AMOUNT)
-        return s_double(self, s, len, &r->amount[v])
-                   ? lnob_verdict_reject(vd, "BAD_NUMBER", field, s_nan(self, s, len, "not a number"), s, len)
-                   : 0;
+    if (def->kind == LNOB_UDB_AMOUNT) {
+        if (s_double(self, s, len, &r->amount[v]) != 0) {
+            r->amount[v] = NAN;
+            s_flag(self, row, "BAD_NUMBER", field, s_nan(self, s, len, "not a number"), s, len);
+        }
+        return 0;
+    }
     int64_t k;
     if (lnob_num_int(s, len, &k) != 0)
-        return lnob_verdict_reject(vd, "BAD_CODE", field, "not a numeric code", s, len);
-    if ((k < def->lo || k > def->hi) && !lnob_udb_is_flag(k))
-        return lnob_verdict_reject(vd, "BAD_CODE", field, "outside the variable's code list", s, len);
-    r->code[v] = (int32_t) k;
+        return s_flag(self, row, "BAD_CODE", field, "not a numeric code", s, len);
+    if (k >= def->lo && k <= def->hi)
+        r->code[v] = (int32_t) k;
+    else if (!lnob_udb_is_flag(k))
+        s_flag(self, row, "BAD_CODE", field, "outside the variable's code list", s, len);
+    else if (!lnob_udb_is_age(v))
+        r->code[v] = (int32_t) k;
     return 0;
 }
 
 /* AGE_IRP from the year of birth when the file has neither RX020 nor
- * RB081: carried as RB081 (the survey year - 1 - RB080). */
+ * RB081: carried as RB081 (the survey year - 1 - RB080; -1 for a person
+ * born in the survey year, spec §1.8). */
 static void s_irp_from_birth(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
     size_t len, ylen;
     int64_t birth;
     const char *s = lnob_csv_field(row, self->irp_birth_col, &len), *y = lnob_csv_field(row, self->col[C_YEAR], &ylen);
     int year = ylen ? s_year(y, ylen) : atoi(self->period);
-    int64_t age = year - 1 - (lnob_num_int(s, len, &birth) == 0 ? birth : year + 1);
-    r->code[LNOB_V_RB081] = year > 0 && age >= 0 && age <= MAX_AGE ? (int32_t) age : LNOB_UDB_MISSING;
-    self->irp_from_birth |= r->code[LNOB_V_RB081] >= 0;
+    int64_t age = year - 1 - (lnob_num_int(s, len, &birth) == 0 ? birth : year + 2);
+    r->code[LNOB_V_RB081] = year > 0 && age >= -1 && age <= MAX_AGE ? (int32_t) age : LNOB_AGE_NONE;
+    self->irp_from_birth |= r->code[LNOB_V_RB081] != LNOB_AGE_NONE;
 }
 
 /* s_var, or what it gave for the household's row before. */
-static int s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r, lnob_verdict_t *vd)
+static void s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_t *r)
 {
     if (s_memo(self, row, self->var_epoch[v], self->var_col[v], self->flag_col[v])) {
         r->code[v] = self->memo_code[v];
         r->amount[v] = self->memo_amount[v];
-        return 0;
+        return;
     }
-    if (s_var(self, row, v, r, vd) != 0)
-        return -1;
+    uint32_t flags = self->row_flags;
+    s_var(self, row, v, r);
+    if (self->row_flags != flags) /* flagged: each row sharing the field reports it again */
+        return;
     self->memo_code[v] = r->code[v];
     self->memo_amount[v] = r->amount[v];
     self->var_epoch[v] = self->epoch;
-    return 0;
 }
 
-static int s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, lnob_verdict_t *vd)
+static void s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
     for (int v = 0; v < LNOB_UDB_VARS; v++)
-        if (self->var_col[v] >= 0 && s_var_memo(self, row, v, r, vd) != 0)
-            return -1;
+        if (self->var_col[v] >= 0)
+            s_var_memo(self, row, v, r);
     if (self->irp_birth_col >= 0)
         s_irp_from_birth(self, row, r);
-    return 0;
 }
 
 /* RB030 identifies a person across the extract: a second row with the same
@@ -636,11 +784,14 @@ static int s_validate(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r, ln
         return -1;
     }
     r->in_scope = 1;
-    return s_ids(self, row, r, v) || s_weight(self, row, r, v) || s_income(self, row, r, v) ||
-           s_codes(self, row, r, v) ||
-           s_scope_flag(self, row, C_RB110, 1, 4, &r->in_scope, v) ||
-           s_scope_flag(self, row, C_DB135, 1, 1, &r->in_scope, v) || s_place(self, row, r, v) ||
-           s_vars(self, row, r, v) || s_unique(self, row, r, v);
+    /* what cannot place the row rejects it whole; any other bad field is
+     * flagged and the row kept (spec §1.8) */
+    if (s_ids(self, row, r, v) || s_weight(self, row, r) || s_income(self, row, r) ||
+        s_codes(self, row, r, v) || s_scope_flag(self, row, C_RB110, 1, 4, &r->in_scope) ||
+        s_scope_flag(self, row, C_DB135, 1, 1, &r->in_scope) || s_place(self, row, r))
+        return -1;
+    s_vars(self, row, r);
+    return s_unique(self, row, r, v);
 }
 
 /* ---- batch building ------------------------------------------------------- */
@@ -709,13 +860,14 @@ static void s_append(lnob_silc_t *self, const rec_t *r, uint64_t line)
 
 static void s_where(lnob_silc_t *self, const char *field, Lnob__V1__Reject *rj);
 
-static void s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const lnob_verdict_t *v)
+static Lnob__V1__Reject *s_add_reject(lnob_silc_t *self, const lnob_csv_row_t *row, const lnob_verdict_t *v)
 {
     char raw[LNOB_REJECT_RAW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
     Lnob__V1__Reject *rj = lnob_rejects_add(&self->b.rejects, self->o.source, self->o.file, row->line,
                                             v->field ? v->field : "", v->reason, v->detail, raw);
     s_where(self, v->field, rj);
+    return rj;
 }
 
 /* With joined files: says which file and line the bad value came from. */
@@ -730,6 +882,7 @@ static void s_where(lnob_silc_t *self, const char *field, Lnob__V1__Reject *rj)
                 sprintf(d, "%s (%s)", rj->detail, where);
                 free(rj->detail);
                 rj->detail = d;
+                self->b.rejects.bytes += strlen(where) + 3; /* as lnob_rejects_truncate counts it */
             }
             return;
         }
@@ -753,7 +906,6 @@ static int s_send(lnob_silc_t *self)
     Lnob__V1__Batch m = LNOB__V1__BATCH__INIT;
     if (self->extract_id[0] == '\0')
         s_set_period(self, "unknown");
-    int direct = self->col[C_HX090] >= 0;
     m.extract_id = self->extract_id;
     m.seq = self->batches;
     m.record_count = (uint32_t) b->n;
@@ -771,9 +923,10 @@ static int s_send(lnob_silc_t *self)
     m.line = b->line;
     m.region = b->region;
     m.municipality = b->mun;
-    m.n_hx090 = direct ? b->n : 0;
+    m.n_hx090 = self->col[C_HX090] >= 0 ? b->n : 0;
     m.hx090 = b->hx090;
-    m.n_hy020 = m.n_hx050 = direct ? 0 : b->n;
+    m.n_hy020 = self->col[C_HY020] >= 0 ? b->n : 0;
+    m.n_hx050 = self->col[C_HX050] >= 0 ? b->n : 0;
     m.hy020 = b->hy020;
     m.hx050 = b->hx050;
     m.n_region_dict = b->n_region;
@@ -809,13 +962,16 @@ static int s_emit(lnob_silc_t *self)
     return rc;
 }
 
-/* Sends the rejects held as a batch of their own (one row read each) and
+/* Sends the rejects held as a batch of their own (one row read for each
+ * row quarantined whole) and
  * keeps the records: a household still open stays whole in one batch. */
 static int s_emit_rejects(lnob_silc_t *self)
 {
     batch_t *b = &self->b;
     size_t n = b->n;
-    uint32_t rows = b->rows_read, out = b->out_of_scope, rejected = (uint32_t) b->rejects.n;
+    uint32_t rows = b->rows_read, out = b->out_of_scope, rejected = 0;
+    for (size_t i = 0; i < b->rejects.n; i++) /* a kept row's flags are no row of their own */
+        rejected += b->rejects.v[i].kept == 0;
     b->n = 0, b->rows_read = rejected, b->out_of_scope = 0;
     int rc = s_send(self);
     b->n = n, b->rows_read = rows - rejected, b->out_of_scope = out;
@@ -852,13 +1008,21 @@ static int s_household(lnob_silc_t *self, const lnob_csv_row_t *row, const rec_t
     return 0;
 }
 
+/* 1 when HX050 may have to be derived from the members' ages (the file
+ * has HY020 but no HX050; spec §1.8: an HX090 that is not valid falls back
+ * to HY020 / HX050). */
+static int s_sized_here(const lnob_silc_t *self)
+{
+    return self->col[C_HX050] < 0 && self->col[C_HY020] >= 0;
+}
+
 /* A quarantined row of household r->hhid, when HX050 is derived: the
  * household's members cannot all be counted (spec 1.4), so its persons'
  * income goes missing (spec 1.2), those already in the batch included. A
  * second row of a person already accepted is not a member more. */
 static void s_member_lost(lnob_silc_t *self, const rec_t *r, const char *reason)
 {
-    if (!self->derive_hx050 || !r->hh_known || !strcmp(reason, "DUPLICATE_ID"))
+    if (!s_sized_here(self) || !r->hh_known || !strcmp(reason, "DUPLICATE_ID"))
         return;
     if (!self->has_open || r->hhid != self->open_hh) {
         self->pending_hh = r->hhid;
@@ -892,14 +1056,20 @@ static int s_row(void *arg, const lnob_csv_row_t *row)
     self->rows_read++;
     self->b.rows_read++;
     r.hh_known = 0;
+    self->row_rejects = self->b.rejects.n;
+    self->row_flags = 0;
     int rc = LNOB_OK;
     if (s_validate(self, row, &r, &v) != 0 || s_household(self, row, &r, &v, &rc) != 0) {
+        /* the row's one record replaces its flags; no later row reuses
+         * what its fields gave */
+        lnob_rejects_truncate(&self->b.rejects, self->row_rejects);
+        self->epoch++;
         s_add_reject(self, row, &v);
         s_member_lost(self, &r, v.reason);
     } else if (!r.in_scope)
         self->b.out_of_scope++;
     else {
-        if (self->derive_hx050 && self->open_incomplete)
+        if (s_sized_here(self) && self->open_incomplete)
             r.hy020 = NAN; /* income missing: the household cannot be sized */
         s_append(self, &r, row->line);
         self->records++;
@@ -923,6 +1093,7 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->irp_birth_col = -1;
     self->epoch = 1; /* no memo holds epoch 1 before a row set it */
     self->mun_cache = lnob_textcache_new(sizeof(int), MUN_CACHE_MAX);
+    self->region_cache = lnob_textcache_new(sizeof(int), MUN_CACHE_MAX);
     self->seen = lnob_idset_new();
     self->closed = lnob_idset_new();
     self->b.region_dict = lnob_calloc(1, sizeof(char *));
@@ -950,6 +1121,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
     free(self->header);
     free(self->header_line);
     lnob_textcache_destroy(&self->mun_cache);
+    lnob_textcache_destroy(&self->region_cache);
     lnob_idset_destroy(&self->seen);
     lnob_idset_destroy(&self->closed);
     for (int v = 0; v < LNOB_UDB_VARS; v++) {
@@ -1061,7 +1233,8 @@ const char *lnob_silc_notes(lnob_silc_t *self)
         s_note(self, "HX050 derived by the modified OECD scale from the members' ages (no HX050; spec 1.4)");
     if (self->hh_incomplete)
         s_note(self, "%llu households with a quarantined member could not be sized: their income "
-                     "counts as missing (spec 1.2)", (unsigned long long) self->hh_incomplete);
+                     "counts as missing (spec 1.2)%s", (unsigned long long) self->hh_incomplete,
+               self->col[C_HX090] >= 0 ? " unless their HX090 is valid (spec 1.8)" : "");
     return self->notes;
 }
 

@@ -40,9 +40,9 @@ static const char *s_check_batch(const Lnob__V1__Batch *b)
         b->n_sex != n || b->n_age != n || b->n_line != n || b->n_region != n ||
         b->n_municipality != n)
         return "batch column lengths differ from record_count";
-    int direct = b->n_hx090 == n && b->n_hy020 == 0 && b->n_hx050 == 0;
-    int derived = b->n_hx090 == 0 && b->n_hy020 == n && b->n_hx050 == n;
-    if (!direct && !derived)
+    int some = b->n_hx090 == n || b->n_hy020 == n;
+    if (!some || (b->n_hx090 && b->n_hx090 != n) || (b->n_hy020 && b->n_hy020 != n) ||
+        (b->n_hx050 && b->n_hx050 != n))
         return "batch income columns inconsistent";
     if (!s_below(b->region, n, b->n_region_dict) ||
         !s_below(b->municipality, n, b->n_municipality_dict))

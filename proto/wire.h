@@ -34,6 +34,20 @@
 /* Any of these: the household columns (household_id ... pt_w, hhtype) are there. */
 #define LNOB_HAVE_HOUSEHOLD (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI)
 
+/* Run.item_missing: which deprivation items a person misses (spec §3.4);
+ * each indicator's non-response counts only its own items (§5.3). */
+#define LNOB_ITEMS_MISSING13 1u /* one of the 13 SMSD items */
+#define LNOB_ITEMS_MISSING9 2u  /* one of the 9 old items */
+
+/* A quarantine entry's place among its line's entries (docs/redis-keys.md):
+ * its file (0-4), then its flagged field (Reject.kept), so that every
+ * entry of a line has its own, in the order entries are stored. */
+#define LNOB_REJECT_FILES 5u
+static inline uint64_t lnob_reject_seq(const Lnob__V1__Reject *r)
+{
+    return (uint64_t) r->file + (uint64_t) LNOB_REJECT_FILES * r->kept;
+}
+
 /* Cell.indicator: the ids of the indicators computed from income with
  * BOTTOM_CODE_ZERO on (spec §1.7: x < 0 counted as 0) end in this, so that
  * no reader takes them for the standard ones (docs/settings.md). */

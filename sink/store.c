@@ -82,28 +82,34 @@ static int s_drain(redisContext *c, int n, const char *what, char *err, size_t c
 
 /* ---- quarantine ----------------------------------------------------------- */
 
-/* Entry ids are the input line and file ("<line>-<file>", file 0 for a
- * single-file extract, 1-4 for UDB D/H/R/P), so a part delivered twice adds
- * nothing: Redis refuses an id that is not above the stream's last one,
- * and that refusal is the expected answer for a row already stored. */
+/* Entry ids are the input line and the entry's place on it ("<line>-<seq>",
+ * seq = file + 5 x kept: file 0 for a single-file extract, 1-4 for UDB
+ * D/H/R/P; kept 0 for a row quarantined whole, k for the k-th flagged field
+ * of a row that is kept), so a part delivered twice adds nothing: Redis
+ * refuses an id that is not above the stream's last one, and that refusal
+ * is the expected answer for an entry already stored. Every entry has a
+ * field kept: "0" the row is in no cell, "1" the row is kept and only this
+ * field's value counts as missing. */
 int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap)
 {
-    char key[LNOB_KEY_MAX], line[32], id[40];
+    char key[LNOB_KEY_MAX], line[32], id[48];
     snprintf(key, sizeof key, "lnob:quarantine:%s", q->extract_id);
     for (size_t i = 0; i < q->n_rejects; i++) {
         const Lnob__V1__Reject *j = q->rejects[i];
         snprintf(line, sizeof line, "%llu", (unsigned long long) j->line);
         /* Redis refuses 0-0: a whole-file entry (line 0) of a single-file
          * extract takes 0-1, which no other entry of that stream can have */
-        snprintf(id, sizeof id, "%llu-%u", (unsigned long long) j->line,
-                 j->line || j->file ? j->file : 1u);
+        uint64_t seq = lnob_reject_seq(j);
+        snprintf(id, sizeof id, "%llu-%llu", (unsigned long long) j->line,
+                 (unsigned long long) (j->line || seq ? seq : 1u));
         if (*j->person_key) /* an MIS row: its person key, for finding the person's other rows */
             redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s "
-                                  "person_key %s run_id %s", key, id, j->source, line, j->field,
-                               j->reason, j->detail, j->raw, j->person_key, q->run_id);
+                                  "person_key %s run_id %s kept %s", key, id, j->source, line, j->field,
+                               j->reason, j->detail, j->raw, j->person_key, q->run_id, j->kept ? "1" : "0");
         else
-            redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s run_id %s",
-                               key, id, j->source, line, j->field, j->reason, j->detail, j->raw, q->run_id);
+            redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s "
+                                  "run_id %s kept %s", key, id, j->source, line, j->field, j->reason,
+                               j->detail, j->raw, q->run_id, j->kept ? "1" : "0");
     }
     int rc = LNOB_OK;
     for (size_t i = 0; i < q->n_rejects; i++) {

@@ -20,7 +20,7 @@
 
 #define MAX_BATCHES (1u << 24) /* a seq beyond this is a bad message */
 #define KEY_MAX 256
-#define META_MAX 40
+#define META_MAX 48
 #define REASONS_MAX 32  /* distinct reject reasons counted in the metadata */
 
 /* ---- state ---------------------------------------------------------------- */
@@ -402,7 +402,8 @@ static int s_cmp_reject(const void *a, const void *b)
     const Lnob__V1__Reject *p = *(Lnob__V1__Reject *const *) a, *q = *(Lnob__V1__Reject *const *) b;
     if (p->line != q->line)
         return (p->line > q->line) - (p->line < q->line);
-    return (p->file > q->file) - (p->file < q->file);
+    uint64_t a_seq = lnob_reject_seq(p), b_seq = lnob_reject_seq(q);
+    return (a_seq > b_seq) - (a_seq < b_seq);
 }
 
 /* The rejects a run or an MIS batch carries. */
@@ -416,7 +417,8 @@ static Lnob__V1__Reject **s_rejects(const lnob_env_t *env, size_t *n)
     return env->run->rejects;
 }
 
-/* Emits the rejects of all runs, by input line (then file), in parts;
+/* Emits the rejects of all runs, by input line (then file and flagged
+ * field: the order of their stream ids), in parts;
  * returns parts. */
 static int s_emit_quarantine(lnob_aggregate_t *self, extract_t *e, uint32_t nb, uint32_t *parts)
 {
@@ -476,13 +478,28 @@ static void s_meta_u(meta_t *m, const char *key, unsigned long long v)
 
 /* Counters summed over the runs. */
 typedef struct {
-    uint64_t rows_read, quarantined, out_of_scope, income_missing, zero_weight, records;
+    uint64_t rows_read, quarantined, flagged, fields_flagged, out_of_scope, income_missing;
+    uint64_t zero_weight, records;
+    uint64_t hx090_disagree;
     int64_t transform_us;
-    char by_reason[REASONS_MAX * 32]; /* "BAD_CODE=3 ORPHAN_PERSON=1", by name */
+    char by_reason[REASONS_MAX * 32]; /* "BAD_CODE=3 ORPHAN_PERSON=1", by name: rows quarantined whole */
+    char flags_by_reason[REASONS_MAX * 32]; /* flagged fields of rows kept, the same way */
 } totals_t;
 
-/* Counts the rejects of every run by reason. */
-static void s_count_reasons(const extract_t *e, uint32_t nb, char *out, size_t cap)
+/* Rows quarantined whole and rows kept with flagged fields (each of those
+ * has its fields' rejects together, the first one kept = 1). */
+static void s_count_rows(const Lnob__V1__Reject *const *rj, size_t n, totals_t *t)
+{
+    for (size_t i = 0; i < n; i++) {
+        t->quarantined += rj[i]->kept == 0;
+        t->flagged += rj[i]->kept == 1;
+        t->fields_flagged += rj[i]->kept != 0;
+    }
+}
+
+/* Counts the rejects of every run by reason: those of rows quarantined
+ * whole (kept 0), or the flagged fields of rows kept (kept >= 1). */
+static void s_count_reasons(const extract_t *e, uint32_t nb, int kept, char *out, size_t cap)
 {
     const char *reason[REASONS_MAX];
     uint64_t count[REASONS_MAX];
@@ -491,6 +508,8 @@ static void s_count_reasons(const extract_t *e, uint32_t nb, char *out, size_t c
         size_t m;
         Lnob__V1__Reject **rj = s_rejects(e->runs[s], &m);
         for (size_t i = 0; i < m; i++) {
+            if ((rj[i]->kept != 0) != kept)
+                continue;
             const char *r = rj[i]->reason;
             size_t k = 0;
             while (k < n && strcmp(reason[k], r) != 0)
@@ -521,14 +540,16 @@ static totals_t s_totals(const extract_t *e, uint32_t nb)
     for (uint32_t s = 0; s < nb; s++) {
         const Lnob__V1__Run *r = e->runs[s]->run;
         t.rows_read += r->rows_read;
-        t.quarantined += r->n_rejects;
+        s_count_rows((const Lnob__V1__Reject *const *) r->rejects, r->n_rejects, &t);
         t.out_of_scope += r->out_of_scope;
         t.income_missing += r->income_missing;
         t.zero_weight += r->zero_weight;
+        t.hx090_disagree += r->hx090_disagree;
         t.records += r->record_count;
         t.transform_us += r->transform_us;
     }
-    s_count_reasons(e, nb, t.by_reason, sizeof t.by_reason);
+    s_count_reasons(e, nb, 0, t.by_reason, sizeof t.by_reason);
+    s_count_reasons(e, nb, 1, t.flags_by_reason, sizeof t.flags_by_reason);
     return t;
 }
 
@@ -567,8 +588,12 @@ static void s_fill_meta(meta_t *m, const Lnob__V1__ExtractEnd *end, const totals
     s_meta_u(m, "bytes", end->bytes);
     s_meta_u(m, "batches", end->batch_count);
     s_meta_u(m, "rows_out_of_scope", t->out_of_scope);
+    s_meta_u(m, "rows_flagged", t->flagged);
+    s_meta_u(m, "fields_flagged", t->fields_flagged);
+    s_meta(m, "flags_by_reason", t->flags_by_reason);
     s_meta_u(m, "persons_income_missing", t->income_missing);
     s_meta_u(m, "persons_zero_weight", t->zero_weight);
+    s_meta_u(m, "persons_hx090_disagree", t->hx090_disagree);
     s_meta_u(m, "persons_in_population", t->records);
     s_meta_u(m, "ingest_started_ms", (unsigned long long) end->started_ms);
     s_meta_u(m, "ingest_finished_ms", (unsigned long long) end->finished_ms);
@@ -763,7 +788,7 @@ static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)
     if (*error)
         n_cells = 0;
     int rc = s_emit_quarantine(self, e, nb, &parts);
-    s_count_reasons(e, nb, by_reason, sizeof by_reason);
+    s_count_reasons(e, nb, 0, by_reason, sizeof by_reason);
     meta_t meta = {0};
     s_mis_meta(&meta, end, &st, &f, rows_read, quarantined, parts, by_reason, error);
     if (rc == LNOB_OK)

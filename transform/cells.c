@@ -43,7 +43,8 @@ typedef struct {
 /* What every group's rates need from the whole extract. */
 typedef struct {
     double arpt[THRESHOLDS]; /* national, in s_thresholds order */
-    double item_nr_pct;    /* national share of persons with a missing item (§3.4) */
+    double nr13_pct;       /* national share of persons missing one of the 13 SMSD items (§5.3) */
+    double nr9_pct;        /* ... one of the 9 old items */
     uint32_t have;
     int lack9_missing;     /* the 9 old items are not all collected */
 } ctx_t;
@@ -220,15 +221,15 @@ static void s_status_cells(cells_t *c, const char *dim, const char *name, const 
     if (!(x->have & (LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI)))
         return;
     const status_sums_t t = *g->sums;
-    double nr = x->item_nr_pct;
+    double nr = x->nr13_pct, nr9 = x->nr9_pct; /* each indicator its own items (§5.3) */
     int dep9 = (x->have & LNOB_HAVE_DEP9) && !x->lack9_missing;
     if (x->have & LNOB_HAVE_DEP13) {
         s_rate(c, "smsd", dim, name, g, &t.all, &t.smsd, nr);
         s_rate(c, "msd", dim, name, g, &t.all, &t.msd, nr);
     }
     if (dep9) {
-        s_rate(c, "md", dim, name, g, &t.all, &t.md, nr);
-        s_rate(c, "smd", dim, name, g, &t.all, &t.smd, nr);
+        s_rate(c, "md", dim, name, g, &t.all, &t.md, nr9);
+        s_rate(c, "smd", dim, name, g, &t.all, &t.smd, nr9);
     }
     if (x->have & LNOB_HAVE_WI) {
         s_rate(c, "lwi", dim, name, g, &t.lwi_pop, &t.lwi, NONRESPONSE_PCT);
@@ -242,7 +243,7 @@ static void s_status_cells(cells_t *c, const char *dim, const char *name, const 
             s_rate(c, s_part_names[k], dim, name, g, &t.arope_pop, &t.part[k], nr);
     }
     if (dep9 && (x->have & LNOB_HAVE_WI))
-        s_rate(c, "arope_2020", dim, name, g, &t.arope2020_pop, &t.arope2020, nr);
+        s_rate(c, "arope_2020", dim, name, g, &t.arope2020_pop, &t.arope2020, nr9);
 }
 
 /* Median, mean and the poverty rates against the national thresholds. */
@@ -427,19 +428,21 @@ static void s_items_distribution(cells_t *c, const group_t *g, const ctx_t *x)
     for (int k = 0; k <= 13; k++) {
         char name[8];
         snprintf(name, sizeof name, "%d", k);
-        s_share(c, "smsd_items", "items_lacking", name, g, g->n_all, w[k], den, x->item_nr_pct);
+        s_share(c, "smsd_items", "items_lacking", name, g, g->n_all, w[k], den, x->nr13_pct);
     }
 }
 
 static ctx_t s_context(const lnob_person_t *p, size_t n, const lnob_dims_t *dims)
 {
-    ctx_t x = {{0}, 0, dims->have, 0};
-    size_t missing = 0;
+    ctx_t x = {{0}, 0, 0, dims->have, 0};
+    size_t missing13 = 0, missing9 = 0;
     for (size_t i = 0; i < n; i++) {
-        missing += p[i].item_missing;
+        missing13 += (p[i].item_missing & LNOB_ITEMS_MISSING13) != 0;
+        missing9 += (p[i].item_missing & LNOB_ITEMS_MISSING9) != 0;
         x.lack9_missing |= p[i].lack9 < 0;
     }
-    x.item_nr_pct = n ? 100.0 * (double) missing / (double) n : 0;
+    x.nr13_pct = n ? 100.0 * (double) missing13 / (double) n : 0;
+    x.nr9_pct = n ? 100.0 * (double) missing9 / (double) n : 0;
     return x;
 }
 

@@ -34,7 +34,7 @@ typedef struct {
     /* household statuses (used when lnob_dims_t.have says they exist) */
     uint8_t hhtype;     /* 5..16 (household.h) */
     uint8_t lack13;     /* SMSD items lacking */
-    uint8_t item_missing;
+    uint8_t item_missing; /* LNOB_ITEMS_MISSING13 | LNOB_ITEMS_MISSING9 (wire.h) */
     int8_t lack9;       /* old items lacking, -1 not collected */
     int8_t lwi, lwi2020;/* 1, 0, or -1 outside the LWI population */
 } lnob_person_t;

@@ -22,14 +22,14 @@ static const int32_t s_age_b_last[LNOB_AGE_B_GROUPS - 1] = {15, 24, 49, 64};
 
 uint32_t lnob_age_group(int32_t age)
 {
-    if (age < 0)
+    if (age == LNOB_AGE_NONE)
         return 0;
     return age < ADULT_AGE ? 1 : age < ELDERLY_AGE ? 2 : 3;
 }
 
 uint32_t lnob_age_b(int32_t age)
 {
-    if (age < 0)
+    if (age == LNOB_AGE_NONE)
         return 0;
     uint32_t g = 0;
     while (g < LNOB_AGE_B_GROUPS - 1 && age > s_age_b_last[g])
@@ -64,11 +64,13 @@ static int s_cmp(const void *a, const void *b)
     return (p->line > q->line) - (p->line < q->line);
 }
 
-static double s_income(const Lnob__V1__Batch *b, size_t i)
+/* Row i's income, when the batch has no UDB variables: the row is its own
+ * household, sized by its HX050 alone (HY025 is a UDB variable). */
+static lnob_hh_t s_row_household(const Lnob__V1__Batch *b, size_t i)
 {
-    if (b->n_hx090)
-        return b->hx090[i];
-    return b->hy020[i] / b->hx050[i]; /* NaN when either is missing */
+    lnob_hh_t h = {b->n_hy020 ? b->hy020[i] : NAN, NAN, b->n_hx050 ? b->hx050[i] : NAN,
+                   b->n_hx090 ? b->hx090[i] : NAN, NAN, {0}, -1};
+    return h;
 }
 
 static char **s_copy_dict(char **dict, size_t n)
@@ -88,6 +90,7 @@ static Lnob__V1__Reject **s_copy_rejects(Lnob__V1__Reject **in, size_t n)
         out[i]->source = lnob_strdup(in[i]->source);
         out[i]->line = in[i]->line;
         out[i]->file = in[i]->file;
+        out[i]->kept = in[i]->kept;
         out[i]->field = lnob_strdup(in[i]->field);
         out[i]->reason = lnob_strdup(in[i]->reason);
         out[i]->detail = lnob_strdup(in[i]->detail);
@@ -160,9 +163,9 @@ static double s_months(int a, int b)
 
 static lnob_hh_t s_household(const Lnob__V1__Batch *b, const vars_t *vs, size_t i)
 {
-    lnob_hh_t h = {b->n_hx090 ? NAN : b->hy020[i], s_amount(vs, LNOB_V_HY010, i),
-                   b->n_hx090 ? NAN : b->hx050[i], b->n_hx090 ? b->hx090[i] : NAN,
-                   s_amount(vs, LNOB_V_HY025, i), {0}, -1};
+    lnob_hh_t h = s_row_household(b, i);
+    h.hy010 = s_amount(vs, LNOB_V_HY010, i);
+    h.hy025 = s_amount(vs, LNOB_V_HY025, i);
     static const int items[LNOB_HH_ITEMS] = {
         LNOB_V_HS060, LNOB_V_HS040, LNOB_V_HS050, LNOB_V_HH050, LNOB_V_HS011, LNOB_V_HS021,
         LNOB_V_HS031, LNOB_V_HS110, LNOB_V_HD080, LNOB_V_HS070, LNOB_V_HS080, LNOB_V_HS100};
@@ -179,8 +182,9 @@ static int s_age(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, int which
 {
     if (which == LNOB_AGE_INT)
         return b->age[i];
-    int irp = s_code(vs, LNOB_V_RX020, i), rb081 = s_code(vs, LNOB_V_RB081, i);
-    return irp >= 0 ? irp : rb081 >= 0 ? rb081 : b->age[i];
+    int irp = vs->v[LNOB_V_RX020] ? vs->v[LNOB_V_RX020]->code[i] : LNOB_AGE_NONE;
+    int rb081 = vs->v[LNOB_V_RB081] ? vs->v[LNOB_V_RB081]->code[i] : LNOB_AGE_NONE;
+    return irp != LNOB_AGE_NONE ? irp : rb081 != LNOB_AGE_NONE ? rb081 : b->age[i];
 }
 
 static lnob_member_t s_member(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, const lnob_hh_cfg_t *cfg)
@@ -225,7 +229,7 @@ static int s_parent_here(const Lnob__V1__Batch *b, const vars_t *vs, size_t i, s
  * household by household (rows of one household are adjacent), and the
  * batch's part-time hours table. */
 static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_cfg_t *cfg,
-                     lnob_status_t *st, int *age_wi, lnob_pt_table_t *table)
+                     lnob_status_t *st, int *age_wi, lnob_pt_table_t *table, uint32_t *disagree)
 {
     size_t n = b->record_count;
     lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
@@ -239,6 +243,7 @@ static void s_derive(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_c
         }
         lnob_hh_t h = s_household(b, vs, from);
         lnob_hh_derive(&h, m + from, to - from, cfg, st + from);
+        *disagree += (uint32_t) (to - from) * (uint32_t) lnob_hh_hx090_differs(&h, m + from, to - from);
         lnob_pt_table_add(table, m + from, to - from, cfg);
     }
     free(m);
@@ -275,23 +280,29 @@ static void s_alloc_columns(Lnob__V1__Run *r, size_t n)
  * household's, HY025 applied and HX050 derived when absent; else HY020 /
  * HX050 of the merged file. */
 static void s_incomes(const Lnob__V1__Batch *b, const vars_t *vs, const lnob_hh_cfg_t *cfg,
-                      const lnob_status_t *st, double *x)
+                      const lnob_status_t *st, double *x, uint32_t *disagree)
 {
     size_t n = b->record_count;
-    int per_row = st || !b->n_vars || b->n_hx090;
-    for (size_t i = 0; i < n && per_row; i++)
-        x[i] = st ? st[i].x : s_income(b, i);
-    if (per_row)
+    for (size_t i = 0; i < n && st; i++)
+        x[i] = st[i].x;
+    for (size_t i = 0; i < n && !st && !b->n_vars; i++) {
+        lnob_hh_t h = s_row_household(b, i);
+        x[i] = lnob_hh_income(&h, NULL, 0);
+        *disagree += (uint32_t) lnob_hh_hx090_differs(&h, NULL, 0);
+    }
+    if (st || !b->n_vars)
         return;
     lnob_member_t *m = lnob_malloc((n ? n : 1) * sizeof *m);
     for (size_t from = 0, to; from < n; from = to) {
         for (to = from + 1; to < n && b->household_id[to] == b->household_id[from]; to++)
             ;
         lnob_hh_t h = s_household(b, vs, from);
-        int derive = isnan(h.hx090) && isnan(h.hx050); /* the members' ages are needed */
+        int derive = isnan(h.hx050); /* the members' ages may be needed */
         for (size_t i = from; i < to && derive; i++)
             m[i] = s_member(b, vs, i, cfg);
-        double v = lnob_hh_income(&h, m + from, derive ? to - from : 0);
+        size_t sized = derive ? to - from : 0;
+        double v = lnob_hh_income(&h, m + from, sized);
+        *disagree += (uint32_t) (to - from) * (uint32_t) lnob_hh_hx090_differs(&h, m + from, sized);
         for (size_t i = from; i < to; i++)
             x[i] = v;
     }
@@ -409,12 +420,12 @@ Lnob__V1__Run *lnob_harmonise(const Lnob__V1__Batch *b, const lnob_hh_cfg_t *cfg
     int *age_wi = household ? lnob_malloc(cap * sizeof *age_wi) : NULL;
     lnob_pt_table_t table = {{0}, {0}};
     if (st)
-        s_derive(b, &vs, cfg, st, age_wi, &table);
+        s_derive(b, &vs, cfg, st, age_wi, &table, &r->hx090_disagree);
     r->settings = lnob_malloc(LNOB_HH_SETTINGS_MAX); /* AGE_BRK matters to every input */
     lnob_hh_cfg_format(cfg, r->settings, LNOB_HH_SETTINGS_MAX);
     sort_key_t *keys = lnob_malloc(cap * sizeof *keys);
     double *x = lnob_malloc(cap * sizeof *x);
-    s_incomes(b, &vs, cfg, st, x);
+    s_incomes(b, &vs, cfg, st, x, &r->hx090_disagree);
     size_t n = s_keys(b, st, x, keys, r);
     free(x);
     qsort(keys, n, sizeof *keys, s_cmp);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lnob/udb.h"
+
 #define NOT_LACKING_OTHER 3 /* "no, for another reason" */
 #define LACKING 2           /* "no, cannot afford" / "yes, arrears twice or more" */
 #define CHILD_AGE 16        /* persons under 16 have no P record (§3.3) */
@@ -24,6 +26,9 @@
 #define PL032_RETIRED 3
 #define PL032_STUDENT 5
 #define PL145_PART_TIME 2
+
+/* ALL: a delivered HX090 further than this from HY020 / HX050 is counted (§1.8) */
+#define HX090_TOLERANCE 1.0
 
 #define PENSIONS_ALL ((1u << LNOB_PENSIONS) - 1)
 
@@ -138,7 +143,7 @@ static int s_oecd_tenths(const lnob_member_t *m, size_t n)
 {
     int n14 = 0, n13 = 0;
     for (size_t i = 0; i < n; i++) {
-        if (m[i].age_eq < 0)
+        if (m[i].age_eq == LNOB_AGE_NONE)
             return 0;
         if (m[i].age_eq >= OECD_ADULT_AGE)
             n14++;
@@ -150,10 +155,9 @@ static int s_oecd_tenths(const lnob_member_t *m, size_t n)
     return n13 ? 10 + 3 * (n13 - 1) : 0;
 }
 
-double lnob_hh_income(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
+/* HY020 (x HY025) / HX050, HX050 derived when not delivered. */
+static double s_income_from_hy020(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
 {
-    if (!isnan(h->hx090))
-        return h->hx090;
     if (isnan(h->hy020))
         return NAN;
     double hy = isnan(h->hy025) ? h->hy020 : h->hy020 * h->hy025;
@@ -161,6 +165,19 @@ double lnob_hh_income(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
         return h->hx050 > 0 ? hy / h->hx050 : NAN;
     int tenths = s_oecd_tenths(m, n);
     return tenths ? hy * 10.0 / tenths : NAN;
+}
+
+double lnob_hh_income(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
+{
+    return !isnan(h->hx090) ? h->hx090 : s_income_from_hy020(h, m, n);
+}
+
+int lnob_hh_hx090_differs(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
+{
+    if (isnan(h->hx090))
+        return 0;
+    double x = s_income_from_hy020(h, m, n);
+    return !isnan(x) && fabs(h->hx090 - x) > HX090_TOLERANCE;
 }
 
 /* ---- deprivation (§3) ------------------------------------------------------ */
@@ -198,23 +215,28 @@ static int s_household_lacking(const lnob_hh_t *h, int *missing)
     return lacking;
 }
 
-/* The 9 old items lacking, or -1 when one of them is not collected. */
-static int s_old_lacking(const lnob_hh_t *h)
+/* The 9 old items lacking, or -1 when one of them is not collected; sets
+ * *missing when one is missing. */
+static int s_old_lacking(const lnob_hh_t *h, int *missing)
 {
     static const int simple[] = {LNOB_HS040, LNOB_HS050, LNOB_HS060, LNOB_HS070,
                                  LNOB_HS080, LNOB_HS100, LNOB_HS110, LNOB_HH050};
     for (int k = LNOB_HS070; k <= LNOB_HS100; k++)
         if (h->item[k] == LNOB_HH_NOT_COLLECTED)
             return -1;
-    int lacking = s_arrears(h) == 1;
-    for (size_t k = 0; k < sizeof simple / sizeof *simple; k++)
+    int arrears = s_arrears(h);
+    int lacking = arrears == 1;
+    *missing = arrears < 0;
+    for (size_t k = 0; k < sizeof simple / sizeof *simple; k++) {
         lacking += h->item[simple[k]] == LACKING;
+        *missing |= s_missing(h->item[simple[k]]);
+    }
     return lacking;
 }
 
 static int s_is_child(const lnob_member_t *m)
 {
-    return m->age_brk >= 0 && m->age_brk < CHILD_AGE && !m->has_p;
+    return m->age_brk != LNOB_AGE_NONE && m->age_brk < CHILD_AGE; /* whatever P values it has (§1.8) */
 }
 
 /* §3.3: does a child lack personal item k? */
@@ -266,7 +288,7 @@ static int s_hhtype(const lnob_hh_t *h, const lnob_member_t *m, size_t n)
         return h->hx060;
     int adults = 0, deps = 0, old = 0;
     for (size_t i = 0; i < n; i++) {
-        if (m[i].age_brk < 0)
+        if (m[i].age_brk == LNOB_AGE_NONE)
             return 0;
         if (s_dependent(&m[i])) {
             deps++;
@@ -332,7 +354,7 @@ static int s_part_time_now(const lnob_member_t *m, const lnob_hh_cfg_t *cfg)
 /* The imputation cell of a person: 1..6, or 0 when sex or age is missing. */
 static int s_pt_cell(const lnob_member_t *m)
 {
-    if ((m->sex != 1 && m->sex != 2) || m->age_wi < 0)
+    if ((m->sex != 1 && m->sex != 2) || m->age_wi == LNOB_AGE_NONE)
         return 0;
     int band = m->age_wi < 25 ? 0 : m->age_wi < 50 ? 1 : 2;
     return 1 + (m->sex - 1) * 3 + band;
@@ -393,7 +415,8 @@ void lnob_hh_derive(const lnob_hh_t *h, const lnob_member_t *m, size_t n,
     double x = lnob_hh_income(h, m, n);
     int hh_missing = 0;
     int hh_lacking = s_household_lacking(h, &hh_missing);
-    int old = s_old_lacking(h);
+    int old_missing = 0;
+    int old = s_old_lacking(h, &old_missing);
     int type = s_hhtype(h, m, n);
     int pension_hh = s_pension_household(h, m, n, cfg);
     for (size_t i = 0; i < n; i++) {
@@ -402,7 +425,8 @@ void lnob_hh_derive(const lnob_hh_t *h, const lnob_member_t *m, size_t n,
         out[i] = (lnob_status_t){
             .x = x,
             .lack13 = (uint8_t) lacking,
-            .item_missing = (uint8_t) missing,
+            .item_missing = (uint8_t) ((missing ? LNOB_ITEMS_MISSING13 : 0) |
+                                       (old_missing ? LNOB_ITEMS_MISSING9 : 0)),
             .lack9 = (int8_t) old,
             .hhtype = (uint8_t) type,
             .wi = s_wi(&m[i], pension_hh, cfg),
@@ -436,8 +460,9 @@ void lnob_hh_lwi(const lnob_wi_t *wi, const int *age_wi, size_t n, const lnob_pt
     int low = n_cal && s_low(mw, n_cal, cfg);
     int low2020 = n_cal2020 && s_low(mw2020, n_cal2020, cfg);
     for (size_t i = 0; i < n; i++) {
-        int in = age_wi[i] >= 0 && age_wi[i] <= WI_MAX_AGE && n_cal;
-        int in2020 = age_wi[i] >= 0 && age_wi[i] <= WI2020_MAX_AGE && n_cal2020;
+        int known = age_wi[i] != LNOB_AGE_NONE; /* -1 is an age (§1.8) */
+        int in = known && age_wi[i] <= WI_MAX_AGE && n_cal;
+        int in2020 = known && age_wi[i] <= WI2020_MAX_AGE && n_cal2020;
         lwi[i] = (int8_t) (in ? low : -1);
         lwi2020[i] = (int8_t) (in2020 ? low2020 : -1);
     }

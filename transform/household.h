@@ -88,7 +88,8 @@ typedef struct {
 
 typedef struct {
     int64_t pid;          /* RB030 */
-    int age_eq, age_wi, age_brk; /* completed years, -1 missing: AGE_IRP or AGE_INT
+    int age_eq, age_wi, age_brk; /* completed years (-1 a valid AGE_IRP), LNOB_AGE_NONE
+                                  * (lnob/udb.h) missing: AGE_IRP or AGE_INT
                                   * as AGE_EQ, AGE_WI, AGE_BRK say (§1.3) */
     int sex;              /* 1, 2; 0 missing */
     int has_p;            /* the person has a P record */
@@ -114,16 +115,22 @@ typedef struct {
 typedef struct {
     double x;            /* HX090, NaN when missing (§1.2) */
     uint8_t lack13;      /* SMSD items lacking, 0..13 */
-    uint8_t item_missing;/* at least one of the 13 items missing (§3.4) */
+    uint8_t item_missing;/* LNOB_ITEMS_MISSING13: one of the 13 items missing (§3.4);
+                          * LNOB_ITEMS_MISSING9: one of the 9 old items (wire.h) */
     int8_t lack9;        /* old items lacking, 0..9; -1 not collected this year */
     uint8_t hhtype;      /* 5..13; 0 unknown */
     lnob_wi_t wi;
 } lnob_status_t;
 
-/* The household's equivalised income x (§1.4-1.5): HX090, else HY020
+/* The household's equivalised income x (§1.4-1.5, §1.8): HX090, else HY020
  * (times HY025 when given) over HX050, else over the modified OECD scale
- * of the members' AGE_EQ; NaN when HY020 is missing or an age is. */
+ * of the members' AGE_EQ; NaN when HY020 is missing or an age is. Values
+ * that are not valid arrive here as NaN. */
 double lnob_hh_income(const lnob_hh_t *h, const lnob_member_t *members, size_t n);
+/* 1 when the household has an HX090 and HY020 (x HY025) / HX050 (HX050
+ * derived when not given) is known and differs from it by more than 1 ALL:
+ * HX090 stays the income, the difference is a diagnostic count (§1.8). */
+int lnob_hh_hx090_differs(const lnob_hh_t *h, const lnob_member_t *members, size_t n);
 
 /* Derives every member's status. members[0..n) are the household's current
  * members (§1.1), in any order; out[i] belongs to members[i]. */

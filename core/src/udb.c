@@ -16,7 +16,7 @@ const lnob_udb_def_t lnob_udb_defs[LNOB_UDB_VARS] = {
     [LNOB_V_HS080] = CODE("HS080", 1, 3),  [LNOB_V_HS100] = CODE("HS100", 1, 3),
     [LNOB_V_HX060] = CODE("HX060", 5, 16), [LNOB_V_DB100] = CODE("DB100", 1, 3),
     [LNOB_V_RB220] = AMOUNT("RB220"),      [LNOB_V_RB230] = AMOUNT("RB230"), /* person ids */
-    [LNOB_V_RX020] = CODE("RX020", 0, 130), [LNOB_V_RB081] = CODE("RB081", 0, 130),
+    [LNOB_V_RX020] = CODE("RX020", -1, 130), [LNOB_V_RB081] = CODE("RB081", -1, 130),
     [LNOB_V_PB040] = AMOUNT("PB040"),
     [LNOB_V_PD020] = CODE("PD020", 1, 3),  [LNOB_V_PD030] = CODE("PD030", 1, 3),
     [LNOB_V_PD050] = CODE("PD050", 1, 3),  [LNOB_V_PD060] = CODE("PD060", 1, 3),

@@ -530,3 +530,33 @@ Test(bottom_code_zero, exactly_the_income_ids_are_suffixed)
     cr_assert_str_eq(lnob_cells_bc0_id("qsr"), "qsr_BC0");
     cr_assert_str_eq(lnob_cells_bc0_id("lwi"), "lwi");
 }
+
+/* ---- item non-response per indicator (spec §5.3) ----------------------------- */
+
+/* 100 persons: 30 miss one of the 13 SMSD items, 60 others one of the 9 old
+ * items. nr is 30 % for smsd, msd, smsd_items, arope and its parts (U) and
+ * 60 % for md, smd and arope_2020 (SUPPRESS); lwi has none (OK). With one
+ * share for all (90 %), every deprivation cell was SUPPRESS. */
+Test(nonresponse, each_indicator_counts_only_its_own_items)
+{
+    enum { N = 100 };
+    static const char *const none[] = {""};
+    lnob_person_t p[N];
+    for (size_t i = 0; i < N; i++)
+        p[i] = (lnob_person_t){.x = 1000, .w = W1, .sex = 1, .age_group = 2, .age_b = 3,
+                               .item_missing = i < 30 ? LNOB_ITEMS_MISSING13
+                                             : i < 90 ? LNOB_ITEMS_MISSING9 : 0,
+                               .lwi = 0, .lwi2020 = 0};
+    lnob_dims_t dims = {none, 1, none, 1, LNOB_HAVE_DEP13 | LNOB_HAVE_DEP9 | LNOB_HAVE_WI, 0};
+    s_cells = lnob_cells_compute(p, N, &dims, &s_n);
+    static const char *const u[] = {"smsd", "msd", "arope", "arope_arop_only", "arope_all_three"};
+    for (size_t k = 0; k < N_OF(u); k++)
+        cr_expect_eq(s_find(u[k], "", "")->flag, LNOB_FLAG_U, "%s: nr 30 %%", u[k]);
+    cr_expect_eq(s_find("smsd_items", "items_lacking", "0")->flag, LNOB_FLAG_U);
+    static const char *const sup[] = {"md", "smd", "arope_2020"};
+    for (size_t k = 0; k < N_OF(sup); k++)
+        cr_expect_eq(s_find(sup[k], "", "")->flag, LNOB_FLAG_SUPPRESS, "%s: nr 60 %%", sup[k]);
+    cr_expect_eq(s_find("lwi", "", "")->flag, LNOB_FLAG_OK);
+    cr_expect_eq(s_find("smsd", "sex", "1")->flag, LNOB_FLAG_U, "the national nr in every cell");
+    free(s_cells);
+}

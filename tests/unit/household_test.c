@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "household.h"
+#include "lnob/udb.h"
 
 #define REL 1e-9
 #define NC LNOB_HH_NOT_COLLECTED
@@ -63,7 +64,7 @@ Test(household, tv1_equivalised_income_by_the_modified_oecd_scale)
 Test(household, given_hx090_wins_and_a_missing_age_or_income_leaves_x_missing)
 {
     lnob_hh_t h = s_hh();
-    lnob_member_t m[2] = {s_m(1, 1, 40), s_m(2, 2, -1)};
+    lnob_member_t m[2] = {s_m(1, 1, 40), s_m(2, 2, LNOB_AGE_NONE)};
     lnob_status_t out[2];
     h.hy020 = 10000;
     lnob_hh_derive(&h, m, 2, cfg, out);
@@ -323,4 +324,95 @@ Test(household, household_types_of_section_5_2)
     h.hx060 = 6;
     lnob_hh_derive(&h, m, 3, cfg, out);
     cr_assert_eq(out[0].hhtype, 6, "a delivered HX060 wins");
+}
+
+/* ---- §1.8: which income, ages, under 16; §5.3: whose items ------------------ */
+
+/* A delivered HX090 more than 1 ALL from HY020 (x HY025) / HX050 is kept
+ * and counted: 3000 / 1.5 = 2000, so 2001.5 is counted, 2001 and 1999 not. */
+Test(household, an_hx090_further_than_1_all_from_hy020_over_hx050_is_counted)
+{
+    lnob_member_t m[2] = {s_m(1, 1, 30), s_m(2, 2, 28)};
+    lnob_hh_t h = s_hh();
+    h.hy020 = 3000;
+    h.hx050 = 1.5;
+    h.hx090 = 2001.5;
+    cr_assert_eq(lnob_hh_hx090_differs(&h, NULL, 0), 1);
+    cr_assert_eq(lnob_hh_income(&h, NULL, 0), 2001.5, "HX090 stays the income");
+    h.hx090 = 2001;
+    cr_assert_eq(lnob_hh_hx090_differs(&h, NULL, 0), 0, "exactly 1 ALL is not more than 1");
+    h.hx090 = 1999;
+    cr_assert_eq(lnob_hh_hx090_differs(&h, NULL, 0), 0);
+    h.hx050 = NAN; /* derived from the ages: 1.5 */
+    h.hx090 = 2500;
+    cr_assert_eq(lnob_hh_hx090_differs(&h, m, 2), 1);
+    h.hy020 = NAN;
+    cr_assert_eq(lnob_hh_hx090_differs(&h, m, 2), 0, "nothing to compare with");
+}
+
+/* AGE_IRP -1 (born after the income reference period) is a child under 14:
+ * 13000 / (1.0 + 0.5 + 0.3) = 13000 / 1.8; before, -1 was "missing" and
+ * the household had no income. */
+Test(household, age_irp_minus_one_is_a_child_for_hx050_and_in_the_lwi_population)
+{
+    lnob_hh_t h = s_hh();
+    h.hy020 = 13000;
+    lnob_member_t m[3] = {s_w(1, 40, 2, 1, 0, NAN, 0), s_w(2, 38, 2, 1, 0, NAN, 0), s_m(3, 1, -1)};
+    lnob_status_t st[3];
+    lnob_hh_derive(&h, m, 3, cfg, st);
+    cr_assert_float_eq(st[2].x, 13000 / 1.8, 13000 / 1.8 * REL);
+    int8_t lwi[3], old[3];
+    s_lwi(&h, m, 3, lwi, old);
+    /* WI = 2 / 24 <= 0.2: every member aged up to 64 (59), the newborn too */
+    cr_assert(lwi[0] == 1 && lwi[1] == 1 && lwi[2] == 1, "lwi %d %d %d", lwi[0], lwi[1], lwi[2]);
+    cr_assert_eq(old[2], 1);
+    m[2].age_eq = m[2].age_wi = LNOB_AGE_NONE;
+    lnob_hh_derive(&h, m, 3, cfg, st);
+    cr_assert(isnan(st[0].x), "an AGE_IRP that is missing leaves HX050 underivable");
+    s_lwi(&h, m, 3, lwi, old);
+    cr_assert_eq(lwi[2], -1, "a missing age is outside the LWI population");
+    cr_assert_eq(lwi[0], 1, "the others' WI is computed without them");
+}
+
+/* §3.3 applies to every person under 16, whatever P values the row has: a
+ * 15-year-old answering PD items "lacking" still takes the adults' items
+ * (none lacking here), so 0 personal items instead of 6. */
+Test(household, a_person_under_16_takes_the_child_rule_whatever_p_values_it_has)
+{
+    lnob_hh_t h = s_hh();
+    for (int k = 0; k < LNOB_HH_ITEMS; k++) /* no household item lacking (arrears: 3 "no") */
+        h.item[k] = k >= LNOB_HS011 && k <= LNOB_HS031 ? 3 : 1;
+    lnob_member_t m[2] = {s_m(1, 2, 44), s_m(2, 1, 15)};
+    s_pd(&m[0], 1, 1, 1, 1, 1, 1);
+    s_pd(&m[1], 2, 2, 2, 2, 2, 2);
+    lnob_status_t out[2];
+    lnob_hh_derive(&h, m, 2, cfg, out);
+    cr_assert_eq(out[0].lack13, 0);
+    cr_assert_eq(out[1].lack13, 0, "the child rule, not its own answers: %u", out[1].lack13);
+}
+
+/* Item non-response per item set (§5.3): a missing old-only item (HS070)
+ * marks the 9-item set only; a missing PD item the 13-item set only; a
+ * missing shared item (HS040) both. */
+Test(household, a_missing_item_marks_only_the_item_sets_it_belongs_to)
+{
+    lnob_hh_t h = s_hh();
+    for (int k = 0; k < LNOB_HH_ITEMS; k++)
+        h.item[k] = 1;
+    lnob_member_t m = s_m(1, 1, 40);
+    s_pd(&m, 1, 1, 1, 1, 1, 1);
+    lnob_status_t out;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, 0);
+    h.item[LNOB_HS070] = LNOB_HH_MISSING;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, LNOB_ITEMS_MISSING9);
+    h.item[LNOB_HS070] = 1;
+    m.pd[LNOB_PD080] = LNOB_HH_MISSING;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, LNOB_ITEMS_MISSING13);
+    m.pd[LNOB_PD080] = 1;
+    h.item[LNOB_HS040] = LNOB_HH_MISSING;
+    lnob_hh_derive(&h, &m, 1, cfg, &out);
+    cr_assert_eq(out.item_missing, LNOB_ITEMS_MISSING13 | LNOB_ITEMS_MISSING9);
 }

@@ -1,6 +1,7 @@
 /* malformed_test.c - every file of the malformed-input corpus is accounted
  * for: rows read = accepted + quarantined, each rejected row with its line,
- * reason and field, or the whole extract failed with its reason. Each file
+ * reason and field, each flagged field of a row kept the same way (marked
+ * ":kept"), or the whole extract failed with its reason. Each file
  * is fed whole, byte by byte and in 7-byte pieces: the outcome must not
  * depend on how the bytes arrive. The corpus and its expectations are in
  * tests/data/malformed/ (EXPECTED). */
@@ -26,7 +27,7 @@ TestSuite(malformed, .init = s_init, .fini = s_fini);
 
 typedef struct {
     uint64_t accepted, rejected;
-    char rejects[4096]; /* "line:REASON:field " for each */
+    char rejects[4096]; /* "line:REASON:field " for each, ":kept" added for a flagged field */
 } outcome_t;
 
 static int s_emit(void *arg, Lnob__V1__Batch *b)
@@ -36,9 +37,9 @@ static int s_emit(void *arg, Lnob__V1__Batch *b)
     for (size_t i = 0; i < b->n_rejects; i++) {
         const Lnob__V1__Reject *r = b->rejects[i];
         size_t n = strlen(o->rejects);
-        snprintf(o->rejects + n, sizeof o->rejects - n, "%llu:%s:%s ", (unsigned long long) r->line,
-                 r->reason, *r->field ? r->field : "-");
-        o->rejected++;
+        snprintf(o->rejects + n, sizeof o->rejects - n, "%llu:%s:%s%s ", (unsigned long long) r->line,
+                 r->reason, *r->field ? r->field : "-", r->kept ? ":kept" : "");
+        o->rejected += r->kept == 0;
     }
     return LNOB_OK;
 }

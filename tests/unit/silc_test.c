@@ -13,6 +13,7 @@
 
 #include "lnob/geo.h"
 #include "lnob/rc.h"
+#include "lnob/udb.h"
 #include "rejects.h"
 #include "silc.h"
 #include "wire.h"
@@ -34,6 +35,7 @@ typedef struct {
     char reason[40];
     char detail[256];
     char raw[16400];
+    uint32_t kept;  /* 0 quarantined whole, k the k-th flagged field of a row kept */
 } creject_t;
 
 /* One emitted batch, copied (the batch is borrowed). */
@@ -147,6 +149,7 @@ static int s_emit(void *arg, Lnob__V1__Batch *b)
         snprintf(x->reason, sizeof x->reason, "%s", r->reason);
         snprintf(x->detail, sizeof x->detail, "%s", r->detail);
         snprintf(x->raw, sizeof x->raw, "%s", r->raw);
+        x->kept = r->kept;
     }
     if (c->fail_at && c->n == c->fail_at)
         return c->fail_rc;
@@ -228,15 +231,33 @@ static void s_expect_reject(const cbatch_t *b, size_t i, uint64_t line, const ch
                      (unsigned long long) line);
     cr_expect_str_eq(r->source, SOURCE);
     cr_expect_neq(r->detail[0], '\0', "reject %zu has no detail", i);
+    cr_expect_eq(r->kept, 0, "reject %zu at line %llu: the row is quarantined whole", i,
+                 (unsigned long long) line);
 }
 
-/* Sum over batches of records, rejects, out-of-scope and rows_read. */
+/* Reject i is the k-th flagged field of a row that is kept (spec §1.8). */
+static void s_expect_flag(const cbatch_t *b, size_t i, uint64_t line, const char *reason,
+                          const char *field, uint32_t k)
+{
+    cr_assert_lt(i, b->n_rejects, "flag %zu missing (%zu rejects)", i, b->n_rejects);
+    const creject_t *r = &b->rej[i];
+    cr_expect_eq(r->line, line, "flag %zu (%s): line %llu, expected %llu", i, reason,
+                 (unsigned long long) r->line, (unsigned long long) line);
+    cr_expect_str_eq(r->reason, reason, "flag %zu at line %llu", i, (unsigned long long) line);
+    cr_expect_str_eq(r->field, field, "flag %zu (%s) at line %llu", i, reason, (unsigned long long) line);
+    cr_expect_eq(r->kept, k, "flag %zu at line %llu: kept %u, expected %u", i, (unsigned long long) line,
+                 r->kept, k);
+}
+
+/* Sum over batches of records, rows quarantined whole, out-of-scope and
+ * rows_read. */
 static void s_totals(const cap_t *c, uint64_t *rec, uint64_t *rej, uint64_t *oos, uint64_t *rows)
 {
     *rec = *rej = *oos = *rows = 0;
     for (size_t i = 0; i < c->n; i++) {
         *rec += c->b[i].record_count;
-        *rej += c->b[i].n_rejects;
+        for (size_t k = 0; k < c->b[i].n_rejects; k++)
+            *rej += c->b[i].rej[k].kept == 0;
         *oos += c->b[i].out_of_scope;
         *rows += c->b[i].rows_read;
     }
@@ -270,7 +291,7 @@ Test(silc, happy_path_usage)
     static const int64_t pid[] = {101, 102, 201}, hh[] = {1, 1, 2};
     static const int64_t w[] = {59750000, 28050000, 34350000};
     static const uint32_t sex[] = {1, 2, 0};
-    static const int32_t age[] = {59, 6, -1};
+    static const int32_t age[] = {59, 6, LNOB_AGE_NONE};
     static const uint64_t line[] = {2, 3, 4};
     static const char *const region[] = {"AL03", "AL02", "AL02"};
     static const char *const mun[] = {"AL154", "AL154", "AL155"};
@@ -313,7 +334,8 @@ Test(silc, lower_case_header_names)
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
-    cr_assert_eq(b->record_count, 1);
+    cr_assert_eq(b->record_count, 2, "a bad weight is flagged, the row kept (spec 1.8)");
+    cr_expect_eq(b->w[1], 0, "with weight 0: in no indicator population");
     cr_expect_eq(b->pid[0], 701);
     cr_expect_eq(b->hh[0], 7);
     cr_expect_eq(b->w[0], 125000);
@@ -324,9 +346,7 @@ Test(silc, lower_case_header_names)
     cr_expect_str_eq(b->mun[0], "AL154");
     cr_expect_str_eq(b->extract_id, ID_2023);
     cr_assert_eq(b->n_rejects, 1);
-    cr_expect_str_eq(b->rej[0].reason, "BAD_NUMBER");
-    cr_expect(strcasecmp(b->rej[0].field, "RB050") == 0, "field '%s'", b->rej[0].field);
-    cr_expect_eq(b->rej[0].line, 3);
+    s_expect_flag(b, 0, 3, "BAD_NUMBER", "rb050", 1);
     free(c);
 }
 
@@ -371,11 +391,11 @@ Test(silc, age_at_interview_falls_back_to_rb082_then_the_year_of_birth)
              "2023,1,12,1,100,2030,40\n2022,2,21,1,100,2000,40\n",
              100, c, &p);
     cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
-    cr_assert_eq(c->b[0].record_count, 1);
+    cr_assert_eq(c->b[0].record_count, 2);
     cr_expect_eq(c->b[0].age[0], 43, "2023 - 1980");
-    cr_expect_str_eq(c->b[0].rej[0].reason, "BAD_NUMBER");
-    cr_expect_str_eq(c->b[0].rej[0].field, "RB080");
-    cr_expect_str_eq(c->b[0].rej[1].reason, "YEAR_MISMATCH");
+    cr_expect_eq(c->b[0].age[1], LNOB_AGE_NONE, "born after the interview: flagged, age missing");
+    s_expect_flag(&c->b[0], 0, 3, "BAD_NUMBER", "RB080", 1);
+    s_expect_reject(&c->b[0], 1, 4, "YEAR_MISMATCH", "DB010");
     cr_expect(strstr(lnob_silc_notes(p), "RB080"), "a data-quality note says where ages came from");
     lnob_silc_destroy(&p);
     free(c);
@@ -392,9 +412,31 @@ Test(silc, age_at_the_end_of_the_income_year_falls_back_to_the_year_of_birth)
     cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
     cr_assert_eq(c->b[0].record_count, 2);
     cr_expect_eq(c->b[0].rb081[0], 42, "2023 - 1 - 1980");
-    cr_expect_eq(c->b[0].rb081[1], -1, "no year of birth: missing");
+    cr_expect_eq(c->b[0].rb081[1], LNOB_AGE_NONE, "no year of birth: missing");
     cr_expect(strstr(lnob_silc_notes(p), "AGE_IRP is RB010 - 1 - RB080"), "%s", lnob_silc_notes(p));
     lnob_silc_destroy(&p);
+    free(c);
+}
+
+/* RX020 = -1 (born after the income reference period) is an age (spec
+ * 1.8): the RX020 variable carries it, and so does AGE_INT when RX020 is
+ * the only age; a missing one is LNOB_AGE_NONE, never -1. */
+Test(silc, rx020_minus_one_is_an_age)
+{
+    cap_t *c = s_cap();
+    int rc = RUN("DB010,DB030,RB030,RB050,HY020,RX020,HS060\n"
+                 "2023,1,11,1,1000,-1,1\n"
+                 "2023,1,12,1,1000,,1\n"
+                 "2023,1,13,1,1000,-3,1\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 3);
+    cr_expect_eq(b->age[0], -1);
+    cr_expect_eq(b->age[1], LNOB_AGE_NONE);
+    cr_expect_eq(b->age[2], LNOB_AGE_NONE);
+    cr_assert_eq(b->n_rejects, 1);
+    s_expect_flag(b, 0, 4, "BAD_NUMBER", "RX020", 1);
     free(c);
 }
 
@@ -432,10 +474,10 @@ Test(silc, hy020_hx050_path)
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
-    cr_assert_eq(b->record_count, 3);
+    cr_assert_eq(b->record_count, 6, "bad income fields are flagged, the rows kept (spec 1.8)");
     cr_expect_eq(b->n_hx090, 0);
-    cr_expect_eq(b->n_hy020, 3);
-    cr_expect_eq(b->n_hx050, 3);
+    cr_expect_eq(b->n_hy020, 6);
+    cr_expect_eq(b->n_hx050, 6);
     cr_expect_eq(b->hy020[0], 30000.0);
     cr_expect_eq(b->hx050[0], 1.5);
     cr_expect(isnan(b->hy020[1]), "empty HY020 is NaN");
@@ -443,26 +485,42 @@ Test(silc, hy020_hx050_path)
     cr_expect_eq(b->hy020[2], 12000.0);
     cr_expect(isnan(b->hx050[2]), "empty HX050 is NaN");
     cr_expect_str_eq(b->extract_id, "silc-2022-0123456789abcdef");
+    cr_expect_eq(b->hy020[3], 5000.0);
+    cr_expect(isnan(b->hx050[3]), "HX050 below 1 is missing");
+    cr_expect(isnan(b->hy020[4]) && b->hx050[4] == 2.0, "HY020 'x' is missing, HX050 stays");
+    cr_expect(b->hy020[5] == 1.0 && isnan(b->hx050[5]), "HX050 'inf' is missing, HY020 stays");
     cr_assert_eq(b->n_rejects, 3);
-    s_expect_reject(b, 0, 5, "OUT_OF_RANGE", "HX050");
-    s_expect_reject(b, 1, 6, "BAD_NUMBER", "HY020");
-    s_expect_reject(b, 2, 7, "BAD_NUMBER", "HX050");
+    s_expect_flag(b, 0, 5, "OUT_OF_RANGE", "HX050", 1);
+    s_expect_flag(b, 1, 6, "BAD_NUMBER", "HY020", 1);
+    s_expect_flag(b, 2, 7, "BAD_NUMBER", "HX050", 1);
     free(c);
 }
 
-Test(silc, hx090_wins_over_hy020)
+/* Every income column travels: the transformers take HX090 when valid and
+ * fall back to HY020 / HX050 (spec 1.8). A flag below 1 makes a value
+ * missing whatever it says: HY020 = 9999 with HY020_F = -1 is no income. */
+Test(silc, every_income_column_travels_and_flags_make_values_missing)
 {
     cap_t *c = s_cap();
-    int rc = RUN("DB030,RB030,RB050,HY020,HX050,HX090\n"
-                 "1,11,1,30000,1.5,777\n",
+    int rc = RUN("DB030,RB030,RB050,HY020,HY020_F,HX050,HX090,HX090_F\n"
+                 "1,11,1,30000,1,1.5,777,1\n"
+                 "2,21,1,9999,-1,1.5,,\n"
+                 "3,31,1,6000,,2,500,-1\n",
                  100, c, NULL);
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
-    cr_assert_eq(c->b[0].record_count, 1);
-    cr_expect_eq(c->b[0].n_hx090, 1);
-    cr_expect_eq(c->b[0].n_hy020, 0);
-    cr_expect_eq(c->b[0].n_hx050, 0);
-    cr_expect_eq(c->b[0].hx090[0], 777.0);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 3);
+    cr_expect_eq(b->n_hx090, 3);
+    cr_expect_eq(b->n_hy020, 3);
+    cr_expect_eq(b->n_hx050, 3);
+    cr_expect_eq(b->hx090[0], 777.0);
+    cr_expect_eq(b->hy020[0], 30000.0);
+    cr_expect_eq(b->hx050[0], 1.5);
+    cr_expect(isnan(b->hy020[1]), "HY020 9999 flagged -1 is missing, got %g", b->hy020[1]);
+    cr_expect(isnan(b->hx090[2]), "HX090 500 flagged -1 is missing, got %g", b->hx090[2]);
+    cr_expect_eq(b->hy020[2], 6000.0, "an empty flag says nothing");
+    cr_expect_eq(b->n_rejects, 0, "a flagged value is the file's own 'missing', not an error");
     free(c);
 }
 
@@ -482,37 +540,45 @@ Test(silc, hy020_without_hx050_with_udb_variables)
     cr_assert_eq(c->n, 1);
     cr_expect_eq(c->b[0].record_count, 2);
     cr_expect_eq(c->b[0].hy020[0], 30000.0);
-    cr_expect(isnan(c->b[0].hx050[0]) && isnan(c->b[0].hx050[1]), "HX050 travels as missing");
+    cr_expect_eq(c->b[0].n_hx050, 0, "no HX050 column: none travels");
     cr_expect(strstr(lnob_silc_notes(p), "HX050 derived by the modified OECD scale"), "%s",
               lnob_silc_notes(p));
     lnob_silc_destroy(&p);
     free(c);
 }
 
-/* When HX050 is derived, a household with a quarantined member cannot be
- * sized (spec 1.4 counts every member): its persons' income goes missing,
- * whether the bad row comes after accepted ones or before them; a second
- * row of an accepted person is no member more. */
-Test(silc, a_quarantined_member_leaves_a_derived_household_without_income)
+/* When HX050 is derived, a household with a member quarantined whole cannot
+ * be sized (spec 1.4 counts every member): its persons' income goes
+ * missing, whether the bad row comes after accepted ones or before them; a
+ * second row of an accepted person is no member more. A member without a
+ * valid weight is kept (flagged, weight 0) and still counts (spec 1.8). */
+Test(silc, a_member_quarantined_whole_leaves_a_derived_household_without_income)
 {
     cap_t *c = s_cap();
     lnob_silc_t *p;
     static const char in[] = "DB010,DB030,RB030,RB050,RX010,RX020,HY020\n"
                              "2022,1,11,1,40,39,30000\n"
-                             "2022,1,12,,9,8,30000\n"     /* no weight: quarantined */
-                             "2022,1,13,1,7,6,30000\n"
-                             "2022,2,21,-1,50,49,9000\n"  /* negative weight, first of its household */
+                             "2022,1,12,,9,8,30000\n"     /* no weight: flagged, kept */
+                             "2022,1,13,-1,7,6,30000\n"   /* negative weight: likewise */
+                             "2021,2,21,1,50,49,9000\n"   /* another year, first of its household */
                              "2022,2,22,1,48,47,9000\n"
                              "2022,3,31,1,60,59,7000\n"
                              "2022,3,31,1,60,59,7000\n";  /* DUPLICATE_ID */
     int rc = s_run(in, sizeof in - 1, 0, 100, c, &p);
     cr_assert_eq(rc, LNOB_OK, "%s", lnob_silc_errstr(p));
     const cbatch_t *b = &c->b[0];
-    cr_assert_eq(b->record_count, 4);
-    cr_expect(isnan(b->hy020[0]) && isnan(b->hy020[1]), "household 1: persons 11 and 13");
-    cr_expect(isnan(b->hy020[2]), "household 2: person 22");
-    cr_expect_eq(b->hy020[3], 7000.0, "household 3 only had a duplicate row");
-    cr_expect(strstr(lnob_silc_notes(p), "2 households with a quarantined member"), "%s",
+    cr_assert_eq(b->record_count, 5);
+    cr_expect(b->hy020[0] == 30000.0 && b->hy020[1] == 30000.0 && b->hy020[2] == 30000.0,
+              "household 1 is whole");
+    cr_expect(b->w[1] == 0 && b->w[2] == 0, "persons 12 and 13: weight 0");
+    cr_expect(isnan(b->hy020[3]), "household 2: person 22");
+    cr_expect_eq(b->hy020[4], 7000.0, "household 3 only had a duplicate row");
+    cr_assert_eq(b->n_rejects, 4);
+    s_expect_flag(b, 0, 3, "MISSING_WEIGHT", "RB050", 1);
+    s_expect_flag(b, 1, 4, "NEGATIVE_WEIGHT", "RB050", 1);
+    s_expect_reject(b, 2, 5, "YEAR_MISMATCH", "DB010");
+    s_expect_reject(b, 3, 8, "DUPLICATE_ID", "RB030");
+    cr_expect(strstr(lnob_silc_notes(p), "1 households with a quarantined member"), "%s",
               lnob_silc_notes(p));
     lnob_silc_destroy(&p);
     free(c);
@@ -540,6 +606,9 @@ Test(silc, weight_units)
     for (int i = 0; i < 7; i++)
         cr_expect_eq(b->w[i], want[i], "row %d: weight %lld, expected %lld", i,
                      (long long) b->w[i], (long long) want[i]);
+    /* RB050 <= 0 is reported like any bad weight (spec 1.8), the row kept */
+    cr_assert_eq(b->n_rejects, 1);
+    s_expect_flag(b, 0, 3, "ZERO_WEIGHT", "RB050", 1);
     free(c);
 }
 
@@ -670,35 +739,44 @@ Test(silc, reject_reasons_fields_and_lines)
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
-    cr_expect_eq(b->record_count, 2);
-    cr_expect_eq(b->pid[0], 101);
-    cr_expect_eq(b->pid[1], 121);
-    cr_expect_eq(b->line[1], 24);
+    /* only rows that cannot be placed are quarantined whole (ids, width,
+     * year); a bad value is flagged and its row kept (spec 1.8) */
+    static const int64_t kept[] = {101, 104, 105, 106, 107, 108, 109, 110, 111, 112,
+                                   116, 117, 118, 119, 120, 121};
+    cr_assert_eq(b->record_count, 16);
+    for (size_t i = 0; i < 16; i++)
+        cr_expect_eq(b->pid[i], kept[i], "record %zu: %lld", i, (long long) b->pid[i]);
+    cr_expect_eq(b->line[15], 24);
+    static const struct {
+        uint64_t line;
+        const char *reason, *field;
+        uint32_t kept;
+    } want[] = {{3, "MISSING_ID", "RB030", 0},      {4, "MISSING_ID", "DB030", 0},
+                {5, "BAD_ID", "RB030", 0},          {6, "BAD_ID", "DB030", 0},
+                {7, "MISSING_WEIGHT", "RB050", 1},  {8, "BAD_NUMBER", "RB050", 1},
+                {9, "NEGATIVE_WEIGHT", "RB050", 1}, {10, "BAD_NUMBER", "RB050", 1},
+                {11, "BAD_NUMBER", "RB050", 1},     {12, "BAD_NUMBER", "HX090", 1},
+                {13, "BAD_NUMBER", "HX090", 1},     {14, "BAD_NUMBER", "HX090", 1},
+                {15, "BAD_CODE", "RB090", 1},       {16, "ROW_WIDTH", "", 0},
+                {17, "ROW_WIDTH", "", 0},           {18, "YEAR_MISMATCH", "DB010", 0},
+                {19, "UNKNOWN_MUNICIPALITY", "MUN_CODE", 1}, {20, "OUT_OF_RANGE", "RB050", 1},
+                {21, "BAD_NUMBER", "RX010", 1},     {22, "BAD_NUMBER", "RB050", 1},
+                {23, "BAD_NUMBER", "HX090", 1}};
     cr_assert_eq(b->n_rejects, 21, "%zu rejects", b->n_rejects);
-    s_expect_reject(b, 0, 3, "MISSING_ID", "RB030");
-    s_expect_reject(b, 1, 4, "MISSING_ID", "DB030");
-    s_expect_reject(b, 2, 5, "BAD_ID", "RB030");
-    s_expect_reject(b, 3, 6, "BAD_ID", "DB030");
-    s_expect_reject(b, 4, 7, "MISSING_WEIGHT", "RB050");
-    s_expect_reject(b, 5, 8, "BAD_NUMBER", "RB050");
-    s_expect_reject(b, 6, 9, "NEGATIVE_WEIGHT", "RB050");
-    s_expect_reject(b, 7, 10, "BAD_NUMBER", "RB050");
-    s_expect_reject(b, 8, 11, "BAD_NUMBER", "RB050");
-    s_expect_reject(b, 9, 12, "BAD_NUMBER", "HX090");
-    s_expect_reject(b, 10, 13, "BAD_NUMBER", "HX090");
-    s_expect_reject(b, 11, 14, "BAD_NUMBER", "HX090");
-    s_expect_reject(b, 12, 15, "BAD_CODE", "RB090");
-    s_expect_reject(b, 13, 16, "ROW_WIDTH", "");
-    s_expect_reject(b, 14, 17, "ROW_WIDTH", "");
-    s_expect_reject(b, 15, 18, "YEAR_MISMATCH", "DB010");
-    s_expect_reject(b, 16, 19, "UNKNOWN_MUNICIPALITY", "MUN_CODE");
-    s_expect_reject(b, 17, 20, "OUT_OF_RANGE", "RB050");
-    s_expect_reject(b, 18, 21, "BAD_NUMBER", "RX010");
-    s_expect_reject(b, 19, 22, "BAD_NUMBER", "RB050");
-    s_expect_reject(b, 20, 23, "BAD_NUMBER", "HX090");
+    for (size_t i = 0; i < 21; i++)
+        if (want[i].kept)
+            s_expect_flag(b, i, want[i].line, want[i].reason, want[i].field, want[i].kept);
+        else
+            s_expect_reject(b, i, want[i].line, want[i].reason, want[i].field);
+    /* what a kept row's flagged field leaves out: its value */
+    cr_expect_eq(b->w[1], 0, "person 104: no weight");
+    cr_expect(isnan(b->hx090[6]), "person 109: HX090 '1e' missing");
+    cr_expect_eq(b->sex[9], 0, "person 112: sex 3 missing");
+    cr_expect_str_eq(b->mun[10], "", "person 116: no municipality");
+    cr_expect_eq(b->age[12], LNOB_AGE_NONE, "person 118: age 131 missing");
     cr_expect_eq(b->rows_read, 23);
     cr_expect_eq(lnob_silc_rows_read(p), 23);
-    cr_expect_eq(lnob_silc_records(p), 2);
+    cr_expect_eq(lnob_silc_records(p), 16);
     /* details name the offending value */
     cr_expect(strstr(b->rej[5].detail, "abc") != NULL, "detail '%s'", b->rej[5].detail);
     cr_expect(strstr(b->rej[13].detail, "4") && strstr(b->rej[13].detail, "9"),
@@ -722,21 +800,42 @@ Test(silc, municipality_names)
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
-    cr_assert_eq(b->record_count, 4);
-    cr_expect_eq(b->pid[0], 101);
-    cr_expect_str_eq(b->mun[0], "AL154");
-    cr_expect_eq(b->pid[1], 102);
-    cr_expect_str_eq(b->mun[1], "AL154");
-    cr_expect_eq(b->pid[2], 105);
-    cr_expect_str_eq(b->mun[2], "");
-    cr_expect_eq(b->pid[3], 106);
-    cr_expect_str_eq(b->mun[3], "AL154");
+    cr_assert_eq(b->record_count, 7, "an unknown municipality leaves only that breakdown (spec 1.8)");
+    static const char *const mun[] = {"AL154", "AL154", "", "", "", "AL154", ""};
+    for (int i = 0; i < 7; i++) {
+        cr_expect_eq(b->pid[i], 101 + i);
+        cr_expect_str_eq(b->mun[i], mun[i], "person %d", 101 + i);
+    }
     cr_expect_eq(b->n_mun_dict, 2, "one dict entry for Shkodra and Velipojë: AL154");
     cr_assert_eq(b->n_rejects, 3);
-    s_expect_reject(b, 0, 4, "UNKNOWN_MUNICIPALITY", "MUNICIPALITY");
-    s_expect_reject(b, 1, 5, "AMBIGUOUS_MUNICIPALITY", "MUNICIPALITY");
-    s_expect_reject(b, 2, 8, "AMBIGUOUS_MUNICIPALITY", "MUNICIPALITY");
+    s_expect_flag(b, 0, 4, "UNKNOWN_MUNICIPALITY", "MUNICIPALITY", 1);
+    s_expect_flag(b, 1, 5, "AMBIGUOUS_MUNICIPALITY", "MUNICIPALITY", 1);
+    s_expect_flag(b, 2, 8, "AMBIGUOUS_MUNICIPALITY", "MUNICIPALITY", 1);
     cr_expect(strstr(b->rej[0].detail, "Atlantis") != NULL, "detail '%s'", b->rej[0].detail);
+    free(c);
+}
+
+/* DB040 is a NUTS-2 or NUTS-3 code of Albania, in the tables' spelling; a
+ * value shaped like a code that is none of them is flagged and the person
+ * is in no region cell (spec 1.8); a label of the file's own is kept. */
+Test(silc, an_unknown_region_is_flagged_and_leaves_only_the_region_breakdown)
+{
+    cap_t *c = s_cap();
+    int rc = RUN(H9
+                 "2023,1,101,1,1,30,1000,al02,AL154\n"
+                 "2023,1,102,1,1,30,1000,AL015,AL154\n"
+                 "2023,2,201,1,2,40,1000,AL09,AL154\n"
+                 "2023,3,301,1,2,40,1000,North,AL154\n",
+                 100, c, NULL);
+    cr_assert_eq(rc, LNOB_OK);
+    const cbatch_t *b = &c->b[0];
+    cr_assert_eq(b->record_count, 4);
+    static const char *const region[] = {"AL02", "AL015", "", "North"};
+    for (int i = 0; i < 4; i++)
+        cr_expect_str_eq(b->region[i], region[i], "person %lld", (long long) b->pid[i]);
+    cr_expect_str_eq(b->mun[2], "AL154", "the municipality stays");
+    cr_assert_eq(b->n_rejects, 1);
+    s_expect_flag(b, 0, 4, "UNKNOWN_REGION", "DB040", 1);
     free(c);
 }
 
@@ -802,10 +901,11 @@ Test(silc, municipality_cache_distinguishes_long_texts)
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
-    cr_expect_eq(b->record_count, 1, "records: %u", b->record_count);
+    cr_expect_eq(b->record_count, 2, "records: %u", b->record_count);
     cr_expect_str_eq(b->mun[0], "AL154");
+    cr_expect_str_eq(b->mun[1], "");
     cr_assert_eq(b->n_rejects, 1, "the second row resolved through the first row's cache entry");
-    s_expect_reject(b, 0, 3, "UNKNOWN_MUNICIPALITY", "MUNICIPALITY");
+    s_expect_flag(b, 0, 3, "UNKNOWN_MUNICIPALITY", "MUNICIPALITY", 1);
     free(c);
 }
 
@@ -832,8 +932,8 @@ Test(silc, out_of_scope_rows)
                  "1,3,1,1,4,1\n"   /* 4 in */
                  "1,4,1,1,1,2\n"   /* 5 DB135 = 2: not accepted interview */
                  "1,5,1,1,0,1\n"   /* 6 RB110 = 0 */
-                 "1,6,1,1,x,1\n"   /* 7 BAD_CODE */
-                 "1,7,1,1,2,y\n",  /* 8 BAD_CODE */
+                 "1,6,1,1,x,1\n"   /* 7 BAD_CODE, flagged: out of scope */
+                 "1,7,1,1,2,y\n",  /* 8 BAD_CODE, likewise */
                  100, c, &p);
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
@@ -841,11 +941,11 @@ Test(silc, out_of_scope_rows)
     cr_assert_eq(b->record_count, 2);
     cr_expect_eq(b->pid[0], 1);
     cr_expect_eq(b->pid[1], 3);
-    cr_expect_eq(b->out_of_scope, 3);
+    cr_expect_eq(b->out_of_scope, 5);
     cr_expect_eq(b->rows_read, 7);
     cr_assert_eq(b->n_rejects, 2);
-    s_expect_reject(b, 0, 7, "BAD_CODE", "RB110");
-    s_expect_reject(b, 1, 8, "BAD_CODE", "DB135");
+    s_expect_flag(b, 0, 7, "BAD_CODE", "RB110", 1);
+    s_expect_flag(b, 1, 8, "BAD_CODE", "DB135", 1);
     cr_expect_eq(lnob_silc_records(p), 2);
     cr_expect_eq(lnob_silc_rows_read(p), 7);
     lnob_silc_destroy(&p);
@@ -873,8 +973,8 @@ Test(silc, rows_read_is_records_rejects_out_of_scope)
     cr_assert_eq(rc, LNOB_OK);
     uint64_t rec, rej, oos, rows;
     s_totals(c, &rec, &rej, &oos, &rows);
-    cr_expect_eq(rec, 6);
-    cr_expect_eq(rej, 3);
+    cr_expect_eq(rec, 8, "rows 2 and 5 (bad weights) are kept with weight 0");
+    cr_expect_eq(rej, 1);
     cr_expect_eq(oos, 2);
     cr_expect_eq(rows, 11, "11 data rows (the blank line is no row)");
     cr_expect_eq(rows, rec + rej + oos);
@@ -882,11 +982,14 @@ Test(silc, rows_read_is_records_rejects_out_of_scope)
     cr_expect_eq(lnob_silc_records(p), rec);
     for (size_t i = 0; i < c->n; i++) {
         const cbatch_t *b = &c->b[i];
+        size_t whole = 0;
+        for (size_t k = 0; k < b->n_rejects; k++)
+            whole += b->rej[k].kept == 0;
         cr_expect_eq(b->seq, i);
         cr_expect_leq(b->record_count, 3);
-        cr_expect_eq(b->rows_read, b->record_count + b->n_rejects + b->out_of_scope,
+        cr_expect_eq(b->rows_read, b->record_count + whole + b->out_of_scope,
                      "batch %zu: rows_read %u != %u + %zu + %u", i, b->rows_read,
-                     b->record_count, b->n_rejects, b->out_of_scope);
+                     b->record_count, whole, b->out_of_scope);
     }
     cr_expect_eq(lnob_silc_batches(p), c->n);
     /* the last record's line skips the blank line */
@@ -907,10 +1010,12 @@ Test(silc, raw_text_of_rejected_row)
     cr_assert_eq(rc, LNOB_OK);
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
-    cr_assert_eq(b->n_rejects, 2);
-    s_expect_reject(b, 0, 2, "BAD_NUMBER", "RB050");
+    cr_assert_eq(b->n_rejects, 3);
+    s_expect_flag(b, 0, 2, "BAD_NUMBER", "RB050", 1);
+    s_expect_flag(b, 1, 2, "BAD_NUMBER", "HX090", 2);
     cr_expect_str_eq(b->rej[0].raw, "1,1,abc,\"1,5\",\"Vau i \"\"Dejës\"\"\"");
-    cr_expect_str_eq(b->rej[1].raw, "2,2,1,1,Atlantis");
+    cr_expect_str_eq(b->rej[1].raw, b->rej[0].raw, "each flag carries its row");
+    cr_expect_str_eq(b->rej[2].raw, "2,2,1,1,Atlantis");
     free(c);
 }
 
@@ -929,7 +1034,7 @@ Test(silc, raw_text_cut_at_16kib)
     cr_assert_eq(c->n, 1);
     const cbatch_t *b = &c->b[0];
     cr_assert_eq(b->n_rejects, 2);
-    s_expect_reject(b, 0, 2, "BAD_NUMBER", "RB050");
+    s_expect_flag(b, 0, 2, "BAD_NUMBER", "RB050", 1);
     cr_expect_eq(strlen(b->rej[0].raw), 15000 + 6, "a 15 kB row is kept whole");
     size_t len = strlen(b->rej[1].raw);
     cr_expect_eq(len, 16383);
@@ -995,7 +1100,7 @@ Test(silc, rejects_filling_the_budget_never_split_a_household)
     const char *head = "DB030,RB030,RB050,HX090,HS040\n";
     cr_assert_eq(lnob_silc_feed(p, head, strlen(head)), LNOB_OK);
     size_t households = 3000;
-    for (size_t k = 1; k <= households; k++) { /* members 1 and 3 good, 2 with a 16 KiB weight */
+    for (size_t k = 1; k <= households; k++) { /* members 1 and 3 good, 2 with a 16 KiB weight (flagged) */
         int n = snprintf(row, sizeof row, "%zu,%zu01,1,100,1\n%zu,%zu02,%0*d,100,1\n%zu,%zu03,1,100,1\n", k,
                          k, k, k, LNOB_REJECT_RAW_MAX, 7, k, k);
         cr_assert_eq(lnob_silc_feed(p, row, (size_t) n), LNOB_OK);
@@ -1013,9 +1118,9 @@ Test(silc, rejects_filling_the_budget_never_split_a_household)
         }
         records += h.records[b], rejects += h.rejects[b], rows += h.rows[b];
     }
-    cr_expect_eq(records, 2 * households);
+    cr_expect_eq(records, 3 * households, "member 2 is kept with weight 0 (spec 1.8)");
     cr_expect_eq(rejects, households);
-    cr_expect_eq(rows, 3 * households, "rows read add up over the batches");
+    cr_expect_eq(rows, 3 * households, "rows read add up over the batches (a flag is no row)");
 }
 
 /* A malformed first data row that carries no year must not decide the
@@ -1224,15 +1329,15 @@ static void s_rows_sharing(const char *text, const char *marks, size_t shared, c
 /* A joined household's later persons share its D and H fields (row
  * shared): the ingester takes what they gave for the person before
  * instead of reading them again. That must change nothing: a bad household
- * value rejects every member, and a member rejected before its household
- * values were read leaves nothing to take. */
+ * value is flagged on every member's row, and a member quarantined whole
+ * leaves nothing to take. */
 Test(silc, persons_sharing_household_fields_are_judged_as_if_read_again)
 {
     static const char in[] = "DB010,DB030,MUN_CODE,HY020,HS060,HY010,RB030,RB050,RX010\n"
                              "2023,1,AL312,900,7,100,101,1,40\n"   /* HS060 outside 1-2 */
                              "2023,1,AL312,900,7,100,102,1,41\n"
-                             "2023,2,AL224,800,1,50.5,201,x,30\n"  /* bad weight, read first */
-                             "2023,2,AL224,800,1,50.5,202,1,31\n"
+                             "2023,2,AL224,800,1,50.5,201,1,30\n"
+                             "2023,2,AL224,800,1,50.5,201,1,31\n"  /* duplicate id: quarantined */
                              "2023,3,AL312,700,2,25.25,301,1,50\n"
                              "2023,3,AL312,700,2,25.25,302,2,51\n";
     cap_t *shared = s_cap(), *alone = s_cap();
@@ -1241,21 +1346,23 @@ Test(silc, persons_sharing_household_fields_are_judged_as_if_read_again)
     s_same_batches(shared, alone, "shared vs read again");
     cr_assert_eq(shared->n, 1);
     const cbatch_t *b = &shared->b[0];
-    cr_assert_eq(b->record_count, 3);
-    cr_expect_eq(b->pid[0], 202);
-    cr_expect_eq(b->hs060[0], 1);
-    cr_expect_eq(b->hy010[0], 50.5);
-    cr_expect_str_eq(b->mun[0], "AL224");
-    cr_expect(isnan(b->hy020[0]), "HX050 derived: household 2 lost a member, so its income is missing");
-    cr_expect(b->pid[1] == 301 && b->pid[2] == 302);
-    cr_expect(b->hs060[1] == 2 && b->hs060[2] == 2);
-    cr_expect(b->hy010[1] == 25.25 && b->hy010[2] == 25.25);
-    cr_expect_eq(b->hy020[2], 700.0);
-    cr_expect_str_eq(b->mun[2], "AL312");
+    cr_assert_eq(b->record_count, 5);
+    cr_expect(b->pid[0] == 101 && b->pid[1] == 102);
+    cr_expect(b->hs060[0] == -1 && b->hs060[1] == -1, "HS060 7 is missing for both");
+    cr_expect(b->hy010[0] == 100 && b->hy010[1] == 100);
+    cr_expect_eq(b->pid[2], 201);
+    cr_expect_eq(b->hs060[2], 1);
+    cr_expect_eq(b->hy010[2], 50.5);
+    cr_expect_str_eq(b->mun[2], "AL224");
+    cr_expect(b->pid[3] == 301 && b->pid[4] == 302);
+    cr_expect(b->hs060[3] == 2 && b->hs060[4] == 2);
+    cr_expect(b->hy010[3] == 25.25 && b->hy010[4] == 25.25);
+    cr_expect_eq(b->hy020[4], 700.0);
+    cr_expect_str_eq(b->mun[4], "AL312");
     cr_assert_eq(b->n_rejects, 3);
-    s_expect_reject(b, 0, 2, "BAD_CODE", "HS060");
-    s_expect_reject(b, 1, 3, "BAD_CODE", "HS060");
-    s_expect_reject(b, 2, 4, "BAD_NUMBER", "RB050");
+    s_expect_flag(b, 0, 2, "BAD_CODE", "HS060", 1);
+    s_expect_flag(b, 1, 3, "BAD_CODE", "HS060", 1);
+    s_expect_reject(b, 2, 5, "DUPLICATE_ID", "RB030");
     free(shared);
     free(alone);
 }
@@ -1276,15 +1383,15 @@ Test(silc, crlf_input)
     cr_assert_eq(s_run(crlf, sizeof crlf - 1, 0, 100, b, NULL), LNOB_OK);
     cr_assert_eq(b->n, 1);
     const cbatch_t *x = &b->b[0];
-    cr_assert_eq(x->record_count, 2);
-    cr_expect_eq(x->pid[1], 201);
-    cr_expect_eq(x->line[1], 4);
+    cr_assert_eq(x->record_count, 3);
+    cr_expect_eq(x->pid[2], 201);
+    cr_expect_eq(x->line[2], 4);
     cr_expect_str_eq(x->mun[0], "AL154");
-    cr_expect_str_eq(x->mun[1], "AL154");
-    cr_expect(isnan(x->hx090[1]), "empty HX090 before CR is NaN");
-    cr_expect_str_eq(x->region[1], "AL02");
+    cr_expect_str_eq(x->mun[2], "AL154");
+    cr_expect(isnan(x->hx090[2]), "empty HX090 before CR is NaN");
+    cr_expect_str_eq(x->region[2], "AL02");
     cr_assert_eq(x->n_rejects, 1);
-    s_expect_reject(x, 0, 3, "BAD_NUMBER", "RB050");
+    s_expect_flag(x, 0, 3, "BAD_NUMBER", "RB050", 1);
     cr_expect_str_eq(x->rej[0].raw, "2023,1,102,x,1,30,1000,AL01,Shkodra");
     s_same_batches(a, b, "LF vs CRLF");
     free(a);
@@ -1304,8 +1411,8 @@ Test(silc, chunking_independent)
     cr_assert_eq(s_run(in, sizeof in - 1, 0, 2, whole, NULL), LNOB_OK);
     uint64_t rec, rej, oos, rows;
     s_totals(whole, &rec, &rej, &oos, &rows);
-    cr_expect_eq(rec, 3);
-    cr_expect_eq(rej, 2);
+    cr_expect_eq(rec, 5, "the bad weight and the unknown municipality are flagged, their rows kept");
+    cr_expect_eq(rej, 0);
     cr_expect_eq(rows, 5);
     for (size_t chunk = 1; chunk <= 3; chunk++) {
         cap_t *part = s_cap();
@@ -1419,15 +1526,18 @@ Test(silc, decimal_commas_outside_semicolon_files_only_when_configured)
     static const char in[] = "DB030\tRB030\tRB050\tHX090\n1\t101\t597,5\t1234,5\n1\t102\t1.234,5\t1\n";
     cap_t *c = s_cap();
     lnob_silc_t *p = s_run_dialect(in, sizeof in - 1, 1, c);
-    cr_assert_eq(c->b[0].record_count, 1);
+    cr_assert_eq(c->b[0].record_count, 2, "a bad weight is flagged, the row kept (spec 1.8)");
     cr_expect_eq(c->b[0].w[0], llround(597.5 * 1e5));
+    cr_expect_eq(c->b[0].w[1], 0);
     cr_expect(c->b[0].hx090[0] == 1234.5);
-    s_expect_reject(&c->b[0], 0, 3, "BAD_NUMBER", "RB050"); /* no thousands separators */
+    cr_assert_eq(c->b[0].n_rejects, 1);
+    s_expect_flag(&c->b[0], 0, 3, "BAD_NUMBER", "RB050", 1); /* no thousands separators */
     lnob_silc_destroy(&p);
     memset(c, 0, sizeof *c);
     p = s_run_dialect(in, sizeof in - 1, 0, c);
-    cr_expect_eq(c->b[0].record_count, 0);
-    s_expect_reject(&c->b[0], 0, 2, "BAD_NUMBER", "RB050");
+    cr_expect_eq(c->b[0].record_count, 2);
+    cr_expect_eq(c->b[0].w[0], 0);
+    s_expect_flag(&c->b[0], 0, 2, "BAD_NUMBER", "RB050", 1);
     cr_expect_str_eq(c->b[0].rej[0].detail, "weight has a decimal comma (give --decimal-comma): '597,5'");
     lnob_silc_destroy(&p);
     free(c);
@@ -1443,14 +1553,16 @@ Test(silc, labels_that_are_not_clean_text_are_bad_text)
     cap_t *c = s_cap();
     lnob_silc_t *p = s_run_dialect(in, sizeof in - 1, 0, c);
     const cbatch_t *b = &c->b[0];
-    cr_expect_eq(b->record_count, 1);
-    cr_expect_eq(b->pid[0], 202);
-    cr_expect_str_eq(b->region[0], "Qend\xC3\xABr");
+    cr_expect_eq(b->record_count, 5, "flagged, kept (spec 1.8)");
+    static const char *const region[] = {"", "AL01", "", "Qend\xC3\xABr", "AL01"};
+    for (int i = 0; i < 5; i++)
+        cr_expect_str_eq(b->region[i], region[i], "person %lld", (long long) b->pid[i]);
+    cr_expect_str_eq(b->mun[1], "", "no municipality cell");
     cr_assert_eq(b->n_rejects, 4);
-    s_expect_reject(b, 0, 2, "BAD_TEXT", "DB040");
-    s_expect_reject(b, 1, 3, "BAD_TEXT", "MUNICIPALITY");
-    s_expect_reject(b, 2, 4, "BAD_TEXT", "DB040");
-    s_expect_reject(b, 3, 6, "BAD_TEXT", "MUNICIPALITY");
+    s_expect_flag(b, 0, 2, "BAD_TEXT", "DB040", 1);
+    s_expect_flag(b, 1, 3, "BAD_TEXT", "MUNICIPALITY", 1);
+    s_expect_flag(b, 2, 4, "BAD_TEXT", "DB040", 1);
+    s_expect_flag(b, 3, 6, "BAD_TEXT", "MUNICIPALITY", 1);
     cr_expect_str_eq(b->rej[0].raw, "2023,1,101,1,1,59,100,A L01,Shkoder", "NUL shown as a space");
     cr_expect_str_eq(b->rej[0].detail, "not clean text (a NUL byte, a control character or bytes that could "
                                        "not be decoded): 'A'");

@@ -10,6 +10,7 @@
 #include <zmq.h>
 
 #include "lnob/rc.h"
+#include "lnob/udb.h"
 #include "wire.h"
 
 /* ---- fixtures ------------------------------------------------------------------ */
@@ -38,7 +39,7 @@ static void s_fx_batch(fx_batch_t *f)
     static const int64_t w[NREC] = {59750000, 150000, 0};
     static const double hx090[NREC] = {670094.23, NAN, 214726.47};
     static const uint32_t sex[NREC] = {1, 2, 0};
-    static const int32_t age[NREC] = {59, 6, -1};
+    static const int32_t age[NREC] = {59, 6, LNOB_AGE_NONE};
     static const uint64_t line[NREC] = {2, 3, 5};
     static const uint32_t region[NREC] = {1, 0, 1};
     static const uint32_t mun[NREC] = {1, 2, 0};
@@ -89,6 +90,7 @@ static void s_fx_batch(fx_batch_t *f)
     f->rj.reason = "MISSING_WEIGHT";
     f->rj.detail = "weight is empty";
     f->rj.raw = "2023,1,103,,1";
+    f->rj.kept = 1; /* the row is kept, its weight flagged */
     f->rjp[0] = &f->rj;
     b->n_rejects = 1;
     b->rejects = f->rjp;
@@ -293,6 +295,7 @@ Test(wire_decode, batch_round_trip_usage)
     cr_expect_str_eq(b->rejects[0]->field, "RB050");
     cr_expect_eq(b->rejects[0]->line, 4);
     cr_expect_str_eq(b->rejects[0]->raw, "2023,1,103,,1");
+    cr_expect_eq(b->rejects[0]->kept, 1);
     lnob_wire_free(&got);
     cr_assert_null(got, "lnob_wire_free must NULL the pointer");
     lnob_wire_free(&got);
@@ -515,21 +518,38 @@ Test(wire_decode, batch_dictionary_index_out_of_range)
     s_expect_bad_body(&f.b, "out of range");
 }
 
-Test(wire_decode, batch_with_both_income_paths)
+/* The income columns (spec §1.8): each is record_count long or empty, and
+ * HX090 or HY020 is there; the transformers choose between them per row. */
+static void s_expect_accepted(Lnob__V1__Batch *b, const char *what)
+{
+    lnob_wire_stats_t st = {0};
+    char why[128] = "";
+    lnob_env_t e = s_env_batch(b, LNOB_SCHEMA_VERSION);
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_not_null(got, "%s dropped: %s", what, why);
+    lnob_wire_free(&got);
+}
+
+Test(wire_decode, batch_income_columns_any_present_ones_record_count_long)
 {
     fx_batch_t f;
     s_fx_batch(&f);
-    f.b.n_hy020 = NREC; /* hx090 and hy020 */
-    s_expect_bad_body(&f.b, "income");
-    s_fx_batch(&f);
-    f.b.n_hy020 = f.b.n_hx050 = NREC; /* all three */
-    s_expect_bad_body(&f.b, "income");
+    s_fx_derived(&f);
+    f.b.n_hx090 = NREC; /* all three */
+    s_expect_accepted(&f.b, "HX090, HY020 and HX050");
+    f.b.n_hx050 = 0;
+    s_expect_accepted(&f.b, "HX090 and HY020, HX050 to derive");
     s_fx_batch(&f);
     s_fx_derived(&f);
-    f.b.n_hx050 = 0; /* hy020 without hx050 */
+    f.b.n_hx050 = 0; /* hy020 without hx050: derived */
+    s_expect_accepted(&f.b, "HY020 alone");
+    f.b.n_hx050 = 1; /* a column shorter than record_count */
     s_expect_bad_body(&f.b, "income");
     s_fx_batch(&f);
-    f.b.n_hx090 = 0; /* no income at all */
+    f.b.n_hx050 = NREC; /* HX050 alone is no income */
+    f.b.n_hx090 = 0;
+    s_expect_bad_body(&f.b, "income");
+    f.b.n_hx050 = 0; /* no income at all */
     s_expect_bad_body(&f.b, "income");
 }
 

@@ -7,15 +7,22 @@
  * travel as int32: the code itself, or a UDB flag when the value is not
  * valid (LNOB_UDB_MISSING -1 also for an empty field, -2, -3, and
  * LNOB_UDB_NOT_COLLECTED -7, which is also what a variable absent from the
- * input reads as). Amounts travel as double, NaN when missing.
+ * input reads as). Amounts travel as double, NaN when missing. The ages
+ * RX020 and RB081 are the exception: -1 is an age there (born after the
+ * income reference period, spec §1.8), so they travel as the age or
+ * LNOB_AGE_NONE, never a flag.
  * Not for: the core columns (ids, RB050, income, age, sex, region,
  * municipality: ingest/silc.c). */
 #ifndef LNOB_UDB_H
 #define LNOB_UDB_H
 #include <stddef.h>
+#include <stdint.h>
 
 #define LNOB_UDB_MISSING (-1)
 #define LNOB_UDB_NOT_COLLECTED (-7)
+/* An age that is missing or invalid (the ages RX020 and RB081, and the age
+ * columns of the wire: -1 is a valid AGE_IRP). */
+#define LNOB_AGE_NONE INT32_MIN
 
 typedef enum { LNOB_UDB_CODE, LNOB_UDB_AMOUNT } lnob_udb_kind;
 
@@ -46,5 +53,10 @@ extern const lnob_udb_def_t lnob_udb_defs[LNOB_UDB_VARS];
 int lnob_udb_find(const char *name);
 /* 1 if code is a UDB flag value (-1, -2, -3, -7). */
 int lnob_udb_is_flag(long long code);
+/* 1 if variable v is an age whose -1 is a value (RX020, RB081). */
+static inline int lnob_udb_is_age(int v)
+{
+    return v == LNOB_V_RX020 || v == LNOB_V_RB081;
+}
 
 #endif
