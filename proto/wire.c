@@ -20,6 +20,52 @@ uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
     return s->oversized + s->undecodable + s->bad_version + s->bad_body + s->wrong_kind;
 }
 
+/* ---- text: UTF-8 only -------------------------------------------------- */
+
+/* 1 if string s is not UTF-8; with repair, it is made UTF-8 in place
+ * (lnob_recode_scrub). */
+static size_t s_bad_string(char *s, int repair)
+{
+    if (!s)
+        return 0;
+    size_t len = strlen(s);
+    return repair ? lnob_recode_scrub(s, len) > 0 : !lnob_recode_utf8(s, len);
+}
+
+/* Every string field of msg and of the messages in it, the set member of
+ * a oneof only: how many are not UTF-8 (with repair: were repaired);
+ * *first names the first such field. */
+static size_t s_scrub(ProtobufCMessage *msg, int repair, const char **first)
+{
+    size_t repaired = 0;
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        char *at = (char *) msg + f->offset;
+        size_t n = 1, before = repaired;
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            if (*(const uint32_t *) ((const char *) msg + f->quantifier_offset) != f->id)
+                continue;
+        }
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        void **items = (void **) at;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            n = *(const size_t *) ((const char *) msg + f->quantifier_offset);
+            items = *(void ***) at;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (f->type == PROTOBUF_C_TYPE_STRING)
+                repaired += s_bad_string(items[k], repair);
+            else if (items[k])
+                repaired += s_scrub(items[k], repair, first);
+        }
+        if (repaired > before && !*first && f->type == PROTOBUF_C_TYPE_STRING)
+            *first = f->name;
+    }
+    return repaired;
+}
+
 /* ---- body validation -------------------------------------------------- */
 
 /* Every v[i] < limit: dictionary indexes, breakdown codes. */
@@ -212,8 +258,11 @@ static int s_has_unknown(const lnob_env_t *e)
 
 static const char *s_check_body(const lnob_env_t *e)
 {
+    const char *first = NULL;
     if (s_has_unknown(e))
         return "fields unknown to schema version 1";
+    if (s_scrub((ProtobufCMessage *) &e->base, 0, &first))
+        return "a string field is not UTF-8";
     switch (e->body_case) {
     case LNOB__V1__ENVELOPE__BODY_BATCH:
         return s_check_batch(e->batch);
@@ -282,48 +331,6 @@ void lnob_wire_free(lnob_env_t **env_p)
     *env_p = NULL;
 }
 
-/* ---- text: UTF-8 only -------------------------------------------------- */
-
-/* Makes a string field UTF-8 (lnob_recode_scrub); 1 if it had to. */
-static size_t s_scrub_string(char *s)
-{
-    return s && lnob_recode_scrub(s, strlen(s)) > 0;
-}
-
-/* Every string field of msg and of the messages in it, the set member of
- * a oneof only. Returns how many strings were repaired; *first names the
- * first such field. */
-static size_t s_scrub(ProtobufCMessage *msg, const char **first)
-{
-    size_t repaired = 0;
-    const ProtobufCMessageDescriptor *d = msg->descriptor;
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &d->fields[i];
-        char *at = (char *) msg + f->offset;
-        size_t n = 1, before = repaired;
-        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-            if (*(const uint32_t *) ((const char *) msg + f->quantifier_offset) != f->id)
-                continue;
-        }
-        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
-            continue;
-        void **items = (void **) at;
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            n = *(const size_t *) ((const char *) msg + f->quantifier_offset);
-            items = *(void ***) at;
-        }
-        for (size_t k = 0; k < n; k++) {
-            if (f->type == PROTOBUF_C_TYPE_STRING)
-                repaired += s_scrub_string(items[k]);
-            else if (items[k])
-                repaired += s_scrub(items[k], first);
-        }
-        if (repaired > before && !*first && f->type == PROTOBUF_C_TYPE_STRING)
-            *first = f->name;
-    }
-    return repaired;
-}
-
 uint64_t lnob_wire_text_repaired(void)
 {
     return s_text_repaired;
@@ -334,7 +341,7 @@ uint64_t lnob_wire_text_repaired(void)
 uint8_t *lnob_wire_pack(lnob_env_t *env, size_t *len)
 {
     const char *first = NULL;
-    size_t repaired = s_scrub(&env->base, &first);
+    size_t repaired = s_scrub(&env->base, 1, &first);
     if (repaired) {
         s_text_repaired += repaired;
         lnob_log_once(LNOB_LOG_WARN, "wire: %zu strings that were not UTF-8 repaired before sending "

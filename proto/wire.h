@@ -2,7 +2,8 @@
  *
  * Every message is a single ZeroMQ frame holding one Envelope. Receiving
  * checks, in order: size (LNOB_WIRE_MAX_BYTES), protobuf decoding, schema
- * version, a body being set, and the body's own consistency (ids present,
+ * version, a body being set, every string being UTF-8 (protobuf's rule; a
+ * sender's lnob_wire_pack repairs them), and the body's own consistency (ids present,
  * every column as long as record_count, dictionary indexes and breakdown
  * codes in range). A
  * message failing any check is dropped and counted in lnob_wire_stats_t by

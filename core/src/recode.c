@@ -409,6 +409,12 @@ int lnob_recode_text_ok(const char *text, size_t len)
     return 1;
 }
 
+int lnob_recode_utf8(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    return s_valid_prefix(s, len) == len;
+}
+
 size_t lnob_recode_scrub(char *text, size_t len)
 {
     unsigned char *s = (unsigned char *) text;

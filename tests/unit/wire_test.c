@@ -1119,3 +1119,29 @@ Test(wire_zmq, strings_that_are_not_utf8_are_repaired_before_sending)
     lnob_wire_free(&got);
     s_zclose(&z);
 }
+
+/* A receiver drops a message holding a string that is not UTF-8, wherever
+ * it is (a dictionary entry, a reject inside the batch): protobuf's rule,
+ * and what a sender of another make may break. */
+Test(wire_decode, strings_that_are_not_utf8_drop_the_message)
+{
+    fx_batch_t f;
+    s_fx_batch(&f);
+    char region[] = "Qend\xEBr";
+    f.rdict[1] = region;
+    s_expect_bad_body(&f.b, "not UTF-8");
+    s_fx_batch(&f);
+    char raw[] = "1,101,\xC3";
+    Lnob__V1__Reject rj = LNOB__V1__REJECT__INIT, *rjs[1] = {&rj};
+    rj.source = "in.csv", rj.reason = "BAD_TEXT", rj.field = "DB040", rj.detail = "d", rj.raw = raw;
+    f.b.n_rejects = 1;
+    f.b.rejects = rjs;
+    s_expect_bad_body(&f.b, "not UTF-8");
+    rj.raw = "1,101,Qend\xC3\xABr";
+    lnob_wire_stats_t st = {0};
+    char why[128];
+    lnob_env_t e = s_env_batch(&f.b, LNOB_SCHEMA_VERSION);
+    lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+    cr_expect_not_null(got, "valid text dropped: %s", why);
+    lnob_wire_free(&got);
+}

@@ -60,6 +60,8 @@ uint64_t lnob_recode_substituted(const lnob_recode_t *self);
  * Windows-1252 leaves undefined) and no U+FFFD (what broken UTF-16, or an
  * earlier program that could not decode it, leaves). For labels. */
 int lnob_recode_text_ok(const char *text, size_t len);
+/* 1 if text[0..len) is well-formed UTF-8 (any characters). */
+int lnob_recode_utf8(const char *text, size_t len);
 /* Replaces, in place, every byte of text[0..len) that is not part of a
  * well-formed UTF-8 sequence with '?'; returns how many. The last guard
  * for strings that must be UTF-8 (the wire, quarantine rows). */
