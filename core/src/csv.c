@@ -173,6 +173,8 @@ int lnob_csv_row_broken(const lnob_csv_row_t *row, const char **reason, char *de
 
 static void s_bytes_add(bytes_t *b, const char *s, size_t n)
 {
+    if (n == 0)
+        return;
     lnob_grow((void **) &b->s, &b->cap, b->len + n, 1);
     memcpy(b->s + b->len, s, n);
     b->len += n;
