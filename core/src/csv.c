@@ -173,6 +173,8 @@ int lnob_csv_row_broken(const lnob_csv_row_t *row, const char **reason, char *de
 
 static void s_bytes_add(bytes_t *b, const char *s, size_t n)
 {
+    if (n == 0)
+        return;
     lnob_grow((void **) &b->s, &b->cap, b->len + n, 1);
     memcpy(b->s + b->len, s, n);
     b->len += n;
@@ -324,7 +326,8 @@ static size_t s_step(lnob_csv_t *self, const char *buf, size_t len)
 /* Puts a broken row's held lines in front of what is still to be read again. */
 static void s_rebuild(lnob_csv_t *self)
 {
-    s_bytes_add(&self->spare, self->again.s + self->again_off, self->again.len - self->again_off);
+    if (self->again_off < self->again.len)
+        s_bytes_add(&self->spare, self->again.s + self->again_off, self->again.len - self->again_off);
     bytes_t t = self->again;
     self->again = self->spare;
     self->spare = t;

@@ -453,3 +453,32 @@ Test(files, a_file_changed_before_a_redelivery_fails_its_extract)
     free(log);
     free(csv);
 }
+
+/* The four UDB files of a year, two of them gzipped: the same extract. */
+Test(files, gzipped_udb_files_join_into_the_same_extract)
+{
+    char *dir = s_tmp("udb4"), *err = s_tmp("udb4.err"), path[4][400], gz[2][410];
+    th_gen_as(dir, 300, 8, "udb4");
+    for (int f = 0; f < 4; f++)
+        snprintf(path[f], sizeof path[f], "%s/%c.csv", dir, "DHRP"[f]);
+    snprintf(gz[0], sizeof gz[0], "%s.gz", path[1]);
+    snprintf(gz[1], sizeof gz[1], "%s.gz", path[3]);
+    s_gzip(path[1], gz[0]);
+    s_gzip(path[3], gz[1]);
+    const char *plain[] = {"run", "--silc", path[0], path[1], path[2], path[3], "--redis", s_redis.url, NULL};
+    const char *packed[] = {"run", "--silc", path[0], gz[0], path[2], gz[1], "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run_logged("lnob", plain, NULL, err, RUN_TIMEOUT_S), 0);
+    char *id = th_only_extract(s_redis.c), *cells = th_snapshot(s_redis.c, id);
+    freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    cr_assert_eq(th_run_logged("lnob", packed, NULL, err, RUN_TIMEOUT_S), 0);
+    char *gz_id = th_only_extract(s_redis.c), *gz_cells = th_snapshot(s_redis.c, gz_id);
+    cr_assert_str_eq(gz_id, id);
+    cr_assert_str_eq(gz_cells, cells);
+    cr_assert_neq(strlen(cells), 0);
+    free(gz_cells);
+    free(gz_id);
+    free(cells);
+    free(id);
+    free(err);
+    free(dir);
+}

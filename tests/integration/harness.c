@@ -298,7 +298,8 @@ static int s_cmp(const void *a, const void *b)
 
 static char *s_join(lines_t *l)
 {
-    qsort(l->lines, l->n, sizeof *l->lines, s_cmp);
+    if (l->n) /* no lines: no array at all */
+        qsort(l->lines, l->n, sizeof *l->lines, s_cmp);
     size_t len = 1;
     for (size_t i = 0; i < l->n; i++)
         len += strlen(l->lines[i]) + 1;
