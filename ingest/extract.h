@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ack.h"
+#include "beat.h"
 #include "input.h"
 #include "lnob/config.h"
 #include "lnob/geo.h"
@@ -63,6 +64,8 @@ typedef struct {
     const char *run_id;     /* tag for this session */
     const char *log_level;  /* error|warn|info|debug */
     const char *instance;   /* name in log lines */
+    const char *heartbeat;  /* lnob run's liveness endpoint, or "none" */
+    long heartbeat_ms;      /* how often to beat */
 } lnob_ingest_cfg_t;
 
 typedef struct {
@@ -74,13 +77,16 @@ typedef struct {
     uint64_t sent, skipped; /* batches */
     const lnob_pseudonym_t *pseudonym; /* person keys for MIS exports, or NULL */
     const lnob_mis_sources_t *sources; /* the MIS sources table, or NULL */
+    lnob_beat_t *beat;    /* NULL without --heartbeat */
 } lnob_ingest_ctx_t;
 
-/* Sends env, waiting through backpressure; fails only when interrupted. */
+/* Sends env, waiting through backpressure (beating meanwhile). LNOB_CLOSED
+ * when a signal stops us, LNOB_ERR when the socket fails. */
 int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env);
 /* Sends batch seq of an extract unless the aggregator holds it already. */
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env);
-/* Announces that an extract cannot be used at all. */
+/* Announces that an extract cannot be used at all; after a signal it
+ * announces nothing (LNOB_CLOSED): a parse cut short is no verdict. */
 int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *extract_id,
                             const char *reason, const char *detail, const char *checksum,
                             const char *period);
