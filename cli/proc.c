@@ -23,12 +23,25 @@ int lnob_proc_start(lnob_proc_t *p, const char *name, const char *path, char *co
         return -1;
     }
     pid_t parent = getpid();
+    /* Until exec the child runs the parent's signal handlers, which would
+     * swallow a SIGTERM meant for the worker: it is held until the child
+     * has the default action back. */
+    sigset_t stop, saved;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigprocmask(SIG_BLOCK, &stop, &saved);
     pid_t pid = fork();
+    if (pid != 0)
+        sigprocmask(SIG_SETMASK, &saved, NULL);
     if (pid < 0) {
         snprintf(err, cap, "fork: %s", strerror(errno));
         return -1;
     }
     if (pid == 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &saved, NULL);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(127);
@@ -63,6 +76,7 @@ void lnob_proc_stop(lnob_proc_t *p, int grace_ms)
     if (p->pid <= 0 || lnob_proc_poll(p))
         return;
     kill(p->pid, SIGTERM);
+    kill(p->pid, SIGCONT); /* a stopped process would hold SIGTERM until SIGKILL */
     struct timespec ts = {0, STOP_POLL_MS * 1000000L};
     for (int waited = 0; waited < grace_ms; waited += STOP_POLL_MS) {
         if (lnob_proc_poll(p))

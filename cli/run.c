@@ -3,8 +3,11 @@
 #include "run.h"
 
 #include <czmq.h>
+#include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +18,12 @@
 #include "lnob/clock.h"
 #include "lnob/mis_codes.h"
 #include "lnob/config.h"
+#include "lnob/exit.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
 #include "proc.h"
 #include "report.h"
+#include "wire.h"
 
 #define MAX_TRANSFORMERS 64
 #define POLL_MS 20
@@ -28,7 +33,12 @@
 #define BACKOFF_MAX_MS 5000
 #define PATH_MAX_LEN 512 /* paths lnob makes; ipc paths must stay under 108 */
 #define ARGV_MAX (2 * LNOB_STRLIST_MAX + 32) /* the ingester gets every input file */
-#define EXIT_CONFIG 2 /* a worker refused its options or settings: restarting cannot help */
+#define HEADER_PEEK 65536 /* bytes of a header row looked at */
+#define COMPARE_CHUNK 65536 /* bytes compared at a time */
+#define INGEST_DONE_WAIT_MS 2000 /* after the results are in Redis */
+#define BEATS_HWM 10000 /* heartbeats queued between two looks */
+#define SAME_FILE 1
+#define SAME_BYTES 2
 
 typedef struct {
     lnob_strlist_t silc;
@@ -48,6 +58,8 @@ typedef struct {
     long max_restarts;
     const char *max_reject_share;
     int combine;
+    long heartbeat_ms;
+    long silent_ms;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -86,6 +98,11 @@ static const lnob_opt_t s_opts[] = {
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
      offsetof(cfg_t, max_reject_share),
      "percent of an extract's rows that may be quarantined (0-100); above it the extract fails"},
+    {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
+     offsetof(cfg_t, heartbeat_ms), "how often each worker beats and the private Redis is PINGed"},
+    {"silent-ms", "LNOB_RUN_SILENT_MS", LNOB_OPT_INT, "10000", 100, 3600000, NULL,
+     offsetof(cfg_t, silent_ms),
+     "a worker or Redis silent this long is killed and restarted (an external Redis fails the run)"},
     LNOB_OPT_END};
 
 /* A supervised child: how to start it again, and when. */
@@ -95,6 +112,7 @@ typedef struct {
     char *argv[ARGV_MAX];  /* owned copies */
     long restarts;
     int64_t restart_at;    /* ms; 0 = not waiting to restart */
+    int64_t beat_ms;       /* last heartbeat (Redis: answer to PING), or start */
     int done;              /* exited 0 and need not run again */
     int started;
 } worker_t;
@@ -108,6 +126,11 @@ typedef struct {
     char run_id[64];
     worker_t redis, sink, aggregate, ingest, transform[MAX_TRANSFORMERS];
     redisContext *rc;
+    redisContext *ping;          /* watches Redis, with a short timeout */
+    int64_t next_ping_ms;
+    int redis_answers;           /* the last PING was answered */
+    zsock_t *beats;              /* PULL: the workers' heartbeats */
+    size_t failed_inputs;        /* input files whose extract failed */
 } run_t;
 
 static void s_note(const char *msg, const char *arg)
@@ -141,6 +164,7 @@ static int s_spawn(run_t *r, worker_t *w)
         return -1;
     }
     w->started = 1;
+    w->beat_ms = lnob_now_ms();
     s_pidfile(r, w);
     return 0;
 }
@@ -201,6 +225,16 @@ static const char *s_redis_server(void)
 
 static int s_supervise(run_t *r);
 
+/* 1 once SIGINT or SIGTERM came (CZMQ's handler sets zsys_interrupted):
+ * the caller gives up, and s_stop_all stops the workers and removes the
+ * temp dir. */
+static int s_interrupted(void)
+{
+    if (zsys_interrupted)
+        s_note("stopped by a signal; stopping the workers", NULL);
+    return zsys_interrupted != 0;
+}
+
 /* Connects r->rc, waiting up to ms for the server; 0 when connected. */
 static int s_connect(run_t *r, int ms)
 {
@@ -235,8 +269,8 @@ static int s_start_redis(run_t *r)
     if (s_start(r, &r->redis, "redis-server", server, args) != 0)
         return -1;
     for (int waited = 0; waited <= REDIS_START_MS; waited += POLL_MS) {
-        if (s_supervise(r) != 0)
-            break; /* restarted too often */
+        if (s_interrupted() || s_supervise(r) != 0)
+            return -1; /* or restarted too often */
         if (s_connect(r, 0) == 0)
             return 0;
         usleep(POLL_MS * 1000);
@@ -247,7 +281,7 @@ static int s_start_redis(run_t *r)
 
 static int s_start_workers(run_t *r)
 {
-    char ep[8][PATH_MAX_LEN + 64];
+    char ep[9][PATH_MAX_LEN + 64], hb_ms[24];
     snprintf(ep[0], sizeof ep[0], "@ipc://%s/results", r->dir);
     snprintf(ep[1], sizeof ep[1], "@ipc://%s/pub", r->dir);
     snprintf(ep[2], sizeof ep[2], "@ipc://%s/runs", r->dir);
@@ -256,11 +290,15 @@ static int s_start_workers(run_t *r)
     snprintf(ep[5], sizeof ep[5], ">ipc://%s/runs", r->dir);
     snprintf(ep[6], sizeof ep[6], "@ipc://%s/control", r->dir);
     snprintf(ep[7], sizeof ep[7], ">ipc://%s/control", r->dir);
+    snprintf(ep[8], sizeof ep[8], ">ipc://%s/heartbeat", r->dir);
+    snprintf(hb_ms, sizeof hb_ms, "%ld", r->cfg.heartbeat_ms);
     const char *ll = r->cfg.log_level;
     const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[7], "--redis",
-                          r->redis_url, "--log-level", ll, NULL};
+                          r->redis_url, "--log-level", ll, "--heartbeat", ep[8],
+                          "--heartbeat-ms", hb_ms, NULL};
     const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3],
-                         "--control", ep[6], "--log-level", ll, NULL};
+                         "--control", ep[6], "--log-level", ll, "--heartbeat", ep[8],
+                         "--heartbeat-ms", hb_ms, NULL};
     if (s_start(r, &r->sink, "sink", "lnob-sink", sink) ||
         s_start(r, &r->aggregate, "aggregate", "lnob-transform", agg))
         return -1;
@@ -268,7 +306,8 @@ static int s_start_workers(run_t *r)
         char inst[24], name[40];
         snprintf(inst, sizeof inst, "%ld", i + 1);
         snprintf(name, sizeof name, "transform:%ld", i + 1);
-        const char *t[] = {"--pull", ep[4], "--push", ep[5], "--instance", inst, "--log-level", ll, NULL};
+        const char *t[] = {"--pull", ep[4], "--push", ep[5], "--instance", inst, "--log-level", ll,
+                           "--heartbeat", ep[8], "--heartbeat-ms", hb_ms, NULL};
         if (s_start(r, &r->transform[i], name, "lnob-transform", t))
             return -1;
     }
@@ -279,8 +318,9 @@ static int s_start_workers(run_t *r)
     snprintf(period, sizeof period, "%ld", r->cfg.period);
     const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
                                 "--batch-size", bs, "--log-level", ll, "--period", period,
+                                "--heartbeat", ep[8], "--heartbeat-ms", hb_ms,
                                 "--max-reject-share", r->cfg.max_reject_share};
-    size_t n = 14;
+    size_t n = 18;
     if (r->cfg.pseudonym_key) {
         in[n++] = "--pseudonym-key";
         in[n++] = r->cfg.pseudonym_key;
@@ -330,23 +370,107 @@ static int64_t s_backoff_ms(long restarts)
     return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
 }
 
-/* Notices exits and restarts workers with back-off. The ingester is done
- * when it exits 0. Returns -1 when one has restarted too often. */
+/* Takes every heartbeat waiting: each sets its worker's beat_ms. */
+static void s_read_beats(run_t *r)
+{
+    char why[LNOB_ERRSTR_MAX];
+    lnob_wire_stats_t stats = {0};
+    worker_t *all[MAX_TRANSFORMERS + 4];
+    size_t n = s_workers(r, all);
+    lnob_env_t *env = NULL;
+    int rc;
+    while (r->beats && (rc = lnob_wire_recv(zsock_resolve(r->beats), &env, &stats, why, sizeof why)) != LNOB_AGAIN &&
+           rc != LNOB_ERR && rc != LNOB_CLOSED) {
+        for (size_t i = 0; env && env->body_case == LNOB__V1__ENVELOPE__BODY_HEARTBEAT && i < n; i++)
+            if (all[i]->proc.pid == (pid_t) env->heartbeat->pid)
+                all[i]->beat_ms = lnob_now_ms();
+        lnob_wire_free(&env);
+    }
+}
+
+/* PINGs Redis every heartbeat-ms (r->ping has that as its timeout); an
+ * answer, even LOADING, is a sign of life. Returns -1 when an external
+ * Redis has been silent for silent-ms; a silent private one is killed, so
+ * that the supervisor starts it again from its append-only file. */
+static int s_watch_redis(run_t *r)
+{
+    int64_t now = lnob_now_ms();
+    if (now < r->next_ping_ms || !r->redis_url[0])
+        return 0;
+    r->next_ping_ms = now + r->cfg.heartbeat_ms;
+    char err[256];
+    if (!r->ping && (r->ping = lnob_redis_connect(r->redis_url, err, sizeof err))) {
+        struct timeval tv = {r->cfg.heartbeat_ms / 1000, (r->cfg.heartbeat_ms % 1000) * 1000};
+        redisSetTimeout(r->ping, tv);
+    }
+    redisReply *pong = r->ping ? redisCommand(r->ping, "PING") : NULL;
+    r->redis_answers = pong != NULL;
+    if (pong)
+        r->redis.beat_ms = lnob_now_ms();
+    freeReplyObject(pong);
+    if (!pong && r->ping) {
+        redisFree(r->ping);
+        r->ping = NULL;
+    }
+    int64_t silent = lnob_now_ms() - r->redis.beat_ms;
+    if (silent <= r->cfg.silent_ms)
+        return 0;
+    if (r->cfg.redis) {
+        fprintf(stderr, "lnob: Redis at %s has not answered for %lld ms (--silent-ms); giving up\n",
+                r->redis_url, (long long) silent);
+        return -1;
+    }
+    if (r->redis.started && !r->redis.restart_at && !lnob_proc_poll(&r->redis.proc)) {
+        fprintf(stderr, "lnob: redis-server (pid %d) has not answered PING for %lld ms; killing it to "
+                        "restart it\n", (int) r->redis.proc.pid, (long long) silent);
+        kill(r->redis.proc.pid, SIGKILL);
+    }
+    r->redis.beat_ms = lnob_now_ms();
+    return 0;
+}
+
+/* Kills a worker whose heartbeat has been missing for silent-ms (stuck,
+ * or stopped): the supervisor then restarts it like any that died. */
+static void s_kill_silent(run_t *r, worker_t *w, int64_t now)
+{
+    if (w == &r->redis || w->restart_at || w->proc.exited || now - w->beat_ms <= r->cfg.silent_ms)
+        return;
+    fprintf(stderr, "lnob: %s (pid %d) silent for %lld ms; killing it to restart it\n", w->proc.name,
+            (int) w->proc.pid, (long long) (now - w->beat_ms));
+    kill(w->proc.pid, SIGKILL);
+    w->beat_ms = now;
+}
+
+/* What an exit status says, for the restart message. */
+static const char *s_exit_reason(int status)
+{
+    if (status == LNOB_EXIT_STOPPED)
+        return "stopped by a signal before its work was stored";
+    return status > 128 ? "killed by a signal" : "exited";
+}
+
+/* Notices exits and silence and restarts workers with back-off. The
+ * ingester is done when it exits 0. Returns -1 when one has restarted too
+ * often, or an external Redis is silent. */
 static int s_supervise(run_t *r)
 {
     worker_t *all[MAX_TRANSFORMERS + 4];
     size_t n = s_workers(r, all);
+    s_read_beats(r);
+    if (s_watch_redis(r) != 0)
+        return -1;
     int64_t now = lnob_now_ms();
     for (size_t i = 0; i < n; i++) {
         worker_t *w = all[i];
         if (w->done)
             continue;
+        s_kill_silent(r, w, now);
         if (!w->restart_at && lnob_proc_poll(&w->proc)) {
-            if (w == &r->ingest && w->proc.status == 0) {
+            if (w == &r->ingest && w->proc.status == LNOB_EXIT_OK) {
                 w->done = 1;
                 continue;
             }
-            if (w->proc.status == EXIT_CONFIG) {
+            if (w->proc.status == LNOB_EXIT_CONFIG) {
                 fprintf(stderr, "lnob: %s refused its options or settings at start-up (its log above "
                                 "says why); not restarting it\n", w->proc.name);
                 return -1;
@@ -357,8 +481,8 @@ static int s_supervise(run_t *r)
                 return -1;
             }
             w->restart_at = now + s_backoff_ms(w->restarts);
-            fprintf(stderr, "lnob: %s exited (status %d); restarting in %lld ms\n", w->proc.name,
-                    w->proc.status, (long long) (w->restart_at - now));
+            fprintf(stderr, "lnob: %s %s (status %d); restarting in %lld ms\n", w->proc.name,
+                    s_exit_reason(w->proc.status), w->proc.status, (long long) (w->restart_at - now));
         }
         if (w->restart_at && now >= w->restart_at) {
             w->restart_at = 0;
@@ -397,19 +521,70 @@ static size_t s_inputs(const cfg_t *cfg, const char **out)
     return n;
 }
 
+/* What lnob run knows of an input file. */
+enum { INPUT_WAITING, INPUT_STORED, INPUT_FAILED };
+
+/* Looks up each input still waiting: its extract in the run hash and that
+ * extract's status. A failed one is said at once, with its reason. Returns
+ * -1 when Redis could not be asked. */
+static int s_settle(run_t *r, const char **in, size_t n, unsigned char *state)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] != INPUT_WAITING)
+            continue;
+        redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, in[i]);
+        redisReply *st = id && id->type == REDIS_REPLY_STRING
+                             ? redisCommand(r->rc, "HMGET lnob:extract:%s status error", id->str)
+                             : NULL;
+        int ok = id && (id->type == REDIS_REPLY_NIL || (st && st->type == REDIS_REPLY_ARRAY));
+        const redisReply *status = ok && st ? st->element[0] : NULL;
+        if (status && status->type == REDIS_REPLY_STRING && !strcmp(status->str, "complete")) {
+            state[i] = INPUT_STORED;
+        } else if (status && status->type == REDIS_REPLY_STRING) {
+            state[i] = INPUT_FAILED;
+            fprintf(stderr, "lnob: %s failed: %s\n", in[i],
+                    st->element[1]->type == REDIS_REPLY_STRING ? st->element[1]->str : status->str);
+        }
+        freeReplyObject(st);
+        freeReplyObject(id);
+        if (!ok) {
+            redisFree(r->rc);
+            r->rc = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Waits until every input file is stored or failed. Progress counts only
+ * the stored ones. */
 static int s_wait(run_t *r)
 {
     int64_t deadline = lnob_now_ms() + r->cfg.timeout_s * 1000;
     const char *in[2 * LNOB_STRLIST_MAX];
-    long long want = (long long) s_inputs(&r->cfg, in), last = 0;
+    unsigned char state[2 * LNOB_STRLIST_MAX] = {0};
+    size_t want = s_inputs(&r->cfg, in), stored = 0;
+    long long seen = 0;
+    int64_t settled_at = 0;
     while (lnob_now_ms() < deadline) {
-        if (s_supervise(r) != 0)
+        if (s_interrupted() || s_supervise(r) != 0)
             return -1;
-        long long got = s_stored(r);
-        if (got > last)
-            fprintf(stderr, "lnob: %lld of %lld input files stored\n", got, want);
-        last = got > last ? got : last;
-        if (got >= want)
+        long long got = r->redis_answers ? s_stored(r) : -1; /* a frozen Redis would hold us */
+        if (got > seen && s_settle(r, in, want, state) == 0)
+            seen = got;
+        size_t now_stored = 0, settled = 0;
+        for (size_t i = 0; i < want; i++) {
+            now_stored += state[i] == INPUT_STORED;
+            settled += state[i] != INPUT_WAITING;
+        }
+        if (now_stored > stored)
+            fprintf(stderr, "lnob: %zu of %zu input files stored\n", now_stored, want);
+        stored = now_stored;
+        if (settled == want && !settled_at)
+            settled_at = lnob_now_ms();
+        r->failed_inputs = settled - now_stored;
+        /* the ingester learns it from the aggregator: let it finish (exit 0) */
+        if (settled_at && (r->ingest.done || lnob_now_ms() - settled_at > INGEST_DONE_WAIT_MS))
             return 0;
         usleep(POLL_MS * 1000);
     }
@@ -497,6 +672,8 @@ static int s_report(run_t *r)
         if (r->rc)
             redisFree(r->rc);
         r->rc = NULL;
+        if (s_interrupted())
+            return -1;
         if (lnob_now_ms() > deadline || s_supervise(r) != 0) {
             s_note("lost Redis while reading the results", NULL);
             return -1;
@@ -537,7 +714,8 @@ static int s_check_stopped(run_t *r)
     int bad = 0;
     for (size_t i = 0; i < n; i++)
         if (all[i] != &r->redis && all[i]->proc.exited &&
-            (all[i]->proc.forced || (all[i]->proc.status > 0 && all[i]->proc.status < 128))) {
+            (all[i]->proc.forced || (all[i]->proc.status > 0 && all[i]->proc.status < 128 &&
+                                     all[i]->proc.status != LNOB_EXIT_STOPPED))) {
             fprintf(stderr, "lnob: %s did not stop cleanly (status %d)\n", all[i]->proc.name,
                     all[i]->proc.status);
             bad = 1;
@@ -555,6 +733,10 @@ static int s_stop_all(run_t *r)
     if (r->rc)
         redisFree(r->rc);
     r->rc = NULL;
+    if (r->ping)
+        redisFree(r->ping);
+    r->ping = NULL;
+    zsock_destroy(&r->beats);
     lnob_proc_stop(&r->redis.proc, STOP_GRACE_MS);
     s_print_rss(r);
     int rc = s_check_stopped(r);
@@ -565,6 +747,76 @@ static int s_stop_all(run_t *r)
     if (r->dir[0] && !r->cfg.workdir)
         nftw(r->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
+}
+
+/* SAME_FILE when a and b are one file (one name twice, or a link),
+ * SAME_BYTES when they are two files with the same bytes, else 0. Sizes
+ * differ for almost every pair, so contents are compared only when they
+ * match. */
+static int s_same_content(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return 0;
+    if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+        return SAME_FILE;
+    if (sa.st_size != sb.st_size)
+        return 0;
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    char ba[COMPARE_CHUNK], bb[COMPARE_CHUNK];
+    for (size_t na = 1; same && na;) {
+        na = fread(ba, 1, sizeof ba, fa);
+        same = fread(bb, 1, sizeof bb, fb) == na && memcmp(ba, bb, na) == 0;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same ? SAME_BYTES : 0;
+}
+
+/* 1 when path's header row names one UDB file's key (D, H, R or P) but
+ * not both RB030 and a household id: a part of a year's four files, whose
+ * bytes may well recur in another year's or another form's set. */
+static int s_udb_part(const char *path)
+{
+    char line[HEADER_PEEK] = "";
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = '\0';
+        fclose(f);
+    }
+    for (char *c = line; *c; c++)
+        *c = (char) toupper((unsigned char) *c);
+    int r = strstr(line, "RB030") != NULL, h = strstr(line, "DB030") || strstr(line, "HB030");
+    return (r || h || strstr(line, "PB030")) && !(r && h);
+}
+
+/* Drops every file of a list that repeats an earlier one (same file or
+ * same bytes): one content makes one extract, whatever its names. Mapping
+ * files of MIS exports stay, as each goes with its own export; a UDB file
+ * with the bytes of another set's stays too (it is part of its own set). */
+static void s_dedupe(lnob_strlist_t *list)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        const char *dup = NULL;
+        int same = 0;
+        for (size_t k = 0; k < kept && !same && !lnob_mis_is_map(list->items[i]); k++)
+            if ((same = s_same_content(list->items[i], list->items[k])) == SAME_BYTES &&
+                s_udb_part(list->items[i]))
+                same = 0;
+            else if (same)
+                dup = list->items[k];
+        if (same)
+            fprintf(stderr, "lnob: %s %s %s; read once\n", list->items[i],
+                    same == SAME_FILE ? "is the same file as" : "holds the same bytes as", dup);
+        else
+            list->items[kept++] = list->items[i];
+    }
+    list->n = kept;
 }
 
 static int s_check_inputs(const cfg_t *cfg)
@@ -605,6 +857,14 @@ static int s_setup(run_t *r)
     snprintf(r->run_id, sizeof r->run_id, "run-%d-%lld", (int) getpid(), (long long) lnob_now_ms());
     if (lnob_proc_self_dir(r->bin, sizeof r->bin) != 0)
         return -1;
+    char ep[PATH_MAX_LEN + 32], err[256];
+    snprintf(ep, sizeof ep, "@ipc://%s/heartbeat", r->dir);
+    r->redis.beat_ms = lnob_now_ms(); /* an external Redis is watched from now */
+    lnob_sock_opts_t o = {BEATS_HWM, 0, 0};
+    if (!(r->beats = lnob_sock_new(ZMQ_PULL, ep, true, &o, err, sizeof err))) {
+        s_note(err, NULL);
+        return -1;
+    }
     if (!r->cfg.redis)
         return s_start_redis(r);
     snprintf(r->redis_url, sizeof r->redis_url, "%s", r->cfg.redis);
@@ -631,6 +891,9 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     }
     if (s_check_inputs(&r->cfg) != 0)
         return 2;
+    s_dedupe(&r->cfg.silc);
+    s_dedupe(&r->cfg.mis);
+    zsys_init(); /* its SIGINT/SIGTERM handler: we stop the workers and clean up */
     int64_t t0 = lnob_mono_us();
     char safe[PATH_MAX_LEN + 32];
     int ok = s_setup(r) == 0 && s_start_workers(r) == 0;
@@ -640,8 +903,11 @@ static int s_run(run_t *r, int argc, char **argv, int first)
                 r->cfg.transformers,
                 r->cfg.silc.n + r->cfg.mis.n);
     ok = ok && s_wait(r) == 0;
-    if (ok)
+    if (ok && !r->failed_inputs)
         fprintf(stderr, "lnob: stored in %.2f s\n", (double) (lnob_mono_us() - t0) / 1e6);
+    else if (ok)
+        fprintf(stderr, "lnob: %zu input file(s) failed; the rest stored in %.2f s\n", r->failed_inputs,
+                (double) (lnob_mono_us() - t0) / 1e6);
     ok = ok && s_report(r) == 0;
     ok = (s_stop_all(r) == 0) && ok;
     return ok ? 0 : 1;

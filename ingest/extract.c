@@ -12,18 +12,23 @@
 #include "mis_extract.h"
 #include "silc_extract.h"
 
-/* Sends env, waiting through backpressure; fails only when interrupted. */
+/* Sends env, waiting through backpressure; LNOB_CLOSED when a signal
+ * stops us, LNOB_ERR when the socket fails. */
 int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env)
 {
     char why[LNOB_ERRSTR_MAX];
+    lnob_beat_tick(ctx->beat);
     for (;;) {
         int rc = lnob_wire_send(ctx->sock, env, why, sizeof why);
         if (rc == LNOB_OK)
             return LNOB_OK;
-        if (rc != LNOB_AGAIN || zsys_interrupted) {
-            lnob_error("cannot send: %s", zsys_interrupted ? "interrupted" : why);
+        if (zsys_interrupted)
+            return LNOB_CLOSED;
+        if (rc != LNOB_AGAIN) {
+            lnob_error("cannot send: %s", why);
             return LNOB_ERR;
         }
+        lnob_beat_tick(ctx->beat); /* waiting on a full queue is not being stuck */
     }
 }
 
@@ -48,6 +53,8 @@ int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, con
                          const char *period)
 {
     const char *source = plan->source;
+    if (zsys_interrupted) /* the signal cut the parse short: that is no verdict on the file */
+        return LNOB_CLOSED;
     if (ctx->redelivery)
         extract_id = ctx->first_id; /* never another id than the one awaited */
     Lnob__V1__ExtractFailed f = LNOB__V1__EXTRACT_FAILED__INIT;
@@ -125,6 +132,7 @@ static int s_await(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *
     uint64_t last = UINT64_MAX;
     char again[EXTRACT_ID_CAP];
     while (!zsys_interrupted) {
+        lnob_beat_tick(ctx->beat);
         int64_t asked = lnob_now_ms();
         int ok = lnob_ack_query(ctx->ack, id, (int) cfg->poll_ms);
         now = lnob_now_ms();

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ack.h"
+#include "beat.h"
 #include "input.h"
 #include "lnob/config.h"
 #include "lnob/geo.h"
@@ -71,6 +72,8 @@ typedef struct {
     int combine;            /* merged SILC files of one year: one extract */
     const char *max_reject_share; /* the reject ceiling as given ("5", "0.5%", "100") */
     double max_reject_pct;  /* ... as a percent of the rows read, checked at start-up */
+    const char *heartbeat;  /* lnob run's liveness endpoint, or "none" */
+    long heartbeat_ms;      /* how often to beat */
 } lnob_ingest_cfg_t;
 
 typedef struct {
@@ -86,9 +89,11 @@ typedef struct {
     char first_id[EXTRACT_ID_CAP];      /* the extract as first sent */
     char first_checksum[HEX_SHA256];    /* its content's checksum */
     char changed[LNOB_ERRSTR_MAX];      /* why a redelivery found other content */
+    lnob_beat_t *beat;    /* NULL without --heartbeat */
 } lnob_ingest_ctx_t;
 
-/* Sends env, waiting through backpressure; fails only when interrupted. */
+/* Sends env, waiting through backpressure (beating meanwhile). LNOB_CLOSED
+ * when a signal stops us, LNOB_ERR when the socket fails. */
 int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env);
 /* Sends batch seq of an extract unless the aggregator holds it already. */
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env);
@@ -99,7 +104,9 @@ int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint3
  * the extract as FILE_CHANGED and sends none of it. */
 int lnob_ingest_same_content(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *checksum);
 /* Announces that an extract cannot be used at all (on a redelivery, the
- * extract as first sent, whatever id the caller worked out this time). */
+ * extract as first sent, whatever id the caller worked out this time);
+ * after a signal it announces nothing (LNOB_CLOSED): a parse cut short is
+ * no verdict. */
 int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *extract_id,
                             const char *reason, const char *detail, const char *checksum,
                             const char *period);

@@ -6,8 +6,9 @@
  * are one. Each plan is sent and then waited for until the sink has stored
  * it (extract.h; the kinds: silc_extract.h, mis_extract.h), so a restarted
  * ingester resumes (docs/delivery.md). With --watch it then serves a drop
- * folder of MIS exports (watch.h). Exits 0 when every extract is stored, or
- * at SIGTERM. */
+ * folder of MIS exports (watch.h). Exits 0 when every extract is stored,
+ * LNOB_EXIT_STOPPED (3) when SIGTERM/SIGINT stopped it before (lnob/exit.h;
+ * with --watch a signal is the normal end: 0). */
 #include <czmq.h>
 #include <sodium.h>
 #include <stddef.h>
@@ -17,12 +18,15 @@
 #include "input.h"
 #include "lnob/clock.h"
 #include "lnob/config.h"
+#include "lnob/exit.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/mis_codes.h"
 #include "lnob/num.h"
 #include "lnob/sock.h"
 #include "watch.h"
+
+#define SEND_WAIT_MS 500 /* longest a send waits on a full queue before trying again */
 
 static const lnob_opt_t s_opts[] = {
     {"silc", "LNOB_INGEST_SILC", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, silc),
@@ -80,6 +84,10 @@ static const lnob_opt_t s_opts[] = {
      "percent of an extract's rows that may be quarantined (0-100, '%' optional); above it the extract fails"},
     {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(lnob_ingest_cfg_t, instance),
      "instance name shown in log lines"},
+    {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(lnob_ingest_cfg_t, heartbeat),
+     "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
+    {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
+     offsetof(lnob_ingest_cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
     LNOB_OPT_END};
 
 /* ---- planning: which files make which extract ------------------------------ */
@@ -342,9 +350,17 @@ int main(int argc, char **argv)
         zsock_destroy(&sock);
         return 1;
     }
+    zsock_set_sndtimeo(sock, SEND_WAIT_MS); /* a full queue returns, so the loop can beat */
+    lnob_beat_t *beat = lnob_beat_new(cfg.heartbeat, "ingest", cfg.heartbeat_ms, err, sizeof err);
+    if (!beat && *err) {
+        lnob_error("%s", err);
+        zsock_destroy(&control);
+        zsock_destroy(&sock);
+        return 1;
+    }
     lnob_geo_t *geo = lnob_geo_new();
     lnob_ingest_ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym,
-                             .sources = sources};
+                             .sources = sources, .beat = beat};
     ctx.ack = acked ? lnob_ack_new(zsock_resolve(control), cfg.run_id) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
@@ -367,13 +383,19 @@ int main(int argc, char **argv)
     if (rc == LNOB_OK && !acked)
         s_drain(&cfg);
     lnob_ack_destroy(&ctx.ack);
+    lnob_beat_destroy(&beat);
     zsock_destroy(&control);
     zsock_destroy(&sock); /* lingers up to linger-ms to deliver */
+    if ((rc == LNOB_CLOSED || zsys_interrupted) && cfg.watch) {
+        lnob_info("stopped by a signal; files not yet stored stay in the drop folder");
+        return LNOB_EXIT_OK; /* a folder server's normal end */
+    }
     if (rc == LNOB_CLOSED || zsys_interrupted) {
-        lnob_info("stopped by a signal; a restart resumes where this one was");
-        return 0;
+        /* not done: whoever started it must not take this for "stored" */
+        lnob_warn("stopped by a signal before every file was stored; a restart resumes where this one was");
+        return LNOB_EXIT_STOPPED;
     }
     if (rc != LNOB_OK)
         lnob_error("stopped before every file was stored");
-    return rc == LNOB_OK ? 0 : 1;
+    return rc == LNOB_OK ? LNOB_EXIT_OK : LNOB_EXIT_ERR;
 }

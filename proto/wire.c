@@ -251,6 +251,8 @@ static int s_has_unknown(const lnob_env_t *e)
         return s_unknown(e->stored);
     case LNOB__V1__ENVELOPE__BODY_MIS:
         return s_unknown(e->mis) || s_unknown_in((void *const *) e->mis->rejects, e->mis->n_rejects);
+    case LNOB__V1__ENVELOPE__BODY_HEARTBEAT:
+        return s_unknown(e->heartbeat);
     default:
         return 0;
     }
@@ -284,6 +286,8 @@ static const char *s_check_body(const lnob_env_t *e)
         return *e->stored->extract_id ? NULL : "stored without extract_id";
     case LNOB__V1__ENVELOPE__BODY_MIS:
         return s_check_mis(e->mis);
+    case LNOB__V1__ENVELOPE__BODY_HEARTBEAT:
+        return e->heartbeat->pid ? NULL : "heartbeat without pid";
     default:
         return "envelope without body";
     }

@@ -6,10 +6,13 @@
  * "lnob.extract.<extract id>" and the Envelope without the cells flagged
  * SUPPRESS (publish.h; only the first time an extract is announced, like
  * the Redis stream), and confirms it to the
- * aggregator's control socket so that it stops redelivering. While Redis is down the
- * sink holds the message and retries once a second (the aggregator waits
- * behind the bounded queue); a context that failed is dropped and made
- * again. SIGINT/SIGTERM stop it. */
+ * aggregator's control socket so that it stops redelivering, once it has
+ * read back that Redis holds every cell and quarantine row (else it drops
+ * the quarantine and waits for both again). While Redis is down the sink
+ * holds the message and retries once a second (the aggregator waits behind
+ * the bounded queue); every call has a timeout, and a context that failed
+ * is dropped and made again. The loop beats to lnob run (beat.h).
+ * SIGINT/SIGTERM stop it. */
 #include <czmq.h>
 #include <signal.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include "lnob/log.h"
 #include "lnob/redis.h"
 #include "lnob/sock.h"
+#include "beat.h"
 #include "publish.h"
 #include "store.h"
 #include "wire.h"
@@ -34,6 +38,8 @@ typedef struct {
     long hwm, linger_ms;
     const char *log_level;
     const char *instance;
+    const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
+    long heartbeat_ms;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -53,14 +59,20 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, log_level), "log verbosity"},
     {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
      "instance name shown in log lines"},
+    {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(cfg_t, heartbeat),
+     "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
+    {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
+     offsetof(cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
     LNOB_OPT_END};
 
 typedef struct {
     const cfg_t *cfg;
     zsock_t *in, *pub, *control;
     redisContext *redis;
+    lnob_beat_t *beat;     /* NULL without --heartbeat */
     lnob_wire_stats_t wire;
     uint64_t stored, published;
+    uint64_t rewrites;     /* Results found incomplete in Redis, to be written again */
 } sink_t;
 
 static int s_connected(sink_t *s)
@@ -109,18 +121,42 @@ static void s_confirm(sink_t *s, const Lnob__V1__Result *r)
         lnob_log_once(LNOB_LOG_WARN, "cannot confirm to the aggregator: %s", why);
 }
 
-/* Writes one message to Redis, retrying until it is stored or we stop. */
+/* Stores a Result only over its whole quarantine, then reads back that
+ * Redis holds it all. When something is missing (a Redis restarted without
+ * persistence), the quarantine stream is dropped and LNOB_AGAIN returned:
+ * unconfirmed, the aggregator delivers the quarantine and the Result again
+ * and they are written whole. */
+static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, char *err, size_t cap)
+{
+    int rc = lnob_store_verify(s->redis, r, 0, err, cap);
+    if (rc == LNOB_OK)
+        rc = lnob_store_result(s->redis, r, announced, err, cap);
+    if (rc == LNOB_OK)
+        rc = lnob_store_verify(s->redis, r, 1, err, cap);
+    if (rc != LNOB_AGAIN)
+        return rc;
+    s->rewrites++;
+    lnob_warn("%s; writing its quarantine and result again (rewrite %llu)", err,
+              (unsigned long long) s->rewrites);
+    return lnob_store_drop_quarantine(s->redis, r->extract_id, err, cap) == LNOB_OK ? LNOB_AGAIN : LNOB_ERR;
+}
+
+/* Writes one message to Redis, retrying until it is stored or we stop.
+ * LNOB_AGAIN: a Result not stored, as its quarantine must come again. */
 static int s_store(sink_t *s, lnob_env_t *env, int *announced)
 {
     char err[LNOB_ERRSTR_MAX];
     while (!zsys_interrupted) {
+        lnob_beat_tick(s->beat); /* waiting on Redis is not being stuck: each call has a timeout */
         if (!s_connected(s)) {
             zclock_sleep(RETRY_MS);
             continue;
         }
         int rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
                      ? lnob_store_quarantine(s->redis, env->quarantine, err, sizeof err)
-                     : lnob_store_result(s->redis, env->result, announced, err, sizeof err);
+                     : s_store_result(s, env->result, announced, err, sizeof err);
+        if (rc == LNOB_AGAIN)
+            return rc;
         if (rc == LNOB_OK) {
             if (env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
                 lnob_info("extract %s stored (%s, %zu cells%s)", env->result->extract_id,
@@ -141,6 +177,7 @@ static int s_loop(sink_t *s)
 {
     char why[LNOB_ERRSTR_MAX];
     while (!zsys_interrupted) {
+        lnob_beat_tick(s->beat);
         lnob_env_t *env = NULL;
         int rc = lnob_wire_recv(zsock_resolve(s->in), &env, &s->wire, why, sizeof why);
         if (rc == LNOB_AGAIN)
@@ -191,10 +228,13 @@ int main(int argc, char **argv)
     lnob_sock_opts_t ctl_o = {1000, 0, -1};
     s.pub = s.in ? lnob_sock_new(ZMQ_PUB, cfg.pub, true, &pub_o, err, sizeof err) : NULL;
     s.control = s.pub ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &ctl_o, err, sizeof err) : NULL;
-    if (!s.in || !s.pub || !s.control) {
+    if (s.control)
+        s.beat = lnob_beat_new(cfg.heartbeat, "sink", cfg.heartbeat_ms, err, sizeof err);
+    if (!s.in || !s.pub || !s.control || (!s.beat && *err)) {
         lnob_error("%s", err);
         zsock_destroy(&s.in);
         zsock_destroy(&s.pub);
+        zsock_destroy(&s.control);
         return 1;
     }
     s_connected(&s);
@@ -206,6 +246,7 @@ int main(int argc, char **argv)
               (unsigned long long) s.stored, (unsigned long long) s.published,
               (unsigned long long) lnob_wire_dropped(&s.wire));
     redisFree(s.redis);
+    lnob_beat_destroy(&s.beat);
     zsock_destroy(&s.in);
     zsock_destroy(&s.pub);
     zsock_destroy(&s.control);

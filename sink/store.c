@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lnob/format.h"
@@ -324,4 +325,44 @@ int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced
     snprintf(err, cap, "extract %s changed concurrently %d times; not written", r->extract_id,
              WRITE_ATTEMPTS);
     return LNOB_ERR;
+}
+
+/* ---- verification --------------------------------------------------------- */
+
+int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, char *err, size_t cap)
+{
+    /* the stream holds the rows quarantined whole and the flagged fields of kept rows */
+    const char *want_q = s_meta_value(r, "rows_quarantined"), *flags = s_meta_value(r, "fields_flagged");
+    unsigned long long want = strtoull(want_q, NULL, 10) + strtoull(flags, NULL, 10);
+    redisAppendCommand(c, "XLEN lnob:quarantine:%s", r->extract_id);
+    redisAppendCommand(c, "LLEN lnob:extract:%s:cells", r->extract_id);
+    redisReply *q = NULL, *l = NULL;
+    if (redisGetReply(c, (void **) &q) != REDIS_OK || redisGetReply(c, (void **) &l) != REDIS_OK) {
+        freeReplyObject(q);
+        return s_error(c, NULL, "verify", err, cap);
+    }
+    int rc = LNOB_OK;
+    if (q->type != REDIS_REPLY_INTEGER || l->type != REDIS_REPLY_INTEGER) {
+        rc = s_error(c, NULL, "verify", err, cap);
+    } else if (*want_q && want != (unsigned long long) q->integer) {
+        snprintf(err, cap, "the quarantine of extract %s holds %lld of its %llu entries", r->extract_id,
+                 q->integer, want);
+        rc = LNOB_AGAIN;
+    } else if (cells && (unsigned long long) l->integer != (unsigned long long) r->n_cells) {
+        snprintf(err, cap, "extract %s holds %lld of its %zu cells", r->extract_id, l->integer,
+                 r->n_cells);
+        rc = LNOB_AGAIN;
+    }
+    freeReplyObject(q);
+    freeReplyObject(l);
+    return rc;
+}
+
+int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *err, size_t cap)
+{
+    redisReply *r = redisCommand(c, "DEL lnob:quarantine:%s", extract_id);
+    if (!r || r->type != REDIS_REPLY_INTEGER)
+        return s_error(c, r, "DEL", err, cap);
+    freeReplyObject(r);
+    return LNOB_OK;
 }

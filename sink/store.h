@@ -62,5 +62,15 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
  * to 1 if this write added the stream entry. */
 int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
                       size_t cap);
+/* Checks what Redis holds of a Result's extract against its metadata: the
+ * quarantine stream must hold rows_quarantined entries and, with cells = 1,
+ * the cell list n_cells keys (a Redis restarted without persistence loses
+ * some). Returns LNOB_OK, LNOB_AGAIN when something is missing (what, in
+ * err), or LNOB_ERR when Redis failed (the caller drops c). */
+int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, char *err, size_t cap);
+/* Deletes an extract's quarantine stream, so that a redelivered quarantine
+ * is written whole again (Redis refuses entry ids below the stream's top
+ * one, so a partly lost stream cannot be filled in). */
+int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *err, size_t cap);
 
 #endif

@@ -8,13 +8,15 @@
  * the quarantine and the Result to the sink. Its control socket (ROUTER)
  * answers ingesters' Status with Progress and takes the sink's Stored
  * confirmations; unconfirmed results are sent again (docs/delivery.md).
- * Bad messages are dropped, counted and logged once. SIGINT/SIGTERM stop
- * the loop; what a worker held is redelivered by its sender. */
+ * Bad messages are dropped, counted and logged once. Either loop beats to
+ * lnob run (beat.h). SIGINT/SIGTERM stop the loop; what a worker held is
+ * redelivered by its sender. */
 #include <czmq.h>
 #include <stddef.h>
 #include <stdlib.h>
 
 #include "aggregate.h"
+#include "beat.h"
 #include "harmonise.h"
 #include "lnob/clock.h"
 #include "lnob/config.h"
@@ -32,6 +34,8 @@ typedef struct {
     long hwm, linger_ms;
     const char *log_level;
     const char *instance;
+    const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
+    long heartbeat_ms;
     long lwi_strict, child_rule_half, main_share_pct, ft_hours; /* docs/settings.md */
     const char *pension_any, *pension_main;
     const char *age_eq, *age_wi, *age_brk;
@@ -55,6 +59,10 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, log_level), "log verbosity"},
     {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
      "instance name shown in log lines"},
+    {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(cfg_t, heartbeat),
+     "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
+    {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
+     offsetof(cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
     {"lwi-strict", "LNOB_LWI_STRICT", LNOB_OPT_INT, "0", 0, 1, NULL, offsetof(cfg_t, lwi_strict),
      "LWI_STRICT: 1 counts WI < 0.2 as low, 0 (spec default) WI <= 0.2"},
     {"child-rule-half", "LNOB_CHILD_RULE_HALF", LNOB_OPT_INT, "1", 0, 1, NULL,
@@ -85,6 +93,7 @@ typedef struct {
     uint64_t forwarded;
     lnob_aggregate_progress_t progress; /* reply buffer */
     lnob_hh_cfg_t hh;       /* household settings (harmonise) */
+    lnob_beat_t *beat;      /* NULL without --heartbeat */
 } worker_t;
 
 /* The rc of one send attempt: LNOB_OK (counted), LNOB_AGAIN to retry, or
@@ -95,8 +104,10 @@ static int s_sent(worker_t *w, int rc, const char *why)
         w->forwarded++;
         return LNOB_OK;
     }
-    if (rc == LNOB_AGAIN && !zsys_interrupted)
+    if (rc == LNOB_AGAIN && !zsys_interrupted) {
+        lnob_beat_tick(w->beat); /* waiting on a full queue is not being stuck */
         return LNOB_AGAIN;
+    }
     if (!zsys_interrupted)
         lnob_error("cannot send: %s", why);
     return LNOB_ERR;
@@ -176,6 +187,7 @@ static int s_recv(worker_t *w, lnob_env_t **env)
 static int s_harmonise_loop(worker_t *w)
 {
     while (!zsys_interrupted) {
+        lnob_beat_tick(w->beat);
         lnob_env_t *env = NULL;
         int rc = s_recv(w, &env);
         if (rc == LNOB_AGAIN)
@@ -238,6 +250,7 @@ static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
     int64_t next_tick = lnob_now_ms() + 1000;
     int rc = LNOB_OK;
     while (!zsys_interrupted && rc == LNOB_OK) {
+        lnob_beat_tick(w->beat);
         void *which = zpoller_wait(poller, POLL_MS);
         if (which == w->control)
             s_control(w, agg);
@@ -320,8 +333,14 @@ int main(int argc, char **argv)
     lnob_sock_opts_t ctl_o = {(int) cfg.hwm * 16, 0, 0};
     if (aggregate && w.out)
         w.control = lnob_sock_new(ZMQ_ROUTER, cfg.control, true, &ctl_o, err, sizeof err);
-    if (!w.in || !w.out || (aggregate && !w.control)) {
+    if (w.out) /* a full queue returns, so the loop comes round to beat and see signals */
+        zsock_set_sndtimeo(w.out, POLL_MS);
+    if (w.out && (!aggregate || w.control))
+        w.beat = lnob_beat_new(cfg.heartbeat, aggregate ? "aggregate" : "transform", cfg.heartbeat_ms,
+                               err, sizeof err);
+    if (!w.in || !w.out || (aggregate && !w.control) || (!w.beat && *err)) {
         lnob_error("%s", err);
+        zsock_destroy(&w.control);
         zsock_destroy(&w.in);
         zsock_destroy(&w.out);
         return 1;
@@ -336,6 +355,7 @@ int main(int argc, char **argv)
               (unsigned long long) w.forwarded, (unsigned long long) lnob_wire_dropped(&w.wire));
     lnob_aggregate_destroy(&agg);
     free(w.progress.have);
+    lnob_beat_destroy(&w.beat);
     zsock_destroy(&w.control);
     zsock_destroy(&w.in);
     zsock_destroy(&w.out);

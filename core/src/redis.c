@@ -82,6 +82,10 @@ redisContext *lnob_redis_connect(const char *url, char *err, size_t cap)
         redisFree(c);
         return NULL;
     }
+    /* A frozen server is then an error, not a hang: every call returns
+     * within the timeout, and the caller drops the context. */
+    struct timeval cmd = {LNOB_REDIS_TIMEOUT_MS / 1000, (LNOB_REDIS_TIMEOUT_MS % 1000) * 1000};
+    redisSetTimeout(c, cmd);
     if (u.db) {
         redisReply *r = redisCommand(c, "SELECT %ld", u.db);
         int ok = r && r->type == REDIS_REPLY_STATUS;

@@ -39,24 +39,43 @@ static char s_mis[MIS_FILES][400], s_key[320]; /* the MIS suite's exports and ke
 static size_t s_n_mis;
 static int64_t s_ref_ms;
 
-static pid_t s_start_run(const char *workdir, const char *out)
+/* Starts lnob run on the suite's input with the options in extra (NULL or
+ * NULL-terminated) after the usual ones; stdout to out, stderr (lnob run's
+ * supervision messages and the workers' logs) to err. */
+static pid_t s_start_run_with(const char *workdir, const char *out, const char *err,
+                              const char *const *extra)
 {
-    const char *args[] = {"run", "--silc", s_csv, "--batch-size", BATCH, "--format", "json",
-                          "--workdir", workdir, "--log-level", "error", NULL};
-    const char *udb4[] = {"run", "--silc", s_udb4[0], s_udb4[1], s_udb4[2], s_udb4[3],
-                          "--batch-size", BATCH, "--format", "json", "--workdir", workdir,
-                          "--log-level", "error", NULL};
+    const char *a[MIS_FILES + 40] = {"run"};
+    size_t n = 1;
     if (s_n_mis) {
-        const char *mis[MIS_FILES + 20] = {"run", "--mis"};
-        size_t n = 2;
+        a[n++] = "--mis";
         for (size_t i = 0; i < s_n_mis; i++)
-            mis[n++] = s_mis[i];
-        const char *rest[] = {"--pseudonym-key", s_key, "--period", "2024", "--batch-size", "50",
-                              "--format", "json", "--workdir", workdir, "--log-level", "error", NULL};
-        memcpy(mis + n, rest, sizeof rest);
-        return th_spawn("lnob", mis, out);
+            a[n++] = s_mis[i];
+        const char *mis[] = {"--pseudonym-key", s_key, "--period", "2024", NULL};
+        for (size_t i = 0; mis[i]; i++)
+            a[n++] = mis[i];
+    } else {
+        a[n++] = "--silc";
+        for (int i = 0; i < 4 && s_udb4[0][0]; i++)
+            a[n++] = s_udb4[i];
+        if (!s_udb4[0][0])
+            a[n++] = s_csv;
     }
-    return th_spawn("lnob", s_udb4[0][0] ? udb4 : args, out);
+    const char *rest[] = {"--batch-size", s_n_mis ? "50" : BATCH, "--format", "json", "--workdir",
+                          workdir, NULL};
+    for (size_t i = 0; rest[i]; i++)
+        a[n++] = rest[i];
+    for (size_t i = 0; extra && extra[i]; i++)
+        a[n++] = extra[i];
+    a[n] = NULL;
+    return th_spawn_logged("lnob", a, out, err);
+}
+
+static const char *const s_quiet[] = {"--log-level", "error", NULL};
+
+static pid_t s_start_run(const char *workdir, const char *out, const char *err)
+{
+    return s_start_run_with(workdir, out, err, s_quiet);
 }
 
 static void s_reference(void);
@@ -133,8 +152,10 @@ static void s_reference(void)
     char wd[300];
     snprintf(wd, sizeof wd, "%s/ref", s_dir);
     mkdir(wd, 0700);
+    char err[320];
+    snprintf(err, sizeof err, "%s/ref.log", s_dir);
     int64_t t0 = lnob_now_ms();
-    cr_assert_eq(th_wait(s_start_run(wd, s_ref), "reference run", RUN_TIMEOUT_S), 0);
+    cr_assert_eq(th_wait(s_start_run(wd, s_ref, err), "reference run", RUN_TIMEOUT_S), 0);
     s_ref_ms = lnob_now_ms() - t0;
 }
 
@@ -172,25 +193,47 @@ static int s_trials(void)
     return n > 0 ? n : def;
 }
 
+/* The name lnob run gives a worker in its messages: the pid file's name
+ * with ':' for '-' ("transform-1" is "transform:1"). */
+static void s_label(const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", name);
+    if (strcmp(name, "redis-server") != 0)
+        for (char *c = out; *c; c++)
+            if (*c == '-')
+                *c = ':';
+}
+
+/* 1 when lnob run's log says it restarted the worker name after a SIGKILL:
+ * the kill landed on a live worker and the supervisor handled it. */
+static int s_restarted_after_kill(const char *log, const char *name)
+{
+    char label[64], line[160];
+    s_label(name, label, sizeof label);
+    snprintf(line, sizeof line, "lnob: %s killed by a signal (status 137); restarting", label);
+    return strstr(log, line) != NULL;
+}
+
 /* One trial: kills the worker name at a seeded random moment within
  * max_ms of its start; the run must still give the reference cells.
- * Returns 1 if the kill landed (the worker was still there). */
+ * Returns 1 if the kill landed: lnob run logged the restart it caused. */
 static int s_kill_trial(const char *ref, const char *name, unsigned seed, int64_t max_ms, int t)
 {
     srand(seed);
     int64_t delay = rand() % (max_ms > 1 ? max_ms : 1);
-    char wd[300], out[320];
+    char wd[300], out[320], err[320];
     snprintf(wd, sizeof wd, "%s/%s-%d", s_dir, name, t);
     snprintf(out, sizeof out, "%s.json", wd);
+    snprintf(err, sizeof err, "%s.log", wd);
     mkdir(wd, 0700);
-    pid_t run = s_start_run(wd, out);
+    pid_t run = s_start_run(wd, out, err);
     int64_t t0 = lnob_now_ms();
     while (s_read_pid(wd, name) == 0 && lnob_now_ms() - t0 < 10000)
         usleep(2000);
     usleep((useconds_t) delay * 1000);
     pid_t victim = s_read_pid(wd, name);
     cr_assert_gt(victim, 0, "%s never started (seed %u)", name, seed);
-    int landed = kill(victim, SIGKILL) == 0;
+    kill(victim, SIGKILL);
     int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
     cr_assert_eq(status, 0, "%s killed after %lld ms (seed %u): lnob run exited %d", name,
                  (long long) delay, seed, status);
@@ -198,6 +241,9 @@ static int s_kill_trial(const char *ref, const char *name, unsigned seed, int64_
     cr_assert_str_eq(got, ref, "%s killed after %lld ms (seed %u): cells differ", name,
                      (long long) delay, seed);
     free(got);
+    char *log = th_read(err, NULL);
+    int landed = s_restarted_after_kill(log, name);
+    free(log);
     return landed;
 }
 
@@ -233,3 +279,361 @@ Test(faults_udb4, sink_killed_anywhere) { cr_assert_gt(s_kill_trials("sink", 14)
 Test(faults_mis, ingester_killed_anywhere) { cr_assert_gt(s_kill_trials("ingest", 21), 0); }
 Test(faults_mis, aggregator_killed_anywhere) { cr_assert_gt(s_kill_trials("aggregate", 23), 0); }
 Test(faults_mis, sink_killed_anywhere) { cr_assert_gt(s_kill_trials("sink", 24), 0); }
+Test(faults_mis, transformer_killed_anywhere) { cr_assert_gt(s_kill_trials("transform-1", 22), 0); }
+
+/* ---- signals, silence, Redis: each case asserts the line only its handling logs ---- */
+
+#define BEAT_MS "100"
+#define SILENT_MS "1000" /* under the ingester's redelivery (2 s): a stopped worker holding batches is found first */
+#define SIGNAL_TRIES 6
+
+/* Short liveness bounds, so that a silent worker is found in seconds; small
+ * batches, so that every worker has work in hand for most of the run. */
+static const char *const s_liveness[] = {"--log-level", "debug", "--heartbeat-ms", BEAT_MS,
+                                         "--silent-ms", SILENT_MS, "--batch-size", "10", NULL};
+
+/* 1 once the file at path holds text. */
+static int s_logged(const char *path, const char *text)
+{
+    char *log = th_slurp(path, NULL);
+    int seen = log && strstr(log, text);
+    free(log);
+    return seen;
+}
+
+/* One run in which sig goes to the worker name delay_ms after the first
+ * batch went through transform:1 (so the ingester and the transformers
+ * are mid-stream);
+ * the run must exit 0 and print the reference cells. Returns lnob run's
+ * log (owned); *pid the worker that got the signal. */
+static char *s_signal_run(const char *name, int sig, int delay_ms, int t, pid_t *pid)
+{
+    char wd[300], out[320], err[320];
+    snprintf(wd, sizeof wd, "%s/sig%d-%s-%d", s_dir, sig, name, t);
+    snprintf(out, sizeof out, "%s.json", wd);
+    snprintf(err, sizeof err, "%s.log", wd);
+    mkdir(wd, 0700);
+    pid_t run = s_start_run_with(wd, out, err, s_liveness);
+    int64_t t0 = lnob_now_ms();
+    while (!s_logged(err, "[transform:1] DEBUG batch") && lnob_now_ms() - t0 < 10000)
+        usleep(1000);
+    usleep((useconds_t) delay_ms * 1000);
+    *pid = s_read_pid(wd, name);
+    cr_assert_gt(*pid, 0, "%s never started", name);
+    kill(*pid, sig);
+    int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
+    char *log = th_read(err, NULL);
+    cr_assert_eq(status, 0, "signal %d to %s after %d ms: lnob run exited %d\n%s", sig, name,
+                 delay_ms, status, log);
+    char *got = th_read(out, NULL), *ref = th_read(s_ref, NULL);
+    cr_assert_str_eq(got, ref, "signal %d to %s after %d ms: cells differ", sig, name, delay_ms);
+    free(got);
+    free(ref);
+    return log;
+}
+
+/* Sends sig to the worker name at ever other moments until lnob run's log
+ * shows the handling: "lnob: <label> (pid <pid>)<tail>" with with_pid,
+ * else "lnob: <label><tail>". A signal that comes after the worker's part
+ * is done shows nothing; one of SIGNAL_TRIES moments must land. */
+static void s_signal_handled(const char *name, int sig, int with_pid, const char *tail)
+{
+    static const int delays[SIGNAL_TRIES] = {0, 30, 60, 10, 100, 150};
+    char label[64], line[256];
+    s_label(name, label, sizeof label);
+    for (int t = 0; t < SIGNAL_TRIES; t++) {
+        pid_t pid;
+        char *log = s_signal_run(name, sig, delays[t], t, &pid);
+        int k = snprintf(line, sizeof line, "lnob: %s", label);
+        if (with_pid)
+            k += snprintf(line + k, sizeof line - (size_t) k, " (pid %d)", (int) pid);
+        snprintf(line + k, sizeof line - (size_t) k, "%s", tail);
+        int seen = strstr(log, line) != NULL;
+        free(log);
+        if (seen)
+            return;
+    }
+    cr_assert_fail("no run logged '%s' after signal %d to %s", tail, sig, name);
+}
+
+#define SILENT 1, " silent for "
+#define EXITED_0 0, " exited (status 0); restarting"
+
+/* SIGSTOP: the worker stops beating; lnob run kills and restarts it. */
+Test(faults, ingester_stopped) { s_signal_handled("ingest", SIGSTOP, SILENT); }
+Test(faults, transformer_stopped) { s_signal_handled("transform-1", SIGSTOP, SILENT); }
+Test(faults, aggregator_stopped) { s_signal_handled("aggregate", SIGSTOP, SILENT); }
+Test(faults, sink_stopped) { s_signal_handled("sink", SIGSTOP, SILENT); }
+Test(faults, redis_stopped)
+{
+    s_signal_handled("redis-server", SIGSTOP, 1, " has not answered PING for ");
+}
+
+/* SIGTERM: the ingester is not done (exit 3), the others leave cleanly
+ * (exit 0); each is started again. */
+Test(faults, ingester_terminated)
+{
+    s_signal_handled("ingest", SIGTERM, 0,
+                     " stopped by a signal before its work was stored (status 3); restarting");
+}
+Test(faults, transformer_terminated) { s_signal_handled("transform-1", SIGTERM, EXITED_0); }
+Test(faults, aggregator_terminated) { s_signal_handled("aggregate", SIGTERM, EXITED_0); }
+Test(faults, sink_terminated) { s_signal_handled("sink", SIGTERM, EXITED_0); }
+
+/* ---- inputs, progress, lnob run's own signals, Redis ------------------------------ */
+
+/* Starts lnob run with args (after "run"), stdout and stderr to files in
+ * s_dir named after tag; waits; returns the exit status and the log. */
+static int s_run_logged(const char *tag, const char *const *args, char **log)
+{
+    char out[320], err[320];
+    const char *a[40] = {"run"};
+    size_t n = 1;
+    for (size_t i = 0; args[i] && n < 39; i++)
+        a[n++] = args[i];
+    a[n] = NULL;
+    snprintf(out, sizeof out, "%s/%s.out", s_dir, tag);
+    snprintf(err, sizeof err, "%s/%s.log", s_dir, tag);
+    int status = th_run_logged("lnob", a, out, err, RUN_TIMEOUT_S);
+    *log = th_read(err, NULL);
+    return status;
+}
+
+/* The same file twice and a copy under another name: one extract, read
+ * once; the run finishes with the reference cells. */
+Test(faults, same_file_twice)
+{
+    char copy[320], cmd[700], wd[300], *log;
+    snprintf(copy, sizeof copy, "%s/copy.csv", s_dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", s_csv, copy);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(wd, sizeof wd, "%s/twice", s_dir);
+    mkdir(wd, 0700);
+    const char *args[] = {"--silc", s_csv, s_csv, copy, "--batch-size", BATCH, "--format", "json",
+                          "--workdir", wd, "--timeout", "60", NULL};
+    cr_assert_eq(s_run_logged("twice", args, &log), 0, "%s", log);
+    char line[800];
+    snprintf(line, sizeof line, "lnob: %s is the same file as %s; read once", s_csv, s_csv);
+    cr_assert(strstr(log, line), "%s", log);
+    snprintf(line, sizeof line, "lnob: %s holds the same bytes as %s; read once", copy, s_csv);
+    cr_assert(strstr(log, line), "%s", log);
+    cr_assert(strstr(log, "lnob: 1 of 1 input files stored"), "%s", log);
+    char out[320];
+    snprintf(out, sizeof out, "%s/twice.out", s_dir);
+    char *got = th_read(out, NULL), *ref = th_read(s_ref, NULL);
+    cr_assert_str_eq(got, ref);
+    free(got);
+    free(ref);
+    free(log);
+}
+
+/* Progress counts only what is stored; a failed file says so, with why. */
+Test(faults, progress_says_failed)
+{
+    char bad[320], wd[300], *log;
+    snprintf(bad, sizeof bad, "%s/noweight.csv", s_dir);
+    FILE *f = fopen(bad, "w");
+    cr_assert_not_null(f);
+    fputs("DB030,RB030,HX090\n1,101,5\n", f);
+    fclose(f);
+    snprintf(wd, sizeof wd, "%s/progress", s_dir);
+    mkdir(wd, 0700);
+    const char *args[] = {"--silc", s_csv, bad, "--batch-size", BATCH, "--workdir", wd, NULL};
+    cr_assert_eq(s_run_logged("progress", args, &log), 1, "%s", log);
+    char line[800];
+    snprintf(line, sizeof line, "lnob: %s failed: MISSING_COLUMN: %s: missing required column RB050",
+             bad, bad);
+    cr_assert(strstr(log, line), "%s", log);
+    cr_assert(strstr(log, "lnob: 1 of 2 input files stored"), "%s", log);
+    cr_assert_null(strstr(log, "2 of 2"), "%s", log);
+    cr_assert(strstr(log, "lnob: 1 input file(s) failed; the rest stored in "), "%s", log);
+    free(log);
+}
+
+/* The entries of a directory other than . and .. */
+static int s_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "cannot open %s", dir);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* The pid in <tmp>/<its one lnob-run-* dir>/<name>.pid, 0 while absent. */
+static pid_t s_temp_pid(const char *tmp, const char *name)
+{
+    DIR *d = opendir(tmp);
+    pid_t pid = 0;
+    for (struct dirent *e; d && !pid && (e = readdir(d));)
+        if (!strncmp(e->d_name, "lnob-run-", 9)) {
+            char run[400];
+            snprintf(run, sizeof run, "%s/%s", tmp, e->d_name);
+            pid = s_read_pid(run, name);
+        }
+    if (d)
+        closedir(d);
+    return pid;
+}
+
+/* lnob run itself gets sig mid-run: it stops every worker and removes its
+ * temp dir, and exits 1 with a message. */
+static void s_run_interrupted(int sig)
+{
+    char tmp[300], err[320];
+    snprintf(tmp, sizeof tmp, "%s/tmp%d", s_dir, sig);
+    snprintf(err, sizeof err, "%s/interrupted%d.log", s_dir, sig);
+    mkdir(tmp, 0700);
+    setenv("TMPDIR", tmp, 1);
+    const char *args[] = {"run", "--silc", s_csv, "--batch-size", "10", NULL};
+    pid_t run = th_spawn_logged("lnob", args, NULL, err);
+    unsetenv("TMPDIR");
+    int64_t t0 = lnob_now_ms();
+    while (!s_temp_pid(tmp, "ingest") && lnob_now_ms() - t0 < 10000)
+        usleep(2000);
+    const char *names[] = {"redis-server", "sink", "aggregate", "transform-1", "transform-2", "ingest"};
+    pid_t pids[6];
+    for (int i = 0; i < 6; i++)
+        cr_assert_gt(pids[i] = s_temp_pid(tmp, names[i]), 0, "%s did not start", names[i]);
+    kill(run, sig);
+    int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
+    char *log = th_read(err, NULL);
+    cr_assert_eq(status, 1, "%s", log);
+    cr_assert(strstr(log, "lnob: stopped by a signal; stopping the workers"), "%s", log);
+    cr_assert_eq(s_entries(tmp), 0, "lnob run left its temp dir in %s", tmp);
+    for (int i = 0; i < 6; i++)
+        cr_assert(kill(pids[i], 0) != 0, "%s (pid %d) still runs", names[i], (int) pids[i]);
+    free(log);
+}
+
+Test(faults, run_terminated) { s_run_interrupted(SIGTERM); }
+Test(faults, run_interrupted) { s_run_interrupted(SIGINT); }
+
+/* An external Redis that freezes (SIGSTOP): lnob run fails after
+ * --silent-ms with a message, long before --timeout. */
+Test(faults, external_redis_stopped)
+{
+    th_redis_t rd;
+    th_redis_start(&rd);
+    char wd[300], err[320];
+    snprintf(wd, sizeof wd, "%s/frozen", s_dir);
+    snprintf(err, sizeof err, "%s/frozen.log", s_dir);
+    mkdir(wd, 0700);
+    const char *args[] = {"run", "--silc", s_csv, "--redis", rd.url, "--workdir", wd, "--heartbeat-ms",
+                          BEAT_MS, "--silent-ms", SILENT_MS, "--timeout", "60", NULL};
+    pid_t run = th_spawn_logged("lnob", args, NULL, err);
+    int64_t t0 = lnob_now_ms();
+    while (!s_read_pid(wd, "sink") && lnob_now_ms() - t0 < 10000)
+        usleep(2000);
+    kill(rd.proc.pid, SIGSTOP);
+    t0 = lnob_now_ms();
+    int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
+    int64_t took = lnob_now_ms() - t0;
+    kill(rd.proc.pid, SIGCONT);
+    char *log = th_read(err, NULL);
+    char line[400];
+    snprintf(line, sizeof line, "lnob: Redis at %s has not answered for ", rd.url);
+    cr_assert_eq(status, 1, "%s", log);
+    cr_assert(strstr(log, line), "%s", log);
+    cr_assert_lt(took, 30000, "lnob run took %lld ms to give up", (long long) took);
+    free(log);
+    th_redis_stop(&rd);
+}
+
+/* A sink waiting on a frozen Redis still leaves within 5 s of SIGTERM:
+ * every Redis call has a timeout. */
+Test(faults, sink_terminated_while_redis_frozen)
+{
+    th_redis_t rd;
+    th_redis_start(&rd);
+    kill(rd.proc.pid, SIGSTOP);
+    char pull[400], pub[400], ctl[400], url[400], err[400];
+    snprintf(pull, sizeof pull, "@ipc://%s/results", rd.dir);
+    snprintf(pub, sizeof pub, "@ipc://%s/pub", rd.dir);
+    snprintf(ctl, sizeof ctl, ">ipc://%s/control", rd.dir);
+    snprintf(url, sizeof url, "%s?db=1", rd.url); /* SELECT: a call that waits on the frozen server */
+    snprintf(err, sizeof err, "%s/sink.log", rd.dir);
+    const char *args[] = {"--pull", pull, "--pub", pub, "--control", ctl, "--redis", url, NULL};
+    lnob_proc_t sink;
+    th_start_logged(&sink, "lnob-sink", args, err);
+    usleep(500 * 1000);
+    int64_t t0 = lnob_now_ms();
+    kill(sink.pid, SIGTERM);
+    while (!lnob_proc_poll(&sink) && lnob_now_ms() - t0 < 10000)
+        usleep(10000);
+    int64_t took = lnob_now_ms() - t0;
+    if (!sink.exited)
+        lnob_proc_stop(&sink, 0);
+    kill(rd.proc.pid, SIGCONT);
+    cr_assert_lt(took, 5000, "the sink took %lld ms to stop", (long long) took);
+    cr_assert_eq(sink.status, 0);
+    th_redis_stop(&rd);
+}
+
+/* Copies the suite's extract to path with a bad weight on every 97th data
+ * row, so that the extract has a quarantine (BAD_NUMBER rows). */
+static void s_write_bad_weights(const char *path)
+{
+    char *in = th_read(s_csv, NULL), *save = NULL;
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    long row = 0;
+    for (char *line = strtok_r(in, "\n", &save); line; line = strtok_r(NULL, "\n", &save), row++) {
+        char *c = line;
+        for (int field = 0; field < 5 && c; field++) /* RB050: the sixth column */
+            c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL;
+        if (row > 0 && row % 97 == 0 && c)
+            fprintf(f, "%.*sbad%s\n", (int) (c - line), line, strchr(c, ',') ? strchr(c, ',') : "");
+        else
+            fprintf(f, "%s\n", line);
+    }
+    fclose(f);
+    free(in);
+}
+
+/* A Redis without persistence restarted mid-run keeps only the quarantine
+ * entries written after it came back: the stream's top entries. Here the
+ * stream holds just the top one when the extract arrives. The sink finds
+ * the stream short of the metadata's count, writes quarantine and result
+ * again from the aggregator's redelivery, and only then confirms. */
+Test(faults, redis_lost_quarantine_rows)
+{
+    th_redis_t rd;
+    th_redis_start(&rd);
+    char bad[320], wd[300], *log;
+    snprintf(bad, sizeof bad, "%s/badweights.csv", s_dir);
+    s_write_bad_weights(bad);
+    snprintf(wd, sizeof wd, "%s/lost", s_dir);
+    mkdir(wd, 0700);
+    const char *args[] = {"--silc", bad, "--redis", rd.url, "--batch-size", BATCH, "--workdir", wd,
+                          "--log-level", "warn", NULL};
+    cr_assert_eq(s_run_logged("lost1", args, &log), 0, "%s", log);
+    free(log);
+    char *id = th_only_extract(rd.c), key[300];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *want = th_hget(rd.c, key, "rows_quarantined");
+    cr_assert_gt(atoll(want), 100);
+    redisReply *top = redisCommand(rd.c, "XREVRANGE lnob:quarantine:%s + - COUNT 1", id);
+    cr_assert(top && top->type == REDIS_REPLY_ARRAY && top->elements == 1);
+    char top_id[64];
+    snprintf(top_id, sizeof top_id, "%s", top->element[0]->element[0]->str);
+    freeReplyObject(top);
+    freeReplyObject(redisCommand(rd.c, "FLUSHALL"));
+    freeReplyObject(redisCommand(rd.c, "XADD lnob:quarantine:%s %s source %s", id, top_id, bad));
+
+    cr_assert_eq(s_run_logged("lost2", args, &log), 0, "%s", log);
+    char line[400];
+    snprintf(line, sizeof line, "the quarantine of extract %s holds 1 of its %s rows; writing its "
+             "quarantine and result again", id, want);
+    cr_assert(strstr(log, line), "%s", log);
+    cr_assert_eq(th_int(rd.c, "XLEN lnob:quarantine:%s", id), atoll(want));
+    char *meta = th_hget(rd.c, key, "rows_quarantined");
+    cr_assert_str_eq(meta, want);
+    free(meta);
+    free(want);
+    free(id);
+    free(log);
+    th_redis_stop(&rd);
+}

@@ -22,6 +22,7 @@
 
 #define POLL_US 20000
 #define START_POLLS 250
+#define TH_ARGV_MAX 128 /* th_spawn: a run of many MIS exports and its options */
 
 /* ---- redis ---------------------------------------------------------------- */
 
@@ -128,8 +129,8 @@ long long th_count_in(const char *path, const char *label)
 pid_t th_spawn(const char *exe, const char *const args[], const char *out_path)
 {
     char path[512];
-    const char *argv[64];
-    s_argv(exe, args, path, sizeof path, argv, 64);
+    const char *argv[TH_ARGV_MAX];
+    s_argv(exe, args, path, sizeof path, argv, TH_ARGV_MAX);
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
@@ -161,13 +162,19 @@ int th_run(const char *exe, const char *const args[], const char *out_path, int 
     return th_wait(th_spawn(exe, args, out_path), exe, timeout_s);
 }
 
-int th_run_logged(const char *exe, const char *const args[], const char *out_path,
-                  const char *err_path, int timeout_s)
+pid_t th_spawn_logged(const char *exe, const char *const args[], const char *out_path,
+                      const char *err_path)
 {
     int saved = s_stderr_to(err_path);
     pid_t pid = th_spawn(exe, args, out_path);
     s_stderr_back(saved);
-    return th_wait(pid, exe, timeout_s);
+    return pid;
+}
+
+int th_run_logged(const char *exe, const char *const args[], const char *out_path,
+                  const char *err_path, int timeout_s)
+{
+    return th_wait(th_spawn_logged(exe, args, out_path, err_path), exe, timeout_s);
 }
 
 char *th_slurp(const char *path, size_t *len)

@@ -29,6 +29,9 @@ int th_run_logged(const char *exe, const char *const args[], const char *out_pat
                   const char *err_path, int timeout_s);
 /* Starts BIN_DIR/exe with args, stdout to out_path (or /dev/null); does not wait. */
 pid_t th_spawn(const char *exe, const char *const args[], const char *out_path);
+/* th_spawn with the program's stderr written to err_path. */
+pid_t th_spawn_logged(const char *exe, const char *const args[], const char *out_path,
+                      const char *err_path);
 /* Waits up to timeout_s for pid (asserting it ends); returns its status. */
 int th_wait(pid_t pid, const char *what, int timeout_s);
 /* Starts BIN_DIR/exe with args in the background. */

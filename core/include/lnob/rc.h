@@ -2,7 +2,7 @@
  *
  * Fallible calls return one of these; the human-readable detail lives on the
  * object that failed (its errstr accessor), never in errno. Not for: process
- * exit codes (see lnob/exitcode in each worker's main). */
+ * exit codes (lnob/exit.h). */
 #ifndef LNOB_RC_H
 #define LNOB_RC_H
 

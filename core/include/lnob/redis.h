@@ -1,7 +1,9 @@
 /* lnob/redis.h - one way to reach Redis from a URL.
  *
  * Accepts redis://host[:port][/db] and unix:///path/to/socket[?db=N]
- * (also unix:/path). Connects with a timeout and selects the database.
+ * (also unix:/path). Connects with a timeout, sets the timeout of every
+ * later call on the context (LNOB_REDIS_TIMEOUT_MS: a frozen Redis is an
+ * error, not a hang) and selects the database.
  * Not for: the key schema (sink/store.h) or retries (the caller drops a
  * context that reported an error and makes a new one). */
 #ifndef LNOB_REDIS_H
@@ -10,6 +12,7 @@
 #include <stddef.h>
 
 #define LNOB_REDIS_CONNECT_TIMEOUT_MS 2000
+#define LNOB_REDIS_TIMEOUT_MS 3000 /* longest wait for one reply */
 
 /* Returns a connected context (free with redisFree) or NULL with the reason
  * in err. */

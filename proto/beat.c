@@ -1,0 +1,65 @@
+/* beat.c - a worker's heartbeat to lnob run (beat.h). */
+#include "beat.h"
+
+#include <czmq.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lnob/clock.h"
+#include "lnob/mem.h"
+#include "wire.h"
+
+#define BEAT_HWM 4 /* beats queued: more say nothing new */
+
+struct lnob_beat {
+    zsock_t *sock;
+    const char *worker;
+    long interval_ms;
+    int64_t last_ms;
+};
+
+lnob_beat_t *lnob_beat_new(const char *endpoint, const char *worker, long interval_ms, char *err,
+                           size_t cap)
+{
+    err[0] = '\0';
+    if (!endpoint || !*endpoint || strcmp(endpoint, "none") == 0)
+        return NULL;
+    lnob_sock_opts_t o = {BEAT_HWM, 0, -1};
+    zsock_t *sock = lnob_sock_new(ZMQ_PUSH, endpoint, false, &o, err, cap);
+    if (!sock)
+        return NULL;
+    lnob_beat_t *self = lnob_calloc(1, sizeof *self);
+    self->sock = sock;
+    self->worker = worker;
+    self->interval_ms = interval_ms;
+    return self;
+}
+
+void lnob_beat_tick(lnob_beat_t *self)
+{
+    if (!self)
+        return;
+    int64_t now = lnob_now_ms();
+    if (self->last_ms && now - self->last_ms < self->interval_ms)
+        return;
+    self->last_ms = now;
+    Lnob__V1__Heartbeat hb = LNOB__V1__HEARTBEAT__INIT;
+    hb.worker = (char *) self->worker;
+    hb.pid = (uint32_t) getpid();
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_HEARTBEAT;
+    env.heartbeat = &hb;
+    size_t len;
+    uint8_t *buf = lnob_wire_pack(&env, &len);
+    zmq_send(zsock_resolve(self->sock), buf, len, ZMQ_DONTWAIT); /* full or absent: dropped */
+    free(buf);
+}
+
+void lnob_beat_destroy(lnob_beat_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zsock_destroy(&(*self_p)->sock);
+    free(*self_p);
+    *self_p = NULL;
+}
