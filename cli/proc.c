@@ -71,12 +71,29 @@ int lnob_proc_poll(lnob_proc_t *p)
     return p->exited;
 }
 
+/* 1 when pid is stopped (SIGSTOP): its state in /proc/<pid>/stat is T.
+ * SIGCONT goes only to such a process: sent to every worker at each stop,
+ * it made an ASan worker hang in its exit now and then. */
+static int s_stopped(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *end = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+    return end && end[1] == ' ' && end[2] == 'T';
+}
+
 void lnob_proc_stop(lnob_proc_t *p, int grace_ms)
 {
     if (p->pid <= 0 || lnob_proc_poll(p))
         return;
     kill(p->pid, SIGTERM);
-    kill(p->pid, SIGCONT); /* a stopped process would hold SIGTERM until SIGKILL */
+    if (s_stopped(p->pid)) /* it would hold SIGTERM until SIGKILL */
+        kill(p->pid, SIGCONT);
     struct timespec ts = {0, STOP_POLL_MS * 1000000L};
     for (int waited = 0; waited < grace_ms; waited += STOP_POLL_MS) {
         if (lnob_proc_poll(p))

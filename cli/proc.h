@@ -24,7 +24,7 @@ int lnob_proc_start(lnob_proc_t *p, const char *name, const char *path, char *co
                     char *err, size_t cap);
 /* Reaps p if it has exited, without waiting. Returns 1 if exited. */
 int lnob_proc_poll(lnob_proc_t *p);
-/* SIGTERM (and SIGCONT, should it be stopped), wait up to grace_ms, then
+/* SIGTERM (and SIGCONT when it is stopped), wait up to grace_ms, then
  * SIGKILL; reaps. */
 void lnob_proc_stop(lnob_proc_t *p, int grace_ms);
 /* Directory holding the running executable (for sibling binaries). */

@@ -9,7 +9,14 @@
  * still exit 0 and print exactly the cells of the undisturbed run (the JSON
  * carries every value in shortest round-trip form: bit for bit). The seed
  * of a failing trial is in the assertion message; LNOB_FAULT_TRIALS
- * overrides the count (make soak). */
+ * overrides the count (make soak). A kill counts only when lnob run logged
+ * the restart it caused.
+ *
+ * Then one case per fault of docs/delivery.md's table (SIGSTOP and SIGTERM
+ * of each worker kind, SIGSTOP of redis-server, a frozen external Redis,
+ * SIGTERM/SIGINT to lnob run, a quarantine Redis lost rows of, the same
+ * file twice, a failed file's progress): each asserts the log line that
+ * only its handling writes, and the cells where the run must succeed. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
