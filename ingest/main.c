@@ -61,7 +61,7 @@ static const lnob_opt_t s_opts[] = {
      offsetof(lnob_ingest_cfg_t, batch_size), "accepted rows per batch message"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(lnob_ingest_cfg_t, hwm),
      "messages queued per peer before sending waits"},
-    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
+    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
      offsetof(lnob_ingest_cfg_t, linger_ms), "how long exit waits to deliver queued batches"},
     {"control", "LNOB_INGEST_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
      offsetof(lnob_ingest_cfg_t, control), "the aggregator's control endpoint (none: send and exit, unacknowledged)"},

@@ -3,6 +3,7 @@
 
 #include <czmq.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "lnob/version.h"
 #include "rejects.h"
 #include "silc.h"
+
+#define LOAD_POLL_MS 50 /* how often the wait for the loading threads beats */
 
 #define DIALECTS_MAX 480 /* how the four files were read, for the notes */
 
@@ -80,20 +83,30 @@ static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t 
     return rc;
 }
 
-static int s_feed(void *p, const char *chunk, size_t n)
+/* The parse of one file: its parser, and the worker whose heartbeat goes
+ * on while the file is read (a file may take longer than --silent-ms). */
+typedef struct {
+    lnob_silc_t *p;
+    lnob_ingest_ctx_t *ctx;
+} feed_t;
+
+static int s_feed(void *arg, const char *chunk, size_t n)
 {
-    return zsys_interrupted ? LNOB_CLOSED : lnob_silc_feed(p, chunk, n);
+    feed_t *f = arg;
+    lnob_beat_tick(f->ctx->beat);
+    return zsys_interrupted ? LNOB_CLOSED : lnob_silc_feed(f->p, chunk, n);
 }
 
 static int s_join_row(void *arg, const lnob_csv_row_t *row);
 
 /* Parses the file into p, holding it to the sum of its first read; err
  * (and reason) are set when the file itself could not be read. */
-static int s_parse(lnob_silc_t *p, const char *path, const lnob_input_sum_t *sum, const char **reason,
-                   char *err, size_t cap)
+static int s_parse(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const char *path, const lnob_input_sum_t *sum,
+                   const char **reason, char *err, size_t cap)
 {
+    feed_t f = {p, ctx};
     int rc = lnob_statfile_kind(path) ? lnob_input_rows(path, s_join_row, p, NULL, reason, err, cap)
-                                      : lnob_input_read(path, s_feed, p, NULL, sum, reason, err, cap);
+                                      : lnob_input_read(path, s_feed, &f, NULL, sum, reason, err, cap);
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
@@ -118,7 +131,7 @@ int lnob_silc_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx, .decimal_comma = ctx->cfg->decimal_comma};
     lnob_silc_t *p = lnob_silc_new(&o);
-    int rc = s_parse(p, path, &sum, &reason, err, sizeof err);
+    int rc = s_parse(ctx, p, path, &sum, &reason, err, sizeof err);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
     if (rc == LNOB_ERR && *err) { /* the file could not be read, or changed */
         if (!*id)
@@ -174,6 +187,7 @@ typedef struct {
     int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
     const char *reason;     /* why the file could not be read */
     char err[LNOB_ERRSTR_MAX];
+    atomic_int done;        /* the thread has finished */
 } load_t;
 
 /* Its rows (when join is set) and its checksum, in one pass over a CSV file. */
@@ -188,7 +202,19 @@ static void *s_load_file(void *arg)
     l->bytes = sum.bytes;
     l->delimiter = sum.delimiter;
     memcpy(l->dialect, sum.dialect, sizeof l->dialect);
+    atomic_store(&l->done, 1);
     return NULL;
+}
+
+/* Waits for the loading threads, the heartbeat going on meanwhile (a
+ * year's files may take longer to read than --silent-ms). */
+static void s_await_loads(load_t *l, const int *started, lnob_beat_t *beat)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        while (started[f] && !atomic_load(&l[f].done)) {
+            lnob_beat_tick(beat);
+            zclock_sleep(LOAD_POLL_MS);
+        }
 }
 
 /* How the files of a set were read, for the extract's notes ("" when
@@ -214,8 +240,8 @@ static int s_set_dialects(const load_t *l, char *notes, size_t cap)
  * checksum is the sha256 of the files' sha256s, D to P. Returns LNOB_OK,
  * or the first file's error with reason and err; *semicolon and notes as
  * s_set_dialects. */
-static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum, size_t *bytes,
-                      const char **reason, char *err, size_t cap, int *semicolon, char *notes,
+static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, lnob_beat_t *beat, char *checksum,
+                      size_t *bytes, const char **reason, char *err, size_t cap, int *semicolon, char *notes,
                       size_t notes_cap)
 {
     load_t l[LNOB_UDB4_FILES];
@@ -231,6 +257,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, char *checksum
     char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
     int rc = LNOB_OK;
     *bytes = 0;
+    s_await_loads(l, started, beat);
     for (int f = 0; f < LNOB_UDB4_FILES; f++) {
         if (started[f])
             pthread_join(th[f], NULL);
@@ -267,7 +294,7 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     int64_t t_load = lnob_mono_us();
     char dialects[DIALECTS_MAX];
     int semicolon;
-    int rc = s_load_set(plan, join, checksum, &bytes, &reason, err, sizeof err, &semicolon, dialects,
+    int rc = s_load_set(plan, join, ctx->beat, checksum, &bytes, &reason, err, sizeof err, &semicolon, dialects,
                         sizeof dialects);
     lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
     lnob_ingest_extract_id(id, cap, "silc", period, checksum);
@@ -317,12 +344,14 @@ int lnob_silc_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
  * file's header row is checked against the first's and left out. */
 typedef struct {
     lnob_silc_t *p;
+    lnob_ingest_ctx_t *ctx;
     int first_file, header_seen, mismatch;
 } merged_feed_t;
 
 static int s_merged_row(void *arg, const lnob_csv_row_t *row)
 {
     merged_feed_t *f = arg;
+    lnob_beat_tick(f->ctx->beat); /* at most one beat an interval: a clock read per row */
     if (zsys_interrupted)
         return LNOB_CLOSED;
     if (f->first_file || f->header_seen)
@@ -362,7 +391,7 @@ static int s_merged_rows(const lnob_plan_t *plan, const lnob_input_sum_t *sums, 
     for (*at = 0; *at < plan->n_merged && rc == LNOB_OK; (*at)++) {
         const char *path = plan->merged[*at];
         lnob_input_sum_t now;
-        *f = (merged_feed_t){f->p, *at == 0, 0, 0};
+        *f = (merged_feed_t){f->p, f->ctx, *at == 0, 0, 0};
         lnob_silc_source(f->p, path);
         rc = lnob_input_rows(path, s_merged_row, f, &now, reason, err, cap);
         if (rc == LNOB_OK && strcmp(now.hex, sums[*at].hex) != 0) {
@@ -397,7 +426,7 @@ int lnob_silc_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, ch
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx};
     lnob_silc_t *p = lnob_silc_new(&o);
-    merged_feed_t f = {p, 1, 0, 0};
+    merged_feed_t f = {p, ctx, 1, 0, 0};
     rc = s_merged_rows(plan, sums, &f, &at, &reason, err, sizeof err);
     if (rc == LNOB_OK)
         rc = lnob_silc_finish(p);

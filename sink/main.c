@@ -53,7 +53,7 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
      "messages queued before the aggregator waits"},
-    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
+    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver published messages"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(cfg_t, log_level), "log verbosity"},

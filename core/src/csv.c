@@ -9,6 +9,8 @@
 
 #include "lnob/mem.h"
 
+#define CSV_BLOCK (64u << 10) /* libcsv's field buffer grows by 64 KiB */
+
 /* libcsv's parser states (csv.c of libcsv 3; not in its header). */
 #define LIBCSV_ROW_NOT_BEGUN 0
 #define LIBCSV_FIELD_BEGUN 2
@@ -208,6 +210,9 @@ lnob_csv_t *lnob_csv_new(char delim, lnob_csv_row_fn fn, void *arg)
         return NULL;
     }
     csv_set_delim(&self->parser, (unsigned char) delim);
+    /* libcsv grows a field's buffer by this much at a time: 128 bytes by
+     * default, thousands of copies for a field near LNOB_CSV_MAX_ROW */
+    csv_set_blk_size(&self->parser, CSV_BLOCK);
     self->delim = delim;
     self->fn = fn;
     self->arg = arg;
