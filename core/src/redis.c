@@ -58,11 +58,12 @@ static int s_parse(const char *url, url_t *u, char *err, size_t cap)
     if (*h == '/' && h[1])
         u->db = strtol(h + 1, NULL, 10);
     return 0;
-bad:
+bad: {
     char safe[SAFE_URL_MAX];
     snprintf(err, cap, "bad Redis URL '%s' (want redis://host:port/db or unix:///path)",
              lnob_redis_url_safe(url, safe, sizeof safe));
     return -1;
+}
 }
 
 redisContext *lnob_redis_connect(const char *url, char *err, size_t cap)
