@@ -42,7 +42,7 @@ static void s_shell_word(FILE *out, const char *s)
     fputc('\'', out);
 }
 
-static int s_same_file(const char *a, const char *b)
+int lnob_replay_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
     return *b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
@@ -133,7 +133,7 @@ int lnob_replay_file(const lnob_replay_t *r, const char *header, const lnob_repl
                      size_t n)
 {
     int to_stdout = !strcmp(r->out, "-");
-    if (!to_stdout && s_same_file(r->out, r->source)) {
+    if (!to_stdout && lnob_replay_same_file(r->out, r->source)) {
         fprintf(stderr, "%s: %s is the source file of %s; write the replay elsewhere\n", PROG,
                 r->out, r->id);
         return EXIT_FAILED;
@@ -331,7 +331,7 @@ static int s_udb_name(udb_set_t *s)
         uf->out = lnob_malloc(strlen(s->dir) + sizeof "/D.csv");
         sprintf(uf->out, "%s/%c.csv", s->dir, s_udb_letter[f]);
         for (int g = 0; g < UDB_FILES; g++)
-            if (s->file[g].input && s_same_file(uf->out, s->file[g].input)) {
+            if (s->file[g].input && lnob_replay_same_file(uf->out, s->file[g].input)) {
                 fprintf(stderr, "%s: %s is the %c file of %s; write the replay elsewhere\n", PROG,
                         uf->out, s_udb_letter[g], s->r->id);
                 return -1;

@@ -31,6 +31,9 @@ typedef struct {
     const char *source;  /* the extract's metadata `source` */
 } lnob_replay_t;
 
+/* 1 when a and b name one existing file (b "" never does). */
+int lnob_replay_same_file(const char *a, const char *b);
+
 /* Writes header, then rows[0..n) (in line order; a line repeated is
  * written once) to r->out, and says on stderr what it wrote and left out.
  * Returns the process exit code: 0, or 1 when it wrote nothing (out is the

@@ -177,12 +177,6 @@ static int s_by_line(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int s_same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* The distinct data lines of s's rows, ascending (owned), in *k; rows
  * without a line are counted in *no_line. */
 static uint64_t *s_lines_of(const sum_t *s, const lnob_replay_row_t *rows, size_t n, size_t *k,
@@ -225,7 +219,7 @@ static int s_replay_export(const lnob_replay_t *r, const sum_t *s, const lnob_re
                         "was %.16s...): its %zu rejected rows are not replayed\n",
                 PROG, s->path, r->id, hex, s->hex, k);
         code = EXIT_FAILED;
-    } else if (s_same_file(to, s->path)) {
+    } else if (lnob_replay_same_file(to, s->path)) {
         fprintf(stderr, "%s: %s is an export of the extract: not writing over it\n", PROG, to);
         code = EXIT_FAILED;
     } else {

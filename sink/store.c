@@ -83,6 +83,8 @@ static int s_drain(redisContext *c, int n, const char *what, char *err, size_t c
 
 /* ---- quarantine ----------------------------------------------------------- */
 
+#define QUARANTINE_ARGS 21 /* an XADD of a reject: its id and nine fields */
+
 /* Entry ids are the input line and the entry's place on it ("<line>-<seq>",
  * seq = file + 5 x kept: file 0 for a single-file extract, 1-4 for UDB
  * D/H/R/P; kept 0 for a row quarantined whole, k for the k-th flagged field
@@ -103,14 +105,12 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
         uint64_t seq = lnob_reject_seq(j);
         snprintf(id, sizeof id, "%llu-%llu", (unsigned long long) j->line,
                  (unsigned long long) (j->line || seq ? seq : 1u));
-        if (*j->person_key) /* an MIS row: its person key, for finding the person's other rows */
-            redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s "
-                                  "person_key %s run_id %s kept %s", key, id, j->source, line, j->field,
-                               j->reason, j->detail, j->raw, j->person_key, q->run_id, j->kept ? "1" : "0");
-        else
-            redisAppendCommand(c, "XADD %s %s source %s line %s field %s reason %s detail %s raw %s "
-                                  "run_id %s kept %s", key, id, j->source, line, j->field, j->reason,
-                               j->detail, j->raw, q->run_id, j->kept ? "1" : "0");
+        const char *argv[QUARANTINE_ARGS] = {"XADD", key, id, "source", j->source, "line", line,
+                                             "field", j->field, "reason", j->reason, "detail", j->detail,
+                                             "raw", j->raw, "run_id", q->run_id, "kept", j->kept ? "1" : "0",
+                                             "person_key", j->person_key};
+        /* person_key only on an MIS row that has one: for finding the person's other rows */
+        redisAppendCommandArgv(c, *j->person_key ? QUARANTINE_ARGS : QUARANTINE_ARGS - 2, argv, NULL);
     }
     int rc = LNOB_OK;
     for (size_t i = 0; i < q->n_rejects; i++) {
