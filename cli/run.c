@@ -889,6 +889,11 @@ static int s_run(run_t *r, int argc, char **argv, int first)
         fprintf(stderr, "lnob run: %s\n", rc != LNOB_OK ? err : "give at least one --silc or --mis FILE");
         return 2;
     }
+    if (r->cfg.silent_ms < 2 * r->cfg.heartbeat_ms) { /* one late beat must not kill a worker */
+        fprintf(stderr, "lnob run: --silent-ms %ld must be at least twice --heartbeat-ms %ld\n",
+                r->cfg.silent_ms, r->cfg.heartbeat_ms);
+        return 2;
+    }
     if (s_check_inputs(&r->cfg) != 0)
         return 2;
     s_dedupe(&r->cfg.silc);

@@ -38,7 +38,7 @@ int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint3
 {
     if (ctx->ack && !ctx->asked) {
         ctx->asked = 1; /* resume: what does the aggregator hold already? */
-        lnob_ack_query(ctx->ack, extract_id, (int) ctx->cfg->poll_ms);
+        lnob_ack_query(ctx->ack, extract_id, lnob_beat_wait_ms(ctx->cfg->heartbeat_ms, (int) ctx->cfg->poll_ms));
     }
     if (ctx->ack && lnob_ack_held(ctx->ack, seq)) {
         ctx->skipped++;
@@ -131,10 +131,11 @@ static int s_await(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *
     int64_t now = lnob_now_ms(), changed = now, answered = now;
     uint64_t last = UINT64_MAX;
     char again[EXTRACT_ID_CAP];
+    int poll_ms = lnob_beat_wait_ms(cfg->heartbeat_ms, (int) cfg->poll_ms);
     while (!zsys_interrupted) {
         lnob_beat_tick(ctx->beat);
         int64_t asked = lnob_now_ms();
-        int ok = lnob_ack_query(ctx->ack, id, (int) cfg->poll_ms);
+        int ok = lnob_ack_query(ctx->ack, id, poll_ms);
         now = lnob_now_ms();
         if (ok && lnob_ack_state(ctx->ack) == LNOB__V1__PROGRESS__STATE__STORED)
             return LNOB_OK;
@@ -159,7 +160,7 @@ static int s_await(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *
                        cfg->control, cfg->ack_timeout_s);
             return LNOB_ERR;
         }
-        int64_t rest = cfg->poll_ms - (lnob_now_ms() - asked);
+        int64_t rest = poll_ms - (lnob_now_ms() - asked);
         if (rest > 0)
             zclock_sleep((int) rest);
     }

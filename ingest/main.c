@@ -350,7 +350,8 @@ int main(int argc, char **argv)
         zsock_destroy(&sock);
         return 1;
     }
-    zsock_set_sndtimeo(sock, SEND_WAIT_MS); /* a full queue returns, so the loop can beat */
+    /* a full queue returns, so the loop can beat */
+    zsock_set_sndtimeo(sock, lnob_beat_wait_ms(cfg.heartbeat_ms, SEND_WAIT_MS));
     lnob_beat_t *beat = lnob_beat_new(cfg.heartbeat, "ingest", cfg.heartbeat_ms, err, sizeof err);
     if (!beat && *err) {
         lnob_error("%s", err);

@@ -55,6 +55,11 @@ void lnob_beat_tick(lnob_beat_t *self)
     free(buf);
 }
 
+int lnob_beat_wait_ms(long interval_ms, int wanted_ms)
+{
+    return interval_ms > 0 && interval_ms < wanted_ms ? (int) interval_ms : wanted_ms;
+}
+
 void lnob_beat_destroy(lnob_beat_t **self_p)
 {
     if (!self_p || !*self_p)

@@ -23,6 +23,10 @@ lnob_beat_t *lnob_beat_new(const char *endpoint, const char *worker, long interv
 /* Sends a beat if interval_ms has passed since the last; NULL-safe, never
  * blocks. */
 void lnob_beat_tick(lnob_beat_t *self);
+/* The longest one wait of a loop that beats every interval_ms may last:
+ * wanted_ms, or interval_ms when that is shorter (an idle loop must still
+ * come round to beat). */
+int lnob_beat_wait_ms(long interval_ms, int wanted_ms);
 /* NULL-safe; NULLs *self_p. */
 void lnob_beat_destroy(lnob_beat_t **self_p);
 

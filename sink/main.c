@@ -149,7 +149,7 @@ static int s_store(sink_t *s, lnob_env_t *env, int *announced)
     while (!zsys_interrupted) {
         lnob_beat_tick(s->beat); /* waiting on Redis is not being stuck: each call has a timeout */
         if (!s_connected(s)) {
-            zclock_sleep(RETRY_MS);
+            zclock_sleep(lnob_beat_wait_ms(s->cfg->heartbeat_ms, RETRY_MS));
             continue;
         }
         int rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
@@ -168,7 +168,7 @@ static int s_store(sink_t *s, lnob_env_t *env, int *announced)
         lnob_log_once(LNOB_LOG_ERROR, "%s; reconnecting", err);
         redisFree(s->redis);
         s->redis = NULL;
-        zclock_sleep(RETRY_MS);
+        zclock_sleep(lnob_beat_wait_ms(s->cfg->heartbeat_ms, RETRY_MS));
     }
     return LNOB_CLOSED;
 }
@@ -222,7 +222,7 @@ int main(int argc, char **argv)
     lnob_log_init("sink", cfg.instance, lnob_log_parse_level(cfg.log_level));
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
-    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, POLL_MS};
+    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS)};
     lnob_sock_opts_t pub_o = {1000, (int) cfg.linger_ms, -1};
     s.in = lnob_sock_new(ZMQ_PULL, cfg.pull, true, &in_o, err, sizeof err);
     lnob_sock_opts_t ctl_o = {1000, 0, -1};

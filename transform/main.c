@@ -94,6 +94,7 @@ typedef struct {
     lnob_aggregate_progress_t progress; /* reply buffer */
     lnob_hh_cfg_t hh;       /* household settings (harmonise) */
     lnob_beat_t *beat;      /* NULL without --heartbeat */
+    int wait_ms;            /* longest one wait: POLL_MS, or the heartbeat interval if shorter */
 } worker_t;
 
 /* The rc of one send attempt: LNOB_OK (counted), LNOB_AGAIN to retry, or
@@ -251,7 +252,7 @@ static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
     int rc = LNOB_OK;
     while (!zsys_interrupted && rc == LNOB_OK) {
         lnob_beat_tick(w->beat);
-        void *which = zpoller_wait(poller, POLL_MS);
+        void *which = zpoller_wait(poller, w->wait_ms);
         if (which == w->control)
             s_control(w, agg);
         else if (which == w->in) {
@@ -325,8 +326,8 @@ int main(int argc, char **argv)
     int aggregate = strcmp(cfg.role, "aggregate") == 0;
     lnob_log_init(aggregate ? "aggregate" : "transform", cfg.instance,
                   lnob_log_parse_level(cfg.log_level));
-    worker_t w = {.hh = hh};
-    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, POLL_MS};
+    worker_t w = {.hh = hh, .wait_ms = lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS)};
+    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, w.wait_ms};
     lnob_sock_opts_t out_o = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
     w.in = lnob_sock_new(ZMQ_PULL, cfg.pull, aggregate, &in_o, err, sizeof err);
     w.out = w.in ? lnob_sock_new(ZMQ_PUSH, cfg.push, false, &out_o, err, sizeof err) : NULL;
@@ -334,7 +335,7 @@ int main(int argc, char **argv)
     if (aggregate && w.out)
         w.control = lnob_sock_new(ZMQ_ROUTER, cfg.control, true, &ctl_o, err, sizeof err);
     if (w.out) /* a full queue returns, so the loop comes round to beat and see signals */
-        zsock_set_sndtimeo(w.out, POLL_MS);
+        zsock_set_sndtimeo(w.out, w.wait_ms);
     if (w.out && (!aggregate || w.control))
         w.beat = lnob_beat_new(cfg.heartbeat, aggregate ? "aggregate" : "transform", cfg.heartbeat_ms,
                                err, sizeof err);

@@ -14,7 +14,9 @@
  *
  * Then one case per fault of docs/delivery.md's table (SIGSTOP and SIGTERM
  * of each worker kind, SIGSTOP of redis-server, a frozen external Redis,
- * SIGTERM/SIGINT to lnob run, a quarantine Redis lost rows of, the same
+ * SIGTERM/SIGINT to lnob run, a quarantine Redis lost rows of, a Redis
+ * restarted without persistence, SIGTERM with the downstream frozen, short
+ * liveness bounds, the same
  * file twice, a failed file's progress): each asserts the log line that
  * only its handling writes, and the cells where the run must succeed. */
 #include <criterion/criterion.h>
@@ -29,6 +31,7 @@
 #include "harness.h"
 #include "lnob/clock.h"
 #include "lnob/mem.h"
+#include "aggregate.h" /* LNOB_QUARANTINE_PART */
 
 #define TRIALS 10
 #define HOUSEHOLDS 4000
@@ -387,6 +390,67 @@ Test(faults, transformer_terminated) { s_signal_handled("transform-1", SIGTERM, 
 Test(faults, aggregator_terminated) { s_signal_handled("aggregate", SIGTERM, EXITED_0); }
 Test(faults, sink_terminated) { s_signal_handled("sink", SIGTERM, EXITED_0); }
 
+/* SIGTERM while what the worker sends to is frozen (SIGSTOP): the worker
+ * is blocked on a full queue (ingester, transformer) or waiting for a
+ * confirmation that cannot come (aggregator), and still leaves within 5 s;
+ * lnob run restarts it and, the downstream thawed, the run ends with the
+ * reference cells. after is the log text that marks the moment to freeze. */
+static void s_terminated_while_frozen(const char *name, const char *const *frozen, const char *after,
+                                      const char *tail)
+{
+    static const char *const extra[] = {"--log-level", "debug", "--silent-ms", "30000",
+                                        "--batch-size", "10", NULL};
+    char wd[300], out[320], err[320], label[64], line[256];
+    snprintf(wd, sizeof wd, "%s/frozen-%s", s_dir, name);
+    snprintf(out, sizeof out, "%s.json", wd);
+    snprintf(err, sizeof err, "%s.log", wd);
+    mkdir(wd, 0700);
+    pid_t run = s_start_run_with(wd, out, err, extra);
+    int64_t t0 = lnob_now_ms();
+    while (!s_logged(err, after) && lnob_now_ms() - t0 < 30000)
+        usleep(1000);
+    pid_t stopped[4] = {0}, victim = s_read_pid(wd, name);
+    for (int i = 0; frozen[i]; i++)
+        kill(stopped[i] = s_read_pid(wd, frozen[i]), SIGSTOP);
+    usleep(1000 * 1000); /* the queues in between fill */
+    s_label(name, label, sizeof label);
+    snprintf(line, sizeof line, "lnob: %s%s", label, tail);
+    cr_assert_gt(victim, 0);
+    kill(victim, SIGTERM);
+    t0 = lnob_now_ms();
+    while (!s_logged(err, line) && lnob_now_ms() - t0 < 10000)
+        usleep(10000);
+    int64_t took = lnob_now_ms() - t0;
+    for (int i = 0; frozen[i]; i++)
+        kill(stopped[i], SIGCONT);
+    int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
+    char *log = th_read(err, NULL);
+    cr_assert_lt(took, 5000, "%s took %lld ms to leave after SIGTERM (no '%s')", name, (long long) took, line);
+    cr_assert_eq(status, 0, "%s", log);
+    char *got = th_read(out, NULL), *ref = th_read(s_ref, NULL);
+    cr_assert_str_eq(got, ref);
+    free(got);
+    free(ref);
+    free(log);
+}
+
+Test(faults, ingester_terminated_while_transformers_frozen)
+{
+    const char *const frozen[] = {"transform-1", "transform-2", NULL};
+    s_terminated_while_frozen("ingest", frozen, "[transform:1] DEBUG batch",
+                              " stopped by a signal before its work was stored (status 3); restarting");
+}
+Test(faults, transformer_terminated_while_aggregator_frozen)
+{
+    const char *const frozen[] = {"aggregate", NULL};
+    s_terminated_while_frozen("transform-1", frozen, "[transform:1] DEBUG batch", " exited (status 0); restarting");
+}
+Test(faults, aggregator_terminated_while_sink_frozen)
+{
+    const char *const frozen[] = {"sink", NULL};
+    s_terminated_while_frozen("aggregate", frozen, "[aggregate] INFO extract ", " exited (status 0); restarting");
+}
+
 /* ---- inputs, progress, lnob run's own signals, Redis ------------------------------ */
 
 /* Starts lnob run with args (after "run"), stdout and stderr to files in
@@ -431,6 +495,37 @@ Test(faults, same_file_twice)
     cr_assert_str_eq(got, ref);
     free(got);
     free(ref);
+    free(log);
+}
+
+/* Short liveness bounds (beat 40 ms, silent 400 ms) over a year of four
+ * large UDB files: the ingester beats while it reads and joins them (for
+ * longer than 400 ms on most machines), and idle workers beat while they
+ * wait for work, so none of them is taken for a stuck one. The aggregator
+ * is left out: it does not beat while it computes an extract's cells
+ * (docs/delivery.md). */
+Test(faults, short_silence_kills_no_busy_or_idle_worker)
+{
+    char dir[300], wd[300], files[4][320], *log;
+    snprintf(dir, sizeof dir, "%s/bigudb", s_dir);
+    snprintf(wd, sizeof wd, "%s/bigudb-run", s_dir);
+    mkdir(wd, 0700);
+    th_gen_as(dir, 60000, 23, "udb4");
+    for (int i = 0; i < 4; i++)
+        snprintf(files[i], sizeof files[i], "%s/%c.csv", dir, "DHRP"[i]);
+    const char *args[] = {"--silc", files[0], files[1], files[2], files[3], "--workdir", wd,
+                          "--heartbeat-ms", "40", "--silent-ms", "400", "--log-level", "debug", NULL};
+    int status = s_run_logged("bigudb", args, &log);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert(strstr(log, ": files read in "), "%s", log);
+    const char *names[] = {"ingest", "transform:1", "transform:2", "sink"};
+    for (int i = 0; i < 4; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "lnob: %s (pid ", names[i]);
+        for (const char *at = strstr(log, line); at; at = strstr(at + 1, line))
+            cr_assert(strncmp(strchr(at, ')'), ") silent for ", 13) != 0, "%s was taken for stuck:\n%s",
+                      names[i], log);
+    }
     free(log);
 }
 
@@ -579,9 +674,9 @@ Test(faults, sink_terminated_while_redis_frozen)
     th_redis_stop(&rd);
 }
 
-/* Copies the suite's extract to path with a bad weight on every 97th data
+/* Copies the suite's extract to path with a bad weight on every nth data
  * row, so that the extract has a quarantine (BAD_NUMBER rows). */
-static void s_write_bad_weights(const char *path)
+static void s_write_bad_weights(const char *path, long every)
 {
     char *in = th_read(s_csv, NULL), *save = NULL;
     FILE *f = fopen(path, "w");
@@ -591,7 +686,7 @@ static void s_write_bad_weights(const char *path)
         char *c = line;
         for (int field = 0; field < 5 && c; field++) /* RB050: the sixth column */
             c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL;
-        if (row > 0 && row % 97 == 0 && c)
+        if (row > 0 && row % every == 0 && c)
             fprintf(f, "%.*sbad%s\n", (int) (c - line), line, strchr(c, ',') ? strchr(c, ',') : "");
         else
             fprintf(f, "%s\n", line);
@@ -611,7 +706,7 @@ Test(faults, redis_lost_quarantine_rows)
     th_redis_start(&rd);
     char bad[320], wd[300], *log;
     snprintf(bad, sizeof bad, "%s/badweights.csv", s_dir);
-    s_write_bad_weights(bad);
+    s_write_bad_weights(bad, 97);
     snprintf(wd, sizeof wd, "%s/lost", s_dir);
     mkdir(wd, 0700);
     const char *args[] = {"--silc", bad, "--redis", rd.url, "--batch-size", BATCH, "--workdir", wd,
@@ -643,6 +738,71 @@ Test(faults, redis_lost_quarantine_rows)
     free(quarantined);
     free(flags);
     free(id);
+    free(log);
+    th_redis_stop(&rd);
+}
+
+/* 1 when a quarantine stream holds a whole part (its first) and more is
+ * to come; its key in key. */
+static int s_first_part_stored(redisContext *c, char *key, size_t cap)
+{
+    redisReply *r = redisCommand(c, "KEYS lnob:quarantine:*");
+    int found = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+    if (found)
+        snprintf(key, cap, "%s", r->element[0]->str);
+    freeReplyObject(r);
+    return found && th_int(c, "XLEN %s", key) >= LNOB_QUARANTINE_PART;
+}
+
+/* A real Redis without persistence killed and started again, empty, while
+ * the sink is between the first part of an extract's quarantine and its
+ * result (the sink is held with SIGSTOP over the restart, so the moment is
+ * certain).
+ * The sink reconnects, finds the stream short of the metadata's count,
+ * drops it and waits for the aggregator's redelivery; the run ends 0 with
+ * every quarantine entry and every cell stored. */
+Test(faults, redis_restarted_without_persistence)
+{
+    th_redis_t rd;
+    th_redis_start(&rd);
+    char bad[320], wd[300], err[320], key[300];
+    snprintf(bad, sizeof bad, "%s/allbad.csv", s_dir);
+    s_write_bad_weights(bad, 2); /* a flagged field on every other row: several quarantine parts */
+    snprintf(wd, sizeof wd, "%s/restarted", s_dir);
+    snprintf(err, sizeof err, "%s/restarted.log", s_dir);
+    mkdir(wd, 0700);
+    const char *args[] = {"run", "--silc", bad, "--redis", rd.url, "--batch-size", BATCH, "--workdir", wd,
+                          "--log-level", "warn", "--timeout", "80", NULL};
+    pid_t run = th_spawn_logged("lnob", args, NULL, err);
+    int64_t t0 = lnob_now_ms();
+    while (!s_first_part_stored(rd.c, key, sizeof key) && lnob_now_ms() - t0 < 60000)
+        usleep(200);
+    pid_t sink = s_read_pid(wd, "sink");
+    cr_assert_gt(sink, 0);
+    kill(sink, SIGSTOP);
+    usleep(100 * 1000); /* what the sink had sent is processed */
+    const char *id = key + strlen("lnob:quarantine:");
+    cr_assert_eq(th_int(rd.c, "EXISTS lnob:extract:%s", id), 0, "the result was stored before the sink stopped");
+    cr_assert_gt(th_int(rd.c, "XLEN %s", key), 0);
+    th_redis_restart(&rd);
+    kill(sink, SIGCONT);
+    int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
+    char *log = th_read(err, NULL);
+    cr_assert_eq(status, 0, "%s", log);
+    cr_assert(strstr(log, "; writing its quarantine and result again (rewrite "), "%s", log);
+    char meta[320];
+    snprintf(meta, sizeof meta, "lnob:extract:%s", id);
+    char *quarantined = th_hget(rd.c, meta, "rows_quarantined"), *flags = th_hget(rd.c, meta, "fields_flagged");
+    long long want = atoll(quarantined) + atoll(flags);
+    cr_assert_gt(want, 4000, "%s + %s", quarantined, flags);
+    cr_assert_eq(th_int(rd.c, "XLEN %s", key), want);
+    char *got = th_snapshot(rd.c, id), *cells = th_in_process(bad, 100000);
+    cr_assert_gt(strlen(cells), 1000);
+    cr_assert_str_eq(got, cells, "the cells differ from the extract computed in-process");
+    free(got);
+    free(cells);
+    free(quarantined);
+    free(flags);
     free(log);
     th_redis_stop(&rd);
 }

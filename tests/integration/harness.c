@@ -26,11 +26,9 @@
 
 /* ---- redis ---------------------------------------------------------------- */
 
-void th_redis_start(th_redis_t *r)
+/* Starts redis-server without persistence on r's socket and connects. */
+static void s_redis_spawn(th_redis_t *r)
 {
-    memset(r, 0, sizeof *r);
-    snprintf(r->dir, sizeof r->dir, "/tmp/lnob-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(r->dir));
     char sock[300], log[300], err[256];
     snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
     snprintf(log, sizeof log, "%s/redis.log", r->dir);
@@ -45,6 +43,26 @@ void th_redis_start(th_redis_t *r)
             r->c = lnob_redis_connect(r->url, err, sizeof err);
     }
     cr_assert_not_null(r->c, "redis-server did not start: %s", err);
+}
+
+void th_redis_start(th_redis_t *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->dir, sizeof r->dir, "/tmp/lnob-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(r->dir));
+    s_redis_spawn(r);
+}
+
+void th_redis_restart(th_redis_t *r)
+{
+    redisFree(r->c);
+    r->c = NULL;
+    kill(r->proc.pid, SIGKILL);
+    lnob_proc_stop(&r->proc, 5000); /* reaps it */
+    char sock[300];
+    snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
+    unlink(sock);
+    s_redis_spawn(r);
 }
 
 void th_redis_stop(th_redis_t *r)

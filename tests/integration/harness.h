@@ -20,6 +20,9 @@ typedef struct {
 /* Starts redis-server on a unix socket in a new temp dir; asserts on failure. */
 void th_redis_start(th_redis_t *r);
 void th_redis_stop(th_redis_t *r);
+/* Kills it (SIGKILL) and starts it again on the same socket, empty: a
+ * Redis without persistence restarted. */
+void th_redis_restart(th_redis_t *r);
 
 /* Runs BIN_DIR/exe with args (NULL-terminated), stdout to out_path (or
  * /dev/null when NULL); waits up to timeout_s. Returns the exit status. */
