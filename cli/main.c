@@ -18,6 +18,7 @@
 #include "export.h"
 #include "gen_mis.h"
 #include "gen_silc.h"
+#include "keygen.h"
 #include "lnob/statfile.h"
 #include "lnob/config.h"
 #include "lnob/version.h"
@@ -36,7 +37,8 @@ static const char s_usage[] =
     "                       merged CSV; --format udb4|sav|dta --out DIR: DIR/D.csv\n"
     "                       H.csv R.csv P.csv, or .sav, or .dta)\n"
     "  gen mis --out DIR    write synthetic municipal MIS exports (DIR/exports/) and\n"
-    "                       their known answers (DIR/answers.csv)\n\n"
+    "                       their known answers (DIR/answers.csv)\n"
+    "  keygen DIR --role R  write a worker's CURVE certificate for tcp:// links\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
 typedef struct {
@@ -300,6 +302,8 @@ int main(int argc, char **argv)
         return lnob_cli_export(argc, argv, 2);
     if (!strcmp(argv[1], "gen"))
         return s_gen(argc, argv);
+    if (!strcmp(argv[1], "keygen"))
+        return lnob_cli_keygen(argc, argv, 2);
     fprintf(stderr, "lnob: unknown command '%s'\n%s\n", argv[1], s_usage);
     return 2;
 }

@@ -860,7 +860,7 @@ static int s_setup(run_t *r)
     char ep[PATH_MAX_LEN + 32], err[256];
     snprintf(ep, sizeof ep, "@ipc://%s/heartbeat", r->dir);
     r->redis.beat_ms = lnob_now_ms(); /* an external Redis is watched from now */
-    lnob_sock_opts_t o = {BEATS_HWM, 0, 0};
+    lnob_sock_opts_t o = {BEATS_HWM, 0, 0, NULL, NULL}; /* ipc in our private dir */
     if (!(r->beats = lnob_sock_new(ZMQ_PULL, ep, true, &o, err, sizeof err))) {
         s_note(err, NULL);
         return -1;

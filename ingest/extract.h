@@ -18,6 +18,7 @@
 #include "ack.h"
 #include "beat.h"
 #include "input.h"
+#include "lnob/curve.h"
 #include "lnob/config.h"
 #include "lnob/geo.h"
 #include "mis_sources.h"
@@ -74,6 +75,7 @@ typedef struct {
     double max_reject_pct;  /* ... as a percent of the rows read, checked at start-up */
     const char *heartbeat;  /* lnob run's liveness endpoint, or "none" */
     long heartbeat_ms;      /* how often to beat */
+    lnob_curve_cfg_t curve; /* keys for tcp:// links */
 } lnob_ingest_cfg_t;
 
 typedef struct {

@@ -55,7 +55,7 @@ static const lnob_opt_t s_opts[] = {
     {"decimal-comma", "LNOB_DECIMAL_COMMA", LNOB_OPT_FLAG, "0", 0, 0, NULL,
      offsetof(lnob_ingest_cfg_t, decimal_comma),
      "SILC numbers may have a decimal comma (1234,5) whatever the delimiter (always so in ';' files)"},
-    {"push", "LNOB_INGEST_PUSH", LNOB_OPT_STR, "@tcp://0.0.0.0:5555", 0, 0, NULL,
+    {"push", "LNOB_INGEST_PUSH", LNOB_OPT_STR, "@tcp://127.0.0.1:5555", 0, 0, NULL,
      offsetof(lnob_ingest_cfg_t, push), "endpoint transformers pull batches from (@bind, >connect)"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
      offsetof(lnob_ingest_cfg_t, batch_size), "accepted rows per batch message"},
@@ -88,6 +88,7 @@ static const lnob_opt_t s_opts[] = {
      "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
     {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
      offsetof(lnob_ingest_cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
+    LNOB_CURVE_OPTS(lnob_ingest_cfg_t, curve),
     LNOB_OPT_END};
 
 /* ---- planning: which files make which extract ------------------------------ */
@@ -336,18 +337,18 @@ int main(int argc, char **argv)
         lnob_pseudonym_destroy(&pseudonym);
         return 2;
     }
-    lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
-    zsock_t *sock = lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err);
-    if (!sock) {
-        lnob_error("%s", err);
-        return 1;
-    }
+    lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
+    lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1, curve, "transform"};
+    zsock_t *sock = curve ? lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err) : NULL;
     int acked = strcmp(cfg.control, "none") != 0;
-    lnob_sock_opts_t co = {64, 0, -1};
-    zsock_t *control = acked ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &co, err, sizeof err) : NULL;
-    if (acked && !control) {
+    lnob_sock_opts_t co = {64, 0, -1, curve, "aggregate"};
+    zsock_t *control = sock && acked ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &co, err, sizeof err) : NULL;
+    if (!sock || (acked && !control)) {
         lnob_error("%s", err);
         zsock_destroy(&sock);
+        lnob_curve_destroy(&curve);
+        lnob_pseudonym_destroy(&pseudonym);
+        lnob_mis_sources_destroy(&sources);
         return 1;
     }
     /* a full queue returns, so the loop can beat */
@@ -357,6 +358,9 @@ int main(int argc, char **argv)
         lnob_error("%s", err);
         zsock_destroy(&control);
         zsock_destroy(&sock);
+        lnob_curve_destroy(&curve);
+        lnob_pseudonym_destroy(&pseudonym);
+        lnob_mis_sources_destroy(&sources);
         return 1;
     }
     lnob_geo_t *geo = lnob_geo_new();
@@ -387,6 +391,8 @@ int main(int argc, char **argv)
     lnob_beat_destroy(&beat);
     zsock_destroy(&control);
     zsock_destroy(&sock); /* lingers up to linger-ms to deliver */
+    lnob_curve_report(curve);
+    lnob_curve_destroy(&curve);
     if ((rc == LNOB_CLOSED || zsys_interrupted) && cfg.watch) {
         lnob_info("stopped by a signal; files not yet stored stay in the drop folder");
         return LNOB_EXIT_OK; /* a folder server's normal end */

@@ -24,7 +24,7 @@ lnob_beat_t *lnob_beat_new(const char *endpoint, const char *worker, long interv
     err[0] = '\0';
     if (!endpoint || !*endpoint || strcmp(endpoint, "none") == 0)
         return NULL;
-    lnob_sock_opts_t o = {BEAT_HWM, 0, -1};
+    lnob_sock_opts_t o = {BEAT_HWM, 0, -1, NULL, NULL}; /* lnob run's private ipc */
     zsock_t *sock = lnob_sock_new(ZMQ_PUSH, endpoint, false, &o, err, cap);
     if (!sock)
         return NULL;

@@ -17,7 +17,32 @@ static _Atomic uint64_t s_text_repaired;
 
 uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
 {
-    return s->oversized + s->undecodable + s->bad_version + s->bad_body + s->wrong_kind;
+    return s->oversized + s->undecodable + s->bad_version + s->bad_body + s->wrong_kind +
+           s->wrong_role;
+}
+
+/* ---- who may send what ----------------------------------------------------- */
+
+#define KIND(k) (1u << LNOB__V1__ENVELOPE__BODY_##k)
+
+/* The kinds each role sends (lnob.proto's arrows). */
+static const struct {
+    const char *role;
+    uint32_t kinds;
+} s_senders[] = {
+    {"ingest", KIND(BATCH) | KIND(END) | KIND(FAILED) | KIND(MIS) | KIND(STATUS)},
+    {"transform", KIND(END) | KIND(FAILED) | KIND(RUN) | KIND(MIS)},
+    {"aggregate", KIND(FAILED) | KIND(QUARANTINE) | KIND(RESULT) | KIND(PROGRESS)},
+    {"sink", KIND(STORED) | KIND(RESULT)},
+    {"dashboard", 0},
+};
+
+int lnob_wire_role_sends(const char *role, int body_case)
+{
+    for (size_t i = 0; i < sizeof s_senders / sizeof s_senders[0]; i++)
+        if (!strcmp(role, s_senders[i].role))
+            return body_case > 0 && body_case < 32 && (s_senders[i].kinds & (1u << body_case));
+    return 0;
 }
 
 /* ---- text: UTF-8 only -------------------------------------------------- */
@@ -424,6 +449,13 @@ int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, cha
         *env_p = NULL;
     } else {
         *env_p = lnob_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), stats, why, cap);
+        const char *role = *env_p ? zmq_msg_gets(&msg, "User-Id") : NULL; /* set by our ZAP handler */
+        if (role && !lnob_wire_role_sends(role, (*env_p)->body_case)) {
+            stats->wrong_role++;
+            snprintf(why, cap, "a peer of role %s may not send a message of kind %d", role,
+                     (int) (*env_p)->body_case);
+            lnob_wire_free(env_p);
+        }
     }
     zmq_msg_close(&msg);
     while (more) {

@@ -72,6 +72,7 @@ typedef struct {
     uint64_t bad_version; /* unknown schema_version */
     uint64_t bad_body;    /* no body, or inconsistent fields */
     uint64_t wrong_kind;  /* valid, but not a kind this socket takes (the stage counts it) */
+    uint64_t wrong_role;  /* valid, but the CURVE peer's role does not send that kind */
 } lnob_wire_stats_t;
 
 /* Total dropped. */
@@ -101,9 +102,13 @@ int lnob_wire_send_bytes(void *zmq_socket, const uint8_t *data, size_t len, char
  * Blocking; interrupted sends return LNOB_AGAIN. Returns LNOB_OK,
  * LNOB_AGAIN or LNOB_ERR (errstr in why). The caller keeps env. */
 int lnob_wire_send(void *zmq_socket, lnob_env_t *env, char *why, size_t cap);
+/* 1 when a peer of role (lnob/curve.h) sends messages of body_case. */
+int lnob_wire_role_sends(const char *role, int body_case);
 /* Receives one frame and decodes it. Returns LNOB_OK with *env_p set,
  * LNOB_DROP (bad message, counted), LNOB_AGAIN (timeout or signal) or
- * LNOB_ERR/LNOB_CLOSED. */
+ * LNOB_ERR/LNOB_CLOSED. On a CURVE server socket the peer's role (its
+ * User-Id, stamped by the ZAP handler) must send that kind
+ * (lnob_wire_role_sends), else the message is dropped as wrong_role. */
 int lnob_wire_recv(void *zmq_socket, lnob_env_t **env_p, lnob_wire_stats_t *stats,
                    char *why, size_t cap);
 

@@ -40,12 +40,13 @@ typedef struct {
     const char *instance;
     const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
     long heartbeat_ms;
+    lnob_curve_cfg_t curve; /* keys for tcp:// links */
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
-    {"pull", "LNOB_SINK_PULL", LNOB_OPT_STR, "@tcp://0.0.0.0:5557", 0, 0, NULL,
+    {"pull", "LNOB_SINK_PULL", LNOB_OPT_STR, "@tcp://127.0.0.1:5557", 0, 0, NULL,
      offsetof(cfg_t, pull), "endpoint the aggregator pushes results to"},
-    {"pub", "LNOB_SINK_PUB", LNOB_OPT_STR, "@tcp://0.0.0.0:5558", 0, 0, NULL, offsetof(cfg_t, pub),
+    {"pub", "LNOB_SINK_PUB", LNOB_OPT_STR, "@tcp://127.0.0.1:5558", 0, 0, NULL, offsetof(cfg_t, pub),
      "endpoint dashboards subscribe to (topic lnob.extract.<id>)"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
      offsetof(cfg_t, redis), "Redis URL: redis://host:port/db or unix:///path"},
@@ -63,6 +64,7 @@ static const lnob_opt_t s_opts[] = {
      "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
     {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
      offsetof(cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
+    LNOB_CURVE_OPTS(cfg_t, curve),
     LNOB_OPT_END};
 
 typedef struct {
@@ -222,10 +224,11 @@ int main(int argc, char **argv)
     lnob_log_init("sink", cfg.instance, lnob_log_parse_level(cfg.log_level));
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
-    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS)};
-    lnob_sock_opts_t pub_o = {1000, (int) cfg.linger_ms, -1};
-    s.in = lnob_sock_new(ZMQ_PULL, cfg.pull, true, &in_o, err, sizeof err);
-    lnob_sock_opts_t ctl_o = {1000, 0, -1};
+    lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
+    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS), curve, "aggregate"};
+    lnob_sock_opts_t pub_o = {1000, (int) cfg.linger_ms, -1, curve, "dashboard"};
+    s.in = curve ? lnob_sock_new(ZMQ_PULL, cfg.pull, true, &in_o, err, sizeof err) : NULL;
+    lnob_sock_opts_t ctl_o = {1000, 0, -1, curve, "aggregate"};
     s.pub = s.in ? lnob_sock_new(ZMQ_PUB, cfg.pub, true, &pub_o, err, sizeof err) : NULL;
     s.control = s.pub ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &ctl_o, err, sizeof err) : NULL;
     if (s.control)
@@ -235,6 +238,7 @@ int main(int argc, char **argv)
         zsock_destroy(&s.in);
         zsock_destroy(&s.pub);
         zsock_destroy(&s.control);
+        lnob_curve_destroy(&curve);
         return 1;
     }
     s_connected(&s);
@@ -242,13 +246,16 @@ int main(int argc, char **argv)
     lnob_info("started: pull %s, pub %s, control %s, redis %s", cfg.pull, cfg.pub, cfg.control,
               lnob_redis_url_safe(cfg.redis, safe, sizeof safe));
     rc = s_loop(&s);
-    lnob_info("stopping: %llu messages stored, %llu results published, %llu bad messages dropped",
+    lnob_info("stopping: %llu messages stored, %llu results published, %llu bad messages dropped "
+              "(%llu of a kind the sender's role does not send)",
               (unsigned long long) s.stored, (unsigned long long) s.published,
-              (unsigned long long) lnob_wire_dropped(&s.wire));
+              (unsigned long long) lnob_wire_dropped(&s.wire), (unsigned long long) s.wire.wrong_role);
+    lnob_curve_report(curve);
     redisFree(s.redis);
     lnob_beat_destroy(&s.beat);
     zsock_destroy(&s.in);
     zsock_destroy(&s.pub);
     zsock_destroy(&s.control);
+    lnob_curve_destroy(&curve);
     return rc == LNOB_OK ? 0 : 1;
 }

@@ -40,16 +40,17 @@ typedef struct {
     const char *pension_any, *pension_main;
     const char *age_eq, *age_wi, *age_brk;
     long bottom_code_zero;
+    lnob_curve_cfg_t curve; /* keys for tcp:// links */
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
     {"role", "LNOB_TRANSFORM_ROLE", LNOB_OPT_STR, "harmonise", 0, 0, "harmonise|aggregate",
      offsetof(cfg_t, role), "harmonise batches (any number) or aggregate extracts (one)"},
     {"pull", "LNOB_TRANSFORM_PULL", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, pull),
-     "receive endpoint (default: >tcp://127.0.0.1:5555 for harmonise, @tcp://0.0.0.0:5556 for aggregate)"},
+     "receive endpoint (default: >tcp://127.0.0.1:5555 for harmonise, @tcp://127.0.0.1:5556 for aggregate)"},
     {"push", "LNOB_TRANSFORM_PUSH", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, push),
      "send endpoint (default: >tcp://127.0.0.1:5556 for harmonise, >tcp://127.0.0.1:5557 for aggregate)"},
-    {"control", "LNOB_AGGREGATE_CONTROL", LNOB_OPT_STR, "@tcp://0.0.0.0:5559", 0, 0, NULL,
+    {"control", "LNOB_AGGREGATE_CONTROL", LNOB_OPT_STR, "@tcp://127.0.0.1:5559", 0, 0, NULL,
      offsetof(cfg_t, control), "aggregate: where ingesters ask for progress and the sink confirms"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
      "messages queued per peer before sending waits"},
@@ -85,6 +86,7 @@ static const lnob_opt_t s_opts[] = {
     {"bottom-code-zero", "LNOB_BOTTOM_CODE_ZERO", LNOB_OPT_INT, "0", 0, 1, NULL,
      offsetof(cfg_t, bottom_code_zero),
      "BOTTOM_CODE_ZERO: 1 counts x < 0 as 0 in the income indicators (ids suffixed _BC0)"},
+    LNOB_CURVE_OPTS(cfg_t, curve),
     LNOB_OPT_END};
 
 typedef struct {
@@ -283,7 +285,7 @@ static void s_defaults(cfg_t *cfg)
 {
     int agg = strcmp(cfg->role, "aggregate") == 0;
     if (!cfg->pull)
-        cfg->pull = agg ? "@tcp://0.0.0.0:5556" : ">tcp://127.0.0.1:5555";
+        cfg->pull = agg ? "@tcp://127.0.0.1:5556" : ">tcp://127.0.0.1:5555";
     if (!cfg->push)
         cfg->push = agg ? ">tcp://127.0.0.1:5557" : ">tcp://127.0.0.1:5556";
 }
@@ -327,11 +329,12 @@ int main(int argc, char **argv)
     lnob_log_init(aggregate ? "aggregate" : "transform", cfg.instance,
                   lnob_log_parse_level(cfg.log_level));
     worker_t w = {.hh = hh, .wait_ms = lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS)};
-    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, w.wait_ms};
-    lnob_sock_opts_t out_o = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
-    w.in = lnob_sock_new(ZMQ_PULL, cfg.pull, aggregate, &in_o, err, sizeof err);
+    lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
+    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, w.wait_ms, curve, aggregate ? "transform" : "ingest"};
+    lnob_sock_opts_t out_o = {(int) cfg.hwm, (int) cfg.linger_ms, -1, curve, aggregate ? "sink" : "aggregate"};
+    w.in = curve ? lnob_sock_new(ZMQ_PULL, cfg.pull, aggregate, &in_o, err, sizeof err) : NULL;
     w.out = w.in ? lnob_sock_new(ZMQ_PUSH, cfg.push, false, &out_o, err, sizeof err) : NULL;
-    lnob_sock_opts_t ctl_o = {(int) cfg.hwm * 16, 0, 0};
+    lnob_sock_opts_t ctl_o = {(int) cfg.hwm * 16, 0, 0, curve, "ingest,sink"};
     if (aggregate && w.out)
         w.control = lnob_sock_new(ZMQ_ROUTER, cfg.control, true, &ctl_o, err, sizeof err);
     if (w.out) /* a full queue returns, so the loop comes round to beat and see signals */
@@ -344,6 +347,7 @@ int main(int argc, char **argv)
         zsock_destroy(&w.control);
         zsock_destroy(&w.in);
         zsock_destroy(&w.out);
+        lnob_curve_destroy(&curve);
         return 1;
     }
     lnob_aggregate_t *agg = aggregate ? lnob_aggregate_new(s_emit, &w) : NULL;
@@ -352,13 +356,16 @@ int main(int argc, char **argv)
     else
         lnob_info("started: pull %s, push %s", cfg.pull, cfg.push);
     rc = aggregate ? s_aggregate_loop(&w, agg) : s_harmonise_loop(&w);
-    lnob_info("stopping: %llu messages sent, %llu bad messages dropped",
-              (unsigned long long) w.forwarded, (unsigned long long) lnob_wire_dropped(&w.wire));
+    lnob_info("stopping: %llu messages sent, %llu bad messages dropped (%llu of a kind the sender's role "
+              "does not send)", (unsigned long long) w.forwarded, (unsigned long long) lnob_wire_dropped(&w.wire),
+              (unsigned long long) w.wire.wrong_role);
+    lnob_curve_report(curve);
     lnob_aggregate_destroy(&agg);
     free(w.progress.have);
     lnob_beat_destroy(&w.beat);
     zsock_destroy(&w.control);
     zsock_destroy(&w.in);
     zsock_destroy(&w.out);
+    lnob_curve_destroy(&curve);
     return rc == LNOB_OK ? 0 : 1;
 }

@@ -17,6 +17,11 @@ zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
     int64_t max = LNOB_MAX_MESSAGE_BYTES;
     zmq_setsockopt(zsock_resolve(sock), ZMQ_MAXMSGSIZE, &max, sizeof max);
     zsock_set_rcvtimeo(sock, opts->rcvtimeo_ms);
+    if (lnob_curve_apply(opts->curve, sock, endpoints, serverish, opts->peers ? opts->peers : "", err,
+                         cap) != 0) {
+        zsock_destroy(&sock);
+        return NULL;
+    }
     if (zsock_attach(sock, endpoints, serverish) != 0) {
         snprintf(err, cap, "cannot attach to '%s': %s", endpoints, zmq_strerror(zmq_errno()));
         zsock_destroy(&sock);

@@ -926,10 +926,10 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     th_gen(csv_path, 300, 3);
     lnob_proc_t sink, agg, t1, t2;
     const char *a_sink[] = {"--pull", bind_sink, "--pub", bind_pub, "--redis", s_redis.url,
-                            "--control", to_ctl, NULL};
+                            "--control", to_ctl, "--insecure-plaintext", NULL};
     const char *a_agg[] = {"--role", "aggregate", "--pull", bind_agg, "--push", to_sink,
-                           "--control", bind_ctl, NULL};
-    const char *a_t[] = {"--pull", to_in, "--push", to_agg, NULL};
+                           "--control", bind_ctl, "--insecure-plaintext", NULL};
+    const char *a_t[] = {"--pull", to_in, "--push", to_agg, "--insecure-plaintext", NULL};
     char log[4][512];
     const char *names[] = {"sink", "agg", "t1", "t2"};
     for (int i = 0; i < 4; i++)
@@ -946,7 +946,7 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     s_send_garbage(ZMQ_PUSH, to_sink, 3);   /* the sink's intake */
     s_send_garbage(ZMQ_DEALER, to_ctl, 4);  /* the aggregator's control socket */
     const char *a_in[] = {"--silc", csv_path, "--push", bind_in, "--control", to_ctl,
-                          "--run-id", "by-hand", NULL};
+                          "--run-id", "by-hand", "--insecure-plaintext", NULL};
     cr_assert_eq(th_run("lnob-ingest", a_in, NULL, RUN_TIMEOUT_S), 0);
     char *topic = NULL;
     lnob_env_t *env = s_recv_published(sub, &topic);

@@ -10,6 +10,8 @@
 #define LNOB_SOCK_H
 #include <czmq.h>
 
+#include "lnob/curve.h"
+
 /* Largest message a socket accepts: libzmq closes the connection of a peer
  * that sends more, before allocating it. wire.h decodes up to the same. */
 #define LNOB_MAX_MESSAGE_BYTES (256LL * 1024 * 1024)
@@ -18,11 +20,14 @@ typedef struct {
     int hwm;          /* send and receive high-water mark, messages */
     int linger_ms;    /* how long close waits to deliver queued messages */
     int rcvtimeo_ms;  /* receive timeout, -1 = block */
+    const lnob_curve_t *curve; /* keys for tcp:// (lnob/curve.h), or NULL */
+    const char *peers;         /* the roles at the other end: "transform", "ingest,sink" */
 } lnob_sock_opts_t;
 
-/* Creates a socket of ZMQ type, applies opts, attaches endpoints (a bare
- * endpoint binds when serverish is true). Returns an owned zsock_t or NULL
- * with the reason in err. */
+/* Creates a socket of ZMQ type, applies opts, secures it (lnob_curve_apply:
+ * CURVE on tcp://, private directories for ipc://), attaches endpoints (a
+ * bare endpoint binds when serverish is true). Returns an owned zsock_t or
+ * NULL with the reason in err. */
 zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
                        const lnob_sock_opts_t *opts, char *err, size_t cap);
 

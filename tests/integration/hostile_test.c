@@ -1,0 +1,408 @@
+/* hostile_test.c - a stranger on the network reads nothing and changes
+ * nothing.
+ *
+ * The workers run over tcp:// on loopback with CURVE, each with its own
+ * certificate (lnob keygen) and an allow-list holding the five roles'
+ * public certificates. Strangers are: a plaintext peer, a CURVE peer with
+ * a key nobody allowed, and peers holding a real key of another role. They
+ * try to read batches from the ingester and results from the sink's PUB
+ * socket, and to plant or destroy figures with forged Result,
+ * ExtractFailed, Stored and Run messages. Each case asserts what the
+ * stranger got (nothing), what Redis holds (nothing forged) and the
+ * counters the workers log when they stop (peers refused at the handshake,
+ * messages of a kind the sender's role does not send). */
+#include <criterion/criterion.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "lnob/curve.h"
+#include "wire.h"
+
+#define RUN_TIMEOUT_S 120
+#define STRANGER_WAIT_MS 1500
+#define PORTS 6
+
+static th_redis_t s_redis;
+static char s_dir[300], s_keys[320], s_allow[320], s_unknown[320];
+static char s_ep[PORTS][64];  /* tcp://127.0.0.1:port: ingest, aggregate, sink, pub, -, control */
+static lnob_proc_t s_sink, s_agg;
+static char s_sink_log[400], s_agg_log[400];
+
+static const char *const s_roles[] = {"ingest", "transform", "aggregate", "sink", "dashboard"};
+
+static void s_keygen(const char *dir, const char *role)
+{
+    const char *args[] = {"keygen", dir, "--role", role, NULL};
+    cr_assert_eq(th_run("lnob", args, NULL, 30), 0, "lnob keygen %s --role %s", dir, role);
+}
+
+/* "@tcp://..." or ">tcp://..." for port k. */
+static const char *s_at(char side, int k)
+{
+    static char buf[8][80];
+    static int next;
+    char *b = buf[next++ % 8];
+    snprintf(b, 80, "%c%s", side, s_ep[k]);
+    return b;
+}
+
+static void s_cert_arg(char *out, size_t cap, const char *role)
+{
+    snprintf(out, cap, "%s/%s.cert", s_keys, role);
+}
+
+static void s_setup(void)
+{
+    th_redis_start(&s_redis);
+    snprintf(s_dir, sizeof s_dir, "%s", s_redis.dir);
+    snprintf(s_keys, sizeof s_keys, "%s/keys", s_dir);
+    snprintf(s_allow, sizeof s_allow, "%s/allow", s_dir);
+    snprintf(s_unknown, sizeof s_unknown, "%s/unknown", s_dir);
+    mkdir(s_allow, 0700);
+    for (size_t i = 0; i < sizeof s_roles / sizeof s_roles[0]; i++) {
+        s_keygen(s_keys, s_roles[i]);
+        char cmd[1000];
+        snprintf(cmd, sizeof cmd, "cp '%s/%s.cert' '%s/'", s_keys, s_roles[i], s_allow);
+        cr_assert_eq(system(cmd), 0);
+    }
+    s_keygen(s_unknown, "transform"); /* a well-formed key nobody allowed */
+    for (int i = 0; i < PORTS; i++)
+        snprintf(s_ep[i], sizeof s_ep[i], "tcp://127.0.0.1:%d", 40000 + (getpid() % 2000) * 8 + i);
+    char sink_cert[400], agg_cert[400];
+    s_cert_arg(sink_cert, sizeof sink_cert, "sink");
+    s_cert_arg(agg_cert, sizeof agg_cert, "aggregate");
+    snprintf(s_sink_log, sizeof s_sink_log, "%s/sink.log", s_dir);
+    snprintf(s_agg_log, sizeof s_agg_log, "%s/agg.log", s_dir);
+    const char *a_sink[] = {"--pull", s_at('@', 2), "--pub", s_at('@', 3), "--control", s_at('>', 5),
+                            "--redis", s_redis.url, "--cert", sink_cert, "--allow", s_allow, NULL};
+    const char *a_agg[] = {"--role", "aggregate", "--pull", s_at('@', 1), "--push", s_at('>', 2),
+                           "--control", s_at('@', 5), "--cert", agg_cert, "--allow", s_allow, NULL};
+    th_start_logged(&s_sink, "lnob-sink", a_sink, s_sink_log);
+    th_start_logged(&s_agg, "lnob-transform", a_agg, s_agg_log);
+}
+
+static void s_stop_workers(void)
+{
+    lnob_proc_stop(&s_sink, 5000);
+    lnob_proc_stop(&s_agg, 5000);
+}
+
+static void s_teardown(void)
+{
+    s_stop_workers();
+    th_redis_stop(&s_redis);
+}
+
+TestSuite(hostile, .init = s_setup, .fini = s_teardown, .timeout = 300);
+
+/* A stranger's socket of type on endpoint (">tcp://..." or "@tcp://...").
+ * key: NULL plaintext; "unknown" a key nobody allowed; else a role whose
+ * real certificate it holds. It pins the real server key of server_role. */
+static zsock_t *s_stranger(int type, const char *endpoint, const char *key, const char *server_role)
+{
+    zsock_t *s = zsock_new(type);
+    zsock_set_linger(s, 0);
+    zsock_set_rcvtimeo(s, 200);
+    zsock_set_sndtimeo(s, 200);
+    if (key) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s.cert", strcmp(key, "unknown") ? s_keys : s_unknown,
+                 strcmp(key, "unknown") ? key : "transform");
+        zcert_t *mine = zcert_load(path);
+        snprintf(path, sizeof path, "%s/%s.cert", s_allow, server_role);
+        zcert_t *server = zcert_load(path);
+        cr_assert(mine && server);
+        zcert_apply(mine, s);
+        zsock_set_curve_serverkey(s, zcert_public_txt(server));
+        zcert_destroy(&mine);
+        zcert_destroy(&server);
+    }
+    if (type == ZMQ_SUB)
+        zsock_set_subscribe(s, "");
+    cr_assert_eq(zsock_attach(s, endpoint, false), 0);
+    return s;
+}
+
+/* Frames a socket receives within ms. */
+static int s_frames_within(zsock_t *s, int ms)
+{
+    int n = 0;
+    int64_t until = zclock_mono() + ms;
+    while (zclock_mono() < until) {
+        zframe_t *f = zframe_recv(s);
+        if (f)
+            n++;
+        zframe_destroy(&f);
+    }
+    return n;
+}
+
+static void s_send_env(zsock_t *s, lnob_env_t *env)
+{
+    size_t len;
+    uint8_t *buf = lnob_wire_pack(env, &len);
+    zmq_send(zsock_resolve(s), buf, len, ZMQ_DONTWAIT); /* a refused peer has nowhere to send */
+    free(buf);
+}
+
+static void s_forged_result(zsock_t *s, const char *id)
+{
+    Lnob__V1__Cell cell = LNOB__V1__CELL__INIT, *cells[] = {&cell};
+    cell.indicator = "arpr";
+    cell.breakdown = "national";
+    cell.group = "";
+    cell.value = 99.9;
+    Lnob__V1__Result r = LNOB__V1__RESULT__INIT;
+    r.extract_id = (char *) id;
+    r.run_id = "forged";
+    r.status = "complete";
+    r.n_cells = 1;
+    r.cells = cells;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
+    env.result = &r;
+    s_send_env(s, &env);
+}
+
+static void s_forged_failed(zsock_t *s, const char *id)
+{
+    Lnob__V1__ExtractFailed f = LNOB__V1__EXTRACT_FAILED__INIT;
+    f.extract_id = (char *) id;
+    f.run_id = "forged";
+    f.reason = "FORGED";
+    f.detail = "a stranger's";
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_FAILED;
+    env.failed = &f;
+    s_send_env(s, &env);
+}
+
+static void s_forged_stored(zsock_t *s, const char *id)
+{
+    Lnob__V1__Stored m = LNOB__V1__STORED__INIT;
+    m.extract_id = (char *) id;
+    m.run_id = "forged";
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_STORED;
+    env.stored = &m;
+    s_send_env(s, &env);
+}
+
+static void s_forged_run(zsock_t *s, const char *id)
+{
+    Lnob__V1__Run r = LNOB__V1__RUN__INIT;
+    r.extract_id = (char *) id;
+    r.run_id = "forged";
+    r.seq = 16777215;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
+    env.run = &r;
+    s_send_env(s, &env);
+}
+
+/* Runs a transformer and the ingester on a generated extract with CURVE;
+ * returns the ingester's exit status. */
+static int s_ingest(const char *csv, const char *log, lnob_proc_t *transformer)
+{
+    char t_cert[400], i_cert[400], t_log[420];
+    s_cert_arg(t_cert, sizeof t_cert, "transform");
+    s_cert_arg(i_cert, sizeof i_cert, "ingest");
+    snprintf(t_log, sizeof t_log, "%s.transform", log);
+    const char *a_t[] = {"--pull", s_at('>', 0), "--push", s_at('>', 1), "--cert", t_cert,
+                         "--allow", s_allow, NULL};
+    th_start_logged(transformer, "lnob-transform", a_t, t_log);
+    const char *a_in[] = {"--silc", csv, "--push", s_at('@', 0), "--control", s_at('>', 5),
+                          "--run-id", "curve", "--cert", i_cert, "--allow", s_allow, NULL};
+    return th_run_logged("lnob-ingest", a_in, NULL, log, RUN_TIMEOUT_S);
+}
+
+/* The whole pipeline over CURVE gives the in-process cells; a dashboard's
+ * key reads the published Result; no key, an unknown key and a
+ * transformer's key read nothing from the PUB socket, and the two keyed
+ * strangers are counted as refused. */
+Test(hostile, curve_links_carry_the_extract_and_only_a_dashboard_reads_it)
+{
+    char csv[400], log[400];
+    snprintf(csv, sizeof csv, "%s/curve.csv", s_dir);
+    snprintf(log, sizeof log, "%s/ingest-ok.log", s_dir);
+    th_gen(csv, 400, 5);
+    zsock_t *dash = s_stranger(ZMQ_SUB, s_at('>', 3), "dashboard", "sink");
+    zsock_t *plain = s_stranger(ZMQ_SUB, s_at('>', 3), NULL, "sink");
+    zsock_t *unknown = s_stranger(ZMQ_SUB, s_at('>', 3), "unknown", "sink");
+    zsock_t *other = s_stranger(ZMQ_SUB, s_at('>', 3), "transform", "sink");
+    zsock_set_rcvtimeo(dash, 30000);
+    usleep(500 * 1000); /* subscriptions are in place before anything is published */
+    lnob_proc_t t;
+    cr_assert_eq(s_ingest(csv, log, &t), 0, "the ingester failed: see %s", log);
+    char *topic = zstr_recv(dash);
+    cr_assert_not_null(topic, "the dashboard's key read nothing from the PUB socket");
+    cr_assert(!strncmp(topic, "lnob.extract.", 13));
+    zstr_free(&topic);
+    cr_assert_eq(s_frames_within(plain, 300) + s_frames_within(unknown, 300) + s_frames_within(other, 300), 0);
+    char *id = th_extract_of(s_redis.c, "curve", csv);
+    cr_assert_not_null(id);
+    char *got = th_snapshot(s_redis.c, id), *want = th_in_process(csv, 4096);
+    cr_assert_str_eq(got, want);
+    lnob_proc_stop(&t, 5000);
+    zsock_destroy(&dash), zsock_destroy(&plain), zsock_destroy(&unknown), zsock_destroy(&other);
+    s_stop_workers();
+    cr_assert_geq(th_count_in(s_sink_log, "peers refused at the handshake"), 2);
+    free(got), free(want), free(id);
+}
+
+/* Strangers connected to the ingester's batch socket before any
+ * transformer get no batch, whatever key they hold; a transformer then
+ * gets them all, and the ingester counts the keyed strangers refused. */
+Test(hostile, a_stranger_reads_no_batch)
+{
+    char csv[400], log[400], cert[400];
+    snprintf(csv, sizeof csv, "%s/secret.csv", s_dir);
+    snprintf(log, sizeof log, "%s/ingest-strangers.log", s_dir);
+    s_cert_arg(cert, sizeof cert, "ingest");
+    th_gen(csv, 300, 9);
+    const char *keys[] = {NULL, "unknown", "dashboard", "aggregate", "sink"};
+    zsock_t *s[5];
+    for (int i = 0; i < 5; i++)
+        s[i] = s_stranger(ZMQ_PULL, s_at('>', 0), keys[i], "ingest");
+    const char *a_in[] = {"--silc", csv, "--push", s_at('@', 0), "--control", s_at('>', 5),
+                          "--run-id", "strangers", "--cert", cert, "--allow", s_allow, NULL};
+    pid_t in = th_spawn_logged("lnob-ingest", a_in, NULL, log);
+    int got = 0;
+    for (int i = 0; i < 5; i++)
+        got += s_frames_within(s[i], STRANGER_WAIT_MS / 5);
+    cr_assert_eq(got, 0, "strangers read %d batches", got);
+    char t_cert[400], t_log[420];
+    s_cert_arg(t_cert, sizeof t_cert, "transform");
+    snprintf(t_log, sizeof t_log, "%s.transform", log);
+    const char *a_t[] = {"--pull", s_at('>', 0), "--push", s_at('>', 1), "--cert", t_cert,
+                         "--allow", s_allow, NULL};
+    lnob_proc_t t;
+    th_start_logged(&t, "lnob-transform", a_t, t_log);
+    cr_assert_eq(th_wait(in, "lnob-ingest", RUN_TIMEOUT_S), 0);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(s_frames_within(s[i], 100), 0);
+        zsock_destroy(&s[i]);
+    }
+    lnob_proc_stop(&t, 5000);
+    cr_assert_geq(th_count_in(log, "peers refused at the handshake"), 4);
+    char *id = th_extract_of(s_redis.c, "strangers", csv);
+    cr_assert_not_null(id, "the transformer did not get the batches");
+    free(id);
+}
+
+/* Forged Result, ExtractFailed, Stored and Run, sent with no key, an
+ * unknown key and other roles' keys: nothing is planted or destroyed in
+ * Redis, and the refusals are counted. A sink holding a stored extract
+ * keeps it whole. */
+Test(hostile, forged_messages_are_refused_and_counted)
+{
+    char csv[400], log[400];
+    snprintf(csv, sizeof csv, "%s/real.csv", s_dir);
+    snprintf(log, sizeof log, "%s/ingest-real.log", s_dir);
+    th_gen(csv, 300, 11);
+    lnob_proc_t t;
+    cr_assert_eq(s_ingest(csv, log, &t), 0);
+    char *id = th_extract_of(s_redis.c, "curve", csv);
+    cr_assert_not_null(id);
+    char *before = th_snapshot(s_redis.c, id);
+    /* the sink's intake takes only the aggregator */
+    const char *not_agg[] = {NULL, "unknown", "transform", "ingest", "dashboard"};
+    zsock_t *s[16];
+    int n = 0;
+    for (int i = 0; i < 5; i++) {
+        s[n] = s_stranger(ZMQ_PUSH, s_at('>', 2), not_agg[i], "sink");
+        s_forged_result(s[n], "forged-1");
+        s_forged_result(s[n++], id);
+    }
+    /* the aggregator's intake takes only transformers */
+    const char *not_t[] = {NULL, "unknown", "ingest", "sink"};
+    for (int i = 0; i < 4; i++) {
+        s[n] = s_stranger(ZMQ_PUSH, s_at('>', 1), not_t[i], "aggregate");
+        s_forged_failed(s[n], id);
+        s_forged_run(s[n++], "forged-2");
+    }
+    /* the control socket takes ingesters and the sink: Stored only from the sink */
+    zsock_t *ctl = s_stranger(ZMQ_DEALER, s_at('>', 5), "ingest", "aggregate");
+    usleep(500 * 1000);
+    s_forged_stored(ctl, "forged-3");
+    s_forged_failed(ctl, id);
+    usleep(STRANGER_WAIT_MS * 1000);
+    cr_assert_eq(th_int(s_redis.c, "EXISTS lnob:extract:forged-1"), 0);
+    cr_assert_eq(th_int(s_redis.c, "EXISTS lnob:extract:forged-2"), 0);
+    char *after = th_snapshot(s_redis.c, id);
+    cr_assert_str_eq(after, before, "a forged message changed the stored extract");
+    char key[300];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *status = th_hget(s_redis.c, key, "status");
+    cr_assert_str_eq(status, "complete");
+    for (int i = 0; i < n; i++)
+        zsock_destroy(&s[i]);
+    zsock_destroy(&ctl);
+    lnob_proc_stop(&t, 5000);
+    s_stop_workers();
+    cr_assert_geq(th_count_in(s_sink_log, "peers refused at the handshake"), 4);
+    cr_assert_geq(th_count_in(s_agg_log, "peers refused at the handshake"), 3);
+    cr_assert_eq(th_count_in(s_agg_log, "of a kind the sender's role does not send"), 1, "the forged Stored");
+    free(status), free(after), free(before), free(id);
+}
+
+/* A worker given tcp:// without keys refuses to start and says what to do;
+ * --insecure-plaintext starts it with a warning; an ipc:// endpoint in a
+ * directory others can enter is refused. */
+Test(hostile, tcp_without_keys_and_open_ipc_directories_are_refused)
+{
+    char log[400], open_dir[400], ep[500];
+    snprintf(log, sizeof log, "%s/nokeys.log", s_dir);
+    const char *a[] = {"--pull", "@tcp://127.0.0.1:1", "--pub", "@ipc:///nonexistent/x", NULL};
+    cr_assert_eq(th_run_logged("lnob-sink", a, NULL, log, 30), 1);
+    char *text = th_read(log, NULL);
+    cr_assert(strstr(text, "tcp:// needs CURVE keys: --cert FILE and --allow DIR (lnob keygen)"), "%s", text);
+    free(text);
+    snprintf(open_dir, sizeof open_dir, "%s/open", s_dir);
+    mkdir(open_dir, 0755);
+    chmod(open_dir, 0755);
+    snprintf(ep, sizeof ep, "@ipc://%s/pull", open_dir);
+    const char *b[] = {"--pull", ep, NULL};
+    cr_assert_eq(th_run_logged("lnob-sink", b, NULL, log, 30), 1);
+    text = th_read(log, NULL);
+    cr_assert(strstr(text, "can be entered by others (mode 755"), "%s", text);
+    free(text);
+    char pub[500], tcp[80], ctl[500];
+    snprintf(pub, sizeof pub, "@ipc://%s/insecure-pub", s_dir);
+    snprintf(ctl, sizeof ctl, ">ipc://%s/insecure-ctl", s_dir);
+    snprintf(tcp, sizeof tcp, "@tcp://127.0.0.1:%d", 40000 + (getpid() % 2000) * 8 + 4);
+    const char *c[] = {"--pull", tcp, "--pub", pub, "--control", ctl, "--redis", s_redis.url,
+                       "--insecure-plaintext", NULL};
+    lnob_proc_t p;
+    th_start_logged(&p, "lnob-sink", c, log);
+    usleep(500 * 1000);
+    lnob_proc_stop(&p, 5000);
+    cr_assert_eq(p.status, 0);
+    text = th_read(log, NULL);
+    cr_assert(strstr(text, "WARN --insecure-plaintext: tcp:// links carry data unencrypted"), "%s", text);
+    free(text);
+}
+
+/* lnob keygen writes the secret at mode 0600 with the role, and refuses to
+ * overwrite a key. */
+Test(hostile, keygen_writes_a_private_secret_and_keeps_old_keys)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/ingest.cert_secret", s_keys);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600);
+    zcert_t *c = zcert_load(path);
+    cr_assert_not_null(c);
+    cr_assert_str_eq(zcert_meta(c, "role"), "ingest");
+    zcert_destroy(&c);
+    const char *args[] = {"keygen", s_keys, "--role", "ingest", NULL};
+    cr_assert_eq(th_run("lnob", args, NULL, 30), 1);
+    const char *bad[] = {"keygen", s_keys, "--role", "admin", NULL};
+    cr_assert_eq(th_run("lnob", bad, NULL, 30), 2);
+}
