@@ -17,7 +17,7 @@
  * the only form of a URL that may be shown. Docs: docs/redis-acl.md.
  * Not for: the key schema (sink/store.h) or retries (the caller drops a
  * context that reported an error and makes a new one); TLS (hiredis 0.14
- * has none). */
+ * has none: deploy/stunnel/). */
 #ifndef LNOB_REDIS_H
 #define LNOB_REDIS_H
 #include <hiredis/hiredis.h>
