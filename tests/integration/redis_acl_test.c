@@ -89,10 +89,11 @@ static void s_expect_in(const char *path, const char *what)
 static int s_run(const char *url, const char *password_file, const char *err_name, double *secs)
 {
     char err[PATH_LEN];
-    const char *args[] = {"run", "--silc", s_csv, "--redis", url, "--transformers", "1",
-                          "--redis-password-file", password_file, NULL};
+    /* info: every worker's start-up line, with its Redis URL, is in the log searched */
+    const char *args[] = {"run", "--silc", s_csv, "--redis", url, "--transformers", "1", "--log-level",
+                          "info", "--redis-password-file", password_file, NULL};
     if (!password_file)
-        args[7] = NULL;
+        args[9] = NULL;
     double t0 = s_now();
     int code = th_run_logged("lnob", args, NULL, s_path(err, err_name), RUN_TIMEOUT_S);
     if (secs)
@@ -119,6 +120,7 @@ Test(redis_acl, the_sink_user_stores_and_the_reader_reads_but_may_not_write)
 {
     char url[URL_LEN], out[PATH_LEN], err[PATH_LEN];
     cr_assert_eq(s_run(s_url(url, "lnob_sink", NULL), s_sink_pw, "run.err", NULL), 0);
+    s_expect_in(s_path(err, "run.err"), "redis unix://"); /* the sink's start-up line: searched */
     char *id = s_stored_extract();
 
     /* lnob export as either user: the same cells, the reader's password from the file */
@@ -203,7 +205,8 @@ static void s_run_watched(const char *url, const char *name)
     freeReplyObject(redisCommand(s_redis.c, "FLUSHALL")); /* one run hash in Redis: this run's */
     s_path(wd, name);
     cr_assert_eq(mkdir(wd, 0700), 0);
-    const char *args[] = {"run", "--silc", s_csv, "--redis", url, "--workdir", wd, "--transformers", "1", NULL};
+    const char *args[] = {"run", "--silc", s_csv, "--redis", url, "--workdir", wd, "--transformers", "1",
+                          "--log-level", "info", NULL};
     pid_t run = th_spawn_logged("lnob", args, NULL, s_path(err, "watched.err"));
     char *cmd = s_sink_cmdline(wd);
     cr_expect(strstr(cmd, TH_SINK_PASSWORD) == NULL, "the sink's command line: %s", cmd);
