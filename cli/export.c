@@ -15,6 +15,7 @@ typedef struct {
     const char *extract;
     const char *format;
     const char *redis;
+    const char *redis_password_file;
     const char *out;
 } cfg_t;
 
@@ -24,7 +25,10 @@ static const lnob_opt_t s_opts[] = {
     {"format", NULL, LNOB_OPT_STR, "sdmx-csv", 0, 0, "sdmx-csv|json|csv", offsetof(cfg_t, format),
      "output format"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379/0", 0, 0, NULL,
-     offsetof(cfg_t, redis), "Redis holding the extracts (redis://host:port/db, unix:///path)"},
+     offsetof(cfg_t, redis),
+     "Redis holding the extracts (redis://[user:password@]host:port/db, unix:///path?db=N&user=NAME)"},
+    {"redis-password-file", "LNOB_REDIS_PASSWORD_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
+     offsetof(cfg_t, redis_password_file), LNOB_REDIS_PASSWORD_FILE_HELP},
     {"out", NULL, LNOB_OPT_STR, "-", 0, 0, NULL, offsetof(cfg_t, out), "file to write, - for stdout"},
     LNOB_OPT_END};
 
@@ -55,8 +59,8 @@ int lnob_cli_export(int argc, char **argv, int first)
                 s_usage);
         return 2;
     }
-    redisContext *c = lnob_redis_connect(cfg.redis, err, sizeof err);
-    if (!c) {
+    redisContext *c = NULL;
+    if (lnob_redis_connect(cfg.redis, cfg.redis_password_file, &c, err, sizeof err) != LNOB_OK) {
         fprintf(stderr, "%s: %s\n", PROG, err);
         return 1;
     }

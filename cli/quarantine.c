@@ -37,11 +37,13 @@
 
 typedef struct {
     const char *redis;
+    const char *redis_password_file;
     const char *format;
 } list_cfg_t;
 
 typedef struct {
     const char *redis;
+    const char *redis_password_file;
     const char *reason;
     long limit;
     const char *format;
@@ -49,13 +51,18 @@ typedef struct {
 
 typedef struct {
     const char *redis;
+    const char *redis_password_file;
     const char *out;
     const char *reason;
 } replay_cfg_t;
 
 #define OPT_REDIS(type)                                                                     \
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, DEFAULT_REDIS_URL, 0, 0, NULL,                \
-     offsetof(type, redis), "Redis holding the extracts (redis://host:port/db, unix:///path)"}
+     offsetof(type, redis),                                                                 \
+     "Redis holding the extracts (redis://[user:password@]host:port/db, "                   \
+     "unix:///path?db=N&user=NAME)"},                                                       \
+    {"redis-password-file", "LNOB_REDIS_PASSWORD_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,     \
+     offsetof(type, redis_password_file), LNOB_REDIS_PASSWORD_FILE_HELP}
 #define OPT_FORMAT(type)                                                                    \
     {"format", NULL, LNOB_OPT_STR, "table", 0, 0, "table|json|csv", offsetof(type, format), \
      "output format on stdout"}
@@ -132,11 +139,11 @@ static int s_parse(const lnob_opt_t *table, void *cfg, int argc, char **argv, in
 
 /* ---- reading Redis -------------------------------------------------------- */
 
-static redisContext *s_connect(const char *url)
+static redisContext *s_connect(const char *url, const char *password_file)
 {
-    char err[256];
-    redisContext *c = lnob_redis_connect(url, err, sizeof err);
-    if (!c)
+    char err[LNOB_ERRSTR_MAX];
+    redisContext *c = NULL;
+    if (lnob_redis_connect(url, password_file, &c, err, sizeof err) != LNOB_OK)
         fprintf(stderr, "%s: %s\n", PROG, err);
     return c;
 }
@@ -179,9 +186,11 @@ static redisReply *s_load_meta(redisContext *c, const char *url, const char *id)
         return NULL;
     }
     if (m->elements == 0) {
+        char safe[LNOB_REDIS_URL_MAX];
+        lnob_redis_url_safe(url, safe, sizeof safe);
         fprintf(stderr, "%s: Redis at %s holds no extract '%s' (`lnob quarantine list --redis %s` "
                         "shows those it holds)\n",
-                PROG, url, id, url);
+                PROG, safe, id, safe);
         freeReplyObject(m);
         return NULL;
     }
@@ -556,7 +565,7 @@ static int s_list(int argc, char **argv, int first)
     int code = s_parse(s_list_opts, &cfg, argc, argv, first, PROG " list", s_list_usage, NULL);
     if (code != GO_ON)
         return code;
-    redisContext *c = s_connect(cfg.redis);
+    redisContext *c = s_connect(cfg.redis, cfg.redis_password_file);
     if (!c)
         return EXIT_FAILED;
     char **ids = NULL;
@@ -567,7 +576,7 @@ static int s_list(int argc, char **argv, int first)
         if (kept > 1)
             qsort(l, (size_t) kept, sizeof *l, s_newest_first);
         s_print_listed(stdout, lnob_report_parse_format(cfg.format), l, (size_t) kept);
-        char safe[512];
+        char safe[LNOB_REDIS_URL_MAX];
         if (kept == 0)
             fprintf(stderr, "%s: Redis at %s holds no extracts\n", PROG,
                     lnob_redis_url_safe(cfg.redis, safe, sizeof safe));
@@ -679,7 +688,7 @@ static int s_show(int argc, char **argv, int first)
     int code = s_parse(s_show_opts, &cfg, argc, argv, first, PROG " show", s_show_usage, &id);
     if (code != GO_ON)
         return code;
-    redisContext *c = s_connect(cfg.redis);
+    redisContext *c = s_connect(cfg.redis, cfg.redis_password_file);
     if (!c)
         return EXIT_FAILED;
     redisReply *meta = s_load_meta(c, cfg.redis, id);
@@ -828,7 +837,7 @@ static int s_replay(int argc, char **argv, int first)
                         "an extract joined from UDB files or an MIS extract)\n", PROG);
         return EXIT_USAGE;
     }
-    redisContext *c = s_connect(cfg.redis);
+    redisContext *c = s_connect(cfg.redis, cfg.redis_password_file);
     if (!c)
         return EXIT_FAILED;
     redisReply *meta = s_load_meta(c, cfg.redis, id);

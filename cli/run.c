@@ -49,6 +49,7 @@ typedef struct {
     long period;
     long transformers;
     const char *redis;
+    const char *redis_password_file;
     const char *format;
     long batch_size;
     int decimal_comma;
@@ -78,7 +79,10 @@ static const lnob_opt_t s_opts[] = {
     {"transformers", "LNOB_TRANSFORMERS", LNOB_OPT_INT, "2", 1, MAX_TRANSFORMERS, NULL,
      offsetof(cfg_t, transformers), "harmonising transformer processes"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, redis),
-     "use this Redis instead of a private one (redis://host:port/db, unix:///path)"},
+     "use this Redis instead of a private one (redis://[user:password@]host:port/db, "
+     "unix:///path?db=N&user=NAME)"},
+    {"redis-password-file", "LNOB_REDIS_PASSWORD_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
+     offsetof(cfg_t, redis_password_file), LNOB_REDIS_PASSWORD_FILE_HELP " (with --redis)"},
     {"format", NULL, LNOB_OPT_STR, "table", 0, 0, "table|json|csv|sdmx-csv", offsetof(cfg_t, format),
      "output format on stdout"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
@@ -123,6 +127,10 @@ typedef struct {
     char dir[PATH_MAX_LEN];      /* sockets, private Redis, pid files */
     char bin[PATH_MAX_LEN];      /* directory of the worker binaries */
     char redis_url[PATH_MAX_LEN + 32];
+    char sink_url[PATH_MAX_LEN + 32];      /* redis_url without its password */
+    char password_file[PATH_MAX_LEN + 32]; /* the sink's, or "" */
+    int wrote_password_file;               /* password_file is ours, moved out of the URL */
+    char redis_err[2 * LNOB_ERRSTR_MAX];   /* why the last connection failed */
     char run_id[64];
     worker_t redis, sink, aggregate, ingest, transform[MAX_TRANSFORMERS];
     redisContext *rc;
@@ -235,19 +243,28 @@ static int s_interrupted(void)
     return zsys_interrupted != 0;
 }
 
-/* Connects r->rc, waiting up to ms for the server; 0 when connected. */
+/* Connects to the run's Redis: LNOB_OK with *c, else the error with its
+ * reason in r->redis_err (LNOB_DENIED: trying again cannot help). */
+static int s_redis_login(run_t *r, redisContext **c)
+{
+    return lnob_redis_connect(r->redis_url, r->cfg.redis_password_file, c, r->redis_err,
+                              sizeof r->redis_err);
+}
+
+/* Connects r->rc, waiting up to ms for the server. Returns LNOB_OK (0), or
+ * the last attempt's error. */
 static int s_connect(run_t *r, int ms)
 {
-    char err[256];
+    int rc = LNOB_ERR;
     if (r->rc)
         redisFree(r->rc);
     r->rc = NULL;
     for (int waited = 0; waited <= ms; waited += POLL_MS) {
-        if ((r->rc = lnob_redis_connect(r->redis_url, err, sizeof err)))
-            return 0;
+        if ((rc = s_redis_login(r, &r->rc)) == LNOB_OK || rc == LNOB_DENIED)
+            return rc;
         usleep(POLL_MS * 1000);
     }
-    return -1;
+    return rc;
 }
 
 /* The private Redis keeps an append-only file fsynced on every write, so
@@ -263,6 +280,7 @@ static int s_start_redis(run_t *r)
     snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
     snprintf(log, sizeof log, "%s/redis.log", r->dir);
     snprintf(r->redis_url, sizeof r->redis_url, "unix://%s", sock);
+    snprintf(r->sink_url, sizeof r->sink_url, "%s", r->redis_url);
     const char *args[] = {"--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
                           "--save", "", "--appendonly", "yes", "--appendfsync", "always",
                           "--dir", r->dir, "--logfile", log, NULL};
@@ -294,8 +312,9 @@ static int s_start_workers(run_t *r)
     snprintf(hb_ms, sizeof hb_ms, "%ld", r->cfg.heartbeat_ms);
     const char *ll = r->cfg.log_level;
     const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[7], "--redis",
-                          r->redis_url, "--log-level", ll, "--heartbeat", ep[8],
-                          "--heartbeat-ms", hb_ms, NULL};
+                          r->sink_url, "--log-level", ll, "--heartbeat", ep[8],
+                          "--heartbeat-ms", hb_ms,
+                          r->password_file[0] ? "--redis-password-file" : NULL, r->password_file, NULL};
     const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3],
                          "--control", ep[6], "--log-level", ll, "--heartbeat", ep[8],
                          "--heartbeat-ms", hb_ms, NULL};
@@ -398,8 +417,7 @@ static int s_watch_redis(run_t *r)
     if (now < r->next_ping_ms || !r->redis_url[0])
         return 0;
     r->next_ping_ms = now + r->cfg.heartbeat_ms;
-    char err[256];
-    if (!r->ping && (r->ping = lnob_redis_connect(r->redis_url, err, sizeof err))) {
+    if (!r->ping && s_redis_login(r, &r->ping) == LNOB_OK) {
         struct timeval tv = {r->cfg.heartbeat_ms / 1000, (r->cfg.heartbeat_ms % 1000) * 1000};
         redisSetTimeout(r->ping, tv);
     }
@@ -416,8 +434,9 @@ static int s_watch_redis(run_t *r)
     if (silent <= r->cfg.silent_ms)
         return 0;
     if (r->cfg.redis) {
+        char safe[LNOB_REDIS_URL_MAX];
         fprintf(stderr, "lnob: Redis at %s has not answered for %lld ms (--silent-ms); giving up\n",
-                r->redis_url, (long long) silent);
+                lnob_redis_url_safe(r->redis_url, safe, sizeof safe), (long long) silent);
         return -1;
     }
     if (r->redis.started && !r->redis.restart_at && !lnob_proc_poll(&r->redis.proc)) {
@@ -470,9 +489,10 @@ static int s_supervise(run_t *r)
                 w->done = 1;
                 continue;
             }
-            if (w->proc.status == LNOB_EXIT_CONFIG) {
-                fprintf(stderr, "lnob: %s refused its options or settings at start-up (its log above "
-                                "says why); not restarting it\n", w->proc.name);
+            if (w->proc.status == LNOB_EXIT_CONFIG || w->proc.status == LNOB_EXIT_DENIED) {
+                fprintf(stderr, "lnob: %s %s (its log above says why); not restarting it\n", w->proc.name,
+                        w->proc.status == LNOB_EXIT_CONFIG ? "refused its options or settings at start-up"
+                                                           : "was refused by Redis");
                 return -1;
             }
             if (w->restarts >= r->cfg.max_restarts) {
@@ -494,13 +514,23 @@ static int s_supervise(run_t *r)
     return 0;
 }
 
-/* Stored extracts of this run, or -1 while Redis cannot be asked. */
+#define REDIS_REFUSED (-2) /* s_stored: Redis refused lnob run's user, r->redis_err says why */
+
+/* Stored extracts of this run, -1 while Redis cannot be asked, or
+ * REDIS_REFUSED. */
 static long long s_stored(run_t *r)
 {
-    if (!r->rc && s_connect(r, 0) != 0)
-        return -1;
+    int rc = r->rc ? LNOB_OK : s_connect(r, 0);
+    if (rc != LNOB_OK)
+        return rc == LNOB_DENIED ? REDIS_REFUSED : -1;
     redisReply *rep = redisCommand(r->rc, "HLEN lnob:run:%s", r->run_id);
     long long n = rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
+    if (rep && rep->type == REDIS_REPLY_ERROR && lnob_redis_reply_rc(rep->str) == LNOB_DENIED) {
+        char user[LNOB_ERRSTR_MAX];
+        snprintf(r->redis_err, sizeof r->redis_err, "Redis refused user %s: %s",
+                 lnob_redis_user(r->redis_url, user, sizeof user), rep->str);
+        n = REDIS_REFUSED;
+    }
     freeReplyObject(rep);
     if (n < 0) {
         redisFree(r->rc);
@@ -570,6 +600,10 @@ static int s_wait(run_t *r)
         if (s_interrupted() || s_supervise(r) != 0)
             return -1;
         long long got = r->redis_answers ? s_stored(r) : -1; /* a frozen Redis would hold us */
+        if (got == REDIS_REFUSED) {
+            s_note(r->redis_err, NULL);
+            return -1;
+        }
         if (got > seen && s_settle(r, in, want, state) == 0)
             seen = got;
         size_t now_stored = 0, settled = 0;
@@ -706,7 +740,8 @@ static void s_print_rss(const run_t *r)
 /* Every worker must leave cleanly at SIGTERM: exit 0 within the grace
  * period. One that had to be killed, or exited with an error code, is
  * named and fails the run (a death by someone else's signal is not its
- * fault: the supervisor already dealt with it). */
+ * fault, nor a refusal of its settings or by Redis: the supervisor already
+ * said so). */
 static int s_check_stopped(run_t *r)
 {
     worker_t *all[MAX_TRANSFORMERS + 4];
@@ -715,7 +750,9 @@ static int s_check_stopped(run_t *r)
     for (size_t i = 0; i < n; i++)
         if (all[i] != &r->redis && all[i]->proc.exited &&
             (all[i]->proc.forced || (all[i]->proc.status > 0 && all[i]->proc.status < 128 &&
-                                     all[i]->proc.status != LNOB_EXIT_STOPPED))) {
+                                     all[i]->proc.status != LNOB_EXIT_STOPPED &&
+                                     all[i]->proc.status != LNOB_EXIT_CONFIG &&
+                                     all[i]->proc.status != LNOB_EXIT_DENIED))) {
             fprintf(stderr, "lnob: %s did not stop cleanly (status %d)\n", all[i]->proc.name,
                     all[i]->proc.status);
             bad = 1;
@@ -738,6 +775,8 @@ static int s_stop_all(run_t *r)
     r->ping = NULL;
     zsock_destroy(&r->beats);
     lnob_proc_stop(&r->redis.proc, STOP_GRACE_MS);
+    if (r->wrote_password_file)
+        unlink(r->password_file);
     s_print_rss(r);
     int rc = s_check_stopped(r);
     worker_t *all[MAX_TRANSFORMERS + 4];
@@ -850,6 +889,29 @@ static int s_make_dir(run_t *r)
     return 0;
 }
 
+/* The sink gets the Redis password in a file, never on its command line
+ * (visible to every user in /proc): --redis-password-file as given, or the
+ * URL's password moved into a file of the run's private dir. */
+static int s_sink_password(run_t *r)
+{
+    char err[LNOB_ERRSTR_MAX];
+    if (r->cfg.redis_password_file) {
+        snprintf(r->sink_url, sizeof r->sink_url, "%s", r->redis_url);
+        snprintf(r->password_file, sizeof r->password_file, "%s", r->cfg.redis_password_file);
+        return 0;
+    }
+    snprintf(r->password_file, sizeof r->password_file, "%s/redis.password", r->dir);
+    unlink(r->password_file); /* one a killed run left in --workdir */
+    int rc = lnob_redis_password_to_file(r->redis_url, r->password_file, r->sink_url,
+                                         sizeof r->sink_url, err, sizeof err);
+    r->wrote_password_file = rc == 1;
+    if (rc != 1)
+        r->password_file[0] = '\0';
+    if (rc < 0)
+        s_note(err, NULL);
+    return rc < 0 ? -1 : 0;
+}
+
 static int s_setup(run_t *r)
 {
     if (s_make_dir(r) != 0)
@@ -869,9 +931,8 @@ static int s_setup(run_t *r)
         return s_start_redis(r);
     snprintf(r->redis_url, sizeof r->redis_url, "%s", r->cfg.redis);
     if (s_connect(r, 0) == 0)
-        return 0;
-    char safe[PATH_MAX_LEN + 32];
-    s_note("cannot connect to Redis at ", lnob_redis_url_safe(r->redis_url, safe, sizeof safe));
+        return s_sink_password(r);
+    s_note(r->redis_err, NULL);
     return -1;
 }
 
@@ -885,8 +946,15 @@ static int s_run(run_t *r, int argc, char **argv, int first)
                                err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
-    if (rc != LNOB_OK || r->cfg.silc.n + r->cfg.mis.n == 0) {
-        fprintf(stderr, "lnob run: %s\n", rc != LNOB_OK ? err : "give at least one --silc or --mis FILE");
+    if (rc == LNOB_OK && r->cfg.redis_password_file && !r->cfg.redis)
+        snprintf(err, sizeof err, "--redis-password-file (LNOB_REDIS_PASSWORD_FILE) goes with --redis "
+                                  "(LNOB_REDIS_URL): the private Redis has no password");
+    else if (rc == LNOB_OK && r->cfg.silc.n + r->cfg.mis.n == 0)
+        snprintf(err, sizeof err, "give at least one --silc or --mis FILE");
+    else if (rc == LNOB_OK)
+        err[0] = '\0';
+    if (err[0]) {
+        fprintf(stderr, "lnob run: %s\n", err);
         return 2;
     }
     if (r->cfg.silent_ms < 2 * r->cfg.heartbeat_ms) { /* one late beat must not kill a worker */
@@ -900,7 +968,7 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     s_dedupe(&r->cfg.mis);
     zsys_init(); /* its SIGINT/SIGTERM handler: we stop the workers and clean up */
     int64_t t0 = lnob_mono_us();
-    char safe[PATH_MAX_LEN + 32];
+    char safe[LNOB_REDIS_URL_MAX];
     int ok = s_setup(r) == 0 && s_start_workers(r) == 0;
     if (ok)
         fprintf(stderr, "lnob: pipeline up (redis %s, %ld transformers); ingesting %zu file(s)\n",

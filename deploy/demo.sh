@@ -48,19 +48,27 @@ echo "== lnob demo 3/3: municipal MIS exports of 2024 ($MIS), service coverage"
 "$BUILD/bin/lnob" run --mis "$MIS"/*.csv --pseudonym-key "$KEY" --period 2024 \
     --transformers 2 --redis "$LNOB_REDIS_URL"
 
-# redis-cli arguments for the URL: unix:///path or redis://host:port/db
+# The URL as it may be shown: its password as *** (docs/redis-acl.md)
+SAFE=$(printf '%s' "$LNOB_REDIS_URL" |
+    sed -E 's#^(redis://[^:@/]*:)[^@]*@#\1***@#; s#([?&]password=)[^&]*#\1***#g')
+# redis-cli arguments for the URL: unix:///path?db=N&user=U or redis://[user[:pw]@]host:port/db
 case "$LNOB_REDIS_URL" in
-    unix://*) CLI="-s ${LNOB_REDIS_URL#unix://}" ;;
-    *) hp=${LNOB_REDIS_URL#redis://}; db=0
+    unix://*) p=${LNOB_REDIS_URL#unix://}; CLI="-s ${p%%\?*}"
+       user=$(printf '%s' "$p" | sed -nE 's#.*[?&]user=([^&]*).*#\1#p')
+       db=$(printf '%s' "$p" | sed -nE 's#.*[?&]db=([0-9]+).*#\1#p')
+       [ -n "$db" ] && CLI="$CLI -n $db" ;;
+    *) hp=${LNOB_REDIS_URL#redis://}; db=0; user=
+       case "$hp" in *@*) user=${hp%@*}; user=${user%%:*}; hp=${hp##*@} ;; esac
        case "$hp" in */*) db=${hp#*/}; hp=${hp%%/*} ;; esac
        CLI="-h ${hp%:*} -p ${hp##*:} -n ${db:-0}" ;;
 esac
+case "$LNOB_REDIS_URL" in *@*|*user=*|*password=*) CLI="$CLI${user:+ --user $user} --askpass" ;; esac
 cat <<MSG
-The results stay in Redis ($LNOB_REDIS_URL). Look at them with, for example:
+The results stay in Redis ($SAFE). Look at them with, for example:
   redis-cli $CLI ZRANGE lnob:extracts 0 -1
   redis-cli $CLI XRANGE lnob:stream:extracts - +
   redis-cli $CLI HGETALL lnob:cell:<extract>:arpr:national
-  $BUILD/bin/lnob export --extract <extract> --redis $LNOB_REDIS_URL    # SDMX-CSV
+  $BUILD/bin/lnob export --extract <extract> --redis '$SAFE'    # SDMX-CSV
 MSG
 [ -f "$DEMO_DIR/redis.pid" ] && echo "Stop the private Redis with: make demo-stop"
 exit 0

@@ -1,14 +1,12 @@
 /* pseudonym.c - personal numbers to keyed hashes (pseudonym.h). */
 #include "pseudonym.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "lnob/secret.h"
 
 #define KEY_HEX (2 * LNOB_PSEUDONYM_KEY_BYTES) /* hex digits of a key file */
 #define KEY_FILE_MAX (KEY_HEX + 2)            /* with a CRLF */
@@ -48,23 +46,6 @@ void lnob_pseudonym_destroy(lnob_pseudonym_t **self_p)
 
 /* ---- key files ---------------------------------------------------------- */
 
-/* Reads at most cap bytes of fd; returns the count, or -1. */
-static ssize_t s_read_all(int fd, char *buf, size_t cap)
-{
-    size_t n = 0;
-    while (n < cap) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            break;
-        n += (size_t) r;
-    }
-    return (ssize_t) n;
-}
-
 /* The key in text[0..n): 64 hex digits and an optional LF or CRLF. */
 static int s_parse_key(const char *text, size_t n, uint8_t key[LNOB_PSEUDONYM_KEY_BYTES])
 {
@@ -87,36 +68,21 @@ static int s_parse_key(const char *text, size_t n, uint8_t key[LNOB_PSEUDONYM_KE
 lnob_pseudonym_t *lnob_pseudonym_new_from_file(const char *path, char *err, size_t cap)
 {
     char text[KEY_FILE_MAX + 1];
-    uint8_t key[LNOB_PSEUDONYM_KEY_BYTES];
-    struct stat st;
+    uint8_t key[LNOB_PSEUDONYM_KEY_BYTES] = {0};
+    size_t n = 0;
     lnob_pseudonym_t *self = NULL;
     if (!path || !*path) {
         snprintf(err, cap, "no pseudonym key file given (there is no default key)");
         return NULL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        snprintf(err, cap, "pseudonym key file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    ssize_t n = -1;
-    if (fstat(fd, &st) != 0)
-        snprintf(err, cap, "pseudonym key file %s: %s", path, strerror(errno));
-    else if (!S_ISREG(st.st_mode))
-        snprintf(err, cap, "pseudonym key file %s is not a regular file", path);
-    else if (st.st_mode & (S_IRWXG | S_IRWXO))
-        snprintf(err, cap, "pseudonym key file %s is open to group or others (mode %04o): chmod 600 it",
-                 path, (unsigned) (st.st_mode & 07777));
-    else if ((n = s_read_all(fd, text, sizeof text)) < 0)
-        snprintf(err, cap, "pseudonym key file %s: %s", path, strerror(errno));
-    else if (s_parse_key(text, (size_t) n, key) != 0)
+    int rc = lnob_secret_read(path, "pseudonym key file", text, sizeof text, &n, err, cap);
+    if (rc == LNOB_OK && s_parse_key(text, n, key) != 0)
         snprintf(err, cap, "pseudonym key file %s must hold exactly %d hex digits and at most a newline",
                  path, KEY_HEX);
-    else if (sodium_is_zero(key, sizeof key))
+    else if (rc == LNOB_OK && sodium_is_zero(key, sizeof key))
         snprintf(err, cap, "pseudonym key file %s holds an all-zero key", path);
-    else
+    else if (rc == LNOB_OK)
         self = lnob_pseudonym_new(key);
-    close(fd);
     sodium_memzero(key, sizeof key);
     sodium_memzero(text, sizeof text);
     return self;

@@ -11,13 +11,17 @@
  * the quarantine and waits for both again). While Redis is down the sink
  * holds the message and retries once a second (the aggregator waits behind
  * the bounded queue); every call has a timeout, and a context that failed
- * is dropped and made again. The loop beats to lnob run (beat.h).
+ * is dropped and made again. A refusal is not retried: NOAUTH, WRONGPASS
+ * or NOPERM (the sink's ACL user may not log in, or not run a command it
+ * needs: docs/redis-acl.md) is logged once, naming the user, and the sink
+ * exits LNOB_EXIT_DENIED. The loop beats to lnob run (beat.h).
  * SIGINT/SIGTERM stop it. */
 #include <czmq.h>
 #include <signal.h>
 #include <stddef.h>
 
 #include "lnob/config.h"
+#include "lnob/exit.h"
 #include "lnob/log.h"
 #include "lnob/redis.h"
 #include "lnob/sock.h"
@@ -34,6 +38,7 @@ typedef struct {
     const char *pull;
     const char *pub;
     const char *redis;
+    const char *redis_password_file;
     const char *control;
     long hwm, linger_ms;
     const char *log_level;
@@ -49,7 +54,10 @@ static const lnob_opt_t s_opts[] = {
     {"pub", "LNOB_SINK_PUB", LNOB_OPT_STR, "@tcp://127.0.0.1:5558", 0, 0, NULL, offsetof(cfg_t, pub),
      "endpoint dashboards subscribe to (topic lnob.extract.<id>)"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
-     offsetof(cfg_t, redis), "Redis URL: redis://host:port/db or unix:///path"},
+     offsetof(cfg_t, redis),
+     "Redis URL: redis://[user:password@]host:port/db or unix:///path?db=N&user=NAME"},
+    {"redis-password-file", "LNOB_REDIS_PASSWORD_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
+     offsetof(cfg_t, redis_password_file), LNOB_REDIS_PASSWORD_FILE_HELP},
     {"control", "LNOB_SINK_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
      offsetof(cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
@@ -77,15 +85,31 @@ typedef struct {
     uint64_t rewrites;     /* Results found incomplete in Redis, to be written again */
 } sink_t;
 
+#define STOPS "; the sink stops: trying again cannot help"
+
+/* Connects if need be. Returns LNOB_OK, LNOB_ERR (said once a second at
+ * most: try again) or LNOB_DENIED (said once: stop). */
 static int s_connected(sink_t *s)
 {
     char err[LNOB_ERRSTR_MAX];
     if (s->redis)
-        return 1;
-    s->redis = lnob_redis_connect(s->cfg->redis, err, sizeof err);
-    if (!s->redis)
+        return LNOB_OK;
+    int rc = lnob_redis_connect(s->cfg->redis, s->cfg->redis_password_file, &s->redis, err,
+                                sizeof err);
+    if (rc == LNOB_DENIED)
+        lnob_error("%s" STOPS, err);
+    else if (rc != LNOB_OK)
         lnob_log_once(LNOB_LOG_ERROR, "%s; retrying", err);
-    return s->redis != NULL;
+    return rc;
+}
+
+/* Says that Redis refused a command of the sink's user; returns LNOB_DENIED. */
+static int s_refused(const sink_t *s, const char *err)
+{
+    char safe[LNOB_REDIS_URL_MAX], user[LNOB_ERRSTR_MAX];
+    lnob_error("%s (Redis user %s at %s)" STOPS, err, lnob_redis_user(s->cfg->redis, user, sizeof user),
+               lnob_redis_url_safe(s->cfg->redis, safe, sizeof safe));
+    return LNOB_DENIED;
 }
 
 /* Publishes a stored Result to subscribers: topic frame + Envelope frame,
@@ -144,17 +168,21 @@ static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, 
 }
 
 /* Writes one message to Redis, retrying until it is stored or we stop.
- * LNOB_AGAIN: a Result not stored, as its quarantine must come again. */
+ * LNOB_AGAIN: a Result not stored, as its quarantine must come again;
+ * LNOB_DENIED: Redis refused the sink's user, the sink must stop. */
 static int s_store(sink_t *s, lnob_env_t *env, int *announced)
 {
     char err[LNOB_ERRSTR_MAX];
     while (!zsys_interrupted) {
         lnob_beat_tick(s->beat); /* waiting on Redis is not being stuck: each call has a timeout */
-        if (!s_connected(s)) {
+        int rc = s_connected(s);
+        if (rc == LNOB_DENIED)
+            return rc;
+        if (rc != LNOB_OK) {
             zclock_sleep(lnob_beat_wait_ms(s->cfg->heartbeat_ms, RETRY_MS));
             continue;
         }
-        int rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
+        rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
                      ? lnob_store_quarantine(s->redis, env->quarantine, err, sizeof err)
                      : s_store_result(s, env->result, announced, err, sizeof err);
         if (rc == LNOB_AGAIN)
@@ -167,6 +195,8 @@ static int s_store(sink_t *s, lnob_env_t *env, int *announced)
             s->stored++;
             return LNOB_OK;
         }
+        if (rc == LNOB_DENIED)
+            return s_refused(s, err);
         lnob_log_once(LNOB_LOG_ERROR, "%s; reconnecting", err);
         redisFree(s->redis);
         s->redis = NULL;
@@ -194,16 +224,18 @@ static int s_loop(sink_t *s)
         int announced = 0;
         int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
                       env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
+        int stored = kind_ok ? s_store(s, env, &announced) : LNOB_DROP;
         if (!kind_ok) {
             s->wire.wrong_kind++;
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for the sink");
-        } else if (s_store(s, env, &announced) == LNOB_OK &&
-                 env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT) {
+        } else if (stored == LNOB_OK && env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT) {
             s_confirm(s, env->result);
             if (announced)
                 s_publish(s, env->result);
         }
         lnob_wire_free(&env);
+        if (stored == LNOB_DENIED)
+            return stored;
     }
     return LNOB_OK;
 }
@@ -219,7 +251,7 @@ int main(int argc, char **argv)
         return 0;
     if (rc != LNOB_OK) {
         fprintf(stderr, "lnob-sink: %s\n", err);
-        return 2;
+        return LNOB_EXIT_CONFIG;
     }
     lnob_log_init("sink", cfg.instance, lnob_log_parse_level(cfg.log_level));
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
@@ -239,13 +271,12 @@ int main(int argc, char **argv)
         zsock_destroy(&s.pub);
         zsock_destroy(&s.control);
         lnob_curve_destroy(&curve);
-        return 1;
+        return LNOB_EXIT_ERR;
     }
-    s_connected(&s);
-    char safe[512];
+    char safe[LNOB_REDIS_URL_MAX];
     lnob_info("started: pull %s, pub %s, control %s, redis %s", cfg.pull, cfg.pub, cfg.control,
               lnob_redis_url_safe(cfg.redis, safe, sizeof safe));
-    rc = s_loop(&s);
+    rc = s_connected(&s) == LNOB_DENIED ? LNOB_DENIED : s_loop(&s);
     lnob_info("stopping: %llu messages stored, %llu results published, %llu bad messages dropped "
               "(%llu of a kind the sender's role does not send)",
               (unsigned long long) s.stored, (unsigned long long) s.published,
@@ -257,5 +288,5 @@ int main(int argc, char **argv)
     zsock_destroy(&s.pub);
     zsock_destroy(&s.control);
     lnob_curve_destroy(&curve);
-    return rc == LNOB_OK ? 0 : 1;
+    return rc == LNOB_OK ? LNOB_EXIT_OK : rc == LNOB_DENIED ? LNOB_EXIT_DENIED : LNOB_EXIT_ERR;
 }

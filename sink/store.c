@@ -7,6 +7,7 @@
 
 #include "lnob/format.h"
 #include "lnob/mem.h"
+#include "lnob/redis.h"
 
 #define WRITE_ATTEMPTS 5 /* a WATCHed key changed under us: try again */
 
@@ -55,14 +56,35 @@ void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, cha
 
 /* ---- replies -------------------------------------------------------------- */
 
-static int s_error(redisContext *c, redisReply *r, const char *what, char *err, size_t cap)
+/* Says what failed (r may be NULL: no reply). Returns LNOB_DENIED when
+ * Redis refused the user (NOAUTH, WRONGPASS, NOPERM: retrying cannot help),
+ * else LNOB_ERR. */
+static int s_describe(const redisContext *c, const redisReply *r, const char *what, char *err,
+                      size_t cap)
 {
+    int refused = r && r->type == REDIS_REPLY_ERROR;
     if (!r)
         snprintf(err, cap, "Redis %s: %s", what, c->errstr[0] ? c->errstr : "no reply");
     else
-        snprintf(err, cap, "Redis %s: %s", what, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        snprintf(err, cap, "Redis %s: %s", what, refused ? r->str : "unexpected reply");
+    return refused ? lnob_redis_reply_rc(r->str) : LNOB_ERR;
+}
+
+/* s_describe, then frees r. */
+static int s_error(redisContext *c, redisReply *r, const char *what, char *err, size_t cap)
+{
+    int rc = s_describe(c, r, what, err, cap);
     freeReplyObject(r);
-    return LNOB_ERR;
+    return rc;
+}
+
+/* The first of n replies that is an error, or NULL. */
+static redisReply *s_first_error(redisReply **r, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (r[i] && r[i]->type == REDIS_REPLY_ERROR)
+            return r[i];
+    return NULL;
 }
 
 /* Reads n replies; fails on the first error reply. */
@@ -156,16 +178,18 @@ static int s_read_previous(redisContext *c, const char *meta_key, const char *li
                 freeReplyObject(r[k]);
             return s_error(c, NULL, "read", err, cap);
         }
-    int ok = r[1]->type == REDIS_REPLY_ARRAY;
+    redisReply *bad = s_first_error(r, 3); /* WATCH refused (NOPERM) must not pass unseen */
+    int ok = !bad && r[1]->type == REDIS_REPLY_ARRAY;
     if (ok) {
         p->keys = lnob_calloc(r[1]->elements ? r[1]->elements : 1, sizeof(char *));
         for (size_t i = 0; i < r[1]->elements; i++)
             p->keys[p->n++] = lnob_strdup(r[1]->element[i]->str);
     }
     p->announced = r[2]->type == REDIS_REPLY_STRING && strcmp(r[2]->str, "complete") == 0;
+    int rc = ok ? LNOB_OK : s_describe(c, bad ? bad : r[1], "read", err, cap);
     for (int i = 0; i < 3; i++)
         freeReplyObject(r[i]);
-    return ok ? LNOB_OK : s_error(c, NULL, "read", err, cap);
+    return rc;
 }
 
 const char *const lnob_store_cell_fields[LNOB_CELL_FIELDS] = {
@@ -282,9 +306,11 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
 /* Reads the transaction's replies. Returns 1 committed, 0 aborted (WATCH). */
 static int s_read_transaction(redisContext *c, int n, char *err, size_t cap, int *rc)
 {
-    if (s_drain(c, n - 1, "transaction", err, cap) != LNOB_OK) {
-        s_drain(c, 1, "exec", err, cap);
-        *rc = LNOB_ERR;
+    int queued = s_drain(c, n - 1, "transaction", err, cap);
+    if (queued != LNOB_OK) {
+        char execabort[LNOB_ERRSTR_MAX]; /* the first error says why, not EXECABORT */
+        s_drain(c, 1, "exec", execabort, sizeof execabort);
+        *rc = queued;
         return 0;
     }
     redisReply *exec = NULL;
@@ -308,13 +334,13 @@ int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced
     *announced = 0;
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
         previous_t prev;
-        if (s_read_previous(c, meta_key, list_key, &prev, err, cap) != LNOB_OK)
-            return LNOB_ERR;
+        int rc = s_read_previous(c, meta_key, list_key, &prev, err, cap);
+        if (rc != LNOB_OK)
+            return rc;
         /* The stream is for dashboards: completed extracts only, once each. */
         int announce = strcmp(r->status, "complete") == 0 && !prev.announced;
         int n = s_append_transaction(c, r, &prev, meta_key, list_key, announce);
         s_previous_free(&prev);
-        int rc;
         if (s_read_transaction(c, n, err, cap, &rc)) {
             *announced = announce;
             return LNOB_OK;
@@ -343,7 +369,7 @@ int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, cha
     }
     int rc = LNOB_OK;
     if (q->type != REDIS_REPLY_INTEGER || l->type != REDIS_REPLY_INTEGER) {
-        rc = s_error(c, NULL, "verify", err, cap);
+        rc = s_describe(c, q->type != REDIS_REPLY_INTEGER ? q : l, "verify", err, cap);
     } else if (*want_q && want != (unsigned long long) q->integer) {
         snprintf(err, cap, "the quarantine of extract %s holds %lld of its %llu entries", r->extract_id,
                  q->integer, want);

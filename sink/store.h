@@ -55,8 +55,13 @@ typedef struct {
 
 void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, lnob_cell_hash_t *h);
 
+/* Every call below returns LNOB_ERR with the reason in err when Redis
+ * failed (the caller drops c and tries again later), or LNOB_DENIED when
+ * Redis refused the user (NOAUTH, WRONGPASS, NOPERM: trying again cannot
+ * help). */
+
 /* Appends one Quarantine part (part 0 first deletes the stream). Returns
- * LNOB_OK or LNOB_ERR with the reason in err; the caller drops c on error. */
+ * LNOB_OK, or an error as above. */
 int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap);
 /* Writes a Result (complete or failed) in one transaction. Sets *announced
  * to 1 if this write added the stream entry. */
@@ -66,7 +71,7 @@ int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced
  * quarantine stream must hold rows_quarantined entries and, with cells = 1,
  * the cell list n_cells keys (a Redis restarted without persistence loses
  * some). Returns LNOB_OK, LNOB_AGAIN when something is missing (what, in
- * err), or LNOB_ERR when Redis failed (the caller drops c). */
+ * err), or an error as above. */
 int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, char *err, size_t cap);
 /* Deletes an extract's quarantine stream, so that a redelivered quarantine
  * is written whole again (Redis refuses entry ids below the stream's top

@@ -26,31 +26,94 @@
 
 /* ---- redis ---------------------------------------------------------------- */
 
-/* Starts redis-server without persistence on r's socket and connects. */
-static void s_redis_spawn(th_redis_t *r)
-{
-    char sock[300], log[300], err[256];
-    snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
-    snprintf(log, sizeof log, "%s/redis.log", r->dir);
-    snprintf(r->url, sizeof r->url, "unix://%s", sock);
-    char *const argv[] = {"redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
-                          "--appendonly", "no", "--dir", r->dir, "--logfile", log, NULL};
-    cr_assert_eq(lnob_proc_start(&r->proc, "redis", "/usr/bin/redis-server", argv, err, sizeof err), 0,
-                 "%s", err);
-    for (int i = 0; i < START_POLLS && !r->c; i++) {
-        usleep(POLL_US);
-        if (access(sock, F_OK) == 0)
-            r->c = lnob_redis_connect(r->url, err, sizeof err);
-    }
-    cr_assert_not_null(r->c, "redis-server did not start: %s", err);
-}
+#define TH_REDIS_ARGS 64
+#define ACL_LINE_MAX 1024
 
-void th_redis_start(th_redis_t *r)
+/* A new temp dir and the URL of the socket the server will have in it. */
+static void s_redis_dir(th_redis_t *r)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->dir, sizeof r->dir, "/tmp/lnob-test-XXXXXX");
     cr_assert_not_null(mkdtemp(r->dir));
-    s_redis_spawn(r);
+    snprintf(r->url, sizeof r->url, "unix://%s/redis.sock", r->dir);
+}
+
+/* Starts redis-server in r->dir with extra arguments; r->c logs in at
+ * login_url. */
+static void s_redis_run(th_redis_t *r, const char *const extra[], const char *login_url)
+{
+    char sock[300], log[300], err[LNOB_ERRSTR_MAX];
+    snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
+    snprintf(log, sizeof log, "%s/redis.log", r->dir);
+    const char *argv[TH_REDIS_ARGS] = {"redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
+                                       "--appendonly", "no", "--dir", r->dir, "--logfile", log};
+    size_t n = 13;
+    for (size_t i = 0; extra && extra[i] && n < TH_REDIS_ARGS - 1; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    cr_assert_eq(lnob_proc_start(&r->proc, "redis", "/usr/bin/redis-server", (char *const *) argv, err,
+                                 sizeof err), 0, "%s", err);
+    int rc = LNOB_ERR;
+    for (int i = 0; i < START_POLLS && rc == LNOB_ERR; i++) {
+        usleep(POLL_US);
+        if (access(sock, F_OK) == 0)
+            rc = lnob_redis_connect(login_url, NULL, &r->c, err, sizeof err);
+    }
+    cr_assert_eq(rc, LNOB_OK, "redis-server did not start: %s", err);
+}
+
+void th_redis_start(th_redis_t *r)
+{
+    s_redis_dir(r);
+    s_redis_run(r, NULL, r->url);
+}
+
+/* deploy/redis/users.acl with each shipped user on and given its test
+ * password, and an administrator for the test's own connection. */
+static void s_acl_file(const char *path)
+{
+    static const char *const users[][2] = {
+        {"user lnob_sink off ", "user lnob_sink on >" TH_SINK_PASSWORD " "},
+        {"user lnob_reader off ", "user lnob_reader on >" TH_READER_PASSWORD " "}};
+    FILE *in = fopen(LNOB_SOURCE_DIR "/deploy/redis/users.acl", "r"), *out = fopen(path, "w");
+    cr_assert(in && out, "cannot copy deploy/redis/users.acl to %s", path);
+    char line[ACL_LINE_MAX];
+    int enabled = 0;
+    while (fgets(line, sizeof line, in)) {
+        size_t i = 0;
+        while (i < 2 && strncmp(line, users[i][0], strlen(users[i][0])) != 0)
+            i++;
+        if (i < 2)
+            enabled++;
+        fprintf(out, "%s%s", i < 2 ? users[i][1] : "", line + (i < 2 ? strlen(users[i][0]) : 0));
+    }
+    fprintf(out, "user %s on >%s ~* &* +@all\n", TH_ADMIN_USER, TH_ADMIN_PASSWORD);
+    fclose(in);
+    fclose(out);
+    cr_assert_eq(enabled, 2, "deploy/redis/users.acl: lnob_sink and lnob_reader, shipped off");
+}
+
+void th_redis_start_acl(th_redis_t *r, const char *const extra[])
+{
+    s_redis_dir(r);
+    char acl[300], admin[400];
+    snprintf(acl, sizeof acl, "%s/users.acl", r->dir);
+    s_acl_file(acl);
+    snprintf(admin, sizeof admin, "%s?user=%s&password=%s", r->url, TH_ADMIN_USER, TH_ADMIN_PASSWORD);
+    const char *argv[TH_REDIS_ARGS] = {"--aclfile", acl};
+    size_t n = 2;
+    for (size_t i = 0; extra && extra[i] && n < TH_REDIS_ARGS - 1; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    s_redis_run(r, argv, admin);
+}
+
+void th_secret_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0, "cannot write %s", path);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    close(fd);
 }
 
 void th_redis_restart(th_redis_t *r)
@@ -62,7 +125,7 @@ void th_redis_restart(th_redis_t *r)
     char sock[300];
     snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
     unlink(sock);
-    s_redis_spawn(r);
+    s_redis_run(r, NULL, r->url);
 }
 
 void th_redis_stop(th_redis_t *r)

@@ -19,6 +19,19 @@ typedef struct {
 
 /* Starts redis-server on a unix socket in a new temp dir; asserts on failure. */
 void th_redis_start(th_redis_t *r);
+/* Test passwords of deploy/redis/users.acl's users (docs/redis-acl.md),
+ * and a test administrator's. */
+#define TH_SINK_PASSWORD "sink-Pw-5e0c1a77"
+#define TH_READER_PASSWORD "reader-Pw-93b7d2c4"
+#define TH_ADMIN_USER "lnob_test_admin"
+#define TH_ADMIN_PASSWORD "admin-Pw-11f0e4d9"
+/* th_redis_start with deploy/redis/users.acl as its aclfile (the default
+ * user off; lnob_sink and lnob_reader on, with the passwords above) and
+ * more redis-server arguments (NULL-terminated, or NULL). r->c is logged in
+ * as TH_ADMIN_USER; r->url has no login. */
+void th_redis_start_acl(th_redis_t *r, const char *const extra[]);
+/* Writes text to a new file at path, mode 0600. */
+void th_secret_file(const char *path, const char *text);
 void th_redis_stop(th_redis_t *r);
 /* Kills it (SIGKILL) and starts it again on the same socket, empty: a
  * Redis without persistence restarted. */

@@ -11,5 +11,7 @@
 #define LNOB_EXIT_ERR 1     /* failed; the log says why */
 #define LNOB_EXIT_CONFIG 2  /* refused its options or settings at start-up */
 #define LNOB_EXIT_STOPPED 3 /* stopped by SIGTERM/SIGINT before its work was stored */
+#define LNOB_EXIT_DENIED 4  /* Redis refused its credentials or a command (NOAUTH, WRONGPASS,
+                               NOPERM): starting it again cannot help */
 
 #endif

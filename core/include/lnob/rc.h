@@ -11,7 +11,8 @@ typedef enum {
     LNOB_ERR = -1,    /* failed; see the object's errstr */
     LNOB_AGAIN = -2,  /* backpressure or not ready yet: retry later */
     LNOB_DROP = -3,   /* input rejected (bad message or row); counted, not fatal */
-    LNOB_CLOSED = -4  /* peer or stream has ended */
+    LNOB_CLOSED = -4, /* peer or stream has ended */
+    LNOB_DENIED = -5  /* refused for good (credentials, permissions): retrying cannot help */
 } lnob_rc;
 
 /* Size of the error string buffer kept on objects. */
