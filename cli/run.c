@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lnob/runid.h"
 #include "lnob/clock.h"
 #include "lnob/mis_codes.h"
 #include "lnob/config.h"
@@ -916,7 +917,10 @@ static int s_setup(run_t *r)
 {
     if (s_make_dir(r) != 0)
         return -1;
-    snprintf(r->run_id, sizeof r->run_id, "run-%d-%lld", (int) getpid(), (long long) lnob_now_ms());
+    if (lnob_run_id_new(r->run_id, sizeof r->run_id) != 0) {
+        fprintf(stderr, "lnob: libsodium cannot start, so no run id can be drawn\n");
+        return -1;
+    }
     if (lnob_proc_self_dir(r->bin, sizeof r->bin) != 0)
         return -1;
     char ep[PATH_MAX_LEN + 32], err[256];

@@ -16,6 +16,7 @@
 
 #include "extract.h"
 #include "input.h"
+#include "lnob/runid.h"
 #include "lnob/clock.h"
 #include "lnob/config.h"
 #include "lnob/exit.h"
@@ -74,7 +75,7 @@ static const lnob_opt_t s_opts[] = {
     {"drain-ms", "LNOB_INGEST_DRAIN_MS", LNOB_OPT_INT, "3000", 0, 3600000, NULL,
      offsetof(lnob_ingest_cfg_t, drain_ms), "with --control none: time to stay connected after the last send"},
     {"run-id", "LNOB_RUN_ID", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, run_id),
-     "tag carried by every message (default host-pid-time)"},
+     "tag carried by every message (default run-<128 random bits in hex>)"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(lnob_ingest_cfg_t, log_level), "log verbosity"},
     {"combine", "LNOB_INGEST_COMBINE", LNOB_OPT_FLAG, "0", 0, 1, NULL, offsetof(lnob_ingest_cfg_t, combine),
@@ -284,14 +285,13 @@ static lnob_mis_sources_t *s_sources(const lnob_ingest_cfg_t *cfg, int *ok)
     return t;
 }
 
-static void s_default_run_id(lnob_ingest_cfg_t *cfg, char *buf, size_t cap)
+/* 128 random bits unless --run-id names the session (lnob/runid.h). */
+static int s_default_run_id(lnob_ingest_cfg_t *cfg, char *buf, size_t cap)
 {
     if (cfg->run_id)
-        return;
-    char host[64] = "host";
-    gethostname(host, sizeof host - 1);
-    snprintf(buf, cap, "%s-%d-%lld", host, (int) getpid(), (long long) lnob_now_ms());
+        return 0;
     cfg->run_id = buf;
+    return lnob_run_id_new(buf, cap);
 }
 
 /* Without acknowledgements: linger only covers handing messages to the
@@ -323,8 +323,7 @@ int main(int argc, char **argv)
         lnob_error("--max-reject-share: '%s' is not a percent from 0 to 100", cfg.max_reject_share);
         return 2;
     }
-    s_default_run_id(&cfg, run_id, sizeof run_id);
-    if (sodium_init() < 0) {
+    if (s_default_run_id(&cfg, run_id, sizeof run_id) != 0 || sodium_init() < 0) {
         lnob_error("libsodium failed to initialise");
         return 1;
     }

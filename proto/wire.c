@@ -1,6 +1,7 @@
 /* wire.c - pack, send, receive and validate lnob.proto Envelopes (wire.h). */
 #include "wire.h"
 
+#include <malloc.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,6 +431,10 @@ int lnob_wire_send(void *sock, lnob_env_t *env, char *why, size_t cap)
 int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, char *why,
                    size_t cap)
 {
+    if (stats->trim_pending) { /* the caller is done with the large message before this call */
+        stats->trim_pending = 0;
+        malloc_trim(0);
+    }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     if (zmq_msg_recv(&msg, sock, 0) < 0) {
@@ -440,6 +445,7 @@ int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, cha
             return LNOB_AGAIN;
         return err == ETERM ? LNOB_CLOSED : LNOB_ERR;
     }
+    stats->trim_pending = zmq_msg_size(&msg) >= LNOB_WIRE_TRIM_BYTES;
     /* A multi-part message is not ours: drain and drop it whole. */
     int more = zmq_msg_more(&msg);
     if (more) {

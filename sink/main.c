@@ -154,7 +154,16 @@ static void s_confirm(sink_t *s, const Lnob__V1__Result *r)
  * and they are written whole. */
 static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, char *err, size_t cap)
 {
-    int rc = lnob_store_verify(s->redis, r, 0, err, cap);
+    int complete = 0;
+    int rc = strcmp(r->status, "complete") ? lnob_store_is_complete(s->redis, r->extract_id, &complete, err, cap)
+                                           : LNOB_OK;
+    if (rc != LNOB_OK || complete) {
+        if (complete)
+            lnob_warn("extract %s is stored complete; a failed result for it is not written over it",
+                      r->extract_id);
+        return rc;
+    }
+    rc = lnob_store_verify(s->redis, r, 0, err, cap);
     if (rc == LNOB_OK)
         rc = lnob_store_result(s->redis, r, announced, err, cap);
     if (rc == LNOB_OK)

@@ -325,6 +325,16 @@ static int s_read_transaction(redisContext *c, int n, char *err, size_t cap, int
     return committed;
 }
 
+int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complete, char *err, size_t cap)
+{
+    redisReply *r = redisCommand(c, "HGET lnob:extract:%s status", extract_id);
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        return s_error(c, r, "HGET", err, cap);
+    *complete = r->type == REDIS_REPLY_STRING && !strcmp(r->str, "complete");
+    freeReplyObject(r);
+    return LNOB_OK;
+}
+
 int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
                       size_t cap)
 {

@@ -63,6 +63,10 @@ void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, ln
 /* Appends one Quarantine part (part 0 first deletes the stream). Returns
  * LNOB_OK, or an error as above. */
 int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap);
+/* Sets *complete to 1 when Redis holds extract_id as complete (a failed
+ * Result never replaces one: the same content gives the same cells).
+ * Returns LNOB_OK or an error as above. */
+int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complete, char *err, size_t cap);
 /* Writes a Result (complete or failed) in one transaction. Sets *announced
  * to 1 if this write added the stream entry. */
 int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,

@@ -18,7 +18,6 @@
 #include "lnob/version.h"
 #include "mis_records.h"
 
-#define MAX_BATCHES (1u << 24) /* a seq beyond this is a bad message */
 #define KEY_MAX 256
 #define META_MAX 48
 #define REASONS_MAX 32  /* distinct reject reasons counted in the metadata */
@@ -27,7 +26,7 @@
 
 typedef struct {
     char key[KEY_MAX];     /* extract id + "|" + run id */
-    lnob_env_t **runs;     /* by seq; NULL until seen */
+    lnob_env_t **runs;     /* the runs seen, sorted by seq: memory only for what arrived */
     size_t cap_runs;
     uint32_t n_runs;       /* distinct runs seen */
     lnob_env_t *end;       /* the ExtractEnd, or NULL */
@@ -37,6 +36,7 @@ typedef struct {
 /* A finished extract: what was sent, kept until the sink confirms. */
 typedef struct {
     int stored;            /* the sink confirmed */
+    int64_t done_ms;       /* when it was computed, or confirmed stored */
     uint8_t **msgs;        /* packed Quarantine parts, then the Result */
     size_t *lens;
     size_t n, cap, cap_lens;
@@ -50,6 +50,7 @@ struct lnob_aggregate {
     zhashx_t *finished;    /* key -> done_t */
     done_t *current;       /* the one being emitted */
     lnob_geo_t *geo;       /* municipalities and populations, for MIS extracts */
+    size_t max_extracts;   /* pending extracts allowed at once */
     lnob_aggregate_stats_t stats;
 };
 
@@ -93,7 +94,7 @@ static void s_extract_free(void **item)
     extract_t *e = *item;
     if (!e)
         return;
-    for (size_t i = 0; i < e->cap_runs; i++)
+    for (size_t i = 0; i < e->n_runs; i++)
         lnob_wire_free(&e->runs[i]);
     free(e->runs);
     lnob_wire_free(&e->end);
@@ -111,7 +112,18 @@ lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg)
     self->finished = zhashx_new();
     zhashx_set_destructor(self->finished, s_done_free);
     self->geo = lnob_geo_new();
+    self->max_extracts = LNOB_AGGREGATE_MAX_EXTRACTS;
     return self;
+}
+
+void lnob_aggregate_set_max_extracts(lnob_aggregate_t *self, size_t max)
+{
+    self->max_extracts = max ? max : 1;
+}
+
+size_t lnob_aggregate_finished(const lnob_aggregate_t *self)
+{
+    return zhashx_size(self->finished);
 }
 
 void lnob_aggregate_destroy(lnob_aggregate_t **self_p)
@@ -808,7 +820,7 @@ static int s_complete_mis(lnob_aggregate_t *self, extract_t *e)
  * and totals are out. */
 static void s_free_runs(extract_t *e, uint32_t nb)
 {
-    for (uint32_t s = 0; s < nb && s < e->cap_runs; s++)
+    for (uint32_t s = 0; s < nb && s < e->n_runs; s++)
         lnob_wire_free(&e->runs[s]);
 }
 
@@ -913,10 +925,15 @@ static int s_fail_kinds(lnob_aggregate_t *self, extract_t *e)
 
 /* ---- intake --------------------------------------------------------------- */
 
-/* Starts the finished record that s_send fills. */
+static void s_prune(lnob_aggregate_t *self, int64_t now_ms);
+
+/* Starts the finished record that s_send fills (the table pruned first, so
+ * that a flood of short extracts cannot grow it between two ticks). */
 static void s_begin_done(lnob_aggregate_t *self, const char *key)
 {
+    s_prune(self, lnob_now_ms());
     done_t *d = lnob_calloc(1, sizeof *d);
+    d->done_ms = lnob_now_ms();
     zhashx_insert(self->finished, key, d);
     self->current = d;
 }
@@ -926,9 +943,17 @@ static void s_key(char *key, const char *extract_id, const char *run_id)
     snprintf(key, KEY_MAX, "%s|%s", extract_id, run_id);
 }
 
+/* The pending extract of key, started if there is room (else NULL). */
 static extract_t *s_extract(lnob_aggregate_t *self, const char *key)
 {
     extract_t *e = zhashx_lookup(self->pending, key);
+    if (!e && zhashx_size(self->pending) >= self->max_extracts) {
+        self->stats.refused++;
+        lnob_log_once(LNOB_LOG_ERROR, "%zu extracts are being collected, the most allowed "
+                      "(--max-extracts); a message of another (%s) is dropped until one finishes",
+                      zhashx_size(self->pending), key);
+        return NULL;
+    }
     if (!e) {
         e = lnob_calloc(1, sizeof *e);
         snprintf(e->key, sizeof e->key, "%s", key);
@@ -938,21 +963,42 @@ static extract_t *s_extract(lnob_aggregate_t *self, const char *key)
     return e;
 }
 
+static uint32_t s_seq(const lnob_env_t *env)
+{
+    return env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ? env->mis->seq : env->run->seq;
+}
+
+/* Where a run of seq goes in the sorted runs (after the last, mostly). */
+static size_t s_slot(const extract_t *e, uint32_t seq)
+{
+    size_t lo = 0, hi = e->n_runs;
+    if (hi && s_seq(e->runs[hi - 1]) < seq)
+        return hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s_seq(e->runs[mid]) < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Keeps a run in seq order. What a run costs is what arrived: never the
+ * room its seq declares (a 42-byte Run with seq 16777215 once took 128 MB). */
 static int s_take_run(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
 {
-    const lnob_env_t *env = *env_p;
-    uint32_t seq = env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ? env->mis->seq : env->run->seq;
-    if (seq >= MAX_BATCHES)
+    uint32_t seq = s_seq(*env_p);
+    if (seq >= LNOB_AGGREGATE_MAX_BATCHES)
         return LNOB_DROP;
-    size_t old = e->cap_runs;
-    lnob_grow((void **) &e->runs, &e->cap_runs, (size_t) seq + 1, sizeof *e->runs);
-    if (e->cap_runs > old)
-        memset(e->runs + old, 0, (e->cap_runs - old) * sizeof *e->runs);
-    if (e->runs[seq]) {
+    size_t at = s_slot(e, seq);
+    if (at < e->n_runs && s_seq(e->runs[at]) == seq) {
         self->stats.duplicates++;
         return LNOB_DROP;
     }
-    e->runs[seq] = *env_p;
+    lnob_grow((void **) &e->runs, &e->cap_runs, (size_t) e->n_runs + 1, sizeof *e->runs);
+    memmove(e->runs + at + 1, e->runs + at, (e->n_runs - at) * sizeof *e->runs);
+    e->runs[at] = *env_p;
     e->n_runs++;
     *env_p = NULL;
     return LNOB_OK;
@@ -974,7 +1020,7 @@ static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
     if (!e->end || e->n_runs < e->end->end->batch_count)
         return LNOB_OK;
     for (uint32_t s = 0; s < e->end->end->batch_count; s++)
-        if (s >= e->cap_runs || !e->runs[s])
+        if (s_seq(e->runs[s]) != s)
             return LNOB_OK; /* a seq beyond batch_count filled the count */
     char key[KEY_MAX];
     snprintf(key, sizeof key, "%s", e->key);
@@ -1016,6 +1062,11 @@ int lnob_aggregate_take(lnob_aggregate_t *self, lnob_env_t **env_p)
         return rc;
     }
     extract_t *e = s_extract(self, key);
+    if (!e || (env->body_case == LNOB__V1__ENVELOPE__BODY_END &&
+               env->end->batch_count > LNOB_AGGREGATE_MAX_BATCHES)) {
+        lnob_wire_free(env_p);
+        return LNOB_DROP;
+    }
     rc = env->body_case == LNOB__V1__ENVELOPE__BODY_END ? s_take_end(self, e, env_p)
                                                       : s_take_run(self, e, env_p);
     lnob_wire_free(env_p); /* no-op when taken */
@@ -1035,6 +1086,8 @@ int lnob_aggregate_stored(lnob_aggregate_t *self, const char *extract_id, const 
         return LNOB_DROP;
     if (!d->stored)
         lnob_debug("extract %s confirmed stored", extract_id);
+    if (!d->stored)
+        d->done_ms = lnob_now_ms();
     d->stored = 1;
     s_outbox_clear(d);
     return LNOB_OK;
@@ -1060,13 +1113,44 @@ void lnob_aggregate_progress(const lnob_aggregate_t *self, const char *extract_i
     out->state = LNOB__V1__PROGRESS__STATE__COLLECTING;
     out->end_seen = e->end != NULL;
     lnob_grow((void **) &out->have, &out->cap_have, e->n_runs ? e->n_runs : 1, sizeof *out->have);
-    for (size_t s = 0; s < e->cap_runs; s++)
-        if (e->runs[s])
-            out->have[out->n_have++] = (uint32_t) s;
+    for (size_t s = 0; s < e->n_runs; s++)
+        out->have[out->n_have++] = s_seq(e->runs[s]);
+}
+
+/* The key of the oldest confirmed extract, or of any confirmed longer
+ * ago than the TTL; NULL when none may go. */
+static const char *s_prunable(lnob_aggregate_t *self, int64_t now_ms)
+{
+    const char *oldest = NULL;
+    int64_t oldest_ms = INT64_MAX;
+    int full = zhashx_size(self->finished) > LNOB_AGGREGATE_FINISHED_MAX;
+    for (done_t *d = zhashx_first(self->finished); d; d = zhashx_next(self->finished)) {
+        if (!d->stored)
+            continue;
+        if (now_ms - d->done_ms > LNOB_AGGREGATE_FINISHED_TTL_MS)
+            return zhashx_cursor(self->finished);
+        if (full && d->done_ms < oldest_ms) {
+            oldest_ms = d->done_ms;
+            oldest = zhashx_cursor(self->finished);
+        }
+    }
+    return oldest;
+}
+
+/* Forgets confirmed extracts past the TTL or the size bound. */
+static void s_prune(lnob_aggregate_t *self, int64_t now_ms)
+{
+    char key[KEY_MAX];
+    for (const char *k; (k = s_prunable(self, now_ms));) {
+        snprintf(key, sizeof key, "%s", k);
+        zhashx_delete(self->finished, key);
+        self->stats.forgotten++;
+    }
 }
 
 int lnob_aggregate_tick(lnob_aggregate_t *self, int64_t now_ms)
 {
+    s_prune(self, now_ms);
     for (done_t *d = zhashx_first(self->finished); d; d = zhashx_next(self->finished)) {
         if (d->stored || now_ms - d->sent_ms < LNOB_AGGREGATE_RESEND_MS)
             continue;

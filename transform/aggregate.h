@@ -26,6 +26,21 @@ typedef struct lnob_aggregate lnob_aggregate_t;
 #define LNOB_AGGREGATE_RESEND_MS 3000
 #define LNOB_AGGREGATE_IDLE_MS (30 * 60 * 1000)
 
+/* What one message can cost is what it carries, and the tables are bounded:
+ * - a Run's or MisBatch's seq, and an ExtractEnd's batch_count, are below
+ *   LNOB_AGGREGATE_MAX_BATCHES (else dropped); no room is made for a count
+ *   a message declares;
+ * - at most max_extracts extracts are collected at once (a message that
+ *   would start one more is dropped, logged and counted in refused);
+ * - an extract the sink confirmed is forgotten after
+ *   LNOB_AGGREGATE_FINISHED_TTL_MS, or sooner, oldest first, when more than
+ *   LNOB_AGGREGATE_FINISHED_MAX are kept (a late Status then hears UNKNOWN
+ *   and sends again: the same content gives the same cells). */
+#define LNOB_AGGREGATE_MAX_BATCHES (1u << 24)
+#define LNOB_AGGREGATE_MAX_EXTRACTS 16
+#define LNOB_AGGREGATE_FINISHED_MAX 1024
+#define LNOB_AGGREGATE_FINISHED_TTL_MS (60 * 60 * 1000)
+
 /* Receives each outbound packed Envelope (borrowed for the call); returns
  * LNOB_OK or an error that the aggregator passes back from take()/tick(). */
 typedef int (*lnob_aggregate_emit_fn)(void *arg, const uint8_t *data, size_t len);
@@ -43,9 +58,16 @@ typedef struct {
     uint64_t late;       /* messages for an extract already finished */
     uint64_t completed;  /* extracts emitted complete */
     uint64_t failed;     /* extracts emitted failed */
+    uint64_t refused;    /* messages dropped: more extracts in flight than allowed */
+    uint64_t forgotten;  /* confirmed extracts pruned from the finished table */
 } lnob_aggregate_stats_t;
 
 lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg);
+/* How many extracts may be collected at once (default
+ * LNOB_AGGREGATE_MAX_EXTRACTS). */
+void lnob_aggregate_set_max_extracts(lnob_aggregate_t *self, size_t max);
+/* Extracts in the finished table (confirmed or waiting for the sink). */
+size_t lnob_aggregate_finished(const lnob_aggregate_t *self);
 /* NULL-safe; NULLs *self_p. */
 void lnob_aggregate_destroy(lnob_aggregate_t **self_p);
 /* Takes ownership of *env_p (a Run, ExtractEnd or ExtractFailed) and NULLs

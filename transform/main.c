@@ -32,6 +32,7 @@ typedef struct {
     const char *push;      /* endpoint(s) to send to */
     const char *control;   /* aggregate: acknowledgement endpoint */
     long hwm, linger_ms;
+    long max_extracts;     /* aggregate: extracts collected at once */
     const char *log_level;
     const char *instance;
     const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
@@ -54,6 +55,9 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, control), "aggregate: where ingesters ask for progress and the sink confirms"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
      "messages queued per peer before sending waits"},
+    {"max-extracts", "LNOB_AGGREGATE_MAX_EXTRACTS", LNOB_OPT_INT, "16", 1, 4096, NULL,
+     offsetof(cfg_t, max_extracts),
+     "aggregate: extracts collected at once; a message of one more is dropped until one finishes"},
     {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver queued messages"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
@@ -351,6 +355,8 @@ int main(int argc, char **argv)
         return 1;
     }
     lnob_aggregate_t *agg = aggregate ? lnob_aggregate_new(s_emit, &w) : NULL;
+    if (agg)
+        lnob_aggregate_set_max_extracts(agg, (size_t) cfg.max_extracts);
     if (aggregate)
         lnob_info("started: pull %s, push %s, control %s", cfg.pull, cfg.push, cfg.control);
     else

@@ -406,3 +406,103 @@ Test(hostile, keygen_writes_a_private_secret_and_keeps_old_keys)
     const char *bad[] = {"keygen", s_keys, "--role", "admin", NULL};
     cr_assert_eq(th_run("lnob", bad, NULL, 30), 2);
 }
+
+/* Resident set of a process, kB (VmRSS). */
+static long s_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = atol(line + 6);
+    fclose(f);
+    return kb;
+}
+
+/* A huge frame from a peer the socket takes (here a Batch of millions of
+ * dictionary strings: the wrong kind for the sink, dropped once decoded)
+ * leaves the sink's memory where it was: what decoding took is given back. */
+Test(hostile, a_huge_frame_leaves_no_memory_behind)
+{
+    enum { STRINGS = 4 * 1000 * 1000 };
+    char **dict = malloc(STRINGS * sizeof *dict);
+    for (size_t i = 0; i < STRINGS; i++)
+        dict[i] = "r-0123456789";
+    Lnob__V1__Batch b = LNOB__V1__BATCH__INIT;
+    b.extract_id = "huge";
+    b.run_id = "huge";
+    b.n_region_dict = STRINGS;
+    b.region_dict = dict;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
+    env.batch = &b;
+    size_t len;
+    uint8_t *buf = lnob_wire_pack(&env, &len);
+    free(dict);
+    cr_assert_gt(len, 50 * 1000 * 1000);
+    long before = s_rss_kb(s_sink.pid);
+    zsock_t *agg = s_stranger(ZMQ_PUSH, s_at('>', 2), "aggregate", "sink");
+    zsock_set_sndtimeo(agg, 10000);
+    zsock_set_linger(agg, 10000);
+    cr_assert_eq(zmq_send(zsock_resolve(agg), buf, len, 0), (int) len);
+    free(buf);
+    zsock_destroy(&agg); /* returns once the frame is delivered */
+    usleep(2000 * 1000);
+    long after = s_rss_kb(s_sink.pid);
+    s_stop_workers();
+    cr_assert_eq(th_count_in(s_sink_log, "bad messages dropped"), 1, "the Batch was not received");
+    cr_assert_lt(after - before, 32 * 1024, "the sink holds %ld kB more after one %zu-byte frame",
+                 after - before, len);
+}
+
+/* Eight 42-byte Runs with seq 16777215 from a transformer's key (a role the
+ * aggregator takes) once took it to 980 MB; now they cost what they carry. */
+Test(hostile, a_small_run_cannot_make_the_aggregator_allocate_for_its_seq)
+{
+    zsock_t *t = s_stranger(ZMQ_PUSH, s_at('>', 1), "transform", "aggregate");
+    zsock_set_linger(t, 5000);
+    usleep(300 * 1000);
+    long before = s_rss_kb(s_agg.pid);
+    char id[32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(id, sizeof id, "seq-bomb-%d", i);
+        s_forged_run(t, id);
+    }
+    zsock_destroy(&t);
+    usleep(1000 * 1000);
+    long grown = s_rss_kb(s_agg.pid) - before;
+    cr_assert_lt(grown, 8 * 1024, "eight Runs cost the aggregator %ld kB", grown);
+}
+
+/* Two hundred strangers reconnecting all the time (unknown keys, so every
+ * attempt is a handshake the ZAP handler refuses) do not stop a real
+ * extract from going through. */
+Test(hostile, a_connection_flood_does_not_stop_the_pipeline)
+{
+    enum { FLOOD = 200 };
+    zsock_t *s[FLOOD];
+    for (int i = 0; i < FLOOD; i++) {
+        s[i] = s_stranger(ZMQ_PUSH, s_at('>', i % 2 ? 1 : 2), "unknown", i % 2 ? "aggregate" : "sink");
+        zsock_set_reconnect_ivl(s[i], 10);
+    }
+    char csv[400], log[400];
+    snprintf(csv, sizeof csv, "%s/flood.csv", s_dir);
+    snprintf(log, sizeof log, "%s/ingest-flood.log", s_dir);
+    th_gen(csv, 300, 13);
+    lnob_proc_t t;
+    cr_assert_eq(s_ingest(csv, log, &t), 0, "the ingester failed under the flood: see %s", log);
+    char *id = th_extract_of(s_redis.c, "curve", csv);
+    cr_assert_not_null(id);
+    char *got = th_snapshot(s_redis.c, id), *want = th_in_process(csv, 4096);
+    cr_assert_str_eq(got, want);
+    for (int i = 0; i < FLOOD; i++)
+        zsock_destroy(&s[i]);
+    lnob_proc_stop(&t, 5000);
+    s_stop_workers();
+    cr_assert_geq(th_count_in(s_sink_log, "peers refused at the handshake"), FLOOD / 2);
+    cr_assert_geq(th_count_in(s_agg_log, "peers refused at the handshake"), FLOOD / 2);
+    free(got), free(want), free(id);
+}
