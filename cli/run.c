@@ -21,6 +21,7 @@
 #include "lnob/exit.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
+#include "note.h"
 #include "proc.h"
 #include "report.h"
 #include "wire.h"
@@ -37,6 +38,7 @@
 #define COMPARE_CHUNK 65536 /* bytes compared at a time */
 #define INGEST_DONE_WAIT_MS 2000 /* after the results are in Redis */
 #define BEATS_HWM 10000 /* heartbeats queued between two looks */
+#define RSS_LINE_MAX 4096 /* the peak RSS note: a name and a number per worker */
 #define SAME_FILE 1
 #define SAME_BYTES 2
 
@@ -53,7 +55,7 @@ typedef struct {
     long batch_size;
     int decimal_comma;
     long timeout_s;
-    const char *log_level;
+    const char *log_level, *log_format;
     const char *workdir;
     long max_restarts;
     const char *max_reject_share;
@@ -89,6 +91,8 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, timeout_s), "seconds to wait for the results before giving up"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "warn", 0, 0, "error|warn|info|debug",
      offsetof(cfg_t, log_level), "verbosity of the workers (stderr)"},
+    {"log-format", "LNOB_LOG_FORMAT", LNOB_OPT_STR, "text", 0, 0, LNOB_LOG_FORMATS,
+     offsetof(cfg_t, log_format), "log lines of lnob run and its workers: text, or one JSON object per line"},
     {"workdir", "LNOB_RUN_WORKDIR", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, workdir),
      "existing directory for sockets, the private Redis and <worker>.pid files (kept); default a temp dir (removed)"},
     {"max-restarts", "LNOB_RUN_MAX_RESTARTS", LNOB_OPT_INT, "20", 0, 1000, NULL,
@@ -135,7 +139,7 @@ typedef struct {
 
 static void s_note(const char *msg, const char *arg)
 {
-    fprintf(stderr, "lnob: %s%s\n", msg, arg ? arg : "");
+    lnob_note(LNOB_LOG_ERROR, "%s%s", msg, arg ? arg : "");
 }
 
 /* ---- starting ------------------------------------------------------------- */
@@ -292,12 +296,12 @@ static int s_start_workers(run_t *r)
     snprintf(ep[7], sizeof ep[7], ">ipc://%s/control", r->dir);
     snprintf(ep[8], sizeof ep[8], ">ipc://%s/heartbeat", r->dir);
     snprintf(hb_ms, sizeof hb_ms, "%ld", r->cfg.heartbeat_ms);
-    const char *ll = r->cfg.log_level;
+    const char *ll = r->cfg.log_level, *lf = r->cfg.log_format;
     const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[7], "--redis",
-                          r->redis_url, "--log-level", ll, "--heartbeat", ep[8],
+                          r->redis_url, "--log-level", ll, "--log-format", lf, "--heartbeat", ep[8],
                           "--heartbeat-ms", hb_ms, NULL};
     const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3],
-                         "--control", ep[6], "--log-level", ll, "--heartbeat", ep[8],
+                         "--control", ep[6], "--log-level", ll, "--log-format", lf, "--heartbeat", ep[8],
                          "--heartbeat-ms", hb_ms, NULL};
     if (s_start(r, &r->sink, "sink", "lnob-sink", sink) ||
         s_start(r, &r->aggregate, "aggregate", "lnob-transform", agg))
@@ -307,7 +311,7 @@ static int s_start_workers(run_t *r)
         snprintf(inst, sizeof inst, "%ld", i + 1);
         snprintf(name, sizeof name, "transform:%ld", i + 1);
         const char *t[] = {"--pull", ep[4], "--push", ep[5], "--instance", inst, "--log-level", ll,
-                           "--heartbeat", ep[8], "--heartbeat-ms", hb_ms, NULL};
+                           "--log-format", lf, "--heartbeat", ep[8], "--heartbeat-ms", hb_ms, NULL};
         if (s_start(r, &r->transform[i], name, "lnob-transform", t))
             return -1;
     }
@@ -319,8 +323,8 @@ static int s_start_workers(run_t *r)
     const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
                                 "--batch-size", bs, "--log-level", ll, "--period", period,
                                 "--heartbeat", ep[8], "--heartbeat-ms", hb_ms,
-                                "--max-reject-share", r->cfg.max_reject_share};
-    size_t n = 18;
+                                "--max-reject-share", r->cfg.max_reject_share, "--log-format", lf};
+    size_t n = 20;
     if (r->cfg.pseudonym_key) {
         in[n++] = "--pseudonym-key";
         in[n++] = r->cfg.pseudonym_key;
@@ -416,13 +420,13 @@ static int s_watch_redis(run_t *r)
     if (silent <= r->cfg.silent_ms)
         return 0;
     if (r->cfg.redis) {
-        fprintf(stderr, "lnob: Redis at %s has not answered for %lld ms (--silent-ms); giving up\n",
+        lnob_note(LNOB_LOG_ERROR, "Redis at %s has not answered for %lld ms (--silent-ms); giving up",
                 r->redis_url, (long long) silent);
         return -1;
     }
     if (r->redis.started && !r->redis.restart_at && !lnob_proc_poll(&r->redis.proc)) {
-        fprintf(stderr, "lnob: redis-server (pid %d) has not answered PING for %lld ms; killing it to "
-                        "restart it\n", (int) r->redis.proc.pid, (long long) silent);
+        lnob_note(LNOB_LOG_WARN, "redis-server (pid %d) has not answered PING for %lld ms; killing it to "
+                        "restart it", (int) r->redis.proc.pid, (long long) silent);
         kill(r->redis.proc.pid, SIGKILL);
     }
     r->redis.beat_ms = lnob_now_ms();
@@ -435,7 +439,7 @@ static void s_kill_silent(run_t *r, worker_t *w, int64_t now)
 {
     if (w == &r->redis || w->restart_at || w->proc.exited || now - w->beat_ms <= r->cfg.silent_ms)
         return;
-    fprintf(stderr, "lnob: %s (pid %d) silent for %lld ms; killing it to restart it\n", w->proc.name,
+    lnob_note(LNOB_LOG_WARN, "%s (pid %d) silent for %lld ms; killing it to restart it", w->proc.name,
             (int) w->proc.pid, (long long) (now - w->beat_ms));
     kill(w->proc.pid, SIGKILL);
     w->beat_ms = now;
@@ -471,17 +475,17 @@ static int s_supervise(run_t *r)
                 continue;
             }
             if (w->proc.status == LNOB_EXIT_CONFIG) {
-                fprintf(stderr, "lnob: %s refused its options or settings at start-up (its log above "
-                                "says why); not restarting it\n", w->proc.name);
+                lnob_note(LNOB_LOG_ERROR, "%s refused its options or settings at start-up (its log above "
+                                "says why); not restarting it", w->proc.name);
                 return -1;
             }
             if (w->restarts >= r->cfg.max_restarts) {
-                fprintf(stderr, "lnob: %s exited (status %d) %ld times; giving up\n",
+                lnob_note(LNOB_LOG_ERROR, "%s exited (status %d) %ld times; giving up",
                         w->proc.name, w->proc.status, w->restarts + 1);
                 return -1;
             }
             w->restart_at = now + s_backoff_ms(w->restarts);
-            fprintf(stderr, "lnob: %s %s (status %d); restarting in %lld ms\n", w->proc.name,
+            lnob_note(LNOB_LOG_WARN, "%s %s (status %d); restarting in %lld ms", w->proc.name,
                     s_exit_reason(w->proc.status), w->proc.status, (long long) (w->restart_at - now));
         }
         if (w->restart_at && now >= w->restart_at) {
@@ -542,7 +546,7 @@ static int s_settle(run_t *r, const char **in, size_t n, unsigned char *state)
             state[i] = INPUT_STORED;
         } else if (status && status->type == REDIS_REPLY_STRING) {
             state[i] = INPUT_FAILED;
-            fprintf(stderr, "lnob: %s failed: %s\n", in[i],
+            lnob_note(LNOB_LOG_ERROR, "%s failed: %s", in[i],
                     st->element[1]->type == REDIS_REPLY_STRING ? st->element[1]->str : status->str);
         }
         freeReplyObject(st);
@@ -578,7 +582,7 @@ static int s_wait(run_t *r)
             settled += state[i] != INPUT_WAITING;
         }
         if (now_stored > stored)
-            fprintf(stderr, "lnob: %zu of %zu input files stored\n", now_stored, want);
+            lnob_note(LNOB_LOG_INFO, "%zu of %zu input files stored", now_stored, want);
         stored = now_stored;
         if (settled == want && !settled_at)
             settled_at = lnob_now_ms();
@@ -588,7 +592,7 @@ static int s_wait(run_t *r)
             return 0;
         usleep(POLL_MS * 1000);
     }
-    fprintf(stderr, "lnob: no results after %ld s (--timeout)\n", r->cfg.timeout_s);
+    lnob_note(LNOB_LOG_ERROR, "no results after %ld s (--timeout)", r->cfg.timeout_s);
     return -1;
 }
 
@@ -658,7 +662,7 @@ static int s_report(run_t *r)
         fclose(out);
         fclose(errs);
         if (rc >= 0) {
-            fwrite(ebuf, 1, elen, stderr);
+            lnob_note_lines(LNOB_LOG_ERROR, ebuf, elen);
             fwrite(obuf, 1, olen, stdout);
             fflush(stdout);
         }
@@ -691,16 +695,16 @@ static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *f
 /* Peak memory of each worker, for operators and the benchmark. */
 static void s_print_rss(const run_t *r)
 {
-    const lnob_proc_t *fixed[] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
-    fprintf(stderr, "lnob: peak RSS MB:");
-    for (size_t i = 0; i < 3; i++)
-        if (fixed[i]->exited)
-            fprintf(stderr, " %s %.1f", fixed[i]->name, fixed[i]->max_rss_kb / 1024.0);
+    const lnob_proc_t *procs[MAX_TRANSFORMERS + 3] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
+    size_t n = 3;
     for (long i = 0; i < r->cfg.transformers; i++)
-        if (r->transform[i].proc.exited)
-            fprintf(stderr, " %s %.1f", r->transform[i].proc.name,
-                    r->transform[i].proc.max_rss_kb / 1024.0);
-    fprintf(stderr, "\n");
+        procs[n++] = &r->transform[i].proc;
+    char line[RSS_LINE_MAX] = "";
+    for (size_t i = 0, len = 0; i < n && len < sizeof line; i++)
+        if (procs[i]->exited)
+            len += (size_t) snprintf(line + len, sizeof line - len, " %s %.1f", procs[i]->name,
+                                     procs[i]->max_rss_kb / 1024.0);
+    lnob_note(LNOB_LOG_INFO, "peak RSS MB:%s", line);
 }
 
 /* Every worker must leave cleanly at SIGTERM: exit 0 within the grace
@@ -716,7 +720,7 @@ static int s_check_stopped(run_t *r)
         if (all[i] != &r->redis && all[i]->proc.exited &&
             (all[i]->proc.forced || (all[i]->proc.status > 0 && all[i]->proc.status < 128 &&
                                      all[i]->proc.status != LNOB_EXIT_STOPPED))) {
-            fprintf(stderr, "lnob: %s did not stop cleanly (status %d)\n", all[i]->proc.name,
+            lnob_note(LNOB_LOG_ERROR, "%s did not stop cleanly (status %d)", all[i]->proc.name,
                     all[i]->proc.status);
             bad = 1;
         }
@@ -811,7 +815,7 @@ static void s_dedupe(lnob_strlist_t *list)
             else if (same)
                 dup = list->items[k];
         if (same)
-            fprintf(stderr, "lnob: %s %s %s; read once\n", list->items[i],
+            lnob_note(LNOB_LOG_INFO, "%s %s %s; read once", list->items[i],
                     same == SAME_FILE ? "is the same file as" : "holds the same bytes as", dup);
         else
             list->items[kept++] = list->items[i];
@@ -825,7 +829,7 @@ static int s_check_inputs(const cfg_t *cfg)
     size_t n = s_inputs(cfg, in);
     for (size_t i = 0; i < n; i++)
         if (access(in[i], R_OK) != 0) {
-            fprintf(stderr, "lnob: cannot read %s: %s\n", in[i], strerror(errno));
+            lnob_note(LNOB_LOG_ERROR, "cannot read %s: %s", in[i], strerror(errno));
             return -1;
         }
     return 0;
@@ -837,13 +841,13 @@ static int s_make_dir(run_t *r)
         snprintf(r->dir, sizeof r->dir, "%s", r->cfg.workdir);
         if (access(r->dir, W_OK) == 0)
             return 0;
-        fprintf(stderr, "lnob: --workdir %s: %s\n", r->dir, strerror(errno));
+        lnob_note(LNOB_LOG_ERROR, "--workdir %s: %s", r->dir, strerror(errno));
         return -1;
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(r->dir, sizeof r->dir, "%s/lnob-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(r->dir)) {
-        fprintf(stderr, "lnob: cannot make a temp dir: %s\n", strerror(errno));
+        lnob_note(LNOB_LOG_ERROR, "cannot make a temp dir: %s", strerror(errno));
         r->dir[0] = '\0';
         return -1;
     }
@@ -889,6 +893,7 @@ static int s_run(run_t *r, int argc, char **argv, int first)
         fprintf(stderr, "lnob run: %s\n", rc != LNOB_OK ? err : "give at least one --silc or --mis FILE");
         return 2;
     }
+    lnob_log_start("run", NULL, "info", r->cfg.log_format); /* names its json notes (note.h) */
     if (s_check_inputs(&r->cfg) != 0)
         return 2;
     s_dedupe(&r->cfg.silc);
@@ -898,15 +903,15 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     char safe[PATH_MAX_LEN + 32];
     int ok = s_setup(r) == 0 && s_start_workers(r) == 0;
     if (ok)
-        fprintf(stderr, "lnob: pipeline up (redis %s, %ld transformers); ingesting %zu file(s)\n",
+        lnob_note(LNOB_LOG_INFO, "pipeline up (redis %s, %ld transformers); ingesting %zu file(s)",
                 r->cfg.redis ? lnob_redis_url_safe(r->redis_url, safe, sizeof safe) : "private",
                 r->cfg.transformers,
                 r->cfg.silc.n + r->cfg.mis.n);
     ok = ok && s_wait(r) == 0;
     if (ok && !r->failed_inputs)
-        fprintf(stderr, "lnob: stored in %.2f s\n", (double) (lnob_mono_us() - t0) / 1e6);
+        lnob_note(LNOB_LOG_INFO, "stored in %.2f s", (double) (lnob_mono_us() - t0) / 1e6);
     else if (ok)
-        fprintf(stderr, "lnob: %zu input file(s) failed; the rest stored in %.2f s\n", r->failed_inputs,
+        lnob_note(LNOB_LOG_WARN, "%zu input file(s) failed; the rest stored in %.2f s", r->failed_inputs,
                 (double) (lnob_mono_us() - t0) / 1e6);
     ok = ok && s_report(r) == 0;
     ok = (s_stop_all(r) == 0) && ok;

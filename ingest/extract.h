@@ -68,6 +68,7 @@ typedef struct {
     long ack_timeout_s;     /* no answer this long: give up */
     const char *run_id;     /* tag for this session */
     const char *log_level;  /* error|warn|info|debug */
+    const char *log_format; /* text|json */
     const char *instance;   /* name in log lines */
     int combine;            /* merged SILC files of one year: one extract */
     const char *max_reject_share; /* the reject ceiling as given ("5", "0.5%", "100") */

@@ -77,6 +77,8 @@ static const lnob_opt_t s_opts[] = {
      "tag carried by every message (default host-pid-time)"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(lnob_ingest_cfg_t, log_level), "log verbosity"},
+    {"log-format", "LNOB_LOG_FORMAT", LNOB_OPT_STR, "text", 0, 0, LNOB_LOG_FORMATS,
+     offsetof(lnob_ingest_cfg_t, log_format), "log lines as text, or one JSON object per line"},
     {"combine", "LNOB_INGEST_COMBINE", LNOB_OPT_FLAG, "0", 0, 1, NULL, offsetof(lnob_ingest_cfg_t, combine),
      "merged SILC files of one year are read as one extract (the same header row in each)"},
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
@@ -317,7 +319,7 @@ int main(int argc, char **argv)
                 rc != LNOB_OK ? err : "give at least one --silc or --mis FILE, or --watch DIR");
         return 2;
     }
-    lnob_log_init("ingest", cfg.instance, lnob_log_parse_level(cfg.log_level));
+    lnob_log_start("ingest", cfg.instance, cfg.log_level, cfg.log_format);
     if (lnob_num_percent(cfg.max_reject_share, &cfg.max_reject_pct) != 0) {
         lnob_error("--max-reject-share: '%s' is not a percent from 0 to 100", cfg.max_reject_share);
         return 2;

@@ -36,7 +36,7 @@ typedef struct {
     const char *redis;
     const char *control;
     long hwm, linger_ms;
-    const char *log_level;
+    const char *log_level, *log_format;
     const char *instance;
     const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
     long heartbeat_ms;
@@ -57,6 +57,8 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver published messages"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(cfg_t, log_level), "log verbosity"},
+    {"log-format", "LNOB_LOG_FORMAT", LNOB_OPT_STR, "text", 0, 0, LNOB_LOG_FORMATS,
+     offsetof(cfg_t, log_format), "log lines as text, or one JSON object per line"},
     {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
      "instance name shown in log lines"},
     {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(cfg_t, heartbeat),
@@ -189,6 +191,7 @@ static int s_loop(sink_t *s)
         }
         if (rc != LNOB_OK)
             return zsys_interrupted ? LNOB_OK : rc;
+        lnob_log_set_extract(lnob_wire_extract_id(env)); /* json log lines carry it */
         int announced = 0;
         int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
                       env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
@@ -202,6 +205,7 @@ static int s_loop(sink_t *s)
                 s_publish(s, env->result);
         }
         lnob_wire_free(&env);
+        lnob_log_set_extract(NULL);
     }
     return LNOB_OK;
 }
@@ -219,7 +223,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lnob-sink: %s\n", err);
         return 2;
     }
-    lnob_log_init("sink", cfg.instance, lnob_log_parse_level(cfg.log_level));
+    lnob_log_start("sink", cfg.instance, cfg.log_level, cfg.log_format);
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
     lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, POLL_MS};

@@ -32,7 +32,7 @@ typedef struct {
     const char *push;      /* endpoint(s) to send to */
     const char *control;   /* aggregate: acknowledgement endpoint */
     long hwm, linger_ms;
-    const char *log_level;
+    const char *log_level, *log_format;
     const char *instance;
     const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
     long heartbeat_ms;
@@ -57,6 +57,8 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver queued messages"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
      offsetof(cfg_t, log_level), "log verbosity"},
+    {"log-format", "LNOB_LOG_FORMAT", LNOB_OPT_STR, "text", 0, 0, LNOB_LOG_FORMATS,
+     offsetof(cfg_t, log_format), "log lines as text, or one JSON object per line"},
     {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
      "instance name shown in log lines"},
     {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(cfg_t, heartbeat),
@@ -194,7 +196,10 @@ static int s_harmonise_loop(worker_t *w)
             continue;
         if (rc != LNOB_OK)
             return rc == LNOB_CLOSED ? LNOB_OK : rc;
-        if (s_harmonise(w, &env) != LNOB_OK)
+        lnob_log_set_extract(lnob_wire_extract_id(env)); /* json log lines carry it */
+        rc = s_harmonise(w, &env);
+        lnob_log_set_extract(NULL);
+        if (rc != LNOB_OK)
             return zsys_interrupted ? LNOB_OK : LNOB_ERR;
     }
     return LNOB_OK;
@@ -211,6 +216,7 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
         lnob_log_once(LNOB_LOG_WARN, "dropped a bad control message: %s", why);
     if (rc != LNOB_OK)
         return;
+    lnob_log_set_extract(lnob_wire_extract_id(env));
     if (env->body_case == LNOB__V1__ENVELOPE__BODY_STORED) {
         lnob_aggregate_stored(agg, env->stored->extract_id, env->stored->run_id);
     } else if (env->body_case == LNOB__V1__ENVELOPE__BODY_STATUS) {
@@ -233,6 +239,7 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
         lnob_log_once(LNOB_LOG_WARN, "dropped a control message of the wrong kind");
     }
     lnob_wire_free(&env);
+    lnob_log_set_extract(NULL);
 }
 
 /* The kinds the aggregator's intake takes. */
@@ -263,7 +270,9 @@ static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
                 lnob_wire_free(&env);
                 rc = LNOB_DROP;
             } else if (rc == LNOB_OK) {
+                lnob_log_set_extract(lnob_wire_extract_id(env));
                 rc = lnob_aggregate_take(agg, &env);
+                lnob_log_set_extract(NULL);
                 if (rc == LNOB_DROP)
                     lnob_log_once(LNOB_LOG_INFO, "ignored a duplicate or late message");
             }
@@ -323,8 +332,8 @@ int main(int argc, char **argv)
     }
     s_defaults(&cfg);
     int aggregate = strcmp(cfg.role, "aggregate") == 0;
-    lnob_log_init(aggregate ? "aggregate" : "transform", cfg.instance,
-                  lnob_log_parse_level(cfg.log_level));
+    lnob_log_start(aggregate ? "aggregate" : "transform", cfg.instance, cfg.log_level,
+                   cfg.log_format);
     worker_t w = {.hh = hh};
     lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, POLL_MS};
     lnob_sock_opts_t out_o = {(int) cfg.hwm, (int) cfg.linger_ms, -1};
