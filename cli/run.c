@@ -69,13 +69,13 @@ static const lnob_opt_t s_opts[] = {
      "SILC files: merged (one extract each) or the D, H, R, P UDB files of a year (one extract)"},
     {"mis", NULL, LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, mis),
      "municipal MIS exports (together one extract of service coverage, docs/mis.md)"},
-    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
+    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_FILE, NULL, 0, 0, NULL,
      offsetof(cfg_t, pseudonym_key), "file with the person-key secret (needed with --mis)"},
     {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(cfg_t, period),
      "MIS reference year (0: the year of the latest start date)"},
-    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, mis_sources),
+    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(cfg_t, mis_sources),
      "MIS sources table: export file name pattern = mapping file (docs/mis.md)"},
-    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, population),
+    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(cfg_t, population),
      "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"transformers", "LNOB_TRANSFORMERS", LNOB_OPT_INT, "2", 1, MAX_TRANSFORMERS, NULL,
      offsetof(cfg_t, transformers), "harmonising transformer processes"},
@@ -93,7 +93,7 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, log_level), "verbosity of the workers (stderr)"},
     {"log-format", "LNOB_LOG_FORMAT", LNOB_OPT_STR, "text", 0, 0, LNOB_LOG_FORMATS,
      offsetof(cfg_t, log_format), "log lines of lnob run and its workers: text, or one JSON object per line"},
-    {"workdir", "LNOB_RUN_WORKDIR", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, workdir),
+    {"workdir", "LNOB_RUN_WORKDIR", LNOB_OPT_DIR, NULL, 0, 0, NULL, offsetof(cfg_t, workdir),
      "existing directory for sockets, the private Redis and <worker>.pid files (kept); default a temp dir (removed)"},
     {"max-restarts", "LNOB_RUN_MAX_RESTARTS", LNOB_OPT_INT, "20", 0, 1000, NULL,
      offsetof(cfg_t, max_restarts), "restarts of one worker before the run gives up"},
@@ -108,6 +108,8 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, silent_ms),
      "a worker or Redis silent this long is killed and restarted (an external Redis fails the run)"},
     LNOB_OPT_END};
+
+const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t), NULL, NULL};
 
 /* A supervised child: how to start it again, and when. */
 typedef struct {
@@ -882,11 +884,11 @@ static int s_setup(run_t *r)
 static int s_run(run_t *r, int argc, char **argv, int first)
 {
     char err[256];
-    int rc = lnob_config_parse(s_opts, &r->cfg, argc, argv, first, "lnob run",
-                               "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] "
-                               "[--transformers N] [--redis URL] "
-                               "[--format table|json|csv|sdmx-csv]",
-                               err, sizeof err);
+    const lnob_config_args_t a = {.argc = argc, .argv = argv, .first = first,
+                                  .usage = "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] "
+                                           "[--transformers N] [--redis URL] "
+                                           "[--format table|json|csv|sdmx-csv] [--config FILE]"};
+    int rc = lnob_config_load(&lnob_run_config, &r->cfg, &a, err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
     if (rc != LNOB_OK || r->cfg.silc.n + r->cfg.mis.n == 0) {

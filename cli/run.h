@@ -8,6 +8,10 @@
  * Progress goes to stderr, results to stdout. */
 #ifndef LNOB_CLI_RUN_H
 #define LNOB_CLI_RUN_H
+#include "lnob/config.h"
+
+/* lnob run's options: section [run] of the configuration file. */
+extern const lnob_config_prog_t lnob_run_config;
 
 /* Runs `lnob run` with argv[first..argc). Returns the process exit code. */
 int lnob_cli_run(int argc, char **argv, int first);

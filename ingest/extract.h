@@ -8,7 +8,7 @@
  * again what went missing (docs/delivery.md). Also the extract ids every
  * kind uses (files are read and hashed by input.h). The kinds themselves:
  * silc_extract.h, mis_extract.h; the drop folder: watch.h.
- * Not for: parsing (silc.h, udb4.h, mis.h) or options (main.c). */
+ * Not for: parsing (silc.h, udb4.h, mis.h) or options (ingest_config.h). */
 #ifndef LNOB_INGEST_EXTRACT_H
 #define LNOB_INGEST_EXTRACT_H
 #include <sodium.h>

@@ -23,6 +23,7 @@
 #include "lnob/sock.h"
 #include "beat.h"
 #include "publish.h"
+#include "sink_config.h"
 #include "store.h"
 #include "wire.h"
 
@@ -31,44 +32,7 @@
 #define TOPIC_MAX 256
 
 typedef struct {
-    const char *pull;
-    const char *pub;
-    const char *redis;
-    const char *control;
-    long hwm, linger_ms;
-    const char *log_level, *log_format;
-    const char *instance;
-    const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
-    long heartbeat_ms;
-} cfg_t;
-
-static const lnob_opt_t s_opts[] = {
-    {"pull", "LNOB_SINK_PULL", LNOB_OPT_STR, "@tcp://0.0.0.0:5557", 0, 0, NULL,
-     offsetof(cfg_t, pull), "endpoint the aggregator pushes results to"},
-    {"pub", "LNOB_SINK_PUB", LNOB_OPT_STR, "@tcp://0.0.0.0:5558", 0, 0, NULL, offsetof(cfg_t, pub),
-     "endpoint dashboards subscribe to (topic lnob.extract.<id>)"},
-    {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
-     offsetof(cfg_t, redis), "Redis URL: redis://host:port/db or unix:///path"},
-    {"control", "LNOB_SINK_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
-     offsetof(cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
-    {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
-     "messages queued before the aggregator waits"},
-    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
-     offsetof(cfg_t, linger_ms), "how long exit waits to deliver published messages"},
-    {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
-     offsetof(cfg_t, log_level), "log verbosity"},
-    {"log-format", "LNOB_LOG_FORMAT", LNOB_OPT_STR, "text", 0, 0, LNOB_LOG_FORMATS,
-     offsetof(cfg_t, log_format), "log lines as text, or one JSON object per line"},
-    {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
-     "instance name shown in log lines"},
-    {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(cfg_t, heartbeat),
-     "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
-    {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
-     offsetof(cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
-    LNOB_OPT_END};
-
-typedef struct {
-    const cfg_t *cfg;
+    const lnob_sink_cfg_t *cfg;
     zsock_t *in, *pub, *control;
     redisContext *redis;
     lnob_beat_t *beat;     /* NULL without --heartbeat */
@@ -212,11 +176,11 @@ static int s_loop(sink_t *s)
 
 int main(int argc, char **argv)
 {
-    cfg_t cfg = {0};
+    lnob_sink_cfg_t cfg = {0};
     char err[LNOB_ERRSTR_MAX];
-    int rc = lnob_config_parse(s_opts, &cfg, argc, argv, 1, "lnob-sink",
-                               "usage: lnob-sink [--pull EP] [--pub EP] [--redis URL]", err,
-                               sizeof err);
+    const lnob_config_args_t args = {.argc = argc, .argv = argv, .first = 1,
+                                     .usage = "usage: lnob-sink [--pull EP] [--pub EP] [--redis URL]"};
+    int rc = lnob_config_load(&lnob_sink_config, &cfg, &args, err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
     if (rc != LNOB_OK) {
