@@ -22,6 +22,7 @@
 #include "lnob/mem.h"
 #include "lnob/redis.h"
 #include "note.h"
+#include "pipeconf.h"
 #include "proc.h"
 #include "report.h"
 #include "wire.h"
@@ -38,6 +39,8 @@
 #define COMPARE_CHUNK 65536 /* bytes compared at a time */
 #define INGEST_DONE_WAIT_MS 2000 /* after the results are in Redis */
 #define BEATS_HWM 10000 /* heartbeats queued between two looks */
+#define SHELL_SPECIAL " \t'\"<>&|;$*?()`\\#~"
+#define ARGS_POOL 16384 /* the text of one worker's flags that lnob run makes */
 #define RSS_LINE_MAX 4096 /* the peak RSS note: a name and a number per worker */
 #define SAME_FILE 1
 #define SAME_BYTES 2
@@ -62,6 +65,7 @@ typedef struct {
     int combine;
     long heartbeat_ms;
     long silent_ms;
+    int dry_run;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -107,6 +111,8 @@ static const lnob_opt_t s_opts[] = {
     {"silent-ms", "LNOB_RUN_SILENT_MS", LNOB_OPT_INT, "10000", 100, 3600000, NULL,
      offsetof(cfg_t, silent_ms),
      "a worker or Redis silent this long is killed and restarted (an external Redis fails the run)"},
+    {"dry-run", NULL, LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, dry_run),
+     "check the options, the configuration file and the inputs, print what would start, start nothing"},
     LNOB_OPT_END};
 
 const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t), NULL, NULL};
@@ -136,6 +142,9 @@ typedef struct {
     int64_t next_ping_ms;
     int redis_answers;           /* the last PING was answered */
     zsock_t *beats;              /* PULL: the workers' heartbeats */
+    lnob_pipeconf_t *pipe;       /* the configuration file of every program, or NULL */
+    lnob_config_origin_t origin; /* where cfg's values came from */
+    char conf[PATH_MAX_LEN];     /* the configuration file, absolute ("" none) */
     size_t failed_inputs;        /* input files whose extract failed */
 } run_t;
 
@@ -161,8 +170,26 @@ static void s_pidfile(const run_t *r, const worker_t *w)
     }
 }
 
+/* --dry-run: the command w would be started with (a password in a Redis
+ * URL starred), on stdout. */
+static void s_print_command(const worker_t *w)
+{
+    printf("  %-14s", w->proc.name);
+    for (size_t i = 0; w->argv[i]; i++) {
+        char safe[PATH_MAX_LEN + 32];
+        const char *arg = strncmp(w->argv[i], "redis://", 8) ? w->argv[i]
+                                                            : lnob_redis_url_safe(w->argv[i], safe, sizeof safe);
+        printf(*arg && !strpbrk(arg, SHELL_SPECIAL) ? " %s" : " '%s'", arg); /* copyable to a shell */
+    }
+    printf("\n");
+}
+
 static int s_spawn(run_t *r, worker_t *w)
 {
+    if (r->cfg.dry_run) {
+        s_print_command(w);
+        return 0;
+    }
     char err[256], name[LNOB_PROC_NAME_MAX];
     snprintf(name, sizeof name, "%s", w->proc.name);
     if (lnob_proc_start(&w->proc, name, w->path, w->argv, err, sizeof err) != 0) {
@@ -274,6 +301,8 @@ static int s_start_redis(run_t *r)
                           "--dir", r->dir, "--logfile", log, NULL};
     if (s_start(r, &r->redis, "redis-server", server, args) != 0)
         return -1;
+    if (r->cfg.dry_run)
+        return 0; /* printed, not started */
     for (int waited = 0; waited <= REDIS_START_MS; waited += POLL_MS) {
         if (s_interrupted() || s_supervise(r) != 0)
             return -1; /* or restarted too often */
@@ -285,74 +314,137 @@ static int s_start_redis(run_t *r)
     return -1;
 }
 
+/* A worker's command line as it is made: flags borrowed or kept in pool
+ * until s_start copies them. */
+typedef struct {
+    const char *v[ARGV_MAX];
+    size_t n;
+    char pool[ARGS_POOL];
+    size_t used;
+} args_t;
+
+/* Adds flag and its value (none when NULL). */
+static void s_arg(args_t *a, const char *flag, const char *value)
+{
+    if (a->n + 3 > ARGV_MAX)
+        return;
+    a->v[a->n++] = flag;
+    if (value)
+        a->v[a->n++] = value;
+    a->v[a->n] = NULL;
+}
+
+/* A copy of text kept in a's pool ("" when the pool is full). */
+static const char *s_kept(args_t *a, const char *text)
+{
+    size_t len = strlen(text) + 1;
+    if (a->used + len > sizeof a->pool)
+        return "";
+    char *at = memcpy(a->pool + a->used, text, len);
+    a->used += len;
+    return at;
+}
+
+/* What every worker gets: the configuration file, the heartbeat, and the
+ * options lnob run passes on (names; lnob_pipeconf_forward decides). */
+static void s_common_args(const run_t *r, args_t *a, lnob_pipe_prog prog, const char *const *names)
+{
+    char text[PATH_MAX_LEN + 64];
+    if (r->conf[0])
+        s_arg(a, "--config", r->conf);
+    snprintf(text, sizeof text, ">ipc://%s/heartbeat", r->dir);
+    s_arg(a, "--heartbeat", s_kept(a, text));
+    snprintf(text, sizeof text, "%ld", r->cfg.heartbeat_ms);
+    s_arg(a, "--heartbeat-ms", s_kept(a, text));
+    for (; *names; names++) {
+        const lnob_opt_t *o = &s_opts[lnob_config_find(s_opts, *names)];
+        const char *field = (const char *) &r->cfg + o->offset;
+        if (!lnob_pipeconf_forward(r->pipe, &r->origin, prog, *names))
+            continue;
+        if (o->type == LNOB_OPT_INT)
+            snprintf(text, sizeof text, "%ld", *(const long *) field);
+        else if (o->type == LNOB_OPT_FLAG)
+            snprintf(text, sizeof text, "--%s=%d", o->name, *(const int *) field);
+        if (o->type == LNOB_OPT_FLAG) {
+            s_arg(a, s_kept(a, text), NULL);
+            continue;
+        }
+        const char *value = o->type == LNOB_OPT_INT ? s_kept(a, text) : *(const char *const *) field;
+        snprintf(text, sizeof text, "--%s", o->name);
+        if (value)
+            s_arg(a, s_kept(a, text), value);
+    }
+}
+
+/* Adds an endpoint in the run's dir: "@ipc://DIR/name" (bind) or ">...". */
+static void s_ep(const run_t *r, args_t *a, const char *flag, char how, const char *name)
+{
+    char ep[PATH_MAX_LEN + 64];
+    snprintf(ep, sizeof ep, "%cipc://%s/%s", how, r->dir, name);
+    s_arg(a, flag, s_kept(a, ep));
+}
+
+static const char *const s_worker_passes[] = {"log-level", "log-format", NULL};
+static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-size", "period",
+                                              "max-reject-share", "pseudonym-key", "combine",
+                                              "mis-sources", "population", "decimal-comma", NULL};
+
+static int s_start_sink_and_aggregate(run_t *r)
+{
+    args_t *a = lnob_calloc(1, sizeof *a);
+    s_ep(r, a, "--pull", '@', "results");
+    s_ep(r, a, "--pub", '@', "pub");
+    s_ep(r, a, "--control", '>', "control");
+    s_arg(a, "--redis", r->redis_url);
+    s_common_args(r, a, LNOB_PIPE_SINK, s_worker_passes);
+    int rc = s_start(r, &r->sink, "sink", "lnob-sink", a->v);
+    memset(a, 0, sizeof *a);
+    s_arg(a, "--role", "aggregate");
+    s_ep(r, a, "--pull", '@', "runs");
+    s_ep(r, a, "--push", '>', "results");
+    s_ep(r, a, "--control", '@', "control");
+    s_common_args(r, a, LNOB_PIPE_AGGREGATE, s_worker_passes);
+    rc = rc ? rc : s_start(r, &r->aggregate, "aggregate", "lnob-transform", a->v);
+    free(a);
+    return rc;
+}
+
 static int s_start_workers(run_t *r)
 {
-    char ep[9][PATH_MAX_LEN + 64], hb_ms[24];
-    snprintf(ep[0], sizeof ep[0], "@ipc://%s/results", r->dir);
-    snprintf(ep[1], sizeof ep[1], "@ipc://%s/pub", r->dir);
-    snprintf(ep[2], sizeof ep[2], "@ipc://%s/runs", r->dir);
-    snprintf(ep[3], sizeof ep[3], ">ipc://%s/results", r->dir);
-    snprintf(ep[4], sizeof ep[4], ">ipc://%s/batches", r->dir);
-    snprintf(ep[5], sizeof ep[5], ">ipc://%s/runs", r->dir);
-    snprintf(ep[6], sizeof ep[6], "@ipc://%s/control", r->dir);
-    snprintf(ep[7], sizeof ep[7], ">ipc://%s/control", r->dir);
-    snprintf(ep[8], sizeof ep[8], ">ipc://%s/heartbeat", r->dir);
-    snprintf(hb_ms, sizeof hb_ms, "%ld", r->cfg.heartbeat_ms);
-    const char *ll = r->cfg.log_level, *lf = r->cfg.log_format;
-    const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[7], "--redis",
-                          r->redis_url, "--log-level", ll, "--log-format", lf, "--heartbeat", ep[8],
-                          "--heartbeat-ms", hb_ms, NULL};
-    const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3],
-                         "--control", ep[6], "--log-level", ll, "--log-format", lf, "--heartbeat", ep[8],
-                         "--heartbeat-ms", hb_ms, NULL};
-    if (s_start(r, &r->sink, "sink", "lnob-sink", sink) ||
-        s_start(r, &r->aggregate, "aggregate", "lnob-transform", agg))
+    if (s_start_sink_and_aggregate(r) != 0)
         return -1;
+    args_t *a = lnob_calloc(1, sizeof *a);
     for (long i = 0; i < r->cfg.transformers; i++) {
         char inst[24], name[40];
         snprintf(inst, sizeof inst, "%ld", i + 1);
         snprintf(name, sizeof name, "transform:%ld", i + 1);
-        const char *t[] = {"--pull", ep[4], "--push", ep[5], "--instance", inst, "--log-level", ll,
-                           "--log-format", lf, "--heartbeat", ep[8], "--heartbeat-ms", hb_ms, NULL};
-        if (s_start(r, &r->transform[i], name, "lnob-transform", t))
+        memset(a, 0, sizeof *a);
+        s_ep(r, a, "--pull", '>', "batches");
+        s_ep(r, a, "--push", '>', "runs");
+        s_arg(a, "--instance", inst);
+        s_common_args(r, a, LNOB_PIPE_TRANSFORM, s_worker_passes);
+        if (s_start(r, &r->transform[i], name, "lnob-transform", a->v)) {
+            free(a);
             return -1;
+        }
     }
-    char push[PATH_MAX_LEN + 32], bs[32];
-    snprintf(push, sizeof push, "@ipc://%s/batches", r->dir);
-    snprintf(bs, sizeof bs, "%ld", r->cfg.batch_size);
-    char period[16];
-    snprintf(period, sizeof period, "%ld", r->cfg.period);
-    const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
-                                "--batch-size", bs, "--log-level", ll, "--period", period,
-                                "--heartbeat", ep[8], "--heartbeat-ms", hb_ms,
-                                "--max-reject-share", r->cfg.max_reject_share, "--log-format", lf};
-    size_t n = 20;
-    if (r->cfg.pseudonym_key) {
-        in[n++] = "--pseudonym-key";
-        in[n++] = r->cfg.pseudonym_key;
-    }
-    if (r->cfg.combine)
-        in[n++] = "--combine";
-    if (r->cfg.mis_sources) {
-        in[n++] = "--mis-sources";
-        in[n++] = r->cfg.mis_sources;
-    }
-    if (r->cfg.population) {
-        in[n++] = "--population";
-        in[n++] = r->cfg.population;
-    }
-    if (r->cfg.decimal_comma)
-        in[n++] = "--decimal-comma";
+    memset(a, 0, sizeof *a);
+    s_ep(r, a, "--push", '@', "batches");
+    s_ep(r, a, "--control", '>', "control");
+    s_arg(a, "--run-id", r->run_id);
+    s_common_args(r, a, LNOB_PIPE_INGEST, s_ingest_passes);
     const lnob_strlist_t *lists[] = {&r->cfg.silc, &r->cfg.mis};
     const char *flags[] = {"--silc", "--mis"};
     for (int l = 0; l < 2; l++) {
-        if (lists[l]->n && n < ARGV_MAX - 1)
-            in[n++] = flags[l];
-        for (size_t i = 0; i < lists[l]->n && n < ARGV_MAX - 1; i++)
-            in[n++] = lists[l]->items[i];
+        if (lists[l]->n && a->n < ARGV_MAX - 1)
+            a->v[a->n++] = flags[l];
+        for (size_t i = 0; i < lists[l]->n && a->n < ARGV_MAX - 1; i++)
+            a->v[a->n++] = lists[l]->items[i];
     }
-    in[n] = NULL;
-    return s_start(r, &r->ingest, "ingest", "lnob-ingest", in);
+    a->v[a->n] = NULL;
+    int rc = s_start(r, &r->ingest, "ingest", "lnob-ingest", a->v);
+    free(a);
+    return rc;
 }
 
 /* ---- supervising and waiting ---------------------------------------------- */
@@ -881,25 +973,116 @@ static int s_setup(run_t *r)
     return -1;
 }
 
+/* ---- options, the configuration file, --dry-run ------------------------------ */
+
+#define USAGE "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] " \
+              "[--transformers N] [--redis URL] [--format table|json|csv|sdmx-csv] " \
+              "[--config FILE] [--dry-run]"
+
+/* With a configuration file (--config, LNOB_CONFIG), checks every
+ * program's section of it (not the endpoints: lnob run wires its own) and
+ * keeps it for lnob run's own options and the workers'. Returns 0, or -1
+ * with every problem said. */
+static int s_conf_file(run_t *r, int argc, char **argv, int first)
+{
+    const char *path = lnob_config_peek(argc, argv, first, LNOB_CONFIG_FLAG, LNOB_CONFIG_ENV);
+    if (!path || !*path)
+        return 0;
+    r->pipe = lnob_pipeconf_new(path, 0);
+    size_t n = 0;
+    for (const char *p; (p = lnob_pipeconf_problem(r->pipe, n)); n++)
+        fprintf(stderr, "lnob run: %s\n", p);
+    if (n) {
+        fprintf(stderr, "lnob run: %zu problem%s in %s (lnob config check %s shows every program's "
+                        "configuration)\n", n, n == 1 ? "" : "s", path, path);
+        return -1;
+    }
+    if (!realpath(path, r->conf)) /* the workers may start elsewhere */
+        snprintf(r->conf, sizeof r->conf, "%s", path);
+    return 0;
+}
+
+/* Options and configuration file: LNOB_OK, LNOB_CLOSED (--help: exit 0),
+ * or LNOB_ERR with the problems said. */
+static int s_options(run_t *r, int argc, char **argv, int first)
+{
+    char err[LNOB_ERRSTR_MAX * 2];
+    if (s_conf_file(r, argc, argv, first) != 0)
+        return LNOB_ERR;
+    const lnob_config_args_t a = {.argc = argc, .argv = argv, .first = first, .usage = USAGE,
+                                  .file = r->pipe ? lnob_pipeconf_file(r->pipe) : NULL,
+                                  .origin = &r->origin};
+    int rc = lnob_config_load(&lnob_run_config, &r->cfg, &a, err, sizeof err);
+    if (rc == LNOB_OK && r->cfg.silc.n + r->cfg.mis.n == 0) {
+        snprintf(err, sizeof err, "give at least one --silc or --mis FILE");
+        rc = LNOB_ERR;
+    }
+    if (rc == LNOB_ERR)
+        fprintf(stderr, "lnob run: %s\n", err);
+    return rc;
+}
+
+/* 1 when argv asks for --dry-run, whatever else is wrong with it. */
+static int s_dry_asked(int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++)
+        if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "--dry-run=1") ||
+            !strcmp(argv[i], "--dry-run=true") || !strcmp(argv[i], "--dry-run=yes"))
+            return 1;
+    return 0;
+}
+
+/* --dry-run: the worker programs, redis-server and the work dir are
+ * looked for, and each command is printed (stdout) instead of started. */
+static int s_dry_run(run_t *r)
+{
+    const char *tmp = getenv("TMPDIR");
+    int ok = lnob_proc_self_dir(r->bin, sizeof r->bin) == 0;
+    if (r->cfg.workdir && access(r->cfg.workdir, W_OK) != 0) {
+        lnob_note(LNOB_LOG_ERROR, "--workdir %s: %s", r->cfg.workdir, strerror(errno));
+        ok = 0;
+    }
+    snprintf(r->dir, sizeof r->dir, "%s", r->cfg.workdir ? r->cfg.workdir : "");
+    if (!r->cfg.workdir) /* made at start-up: a name of its shape */
+        snprintf(r->dir, sizeof r->dir, "%s/lnob-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(r->run_id, sizeof r->run_id, "run-%d-%lld", (int) getpid(), (long long) lnob_now_ms());
+    static const char *const exes[] = {"lnob-sink", "lnob-transform", "lnob-ingest"};
+    for (size_t i = 0; ok && i < sizeof exes / sizeof exes[0]; i++) {
+        char path[PATH_MAX_LEN * 2];
+        snprintf(path, sizeof path, "%s/%s", r->bin, exes[i]);
+        if (access(path, X_OK) != 0) {
+            lnob_note(LNOB_LOG_ERROR, "%s: %s", path, strerror(errno));
+            ok = 0;
+        }
+    }
+    printf("lnob run --dry-run: would start, in this order:\n");
+    char safe[PATH_MAX_LEN + 32];
+    if (r->cfg.redis) {
+        snprintf(r->redis_url, sizeof r->redis_url, "%s", r->cfg.redis);
+        printf("  (Redis at %s: not contacted)\n", lnob_redis_url_safe(r->redis_url, safe, sizeof safe));
+    }
+    ok = ok && (r->cfg.redis || s_start_redis(r) == 0) && s_start_workers(r) == 0;
+    printf("lnob run --dry-run: %s; nothing was started\n", ok ? "valid" : "not valid");
+    worker_t *all[] = {&r->redis, &r->sink, &r->aggregate, &r->ingest};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        s_worker_free(all[i]);
+    for (long i = 0; i < r->cfg.transformers; i++)
+        s_worker_free(&r->transform[i]);
+    return ok ? 0 : 1;
+}
+
 static int s_run(run_t *r, int argc, char **argv, int first)
 {
-    char err[256];
-    const lnob_config_args_t a = {.argc = argc, .argv = argv, .first = first,
-                                  .usage = "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] "
-                                           "[--transformers N] [--redis URL] "
-                                           "[--format table|json|csv|sdmx-csv] [--config FILE]"};
-    int rc = lnob_config_load(&lnob_run_config, &r->cfg, &a, err, sizeof err);
-    if (rc == LNOB_CLOSED)
-        return 0;
-    if (rc != LNOB_OK || r->cfg.silc.n + r->cfg.mis.n == 0) {
-        fprintf(stderr, "lnob run: %s\n", rc != LNOB_OK ? err : "give at least one --silc or --mis FILE");
-        return 2;
-    }
+    int rc = s_options(r, argc, argv, first);
+    if (rc != LNOB_OK)
+        return rc == LNOB_CLOSED ? 0 : 2;
     lnob_log_start("run", NULL, "info", r->cfg.log_format); /* names its json notes (note.h) */
     if (s_check_inputs(&r->cfg) != 0)
         return 2;
     s_dedupe(&r->cfg.silc);
     s_dedupe(&r->cfg.mis);
+    if (r->cfg.dry_run)
+        return s_dry_run(r);
     zsys_init(); /* its SIGINT/SIGTERM handler: we stop the workers and clean up */
     int64_t t0 = lnob_mono_us();
     char safe[PATH_MAX_LEN + 32];
@@ -924,6 +1107,9 @@ int lnob_cli_run(int argc, char **argv, int first)
 {
     run_t *r = lnob_calloc(1, sizeof *r); /* large: process tables and paths */
     int code = s_run(r, argc, argv, first);
+    if (code == 2 && s_dry_asked(argc, argv, first))
+        code = 1; /* --dry-run: 0 valid, 1 not */
+    lnob_pipeconf_destroy(&r->pipe);
     free(r);
     return code;
 }

@@ -5,7 +5,11 @@
  * all joined over ipc:// endpoints in that temp dir; waits until every
  * input file's extract is stored (or failed), prints the results from
  * Redis, stops everything it started and removes the temp dir.
- * Progress goes to stderr, results to stdout. */
+ * Progress goes to stderr, results to stdout. With --config FILE (or
+ * LNOB_CONFIG) every program's section of the file is checked before
+ * anything starts, and the workers get the file too (pipeconf.h says
+ * which of lnob run's values they get). --dry-run checks and prints what
+ * would start, and starts nothing. */
 #ifndef LNOB_CLI_RUN_H
 #define LNOB_CLI_RUN_H
 #include "lnob/config.h"
