@@ -375,8 +375,10 @@ static void s_paths(load_t *l)
 {
     for (int i = 0; l->p->table[i].name && !s_stop(l); i++) {
         const lnob_opt_t *o = &l->p->table[i];
+        if (o->type != LNOB_OPT_FILE && o->type != LNOB_OPT_DIR)
+            continue;
         const char *path = *(const char **) ((char *) l->cfg + o->offset);
-        if ((o->type != LNOB_OPT_FILE && o->type != LNOB_OPT_DIR) || !path)
+        if (!path)
             continue;
         struct stat st;
         const char *why = stat(path, &st) != 0               ? strerror(errno)
