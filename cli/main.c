@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "confcheck.h"
 #include "export.h"
 #include "gen_mis.h"
 #include "gen_silc.h"
@@ -33,6 +34,8 @@ static const char s_usage[] =
     "                       find an extract's rejected rows, read them, write them\n"
     "                       out as a CSV to correct and run again\n"
     "  export --extract ID  write an extract's published cells as SDMX-CSV (or json, csv)\n"
+    "  config check FILE    check a configuration file for every program of the pipeline\n"
+    "                       and print each one's effective configuration\n"
     "  gen silc --out FILE  write a synthetic SILC extract (--format basic|full: one\n"
     "                       merged CSV; --format udb4|sav|dta --out DIR: DIR/D.csv\n"
     "                       H.csv R.csv P.csv, or .sav, or .dta)\n"
@@ -300,6 +303,8 @@ int main(int argc, char **argv)
         return lnob_cli_quarantine(argc, argv, 2);
     if (!strcmp(argv[1], "export"))
         return lnob_cli_export(argc, argv, 2);
+    if (!strcmp(argv[1], "config"))
+        return lnob_cli_config(argc, argv, 2);
     if (!strcmp(argv[1], "gen"))
         return s_gen(argc, argv);
     if (!strcmp(argv[1], "keygen"))

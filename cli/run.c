@@ -22,6 +22,8 @@
 #include "lnob/exit.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
+#include "note.h"
+#include "pipeconf.h"
 #include "proc.h"
 #include "report.h"
 #include "wire.h"
@@ -38,6 +40,9 @@
 #define COMPARE_CHUNK 65536 /* bytes compared at a time */
 #define INGEST_DONE_WAIT_MS 2000 /* after the results are in Redis */
 #define BEATS_HWM 10000 /* heartbeats queued between two looks */
+#define SHELL_SPECIAL " \t'\"<>&|;$*?()`\\#~"
+#define ARGS_POOL 16384 /* the text of one worker's flags that lnob run makes */
+#define RSS_LINE_MAX 4096 /* the peak RSS note: a name and a number per worker */
 #define SAME_FILE 1
 #define SAME_BYTES 2
 
@@ -55,13 +60,14 @@ typedef struct {
     long batch_size;
     int decimal_comma;
     long timeout_s;
-    const char *log_level;
+    const char *log_level, *log_format;
     const char *workdir;
     long max_restarts;
     const char *max_reject_share;
     int combine;
     long heartbeat_ms;
     long silent_ms;
+    int dry_run;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -69,13 +75,13 @@ static const lnob_opt_t s_opts[] = {
      "SILC files: merged (one extract each) or the D, H, R, P UDB files of a year (one extract)"},
     {"mis", NULL, LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, mis),
      "municipal MIS exports (together one extract of service coverage, docs/mis.md)"},
-    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
+    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_FILE, NULL, 0, 0, NULL,
      offsetof(cfg_t, pseudonym_key), "file with the person-key secret (needed with --mis)"},
     {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(cfg_t, period),
      "MIS reference year (0: the year of the latest start date)"},
-    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, mis_sources),
+    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(cfg_t, mis_sources),
      "MIS sources table: export file name pattern = mapping file (docs/mis.md)"},
-    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, population),
+    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(cfg_t, population),
      "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"transformers", "LNOB_TRANSFORMERS", LNOB_OPT_INT, "2", 1, MAX_TRANSFORMERS, NULL,
      offsetof(cfg_t, transformers), "harmonising transformer processes"},
@@ -94,7 +100,9 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, timeout_s), "seconds to wait for the results before giving up"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "warn", 0, 0, "error|warn|info|debug",
      offsetof(cfg_t, log_level), "verbosity of the workers (stderr)"},
-    {"workdir", "LNOB_RUN_WORKDIR", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, workdir),
+    {"log-format", "LNOB_LOG_FORMAT", LNOB_OPT_STR, "text", 0, 0, LNOB_LOG_FORMATS,
+     offsetof(cfg_t, log_format), "log lines of lnob run and its workers: text, or one JSON object per line"},
+    {"workdir", "LNOB_RUN_WORKDIR", LNOB_OPT_DIR, NULL, 0, 0, NULL, offsetof(cfg_t, workdir),
      "existing directory for sockets, the private Redis and <worker>.pid files (kept); default a temp dir (removed)"},
     {"max-restarts", "LNOB_RUN_MAX_RESTARTS", LNOB_OPT_INT, "20", 0, 1000, NULL,
      offsetof(cfg_t, max_restarts), "restarts of one worker before the run gives up"},
@@ -108,7 +116,11 @@ static const lnob_opt_t s_opts[] = {
     {"silent-ms", "LNOB_RUN_SILENT_MS", LNOB_OPT_INT, "10000", 100, 3600000, NULL,
      offsetof(cfg_t, silent_ms),
      "a worker or Redis silent this long is killed and restarted (an external Redis fails the run)"},
+    {"dry-run", NULL, LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, dry_run),
+     "check the options, the configuration file and the inputs, print what would start, start nothing"},
     LNOB_OPT_END};
+
+const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t), NULL, NULL};
 
 /* A supervised child: how to start it again, and when. */
 typedef struct {
@@ -139,12 +151,15 @@ typedef struct {
     int64_t next_ping_ms;
     int redis_answers;           /* the last PING was answered */
     zsock_t *beats;              /* PULL: the workers' heartbeats */
+    lnob_pipeconf_t *pipe;       /* the configuration file of every program, or NULL */
+    lnob_config_origin_t origin; /* where cfg's values came from */
+    char conf[PATH_MAX_LEN];     /* the configuration file, absolute ("" none) */
     size_t failed_inputs;        /* input files whose extract failed */
 } run_t;
 
 static void s_note(const char *msg, const char *arg)
 {
-    fprintf(stderr, "lnob: %s%s\n", msg, arg ? arg : "");
+    lnob_note(LNOB_LOG_ERROR, "%s%s", msg, arg ? arg : "");
 }
 
 /* ---- starting ------------------------------------------------------------- */
@@ -164,8 +179,26 @@ static void s_pidfile(const run_t *r, const worker_t *w)
     }
 }
 
+/* --dry-run: the command w would be started with (a password in a Redis
+ * URL starred), on stdout. */
+static void s_print_command(const worker_t *w)
+{
+    printf("  %-14s", w->proc.name);
+    for (size_t i = 0; w->argv[i]; i++) {
+        char safe[PATH_MAX_LEN + 32];
+        const char *arg = strncmp(w->argv[i], "redis://", 8) ? w->argv[i]
+                                                            : lnob_redis_url_safe(w->argv[i], safe, sizeof safe);
+        printf(*arg && !strpbrk(arg, SHELL_SPECIAL) ? " %s" : " '%s'", arg); /* copyable to a shell */
+    }
+    printf("\n");
+}
+
 static int s_spawn(run_t *r, worker_t *w)
 {
+    if (r->cfg.dry_run) {
+        s_print_command(w);
+        return 0;
+    }
     char err[256], name[LNOB_PROC_NAME_MAX];
     snprintf(name, sizeof name, "%s", w->proc.name);
     if (lnob_proc_start(&w->proc, name, w->path, w->argv, err, sizeof err) != 0) {
@@ -287,6 +320,8 @@ static int s_start_redis(run_t *r)
                           "--dir", r->dir, "--logfile", log, NULL};
     if (s_start(r, &r->redis, "redis-server", server, args) != 0)
         return -1;
+    if (r->cfg.dry_run)
+        return 0; /* printed, not started */
     for (int waited = 0; waited <= REDIS_START_MS; waited += POLL_MS) {
         if (s_interrupted() || s_supervise(r) != 0)
             return -1; /* or restarted too often */
@@ -298,75 +333,139 @@ static int s_start_redis(run_t *r)
     return -1;
 }
 
+/* A worker's command line as it is made: flags borrowed or kept in pool
+ * until s_start copies them. */
+typedef struct {
+    const char *v[ARGV_MAX];
+    size_t n;
+    char pool[ARGS_POOL];
+    size_t used;
+} args_t;
+
+/* Adds flag and its value (none when NULL). */
+static void s_arg(args_t *a, const char *flag, const char *value)
+{
+    if (a->n + 3 > ARGV_MAX)
+        return;
+    a->v[a->n++] = flag;
+    if (value)
+        a->v[a->n++] = value;
+    a->v[a->n] = NULL;
+}
+
+/* A copy of text kept in a's pool ("" when the pool is full). */
+static const char *s_kept(args_t *a, const char *text)
+{
+    size_t len = strlen(text) + 1;
+    if (a->used + len > sizeof a->pool)
+        return "";
+    char *at = memcpy(a->pool + a->used, text, len);
+    a->used += len;
+    return at;
+}
+
+/* What every worker gets: the configuration file, the heartbeat, and the
+ * options lnob run passes on (names; lnob_pipeconf_forward decides). */
+static void s_common_args(const run_t *r, args_t *a, lnob_pipe_prog prog, const char *const *names)
+{
+    char text[PATH_MAX_LEN + 64];
+    if (r->conf[0])
+        s_arg(a, "--config", r->conf);
+    snprintf(text, sizeof text, ">ipc://%s/heartbeat", r->dir);
+    s_arg(a, "--heartbeat", s_kept(a, text));
+    snprintf(text, sizeof text, "%ld", r->cfg.heartbeat_ms);
+    s_arg(a, "--heartbeat-ms", s_kept(a, text));
+    for (; *names; names++) {
+        const lnob_opt_t *o = &s_opts[lnob_config_find(s_opts, *names)];
+        const char *field = (const char *) &r->cfg + o->offset;
+        if (!lnob_pipeconf_forward(r->pipe, &r->origin, prog, *names))
+            continue;
+        if (o->type == LNOB_OPT_INT)
+            snprintf(text, sizeof text, "%ld", *(const long *) field);
+        else if (o->type == LNOB_OPT_FLAG)
+            snprintf(text, sizeof text, "--%s=%d", o->name, *(const int *) field);
+        if (o->type == LNOB_OPT_FLAG) {
+            s_arg(a, s_kept(a, text), NULL);
+            continue;
+        }
+        const char *value = o->type == LNOB_OPT_INT ? s_kept(a, text) : *(const char *const *) field;
+        snprintf(text, sizeof text, "--%s", o->name);
+        if (value)
+            s_arg(a, s_kept(a, text), value);
+    }
+}
+
+/* Adds an endpoint in the run's dir: "@ipc://DIR/name" (bind) or ">...". */
+static void s_ep(const run_t *r, args_t *a, const char *flag, char how, const char *name)
+{
+    char ep[PATH_MAX_LEN + 64];
+    snprintf(ep, sizeof ep, "%cipc://%s/%s", how, r->dir, name);
+    s_arg(a, flag, s_kept(a, ep));
+}
+
+static const char *const s_worker_passes[] = {"log-level", "log-format", NULL};
+static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-size", "period",
+                                              "max-reject-share", "pseudonym-key", "combine",
+                                              "mis-sources", "population", "decimal-comma", NULL};
+
+static int s_start_sink_and_aggregate(run_t *r)
+{
+    args_t *a = lnob_calloc(1, sizeof *a);
+    s_ep(r, a, "--pull", '@', "results");
+    s_ep(r, a, "--pub", '@', "pub");
+    s_ep(r, a, "--control", '>', "control");
+    s_arg(a, "--redis", r->sink_url);
+    if (r->password_file[0])
+        s_arg(a, "--redis-password-file", r->password_file);
+    s_common_args(r, a, LNOB_PIPE_SINK, s_worker_passes);
+    int rc = s_start(r, &r->sink, "sink", "lnob-sink", a->v);
+    memset(a, 0, sizeof *a);
+    s_arg(a, "--role", "aggregate");
+    s_ep(r, a, "--pull", '@', "runs");
+    s_ep(r, a, "--push", '>', "results");
+    s_ep(r, a, "--control", '@', "control");
+    s_common_args(r, a, LNOB_PIPE_AGGREGATE, s_worker_passes);
+    rc = rc ? rc : s_start(r, &r->aggregate, "aggregate", "lnob-transform", a->v);
+    free(a);
+    return rc;
+}
+
 static int s_start_workers(run_t *r)
 {
-    char ep[9][PATH_MAX_LEN + 64], hb_ms[24];
-    snprintf(ep[0], sizeof ep[0], "@ipc://%s/results", r->dir);
-    snprintf(ep[1], sizeof ep[1], "@ipc://%s/pub", r->dir);
-    snprintf(ep[2], sizeof ep[2], "@ipc://%s/runs", r->dir);
-    snprintf(ep[3], sizeof ep[3], ">ipc://%s/results", r->dir);
-    snprintf(ep[4], sizeof ep[4], ">ipc://%s/batches", r->dir);
-    snprintf(ep[5], sizeof ep[5], ">ipc://%s/runs", r->dir);
-    snprintf(ep[6], sizeof ep[6], "@ipc://%s/control", r->dir);
-    snprintf(ep[7], sizeof ep[7], ">ipc://%s/control", r->dir);
-    snprintf(ep[8], sizeof ep[8], ">ipc://%s/heartbeat", r->dir);
-    snprintf(hb_ms, sizeof hb_ms, "%ld", r->cfg.heartbeat_ms);
-    const char *ll = r->cfg.log_level;
-    const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[7], "--redis",
-                          r->sink_url, "--log-level", ll, "--heartbeat", ep[8],
-                          "--heartbeat-ms", hb_ms,
-                          r->password_file[0] ? "--redis-password-file" : NULL, r->password_file, NULL};
-    const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3],
-                         "--control", ep[6], "--log-level", ll, "--heartbeat", ep[8],
-                         "--heartbeat-ms", hb_ms, NULL};
-    if (s_start(r, &r->sink, "sink", "lnob-sink", sink) ||
-        s_start(r, &r->aggregate, "aggregate", "lnob-transform", agg))
+    if (s_start_sink_and_aggregate(r) != 0)
         return -1;
+    args_t *a = lnob_calloc(1, sizeof *a);
     for (long i = 0; i < r->cfg.transformers; i++) {
         char inst[24], name[40];
         snprintf(inst, sizeof inst, "%ld", i + 1);
         snprintf(name, sizeof name, "transform:%ld", i + 1);
-        const char *t[] = {"--pull", ep[4], "--push", ep[5], "--instance", inst, "--log-level", ll,
-                           "--heartbeat", ep[8], "--heartbeat-ms", hb_ms, NULL};
-        if (s_start(r, &r->transform[i], name, "lnob-transform", t))
+        memset(a, 0, sizeof *a);
+        s_ep(r, a, "--pull", '>', "batches");
+        s_ep(r, a, "--push", '>', "runs");
+        s_arg(a, "--instance", inst);
+        s_common_args(r, a, LNOB_PIPE_TRANSFORM, s_worker_passes);
+        if (s_start(r, &r->transform[i], name, "lnob-transform", a->v)) {
+            free(a);
             return -1;
+        }
     }
-    char push[PATH_MAX_LEN + 32], bs[32];
-    snprintf(push, sizeof push, "@ipc://%s/batches", r->dir);
-    snprintf(bs, sizeof bs, "%ld", r->cfg.batch_size);
-    char period[16];
-    snprintf(period, sizeof period, "%ld", r->cfg.period);
-    const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
-                                "--batch-size", bs, "--log-level", ll, "--period", period,
-                                "--heartbeat", ep[8], "--heartbeat-ms", hb_ms,
-                                "--max-reject-share", r->cfg.max_reject_share};
-    size_t n = 18;
-    if (r->cfg.pseudonym_key) {
-        in[n++] = "--pseudonym-key";
-        in[n++] = r->cfg.pseudonym_key;
-    }
-    if (r->cfg.combine)
-        in[n++] = "--combine";
-    if (r->cfg.mis_sources) {
-        in[n++] = "--mis-sources";
-        in[n++] = r->cfg.mis_sources;
-    }
-    if (r->cfg.population) {
-        in[n++] = "--population";
-        in[n++] = r->cfg.population;
-    }
-    if (r->cfg.decimal_comma)
-        in[n++] = "--decimal-comma";
+    memset(a, 0, sizeof *a);
+    s_ep(r, a, "--push", '@', "batches");
+    s_ep(r, a, "--control", '>', "control");
+    s_arg(a, "--run-id", r->run_id);
+    s_common_args(r, a, LNOB_PIPE_INGEST, s_ingest_passes);
     const lnob_strlist_t *lists[] = {&r->cfg.silc, &r->cfg.mis};
     const char *flags[] = {"--silc", "--mis"};
     for (int l = 0; l < 2; l++) {
-        if (lists[l]->n && n < ARGV_MAX - 1)
-            in[n++] = flags[l];
-        for (size_t i = 0; i < lists[l]->n && n < ARGV_MAX - 1; i++)
-            in[n++] = lists[l]->items[i];
+        if (lists[l]->n && a->n < ARGV_MAX - 1)
+            a->v[a->n++] = flags[l];
+        for (size_t i = 0; i < lists[l]->n && a->n < ARGV_MAX - 1; i++)
+            a->v[a->n++] = lists[l]->items[i];
     }
-    in[n] = NULL;
-    return s_start(r, &r->ingest, "ingest", "lnob-ingest", in);
+    a->v[a->n] = NULL;
+    int rc = s_start(r, &r->ingest, "ingest", "lnob-ingest", a->v);
+    free(a);
+    return rc;
 }
 
 /* ---- supervising and waiting ---------------------------------------------- */
@@ -436,13 +535,13 @@ static int s_watch_redis(run_t *r)
         return 0;
     if (r->cfg.redis) {
         char safe[LNOB_REDIS_URL_MAX];
-        fprintf(stderr, "lnob: Redis at %s has not answered for %lld ms (--silent-ms); giving up\n",
-                lnob_redis_url_safe(r->redis_url, safe, sizeof safe), (long long) silent);
+        lnob_note(LNOB_LOG_ERROR, "Redis at %s has not answered for %lld ms (--silent-ms); giving up",
+                  lnob_redis_url_safe(r->redis_url, safe, sizeof safe), (long long) silent);
         return -1;
     }
     if (r->redis.started && !r->redis.restart_at && !lnob_proc_poll(&r->redis.proc)) {
-        fprintf(stderr, "lnob: redis-server (pid %d) has not answered PING for %lld ms; killing it to "
-                        "restart it\n", (int) r->redis.proc.pid, (long long) silent);
+        lnob_note(LNOB_LOG_WARN, "redis-server (pid %d) has not answered PING for %lld ms; killing it to "
+                        "restart it", (int) r->redis.proc.pid, (long long) silent);
         kill(r->redis.proc.pid, SIGKILL);
     }
     r->redis.beat_ms = lnob_now_ms();
@@ -455,7 +554,7 @@ static void s_kill_silent(run_t *r, worker_t *w, int64_t now)
 {
     if (w == &r->redis || w->restart_at || w->proc.exited || now - w->beat_ms <= r->cfg.silent_ms)
         return;
-    fprintf(stderr, "lnob: %s (pid %d) silent for %lld ms; killing it to restart it\n", w->proc.name,
+    lnob_note(LNOB_LOG_WARN, "%s (pid %d) silent for %lld ms; killing it to restart it", w->proc.name,
             (int) w->proc.pid, (long long) (now - w->beat_ms));
     kill(w->proc.pid, SIGKILL);
     w->beat_ms = now;
@@ -491,18 +590,18 @@ static int s_supervise(run_t *r)
                 continue;
             }
             if (w->proc.status == LNOB_EXIT_CONFIG || w->proc.status == LNOB_EXIT_DENIED) {
-                fprintf(stderr, "lnob: %s %s (its log above says why); not restarting it\n", w->proc.name,
-                        w->proc.status == LNOB_EXIT_CONFIG ? "refused its options or settings at start-up"
-                                                           : "was refused by Redis");
+                lnob_note(LNOB_LOG_ERROR, "%s %s (its log above says why); not restarting it", w->proc.name,
+                          w->proc.status == LNOB_EXIT_CONFIG ? "refused its options or settings at start-up"
+                                                             : "was refused by Redis");
                 return -1;
             }
             if (w->restarts >= r->cfg.max_restarts) {
-                fprintf(stderr, "lnob: %s exited (status %d) %ld times; giving up\n",
+                lnob_note(LNOB_LOG_ERROR, "%s exited (status %d) %ld times; giving up",
                         w->proc.name, w->proc.status, w->restarts + 1);
                 return -1;
             }
             w->restart_at = now + s_backoff_ms(w->restarts);
-            fprintf(stderr, "lnob: %s %s (status %d); restarting in %lld ms\n", w->proc.name,
+            lnob_note(LNOB_LOG_WARN, "%s %s (status %d); restarting in %lld ms", w->proc.name,
                     s_exit_reason(w->proc.status), w->proc.status, (long long) (w->restart_at - now));
         }
         if (w->restart_at && now >= w->restart_at) {
@@ -573,7 +672,7 @@ static int s_settle(run_t *r, const char **in, size_t n, unsigned char *state)
             state[i] = INPUT_STORED;
         } else if (status && status->type == REDIS_REPLY_STRING) {
             state[i] = INPUT_FAILED;
-            fprintf(stderr, "lnob: %s failed: %s\n", in[i],
+            lnob_note(LNOB_LOG_ERROR, "%s failed: %s", in[i],
                     st->element[1]->type == REDIS_REPLY_STRING ? st->element[1]->str : status->str);
         }
         freeReplyObject(st);
@@ -613,7 +712,7 @@ static int s_wait(run_t *r)
             settled += state[i] != INPUT_WAITING;
         }
         if (now_stored > stored)
-            fprintf(stderr, "lnob: %zu of %zu input files stored\n", now_stored, want);
+            lnob_note(LNOB_LOG_INFO, "%zu of %zu input files stored", now_stored, want);
         stored = now_stored;
         if (settled == want && !settled_at)
             settled_at = lnob_now_ms();
@@ -623,7 +722,7 @@ static int s_wait(run_t *r)
             return 0;
         usleep(POLL_MS * 1000);
     }
-    fprintf(stderr, "lnob: no results after %ld s (--timeout)\n", r->cfg.timeout_s);
+    lnob_note(LNOB_LOG_ERROR, "no results after %ld s (--timeout)", r->cfg.timeout_s);
     return -1;
 }
 
@@ -693,7 +792,7 @@ static int s_report(run_t *r)
         fclose(out);
         fclose(errs);
         if (rc >= 0) {
-            fwrite(ebuf, 1, elen, stderr);
+            lnob_note_lines(LNOB_LOG_ERROR, ebuf, elen);
             fwrite(obuf, 1, olen, stdout);
             fflush(stdout);
         }
@@ -726,16 +825,16 @@ static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *f
 /* Peak memory of each worker, for operators and the benchmark. */
 static void s_print_rss(const run_t *r)
 {
-    const lnob_proc_t *fixed[] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
-    fprintf(stderr, "lnob: peak RSS MB:");
-    for (size_t i = 0; i < 3; i++)
-        if (fixed[i]->exited)
-            fprintf(stderr, " %s %.1f", fixed[i]->name, fixed[i]->max_rss_kb / 1024.0);
+    const lnob_proc_t *procs[MAX_TRANSFORMERS + 3] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
+    size_t n = 3;
     for (long i = 0; i < r->cfg.transformers; i++)
-        if (r->transform[i].proc.exited)
-            fprintf(stderr, " %s %.1f", r->transform[i].proc.name,
-                    r->transform[i].proc.max_rss_kb / 1024.0);
-    fprintf(stderr, "\n");
+        procs[n++] = &r->transform[i].proc;
+    char line[RSS_LINE_MAX] = "";
+    for (size_t i = 0, len = 0; i < n && len < sizeof line; i++)
+        if (procs[i]->exited)
+            len += (size_t) snprintf(line + len, sizeof line - len, " %s %.1f", procs[i]->name,
+                                     procs[i]->max_rss_kb / 1024.0);
+    lnob_note(LNOB_LOG_INFO, "peak RSS MB:%s", line);
 }
 
 /* Every worker must leave cleanly at SIGTERM: exit 0 within the grace
@@ -754,7 +853,7 @@ static int s_check_stopped(run_t *r)
                                      all[i]->proc.status != LNOB_EXIT_STOPPED &&
                                      all[i]->proc.status != LNOB_EXIT_CONFIG &&
                                      all[i]->proc.status != LNOB_EXIT_DENIED))) {
-            fprintf(stderr, "lnob: %s did not stop cleanly (status %d)\n", all[i]->proc.name,
+            lnob_note(LNOB_LOG_ERROR, "%s did not stop cleanly (status %d)", all[i]->proc.name,
                     all[i]->proc.status);
             bad = 1;
         }
@@ -851,7 +950,7 @@ static void s_dedupe(lnob_strlist_t *list)
             else if (same)
                 dup = list->items[k];
         if (same)
-            fprintf(stderr, "lnob: %s %s %s; read once\n", list->items[i],
+            lnob_note(LNOB_LOG_INFO, "%s %s %s; read once", list->items[i],
                     same == SAME_FILE ? "is the same file as" : "holds the same bytes as", dup);
         else
             list->items[kept++] = list->items[i];
@@ -865,7 +964,7 @@ static int s_check_inputs(const cfg_t *cfg)
     size_t n = s_inputs(cfg, in);
     for (size_t i = 0; i < n; i++)
         if (access(in[i], R_OK) != 0) {
-            fprintf(stderr, "lnob: cannot read %s: %s\n", in[i], strerror(errno));
+            lnob_note(LNOB_LOG_ERROR, "cannot read %s: %s", in[i], strerror(errno));
             return -1;
         }
     return 0;
@@ -877,13 +976,13 @@ static int s_make_dir(run_t *r)
         snprintf(r->dir, sizeof r->dir, "%s", r->cfg.workdir);
         if (access(r->dir, W_OK) == 0)
             return 0;
-        fprintf(stderr, "lnob: --workdir %s: %s\n", r->dir, strerror(errno));
+        lnob_note(LNOB_LOG_ERROR, "--workdir %s: %s", r->dir, strerror(errno));
         return -1;
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(r->dir, sizeof r->dir, "%s/lnob-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(r->dir)) {
-        fprintf(stderr, "lnob: cannot make a temp dir: %s\n", strerror(errno));
+        lnob_note(LNOB_LOG_ERROR, "cannot make a temp dir: %s", strerror(errno));
         r->dir[0] = '\0';
         return -1;
     }
@@ -940,50 +1039,139 @@ static int s_setup(run_t *r)
     return -1;
 }
 
-static int s_run(run_t *r, int argc, char **argv, int first)
+/* ---- options, the configuration file, --dry-run ------------------------------ */
+
+#define USAGE "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] " \
+              "[--transformers N] [--redis URL] [--format table|json|csv|sdmx-csv] " \
+              "[--config FILE] [--dry-run]"
+
+/* With a configuration file (--config, LNOB_CONFIG), checks every
+ * program's section of it (not the endpoints: lnob run wires its own) and
+ * keeps it for lnob run's own options and the workers'. Returns 0, or -1
+ * with every problem said. */
+static int s_conf_file(run_t *r, int argc, char **argv, int first)
 {
-    char err[256];
-    int rc = lnob_config_parse(s_opts, &r->cfg, argc, argv, first, "lnob run",
-                               "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] "
-                               "[--transformers N] [--redis URL] "
-                               "[--format table|json|csv|sdmx-csv]",
-                               err, sizeof err);
-    if (rc == LNOB_CLOSED)
+    const char *path = lnob_config_peek(argc, argv, first, LNOB_CONFIG_FLAG, LNOB_CONFIG_ENV);
+    if (!path || !*path)
         return 0;
-    if (rc == LNOB_OK && r->cfg.redis_password_file && !r->cfg.redis)
+    r->pipe = lnob_pipeconf_new(path, 0);
+    size_t n = 0;
+    for (const char *p; (p = lnob_pipeconf_problem(r->pipe, n)); n++)
+        fprintf(stderr, "lnob run: %s\n", p);
+    if (n) {
+        fprintf(stderr, "lnob run: %zu problem%s in %s (lnob config check %s shows every program's "
+                        "configuration)\n", n, n == 1 ? "" : "s", path, path);
+        return -1;
+    }
+    if (!realpath(path, r->conf)) /* the workers may start elsewhere */
+        snprintf(r->conf, sizeof r->conf, "%s", path);
+    return 0;
+}
+
+/* Options and configuration file: LNOB_OK, LNOB_CLOSED (--help: exit 0),
+ * or LNOB_ERR with the problems said. */
+static int s_options(run_t *r, int argc, char **argv, int first)
+{
+    char err[LNOB_ERRSTR_MAX * 2];
+    if (s_conf_file(r, argc, argv, first) != 0)
+        return LNOB_ERR;
+    const lnob_config_args_t a = {.argc = argc, .argv = argv, .first = first, .usage = USAGE,
+                                  .file = r->pipe ? lnob_pipeconf_file(r->pipe) : NULL,
+                                  .origin = &r->origin};
+    int rc = lnob_config_load(&lnob_run_config, &r->cfg, &a, err, sizeof err);
+    if (rc == LNOB_OK && r->cfg.redis_password_file && !r->cfg.redis) {
         snprintf(err, sizeof err, "--redis-password-file (LNOB_REDIS_PASSWORD_FILE) goes with --redis "
                                   "(LNOB_REDIS_URL): the private Redis has no password");
-    else if (rc == LNOB_OK && r->cfg.silc.n + r->cfg.mis.n == 0)
+        rc = LNOB_ERR;
+    } else if (rc == LNOB_OK && r->cfg.silc.n + r->cfg.mis.n == 0) {
         snprintf(err, sizeof err, "give at least one --silc or --mis FILE");
-    else if (rc == LNOB_OK)
-        err[0] = '\0';
-    if (err[0]) {
+        rc = LNOB_ERR;
+    } else if (rc == LNOB_OK && r->cfg.silent_ms < 2 * r->cfg.heartbeat_ms) {
+        /* one late beat must not kill a worker */
+        snprintf(err, sizeof err, "--silent-ms %ld must be at least twice --heartbeat-ms %ld",
+                 r->cfg.silent_ms, r->cfg.heartbeat_ms);
+        rc = LNOB_ERR;
+    }
+    if (rc == LNOB_ERR)
         fprintf(stderr, "lnob run: %s\n", err);
-        return 2;
+    return rc;
+}
+
+/* 1 when argv asks for --dry-run, whatever else is wrong with it. */
+static int s_dry_asked(int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++)
+        if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "--dry-run=1") ||
+            !strcmp(argv[i], "--dry-run=true") || !strcmp(argv[i], "--dry-run=yes"))
+            return 1;
+    return 0;
+}
+
+/* --dry-run: the worker programs, redis-server and the work dir are
+ * looked for, and each command is printed (stdout) instead of started. */
+static int s_dry_run(run_t *r)
+{
+    const char *tmp = getenv("TMPDIR");
+    int ok = lnob_proc_self_dir(r->bin, sizeof r->bin) == 0;
+    if (r->cfg.workdir && access(r->cfg.workdir, W_OK) != 0) {
+        lnob_note(LNOB_LOG_ERROR, "--workdir %s: %s", r->cfg.workdir, strerror(errno));
+        ok = 0;
     }
-    if (r->cfg.silent_ms < 2 * r->cfg.heartbeat_ms) { /* one late beat must not kill a worker */
-        fprintf(stderr, "lnob run: --silent-ms %ld must be at least twice --heartbeat-ms %ld\n",
-                r->cfg.silent_ms, r->cfg.heartbeat_ms);
-        return 2;
+    snprintf(r->dir, sizeof r->dir, "%s", r->cfg.workdir ? r->cfg.workdir : "");
+    if (!r->cfg.workdir) /* made at start-up: a name of its shape */
+        snprintf(r->dir, sizeof r->dir, "%s/lnob-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(r->run_id, sizeof r->run_id, "run-%d-%lld", (int) getpid(), (long long) lnob_now_ms());
+    static const char *const exes[] = {"lnob-sink", "lnob-transform", "lnob-ingest"};
+    for (size_t i = 0; ok && i < sizeof exes / sizeof exes[0]; i++) {
+        char path[PATH_MAX_LEN * 2];
+        snprintf(path, sizeof path, "%s/%s", r->bin, exes[i]);
+        if (access(path, X_OK) != 0) {
+            lnob_note(LNOB_LOG_ERROR, "%s: %s", path, strerror(errno));
+            ok = 0;
+        }
     }
+    printf("lnob run --dry-run: would start, in this order:\n");
+    char safe[PATH_MAX_LEN + 32];
+    if (r->cfg.redis) {
+        snprintf(r->redis_url, sizeof r->redis_url, "%s", r->cfg.redis);
+        printf("  (Redis at %s: not contacted)\n", lnob_redis_url_safe(r->redis_url, safe, sizeof safe));
+    }
+    ok = ok && (r->cfg.redis || s_start_redis(r) == 0) && s_start_workers(r) == 0;
+    printf("lnob run --dry-run: %s; nothing was started\n", ok ? "valid" : "not valid");
+    worker_t *all[] = {&r->redis, &r->sink, &r->aggregate, &r->ingest};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        s_worker_free(all[i]);
+    for (long i = 0; i < r->cfg.transformers; i++)
+        s_worker_free(&r->transform[i]);
+    return ok ? 0 : 1;
+}
+
+static int s_run(run_t *r, int argc, char **argv, int first)
+{
+    int rc = s_options(r, argc, argv, first);
+    if (rc != LNOB_OK)
+        return rc == LNOB_CLOSED ? 0 : 2;
+    lnob_log_start("run", NULL, "info", r->cfg.log_format); /* names its json notes (note.h) */
     if (s_check_inputs(&r->cfg) != 0)
         return 2;
     s_dedupe(&r->cfg.silc);
     s_dedupe(&r->cfg.mis);
+    if (r->cfg.dry_run)
+        return s_dry_run(r);
     zsys_init(); /* its SIGINT/SIGTERM handler: we stop the workers and clean up */
     int64_t t0 = lnob_mono_us();
     char safe[LNOB_REDIS_URL_MAX];
     int ok = s_setup(r) == 0 && s_start_workers(r) == 0;
     if (ok)
-        fprintf(stderr, "lnob: pipeline up (redis %s, %ld transformers); ingesting %zu file(s)\n",
+        lnob_note(LNOB_LOG_INFO, "pipeline up (redis %s, %ld transformers); ingesting %zu file(s)",
                 r->cfg.redis ? lnob_redis_url_safe(r->redis_url, safe, sizeof safe) : "private",
                 r->cfg.transformers,
                 r->cfg.silc.n + r->cfg.mis.n);
     ok = ok && s_wait(r) == 0;
     if (ok && !r->failed_inputs)
-        fprintf(stderr, "lnob: stored in %.2f s\n", (double) (lnob_mono_us() - t0) / 1e6);
+        lnob_note(LNOB_LOG_INFO, "stored in %.2f s", (double) (lnob_mono_us() - t0) / 1e6);
     else if (ok)
-        fprintf(stderr, "lnob: %zu input file(s) failed; the rest stored in %.2f s\n", r->failed_inputs,
+        lnob_note(LNOB_LOG_WARN, "%zu input file(s) failed; the rest stored in %.2f s", r->failed_inputs,
                 (double) (lnob_mono_us() - t0) / 1e6);
     ok = ok && s_report(r) == 0;
     ok = (s_stop_all(r) == 0) && ok;
@@ -994,6 +1182,9 @@ int lnob_cli_run(int argc, char **argv, int first)
 {
     run_t *r = lnob_calloc(1, sizeof *r); /* large: process tables and paths */
     int code = s_run(r, argc, argv, first);
+    if (code == 2 && s_dry_asked(argc, argv, first))
+        code = 1; /* --dry-run: 0 valid, 1 not */
+    lnob_pipeconf_destroy(&r->pipe);
     free(r);
     return code;
 }

@@ -8,7 +8,7 @@
  * again what went missing (docs/delivery.md). Also the extract ids every
  * kind uses (files are read and hashed by input.h). The kinds themselves:
  * silc_extract.h, mis_extract.h; the drop folder: watch.h.
- * Not for: parsing (silc.h, udb4.h, mis.h) or options (main.c). */
+ * Not for: parsing (silc.h, udb4.h, mis.h) or options (ingest_config.h). */
 #ifndef LNOB_INGEST_EXTRACT_H
 #define LNOB_INGEST_EXTRACT_H
 #include <sodium.h>
@@ -69,6 +69,7 @@ typedef struct {
     long ack_timeout_s;     /* no answer this long: give up */
     const char *run_id;     /* tag for this session */
     const char *log_level;  /* error|warn|info|debug */
+    const char *log_format; /* text|json */
     const char *instance;   /* name in log lines */
     int combine;            /* merged SILC files of one year: one extract */
     const char *max_reject_share; /* the reject ceiling as given ("5", "0.5%", "100") */

@@ -319,6 +319,23 @@ static const char *s_check_body(const lnob_env_t *e)
     }
 }
 
+const char *lnob_wire_extract_id(const lnob_env_t *e)
+{
+    switch (e->body_case) {
+    case LNOB__V1__ENVELOPE__BODY_BATCH: return e->batch->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_RUN: return e->run->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_END: return e->end->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_FAILED: return e->failed->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_QUARANTINE: return e->quarantine->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_RESULT: return e->result->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_STATUS: return e->status->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_PROGRESS: return e->progress->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_STORED: return e->stored->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->extract_id;
+    default: return "";
+    }
+}
+
 /* ---- decode / free ---------------------------------------------------- */
 
 lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t *stats,

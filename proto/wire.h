@@ -89,6 +89,9 @@ uint64_t lnob_wire_dropped(const lnob_wire_stats_t *stats);
  * description written to why (cap bytes). */
 lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t *stats,
                              char *why, size_t cap);
+/* The extract id env's body is about, "" for a body without one (a
+ * heartbeat); borrowed from env. For log lines (lnob_log_set_extract). */
+const char *lnob_wire_extract_id(const lnob_env_t *env);
 /* Frees a decoded Envelope; NULL-safe, NULLs *env_p. */
 void lnob_wire_free(lnob_env_t **env_p);
 

@@ -27,6 +27,7 @@
 #include "lnob/sock.h"
 #include "beat.h"
 #include "publish.h"
+#include "sink_config.h"
 #include "store.h"
 #include "wire.h"
 
@@ -35,48 +36,7 @@
 #define TOPIC_MAX 256
 
 typedef struct {
-    const char *pull;
-    const char *pub;
-    const char *redis;
-    const char *redis_password_file;
-    const char *control;
-    long hwm, linger_ms;
-    const char *log_level;
-    const char *instance;
-    const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
-    long heartbeat_ms;
-    lnob_curve_cfg_t curve; /* keys for tcp:// links */
-} cfg_t;
-
-static const lnob_opt_t s_opts[] = {
-    {"pull", "LNOB_SINK_PULL", LNOB_OPT_STR, "@tcp://127.0.0.1:5557", 0, 0, NULL,
-     offsetof(cfg_t, pull), "endpoint the aggregator pushes results to"},
-    {"pub", "LNOB_SINK_PUB", LNOB_OPT_STR, "@tcp://127.0.0.1:5558", 0, 0, NULL, offsetof(cfg_t, pub),
-     "endpoint dashboards subscribe to (topic lnob.extract.<id>)"},
-    {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
-     offsetof(cfg_t, redis),
-     "Redis URL: redis://[user:password@]host:port/db or unix:///path?db=N&user=NAME"},
-    {"redis-password-file", "LNOB_REDIS_PASSWORD_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
-     offsetof(cfg_t, redis_password_file), LNOB_REDIS_PASSWORD_FILE_HELP},
-    {"control", "LNOB_SINK_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
-     offsetof(cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
-    {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
-     "messages queued before the aggregator waits"},
-    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
-     offsetof(cfg_t, linger_ms), "how long exit waits to deliver published messages"},
-    {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
-     offsetof(cfg_t, log_level), "log verbosity"},
-    {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
-     "instance name shown in log lines"},
-    {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(cfg_t, heartbeat),
-     "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
-    {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
-     offsetof(cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
-    LNOB_CURVE_OPTS(cfg_t, curve),
-    LNOB_OPT_END};
-
-typedef struct {
-    const cfg_t *cfg;
+    const lnob_sink_cfg_t *cfg;
     zsock_t *in, *pub, *control;
     redisContext *redis;
     lnob_beat_t *beat;     /* NULL without --heartbeat */
@@ -230,6 +190,7 @@ static int s_loop(sink_t *s)
         }
         if (rc != LNOB_OK)
             return zsys_interrupted ? LNOB_OK : rc;
+        lnob_log_set_extract(lnob_wire_extract_id(env)); /* json log lines carry it */
         int announced = 0;
         int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
                       env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
@@ -245,24 +206,25 @@ static int s_loop(sink_t *s)
         lnob_wire_free(&env);
         if (stored == LNOB_DENIED)
             return stored;
+        lnob_log_set_extract(NULL);
     }
     return LNOB_OK;
 }
 
 int main(int argc, char **argv)
 {
-    cfg_t cfg = {0};
+    lnob_sink_cfg_t cfg = {0};
     char err[LNOB_ERRSTR_MAX];
-    int rc = lnob_config_parse(s_opts, &cfg, argc, argv, 1, "lnob-sink",
-                               "usage: lnob-sink [--pull EP] [--pub EP] [--redis URL]", err,
-                               sizeof err);
+    const lnob_config_args_t args = {.argc = argc, .argv = argv, .first = 1,
+                                     .usage = "usage: lnob-sink [--pull EP] [--pub EP] [--redis URL]"};
+    int rc = lnob_config_load(&lnob_sink_config, &cfg, &args, err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
     if (rc != LNOB_OK) {
         fprintf(stderr, "lnob-sink: %s\n", err);
         return LNOB_EXIT_CONFIG;
     }
-    lnob_log_init("sink", cfg.instance, lnob_log_parse_level(cfg.log_level));
+    lnob_log_start("sink", cfg.instance, cfg.log_level, cfg.log_format);
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);

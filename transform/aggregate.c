@@ -1148,14 +1148,25 @@ static void s_prune(lnob_aggregate_t *self, int64_t now_ms)
     }
 }
 
+/* Names the extract of a key ("extract_id|run_id") for the log lines
+ * about it. */
+static void s_log_extract(const char *key)
+{
+    char id[KEY_MAX];
+    snprintf(id, sizeof id, "%.*s", (int) strcspn(key, "|"), key);
+    lnob_log_set_extract(id);
+}
+
 int lnob_aggregate_tick(lnob_aggregate_t *self, int64_t now_ms)
 {
     s_prune(self, now_ms);
     for (done_t *d = zhashx_first(self->finished); d; d = zhashx_next(self->finished)) {
         if (d->stored || now_ms - d->sent_ms < LNOB_AGGREGATE_RESEND_MS)
             continue;
+        s_log_extract(zhashx_cursor(self->finished));
         lnob_info("extract %s: no confirmation from the sink; sending its result again",
                   (const char *) zhashx_cursor(self->finished));
+        lnob_log_set_extract(NULL);
         d->sent_ms = now_ms;
         for (size_t i = 0; i < d->n; i++) {
             int rc = self->emit(self->arg, d->msgs[i], d->lens[i]);
@@ -1165,8 +1176,10 @@ int lnob_aggregate_tick(lnob_aggregate_t *self, int64_t now_ms)
     }
     for (extract_t *e = zhashx_first(self->pending); e; e = zhashx_next(self->pending))
         if (now_ms - e->last_ms > LNOB_AGGREGATE_IDLE_MS) {
+            s_log_extract(e->key);
             lnob_warn("extract %s: abandoned after %d min without a message",
                       e->key, LNOB_AGGREGATE_IDLE_MS / 60000);
+            lnob_log_set_extract(NULL);
             zhashx_delete(self->pending, e->key); /* safe: the loop ends here */
             break;
         }

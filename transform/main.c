@@ -18,6 +18,7 @@
 #include "aggregate.h"
 #include "beat.h"
 #include "harmonise.h"
+#include "transform_config.h"
 #include "lnob/clock.h"
 #include "lnob/config.h"
 #include "lnob/log.h"
@@ -25,73 +26,6 @@
 #include "wire.h"
 
 #define POLL_MS 500 /* receive timeout, so signals are seen promptly */
-
-typedef struct {
-    const char *role;      /* harmonise | aggregate */
-    const char *pull;      /* endpoint(s) to receive from */
-    const char *push;      /* endpoint(s) to send to */
-    const char *control;   /* aggregate: acknowledgement endpoint */
-    long hwm, linger_ms;
-    long max_extracts;     /* aggregate: extracts collected at once */
-    const char *log_level;
-    const char *instance;
-    const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
-    long heartbeat_ms;
-    long lwi_strict, child_rule_half, main_share_pct, ft_hours; /* docs/settings.md */
-    const char *pension_any, *pension_main;
-    const char *age_eq, *age_wi, *age_brk;
-    long bottom_code_zero;
-    lnob_curve_cfg_t curve; /* keys for tcp:// links */
-} cfg_t;
-
-static const lnob_opt_t s_opts[] = {
-    {"role", "LNOB_TRANSFORM_ROLE", LNOB_OPT_STR, "harmonise", 0, 0, "harmonise|aggregate",
-     offsetof(cfg_t, role), "harmonise batches (any number) or aggregate extracts (one)"},
-    {"pull", "LNOB_TRANSFORM_PULL", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, pull),
-     "receive endpoint (default: >tcp://127.0.0.1:5555 for harmonise, @tcp://127.0.0.1:5556 for aggregate)"},
-    {"push", "LNOB_TRANSFORM_PUSH", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, push),
-     "send endpoint (default: >tcp://127.0.0.1:5556 for harmonise, >tcp://127.0.0.1:5557 for aggregate)"},
-    {"control", "LNOB_AGGREGATE_CONTROL", LNOB_OPT_STR, "@tcp://127.0.0.1:5559", 0, 0, NULL,
-     offsetof(cfg_t, control), "aggregate: where ingesters ask for progress and the sink confirms"},
-    {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
-     "messages queued per peer before sending waits"},
-    {"max-extracts", "LNOB_AGGREGATE_MAX_EXTRACTS", LNOB_OPT_INT, "16", 1, 4096, NULL,
-     offsetof(cfg_t, max_extracts),
-     "aggregate: extracts collected at once; a message of one more is dropped until one finishes"},
-    {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
-     offsetof(cfg_t, linger_ms), "how long exit waits to deliver queued messages"},
-    {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
-     offsetof(cfg_t, log_level), "log verbosity"},
-    {"instance", "LNOB_INSTANCE", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(cfg_t, instance),
-     "instance name shown in log lines"},
-    {"heartbeat", "LNOB_HEARTBEAT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(cfg_t, heartbeat),
-     "where the main loop says it is alive (lnob run's endpoint; none: nowhere)"},
-    {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
-     offsetof(cfg_t, heartbeat_ms), "how often the main loop says it is alive"},
-    {"lwi-strict", "LNOB_LWI_STRICT", LNOB_OPT_INT, "0", 0, 1, NULL, offsetof(cfg_t, lwi_strict),
-     "LWI_STRICT: 1 counts WI < 0.2 as low, 0 (spec default) WI <= 0.2"},
-    {"child-rule-half", "LNOB_CHILD_RULE_HALF", LNOB_OPT_INT, "1", 0, 1, NULL,
-     offsetof(cfg_t, child_rule_half),
-     "CHILD_RULE_HALF: 1 a child lacks a personal item when half the 16+ members do, 0 when all do"},
-    {"main-share-pct", "LNOB_MAIN_SHARE_PCT", LNOB_OPT_INT, "50", 1, 100, NULL,
-     offsetof(cfg_t, main_share_pct), "MAIN_SHARE in percent of HY010 (pensions as main income)"},
-    {"ft-hours", "LNOB_FT_HOURS", LNOB_OPT_INT, "35", 1, 80, NULL, offsetof(cfg_t, ft_hours),
-     "FT_HOURS: full-time reference week for part-time months"},
-    {"pension-any", "LNOB_PENSION_ANY", LNOB_OPT_STR, "PY100G,PY130G,PY080G", 0, 0, NULL,
-     offsetof(cfg_t, pension_any), "PENSION_ANY: pensions that exclude a member from work intensity"},
-    {"pension-main", "LNOB_PENSION_MAIN", LNOB_OPT_STR, "PY100G,PY110G,PY130G,PY080G", 0, 0, NULL,
-     offsetof(cfg_t, pension_main), "PENSION_MAIN: pensions summed against MAIN_SHARE x HY010"},
-    {"age-eq", "LNOB_AGE_EQ", LNOB_OPT_STR, "irp", 0, 0, "irp|int", offsetof(cfg_t, age_eq),
-     "AGE_EQ: the age of the equivalence scale (AGE_IRP or AGE_INT, spec 1.3)"},
-    {"age-wi", "LNOB_AGE_WI", LNOB_OPT_STR, "irp", 0, 0, "irp|int", offsetof(cfg_t, age_wi),
-     "AGE_WI: the age of work intensity"},
-    {"age-brk", "LNOB_AGE_BRK", LNOB_OPT_STR, "int", 0, 0, "irp|int", offsetof(cfg_t, age_brk),
-     "AGE_BRK: the age of the breakdowns, the household type and the under-16 rule"},
-    {"bottom-code-zero", "LNOB_BOTTOM_CODE_ZERO", LNOB_OPT_INT, "0", 0, 1, NULL,
-     offsetof(cfg_t, bottom_code_zero),
-     "BOTTOM_CODE_ZERO: 1 counts x < 0 as 0 in the income indicators (ids suffixed _BC0)"},
-    LNOB_CURVE_OPTS(cfg_t, curve),
-    LNOB_OPT_END};
 
 typedef struct {
     zsock_t *in, *out, *control;
@@ -201,7 +135,10 @@ static int s_harmonise_loop(worker_t *w)
             continue;
         if (rc != LNOB_OK)
             return rc == LNOB_CLOSED ? LNOB_OK : rc;
-        if (s_harmonise(w, &env) != LNOB_OK)
+        lnob_log_set_extract(lnob_wire_extract_id(env)); /* json log lines carry it */
+        rc = s_harmonise(w, &env);
+        lnob_log_set_extract(NULL);
+        if (rc != LNOB_OK)
             return zsys_interrupted ? LNOB_OK : LNOB_ERR;
     }
     return LNOB_OK;
@@ -218,6 +155,7 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
         lnob_log_once(LNOB_LOG_WARN, "dropped a bad control message: %s", why);
     if (rc != LNOB_OK)
         return;
+    lnob_log_set_extract(lnob_wire_extract_id(env));
     if (env->body_case == LNOB__V1__ENVELOPE__BODY_STORED) {
         lnob_aggregate_stored(agg, env->stored->extract_id, env->stored->run_id);
     } else if (env->body_case == LNOB__V1__ENVELOPE__BODY_STATUS) {
@@ -240,6 +178,7 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
         lnob_log_once(LNOB_LOG_WARN, "dropped a control message of the wrong kind");
     }
     lnob_wire_free(&env);
+    lnob_log_set_extract(NULL);
 }
 
 /* The kinds the aggregator's intake takes. */
@@ -270,7 +209,9 @@ static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
                 lnob_wire_free(&env);
                 rc = LNOB_DROP;
             } else if (rc == LNOB_OK) {
+                lnob_log_set_extract(lnob_wire_extract_id(env));
                 rc = lnob_aggregate_take(agg, &env);
+                lnob_log_set_extract(NULL);
                 if (rc == LNOB_DROP)
                     lnob_log_once(LNOB_LOG_INFO, "ignored a duplicate or late message");
             }
@@ -285,18 +226,9 @@ static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
     return zsys_interrupted ? LNOB_OK : rc;
 }
 
-static void s_defaults(cfg_t *cfg)
-{
-    int agg = strcmp(cfg->role, "aggregate") == 0;
-    if (!cfg->pull)
-        cfg->pull = agg ? "@tcp://127.0.0.1:5556" : ">tcp://127.0.0.1:5555";
-    if (!cfg->push)
-        cfg->push = agg ? ">tcp://127.0.0.1:5557" : ">tcp://127.0.0.1:5556";
-}
-
 /* The household settings from the options; -1 with err when a pension
  * list names something else. */
-static int s_hh_cfg(const cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
+static int s_hh_cfg(const lnob_transform_cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
 {
     *hh = lnob_hh_defaults;
     hh->lwi_strict = (int) cfg->lwi_strict;
@@ -316,11 +248,16 @@ static int s_hh_cfg(const cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
 
 int main(int argc, char **argv)
 {
-    cfg_t cfg = {0};
+    lnob_transform_cfg_t cfg = {0};
     char err[LNOB_ERRSTR_MAX];
-    int rc = lnob_config_parse(s_opts, &cfg, argc, argv, 1, "lnob-transform",
-                               "usage: lnob-transform [--role harmonise|aggregate] [--pull EP] [--push EP]",
-                               err, sizeof err);
+    /* the role decides the section of the configuration file read */
+    const char *role = lnob_config_peek(argc, argv, 1, "role", "LNOB_TRANSFORM_ROLE");
+    int aggregate = role && strcmp(role, "aggregate") == 0;
+    const lnob_config_args_t args = {
+        .argc = argc, .argv = argv, .first = 1,
+        .usage = "usage: lnob-transform [--role harmonise|aggregate] [--pull EP] [--push EP]"};
+    int rc = lnob_config_load(aggregate ? &lnob_aggregate_config : &lnob_transform_config, &cfg, &args,
+                              err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
     lnob_hh_cfg_t hh;
@@ -328,10 +265,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "lnob-transform: %s\n", err);
         return 2;
     }
-    s_defaults(&cfg);
-    int aggregate = strcmp(cfg.role, "aggregate") == 0;
-    lnob_log_init(aggregate ? "aggregate" : "transform", cfg.instance,
-                  lnob_log_parse_level(cfg.log_level));
+    lnob_log_start(aggregate ? "aggregate" : "transform", cfg.instance, cfg.log_level,
+                   cfg.log_format);
     worker_t w = {.hh = hh, .wait_ms = lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS)};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
     lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, w.wait_ms, curve, aggregate ? "transform" : "ingest"};

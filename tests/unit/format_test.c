@@ -7,16 +7,21 @@
 
 #include "lnob/format.h"
 
-/* What lnob_format_csv_field writes for s; owned. */
-static char *s_csv(const char *s)
+/* What a writer of format.h writes for s; owned. */
+static char *s_written(void (*write)(FILE *, const char *), const char *s)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     cr_assert_not_null(f);
-    lnob_format_csv_field(f, s);
+    write(f, s);
     cr_assert_eq(fclose(f), 0);
     return buf;
+}
+
+static char *s_csv(const char *s)
+{
+    return s_written(lnob_format_csv_field, s);
 }
 
 Test(format, csv_field_is_quoted_only_when_it_must_be)
@@ -57,4 +62,28 @@ Test(format, float_shortest_round_trip)
     char out[LNOB_DOUBLE_CHARS];
     lnob_format_float(NAN, out, sizeof out);
     cr_expect_str_eq(out, "null");
+}
+
+/* Both writers give the same bytes: escapes, UTF-8 kept, bad bytes U+FFFD. */
+Test(format, json_string_escapes_and_repairs)
+{
+    static const char *const cases[][2] = {
+        {"", "\"\""},
+        {"Tiran\xC3\xAB", "\"Tiran\xC3\xAB\""},
+        {"a\"b\\c", "\"a\\\"b\\\\c\""},
+        {"\n\r\t\x01\x1f", "\"\\n\\r\\t\\u0001\\u001f\""},
+        {"bad\xFF", "\"bad\\ufffd\""},
+        {"cut\xC3", "\"cut\\ufffd\""},
+        {"\xED\xA0\x80", "\"\\ufffd\\ufffd\\ufffd\""}, /* a UTF-16 surrogate is not UTF-8 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = s_written(lnob_format_json_string, cases[i][0]), buf[64];
+        cr_expect_str_eq(got, cases[i][1], "input %zu", i);
+        cr_expect_eq(lnob_format_json_buf(buf, sizeof buf, cases[i][0]), strlen(cases[i][1]));
+        cr_expect_str_eq(buf, cases[i][1], "input %zu", i);
+        free(got);
+    }
+    char small[8];
+    cr_assert_eq(lnob_format_json_buf(small, sizeof small, "\xC3\xAB\xC3\xAB\xC3\xAB"), 6);
+    cr_assert_str_eq(small, "\"\xC3\xAB\xC3\xAB\"", "cut before a whole character");
 }

@@ -47,7 +47,7 @@ typedef struct {
 #define LNOB_CURVE_OPTS(type, field)                                                               \
     {"cert", "LNOB_CERT", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(type, field.cert),              \
      "this worker's certificate (lnob keygen; its _secret file is read): needed on tcp://"},       \
-        {"allow", "LNOB_ALLOW", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(type, field.allow),       \
+        {"allow", "LNOB_ALLOW", LNOB_OPT_DIR, NULL, 0, 0, NULL, offsetof(type, field.allow),       \
          "directory of the public certificates of the peers allowed to connect"},                  \
         {"insecure-plaintext", "LNOB_INSECURE_PLAINTEXT", LNOB_OPT_FLAG, "0", 0, 1, NULL,          \
          offsetof(type, field.insecure),                                                           \

@@ -18,8 +18,13 @@ size_t lnob_format_double(double v, char *out, size_t cap);
  * that read back (strtof) to the same float, so a Stata float 0.1 is "0.1",
  * not its double expansion 0.100000001490116. */
 size_t lnob_format_float(float v, char *out, size_t cap);
-/* Writes s as a JSON string literal, quotes included. */
+/* Writes s as a JSON string literal, quotes included: quotes, backslashes
+ * and control characters escaped, bytes that are not well-formed UTF-8
+ * written as U+FFFD (\ufffd), so the result is always valid JSON. */
 void lnob_format_json_string(FILE *out, const char *s);
+/* The same into out (cap >= 3), NUL-terminated; a string too long for out
+ * is cut before a whole character and still closed. Returns the length. */
+size_t lnob_format_json_buf(char *out, size_t cap, const char *s);
 /* Writes s as one CSV field (RFC 4180): as is, or in double quotes with
  * inner quotes doubled when it holds a comma, a quote, CR or LF. */
 void lnob_format_csv_field(FILE *out, const char *s);
