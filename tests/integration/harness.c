@@ -45,14 +45,19 @@ static void s_redis_run(th_redis_t *r, const char *const extra[], const char *lo
     char sock[300], log[300], err[LNOB_ERRSTR_MAX];
     snprintf(sock, sizeof sock, "%s/redis.sock", r->dir);
     snprintf(log, sizeof log, "%s/redis.log", r->dir);
-    const char *argv[TH_REDIS_ARGS] = {"redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
-                                       "--appendonly", "no", "--dir", r->dir, "--logfile", log};
-    size_t n = 13;
+    const char *base[] = {"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
+                          "--dir", r->dir, "--logfile", log, NULL};
+    const char *argv[TH_REDIS_ARGS] = {"ip", "netns", "exec", r->netns, "/usr/bin/redis-server"};
+    size_t n = r->netns[0] ? 5 : 0;
+    if (!n)
+        argv[n++] = "redis-server";
+    for (size_t i = 0; base[i]; i++)
+        argv[n++] = base[i];
     for (size_t i = 0; extra && extra[i] && n < TH_REDIS_ARGS - 1; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
-    cr_assert_eq(lnob_proc_start(&r->proc, "redis", "/usr/bin/redis-server", (char *const *) argv, err,
-                                 sizeof err), 0, "%s", err);
+    const char *path = r->netns[0] ? "/usr/sbin/ip" : "/usr/bin/redis-server";
+    cr_assert_eq(lnob_proc_start(&r->proc, "redis", path, (char *const *) argv, err, sizeof err), 0, "%s", err);
     int rc = LNOB_ERR;
     for (int i = 0; i < START_POLLS && rc == LNOB_ERR; i++) {
         usleep(POLL_US);
@@ -95,7 +100,13 @@ static void s_acl_file(const char *path)
 
 void th_redis_start_acl(th_redis_t *r, const char *const extra[])
 {
+    th_redis_start_acl_in(r, "", extra);
+}
+
+void th_redis_start_acl_in(th_redis_t *r, const char *netns, const char *const extra[])
+{
     s_redis_dir(r);
+    snprintf(r->netns, sizeof r->netns, "%s", netns);
     char acl[300], admin[400];
     snprintf(acl, sizeof acl, "%s/users.acl", r->dir);
     s_acl_file(acl);
@@ -185,6 +196,18 @@ void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
     int saved = s_stderr_to(err_path);
     th_start(p, exe, args);
     s_stderr_back(saved);
+}
+
+void th_start_in(lnob_proc_t *p, const char *netns, const char *exe, const char *const args[],
+                 const char *err_path)
+{
+    char path[512], err[256];
+    const char *argv[72] = {"ip", "netns", "exec", netns};
+    s_argv(exe, args, path, sizeof path, argv + 4, 68);
+    int saved = s_stderr_to(err_path);
+    int rc = lnob_proc_start(p, exe, "/usr/sbin/ip", (char *const *) argv, err, sizeof err);
+    s_stderr_back(saved);
+    cr_assert_eq(rc, 0, "%s", err);
 }
 
 long long th_count_in(const char *path, const char *label)

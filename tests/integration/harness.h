@@ -15,6 +15,7 @@ typedef struct {
     char url[320];      /* unix:///.../redis.sock */
     lnob_proc_t proc;   /* the redis-server */
     redisContext *c;    /* a connection for the test */
+    char netns[64];     /* the network namespace it runs in ("" this one) */
 } th_redis_t;
 
 /* Starts redis-server on a unix socket in a new temp dir; asserts on failure. */
@@ -30,6 +31,9 @@ void th_redis_start(th_redis_t *r);
  * more redis-server arguments (NULL-terminated, or NULL). r->c is logged in
  * as TH_ADMIN_USER; r->url has no login. */
 void th_redis_start_acl(th_redis_t *r, const char *const extra[]);
+/* The same inside network namespace netns (ip netns exec): a TCP port in
+ * extra is that namespace's; the test still reaches it on r->url. */
+void th_redis_start_acl_in(th_redis_t *r, const char *netns, const char *const extra[]);
 /* Writes text to a new file at path, mode 0600. */
 void th_secret_file(const char *path, const char *text);
 void th_redis_stop(th_redis_t *r);
@@ -55,6 +59,10 @@ void th_start(lnob_proc_t *p, const char *exe, const char *const args[]);
 /* The same with the worker's stderr (its log) written to err_path. */
 void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
                      const char *err_path);
+/* th_start_logged inside network namespace netns (ip netns exec, which
+ * execs the program: p->pid is the worker's). */
+void th_start_in(lnob_proc_t *p, const char *netns, const char *exe, const char *const args[],
+                 const char *err_path);
 /* The number just before the last occurrence of label in a file (e.g.
  * "12 bad messages dropped", a count a worker logs when it stops), or -1
  * when label is not there. */
