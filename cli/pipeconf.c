@@ -264,8 +264,42 @@ static const char *s_option(const lnob_pipeconf_t *self, lnob_pipe_prog p, const
     return *(const char *const *) ((const char *) self->cfg[p] + s_progs[p]->table[i].offset);
 }
 
+/* Each worker's endpoint options: on tcp:// they need CURVE keys. */
+static const struct {
+    lnob_pipe_prog prog;
+    const char *opts[4];
+} s_endpoints[] = {
+    {LNOB_PIPE_INGEST, {"push", "control", NULL}},
+    {LNOB_PIPE_TRANSFORM, {"pull", "push", NULL}},
+    {LNOB_PIPE_AGGREGATE, {"pull", "push", "control", NULL}},
+    {LNOB_PIPE_SINK, {"pull", "pub", "control", NULL}},
+};
+
+/* A worker with a tcp:// endpoint and no certificate would refuse to
+ * start (lnob/curve.h), unless it runs --insecure-plaintext. */
+static void s_check_keys(lnob_pipeconf_t *self)
+{
+    for (size_t k = 0; k < sizeof s_endpoints / sizeof s_endpoints[0]; k++) {
+        lnob_pipe_prog p = s_endpoints[k].prog;
+        char where[WHERE_MAX];
+        int i = lnob_config_find(s_progs[p]->table, "insecure-plaintext");
+        int insecure = *(const int *) ((const char *) self->cfg[p] + s_progs[p]->table[i].offset);
+        if (s_option(self, p, "cert", where, sizeof where) || insecure)
+            continue;
+        for (size_t o = 0; s_endpoints[k].opts[o]; o++) {
+            const char *ep = s_option(self, p, s_endpoints[k].opts[o], where, sizeof where);
+            if (ep && strstr(ep, "tcp://"))
+                s_problem(self, "[%s] %s %s (%s) is tcp:// but [%s] has no cert: CURVE needs cert and "
+                          "allow (lnob keygen, docs/security.md), or insecure-plaintext for development",
+                          s_progs[p]->section, s_endpoints[k].opts[o], ep, where, s_progs[p]->section);
+        }
+    }
+}
+
 void lnob_pipeconf_check_links(lnob_pipeconf_t *self)
 {
+    if (self->file)
+        s_check_keys(self);
     for (size_t k = 0; self->file && k < sizeof s_links / sizeof s_links[0]; k++) {
         const link_t *l = &s_links[k];
         char wa[WHERE_MAX], wb[WHERE_MAX], why[PROBLEM_MAX];

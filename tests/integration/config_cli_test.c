@@ -99,7 +99,7 @@ Test(config_cli, the_check_finds_endpoints_that_do_not_meet)
     char conf[PATH_LEN];
     s_file(conf, "mismatch.conf", "[ingest]\npush = @tcp://0.0.0.0:5555\n"
                                   "[transform]\npull = >tcp://127.0.0.1:5565\n"
-                                  "[sink]\nhwm = many\n");
+                                  "[sink]\nhwm = many\n[common]\ninsecure-plaintext = 1\n");
     const char *args[] = {"config", "check", conf, "--no-env", NULL};
     char *said = s_said("lnob", args, NULL, 1, CHECK_TIMEOUT_S);
     cr_assert(strstr(said, "endpoints do not meet (batches): [ingest] push @tcp://0.0.0.0:5555"), "%s", said);

@@ -10,19 +10,28 @@
 #include "pipeconf.h"
 #include "run.h"
 
-/* The pipeline's configuration from text (environment left out); the
- * file is removed at once (everything is read). */
-static lnob_pipeconf_t *s_conf(const char *text)
+/* Endpoint tests leave CURVE keys out (a case of their own below). */
+#define NO_KEYS "\n[common]\ninsecure-plaintext = 1\n"
+
+/* The pipeline's configuration from text and tail (environment left out);
+ * the file is removed at once (everything is read). */
+static lnob_pipeconf_t *s_conf_with(const char *text, const char *tail)
 {
     char path[] = "/tmp/lnob-pipeconf-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    cr_assert_eq(write(fd, tail, strlen(tail)), (ssize_t) strlen(tail));
     close(fd);
     lnob_pipeconf_t *pc = lnob_pipeconf_new(path, 1);
     unlink(path);
     lnob_pipeconf_check_links(pc);
     return pc;
+}
+
+static lnob_pipeconf_t *s_conf(const char *text)
+{
+    return s_conf_with(text, NO_KEYS);
 }
 
 static size_t s_count(const lnob_pipeconf_t *pc)
@@ -168,5 +177,25 @@ Test(pipeconf, prints_every_key_with_its_origin_and_no_secret)
     cr_assert(strstr(out, ":2 [common]\n"), "%s", out);
     cr_assert(strstr(out, "batch-size         = 8192                                     ; default\n"), "%s", out);
     free(out);
+    lnob_pipeconf_destroy(&pc);
+}
+
+/* A worker with a tcp:// endpoint and no certificate would refuse to
+ * start: the check says so once per endpoint; a cert (which must exist)
+ * or insecure-plaintext quiets it. */
+Test(pipeconf, tcp_without_a_certificate_is_a_problem)
+{
+    lnob_pipeconf_t *pc = s_conf_with("[ingest]\ncontrol = none\n[transform]\ninsecure-plaintext = 1\n"
+                                      "[aggregate]\ninsecure-plaintext = 1\n[sink]\ninsecure-plaintext = 1\n", "");
+    cr_assert_eq(s_count(pc), 1, "first: %s", lnob_pipeconf_problem(pc, 0));
+    cr_assert(strstr(lnob_pipeconf_problem(pc, 0), "[ingest] push @tcp://127.0.0.1:5555 (default) is tcp:// "
+                                                   "but [ingest] has no cert: CURVE needs cert and allow"),
+              "%s", lnob_pipeconf_problem(pc, 0));
+    lnob_pipeconf_destroy(&pc);
+    pc = s_conf_with("[common]\ncert = /nonexistent/x.cert\n", "");
+    int missing = 0;
+    for (size_t i = 0; lnob_pipeconf_problem(pc, i); i++)
+        missing += strstr(lnob_pipeconf_problem(pc, i), "/nonexistent/x.cert") != NULL;
+    cr_assert_geq(missing, 1, "a missing certificate is named");
     lnob_pipeconf_destroy(&pc);
 }

@@ -45,7 +45,7 @@ typedef struct {
 /* The rows of an option table for a lnob_curve_cfg_t at member `field` of
  * the program's config struct `type`. */
 #define LNOB_CURVE_OPTS(type, field)                                                               \
-    {"cert", "LNOB_CERT", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(type, field.cert),              \
+    {"cert", "LNOB_CERT", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(type, field.cert),              \
      "this worker's certificate (lnob keygen; its _secret file is read): needed on tcp://"},       \
         {"allow", "LNOB_ALLOW", LNOB_OPT_DIR, NULL, 0, 0, NULL, offsetof(type, field.allow),       \
          "directory of the public certificates of the peers allowed to connect"},                  \
