@@ -466,8 +466,12 @@ Test(hostile, a_huge_frame_leaves_no_memory_behind)
     long after = s_rss_kb(s_sink.pid);
     s_stop_workers();
     cr_assert_eq(th_count_in(s_sink_log, "bad messages dropped"), 1, "the Batch was not received");
+#ifndef __SANITIZE_ADDRESS__ /* ASan holds freed memory in its quarantine: measured in the plain build */
     cr_assert_lt(after - before, 32 * 1024, "the sink holds %ld kB more after one %zu-byte frame",
                  after - before, len);
+#else
+    (void) after, (void) before;
+#endif
 }
 
 /* 1 once the aggregator answers an ingester's Status for extract_id (run
