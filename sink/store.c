@@ -392,3 +392,75 @@ int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *er
     freeReplyObject(r);
     return LNOB_OK;
 }
+
+/* ---- retention: listing --------------------------------------------------- */
+
+#define EXTRACT_PREFIX "lnob:extract:"
+#define SCAN_PAGE 1000      /* keys examined per SCAN round trip */
+
+static void s_free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int s_by_id(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Adds the ids of a SCAN page's metadata keys (lnob:extract:<id>, not the
+ * extracts' other keys) to *ids. */
+static void s_add_ids(const redisReply *keys, char ***ids, size_t *n, size_t *cap)
+{
+    const size_t prefix = strlen(EXTRACT_PREFIX);
+    for (size_t i = 0; i < keys->elements; i++) {
+        const redisReply *k = keys->element[i];
+        if (k->type != REDIS_REPLY_STRING || strncmp(k->str, EXTRACT_PREFIX, prefix) != 0)
+            continue;
+        const char *id = k->str + prefix;
+        if (!*id || strchr(id, ':'))
+            continue;
+        lnob_grow((void **) ids, cap, *n + 1, sizeof **ids);
+        (*ids)[(*n)++] = lnob_strdup(id);
+    }
+}
+
+/* Sorts ids and drops repeats (SCAN may return a key twice). Returns how
+ * many stay. */
+static size_t s_sort_unique(char **ids, size_t n)
+{
+    if (n)
+        qsort(ids, n, sizeof *ids, s_by_id);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kept && !strcmp(ids[kept - 1], ids[i]))
+            free(ids[i]);
+        else
+            ids[kept++] = ids[i];
+    return kept;
+}
+
+int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size_t cap)
+{
+    char cursor[32] = "0";
+    size_t got = 0, room = 0;
+    *ids = NULL;
+    *n = 0;
+    do {
+        redisReply *r = redisCommand(c, "SCAN %s MATCH " EXTRACT_PREFIX "* TYPE hash COUNT %d",
+                                     cursor, SCAN_PAGE);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+            s_free_strings(*ids, got);
+            *ids = NULL;
+            return s_error(c, r, "SCAN", err, cap);
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        s_add_ids(r->element[1], ids, &got, &room);
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    *n = s_sort_unique(*ids, got);
+    return LNOB_OK;
+}

@@ -8,7 +8,8 @@
  * stream announces an extract only the first time it completes (a failed
  * extract is recorded in its metadata hash, never announced). The
  * schema is documented in docs/redis-keys.md; the key builders below are
- * its single source. Not for: connecting (lnob/redis.h) or reading.
+ * its single source, and the listing of the extracts (SCAN) is here too.
+ * Not for: connecting (lnob/redis.h) or reading cells (cli/report.h).
  *
  *   lnob:cell:<extract>:<indicator>:<breakdown>     hash, one per cell
  *   lnob:extract:<extract>                          hash, metadata
@@ -77,5 +78,13 @@ int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, cha
  * is written whole again (Redis refuses entry ids below the stream's top
  * one, so a partly lost stream cannot be filled in). */
 int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *err, size_t cap);
+
+/* ---- retention ------------------------------------------------------------ */
+
+/* Every extract id that has a metadata hash (SCAN MATCH lnob:extract:*
+ * TYPE hash: failed extracts too, which lnob:extracts does not index),
+ * sorted, each once, in *ids (owned: free each and the array). Returns
+ * LNOB_OK, or an error as above. */
+int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size_t cap);
 
 #endif

@@ -346,6 +346,23 @@ char *th_extract_of(redisContext *c, const char *run_id, const char *source)
     return v;
 }
 
+char *th_extract_of_source(redisContext *c, const char *source)
+{
+    redisReply *runs = redisCommand(c, "KEYS lnob:run:*");
+    cr_assert(runs && runs->type == REDIS_REPLY_ARRAY);
+    char *id = NULL;
+    for (size_t i = 0; i < runs->elements && !id; i++) {
+        char *v = th_hget(c, runs->element[i]->str, source);
+        if (*v)
+            id = v;
+        else
+            free(v);
+    }
+    freeReplyObject(runs);
+    cr_assert_not_null(id, "no extract of %s", source);
+    return id;
+}
+
 char *th_only_extract(redisContext *c)
 {
     redisReply *keys = redisCommand(c, "KEYS lnob:run:*");

@@ -83,6 +83,9 @@ char *th_cells_of(redisContext *c, const char *extract_id);
 char *th_result_cells(const Lnob__V1__Result *r);
 /* The extract id lnob stored for a source file in a run, owned, or NULL. */
 char *th_extract_of(redisContext *c, const char *run_id, const char *source);
+/* The extract id source was stored as, in whichever lnob:run: hash maps
+ * it (several runs: the first found), owned; asserts there is one. */
+char *th_extract_of_source(redisContext *c, const char *source);
 /* The extract id of the only run hash in Redis (for lnob run), owned. */
 char *th_only_extract(redisContext *c);
 /* A field of a hash, owned ("" if absent). */
