@@ -5,8 +5,9 @@
  * the Result on a PUB socket as two frames: the topic
  * "lnob.extract.<extract id>" and the Envelope without the cells flagged
  * SUPPRESS (publish.h; only the first time an extract is announced, like
- * the Redis stream), and confirms it to the
- * aggregator's control socket so that it stops redelivering, once it has
+ * the Redis stream, which keeps its newest --stream-max entries), and
+ * confirms it to the aggregator's control socket so that it stops
+ * redelivering, once it has
  * read back that Redis holds every cell and quarantine row (else it drops
  * the quarantine and waits for both again). While Redis is down the sink
  * holds the message and retries once a second (the aggregator waits behind
@@ -33,6 +34,10 @@
 #define POLL_MS 500
 #define RETRY_MS 1000
 #define TOPIC_MAX 256
+#define S_TEXT(x) #x
+#define S_NUMBER_TEXT(x) S_TEXT(x)
+#define STREAM_MAX_DEFAULT S_NUMBER_TEXT(LNOB_STREAM_MAX_DEFAULT) /* the option's default is text */
+#define STREAM_MAX_LIMIT 100000000
 
 typedef struct {
     const char *pull;
@@ -41,6 +46,7 @@ typedef struct {
     const char *redis_password_file;
     const char *control;
     long hwm, linger_ms;
+    long stream_max; /* entries lnob:stream:extracts keeps; 0: all */
     const char *log_level;
     const char *instance;
     const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
@@ -62,6 +68,9 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(cfg_t, hwm),
      "messages queued before the aggregator waits"},
+    {"stream-max", "LNOB_STREAM_MAX", LNOB_OPT_INT, STREAM_MAX_DEFAULT, 0, STREAM_MAX_LIMIT, NULL,
+     offsetof(cfg_t, stream_max),
+     "entries lnob:stream:extracts keeps, the newest (exact trim on each XADD; 0: never trimmed)"},
     {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
      offsetof(cfg_t, linger_ms), "how long exit waits to deliver published messages"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "info", 0, 0, "error|warn|info|debug",
@@ -156,7 +165,7 @@ static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, 
 {
     int rc = lnob_store_verify(s->redis, r, 0, err, cap);
     if (rc == LNOB_OK)
-        rc = lnob_store_result(s->redis, r, announced, err, cap);
+        rc = lnob_store_result(s->redis, r, s->cfg->stream_max, announced, err, cap);
     if (rc == LNOB_OK)
         rc = lnob_store_verify(s->redis, r, 1, err, cap);
     if (rc != LNOB_AGAIN)

@@ -10,6 +10,7 @@
 #include "lnob/redis.h"
 
 #define WRITE_ATTEMPTS 5 /* a WATCHed key changed under us: try again */
+#define STREAM_KEY "lnob:stream:extracts"
 
 /* ---- keys ----------------------------------------------------------------- */
 
@@ -265,11 +266,36 @@ static int s_append_run_inputs(redisContext *c, const Lnob__V1__Result *r, const
     return n;
 }
 
+#define ANNOUNCE_ARGS 17 /* XADD key [MAXLEN n] * and six fields */
+
+/* Appends the stream entry announcing a completed extract; the stream
+ * keeps its newest stream_max entries (exactly: '=' trimming, as one XADD
+ * per extract costs nothing; '~' would keep up to a macro node more). */
+static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long stream_max)
+{
+    char cells[32], max[32];
+    snprintf(cells, sizeof cells, "%zu", r->n_cells);
+    snprintf(max, sizeof max, "%ld", stream_max);
+    const char *argv[ANNOUNCE_ARGS] = {"XADD", STREAM_KEY};
+    int n = 2;
+    if (stream_max > 0) {
+        argv[n++] = "MAXLEN";
+        argv[n++] = max;
+    }
+    const char *rest[] = {"*", "extract", r->extract_id, "status", r->status,
+                          "period", s_meta_value(r, "period"), "source", s_meta_value(r, "source"),
+                          "cells", cells, "run_id", r->run_id};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+        argv[n++] = rest[i];
+    redisAppendCommandArgv(c, n, argv, NULL);
+}
+
 /* Appends the commands of one transaction; returns how many. */
 static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, const previous_t *prev,
-                                const char *meta_key, const char *list_key, int announce)
+                                const char *meta_key, const char *list_key, long stream_max,
+                                int announce)
 {
-    char key[LNOB_KEY_MAX], ind_key[LNOB_KEY_MAX], run_key[LNOB_KEY_MAX], cells[32];
+    char key[LNOB_KEY_MAX], ind_key[LNOB_KEY_MAX], run_key[LNOB_KEY_MAX];
     int complete = strcmp(r->status, "complete") == 0;
     int n = 0;
     snprintf(ind_key, sizeof ind_key, "lnob:extract:%s:indicators", r->extract_id);
@@ -292,11 +318,8 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
                            r->extract_id), n++;
     if (complete && !strcmp(s_meta_value(r, "kind"), "mis")) /* the newest coverage of a year */
         redisAppendCommand(c, "SET lnob:mis:latest:%s %s", s_meta_value(r, "period"), r->extract_id), n++;
-    snprintf(cells, sizeof cells, "%zu", r->n_cells);
     if (announce)
-        redisAppendCommand(c, "XADD lnob:stream:extracts * extract %s status %s period %s source %s cells %s run_id %s",
-                           r->extract_id, r->status, s_meta_value(r, "period"),
-                           s_meta_value(r, "source"), cells, r->run_id), n++;
+        s_append_announce(c, r, stream_max), n++;
     n += s_append_run_inputs(c, r, run_key);
     redisAppendCommand(c, "EXPIRE %s %d", run_key, LNOB_RUN_TTL_SECONDS), n++;
     redisAppendCommand(c, "EXEC"), n++;
@@ -325,8 +348,8 @@ static int s_read_transaction(redisContext *c, int n, char *err, size_t cap, int
     return committed;
 }
 
-int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
-                      size_t cap)
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, int *announced,
+                      char *err, size_t cap)
 {
     char meta_key[LNOB_KEY_MAX], list_key[LNOB_KEY_MAX];
     snprintf(meta_key, sizeof meta_key, "lnob:extract:%s", r->extract_id);
@@ -339,7 +362,7 @@ int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced
             return rc;
         /* The stream is for dashboards: completed extracts only, once each. */
         int announce = strcmp(r->status, "complete") == 0 && !prev.announced;
-        int n = s_append_transaction(c, r, &prev, meta_key, list_key, announce);
+        int n = s_append_transaction(c, r, &prev, meta_key, list_key, stream_max, announce);
         s_previous_free(&prev);
         if (s_read_transaction(c, n, err, cap, &rc)) {
             *announced = announce;

@@ -6,7 +6,8 @@
  * however many cells there are. Re-writing the same extract replaces the
  * same keys (stale cells are deleted in the same transaction) and the
  * stream announces an extract only the first time it completes (a failed
- * extract is recorded in its metadata hash, never announced). The
+ * extract is recorded in its metadata hash, never announced); the stream
+ * keeps its newest stream_max entries (XADD MAXLEN). The
  * schema is documented in docs/redis-keys.md; the key builders below are
  * its single source, and the listing of the extracts (SCAN) is here too.
  * Not for: connecting (lnob/redis.h) or reading cells (cli/report.h).
@@ -30,6 +31,7 @@
 
 #define LNOB_KEY_MAX 512
 #define LNOB_RUN_TTL_SECONDS (7 * 24 * 3600)
+#define LNOB_STREAM_MAX_DEFAULT 10000 /* entries lnob:stream:extracts keeps */
 
 /* "national" or "<breakdown>=<group>": the last part of a cell key. */
 size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap);
@@ -65,9 +67,10 @@ void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, ln
  * LNOB_OK, or an error as above. */
 int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap);
 /* Writes a Result (complete or failed) in one transaction. Sets *announced
- * to 1 if this write added the stream entry. */
-int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
-                      size_t cap);
+ * to 1 if this write added the stream entry, which trims the stream to its
+ * newest stream_max entries, exactly (0: never trimmed). */
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, int *announced,
+                      char *err, size_t cap);
 /* Checks what Redis holds of a Result's extract against its metadata: the
  * quarantine stream must hold rows_quarantined entries and, with cells = 1,
  * the cell list n_cells keys (a Redis restarted without persistence loses
