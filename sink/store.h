@@ -7,10 +7,12 @@
  * same keys (stale cells are deleted in the same transaction) and the
  * stream announces an extract only the first time it completes (a failed
  * extract is recorded in its metadata hash, never announced); the stream
- * keeps its newest stream_max entries (XADD MAXLEN). The
- * schema is documented in docs/redis-keys.md; the key builders below are
- * its single source, and the listing of the extracts (SCAN) is here too.
- * Not for: connecting (lnob/redis.h) or reading cells (cli/report.h).
+ * keeps the newest stream_max entries (XADD MAXLEN). Retention is here
+ * too, as the inverse of writing: listing the extracts and removing one
+ * whole, in one MULTI/EXEC under WATCH. The schema is documented in
+ * docs/redis-keys.md; the key builders below are its single source. Not
+ * for: connecting (lnob/redis.h), reading cells (cli/report.h) or choosing
+ * what to remove (cli/prune.h).
  *
  *   lnob:cell:<extract>:<indicator>:<breakdown>     hash, one per cell
  *   lnob:extract:<extract>                          hash, metadata
@@ -21,6 +23,7 @@
  *   lnob:quarantine:<extract>                       stream of rejected rows
  *   lnob:stream:extracts                            stream: one entry per completed extract
  *   lnob:run:<run id>                               hash source -> extract id (7 days)
+ *   lnob:mis:latest:<period>                        string: the newest complete MIS extract
  */
 #ifndef LNOB_SINK_STORE_H
 #define LNOB_SINK_STORE_H
@@ -89,5 +92,52 @@ int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *er
  * sorted, each once, in *ids (owned: free each and the array). Returns
  * LNOB_OK, or an error as above. */
 int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size_t cap);
+
+/* An extract as its metadata hash describes it; strings owned. */
+typedef struct {
+    char *id;
+    char *kind;            /* "silc" when the metadata names none */
+    char *period, *status; /* "" when absent */
+    long long computed_ms; /* 0 when absent */
+} lnob_store_extract_t;
+
+/* Every extract that has a metadata hash, sorted by id, in *out (owned:
+ * lnob_store_extracts_free). Returns LNOB_OK, or an error as above. */
+int lnob_store_extracts(redisContext *c, lnob_store_extract_t **out, size_t *n, char *err,
+                        size_t cap);
+/* Frees n extracts and NULLs *list; accepts NULL. */
+void lnob_store_extracts_free(lnob_store_extract_t **list, size_t n);
+
+/* One extract to remove. */
+typedef struct {
+    const char *id;
+    long long computed_ms; /* remove only while its metadata holds this (-1: whatever it holds) */
+    const char *successor; /* lnob:mis:latest:<period>, when it names id, names this next (NULL
+                              or "": the pointer is deleted) */
+    int dry_run;           /* count what would go, remove nothing */
+} lnob_store_removal_t;
+
+typedef struct {
+    int found;   /* Redis held the extract's metadata hash (else nothing was done) */
+    int changed; /* its computed_ms was not the one asked for: stored again, left alone */
+    size_t keys; /* keys removed, or (dry run) that would be */
+    int latest;  /* lnob:mis:latest:<period> named it: LNOB_STORE_LATEST_* */
+} lnob_store_removed_t;
+
+enum { LNOB_STORE_LATEST_UNTOUCHED, LNOB_STORE_LATEST_MOVED, LNOB_STORE_LATEST_DELETED };
+
+/* Removes every key of one extract in one MULTI/EXEC: its cells (those its
+ * cell list names), metadata hash, cell list, indicator set and quarantine
+ * stream are deleted; it leaves lnob:extracts, and its input files leave
+ * the lnob:run: hash its metadata names (where they still map to it);
+ * lnob:mis:latest:<period> moves to the successor when it names the
+ * extract. The extract's keys are WATCHed while they are read: a sink
+ * writing the same extract meanwhile aborts the transaction, and it is read
+ * and tried again, so the extract is removed whole or not at all, never
+ * half of an old and half of a new write. Entries of lnob:stream:extracts
+ * and lnob:indicators stay (docs/redis-keys.md, "Retention"). Fills *out;
+ * returns LNOB_OK (see out->found, out->changed), or an error as above. */
+int lnob_store_remove(redisContext *c, const lnob_store_removal_t *what, lnob_store_removed_t *out,
+                      char *err, size_t cap);
 
 #endif
