@@ -1,8 +1,9 @@
 /* main.c - the lnob command: `lnob run`, `lnob quarantine`, `lnob export`,
- * `lnob gen silc` and `lnob gen mis`.
+ * `lnob prune`, `lnob delete`, `lnob gen silc` and `lnob gen mis`.
  *
  * `run` executes the whole pipeline on this machine (run.h); `quarantine`
  * lists, shows and replays the rows an extract rejected (quarantine.h);
+ * `prune` and `delete` remove stored extracts (prune.h);
  * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h);
  * `gen mis` writes deterministic synthetic municipal MIS exports with their
  * known answers (gen_mis.h). */
@@ -23,6 +24,7 @@
 #include "lnob/statfile.h"
 #include "lnob/config.h"
 #include "lnob/version.h"
+#include "prune.h"
 #include "quarantine.h"
 #include "run.h"
 
@@ -36,6 +38,10 @@ static const char s_usage[] =
     "  export --extract ID  write an extract's published cells as SDMX-CSV (or json, csv)\n"
     "  config check FILE    check a configuration file for every program of the pipeline\n"
     "                       and print each one's effective configuration\n"
+    "  prune --keep-last N|--older-than DAYS\n"
+    "                       remove old extracts from Redis (the newest of each kind and\n"
+    "                       period stays unless --all; --dry-run lists them)\n"
+    "  delete EXTRACT       remove one extract from Redis\n"
     "  gen silc --out FILE  write a synthetic SILC extract (--format basic|full: one\n"
     "                       merged CSV; --format udb4|sav|dta --out DIR: DIR/D.csv\n"
     "                       H.csv R.csv P.csv, or .sav, or .dta)\n"
@@ -305,6 +311,10 @@ int main(int argc, char **argv)
         return lnob_cli_export(argc, argv, 2);
     if (!strcmp(argv[1], "config"))
         return lnob_cli_config(argc, argv, 2);
+    if (!strcmp(argv[1], "prune"))
+        return lnob_cli_prune(argc, argv, 2);
+    if (!strcmp(argv[1], "delete"))
+        return lnob_cli_delete(argc, argv, 2);
     if (!strcmp(argv[1], "gen"))
         return s_gen(argc, argv);
     if (!strcmp(argv[1], "keygen"))

@@ -18,6 +18,7 @@
 #include "replay.h"
 #include "replay_mis.h"
 #include "report.h"
+#include "store.h"
 
 #define PROG "lnob quarantine"
 #define DEFAULT_REDIS_URL "redis://127.0.0.1:6379/0"
@@ -26,7 +27,6 @@
 #define GO_ON (-1)              /* s_parse: options fine, run the command */
 #define STREAM_ID_MAX 48        /* "<ms>-<seq>": two 64-bit numbers, plus "(" */
 #define XRANGE_PAGE 1000        /* stream entries per round trip */
-#define SCAN_PAGE 1000          /* keys examined per SCAN round trip */
 #define LIMIT_MAX 100000000
 #define CUT_MARK_LEN 3          /* lnob_csv_format_row ends a row it cut in "..." */
 #define HEADER_MAX (1u << 20)   /* longest header row taken from a source file */
@@ -392,62 +392,12 @@ typedef struct {
     long long computed_ms;
 } listed_t;
 
-static int s_by_id(const void *a, const void *b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int s_newest_first(const void *a, const void *b)
 {
     const listed_t *x = a, *y = b;
     if (x->computed_ms != y->computed_ms)
         return x->computed_ms > y->computed_ms ? -1 : 1;
     return strcmp(x->id, y->id);
-}
-
-/* Every extract id that has a metadata hash, sorted, each once. SCAN (not
- * lnob:extracts) so that failed extracts, which are not in that index, are
- * listed too; TYPE hash leaves out the extracts' cell lists and sets.
- * Returns the count, or -1 after saying why. */
-static long s_scan_ids(redisContext *c, char ***ids)
-{
-    static const char prefix[] = "lnob:extract:";
-    char cursor[32] = "0";
-    size_t n = 0, cap = 0;
-    *ids = NULL;
-    do {
-        redisReply *r = redisCommand(c, "SCAN %s MATCH lnob:extract:* TYPE hash COUNT %d", cursor,
-                                     SCAN_PAGE);
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-            r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
-            s_redis_failed(c, r, "listing the extracts");
-            freeReplyObject(r);
-            for (size_t i = 0; i < n; i++)
-                free((*ids)[i]);
-            free(*ids);
-            *ids = NULL;
-            return -1;
-        }
-        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-        for (size_t i = 0; i < r->element[1]->elements; i++) {
-            const redisReply *k = r->element[1]->element[i];
-            const char *id = k->type == REDIS_REPLY_STRING ? k->str + sizeof prefix - 1 : "";
-            if (!*id || strchr(id, ':'))
-                continue;
-            lnob_grow((void **) ids, &cap, n + 1, sizeof **ids);
-            (*ids)[n++] = lnob_strdup(id);
-        }
-        freeReplyObject(r);
-    } while (strcmp(cursor, "0") != 0);
-    if (n)
-        qsort(*ids, n, sizeof **ids, s_by_id);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++) /* SCAN may return a key twice */
-        if (kept && !strcmp((*ids)[kept - 1], (*ids)[i]))
-            free((*ids)[i]);
-        else
-            (*ids)[kept++] = (*ids)[i];
-    return (long) kept;
 }
 
 /* Reads the listed fields of each extract in one pipeline; an extract
@@ -568,8 +518,11 @@ static int s_list(int argc, char **argv, int first)
     redisContext *c = s_connect(cfg.redis, cfg.redis_password_file);
     if (!c)
         return EXIT_FAILED;
-    char **ids = NULL;
-    long n = s_scan_ids(c, &ids);
+    char **ids = NULL, err[LNOB_ERRSTR_MAX];
+    size_t found = 0;
+    long n = lnob_store_scan_ids(c, &ids, &found, err, sizeof err) == LNOB_OK ? (long) found : -1;
+    if (n < 0) /* SCAN, not lnob:extracts, so that failed extracts are listed too */
+        fprintf(stderr, "%s: %s\n", PROG, err);
     listed_t *l = n > 0 ? lnob_calloc((size_t) n, sizeof *l) : NULL;
     long kept = n > 0 ? s_read_listed(c, ids, (size_t) n, l) : n;
     if (kept >= 0) {

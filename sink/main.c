@@ -5,8 +5,9 @@
  * the Result on a PUB socket as two frames: the topic
  * "lnob.extract.<extract id>" and the Envelope without the cells flagged
  * SUPPRESS (publish.h; only the first time an extract is announced, like
- * the Redis stream), and confirms it to the
- * aggregator's control socket so that it stops redelivering, once it has
+ * the Redis stream, which keeps its newest --stream-max entries), and
+ * confirms it to the aggregator's control socket so that it stops
+ * redelivering, once it has
  * read back that Redis holds every cell and quarantine row (else it drops
  * the quarantine and waits for both again). While Redis is down the sink
  * holds the message and retries once a second (the aggregator waits behind
@@ -125,7 +126,7 @@ static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, 
     }
     rc = lnob_store_verify(s->redis, r, 0, err, cap);
     if (rc == LNOB_OK)
-        rc = lnob_store_result(s->redis, r, announced, err, cap);
+        rc = lnob_store_result(s->redis, r, s->cfg->stream_max, announced, err, cap);
     if (rc == LNOB_OK)
         rc = lnob_store_verify(s->redis, r, 1, err, cap);
     if (rc != LNOB_AGAIN)

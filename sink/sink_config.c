@@ -5,6 +5,12 @@
 
 #include "lnob/log.h"
 #include "lnob/redis.h"
+#include "store.h" /* LNOB_STREAM_MAX_DEFAULT */
+
+#define S_TEXT(x) #x
+#define S_NUMBER_TEXT(x) S_TEXT(x)
+#define STREAM_MAX_DEFAULT S_NUMBER_TEXT(LNOB_STREAM_MAX_DEFAULT) /* the option's default is text */
+#define STREAM_MAX_LIMIT 100000000
 
 static const lnob_opt_t s_opts[] = {
     {"pull", "LNOB_SINK_PULL", LNOB_OPT_STR, "@tcp://127.0.0.1:5557", 0, 0, NULL,
@@ -20,6 +26,9 @@ static const lnob_opt_t s_opts[] = {
      offsetof(lnob_sink_cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(lnob_sink_cfg_t, hwm),
      "messages queued before the aggregator waits"},
+    {"stream-max", "LNOB_STREAM_MAX", LNOB_OPT_INT, STREAM_MAX_DEFAULT, 0, STREAM_MAX_LIMIT, NULL,
+     offsetof(lnob_sink_cfg_t, stream_max),
+     "entries lnob:stream:extracts keeps, the newest (exact trim on each XADD; 0: never trimmed)"},
     {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
      offsetof(lnob_sink_cfg_t, linger_ms), "how long exit waits to deliver published messages"},
     LNOB_WORKER_OPTS(lnob_sink_cfg_t),

@@ -16,6 +16,7 @@ typedef struct {
     const char *redis_password_file;
     const char *control;
     long hwm, linger_ms;
+    long stream_max; /* entries lnob:stream:extracts keeps; 0: all */
     const char *log_level, *log_format;
     const char *instance;
     const char *heartbeat; /* lnob run's liveness endpoint, or "none" */

@@ -10,6 +10,7 @@
 #include "lnob/redis.h"
 
 #define WRITE_ATTEMPTS 5 /* a WATCHed key changed under us: try again */
+#define STREAM_KEY "lnob:stream:extracts"
 
 /* ---- keys ----------------------------------------------------------------- */
 
@@ -103,6 +104,31 @@ static int s_drain(redisContext *c, int n, const char *what, char *err, size_t c
     return rc;
 }
 
+static void s_free_replies(redisReply **r, int n)
+{
+    for (int i = 0; i < n; i++)
+        freeReplyObject(r[i]);
+}
+
+/* Reads n replies into r. Fails, keeping none of them, when the connection
+ * is lost or one is an error (a refused WATCH, NOPERM, must not pass
+ * unseen). */
+static int s_replies(redisContext *c, redisReply **r, int n, const char *what, char *err,
+                     size_t cap)
+{
+    for (int i = 0; i < n; i++)
+        if (redisGetReply(c, (void **) &r[i]) != REDIS_OK) {
+            s_free_replies(r, i);
+            return s_error(c, NULL, what, err, cap);
+        }
+    redisReply *bad = s_first_error(r, n);
+    if (!bad)
+        return LNOB_OK;
+    int rc = s_describe(c, bad, what, err, cap);
+    s_free_replies(r, n);
+    return rc;
+}
+
 /* ---- quarantine ----------------------------------------------------------- */
 
 #define QUARANTINE_ARGS 21 /* an XADD of a reject: its id and nine fields */
@@ -172,23 +198,18 @@ static int s_read_previous(redisContext *c, const char *meta_key, const char *li
     redisAppendCommand(c, "LRANGE %s 0 -1", list_key);
     redisAppendCommand(c, "HGET %s status", meta_key);
     redisReply *r[3] = {0};
-    for (int i = 0; i < 3; i++)
-        if (redisGetReply(c, (void **) &r[i]) != REDIS_OK) {
-            for (int k = 0; k < i; k++)
-                freeReplyObject(r[k]);
-            return s_error(c, NULL, "read", err, cap);
-        }
-    redisReply *bad = s_first_error(r, 3); /* WATCH refused (NOPERM) must not pass unseen */
-    int ok = !bad && r[1]->type == REDIS_REPLY_ARRAY;
-    if (ok) {
+    int rc = s_replies(c, r, 3, "read", err, cap);
+    if (rc != LNOB_OK)
+        return rc;
+    if (r[1]->type == REDIS_REPLY_ARRAY) {
         p->keys = lnob_calloc(r[1]->elements ? r[1]->elements : 1, sizeof(char *));
         for (size_t i = 0; i < r[1]->elements; i++)
             p->keys[p->n++] = lnob_strdup(r[1]->element[i]->str);
+    } else {
+        rc = s_describe(c, r[1], "read", err, cap);
     }
     p->announced = r[2]->type == REDIS_REPLY_STRING && strcmp(r[2]->str, "complete") == 0;
-    int rc = ok ? LNOB_OK : s_describe(c, bad ? bad : r[1], "read", err, cap);
-    for (int i = 0; i < 3; i++)
-        freeReplyObject(r[i]);
+    s_free_replies(r, 3);
     return rc;
 }
 
@@ -244,32 +265,82 @@ static const char *s_meta_value(const Lnob__V1__Result *r, const char *key)
     return "";
 }
 
-/* Maps each input file to the extract in lnob:run:<run id>: the source,
- * or each "D=path" line of a four-file extract's inputs. Returns how many
- * commands were appended. */
-static int s_append_run_inputs(redisContext *c, const Lnob__V1__Result *r, const char *run_key)
+typedef void (*path_fn)(void *arg, const char *path, size_t len);
+
+/* Calls fn for each input file of an extract: the path of each "D=path"
+ * line of a four-file extract's inputs, else its source. */
+static void s_each_input(const char *source, const char *inputs, path_fn fn, void *arg)
 {
-    const char *inputs = s_meta_value(r, "inputs");
     if (!*inputs) {
-        redisAppendCommand(c, "HSET %s %s %s", run_key, s_meta_value(r, "source"), r->extract_id);
-        return 1;
+        fn(arg, source, strlen(source));
+        return;
     }
-    int n = 0;
-    for (const char *p = inputs; *p; n++) {
+    for (const char *p = inputs; *p;) {
         const char *eol = strchr(p, '\n'), *path = strchr(p, '=');
         size_t len = eol ? (size_t) (eol - p) : strlen(p);
         path = path && path < p + len ? path + 1 : p;
-        redisAppendCommand(c, "HSET %s %b %s", run_key, path, (size_t) (p + len - path), r->extract_id);
+        fn(arg, path, (size_t) (p + len - path));
         p += len + (eol != NULL);
     }
-    return n;
+}
+
+typedef struct {
+    redisContext *c;
+    const char *run_key, *extract_id;
+    int n; /* commands appended */
+} run_inputs_t;
+
+static void s_append_run_input(void *arg, const char *path, size_t len)
+{
+    run_inputs_t *ri = arg;
+    redisAppendCommand(ri->c, "HSET %s %b %s", ri->run_key, path, len, ri->extract_id);
+    ri->n++;
+}
+
+/* Maps each input file to the extract in lnob:run:<run id>. Returns how
+ * many commands were appended. */
+static int s_append_run_inputs(redisContext *c, const Lnob__V1__Result *r, const char *run_key)
+{
+    run_inputs_t ri = {c, run_key, r->extract_id, 0};
+    s_each_input(s_meta_value(r, "source"), s_meta_value(r, "inputs"), s_append_run_input, &ri);
+    return ri.n;
+}
+
+static void s_latest_key(const char *period, char *out, size_t cap)
+{
+    snprintf(out, cap, "lnob:mis:latest:%s", period);
+}
+
+#define ANNOUNCE_ARGS 17 /* XADD key [MAXLEN n] * and six fields */
+
+/* Appends the stream entry announcing a completed extract; the stream
+ * keeps its newest stream_max entries (exactly: '=' trimming, as one XADD
+ * per extract costs nothing; '~' would keep up to a macro node more). */
+static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long stream_max)
+{
+    char cells[32], max[32];
+    snprintf(cells, sizeof cells, "%zu", r->n_cells);
+    snprintf(max, sizeof max, "%ld", stream_max);
+    const char *argv[ANNOUNCE_ARGS] = {"XADD", STREAM_KEY};
+    int n = 2;
+    if (stream_max > 0) {
+        argv[n++] = "MAXLEN";
+        argv[n++] = max;
+    }
+    const char *rest[] = {"*", "extract", r->extract_id, "status", r->status,
+                          "period", s_meta_value(r, "period"), "source", s_meta_value(r, "source"),
+                          "cells", cells, "run_id", r->run_id};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+        argv[n++] = rest[i];
+    redisAppendCommandArgv(c, n, argv, NULL);
 }
 
 /* Appends the commands of one transaction; returns how many. */
 static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, const previous_t *prev,
-                                const char *meta_key, const char *list_key, int announce)
+                                const char *meta_key, const char *list_key, long stream_max,
+                                int announce)
 {
-    char key[LNOB_KEY_MAX], ind_key[LNOB_KEY_MAX], run_key[LNOB_KEY_MAX], cells[32];
+    char key[LNOB_KEY_MAX], ind_key[LNOB_KEY_MAX], run_key[LNOB_KEY_MAX];
     int complete = strcmp(r->status, "complete") == 0;
     int n = 0;
     snprintf(ind_key, sizeof ind_key, "lnob:extract:%s:indicators", r->extract_id);
@@ -290,38 +361,51 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     if (complete)
         redisAppendCommand(c, "ZADD lnob:extracts %s %s", s_meta_value(r, "computed_ms"),
                            r->extract_id), n++;
-    if (complete && !strcmp(s_meta_value(r, "kind"), "mis")) /* the newest coverage of a year */
-        redisAppendCommand(c, "SET lnob:mis:latest:%s %s", s_meta_value(r, "period"), r->extract_id), n++;
-    snprintf(cells, sizeof cells, "%zu", r->n_cells);
+    if (complete && !strcmp(s_meta_value(r, "kind"), "mis")) { /* the newest coverage of a year */
+        s_latest_key(s_meta_value(r, "period"), key, sizeof key);
+        redisAppendCommand(c, "SET %s %s", key, r->extract_id), n++;
+    }
     if (announce)
-        redisAppendCommand(c, "XADD lnob:stream:extracts * extract %s status %s period %s source %s cells %s run_id %s",
-                           r->extract_id, r->status, s_meta_value(r, "period"),
-                           s_meta_value(r, "source"), cells, r->run_id), n++;
+        s_append_announce(c, r, stream_max), n++;
     n += s_append_run_inputs(c, r, run_key);
     redisAppendCommand(c, "EXPIRE %s %d", run_key, LNOB_RUN_TTL_SECONDS), n++;
     redisAppendCommand(c, "EXEC"), n++;
     return n;
 }
 
-/* Reads the transaction's replies. Returns 1 committed, 0 aborted (WATCH). */
-static int s_read_transaction(redisContext *c, int n, char *err, size_t cap, int *rc)
+/* Reads the replies of a transaction of n commands (MULTI ... EXEC).
+ * Returns EXEC's reply (owned) when it committed; NULL when it was aborted
+ * (a WATCHed key changed: *rc LNOB_OK) or failed (*rc and err say why). */
+static redisReply *s_exec(redisContext *c, int n, char *err, size_t cap, int *rc)
 {
     int queued = s_drain(c, n - 1, "transaction", err, cap);
     if (queued != LNOB_OK) {
         char execabort[LNOB_ERRSTR_MAX]; /* the first error says why, not EXECABORT */
         s_drain(c, 1, "exec", execabort, sizeof execabort);
         *rc = queued;
-        return 0;
+        return NULL;
     }
     redisReply *exec = NULL;
     if (redisGetReply(c, (void **) &exec) != REDIS_OK) {
         *rc = s_error(c, NULL, "EXEC", err, cap);
-        return 0;
+        return NULL;
     }
-    int committed = exec->type == REDIS_REPLY_ARRAY;
-    *rc = exec->type == REDIS_REPLY_ERROR ? s_error(c, exec, "EXEC", err, cap) : LNOB_OK;
-    if (exec->type != REDIS_REPLY_ERROR)
+    *rc = LNOB_OK;
+    if (exec->type == REDIS_REPLY_ARRAY)
+        return exec;
+    if (exec->type == REDIS_REPLY_ERROR)
+        *rc = s_error(c, exec, "EXEC", err, cap);
+    else
         freeReplyObject(exec);
+    return NULL;
+}
+
+/* s_exec without the reply. Returns 1 committed, 0 aborted or failed. */
+static int s_read_transaction(redisContext *c, int n, char *err, size_t cap, int *rc)
+{
+    redisReply *exec = s_exec(c, n, err, cap, rc);
+    int committed = exec != NULL;
+    freeReplyObject(exec);
     return committed;
 }
 
@@ -335,8 +419,8 @@ int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complet
     return LNOB_OK;
 }
 
-int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
-                      size_t cap)
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, int *announced,
+                      char *err, size_t cap)
 {
     char meta_key[LNOB_KEY_MAX], list_key[LNOB_KEY_MAX];
     snprintf(meta_key, sizeof meta_key, "lnob:extract:%s", r->extract_id);
@@ -349,7 +433,7 @@ int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced
             return rc;
         /* The stream is for dashboards: completed extracts only, once each. */
         int announce = strcmp(r->status, "complete") == 0 && !prev.announced;
-        int n = s_append_transaction(c, r, &prev, meta_key, list_key, announce);
+        int n = s_append_transaction(c, r, &prev, meta_key, list_key, stream_max, announce);
         s_previous_free(&prev);
         if (s_read_transaction(c, n, err, cap, &rc)) {
             *announced = announce;
@@ -401,4 +485,403 @@ int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *er
         return s_error(c, r, "DEL", err, cap);
     freeReplyObject(r);
     return LNOB_OK;
+}
+
+/* ---- retention: listing --------------------------------------------------- */
+
+#define EXTRACT_PREFIX "lnob:extract:"
+#define SCAN_PAGE 1000      /* keys examined per SCAN round trip */
+#define DEFAULT_KIND "silc" /* SILC metadata names no kind */
+
+static void s_free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int s_by_id(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Adds the ids of a SCAN page's metadata keys (lnob:extract:<id>, not the
+ * extracts' other keys) to *ids. */
+static void s_add_ids(const redisReply *keys, char ***ids, size_t *n, size_t *cap)
+{
+    const size_t prefix = strlen(EXTRACT_PREFIX);
+    for (size_t i = 0; i < keys->elements; i++) {
+        const redisReply *k = keys->element[i];
+        if (k->type != REDIS_REPLY_STRING || strncmp(k->str, EXTRACT_PREFIX, prefix) != 0)
+            continue;
+        const char *id = k->str + prefix;
+        if (!*id || strchr(id, ':'))
+            continue;
+        lnob_grow((void **) ids, cap, *n + 1, sizeof **ids);
+        (*ids)[(*n)++] = lnob_strdup(id);
+    }
+}
+
+/* Sorts ids and drops repeats (SCAN may return a key twice). Returns how
+ * many stay. */
+static size_t s_sort_unique(char **ids, size_t n)
+{
+    if (n)
+        qsort(ids, n, sizeof *ids, s_by_id);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kept && !strcmp(ids[kept - 1], ids[i]))
+            free(ids[i]);
+        else
+            ids[kept++] = ids[i];
+    return kept;
+}
+
+int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size_t cap)
+{
+    char cursor[32] = "0";
+    size_t got = 0, room = 0;
+    *ids = NULL;
+    *n = 0;
+    do {
+        redisReply *r = redisCommand(c, "SCAN %s MATCH " EXTRACT_PREFIX "* TYPE hash COUNT %d",
+                                     cursor, SCAN_PAGE);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+            s_free_strings(*ids, got);
+            *ids = NULL;
+            return s_error(c, r, "SCAN", err, cap);
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        s_add_ids(r->element[1], ids, &got, &room);
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    *n = s_sort_unique(*ids, got);
+    return LNOB_OK;
+}
+
+enum { X_STATUS, X_KIND, X_PERIOD, X_COMPUTED, X_FIELDS };
+
+static const char *s_str(const redisReply *r, const char *absent)
+{
+    return r->type == REDIS_REPLY_STRING && *r->str ? r->str : absent;
+}
+
+static void s_extract_from(lnob_store_extract_t *x, const char *id, const redisReply *hmget)
+{
+    redisReply *const *v = hmget->element;
+    x->id = lnob_strdup(id);
+    x->status = lnob_strdup(s_str(v[X_STATUS], ""));
+    x->kind = lnob_strdup(s_str(v[X_KIND], DEFAULT_KIND));
+    x->period = lnob_strdup(s_str(v[X_PERIOD], ""));
+    x->computed_ms = strtoll(s_str(v[X_COMPUTED], "0"), NULL, 10);
+}
+
+int lnob_store_extracts(redisContext *c, lnob_store_extract_t **out, size_t *n, char *err,
+                        size_t cap)
+{
+    char **ids;
+    size_t k, got = 0;
+    *out = NULL;
+    *n = 0;
+    int rc = lnob_store_scan_ids(c, &ids, &k, err, cap);
+    if (rc != LNOB_OK)
+        return rc;
+    for (size_t i = 0; i < k; i++)
+        redisAppendCommand(c, "HMGET " EXTRACT_PREFIX "%s status kind period computed_ms", ids[i]);
+    lnob_store_extract_t *l = lnob_calloc(k ? k : 1, sizeof *l);
+    for (size_t i = 0; i < k; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **) &r) != REDIS_OK) {
+            rc = s_error(c, NULL, "HMGET", err, cap); /* the context is in error: dropped */
+            break;
+        }
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != X_FIELDS) {
+            if (rc == LNOB_OK)
+                rc = s_describe(c, r, "HMGET", err, cap);
+        } else if (r->element[X_STATUS]->type == REDIS_REPLY_STRING) {
+            s_extract_from(&l[got++], ids[i], r); /* else: removed since the SCAN */
+        }
+        freeReplyObject(r);
+    }
+    s_free_strings(ids, k);
+    if (rc != LNOB_OK) {
+        lnob_store_extracts_free(&l, got);
+        return rc;
+    }
+    *out = l;
+    *n = got;
+    return LNOB_OK;
+}
+
+void lnob_store_extracts_free(lnob_store_extract_t **list, size_t n)
+{
+    if (!list || !*list)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        lnob_store_extract_t *x = &(*list)[i];
+        free(x->id);
+        free(x->kind);
+        free(x->period);
+        free(x->status);
+    }
+    free(*list);
+    *list = NULL;
+}
+
+/* ---- retention: removal --------------------------------------------------- */
+
+#define DEL_CHUNK 512 /* keys per DEL or EXISTS command */
+
+typedef struct {
+    char **v; /* owned */
+    size_t n, cap;
+} strings_t;
+
+static void s_strings_add(strings_t *s, const char *str, size_t len)
+{
+    lnob_grow((void **) &s->v, &s->cap, s->n + 1, sizeof *s->v);
+    s->v[s->n++] = lnob_strndup(str, len);
+}
+
+static void s_strings_add_path(void *arg, const char *path, size_t len)
+{
+    s_strings_add(arg, path, len);
+}
+
+/* What removing one extract takes, read under WATCH. */
+typedef struct {
+    int found;                 /* its metadata hash is there */
+    int repoint;               /* latest names the extract */
+    long long computed_ms;     /* its metadata's */
+    char run[LNOB_KEY_MAX];    /* lnob:run:<run id> its metadata names, or "" */
+    char latest[LNOB_KEY_MAX]; /* lnob:mis:latest:<period> of an MIS extract, or "" */
+    strings_t keys;            /* the keys to delete */
+    strings_t fields;          /* its input files: then those run maps to the extract */
+} plan_t;
+
+static void s_plan_free(plan_t *p)
+{
+    s_free_strings(p->keys.v, p->keys.n);
+    s_free_strings(p->fields.v, p->fields.n);
+}
+
+/* Appends one command: head's words, then items. */
+static void s_append_list(redisContext *c, const char *const *head, size_t nhead,
+                          char *const *items, size_t n)
+{
+    const char **argv = lnob_malloc((nhead + n) * sizeof *argv);
+    for (size_t i = 0; i < nhead; i++)
+        argv[i] = head[i];
+    for (size_t i = 0; i < n; i++)
+        argv[nhead + i] = items[i];
+    redisAppendCommandArgv(c, (int) (nhead + n), argv, NULL);
+    free(argv);
+}
+
+/* Appends verb over items, DEL_CHUNK at most a command. Returns the number
+ * of commands. */
+static int s_append_chunks(redisContext *c, const char *verb, char *const *items, size_t n)
+{
+    int cmds = 0;
+    for (size_t i = 0; i < n; i += DEL_CHUNK, cmds++)
+        s_append_list(c, &verb, 1, items + i, n - i < DEL_CHUNK ? n - i : DEL_CHUNK);
+    return cmds;
+}
+
+/* The sum of the integer replies among r[0..n). */
+static size_t s_sum(redisReply *const *r, size_t n)
+{
+    size_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i]->type == REDIS_REPLY_INTEGER && r[i]->integer > 0)
+            sum += (size_t) r[i]->integer;
+    return sum;
+}
+
+/* The metadata removal reads, in the order of the M_ indexes. */
+#define META_FIELDS "status kind period run_id computed_ms source inputs"
+enum { M_STATUS, M_KIND, M_PERIOD, M_RUN, M_COMPUTED, M_SOURCE, M_INPUTS, M_FIELDS };
+
+/* Fills the plan from the metadata (HMGET of the M_ fields) and the cell list. */
+static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const redisReply *cells)
+{
+    static const char *const own[][2] = {{EXTRACT_PREFIX, ""}, {EXTRACT_PREFIX, ":cells"},
+                                         {EXTRACT_PREFIX, ":indicators"}, {"lnob:quarantine:", ""}};
+    redisReply *const *m = meta->element;
+    char key[LNOB_KEY_MAX];
+    p->found = m[M_STATUS]->type == REDIS_REPLY_STRING;
+    if (!p->found)
+        return;
+    p->computed_ms = strtoll(s_str(m[M_COMPUTED], "0"), NULL, 10);
+    for (size_t i = 0; i < cells->elements; i++)
+        if (cells->element[i]->type == REDIS_REPLY_STRING)
+            s_strings_add(&p->keys, cells->element[i]->str, cells->element[i]->len);
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        int len = snprintf(key, sizeof key, "%s%s%s", own[i][0], id, own[i][1]);
+        s_strings_add(&p->keys, key, (size_t) len < sizeof key ? (size_t) len : sizeof key - 1);
+    }
+    if (*s_str(m[M_RUN], "")) {
+        snprintf(p->run, sizeof p->run, "lnob:run:%s", m[M_RUN]->str);
+        s_each_input(s_str(m[M_SOURCE], ""), s_str(m[M_INPUTS], ""), s_strings_add_path,
+                     &p->fields);
+    }
+    if (!strcmp(s_str(m[M_KIND], ""), "mis"))
+        s_latest_key(s_str(m[M_PERIOD], ""), p->latest, sizeof p->latest);
+}
+
+/* Keeps the fields whose HMGET value is id, frees the others. */
+static void s_keep_fields(strings_t *f, const redisReply *values, const char *id)
+{
+    size_t kept = 0;
+    int ok = values->type == REDIS_REPLY_ARRAY && values->elements == f->n;
+    for (size_t i = 0; i < f->n; i++) {
+        const redisReply *v = ok ? values->element[i] : NULL;
+        if (v && v->type == REDIS_REPLY_STRING && !strcmp(v->str, id))
+            f->v[kept++] = f->v[i];
+        else
+            free(f->v[i]);
+    }
+    f->n = kept;
+}
+
+/* WATCHes and reads what names the extract outside its own keys: the
+ * fields of its run hash, and the MIS pointer of its period. */
+static int s_plan_pointers(redisContext *c, const char *id, plan_t *p, char *err, size_t cap)
+{
+    int n = 0, has_run = *p->run && p->fields.n;
+    if (has_run) {
+        const char *head[] = {"HMGET", p->run};
+        redisAppendCommand(c, "WATCH %s", p->run);
+        s_append_list(c, head, 2, p->fields.v, p->fields.n);
+        n += 2;
+    }
+    if (*p->latest) {
+        redisAppendCommand(c, "WATCH %s", p->latest);
+        redisAppendCommand(c, "GET %s", p->latest);
+        n += 2;
+    }
+    redisReply *r[4] = {0};
+    int rc = n ? s_replies(c, r, n, "read", err, cap) : LNOB_OK;
+    if (rc != LNOB_OK || !n)
+        return rc;
+    if (has_run)
+        s_keep_fields(&p->fields, r[1], id);
+    const redisReply *latest = r[n - 1];
+    p->repoint = *p->latest && latest->type == REDIS_REPLY_STRING && !strcmp(latest->str, id);
+    s_free_replies(r, n);
+    return LNOB_OK;
+}
+
+/* WATCHes the extract's keys and reads what removing it takes. */
+static int s_plan_read(redisContext *c, const char *id, plan_t *p, char *err, size_t cap)
+{
+    redisAppendCommand(c, "WATCH " EXTRACT_PREFIX "%s " EXTRACT_PREFIX "%s:cells lnob:quarantine:%s", id,
+                       id, id);
+    redisAppendCommand(c, "HMGET " EXTRACT_PREFIX "%s " META_FIELDS, id);
+    redisAppendCommand(c, "LRANGE " EXTRACT_PREFIX "%s:cells 0 -1", id);
+    redisReply *r[3] = {0};
+    int rc = s_replies(c, r, 3, "read", err, cap);
+    if (rc != LNOB_OK)
+        return rc;
+    if (r[1]->type != REDIS_REPLY_ARRAY || r[1]->elements != M_FIELDS)
+        rc = s_describe(c, r[1], "read", err, cap);
+    else if (r[2]->type != REDIS_REPLY_ARRAY)
+        rc = s_describe(c, r[2], "read", err, cap);
+    else
+        s_plan_keys(p, id, r[1], r[2]);
+    s_free_replies(r, 3);
+    return rc == LNOB_OK && p->found ? s_plan_pointers(c, id, p, err, cap) : rc;
+}
+
+static int s_unwatch(redisContext *c, char *err, size_t cap)
+{
+    redisReply *r = redisCommand(c, "UNWATCH");
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        return s_error(c, r, "UNWATCH", err, cap);
+    freeReplyObject(r);
+    return LNOB_OK;
+}
+
+/* A dry run: how many of the keys exist. Releases the WATCH. */
+static int s_count_existing(redisContext *c, const plan_t *p, size_t *keys, char *err, size_t cap)
+{
+    int n = s_append_chunks(c, "EXISTS", p->keys.v, p->keys.n);
+    redisAppendCommand(c, "UNWATCH");
+    redisReply **r = lnob_calloc((size_t) n + 1, sizeof *r);
+    int rc = s_replies(c, r, n + 1, "EXISTS", err, cap);
+    if (rc == LNOB_OK) {
+        *keys = s_sum(r, (size_t) n);
+        s_free_replies(r, n + 1);
+    }
+    free(r);
+    return rc;
+}
+
+/* The removal's transaction. *committed 0: a WATCHed key changed. */
+static int s_remove_exec(redisContext *c, const char *id, const plan_t *p, const char *successor,
+                         int *committed, size_t *keys, char *err, size_t cap)
+{
+    redisAppendCommand(c, "MULTI");
+    int dels = s_append_chunks(c, "DEL", p->keys.v, p->keys.n), n = dels + 1;
+    redisAppendCommand(c, "ZREM lnob:extracts %s", id), n++;
+    if (p->fields.n) {
+        const char *head[] = {"HDEL", p->run};
+        s_append_list(c, head, 2, p->fields.v, p->fields.n), n++;
+    }
+    if (p->repoint && successor && *successor)
+        redisAppendCommand(c, "SET %s %s", p->latest, successor), n++;
+    redisAppendCommand(c, "EXEC"), n++;
+    int rc;
+    redisReply *exec = s_exec(c, n, err, cap, &rc);
+    *committed = exec != NULL;
+    if (!exec)
+        return rc;
+    redisReply *bad = s_first_error(exec->element, (int) exec->elements);
+    if (bad) /* e.g. a key of another type: what came before it is done (no rollback) */
+        rc = s_describe(c, bad, "EXEC", err, cap);
+    *keys = s_sum(exec->element, exec->elements < (size_t) dels ? exec->elements : (size_t) dels);
+    freeReplyObject(exec);
+    return rc;
+}
+
+/* Acts on a plan read under WATCH: nothing when the extract is gone or was
+ * stored again, a count in a dry run, else the transaction. *committed is
+ * 0 only when a WATCHed key changed (read and try again). */
+static int s_remove_planned(redisContext *c, const lnob_store_removal_t *what, plan_t *p,
+                            lnob_store_removed_t *out, int *committed, char *err, size_t cap)
+{
+    *committed = 1;
+    out->found = p->found;
+    out->changed = p->found && what->computed_ms >= 0 && p->computed_ms != what->computed_ms;
+    if (!p->found || out->changed)
+        return s_unwatch(c, err, cap);
+    int moved = what->successor && *what->successor;
+    if (p->repoint && !moved)
+        s_strings_add(&p->keys, p->latest, strlen(p->latest));
+    out->latest = !p->repoint ? LNOB_STORE_LATEST_UNTOUCHED
+                  : moved     ? LNOB_STORE_LATEST_MOVED
+                              : LNOB_STORE_LATEST_DELETED;
+    if (what->dry_run)
+        return s_count_existing(c, p, &out->keys, err, cap);
+    return s_remove_exec(c, what->id, p, what->successor, committed, &out->keys, err, cap);
+}
+
+int lnob_store_remove(redisContext *c, const lnob_store_removal_t *what, lnob_store_removed_t *out,
+                      char *err, size_t cap)
+{
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+        plan_t p;
+        memset(&p, 0, sizeof p);
+        memset(out, 0, sizeof *out);
+        int committed = 0, rc = s_plan_read(c, what->id, &p, err, cap);
+        if (rc == LNOB_OK)
+            rc = s_remove_planned(c, what, &p, out, &committed, err, cap);
+        s_plan_free(&p);
+        if (rc != LNOB_OK || committed)
+            return rc;
+    }
+    snprintf(err, cap, "extract %s changed concurrently %d times; not removed", what->id,
+             WRITE_ATTEMPTS);
+    return LNOB_ERR;
 }

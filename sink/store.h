@@ -6,9 +6,13 @@
  * however many cells there are. Re-writing the same extract replaces the
  * same keys (stale cells are deleted in the same transaction) and the
  * stream announces an extract only the first time it completes (a failed
- * extract is recorded in its metadata hash, never announced). The
- * schema is documented in docs/redis-keys.md; the key builders below are
- * its single source. Not for: connecting (lnob/redis.h) or reading.
+ * extract is recorded in its metadata hash, never announced); the stream
+ * keeps the newest stream_max entries (XADD MAXLEN). Retention is here
+ * too, as the inverse of writing: listing the extracts and removing one
+ * whole, in one MULTI/EXEC under WATCH. The schema is documented in
+ * docs/redis-keys.md; the key builders below are its single source. Not
+ * for: connecting (lnob/redis.h), reading cells (cli/report.h) or choosing
+ * what to remove (cli/prune.h).
  *
  *   lnob:cell:<extract>:<indicator>:<breakdown>     hash, one per cell
  *   lnob:extract:<extract>                          hash, metadata
@@ -19,6 +23,7 @@
  *   lnob:quarantine:<extract>                       stream of rejected rows
  *   lnob:stream:extracts                            stream: one entry per completed extract
  *   lnob:run:<run id>                               hash source -> extract id (7 days)
+ *   lnob:mis:latest:<period>                        string: the newest complete MIS extract
  */
 #ifndef LNOB_SINK_STORE_H
 #define LNOB_SINK_STORE_H
@@ -29,6 +34,7 @@
 
 #define LNOB_KEY_MAX 512
 #define LNOB_RUN_TTL_SECONDS (7 * 24 * 3600)
+#define LNOB_STREAM_MAX_DEFAULT 10000 /* entries lnob:stream:extracts keeps */
 
 /* "national" or "<breakdown>=<group>": the last part of a cell key. */
 size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap);
@@ -68,9 +74,10 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
  * Returns LNOB_OK or an error as above. */
 int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complete, char *err, size_t cap);
 /* Writes a Result (complete or failed) in one transaction. Sets *announced
- * to 1 if this write added the stream entry. */
-int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, int *announced, char *err,
-                      size_t cap);
+ * to 1 if this write added the stream entry, which trims the stream to its
+ * newest stream_max entries, exactly (0: never trimmed). */
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, int *announced,
+                      char *err, size_t cap);
 /* Checks what Redis holds of a Result's extract against its metadata: the
  * quarantine stream must hold rows_quarantined entries and, with cells = 1,
  * the cell list n_cells keys (a Redis restarted without persistence loses
@@ -81,5 +88,60 @@ int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, cha
  * is written whole again (Redis refuses entry ids below the stream's top
  * one, so a partly lost stream cannot be filled in). */
 int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *err, size_t cap);
+
+/* ---- retention ------------------------------------------------------------ */
+
+/* Every extract id that has a metadata hash (SCAN MATCH lnob:extract:*
+ * TYPE hash: failed extracts too, which lnob:extracts does not index),
+ * sorted, each once, in *ids (owned: free each and the array). Returns
+ * LNOB_OK, or an error as above. */
+int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size_t cap);
+
+/* An extract as its metadata hash describes it; strings owned. */
+typedef struct {
+    char *id;
+    char *kind;            /* "silc" when the metadata names none */
+    char *period, *status; /* "" when absent */
+    long long computed_ms; /* 0 when absent */
+} lnob_store_extract_t;
+
+/* Every extract that has a metadata hash, sorted by id, in *out (owned:
+ * lnob_store_extracts_free). Returns LNOB_OK, or an error as above. */
+int lnob_store_extracts(redisContext *c, lnob_store_extract_t **out, size_t *n, char *err,
+                        size_t cap);
+/* Frees n extracts and NULLs *list; accepts NULL. */
+void lnob_store_extracts_free(lnob_store_extract_t **list, size_t n);
+
+/* One extract to remove. */
+typedef struct {
+    const char *id;
+    long long computed_ms; /* remove only while its metadata holds this (-1: whatever it holds) */
+    const char *successor; /* lnob:mis:latest:<period>, when it names id, names this next (NULL
+                              or "": the pointer is deleted) */
+    int dry_run;           /* count what would go, remove nothing */
+} lnob_store_removal_t;
+
+typedef struct {
+    int found;   /* Redis held the extract's metadata hash (else nothing was done) */
+    int changed; /* its computed_ms was not the one asked for: stored again, left alone */
+    size_t keys; /* keys removed, or (dry run) that would be */
+    int latest;  /* lnob:mis:latest:<period> named it: LNOB_STORE_LATEST_* */
+} lnob_store_removed_t;
+
+enum { LNOB_STORE_LATEST_UNTOUCHED, LNOB_STORE_LATEST_MOVED, LNOB_STORE_LATEST_DELETED };
+
+/* Removes every key of one extract in one MULTI/EXEC: its cells (those its
+ * cell list names), metadata hash, cell list, indicator set and quarantine
+ * stream are deleted; it leaves lnob:extracts, and its input files leave
+ * the lnob:run: hash its metadata names (where they still map to it);
+ * lnob:mis:latest:<period> moves to the successor when it names the
+ * extract. The extract's keys are WATCHed while they are read: a sink
+ * writing the same extract meanwhile aborts the transaction, and it is read
+ * and tried again, so the extract is removed whole or not at all, never
+ * half of an old and half of a new write. Entries of lnob:stream:extracts
+ * and lnob:indicators stay (docs/redis-keys.md, "Retention"). Fills *out;
+ * returns LNOB_OK (see out->found, out->changed), or an error as above. */
+int lnob_store_remove(redisContext *c, const lnob_store_removal_t *what, lnob_store_removed_t *out,
+                      char *err, size_t cap);
 
 #endif

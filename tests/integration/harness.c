@@ -2,7 +2,10 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,6 +201,22 @@ void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
     s_stderr_back(saved);
 }
 
+void th_free_ports(int *ports, int n)
+{
+    int fds[16];
+    cr_assert_leq(n, 16);
+    for (int i = 0; i < n; i++) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof a;
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert(fds[i] >= 0 && bind(fds[i], (struct sockaddr *) &a, sizeof a) == 0 &&
+                  getsockname(fds[i], (struct sockaddr *) &a, &len) == 0);
+        ports[i] = ntohs(a.sin_port);
+    }
+    for (int i = 0; i < n; i++)
+        close(fds[i]); /* all held until here: n different ports */
+}
+
 void th_start_in(lnob_proc_t *p, const char *netns, const char *exe, const char *const args[],
                  const char *err_path)
 {
@@ -367,6 +386,23 @@ char *th_extract_of(redisContext *c, const char *run_id, const char *source)
         return NULL;
     }
     return v;
+}
+
+char *th_extract_of_source(redisContext *c, const char *source)
+{
+    redisReply *runs = redisCommand(c, "KEYS lnob:run:*");
+    cr_assert(runs && runs->type == REDIS_REPLY_ARRAY);
+    char *id = NULL;
+    for (size_t i = 0; i < runs->elements && !id; i++) {
+        char *v = th_hget(c, runs->element[i]->str, source);
+        if (*v)
+            id = v;
+        else
+            free(v);
+    }
+    freeReplyObject(runs);
+    cr_assert_not_null(id, "no extract of %s", source);
+    return id;
 }
 
 char *th_only_extract(redisContext *c)

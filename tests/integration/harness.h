@@ -59,6 +59,10 @@ void th_start(lnob_proc_t *p, const char *exe, const char *const args[]);
 /* The same with the worker's stderr (its log) written to err_path. */
 void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
                      const char *err_path);
+/* n distinct TCP ports on 127.0.0.1 that were free a moment ago (the
+ * kernel picks them: fixed numbers collide with parallel tests and with
+ * ephemeral ports). */
+void th_free_ports(int *ports, int n);
 /* th_start_logged inside network namespace netns (ip netns exec, which
  * execs the program: p->pid is the worker's). */
 void th_start_in(lnob_proc_t *p, const char *netns, const char *exe, const char *const args[],
@@ -91,6 +95,9 @@ char *th_cells_of(redisContext *c, const char *extract_id);
 char *th_result_cells(const Lnob__V1__Result *r);
 /* The extract id lnob stored for a source file in a run, owned, or NULL. */
 char *th_extract_of(redisContext *c, const char *run_id, const char *source);
+/* The extract id source was stored as, in whichever lnob:run: hash maps
+ * it (several runs: the first found), owned; asserts there is one. */
+char *th_extract_of_source(redisContext *c, const char *source);
 /* The extract id of the only run hash in Redis (for lnob run), owned. */
 char *th_only_extract(redisContext *c);
 /* A field of a hash, owned ("" if absent). */

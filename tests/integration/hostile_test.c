@@ -31,6 +31,7 @@
 static th_redis_t s_redis;
 static char s_dir[300], s_keys[320], s_allow[320], s_unknown[320];
 static char s_ep[PORTS][64];  /* tcp://127.0.0.1:port: ingest, aggregate, sink, pub, -, control */
+static int s_spare_port; /* free for a test's own worker */
 static lnob_proc_t s_sink, s_agg;
 static char s_sink_log[400], s_agg_log[400];
 
@@ -72,8 +73,11 @@ static void s_setup(void)
         cr_assert_eq(system(cmd), 0);
     }
     s_keygen(s_unknown, "transform"); /* a well-formed key nobody allowed */
+    int ports[PORTS + 1];
+    th_free_ports(ports, PORTS + 1);
     for (int i = 0; i < PORTS; i++)
-        snprintf(s_ep[i], sizeof s_ep[i], "tcp://127.0.0.1:%d", 40000 + (getpid() % 2000) * 8 + i);
+        snprintf(s_ep[i], sizeof s_ep[i], "tcp://127.0.0.1:%d", ports[i]);
+    s_spare_port = ports[PORTS];
     char sink_cert[400], agg_cert[400];
     s_cert_arg(sink_cert, sizeof sink_cert, "sink");
     s_cert_arg(agg_cert, sizeof agg_cert, "aggregate");
@@ -376,7 +380,7 @@ Test(hostile, tcp_without_keys_and_open_ipc_directories_are_refused)
     char pub[500], tcp[80], ctl[500];
     snprintf(pub, sizeof pub, "@ipc://%s/insecure-pub", s_dir);
     snprintf(ctl, sizeof ctl, ">ipc://%s/insecure-ctl", s_dir);
-    snprintf(tcp, sizeof tcp, "@tcp://127.0.0.1:%d", 40000 + (getpid() % 2000) * 8 + 4);
+    snprintf(tcp, sizeof tcp, "@tcp://127.0.0.1:%d", s_spare_port);
     const char *c[] = {"--pull", tcp, "--pub", pub, "--control", ctl, "--redis", s_redis.url,
                        "--insecure-plaintext", NULL};
     lnob_proc_t p;

@@ -366,23 +366,6 @@ Test(pipeline, merged_files_of_one_year_are_said_to_be_separate_national_extract
     free(err);
 }
 
-/* The id of the one extract of the lnob:run: hash holding source. */
-static char *s_extract_of_source(const char *source)
-{
-    redisReply *runs = redisCommand(s_redis.c, "KEYS lnob:run:*");
-    char *id = NULL;
-    for (size_t i = 0; i < runs->elements && !id; i++) {
-        char *v = th_hget(s_redis.c, runs->element[i]->str, source);
-        if (*v)
-            id = v;
-        else
-            free(v);
-    }
-    freeReplyObject(runs);
-    cr_assert_not_null(id, "no extract of %s", source);
-    return id;
-}
-
 /* th_snapshot of id with the id taken out, so two extracts compare. */
 static char *s_cells_without_id(const char *id)
 {
@@ -428,7 +411,8 @@ Test(pipeline, combine_reads_merged_files_of_a_year_as_one_extract)
     cr_assert_eq(s_lnob_run(whole, "2", "100", NULL), 0);
     const char *args[] = {"run", "--silc", a, b, "--combine", "--redis", s_redis.url, NULL};
     cr_assert_eq(th_run("lnob", args, NULL, RUN_TIMEOUT_S), 0);
-    char *id_whole = s_extract_of_source(whole), *id_ab = s_extract_of_source(a), *id_b = s_extract_of_source(b);
+    char *id_whole = th_extract_of_source(s_redis.c, whole);
+    char *id_ab = th_extract_of_source(s_redis.c, a), *id_b = th_extract_of_source(s_redis.c, b);
     cr_assert_str_eq(id_ab, id_b, "both files: one extract");
     cr_assert_str_neq(id_ab, id_whole);
     char *want = s_cells_without_id(id_whole), *got = s_cells_without_id(id_ab);
@@ -441,7 +425,7 @@ Test(pipeline, combine_reads_merged_files_of_a_year_as_one_extract)
     s_write_rows(c, lines, mid, n);
     const char *bad[] = {"run", "--silc", a, c, "--combine", "--redis", s_redis.url, NULL};
     cr_assert_eq(th_run("lnob", bad, NULL, RUN_TIMEOUT_S), 1);
-    char *id_ac = s_extract_of_source(c);
+    char *id_ac = th_extract_of_source(s_redis.c, c);
     snprintf(key, sizeof key, "lnob:extract:%s", id_ac);
     char *error = th_hget(s_redis.c, key, "error");
     cr_assert(!strncmp(error, "HEADER_MISMATCH: ", 17) && strstr(error, "c.csv does not have the header row"),
@@ -790,12 +774,6 @@ Test(pipeline, a_missing_required_column_publishes_nothing)
     free(out);
 }
 
-/* Free-ish TCP ports for this test process. */
-static int s_port(int k)
-{
-    return 20000 + (getpid() % 2000) * 8 + k;
-}
-
 /* A valid Batch envelope, packed; the caller frees it. */
 static uint8_t *s_valid_batch(uint32_t version, size_t *len)
 {
@@ -909,8 +887,10 @@ static lnob_env_t *s_recv_published(zsock_t *sub, char **topic)
 Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garbage)
 {
     char ep[6][64], csv_path[512];
+    int ports[6];
+    th_free_ports(ports, 6);
     for (int i = 0; i < 6; i++)
-        snprintf(ep[i], sizeof ep[i], "tcp://127.0.0.1:%d", s_port(i));
+        snprintf(ep[i], sizeof ep[i], "tcp://127.0.0.1:%d", ports[i]);
     char bind_agg[80], bind_sink[80], bind_pub[80], bind_in[80], to_in[80], to_agg[80], to_sink[80];
     snprintf(bind_in, sizeof bind_in, "@%s", ep[0]);
     snprintf(bind_agg, sizeof bind_agg, "@%s", ep[1]);
