@@ -37,6 +37,10 @@
 #define COMPARE_CHUNK 65536 /* bytes compared at a time */
 #define INGEST_DONE_WAIT_MS 2000 /* after the results are in Redis */
 #define BEATS_HWM 10000 /* heartbeats queued between two looks */
+#define METRICS_PORTS (9 + MAX_TRANSFORMERS) /* ports from --metrics-base on */
+#define METRICS_AGGREGATE 1 /* --metrics-base offsets, as the default ports are */
+#define METRICS_SINK 2
+#define METRICS_TRANSFORM 9
 #define SAME_FILE 1
 #define SAME_BYTES 2
 
@@ -61,6 +65,7 @@ typedef struct {
     int combine;
     long heartbeat_ms;
     long silent_ms;
+    long metrics_base;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -107,6 +112,10 @@ static const lnob_opt_t s_opts[] = {
     {"silent-ms", "LNOB_RUN_SILENT_MS", LNOB_OPT_INT, "10000", 100, 3600000, NULL,
      offsetof(cfg_t, silent_ms),
      "a worker or Redis silent this long is killed and restarted (an external Redis fails the run)"},
+    {"metrics-base", "LNOB_RUN_METRICS_BASE", LNOB_OPT_INT, "0", 0, 65535 - METRICS_PORTS, NULL,
+     offsetof(cfg_t, metrics_base),
+     "metrics endpoints on 127.0.0.1: ingest PORT, aggregate PORT+1, sink PORT+2, transform:i "
+     "PORT+9+i (9101: the default ports); 0: none"},
     LNOB_OPT_END};
 
 /* A supervised child: how to start it again, and when. */
@@ -297,9 +306,19 @@ static int s_start_redis(run_t *r)
     return -1;
 }
 
+/* The --metrics of a worker at offset from --metrics-base: "none"
+ * without one (two runs on one machine must not collide). */
+static const char *s_metrics(const run_t *r, long offset, char *buf, size_t cap)
+{
+    if (!r->cfg.metrics_base)
+        return "none";
+    snprintf(buf, cap, "127.0.0.1:%ld", r->cfg.metrics_base + offset);
+    return buf;
+}
+
 static int s_start_workers(run_t *r)
 {
-    char ep[9][PATH_MAX_LEN + 64], hb_ms[24];
+    char ep[9][PATH_MAX_LEN + 64], hb_ms[24], m_sink[32], m_agg[32], m_ingest[32];
     snprintf(ep[0], sizeof ep[0], "@ipc://%s/results", r->dir);
     snprintf(ep[1], sizeof ep[1], "@ipc://%s/pub", r->dir);
     snprintf(ep[2], sizeof ep[2], "@ipc://%s/runs", r->dir);
@@ -313,20 +332,22 @@ static int s_start_workers(run_t *r)
     const char *ll = r->cfg.log_level;
     const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[7], "--redis",
                           r->sink_url, "--log-level", ll, "--heartbeat", ep[8],
-                          "--heartbeat-ms", hb_ms,
+                          "--heartbeat-ms", hb_ms, "--metrics", s_metrics(r, METRICS_SINK, m_sink, sizeof m_sink),
                           r->password_file[0] ? "--redis-password-file" : NULL, r->password_file, NULL};
     const char *agg[] = {"--role", "aggregate", "--pull", ep[2], "--push", ep[3],
                          "--control", ep[6], "--log-level", ll, "--heartbeat", ep[8],
-                         "--heartbeat-ms", hb_ms, NULL};
+                         "--heartbeat-ms", hb_ms, "--metrics",
+                         s_metrics(r, METRICS_AGGREGATE, m_agg, sizeof m_agg), NULL};
     if (s_start(r, &r->sink, "sink", "lnob-sink", sink) ||
         s_start(r, &r->aggregate, "aggregate", "lnob-transform", agg))
         return -1;
     for (long i = 0; i < r->cfg.transformers; i++) {
-        char inst[24], name[40];
+        char inst[24], name[40], m[32];
         snprintf(inst, sizeof inst, "%ld", i + 1);
         snprintf(name, sizeof name, "transform:%ld", i + 1);
         const char *t[] = {"--pull", ep[4], "--push", ep[5], "--instance", inst, "--log-level", ll,
-                           "--heartbeat", ep[8], "--heartbeat-ms", hb_ms, NULL};
+                           "--heartbeat", ep[8], "--heartbeat-ms", hb_ms, "--metrics",
+                           s_metrics(r, METRICS_TRANSFORM + i + 1, m, sizeof m), NULL};
         if (s_start(r, &r->transform[i], name, "lnob-transform", t))
             return -1;
     }
@@ -338,8 +359,9 @@ static int s_start_workers(run_t *r)
     const char *in[ARGV_MAX] = {"--push", push, "--control", ep[7], "--run-id", r->run_id,
                                 "--batch-size", bs, "--log-level", ll, "--period", period,
                                 "--heartbeat", ep[8], "--heartbeat-ms", hb_ms,
-                                "--max-reject-share", r->cfg.max_reject_share};
-    size_t n = 18;
+                                "--max-reject-share", r->cfg.max_reject_share,
+                                "--metrics", s_metrics(r, 0, m_ingest, sizeof m_ingest)};
+    size_t n = 20;
     if (r->cfg.pseudonym_key) {
         in[n++] = "--pseudonym-key";
         in[n++] = r->cfg.pseudonym_key;
@@ -922,7 +944,7 @@ static int s_setup(run_t *r)
     char ep[PATH_MAX_LEN + 32], err[256];
     snprintf(ep, sizeof ep, "@ipc://%s/heartbeat", r->dir);
     r->redis.beat_ms = lnob_now_ms(); /* an external Redis is watched from now */
-    lnob_sock_opts_t o = {BEATS_HWM, 0, 0, NULL, NULL}; /* ipc in our private dir */
+    lnob_sock_opts_t o = {BEATS_HWM, 0, 0, NULL, NULL, NULL, NULL}; /* ipc in our private dir */
     if (!(r->beats = lnob_sock_new(ZMQ_PULL, ep, true, &o, err, sizeof err))) {
         s_note(err, NULL);
         return -1;
@@ -975,6 +997,11 @@ static int s_run(run_t *r, int argc, char **argv, int first)
                 r->cfg.redis ? lnob_redis_url_safe(r->redis_url, safe, sizeof safe) : "private",
                 r->cfg.transformers,
                 r->cfg.silc.n + r->cfg.mis.n);
+    if (ok && r->cfg.metrics_base)
+        fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld"
+                "\n", r->cfg.metrics_base, r->cfg.metrics_base + METRICS_AGGREGATE,
+                r->cfg.metrics_base + METRICS_SINK, r->cfg.transformers, r->cfg.metrics_base + METRICS_TRANSFORM + 1,
+                r->cfg.metrics_base + METRICS_TRANSFORM + r->cfg.transformers);
     ok = ok && s_wait(r) == 0;
     if (ok && !r->failed_inputs)
         fprintf(stderr, "lnob: stored in %.2f s\n", (double) (lnob_mono_us() - t0) / 1e6);

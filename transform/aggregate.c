@@ -979,9 +979,11 @@ static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
     char key[KEY_MAX];
     snprintf(key, sizeof key, "%s", e->key);
     s_begin_done(self, key);
+    int64_t t0 = lnob_mono_us();
     int rc = !s_one_kind(e, e->end->end->batch_count) ? s_fail_kinds(self, e)
              : s_is_mis(e)                            ? s_complete_mis(self, e)
                                                       : s_complete(self, e);
+    self->stats.last_us = lnob_mono_us() - t0;
     zhashx_delete(self->pending, key);
     return rc;
 }
@@ -1033,8 +1035,10 @@ int lnob_aggregate_stored(lnob_aggregate_t *self, const char *extract_id, const 
     done_t *d = zhashx_lookup(self->finished, key);
     if (!d)
         return LNOB_DROP;
-    if (!d->stored)
+    if (!d->stored) {
         lnob_debug("extract %s confirmed stored", extract_id);
+        self->stats.confirmed++;
+    }
     d->stored = 1;
     s_outbox_clear(d);
     return LNOB_OK;
