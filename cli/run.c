@@ -998,8 +998,8 @@ static int s_run(run_t *r, int argc, char **argv, int first)
                 r->cfg.transformers,
                 r->cfg.silc.n + r->cfg.mis.n);
     if (ok && r->cfg.metrics_base)
-        fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld"
-                "\n", r->cfg.metrics_base, r->cfg.metrics_base + METRICS_AGGREGATE,
+        fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld "
+                "(lnob status)\n", r->cfg.metrics_base, r->cfg.metrics_base + METRICS_AGGREGATE,
                 r->cfg.metrics_base + METRICS_SINK, r->cfg.transformers, r->cfg.metrics_base + METRICS_TRANSFORM + 1,
                 r->cfg.metrics_base + METRICS_TRANSFORM + r->cfg.transformers);
     ok = ok && s_wait(r) == 0;

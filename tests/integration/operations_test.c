@@ -1,7 +1,8 @@
 /* operations_test.c - what operators see (docs/operations.md): each worker's
  * /metrics, /healthz and /readyz while a real pipeline runs an extract,
  * with exact counts; the sink's /readyz naming Redis once Redis is gone;
- * and lnob run's endpoints (none by default, ports from --metrics-base). */
+ * lnob run's endpoints (none by default, ports from --metrics-base); and
+ * lnob status against running workers. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
@@ -231,3 +232,49 @@ Test(operations, lnob_run_gives_its_workers_no_endpoint_unless_given_a_base_port
     th_redis_stop(&r);
 }
 
+/* lnob status over the four endpoints and the Redis: its stdout, owned;
+ * its exit status in *code. */
+static char *s_status(const pipe_t *p, int *code)
+{
+    char addr[4][32], out[320];
+    for (int i = 0; i < 4; i++)
+        snprintf(addr[i], sizeof addr[i], "127.0.0.1:%d", p->port[i]);
+    snprintf(out, sizeof out, "%s/status.out", p->redis.dir);
+    const char *args[] = {"status", addr[INGEST], addr[TR], addr[AGG], addr[SINK], "--redis", p->redis.url, NULL};
+    *code = th_run("lnob", args, out, 30);
+    return th_read(out, NULL);
+}
+
+Test(operations, lnob_status_shows_each_worker_and_the_last_stored_extract, .timeout = 60)
+{
+    pipe_t p;
+    s_start(&p);
+    for (int i = 0; i < 4; i++)
+        free(s_await(p.port[i], "/readyz", 200));
+    int code;
+    char *text = s_status(&p, &code);
+    cr_assert_eq(code, 0, "%s", text);
+    char *id = th_only_extract(p.redis.c), want[4][512];
+    snprintf(want[0], sizeof want[0], "ingest     127.0.0.1:%-12d ok      ready", p.port[INGEST]);
+    snprintf(want[1], sizeof want[1], "transform  127.0.0.1:%-12d ok      ready", p.port[TR]);
+    snprintf(want[2], sizeof want[2],
+             "aggregate  127.0.0.1:%-12d ok      ready      extracts in flight: 0 collecting, 0 awaiting the sink",
+             p.port[AGG]);
+    snprintf(want[3], sizeof want[3], "last stored extract: %s (complete, ", id);
+    for (int i = 0; i < 4; i++)
+        cr_assert_not_null(strstr(text, want[i]), "no '%s' in:\n%s", want[i], text);
+    char rows[400];
+    snprintf(rows, sizeof rows, "): %s, %lld rows read, 0 quarantined\n", p.csv, p.rows);
+    cr_assert_not_null(strstr(text, rows), "no '%s' in:\n%s", rows, text);
+    free(text);
+    kill(p.redis.proc.pid, SIGKILL);
+    free(s_await(p.port[SINK], "/readyz", 503));
+    text = s_status(&p, &code);
+    cr_assert_eq(code, 1, "%s", text);
+    char sink[128];
+    snprintf(sink, sizeof sink, "sink       127.0.0.1:%-12d ok      NOT READY  failing: redis\n", p.port[SINK]);
+    cr_assert_not_null(strstr(text, sink), "no '%s' in:\n%s", sink, text);
+    free(text);
+    free(id);
+    s_stop(&p);
+}
