@@ -35,6 +35,8 @@ typedef struct {
 
 enum { SINK, AGG, TR, INGEST };
 
+TestSuite(operations, .timeout = 120);
+
 static long long s_data_rows(const char *path)
 {
     size_t len;
@@ -119,7 +121,7 @@ static char *s_await(int port, const char *path, int want)
     return body;
 }
 
-Test(operations, every_worker_counts_exactly_and_is_healthy_and_ready, .timeout = 60)
+Test(operations, every_worker_counts_exactly_and_is_healthy_and_ready)
 {
     pipe_t p;
     s_start(&p);
@@ -162,7 +164,7 @@ Test(operations, every_worker_counts_exactly_and_is_healthy_and_ready, .timeout 
     s_stop(&p);
 }
 
-Test(operations, the_sink_is_not_ready_once_redis_is_gone_and_says_so, .timeout = 60)
+Test(operations, the_sink_is_not_ready_once_redis_is_gone_and_says_so)
 {
     pipe_t p;
     s_start(&p);
@@ -201,7 +203,7 @@ static int s_free_base(void)
     return 0;
 }
 
-Test(operations, lnob_run_gives_its_workers_no_endpoint_unless_given_a_base_port, .timeout = 120)
+Test(operations, lnob_run_gives_its_workers_no_endpoint_unless_given_a_base_port)
 {
     th_redis_t r;
     th_redis_start(&r);
@@ -245,7 +247,7 @@ static char *s_status(const pipe_t *p, int *code)
     return th_read(out, NULL);
 }
 
-Test(operations, lnob_status_shows_each_worker_and_the_last_stored_extract, .timeout = 60)
+Test(operations, lnob_status_shows_each_worker_and_the_last_stored_extract)
 {
     pipe_t p;
     s_start(&p);
