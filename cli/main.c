@@ -1,12 +1,13 @@
 /* main.c - the lnob command: `lnob run`, `lnob quarantine`, `lnob export`,
- * `lnob prune`, `lnob delete`, `lnob gen silc` and `lnob gen mis`.
+ * `lnob prune`, `lnob delete`, `lnob gen silc`, `lnob gen mis` and `lnob status`.
  *
  * `run` executes the whole pipeline on this machine (run.h); `quarantine`
  * lists, shows and replays the rows an extract rejected (quarantine.h);
  * `prune` and `delete` remove stored extracts (prune.h);
  * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h);
  * `gen mis` writes deterministic synthetic municipal MIS exports with their
- * known answers (gen_mis.h). */
+ * known answers (gen_mis.h); `status` shows the workers' health and the
+ * last stored extract (status.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -27,6 +28,7 @@
 #include "prune.h"
 #include "quarantine.h"
 #include "run.h"
+#include "status.h"
 
 static const char s_usage[] =
     "usage: lnob COMMAND [options]\n\n"
@@ -47,7 +49,10 @@ static const char s_usage[] =
     "                       H.csv R.csv P.csv, or .sav, or .dta)\n"
     "  gen mis --out DIR    write synthetic municipal MIS exports (DIR/exports/) and\n"
     "                       their known answers (DIR/answers.csv)\n"
-    "  keygen DIR --role R  write a worker's CURVE certificate for tcp:// links\n\n"
+    "  keygen DIR --role R  write a worker's CURVE certificate for tcp:// links\n"
+    "  status [ADDR:PORT...]\n"
+    "                       the workers' health and readiness (their metrics\n"
+    "                       endpoints) and the last extract stored in Redis\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
 typedef struct {
@@ -319,6 +324,8 @@ int main(int argc, char **argv)
         return s_gen(argc, argv);
     if (!strcmp(argv[1], "keygen"))
         return lnob_cli_keygen(argc, argv, 2);
+    if (!strcmp(argv[1], "status"))
+        return lnob_cli_status(argc, argv, 2);
     fprintf(stderr, "lnob: unknown command '%s'\n%s\n", argv[1], s_usage);
     return 2;
 }

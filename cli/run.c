@@ -43,6 +43,10 @@
 #define SHELL_SPECIAL " \t'\"<>&|;$*?()`\\#~"
 #define ARGS_POOL 16384 /* the text of one worker's flags that lnob run makes */
 #define RSS_LINE_MAX 4096 /* the peak RSS note: a name and a number per worker */
+#define METRICS_PORTS (9 + MAX_TRANSFORMERS) /* ports from --metrics-base on */
+#define METRICS_AGGREGATE 1 /* --metrics-base offsets, as the default ports are */
+#define METRICS_SINK 2
+#define METRICS_TRANSFORM 9
 #define SAME_FILE 1
 #define SAME_BYTES 2
 
@@ -68,6 +72,7 @@ typedef struct {
     long heartbeat_ms;
     long silent_ms;
     int dry_run;
+    long metrics_base;
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
@@ -118,6 +123,10 @@ static const lnob_opt_t s_opts[] = {
      "a worker or Redis silent this long is killed and restarted (an external Redis fails the run)"},
     {"dry-run", NULL, LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, dry_run),
      "check the options, the configuration file and the inputs, print what would start, start nothing"},
+    {"metrics-base", "LNOB_RUN_METRICS_BASE", LNOB_OPT_INT, "0", 0, 65535 - METRICS_PORTS, NULL,
+     offsetof(cfg_t, metrics_base),
+     "metrics endpoints on 127.0.0.1: ingest PORT, aggregate PORT+1, sink PORT+2, transform:i "
+     "PORT+9+i (9101: the default ports); 0: none"},
     LNOB_OPT_END};
 
 const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t), NULL, NULL};
@@ -408,9 +417,20 @@ static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-
                                               "max-reject-share", "pseudonym-key", "combine",
                                               "mis-sources", "population", "decimal-comma", NULL};
 
+/* The --metrics of a worker at offset from --metrics-base: "none"
+ * without one (two runs on one machine must not collide). */
+static const char *s_metrics(const run_t *r, long offset, char *buf, size_t cap)
+{
+    if (!r->cfg.metrics_base)
+        return "none";
+    snprintf(buf, cap, "127.0.0.1:%ld", r->cfg.metrics_base + offset);
+    return buf;
+}
+
 static int s_start_sink_and_aggregate(run_t *r)
 {
     args_t *a = lnob_calloc(1, sizeof *a);
+    char m[32];
     s_ep(r, a, "--pull", '@', "results");
     s_ep(r, a, "--pub", '@', "pub");
     s_ep(r, a, "--control", '>', "control");
@@ -418,6 +438,7 @@ static int s_start_sink_and_aggregate(run_t *r)
     if (r->password_file[0])
         s_arg(a, "--redis-password-file", r->password_file);
     s_common_args(r, a, LNOB_PIPE_SINK, s_worker_passes);
+    s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_SINK, m, sizeof m)));
     int rc = s_start(r, &r->sink, "sink", "lnob-sink", a->v);
     memset(a, 0, sizeof *a);
     s_arg(a, "--role", "aggregate");
@@ -425,6 +446,7 @@ static int s_start_sink_and_aggregate(run_t *r)
     s_ep(r, a, "--push", '>', "results");
     s_ep(r, a, "--control", '@', "control");
     s_common_args(r, a, LNOB_PIPE_AGGREGATE, s_worker_passes);
+    s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_AGGREGATE, m, sizeof m)));
     rc = rc ? rc : s_start(r, &r->aggregate, "aggregate", "lnob-transform", a->v);
     free(a);
     return rc;
@@ -435,6 +457,7 @@ static int s_start_workers(run_t *r)
     if (s_start_sink_and_aggregate(r) != 0)
         return -1;
     args_t *a = lnob_calloc(1, sizeof *a);
+    char m[32];
     for (long i = 0; i < r->cfg.transformers; i++) {
         char inst[24], name[40];
         snprintf(inst, sizeof inst, "%ld", i + 1);
@@ -444,6 +467,7 @@ static int s_start_workers(run_t *r)
         s_ep(r, a, "--push", '>', "runs");
         s_arg(a, "--instance", inst);
         s_common_args(r, a, LNOB_PIPE_TRANSFORM, s_worker_passes);
+        s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_TRANSFORM + i + 1, m, sizeof m)));
         if (s_start(r, &r->transform[i], name, "lnob-transform", a->v)) {
             free(a);
             return -1;
@@ -454,6 +478,7 @@ static int s_start_workers(run_t *r)
     s_ep(r, a, "--control", '>', "control");
     s_arg(a, "--run-id", r->run_id);
     s_common_args(r, a, LNOB_PIPE_INGEST, s_ingest_passes);
+    s_arg(a, "--metrics", s_kept(a, s_metrics(r, 0, m, sizeof m)));
     const lnob_strlist_t *lists[] = {&r->cfg.silc, &r->cfg.mis};
     const char *flags[] = {"--silc", "--mis"};
     for (int l = 0; l < 2; l++) {
@@ -1025,7 +1050,7 @@ static int s_setup(run_t *r)
     char ep[PATH_MAX_LEN + 32], err[256];
     snprintf(ep, sizeof ep, "@ipc://%s/heartbeat", r->dir);
     r->redis.beat_ms = lnob_now_ms(); /* an external Redis is watched from now */
-    lnob_sock_opts_t o = {BEATS_HWM, 0, 0, NULL, NULL}; /* ipc in our private dir */
+    lnob_sock_opts_t o = {BEATS_HWM, 0, 0, NULL, NULL, NULL, NULL}; /* ipc in our private dir */
     if (!(r->beats = lnob_sock_new(ZMQ_PULL, ep, true, &o, err, sizeof err))) {
         s_note(err, NULL);
         return -1;
@@ -1167,6 +1192,11 @@ static int s_run(run_t *r, int argc, char **argv, int first)
                 r->cfg.redis ? lnob_redis_url_safe(r->redis_url, safe, sizeof safe) : "private",
                 r->cfg.transformers,
                 r->cfg.silc.n + r->cfg.mis.n);
+    if (ok && r->cfg.metrics_base)
+        fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld "
+                "(lnob status)\n", r->cfg.metrics_base, r->cfg.metrics_base + METRICS_AGGREGATE,
+                r->cfg.metrics_base + METRICS_SINK, r->cfg.transformers, r->cfg.metrics_base + METRICS_TRANSFORM + 1,
+                r->cfg.metrics_base + METRICS_TRANSFORM + r->cfg.transformers);
     ok = ok && s_wait(r) == 0;
     if (ok && !r->failed_inputs)
         lnob_note(LNOB_LOG_INFO, "stored in %.2f s", (double) (lnob_mono_us() - t0) / 1e6);

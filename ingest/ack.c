@@ -17,14 +17,15 @@ struct lnob_ack {
     uint8_t *held;        /* by seq: 1 when held */
     size_t cap_held;
     uint64_t n_held;
-    lnob_wire_stats_t wire;
+    lnob_wire_stats_t *wire;
 };
 
-lnob_ack_t *lnob_ack_new(void *dealer, const char *run_id)
+lnob_ack_t *lnob_ack_new(void *dealer, const char *run_id, lnob_wire_stats_t *wire)
 {
     lnob_ack_t *self = lnob_calloc(1, sizeof *self);
     self->sock = dealer;
     self->run_id = run_id;
+    self->wire = wire;
     return self;
 }
 
@@ -73,6 +74,8 @@ static int s_ask(lnob_ack_t *self, const char *extract_id)
     uint8_t *buf = lnob_wire_pack(&env, &len);
     int rc = zmq_send(self->sock, buf, len, ZMQ_DONTWAIT) < 0 ? LNOB_AGAIN : LNOB_OK;
     free(buf);
+    if (rc == LNOB_OK)
+        lnob_wire_sent(self->wire, LNOB__V1__ENVELOPE__BODY_STATUS);
     return rc;
 }
 
@@ -86,7 +89,7 @@ int lnob_ack_query(lnob_ack_t *self, const char *extract_id, int timeout_ms)
         if (zmq_poll(&item, 1, (long) left) <= 0)
             return 0;
         lnob_env_t *env = NULL;
-        int rc = lnob_wire_recv(self->sock, &env, &self->wire, why, sizeof why);
+        int rc = lnob_wire_recv(self->sock, &env, self->wire, why, sizeof why);
         if (rc == LNOB_DROP)
             lnob_log_once(LNOB_LOG_WARN, "dropped a bad control answer: %s", why);
         if (rc != LNOB_OK)

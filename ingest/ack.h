@@ -14,8 +14,9 @@
 
 typedef struct lnob_ack lnob_ack_t;
 
-/* dealer: a libzmq DEALER socket handle, borrowed; run_id borrowed. */
-lnob_ack_t *lnob_ack_new(void *dealer, const char *run_id);
+/* dealer: a libzmq DEALER socket handle, borrowed; run_id borrowed; wire:
+ * the worker's message counters, borrowed. */
+lnob_ack_t *lnob_ack_new(void *dealer, const char *run_id, lnob_wire_stats_t *wire);
 /* NULL-safe; NULLs *self_p. */
 void lnob_ack_destroy(lnob_ack_t **self_p);
 /* Forgets the last answer (a new extract begins). */

@@ -12,16 +12,31 @@
 #include "mis_extract.h"
 #include "silc_extract.h"
 
+/* Counts a message sent: its kind, how long the send took, and an
+ * extract's rows from its end (first delivery only). */
+static void s_sent(lnob_ingest_ctx_t *ctx, const lnob_env_t *env, int64_t t0)
+{
+    lnob_wire_sent(ctx->wire, (int) env->body_case);
+    lnob_metric_observe_us(ctx->obs.send, lnob_mono_us() - t0);
+    if (env->body_case != LNOB__V1__ENVELOPE__BODY_END || ctx->redelivery)
+        return;
+    lnob_metric_add(ctx->obs.rows_read, env->end->rows_read);
+    lnob_metric_add(ctx->obs.rows_accepted, env->end->record_count);
+}
+
 /* Sends env, waiting through backpressure; LNOB_CLOSED when a signal
  * stops us, LNOB_ERR when the socket fails. */
 int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env)
 {
     char why[LNOB_ERRSTR_MAX];
+    int64_t t0 = lnob_mono_us();
     lnob_beat_tick(ctx->beat);
     for (;;) {
         int rc = lnob_wire_send(ctx->sock, env, why, sizeof why);
-        if (rc == LNOB_OK)
+        if (rc == LNOB_OK) {
+            s_sent(ctx, env, t0);
             return LNOB_OK;
+        }
         if (zsys_interrupted)
             return LNOB_CLOSED;
         if (rc != LNOB_AGAIN) {
@@ -36,6 +51,14 @@ int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env)
  * (asked once per extract: a restarted ingester resumes). */
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env)
 {
+    if (!ctx->redelivery) { /* rows quarantined whole: counted once, held by the aggregator or not */
+        size_t n = env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ? env->mis->n_rejects : env->batch->n_rejects;
+        Lnob__V1__Reject **rj = env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ? env->mis->rejects : env->batch->rejects;
+        uint64_t whole = 0;
+        for (size_t i = 0; i < n; i++)
+            whole += rj[i]->kept == 0;
+        lnob_metric_add(ctx->obs.rows_quarantined, whole);
+    }
     if (ctx->ack && !ctx->asked) {
         ctx->asked = 1; /* resume: what does the aggregator hold already? */
         lnob_ack_query(ctx->ack, extract_id, lnob_beat_wait_ms(ctx->cfg->heartbeat_ms, (int) ctx->cfg->poll_ms));

@@ -21,6 +21,8 @@
 #include "lnob/curve.h"
 #include "lnob/config.h"
 #include "lnob/geo.h"
+#include "lnob/httpd.h"
+#include "lnob/metrics.h"
 #include "mis_sources.h"
 #include "pseudonym.h"
 #include "udb4.h"
@@ -77,7 +79,16 @@ typedef struct {
     const char *heartbeat;  /* lnob run's liveness endpoint, or "none" */
     long heartbeat_ms;      /* how often to beat */
     lnob_curve_cfg_t curve; /* keys for tcp:// links */
+    lnob_httpd_cfg_t metrics; /* the HTTP endpoint */
+    long metrics_linger_ms; /* the endpoint stays up this long once every extract is stored */
 } lnob_ingest_cfg_t;
+
+/* The ingester's series (docs/operations.md); counted on an extract's first
+ * delivery only, so a redelivery does not count its rows twice. */
+typedef struct {
+    lnob_metric_t *rows_read, *rows_accepted, *rows_quarantined;
+    lnob_metric_t *send;   /* per message: the time a send waited (backpressure) */
+} lnob_ingest_obs_t;
 
 typedef struct {
     void *sock;           /* libzmq handle of the PUSH socket */
@@ -92,7 +103,9 @@ typedef struct {
     char first_id[EXTRACT_ID_CAP];      /* the extract as first sent */
     char first_checksum[HEX_SHA256];    /* its content's checksum */
     char changed[LNOB_ERRSTR_MAX];      /* why a redelivery found other content */
-    lnob_beat_t *beat;    /* NULL without --heartbeat */
+    lnob_beat_t *beat;    /* the heartbeat and liveness tick */
+    lnob_wire_stats_t *wire;  /* messages sent and received */
+    lnob_ingest_obs_t obs;
 } lnob_ingest_ctx_t;
 
 /* Sends env, waiting through backpressure (beating meanwhile). LNOB_CLOSED

@@ -60,6 +60,10 @@ static const lnob_opt_t s_opts[] = {
      "percent of an extract's rows that may be quarantined (0-100, '%' optional); above it the extract fails"},
     LNOB_WORKER_OPTS(lnob_ingest_cfg_t),
     LNOB_CURVE_OPTS(lnob_ingest_cfg_t, curve),
+    LNOB_HTTPD_OPTS(lnob_ingest_cfg_t, metrics, "127.0.0.1:9101"),
+    {"metrics-linger-ms", "LNOB_METRICS_LINGER_MS", LNOB_OPT_INT, "0", 0, 3600000, NULL,
+     offsetof(lnob_ingest_cfg_t, metrics_linger_ms),
+     "after the last extract is stored, keep the metrics endpoint up this long (a scrape of the final counts)"},
     LNOB_OPT_END};
 
 const lnob_config_prog_t lnob_ingest_config = {"lnob-ingest", "ingest", s_opts, sizeof(lnob_ingest_cfg_t),

@@ -21,6 +21,7 @@
 #include "lnob/clock.h"
 #include "lnob/config.h"
 #include "lnob/exit.h"
+#include "lnob/httpd.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/mis_codes.h"
@@ -242,6 +243,72 @@ static void s_drain(const lnob_ingest_cfg_t *cfg)
         zclock_sleep(50);
 }
 
+/* Keeps serving metrics --metrics-linger-ms once every extract is stored
+ * (beating: /healthz stays 200), or until a signal. */
+static void s_linger(const lnob_ingest_cfg_t *cfg, lnob_beat_t *beat)
+{
+    int64_t until = lnob_mono_us() + cfg->metrics_linger_ms * 1000;
+    while (!zsys_interrupted && lnob_mono_us() < until) {
+        lnob_beat_tick(beat);
+        zclock_sleep(lnob_beat_wait_ms(cfg->heartbeat_ms, SEND_WAIT_MS));
+    }
+}
+
+/* What the ingester opens: its sockets, beat and metrics endpoint. */
+typedef struct {
+    zsock_t *push, *control; /* control: NULL with --control none */
+    lnob_beat_t *beat;
+    lnob_metrics_t *reg;
+    lnob_links_t *links;
+    lnob_httpd_t *http;      /* NULL with --metrics none */
+    lnob_ingest_obs_t obs;
+} workers_t;
+
+static void s_obs_new(workers_t *w, const lnob_curve_t *curve, const lnob_wire_stats_t *wire)
+{
+    w->reg = lnob_metrics_new("ingest");
+    w->links = lnob_links_new(w->reg, curve);
+    lnob_wire_metrics(w->reg, wire);
+    lnob_ingest_obs_t *o = &w->obs;
+    o->rows_read = lnob_metrics_counter(w->reg, "lnob_ingest_rows_read_total", "",
+                                        "Rows read from the input files (each extract's first delivery).");
+    o->rows_accepted = lnob_metrics_counter(w->reg, "lnob_ingest_rows_accepted_total", "",
+                                            "Rows accepted into batches (flagged fields included).");
+    o->rows_quarantined = lnob_metrics_counter(w->reg, "lnob_ingest_rows_quarantined_total", "",
+                                               "Rows quarantined whole: in no cell (docs/redis-keys.md).");
+    o->send = lnob_metrics_stage(w->reg, "ingest_send");
+}
+
+/* Opens the metrics, the sockets (watched), the beat and the HTTP
+ * endpoint. LNOB_OK, or LNOB_ERR with the reason in err. */
+static int s_open(workers_t *w, const lnob_ingest_cfg_t *cfg, int acked, const lnob_curve_t *curve,
+                  const lnob_wire_stats_t *wire, char *err, size_t cap)
+{
+    s_obs_new(w, curve, wire);
+    lnob_sock_opts_t so = {(int) cfg->hwm, (int) cfg->linger_ms, -1, curve, "transform", w->links, "push"};
+    lnob_sock_opts_t co = {64, 0, -1, curve, "aggregate", w->links, "control"};
+    if (!(w->push = lnob_sock_new(ZMQ_PUSH, cfg->push, true, &so, err, cap)))
+        return LNOB_ERR;
+    if (acked && !(w->control = lnob_sock_new(ZMQ_DEALER, cfg->control, false, &co, err, cap)))
+        return LNOB_ERR;
+    /* a full queue returns, so the loop can beat */
+    zsock_set_sndtimeo(w->push, lnob_beat_wait_ms(cfg->heartbeat_ms, SEND_WAIT_MS));
+    if (!(w->beat = lnob_beat_new(cfg->heartbeat, "ingest", cfg->heartbeat_ms, w->reg, err, cap)))
+        return LNOB_ERR;
+    w->http = lnob_httpd_new(&cfg->metrics, w->reg, err, cap);
+    return w->http || !*err ? LNOB_OK : LNOB_ERR;
+}
+
+static void s_close(workers_t *w)
+{
+    lnob_beat_destroy(&w->beat);
+    lnob_httpd_destroy(&w->http);
+    lnob_links_destroy(&w->links); /* before the sockets it watches */
+    zsock_destroy(&w->control);
+    zsock_destroy(&w->push); /* lingers up to linger-ms to deliver */
+    lnob_metrics_destroy(&w->reg);
+}
+
 int main(int argc, char **argv)
 {
     lnob_ingest_cfg_t cfg = {0};
@@ -276,35 +343,21 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
-    lnob_sock_opts_t so = {(int) cfg.hwm, (int) cfg.linger_ms, -1, curve, "transform"};
-    zsock_t *sock = curve ? lnob_sock_new(ZMQ_PUSH, cfg.push, true, &so, err, sizeof err) : NULL;
     int acked = strcmp(cfg.control, "none") != 0;
-    lnob_sock_opts_t co = {64, 0, -1, curve, "aggregate"};
-    zsock_t *control = sock && acked ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &co, err, sizeof err) : NULL;
-    if (!sock || (acked && !control)) {
+    lnob_wire_stats_t wire = {0};
+    workers_t w = {0};
+    if (!curve || s_open(&w, &cfg, acked, curve, &wire, err, sizeof err) != LNOB_OK) {
         lnob_error("%s", err);
-        zsock_destroy(&sock);
-        lnob_curve_destroy(&curve);
-        lnob_pseudonym_destroy(&pseudonym);
-        lnob_mis_sources_destroy(&sources);
-        return 1;
-    }
-    /* a full queue returns, so the loop can beat */
-    zsock_set_sndtimeo(sock, lnob_beat_wait_ms(cfg.heartbeat_ms, SEND_WAIT_MS));
-    lnob_beat_t *beat = lnob_beat_new(cfg.heartbeat, "ingest", cfg.heartbeat_ms, err, sizeof err);
-    if (!beat && *err) {
-        lnob_error("%s", err);
-        zsock_destroy(&control);
-        zsock_destroy(&sock);
+        s_close(&w);
         lnob_curve_destroy(&curve);
         lnob_pseudonym_destroy(&pseudonym);
         lnob_mis_sources_destroy(&sources);
         return 1;
     }
     lnob_geo_t *geo = lnob_geo_new();
-    lnob_ingest_ctx_t ctx = {.sock = zsock_resolve(sock), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym,
-                             .sources = sources, .beat = beat};
-    ctx.ack = acked ? lnob_ack_new(zsock_resolve(control), cfg.run_id) : NULL;
+    lnob_ingest_ctx_t ctx = {.sock = zsock_resolve(w.push), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym,
+                             .sources = sources, .beat = w.beat, .wire = &wire, .obs = w.obs};
+    ctx.ack = acked ? lnob_ack_new(zsock_resolve(w.control), cfg.run_id, &wire) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
     lnob_plan_t *plans = s_plan(&cfg.silc, &cfg.mis, cfg.combine, &n_plans);
@@ -325,17 +378,18 @@ int main(int argc, char **argv)
     lnob_mis_sources_destroy(&sources);
     if (rc == LNOB_OK && !acked)
         s_drain(&cfg);
+    int stopped = rc == LNOB_CLOSED || zsys_interrupted;
+    if (rc == LNOB_OK && !stopped && w.http)
+        s_linger(&cfg, w.beat);
     lnob_ack_destroy(&ctx.ack);
-    lnob_beat_destroy(&beat);
-    zsock_destroy(&control);
-    zsock_destroy(&sock); /* lingers up to linger-ms to deliver */
+    s_close(&w); /* the push socket lingers up to linger-ms to deliver */
     lnob_curve_report(curve);
     lnob_curve_destroy(&curve);
-    if ((rc == LNOB_CLOSED || zsys_interrupted) && cfg.watch) {
+    if (stopped && cfg.watch) {
         lnob_info("stopped by a signal; files not yet stored stay in the drop folder");
         return LNOB_EXIT_OK; /* a folder server's normal end */
     }
-    if (rc == LNOB_CLOSED || zsys_interrupted) {
+    if (stopped) {
         /* not done: whoever started it must not take this for "stored" */
         lnob_warn("stopped by a signal before every file was stored; a restart resumes where this one was");
         return LNOB_EXIT_STOPPED;

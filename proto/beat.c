@@ -10,26 +10,31 @@
 #include "wire.h"
 
 #define BEAT_HWM 4 /* beats queued: more say nothing new */
+#define METRICS_TICK_MS 100 /* liveness recorded at most this often: per-row ticks stay one clock read */
 
 struct lnob_beat {
-    zsock_t *sock;
+    zsock_t *sock;         /* NULL without a heartbeat endpoint */
+    lnob_metrics_t *metrics;
+    int64_t ticked_ms;     /* last lnob_metrics_tick */
     const char *worker;
     long interval_ms;
     int64_t last_ms;
 };
 
-lnob_beat_t *lnob_beat_new(const char *endpoint, const char *worker, long interval_ms, char *err,
-                           size_t cap)
+lnob_beat_t *lnob_beat_new(const char *endpoint, const char *worker, long interval_ms,
+                           lnob_metrics_t *metrics, char *err, size_t cap)
 {
     err[0] = '\0';
-    if (!endpoint || !*endpoint || strcmp(endpoint, "none") == 0)
+    int beats = endpoint && *endpoint && strcmp(endpoint, "none") != 0;
+    if (!beats && !metrics)
         return NULL;
-    lnob_sock_opts_t o = {BEAT_HWM, 0, -1, NULL, NULL}; /* lnob run's private ipc */
-    zsock_t *sock = lnob_sock_new(ZMQ_PUSH, endpoint, false, &o, err, cap);
-    if (!sock)
+    lnob_sock_opts_t o = {BEAT_HWM, 0, -1, NULL, NULL, NULL, NULL}; /* lnob run's private ipc */
+    zsock_t *sock = beats ? lnob_sock_new(ZMQ_PUSH, endpoint, false, &o, err, cap) : NULL;
+    if (beats && !sock)
         return NULL;
     lnob_beat_t *self = lnob_calloc(1, sizeof *self);
     self->sock = sock;
+    self->metrics = metrics;
     self->worker = worker;
     self->interval_ms = interval_ms;
     return self;
@@ -40,6 +45,12 @@ void lnob_beat_tick(lnob_beat_t *self)
     if (!self)
         return;
     int64_t now = lnob_now_ms();
+    if (self->metrics && (now - self->ticked_ms >= METRICS_TICK_MS || now < self->ticked_ms)) {
+        self->ticked_ms = now;
+        lnob_metrics_tick(self->metrics);
+    }
+    if (!self->sock)
+        return;
     if (self->last_ms && now - self->last_ms < self->interval_ms)
         return;
     self->last_ms = now;

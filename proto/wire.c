@@ -22,6 +22,92 @@ uint64_t lnob_wire_dropped(const lnob_wire_stats_t *s)
            s->wrong_role;
 }
 
+/* ---- counting for the metrics endpoint ----------------------------------------- */
+
+#define TAG_WIRE_TYPE_BITS 3
+#define WIRE_VARINT 0
+#define WIRE_LEN 2
+#define VARINT_BYTES_MAX 10
+
+static const char *const s_kind_names[LNOB_WIRE_KINDS] = {
+    [LNOB__V1__ENVELOPE__BODY_BATCH] = "batch",         [LNOB__V1__ENVELOPE__BODY_END] = "end",
+    [LNOB__V1__ENVELOPE__BODY_FAILED] = "failed",       [LNOB__V1__ENVELOPE__BODY_RUN] = "run",
+    [LNOB__V1__ENVELOPE__BODY_QUARANTINE] = "quarantine", [LNOB__V1__ENVELOPE__BODY_RESULT] = "result",
+    [LNOB__V1__ENVELOPE__BODY_STATUS] = "status",       [LNOB__V1__ENVELOPE__BODY_PROGRESS] = "progress",
+    [LNOB__V1__ENVELOPE__BODY_STORED] = "stored",       [LNOB__V1__ENVELOPE__BODY_MIS] = "mis",
+    [LNOB__V1__ENVELOPE__BODY_HEARTBEAT] = "heartbeat"};
+
+const char *lnob_wire_kind_name(int body_case)
+{
+    return body_case > 0 && body_case < LNOB_WIRE_KINDS ? s_kind_names[body_case] : NULL;
+}
+
+void lnob_wire_sent(lnob_wire_stats_t *s, int body_case)
+{
+    if (body_case > 0 && body_case < LNOB_WIRE_KINDS)
+        s->out[body_case]++;
+}
+
+/* A varint at *p (below end); 0 past the end or when too long. */
+static uint64_t s_varint(const uint8_t **p, const uint8_t *end, int *ok)
+{
+    uint64_t v = 0;
+    for (int shift = 0, i = 0; i < VARINT_BYTES_MAX && *p < end; i++, shift += 7) {
+        uint8_t b = *(*p)++;
+        v |= (uint64_t) (b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return *ok = 1, v;
+    }
+    return *ok = 0, 0;
+}
+
+int lnob_wire_kind(const uint8_t *data, size_t len)
+{
+    const uint8_t *p = data, *end = data + len;
+    int ok = 1;
+    while (p < end && ok) {
+        uint64_t tag = s_varint(&p, end, &ok);
+        uint64_t field = tag >> TAG_WIRE_TYPE_BITS, type = tag & 7;
+        if (ok && type == WIRE_LEN)
+            return field < LNOB_WIRE_KINDS && s_kind_names[field] ? (int) field : 0;
+        if (!ok || type != WIRE_VARINT)
+            return 0;
+        s_varint(&p, end, &ok); /* schema_version */
+    }
+    return 0;
+}
+
+static uint64_t s_repaired(const void *arg)
+{
+    (void) arg;
+    return lnob_wire_text_repaired();
+}
+
+void lnob_wire_metrics(lnob_metrics_t *m, const lnob_wire_stats_t *s)
+{
+    char labels[64];
+    for (int k = 1; k < LNOB_WIRE_KINDS; k++) {
+        if (!s_kind_names[k] || k == LNOB__V1__ENVELOPE__BODY_HEARTBEAT)
+            continue; /* beats go to lnob run, uncounted */
+        snprintf(labels, sizeof labels, "kind=\"%s\"", s_kind_names[k]);
+        lnob_metrics_counter_at(m, "lnob_messages_received_total", labels,
+                                "Valid messages received, by kind.", &s->in[k]);
+        lnob_metrics_counter_at(m, "lnob_messages_sent_total", labels, "Messages sent, by kind.", &s->out[k]);
+    }
+    static const char *const reasons[] = {"oversized", "undecodable", "bad_version", "bad_body",
+                                          "wrong_kind", "wrong_role"};
+    const _Atomic uint64_t *counts[] = {&s->oversized, &s->undecodable, &s->bad_version, &s->bad_body,
+                                        &s->wrong_kind, &s->wrong_role};
+    for (size_t r = 0; r < sizeof reasons / sizeof reasons[0]; r++) {
+        snprintf(labels, sizeof labels, "reason=\"%s\"", reasons[r]);
+        lnob_metrics_counter_at(m, "lnob_messages_dropped_total", labels,
+                                "Messages dropped, by reason (docs/wire.md).", counts[r]);
+    }
+    lnob_metrics_counter_fn(m, "lnob_wire_text_repaired_total", "",
+                            "Strings that were not UTF-8, repaired before sending (a bug upstream).",
+                            s_repaired, NULL);
+}
+
 /* ---- who may send what ----------------------------------------------------- */
 
 #define KIND(k) (1u << LNOB__V1__ENVELOPE__BODY_##k)
@@ -478,6 +564,8 @@ int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, cha
             snprintf(why, cap, "a peer of role %s may not send a message of kind %d", role,
                      (int) (*env_p)->body_case);
             lnob_wire_free(env_p);
+        } else if (*env_p && (int) (*env_p)->body_case < LNOB_WIRE_KINDS) {
+            stats->in[(*env_p)->body_case]++;
         }
     }
     zmq_msg_close(&msg);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "lnob.pb-c.h"
+#include "lnob/metrics.h"
 #include "lnob/rc.h"
 #include "lnob/sock.h"
 
@@ -64,15 +65,22 @@ static inline uint64_t lnob_reject_seq(const Lnob__V1__Reject *r)
 
 typedef Lnob__V1__Envelope lnob_env_t;
 
-/* Dropped-message counters, by reason. */
+/* Envelope body cases (lnob.proto field numbers) are below this. */
+#define LNOB_WIRE_KINDS 21
+
+/* A worker's message counters: dropped by reason, valid ones received and
+ * sent by kind (body case). Atomics: the worker's thread counts, the
+ * metrics endpoint reads them (lnob_wire_metrics). */
 typedef struct {
-    uint64_t received;    /* frames received */
-    uint64_t oversized;   /* larger than LNOB_WIRE_MAX_BYTES */
-    uint64_t undecodable; /* truncated or not protobuf */
-    uint64_t bad_version; /* unknown schema_version */
-    uint64_t bad_body;    /* no body, or inconsistent fields */
-    uint64_t wrong_kind;  /* valid, but not a kind this socket takes (the stage counts it) */
-    uint64_t wrong_role;  /* valid, but the CURVE peer's role does not send that kind */
+    _Atomic uint64_t received;    /* frames received */
+    _Atomic uint64_t oversized;   /* larger than LNOB_WIRE_MAX_BYTES */
+    _Atomic uint64_t undecodable; /* truncated or not protobuf */
+    _Atomic uint64_t bad_version; /* unknown schema_version */
+    _Atomic uint64_t bad_body;    /* no body, or inconsistent fields */
+    _Atomic uint64_t wrong_kind;  /* valid, but not a kind this socket takes (the stage counts it) */
+    _Atomic uint64_t wrong_role;  /* valid, but the CURVE peer's role does not send that kind */
+    _Atomic uint64_t in[LNOB_WIRE_KINDS];  /* valid messages received, by body case */
+    _Atomic uint64_t out[LNOB_WIRE_KINDS]; /* messages sent (lnob_wire_sent), by body case */
     int trim_pending;     /* a frame of LNOB_WIRE_TRIM_BYTES or more went by */
 } lnob_wire_stats_t;
 
@@ -83,6 +91,17 @@ typedef struct {
 
 /* Total dropped. */
 uint64_t lnob_wire_dropped(const lnob_wire_stats_t *stats);
+/* Counts a message of body_case sent (the send calls take no stats). */
+void lnob_wire_sent(lnob_wire_stats_t *stats, int body_case);
+/* The body case of packed Envelope bytes (lnob_wire_pack's), or 0 when
+ * they hold none: a look at the top-level field tags, no decoding. */
+int lnob_wire_kind(const uint8_t *data, size_t len);
+/* The name of a body case in metrics and logs ("batch", "run"), or NULL. */
+const char *lnob_wire_kind_name(int body_case);
+/* Registers stats in metrics (lnob/metrics.h): lnob_messages_received_total
+ * and lnob_messages_sent_total by kind, lnob_messages_dropped_total by
+ * reason, lnob_wire_text_repaired_total. stats must outlive metrics. */
+void lnob_wire_metrics(lnob_metrics_t *metrics, const lnob_wire_stats_t *stats);
 
 /* Decodes and validates one frame. Returns an owned Envelope (free with
  * lnob_wire_free) or NULL with the reason counted in stats and a short

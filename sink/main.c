@@ -15,15 +15,20 @@
  * is dropped and made again. A refusal is not retried: NOAUTH, WRONGPASS
  * or NOPERM (the sink's ACL user may not log in, or not run a command it
  * needs: docs/redis-acl.md) is logged once, naming the user, and the sink
- * exits LNOB_EXIT_DENIED. The loop beats to lnob run (beat.h).
+ * exits LNOB_EXIT_DENIED. The loop beats to lnob run (beat.h). With its
+ * metrics endpoint on (lnob/httpd.h), an idle sink PINGs Redis once a
+ * second, so that /readyz says when Redis is gone before a write finds out.
  * SIGINT/SIGTERM stop it. */
 #include <czmq.h>
 #include <signal.h>
 #include <stddef.h>
 
+#include "lnob/clock.h"
 #include "lnob/config.h"
 #include "lnob/exit.h"
+#include "lnob/httpd.h"
 #include "lnob/log.h"
+#include "lnob/metrics.h"
 #include "lnob/redis.h"
 #include "lnob/sock.h"
 #include "beat.h"
@@ -34,7 +39,20 @@
 
 #define POLL_MS 500
 #define RETRY_MS 1000
+#define PING_MS 1000 /* an idle sink with a metrics endpoint checks Redis this often */
 #define TOPIC_MAX 256
+
+/* What the metrics endpoint shows of the sink (docs/operations.md). */
+typedef struct {
+    lnob_metrics_t *reg;
+    lnob_links_t *links;
+    lnob_httpd_t *http;        /* NULL with --metrics none */
+    lnob_metric_t *write;      /* per Redis write (a quarantine part, or a Result with its checks) */
+    lnob_metric_t *rtt;        /* PING round trips */
+    lnob_metric_t *up, *errors, *waiting;
+    lnob_metric_t *complete, *failed, *other, *parts, *rewrites;
+    int64_t pinged_ms;
+} obs_t;
 
 typedef struct {
     const lnob_sink_cfg_t *cfg;
@@ -44,7 +62,54 @@ typedef struct {
     lnob_wire_stats_t wire;
     uint64_t stored, published;
     uint64_t rewrites;     /* Results found incomplete in Redis, to be written again */
+    obs_t obs;
 } sink_t;
+
+static void s_obs_new(sink_t *s, const lnob_curve_t *curve)
+{
+    obs_t *o = &s->obs;
+    o->reg = lnob_metrics_new("sink");
+    o->links = lnob_links_new(o->reg, curve);
+    lnob_wire_metrics(o->reg, &s->wire);
+    o->write = lnob_metrics_stage(o->reg, "redis_write");
+    o->rtt = lnob_metrics_histogram(o->reg, "lnob_redis_roundtrip_seconds", "",
+                                    "Redis PING round trips of the idle sink (with its metrics endpoint on).",
+                                    lnob_metrics_rtt_buckets, lnob_metrics_rtt_nbuckets);
+    o->up = lnob_metrics_gauge(o->reg, "lnob_redis_up", "", "1 while the sink holds a working Redis connection.");
+    lnob_metrics_require(o->reg, "redis", o->up);
+    o->errors = lnob_metrics_counter(o->reg, "lnob_redis_errors_total", "",
+                                     "Redis connections or calls that failed (each is retried).");
+    o->waiting = lnob_metrics_gauge(o->reg, "lnob_sink_waiting_messages", "",
+                                    "Messages received and not yet in Redis (0 or 1: the sink holds one while it retries).");
+    const char *stored = "Results stored in Redis, by the extract's status.";
+    o->complete = lnob_metrics_counter(o->reg, "lnob_extracts_stored_total", "status=\"complete\"", stored);
+    o->failed = lnob_metrics_counter(o->reg, "lnob_extracts_stored_total", "status=\"failed\"", stored);
+    o->other = lnob_metrics_counter(o->reg, "lnob_extracts_stored_total", "status=\"other\"", stored);
+    o->parts = lnob_metrics_counter(o->reg, "lnob_quarantine_parts_stored_total", "",
+                                    "Quarantine parts stored in Redis.");
+    o->rewrites = lnob_metrics_counter(o->reg, "lnob_sink_rewrites_total", "",
+                                       "Results found incomplete in Redis after a write, written again.");
+}
+
+/* Counts one message stored. */
+static void s_count_stored(const obs_t *o, const lnob_env_t *env)
+{
+    if (env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE) {
+        lnob_metric_add(o->parts, 1);
+        return;
+    }
+    const char *status = env->result->status;
+    lnob_metric_add(!strcmp(status, "complete") ? o->complete : !strcmp(status, "failed") ? o->failed : o->other, 1);
+}
+
+/* Drops a Redis context that failed: it is made again, not reused. */
+static void s_drop_redis(sink_t *s)
+{
+    redisFree(s->redis);
+    s->redis = NULL;
+    lnob_metric_set(s->obs.up, 0);
+    lnob_metric_add(s->obs.errors, 1);
+}
 
 #define STOPS "; the sink stops: trying again cannot help"
 
@@ -57,6 +122,9 @@ static int s_connected(sink_t *s)
         return LNOB_OK;
     int rc = lnob_redis_connect(s->cfg->redis, s->cfg->redis_password_file, &s->redis, err,
                                 sizeof err);
+    lnob_metric_set(s->obs.up, rc == LNOB_OK);
+    if (rc != LNOB_OK)
+        lnob_metric_add(s->obs.errors, 1);
     if (rc == LNOB_DENIED)
         lnob_error("%s" STOPS, err);
     else if (rc != LNOB_OK)
@@ -88,6 +156,7 @@ static void s_publish(sink_t *s, const Lnob__V1__Result *r)
     zmsg_append(msg, &body);
     if (zmsg_send(&msg, s->pub) == 0) {
         s->published++;
+        lnob_wire_sent(&s->wire, LNOB__V1__ENVELOPE__BODY_RESULT);
         lnob_info("extract %s published: %zu cells, %zu SUPPRESS cells withheld", r->extract_id,
                   r->n_cells - withheld, withheld);
     }
@@ -106,6 +175,8 @@ static void s_confirm(sink_t *s, const Lnob__V1__Result *r)
     env.stored = &m;
     if (lnob_wire_send(zsock_resolve(s->control), &env, why, sizeof why) != LNOB_OK)
         lnob_log_once(LNOB_LOG_WARN, "cannot confirm to the aggregator: %s", why);
+    else
+        lnob_wire_sent(&s->wire, LNOB__V1__ENVELOPE__BODY_STORED);
 }
 
 /* Stores a Result only over its whole quarantine, then reads back that
@@ -132,6 +203,7 @@ static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, 
     if (rc != LNOB_AGAIN)
         return rc;
     s->rewrites++;
+    lnob_metric_add(s->obs.rewrites, 1);
     lnob_warn("%s; writing its quarantine and result again (rewrite %llu)", err,
               (unsigned long long) s->rewrites);
     return lnob_store_drop_quarantine(s->redis, r->extract_id, err, cap) == LNOB_OK ? LNOB_AGAIN : LNOB_ERR;
@@ -152,12 +224,15 @@ static int s_store(sink_t *s, lnob_env_t *env, int *announced)
             zclock_sleep(lnob_beat_wait_ms(s->cfg->heartbeat_ms, RETRY_MS));
             continue;
         }
+        int64_t t0 = lnob_mono_us();
         rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
                      ? lnob_store_quarantine(s->redis, env->quarantine, err, sizeof err)
                      : s_store_result(s, env->result, announced, err, sizeof err);
         if (rc == LNOB_AGAIN)
             return rc;
         if (rc == LNOB_OK) {
+            lnob_metric_observe_us(s->obs.write, lnob_mono_us() - t0);
+            s_count_stored(&s->obs, env);
             if (env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
                 lnob_info("extract %s stored (%s, %zu cells%s)", env->result->extract_id,
                           env->result->status, env->result->n_cells,
@@ -168,11 +243,38 @@ static int s_store(sink_t *s, lnob_env_t *env, int *announced)
         if (rc == LNOB_DENIED)
             return s_refused(s, err);
         lnob_log_once(LNOB_LOG_ERROR, "%s; reconnecting", err);
-        redisFree(s->redis);
-        s->redis = NULL;
+        s_drop_redis(s);
         zclock_sleep(lnob_beat_wait_ms(s->cfg->heartbeat_ms, RETRY_MS));
     }
     return LNOB_CLOSED;
+}
+
+/* With the metrics endpoint on, an idle sink checks Redis once a
+ * PING_MS (reconnecting when it had lost it), so that /readyz and
+ * lnob_redis_up follow Redis. Returns LNOB_DENIED when Redis refuses the
+ * sink's user, else LNOB_OK. */
+static int s_ping(sink_t *s)
+{
+    int64_t now = lnob_mono_us() / 1000;
+    if (!s->obs.http || now - s->obs.pinged_ms < PING_MS)
+        return LNOB_OK;
+    s->obs.pinged_ms = now;
+    int rc = s_connected(s);
+    if (rc != LNOB_OK)
+        return rc == LNOB_DENIED ? rc : LNOB_OK;
+    int64_t t0 = lnob_mono_us();
+    redisReply *r = redisCommand(s->redis, "PING");
+    int ok = r && r->type == REDIS_REPLY_STATUS;
+    if (ok)
+        lnob_metric_observe_us(s->obs.rtt, lnob_mono_us() - t0);
+    else
+        lnob_log_once(LNOB_LOG_ERROR, "Redis did not answer PING: %s; reconnecting",
+                      r && r->type == REDIS_REPLY_ERROR ? r->str : s->redis->errstr);
+    if (r)
+        freeReplyObject(r);
+    if (!ok)
+        s_drop_redis(s);
+    return LNOB_OK;
 }
 
 static int s_loop(sink_t *s)
@@ -182,6 +284,8 @@ static int s_loop(sink_t *s)
         lnob_beat_tick(s->beat);
         lnob_env_t *env = NULL;
         int rc = lnob_wire_recv(zsock_resolve(s->in), &env, &s->wire, why, sizeof why);
+        if (rc == LNOB_AGAIN && s_ping(s) == LNOB_DENIED)
+            return LNOB_DENIED;
         if (rc == LNOB_AGAIN)
             continue;
         if (rc == LNOB_DROP) {
@@ -195,7 +299,9 @@ static int s_loop(sink_t *s)
         int announced = 0;
         int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
                       env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
+        lnob_metric_set(s->obs.waiting, kind_ok);
         int stored = kind_ok ? s_store(s, env, &announced) : LNOB_DROP;
+        lnob_metric_set(s->obs.waiting, 0);
         if (!kind_ok) {
             s->wire.wrong_kind++;
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for the sink");
@@ -210,6 +316,38 @@ static int s_loop(sink_t *s)
         lnob_log_set_extract(NULL);
     }
     return LNOB_OK;
+}
+
+/* Opens the metrics, the sockets (pull and control watched), the beat
+ * and the HTTP endpoint. LNOB_OK, or LNOB_ERR with the reason in err. */
+static int s_open(sink_t *s, const lnob_sink_cfg_t *cfg, const lnob_curve_t *curve, char *err, size_t cap)
+{
+    s_obs_new(s, curve);
+    lnob_links_t *l = s->obs.links;
+    lnob_sock_opts_t in_o = {(int) cfg->hwm, 0, lnob_beat_wait_ms(cfg->heartbeat_ms, POLL_MS), curve, "aggregate",
+                             l, "pull"};
+    lnob_sock_opts_t pub_o = {1000, (int) cfg->linger_ms, -1, curve, "dashboard", NULL, NULL};
+    lnob_sock_opts_t ctl_o = {1000, 0, -1, curve, "aggregate", l, "control"};
+    if (!(s->in = lnob_sock_new(ZMQ_PULL, cfg->pull, true, &in_o, err, cap)) ||
+        !(s->pub = lnob_sock_new(ZMQ_PUB, cfg->pub, true, &pub_o, err, cap)) ||
+        !(s->control = lnob_sock_new(ZMQ_DEALER, cfg->control, false, &ctl_o, err, cap)) ||
+        !(s->beat = lnob_beat_new(cfg->heartbeat, "sink", cfg->heartbeat_ms, s->obs.reg, err, cap)))
+        return LNOB_ERR;
+    s->obs.http = lnob_httpd_new(&cfg->metrics, s->obs.reg, err, cap);
+    return s->obs.http || !*err ? LNOB_OK : LNOB_ERR;
+}
+
+static void s_close(sink_t *s)
+{
+    redisFree(s->redis);
+    s->redis = NULL;
+    lnob_beat_destroy(&s->beat);
+    lnob_httpd_destroy(&s->obs.http);
+    lnob_links_destroy(&s->obs.links); /* before the sockets it watches */
+    zsock_destroy(&s->in);
+    zsock_destroy(&s->pub);
+    zsock_destroy(&s->control);
+    lnob_metrics_destroy(&s->obs.reg);
 }
 
 int main(int argc, char **argv)
@@ -229,19 +367,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
-    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS), curve, "aggregate"};
-    lnob_sock_opts_t pub_o = {1000, (int) cfg.linger_ms, -1, curve, "dashboard"};
-    s.in = curve ? lnob_sock_new(ZMQ_PULL, cfg.pull, true, &in_o, err, sizeof err) : NULL;
-    lnob_sock_opts_t ctl_o = {1000, 0, -1, curve, "aggregate"};
-    s.pub = s.in ? lnob_sock_new(ZMQ_PUB, cfg.pub, true, &pub_o, err, sizeof err) : NULL;
-    s.control = s.pub ? lnob_sock_new(ZMQ_DEALER, cfg.control, false, &ctl_o, err, sizeof err) : NULL;
-    if (s.control)
-        s.beat = lnob_beat_new(cfg.heartbeat, "sink", cfg.heartbeat_ms, err, sizeof err);
-    if (!s.in || !s.pub || !s.control || (!s.beat && *err)) {
+    if (!curve || s_open(&s, &cfg, curve, err, sizeof err) != LNOB_OK) {
         lnob_error("%s", err);
-        zsock_destroy(&s.in);
-        zsock_destroy(&s.pub);
-        zsock_destroy(&s.control);
+        s_close(&s);
         lnob_curve_destroy(&curve);
         return LNOB_EXIT_ERR;
     }
@@ -254,11 +382,7 @@ int main(int argc, char **argv)
               (unsigned long long) s.stored, (unsigned long long) s.published,
               (unsigned long long) lnob_wire_dropped(&s.wire), (unsigned long long) s.wire.wrong_role);
     lnob_curve_report(curve);
-    redisFree(s.redis);
-    lnob_beat_destroy(&s.beat);
-    zsock_destroy(&s.in);
-    zsock_destroy(&s.pub);
-    zsock_destroy(&s.control);
+    s_close(&s);
     lnob_curve_destroy(&curve);
     return rc == LNOB_OK ? LNOB_EXIT_OK : rc == LNOB_DENIED ? LNOB_EXIT_DENIED : LNOB_EXIT_ERR;
 }

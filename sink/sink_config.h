@@ -8,6 +8,7 @@
 #define LNOB_SINK_CONFIG_H
 #include "lnob/config.h"
 #include "lnob/curve.h"
+#include "lnob/httpd.h"
 
 typedef struct {
     const char *pull;
@@ -22,6 +23,7 @@ typedef struct {
     const char *heartbeat; /* lnob run's liveness endpoint, or "none" */
     long heartbeat_ms;
     lnob_curve_cfg_t curve; /* keys for tcp:// links */
+    lnob_httpd_cfg_t metrics; /* the HTTP endpoint */
 } lnob_sink_cfg_t;
 
 extern const lnob_config_prog_t lnob_sink_config;

@@ -1025,9 +1025,11 @@ static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
     char key[KEY_MAX];
     snprintf(key, sizeof key, "%s", e->key);
     s_begin_done(self, key);
+    int64_t t0 = lnob_mono_us();
     int rc = !s_one_kind(e, e->end->end->batch_count) ? s_fail_kinds(self, e)
              : s_is_mis(e)                            ? s_complete_mis(self, e)
                                                       : s_complete(self, e);
+    self->stats.last_us = lnob_mono_us() - t0;
     zhashx_delete(self->pending, key);
     return rc;
 }
@@ -1084,10 +1086,11 @@ int lnob_aggregate_stored(lnob_aggregate_t *self, const char *extract_id, const 
     done_t *d = zhashx_lookup(self->finished, key);
     if (!d)
         return LNOB_DROP;
-    if (!d->stored)
+    if (!d->stored) {
         lnob_debug("extract %s confirmed stored", extract_id);
-    if (!d->stored)
+        self->stats.confirmed++;
         d->done_ms = lnob_now_ms();
+    }
     d->stored = 1;
     s_outbox_clear(d);
     return LNOB_OK;

@@ -60,6 +60,8 @@ typedef struct {
     uint64_t failed;     /* extracts emitted failed */
     uint64_t refused;    /* messages dropped: more extracts in flight than allowed */
     uint64_t forgotten;  /* confirmed extracts pruned from the finished table */
+    uint64_t confirmed;  /* of those, confirmed stored by the sink */
+    int64_t last_us;     /* the last extract's completion: from its last message to its Result sent */
 } lnob_aggregate_stats_t;
 
 lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg);

@@ -21,11 +21,23 @@
 #include "transform_config.h"
 #include "lnob/clock.h"
 #include "lnob/config.h"
+#include "lnob/httpd.h"
 #include "lnob/log.h"
+#include "lnob/metrics.h"
 #include "lnob/sock.h"
 #include "wire.h"
 
 #define POLL_MS 500 /* receive timeout, so signals are seen promptly */
+
+/* What the metrics endpoint shows of this worker (docs/operations.md). */
+typedef struct {
+    lnob_metrics_t *reg;
+    lnob_links_t *links;      /* peers of the sockets */
+    lnob_httpd_t *http;       /* NULL with --metrics none */
+    lnob_metric_t *stage;     /* per batch (harmonise) or per extract (aggregate) */
+    lnob_metric_t *collecting, *unconfirmed;        /* aggregate: extracts in flight */
+    lnob_metric_t *completed, *failed, *confirmed, *duplicates, *late;
+} obs_t;
 
 typedef struct {
     zsock_t *in, *out, *control;
@@ -35,14 +47,16 @@ typedef struct {
     lnob_hh_cfg_t hh;       /* household settings (harmonise) */
     lnob_beat_t *beat;      /* NULL without --heartbeat */
     int wait_ms;            /* longest one wait: POLL_MS, or the heartbeat interval if shorter */
+    obs_t obs;
 } worker_t;
 
-/* The rc of one send attempt: LNOB_OK (counted), LNOB_AGAIN to retry, or
- * LNOB_ERR said. */
-static int s_sent(worker_t *w, int rc, const char *why)
+/* The rc of one send attempt of a message of kind: LNOB_OK (counted),
+ * LNOB_AGAIN to retry, or LNOB_ERR said. */
+static int s_sent(worker_t *w, int rc, int kind, const char *why)
 {
     if (rc == LNOB_OK) {
         w->forwarded++;
+        lnob_wire_sent(&w->wire, kind);
         return LNOB_OK;
     }
     if (rc == LNOB_AGAIN && !zsys_interrupted) {
@@ -60,7 +74,7 @@ static int s_send_bytes(worker_t *w, const uint8_t *data, size_t len)
     char why[LNOB_ERRSTR_MAX];
     int rc;
     while ((rc = s_sent(w, lnob_wire_send_bytes(zsock_resolve(w->out), data, len, why, sizeof why),
-                        why)) == LNOB_AGAIN)
+                        lnob_wire_kind(data, len), why)) == LNOB_AGAIN)
         ;
     return rc;
 }
@@ -71,8 +85,8 @@ static int s_send(worker_t *w, lnob_env_t *env)
 {
     char why[LNOB_ERRSTR_MAX];
     int rc;
-    while ((rc = s_sent(w, lnob_wire_send(zsock_resolve(w->out), env, why, sizeof why), why)) ==
-           LNOB_AGAIN)
+    while ((rc = s_sent(w, lnob_wire_send(zsock_resolve(w->out), env, why, sizeof why), (int) env->body_case,
+                        why)) == LNOB_AGAIN)
         ;
     return rc;
 }
@@ -100,6 +114,7 @@ static int s_harmonise(worker_t *w, lnob_env_t **env_p)
     int64_t t0 = lnob_mono_us();
     Lnob__V1__Run *run = lnob_harmonise(env->batch, &w->hh);
     run->transform_us = lnob_mono_us() - t0;
+    lnob_metric_observe_us(w->obs.stage, run->transform_us);
     lnob_env_t out = LNOB__V1__ENVELOPE__INIT;
     out.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
     out.run = run;
@@ -173,6 +188,8 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
         out.progress = &m;
         if (lnob_wire_send_routed(zsock_resolve(w->control), &peer, &out, why, sizeof why) != LNOB_OK)
             lnob_log_once(LNOB_LOG_WARN, "cannot answer a status request: %s", why);
+        else
+            lnob_wire_sent(&w->wire, LNOB__V1__ENVELOPE__BODY_PROGRESS);
     } else {
         w->wire.wrong_kind++;
         lnob_log_once(LNOB_LOG_WARN, "dropped a control message of the wrong kind");
@@ -190,12 +207,32 @@ static int s_aggregate_kind(const lnob_env_t *env)
            env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED;
 }
 
+/* The aggregator's counts into its metrics, once a loop turn: a few
+ * atomic stores. */
+static void s_observe(worker_t *w, const lnob_aggregate_t *agg, uint64_t *completed)
+{
+    const lnob_aggregate_stats_t *st = lnob_aggregate_stats(agg);
+    const obs_t *o = &w->obs;
+    if (st->completed > *completed)
+        lnob_metric_observe_us(o->stage, st->last_us);
+    *completed = st->completed;
+    lnob_metric_set(o->completed, (int64_t) st->completed);
+    lnob_metric_set(o->failed, (int64_t) st->failed);
+    lnob_metric_set(o->confirmed, (int64_t) st->confirmed);
+    lnob_metric_set(o->duplicates, (int64_t) st->duplicates);
+    lnob_metric_set(o->late, (int64_t) st->late);
+    lnob_metric_set(o->collecting, (int64_t) lnob_aggregate_pending(agg));
+    lnob_metric_set(o->unconfirmed, (int64_t) (st->completed + st->failed - st->confirmed));
+}
+
 static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
 {
     zpoller_t *poller = zpoller_new(w->in, w->control, NULL);
     int64_t next_tick = lnob_now_ms() + 1000;
+    uint64_t completed = 0;
     int rc = LNOB_OK;
     while (!zsys_interrupted && rc == LNOB_OK) {
+        s_observe(w, agg, &completed);
         lnob_beat_tick(w->beat);
         void *which = zpoller_wait(poller, w->wait_ms);
         if (which == w->control)
@@ -226,6 +263,51 @@ static int s_aggregate_loop(worker_t *w, lnob_aggregate_t *agg)
     return zsys_interrupted ? LNOB_OK : rc;
 }
 
+/* The metrics endpoint by role and instance, unless given. */
+static void s_metrics_default(lnob_transform_cfg_t *cfg)
+{
+    int agg = strcmp(cfg->role, "aggregate") == 0;
+    if (cfg->metrics.addr)
+        return;
+    char *end;
+    long instance = strtol(cfg->instance, &end, 10); /* harmonise: one port per instance */
+    int numbered = *cfg->instance && !*end && instance >= 0 && instance <= LNOB_METRICS_INSTANCE_MAX;
+    snprintf(cfg->metrics_default, sizeof cfg->metrics_default, "127.0.0.1:%d",
+             agg ? LNOB_METRICS_PORT_AGGREGATE : LNOB_METRICS_PORT_TRANSFORM + (numbered ? (int) instance : 0));
+    cfg->metrics.addr = cfg->metrics_default;
+}
+
+/* The series of either role (docs/operations.md lists them). */
+static void s_obs_new(worker_t *w, int aggregate, const lnob_curve_t *curve)
+{
+    obs_t *o = &w->obs;
+    o->reg = lnob_metrics_new(aggregate ? "aggregate" : "transform");
+    o->links = lnob_links_new(o->reg, curve);
+    lnob_wire_metrics(o->reg, &w->wire);
+    o->stage = lnob_metrics_stage(o->reg, aggregate ? "aggregate" : "harmonise");
+    if (!aggregate)
+        return;
+    const char *inflight = "Extracts in flight at the aggregator: collecting batches, or computed and not "
+                           "yet confirmed stored by the sink.";
+    o->collecting = lnob_metrics_gauge(o->reg, "lnob_extracts_in_flight", "state=\"collecting\"", inflight);
+    o->unconfirmed = lnob_metrics_gauge(o->reg, "lnob_extracts_in_flight", "state=\"unconfirmed\"", inflight);
+    const char *done = "Extracts the aggregator finished, by outcome (failed: the ingester's or its own verdict).";
+    o->completed = lnob_metrics_counter(o->reg, "lnob_extracts_total", "outcome=\"complete\"", done);
+    o->failed = lnob_metrics_counter(o->reg, "lnob_extracts_total", "outcome=\"failed\"", done);
+    o->confirmed = lnob_metrics_counter(o->reg, "lnob_extracts_confirmed_total", "",
+                                        "Extracts the sink confirmed stored.");
+    o->duplicates = lnob_metrics_counter(o->reg, "lnob_aggregate_duplicates_total", "",
+                                         "Runs or ends received twice (redelivery), dropped.");
+    o->late = lnob_metrics_counter(o->reg, "lnob_aggregate_late_total", "",
+                                   "Messages for an extract already finished, dropped.");
+}
+
+static void s_obs_destroy(obs_t *o)
+{
+    lnob_httpd_destroy(&o->http);
+    lnob_links_destroy(&o->links); /* before the sockets it watches */
+}
+
 /* The household settings from the options; -1 with err when a pension
  * list names something else. */
 static int s_hh_cfg(const lnob_transform_cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
@@ -244,6 +326,41 @@ static int s_hh_cfg(const lnob_transform_cfg_t *cfg, lnob_hh_cfg_t *hh, char *er
         return 0;
     snprintf(err, cap, "--pension-any and --pension-main take names from PY100G,PY110G,PY130G,PY080G");
     return -1;
+}
+
+/* Opens the metrics, the sockets (watched), the beat and the HTTP
+ * endpoint. LNOB_OK, or LNOB_ERR with the reason in err. */
+static int s_open(worker_t *w, const lnob_transform_cfg_t *cfg, int aggregate, const lnob_curve_t *curve, char *err,
+                  size_t cap)
+{
+    s_obs_new(w, aggregate, curve);
+    lnob_links_t *l = w->obs.links;
+    lnob_sock_opts_t in_o = {(int) cfg->hwm, 0, w->wait_ms, curve, aggregate ? "transform" : "ingest", l, "pull"};
+    lnob_sock_opts_t out_o = {(int) cfg->hwm, (int) cfg->linger_ms, -1, curve, aggregate ? "sink" : "aggregate",
+                              l, "push"};
+    lnob_sock_opts_t ctl_o = {(int) cfg->hwm * 16, 0, 0, curve, "ingest,sink", l, "control"};
+    if (!(w->in = lnob_sock_new(ZMQ_PULL, cfg->pull, aggregate, &in_o, err, cap)) ||
+        !(w->out = lnob_sock_new(ZMQ_PUSH, cfg->push, false, &out_o, err, cap)))
+        return LNOB_ERR;
+    if (aggregate && !(w->control = lnob_sock_new(ZMQ_ROUTER, cfg->control, true, &ctl_o, err, cap)))
+        return LNOB_ERR;
+    zsock_set_sndtimeo(w->out, w->wait_ms); /* a full queue returns: the loop comes round to beat */
+    w->beat = lnob_beat_new(cfg->heartbeat, aggregate ? "aggregate" : "transform", cfg->heartbeat_ms, w->obs.reg,
+                            err, cap);
+    if (!w->beat)
+        return LNOB_ERR;
+    w->obs.http = lnob_httpd_new(&cfg->metrics, w->obs.reg, err, cap);
+    return w->obs.http || !*err ? LNOB_OK : LNOB_ERR;
+}
+
+static void s_close(worker_t *w)
+{
+    lnob_beat_destroy(&w->beat);
+    s_obs_destroy(&w->obs);
+    zsock_destroy(&w->control);
+    zsock_destroy(&w->in);
+    zsock_destroy(&w->out);
+    lnob_metrics_destroy(&w->obs.reg);
 }
 
 int main(int argc, char **argv)
@@ -265,27 +382,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "lnob-transform: %s\n", err);
         return 2;
     }
+    s_metrics_default(&cfg);
     lnob_log_start(aggregate ? "aggregate" : "transform", cfg.instance, cfg.log_level,
                    cfg.log_format);
     worker_t w = {.hh = hh, .wait_ms = lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS)};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
-    lnob_sock_opts_t in_o = {(int) cfg.hwm, 0, w.wait_ms, curve, aggregate ? "transform" : "ingest"};
-    lnob_sock_opts_t out_o = {(int) cfg.hwm, (int) cfg.linger_ms, -1, curve, aggregate ? "sink" : "aggregate"};
-    w.in = curve ? lnob_sock_new(ZMQ_PULL, cfg.pull, aggregate, &in_o, err, sizeof err) : NULL;
-    w.out = w.in ? lnob_sock_new(ZMQ_PUSH, cfg.push, false, &out_o, err, sizeof err) : NULL;
-    lnob_sock_opts_t ctl_o = {(int) cfg.hwm * 16, 0, 0, curve, "ingest,sink"};
-    if (aggregate && w.out)
-        w.control = lnob_sock_new(ZMQ_ROUTER, cfg.control, true, &ctl_o, err, sizeof err);
-    if (w.out) /* a full queue returns, so the loop comes round to beat and see signals */
-        zsock_set_sndtimeo(w.out, w.wait_ms);
-    if (w.out && (!aggregate || w.control))
-        w.beat = lnob_beat_new(cfg.heartbeat, aggregate ? "aggregate" : "transform", cfg.heartbeat_ms,
-                               err, sizeof err);
-    if (!w.in || !w.out || (aggregate && !w.control) || (!w.beat && *err)) {
+    if (!curve || s_open(&w, &cfg, aggregate, curve, err, sizeof err) != LNOB_OK) {
         lnob_error("%s", err);
-        zsock_destroy(&w.control);
-        zsock_destroy(&w.in);
-        zsock_destroy(&w.out);
+        s_close(&w);
         lnob_curve_destroy(&curve);
         return 1;
     }
@@ -303,10 +407,7 @@ int main(int argc, char **argv)
     lnob_curve_report(curve);
     lnob_aggregate_destroy(&agg);
     free(w.progress.have);
-    lnob_beat_destroy(&w.beat);
-    zsock_destroy(&w.control);
-    zsock_destroy(&w.in);
-    zsock_destroy(&w.out);
+    s_close(&w);
     lnob_curve_destroy(&curve);
     return rc == LNOB_OK ? 0 : 1;
 }

@@ -45,6 +45,7 @@ static const lnob_opt_t s_opts[] = {
      "BOTTOM_CODE_ZERO: 1 counts x < 0 as 0 in the income indicators (ids suffixed _BC0)"},
     LNOB_WORKER_OPTS(lnob_transform_cfg_t),
     LNOB_CURVE_OPTS(lnob_transform_cfg_t, curve),
+    LNOB_HTTPD_OPTS(lnob_transform_cfg_t, metrics, NULL),
     LNOB_OPT_END};
 
 static const char *const s_harmonise_defaults[] = {"pull", ">tcp://127.0.0.1:5555", "push",

@@ -10,6 +10,7 @@
 #define LNOB_TRANSFORM_CONFIG_H
 #include "lnob/config.h"
 #include "lnob/curve.h"
+#include "lnob/httpd.h"
 
 typedef struct {
     const char *role;      /* harmonise | aggregate */
@@ -27,6 +28,8 @@ typedef struct {
     const char *age_eq, *age_wi, *age_brk;
     long bottom_code_zero;
     lnob_curve_cfg_t curve; /* keys for tcp:// links */
+    lnob_httpd_cfg_t metrics; /* the HTTP endpoint (default: by role and instance) */
+    char metrics_default[LNOB_HTTPD_ADDR_MAX];
 } lnob_transform_cfg_t;
 
 /* --role harmonise, section [transform]. */

@@ -22,8 +22,13 @@ zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
         zsock_destroy(&sock);
         return NULL;
     }
+    if (opts->links && lnob_links_watch(opts->links, sock, opts->link, err, cap) != 0) {
+        zsock_destroy(&sock);
+        return NULL;
+    }
     if (zsock_attach(sock, endpoints, serverish) != 0) {
         snprintf(err, cap, "cannot attach to '%s': %s", endpoints, zmq_strerror(zmq_errno()));
+        lnob_links_unwatch(opts->links, sock);
         zsock_destroy(&sock);
         return NULL;
     }

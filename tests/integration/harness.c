@@ -16,9 +16,12 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "exposition.h"
 #include "harmonise.h"
+#include "http_get.h"
 #include "lnob/geo.h"
 #include "lnob/mem.h"
+#include "lnob/metrics.h"
 #include "lnob/redis.h"
 #include "silc.h"
 #include "store.h"
@@ -155,9 +158,13 @@ void th_redis_stop(th_redis_t *r)
 
 /* ---- processes ------------------------------------------------------------ */
 
+/* Also keeps workers started by tests off the default metrics ports
+ * (tests run in parallel): a test that wants an endpoint passes --metrics,
+ * which wins over LNOB_METRICS. */
 static void s_argv(const char *exe, const char *const args[], char *path, size_t cap,
                    const char **argv, size_t max)
 {
+    setenv("LNOB_METRICS", "none", 0);
     snprintf(path, cap, "%s/%s", LNOB_BIN_DIR, exe);
     size_t n = 0;
     argv[n++] = path;
@@ -602,4 +609,46 @@ char *th_in_process(const char *csv_path, size_t batch_size)
     lnob_aggregate_destroy(&ip.agg);
     free(buf);
     return s_join(&ip.lines);
+}
+
+/* ---- metrics endpoints ---------------------------------------------------- */
+
+#define TH_HTTP_TIMEOUT_MS 3000
+#define TH_LOG_POLLS 250
+
+int th_metrics_port(const char *log_path)
+{
+    static const char mark[] = "metrics on http://127.0.0.1:";
+    for (int i = 0; i < TH_LOG_POLLS; i++) {
+        char *log = th_slurp(log_path, NULL);
+        const char *at = log ? strstr(log, mark) : NULL;
+        int port = at ? atoi(at + sizeof mark - 1) : 0;
+        free(log);
+        if (port > 0)
+            return port;
+        usleep(POLL_US);
+    }
+    cr_assert_fail("no metrics endpoint in %s", log_path);
+    return -1;
+}
+
+int th_get(int port, const char *path, char **body)
+{
+    char addr[32], err[256];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    int status = lnob_http_get(addr, path, TH_HTTP_TIMEOUT_MS, body, err, sizeof err);
+    cr_assert_gt(status, 0, "GET %s%s: %s", addr, path, err);
+    return status;
+}
+
+long long th_metric(const char *text, const char *sample)
+{
+    long long v = -1;
+    cr_assert(lnob_metrics_find(text, sample, &v), "no sample %s in:\n%s", sample, text);
+    return v;
+}
+
+void th_assert_exposition(const char *text)
+{
+    lnob_test_assert_exposition(text);
 }

@@ -105,6 +105,20 @@ char *th_hget(redisContext *c, const char *key, const char *field);
 /* Integer reply of a command. */
 long long th_int(redisContext *c, const char *fmt, ...);
 
+/* ---- metrics endpoints (lnob/httpd.h) ---- */
+
+/* The port a worker logged ("metrics on http://127.0.0.1:PORT") in its log
+ * at path, waiting up to 5 s for the line; asserts it is there. */
+int th_metrics_port(const char *log_path);
+/* GET path from 127.0.0.1:port: the HTTP status, *body owned (free()). */
+int th_get(int port, const char *path, char **body);
+/* The value of one sample ("lnob_x_total{kind=\"a\"}") in metrics text;
+ * asserts it is there. */
+long long th_metric(const char *text, const char *sample);
+/* Asserts every line of text is a Prometheus 0.0.4 comment (# HELP, # TYPE)
+ * or a sample `name{labels} value`. */
+void th_assert_exposition(const char *text);
+
 /* Computes the extract of a CSV in this process (parser, harmonise,
  * aggregate: no sockets) and returns its cells as th_snapshot does. */
 char *th_in_process(const char *csv_path, size_t batch_size);

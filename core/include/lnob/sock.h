@@ -11,6 +11,7 @@
 #include <czmq.h>
 
 #include "lnob/curve.h"
+#include "lnob/links.h"
 
 /* Largest message a socket accepts: libzmq closes the connection of a peer
  * that sends more, before allocating it. wire.h decodes up to the same. */
@@ -22,11 +23,14 @@ typedef struct {
     int rcvtimeo_ms;  /* receive timeout, -1 = block */
     const lnob_curve_t *curve; /* keys for tcp:// (lnob/curve.h), or NULL */
     const char *peers;         /* the roles at the other end: "transform", "ingest,sink" */
+    lnob_links_t *links;       /* watch the socket's peers (lnob/links.h), or NULL */
+    const char *link;          /* its name there ("pull", "push", "control") */
 } lnob_sock_opts_t;
 
 /* Creates a socket of ZMQ type, applies opts, secures it (lnob_curve_apply:
- * CURVE on tcp://, private directories for ipc://), attaches endpoints (a
- * bare endpoint binds when serverish is true). Returns an owned zsock_t or
+ * CURVE on tcp://, private directories for ipc://), starts watching its
+ * peers (opts->links), attaches endpoints (a bare endpoint binds when
+ * serverish is true). Returns an owned zsock_t or
  * NULL with the reason in err. */
 zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
                        const lnob_sock_opts_t *opts, char *err, size_t cap);
