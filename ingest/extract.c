@@ -51,6 +51,7 @@ int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env)
  * (asked once per extract: a restarted ingester resumes). */
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env)
 {
+    lnob_log_set_extract(extract_id); /* json log lines carry it from the first batch on */
     if (!ctx->redelivery) { /* rows quarantined whole: counted once, held by the aggregator or not */
         size_t n = env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ? env->mis->n_rejects : env->batch->n_rejects;
         Lnob__V1__Reject **rj = env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ? env->mis->rejects : env->batch->rejects;
@@ -199,12 +200,14 @@ int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan)
         lnob_ack_reset(ctx->ack);
     int rc = s_send_extract(ctx, plan, id, sizeof id);
     snprintf(ctx->first_id, sizeof ctx->first_id, "%s", id);
+    lnob_log_set_extract(id);
     if (rc == LNOB_OK && ctx->ack) {
         ctx->asked = 1; /* from now on the answers of s_await decide */
         rc = s_await(ctx, plan, id);
         if (rc == LNOB_OK)
             lnob_info("%s: extract %s stored", plan->source, id);
     }
+    lnob_log_set_extract(NULL);
     return rc;
 }
 
