@@ -150,7 +150,7 @@ static enum MHD_Result s_answer(void *cls, struct MHD_Connection *c, const char 
 }
 
 /* MHD's own messages: kept for a failed start, logged (rate-limited) after. */
-static void s_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     lnob_httpd_t *self = cls;
     vsnprintf(self->last_error, sizeof self->last_error, fmt, ap);
