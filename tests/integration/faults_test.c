@@ -245,8 +245,11 @@ static int s_kill_trial(const char *ref, const char *name, unsigned seed, int64_
     cr_assert_gt(victim, 0, "%s never started (seed %u)", name, seed);
     kill(victim, SIGKILL);
     int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
-    cr_assert_eq(status, 0, "%s killed after %lld ms (seed %u): lnob run exited %d", name,
-                 (long long) delay, seed, status);
+    if (status != 0) {
+        char *log = th_read(err, NULL);
+        cr_assert_fail("%s killed after %lld ms (seed %u): lnob run exited %d:\n%s", name,
+                       (long long) delay, seed, status, log);
+    }
     char *got = th_read(out, NULL);
     cr_assert_str_eq(got, ref, "%s killed after %lld ms (seed %u): cells differ", name,
                      (long long) delay, seed);

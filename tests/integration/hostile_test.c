@@ -485,7 +485,7 @@ static int s_aggregator_holds(const char *extract_id, uint32_t seq)
     zsock_t *c = s_stranger(ZMQ_DEALER, s_at('>', 5), "ingest", "aggregate");
     zsock_set_rcvtimeo(c, 500);
     int held = 0;
-    for (int i = 0; i < 40 && !held; i++) {
+    for (int64_t until = zclock_mono() + 20000; !held && zclock_mono() < until; zclock_sleep(100)) {
         Lnob__V1__Status st = LNOB__V1__STATUS__INIT;
         st.extract_id = (char *) extract_id;
         st.run_id = "forged";
