@@ -305,15 +305,6 @@ Test(faults_mis, transformer_killed_anywhere) { cr_assert_gt(s_kill_trials("tran
 static const char *const s_liveness[] = {"--log-level", "debug", "--heartbeat-ms", BEAT_MS,
                                          "--silent-ms", SILENT_MS, "--batch-size", "10", NULL};
 
-/* 1 once the file at path holds text. */
-static int s_logged(const char *path, const char *text)
-{
-    char *log = th_slurp(path, NULL);
-    int seen = log && strstr(log, text);
-    free(log);
-    return seen;
-}
-
 /* One run in which sig goes to the worker name delay_ms after the first
  * batch went through transform:1 (so the ingester and the transformers
  * are mid-stream);
@@ -328,7 +319,7 @@ static char *s_signal_run(const char *name, int sig, int delay_ms, int t, pid_t 
     mkdir(wd, 0700);
     pid_t run = s_start_run_with(wd, out, err, s_liveness);
     int64_t t0 = lnob_now_ms();
-    while (!s_logged(err, "[transform:1] DEBUG batch") && lnob_now_ms() - t0 < 10000)
+    while (!th_logged(err, "[transform:1] DEBUG batch") && lnob_now_ms() - t0 < 10000)
         usleep(1000);
     usleep((useconds_t) delay_ms * 1000);
     *pid = s_read_pid(wd, name);
@@ -410,7 +401,7 @@ static void s_terminated_while_frozen(const char *name, const char *const *froze
     mkdir(wd, 0700);
     pid_t run = s_start_run_with(wd, out, err, extra);
     int64_t t0 = lnob_now_ms();
-    while (!s_logged(err, after) && lnob_now_ms() - t0 < 30000)
+    while (!th_logged(err, after) && lnob_now_ms() - t0 < 30000)
         usleep(1000);
     pid_t stopped[4] = {0}, victim = s_read_pid(wd, name);
     for (int i = 0; frozen[i]; i++)
@@ -421,7 +412,7 @@ static void s_terminated_while_frozen(const char *name, const char *const *froze
     cr_assert_gt(victim, 0);
     kill(victim, SIGTERM);
     t0 = lnob_now_ms();
-    while (!s_logged(err, line) && lnob_now_ms() - t0 < 10000)
+    while (!th_logged(err, line) && lnob_now_ms() - t0 < 10000)
         usleep(10000);
     int64_t took = lnob_now_ms() - t0;
     for (int i = 0; frozen[i]; i++)

@@ -324,6 +324,14 @@ char *th_slurp(const char *path, size_t *len)
     return s;
 }
 
+int th_logged(const char *path, const char *text)
+{
+    char *log = th_slurp(path, NULL);
+    int seen = log && strstr(log, text);
+    free(log);
+    return seen;
+}
+
 char *th_read(const char *path, size_t *len)
 {
     char *s = th_slurp(path, len);

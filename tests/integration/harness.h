@@ -75,6 +75,8 @@ long long th_count_in(const char *path, const char *label);
 /* The whole file at path, NUL-terminated (owned), its length in *len
  * unless len is NULL; NULL when it cannot be read. */
 char *th_slurp(const char *path, size_t *len);
+/* 1 once the file at path holds text (0 while it is missing). */
+int th_logged(const char *path, const char *text);
 /* The same, asserting the file is there. */
 char *th_read(const char *path, size_t *len);
 

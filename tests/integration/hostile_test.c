@@ -412,15 +412,6 @@ Test(hostile, keygen_writes_a_private_secret_and_keeps_old_keys)
     cr_assert_eq(th_run("lnob", bad, NULL, 30), 2);
 }
 
-/* 1 once the file at path holds text. */
-static int s_logged(const char *path, const char *text)
-{
-    char *log = th_slurp(path, NULL);
-    int seen = log && strstr(log, text);
-    free(log);
-    return seen;
-}
-
 /* Resident set of a process, kB (VmRSS). */
 static long s_rss_kb(pid_t pid)
 {
@@ -464,7 +455,7 @@ Test(hostile, a_huge_frame_leaves_no_memory_behind)
     cr_assert_eq(zmq_send(zsock_resolve(agg), buf, len, 0), (int) len);
     free(buf);
     zsock_destroy(&agg); /* returns once the frame is handed to the sink's socket */
-    for (int i = 0; i < 300 && !s_logged(s_sink_log, "dropped a bad message"); i++)
+    for (int i = 0; i < 300 && !th_logged(s_sink_log, "dropped a bad message"); i++)
         usleep(100 * 1000); /* received, decoded, dropped */
     usleep(1500 * 1000);   /* the sink's next receive (every 500 ms at most) gives memory back */
     long after = s_rss_kb(s_sink.pid);
