@@ -347,12 +347,12 @@ int main(int argc, char **argv)
     lnob_wire_stats_t wire = {0};
     workers_t w = {0};
     if (!curve || s_open(&w, &cfg, acked, curve, &wire, err, sizeof err) != LNOB_OK) {
-        lnob_error("%s", err);
+        int stopped = lnob_sock_open_failed(err);
         s_close(&w);
         lnob_curve_destroy(&curve);
         lnob_pseudonym_destroy(&pseudonym);
         lnob_mis_sources_destroy(&sources);
-        return 1;
+        return stopped ? LNOB_EXIT_STOPPED : 1;
     }
     lnob_geo_t *geo = lnob_geo_new();
     lnob_ingest_ctx_t ctx = {.sock = zsock_resolve(w.push), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym,

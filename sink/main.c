@@ -368,10 +368,10 @@ int main(int argc, char **argv)
     sink_t s = {.cfg = &cfg};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
     if (!curve || s_open(&s, &cfg, curve, err, sizeof err) != LNOB_OK) {
-        lnob_error("%s", err);
+        int stopped = lnob_sock_open_failed(err);
         s_close(&s);
         lnob_curve_destroy(&curve);
-        return LNOB_EXIT_ERR;
+        return stopped ? LNOB_EXIT_OK : LNOB_EXIT_ERR;
     }
     char safe[LNOB_REDIS_URL_MAX];
     lnob_info("started: pull %s, pub %s, control %s, redis %s", cfg.pull, cfg.pub, cfg.control,

@@ -388,10 +388,10 @@ int main(int argc, char **argv)
     worker_t w = {.hh = hh, .wait_ms = lnob_beat_wait_ms(cfg.heartbeat_ms, POLL_MS)};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
     if (!curve || s_open(&w, &cfg, aggregate, curve, err, sizeof err) != LNOB_OK) {
-        lnob_error("%s", err);
+        int stopped = lnob_sock_open_failed(err);
         s_close(&w);
         lnob_curve_destroy(&curve);
-        return 1;
+        return stopped ? 0 : 1;
     }
     lnob_aggregate_t *agg = aggregate ? lnob_aggregate_new(s_emit, &w) : NULL;
     if (agg)

@@ -108,9 +108,13 @@ static void s_zap_actor(zsock_t *pipe, void *arg)
     zsock_t *handler = zsock_new_rep("@" ZAP_ENDPOINT);
     zsock_signal(pipe, handler ? 0 : 1);
     zpoller_t *poller = handler ? zpoller_new(pipe, handler, NULL) : NULL;
+    if (poller)
+        zpoller_set_nonstop(poller, true); /* a signal is the worker's to see; only $TERM ends the actor */
     int64_t logged_ms = 0;
     while (poller) {
         void *which = zpoller_wait(poller, -1);
+        if (!which && !zpoller_terminated(poller))
+            continue;
         if (which == handler)
             s_answer(self, store, handler, &logged_ms);
         else {

@@ -101,11 +101,14 @@ static void s_actor(zsock_t *pipe, void *arg)
 {
     lnob_links_t *self = arg;
     zpoller_t *poller = zpoller_new(pipe, NULL);
+    zpoller_set_nonstop(poller, true); /* a signal is the worker's to see; only $TERM ends the actor */
     zsock_signal(pipe, 0);
     for (;;) {
         void *which = zpoller_wait(poller, -1);
         if (!which && zpoller_terminated(poller))
             break;
+        if (!which)
+            continue;
         if (which != pipe) {
             for (size_t i = 0; i < WATCH_MAX; i++)
                 if (self->watches[i].pair && which == self->watches[i].pair)

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "lnob/log.h"
+
 zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
                        const lnob_sock_opts_t *opts, char *err, size_t cap)
 {
@@ -33,4 +35,14 @@ zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
         return NULL;
     }
     return sock;
+}
+
+int lnob_sock_open_failed(const char *err)
+{
+    if (!zsys_interrupted) {
+        lnob_error("%s", err);
+        return 0;
+    }
+    lnob_info("stopped by a signal while starting");
+    return 1;
 }

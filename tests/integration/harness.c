@@ -150,10 +150,15 @@ void th_redis_stop(th_redis_t *r)
     if (r->c)
         redisFree(r->c);
     lnob_proc_stop(&r->proc, 5000);
-    char cmd[320];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", r->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", r->dir);
+    th_rm_rf(r->dir);
+}
+
+void th_rm_rf(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (dir[0] && system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* ---- processes ------------------------------------------------------------ */

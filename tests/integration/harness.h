@@ -37,6 +37,8 @@ void th_redis_start_acl_in(th_redis_t *r, const char *netns, const char *const e
 /* Writes text to a new file at path, mode 0600. */
 void th_secret_file(const char *path, const char *text);
 void th_redis_stop(th_redis_t *r);
+/* Removes dir and everything in it (a test's temp dir); "" is left alone. */
+void th_rm_rf(const char *dir);
 /* Kills it (SIGKILL) and starts it again on the same socket, empty: a
  * Redis without persistence restarted. */
 void th_redis_restart(th_redis_t *r);

@@ -68,10 +68,7 @@ static void s_teardown(void)
         lnob_proc_stop(&s_tunnels[i], 5000);
     if (s_redis_up)
         th_redis_stop(&s_redis);
-    char cmd[CMD_LEN];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    if (s_dir[0] && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", s_dir);
+    th_rm_rf(s_dir);
 }
 
 TestSuite(redis_tls, .init = s_setup, .fini = s_teardown, .timeout = 120);

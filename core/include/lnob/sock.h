@@ -35,4 +35,9 @@ typedef struct {
 zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
                        const lnob_sock_opts_t *opts, char *err, size_t cap);
 
+/* A worker could not open its sockets: logs err as an error, unless a
+ * SIGTERM/SIGINT cut the start short (then says so at info level). Returns
+ * 1 in that case: the worker leaves as if stopped, not as failed. */
+int lnob_sock_open_failed(const char *err);
+
 #endif
