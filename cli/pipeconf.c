@@ -10,6 +10,7 @@
 #include "lnob/mem.h"
 #include "run.h"
 #include "sink_config.h"
+#include "aggregate_config.h"
 #include "transform_config.h"
 
 #define PROBLEM_MAX 1024

@@ -129,7 +129,7 @@ static const lnob_opt_t s_opts[] = {
      "PORT+9+i (9101: the default ports); 0: none"},
     LNOB_OPT_END};
 
-const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t), NULL, NULL};
+const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t)};
 
 /* A supervised child: how to start it again, and when. */
 typedef struct {
@@ -441,13 +441,12 @@ static int s_start_sink_and_aggregate(run_t *r)
     s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_SINK, m, sizeof m)));
     int rc = s_start(r, &r->sink, "sink", "lnob-sink", a->v);
     memset(a, 0, sizeof *a);
-    s_arg(a, "--role", "aggregate");
     s_ep(r, a, "--pull", '@', "runs");
     s_ep(r, a, "--push", '>', "results");
     s_ep(r, a, "--control", '@', "control");
     s_common_args(r, a, LNOB_PIPE_AGGREGATE, s_worker_passes);
     s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_AGGREGATE, m, sizeof m)));
-    rc = rc ? rc : s_start(r, &r->aggregate, "aggregate", "lnob-transform", a->v);
+    rc = rc ? rc : s_start(r, &r->aggregate, "aggregate", "lnob-aggregate", a->v);
     free(a);
     return rc;
 }
@@ -1146,7 +1145,7 @@ static int s_dry_run(run_t *r)
     if (!r->cfg.workdir) /* made at start-up: a name of its shape */
         snprintf(r->dir, sizeof r->dir, "%s/lnob-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     snprintf(r->run_id, sizeof r->run_id, "run-%d-%lld", (int) getpid(), (long long) lnob_now_ms());
-    static const char *const exes[] = {"lnob-sink", "lnob-transform", "lnob-ingest"};
+    static const char *const exes[] = {"lnob-sink", "lnob-aggregate", "lnob-transform", "lnob-ingest"};
     for (size_t i = 0; ok && i < sizeof exes / sizeof exes[0]; i++) {
         char path[PATH_MAX_LEN * 2];
         snprintf(path, sizeof path, "%s/%s", r->bin, exes[i]);

@@ -66,5 +66,4 @@ static const lnob_opt_t s_opts[] = {
      "after the last extract is stored, keep the metrics endpoint up this long (a scrape of the final counts)"},
     LNOB_OPT_END};
 
-const lnob_config_prog_t lnob_ingest_config = {"lnob-ingest", "ingest", s_opts, sizeof(lnob_ingest_cfg_t),
-                                               NULL, NULL};
+const lnob_config_prog_t lnob_ingest_config = {"lnob-ingest", "ingest", s_opts, sizeof(lnob_ingest_cfg_t)};

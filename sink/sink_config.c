@@ -36,4 +36,4 @@ static const lnob_opt_t s_opts[] = {
     LNOB_HTTPD_OPTS(lnob_sink_cfg_t, metrics, "127.0.0.1:9103"),
     LNOB_OPT_END};
 
-const lnob_config_prog_t lnob_sink_config = {"lnob-sink", "sink", s_opts, sizeof(lnob_sink_cfg_t), NULL, NULL};
+const lnob_config_prog_t lnob_sink_config = {"lnob-sink", "sink", s_opts, sizeof(lnob_sink_cfg_t)};

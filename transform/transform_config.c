@@ -6,19 +6,12 @@
 #include "lnob/log.h"
 
 static const lnob_opt_t s_opts[] = {
-    {"role", "LNOB_TRANSFORM_ROLE", LNOB_OPT_STR, "harmonise", 0, 0, "harmonise|aggregate",
-     offsetof(lnob_transform_cfg_t, role), "harmonise batches (any number) or aggregate extracts (one)"},
-    {"pull", "LNOB_TRANSFORM_PULL", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(lnob_transform_cfg_t, pull),
-     "receive endpoint (default: >tcp://127.0.0.1:5555 for harmonise, @tcp://127.0.0.1:5556 for aggregate)"},
-    {"push", "LNOB_TRANSFORM_PUSH", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(lnob_transform_cfg_t, push),
-     "send endpoint (default: >tcp://127.0.0.1:5556 for harmonise, >tcp://127.0.0.1:5557 for aggregate)"},
-    {"control", "LNOB_AGGREGATE_CONTROL", LNOB_OPT_STR, "@tcp://127.0.0.1:5559", 0, 0, NULL,
-     offsetof(lnob_transform_cfg_t, control), "aggregate: where ingesters ask for progress and the sink confirms"},
+    {"pull", "LNOB_TRANSFORM_PULL", LNOB_OPT_STR, ">tcp://127.0.0.1:5555", 0, 0, NULL,
+     offsetof(lnob_transform_cfg_t, pull), "where batches come from (the ingesters)"},
+    {"push", "LNOB_TRANSFORM_PUSH", LNOB_OPT_STR, ">tcp://127.0.0.1:5556", 0, 0, NULL,
+     offsetof(lnob_transform_cfg_t, push), "where runs go (the aggregator)"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(lnob_transform_cfg_t, hwm),
      "messages queued per peer before sending waits"},
-    {"max-extracts", "LNOB_AGGREGATE_MAX_EXTRACTS", LNOB_OPT_INT, "16", 1, 4096, NULL,
-     offsetof(lnob_transform_cfg_t, max_extracts),
-     "aggregate: extracts collected at once; a message of one more is dropped until one finishes"},
     {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
      offsetof(lnob_transform_cfg_t, linger_ms), "how long exit waits to deliver queued messages"},
     {"lwi-strict", "LNOB_LWI_STRICT", LNOB_OPT_INT, "0", 0, 1, NULL, offsetof(lnob_transform_cfg_t, lwi_strict),
@@ -48,16 +41,5 @@ static const lnob_opt_t s_opts[] = {
     LNOB_HTTPD_OPTS(lnob_transform_cfg_t, metrics, NULL),
     LNOB_OPT_END};
 
-static const char *const s_harmonise_defaults[] = {"pull", ">tcp://127.0.0.1:5555", "push",
-                                                   ">tcp://127.0.0.1:5556", NULL};
-static const char *const s_harmonise_fixed[] = {"role", "harmonise", NULL};
-static const char *const s_aggregate_defaults[] = {"pull", "@tcp://127.0.0.1:5556", "push",
-                                                   ">tcp://127.0.0.1:5557", NULL};
-static const char *const s_aggregate_fixed[] = {"role", "aggregate", NULL};
-
 const lnob_config_prog_t lnob_transform_config = {"lnob-transform", "transform", s_opts,
-                                                  sizeof(lnob_transform_cfg_t), s_harmonise_defaults,
-                                                  s_harmonise_fixed};
-const lnob_config_prog_t lnob_aggregate_config = {"lnob-transform", "aggregate", s_opts,
-                                                  sizeof(lnob_transform_cfg_t), s_aggregate_defaults,
-                                                  s_aggregate_fixed};
+                                                  sizeof(lnob_transform_cfg_t)};

@@ -158,23 +158,11 @@ static int s_apply(load_t *l, int i, const char *value, int pass, const char *fr
 
 /* ---- defaults ------------------------------------------------------------------ */
 
-/* Applies {"name", "value", ..., NULL} pairs as defaults. */
-static void s_pairs(load_t *l, const char *const *pairs)
-{
-    for (size_t k = 0; pairs && pairs[k]; k += 2) {
-        int i = lnob_config_find(l->p->table, pairs[k]);
-        assert(i >= 0 && l->p->table[i].type != LNOB_OPT_LIST); /* the program's own table */
-        s_apply(l, i, pairs[k + 1], PASS_DEFAULT, pairs[k]);
-    }
-}
-
 static void s_defaults(load_t *l)
 {
     for (int i = 0; l->p->table[i].name; i++)
         if (l->p->table[i].def && l->p->table[i].type != LNOB_OPT_LIST)
             s_apply(l, i, l->p->table[i].def, PASS_DEFAULT, l->p->table[i].name);
-    s_pairs(l, l->p->defaults);
-    s_pairs(l, l->p->fixed);
 }
 
 /* ---- the file ------------------------------------------------------------------ */
@@ -216,24 +204,6 @@ static lnob_conffile_t *s_file_of(load_t *l)
     return f ? s_keep(f) : NULL;
 }
 
-/* The value p->fixed holds for option name, or NULL. */
-static const char *s_fixed_value(const lnob_config_prog_t *p, const char *name)
-{
-    for (size_t k = 0; p->fixed && p->fixed[k]; k += 2)
-        if (!strcmp(p->fixed[k], name))
-            return p->fixed[k + 1];
-    return NULL;
-}
-
-/* A problem when a fixed option is given another value. */
-static void s_check_fixed(load_t *l, const char *name, const char *value, const char *from)
-{
-    const char *fixed = s_fixed_value(l->p, name);
-    if (fixed && strcmp(value, fixed) != 0)
-        s_problem(l, "%s: '%s', but [%s] is for %s = %s (the section follows --%s)", from, value,
-                  l->p->section, name, fixed, name);
-}
-
 /* Applies the entries of one section: a key twice in it is a problem
  * (a list's words add up). */
 static void s_section(load_t *l, const lnob_conffile_t *f, const char *section, int pass)
@@ -256,7 +226,6 @@ static void s_section(load_t *l, const lnob_conffile_t *f, const char *section, 
             s_problem(l, "%s: given twice (first on line %u)", from, l->origin.line[i]);
             continue;
         }
-        s_check_fixed(l, o->name, e->value, from); /* even when a flag would set it right */
         int set = o->type != LNOB_OPT_LIST && s_apply(l, i, e->value, pass, from);
         for (size_t w = 0; o->type == LNOB_OPT_LIST && w < e->n_words; w++)
             set = s_apply(l, i, e->words[w], pass, from);
@@ -392,31 +361,7 @@ static void s_paths(load_t *l)
     }
 }
 
-/* The values p->fixed holds were not changed by the environment or a
- * flag (the file's lines are checked as they are read). */
-static void s_fixed(load_t *l)
-{
-    for (size_t k = 0; l->p->fixed && l->p->fixed[k] && !s_stop(l); k += 2) {
-        int i = lnob_config_find(l->p->table, l->p->fixed[k]);
-        const char *v = *(const char **) ((char *) l->cfg + l->p->table[i].offset);
-        char from[FROM_MAX];
-        if (l->origin.src[i] != LNOB_SRC_FILE)
-            s_check_fixed(l, l->p->fixed[k], v, s_from(l, i, from, sizeof from));
-    }
-}
-
 /* ---- help and the entry points ------------------------------------------------- */
-
-/* The default --help shows for option i: p->defaults' over the table's. */
-static const char *s_default_of(const lnob_config_prog_t *p, const lnob_opt_t *o)
-{
-    const char *const *lists[] = {p->fixed, p->defaults};
-    for (size_t l = 0; l < 2; l++)
-        for (size_t k = 0; lists[l] && lists[l][k]; k += 2)
-            if (!strcmp(lists[l][k], o->name))
-                return lists[l][k + 1];
-    return o->def;
-}
 
 static void s_help(const lnob_config_prog_t *p, const char *usage)
 {
@@ -427,7 +372,7 @@ static void s_help(const lnob_config_prog_t *p, const char *usage)
                           : o->type == LNOB_OPT_FILE ? " FILE"
                           : o->type == LNOB_OPT_DIR  ? " DIR"
                                                      : " VALUE";
-        const char *def = s_default_of(p, o);
+        const char *def = o->def;
         printf("  --%s%s\n      %s", o->name, arg, o->help);
         if (o->choices)
             printf(" [%s]", o->choices);
@@ -468,7 +413,7 @@ int lnob_config_load(const lnob_config_prog_t *p, void *cfg, const lnob_config_a
         return LNOB_CLOSED;
     load_t *l = lnob_calloc(1, sizeof *l);
     *l = (load_t){.p = p, .cfg = cfg, .a = a, .err = err, .cap = cap};
-    void (*const steps[])(load_t *) = {s_defaults, s_file, s_env, s_flags, s_paths, s_fixed};
+    void (*const steps[])(load_t *) = {s_defaults, s_file, s_env, s_flags, s_paths};
     for (size_t s = 0; s < sizeof steps / sizeof steps[0] && !s_stop(l); s++)
         steps[s](l);
     if (a->origin)
@@ -481,7 +426,7 @@ int lnob_config_load(const lnob_config_prog_t *p, void *cfg, const lnob_config_a
 int lnob_config_parse(const lnob_opt_t *table, void *cfg, int argc, char **argv, int first,
                       const char *prog, const char *usage, char *err, size_t cap)
 {
-    const lnob_config_prog_t p = {prog, NULL, table, 0, NULL, NULL};
+    const lnob_config_prog_t p = {prog, NULL, table, 0};
     const lnob_config_args_t a = {argc, argv, first, usage, NULL, 0, NULL, NULL, NULL};
     return lnob_config_load(&p, cfg, &a, err, cap);
 }

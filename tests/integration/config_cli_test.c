@@ -87,7 +87,7 @@ Test(config_cli, the_example_passes_the_check)
     const char *args[] = {"config", "check", LNOB_SOURCE_DIR "/deploy/lnob.conf.example", "--no-env", NULL};
     char *said = s_said("lnob", args, out, 0, CHECK_TIMEOUT_S), *printed = th_read(out, NULL);
     cr_assert(strstr(said, "lnob.conf.example: valid"), "%s", said);
-    cr_assert(strstr(printed, "[aggregate] ; lnob-transform\n"), "%s", printed);
+    cr_assert(strstr(printed, "[aggregate] ; lnob-aggregate\n"), "%s", printed);
     cr_assert(strstr(printed, "push               = @tcp://0.0.0.0:5555  "), "%s", printed);
     cr_assert(strstr(printed, "cert               = keys/sink.cert  "), "%s", printed);
     free(said);

@@ -79,12 +79,11 @@ def unit_files(src):
 
 # ---- the binaries' --help ---------------------------------------------------
 
-# The options each worker program is started with in deploy/: the program,
-# and for lnob-transform its role, which changes defaults but not options.
+# The worker programs started in deploy/, by their configuration section.
 PROGRAMS = {
     "ingest": ["lnob-ingest"],
-    "transform": ["lnob-transform", "--role", "harmonise"],
-    "aggregate": ["lnob-transform", "--role", "aggregate"],
+    "transform": ["lnob-transform"],
+    "aggregate": ["lnob-aggregate"],
     "sink": ["lnob-sink"],
 }
 
@@ -123,14 +122,6 @@ def program_help(bin_dir, name):
 def worker_of(argv):
     """The PROGRAMS name of a command line, or None when it is not a worker."""
     prog = os.path.basename(argv[0]) if argv else ""
-    if prog == "lnob-transform":
-        role = "harmonise"
-        for i, a in enumerate(argv):
-            if a == "--role" and i + 1 < len(argv):
-                role = argv[i + 1]
-            elif a.startswith("--role="):
-                role = a.split("=", 1)[1]
-        return "aggregate" if role == "aggregate" else "transform"
     for name, a in PROGRAMS.items():
         if a[0] == prog:
             return name
@@ -156,9 +147,8 @@ def flag_value(argv, flag):
 
 # A worker's configuration-file section is its program's name above.
 ENDPOINT_KEYS = ("push", "pull", "control", "pub")
-# Endpoints a worker has as an option but does not open: a harmonising
-# lnob-transform ignores the aggregator's --control.
-UNUSED_ENDPOINTS = {"transform": {"control"}}
+# Endpoints a worker has as an option but does not open: none today.
+UNUSED_ENDPOINTS = {}
 
 
 def read_conf(path):

@@ -243,7 +243,7 @@ def check_dockerfile(fails, src, bin_dir, path):
     fails.check(not extra, f"{rel}: build packages not in deploy/install-deps.sh: {sorted(extra)}")
     fails.check(not any(p.endswith("-dev") for p in run_pkgs), f"{rel}: -dev packages at runtime")
     binaries = [os.path.basename(s) for srcs, _ in stages[1][3] for s in srcs]
-    fails.check(sorted(binaries) == ["lnob", "lnob-ingest", "lnob-sink", "lnob-transform"],
+    fails.check(sorted(binaries) == ["lnob", "lnob-aggregate", "lnob-ingest", "lnob-sink", "lnob-transform"],
                 f"{rel}: copies {binaries} from the build")
     missing = library_packages(bin_dir, binaries) - run_pkgs
     fails.check(not missing, f"{rel}: the runtime stage lacks {sorted(missing)}, which the binaries link")

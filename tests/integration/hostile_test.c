@@ -85,10 +85,10 @@ static void s_setup(void)
     snprintf(s_agg_log, sizeof s_agg_log, "%s/agg.log", s_dir);
     const char *a_sink[] = {"--pull", s_at('@', 2), "--pub", s_at('@', 3), "--control", s_at('>', 5),
                             "--redis", s_redis.url, "--cert", sink_cert, "--allow", s_allow, NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", s_at('@', 1), "--push", s_at('>', 2),
+    const char *a_agg[] = {"--pull", s_at('@', 1), "--push", s_at('>', 2),
                            "--control", s_at('@', 5), "--cert", agg_cert, "--allow", s_allow, NULL};
     th_start_logged(&s_sink, "lnob-sink", a_sink, s_sink_log);
-    th_start_logged(&s_agg, "lnob-transform", a_agg, s_agg_log);
+    th_start_logged(&s_agg, "lnob-aggregate", a_agg, s_agg_log);
 }
 
 static void s_stop_workers(void)

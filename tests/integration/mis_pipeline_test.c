@@ -576,7 +576,7 @@ Test(mis_pipeline, no_name_personal_number_or_key_on_any_wire_or_in_any_log)
     char period[16];
     snprintf(period, sizeof period, "%ld", s_answer_total(answers, "PERIOD"));
     const char *a_sink[] = {"--pull", bind[2], "--pub", bind[3], "--redis", s_redis.url, "--control", conn[4], NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", bind[1], "--push", conn[2], "--control", bind[4], NULL};
+    const char *a_agg[] = {"--pull", bind[1], "--push", conn[2], "--control", bind[4], NULL};
     const char *a_t[] = {"--pull", conn[0], "--push", conn[1], "--log-level", "debug", NULL};
     const char *a_in[MAX_FILES + 16] = {"--push", bind[0], "--control", conn[4], "--pseudonym-key", s_key,
                                         "--period", period, "--run-id", "wire", "--batch-size", "40",
@@ -591,7 +591,7 @@ Test(mis_pipeline, no_name_personal_number_or_key_on_any_wire_or_in_any_log)
         snprintf(log[i], sizeof log[i], "%s/wire_%s.log", d, logs[i]);
     lnob_proc_t sink, agg, t1, ing;
     th_start_logged(&sink, "lnob-sink", a_sink, log[0]);
-    th_start_logged(&agg, "lnob-transform", a_agg, log[1]);
+    th_start_logged(&agg, "lnob-aggregate", a_agg, log[1]);
     th_start_logged(&t1, "lnob-transform", a_t, log[2]);
     for (int i = 0; i < 200 && access(real[3], F_OK) != 0; i++)
         usleep(20000); /* the sink has bound its PUB: the tap can pass the connection on */
@@ -730,7 +730,7 @@ static void s_watch_up(watch_t *w, long settle_ms)
     mkdir(w->drop, 0700);
     snprintf(w->settle, sizeof w->settle, "%ld", settle_ms);
     const char *a_sink[] = {"--pull", w->b[2], "--pub", w->b[3], "--redis", s_redis.url, "--control", w->c[4], NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", w->b[1], "--push", w->c[2], "--control", w->b[4], NULL};
+    const char *a_agg[] = {"--pull", w->b[1], "--push", w->c[2], "--control", w->b[4], NULL};
     const char *a_t[] = {"--pull", w->c[0], "--push", w->c[1], NULL};
     const char *a_in[] = {"--watch", w->drop, "--watch-ms", "100", "--settle-ms", w->settle, "--push", w->b[0],
                           "--control", w->c[4], "--pseudonym-key", s_key, "--period", "2024", "--population",
@@ -740,7 +740,7 @@ static void s_watch_up(watch_t *w, long settle_ms)
     for (int i = 0; i < 4; i++)
         snprintf(w->log[i], sizeof w->log[i], "%s/%s.log", d, logs[i]);
     th_start_logged(&w->sink, "lnob-sink", a_sink, w->log[0]);
-    th_start_logged(&w->agg, "lnob-transform", a_agg, w->log[1]);
+    th_start_logged(&w->agg, "lnob-aggregate", a_agg, w->log[1]);
     th_start_logged(&w->t1, "lnob-transform", a_t, w->log[2]);
     th_start_logged(&w->ing, "lnob-ingest", w->a_in, w->log[3]);
 }

@@ -135,7 +135,7 @@ Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_
     const char *a_sink[] = {"--pull", "@tcp://127.0.0.1:5557", "--pub", "@tcp://0.0.0.0:5558",
                             "--control", ">tcp://127.0.0.1:5559", "--redis", url,
                             "--redis-password-file", pw, "--cert", cert[3], "--allow", allow, NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", s_ep('@', 2, 1, 5556), "--push",
+    const char *a_agg[] = {"--pull", s_ep('@', 2, 1, 5556), "--push",
                            ">tcp://127.0.0.1:5557", "--control", s_ep('@', 2, 0, 5559), "--cert", cert[2],
                            "--allow", allow, NULL};
     /* host b: two transformers pull from a and push to c */
@@ -145,7 +145,7 @@ Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_
                           "--cert", cert[1], "--allow", allow, NULL};
     lnob_proc_t sink, agg, t1, t2, in;
     th_start_in(&sink, s_ns[2], "lnob-sink", a_sink, log[0]);
-    th_start_in(&agg, s_ns[2], "lnob-transform", a_agg, log[1]);
+    th_start_in(&agg, s_ns[2], "lnob-aggregate", a_agg, log[1]);
     th_start_in(&t1, s_ns[1], "lnob-transform", a_t1, log[2]);
     th_start_in(&t2, s_ns[1], "lnob-transform", a_t2, log[3]);
     /* host a: the ingester binds, sends, and waits for c's confirmation */

@@ -67,11 +67,11 @@ static void s_start(pipe_t *p)
     const char *m = "127.0.0.1:0";
     const char *sink[] = {"--pull", ep[0], "--pub", ep[1], "--control", ep[2], "--redis", p->redis.url,
                           "--metrics", m, NULL};
-    const char *agg[] = {"--role", "aggregate", "--pull", ep[3], "--push", ep[4], "--control", ep[5],
+    const char *agg[] = {"--pull", ep[3], "--push", ep[4], "--control", ep[5],
                          "--metrics", m, NULL};
     const char *tr[] = {"--pull", ep[6], "--push", ep[7], "--metrics", m, NULL};
     th_start_logged(&p->sink, "lnob-sink", sink, p->log[SINK]);
-    th_start_logged(&p->agg, "lnob-transform", agg, p->log[AGG]);
+    th_start_logged(&p->agg, "lnob-aggregate", agg, p->log[AGG]);
     th_start_logged(&p->tr, "lnob-transform", tr, p->log[TR]);
     char push[340], control[340];
     snprintf(push, sizeof push, "@ipc://%s/batches", d);

@@ -907,7 +907,7 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     lnob_proc_t sink, agg, t1, t2;
     const char *a_sink[] = {"--pull", bind_sink, "--pub", bind_pub, "--redis", s_redis.url,
                             "--control", to_ctl, "--insecure-plaintext", NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", bind_agg, "--push", to_sink,
+    const char *a_agg[] = {"--pull", bind_agg, "--push", to_sink,
                            "--control", bind_ctl, "--insecure-plaintext", NULL};
     const char *a_t[] = {"--pull", to_in, "--push", to_agg, "--insecure-plaintext", NULL};
     char log[4][512];
@@ -915,7 +915,7 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     for (int i = 0; i < 4; i++)
         snprintf(log[i], sizeof log[i], "%s/%s.log", s_redis.dir, names[i]);
     th_start_logged(&sink, "lnob-sink", a_sink, log[0]);
-    th_start_logged(&agg, "lnob-transform", a_agg, log[1]);
+    th_start_logged(&agg, "lnob-aggregate", a_agg, log[1]);
     th_start_logged(&t1, "lnob-transform", a_t, log[2]);
     th_start_logged(&t2, "lnob-transform", a_t, log[3]);
     zsock_t *sub = zsock_new_sub(ep[3], "lnob.extract.");
@@ -1146,7 +1146,7 @@ Test(pipeline, transformers_with_different_bottom_code_zero_fail_the_extract)
     }
     const char *a_sink[] = {"--pull", bind[SINK_IN], "--pub", bind[PUB], "--redis", s_redis.url,
                             "--control", to[CONTROL], NULL};
-    const char *a_agg[] = {"--role", "aggregate", "--pull", bind[AGG_IN], "--push", to[SINK_IN],
+    const char *a_agg[] = {"--pull", bind[AGG_IN], "--push", to[SINK_IN],
                            "--control", bind[CONTROL], NULL};
     lnob_proc_t procs[5];
     const char *logs[5] = {"sink", "agg", "on1", "on2", "off"};
@@ -1154,7 +1154,7 @@ Test(pipeline, transformers_with_different_bottom_code_zero_fail_the_extract)
     for (int i = 0; i < 5; i++)
         snprintf(log[i], sizeof log[i], "%s/%s.log", s_redis.dir, logs[i]);
     th_start_logged(&procs[0], "lnob-sink", a_sink, log[0]);
-    th_start_logged(&procs[1], "lnob-transform", a_agg, log[1]);
+    th_start_logged(&procs[1], "lnob-aggregate", a_agg, log[1]);
     for (int t = 0; t < 3; t++) {
         const char *a_t[] = {"--pull", bind[T_ON1 + t], "--push", to[AGG_IN], "--bottom-code-zero",
                              t == 2 ? "0" : "1", NULL};

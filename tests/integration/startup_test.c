@@ -65,7 +65,7 @@ Test(startup, every_worker_terminated_while_starting_leaves_promptly)
     const char *const ingest[] = {"lnob-ingest", "--silc", s_csv, "--push", in, "--control", ctl,
                                   "--metrics", "none", "--linger-ms", "0", "--heartbeat-ms", "50", NULL};
     const char *const transform[] = {"lnob-transform", "--pull", in, "--push", mid, "--metrics", "none", NULL};
-    const char *const aggregate[] = {"lnob-transform", "--role", "aggregate", "--pull", mid, "--push", out,
+    const char *const aggregate[] = {"lnob-aggregate", "--pull", mid, "--push", out,
                                      "--control", ctl, "--metrics", "none", NULL};
     char pub[320];
     snprintf(pub, sizeof pub, "ipc://%s/s-pub", s_dir);

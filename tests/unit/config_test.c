@@ -36,7 +36,7 @@ static const lnob_opt_t s_opts[] = {
     {"redis", NULL, LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, redis), "url"},
     LNOB_OPT_END};
 
-static const lnob_config_prog_t s_prog = {"lnob-test", "test", s_opts, sizeof(cfg_t), NULL, NULL};
+static const lnob_config_prog_t s_prog = {"lnob-test", "test", s_opts, sizeof(cfg_t)};
 
 #define PROBLEMS_MAX 16
 typedef struct {
@@ -234,25 +234,6 @@ Test(config, secrets_are_not_shown)
     cr_assert_eq(lnob_config_load(&s_prog, &cfg, &a, err, sizeof err), LNOB_OK, "%s", err);
     cr_assert_str_eq(lnob_config_value(s_opts, &cfg, 9, value, sizeof value), "***");
     cr_assert_str_eq(lnob_config_value(s_opts, &cfg, 10, value, sizeof value), "redis://u:***@h:1/0");
-    lnob_conffile_destroy(&f);
-}
-
-/* The defaults and fixed values of a program over its table's. */
-Test(config, program_defaults_and_fixed_values)
-{
-    static const char *const defaults[] = {"a", "50", NULL};
-    static const char *const fixed[] = {"name", "y", NULL};
-    const lnob_config_prog_t prog = {"lnob-test", "test", s_opts, sizeof(cfg_t), defaults, fixed};
-    lnob_conffile_t *f = s_parse("[test]\nname = z\n");
-    cfg_t cfg = {0};
-    char err[256];
-    const lnob_config_args_t none = {0};
-    cr_assert_eq(lnob_config_load(&prog, &cfg, &none, err, sizeof err), LNOB_OK, "%s", err);
-    cr_assert_eq(cfg.a, 50);
-    cr_assert_str_eq(cfg.name, "y");
-    const lnob_config_args_t a = {.file = f};
-    cr_assert_eq(lnob_config_load(&prog, &cfg, &a, err, sizeof err), LNOB_ERR);
-    cr_assert_str_eq(err, "t.conf:2: [test] name: 'z', but [test] is for name = y (the section follows --name)");
     lnob_conffile_destroy(&f);
 }
 

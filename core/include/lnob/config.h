@@ -84,17 +84,12 @@ typedef struct {
     {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,                    \
      offsetof(type, heartbeat_ms), "how often the main loop says it is alive"}
 
-/* A program as its configuration knows it. defaults and fixed are NULL or
- * {"name", "value", ..., NULL}: defaults over the table's (one table serving
- * two roles); fixed are defaults that must not change (the role a section
- * stands for: any other value from anywhere is a problem). */
+/* A program as its configuration knows it. */
 typedef struct {
     const char *prog;            /* "lnob-ingest": messages, --version */
     const char *section;         /* its own section in the file, or NULL: [common] only */
     const lnob_opt_t *table;
     size_t cfg_size;             /* sizeof its config struct */
-    const char *const *defaults;
-    const char *const *fixed;
 } lnob_config_prog_t;
 
 /* Where each option's value came from, in table order. */

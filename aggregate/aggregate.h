@@ -8,8 +8,8 @@
  * extract's quarantine in parts followed by one Result. An ExtractFailed
  * emits a failed Result at once and nothing else of that extract.
  * Not for: sockets (main.c) or Redis (sink/). */
-#ifndef LNOB_TRANSFORM_AGGREGATE_H
-#define LNOB_TRANSFORM_AGGREGATE_H
+#ifndef LNOB_AGGREGATE_AGGREGATE_H
+#define LNOB_AGGREGATE_AGGREGATE_H
 #include <stddef.h>
 #include <stdint.h>
 
