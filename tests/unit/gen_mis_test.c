@@ -1,4 +1,4 @@
-/* gen_mis_test.c - the synthetic MIS exports (cli/gen_mis.h): same options,
+/* gen_mis_test.c - the synthetic MIS exports (gen/gen_mis.h): same options,
  * same bytes (in memory and on disk); every export a CSV with its own
  * delimiter and the header's field count on every row; the encodings,
  * header languages and shapes present; the generator's name tables against

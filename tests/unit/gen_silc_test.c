@@ -1,4 +1,4 @@
-/* gen_silc_test.c - the synthetic EU-SILC generator (cli/gen_silc.h): exact
+/* gen_silc_test.c - the synthetic EU-SILC generator (gen/gen_silc.h): exact
  * header, byte determinism, household/person structure, municipalities,
  * HX050/HX090/HY020 consistency, and the calibration of national AROP60 and
  * Gini, recomputed here from the parsed CSV with the Eurostat weighted
@@ -461,7 +461,7 @@ Test(gen_silc, regions_differ)
     s_extract_free(&e);
 }
 
-/* ---- Formats full and udb4 (cli/gen_silc_full.h). ---- */
+/* ---- Formats full and udb4 (gen/gen_silc_full.h). ---- */
 
 #define N_HH_FULL 3000
 #define FULL_HEADER                                                                        \

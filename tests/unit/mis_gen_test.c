@@ -1,5 +1,5 @@
 /* mis_gen_test.c - the MIS parser (ingest/mis.h) on exports it was not
- * written against: the synthetic set of `lnob gen mis` (cli/gen_mis.h),
+ * written against: the synthetic set of `lnob gen mis` (gen/gen_mis.h),
  * whose answers.csv lists, from the generator's own records, every file's
  * data rows, every bad row (file, line, reason) and the unkeyed rows; and
  * the hand-made TV7 fixture (tests/data/mis_tv7). The parser must read

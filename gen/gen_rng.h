@@ -5,8 +5,8 @@
  * independent and the same (seed, stream) gives the same numbers on every
  * host. The values are plain value types: copy one to fork a stream.
  * Not for: cryptography, or anything outside the synthetic data generators. */
-#ifndef LNOB_CLI_GEN_RNG_H
-#define LNOB_CLI_GEN_RNG_H
+#ifndef LNOB_GEN_RNG_H
+#define LNOB_GEN_RNG_H
 #include <stdint.h>
 
 #define LNOB_GEN_PERMILLE 1000

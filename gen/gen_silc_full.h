@@ -12,8 +12,8 @@
  * overlap as in the survey.
  * Not for: ids, weights, ages, income or municipalities (gen_silc.c draws
  * those, from its own streams). */
-#ifndef LNOB_CLI_GEN_SILC_FULL_H
-#define LNOB_CLI_GEN_SILC_FULL_H
+#ifndef LNOB_GEN_SILC_FULL_H
+#define LNOB_GEN_SILC_FULL_H
 #include <stdio.h>
 
 #include "gen_rng.h"

@@ -9,8 +9,8 @@
  * assessment date, its end the exit date. The answers are computed from
  * these alone, by spec §6, so they never depend on how lnob parses the
  * bytes. Not for: anything outside the MIS generator. */
-#ifndef LNOB_CLI_GEN_MIS_MODEL_H
-#define LNOB_CLI_GEN_MIS_MODEL_H
+#ifndef LNOB_GEN_MIS_MODEL_H
+#define LNOB_GEN_MIS_MODEL_H
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -92,8 +92,8 @@
  * digits. Cells not listed are 0. docs/mis-gen.md has the details.
  *
  * Same options and geo tables => same bytes. Memory is O(persons). */
-#ifndef LNOB_CLI_GEN_MIS_H
-#define LNOB_CLI_GEN_MIS_H
+#ifndef LNOB_GEN_MIS_H
+#define LNOB_GEN_MIS_H
 #include <stddef.h>
 #include <stdint.h>
 

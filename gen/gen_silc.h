@@ -20,8 +20,8 @@
  * 34.8, very low work intensity 9.3 (INSTAT's 18-64; lnob's lwi counts
  * persons 0-64, spec §4.3), AROPE 42.1. The udb4 files of a seed give the
  * cells of its full file. */
-#ifndef LNOB_CLI_GEN_SILC_H
-#define LNOB_CLI_GEN_SILC_H
+#ifndef LNOB_GEN_SILC_H
+#define LNOB_GEN_SILC_H
 #include <stdint.h>
 #include <stdio.h>
 
