@@ -13,6 +13,7 @@
 #include "lnob/config.h"
 #include "lnob/csv.h"
 #include "lnob/format.h"
+#include "lnob/keys.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
 #include "replay.h"
@@ -179,7 +180,8 @@ static const char *s_get(const redisReply *hash, const char *field)
  * why: Redis failed, or holds no such extract. */
 static redisReply *s_load_meta(redisContext *c, const char *url, const char *id)
 {
-    redisReply *m = redisCommand(c, "HGETALL lnob:extract:%s", id);
+    lnob_key_t k;
+    redisReply *m = redisCommand(c, "HGETALL %s", lnob_key_extract(&k, id));
     if (!m || m->type != REDIS_REPLY_ARRAY) {
         s_redis_failed(c, m, "reading the extract");
         freeReplyObject(m);
@@ -307,9 +309,10 @@ static int s_read_entries(redisContext *c, const char *id, const char *want, siz
                           entries_t *e)
 {
     char start[STREAM_ID_MAX] = "-";
+    lnob_key_t k;
+    lnob_key_quarantine(&k, id);
     for (;;) {
-        redisReply *page =
-            redisCommand(c, "XRANGE lnob:quarantine:%s %s + COUNT %d", id, start, XRANGE_PAGE);
+        redisReply *page = redisCommand(c, "XRANGE %s %s + COUNT %d", k.s, start, XRANGE_PAGE);
         if (!page || page->type != REDIS_REPLY_ARRAY) {
             s_redis_failed(c, page, "reading the quarantine stream");
             freeReplyObject(page);
@@ -370,11 +373,12 @@ static void s_check_count(redisContext *c, const redisReply *meta, const char *i
 {
     const char *want = s_find(meta, "rows_quarantined"), *flags = s_find(meta, "fields_flagged");
     long long entries = want ? strtoll(want, NULL, 10) + (flags ? strtoll(flags, NULL, 10) : 0) : 0;
-    redisReply *r = redisCommand(c, "XLEN lnob:quarantine:%s", id);
+    lnob_key_t k;
+    redisReply *r = redisCommand(c, "XLEN %s", lnob_key_quarantine(&k, id));
     if (want && r && r->type == REDIS_REPLY_INTEGER && entries != r->integer)
         fprintf(stderr, "%s: warning: the metadata of %s counts %s quarantined rows and %s "
-                        "flagged fields but lnob:quarantine:%s holds %lld entries\n",
-                PROG, id, want, flags ? flags : "0", id, r->integer);
+                        "flagged fields but %s holds %lld entries\n",
+                PROG, id, want, flags ? flags : "0", k.s, r->integer);
     freeReplyObject(r);
 }
 
@@ -404,8 +408,9 @@ static int s_newest_first(const void *a, const void *b)
  * deleted since the SCAN is left out. Returns how many were kept in out. */
 static long s_read_listed(redisContext *c, char **ids, size_t n, listed_t *out)
 {
+    lnob_key_t k;
     for (size_t i = 0; i < n; i++)
-        redisAppendCommand(c, "HMGET lnob:extract:%s %s %s %s %s %s %s %s %s", ids[i],
+        redisAppendCommand(c, "HMGET %s %s %s %s %s %s %s %s %s", lnob_key_extract(&k, ids[i]),
                            s_list_fields[0], s_list_fields[1], s_list_fields[2], s_list_fields[3],
                            s_list_fields[4], s_list_fields[5], s_list_fields[6], s_list_fields[7]);
     size_t kept = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lnob/format.h"
+#include "lnob/keys.h"
 #include "lnob/mem.h"
 #include "sdmx.h"
 #include "store.h"
@@ -190,7 +191,8 @@ static void s_summary(FILE *out, const char *id, const redisReply *meta)
 static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char *period,
                    char *err, size_t cap)
 {
-    redisReply *list = redisCommand(c, "LRANGE lnob:extract:%s:cells 0 -1", id);
+    lnob_key_t k;
+    redisReply *list = redisCommand(c, "LRANGE %s 0 -1", lnob_key_cells(&k, id));
     if (!list || list->type != REDIS_REPLY_ARRAY) {
         snprintf(err, cap, "cannot read the cell list of %s", id);
         freeReplyObject(list);
@@ -223,7 +225,8 @@ static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char
 
 int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *id, char *err, size_t cap)
 {
-    redisReply *meta = redisCommand(c, "HGETALL lnob:extract:%s", id);
+    lnob_key_t k;
+    redisReply *meta = redisCommand(c, "HGETALL %s", lnob_key_extract(&k, id));
     if (!meta || meta->type != REDIS_REPLY_ARRAY || meta->elements == 0) {
         snprintf(err, cap, "Redis holds no extract %s", id);
         freeReplyObject(meta);

@@ -15,13 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lnob/runid.h"
 #include "lnob/clock.h"
-#include "lnob/mis_codes.h"
 #include "lnob/config.h"
 #include "lnob/exit.h"
+#include "lnob/keys.h"
 #include "lnob/mem.h"
+#include "lnob/mis_codes.h"
 #include "lnob/redis.h"
+#include "lnob/runid.h"
 #include "note.h"
 #include "pipeconf.h"
 #include "proc.h"
@@ -647,7 +648,8 @@ static long long s_stored(run_t *r)
     int rc = r->rc ? LNOB_OK : s_connect(r, 0);
     if (rc != LNOB_OK)
         return rc == LNOB_DENIED ? REDIS_REFUSED : -1;
-    redisReply *rep = redisCommand(r->rc, "HLEN lnob:run:%s", r->run_id);
+    lnob_key_t k;
+    redisReply *rep = redisCommand(r->rc, "HLEN %s", lnob_key_run(&k, r->run_id));
     long long n = rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
     if (rep && rep->type == REDIS_REPLY_ERROR && lnob_redis_reply_rc(rep->str) == LNOB_DENIED) {
         char user[LNOB_ERRSTR_MAX];
@@ -683,12 +685,14 @@ enum { INPUT_WAITING, INPUT_STORED, INPUT_FAILED };
  * -1 when Redis could not be asked. */
 static int s_settle(run_t *r, const char **in, size_t n, unsigned char *state)
 {
+    lnob_key_t rk, k;
+    lnob_key_run(&rk, r->run_id);
     for (size_t i = 0; i < n; i++) {
         if (state[i] != INPUT_WAITING)
             continue;
-        redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, in[i]);
+        redisReply *id = redisCommand(r->rc, "HGET %s %s", rk.s, in[i]);
         redisReply *st = id && id->type == REDIS_REPLY_STRING
-                             ? redisCommand(r->rc, "HMGET lnob:extract:%s status error", id->str)
+                             ? redisCommand(r->rc, "HMGET %s status error", lnob_key_extract(&k, id->str))
                              : NULL;
         int ok = id && (id->type == REDIS_REPLY_NIL || (st && st->type == REDIS_REPLY_ARRAY));
         const redisReply *status = ok && st ? st->element[0] : NULL;
@@ -769,6 +773,7 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
     int format = lnob_report_parse_format(r->cfg.format);
     lnob_report_t rep = {out, errs, format, 0, format == LNOB_REPORT_SDMX};
     char err[256];
+    lnob_key_t k;
     int failed = 0, loading = 0;
     zlistx_t *seen = zlistx_new(); /* the UDB files of a year make one extract */
     zlistx_set_destructor(seen, (zlistx_destructor_fn *) zstr_free);
@@ -777,7 +782,7 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
     const char *in[2 * LNOB_STRLIST_MAX];
     size_t n_in = s_inputs(&r->cfg, in);
     for (size_t i = 0; i < n_in && !r->rc->err; i++) {
-        redisReply *id = redisCommand(r->rc, "HGET lnob:run:%s %s", r->run_id, in[i]);
+        redisReply *id = redisCommand(r->rc, "HGET %s %s", lnob_key_run(&k, r->run_id), in[i]);
         if (id && id->type == REDIS_REPLY_ERROR && !strncmp(id->str, "LOADING", 7)) {
             loading = 1; /* restarted, still reading its append-only file */
             freeReplyObject(id);
@@ -792,7 +797,7 @@ static int s_report_once(run_t *r, FILE *out, FILE *errs)
             fprintf(errs, "lnob: %s\n", err);
             failed = 1;
         } else {
-            redisReply *st = redisCommand(r->rc, "HGET lnob:extract:%s status", id->str);
+            redisReply *st = redisCommand(r->rc, "HGET %s status", lnob_key_extract(&k, id->str));
             failed |= !st || st->type != REDIS_REPLY_STRING || strcmp(st->str, "complete") != 0;
             freeReplyObject(st);
         }

@@ -10,6 +10,7 @@
 
 #include "http_get.h"
 #include "lnob/config.h"
+#include "lnob/keys.h"
 #include "lnob/metrics.h"
 #include "lnob/redis.h"
 
@@ -94,7 +95,8 @@ static int s_worker(const cfg_t *cfg, const char *addr)
 
 static void s_field(redisContext *c, const char *id, const char *field, char *out, size_t cap)
 {
-    redisReply *r = redisCommand(c, "HGET lnob:extract:%s %s", id, field);
+    lnob_key_t k;
+    redisReply *r = redisCommand(c, "HGET %s %s", lnob_key_extract(&k, id), field);
     snprintf(out, cap, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "?");
     if (r)
         freeReplyObject(r);
@@ -104,7 +106,7 @@ static void s_field(redisContext *c, const char *id, const char *field, char *ou
  * when Redis was read. */
 static int s_last_extract(redisContext *c)
 {
-    redisReply *r = redisCommand(c, "ZREVRANGE lnob:extracts 0 0 WITHSCORES");
+    redisReply *r = redisCommand(c, "ZREVRANGE " LNOB_KEY_EXTRACTS " 0 0 WITHSCORES");
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         printf("last stored extract: cannot read Redis: %s\n", r && r->type == REDIS_REPLY_ERROR ? r->str : c->errstr);
         if (r)

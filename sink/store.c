@@ -10,7 +10,6 @@
 #include "lnob/redis.h"
 
 #define WRITE_ATTEMPTS 5 /* a WATCHed key changed under us: try again */
-#define STREAM_KEY "lnob:stream:extracts"
 
 /* ---- keys ----------------------------------------------------------------- */
 
@@ -51,8 +50,9 @@ size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap)
 void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, char *out, size_t cap)
 {
     char b[LNOB_KEY_MAX / 2];
+    lnob_key_t k;
     lnob_store_breakdown(cell, b, sizeof b);
-    snprintf(out, cap, "lnob:cell:%s:%s:%s", extract_id, cell->indicator, b);
+    snprintf(out, cap, "%s", lnob_key_cell(&k, extract_id, cell->indicator, b));
 }
 
 /* ---- replies -------------------------------------------------------------- */
@@ -143,8 +143,9 @@ static int s_replies(redisContext *c, redisReply **r, int n, const char *what, c
  * field's value counts as missing. */
 int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *err, size_t cap)
 {
-    char key[LNOB_KEY_MAX], line[32], id[48];
-    snprintf(key, sizeof key, "lnob:quarantine:%s", q->extract_id);
+    char line[32], id[48];
+    lnob_key_t qk;
+    const char *key = lnob_key_quarantine(&qk, q->extract_id);
     for (size_t i = 0; i < q->n_rejects; i++) {
         const Lnob__V1__Reject *j = q->rejects[i];
         snprintf(line, sizeof line, "%llu", (unsigned long long) j->line);
@@ -306,11 +307,6 @@ static int s_append_run_inputs(redisContext *c, const Lnob__V1__Result *r, const
     return ri.n;
 }
 
-static void s_latest_key(const char *period, char *out, size_t cap)
-{
-    snprintf(out, cap, "lnob:mis:latest:%s", period);
-}
-
 #define ANNOUNCE_ARGS 17 /* XADD key [MAXLEN n] * and six fields */
 
 /* Appends the stream entry announcing a completed extract; the stream
@@ -321,7 +317,7 @@ static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long s
     char cells[32], max[32];
     snprintf(cells, sizeof cells, "%zu", r->n_cells);
     snprintf(max, sizeof max, "%ld", stream_max);
-    const char *argv[ANNOUNCE_ARGS] = {"XADD", STREAM_KEY};
+    const char *argv[ANNOUNCE_ARGS] = {"XADD", LNOB_KEY_STREAM};
     int n = 2;
     if (stream_max > 0) {
         argv[n++] = "MAXLEN";
@@ -340,30 +336,29 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
                                 const char *meta_key, const char *list_key, long stream_max,
                                 int announce)
 {
-    char key[LNOB_KEY_MAX], ind_key[LNOB_KEY_MAX], run_key[LNOB_KEY_MAX];
+    char key[LNOB_KEY_MAX];
+    lnob_key_t ik, rk, k;
     int complete = strcmp(r->status, "complete") == 0;
     int n = 0;
-    snprintf(ind_key, sizeof ind_key, "lnob:extract:%s:indicators", r->extract_id);
-    snprintf(run_key, sizeof run_key, "lnob:run:%s", r->run_id);
+    const char *ind_key = lnob_key_indicators(&ik, r->extract_id), *run_key = lnob_key_run(&rk, r->run_id);
     redisAppendCommand(c, "MULTI"), n++;
     for (size_t i = 0; i < prev->n && complete; i++)
         redisAppendCommand(c, "DEL %s", prev->keys[i]), n++;
     redisAppendCommand(c, "DEL %s %s %s", list_key, ind_key, meta_key), n++;
     if (complete && r->quarantine_parts == 0)
-        redisAppendCommand(c, "DEL lnob:quarantine:%s", r->extract_id), n++;
+        redisAppendCommand(c, "DEL %s", lnob_key_quarantine(&k, r->extract_id)), n++;
     for (size_t i = 0; i < r->n_cells; i++) {
         lnob_store_cell_key(r->extract_id, r->cells[i], key, sizeof key);
         s_append_cell(c, r->extract_id, r->cells[i], key, list_key), n += 2;
         redisAppendCommand(c, "SADD %s %s", ind_key, r->cells[i]->indicator), n++;
-        redisAppendCommand(c, "SADD lnob:indicators %s", r->cells[i]->indicator), n++;
+        redisAppendCommand(c, "SADD " LNOB_KEY_INDICATORS " %s", r->cells[i]->indicator), n++;
     }
     n += s_append_meta(c, meta_key, r);
     if (complete)
-        redisAppendCommand(c, "ZADD lnob:extracts %s %s", s_meta_value(r, "computed_ms"),
+        redisAppendCommand(c, "ZADD " LNOB_KEY_EXTRACTS " %s %s", s_meta_value(r, "computed_ms"),
                            r->extract_id), n++;
     if (complete && !strcmp(s_meta_value(r, "kind"), "mis")) { /* the newest coverage of a year */
-        s_latest_key(s_meta_value(r, "period"), key, sizeof key);
-        redisAppendCommand(c, "SET %s %s", key, r->extract_id), n++;
+        redisAppendCommand(c, "SET %s %s", lnob_key_mis_latest(&k, s_meta_value(r, "period")), r->extract_id), n++;
     }
     if (announce)
         s_append_announce(c, r, stream_max), n++;
@@ -411,7 +406,8 @@ static int s_read_transaction(redisContext *c, int n, char *err, size_t cap, int
 
 int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complete, char *err, size_t cap)
 {
-    redisReply *r = redisCommand(c, "HGET lnob:extract:%s status", extract_id);
+    lnob_key_t k;
+    redisReply *r = redisCommand(c, "HGET %s status", lnob_key_extract(&k, extract_id));
     if (!r || r->type == REDIS_REPLY_ERROR)
         return s_error(c, r, "HGET", err, cap);
     *complete = r->type == REDIS_REPLY_STRING && !strcmp(r->str, "complete");
@@ -422,9 +418,8 @@ int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complet
 int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, int *announced,
                       char *err, size_t cap)
 {
-    char meta_key[LNOB_KEY_MAX], list_key[LNOB_KEY_MAX];
-    snprintf(meta_key, sizeof meta_key, "lnob:extract:%s", r->extract_id);
-    snprintf(list_key, sizeof list_key, "lnob:extract:%s:cells", r->extract_id);
+    lnob_key_t mk, lk;
+    const char *meta_key = lnob_key_extract(&mk, r->extract_id), *list_key = lnob_key_cells(&lk, r->extract_id);
     *announced = 0;
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
         previous_t prev;
@@ -454,8 +449,9 @@ int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, cha
     /* the stream holds the rows quarantined whole and the flagged fields of kept rows */
     const char *want_q = s_meta_value(r, "rows_quarantined"), *flags = s_meta_value(r, "fields_flagged");
     unsigned long long want = strtoull(want_q, NULL, 10) + strtoull(flags, NULL, 10);
-    redisAppendCommand(c, "XLEN lnob:quarantine:%s", r->extract_id);
-    redisAppendCommand(c, "LLEN lnob:extract:%s:cells", r->extract_id);
+    lnob_key_t k;
+    redisAppendCommand(c, "XLEN %s", lnob_key_quarantine(&k, r->extract_id));
+    redisAppendCommand(c, "LLEN %s", lnob_key_cells(&k, r->extract_id));
     redisReply *q = NULL, *l = NULL;
     if (redisGetReply(c, (void **) &q) != REDIS_OK || redisGetReply(c, (void **) &l) != REDIS_OK) {
         freeReplyObject(q);
@@ -480,7 +476,8 @@ int lnob_store_verify(redisContext *c, const Lnob__V1__Result *r, int cells, cha
 
 int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *err, size_t cap)
 {
-    redisReply *r = redisCommand(c, "DEL lnob:quarantine:%s", extract_id);
+    lnob_key_t k;
+    redisReply *r = redisCommand(c, "DEL %s", lnob_key_quarantine(&k, extract_id));
     if (!r || r->type != REDIS_REPLY_INTEGER)
         return s_error(c, r, "DEL", err, cap);
     freeReplyObject(r);
@@ -489,7 +486,6 @@ int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *er
 
 /* ---- retention: listing --------------------------------------------------- */
 
-#define EXTRACT_PREFIX "lnob:extract:"
 #define SCAN_PAGE 1000      /* keys examined per SCAN round trip */
 #define DEFAULT_KIND "silc" /* SILC metadata names no kind */
 
@@ -509,13 +505,10 @@ static int s_by_id(const void *a, const void *b)
  * extracts' other keys) to *ids. */
 static void s_add_ids(const redisReply *keys, char ***ids, size_t *n, size_t *cap)
 {
-    const size_t prefix = strlen(EXTRACT_PREFIX);
     for (size_t i = 0; i < keys->elements; i++) {
         const redisReply *k = keys->element[i];
-        if (k->type != REDIS_REPLY_STRING || strncmp(k->str, EXTRACT_PREFIX, prefix) != 0)
-            continue;
-        const char *id = k->str + prefix;
-        if (!*id || strchr(id, ':'))
+        const char *id = k->type == REDIS_REPLY_STRING ? lnob_key_extract_id(k->str) : NULL;
+        if (!id)
             continue;
         lnob_grow((void **) ids, cap, *n + 1, sizeof **ids);
         (*ids)[(*n)++] = lnob_strdup(id);
@@ -544,7 +537,7 @@ int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size
     *ids = NULL;
     *n = 0;
     do {
-        redisReply *r = redisCommand(c, "SCAN %s MATCH " EXTRACT_PREFIX "* TYPE hash COUNT %d",
+        redisReply *r = redisCommand(c, "SCAN %s MATCH " LNOB_KEY_EXTRACT_PATTERN " TYPE hash COUNT %d",
                                      cursor, SCAN_PAGE);
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
             r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
@@ -582,13 +575,14 @@ int lnob_store_extracts(redisContext *c, lnob_store_extract_t **out, size_t *n, 
 {
     char **ids;
     size_t k, got = 0;
+    lnob_key_t key;
     *out = NULL;
     *n = 0;
     int rc = lnob_store_scan_ids(c, &ids, &k, err, cap);
     if (rc != LNOB_OK)
         return rc;
     for (size_t i = 0; i < k; i++)
-        redisAppendCommand(c, "HMGET " EXTRACT_PREFIX "%s status kind period computed_ms", ids[i]);
+        redisAppendCommand(c, "HMGET %s status kind period computed_ms", lnob_key_extract(&key, ids[i]));
     lnob_store_extract_t *l = lnob_calloc(k ? k : 1, sizeof *l);
     for (size_t i = 0; i < k; i++) {
         redisReply *r = NULL;
@@ -654,8 +648,8 @@ typedef struct {
     int found;                 /* its metadata hash is there */
     int repoint;               /* latest names the extract */
     long long computed_ms;     /* its metadata's */
-    char run[LNOB_KEY_MAX];    /* lnob:run:<run id> its metadata names, or "" */
-    char latest[LNOB_KEY_MAX]; /* lnob:mis:latest:<period> of an MIS extract, or "" */
+    lnob_key_t run;    /* lnob:run:<run id> its metadata names, or "" */
+    lnob_key_t latest; /* lnob:mis:latest:<period> of an MIS extract, or "" */
     strings_t keys;            /* the keys to delete */
     strings_t fields;          /* its input files: then those run maps to the extract */
 } plan_t;
@@ -706,10 +700,10 @@ enum { M_STATUS, M_KIND, M_PERIOD, M_RUN, M_COMPUTED, M_SOURCE, M_INPUTS, M_FIEL
 /* Fills the plan from the metadata (HMGET of the M_ fields) and the cell list. */
 static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const redisReply *cells)
 {
-    static const char *const own[][2] = {{EXTRACT_PREFIX, ""}, {EXTRACT_PREFIX, ":cells"},
-                                         {EXTRACT_PREFIX, ":indicators"}, {"lnob:quarantine:", ""}};
+    static const char *(*const own[])(lnob_key_t *, const char *) = {
+        lnob_key_extract, lnob_key_cells, lnob_key_indicators, lnob_key_quarantine};
     redisReply *const *m = meta->element;
-    char key[LNOB_KEY_MAX];
+    lnob_key_t key;
     p->found = m[M_STATUS]->type == REDIS_REPLY_STRING;
     if (!p->found)
         return;
@@ -718,16 +712,16 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
         if (cells->element[i]->type == REDIS_REPLY_STRING)
             s_strings_add(&p->keys, cells->element[i]->str, cells->element[i]->len);
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
-        int len = snprintf(key, sizeof key, "%s%s%s", own[i][0], id, own[i][1]);
-        s_strings_add(&p->keys, key, (size_t) len < sizeof key ? (size_t) len : sizeof key - 1);
+        const char *k = own[i](&key, id);
+        s_strings_add(&p->keys, k, strlen(k));
     }
     if (*s_str(m[M_RUN], "")) {
-        snprintf(p->run, sizeof p->run, "lnob:run:%s", m[M_RUN]->str);
+        lnob_key_run(&p->run, m[M_RUN]->str);
         s_each_input(s_str(m[M_SOURCE], ""), s_str(m[M_INPUTS], ""), s_strings_add_path,
                      &p->fields);
     }
     if (!strcmp(s_str(m[M_KIND], ""), "mis"))
-        s_latest_key(s_str(m[M_PERIOD], ""), p->latest, sizeof p->latest);
+        lnob_key_mis_latest(&p->latest, s_str(m[M_PERIOD], ""));
 }
 
 /* Keeps the fields whose HMGET value is id, frees the others. */
@@ -749,16 +743,16 @@ static void s_keep_fields(strings_t *f, const redisReply *values, const char *id
  * fields of its run hash, and the MIS pointer of its period. */
 static int s_plan_pointers(redisContext *c, const char *id, plan_t *p, char *err, size_t cap)
 {
-    int n = 0, has_run = *p->run && p->fields.n;
+    int n = 0, has_run = *p->run.s && p->fields.n;
     if (has_run) {
-        const char *head[] = {"HMGET", p->run};
-        redisAppendCommand(c, "WATCH %s", p->run);
+        const char *head[] = {"HMGET", p->run.s};
+        redisAppendCommand(c, "WATCH %s", p->run.s);
         s_append_list(c, head, 2, p->fields.v, p->fields.n);
         n += 2;
     }
-    if (*p->latest) {
-        redisAppendCommand(c, "WATCH %s", p->latest);
-        redisAppendCommand(c, "GET %s", p->latest);
+    if (*p->latest.s) {
+        redisAppendCommand(c, "WATCH %s", p->latest.s);
+        redisAppendCommand(c, "GET %s", p->latest.s);
         n += 2;
     }
     redisReply *r[4] = {0};
@@ -768,7 +762,7 @@ static int s_plan_pointers(redisContext *c, const char *id, plan_t *p, char *err
     if (has_run)
         s_keep_fields(&p->fields, r[1], id);
     const redisReply *latest = r[n - 1];
-    p->repoint = *p->latest && latest->type == REDIS_REPLY_STRING && !strcmp(latest->str, id);
+    p->repoint = *p->latest.s && latest->type == REDIS_REPLY_STRING && !strcmp(latest->str, id);
     s_free_replies(r, n);
     return LNOB_OK;
 }
@@ -776,10 +770,11 @@ static int s_plan_pointers(redisContext *c, const char *id, plan_t *p, char *err
 /* WATCHes the extract's keys and reads what removing it takes. */
 static int s_plan_read(redisContext *c, const char *id, plan_t *p, char *err, size_t cap)
 {
-    redisAppendCommand(c, "WATCH " EXTRACT_PREFIX "%s " EXTRACT_PREFIX "%s:cells lnob:quarantine:%s", id,
-                       id, id);
-    redisAppendCommand(c, "HMGET " EXTRACT_PREFIX "%s " META_FIELDS, id);
-    redisAppendCommand(c, "LRANGE " EXTRACT_PREFIX "%s:cells 0 -1", id);
+    lnob_key_t mk, lk, qk;
+    const char *meta = lnob_key_extract(&mk, id), *cells = lnob_key_cells(&lk, id);
+    redisAppendCommand(c, "WATCH %s %s %s", meta, cells, lnob_key_quarantine(&qk, id));
+    redisAppendCommand(c, "HMGET %s " META_FIELDS, meta);
+    redisAppendCommand(c, "LRANGE %s 0 -1", cells);
     redisReply *r[3] = {0};
     int rc = s_replies(c, r, 3, "read", err, cap);
     if (rc != LNOB_OK)
@@ -824,13 +819,13 @@ static int s_remove_exec(redisContext *c, const char *id, const plan_t *p, const
 {
     redisAppendCommand(c, "MULTI");
     int dels = s_append_chunks(c, "DEL", p->keys.v, p->keys.n), n = dels + 1;
-    redisAppendCommand(c, "ZREM lnob:extracts %s", id), n++;
+    redisAppendCommand(c, "ZREM " LNOB_KEY_EXTRACTS " %s", id), n++;
     if (p->fields.n) {
-        const char *head[] = {"HDEL", p->run};
+        const char *head[] = {"HDEL", p->run.s};
         s_append_list(c, head, 2, p->fields.v, p->fields.n), n++;
     }
     if (p->repoint && successor && *successor)
-        redisAppendCommand(c, "SET %s %s", p->latest, successor), n++;
+        redisAppendCommand(c, "SET %s %s", p->latest.s, successor), n++;
     redisAppendCommand(c, "EXEC"), n++;
     int rc;
     redisReply *exec = s_exec(c, n, err, cap, &rc);
@@ -858,7 +853,7 @@ static int s_remove_planned(redisContext *c, const lnob_store_removal_t *what, p
         return s_unwatch(c, err, cap);
     int moved = what->successor && *what->successor;
     if (p->repoint && !moved)
-        s_strings_add(&p->keys, p->latest, strlen(p->latest));
+        s_strings_add(&p->keys, p->latest.s, strlen(p->latest.s));
     out->latest = !p->repoint ? LNOB_STORE_LATEST_UNTOUCHED
                   : moved     ? LNOB_STORE_LATEST_MOVED
                               : LNOB_STORE_LATEST_DELETED;

@@ -1,4 +1,4 @@
-/* store.h - the Redis key schema of lnob, and the only code that writes it.
+/* store.h - the only code that writes lnob's Redis keys.
  *
  * An extract's cells, metadata, cell list, indexes and stream entry are
  * written in one MULTI/EXEC transaction sent as a single pipeline: a reader
@@ -9,30 +9,18 @@
  * extract is recorded in its metadata hash, never announced); the stream
  * keeps the newest stream_max entries (XADD MAXLEN). Retention is here
  * too, as the inverse of writing: listing the extracts and removing one
- * whole, in one MULTI/EXEC under WATCH. The schema is documented in
- * docs/redis-keys.md; the key builders below are its single source. Not
+ * whole, in one MULTI/EXEC under WATCH. The keys' names come from
+ * lnob/keys.h, their contents are documented in docs/redis-keys.md. Not
  * for: connecting (lnob/redis.h), reading cells (cli/report.h) or choosing
- * what to remove (cli/prune.h).
- *
- *   lnob:cell:<extract>:<indicator>:<breakdown>     hash, one per cell
- *   lnob:extract:<extract>                          hash, metadata
- *   lnob:extract:<extract>:cells                    list of cell keys, canonical order
- *   lnob:extract:<extract>:indicators               set of indicator ids
- *   lnob:extracts                                   zset: completed extracts by time
- *   lnob:indicators                                 set of every indicator id
- *   lnob:quarantine:<extract>                       stream of rejected rows
- *   lnob:stream:extracts                            stream: one entry per completed extract
- *   lnob:run:<run id>                               hash source -> extract id (7 days)
- *   lnob:mis:latest:<period>                        string: the newest complete MIS extract
- */
+ * what to remove (cli/prune.h). */
 #ifndef LNOB_SINK_STORE_H
 #define LNOB_SINK_STORE_H
 #include <hiredis/hiredis.h>
 #include <stddef.h>
 
+#include "lnob/keys.h"
 #include "wire.h"
 
-#define LNOB_KEY_MAX 512
 #define LNOB_RUN_TTL_SECONDS (7 * 24 * 3600)
 #define LNOB_STREAM_MAX_DEFAULT 10000 /* entries lnob:stream:extracts keeps */
 

@@ -1,0 +1,58 @@
+/* keys.c - the names of lnob's Redis keys (lnob/keys.h). */
+#include "lnob/keys.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define EXTRACT_PREFIX "lnob:extract:"
+
+static const char *s_key(lnob_key_t *k, const char *prefix, const char *id, const char *suffix)
+{
+    snprintf(k->s, sizeof k->s, "%s%s%s", prefix, id, suffix);
+    return k->s;
+}
+
+const char *lnob_key_extract(lnob_key_t *k, const char *extract_id)
+{
+    return s_key(k, EXTRACT_PREFIX, extract_id, "");
+}
+
+const char *lnob_key_cells(lnob_key_t *k, const char *extract_id)
+{
+    return s_key(k, EXTRACT_PREFIX, extract_id, ":cells");
+}
+
+const char *lnob_key_indicators(lnob_key_t *k, const char *extract_id)
+{
+    return s_key(k, EXTRACT_PREFIX, extract_id, ":indicators");
+}
+
+const char *lnob_key_cell(lnob_key_t *k, const char *extract_id, const char *indicator, const char *breakdown)
+{
+    snprintf(k->s, sizeof k->s, "lnob:cell:%s:%s:%s", extract_id, indicator, breakdown);
+    return k->s;
+}
+
+const char *lnob_key_quarantine(lnob_key_t *k, const char *extract_id)
+{
+    return s_key(k, "lnob:quarantine:", extract_id, "");
+}
+
+const char *lnob_key_run(lnob_key_t *k, const char *run_id)
+{
+    return s_key(k, "lnob:run:", run_id, "");
+}
+
+const char *lnob_key_mis_latest(lnob_key_t *k, const char *period)
+{
+    return s_key(k, "lnob:mis:latest:", period, "");
+}
+
+const char *lnob_key_extract_id(const char *key)
+{
+    const size_t prefix = strlen(EXTRACT_PREFIX);
+    if (strncmp(key, EXTRACT_PREFIX, prefix) != 0)
+        return NULL;
+    const char *id = key + prefix;
+    return *id && !strchr(id, ':') ? id : NULL;
+}
