@@ -16,6 +16,7 @@
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "stage.h"
+#include "waiting.h"
 
 #define POLL_MS 500 /* receive timeout, so signals are seen promptly */
 
@@ -29,6 +30,8 @@ typedef struct {
 typedef struct {
     lnob_stage_t st;                    /* st.control: the ROUTER */
     lnob_aggregate_progress_t progress; /* reply buffer */
+    lnob_waiting_t waiting;             /* ingesters to tell when an extract is stored */
+    lnob_aggregate_t *agg;
     obs_t obs;
 } worker_t;
 
@@ -38,15 +41,15 @@ static int s_emit(void *arg, const uint8_t *data, size_t len)
     return lnob_stage_send_bytes(&w->st, data, len);
 }
 
-/* Answers a Status with Progress. */
-static void s_answer(worker_t *w, lnob_aggregate_t *agg, const lnob_peer_t *peer, const Lnob__V1__Status *status)
+/* Tells peer the Progress of extract_id in run_id. Returns its state. */
+static int s_answer(worker_t *w, const lnob_peer_t *peer, const char *extract_id, const char *run_id)
 {
     char why[LNOB_ERRSTR_MAX];
     lnob_aggregate_progress_t *p = &w->progress;
-    lnob_aggregate_progress(agg, status->extract_id, status->run_id, p);
+    lnob_aggregate_progress(w->agg, extract_id, run_id, p);
     Lnob__V1__Progress m = LNOB__V1__PROGRESS__INIT;
-    m.extract_id = status->extract_id;
-    m.run_id = status->run_id;
+    m.extract_id = (char *) extract_id;
+    m.run_id = (char *) run_id;
     m.state = p->state;
     m.end_seen = p->end_seen;
     m.n_have = p->n_have;
@@ -58,10 +61,17 @@ static void s_answer(worker_t *w, lnob_aggregate_t *agg, const lnob_peer_t *peer
         lnob_log_once(LNOB_LOG_WARN, "cannot answer a status request: %s", why);
     else
         lnob_wire_sent(&w->st.wire, LNOB__V1__ENVELOPE__BODY_PROGRESS);
+    return p->state;
 }
 
-/* Answers a Status with Progress; records a Stored confirmation. */
-static void s_control(worker_t *w, lnob_aggregate_t *agg)
+static void s_tell_stored(void *arg, const lnob_waiter_t *waiter)
+{
+    s_answer(arg, &waiter->peer, waiter->extract_id, waiter->run_id);
+}
+
+/* Answers a Status with Progress (and remembers who waits for the extract
+ * to be stored); records a Stored confirmation and tells who waited. */
+static void s_control(worker_t *w)
 {
     char why[LNOB_ERRSTR_MAX];
     lnob_peer_t peer;
@@ -73,9 +83,12 @@ static void s_control(worker_t *w, lnob_aggregate_t *agg)
         return;
     lnob_log_set_extract(lnob_wire_extract_id(env));
     if (env->body_case == LNOB__V1__ENVELOPE__BODY_STORED) {
-        lnob_aggregate_stored(agg, env->stored->extract_id, env->stored->run_id);
+        lnob_aggregate_stored(w->agg, env->stored->extract_id, env->stored->run_id);
+        lnob_waiting_take(&w->waiting, env->stored->extract_id, s_tell_stored, w);
     } else if (env->body_case == LNOB__V1__ENVELOPE__BODY_STATUS) {
-        s_answer(w, agg, &peer, env->status);
+        const Lnob__V1__Status *st = env->status;
+        if (s_answer(w, &peer, st->extract_id, st->run_id) != LNOB__V1__PROGRESS__STATE__STORED)
+            lnob_waiting_add(&w->waiting, st->extract_id, st->run_id, &peer);
     } else {
         w->st.wire.wrong_kind++;
         lnob_log_once(LNOB_LOG_WARN, "dropped a control message of the wrong kind");
@@ -142,7 +155,7 @@ static int s_loop(worker_t *w, lnob_aggregate_t *agg)
         lnob_beat_tick(w->st.beat);
         void *which = zpoller_wait(poller, w->st.wait_ms);
         if (which == w->st.control)
-            s_control(w, agg);
+            s_control(w);
         else if (which == w->st.in)
             rc = s_intake(w, agg);
         if (rc == LNOB_OK && lnob_now_ms() >= next_tick) {
@@ -220,7 +233,7 @@ int main(int argc, char **argv)
         lnob_curve_destroy(&curve);
         return stopped ? 0 : 1;
     }
-    lnob_aggregate_t *agg = lnob_aggregate_new(s_emit, &w);
+    lnob_aggregate_t *agg = w.agg = lnob_aggregate_new(s_emit, &w);
     lnob_aggregate_set_max_extracts(agg, (size_t) cfg.max_extracts);
     lnob_info("started: pull %s, push %s, control %s", cfg.pull, cfg.push, cfg.control);
     rc = s_loop(&w, agg);

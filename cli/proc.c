@@ -87,25 +87,43 @@ static int s_stopped(pid_t pid)
     return end && end[1] == ' ' && end[2] == 'T';
 }
 
+/* 1 when every process of ps has exited. */
+static int s_all_exited(lnob_proc_t *const *ps, size_t n)
+{
+    int all = 1;
+    for (size_t i = 0; i < n; i++)
+        all &= ps[i]->pid <= 0 || lnob_proc_poll(ps[i]);
+    return all;
+}
+
+void lnob_proc_stop_all(lnob_proc_t *const *ps, size_t n, int grace_ms)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ps[i]->pid <= 0 || lnob_proc_poll(ps[i]))
+            continue;
+        kill(ps[i]->pid, SIGTERM);
+        if (s_stopped(ps[i]->pid)) /* it would hold SIGTERM until SIGKILL */
+            kill(ps[i]->pid, SIGCONT);
+    }
+    struct timespec ts = {0, STOP_POLL_MS * 1000000L};
+    for (int waited = 0; waited < grace_ms && !s_all_exited(ps, n); waited += STOP_POLL_MS)
+        nanosleep(&ts, NULL);
+    for (size_t i = 0; i < n; i++) {
+        lnob_proc_t *p = ps[i];
+        if (p->pid <= 0 || lnob_proc_poll(p))
+            continue;
+        kill(p->pid, SIGKILL);
+        p->forced = 1;
+        int wstatus;
+        struct rusage ru;
+        if (wait4(p->pid, &wstatus, 0, &ru) == p->pid)
+            s_reaped(p, wstatus, &ru);
+    }
+}
+
 void lnob_proc_stop(lnob_proc_t *p, int grace_ms)
 {
-    if (p->pid <= 0 || lnob_proc_poll(p))
-        return;
-    kill(p->pid, SIGTERM);
-    if (s_stopped(p->pid)) /* it would hold SIGTERM until SIGKILL */
-        kill(p->pid, SIGCONT);
-    struct timespec ts = {0, STOP_POLL_MS * 1000000L};
-    for (int waited = 0; waited < grace_ms; waited += STOP_POLL_MS) {
-        if (lnob_proc_poll(p))
-            return;
-        nanosleep(&ts, NULL);
-    }
-    kill(p->pid, SIGKILL);
-    p->forced = 1;
-    int wstatus;
-    struct rusage ru;
-    if (wait4(p->pid, &wstatus, 0, &ru) == p->pid)
-        s_reaped(p, wstatus, &ru);
+    lnob_proc_stop_all(&p, 1, grace_ms);
 }
 
 int lnob_proc_self_dir(char *out, size_t cap)

@@ -27,6 +27,9 @@ int lnob_proc_poll(lnob_proc_t *p);
 /* SIGTERM (and SIGCONT when it is stopped), wait up to grace_ms, then
  * SIGKILL; reaps. */
 void lnob_proc_stop(lnob_proc_t *p, int grace_ms);
+/* lnob_proc_stop of n processes side by side: all are told at once, and
+ * the grace period is one for all. */
+void lnob_proc_stop_all(lnob_proc_t *const *ps, size_t n, int grace_ms);
 /* Directory holding the running executable (for sibling binaries). */
 int lnob_proc_self_dir(char *out, size_t cap);
 

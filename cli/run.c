@@ -311,8 +311,9 @@ static int s_connect(run_t *r, int ms)
     return rc;
 }
 
-/* The private Redis keeps an append-only file fsynced on every write, so
- * that a restarted server has every result stored before it died. */
+/* Starts the private Redis (s_await_redis waits for it). It keeps an
+ * append-only file fsynced on every write, so that a restarted server has
+ * every result stored before it died. */
 static int s_start_redis(run_t *r)
 {
     const char *server = s_redis_server();
@@ -328,10 +329,15 @@ static int s_start_redis(run_t *r)
     const char *args[] = {"--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
                           "--save", "", "--appendonly", "yes", "--appendfsync", "always",
                           "--dir", r->dir, "--logfile", log, NULL};
-    if (s_start(r, &r->redis, "redis-server", server, args) != 0)
-        return -1;
-    if (r->cfg.dry_run)
-        return 0; /* printed, not started */
+    return s_start(r, &r->redis, "redis-server", server, args);
+}
+
+/* Waits until the private Redis answers (the workers upstream of the sink
+ * start meanwhile). */
+static int s_await_redis(run_t *r)
+{
+    if (r->cfg.dry_run || r->cfg.redis)
+        return 0; /* printed, not started; or not ours */
     for (int waited = 0; waited <= REDIS_START_MS; waited += POLL_MS) {
         if (s_interrupted() || s_supervise(r) != 0)
             return -1; /* or restarted too often */
@@ -339,6 +345,8 @@ static int s_start_redis(run_t *r)
             return 0;
         usleep(POLL_MS * 1000);
     }
+    char log[PATH_MAX_LEN + 16];
+    snprintf(log, sizeof log, "%s/redis.log", r->dir);
     s_note("the private redis-server did not start; its log: ", log);
     return -1;
 }
@@ -428,7 +436,7 @@ static const char *s_metrics(const run_t *r, long offset, char *buf, size_t cap)
     return buf;
 }
 
-static int s_start_sink_and_aggregate(run_t *r)
+static int s_start_sink(run_t *r)
 {
     args_t *a = lnob_calloc(1, sizeof *a);
     char m[32];
@@ -441,20 +449,29 @@ static int s_start_sink_and_aggregate(run_t *r)
     s_common_args(r, a, LNOB_PIPE_SINK, s_worker_passes);
     s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_SINK, m, sizeof m)));
     int rc = s_start(r, &r->sink, "sink", "lnob-sink", a->v);
-    memset(a, 0, sizeof *a);
+    free(a);
+    return rc;
+}
+
+static int s_start_aggregate(run_t *r)
+{
+    args_t *a = lnob_calloc(1, sizeof *a);
+    char m[32];
     s_ep(r, a, "--pull", '@', "runs");
     s_ep(r, a, "--push", '>', "results");
     s_ep(r, a, "--control", '@', "control");
     s_common_args(r, a, LNOB_PIPE_AGGREGATE, s_worker_passes);
     s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_AGGREGATE, m, sizeof m)));
-    rc = rc ? rc : s_start(r, &r->aggregate, "aggregate", "lnob-aggregate", a->v);
+    int rc = s_start(r, &r->aggregate, "aggregate", "lnob-aggregate", a->v);
     free(a);
     return rc;
 }
 
+/* Starts the workers side by side with the private Redis: the sink, the
+ * one that needs Redis, once it answers. */
 static int s_start_workers(run_t *r)
 {
-    if (s_start_sink_and_aggregate(r) != 0)
+    if (s_start_aggregate(r) != 0)
         return -1;
     args_t *a = lnob_calloc(1, sizeof *a);
     char m[32];
@@ -490,7 +507,7 @@ static int s_start_workers(run_t *r)
     a->v[a->n] = NULL;
     int rc = s_start(r, &r->ingest, "ingest", "lnob-ingest", a->v);
     free(a);
-    return rc;
+    return rc || s_await_redis(r) || s_start_sink(r);
 }
 
 /* ---- supervising and waiting ---------------------------------------------- */
@@ -548,6 +565,8 @@ static int s_watch_redis(run_t *r)
     }
     redisReply *pong = r->ping ? redisCommand(r->ping, "PING") : NULL;
     r->redis_answers = pong != NULL;
+    if (!pong) /* not up yet, or gone: look again soon, not a heartbeat later */
+        r->next_ping_ms = lnob_now_ms() + (r->cfg.heartbeat_ms < POLL_MS * 2 ? r->cfg.heartbeat_ms : POLL_MS * 2);
     if (pong)
         r->redis.beat_ms = lnob_now_ms();
     freeReplyObject(pong);
@@ -891,11 +910,13 @@ static int s_check_stopped(run_t *r)
 
 static int s_stop_all(run_t *r)
 {
-    lnob_proc_stop(&r->ingest.proc, STOP_GRACE_MS);
+    lnob_proc_t *procs[MAX_TRANSFORMERS + 3] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
+    size_t n_procs = 3;
     for (long i = 0; i < r->cfg.transformers; i++)
-        lnob_proc_stop(&r->transform[i].proc, STOP_GRACE_MS);
-    lnob_proc_stop(&r->aggregate.proc, STOP_GRACE_MS);
-    lnob_proc_stop(&r->sink.proc, STOP_GRACE_MS);
+        procs[n_procs++] = &r->transform[i].proc;
+    lnob_proc_stop_all(procs, n_procs, STOP_GRACE_MS); /* side by side: each leaves on its own */
+    if (r->rc && r->redis.proc.pid > 0 && !r->cfg.redis)
+        freeReplyObject(redisCommand(r->rc, "SHUTDOWN")); /* at once: SIGTERM waits for its next tick */
     if (r->rc)
         redisFree(r->rc);
     r->rc = NULL;

@@ -81,8 +81,13 @@ static int s_ask(lnob_ack_t *self, const char *extract_id)
 
 int lnob_ack_query(lnob_ack_t *self, const char *extract_id, int timeout_ms)
 {
-    char why[LNOB_ERRSTR_MAX];
     s_ask(self, extract_id); /* a full queue means the aggregator is away: wait */
+    return lnob_ack_listen(self, extract_id, timeout_ms);
+}
+
+int lnob_ack_listen(lnob_ack_t *self, const char *extract_id, int timeout_ms)
+{
+    char why[LNOB_ERRSTR_MAX];
     int64_t until = lnob_now_ms() + timeout_ms;
     for (int64_t left = timeout_ms; left > 0; left = until - lnob_now_ms()) {
         zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};

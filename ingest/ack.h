@@ -24,6 +24,10 @@ void lnob_ack_reset(lnob_ack_t *self);
 /* Asks about extract_id and waits up to timeout_ms for the answer.
  * Returns 1 when answered (the state below is updated), 0 otherwise. */
 int lnob_ack_query(lnob_ack_t *self, const char *extract_id, int timeout_ms);
+/* Waits up to timeout_ms for news of extract_id without asking: the
+ * aggregator tells an ingester that asked as soon as the extract is
+ * stored. Returns as lnob_ack_query. */
+int lnob_ack_listen(lnob_ack_t *self, const char *extract_id, int timeout_ms);
 /* From the last answer (UNKNOWN and nothing held before any). */
 Lnob__V1__Progress__State lnob_ack_state(const lnob_ack_t *self);
 int lnob_ack_held(const lnob_ack_t *self, uint32_t seq);

@@ -184,9 +184,10 @@ static int s_await(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *
                        cfg->control, cfg->ack_timeout_s);
             return LNOB_ERR;
         }
-        int64_t rest = poll_ms - (lnob_now_ms() - asked);
-        if (rest > 0)
-            zclock_sleep((int) rest);
+        int64_t rest = poll_ms - (lnob_now_ms() - asked); /* told at once when it is stored */
+        if (rest > 0 && lnob_ack_listen(ctx->ack, id, (int) rest) &&
+            lnob_ack_state(ctx->ack) == LNOB__V1__PROGRESS__STATE__STORED)
+            return LNOB_OK;
     }
     return LNOB_CLOSED;
 }

@@ -16,6 +16,10 @@ zsock_t *lnob_sock_new(int type, const char *endpoints, bool serverish,
     zsock_set_sndhwm(sock, opts->hwm);
     zsock_set_rcvhwm(sock, opts->hwm);
     zsock_set_linger(sock, opts->linger_ms);
+    /* a peer that binds later is found within milliseconds (libzmq waits
+     * 100 ms by default), then ever more slowly up to a second */
+    zsock_set_reconnect_ivl(sock, LNOB_SOCK_RECONNECT_MS);
+    zsock_set_reconnect_ivl_max(sock, LNOB_SOCK_RECONNECT_MAX_MS);
     int64_t max = LNOB_MAX_MESSAGE_BYTES;
     zmq_setsockopt(zsock_resolve(sock), ZMQ_MAXMSGSIZE, &max, sizeof max);
     zsock_set_rcvtimeo(sock, opts->rcvtimeo_ms);

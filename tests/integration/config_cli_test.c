@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "harness.h"
+#include "lnob/clock.h"
 
 #define RUN_TIMEOUT_S 120
 #define CHECK_TIMEOUT_S 30
@@ -137,6 +138,31 @@ Test(config_cli, run_takes_the_batch_size_from_the_file)
     cr_assert_str_eq(batches, "22");
     free(batches);
     free(id);
+    free(said);
+}
+
+/* The aggregator tells an ingester that asked as soon as its extract is
+ * stored: with the ingester asking only every 20 s (poll-ms, and a
+ * heartbeat as long, which bounds every wait), the run still ends in a few
+ * seconds, and the ingester says the extract is stored. Without the news
+ * it would wait at least 20 s. */
+Test(config_cli, the_ingester_hears_at_once_that_its_extract_is_stored)
+{
+    char conf[PATH_LEN];
+    s_file(conf, "slow-poll.conf", "[common]\nlog-level = info\n[ingest]\npoll-ms = 20000\n");
+    const char *args[] = {"run", "--config", conf, "--silc", DEMO, "--redis", s_redis.url,
+                          "--heartbeat-ms", "20000", "--silent-ms", "60000", NULL};
+    int64_t t0 = lnob_now_ms();
+    char *said = s_said("lnob", args, NULL, 0, RUN_TIMEOUT_S);
+    int64_t took = lnob_now_ms() - t0;
+    int told = 0; /* "[ingest] INFO <path>silc_demo.csv: extract <id> stored" */
+    for (const char *at = said; !told && (at = strstr(at, "silc_demo.csv: extract silc-")); at++) {
+        const char *end = strchr(at, '\n');
+        told = end && !strncmp(end - 7, " stored", 7);
+    }
+    cr_assert(told, "the ingester says it: %s", said);
+    cr_assert_null(strstr(said, "stopped by a signal"), "lnob run had to stop the ingester: %s", said);
+    cr_assert_lt(took, 15000, "%lld ms: the ingester waited for its next question\n%s", (long long) took, said);
     free(said);
 }
 

@@ -602,7 +602,7 @@ static void s_run_interrupted(int sig)
     pid_t run = th_spawn_logged("lnob", args, NULL, err);
     unsetenv("TMPDIR");
     int64_t t0 = lnob_now_ms();
-    while (!s_temp_pid(tmp, "ingest") && lnob_now_ms() - t0 < 10000)
+    while (!s_temp_pid(tmp, "sink") && lnob_now_ms() - t0 < 10000) /* the last one started */
         usleep(2000);
     const char *names[] = {"redis-server", "sink", "aggregate", "transform-1", "transform-2", "ingest"};
     pid_t pids[6];

@@ -79,24 +79,6 @@ static void s_need_stunnel(void)
         cr_skip_test("stunnel4 is not installed (deploy/install-deps.sh installs it): no TLS test");
 }
 
-/* n loopback TCP ports nobody listens on now, all different (each held
- * until all are found). */
-static void s_free_ports(int *ports, int n)
-{
-    int fds[MAX_TUNNELS];
-    cr_assert_leq(n, MAX_TUNNELS);
-    for (int i = 0; i < n; i++) {
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof a;
-        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        cr_assert(fds[i] >= 0 && bind(fds[i], (struct sockaddr *) &a, sizeof a) == 0 &&
-                  getsockname(fds[i], (struct sockaddr *) &a, &len) == 0);
-        ports[i] = ntohs(a.sin_port);
-    }
-    for (int i = 0; i < n; i++)
-        close(fds[i]);
-}
-
 /* 1 once something accepts on 127.0.0.1:port. */
 static int s_listening(int port)
 {
@@ -219,7 +201,7 @@ Test(redis_tls, lnob_stores_through_the_client_tunnel_into_the_tls_port_of_redis
 {
     s_need_stunnel();
     int ports[3];
-    s_free_ports(ports, 3);
+    th_free_ports(ports, 3);
     int tls = ports[0], port = ports[1], wrong = ports[2];
     char tls_s[16], crt[PATH_LEN], key[PATH_LEN], ca[PATH_LEN];
     snprintf(tls_s, sizeof tls_s, "%d", tls);
@@ -240,7 +222,7 @@ Test(redis_tls, lnob_stores_through_client_and_server_tunnels_into_a_redis_witho
 {
     s_need_stunnel();
     int ports[3];
-    s_free_ports(ports, 3);
+    th_free_ports(ports, 3);
     int server = ports[0], port = ports[1], no_cert = ports[2];
     th_redis_start_acl(&s_redis, NULL);
     s_redis_up = 1;

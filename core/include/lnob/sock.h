@@ -17,6 +17,10 @@
  * that sends more, before allocating it. wire.h decodes up to the same. */
 #define LNOB_MAX_MESSAGE_BYTES (256LL * 1024 * 1024)
 
+/* A connecting socket tries again after 5 ms, doubling up to 1 s. */
+#define LNOB_SOCK_RECONNECT_MS 5
+#define LNOB_SOCK_RECONNECT_MAX_MS 1000
+
 typedef struct {
     int hwm;          /* send and receive high-water mark, messages */
     int linger_ms;    /* how long close waits to deliver queued messages */
