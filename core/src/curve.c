@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lnob/actor.h"
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
@@ -23,7 +24,7 @@ struct lnob_curve {
     zcert_t *cert;  /* NULL without keys */
     char *allow;    /* NULL without an allow-list */
     int insecure;
-    zactor_t *zap;  /* NULL without an allow-list */
+    lnob_actor_t *zap; /* NULL without an allow-list */
     _Atomic uint64_t refused;
 };
 
@@ -173,7 +174,7 @@ lnob_curve_t *lnob_curve_new(const lnob_curve_cfg_t *cfg, char *err, size_t cap)
             goto fail;
         }
         self->allow = lnob_strdup(cfg->allow);
-        self->zap = zactor_new(s_zap_actor, self);
+        self->zap = lnob_actor_new(s_zap_actor, self);
     }
     if (self->insecure)
         lnob_warn("--insecure-plaintext: tcp:// links carry data unencrypted and "
@@ -190,7 +191,7 @@ void lnob_curve_destroy(lnob_curve_t **self_p)
     lnob_curve_t *self = *self_p;
     if (!self)
         return;
-    zactor_destroy(&self->zap);
+    lnob_actor_destroy(&self->zap);
     zcert_destroy(&self->cert);
     free(self->allow);
     free(self);

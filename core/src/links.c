@@ -1,10 +1,10 @@
 /* links.c - peers and failed handshakes from socket monitors (lnob/links.h). */
 #include "lnob/links.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "lnob/actor.h"
 #include "lnob/curve.h"
 #include "lnob/mem.h"
 
@@ -33,7 +33,7 @@ typedef struct {
 
 struct lnob_links {
     lnob_metrics_t *metrics;
-    zactor_t *actor;
+    lnob_actor_t *actor;
     watch_t watches[WATCH_MAX];
     size_t n;
 };
@@ -144,14 +144,7 @@ lnob_links_t *lnob_links_new(lnob_metrics_t *metrics, const lnob_curve_t *curve)
     lnob_metrics_counter_fn(metrics, "lnob_curve_refused_total", "",
                             "CURVE handshakes our ZAP handler refused (unknown key, or a role the socket does not take).",
                             s_refused, curve);
-    /* the actor's thread inherits the mask: SIGINT and SIGTERM reach the worker's loop */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    self->actor = zactor_new(s_actor, self);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    self->actor = lnob_actor_new(s_actor, self);
     return self;
 }
 
@@ -184,8 +177,8 @@ int lnob_links_watch(lnob_links_t *self, zsock_t *sock, const char *name, char *
         return -1;
     }
     s_register(self, w); /* before the actor can see an event */
-    zsock_send(self->actor, "sp", "ADD", w);
-    if (zsock_wait(self->actor) != 0) {
+    zsock_t *pipe = self->actor ? lnob_actor_pipe(self->actor) : NULL;
+    if (!pipe || zsock_send(pipe, "sp", "ADD", w) != 0 || zsock_wait(pipe) != 0) {
         zmq_socket_monitor(zsock_resolve(sock), NULL, 0);
         snprintf(err, cap, "cannot read the monitor of socket %s", name);
         return -1;
@@ -212,7 +205,7 @@ void lnob_links_destroy(lnob_links_t **self_p)
     for (size_t i = 0; i < self->n; i++)
         if (self->watches[i].handle)
             zmq_socket_monitor(self->watches[i].handle, NULL, 0);
-    zactor_destroy(&self->actor);
+    lnob_actor_destroy(&self->actor);
     free(self);
     *self_p = NULL;
 }

@@ -318,6 +318,8 @@ static char *s_signal_run(const char *name, int sig, int delay_ms, int t, pid_t 
     int64_t t0 = lnob_now_ms();
     while (!th_logged(err, "[transform:1] DEBUG batch") && lnob_now_ms() - t0 < 10000)
         usleep(1000);
+    while (!s_read_pid(wd, name) && lnob_now_ms() - t0 < 10000) /* the sink starts once Redis answers */
+        usleep(1000);
     usleep((useconds_t) delay_ms * 1000);
     *pid = s_read_pid(wd, name);
     cr_assert_gt(*pid, 0, "%s never started", name);
