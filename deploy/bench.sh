@@ -6,7 +6,9 @@
 # Then the four-file UDB form of 1 M persons (UDB4_SIZES), same persons,
 # with the full indicator set, and the ratio of its wall time to the basic
 # file's (issue #4's goal: at most 2). Sizes up to 1 M run BENCH_RUNS times
-# (default 3) and report each run and the median wall time.
+# (default 3) and report each run and the median wall time. Every case runs
+# with each number of transformers in TRANSFORMERS (default "1 2 4"), and a
+# scaling table of the medians closes the report (issue #14).
 # Usage: deploy/bench.sh [BUILD] [persons...]   (default: 1000000 10000000)
 set -eu
 BUILD=${1:-build}
@@ -31,20 +33,23 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname 
 echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 RUNS=${BENCH_RUNS:-3}
+TRANSFORMERS=${TRANSFORMERS:-"1 2 4"}
+TABLE="$DIR/table.txt"
+: > "$TABLE"
 
 # The median of the numbers given.
 median() {
     printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
-# Runs lnob on the files given and prints the figures; the wall time in
-# $wall. $1: a label.
+# Runs lnob with $ntr transformers on the files given and prints the
+# figures; the wall time in $wall, the stage figures in $stages. $1: a label.
 run_case() {
     label=$1
     shift
     redis-cli -s "$SOCK" flushall >/dev/null
     start=$(date +%s.%N)
-    "$LNOB" run --silc "$@" --transformers 2 --redis "unix://$SOCK" --format csv \
+    "$LNOB" run --silc "$@" --transformers "$ntr" --redis "unix://$SOCK" --format csv \
         > "$DIR/out.csv" 2> "$DIR/run.log"
     end=$(date +%s.%N)
     id=$(redis-cli -s "$SOCK" zrange lnob:extracts 0 0)
@@ -52,7 +57,7 @@ run_case() {
     rows=$(meta persons_in_population)
     wall=$(awk "BEGIN{printf \"%.2f\", $end - $start}")
     echo
-    echo "== $label: $rows persons ($(du -ch "$@" | tail -1 | cut -f1) input), lnob run --transformers 2"
+    echo "== $label: $rows persons ($(du -ch "$@" | tail -1 | cut -f1) input), lnob run --transformers $ntr"
     echo "wall time        ${wall} s"
     echo "records/s        $(awk "BEGIN{printf \"%d\", $rows / $wall}")"
     echo "cells            $(redis-cli -s "$SOCK" llen "lnob:extract:$id:cells")"
@@ -61,12 +66,17 @@ run_case() {
     echo "aggregate (merge+cells, ms) $(meta aggregate_ms)"
     echo "stored after ingest end (ms) $(( $(meta computed_ms) - $(meta ingest_finished_ms) ))"
     grep 'peak RSS' "$DIR/run.log" | sed 's/^lnob: /                 /'
+    rss=$(grep 'peak RSS' "$DIR/run.log" | awk '{for (i = 6; i <= NF; i += 2) {s += $i; if ($i > m) {m = $i; w = $(i-1)}}}
+        END {printf "%.0f %s %.0f", s, w, m}')
+    stages="$(( $(meta ingest_finished_ms) - $(meta ingest_started_ms) )) $(meta transform_cpu_ms) $(meta aggregate_ms) $rss"
 }
 
-# Runs a case once, or RUNS times up to 1 M persons; the median wall in $median.
+# Runs a case once, or RUNS times up to 1 M persons; the median wall in
+# $median. Adds a row to the scaling table ($1 the form's short name).
 repeat_case() {
-    persons=$1
-    shift
+    form=$1
+    persons=$2
+    shift 2
     n=1
     [ "$persons" -le 1000000 ] && n=$RUNS
     walls=""
@@ -76,6 +86,16 @@ repeat_case() {
     done
     median=$(median $walls)
     [ "$n" -gt 1 ] && echo "-- wall times:$walls s; median $median s"
+    echo "$form $persons $ntr $median $(awk "BEGIN{printf \"%d\", $persons / $median}") $stages" >> "$TABLE"
+    return 0
+}
+
+# Every case with each number of transformers; the median with 2 in $median2.
+scaled_case() {
+    for ntr in $TRANSFORMERS; do
+        repeat_case "$@"
+        [ "$ntr" = 2 ] && median2=$median
+    done
     return 0
 }
 
@@ -84,8 +104,8 @@ for persons in $SIZES; do
     households=$((persons * 2 / 7))
     csv="$DIR/silc_${persons}.csv"
     [ -s "$csv" ] || "$LNOB" gen silc --households "$households" --seed 42 --out "$csv"
-    repeat_case "$persons" "merged basic file (foundation subset)" "$csv"
-    [ "$persons" = 1000000 ] && basic_1m=$median
+    scaled_case merged "$persons" "merged basic file (foundation subset)" "$csv"
+    [ "$persons" = 1000000 ] && basic_1m=$median2
 done
 
 # The full indicator set from the four UDB files of the same persons
@@ -94,8 +114,17 @@ for persons in ${UDB4_SIZES:-1000000}; do
     households=$((persons * 2 / 7))
     dir="$DIR/udb4_${persons}"
     [ -s "$dir/P.csv" ] || "$LNOB" gen silc --format udb4 --households "$households" --seed 42 --out "$dir"
-    repeat_case "$persons" "four UDB files (full indicator set)" "$dir/D.csv" "$dir/H.csv" "$dir/R.csv" "$dir/P.csv"
+    scaled_case udb4 "$persons" "four UDB files (full indicator set)" "$dir/D.csv" "$dir/H.csv" "$dir/R.csv" "$dir/P.csv"
     if [ "$persons" = 1000000 ] && [ -n "$basic_1m" ]; then
-        echo "-- full set / basic subset at 1 M (medians): $(awk "BEGIN{printf \"%.2f\", $median / $basic_1m}") (goal: at most 2)"
+        echo "-- full set / basic subset at 1 M, 2 transformers (medians): $(awk "BEGIN{printf \"%.2f\", $median2 / $basic_1m}") (goal: at most 2)"
     fi
 done
+
+echo
+echo "== scaling: the median wall time of each case by number of transformers"
+echo "   (ingest: parse and send; transform: CPU of all transformers; aggregate: merge and cells)"
+awk 'BEGIN {printf "%-7s %9s %3s %7s %10s %8s %10s %10s %9s %s\n", "form", "persons", "tr", "wall s",
+              "records/s", "ingest", "transform", "aggregate", "RSS sum", "largest (MB)"}
+     {key = $1 " " $2; if (!(key in one)) one[key] = $4
+      printf "%-7s %9d %3d %7.2f %10d %6d ms %7d ms %7d ms %6d MB %s %d  (%.2fx of 1 tr)\n", $1, $2, $3, $4, $5,
+             $6, $7, $8, $9, $10, $11, $4 / one[key]}' "$TABLE"
