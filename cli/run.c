@@ -18,6 +18,7 @@
 #include "lnob/clock.h"
 #include "lnob/config.h"
 #include "lnob/exit.h"
+#include "lnob/httpd.h"
 #include "lnob/keys.h"
 #include "lnob/mem.h"
 #include "lnob/mis_codes.h"
@@ -45,9 +46,10 @@
 #define ARGS_POOL 16384 /* the text of one worker's flags that lnob run makes */
 #define RSS_LINE_MAX 4096 /* the peak RSS note: a name and a number per worker */
 #define METRICS_PORTS (9 + MAX_TRANSFORMERS) /* ports from --metrics-base on */
-#define METRICS_AGGREGATE 1 /* --metrics-base offsets, as the default ports are */
-#define METRICS_SINK 2
-#define METRICS_TRANSFORM 9
+/* --metrics-base offsets, as the default ports are (lnob/httpd.h) */
+#define METRICS_AGGREGATE (LNOB_METRICS_PORT_AGGREGATE - LNOB_METRICS_PORT_INGEST)
+#define METRICS_SINK (LNOB_METRICS_PORT_SINK - LNOB_METRICS_PORT_INGEST)
+#define METRICS_TRANSFORM (LNOB_METRICS_PORT_TRANSFORM - LNOB_METRICS_PORT_INGEST)
 #define SAME_FILE 1
 #define SAME_BYTES 2
 

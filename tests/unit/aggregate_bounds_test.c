@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "take.h"
 #include "wire.h"
 
 static int s_emit(void *arg, const uint8_t *data, size_t len)
@@ -17,18 +18,6 @@ static int s_emit(void *arg, const uint8_t *data, size_t len)
 }
 
 /* Packs and decodes env, as a worker receives it, and hands it over. */
-static int s_take(lnob_aggregate_t *a, lnob_env_t *env)
-{
-    size_t len;
-    uint8_t *buf = lnob_wire_pack(env, &len);
-    lnob_wire_stats_t st = {0};
-    char why[256];
-    lnob_env_t *got = lnob_wire_decode(buf, len, &st, why, sizeof why);
-    free(buf);
-    cr_assert_not_null(got, "%s", why);
-    return lnob_aggregate_take(a, &got);
-}
-
 static int s_run(lnob_aggregate_t *a, const char *extract_id, uint32_t seq)
 {
     Lnob__V1__Run r = LNOB__V1__RUN__INIT;
@@ -38,7 +27,7 @@ static int s_run(lnob_aggregate_t *a, const char *extract_id, uint32_t seq)
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
     env.run = &r;
-    return s_take(a, &env);
+    return th_take(a, &env);
 }
 
 static int s_failed(lnob_aggregate_t *a, const char *extract_id)
@@ -50,7 +39,7 @@ static int s_failed(lnob_aggregate_t *a, const char *extract_id)
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_FAILED;
     env.failed = &f;
-    return s_take(a, &env);
+    return th_take(a, &env);
 }
 
 /* Resident set of this process, kB. */

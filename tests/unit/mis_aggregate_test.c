@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "take.h"
 #include "wire.h"
 
 #define K(d) "a" #d "00000000000000000000000000000000000000000000000000000000000000"
@@ -33,18 +34,6 @@ static int s_emit(void *arg, const uint8_t *data, size_t len)
 }
 
 /* Packs and decodes env (as a worker receives it) and hands it over. */
-static int s_take(lnob_aggregate_t *a, lnob_env_t *env)
-{
-    size_t len;
-    uint8_t *buf = lnob_wire_pack(env, &len);
-    lnob_wire_stats_t st = {0};
-    char why[256];
-    lnob_env_t *got = lnob_wire_decode(buf, len, &st, why, sizeof why);
-    free(buf);
-    cr_assert_not_null(got, "%s", why);
-    return lnob_aggregate_take(a, &got);
-}
-
 typedef struct {
     const char *key, *id;
     uint32_t service, sex, flags;
@@ -80,7 +69,7 @@ static int s_send_batch(lnob_aggregate_t *a, uint32_t seq, const char *lau, cons
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_MIS;
     env.mis = &b;
-    return s_take(a, &env);
+    return th_take(a, &env);
 }
 
 static int s_send_end(lnob_aggregate_t *a, uint32_t batches, const char *kind)
@@ -91,7 +80,7 @@ static int s_send_end(lnob_aggregate_t *a, uint32_t batches, const char *kind)
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_END;
     env.end = &e;
-    return s_take(a, &env);
+    return th_take(a, &env);
 }
 
 static const char *s_meta(const Lnob__V1__Result *r, const char *key)
