@@ -75,8 +75,12 @@ int lnob_stage_send(lnob_stage_t *s, lnob_env_t *env)
 
 void lnob_stage_report(const lnob_stage_t *s)
 {
-    lnob_info("stopping: %llu messages sent, %llu bad messages dropped (%llu of a kind the sender's role "
-              "does not send)", (unsigned long long) s->forwarded, (unsigned long long) lnob_wire_dropped(&s->wire),
+    uint64_t n = 0, bytes = 0;
+    for (int k = 0; k < LNOB_WIRE_KINDS; k++)
+        n += s->wire.in[k], bytes += s->wire.in_bytes[k];
+    lnob_info("stopping: %llu messages received (%llu bytes), %llu sent, %llu bad messages dropped (%llu of a "
+              "kind the sender's role does not send)", (unsigned long long) n, (unsigned long long) bytes,
+              (unsigned long long) s->forwarded, (unsigned long long) lnob_wire_dropped(&s->wire),
               (unsigned long long) s->wire.wrong_role);
 }
 

@@ -50,7 +50,8 @@ int lnob_stage_recv(lnob_stage_t *s, lnob_env_t **env);
 int lnob_stage_send(lnob_stage_t *s, lnob_env_t *env);
 /* The same for packed Envelope bytes. */
 int lnob_stage_send_bytes(lnob_stage_t *s, const uint8_t *data, size_t len);
-/* The stopping line: messages sent, bad messages dropped. */
+/* The stopping line: messages and bytes received, messages sent, bad
+ * messages dropped. */
 void lnob_stage_report(const lnob_stage_t *s);
 /* Stops the beat and HTTP, the watcher, then closes the sockets (out
  * lingers up to its linger), frees the registry. Safe on a stage opened

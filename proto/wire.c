@@ -92,6 +92,8 @@ void lnob_wire_metrics(lnob_metrics_t *m, const lnob_wire_stats_t *s)
         snprintf(labels, sizeof labels, "kind=\"%s\"", s_kind_names[k]);
         lnob_metrics_counter_at(m, "lnob_messages_received_total", labels,
                                 "Valid messages received, by kind.", &s->in[k]);
+        lnob_metrics_counter_at(m, "lnob_message_bytes_received_total", labels,
+                                "Bytes of the valid messages received, by kind.", &s->in_bytes[k]);
         lnob_metrics_counter_at(m, "lnob_messages_sent_total", labels, "Messages sent, by kind.", &s->out[k]);
     }
     static const char *const reasons[] = {"oversized", "undecodable", "bad_version", "bad_body",
@@ -566,6 +568,7 @@ int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, cha
             lnob_wire_free(env_p);
         } else if (*env_p && (int) (*env_p)->body_case < LNOB_WIRE_KINDS) {
             stats->in[(*env_p)->body_case]++;
+            stats->in_bytes[(*env_p)->body_case] += zmq_msg_size(&msg);
         }
     }
     zmq_msg_close(&msg);

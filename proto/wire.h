@@ -80,6 +80,7 @@ typedef struct {
     _Atomic uint64_t wrong_kind;  /* valid, but not a kind this socket takes (the stage counts it) */
     _Atomic uint64_t wrong_role;  /* valid, but the CURVE peer's role does not send that kind */
     _Atomic uint64_t in[LNOB_WIRE_KINDS];  /* valid messages received, by body case */
+    _Atomic uint64_t in_bytes[LNOB_WIRE_KINDS]; /* their bytes, by body case */
     _Atomic uint64_t out[LNOB_WIRE_KINDS]; /* messages sent (lnob_wire_sent), by body case */
     int trim_pending;     /* a frame of LNOB_WIRE_TRIM_BYTES or more went by */
 } lnob_wire_stats_t;
@@ -98,9 +99,10 @@ void lnob_wire_sent(lnob_wire_stats_t *stats, int body_case);
 int lnob_wire_kind(const uint8_t *data, size_t len);
 /* The name of a body case in metrics and logs ("batch", "run"), or NULL. */
 const char *lnob_wire_kind_name(int body_case);
-/* Registers stats in metrics (lnob/metrics.h): lnob_messages_received_total
- * and lnob_messages_sent_total by kind, lnob_messages_dropped_total by
- * reason, lnob_wire_text_repaired_total. stats must outlive metrics. */
+/* Registers stats in metrics (lnob/metrics.h): lnob_messages_received_total,
+ * lnob_message_bytes_received_total and lnob_messages_sent_total by kind,
+ * lnob_messages_dropped_total by reason, lnob_wire_text_repaired_total.
+ * stats must outlive metrics. */
 void lnob_wire_metrics(lnob_metrics_t *metrics, const lnob_wire_stats_t *stats);
 
 /* Decodes and validates one frame. Returns an owned Envelope (free with

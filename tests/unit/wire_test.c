@@ -864,6 +864,12 @@ Test(wire_zmq, pair_send_recv_batch)
     cr_expect_eq(got->batch->person_id[2], 201);
     cr_expect(isnan(got->batch->hx090[1]));
     s_expect_stats(&st, 1, 0, 0, 0, 0);
+    size_t len;
+    uint8_t *packed = lnob_wire_pack(&e, &len); /* the bytes the frame carried */
+    free(packed);
+    cr_expect_eq(st.in[LNOB__V1__ENVELOPE__BODY_BATCH], 1);
+    cr_expect_eq(st.in_bytes[LNOB__V1__ENVELOPE__BODY_BATCH], len, "counted %llu bytes of %zu",
+                 (unsigned long long) st.in_bytes[LNOB__V1__ENVELOPE__BODY_BATCH], len);
     lnob_wire_free(&got);
     s_zclose(&z);
 }
