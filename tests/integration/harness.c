@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,20 +215,40 @@ void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
     s_stderr_back(saved);
 }
 
+/* 1 when this process now holds the claim on port: a unix socket bound to
+ * an abstract name (no file), open until the process exits. No other test
+ * process may take the port meanwhile. */
+static int s_claim_port(int port)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int len = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "lnob-test-port-%d", port);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && bind(fd, (struct sockaddr *) &a, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + len)) == 0)
+        return 1; /* fd stays open: the claim lasts as long as the process */
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 void th_free_ports(int *ports, int n)
 {
-    int fds[16];
+    int fds[64], got = 0;
     cr_assert_leq(n, 16);
-    for (int i = 0; i < n; i++) {
+    for (int tries = 0; got < n && tries < 64; tries++) {
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         socklen_t len = sizeof a;
-        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        cr_assert(fds[i] >= 0 && bind(fds[i], (struct sockaddr *) &a, sizeof a) == 0 &&
-                  getsockname(fds[i], (struct sockaddr *) &a, &len) == 0);
-        ports[i] = ntohs(a.sin_port);
+        fds[tries] = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert(fds[tries] >= 0 && bind(fds[tries], (struct sockaddr *) &a, sizeof a) == 0 &&
+                  getsockname(fds[tries], (struct sockaddr *) &a, &len) == 0);
+        int port = ntohs(a.sin_port);
+        if (s_claim_port(port))
+            ports[got++] = port;
+        for (int k = 0; k <= tries && got == n; k++)
+            close(fds[k]); /* all held until here: n different ports */
+        if (got == n)
+            return;
     }
-    for (int i = 0; i < n; i++)
-        close(fds[i]); /* all held until here: n different ports */
+    cr_assert_fail("no %d free ports after 64 tries", n);
 }
 
 void th_start_in(lnob_proc_t *p, const char *netns, const char *exe, const char *const args[],

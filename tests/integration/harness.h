@@ -63,7 +63,9 @@ void th_start_logged(lnob_proc_t *p, const char *exe, const char *const args[],
                      const char *err_path);
 /* n distinct TCP ports on 127.0.0.1 that were free a moment ago (the
  * kernel picks them: fixed numbers collide with parallel tests and with
- * ephemeral ports). */
+ * ephemeral ports). Each is also claimed by an abstract unix socket this
+ * process holds until it exits, so two tests running at once never get the
+ * same port. */
 void th_free_ports(int *ports, int n);
 /* th_start_logged inside network namespace netns (ip netns exec, which
  * execs the program: p->pid is the worker's). */
