@@ -34,6 +34,7 @@
 #define POLL_MS 20
 #define REDIS_START_MS 5000
 #define STOP_GRACE_MS 10000
+#define START_SILENT_MS 10000 /* the longest a worker may take to send its first beat */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define PATH_MAX_LEN 512 /* paths lnob makes; ipc paths must stay under 108 */
@@ -142,6 +143,7 @@ typedef struct {
     long restarts;
     int64_t restart_at;    /* ms; 0 = not waiting to restart */
     int64_t beat_ms;       /* last heartbeat (Redis: answer to PING), or start */
+    int beaten;            /* a heartbeat came since the last start */
     int done;              /* exited 0 and need not run again */
     int started;
 } worker_t;
@@ -219,6 +221,7 @@ static int s_spawn(run_t *r, worker_t *w)
     }
     w->started = 1;
     w->beat_ms = lnob_now_ms();
+    w->beaten = 0;
     s_pidfile(r, w);
     return 0;
 }
@@ -545,8 +548,10 @@ static void s_read_beats(run_t *r)
     while (r->beats && (rc = lnob_wire_recv(zsock_resolve(r->beats), &env, &stats, why, sizeof why)) != LNOB_AGAIN &&
            rc != LNOB_ERR && rc != LNOB_CLOSED) {
         for (size_t i = 0; env && env->body_case == LNOB__V1__ENVELOPE__BODY_HEARTBEAT && i < n; i++)
-            if (all[i]->proc.pid == (pid_t) env->heartbeat->pid)
+            if (all[i]->proc.pid == (pid_t) env->heartbeat->pid) {
                 all[i]->beat_ms = lnob_now_ms();
+                all[i]->beaten = 1;
+            }
         lnob_wire_free(&env);
     }
 }
@@ -598,7 +603,10 @@ static int s_watch_redis(run_t *r)
  * or stopped): the supervisor then restarts it like any that died. */
 static void s_kill_silent(run_t *r, worker_t *w, int64_t now)
 {
-    if (w == &r->redis || w->restart_at || w->proc.exited || now - w->beat_ms <= r->cfg.silent_ms)
+    /* starting (exec, libraries, sockets) is not a loop that stopped: before
+     * its first beat a worker has at least START_SILENT_MS */
+    int64_t allowed = w->beaten || r->cfg.silent_ms > START_SILENT_MS ? r->cfg.silent_ms : START_SILENT_MS;
+    if (w == &r->redis || w->restart_at || w->proc.exited || now - w->beat_ms <= allowed)
         return;
     lnob_note(LNOB_LOG_WARN, "%s (pid %d) silent for %lld ms; killing it to restart it", w->proc.name,
             (int) w->proc.pid, (long long) (now - w->beat_ms));
