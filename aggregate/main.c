@@ -108,9 +108,9 @@ static int s_intake_kind(const lnob_env_t *env)
 
 /* The aggregator's counts into its metrics, once a loop turn: a few
  * atomic stores. */
-static void s_observe(worker_t *w, const lnob_aggregate_t *agg, uint64_t *completed)
+static void s_observe(worker_t *w, uint64_t *completed)
 {
-    const lnob_aggregate_stats_t *st = lnob_aggregate_stats(agg);
+    const lnob_aggregate_stats_t *st = lnob_aggregate_stats(w->agg);
     const obs_t *o = &w->obs;
     if (st->completed > *completed)
         lnob_metric_observe_us(o->stage, st->last_us);
@@ -120,12 +120,12 @@ static void s_observe(worker_t *w, const lnob_aggregate_t *agg, uint64_t *comple
     lnob_metric_set(o->confirmed, (int64_t) st->confirmed);
     lnob_metric_set(o->duplicates, (int64_t) st->duplicates);
     lnob_metric_set(o->late, (int64_t) st->late);
-    lnob_metric_set(o->collecting, (int64_t) lnob_aggregate_pending(agg));
+    lnob_metric_set(o->collecting, (int64_t) lnob_aggregate_pending(w->agg));
     lnob_metric_set(o->unconfirmed, (int64_t) (st->completed + st->failed - st->confirmed));
 }
 
 /* Takes one message from the intake. */
-static int s_intake(worker_t *w, lnob_aggregate_t *agg)
+static int s_intake(worker_t *w)
 {
     lnob_env_t *env = NULL;
     int rc = lnob_stage_recv(&w->st, &env);
@@ -136,7 +136,7 @@ static int s_intake(worker_t *w, lnob_aggregate_t *agg)
         rc = LNOB_DROP;
     } else if (rc == LNOB_OK) {
         lnob_log_set_extract(lnob_wire_extract_id(env));
-        rc = lnob_aggregate_take(agg, &env);
+        rc = lnob_aggregate_take(w->agg, &env);
         lnob_log_set_extract(NULL);
         if (rc == LNOB_DROP)
             lnob_log_once(LNOB_LOG_INFO, "ignored a duplicate or late message");
@@ -144,22 +144,22 @@ static int s_intake(worker_t *w, lnob_aggregate_t *agg)
     return rc == LNOB_DROP || rc == LNOB_AGAIN ? LNOB_OK : rc;
 }
 
-static int s_loop(worker_t *w, lnob_aggregate_t *agg)
+static int s_loop(worker_t *w)
 {
     zpoller_t *poller = zpoller_new(w->st.in, w->st.control, NULL);
     int64_t next_tick = lnob_now_ms() + 1000;
     uint64_t completed = 0;
     int rc = LNOB_OK;
     while (!zsys_interrupted && rc == LNOB_OK) {
-        s_observe(w, agg, &completed);
+        s_observe(w, &completed);
         lnob_beat_tick(w->st.beat);
         void *which = zpoller_wait(poller, w->st.wait_ms);
         if (which == w->st.control)
             s_control(w);
         else if (which == w->st.in)
-            rc = s_intake(w, agg);
+            rc = s_intake(w);
         if (rc == LNOB_OK && lnob_now_ms() >= next_tick) {
-            rc = lnob_aggregate_tick(agg, lnob_now_ms());
+            rc = lnob_aggregate_tick(w->agg, lnob_now_ms());
             next_tick = lnob_now_ms() + 1000;
         }
     }
@@ -233,13 +233,13 @@ int main(int argc, char **argv)
         lnob_curve_destroy(&curve);
         return stopped ? 0 : 1;
     }
-    lnob_aggregate_t *agg = w.agg = lnob_aggregate_new(s_emit, &w);
-    lnob_aggregate_set_max_extracts(agg, (size_t) cfg.max_extracts);
+    w.agg = lnob_aggregate_new(s_emit, &w);
+    lnob_aggregate_set_max_extracts(w.agg, (size_t) cfg.max_extracts);
     lnob_info("started: pull %s, push %s, control %s", cfg.pull, cfg.push, cfg.control);
-    rc = s_loop(&w, agg);
+    rc = s_loop(&w);
     lnob_stage_report(&w.st);
     lnob_curve_report(curve);
-    lnob_aggregate_destroy(&agg);
+    lnob_aggregate_destroy(&w.agg);
     s_close(&w);
     lnob_curve_destroy(&curve);
     return rc == LNOB_OK ? 0 : 1;

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXTRACT_PREFIX "lnob:extract:"
-
 static const char *s_key(lnob_key_t *k, const char *prefix, const char *id, const char *suffix)
 {
     snprintf(k->s, sizeof k->s, "%s%s%s", prefix, id, suffix);
@@ -14,17 +12,17 @@ static const char *s_key(lnob_key_t *k, const char *prefix, const char *id, cons
 
 const char *lnob_key_extract(lnob_key_t *k, const char *extract_id)
 {
-    return s_key(k, EXTRACT_PREFIX, extract_id, "");
+    return s_key(k, LNOB_KEY_EXTRACT_PREFIX, extract_id, "");
 }
 
 const char *lnob_key_cells(lnob_key_t *k, const char *extract_id)
 {
-    return s_key(k, EXTRACT_PREFIX, extract_id, ":cells");
+    return s_key(k, LNOB_KEY_EXTRACT_PREFIX, extract_id, ":cells");
 }
 
 const char *lnob_key_indicators(lnob_key_t *k, const char *extract_id)
 {
-    return s_key(k, EXTRACT_PREFIX, extract_id, ":indicators");
+    return s_key(k, LNOB_KEY_EXTRACT_PREFIX, extract_id, ":indicators");
 }
 
 const char *lnob_key_cell(lnob_key_t *k, const char *extract_id, const char *indicator, const char *breakdown)
@@ -50,8 +48,8 @@ const char *lnob_key_mis_latest(lnob_key_t *k, const char *period)
 
 const char *lnob_key_extract_id(const char *key)
 {
-    const size_t prefix = strlen(EXTRACT_PREFIX);
-    if (strncmp(key, EXTRACT_PREFIX, prefix) != 0)
+    const size_t prefix = strlen(LNOB_KEY_EXTRACT_PREFIX);
+    if (strncmp(key, LNOB_KEY_EXTRACT_PREFIX, prefix) != 0)
         return NULL;
     const char *id = key + prefix;
     return *id && !strchr(id, ':') ? id : NULL;

@@ -232,23 +232,20 @@ static int s_claim_port(int port)
 
 void th_free_ports(int *ports, int n)
 {
-    int fds[64], got = 0;
+    int fds[64], got = 0, tries = 0;
     cr_assert_leq(n, 16);
-    for (int tries = 0; got < n && tries < 64; tries++) {
+    for (; got < n && tries < 64; tries++) {
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         socklen_t len = sizeof a;
         fds[tries] = socket(AF_INET, SOCK_STREAM, 0);
         cr_assert(fds[tries] >= 0 && bind(fds[tries], (struct sockaddr *) &a, sizeof a) == 0 &&
                   getsockname(fds[tries], (struct sockaddr *) &a, &len) == 0);
-        int port = ntohs(a.sin_port);
-        if (s_claim_port(port))
-            ports[got++] = port;
-        for (int k = 0; k <= tries && got == n; k++)
-            close(fds[k]); /* all held until here: n different ports */
-        if (got == n)
-            return;
+        if (s_claim_port(ntohs(a.sin_port)))
+            ports[got++] = ntohs(a.sin_port);
     }
-    cr_assert_fail("no %d free ports after 64 tries", n);
+    for (int k = 0; k < tries; k++)
+        close(fds[k]); /* all held until here: n different ports */
+    cr_assert_eq(got, n, "no %d free ports after 64 tries", n);
 }
 
 void th_start_in(lnob_proc_t *p, const char *netns, const char *exe, const char *const args[],

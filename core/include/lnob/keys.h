@@ -28,7 +28,8 @@
 #define LNOB_KEY_EXTRACTS "lnob:extracts"
 #define LNOB_KEY_INDICATORS "lnob:indicators"
 #define LNOB_KEY_STREAM "lnob:stream:extracts"
-#define LNOB_KEY_EXTRACT_PATTERN "lnob:extract:*" /* SCAN: metadata keys and others */
+#define LNOB_KEY_EXTRACT_PREFIX "lnob:extract:"
+#define LNOB_KEY_EXTRACT_PATTERN LNOB_KEY_EXTRACT_PREFIX "*" /* SCAN: metadata keys and others */
 
 typedef struct {
     char s[LNOB_KEY_MAX];
