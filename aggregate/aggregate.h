@@ -1,13 +1,16 @@
-/* aggregate.h - the extract barrier: collect runs, compute once, emit.
+/* aggregate.h - the extract barrier: collect records, compute once, emit.
  *
  * Holds each extract (keyed by extract id and run id) until its ExtractEnd
  * has arrived and every batch sequence 0..batch_count-1 has been seen
- * exactly once, in any order, from any number of transformers. A run seen
- * twice is dropped and counted. Then it merges the sorted runs (k-way, so
- * nothing is sorted again), computes every cell (cells.h) and emits the
- * extract's quarantine in parts followed by one Result. An ExtractFailed
- * emits a failed Result at once and nothing else of that extract.
- * Not for: sockets (main.c) or Redis (sink/). */
+ * exactly once, in any order, from any number of transformers. A record
+ * message (a Run, an MisBatch: any kind's, sources/registry.h) seen twice
+ * is dropped and counted. Then it emits the extract's quarantine in parts,
+ * has the extract's source kind compute its cells and metadata (for SILC a
+ * k-way merge of the sorted runs, so nothing is sorted again) and emits one
+ * Result. An extract whose records are not all of the kind its end names,
+ * or of a kind this build does not know, fails. An ExtractFailed emits a
+ * failed Result at once and nothing else of that extract.
+ * Not for: sockets (main.c), a kind's computation (sources/), Redis (sink/). */
 #ifndef LNOB_AGGREGATE_AGGREGATE_H
 #define LNOB_AGGREGATE_AGGREGATE_H
 #include <stddef.h>

@@ -15,6 +15,7 @@
 #include "aggregate_config.h"
 #include "lnob/clock.h"
 #include "lnob/log.h"
+#include "registry.h"
 #include "stage.h"
 #include "waiting.h"
 
@@ -97,11 +98,11 @@ static void s_control(worker_t *w)
     lnob_log_set_extract(NULL);
 }
 
-/* The kinds the aggregator's intake takes. */
+/* The messages the aggregator's intake takes: the record messages of
+ * every source kind, and the ends. */
 static int s_intake_kind(const lnob_env_t *env)
 {
-    return env->body_case == LNOB__V1__ENVELOPE__BODY_RUN ||
-           env->body_case == LNOB__V1__ENVELOPE__BODY_MIS ||
+    return lnob_source_of_record((int) env->body_case) ||
            env->body_case == LNOB__V1__ENVELOPE__BODY_END ||
            env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED;
 }

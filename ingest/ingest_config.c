@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "extract.h"
+#include "deliver.h"
 #include "lnob/log.h"
 
 static const lnob_opt_t s_opts[] = {

@@ -1,10 +1,10 @@
 /* main.c - lnob-ingest: reads extracts and pushes validated batches.
  *
  * Reads the options, starts the sockets and the person-key secret, then
- * groups the input files into extracts (plans): the MIS exports of a run
- * are one; a merged SILC file is one; the D, H, R and P UDB files of a year
- * are one. Each plan is sent and then waited for until the sink has stored
- * it (extract.h; the kinds: silc_extract.h, mis_extract.h), so a restarted
+ * has each source kind (sources/registry.h) group its input files into
+ * extracts (plans): the MIS exports of a run are one; a merged SILC file is
+ * one; the D, H, R and P UDB files of a year are one. Each plan is sent and
+ * then waited for until the sink has stored it (extract.h), so a restarted
  * ingester resumes (docs/delivery.md). With --watch it then serves a drop
  * folder of MIS exports (watch.h). Exits 0 when every extract is stored,
  * LNOB_EXIT_STOPPED (3) when SIGTERM/SIGINT stopped it before (lnob/exit.h;
@@ -24,204 +24,39 @@
 #include "lnob/httpd.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
-#include "lnob/mis_codes.h"
 #include "lnob/num.h"
 #include "lnob/sock.h"
+#include "registry.h"
 #include "watch.h"
 
 #define SEND_WAIT_MS 500 /* longest a send waits on a full queue before trying again */
 
-/* ---- planning: which files make which extract ------------------------------ */
-
-typedef struct {
-    int kind, year, header_done;
-    lnob_csv_row_t *header;   /* copy kept until the first data row */
-    char **names;
-} probe_t;
-
-static int s_probe_row(void *arg, const lnob_csv_row_t *row)
+/* Groups the input files into extracts (plans), kind by kind
+ * (sources/registry.h). Returns an owned array of *n plans. */
+static lnob_plan_t *s_plan(const lnob_ingest_cfg_t *cfg, size_t *n)
 {
-    probe_t *p = arg;
-    if (!p->header_done) {
-        p->header_done = 1;
-        p->kind = lnob_udb4_kind(row);
-        p->names = lnob_calloc(row->nfields ? row->nfields : 1, sizeof *p->names);
-        p->header = lnob_calloc(1, sizeof *p->header);
-        p->header->nfields = row->nfields;
-        size_t *lens = lnob_calloc(row->nfields ? row->nfields : 1, sizeof *lens);
-        for (size_t i = 0; i < row->nfields; i++)
-            p->names[i] = lnob_strndup(row->fields[i], row->lens[i]), lens[i] = row->lens[i];
-        p->header->fields = (const char **) p->names;
-        p->header->lens = lens;
-        return LNOB_OK;
-    }
-    p->year = lnob_udb4_row_year(p->header, row);
-    return LNOB_CLOSED;
-}
-
-/* Which file of the UDB (or merged, or unknown) path is, and the year of
- * its first data row (-1 if none). */
-static void s_probe(const char *path, int *kind, int *year)
-{
-    probe_t p = {LNOB_UDB4_UNKNOWN, -1, 0, NULL, NULL};
-    char err[LNOB_ERRSTR_MAX];
-    const char *reason;
-    lnob_input_rows(path, s_probe_row, &p, NULL, &reason, err, sizeof err);
-    *kind = p.kind;
-    *year = p.year;
-    for (size_t i = 0; p.header && i < p.header->nfields; i++)
-        free(p.names[i]);
-    free(p.names);
-    if (p.header)
-        free((void *) p.header->lens);
-    free(p.header);
-}
-
-static void s_plan_text(lnob_plan_t *plan)
-{
-    size_t s = 0, i = 0;
-    plan->source[0] = plan->inputs[0] = '\0';
-    for (int f = 0; f < LNOB_UDB4_FILES; f++)
-        if (plan->udb[f]) {
-            s += (size_t) snprintf(plan->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, "%s%s",
-                                   s ? " + " : "", plan->udb[f]);
-            i += (size_t) snprintf(plan->inputs + i, i < INPUTS_MAX ? INPUTS_MAX - i : 0, "%s%s=%s",
-                                   i ? "\n" : "", lnob_udb4_names[f], plan->udb[f]);
-        }
-}
-
-
-/* Groups the input files into extracts: the MIS exports are one; a
- * merged (or unusable) SILC file is one; UDB D/H/R/P files join the set of
- * their year, a second file of the same kind and year starting another
- * set. Returns an owned array of *n plans. */
-/* With --combine: adds the merged file path of year to that year's plan of
- * merged files, if there is one. Returns 1 when it did. */
-static int s_combine(lnob_plan_t *plans, size_t n, const char *path, int year)
-{
-    for (size_t k = 0; k < n; k++) {
-        lnob_plan_t *p = &plans[k];
-        if (p->year != year || (!p->file && !p->merged))
-            continue;
-        if (!p->merged) { /* the year's first file becomes the first of several */
-            p->merged = lnob_calloc(LNOB_STRLIST_MAX, sizeof *p->merged);
-            p->merged[p->n_merged++] = p->file;
-            p->file = NULL;
-        }
-        p->merged[p->n_merged++] = path;
-        size_t s = strlen(p->source), i = strlen(p->inputs);
-        if (i == 0)
-            i = (size_t) snprintf(p->inputs, INPUTS_MAX, "%s", p->merged[0]);
-        snprintf(p->source + s, s < INPUTS_MAX ? INPUTS_MAX - s : 0, " + %s", path);
-        snprintf(p->inputs + i, i < INPUTS_MAX ? INPUTS_MAX - i : 0, "\n%s", path);
-        return 1;
-    }
-    return 0;
-}
-
-static lnob_plan_t *s_plan(const lnob_strlist_t *files, const lnob_strlist_t *mis, int combine, size_t *n)
-{
-    lnob_plan_t *plans = lnob_calloc(files->n + 1, sizeof *plans);
+    lnob_plan_t *plans = lnob_calloc(cfg->silc.n + cfg->mis.n + lnob_sources_n, sizeof *plans);
     *n = 0;
-    if (mis->n) /* the MIS exports of a run: one extract (mapping files go with theirs) */
-        lnob_ingest_plan_mis(&plans[(*n)++], mis->items, mis->n);
-    for (size_t i = 0; i < files->n; i++) {
-        int kind, year;
-        s_probe(files->items[i], &kind, &year);
-        if (kind < 0 && combine && year >= 0 && s_combine(plans, *n, files->items[i], year))
-            continue;
-        lnob_plan_t *p = NULL;
-        for (size_t k = 0; k < *n && kind >= 0 && !p; k++)
-            if (!plans[k].file && !plans[k].merged && !plans[k].mis && plans[k].year == year &&
-                !plans[k].udb[kind])
-                p = &plans[k];
-        if (!p) {
-            p = &plans[(*n)++];
-            p->year = year;
-        }
-        if (kind < 0) {
-            p->file = files->items[i];
-            snprintf(p->source, sizeof p->source, "%s", p->file);
-            continue;
-        }
-        p->udb[kind] = files->items[i];
-        s_plan_text(p);
-    }
+    for (size_t k = 0; k < lnob_sources_n; k++)
+        *n += lnob_sources[k]->plan(cfg, plans + *n);
     return plans;
 }
 
-/* Several merged files of one year are several national extracts of that
- * year, each published on its own: a user who meant them as parts of one
- * survey is told so (once per year). */
-static void s_warn_same_year(const lnob_plan_t *plans, size_t n)
+/* Starts every kind's ingest side (its secrets, its tables): -1 when one
+ * refuses the options, having said why. */
+static int s_kinds_start(const lnob_ingest_cfg_t *cfg, lnob_ingest_ctx_t *ctx)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!plans[i].file || plans[i].year < 0)
-            continue;
-        size_t first = i, others = 0;
-        for (size_t k = 0; k < n; k++)
-            if (k != i && plans[k].file && plans[k].year == plans[i].year) {
-                others++;
-                first = k < first ? k : first;
-            }
-        if (others && first == i)
-            lnob_warn("%zu merged SILC files are of %d (%s, ...): each becomes its own national "
-                      "extract of %d, published on its own; to read them as one extract, give "
-                      "--combine", others + 1, plans[i].year, plans[i].file, plans[i].year);
-    }
-}
-
-/* SERVICE_SET and VULN_GROUPS name known codes: checked at start-up. */
-static int s_mis_settings_ok(const lnob_ingest_cfg_t *cfg)
-{
-    for (const char *p = cfg->service_set; *p;) {
-        size_t n = strcspn(p, ",");
-        char code[64];
-        snprintf(code, sizeof code, "%.*s", (int) (n < 63 ? n : 63), p);
-        if (lnob_mis_value(LNOB_MIS_SERVICE, code) < 0) {
-            lnob_error("--service-set: '%s' is not a service code (docs/mis.md lists them)", code);
-            return 0;
-        }
-        p += n + (p[n] == ',');
-    }
-    if (lnob_mis_vuln_valid(cfg->vuln_groups))
-        return 1;
-    lnob_error("--vuln-groups: '%s' names a group other than DIS, RE, ROMA, EGY, ELD, VAW, CHI",
-               cfg->vuln_groups);
+    for (size_t k = 0; k < lnob_sources_n; k++)
+        if (lnob_sources[k]->start && lnob_sources[k]->start(cfg, ctx) != 0)
+            return -1;
     return 0;
 }
 
-/* The person-key secret for MIS exports: a start-up error when missing,
- * never a default (docs/mis.md). */
-static lnob_pseudonym_t *s_pseudonym(const lnob_ingest_cfg_t *cfg)
+static void s_kinds_stop(lnob_ingest_ctx_t *ctx)
 {
-    char err[LNOB_ERRSTR_MAX];
-    if (!cfg->pseudonym_key) {
-        lnob_error("--mis needs the person-key secret: --pseudonym-key FILE or LNOB_PSEUDONYM_KEY_FILE "
-                   "(docs/mis.md says how to make one)");
-        return NULL;
-    }
-    lnob_pseudonym_t *p = lnob_pseudonym_new_from_file(cfg->pseudonym_key, err, sizeof err);
-    if (!p)
-        lnob_error("%s", err);
-    return p;
-}
-
-/* The MIS sources table, read and checked (every mapping file it names)
- * at start-up; *ok 0 when it is bad. NULL without one. */
-static lnob_mis_sources_t *s_sources(const lnob_ingest_cfg_t *cfg, int *ok)
-{
-    char err[LNOB_ERRSTR_MAX];
-    *ok = 1;
-    if (!cfg->sources)
-        return NULL;
-    lnob_mis_sources_t *t = lnob_mis_sources_load(cfg->sources, err, sizeof err);
-    if (!t) {
-        lnob_error("--mis-sources: %s", err);
-        return *ok = 0, NULL;
-    }
-    lnob_info("MIS sources table %s: %zu patterns", cfg->sources, lnob_mis_sources_count(t));
-    return t;
+    for (size_t k = 0; k < lnob_sources_n; k++)
+        if (lnob_sources[k]->stop)
+            lnob_sources[k]->stop(ctx);
 }
 
 /* 128 random bits unless --run-id names the session (lnob/runid.h). */
@@ -333,13 +168,9 @@ int main(int argc, char **argv)
         lnob_error("libsodium failed to initialise");
         return 1;
     }
-    lnob_pseudonym_t *pseudonym = NULL;
-    if ((cfg.mis.n || cfg.watch) && (!s_mis_settings_ok(&cfg) || !(pseudonym = s_pseudonym(&cfg))))
-        return 2;
-    int sources_ok;
-    lnob_mis_sources_t *sources = s_sources(&cfg, &sources_ok);
-    if (!sources_ok) {
-        lnob_pseudonym_destroy(&pseudonym);
+    lnob_ingest_ctx_t ctx = {.cfg = &cfg};
+    if (s_kinds_start(&cfg, &ctx) != 0) {
+        s_kinds_stop(&ctx);
         return 2;
     }
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
@@ -350,23 +181,23 @@ int main(int argc, char **argv)
         int stopped = lnob_sock_open_failed(err);
         s_close(&w);
         lnob_curve_destroy(&curve);
-        lnob_pseudonym_destroy(&pseudonym);
-        lnob_mis_sources_destroy(&sources);
+        s_kinds_stop(&ctx);
         return stopped ? LNOB_EXIT_STOPPED : 1;
     }
     lnob_geo_t *geo = lnob_geo_new();
-    lnob_ingest_ctx_t ctx = {.sock = zsock_resolve(w.push), .cfg = &cfg, .geo = geo, .pseudonym = pseudonym,
-                             .sources = sources, .beat = w.beat, .wire = &wire, .obs = w.obs};
+    ctx.sock = zsock_resolve(w.push);
+    ctx.geo = geo;
+    ctx.beat = w.beat;
+    ctx.wire = &wire;
+    ctx.obs = w.obs;
     ctx.ack = acked ? lnob_ack_new(zsock_resolve(w.control), cfg.run_id, &wire) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
-    lnob_plan_t *plans = s_plan(&cfg.silc, &cfg.mis, cfg.combine, &n_plans);
-    s_warn_same_year(plans, n_plans);
+    lnob_plan_t *plans = s_plan(&cfg, &n_plans);
     for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
         rc = lnob_ingest_plan_run(&ctx, &plans[i]);
     for (size_t i = 0; i < n_plans; i++) {
-        free(plans[i].mis_files);
-        free(plans[i].merged);
+        free(plans[i].files);
     }
     free(plans);
     if (rc == LNOB_OK && cfg.watch)
@@ -374,8 +205,7 @@ int main(int argc, char **argv)
     if (cfg.watch && !acked)
         lnob_error("--watch needs the aggregator's --control endpoint: a file moves to done/ only when stored");
     lnob_geo_destroy(&geo);
-    lnob_pseudonym_destroy(&pseudonym);
-    lnob_mis_sources_destroy(&sources);
+    s_kinds_stop(&ctx);
     if (rc == LNOB_OK && !acked)
         s_drain(&cfg);
     int stopped = rc == LNOB_CLOSED || zsys_interrupted;

@@ -243,7 +243,7 @@ static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir, seen_list_t *s
         char **paths;
         size_t n = s_round_set(dir, fresh, n_good, &paths);
         lnob_plan_t *plan = lnob_calloc(1, sizeof *plan);
-        lnob_ingest_plan_mis(plan, (const char *const *) paths, n);
+        lnob_mis_plan_files(plan, (const char *const *) paths, n);
         rc = lnob_ingest_plan_run(ctx, plan);
         for (size_t i = 0; i < n_good && rc == LNOB_OK; i++) {
             char map[NAME_MAX + 8], sub[PATH_MAX + NAME_MAX + 16];
@@ -256,7 +256,7 @@ static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir, seen_list_t *s
         }
         if (rc == LNOB_OK)
             lnob_info("%s: %zu new export(s) taken; %zu in all", dir, n_good, n);
-        free(plan->mis_files);
+        free(plan->files);
         free(plan);
         s_free_list(paths, n);
     }

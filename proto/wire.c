@@ -424,6 +424,54 @@ const char *lnob_wire_extract_id(const lnob_env_t *e)
     }
 }
 
+const char *lnob_wire_run_id(const lnob_env_t *e)
+{
+    switch (e->body_case) {
+    case LNOB__V1__ENVELOPE__BODY_BATCH: return e->batch->run_id;
+    case LNOB__V1__ENVELOPE__BODY_RUN: return e->run->run_id;
+    case LNOB__V1__ENVELOPE__BODY_END: return e->end->run_id;
+    case LNOB__V1__ENVELOPE__BODY_FAILED: return e->failed->run_id;
+    case LNOB__V1__ENVELOPE__BODY_QUARANTINE: return e->quarantine->run_id;
+    case LNOB__V1__ENVELOPE__BODY_RESULT: return e->result->run_id;
+    case LNOB__V1__ENVELOPE__BODY_STATUS: return e->status->run_id;
+    case LNOB__V1__ENVELOPE__BODY_PROGRESS: return e->progress->run_id;
+    case LNOB__V1__ENVELOPE__BODY_STORED: return e->stored->run_id;
+    case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->run_id;
+    default: return "";
+    }
+}
+
+/* The record messages: the rows of an extract, numbered by seq. */
+uint32_t lnob_wire_seq(const lnob_env_t *e)
+{
+    switch (e->body_case) {
+    case LNOB__V1__ENVELOPE__BODY_BATCH: return e->batch->seq;
+    case LNOB__V1__ENVELOPE__BODY_RUN: return e->run->seq;
+    case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->seq;
+    default: return 0;
+    }
+}
+
+uint64_t lnob_wire_rows_read(const lnob_env_t *e)
+{
+    switch (e->body_case) {
+    case LNOB__V1__ENVELOPE__BODY_BATCH: return e->batch->rows_read;
+    case LNOB__V1__ENVELOPE__BODY_RUN: return e->run->rows_read;
+    case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->rows_read;
+    default: return 0;
+    }
+}
+
+Lnob__V1__Reject **lnob_wire_rejects(const lnob_env_t *e, size_t *n)
+{
+    switch (e->body_case) {
+    case LNOB__V1__ENVELOPE__BODY_BATCH: return *n = e->batch->n_rejects, e->batch->rejects;
+    case LNOB__V1__ENVELOPE__BODY_RUN: return *n = e->run->n_rejects, e->run->rejects;
+    case LNOB__V1__ENVELOPE__BODY_MIS: return *n = e->mis->n_rejects, e->mis->rejects;
+    default: return *n = 0, NULL;
+    }
+}
+
 /* ---- decode / free ---------------------------------------------------- */
 
 lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t *stats,

@@ -24,7 +24,7 @@
 /* Largest Envelope accepted (bytes); batches are far smaller. */
 #define LNOB_WIRE_MAX_BYTES ((size_t) LNOB_MAX_MESSAGE_BYTES)
 
-/* Cells of the part-time hours table a Run carries (transform/household.h). */
+/* Cells of the part-time hours table a Run carries (sources/silc/household.h). */
 #define LNOB_PT_TABLE_CELLS 6
 
 /* Run.have: what a Run carries beyond the core columns. */
@@ -113,6 +113,14 @@ lnob_env_t *lnob_wire_decode(const uint8_t *data, size_t len, lnob_wire_stats_t 
 /* The extract id env's body is about, "" for a body without one (a
  * heartbeat); borrowed from env. For log lines (lnob_log_set_extract). */
 const char *lnob_wire_extract_id(const lnob_env_t *env);
+/* The run id env's body carries, "" for a body without one. */
+const char *lnob_wire_run_id(const lnob_env_t *env);
+/* Of a record message (Batch, Run, MisBatch): its seq within the
+ * extract, the input rows it covers, and its rejects (borrowed; *n of
+ * them). 0, 0 and none for any other body. */
+uint32_t lnob_wire_seq(const lnob_env_t *env);
+uint64_t lnob_wire_rows_read(const lnob_env_t *env);
+Lnob__V1__Reject **lnob_wire_rejects(const lnob_env_t *env, size_t *n);
 /* Frees a decoded Envelope; NULL-safe, NULLs *env_p. */
 void lnob_wire_free(lnob_env_t **env_p);
 

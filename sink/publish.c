@@ -6,7 +6,7 @@
 
 #include "lnob/mem.h"
 
-#define FLAG_SUPPRESS "SUPPRESS" /* lnob_ind_flag_name(LNOB_FLAG_SUPPRESS) */
+#define FLAG_SUPPRESS "SUPPRESS" /* lnob_flag_name(LNOB_FLAG_SUPPRESS) */
 
 uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, size_t *len, size_t *withheld)
 {

@@ -8,6 +8,7 @@
 #include "lnob/format.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
+#include "registry.h"
 
 #define WRITE_ATTEMPTS 5 /* a WATCHed key changed under us: try again */
 
@@ -357,9 +358,10 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     if (complete)
         redisAppendCommand(c, "ZADD " LNOB_KEY_EXTRACTS " %s %s", s_meta_value(r, "computed_ms"),
                            r->extract_id), n++;
-    if (complete && !strcmp(s_meta_value(r, "kind"), "mis")) { /* the newest coverage of a year */
-        redisAppendCommand(c, "SET %s %s", lnob_key_mis_latest(&k, s_meta_value(r, "period")), r->extract_id), n++;
-    }
+    const lnob_source_ops_t *kind = lnob_source_named(s_meta_value(r, "kind"));
+    if (complete && kind && kind->latest) /* e.g. the newest MIS coverage of a year */
+        redisAppendCommand(c, "SET %s %s", lnob_key_latest(&k, kind->name, s_meta_value(r, "period")),
+                           r->extract_id), n++;
     if (announce)
         s_append_announce(c, r, stream_max), n++;
     n += s_append_run_inputs(c, r, run_key);
@@ -649,7 +651,7 @@ typedef struct {
     int repoint;               /* latest names the extract */
     long long computed_ms;     /* its metadata's */
     lnob_key_t run;    /* lnob:run:<run id> its metadata names, or "" */
-    lnob_key_t latest; /* lnob:mis:latest:<period> of an MIS extract, or "" */
+    lnob_key_t latest; /* lnob:<kind>:latest:<period> of a kind that keeps one, or "" */
     strings_t keys;            /* the keys to delete */
     strings_t fields;          /* its input files: then those run maps to the extract */
 } plan_t;
@@ -720,8 +722,9 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
         s_each_input(s_str(m[M_SOURCE], ""), s_str(m[M_INPUTS], ""), s_strings_add_path,
                      &p->fields);
     }
-    if (!strcmp(s_str(m[M_KIND], ""), "mis"))
-        lnob_key_mis_latest(&p->latest, s_str(m[M_PERIOD], ""));
+    const lnob_source_ops_t *kind = lnob_source_named(s_str(m[M_KIND], ""));
+    if (kind && kind->latest)
+        lnob_key_latest(&p->latest, kind->name, s_str(m[M_PERIOD], ""));
 }
 
 /* Keeps the fields whose HMGET value is id, frees the others. */

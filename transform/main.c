@@ -1,19 +1,22 @@
-/* main.c - lnob-transform: harmonise batches into sorted runs.
+/* main.c - lnob-transform: turn batches into the records the aggregator takes.
  *
- * Run any number side by side. Pulls Batches from the ingesters, turns
- * each into a sorted Run (harmonise.h) and pushes it to the aggregator
- * (aggregate/); ExtractEnd, ExtractFailed and MIS batches (harmonised at
- * the ingester) are passed on as they are. Bad messages are dropped,
+ * Run any number side by side. Pulls batches from the ingesters and has
+ * their source kind (sources/registry.h) turn each into its record message
+ * (a SILC Batch into a sorted Run), pushed to the aggregator (aggregate/);
+ * ExtractEnd, ExtractFailed and the batches of a kind that needs no
+ * transforming (MIS, pseudonymised at the ingester) go on as they are. Bad messages are dropped,
  * counted and logged once. The loop beats to lnob run (beat.h).
  * SIGINT/SIGTERM stop it; what it held is redelivered by its sender. */
 #include <czmq.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 
-#include "harmonise.h"
 #include "lnob/clock.h"
 #include "lnob/config.h"
 #include "lnob/log.h"
+#include "lnob/mem.h"
+#include "registry.h"
 #include "stage.h"
 #include "transform_config.h"
 
@@ -21,17 +24,35 @@
 
 typedef struct {
     lnob_stage_t st;
-    lnob_hh_cfg_t hh;       /* household settings */
+    void *settings[LNOB_SOURCES_MAX]; /* each kind's settings (source.h), by registry order */
     lnob_metric_t *harmonise; /* time per batch */
 } worker_t;
+
+/* Sends a kind's record message on (lnob_source_send_fn). */
+static int s_send(void *arg, lnob_env_t *env)
+{
+    return lnob_stage_send(arg, env);
+}
+
+/* The kind whose batches env is, and its settings; NULL for an end. */
+static const lnob_source_ops_t *s_kind(const worker_t *w, const lnob_env_t *env, const void **settings)
+{
+    for (size_t k = 0; k < lnob_sources_n; k++)
+        if (lnob_sources[k]->batch_case == (int) env->body_case) {
+            *settings = w->settings[k];
+            return lnob_sources[k];
+        }
+    return NULL;
+}
 
 static int s_harmonise(worker_t *w, lnob_env_t **env_p)
 {
     lnob_env_t *env = *env_p;
-    if (env->body_case != LNOB__V1__ENVELOPE__BODY_BATCH) {
-        int pass = env->body_case == LNOB__V1__ENVELOPE__BODY_END ||
-                   env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED ||
-                   env->body_case == LNOB__V1__ENVELOPE__BODY_MIS; /* harmonised at the ingester */
+    const void *settings = NULL;
+    const lnob_source_ops_t *kind = s_kind(w, env, &settings);
+    if (!kind || !kind->transform) {
+        int pass = kind || env->body_case == LNOB__V1__ENVELOPE__BODY_END ||
+                   env->body_case == LNOB__V1__ENVELOPE__BODY_FAILED;
         if (!pass) {
             w->st.wire.wrong_kind++;
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for harmonise");
@@ -40,18 +61,31 @@ static int s_harmonise(worker_t *w, lnob_env_t **env_p)
         lnob_wire_free(env_p);
         return rc == LNOB_DROP ? LNOB_OK : rc;
     }
-    int64_t t0 = lnob_mono_us();
-    Lnob__V1__Run *run = lnob_harmonise(env->batch, &w->hh);
-    run->transform_us = lnob_mono_us() - t0;
-    lnob_metric_observe_us(w->harmonise, run->transform_us);
-    lnob_env_t out = LNOB__V1__ENVELOPE__INIT;
-    out.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
-    out.run = run;
-    int rc = lnob_stage_send(&w->st, &out);
-    lnob_debug("batch %s #%u: %u persons harmonised", run->extract_id, run->seq, run->record_count);
-    lnob_harmonise_free(&run);
+    int64_t us = 0;
+    int rc = kind->transform(env, settings, s_send, &w->st, &us);
+    lnob_metric_observe_us(w->harmonise, us);
     lnob_wire_free(env_p);
     return rc;
+}
+
+/* Each kind's settings from the options, checked: -1 with err. */
+static int s_settings(worker_t *w, const lnob_transform_cfg_t *cfg, char *err, size_t cap)
+{
+    for (size_t k = 0; k < lnob_sources_n; k++) {
+        const lnob_source_ops_t *kind = lnob_sources[k];
+        if (!kind->settings)
+            continue;
+        w->settings[k] = lnob_calloc(1, kind->settings_size);
+        if (kind->settings(cfg, w->settings[k], err, cap) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void s_settings_free(worker_t *w)
+{
+    for (size_t k = 0; k < LNOB_SOURCES_MAX; k++)
+        free(w->settings[k]);
 }
 
 static int s_loop(worker_t *w)
@@ -86,26 +120,6 @@ static void s_metrics_default(lnob_transform_cfg_t *cfg)
     cfg->metrics.addr = cfg->metrics_default;
 }
 
-/* The household settings from the options; -1 with err when a pension
- * list names something else. */
-static int s_hh_cfg(const lnob_transform_cfg_t *cfg, lnob_hh_cfg_t *hh, char *err, size_t cap)
-{
-    *hh = lnob_hh_defaults;
-    hh->lwi_strict = (int) cfg->lwi_strict;
-    hh->child_rule_half = (int) cfg->child_rule_half;
-    hh->main_share = (double) cfg->main_share_pct / 100.0;
-    hh->ft_hours = (double) cfg->ft_hours;
-    hh->age_eq = lnob_hh_age_var(cfg->age_eq); /* the option table allows irp|int only */
-    hh->age_wi = lnob_hh_age_var(cfg->age_wi);
-    hh->age_brk = lnob_hh_age_var(cfg->age_brk);
-    hh->bottom_code_zero = (int) cfg->bottom_code_zero;
-    if (lnob_hh_pension_set(cfg->pension_any, &hh->pension_any) == 0 &&
-        lnob_hh_pension_set(cfg->pension_main, &hh->pension_main) == 0)
-        return 0;
-    snprintf(err, cap, "--pension-any and --pension-main take names from PY100G,PY110G,PY130G,PY080G");
-    return -1;
-}
-
 /* Opens the metrics, the sockets (watched), the beat and the HTTP
  * endpoint. LNOB_OK, or LNOB_ERR with the reason in err. */
 static int s_open(worker_t *w, const lnob_transform_cfg_t *cfg, const lnob_curve_t *curve, char *err, size_t cap)
@@ -131,8 +145,9 @@ int main(int argc, char **argv)
     if (rc == LNOB_CLOSED)
         return 0;
     worker_t w = {0};
-    if (rc != LNOB_OK || s_hh_cfg(&cfg, &w.hh, err, sizeof err) != 0) {
+    if (rc != LNOB_OK || s_settings(&w, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "lnob-transform: %s\n", err);
+        s_settings_free(&w);
         return 2;
     }
     s_metrics_default(&cfg);
@@ -142,6 +157,7 @@ int main(int argc, char **argv)
         int stopped = lnob_sock_open_failed(err);
         lnob_stage_close(&w.st);
         lnob_curve_destroy(&curve);
+        s_settings_free(&w);
         return stopped ? 0 : 1;
     }
     lnob_info("started: pull %s, push %s", cfg.pull, cfg.push);
@@ -150,5 +166,6 @@ int main(int argc, char **argv)
     lnob_curve_report(curve);
     lnob_stage_close(&w.st);
     lnob_curve_destroy(&curve);
+    s_settings_free(&w);
     return rc == LNOB_OK ? 0 : 1;
 }

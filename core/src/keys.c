@@ -41,9 +41,10 @@ const char *lnob_key_run(lnob_key_t *k, const char *run_id)
     return s_key(k, "lnob:run:", run_id, "");
 }
 
-const char *lnob_key_mis_latest(lnob_key_t *k, const char *period)
+const char *lnob_key_latest(lnob_key_t *k, const char *kind, const char *period)
 {
-    return s_key(k, "lnob:mis:latest:", period, "");
+    snprintf(k->s, sizeof k->s, "lnob:%s:latest:%s", kind, period);
+    return k->s;
 }
 
 const char *lnob_key_extract_id(const char *key)

@@ -1,5 +1,5 @@
-/* fuzz_mis.c - libFuzzer target: the MIS export parser (ingest/mis.h) and
- * the mapping-file parser (ingest/mis_map.h).
+/* fuzz_mis.c - libFuzzer target: the MIS export parser (sources/mis/mis.h) and
+ * the mapping-file parser (sources/mis/mis_map.h).
  * An input holding "\n%%\n" is a mapping file, then the export; else it is
  * all export (and is also parsed as a mapping file on its own). The export
  * is fed in three parts split where its first and last bytes say; the

@@ -1,4 +1,4 @@
-/* fuzz_silc.c - libFuzzer target: the SILC source (ingest/silc.h).
+/* fuzz_silc.c - libFuzzer target: the SILC source (sources/silc/silc.h).
  * Feeds the input in two parts split where the first byte says, with a
  * small batch size; every column of every batch is read so that ASan sees
  * any length that disagrees with record_count. */

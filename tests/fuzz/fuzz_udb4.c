@@ -1,4 +1,4 @@
-/* fuzz_udb4.c - libFuzzer target: the four-file UDB join (ingest/udb4.h)
+/* fuzz_udb4.c - libFuzzer target: the four-file UDB join (sources/silc/udb4.h)
  * feeding the SILC source, as the ingester wires them. The input is cut
  * into the D, H, R and P files at '\x1e' bytes (record separator; missing
  * parts are empty files, so P may be absent); every joined row goes to

@@ -1,4 +1,4 @@
-/* indicators_test.c - the exact indicator functions (transform/indicators.h)
+/* indicators_test.c - the exact indicator functions (sources/silc/indicators.h)
  * against the test vectors of docs/indicators-spec.md §7 (TV1-TV4, TV8) and
  * the edge cases of §0.3, §1.7 and §2. Expected values are the spec's exact
  * fractions; doubles are compared with relative tolerance 1e-9 (§0.6). */
@@ -329,15 +329,15 @@ Test(tv8, flags)
         lnob_flag got = lnob_ind_flag(rows[i].n, rows[i].nr);
         cr_assert_eq(got, rows[i].want, "row %c (n %llu, nr %g): %s, expected %s",
                      (char) ('a' + i), (unsigned long long) rows[i].n, rows[i].nr,
-                     lnob_ind_flag_name(got), lnob_ind_flag_name(rows[i].want));
+                     lnob_flag_name(got), lnob_flag_name(rows[i].want));
     }
 }
 
 Test(tv8, flag_names)
 {
-    cr_assert_str_eq(lnob_ind_flag_name(LNOB_FLAG_OK), "OK");
-    cr_assert_str_eq(lnob_ind_flag_name(LNOB_FLAG_U), "U");
-    cr_assert_str_eq(lnob_ind_flag_name(LNOB_FLAG_SUPPRESS), "SUPPRESS");
+    cr_assert_str_eq(lnob_flag_name(LNOB_FLAG_OK), "OK");
+    cr_assert_str_eq(lnob_flag_name(LNOB_FLAG_U), "U");
+    cr_assert_str_eq(lnob_flag_name(LNOB_FLAG_SUPPRESS), "SUPPRESS");
 }
 
 /* ---- Edge cases ------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* input_test.c - reading an input file (ingest/input.h): gzip content fed
+/* input_test.c - reading an input file (sources/kit/input.h): gzip content fed
  * and hashed as the plain file, spreadsheets and directories refused by
  * name, a file that changes while or after it is read failing as
  * FILE_CHANGED. */

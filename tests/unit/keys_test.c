@@ -14,7 +14,7 @@ Test(keys, each_name_as_documented)
     cr_assert_str_eq(lnob_key_cell(&k, "silc-2023-ab", "arpr", "sex=2"), "lnob:cell:silc-2023-ab:arpr:sex=2");
     cr_assert_str_eq(lnob_key_quarantine(&k, "mis-2024-cd"), "lnob:quarantine:mis-2024-cd");
     cr_assert_str_eq(lnob_key_run(&k, "run-00ff"), "lnob:run:run-00ff");
-    cr_assert_str_eq(lnob_key_mis_latest(&k, "2024"), "lnob:mis:latest:2024");
+    cr_assert_str_eq(lnob_key_latest(&k, "mis", "2024"), "lnob:mis:latest:2024");
     cr_assert_str_eq(LNOB_KEY_EXTRACTS, "lnob:extracts");
     cr_assert_str_eq(LNOB_KEY_INDICATORS, "lnob:indicators");
     cr_assert_str_eq(LNOB_KEY_STREAM, "lnob:stream:extracts");

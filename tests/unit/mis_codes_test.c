@@ -1,5 +1,5 @@
 /* mis_codes_test.c - the MIS code tables (lnob/mis_codes.h) and a source's
- * mapping file (ingest/mis_map.h): every label finds its own code, folding
+ * mapping file (sources/mis/mis_map.h): every label finds its own code, folding
  * makes case and diacritics irrelevant, and mapping lines are checked. */
 #include <criterion/criterion.h>
 #include <stdio.h>

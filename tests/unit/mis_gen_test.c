@@ -1,4 +1,4 @@
-/* mis_gen_test.c - the MIS parser (ingest/mis.h) on exports it was not
+/* mis_gen_test.c - the MIS parser (sources/mis/mis.h) on exports it was not
  * written against: the synthetic set of `lnob gen mis` (gen/gen_mis.h),
  * whose answers.csv lists, from the generator's own records, every file's
  * data rows, every bad row (file, line, reason) and the unkeyed rows; and

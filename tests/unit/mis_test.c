@@ -1,4 +1,4 @@
-/* mis_test.c - the MIS export parser (ingest/mis.h): delimiters, encodings,
+/* mis_test.c - the MIS export parser (sources/mis/mis.h): delimiters, encodings,
  * quoting, header aliases in both languages, the mapping file, every date,
  * sex, service, group and status form, municipalities, rejects, batches,
  * chunking, and that nothing identifying leaves it. Every emitted batch is

@@ -1,4 +1,4 @@
-/* pseudonym_test.c - person keys (ingest/pseudonym.h): the HMAC against
+/* pseudonym_test.c - person keys (sources/mis/pseudonym.h): the HMAC against
  * libsodium's streaming API and a value computed outside C, normalisation,
  * the personal-number shape, and key files (format, permissions, errors
  * that never show the key). */

@@ -1,4 +1,4 @@
-/* silc_test.c - the merged person-level SILC CSV parser (ingest/silc.h):
+/* silc_test.c - the merged person-level SILC CSV parser (sources/silc/silc.h):
  * header mapping, row validation and rejects, weights, municipalities,
  * batch splitting and the whole-extract errors. Every emitted batch is also
  * packed and run through lnob_wire_decode: what the ingester sends must

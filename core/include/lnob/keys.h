@@ -42,7 +42,9 @@ const char *lnob_key_indicators(lnob_key_t *k, const char *extract_id);
 const char *lnob_key_cell(lnob_key_t *k, const char *extract_id, const char *indicator, const char *breakdown);
 const char *lnob_key_quarantine(lnob_key_t *k, const char *extract_id);
 const char *lnob_key_run(lnob_key_t *k, const char *run_id);
-const char *lnob_key_mis_latest(lnob_key_t *k, const char *period);
+/* lnob:<kind>:latest:<period>: the newest complete extract of a source
+ * kind that keeps one (MIS: lnob:mis:latest:2024). */
+const char *lnob_key_latest(lnob_key_t *k, const char *kind, const char *period);
 
 /* The extract id of a metadata key (lnob:extract:<id>), or NULL for any
  * other key (the cell list, the indicator set, other prefixes). Points

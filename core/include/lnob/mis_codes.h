@@ -8,7 +8,7 @@
  * diacritic-insensitively (folded as lnob_geo_fold folds names, so ë = e,
  * ç = c, punctuation = space), as does the canonical name itself. The
  * ingester reads exports with them (a per-source mapping adds labels:
- * ingest/mis_map.h), the transformer and the generator name codes with
+ * sources/mis/mis_map.h), the transformer and the generator name codes with
  * them; docs/mis.md prints them. Not for: municipality names (lnob/geo.h). */
 #ifndef LNOB_MIS_CODES_H
 #define LNOB_MIS_CODES_H

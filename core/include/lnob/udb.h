@@ -12,7 +12,7 @@
  * income reference period, spec §1.8), so they travel as the age or
  * LNOB_AGE_NONE, never a flag.
  * Not for: the core columns (ids, RB050, income, age, sex, region,
- * municipality: ingest/silc.c). */
+ * municipality: sources/silc/silc.c). */
 #ifndef LNOB_UDB_H
 #define LNOB_UDB_H
 #include <stddef.h>

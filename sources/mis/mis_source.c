@@ -1,0 +1,81 @@
+/* mis_source.c - the MIS kind's ops table and its computation (mis_source.h). */
+#include "mis_source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lnob/log.h"
+#include "lnob/mem.h"
+#include "mis_extract.h"
+#include "mis_records.h"
+
+#define VULN_ALL "DIS,RE,ROMA,EGY,ELD,VAW,CHI" /* spec §6.4, when VULN_GROUPS names none */
+
+static void s_meta(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mis_stats_t *st,
+                   const lnob_mis_frame_t *f)
+{
+    lnob_meta_add(m, "kind", "mis");
+    lnob_meta_u(m, "records_active", st->active);
+    lnob_meta_u(m, "records_unkeyed", st->unkeyed);
+    lnob_meta_u(m, "duplicates_merged", st->duplicates);
+    lnob_meta_u(m, "persons", st->persons);
+    lnob_meta_u(m, "municipalities_reporting", st->reporting);
+    lnob_meta_u(m, "register_entries_active", st->register_active);
+    lnob_meta_u(m, "register_persons", st->register_persons);
+    lnob_meta_copy(m, "service_set", f->service_set);
+    lnob_meta_add(m, "vuln_groups", *end->vuln_groups ? end->vuln_groups : VULN_ALL);
+    lnob_meta_add(m, "population", f->user_population ? "the user's file for the municipalities it names "
+                                                        "(population in this hash), else Census 2023"
+                                                      : "Census 2023 residents (reference table; NO_POPULATION where it has none)");
+    if (*end->population)
+        lnob_meta_add(m, "population_user", end->population);
+    if (*end->input_sums)
+        lnob_meta_add(m, "input_sums", end->input_sums);
+}
+
+int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
+{
+    const Lnob__V1__ExtractEnd *end = x->end;
+    uint32_t nb = x->n;
+    const Lnob__V1__MisBatch **b = lnob_malloc((nb ? nb : 1) * sizeof *b);
+    uint64_t rows_read = 0, quarantined = 0;
+    for (uint32_t s = 0; s < nb; s++) {
+        b[s] = x->msgs[s]->mis;
+        rows_read += b[s]->rows_read;
+        quarantined += b[s]->n_rejects;
+    }
+    char by_reason[LNOB_REASONS_TEXT];
+    lnob_mis_frame_t f;
+    lnob_mis_stats_t st = {0};
+    int year = atoi(end->period);
+    lnob_mis_frame_opts_t fo = {year, end->population, end->service_set, end->vuln_groups};
+    if (lnob_mis_frame_init(&f, b, nb, x->geo, &fo, r->error, sizeof r->error) == 0 && year > 1900)
+        r->cells = lnob_mis_cells(f.records, f.n, &f.dims, &st, &r->n_cells);
+    else if (!*r->error)
+        snprintf(r->error, sizeof r->error, "NO_PERIOD: the period '%.20s' is not a year", end->period);
+    if (!*r->error && st.persons == 0)
+        snprintf(r->error, sizeof r->error, "NO_POPULATION: no active record with a person key in %d", year);
+    lnob_meta_over_ceiling(end, rows_read, quarantined, r->error, sizeof r->error);
+    if (*r->error)
+        r->n_cells = 0;
+    lnob_meta_reasons(x->msgs, nb, 0, by_reason, sizeof by_reason);
+    lnob_meta_common(&r->meta, end, rows_read, quarantined, by_reason, x->parts, r->error);
+    s_meta(&r->meta, end, &st, &f);
+    lnob_info("mis extract %s complete: %llu persons, %zu cells, %llu quarantined", end->extract_id,
+              (unsigned long long) st.persons, r->n_cells, (unsigned long long) quarantined);
+    lnob_mis_frame_free(&f);
+    free(b);
+    return LNOB_OK;
+}
+
+const lnob_source_ops_t lnob_source_mis = {
+    .name = "mis",
+    .batch_case = LNOB__V1__ENVELOPE__BODY_MIS,
+    .record_case = LNOB__V1__ENVELOPE__BODY_MIS, /* harmonised at the ingester: batches go on as they are */
+    .start = lnob_mis_start,
+    .stop = lnob_mis_stop,
+    .plan = lnob_mis_plan,
+    .send = lnob_mis_extract_send,
+    .compute = lnob_mis_compute,
+    .latest = 1,
+};

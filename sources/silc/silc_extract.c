@@ -1,0 +1,456 @@
+/* silc_extract.c - SILC extracts from one file, merged files or four UDB files (silc_extract.h). */
+#include "silc_extract.h"
+
+#include <czmq.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input.h"
+#include "lnob/clock.h"
+#include "lnob/log.h"
+#include "lnob/statfile.h"
+#include "lnob/mem.h"
+#include "lnob/version.h"
+#include "rejects.h"
+#include "silc.h"
+#include "udb4.h"
+
+#define LOAD_POLL_MS 50 /* how often the wait for the loading threads beats */
+
+#define DIALECTS_MAX 480 /* how the four files were read, for the notes */
+
+static int s_emit(void *arg, Lnob__V1__Batch *batch)
+{
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_BATCH;
+    env.batch = batch;
+    lnob_debug("batch %s #%u: %u records, %zu rejects", batch->extract_id, batch->seq,
+               batch->record_count, batch->n_rejects);
+    return lnob_ingest_send_batch(arg, batch->extract_id, batch->seq, &env);
+}
+
+static void s_join_summary(const lnob_udb4_t *join, char *out, size_t cap)
+{
+    size_t len = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        len += (size_t) snprintf(out + len, cap - len, "%s %llu rows, ", lnob_udb4_names[f],
+                                 (unsigned long long) lnob_udb4_rows(join, f));
+    snprintf(out + len, cap - len, "%llu households without interview (D rows, DB135 != 1)",
+             (unsigned long long) lnob_udb4_nonresponse(join));
+}
+
+/* Sends the ExtractEnd; join is NULL for a single file, else the set's
+ * join (its counts and each file's header go into the metadata). */
+static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t *plan, const char *checksum,
+                      size_t bytes, int64_t started, const lnob_udb4_t *join)
+{
+    const char *path = plan->source;
+    char join_text[256] = "";
+    if (join)
+        s_join_summary(join, join_text, sizeof join_text);
+    Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
+    e.inputs = (char *) plan->inputs;
+    e.join = join_text;
+    e.headers = join ? lnob_udb4_headers(join) : (char *) "";
+    e.extract_id = (char *) lnob_silc_extract_id(p);
+    e.run_id = (char *) ctx->cfg->run_id;
+    e.batch_count = lnob_silc_batches(p);
+    e.rows_read = lnob_silc_rows_read(p);
+    e.record_count = lnob_silc_records(p);
+    e.source = (char *) path;
+    e.checksum = (char *) checksum;
+    e.period = (char *) lnob_silc_period(p);
+    e.bytes = bytes;
+    e.started_ms = started;
+    e.finished_ms = lnob_now_ms();
+    e.code_version = LNOB_VERSION;
+    lnob_ingest_end_ceiling(ctx->cfg, &e);
+    e.header = (char *) lnob_silc_header(p);
+    e.notes = (char *) lnob_silc_notes(p);
+    if (*e.notes)
+        lnob_warn("%s: %s", path, e.notes);
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_END;
+    env.end = &e;
+    lnob_info("%s: extract %s sent: %llu rows read, %llu accepted, %u batches", path,
+              e.extract_id, (unsigned long long) e.rows_read,
+              (unsigned long long) e.record_count, e.batch_count);
+    int rc = lnob_ingest_send(ctx, &env);
+    if (join)
+        free(e.headers);
+    return rc;
+}
+
+/* The parse of one file: its parser, and the worker whose heartbeat goes
+ * on while the file is read (a file may take longer than --silent-ms). */
+typedef struct {
+    lnob_silc_t *p;
+    lnob_ingest_ctx_t *ctx;
+} feed_t;
+
+static int s_feed(void *arg, const char *chunk, size_t n)
+{
+    feed_t *f = arg;
+    lnob_beat_tick(f->ctx->beat);
+    return zsys_interrupted ? LNOB_CLOSED : lnob_silc_feed(f->p, chunk, n);
+}
+
+static int s_join_row(void *arg, const lnob_csv_row_t *row);
+
+/* Parses the file into p, holding it to the sum of its first read; err
+ * (and reason) are set when the file itself could not be read. */
+static int s_parse(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const char *path, const lnob_input_sum_t *sum,
+                   const char **reason, char *err, size_t cap)
+{
+    feed_t f = {p, ctx};
+    int rc = lnob_statfile_kind(path) ? lnob_input_rows(path, s_join_row, p, NULL, reason, err, cap)
+                                      : lnob_input_read(path, s_feed, &f, NULL, sum, reason, err, cap);
+    return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
+}
+
+/* Sends one file's extract: the batches the aggregator does not hold, then
+ * its ExtractEnd or ExtractFailed; writes the extract id to id. */
+static int s_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    const char *path = plan->files[0], *reason = "UNREADABLE";
+    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
+    lnob_input_sum_t sum;
+    if (lnob_input_read(path, NULL, NULL, &sum, NULL, &reason, err, sizeof err) != LNOB_OK) {
+        lnob_ingest_checksum_text(path, checksum);
+        lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, "", "unknown");
+    }
+    memcpy(checksum, sum.hex, sizeof checksum);
+    lnob_info("%s: %zu bytes, sha256 %.16s; reading its rows", path, sum.bytes, checksum);
+    if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK)
+        return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
+    lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
+                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
+                          .emit = s_emit, .arg = ctx, .decimal_comma = ctx->cfg->decimal_comma};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    int rc = s_parse(ctx, p, path, &sum, &reason, err, sizeof err);
+    snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR && *err) { /* the file could not be read, or changed */
+        if (!*id)
+            lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
+        const char *period = *lnob_silc_period(p) ? lnob_silc_period(p) : "unknown";
+        rc = lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
+    } else if (rc == LNOB_ERR && !*id) {
+        lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
+        rc = lnob_ingest_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
+                           "unknown");
+    } else if (rc == LNOB_ERR)
+        rc = lnob_ingest_send_failed(ctx, plan, lnob_silc_extract_id(p), lnob_silc_reason(p),
+                           lnob_silc_errstr(p), checksum, lnob_silc_period(p));
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, plan, checksum, sum.bytes, started, NULL);
+    lnob_silc_destroy(&p);
+    return rc;
+}
+
+/* ---- the four UDB files of a year ----------------------------------------- */
+
+static int s_load_row(void *feed, const lnob_csv_row_t *row)
+{
+    return zsys_interrupted ? LNOB_CLOSED : lnob_udb4_feed_row(feed, row);
+}
+
+static int s_join_row(void *arg, const lnob_csv_row_t *row)
+{
+    return zsys_interrupted ? LNOB_CLOSED : lnob_silc_row(arg, row);
+}
+
+static int s_join_reject(void *arg, const lnob_udb4_reject_t *r)
+{
+    return lnob_silc_reject(arg, (uint32_t) r->file + 1, r->source, r->line, r->field, r->reason,
+                            r->detail, r->raw);
+}
+
+static void s_join_where(void *arg, size_t field, char *buf, size_t cap)
+{
+    lnob_udb4_where(arg, field, buf, cap);
+}
+
+/* One file of a set, loaded by its own thread: its checksum, then (when
+ * join is set) its rows. */
+typedef struct {
+    const char *path;
+    lnob_udb4_t *join;      /* NULL: checksum only */
+    int file;
+    char hex[HEX_SHA256];
+    size_t bytes;
+    char delimiter;         /* as read (lnob_input_sum_t) */
+    char dialect[sizeof ((lnob_input_sum_t *) 0)->dialect];
+    int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
+    const char *reason;     /* why the file could not be read */
+    char err[LNOB_ERRSTR_MAX];
+    atomic_int done;        /* the thread has finished */
+} load_t;
+
+/* Its rows (when join is set) and its checksum, in one pass over a CSV file. */
+static void *s_load_file(void *arg)
+{
+    load_t *l = arg;
+    lnob_udb4_feed_t ld = {l->join, l->file};
+    lnob_input_sum_t sum = {"", 0, {0, 0, 0, 0}, 0, ""};
+    l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, &sum, &l->reason, l->err, sizeof l->err)
+                    : lnob_input_read(l->path, NULL, NULL, &sum, NULL, &l->reason, l->err, sizeof l->err);
+    memcpy(l->hex, sum.hex, sizeof l->hex);
+    l->bytes = sum.bytes;
+    l->delimiter = sum.delimiter;
+    memcpy(l->dialect, sum.dialect, sizeof l->dialect);
+    atomic_store(&l->done, 1);
+    return NULL;
+}
+
+/* Waits for the loading threads, the heartbeat going on meanwhile (a
+ * year's files may take longer to read than --silent-ms). */
+static void s_await_loads(load_t *l, const int *started, lnob_beat_t *beat)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        while (started[f] && !atomic_load(&l[f].done)) {
+            lnob_beat_tick(beat);
+            zclock_sleep(LOAD_POLL_MS);
+        }
+}
+
+/* How the files of a set were read, for the extract's notes ("" when
+ * every one was UTF-8 with commas); 1 if one of them was ';'-separated
+ * (its numbers may have a decimal comma). */
+static int s_set_dialects(const load_t *l, char *notes, size_t cap)
+{
+    int semicolon = 0;
+    size_t o = 0;
+    notes[0] = '\0';
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        semicolon |= l[f].delimiter == ';';
+        if (l[f].path && l[f].dialect[0] && o < cap)
+            o += (size_t) snprintf(notes + o, cap - o, "%s%s: %s", o ? "; " : "", lnob_udb4_names[f],
+                                   l[f].dialect);
+    }
+    return semicolon;
+}
+
+/* Checksums the files of the set, and loads them into join unless it is
+ * NULL: each file in a thread of its own (checksum and CSV parsing are
+ * most of the ingester's work, and the files are independent). The set's
+ * checksum is the sha256 of the files' sha256s, D to P. Returns LNOB_OK,
+ * or the first file's error with reason and err; *semicolon and notes as
+ * s_set_dialects. */
+static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, lnob_beat_t *beat, char *checksum,
+                      size_t *bytes, const char **reason, char *err, size_t cap, int *semicolon, char *notes,
+                      size_t notes_cap)
+{
+    load_t l[LNOB_UDB4_FILES];
+    pthread_t th[LNOB_UDB4_FILES];
+    int started[LNOB_UDB4_FILES] = {0};
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        l[f] = (load_t){.path = plan->files[f], .join = join, .file = f, .reason = "UNREADABLE"};
+        if (plan->files[f])
+            started[f] = pthread_create(&th[f], NULL, s_load_file, &l[f]) == 0;
+        if (plan->files[f] && !started[f])
+            s_load_file(&l[f]); /* no thread to be had: load it here */
+    }
+    char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
+    int rc = LNOB_OK;
+    *bytes = 0;
+    s_await_loads(l, started, beat);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        if (started[f])
+            pthread_join(th[f], NULL);
+        if (!plan->files[f] || rc != LNOB_OK)
+            continue;
+        rc = l[f].rc;
+        if (rc == LNOB_ERR && join && *lnob_udb4_errstr(join)) {
+            *reason = lnob_udb4_reason(join);
+            snprintf(err, cap, "%s", lnob_udb4_errstr(join));
+        } else if (rc == LNOB_ERR) {
+            *reason = l[f].reason;
+            snprintf(err, cap, "%s", l[f].err);
+        }
+        strcat(all, l[f].hex);
+        *bytes += l[f].bytes;
+    }
+    lnob_ingest_checksum_text(all, checksum);
+    *semicolon = s_set_dialects(l, notes, notes_cap);
+    return rc;
+}
+
+/* Joins the set and sends it like a single file's extract. */
+static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256], period[16];
+    const char *reason = "MISSING_FILE";
+    size_t bytes;
+    snprintf(period, sizeof period, "%d", plan->year);
+    if (plan->year < 0)
+        snprintf(period, sizeof period, "unknown");
+    int missing = !plan->files[LNOB_UDB4_D] || !plan->files[LNOB_UDB4_H] || !plan->files[LNOB_UDB4_R];
+    lnob_udb4_t *join = missing ? NULL : lnob_udb4_new(plan->files, plan->year);
+    int64_t t_load = lnob_mono_us();
+    char dialects[DIALECTS_MAX];
+    int semicolon;
+    int rc = s_load_set(plan, join, ctx->beat, checksum, &bytes, &reason, err, sizeof err, &semicolon, dialects,
+                        sizeof dialects);
+    lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
+    lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
+        lnob_udb4_destroy(&join);
+        return lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", ctx->changed, checksum, period);
+    }
+    for (int f = 0; f < LNOB_UDB4_P && missing && rc == LNOB_OK; f++)
+        if (!plan->files[f]) {
+            snprintf(err, sizeof err, "the UDB files of %s (%.150s) have no %s file", period,
+                     plan->source, lnob_udb4_names[f]);
+            rc = LNOB_ERR;
+        }
+    if (rc == LNOB_ERR) {
+        lnob_udb4_destroy(&join);
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
+    }
+    lnob_silc_opts_t o = {.source = plan->files[LNOB_UDB4_R], .checksum = checksum,
+                          .run_id = ctx->cfg->run_id, .batch_size = (size_t) ctx->cfg->batch_size,
+                          .geo = ctx->geo, .emit = s_emit, .arg = ctx,
+                          .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join,
+                          .decimal_comma = ctx->cfg->decimal_comma || semicolon, .dialect_notes = dialects};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    lnob_udb4_out_t out = {s_join_row, s_join_reject, p};
+    if (rc == LNOB_OK)
+        rc = lnob_udb4_join(join, &out);
+    if (rc == LNOB_OK)
+        rc = lnob_silc_finish(p);
+    lnob_debug("%s: read, joined, validated and sent in %lld ms", plan->source,
+               (long long) (lnob_mono_us() - t_load) / 1000);
+    if (*lnob_silc_extract_id(p))
+        snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR)
+        rc = lnob_ingest_send_failed(ctx, plan, id, *lnob_udb4_errstr(join) ? lnob_udb4_reason(join) : lnob_silc_reason(p),
+                           *lnob_udb4_errstr(join) ? lnob_udb4_errstr(join) : lnob_silc_errstr(p), checksum, period);
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, plan, checksum, bytes, started, join);
+    lnob_silc_destroy(&p);
+    lnob_udb4_destroy(&join);
+    return rc;
+}
+
+
+/* ---- merged files of one year read as one (--combine) ------------------------ */
+
+/* The row feed of one of them: the first file's rows as they are; a later
+ * file's header row is checked against the first's and left out. */
+typedef struct {
+    lnob_silc_t *p;
+    lnob_ingest_ctx_t *ctx;
+    int first_file, header_seen, mismatch;
+} merged_feed_t;
+
+static int s_merged_row(void *arg, const lnob_csv_row_t *row)
+{
+    merged_feed_t *f = arg;
+    lnob_beat_tick(f->ctx->beat); /* at most one beat an interval: a clock read per row */
+    if (zsys_interrupted)
+        return LNOB_CLOSED;
+    if (f->first_file || f->header_seen)
+        return lnob_silc_row(f->p, row);
+    f->header_seen = 1;
+    char *text = lnob_malloc(LNOB_REJECT_RAW_MAX);
+    lnob_csv_format_row(row, ',', text, LNOB_REJECT_RAW_MAX);
+    f->mismatch = strcmp(text, lnob_silc_header(f->p)) != 0;
+    free(text);
+    return f->mismatch ? LNOB_ERR : LNOB_OK;
+}
+
+/* The files' checksum: the sha256 of their sha256s, in the order given;
+ * each file's sum in sums[i]. */
+static int s_merged_checksum(const lnob_plan_t *plan, lnob_input_sum_t *sums, char *checksum, size_t *bytes,
+                             const char **reason, char *err, size_t cap)
+{
+    char *all = lnob_calloc(plan->n_files + 1, HEX_SHA256);
+    int rc = LNOB_OK;
+    *bytes = 0;
+    for (size_t i = 0; i < plan->n_files && rc == LNOB_OK; i++) {
+        rc = lnob_input_read(plan->files[i], NULL, NULL, &sums[i], NULL, reason, err, cap);
+        strcat(all, rc == LNOB_OK ? sums[i].hex : "unreadable");
+        *bytes += sums[i].bytes;
+    }
+    lnob_ingest_checksum_text(all, checksum);
+    free(all);
+    return rc;
+}
+
+/* Feeds the rows of every file to p, each file held to the sum of its
+ * first read; *at is then the number of files begun. */
+static int s_merged_rows(const lnob_plan_t *plan, const lnob_input_sum_t *sums, merged_feed_t *f, size_t *at,
+                         const char **reason, char *err, size_t cap)
+{
+    int rc = LNOB_OK;
+    for (*at = 0; *at < plan->n_files && rc == LNOB_OK; (*at)++) {
+        const char *path = plan->files[*at];
+        lnob_input_sum_t now;
+        *f = (merged_feed_t){f->p, f->ctx, *at == 0, 0, 0};
+        lnob_silc_source(f->p, path);
+        rc = lnob_input_rows(path, s_merged_row, f, &now, reason, err, cap);
+        if (rc == LNOB_OK && strcmp(now.hex, sums[*at].hex) != 0) {
+            *reason = "FILE_CHANGED";
+            snprintf(err, cap, "%.150s changed while it was read (sha256 %.12s..., was %.12s...)", path,
+                     now.hex, sums[*at].hex);
+            rc = LNOB_ERR;
+        }
+    }
+    return rc;
+}
+
+static int s_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    int64_t started = lnob_now_ms();
+    char err[LNOB_ERRSTR_MAX] = "", checksum[HEX_SHA256], period[16];
+    const char *reason = "UNREADABLE";
+    size_t bytes, at = 0;
+    lnob_input_sum_t *sums = lnob_calloc(plan->n_files, sizeof *sums);
+    snprintf(period, sizeof period, "%d", plan->year);
+    int rc = s_merged_checksum(plan, sums, checksum, &bytes, &reason, err, sizeof err);
+    lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
+        free(sums);
+        return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, period);
+    }
+    if (rc != LNOB_OK) {
+        free(sums);
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
+    }
+    lnob_silc_opts_t o = {.source = plan->files[0], .checksum = checksum, .run_id = ctx->cfg->run_id,
+                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
+                          .emit = s_emit, .arg = ctx};
+    lnob_silc_t *p = lnob_silc_new(&o);
+    merged_feed_t f = {p, ctx, 1, 0, 0};
+    rc = s_merged_rows(plan, sums, &f, &at, &reason, err, sizeof err);
+    if (rc == LNOB_OK)
+        rc = lnob_silc_finish(p);
+    if (*lnob_silc_extract_id(p))
+        snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR && f.mismatch) {
+        reason = "HEADER_MISMATCH";
+        snprintf(err, sizeof err, "%.70s does not have the header row of %.70s: files read as one "
+                 "extract (--combine) need the same columns in one order", plan->files[at - 1], plan->files[0]);
+    }
+    if (rc == LNOB_ERR)
+        rc = lnob_ingest_send_failed(ctx, plan, id, *err ? reason : lnob_silc_reason(p),
+                                     *err ? err : lnob_silc_errstr(p), checksum, period);
+    else if (rc == LNOB_OK)
+        rc = s_send_end(ctx, p, plan, checksum, bytes, started, NULL);
+    lnob_silc_destroy(&p);
+    free(sums);
+    return rc;
+}
+
+int lnob_silc_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
+{
+    if (plan->form == LNOB_SILC_MERGED)
+        return s_extract_merged(ctx, plan, id, cap);
+    return plan->form == LNOB_SILC_FILE ? s_extract_single(ctx, plan, id, cap) : s_extract_set(ctx, plan, id, cap);
+}

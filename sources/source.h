@@ -1,0 +1,60 @@
+/* source.h - what a source kind is to the stages: one ops table.
+ *
+ * A source kind (sources/silc/, sources/mis/, ...) is everything that knows
+ * one kind of input: which files make one extract, how they are read,
+ * validated and sent (ingest), how a batch becomes the record message the
+ * aggregator collects (transform), and how a complete extract becomes cells
+ * and metadata (aggregate). It exposes that as one lnob_source_ops_t; the
+ * stages (ingest/, transform/, aggregate/, sink/) call kinds only through
+ * these tables, found in the registry (registry.h), and never name one.
+ * Not for: the list of kinds (registry.c). */
+#ifndef LNOB_SOURCES_SOURCE_H
+#define LNOB_SOURCES_SOURCE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deliver.h"
+#include "result.h"
+#include "transform_config.h"
+#include "wire.h"
+
+/* Sends a message on (a transformer's output); LNOB_OK or the send's rc. */
+typedef int (*lnob_source_send_fn)(void *arg, lnob_env_t *env);
+
+typedef struct {
+    const char *name;     /* ExtractEnd.kind and the extract ids' prefix: "silc", "mis" */
+    int batch_case;       /* the body the ingester sends (Envelope body case) */
+    int record_case;      /* the body the aggregator collects (the same when no harmonising) */
+
+    /* ingest: checks the kind's options and starts what it needs (secrets,
+     * tables) in ctx; -1 when they are wrong, having said why. stop frees
+     * it (also after a start that failed). Either may be NULL. */
+    int (*start)(const lnob_ingest_cfg_t *cfg, lnob_ingest_ctx_t *ctx);
+    void (*stop)(lnob_ingest_ctx_t *ctx);
+    /* ingest: groups the files cfg gives this kind into plans (room for
+     * one per file, plus one); returns how many it wrote. */
+    size_t (*plan)(const lnob_ingest_cfg_t *cfg, lnob_plan_t *plans);
+    /* ingest: reads, validates and sends a plan's extract (deliver.h);
+     * writes its id. */
+    int (*send)(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap);
+
+    /* transform: the transformer's settings for this kind, checked at
+     * start-up into out (settings_size bytes); -1 with err when wrong.
+     * NULL when batches go on as they are (record_case == batch_case). */
+    int (*settings)(const lnob_transform_cfg_t *cfg, void *out, char *err, size_t cap);
+    size_t settings_size;
+    /* transform: makes the record message of one batch and sends it;
+     * *us is the time it took. Returns send's rc. */
+    int (*transform)(const lnob_env_t *batch, const void *settings, lnob_source_send_fn send, void *arg,
+                     int64_t *us);
+
+    /* aggregate: the cells and metadata of a complete extract (result.h);
+     * LNOB_OK (a failed extract says why in r->error). */
+    int (*compute)(const lnob_extract_view_t *x, lnob_result_t *r);
+
+    /* sink: a complete extract of this kind is the newest of its period
+     * (lnob:<name>:latest:<period>, lnob/keys.h). */
+    int latest;
+} lnob_source_ops_t;
+
+#endif
