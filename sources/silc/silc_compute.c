@@ -65,7 +65,7 @@ static void s_dict_init(dict_t *d)
 
 typedef struct {
     const Lnob__V1__Run *run;
-    size_t pos;
+    size_t pos, end;       /* the next person, and the end of the run's share */
 } cursor_t;
 
 static int s_less(const cursor_t *a, const cursor_t *b)
@@ -226,7 +226,93 @@ static void s_person_codes(lnob_person_t *p, const Lnob__V1__Run *r, size_t i, u
     }
 }
 
-/* Merges the sorted runs into persons, remapping dictionary codes. */
+/* One share of the merge: from each run s the persons [from[s], to[s]),
+ * merged into out. The two shares of an extract split the total order at
+ * one person (s_pivot), so each writes its own part of the persons and the
+ * result is the one merge would give. */
+typedef struct {
+    const lnob_extract_view_t *x;
+    uint32_t nb, have;
+    uint32_t **rmap, **mmap_;
+    const lwi_t *lwi;
+    const size_t *from, *to;
+    lnob_person_t *out;
+} share_t;
+
+static void *s_merge_share(void *arg)
+{
+    const share_t *sh = arg;
+    size_t nh = 0, total = 0;
+    cursor_t *heap = lnob_malloc((sh->nb ? sh->nb : 1) * sizeof *heap);
+    for (uint32_t s = 0; s < sh->nb; s++)
+        if (sh->from[s] < sh->to[s]) {
+            heap[nh++] = (cursor_t){sh->x->msgs[s]->run, sh->from[s], sh->to[s]};
+            total += sh->to[s] - sh->from[s];
+        }
+    for (size_t i = nh; i-- > 0;)
+        s_sift_down(heap, nh, i);
+    for (size_t k = 0; k < total; k++) {
+        const Lnob__V1__Run *r = heap[0].run;
+        size_t i = heap[0].pos;
+        uint32_t s = r->seq;
+        lnob_person_t *p = &sh->out[k];
+        *p = (lnob_person_t){.x = r->x[i], .w = r->weight[i], .region = sh->rmap[s][r->region[i]],
+                             .mun = sh->mmap_[s][r->municipality[i]], .lwi = -1, .lwi2020 = -1};
+        s_person_codes(p, r, i, sh->have);
+        if (sh->have & LNOB_HAVE_WI) {
+            p->lwi = sh->lwi[s].lwi[i];
+            p->lwi2020 = sh->lwi[s].lwi2020[i];
+        }
+        if (++heap[0].pos == heap[0].end)
+            heap[0] = heap[--nh];
+        s_sift_down(heap, nh, 0);
+    }
+    free(heap);
+    return NULL;
+}
+
+static int s_cmp_cursor(const void *a, const void *b)
+{
+    return s_less(a, b) ? -1 : s_less(b, a);
+}
+
+/* A person near the median of the total order: the median of the runs'
+ * middle persons (runs are slices of the file, so each is spread over the
+ * whole distribution). Its run is NULL when every run is empty. */
+static cursor_t s_pivot(const lnob_extract_view_t *x, uint32_t nb)
+{
+    cursor_t *mid = lnob_malloc((nb ? nb : 1) * sizeof *mid), pivot = {NULL, 0, 0};
+    size_t n = 0;
+    for (uint32_t s = 0; s < nb; s++) {
+        const Lnob__V1__Run *r = x->msgs[s]->run;
+        if (r->record_count)
+            mid[n++] = (cursor_t){r, r->record_count / 2, r->record_count};
+    }
+    qsort(mid, n, sizeof *mid, s_cmp_cursor);
+    if (n)
+        pivot = mid[n / 2];
+    free(mid);
+    return pivot;
+}
+
+/* How many persons of r come before the pivot in the total order. */
+static size_t s_before_pivot(const Lnob__V1__Run *r, const cursor_t *pivot)
+{
+    size_t lo = 0, hi = r->record_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        cursor_t c = {r, mid, 0};
+        if (s_less(&c, pivot))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Merges the sorted runs into persons, remapping dictionary codes: the
+ * persons before the pivot in one thread, the others in a second (the
+ * aggregator's other core is idle once the extract is complete). */
 static lnob_person_t *s_merge(const lnob_extract_view_t *x, uint32_t nb, dict_t *regions, dict_t *muns,
                               uint32_t have, const lnob_pt_table_t *table,
                               const lnob_hh_cfg_t *cfg, size_t *n_out)
@@ -234,35 +320,22 @@ static lnob_person_t *s_merge(const lnob_extract_view_t *x, uint32_t nb, dict_t 
     lwi_t *lwi = lnob_calloc(nb ? nb : 1, sizeof *lwi);
     if (have & LNOB_HAVE_WI)
         s_lwi_all(x, nb, table, cfg, lwi);
-    size_t total = 0, nh = 0;
-    uint32_t **rmap = lnob_calloc(nb, sizeof *rmap), **mmap_ = lnob_calloc(nb, sizeof *mmap_);
-    cursor_t *heap = lnob_malloc(nb * sizeof *heap);
+    size_t total = 0, first = 0;
+    uint32_t **rmap = lnob_calloc(nb ? nb : 1, sizeof *rmap), **mmap_ = lnob_calloc(nb ? nb : 1, sizeof *mmap_);
+    size_t *zero = lnob_calloc(nb ? nb : 1, sizeof *zero), *cut = lnob_malloc((nb ? nb : 1) * sizeof *cut),
+           *end = lnob_malloc((nb ? nb : 1) * sizeof *end);
+    cursor_t pivot = s_pivot(x, nb);
     for (uint32_t s = 0; s < nb; s++) {
         const Lnob__V1__Run *r = x->msgs[s]->run;
-        total += r->record_count;
+        total += end[s] = r->record_count;
         rmap[s] = s_dict_map(regions, r->region_dict, r->n_region_dict);
         mmap_[s] = s_dict_map(muns, r->municipality_dict, r->n_municipality_dict);
-        if (r->record_count)
-            heap[nh++] = (cursor_t){r, 0};
+        first += cut[s] = pivot.run ? s_before_pivot(r, &pivot) : r->record_count;
     }
-    for (size_t i = nh; i-- > 0;)
-        s_sift_down(heap, nh, i);
     lnob_person_t *p = lnob_malloc((total ? total : 1) * sizeof *p);
-    for (size_t k = 0; k < total; k++) {
-        const Lnob__V1__Run *r = heap[0].run;
-        size_t i = heap[0].pos;
-        uint32_t s = r->seq;
-        p[k] = (lnob_person_t){.x = r->x[i], .w = r->weight[i], .region = rmap[s][r->region[i]],
-                               .mun = mmap_[s][r->municipality[i]], .lwi = -1, .lwi2020 = -1};
-        s_person_codes(&p[k], r, i, have);
-        if (have & LNOB_HAVE_WI) {
-            p[k].lwi = lwi[s].lwi[i];
-            p[k].lwi2020 = lwi[s].lwi2020[i];
-        }
-        if (++heap[0].pos == r->record_count)
-            heap[0] = heap[--nh];
-        s_sift_down(heap, nh, 0);
-    }
+    share_t sh[2] = {{x, nb, have, rmap, mmap_, lwi, zero, cut, p},
+                     {x, nb, have, rmap, mmap_, lwi, cut, end, p + first}};
+    lnob_pair_run(s_merge_share, &sh[0], &sh[1]);
     for (uint32_t s = 0; s < nb; s++) {
         free(rmap[s]);
         free(mmap_[s]);
@@ -271,7 +344,9 @@ static lnob_person_t *s_merge(const lnob_extract_view_t *x, uint32_t nb, dict_t 
     free(lwi);
     free(rmap);
     free(mmap_);
-    free(heap);
+    free(zero);
+    free(cut);
+    free(end);
     *n_out = total;
     return p;
 }

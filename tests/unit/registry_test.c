@@ -37,31 +37,15 @@ Test(registry, an_end_without_a_kind_is_silc_and_an_unknown_name_is_none)
     cr_assert_null(lnob_source_of_record(LNOB__V1__ENVELOPE__BODY_BATCH));
 }
 
-/* The last Result the aggregator emitted (decoded), owned. */
+/* The last Result the aggregator emitted (th_keep_result). */
 static lnob_env_t *s_last;
-static lnob_wire_stats_t s_stats;
 
-static int s_emit(void *arg, const uint8_t *data, size_t len)
-{
-    (void) arg;
-    char why[128];
-    lnob_env_t *env = lnob_wire_decode(data, len, &s_stats, why, sizeof why);
-    cr_assert_not_null(env, "%s", why);
-    if (env->body_case != LNOB__V1__ENVELOPE__BODY_RESULT) {
-        lnob_wire_free(&env);
-        return LNOB_OK;
-    }
-    lnob_wire_free(&s_last);
-    s_last = env;
-    return LNOB_OK;
-}
-
-static void s_end(lnob_aggregate_t *a, const char *kind)
+static void s_end(lnob_aggregate_t *a, const char *kind, uint32_t batches)
 {
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
     e.extract_id = "x-2024-0";
     e.run_id = "registry";
-    e.batch_count = 1;
+    e.batch_count = batches;
     e.kind = (char *) kind;
     e.period = "2024";
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
@@ -83,8 +67,8 @@ static void s_run(lnob_aggregate_t *a)
 
 Test(registry, the_aggregator_fails_an_extract_of_a_kind_it_does_not_know)
 {
-    lnob_aggregate_t *a = lnob_aggregate_new(s_emit, NULL);
-    s_end(a, "civil");
+    lnob_aggregate_t *a = lnob_aggregate_new(th_keep_result, &s_last);
+    s_end(a, "civil", 1);
     s_run(a);
     cr_assert_not_null(s_last, "no Result");
     cr_assert_str_eq(s_last->result->status, "failed");
@@ -96,11 +80,23 @@ Test(registry, the_aggregator_fails_an_extract_of_a_kind_it_does_not_know)
 
 Test(registry, the_aggregator_fails_an_extract_whose_records_are_another_kinds)
 {
-    lnob_aggregate_t *a = lnob_aggregate_new(s_emit, NULL);
-    s_end(a, "mis"); /* an MIS end over a SILC Run */
+    lnob_aggregate_t *a = lnob_aggregate_new(th_keep_result, &s_last);
+    s_end(a, "mis", 1); /* an MIS end over a SILC Run */
     s_run(a);
     cr_assert_not_null(s_last, "no Result");
     cr_assert(strstr(s_last->result->error, "MIXED_KINDS"), "error: %s", s_last->result->error);
+    lnob_wire_free(&s_last);
+    lnob_aggregate_destroy(&a);
+}
+
+/* An end that announces no batch at all (a hostile peer's, or an empty
+ * file's): the kind computes from nothing and the extract fails as empty. */
+Test(registry, an_extract_without_records_fails_as_empty)
+{
+    lnob_aggregate_t *a = lnob_aggregate_new(th_keep_result, &s_last);
+    s_end(a, "", 0);
+    cr_assert_not_null(s_last, "no Result");
+    cr_assert(strstr(s_last->result->error, "NO_POPULATION"), "error: %s", s_last->result->error);
     lnob_wire_free(&s_last);
     lnob_aggregate_destroy(&a);
 }

@@ -15,3 +15,19 @@ int th_take(lnob_aggregate_t *a, lnob_env_t *env)
     cr_assert_not_null(got, "%s", why);
     return lnob_aggregate_take(a, &got);
 }
+
+int th_keep_result(void *arg, const uint8_t *data, size_t len)
+{
+    lnob_env_t **last = arg;
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *env = lnob_wire_decode(data, len, &st, why, sizeof why);
+    cr_assert_not_null(env, "%s", why);
+    if (env->body_case != LNOB__V1__ENVELOPE__BODY_RESULT) {
+        lnob_wire_free(&env);
+        return LNOB_OK;
+    }
+    lnob_wire_free(last);
+    *last = env;
+    return LNOB_OK;
+}

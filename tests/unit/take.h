@@ -6,5 +6,9 @@
 
 /* lnob_aggregate_take of env after a round trip through the codec. */
 int th_take(lnob_aggregate_t *a, lnob_env_t *env);
+/* An aggregator's emit (lnob_aggregate_new(th_keep_result, &last)): keeps
+ * the last Result it sends, decoded, in *(lnob_env_t **) arg (the caller
+ * frees it); other messages are dropped. */
+int th_keep_result(void *arg, const uint8_t *data, size_t len);
 
 #endif
