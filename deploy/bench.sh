@@ -8,7 +8,10 @@
 # file's (issue #4's goal: at most 2). Sizes up to 1 M run BENCH_RUNS times
 # (default 3) and report each run and the median wall time. Every case runs
 # with each number of transformers in TRANSFORMERS (default "1 2 4"), and a
-# scaling table of the medians closes the report (issue #14).
+# scaling table of the medians closes the report (issue #14). Last, a year
+# of MIS exports from all 61 municipalities (`lnob gen mis --persons
+# MIS_PERSONS`, default 200000: about 478 k rows in 101 exports) read as one
+# extract, BENCH_RUNS times, with its wall time and rows per second.
 # Usage: deploy/bench.sh [BUILD] [persons...]   (default: 1000000 10000000)
 set -eu
 BUILD=${1:-build}
@@ -119,6 +122,31 @@ for persons in ${UDB4_SIZES:-1000000}; do
         echo "-- full set / basic subset at 1 M, 2 transformers (medians): $(awk "BEGIN{printf \"%.2f\", $median2 / $basic_1m}") (goal: at most 2)"
     fi
 done
+
+# A year of MIS exports of all 61 municipalities, as one extract.
+mis_persons=${MIS_PERSONS:-200000}
+mis="$DIR/mis_${mis_persons}"
+[ -d "$mis/exports" ] || "$LNOB" gen mis --persons "$mis_persons" --seed 42 --out "$mis" >/dev/null
+key="$DIR/bench-person.key"
+[ -s "$key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$key"; echo >> "$key")
+walls=""
+for run in $(seq "$RUNS"); do
+    redis-cli -s "$SOCK" flushall >/dev/null
+    start=$(date +%s.%N)
+    "$LNOB" run --mis "$mis"/exports/* --pseudonym-key "$key" --period 2024 --transformers 2 \
+        --redis "unix://$SOCK" --format csv > "$DIR/out.csv" 2> "$DIR/run.log"
+    end=$(date +%s.%N)
+    walls="$walls $(awk "BEGIN{printf \"%.2f\", $end - $start}")"
+done
+id=$(redis-cli -s "$SOCK" zrange lnob:extracts 0 0)
+rows=$(redis-cli -s "$SOCK" hget "lnob:extract:$id" rows_read)
+median=$(median $walls)
+echo
+echo "== MIS: $(ls "$mis"/exports | wc -l) exports, $rows rows ($(du -ch "$mis"/exports/* | tail -1 | cut -f1)), $(redis-cli -s "$SOCK" hget "lnob:extract:$id" persons) persons, lnob run --mis"
+echo "wall times      $walls s; median $median s"
+echo "rows/s           $(awk "BEGIN{printf \"%d\", $rows / $median}")"
+echo "cells            $(redis-cli -s "$SOCK" llen "lnob:extract:$id:cells")"
+grep 'peak RSS' "$DIR/run.log" | sed 's/^lnob: /                 /'
 
 echo
 echo "== scaling: the median wall time of each case by number of transformers"
