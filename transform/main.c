@@ -4,13 +4,14 @@
  * their source kind (sources/registry.h) turn each into its record message
  * (a SILC Batch into a sorted Run), pushed to the aggregator (aggregate/);
  * ExtractEnd, ExtractFailed and the batches of a kind that needs no
- * transforming (MIS, pseudonymised at the ingester) go on as they are. Bad messages are dropped,
- * counted and logged once. The loop beats to lnob run (beat.h).
+ * transforming (MIS, pseudonymised at the ingester) go on as they are.
+ * Bad messages are dropped, counted and logged once. The loop beats to
+ * lnob run (beat.h).
  * SIGINT/SIGTERM stop it; what it held is redelivered by its sender. */
 #include <czmq.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "lnob/clock.h"
 #include "lnob/config.h"
@@ -34,7 +35,7 @@ static int s_send(void *arg, lnob_env_t *env)
     return lnob_stage_send(arg, env);
 }
 
-/* The kind whose batches env is, and its settings; NULL for an end. */
+/* The kind whose batch env is, and its settings; NULL for any other message. */
 static const lnob_source_ops_t *s_kind(const worker_t *w, const lnob_env_t *env, const void **settings)
 {
     for (size_t k = 0; k < lnob_sources_n; k++)
