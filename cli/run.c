@@ -21,7 +21,7 @@
 #include "lnob/httpd.h"
 #include "lnob/keys.h"
 #include "lnob/mem.h"
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 #include "lnob/redis.h"
 #include "lnob/runid.h"
 #include "note.h"

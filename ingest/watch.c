@@ -14,7 +14,7 @@
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 #include "mis_extract.h"
 
 #define DONE_MARKER ".done" /* NAME.done beside NAME: the writer says NAME is complete */

@@ -21,7 +21,7 @@
 #include "lnob/csv.h"
 #include "lnob/dialect.h"
 #include "lnob/mem.h"
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 
 #define HEADER_LINE_MAX 65536   /* bytes of the header row kept */
 #define CACHE_MAX 4096          /* distinct texts remembered per lookup */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lnob/mem.h"
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 
 #define SMALL_CELL_MAX 4        /* 1-4 persons: SMALL_CELL (§6.6) */
 #define KEY_COVERAGE_PCT 5      /* unkeyed share above this: KEY_COVERAGE_LOW (§6.3) */

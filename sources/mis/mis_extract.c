@@ -11,7 +11,7 @@
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 #include "lnob/num.h"
 #include "lnob/version.h"
 #include "mis_map.h"

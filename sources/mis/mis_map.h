@@ -24,7 +24,7 @@
 #define LNOB_MIS_MIS_MAP_H
 #include <stddef.h>
 
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 #include "lnob/recode.h"
 
 typedef struct lnob_mis_map lnob_mis_map_t;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lnob/log.h"
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 #include "mis_sources.h"
 #include "pseudonym.h"
 

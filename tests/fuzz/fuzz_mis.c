@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "lnob/geo.h"
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 #include "mis.h"
 #include "mis_map.h"
 #include "pseudonym.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 #include "lnob/rc.h"
 #include "mis_map.h"
 

@@ -1,4 +1,4 @@
-/* lnob/mis_codes.h - the canonical codes of municipal MIS exports (spec §6.1)
+/* mis_codes.h - the canonical codes of municipal MIS exports (spec §6.1)
  * and the labels they come under.
  *
  * Five tables, one place: services (HOME_CARE ...), vulnerable groups (DIS,
@@ -10,8 +10,8 @@
  * ingester reads exports with them (a per-source mapping adds labels:
  * sources/mis/mis_map.h), the transformer and the generator name codes with
  * them; docs/mis.md prints them. Not for: municipality names (lnob/geo.h). */
-#ifndef LNOB_MIS_CODES_H
-#define LNOB_MIS_CODES_H
+#ifndef LNOB_MIS_MIS_CODES_H
+#define LNOB_MIS_MIS_CODES_H
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-/* mis_codes.c - the MIS code tables and their labels (lnob/mis_codes.h).
+/* mis_codes.c - the MIS code tables and their labels (mis_codes.h).
  *
  * Labels are written as people write them (UTF-8, with ë and ç); matching
  * folds both sides, so each spelling is listed once whatever its case or
@@ -6,7 +6,7 @@
  * definite forms, "psiko-social"/"psikosocial" are the same once folded,
  * "Romë"/"Rome" too) are listed. docs/mis.md prints these tables: change
  * both together. */
-#include "lnob/mis_codes.h"
+#include "mis_codes.h"
 
 #include <string.h>
 #include <strings.h>
