@@ -383,6 +383,53 @@ Test(faults, transformer_terminated) { s_signal_handled("transform-1", SIGTERM, 
 Test(faults, aggregator_terminated) { s_signal_handled("aggregate", SIGTERM, EXITED_0); }
 Test(faults, sink_terminated) { s_signal_handled("sink", SIGTERM, EXITED_0); }
 
+#define START_GRACE_MS 10000 /* cli/run.c's START_SILENT_MS: docs/delivery.md */
+#define GRACE_TRIES 3
+
+/* How long lnob run let the aggregator of this log be silent before it
+ * killed it, in ms; -1 when it never did. */
+static long s_silent_for(const char *log, pid_t pid)
+{
+    char line[96];
+    snprintf(line, sizeof line, "lnob: aggregate (pid %d) silent for ", (int) pid);
+    const char *at = strstr(log, line);
+    return at ? strtol(at + strlen(line), NULL, 10) : -1;
+}
+
+/* A worker frozen (SIGSTOP) the moment it is spawned, before its first
+ * beat, is starting, not stuck: lnob run gives it START_SILENT_MS rather
+ * than --silent-ms (1 s here), then kills and restarts it. The aggregator
+ * holds the whole run back meanwhile, so the run cannot end first; the
+ * restarted one gives the reference cells. Should a try be too late (the
+ * aggregator beat before the signal: killed after 1 s), another is made. */
+Test(faults, a_worker_frozen_before_its_first_beat_gets_the_start_grace)
+{
+    long silent = -1;
+    for (int t = 0; t < GRACE_TRIES && silent < START_GRACE_MS; t++) {
+        char wd[300], out[320], err[320];
+        snprintf(wd, sizeof wd, "%s/grace-%d", s_dir, t);
+        snprintf(out, sizeof out, "%s.json", wd);
+        snprintf(err, sizeof err, "%s.log", wd);
+        mkdir(wd, 0700);
+        pid_t run = s_start_run_with(wd, out, err, s_liveness), pid = 0;
+        int64_t t0 = lnob_now_ms();
+        while (!(pid = s_read_pid(wd, "aggregate")) && lnob_now_ms() - t0 < 10000)
+            usleep(100);
+        cr_assert_gt(pid, 0, "the aggregator never started");
+        kill(pid, SIGSTOP);
+        int status = th_wait(run, "lnob run", RUN_TIMEOUT_S);
+        char *log = th_read(err, NULL), *got = th_read(out, NULL), *ref = th_read(s_ref, NULL);
+        cr_assert_eq(status, 0, "lnob run exited %d\n%s", status, log);
+        cr_assert_str_eq(got, ref, "the cells after the restart differ");
+        silent = s_silent_for(log, pid);
+        cr_assert_gt(silent, 0, "the frozen aggregator was never killed:\n%s", log);
+        free(log);
+        free(got);
+        free(ref);
+    }
+    cr_assert_geq(silent, START_GRACE_MS, "killed after %ld ms, before the start grace", silent);
+}
+
 /* SIGTERM while what the worker sends to is frozen (SIGSTOP): the worker
  * is blocked on a full queue (ingester, transformer) or waiting for a
  * confirmation that cannot come (aggregator), and still leaves within 5 s;
