@@ -33,9 +33,18 @@
 
 /* Groups the input files into extracts (plans), kind by kind
  * (sources/registry.h). Returns an owned array of *n plans. */
+/* The input files given, over every kind. */
+static size_t s_files(const lnob_ingest_cfg_t *cfg)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < lnob_sources_n; k++)
+        n += lnob_sources[k]->files(cfg)->n;
+    return n;
+}
+
 static lnob_plan_t *s_plan(const lnob_ingest_cfg_t *cfg, size_t *n)
 {
-    lnob_plan_t *plans = lnob_calloc(cfg->silc.n + cfg->mis.n + lnob_sources_n, sizeof *plans);
+    lnob_plan_t *plans = lnob_calloc(s_files(cfg) + lnob_sources_n, sizeof *plans);
     *n = 0;
     for (size_t k = 0; k < lnob_sources_n; k++)
         *n += lnob_sources[k]->plan(cfg, plans + *n);
@@ -154,7 +163,7 @@ int main(int argc, char **argv)
     int rc = lnob_config_load(&lnob_ingest_config, &cfg, &args, err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
-    if (rc != LNOB_OK || (cfg.silc.n + cfg.mis.n == 0 && !cfg.watch)) {
+    if (rc != LNOB_OK || (s_files(&cfg) == 0 && !cfg.watch)) {
         fprintf(stderr, "lnob-ingest: %s\n",
                 rc != LNOB_OK ? err : "give at least one --silc or --mis FILE, or --watch DIR");
         return 2;

@@ -31,6 +31,8 @@ typedef struct {
      * it (also after a start that failed). Either may be NULL. */
     int (*start)(const lnob_ingest_cfg_t *cfg, lnob_ingest_ctx_t *ctx);
     void (*stop)(lnob_ingest_ctx_t *ctx);
+    /* ingest: the files cfg gives this kind (its option's list). */
+    const lnob_strlist_t *(*files)(const lnob_ingest_cfg_t *cfg);
     /* ingest: groups the files cfg gives this kind into plans (room for
      * one per file, plus one); returns how many it wrote. */
     size_t (*plan)(const lnob_ingest_cfg_t *cfg, lnob_plan_t *plans);

@@ -68,12 +68,18 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
     return LNOB_OK;
 }
 
+static const lnob_strlist_t *s_files(const lnob_ingest_cfg_t *cfg)
+{
+    return &cfg->mis;
+}
+
 const lnob_source_ops_t lnob_source_mis = {
     .name = "mis",
     .batch_case = LNOB__V1__ENVELOPE__BODY_MIS,
     .record_case = LNOB__V1__ENVELOPE__BODY_MIS, /* harmonised at the ingester: batches go on as they are */
     .start = lnob_mis_start,
     .stop = lnob_mis_stop,
+    .files = s_files,
     .plan = lnob_mis_plan,
     .send = lnob_mis_extract_send,
     .compute = lnob_mis_compute,

@@ -45,10 +45,16 @@ static int s_transform(const lnob_env_t *batch, const void *settings, lnob_sourc
     return rc;
 }
 
+static const lnob_strlist_t *s_files(const lnob_ingest_cfg_t *cfg)
+{
+    return &cfg->silc;
+}
+
 const lnob_source_ops_t lnob_source_silc = {
     .name = "silc",
     .batch_case = LNOB__V1__ENVELOPE__BODY_BATCH,
     .record_case = LNOB__V1__ENVELOPE__BODY_RUN,
+    .files = s_files,
     .plan = lnob_silc_plan,
     .send = lnob_silc_extract_send,
     .settings = s_settings,
