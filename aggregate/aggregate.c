@@ -247,9 +247,10 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e, const lnob_source_op
 {
     const Lnob__V1__ExtractEnd *end = e->end->end;
     uint32_t parts = 0;
+    int64_t started = lnob_mono_us();
     int rc = s_emit_quarantine(self, e, end->batch_count, &parts);
     lnob_result_t *r = lnob_calloc(1, sizeof *r);
-    lnob_extract_view_t x = {end, e->runs, end->batch_count, parts, self->geo};
+    lnob_extract_view_t x = {end, e->runs, end->batch_count, parts, self->geo, started};
     kind->compute(&x, r);
     if (rc == LNOB_OK)
         rc = s_send_result(self, end, &r->meta, r->cells, r->n_cells, parts, r->error);

@@ -11,7 +11,13 @@
 /* Sends the plan's extract through its kind; writes its id. */
 static int s_send_extract(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
 {
-    return lnob_source_named(plan->kind)->send(ctx, plan, id, cap);
+    const lnob_source_ops_t *kind = lnob_source_named(plan->kind);
+    if (!kind) { /* a kind's plan names a kind the registry does not list: a bug, said plainly */
+        snprintf(id, cap, "%s", "");
+        lnob_error("%s: no source kind '%s' in the registry", plan->source, plan->kind);
+        return LNOB_ERR;
+    }
+    return kind->send(ctx, plan, id, cap);
 }
 
 /* Asks the aggregator until the extract is stored; when it makes no

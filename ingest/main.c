@@ -31,8 +31,6 @@
 
 #define SEND_WAIT_MS 500 /* longest a send waits on a full queue before trying again */
 
-/* Groups the input files into extracts (plans), kind by kind
- * (sources/registry.h). Returns an owned array of *n plans. */
 /* The input files given, over every kind. */
 static size_t s_files(const lnob_ingest_cfg_t *cfg)
 {
@@ -42,6 +40,8 @@ static size_t s_files(const lnob_ingest_cfg_t *cfg)
     return n;
 }
 
+/* Groups the input files into extracts (plans), kind by kind
+ * (sources/registry.h). Returns an owned array of *n plans. */
 static lnob_plan_t *s_plan(const lnob_ingest_cfg_t *cfg, size_t *n)
 {
     lnob_plan_t *plans = lnob_calloc(s_files(cfg) + lnob_sources_n, sizeof *plans);

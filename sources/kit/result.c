@@ -30,6 +30,7 @@ void lnob_meta_copy(lnob_meta_t *m, const char *key, const char *value)
 
 void lnob_meta_u(lnob_meta_t *m, const char *key, unsigned long long value)
 {
+    assert(m->n < LNOB_META_MAX);
     snprintf(m->values[m->n], sizeof m->values[0], "%llu", value);
     lnob_meta_add(m, key, m->values[m->n]);
 }

@@ -33,6 +33,8 @@ typedef struct {
     uint32_t n;
     uint32_t parts;         /* Quarantine messages the aggregator sent */
     const lnob_geo_t *geo;  /* municipalities and their populations */
+    int64_t started_us;     /* lnob_mono_us() when the aggregator began the extract (its quarantine
+                               included): the kind's aggregate_ms counts from here */
 } lnob_extract_view_t;
 
 #define LNOB_META_TEXT 8192   /* bytes of the values lnob_meta_copy keeps */
