@@ -452,16 +452,6 @@ uint32_t lnob_wire_seq(const lnob_env_t *e)
     }
 }
 
-uint64_t lnob_wire_rows_read(const lnob_env_t *e)
-{
-    switch (e->body_case) {
-    case LNOB__V1__ENVELOPE__BODY_BATCH: return e->batch->rows_read;
-    case LNOB__V1__ENVELOPE__BODY_RUN: return e->run->rows_read;
-    case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->rows_read;
-    default: return 0;
-    }
-}
-
 Lnob__V1__Reject **lnob_wire_rejects(const lnob_env_t *e, size_t *n)
 {
     switch (e->body_case) {

@@ -116,10 +116,9 @@ const char *lnob_wire_extract_id(const lnob_env_t *env);
 /* The run id env's body carries, "" for a body without one. */
 const char *lnob_wire_run_id(const lnob_env_t *env);
 /* Of a record message (Batch, Run, MisBatch): its seq within the
- * extract, the input rows it covers, and its rejects (borrowed; *n of
- * them). 0, 0 and none for any other body. */
+ * extract, and its rejects (borrowed; *n of them). 0 and none for any
+ * other body. */
 uint32_t lnob_wire_seq(const lnob_env_t *env);
-uint64_t lnob_wire_rows_read(const lnob_env_t *env);
 Lnob__V1__Reject **lnob_wire_rejects(const lnob_env_t *env, size_t *n);
 /* Frees a decoded Envelope; NULL-safe, NULLs *env_p. */
 void lnob_wire_free(lnob_env_t **env_p);

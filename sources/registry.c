@@ -23,14 +23,6 @@ const lnob_source_ops_t *lnob_source_named(const char *name)
     return NULL;
 }
 
-const lnob_source_ops_t *lnob_source_of_batch(int body_case)
-{
-    for (size_t i = 0; i < lnob_sources_n; i++)
-        if (lnob_sources[i]->batch_case == body_case)
-            return lnob_sources[i];
-    return NULL;
-}
-
 const lnob_source_ops_t *lnob_source_of_record(int body_case)
 {
     for (size_t i = 0; i < lnob_sources_n; i++)

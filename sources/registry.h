@@ -17,9 +17,7 @@ extern const size_t lnob_sources_n;
 /* The kind of an ExtractEnd.kind ("" is SILC, the first kind lnob had);
  * NULL when there is none of that name. */
 const lnob_source_ops_t *lnob_source_named(const char *name);
-/* The kind whose ingester sends body_case, or whose aggregator collects
- * it; NULL when none does. */
-const lnob_source_ops_t *lnob_source_of_batch(int body_case);
+/* The kind whose aggregator collects body_case; NULL when none does. */
 const lnob_source_ops_t *lnob_source_of_record(int body_case);
 
 #endif

@@ -226,16 +226,18 @@ static void s_person_codes(lnob_person_t *p, const Lnob__V1__Run *r, size_t i, u
     }
 }
 
-/* One share of the merge: from each run s the persons [from[s], to[s]),
- * merged into out. The two shares of an extract split the total order at
- * one person (s_pivot), so each writes its own part of the persons and the
- * result is the one merge would give. */
+/* One share of the merge: from each run s the persons before cut[s]
+ * (the first share) or from it on (the second), merged into out. The two
+ * shares of an extract split the total order at one person (s_pivot), so
+ * each writes its own part of the persons and the result is the one merge
+ * would give. */
 typedef struct {
     const lnob_extract_view_t *x;
     uint32_t nb, have;
     uint32_t **rmap, **mmap_;
     const lwi_t *lwi;
-    const size_t *from, *to;
+    const size_t *cut;
+    int second;
     lnob_person_t *out;
 } share_t;
 
@@ -244,11 +246,14 @@ static void *s_merge_share(void *arg)
     const share_t *sh = arg;
     size_t nh = 0, total = 0;
     cursor_t *heap = lnob_malloc((sh->nb ? sh->nb : 1) * sizeof *heap);
-    for (uint32_t s = 0; s < sh->nb; s++)
-        if (sh->from[s] < sh->to[s]) {
-            heap[nh++] = (cursor_t){sh->x->msgs[s]->run, sh->from[s], sh->to[s]};
-            total += sh->to[s] - sh->from[s];
+    for (uint32_t s = 0; s < sh->nb; s++) {
+        const Lnob__V1__Run *r = sh->x->msgs[s]->run;
+        size_t from = sh->second ? sh->cut[s] : 0, to = sh->second ? r->record_count : sh->cut[s];
+        if (from < to) {
+            heap[nh++] = (cursor_t){r, from, to};
+            total += to - from;
         }
+    }
     for (size_t i = nh; i-- > 0;)
         s_sift_down(heap, nh, i);
     for (size_t k = 0; k < total; k++) {
@@ -322,19 +327,17 @@ static lnob_person_t *s_merge(const lnob_extract_view_t *x, uint32_t nb, dict_t 
         s_lwi_all(x, nb, table, cfg, lwi);
     size_t total = 0, first = 0;
     uint32_t **rmap = lnob_calloc(nb ? nb : 1, sizeof *rmap), **mmap_ = lnob_calloc(nb ? nb : 1, sizeof *mmap_);
-    size_t *zero = lnob_calloc(nb ? nb : 1, sizeof *zero), *cut = lnob_malloc((nb ? nb : 1) * sizeof *cut),
-           *end = lnob_malloc((nb ? nb : 1) * sizeof *end);
+    size_t *cut = lnob_malloc((nb ? nb : 1) * sizeof *cut);
     cursor_t pivot = s_pivot(x, nb);
     for (uint32_t s = 0; s < nb; s++) {
         const Lnob__V1__Run *r = x->msgs[s]->run;
-        total += end[s] = r->record_count;
+        total += r->record_count;
         rmap[s] = s_dict_map(regions, r->region_dict, r->n_region_dict);
         mmap_[s] = s_dict_map(muns, r->municipality_dict, r->n_municipality_dict);
         first += cut[s] = pivot.run ? s_before_pivot(r, &pivot) : r->record_count;
     }
     lnob_person_t *p = lnob_malloc((total ? total : 1) * sizeof *p);
-    share_t sh[2] = {{x, nb, have, rmap, mmap_, lwi, zero, cut, p},
-                     {x, nb, have, rmap, mmap_, lwi, cut, end, p + first}};
+    share_t sh[2] = {{x, nb, have, rmap, mmap_, lwi, cut, 0, p}, {x, nb, have, rmap, mmap_, lwi, cut, 1, p + first}};
     lnob_pair_run(s_merge_share, &sh[0], &sh[1]);
     for (uint32_t s = 0; s < nb; s++) {
         free(rmap[s]);
@@ -344,9 +347,7 @@ static lnob_person_t *s_merge(const lnob_extract_view_t *x, uint32_t nb, dict_t 
     free(lwi);
     free(rmap);
     free(mmap_);
-    free(zero);
     free(cut);
-    free(end);
     *n_out = total;
     return p;
 }
