@@ -239,7 +239,7 @@ static int s_csv_feed(void *text, const char *chunk, size_t n)
 }
 
 int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_sum_t *sum,
-                    const char **reason, char *err, size_t cap)
+                    const lnob_input_sum_t *expect, const char **reason, char *err, size_t cap)
 {
     err[0] = '\0';
     if (lnob_statfile_kind(path) != LNOB_STATFILE_NONE) {
@@ -248,11 +248,13 @@ int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_
         int rc = lnob_statfile_read(path, fn, arg, err, cap);
         if (rc == LNOB_ERR && *err)
             *reason = "UNREADABLE";
+        if (rc == LNOB_OK && expect) /* ReadStat reads by itself: the file is held to expect after */
+            rc = lnob_input_read(path, NULL, NULL, NULL, expect, reason, err, cap);
         return rc;
     }
     lnob_dialect_t *text = lnob_dialect_new(LNOB_ENC_AUTO, 0, fn, arg);
     lnob_dialect_set_max_lines(text, 1); /* SILC rows never span lines */
-    int rc = lnob_input_read(path, s_csv_feed, text, sum, NULL, reason, err, cap);
+    int rc = lnob_input_read(path, s_csv_feed, text, sum, expect, reason, err, cap);
     if (rc == LNOB_OK)
         rc = lnob_dialect_finish(text);
     if (sum) {

@@ -61,12 +61,13 @@ int lnob_input_read(const char *path, lnob_input_feed_fn feed, void *arg, lnob_i
 
 /* Calls fn(arg, row) for every row of the file at path (a row spans one
  * line) and, when sum is not NULL, takes the whole file's sha256, size and
- * stamp (a CSV file in the same pass). Returns LNOB_OK, LNOB_ERR when the
+ * stamp (a CSV file in the same pass). When expect is not NULL the file
+ * must still be what that earlier read saw (as lnob_input_read). Returns LNOB_OK, LNOB_ERR when the
  * file cannot be read (*reason and err as lnob_input_read; "UNREADABLE"
  * when ReadStat cannot read it), or the first other rc of fn (LNOB_CLOSED
  * stops early without error). err is "" unless the file itself could not be
  * read. */
 int lnob_input_rows(const char *path, lnob_csv_row_fn fn, void *arg, lnob_input_sum_t *sum,
-                    const char **reason, char *err, size_t cap);
+                    const lnob_input_sum_t *expect, const char **reason, char *err, size_t cap);
 
 #endif

@@ -209,7 +209,7 @@ static int s_population(const lnob_ingest_ctx_t *ctx, int year, char *out, size_
     if (!ctx->cfg->population)
         return 0;
     const char *reason;
-    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, NULL, &reason, err, errcap);
+    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, NULL, NULL, &reason, err, errcap);
     if (rc == LNOB_ERR && !*err)
         snprintf(err, errcap, "%.120s: %.120s", ctx->cfg->population, p.err);
     return rc == LNOB_OK && p.len < cap ? 0 : -1;

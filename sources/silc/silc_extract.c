@@ -106,7 +106,7 @@ static int s_parse(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const char *path, con
                    const char **reason, char *err, size_t cap)
 {
     feed_t f = {p, ctx};
-    int rc = lnob_statfile_kind(path) ? lnob_input_rows(path, s_join_row, p, NULL, reason, err, cap)
+    int rc = lnob_statfile_kind(path) ? lnob_input_rows(path, s_join_row, p, NULL, sum, reason, err, cap)
                                       : lnob_input_read(path, s_feed, &f, NULL, sum, reason, err, cap);
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
@@ -175,47 +175,71 @@ static void s_join_where(void *arg, size_t field, char *buf, size_t cap)
     lnob_udb4_where(arg, field, buf, cap);
 }
 
-/* One file of a set, loaded by its own thread: its checksum, then (when
- * join is set) its rows. */
+/* One file of a set, read by its own thread: first its checksum and
+ * order (join's scan), then its rows into join, held to that first read. */
 typedef struct {
     const char *path;
-    lnob_udb4_t *join;      /* NULL: checksum only */
+    lnob_udb4_t *join;      /* NULL: checksum only (the set cannot be joined) */
     int file;
-    char hex[HEX_SHA256];
-    size_t bytes;
-    char delimiter;         /* as read (lnob_input_sum_t) */
-    char dialect[sizeof ((lnob_input_sum_t *) 0)->dialect];
+    int feeding;            /* the second read: rows into join */
+    lnob_input_sum_t sum;   /* of the first read */
     int rc;                 /* LNOB_OK; LNOB_ERR with err (or the join's errstr) */
     const char *reason;     /* why the file could not be read */
     char err[LNOB_ERRSTR_MAX];
     atomic_int done;        /* the thread has finished */
 } load_t;
 
-/* Its rows (when join is set) and its checksum, in one pass over a CSV file. */
-static void *s_load_file(void *arg)
+static void *s_read_file(void *arg)
 {
     load_t *l = arg;
     lnob_udb4_feed_t ld = {l->join, l->file};
-    lnob_input_sum_t sum = {"", 0, {0, 0, 0, 0}, 0, ""};
-    l->rc = l->join ? lnob_input_rows(l->path, s_load_row, &ld, &sum, &l->reason, l->err, sizeof l->err)
-                    : lnob_input_read(l->path, NULL, NULL, &sum, NULL, &l->reason, l->err, sizeof l->err);
-    memcpy(l->hex, sum.hex, sizeof l->hex);
-    l->bytes = sum.bytes;
-    l->delimiter = sum.delimiter;
-    memcpy(l->dialect, sum.dialect, sizeof l->dialect);
+    if (l->feeding) {
+        l->rc = lnob_input_rows(l->path, s_load_row, &ld, NULL, &l->sum, &l->reason, l->err, sizeof l->err);
+        lnob_udb4_end(l->join, l->file, l->rc);
+    } else if (l->join)
+        l->rc = lnob_input_rows(l->path, lnob_udb4_scan_row, &ld, &l->sum, NULL, &l->reason, l->err,
+                                sizeof l->err);
+    else
+        l->rc = lnob_input_read(l->path, NULL, NULL, &l->sum, NULL, &l->reason, l->err, sizeof l->err);
     atomic_store(&l->done, 1);
     return NULL;
 }
 
-/* Waits for the loading threads, the heartbeat going on meanwhile (a
- * year's files may take longer to read than --silent-ms). */
-static void s_await_loads(load_t *l, const int *started, lnob_beat_t *beat)
+/* Starts a thread for each file of the set. When no thread is to be had,
+ * the first read is made here; a feeder cannot be (the join waits for it
+ * in this thread), so its file fails. */
+static void s_start_reads(load_t *l, pthread_t *th, int *started)
 {
-    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        started[f] = 0;
+        atomic_store(&l[f].done, 0);
+        if (l[f].path)
+            started[f] = pthread_create(&th[f], NULL, s_read_file, &l[f]) == 0;
+        if (!l[f].path || started[f])
+            continue;
+        if (!l[f].feeding) {
+            s_read_file(&l[f]);
+            continue;
+        }
+        l[f].rc = LNOB_ERR;
+        l[f].reason = "UNREADABLE";
+        snprintf(l[f].err, sizeof l[f].err, "%s: no thread could be started to read it", l[f].path);
+        lnob_udb4_end(l[f].join, l[f].file, LNOB_ERR);
+    }
+}
+
+/* Waits for the reading threads, the heartbeat going on meanwhile (a
+ * year's files may take longer to read than --silent-ms). */
+static void s_await_reads(load_t *l, pthread_t *th, const int *started, lnob_beat_t *beat)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
         while (started[f] && !atomic_load(&l[f].done)) {
             lnob_beat_tick(beat);
             zclock_sleep(LOAD_POLL_MS);
         }
+        if (started[f])
+            pthread_join(th[f], NULL);
+    }
 }
 
 /* How the files of a set were read, for the extract's notes ("" when
@@ -227,56 +251,105 @@ static int s_set_dialects(const load_t *l, char *notes, size_t cap)
     size_t o = 0;
     notes[0] = '\0';
     for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        semicolon |= l[f].delimiter == ';';
-        if (l[f].path && l[f].dialect[0] && o < cap)
+        semicolon |= l[f].sum.delimiter == ';';
+        if (l[f].path && l[f].sum.dialect[0] && o < cap)
             o += (size_t) snprintf(notes + o, cap - o, "%s%s: %s", o ? "; " : "", lnob_udb4_names[f],
-                                   l[f].dialect);
+                                   l[f].sum.dialect);
     }
     return semicolon;
 }
 
-/* Checksums the files of the set, and loads them into join unless it is
- * NULL: each file in a thread of its own (checksum and CSV parsing are
- * most of the ingester's work, and the files are independent). The set's
- * checksum is the sha256 of the files' sha256s, D to P. Returns LNOB_OK,
- * or the first file's error with reason and err; *semicolon and notes as
- * s_set_dialects. */
-static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, lnob_beat_t *beat, char *checksum,
-                      size_t *bytes, const char **reason, char *err, size_t cap, int *semicolon, char *notes,
-                      size_t notes_cap)
+/* The first file's error of a read of the set: LNOB_OK, or LNOB_ERR with
+ * reason and err (a header the join refused speaks through the join). */
+static int s_read_error(const load_t *l, const lnob_udb4_t *join, const char **reason, char *err, size_t cap)
 {
-    load_t l[LNOB_UDB4_FILES];
-    pthread_t th[LNOB_UDB4_FILES];
-    int started[LNOB_UDB4_FILES] = {0};
     for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        l[f] = (load_t){.path = plan->files[f], .join = join, .file = f, .reason = "UNREADABLE"};
-        if (plan->files[f])
-            started[f] = pthread_create(&th[f], NULL, s_load_file, &l[f]) == 0;
-        if (plan->files[f] && !started[f])
-            s_load_file(&l[f]); /* no thread to be had: load it here */
-    }
-    char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
-    int rc = LNOB_OK;
-    *bytes = 0;
-    s_await_loads(l, started, beat);
-    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        if (started[f])
-            pthread_join(th[f], NULL);
-        if (!plan->files[f] || rc != LNOB_OK)
+        if (!l[f].path || l[f].rc == LNOB_OK || l[f].rc == LNOB_CLOSED)
             continue;
-        rc = l[f].rc;
-        if (rc == LNOB_ERR && join && *lnob_udb4_errstr(join)) {
+        if (join && *lnob_udb4_errstr(join)) {
             *reason = lnob_udb4_reason(join);
             snprintf(err, cap, "%s", lnob_udb4_errstr(join));
-        } else if (rc == LNOB_ERR) {
+        } else {
             *reason = l[f].reason;
             snprintf(err, cap, "%s", l[f].err);
         }
-        strcat(all, l[f].hex);
-        *bytes += l[f].bytes;
+        return LNOB_ERR;
     }
+    return LNOB_OK;
+}
+
+/* The first read of the set: each file's checksum and (join set) order,
+ * a thread per file (checksum and CSV parsing are most of the ingester's
+ * work, and the files are independent). The set's checksum is the sha256
+ * of the files' sha256s, D to P. Returns LNOB_OK, or the first file's
+ * error with reason and err. */
+static int s_scan_set(const lnob_plan_t *plan, load_t *l, lnob_beat_t *beat, char *checksum, size_t *bytes,
+                      const char **reason, char *err, size_t cap)
+{
+    pthread_t th[LNOB_UDB4_FILES];
+    int started[LNOB_UDB4_FILES];
+    s_start_reads(l, th, started);
+    s_await_reads(l, th, started, beat);
+    char all[LNOB_UDB4_FILES * HEX_SHA256] = "";
+    *bytes = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        if (plan->files[f]) {
+            strcat(all, l[f].sum.hex);
+            *bytes += l[f].sum.bytes;
+        }
     lnob_ingest_checksum_text(all, checksum);
-    *semicolon = s_set_dialects(l, notes, notes_cap);
+    return s_read_error(l, NULL, reason, err, cap);
+}
+
+static int s_join_idle(void *arg)
+{
+    lnob_ingest_ctx_t *ctx = arg;
+    lnob_beat_tick(ctx->beat);
+    return zsys_interrupted ? LNOB_CLOSED : LNOB_OK;
+}
+
+typedef struct {
+    lnob_silc_t *p;
+    lnob_ingest_ctx_t *ctx;
+} join_out_t;
+
+static int s_join_out_row(void *arg, const lnob_csv_row_t *row)
+{
+    return s_join_row(((join_out_t *) arg)->p, row);
+}
+
+static int s_join_out_reject(void *arg, const lnob_udb4_reject_t *r)
+{
+    return s_join_reject(((join_out_t *) arg)->p, r);
+}
+
+static int s_join_out_idle(void *arg)
+{
+    return s_join_idle(((join_out_t *) arg)->ctx);
+}
+
+/* The second read of the set, joined as it is read: the files feed the
+ * join from their threads (streamed when all are in household order) and
+ * the join sends to p. Returns as lnob_udb4_join, or a file's error with
+ * reason and err. */
+static int s_join_set(lnob_ingest_ctx_t *ctx, load_t *l, lnob_udb4_t *join, lnob_silc_t *p, size_t bytes,
+                      const char **reason, char *err, size_t cap)
+{
+    const char *how = lnob_udb4_choose(join, bytes);
+    lnob_info("%s: the files are %s", l[LNOB_UDB4_R].path, how);
+    pthread_t th[LNOB_UDB4_FILES];
+    int started[LNOB_UDB4_FILES];
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        l[f].feeding = 1, l[f].rc = LNOB_OK;
+    s_start_reads(l, th, started);
+    join_out_t jo = {p, ctx};
+    lnob_udb4_out_t out = {s_join_out_row, s_join_out_reject, &jo, s_join_out_idle};
+    int rc = lnob_udb4_join(join, &out);
+    if (rc != LNOB_OK)
+        lnob_udb4_abort(join);
+    s_await_reads(l, th, started, ctx->beat);
+    if (s_read_error(l, join, reason, err, cap) != LNOB_OK)
+        return LNOB_ERR;
     return rc;
 }
 
@@ -284,7 +357,7 @@ static int s_load_set(const lnob_plan_t *plan, lnob_udb4_t *join, lnob_beat_t *b
 static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
-    char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256], period[16];
+    char err[LNOB_ERRSTR_MAX] = "", checksum[HEX_SHA256], period[16];
     const char *reason = "MISSING_FILE";
     size_t bytes;
     snprintf(period, sizeof period, "%d", plan->year);
@@ -292,12 +365,12 @@ static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *
         snprintf(period, sizeof period, "unknown");
     int missing = !plan->files[LNOB_UDB4_D] || !plan->files[LNOB_UDB4_H] || !plan->files[LNOB_UDB4_R];
     lnob_udb4_t *join = missing ? NULL : lnob_udb4_new(plan->files, plan->year);
+    load_t l[LNOB_UDB4_FILES];
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        l[f] = (load_t){.path = plan->files[f], .join = join, .file = f, .reason = "UNREADABLE"};
     int64_t t_load = lnob_mono_us();
-    char dialects[DIALECTS_MAX];
-    int semicolon;
-    int rc = s_load_set(plan, join, ctx->beat, checksum, &bytes, &reason, err, sizeof err, &semicolon, dialects,
-                        sizeof dialects);
-    lnob_debug("%s: files read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
+    int rc = s_scan_set(plan, l, ctx->beat, checksum, &bytes, &reason, err, sizeof err);
+    lnob_debug("%s: first read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
     lnob_ingest_extract_id(id, cap, "silc", period, checksum);
     if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
         lnob_udb4_destroy(&join);
@@ -313,24 +386,29 @@ static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *
         lnob_udb4_destroy(&join);
         return lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
     }
+    char dialects[DIALECTS_MAX];
+    int semicolon = s_set_dialects(l, dialects, sizeof dialects);
     lnob_silc_opts_t o = {.source = plan->files[LNOB_UDB4_R], .checksum = checksum,
                           .run_id = ctx->cfg->run_id, .batch_size = (size_t) ctx->cfg->batch_size,
                           .geo = ctx->geo, .emit = s_emit, .arg = ctx,
                           .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join,
                           .decimal_comma = ctx->cfg->decimal_comma || semicolon, .dialect_notes = dialects};
     lnob_silc_t *p = lnob_silc_new(&o);
-    lnob_udb4_out_t out = {s_join_row, s_join_reject, p};
-    if (rc == LNOB_OK)
-        rc = lnob_udb4_join(join, &out);
+    err[0] = '\0';
+    rc = s_join_set(ctx, l, join, p, bytes, &reason, err, sizeof err);
     if (rc == LNOB_OK)
         rc = lnob_silc_finish(p);
     lnob_debug("%s: read, joined, validated and sent in %lld ms", plan->source,
                (long long) (lnob_mono_us() - t_load) / 1000);
     if (*lnob_silc_extract_id(p))
         snprintf(id, cap, "%s", lnob_silc_extract_id(p));
+    if (rc == LNOB_ERR && !*err) { /* the join's or the parser's own error */
+        int joined = *lnob_udb4_errstr(join) != '\0';
+        reason = joined ? lnob_udb4_reason(join) : lnob_silc_reason(p);
+        snprintf(err, sizeof err, "%s", joined ? lnob_udb4_errstr(join) : lnob_silc_errstr(p));
+    }
     if (rc == LNOB_ERR)
-        rc = lnob_ingest_send_failed(ctx, plan, id, *lnob_udb4_errstr(join) ? lnob_udb4_reason(join) : lnob_silc_reason(p),
-                           *lnob_udb4_errstr(join) ? lnob_udb4_errstr(join) : lnob_silc_errstr(p), checksum, period);
+        rc = lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
     else if (rc == LNOB_OK)
         rc = s_send_end(ctx, p, plan, checksum, bytes, started, join);
     lnob_silc_destroy(&p);
@@ -394,7 +472,7 @@ static int s_merged_rows(const lnob_plan_t *plan, const lnob_input_sum_t *sums, 
         lnob_input_sum_t now;
         *f = (merged_feed_t){f->p, f->ctx, *at == 0, 0, 0};
         lnob_silc_source(f->p, path);
-        rc = lnob_input_rows(path, s_merged_row, f, &now, reason, err, cap);
+        rc = lnob_input_rows(path, s_merged_row, f, &now, NULL, reason, err, cap);
         if (rc == LNOB_OK && strcmp(now.hex, sums[*at].hex) != 0) {
             *reason = "FILE_CHANGED";
             snprintf(err, cap, "%.150s changed while it was read (sha256 %.12s..., was %.12s...)", path,

@@ -45,7 +45,7 @@ static void s_probe(const char *path, int *kind, int *year)
     probe_t p = {LNOB_UDB4_UNKNOWN, -1, 0, NULL, NULL};
     char err[LNOB_ERRSTR_MAX];
     const char *reason;
-    lnob_input_rows(path, s_probe_row, &p, NULL, &reason, err, sizeof err);
+    lnob_input_rows(path, s_probe_row, &p, NULL, NULL, &reason, err, sizeof err);
     *kind = p.kind;
     *year = p.year;
     for (size_t i = 0; p.header && i < p.header->nfields; i++)

@@ -4,10 +4,15 @@
 
 #include "rejects.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lnob/mem.h"
 #include "lnob/num.h"
@@ -36,8 +41,31 @@ typedef struct {
     char *detail, *raw;
 } reject_t;
 
-/* One file's rows; everything lnob_udb4_add() touches is here, so the
- * four files can be loaded at the same time, one thread each. */
+#define SCAN_HEADER (-2)
+
+/* What the first read of a file learnt of its order (lnob_udb4_scan_row). */
+typedef struct {
+    int key_col, hh_col;  /* -1 when absent; key_col SCAN_HEADER before the header */
+    int64_t last_key;     /* the key of the last row */
+    int unsorted;         /* a key went down */
+    int moved;            /* R: a household is not RB030/100 */
+} scan_t;
+
+/* Rows of one file, packed: their fields in the arena (s_pack), in the
+ * order they were read; and the file's rejects not yet sent. */
+typedef struct {
+    char *arena;
+    size_t len, cap;
+    row_t *rows;
+    size_t n, cap_rows;
+    reject_t *rejects;
+    size_t n_rejects, cap_rejects;
+} chunk_t;
+
+/* One file. The thread that feeds it (lnob_udb4_add) fills stage and,
+ * streaming, hands it over through slot; the join works on win, the rows
+ * it has taken and not yet joined. Header, columns and rows_read are the
+ * feeder's until its first hand-over, then read-only. */
 typedef struct {
     const char *source;
     char **names;
@@ -45,26 +73,35 @@ typedef struct {
     int key_col, year_col;
     int hh_col;       /* R: RX030 or RB040 */
     int size_col;     /* H: HX040; R: RB110; D: DB135 */
-    char *arena;
-    size_t len, cap;
-    row_t *rows;
-    size_t n, cap_rows;
+    chunk_t stage, slot, win;
+    int slot_full;    /* under mu: slot holds a chunk for the join */
+    int ended;        /* under mu: the feeder is done (end_rc) and slot holds its last rows */
+    int end_rc;
+    int taken_end;    /* the join has taken the last rows */
+    int64_t last_hkey;/* the household of the last row taken (order check) */
+    FILE **parts;     /* spilling: the temporary file of each part, NULL while empty */
     uint64_t rows_read;
-    reject_t *rejects;  /* rows of this file that cannot be joined, not yet sent */
-    size_t n_rejects, cap_rejects;
     const char *reason; /* a header without its key column */
     char errstr[LNOB_ERRSTR_MAX];
+    scan_t scan;
 } table_t;
 
 struct lnob_udb4 {
     table_t t[LNOB_UDB4_FILES];
     int year;
+    int apart;                         /* fed by other threads, each ending its file */
+    size_t chunk_rows;                 /* rows per hand-over; 0: whole files */
+    size_t parts;                      /* spilling: the number of parts; 0 not */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int aborted;                       /* under mu: the join gave up; feeders stop */
     const row_t *cur[LNOB_UDB4_FILES]; /* the merged row being sent */
     row_t *last[LNOB_UDB4_FILES];      /* the row of each table found last */
     size_t base[LNOB_UDB4_FILES + 1];  /* first merged column of each file */
     const char **fields;               /* the merged row */
     size_t *lens;
     uint64_t nonresponse;
+    size_t peak_rows;                  /* the most rows the windows held at once */
     const char *reason;
     char errstr[LNOB_ERRSTR_MAX];
 };
@@ -159,12 +196,12 @@ static int s_header(lnob_udb4_t *self, int f, const lnob_csv_row_t *row)
     return LNOB_OK;
 }
 
-static void s_reject(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, const char *field,
-                     const char *reason, const char *detail)
+/* Queues a reject of file f in c. */
+static void s_reject(chunk_t *c, int f, const lnob_csv_row_t *row, const char *field, const char *reason,
+                     const char *detail)
 {
-    table_t *t = &self->t[f];
-    lnob_grow((void **) &t->rejects, &t->cap_rejects, t->n_rejects + 1, sizeof *t->rejects);
-    reject_t *r = &t->rejects[t->n_rejects++];
+    lnob_grow((void **) &c->rejects, &c->cap_rejects, c->n_rejects + 1, sizeof *c->rejects);
+    reject_t *r = &c->rejects[c->n_rejects++];
     char raw[LNOB_REJECT_RAW_MAX];
     lnob_csv_format_row(row, ',', raw, sizeof raw);
     *r = (reject_t){f, row->line, field, reason, lnob_strdup(detail), lnob_strdup(raw)};
@@ -188,7 +225,7 @@ static size_t s_text_bytes(const lnob_csv_row_t *row, int *contiguous)
     return text;
 }
 
-static void s_pack(table_t *t, const lnob_csv_row_t *row)
+static void s_pack(chunk_t *t, const lnob_csv_row_t *row)
 {
     int contiguous;
     size_t text = s_text_bytes(row, &contiguous), need = t->len + text;
@@ -233,7 +270,7 @@ static int s_id(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, int col, in
         return 0;
     snprintf(detail, sizeof detail, "%s id is %s: '%.60s'", col == t->key_col ? "key" : "household",
              len ? "not a whole number" : "empty", row->fields[col]);
-    s_reject(self, f, row, t->names[col], len ? "BAD_ID" : "MISSING_ID", detail);
+    s_reject(&self->t[f].stage, f, row, t->names[col], len ? "BAD_ID" : "MISSING_ID", detail);
     return -1;
 }
 
@@ -244,10 +281,10 @@ static int s_check(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, row_t *r
     char detail[DETAIL_MAX];
     const char *reason;
     if (lnob_csv_row_broken(row, &reason, detail, sizeof detail))
-        return s_reject(self, f, row, "", reason, detail), -1;
+        return s_reject(&self->t[f].stage, f, row, "", reason, detail), -1;
     if (row->nfields != t->ncol) {
         snprintf(detail, sizeof detail, "row has %zu fields, the header has %zu", row->nfields, t->ncol);
-        return s_reject(self, f, row, "", "ROW_WIDTH", detail), -1;
+        return s_reject(&self->t[f].stage, f, row, "", "ROW_WIDTH", detail), -1;
     }
     if (s_id(self, f, row, t->key_col, &r->key) != 0)
         return -1;
@@ -261,9 +298,217 @@ static int s_check(lnob_udb4_t *self, int f, const lnob_csv_row_t *row, row_t *r
     if (t->year_col >= 0 && year != self->year) {
         snprintf(detail, sizeof detail, "year is not the extract's %d: '%.20s'", self->year,
                  row->fields[t->year_col]);
-        return s_reject(self, f, row, t->names[t->year_col], "YEAR_MISMATCH", detail), -1;
+        return s_reject(&self->t[f].stage, f, row, t->names[t->year_col], "YEAR_MISMATCH", detail), -1;
     }
     return 0;
+}
+
+/* ---- the first read: is every file in household order? --------------------- */
+
+/* The household a row of file f belongs to, by its key: P's person id
+ * over 100, as R's (the stream needs it so; lnob_udb4_scan_row checks). */
+static int64_t s_hkey(int f, int64_t key)
+{
+    return f == LNOB_UDB4_P ? key / HH_FROM_PID : key;
+}
+
+static void s_scan_header(scan_t *s, int f, const lnob_csv_row_t *row)
+{
+    s->key_col = s_col(row->fields, row->lens, row->nfields, s_key_name[f]);
+    s->hh_col = -1;
+    if (f == LNOB_UDB4_R) {
+        s->hh_col = s_col(row->fields, row->lens, row->nfields, "RX030");
+        if (s->hh_col < 0)
+            s->hh_col = s_col(row->fields, row->lens, row->nfields, "RB040");
+    }
+    s->last_key = INT64_MIN;
+}
+
+int lnob_udb4_scan_row(void *feed, const lnob_csv_row_t *row)
+{
+    lnob_udb4_feed_t *fd = feed;
+    int f = fd->file, ok;
+    scan_t *s = &fd->join->t[f].scan;
+    if (s->key_col == SCAN_HEADER) {
+        s_scan_header(s, f, row);
+        return LNOB_OK;
+    }
+    if (s->key_col < 0 || (size_t) s->key_col >= row->nfields)
+        return LNOB_OK;
+    int64_t key = s_long(row->fields[s->key_col], row->lens[s->key_col], &ok);
+    if (!ok) /* rejected when read again: no part of the order */
+        return LNOB_OK;
+    if (s->hh_col >= 0 && (size_t) s->hh_col < row->nfields) {
+        int64_t hh = s_long(row->fields[s->hh_col], row->lens[s->hh_col], &ok);
+        s->moved |= ok && hh != key / HH_FROM_PID;
+    }
+    s->unsorted |= key < s->last_key;
+    s->last_key = key;
+    return LNOB_OK;
+}
+
+/* 1 when the first read of some file found it out of household order
+ * (moved 0) or with a household that is not RB030/100 (moved 1), or had
+ * no header to go by. */
+static int s_scan_found(const lnob_udb4_t *self, int moved)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        const scan_t *s = &self->t[f].scan;
+        if (self->t[f].source && (s->key_col == SCAN_HEADER || (moved ? s->moved : s->unsorted)))
+            return 1;
+    }
+    return 0;
+}
+
+const char *lnob_udb4_choose(lnob_udb4_t *self, size_t input_bytes)
+{
+    int moved = s_scan_found(self, 1);
+    if (!moved && !s_scan_found(self, 0)) {
+        lnob_udb4_stream(self, LNOB_UDB4_CHUNK_ROWS);
+        return "in household order: streamed";
+    }
+    if (!moved) {
+        size_t parts = input_bytes / LNOB_UDB4_PART_BYTES + 1;
+        lnob_udb4_spill(self, parts < LNOB_UDB4_PARTS_MAX ? parts : LNOB_UDB4_PARTS_MAX, LNOB_UDB4_CHUNK_ROWS);
+        return "not in household order: spilled by household into temporary parts, each joined in turn";
+    }
+    lnob_udb4_stream(self, 0);
+    return "not in a form the stream or the parts can take (a household that is not RB030/100): "
+           "joined whole, in memory";
+}
+
+/* Keeps the most rows the windows held at once. */
+static void s_note_peak(lnob_udb4_t *self)
+{
+    size_t held = 0;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        held += self->t[f].win.n;
+    self->peak_rows = held > self->peak_rows ? held : self->peak_rows;
+}
+
+/* ---- spilling: the parts of files in no order ------------------------------ */
+
+/* One spilled row: then len bytes of its packed fields. */
+typedef struct {
+    int64_t key, pid;
+    uint64_t line;
+    uint64_t len;
+} spill_t;
+
+static size_t s_part(const lnob_udb4_t *self, int f, int64_t key)
+{
+    uint64_t h = (uint64_t) s_hkey(f, key) * 0x9E3779B97F4A7C15ull;
+    return (size_t) ((h >> 32) % self->parts);
+}
+
+/* A temporary file, unlinked at once: nothing stays behind, even after a crash. */
+static FILE *s_tmp(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/lnob-join-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *fp = fdopen(fd, "w+");
+    if (!fp)
+        close(fd);
+    return fp;
+}
+
+static int s_spill_fail(table_t *t, const char *what)
+{
+    t->reason = "SPILL_FAILED";
+    snprintf(t->errstr, sizeof t->errstr, "%s: cannot %s a temporary part of the join (TMPDIR): %s", t->source,
+             what, strerror(errno));
+    return LNOB_ERR;
+}
+
+/* Writes the row last packed in the stage to its part. */
+static int s_spill(lnob_udb4_t *self, int f, const row_t *r)
+{
+    table_t *t = &self->t[f];
+    size_t k = s_part(self, f, r->key);
+    if (!t->parts[k] && !(t->parts[k] = s_tmp()))
+        return s_spill_fail(t, "make");
+    spill_t x = {r->key, r->pid, r->line, t->stage.len - r->off};
+    if (fwrite(&x, sizeof x, 1, t->parts[k]) != 1 ||
+        fwrite(t->stage.arena + r->off, 1, (size_t) x.len, t->parts[k]) != x.len)
+        return s_spill_fail(t, "write");
+    t->stage.len = r->off;
+    return LNOB_OK;
+}
+
+/* Reads part k of every file into its window. */
+static int s_load_part(lnob_udb4_t *self, size_t k)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        table_t *t = &self->t[f];
+        FILE *fp = t->parts ? t->parts[k] : NULL;
+        spill_t x;
+        if (!fp)
+            continue;
+        if (fflush(fp) != 0 || fseek(fp, 0, SEEK_SET) != 0)
+            return s_spill_fail(t, "read");
+        while (fread(&x, sizeof x, 1, fp) == 1) {
+            chunk_t *w = &t->win;
+            lnob_grow((void **) &w->arena, &w->cap, w->len + x.len, 1);
+            lnob_grow((void **) &w->rows, &w->cap_rows, w->n + 1, sizeof *w->rows);
+            if (fread(w->arena + w->len, 1, (size_t) x.len, fp) != x.len)
+                return s_spill_fail(t, "read");
+            w->rows[w->n++] = (row_t){.key = x.key, .pid = x.pid, .line = x.line, .off = w->len};
+            w->len += x.len;
+        }
+        if (ferror(fp))
+            return s_spill_fail(t, "read");
+        fclose(fp);
+        t->parts[k] = NULL;
+    }
+    s_note_peak(self);
+    return LNOB_OK;
+}
+
+/* ---- feeding: the reading threads' side ------------------------------------ */
+
+#define WAIT_MS 50 /* a wait for the other side wakes this often (the join beats then) */
+
+static void s_wait(lnob_udb4_t *self)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += WAIT_MS * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&self->cv, &self->mu, &ts);
+}
+
+static void s_chunk_clear(chunk_t *c)
+{
+    c->len = c->n = c->n_rejects = 0;
+}
+
+/* Hands the stage to the join (end: with the file's end and rc), waiting
+ * while the join has not taken the one before. LNOB_CLOSED when the join
+ * gave up. */
+static int s_hand_over(lnob_udb4_t *self, table_t *t, int end, int rc)
+{
+    pthread_mutex_lock(&self->mu);
+    while (t->slot_full && !self->aborted)
+        s_wait(self);
+    int aborted = self->aborted;
+    if (!aborted) {
+        chunk_t spare = t->slot; /* taken and emptied: its buffers are the next stage's */
+        t->slot = t->stage;
+        t->stage = spare;
+        s_chunk_clear(&t->stage);
+        t->slot_full = 1;
+        t->ended = end;
+        t->end_rc = rc;
+        pthread_cond_broadcast(&self->cv);
+    }
+    pthread_mutex_unlock(&self->mu);
+    return aborted ? LNOB_CLOSED : LNOB_OK;
 }
 
 int lnob_udb4_add(lnob_udb4_t *self, int f, const lnob_csv_row_t *row)
@@ -273,12 +518,18 @@ int lnob_udb4_add(lnob_udb4_t *self, int f, const lnob_csv_row_t *row)
         return s_header(self, f, row);
     t->rows_read++;
     row_t r = {.line = row->line};
-    if (s_check(self, f, row, &r) != 0)
-        return LNOB_OK;
-    r.off = t->len;
-    s_pack(t, row);
-    lnob_grow((void **) &t->rows, &t->cap_rows, t->n + 1, sizeof *t->rows);
-    t->rows[t->n++] = r;
+    if (s_check(self, f, row, &r) == 0) {
+        r.off = t->stage.len;
+        s_pack(&t->stage, row);
+        if (self->parts && s_spill(self, f, &r) != LNOB_OK)
+            return LNOB_ERR;
+        if (!self->parts) {
+            lnob_grow((void **) &t->stage.rows, &t->stage.cap_rows, t->stage.n + 1, sizeof *t->stage.rows);
+            t->stage.rows[t->stage.n++] = r;
+        }
+    }
+    if (self->chunk_rows && t->stage.n + t->stage.n_rejects >= self->chunk_rows)
+        return s_hand_over(self, t, 0, LNOB_OK);
     return LNOB_OK;
 }
 
@@ -286,6 +537,33 @@ int lnob_udb4_feed_row(void *feed, const lnob_csv_row_t *row)
 {
     lnob_udb4_feed_t *f = feed;
     return lnob_udb4_add(f->join, f->file, row);
+}
+
+void lnob_udb4_stream(lnob_udb4_t *self, size_t chunk_rows)
+{
+    self->apart = 1;
+    self->chunk_rows = chunk_rows;
+}
+
+void lnob_udb4_spill(lnob_udb4_t *self, size_t parts, size_t chunk_rows)
+{
+    lnob_udb4_stream(self, chunk_rows);
+    self->parts = parts ? parts : 1;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        self->t[f].parts = lnob_calloc(self->parts, sizeof *self->t[f].parts);
+}
+
+void lnob_udb4_end(lnob_udb4_t *self, int f, int rc)
+{
+    s_hand_over(self, &self->t[f], 1, rc);
+}
+
+void lnob_udb4_abort(lnob_udb4_t *self)
+{
+    pthread_mutex_lock(&self->mu);
+    self->aborted = 1;
+    pthread_cond_broadcast(&self->cv);
+    pthread_mutex_unlock(&self->mu);
 }
 
 /* ---- joining ------------------------------------------------------------- */
@@ -301,7 +579,7 @@ static int s_by_key(const void *a, const void *b)
 /* Unpacks a row's fields into fields/lens. */
 static void s_unpack(const table_t *t, const row_t *r, const char **fields, size_t *lens)
 {
-    const char *p = t->arena + r->off;
+    const char *p = t->win.arena + r->off;
     for (size_t i = 0; i < t->ncol; i++)
         lens[i] = s_next_len(&p);
     for (size_t i = 0; i < t->ncol; i++) {
@@ -316,7 +594,7 @@ static long s_row_long(const table_t *t, const row_t *r, int col, int *ok)
     *ok = 0;
     if (col < 0)
         return 0;
-    const char *p = t->arena + r->off;
+    const char *p = t->win.arena + r->off;
     size_t before = 0, len = 0;
     for (int i = 0; i < (int) t->ncol; i++) { /* the lengths, to find col's text */
         uint32_t n = s_next_len(&p);
@@ -337,7 +615,7 @@ static void s_reject_kept(lnob_udb4_t *self, int f, const row_t *r, const char *
     size_t lens[t->ncol ? t->ncol : 1];
     s_unpack(t, r, fields, lens);
     lnob_csv_row_t row = {t->ncol, fields, lens, r->line, 0, 0, NULL, NULL};
-    s_reject(self, f, &row, field, reason, detail);
+    s_reject(&self->t[f].win, f, &row, field, reason, detail);
 }
 
 /* Sorts a table by key; second and later rows of a key are duplicates. */
@@ -346,45 +624,53 @@ static void s_sort(lnob_udb4_t *self, int f)
     table_t *t = &self->t[f];
     char detail[DETAIL_MAX];
     size_t sorted = 1;
-    while (sorted < t->n && s_by_key(&t->rows[sorted - 1], &t->rows[sorted]) <= 0)
+    while (sorted < t->win.n && s_by_key(&t->win.rows[sorted - 1], &t->win.rows[sorted]) <= 0)
         sorted++;
-    if (sorted < t->n) /* UDB files usually come sorted by key: then no sort */
-        qsort(t->rows, t->n, sizeof *t->rows, s_by_key);
+    if (sorted < t->win.n) /* UDB files usually come sorted by key: then no sort */
+        qsort(t->win.rows, t->win.n, sizeof *t->win.rows, s_by_key);
     if (f == LNOB_UDB4_R)
         return; /* a person id twice is the SILC source's DUPLICATE_ID */
-    for (size_t i = 1; i < t->n; i++)
-        if (t->rows[i].key == t->rows[i - 1].key) {
-            t->rows[i].dup = 1;
+    for (size_t i = 1; i < t->win.n; i++)
+        if (t->win.rows[i].key == t->win.rows[i - 1].key) {
+            t->win.rows[i].dup = 1;
             size_t first = i;
-            while (t->rows[first].dup)
+            while (t->win.rows[first].dup)
                 first--;
             snprintf(detail, sizeof detail, "%s %lld already on line %llu of this file",
-                     s_key_name[f], (long long) t->rows[i].key, (unsigned long long) t->rows[first].line);
-            s_reject_kept(self, f, &t->rows[i], t->names[t->key_col], "DUPLICATE_KEY", detail);
+                     s_key_name[f], (long long) t->win.rows[i].key, (unsigned long long) t->win.rows[first].line);
+            s_reject_kept(self, f, &t->win.rows[i], t->names[t->key_col], "DUPLICATE_KEY", detail);
         }
 }
 
 /* The first row with key, or NULL. */
 static row_t *s_find(table_t *t, int64_t key)
 {
-    size_t lo = 0, hi = t->n;
+    size_t lo = 0, hi = t->win.n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (t->rows[mid].key < key)
+        if (t->win.rows[mid].key < key)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < t->n && t->rows[lo].key == key ? &t->rows[lo] : NULL;
+    return lo < t->win.n && t->win.rows[lo].key == key ? &t->win.rows[lo] : NULL;
 }
 
-static void s_free_rejects(table_t *t)
+static void s_free_rejects(chunk_t *c)
 {
-    for (size_t i = 0; i < t->n_rejects; i++) {
-        free(t->rejects[i].detail);
-        free(t->rejects[i].raw);
+    for (size_t i = 0; i < c->n_rejects; i++) {
+        free(c->rejects[i].detail);
+        free(c->rejects[i].raw);
     }
-    t->n_rejects = 0;
+    c->n_rejects = 0;
+}
+
+static void s_chunk_free(chunk_t *c)
+{
+    s_free_rejects(c);
+    free(c->arena);
+    free(c->rows);
+    free(c->rejects);
 }
 
 /* Sends the rejects queued so far, file by file. */
@@ -393,12 +679,12 @@ static int s_send_rejects(lnob_udb4_t *self, const lnob_udb4_out_t *out)
     int rc = LNOB_OK;
     for (int f = 0; f < LNOB_UDB4_FILES; f++) {
         table_t *t = &self->t[f];
-        for (size_t i = 0; i < t->n_rejects && rc == LNOB_OK; i++) {
-            const reject_t *r = &t->rejects[i];
+        for (size_t i = 0; i < t->win.n_rejects && rc == LNOB_OK; i++) {
+            const reject_t *r = &t->win.rejects[i];
             lnob_udb4_reject_t x = {r->file, t->source, r->line, r->field, r->reason, r->detail, r->raw};
             rc = out->reject(out->arg, &x);
         }
-        s_free_rejects(t);
+        s_free_rejects(&t->win);
     }
     return rc;
 }
@@ -449,14 +735,14 @@ static int s_send_person(lnob_udb4_t *self, const lnob_udb4_out_t *out, int firs
  * a join nearly never searches. */
 static row_t *s_find_after(table_t *t, row_t **last, int64_t key)
 {
-    if (!t->names || t->n == 0)
+    if (!t->names || t->win.n == 0)
         return NULL;
-    row_t *next = *last ? *last + 1 : t->rows;
-    while (next < t->rows + t->n && next->dup)
+    row_t *next = *last ? *last + 1 : t->win.rows;
+    while (next < t->win.rows + t->win.n && next->dup)
         next++;
-    if (next < t->rows + t->n && next->key == key)
+    if (next < t->win.rows + t->win.n && next->key == key)
         return *last = next;
-    if (next < t->rows + t->n && next->key > key && (!*last || (*last)->key < key))
+    if (next < t->win.rows + t->win.n && next->key > key && (!*last || (*last)->key < key))
         return NULL; /* sorted: key would sit between *last and next */
     row_t *r = s_find(t, key);
     return r ? (*last = r) : NULL;
@@ -557,21 +843,21 @@ static void s_leftovers(lnob_udb4_t *self)
 {
     char detail[DETAIL_MAX];
     table_t *d = &self->t[LNOB_UDB4_D], *h = &self->t[LNOB_UDB4_H], *p = &self->t[LNOB_UDB4_P];
-    for (size_t i = 0; i < h->n; i++)
-        if (!h->rows[i].used && !h->rows[i].dup) {
+    for (size_t i = 0; i < h->win.n; i++)
+        if (!h->win.rows[i].used && !h->win.rows[i].dup) {
             snprintf(detail, DETAIL_MAX, "no person of household %lld in the R file (%s)",
-                     (long long) h->rows[i].key, self->t[LNOB_UDB4_R].source);
-            s_reject_kept(self, LNOB_UDB4_H, &h->rows[i], h->names[h->key_col], "ORPHAN_HOUSEHOLD", detail);
+                     (long long) h->win.rows[i].key, self->t[LNOB_UDB4_R].source);
+            s_reject_kept(self, LNOB_UDB4_H, &h->win.rows[i], h->names[h->key_col], "ORPHAN_HOUSEHOLD", detail);
         }
-    for (size_t i = 0; i < p->n; i++)
-        if (!p->rows[i].used && !p->rows[i].dup) {
-            snprintf(detail, DETAIL_MAX, "no person %lld in the R file (%s)", (long long) p->rows[i].key,
+    for (size_t i = 0; i < p->win.n; i++)
+        if (!p->win.rows[i].used && !p->win.rows[i].dup) {
+            snprintf(detail, DETAIL_MAX, "no person %lld in the R file (%s)", (long long) p->win.rows[i].key,
                      self->t[LNOB_UDB4_R].source);
-            s_reject_kept(self, LNOB_UDB4_P, &p->rows[i], p->names[p->key_col], "ORPHAN_PERSON", detail);
+            s_reject_kept(self, LNOB_UDB4_P, &p->win.rows[i], p->names[p->key_col], "ORPHAN_PERSON", detail);
         }
-    for (size_t i = 0; i < d->n; i++) {
+    for (size_t i = 0; i < d->win.n; i++) {
         int ok;
-        const row_t *r = &d->rows[i];
+        const row_t *r = &d->win.rows[i];
         if (r->used || r->dup)
             continue;
         if (s_find(h, r->key)) /* its H row is an orphan too (above) */
@@ -587,8 +873,180 @@ static void s_leftovers(lnob_udb4_t *self)
     }
 }
 
-int lnob_udb4_join(lnob_udb4_t *self, const lnob_udb4_out_t *out)
+/* ---- the join's side: taking rows, joining what is complete ----------------- */
+
+/* Appends chunk c of file f to its window; c is left empty. Streaming,
+ * the rows must come in household order (the first read found them so). */
+static int s_append(lnob_udb4_t *self, int f, chunk_t *c)
 {
+    table_t *t = &self->t[f];
+    chunk_t *w = &t->win;
+    int rc = LNOB_OK;
+    if (c->len) {
+        lnob_grow((void **) &w->arena, &w->cap, w->len + c->len, 1);
+        memcpy(w->arena + w->len, c->arena, c->len);
+    }
+    lnob_grow((void **) &w->rows, &w->cap_rows, w->n + c->n, sizeof *w->rows);
+    for (size_t i = 0; i < c->n; i++) {
+        row_t r = c->rows[i];
+        r.off += w->len;
+        w->rows[w->n++] = r;
+        int64_t h = s_hkey(f, r.key);
+        if (self->chunk_rows && !self->parts && h < t->last_hkey && rc == LNOB_OK) {
+            self->reason = "FILE_CHANGED";
+            snprintf(self->errstr, sizeof self->errstr,
+                     "%s: line %llu is out of household order, though the file's first read found it in order",
+                     t->source, (unsigned long long) r.line);
+            rc = LNOB_ERR;
+        }
+        t->last_hkey = h > t->last_hkey ? h : t->last_hkey;
+    }
+    w->len += c->len;
+    if (c->n_rejects) {
+        lnob_grow((void **) &w->rejects, &w->cap_rejects, w->n_rejects + c->n_rejects, sizeof *w->rejects);
+        memcpy(w->rejects + w->n_rejects, c->rejects, c->n_rejects * sizeof *c->rejects);
+        w->n_rejects += c->n_rejects;
+    }
+    s_chunk_clear(c);
+    s_note_peak(self);
+    return rc;
+}
+
+/* Takes file f's next rows, waiting for them (out's idle called between
+ * waits). LNOB_OK; else the feeder's rc, idle's, or LNOB_ERR (errstr). */
+static int s_pull(lnob_udb4_t *self, int f, const lnob_udb4_out_t *out)
+{
+    table_t *t = &self->t[f];
+    int rc = LNOB_OK;
+    pthread_mutex_lock(&self->mu);
+    while (!t->slot_full && rc == LNOB_OK) {
+        s_wait(self);
+        if (!t->slot_full && out->idle) {
+            pthread_mutex_unlock(&self->mu);
+            rc = out->idle(out->arg);
+            pthread_mutex_lock(&self->mu);
+        }
+    }
+    if (rc == LNOB_OK) {
+        rc = s_append(self, f, &t->slot);
+        t->slot_full = 0;
+        t->taken_end = t->ended;
+        if (rc == LNOB_OK && t->ended)
+            rc = t->end_rc;
+        pthread_cond_broadcast(&self->cv);
+    }
+    pthread_mutex_unlock(&self->mu);
+    return rc;
+}
+
+/* Fed in this thread, before the join: each file's rows are all there. */
+static void s_end_all(lnob_udb4_t *self)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        if (self->t[f].source && !self->t[f].ended)
+            s_hand_over(self, &self->t[f], 1, LNOB_OK);
+}
+
+/* Rows of t's window whose household is at most k (the window is in
+ * household order when k is not INT64_MAX). */
+static size_t s_at_most(const table_t *t, int f, int64_t k)
+{
+    if (k == INT64_MAX)
+        return t->win.n;
+    size_t lo = 0, hi = t->win.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s_hkey(f, t->win.rows[mid].key) <= k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The households up to which every file's rows are all taken: *k; returns
+ * -1 when some file has a row of a household up to *k to join, else the
+ * file whose next rows are needed first. */
+static int s_bound(const lnob_udb4_t *self, int64_t *k)
+{
+    int need = -1;
+    *k = INT64_MAX;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        const table_t *t = &self->t[f];
+        if (!t->source || t->taken_end)
+            continue;
+        int64_t kf = INT64_MIN; /* nothing taken yet: every household may follow */
+        if (t->win.n) {
+            int64_t last = s_hkey(f, t->win.rows[t->win.n - 1].key);
+            kf = last == INT64_MIN ? last : last - 1; /* rows of the last household may follow */
+        }
+        if (kf < *k)
+            *k = kf, need = f;
+    }
+    if (!self->chunk_rows) /* whole files, in no known order: all of them first */
+        return need;
+    for (int f = 0; f < LNOB_UDB4_FILES && need >= 0; f++)
+        if (self->t[f].source && s_at_most(&self->t[f], f, *k))
+            need = -1;
+    return need;
+}
+
+/* Drops the first n rows of t's window (joined and sent). */
+static void s_drop(table_t *t, size_t n)
+{
+    chunk_t *w = &t->win;
+    if (n == w->n) { /* all of it (whole or spilled: rows sorted out of arena order) */
+        w->n = w->len = 0;
+        return;
+    }
+    size_t from = w->rows[n].off; /* streaming, rows lie in arena order */
+    memmove(w->arena, w->arena + from, w->len - from);
+    w->len -= from;
+    memmove(w->rows, w->rows + n, (w->n - n) * sizeof *w->rows);
+    w->n -= n;
+    for (size_t i = 0; i < w->n; i++)
+        w->rows[i].off -= from;
+}
+
+/* Joins and sends the households up to k, and drops them. */
+static int s_window(lnob_udb4_t *self, const lnob_udb4_out_t *out, int64_t k)
+{
+    size_t all[LNOB_UDB4_FILES];
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        table_t *t = &self->t[f];
+        all[f] = t->win.n;
+        t->win.n = s_at_most(t, f, k);
+        s_sort(self, f);
+    }
+    memset(self->last, 0, sizeof self->last);
+    int rc = LNOB_OK;
+    table_t *r = &self->t[LNOB_UDB4_R];
+    for (size_t i = 0, j; i < r->win.n && rc == LNOB_OK; i = j) {
+        for (j = i + 1; j < r->win.n && r->win.rows[j].key == r->win.rows[i].key; j++)
+            ;
+        rc = s_household(self, out, &r->win.rows[i], j - i);
+    }
+    if (rc == LNOB_OK) {
+        s_leftovers(self);
+        rc = s_send_rejects(self, out);
+    }
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        size_t done = self->t[f].win.n;
+        self->t[f].win.n = all[f];
+        s_drop(&self->t[f], done);
+    }
+    memset(self->last, 0, sizeof self->last);
+    return rc;
+}
+
+/* Takes each file's first rows, with its header; checks every file had one. */
+static int s_start(lnob_udb4_t *self, const lnob_udb4_out_t *out)
+{
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        int rc = self->t[f].source ? s_pull(self, f, out) : LNOB_OK;
+        if (rc != LNOB_OK)
+            return rc;
+    }
     for (int f = 0; f < LNOB_UDB4_FILES; f++)
         if (self->t[f].source && !self->t[f].names) {
             self->reason = "EMPTY_FILE";
@@ -597,25 +1055,38 @@ int lnob_udb4_join(lnob_udb4_t *self, const lnob_udb4_out_t *out)
             return LNOB_ERR;
         }
     size_t cols = 0;
-    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        s_sort(self, f);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
         cols += self->t[f].ncol;
-    }
-    self->fields = lnob_calloc(cols, sizeof *self->fields);
-    self->lens = lnob_calloc(cols, sizeof *self->lens);
+    self->fields = lnob_calloc(cols ? cols : 1, sizeof *self->fields);
+    self->lens = lnob_calloc(cols ? cols : 1, sizeof *self->lens);
     int rc = s_send_header(self, out);
-    if (rc == LNOB_OK)
-        rc = s_send_rejects(self, out);
-    table_t *r = &self->t[LNOB_UDB4_R];
-    for (size_t i = 0, j; i < r->n && rc == LNOB_OK; i = j) {
-        for (j = i + 1; j < r->n && r->rows[j].key == r->rows[i].key; j++)
-            ;
-        rc = s_household(self, out, &r->rows[i], j - i);
+    return rc == LNOB_OK ? s_send_rejects(self, out) : rc;
+}
+
+int lnob_udb4_join(lnob_udb4_t *self, const lnob_udb4_out_t *out)
+{
+    if (!self->apart)
+        s_end_all(self);
+    int rc = s_start(self, out);
+    while (rc == LNOB_OK) {
+        int64_t k;
+        int need = s_bound(self, &k);
+        if (need >= 0) {
+            rc = s_pull(self, need, out);
+            if (rc == LNOB_OK && self->parts) /* rejects only: the rows went to the parts */
+                rc = s_send_rejects(self, out);
+            continue;
+        }
+        rc = s_window(self, out, k);
+        if (k == INT64_MAX)
+            break;
     }
-    if (rc != LNOB_OK)
-        return rc;
-    s_leftovers(self);
-    return s_send_rejects(self, out);
+    for (size_t k = 0; k < self->parts && rc == LNOB_OK; k++) {
+        rc = s_load_part(self, k);
+        if (rc == LNOB_OK)
+            rc = s_window(self, out, INT64_MAX);
+    }
+    return rc;
 }
 
 /* ---- lifecycle and accessors ---------------------------------------------- */
@@ -623,9 +1094,14 @@ int lnob_udb4_join(lnob_udb4_t *self, const lnob_udb4_out_t *out)
 lnob_udb4_t *lnob_udb4_new(const char *const source[LNOB_UDB4_FILES], int year)
 {
     lnob_udb4_t *self = lnob_calloc(1, sizeof *self);
-    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
         self->t[f].source = source[f];
+        self->t[f].last_hkey = INT64_MIN;
+        self->t[f].scan.key_col = SCAN_HEADER;
+    }
     self->year = year;
+    pthread_mutex_init(&self->mu, NULL);
+    pthread_cond_init(&self->cv, NULL);
     return self;
 }
 
@@ -639,11 +1115,16 @@ void lnob_udb4_destroy(lnob_udb4_t **self_p)
         for (size_t i = 0; i < t->ncol; i++)
             free(t->names[i]);
         free(t->names);
-        free(t->arena);
-        free(t->rows);
-        s_free_rejects(t);
-        free(t->rejects);
+        s_chunk_free(&t->stage);
+        s_chunk_free(&t->slot);
+        s_chunk_free(&t->win);
+        for (size_t k = 0; t->parts && k < self->parts; k++)
+            if (t->parts[k])
+                fclose(t->parts[k]);
+        free(t->parts);
     }
+    pthread_mutex_destroy(&self->mu);
+    pthread_cond_destroy(&self->cv);
     free(self->fields);
     free(self->lens);
     free(self);
@@ -686,6 +1167,7 @@ char *lnob_udb4_headers(const lnob_udb4_t *self)
 }
 
 uint64_t lnob_udb4_rows(const lnob_udb4_t *self, int file) { return self->t[file].rows_read; }
+size_t lnob_udb4_peak_rows(const lnob_udb4_t *self) { return self->peak_rows; }
 uint64_t lnob_udb4_nonresponse(const lnob_udb4_t *self) { return self->nonresponse; }
 /* The first file's error (file order), else the join's. */
 static const table_t *s_failed(const lnob_udb4_t *self)

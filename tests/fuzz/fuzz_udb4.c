@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           .run_id = "fuzz", .batch_size = 5, .geo = s_geo, .emit = s_emit,
                           .arg = &sum, .file = LNOB_UDB4_R + 1, .where = s_where, .where_arg = join};
     lnob_silc_t *s = lnob_silc_new(&o);
-    lnob_udb4_out_t out = {s_row, s_reject, s};
+    lnob_udb4_out_t out = {s_row, s_reject, s, NULL};
     if (rc == LNOB_OK && lnob_udb4_join(join, &out) == LNOB_OK)
         lnob_silc_finish(s);
     lnob_silc_destroy(&s);

@@ -467,10 +467,10 @@ Test(files, gzipped_udb_files_join_into_the_same_extract)
     s_gzip(path[3], gz[1]);
     const char *plain[] = {"run", "--silc", path[0], path[1], path[2], path[3], "--redis", s_redis.url, NULL};
     const char *packed[] = {"run", "--silc", path[0], gz[0], path[2], gz[1], "--redis", s_redis.url, NULL};
-    cr_assert_eq(th_run_logged("lnob", plain, NULL, err, RUN_TIMEOUT_S), 0);
+    cr_assert_eq(th_run_logged("lnob", plain, NULL, err, RUN_TIMEOUT_S), 0, "%s", th_read(err, NULL));
     char *id = th_only_extract(s_redis.c), *cells = th_snapshot(s_redis.c, id);
     freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
-    cr_assert_eq(th_run_logged("lnob", packed, NULL, err, RUN_TIMEOUT_S), 0);
+    cr_assert_eq(th_run_logged("lnob", packed, NULL, err, RUN_TIMEOUT_S), 0, "%s", th_read(err, NULL));
     char *gz_id = th_only_extract(s_redis.c), *gz_cells = th_snapshot(s_redis.c, gz_id);
     cr_assert_str_eq(gz_id, id);
     cr_assert_str_eq(gz_cells, cells);
@@ -480,5 +480,77 @@ Test(files, gzipped_udb_files_join_into_the_same_extract)
     free(cells);
     free(id);
     free(err);
+    free(dir);
+}
+
+/* from's rows after the header in reverse order, written to to. */
+static void s_reverse(const char *from, const char *to)
+{
+    char *text = th_read(from, NULL), *lines[8192];
+    size_t n = 0;
+    for (char *p = strtok(text, "\n"); p && n < 8192; p = strtok(NULL, "\n"))
+        lines[n++] = p;
+    cr_assert_lt(n, (size_t) 8192);
+    FILE *f = fopen(to, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%s\n", lines[0]);
+    while (n-- > 1)
+        fprintf(f, "%s\n", lines[n]);
+    fclose(f);
+    free(text);
+}
+
+/* text with every id2 written as id1, in place (the ids are as long). */
+static void s_same_id(char *text, const char *id2, const char *id1)
+{
+    for (char *p = strstr(text, id2); p; p = strstr(p, id2))
+        memcpy(p, id1, strlen(id1));
+}
+
+/* The four files of a year with their rows in reverse order: the join
+ * spills them by household into temporary parts (in TMPDIR, gone after)
+ * and the cells are those of the files in order. */
+Test(files, udb_files_in_no_order_are_spilled_into_parts_with_the_same_cells)
+{
+    char *dir = s_tmp("udb4o"), *rev = s_tmp("udb4r"), *spool = s_tmp("spool"), *err = s_tmp("udb4r.err");
+    char path[4][400], back[4][400];
+    th_gen_as(dir, 300, 8, "udb4");
+    mkdir(rev, 0700);
+    mkdir(spool, 0700);
+    for (int f = 0; f < 4; f++) {
+        snprintf(path[f], sizeof path[f], "%s/%c.csv", dir, "DHRP"[f]);
+        snprintf(back[f], sizeof back[f], "%s/%c.csv", rev, "DHRP"[f]);
+        s_reverse(path[f], back[f]);
+    }
+    const char *ordered[] = {"run", "--silc", path[0], path[1], path[2], path[3], "--redis", s_redis.url, NULL};
+    const char *reversed[] = {"run", "--silc", back[0], back[1], back[2], back[3], "--redis", s_redis.url,
+                              "--log-level", "info", NULL};
+    cr_assert_eq(th_run_logged("lnob", ordered, NULL, err, RUN_TIMEOUT_S), 0, "%s", th_read(err, NULL));
+    char *id = th_only_extract(s_redis.c), *cells = th_snapshot(s_redis.c, id);
+    freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    setenv("TMPDIR", spool, 1);
+    int rc = th_run_logged("lnob", reversed, NULL, err, RUN_TIMEOUT_S);
+    unsetenv("TMPDIR");
+    char *log = th_read(err, NULL);
+    cr_assert_eq(rc, 0, "%s", log);
+    cr_assert(strstr(log, "not in household order: spilled by household into temporary parts"), "%s", log);
+    char *rev_id = th_only_extract(s_redis.c), *rev_cells = th_snapshot(s_redis.c, rev_id);
+    cr_assert_str_neq(rev_id, id, "other bytes, another extract");
+    s_same_id(rev_cells, rev_id, id);
+    cr_assert_str_eq(rev_cells, cells);
+    DIR *d = opendir(spool);
+    int left = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        left += e->d_name[0] != '.';
+    closedir(d);
+    cr_assert_eq(left, 0, "the temporary parts are gone");
+    free(rev_cells);
+    free(rev_id);
+    free(cells);
+    free(id);
+    free(log);
+    free(err);
+    free(spool);
+    free(rev);
     free(dir);
 }

@@ -1,6 +1,7 @@
 /* udb4_test.c - joining D, H, R and P rows: file kinds, keys, household
  * links, orphans and the merged rows handed on. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static void s_join(lnob_udb4_t *join, out_t *o)
 {
     memset(o, 0, sizeof *o);
     o->join = join;
-    lnob_udb4_out_t out = {s_row, s_reject, o};
+    lnob_udb4_out_t out = {s_row, s_reject, o, NULL};
     cr_assert_eq(lnob_udb4_join(join, &out), LNOB_OK, "%s", lnob_udb4_errstr(join));
 }
 
@@ -202,9 +203,9 @@ Test(udb4, orphans_duplicates_and_other_years_are_rejected_with_their_file_and_l
     s_join(j, &o);
     cr_assert_str_eq(o.text, "1|DB010,DB030,DB135,HB010,HB030,HY020,HS060,RB010,RB030,RB040,RB050,PB010,PB030,PL032\n"
                              "!R.csv:4:YEAR_MISMATCH:RB010\n"
-                             "!P.csv:3:DUPLICATE_KEY:PB030\n"
                              "2|2023,1,1,2023,1,1000,9,2023,101,1,10,2023,101,1\n"
                              "!R.csv:3:ORPHAN_HOUSEHOLD:RB040\n"
+                             "!P.csv:3:DUPLICATE_KEY:PB030\n"
                              "!D.csv:3:ORPHAN_HOUSEHOLD:DB030\n" /* household 2: its person is of 2022 */
                              "!H.csv:2:ORPHAN_HOUSEHOLD:HB030\n"
                              "!P.csv:4:ORPHAN_PERSON:PB030\n");
@@ -254,9 +255,266 @@ Test(udb4, a_file_without_its_key_or_header_cannot_be_joined)
     s_feed(j, LNOB_UDB4_D, "DB010,DB030\n");
     s_feed(j, LNOB_UDB4_R, "RB010,RB030,RB050\n");
     out_t o = {0};
-    lnob_udb4_out_t out = {s_row, s_reject, &o};
+    lnob_udb4_out_t out = {s_row, s_reject, &o, NULL};
     cr_assert_eq(lnob_udb4_join(j, &out), LNOB_ERR, "the H file gave no header");
     cr_assert_str_eq(lnob_udb4_reason(j), "EMPTY_FILE");
     cr_assert(strstr(lnob_udb4_errstr(j), "H.csv"));
     lnob_udb4_destroy(&j);
+}
+
+/* ---- the streamed join ---------------------------------------------------- */
+
+#define HOUSES 3000
+
+/* A year of the four files in household order, with one of each fault:
+ * households 1..HOUSES of 1-3 persons; every 97th has no H row (its
+ * persons are orphans), every 89th an HX040 of one too many, every 101st
+ * gives no interview (D only, DB135 2); P has every person 16+ (member 1),
+ * a duplicate of person 501 and a person 7777777 of no household; R has
+ * a row with a bad id. texts[f] are owned. */
+static void s_year(char *texts[LNOB_UDB4_FILES])
+{
+    size_t cap = (size_t) HOUSES * 64;
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        texts[f] = lnob_calloc(1, cap);
+    size_t at[LNOB_UDB4_FILES];
+    at[0] = (size_t) sprintf(texts[0], "DB010,DB030,DB135\n");
+    at[1] = (size_t) sprintf(texts[1], "HB010,HB030,HY020,HX040\n");
+    at[2] = (size_t) sprintf(texts[2], "RB010,RB030,RB040,RB050,RB110\n");
+    at[3] = (size_t) sprintf(texts[3], "PB010,PB030,PL032\n");
+    for (int h = 1; h <= HOUSES; h++) {
+        int members = 1 + h % 3, silent = h % 101 == 0;
+        at[0] += (size_t) sprintf(texts[0] + at[0], "2023,%d,%d\n", h, silent ? 2 : 1);
+        if (silent)
+            continue;
+        if (h % 97)
+            at[1] += (size_t) sprintf(texts[1] + at[1], "2023,%d,%d,%d\n", h, 1000 + h, members + (h % 89 == 0));
+        for (int m = 1; m <= members; m++) {
+            at[2] += (size_t) sprintf(texts[2] + at[2], "2023,%d,%d,1.5,1\n", h * 100 + m, h);
+            if (m == 1)
+                at[3] += (size_t) sprintf(texts[3] + at[3], "2023,%d,%d\n", h * 100 + m, h % 5);
+            if (h == 5 && m == 1)
+                at[3] += (size_t) sprintf(texts[3] + at[3], "2023,501,3\n");
+            if (h == 40 && m == 1)
+                at[2] += (size_t) sprintf(texts[2] + at[2], "2023,x4002,40,1.5,1\n");
+        }
+    }
+    at[3] += (size_t) sprintf(texts[3] + at[3], "2023,7777777,1\n");
+}
+
+typedef struct {
+    lnob_udb4_t *join;
+    int file;
+    const char *text;
+} feeder_t;
+
+static void *s_feeder(void *arg)
+{
+    feeder_t *fd = arg;
+    lnob_udb4_end(fd->join, fd->file, s_feed(fd->join, fd->file, fd->text));
+    return NULL;
+}
+
+/* The lines of what a join handed on, sorted (a streamed join interleaves
+ * rows and rejects by chunk, so the order of rejects differs). */
+typedef struct {
+    char *text;
+    size_t len, cap;
+} big_t;
+
+static void s_big(big_t *b, const char *s)
+{
+    size_t n = strlen(s);
+    lnob_grow((void **) &b->text, &b->cap, b->len + n + 2, 1);
+    memcpy(b->text + b->len, s, n);
+    b->len += n;
+    b->text[b->len++] = '\n';
+    b->text[b->len] = '\0';
+}
+
+static int s_big_row(void *arg, const lnob_csv_row_t *row)
+{
+    char buf[512], line[600];
+    lnob_csv_format_row(row, ',', buf, sizeof buf);
+    snprintf(line, sizeof line, "%llu|%zu|%s", (unsigned long long) row->line, row->shared, buf);
+    s_big(arg, line);
+    return LNOB_OK;
+}
+
+static int s_big_reject(void *arg, const lnob_udb4_reject_t *r)
+{
+    char line[600];
+    snprintf(line, sizeof line, "!%s:%llu:%s:%s:%s", r->source, (unsigned long long) r->line, r->reason,
+             r->field, r->detail);
+    s_big(arg, line);
+    return LNOB_OK;
+}
+
+static int s_cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* b's lines, sorted, in one text; owned. */
+static char *s_sorted(big_t *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->len; i++)
+        n += b->text[i] == '\n';
+    char **lines = lnob_calloc(n + 1, sizeof *lines);
+    size_t k = 0;
+    for (char *p = strtok(b->text, "\n"); p; p = strtok(NULL, "\n"))
+        lines[k++] = p;
+    qsort(lines, k, sizeof *lines, s_cmp_line);
+    big_t out = {0};
+    for (size_t i = 0; i < k; i++)
+        s_big(&out, lines[i]);
+    free(lines);
+    free(b->text);
+    return out.text;
+}
+
+/* Joins texts: whole (chunk_rows 0, fed before the join in this thread),
+ * or streamed or spilled into parts (fed by a thread per file while the
+ * join runs). */
+static char *s_join_text(char *const texts[LNOB_UDB4_FILES], size_t chunk_rows, size_t parts, size_t *peak)
+{
+    lnob_udb4_t *j = lnob_udb4_new(s_src, 2023);
+    pthread_t th[LNOB_UDB4_FILES];
+    feeder_t fd[LNOB_UDB4_FILES];
+    if (chunk_rows) {
+        if (parts)
+            lnob_udb4_spill(j, parts, chunk_rows);
+        else
+            lnob_udb4_stream(j, chunk_rows);
+        for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+            fd[f] = (feeder_t){j, f, texts[f]};
+            cr_assert_eq(pthread_create(&th[f], NULL, s_feeder, &fd[f]), 0);
+        }
+    } else
+        for (int f = 0; f < LNOB_UDB4_FILES; f++)
+            cr_assert_eq(s_feed(j, f, texts[f]), LNOB_OK);
+    big_t b = {0};
+    lnob_udb4_out_t out = {s_big_row, s_big_reject, &b, NULL};
+    cr_assert_eq(lnob_udb4_join(j, &out), LNOB_OK, "%s", lnob_udb4_errstr(j));
+    for (int f = 0; chunk_rows && f < LNOB_UDB4_FILES; f++)
+        pthread_join(th[f], NULL);
+    *peak = lnob_udb4_peak_rows(j);
+    lnob_udb4_destroy(&j);
+    return s_sorted(&b);
+}
+
+Test(udb4, a_streamed_join_hands_on_what_the_whole_file_join_does_in_a_few_chunks_of_memory)
+{
+    char *texts[LNOB_UDB4_FILES];
+    s_year(texts);
+    size_t whole_peak, peak;
+    char *whole = s_join_text(texts, 0, 0, &whole_peak);
+    cr_assert(strstr(whole, "ORPHAN_HOUSEHOLD") && strstr(whole, "HOUSEHOLD_SIZE") &&
+              strstr(whole, "DUPLICATE_KEY") && strstr(whole, "ORPHAN_PERSON") && strstr(whole, "BAD_ID"),
+              "the year has one of each fault");
+    cr_assert_gt(whole_peak, (size_t) 4 * HOUSES, "a whole-file join holds every row: %zu", whole_peak);
+    size_t chunks[] = {1, 2, 7, 64, 5000};
+    for (size_t i = 0; i < sizeof chunks / sizeof *chunks; i++) {
+        char *streamed = s_join_text(texts, chunks[i], 0, &peak);
+        cr_assert_str_eq(streamed, whole, "chunks of %zu rows", chunks[i]);
+        if (chunks[i] < 100) /* each file's window: about two chunks, and the household being read */
+            cr_assert_leq(peak, 4 * (2 * chunks[i] + 8), "chunks of %zu rows held %zu rows", chunks[i], peak);
+        free(streamed);
+    }
+    free(whole);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        free(texts[f]);
+}
+
+/* How the first read of texts would have them joined. */
+static const char *s_scan(const char *const texts[LNOB_UDB4_FILES])
+{
+    lnob_udb4_t *j = lnob_udb4_new(s_src, 2023);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        lnob_udb4_feed_t arg = {j, f};
+        lnob_csv_t *csv = lnob_csv_new(',', lnob_udb4_scan_row, &arg);
+        cr_assert_eq(lnob_csv_feed(csv, texts[f], strlen(texts[f])), LNOB_OK);
+        cr_assert_eq(lnob_csv_finish(csv), LNOB_OK);
+        lnob_csv_destroy(&csv);
+    }
+    const char *how = lnob_udb4_choose(j, 100u << 20);
+    lnob_udb4_destroy(&j);
+    return how;
+}
+
+Test(udb4, the_first_read_tells_how_the_files_can_be_joined)
+{
+    const char *d = "DB010,DB030\n2023,1\n2023,2\n", *h = "HB010,HB030\n2023,1\n2023,2\n",
+               *r = "RB010,RB030,RB040\n2023,101,1\n2023,x,1\n2023,201,2\n", *p = "PB010,PB030\n2023,101\n";
+    cr_assert(!strncmp(s_scan((const char *[]){d, h, r, p}), "in household order: streamed", 28),
+              "in order (a bad id is no part of the order)");
+    cr_assert(strstr(s_scan((const char *[]){"DB010,DB030\n2023,2\n2023,1\n", h, r, p}), "spilled"), "D goes down");
+    cr_assert(strstr(s_scan((const char *[]){d, h, r, "PB010,PB030\n2023,201\n2023,101\n"}), "spilled"),
+              "P goes down");
+    cr_assert(strstr(s_scan((const char *[]){d, h, "RB010,RB030,RX030\n2023,101,1\n2023,201,7\n", p}),
+                     "joined whole"), "a household that is not RB030 / 100: P cannot be placed by its key");
+}
+
+Test(udb4, a_file_out_of_order_in_a_streamed_join_fails_it)
+{
+    char *texts[LNOB_UDB4_FILES];
+    s_year(texts);
+    strcat(texts[LNOB_UDB4_R], "2023,103,1,1.5,1\n"); /* household 1 again, after the last */
+    lnob_udb4_t *j = lnob_udb4_new(s_src, 2023);
+    lnob_udb4_stream(j, 1);
+    pthread_t th[LNOB_UDB4_FILES];
+    feeder_t fd[LNOB_UDB4_FILES];
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        fd[f] = (feeder_t){j, f, texts[f]};
+        cr_assert_eq(pthread_create(&th[f], NULL, s_feeder, &fd[f]), 0);
+    }
+    big_t bg = {0};
+    lnob_udb4_out_t out = {s_big_row, s_big_reject, &bg, NULL};
+    cr_assert_eq(lnob_udb4_join(j, &out), LNOB_ERR);
+    lnob_udb4_abort(j);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        pthread_join(th[f], NULL);
+    cr_assert_str_eq(lnob_udb4_reason(j), "FILE_CHANGED");
+    cr_assert(strstr(lnob_udb4_errstr(j), "R.csv") && strstr(lnob_udb4_errstr(j), "order"), "%s",
+              lnob_udb4_errstr(j));
+    lnob_udb4_destroy(&j);
+    free(bg.text);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        free(texts[f]);
+}
+
+/* texts[f]'s data rows in reverse order (the header first), in place. */
+static void s_reverse(char *text)
+{
+    char *body = strchr(text, '\n') + 1, *copy = lnob_strdup(body), *out = body;
+    size_t n = 0;
+    char *lines[4 * HOUSES + 16];
+    for (char *p = strtok(copy, "\n"); p; p = strtok(NULL, "\n"))
+        lines[n++] = p;
+    while (n--)
+        out += sprintf(out, "%s\n", lines[n]);
+    free(copy);
+}
+
+Test(udb4, files_in_no_order_are_spilled_by_household_and_joined_a_part_at_a_time)
+{
+    char *texts[LNOB_UDB4_FILES];
+    s_year(texts);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        s_reverse(texts[f]);
+    size_t whole_peak, peak;
+    char *whole = s_join_text(texts, 0, 0, &whole_peak);
+    cr_assert(strstr(whole, "DUPLICATE_KEY") && strstr(whole, "ORPHAN_PERSON"), "the faults are there");
+    size_t parts[] = {1, 3, 16};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        char *spilled = s_join_text(texts, 5, parts[i], &peak);
+        cr_assert_str_eq(spilled, whole, "%zu parts", parts[i]);
+        cr_assert_leq(peak, whole_peak / parts[i] * 3 / 2 + 16, "%zu parts held %zu rows at once (whole: %zu)",
+                      parts[i], peak, whole_peak);
+        free(spilled);
+    }
+    free(whole);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        free(texts[f]);
 }
