@@ -200,7 +200,7 @@ static int s_open(worker_t *w, const lnob_aggregate_cfg_t *cfg, const lnob_curve
     lnob_sock_opts_t out_o = {(int) cfg->hwm, (int) cfg->linger_ms, -1, curve, "sink", l, "push"};
     lnob_sock_opts_t ctl_o = {(int) cfg->hwm * 16, 0, 0, curve, "ingest,sink", l, "control"};
     if (!(w->st.in = lnob_sock_new(ZMQ_PULL, cfg->pull, true, &in_o, err, cap)) ||
-        !(w->st.out = lnob_sock_new(ZMQ_PUSH, cfg->push, false, &out_o, err, cap)) ||
+        lnob_route_open(&w->st.out, 1, ZMQ_PUSH, cfg->push, false, &out_o, err, cap) != LNOB_OK ||
         !(w->st.control = lnob_sock_new(ZMQ_ROUTER, cfg->control, true, &ctl_o, err, cap)))
         return LNOB_ERR;
     return lnob_stage_start(&w->st, cfg->heartbeat, "aggregate", cfg->heartbeat_ms, &cfg->metrics, err, cap);

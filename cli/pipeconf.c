@@ -229,10 +229,11 @@ static const char *s_meet(const ep_t *a, const ep_t *b, char *why, size_t cap)
     return same ? NULL : s_why(why, cap, "hosts differ (%s, %s)", bind->host, conn->host);
 }
 
-/* The endpoint after the one at p in a comma-separated list. */
+/* The endpoint after the one at p in a list: commas within one socket's
+ * endpoints, '|' between the aggregators of a route (lnob/route.h). */
 static const char *s_next(const char *p)
 {
-    p += strcspn(p, ",");
+    p += strcspn(p, ",|");
     return *p ? p + 1 : p;
 }
 
@@ -246,8 +247,8 @@ static const char *s_lists_meet(const char *a, int binds_a, const char *b, int b
         for (const char *q = b; *q; q = s_next(q)) {
             ep_t ea, eb;
             char reason[PROBLEM_MAX];
-            s_endpoint(p, strcspn(p, ","), binds_a, &ea);
-            s_endpoint(q, strcspn(q, ","), binds_b, &eb);
+            s_endpoint(p, strcspn(p, ",|"), binds_a, &ea);
+            s_endpoint(q, strcspn(q, ",|"), binds_b, &eb);
             if (!s_meet(&ea, &eb, reason, sizeof reason))
                 return NULL;
             if (!tried++)

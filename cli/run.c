@@ -25,12 +25,15 @@
 #include "lnob/redis.h"
 #include "lnob/runid.h"
 #include "note.h"
+#include "lnob/route.h"
 #include "pipeconf.h"
 #include "proc.h"
 #include "report.h"
 #include "wire.h"
 
 #define MAX_TRANSFORMERS 64
+#define MAX_AGGREGATORS 8 /* at most LNOB_ROUTE_MAX */
+#define MAX_WORKERS (MAX_TRANSFORMERS + MAX_AGGREGATORS + 3) /* and Redis */
 #define POLL_MS 20
 #define REDIS_START_MS 5000
 #define STOP_GRACE_MS 10000
@@ -46,11 +49,12 @@
 #define SHELL_SPECIAL " \t'\"<>&|;$*?()`\\#~"
 #define ARGS_POOL 16384 /* the text of one worker's flags that lnob run makes */
 #define RSS_LINE_MAX 4096 /* the peak RSS note: a name and a number per worker */
-#define METRICS_PORTS (9 + MAX_TRANSFORMERS) /* ports from --metrics-base on */
+#define METRICS_PORTS (9 + MAX_TRANSFORMERS + MAX_AGGREGATORS) /* ports from --metrics-base on */
 /* --metrics-base offsets, as the default ports are (lnob/httpd.h) */
 #define METRICS_AGGREGATE (LNOB_METRICS_PORT_AGGREGATE - LNOB_METRICS_PORT_INGEST)
 #define METRICS_SINK (LNOB_METRICS_PORT_SINK - LNOB_METRICS_PORT_INGEST)
 #define METRICS_TRANSFORM (LNOB_METRICS_PORT_TRANSFORM - LNOB_METRICS_PORT_INGEST)
+#define METRICS_AGGREGATE_MORE (METRICS_TRANSFORM + MAX_TRANSFORMERS) /* aggregate:2 at +1 */
 #define SAME_FILE 1
 #define SAME_BYTES 2
 
@@ -62,6 +66,7 @@ typedef struct {
     const char *mis_sources;
     long period;
     long transformers;
+    long aggregators;
     const char *redis;
     const char *redis_password_file;
     const char *format;
@@ -94,6 +99,8 @@ static const lnob_opt_t s_opts[] = {
      "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"transformers", "LNOB_TRANSFORMERS", LNOB_OPT_INT, "2", 1, MAX_TRANSFORMERS, NULL,
      offsetof(cfg_t, transformers), "harmonising transformer processes"},
+    {"aggregators", "LNOB_AGGREGATORS", LNOB_OPT_INT, "1", 1, MAX_AGGREGATORS, NULL, offsetof(cfg_t, aggregators),
+     "aggregator processes side by side; each extract goes to one of them, by its id"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, redis),
      "use this Redis instead of a private one (redis://[user:password@]host:port/db, "
      "unix:///path?db=N&user=NAME)"},
@@ -130,7 +137,7 @@ static const lnob_opt_t s_opts[] = {
     {"metrics-base", "LNOB_RUN_METRICS_BASE", LNOB_OPT_INT, "0", 0, 65535 - METRICS_PORTS, NULL,
      offsetof(cfg_t, metrics_base),
      "metrics endpoints on 127.0.0.1: ingest PORT, aggregate PORT+1, sink PORT+2, transform:i "
-     "PORT+9+i (9101: the default ports); 0: none"},
+     "PORT+9+i, aggregate:i (i > 1) PORT+72+i (9101: the default ports); 0: none"},
     LNOB_OPT_END};
 
 const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t)};
@@ -159,7 +166,7 @@ typedef struct {
     int wrote_password_file;               /* password_file is ours, moved out of the URL */
     char redis_err[2 * LNOB_ERRSTR_MAX];   /* why the last connection failed */
     char run_id[64];
-    worker_t redis, sink, aggregate, ingest, transform[MAX_TRANSFORMERS];
+    worker_t redis, sink, ingest, transform[MAX_TRANSFORMERS], aggregate[MAX_AGGREGATORS];
     redisContext *rc;
     redisContext *ping;          /* watches Redis, with a short timeout */
     int64_t next_ping_ms;
@@ -426,6 +433,22 @@ static void s_ep(const run_t *r, args_t *a, const char *flag, char how, const ch
     s_arg(a, flag, s_kept(a, ep));
 }
 
+/* Adds every aggregator's endpoint name ("runs", "runs.2", ...) in the
+ * run's dir, separated by '|' (lnob/route.h), all connected to. */
+static void s_ep_each(const run_t *r, args_t *a, const char *flag, const char *name)
+{
+    char eps[LNOB_ROUTE_MAX * (PATH_MAX_LEN + 64)] = "";
+    size_t len = 0;
+    for (long i = 0; i < r->cfg.aggregators; i++) {
+        char suffix[24] = "";
+        if (i)
+            snprintf(suffix, sizeof suffix, ".%ld", i + 1);
+        len += (size_t) snprintf(eps + len, sizeof eps - len, "%s>ipc://%s/%s%s", i ? "|" : "", r->dir, name,
+                                 suffix);
+    }
+    s_arg(a, flag, s_kept(a, eps));
+}
+
 static const char *const s_worker_passes[] = {"log-level", "log-format", NULL};
 static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-size", "period",
                                               "max-reject-share", "pseudonym-key", "combine",
@@ -447,7 +470,7 @@ static int s_start_sink(run_t *r)
     char m[32];
     s_ep(r, a, "--pull", '@', "results");
     s_ep(r, a, "--pub", '@', "pub");
-    s_ep(r, a, "--control", '>', "control");
+    s_ep_each(r, a, "--control", "control");
     s_arg(a, "--redis", r->sink_url);
     if (r->password_file[0])
         s_arg(a, "--redis-password-file", r->password_file);
@@ -458,16 +481,28 @@ static int s_start_sink(run_t *r)
     return rc;
 }
 
-static int s_start_aggregate(run_t *r)
+/* Aggregator i (from 0): "aggregate" when it is the only one, else
+ * "aggregate:<i+1>" with endpoints "runs.<i+1>" and "control.<i+1>". */
+static int s_start_aggregate(run_t *r, long i)
 {
     args_t *a = lnob_calloc(1, sizeof *a);
-    char m[32];
-    s_ep(r, a, "--pull", '@', "runs");
+    char m[32], runs[32] = "runs", control[32] = "control", inst[24], name[40] = "aggregate";
+    if (i) {
+        snprintf(runs, sizeof runs, "runs.%ld", i + 1);
+        snprintf(control, sizeof control, "control.%ld", i + 1);
+    }
+    s_ep(r, a, "--pull", '@', runs);
     s_ep(r, a, "--push", '>', "results");
-    s_ep(r, a, "--control", '@', "control");
+    s_ep(r, a, "--control", '@', control);
+    if (r->cfg.aggregators > 1) {
+        snprintf(inst, sizeof inst, "%ld", i + 1);
+        snprintf(name, sizeof name, "aggregate:%ld", i + 1);
+        s_arg(a, "--instance", inst);
+    }
     s_common_args(r, a, LNOB_PIPE_AGGREGATE, s_worker_passes);
-    s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_AGGREGATE, m, sizeof m)));
-    int rc = s_start(r, &r->aggregate, "aggregate", "lnob-aggregate", a->v);
+    long port = i ? METRICS_AGGREGATE_MORE + i : METRICS_AGGREGATE;
+    s_arg(a, "--metrics", s_kept(a, s_metrics(r, port, m, sizeof m)));
+    int rc = s_start(r, &r->aggregate[i], name, "lnob-aggregate", a->v);
     free(a);
     return rc;
 }
@@ -476,8 +511,9 @@ static int s_start_aggregate(run_t *r)
  * one that needs Redis, once it answers. */
 static int s_start_workers(run_t *r)
 {
-    if (s_start_aggregate(r) != 0)
-        return -1;
+    for (long i = 0; i < r->cfg.aggregators; i++)
+        if (s_start_aggregate(r, i) != 0)
+            return -1;
     args_t *a = lnob_calloc(1, sizeof *a);
     char m[32];
     for (long i = 0; i < r->cfg.transformers; i++) {
@@ -486,7 +522,7 @@ static int s_start_workers(run_t *r)
         snprintf(name, sizeof name, "transform:%ld", i + 1);
         memset(a, 0, sizeof *a);
         s_ep(r, a, "--pull", '>', "batches");
-        s_ep(r, a, "--push", '>', "runs");
+        s_ep_each(r, a, "--push", "runs");
         s_arg(a, "--instance", inst);
         s_common_args(r, a, LNOB_PIPE_TRANSFORM, s_worker_passes);
         s_arg(a, "--metrics", s_kept(a, s_metrics(r, METRICS_TRANSFORM + i + 1, m, sizeof m)));
@@ -497,7 +533,7 @@ static int s_start_workers(run_t *r)
     }
     memset(a, 0, sizeof *a);
     s_ep(r, a, "--push", '@', "batches");
-    s_ep(r, a, "--control", '>', "control");
+    s_ep_each(r, a, "--control", "control");
     s_arg(a, "--run-id", r->run_id);
     s_common_args(r, a, LNOB_PIPE_INGEST, s_ingest_passes);
     s_arg(a, "--metrics", s_kept(a, s_metrics(r, 0, m, sizeof m)));
@@ -520,10 +556,13 @@ static int s_start_workers(run_t *r)
 static size_t s_workers(run_t *r, worker_t **all)
 {
     size_t n = 0;
-    worker_t *fixed[] = {&r->redis, &r->sink, &r->aggregate, &r->ingest};
-    for (size_t i = 0; i < 4; i++)
+    worker_t *fixed[] = {&r->redis, &r->sink, &r->ingest};
+    for (size_t i = 0; i < 3; i++)
         if (fixed[i]->started)
             all[n++] = fixed[i];
+    for (long i = 0; i < r->cfg.aggregators; i++)
+        if (r->aggregate[i].started)
+            all[n++] = &r->aggregate[i];
     for (long i = 0; i < r->cfg.transformers; i++)
         if (r->transform[i].started)
             all[n++] = &r->transform[i];
@@ -541,7 +580,7 @@ static void s_read_beats(run_t *r)
 {
     char why[LNOB_ERRSTR_MAX];
     lnob_wire_stats_t stats = {0};
-    worker_t *all[MAX_TRANSFORMERS + 4];
+    worker_t *all[MAX_WORKERS + 1];
     size_t n = s_workers(r, all);
     lnob_env_t *env = NULL;
     int rc;
@@ -627,7 +666,7 @@ static const char *s_exit_reason(int status)
  * often, or an external Redis is silent. */
 static int s_supervise(run_t *r)
 {
-    worker_t *all[MAX_TRANSFORMERS + 4];
+    worker_t *all[MAX_WORKERS + 1];
     size_t n = s_workers(r, all);
     s_read_beats(r);
     if (s_watch_redis(r) != 0)
@@ -883,8 +922,10 @@ static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *f
 /* Peak memory of each worker, for operators and the benchmark. */
 static void s_print_rss(const run_t *r)
 {
-    const lnob_proc_t *procs[MAX_TRANSFORMERS + 3] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
-    size_t n = 3;
+    const lnob_proc_t *procs[MAX_WORKERS] = {&r->ingest.proc, &r->sink.proc};
+    size_t n = 2;
+    for (long i = 0; i < r->cfg.aggregators; i++)
+        procs[n++] = &r->aggregate[i].proc;
     for (long i = 0; i < r->cfg.transformers; i++)
         procs[n++] = &r->transform[i].proc;
     char line[RSS_LINE_MAX] = "";
@@ -902,7 +943,7 @@ static void s_print_rss(const run_t *r)
  * said so). */
 static int s_check_stopped(run_t *r)
 {
-    worker_t *all[MAX_TRANSFORMERS + 4];
+    worker_t *all[MAX_WORKERS + 1];
     size_t n = s_workers(r, all);
     int bad = 0;
     for (size_t i = 0; i < n; i++)
@@ -920,8 +961,10 @@ static int s_check_stopped(run_t *r)
 
 static int s_stop_all(run_t *r)
 {
-    lnob_proc_t *procs[MAX_TRANSFORMERS + 3] = {&r->ingest.proc, &r->aggregate.proc, &r->sink.proc};
-    size_t n_procs = 3;
+    lnob_proc_t *procs[MAX_WORKERS] = {&r->ingest.proc, &r->sink.proc};
+    size_t n_procs = 2;
+    for (long i = 0; i < r->cfg.aggregators; i++)
+        procs[n_procs++] = &r->aggregate[i].proc;
     for (long i = 0; i < r->cfg.transformers; i++)
         procs[n_procs++] = &r->transform[i].proc;
     lnob_proc_stop_all(procs, n_procs, STOP_GRACE_MS); /* side by side: each leaves on its own */
@@ -939,7 +982,7 @@ static int s_stop_all(run_t *r)
         unlink(r->password_file);
     s_print_rss(r);
     int rc = s_check_stopped(r);
-    worker_t *all[MAX_TRANSFORMERS + 4];
+    worker_t *all[MAX_WORKERS + 1];
     size_t n = s_workers(r, all);
     for (size_t i = 0; i < n; i++)
         s_worker_free(all[i]);
@@ -1198,9 +1241,11 @@ static int s_dry_run(run_t *r)
     }
     ok = ok && (r->cfg.redis || s_start_redis(r) == 0) && s_start_workers(r) == 0;
     printf("lnob run --dry-run: %s; nothing was started\n", ok ? "valid" : "not valid");
-    worker_t *all[] = {&r->redis, &r->sink, &r->aggregate, &r->ingest};
+    worker_t *all[] = {&r->redis, &r->sink, &r->ingest};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         s_worker_free(all[i]);
+    for (long i = 0; i < r->cfg.aggregators; i++)
+        s_worker_free(&r->aggregate[i]);
     for (long i = 0; i < r->cfg.transformers; i++)
         s_worker_free(&r->transform[i]);
     return ok ? 0 : 1;
@@ -1223,9 +1268,9 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     char safe[LNOB_REDIS_URL_MAX];
     int ok = s_setup(r) == 0 && s_start_workers(r) == 0;
     if (ok)
-        lnob_note(LNOB_LOG_INFO, "pipeline up (redis %s, %ld transformers); ingesting %zu file(s)",
+        lnob_note(LNOB_LOG_INFO, "pipeline up (redis %s, %ld transformers, %ld aggregator%s); ingesting %zu file(s)",
                 r->cfg.redis ? lnob_redis_url_safe(r->redis_url, safe, sizeof safe) : "private",
-                r->cfg.transformers,
+                r->cfg.transformers, r->cfg.aggregators, r->cfg.aggregators > 1 ? "s" : "",
                 r->cfg.silc.n + r->cfg.mis.n);
     if (ok && r->cfg.metrics_base)
         fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld "

@@ -3,14 +3,14 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
+#include <czmq.h>
 
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 
 struct lnob_ack {
-    void *sock;
+    const lnob_route_t *route;
     const char *run_id;
     Lnob__V1__Progress__State state;
     int end_seen;
@@ -20,10 +20,10 @@ struct lnob_ack {
     lnob_wire_stats_t *wire;
 };
 
-lnob_ack_t *lnob_ack_new(void *dealer, const char *run_id, lnob_wire_stats_t *wire)
+lnob_ack_t *lnob_ack_new(const lnob_route_t *route, const char *run_id, lnob_wire_stats_t *wire)
 {
     lnob_ack_t *self = lnob_calloc(1, sizeof *self);
-    self->sock = dealer;
+    self->route = route;
     self->run_id = run_id;
     self->wire = wire;
     return self;
@@ -72,7 +72,8 @@ static int s_ask(lnob_ack_t *self, const char *extract_id)
     env.status = &st;
     size_t len;
     uint8_t *buf = lnob_wire_pack(&env, &len);
-    int rc = zmq_send(self->sock, buf, len, ZMQ_DONTWAIT) < 0 ? LNOB_AGAIN : LNOB_OK;
+    void *sock = zsock_resolve(lnob_route_for(self->route, extract_id));
+    int rc = zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0 ? LNOB_AGAIN : LNOB_OK;
     free(buf);
     if (rc == LNOB_OK)
         lnob_wire_sent(self->wire, LNOB__V1__ENVELOPE__BODY_STATUS);
@@ -88,13 +89,14 @@ int lnob_ack_query(lnob_ack_t *self, const char *extract_id, int timeout_ms)
 int lnob_ack_listen(lnob_ack_t *self, const char *extract_id, int timeout_ms)
 {
     char why[LNOB_ERRSTR_MAX];
+    void *sock = zsock_resolve(lnob_route_for(self->route, extract_id));
     int64_t until = lnob_now_ms() + timeout_ms;
     for (int64_t left = timeout_ms; left > 0; left = until - lnob_now_ms()) {
-        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, (long) left) <= 0)
             return 0;
         lnob_env_t *env = NULL;
-        int rc = lnob_wire_recv(self->sock, &env, self->wire, why, sizeof why);
+        int rc = lnob_wire_recv(sock, &env, self->wire, why, sizeof why);
         if (rc == LNOB_DROP)
             lnob_log_once(LNOB_LOG_WARN, "dropped a bad control answer: %s", why);
         if (rc != LNOB_OK)

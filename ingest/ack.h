@@ -1,6 +1,7 @@
 /* ack.h - an ingester's view of what the aggregator holds of an extract.
  *
- * Over a DEALER socket connected to the aggregator's control endpoint, asks
+ * Over a DEALER socket connected to the aggregator's control endpoint (of
+ * the extract's aggregator, when there are several: lnob/route.h), asks
  * Status and keeps the last Progress answer: which batch seqs are held,
  * whether the ExtractEnd arrived, whether the result is computed or stored.
  * The ingester uses it to skip what is held (resuming after a restart) and
@@ -10,13 +11,14 @@
 #define LNOB_INGEST_ACK_H
 #include <stdint.h>
 
+#include "lnob/route.h"
 #include "wire.h"
 
 typedef struct lnob_ack lnob_ack_t;
 
-/* dealer: a libzmq DEALER socket handle, borrowed; run_id borrowed; wire:
+/* route: a DEALER socket per aggregator, borrowed; run_id borrowed; wire:
  * the worker's message counters, borrowed. */
-lnob_ack_t *lnob_ack_new(void *dealer, const char *run_id, lnob_wire_stats_t *wire);
+lnob_ack_t *lnob_ack_new(const lnob_route_t *route, const char *run_id, lnob_wire_stats_t *wire);
 /* NULL-safe; NULLs *self_p. */
 void lnob_ack_destroy(lnob_ack_t **self_p);
 /* Forgets the last answer (a new extract begins). */

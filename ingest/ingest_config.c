@@ -42,7 +42,9 @@ static const lnob_opt_t s_opts[] = {
     {"linger-ms", "LNOB_LINGER_MS", LNOB_OPT_INT, "1000", 0, 3600000, NULL,
      offsetof(lnob_ingest_cfg_t, linger_ms), "how long exit waits to deliver queued batches"},
     {"control", "LNOB_INGEST_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
-     offsetof(lnob_ingest_cfg_t, control), "the aggregator's control endpoint (none: send and exit, unacknowledged)"},
+     offsetof(lnob_ingest_cfg_t, control),
+     "the aggregator's control endpoint; several aggregators separated by '|', in the transformers' --push order "
+     "(none: send and exit, unacknowledged)"},
     {"poll-ms", "LNOB_INGEST_POLL_MS", LNOB_OPT_INT, "300", 10, 60000, NULL,
      offsetof(lnob_ingest_cfg_t, poll_ms), "how often to ask the aggregator for progress"},
     {"redeliver-ms", "LNOB_INGEST_REDELIVER_MS", LNOB_OPT_INT, "2000", 100, 3600000, NULL,

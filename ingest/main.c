@@ -100,7 +100,8 @@ static void s_linger(const lnob_ingest_cfg_t *cfg, lnob_beat_t *beat)
 
 /* What the ingester opens: its sockets, beat and metrics endpoint. */
 typedef struct {
-    zsock_t *push, *control; /* control: NULL with --control none */
+    zsock_t *push;
+    lnob_route_t control;    /* each aggregator's; none with --control none (lnob/route.h) */
     lnob_beat_t *beat;
     lnob_metrics_t *reg;
     lnob_links_t *links;
@@ -133,7 +134,7 @@ static int s_open(workers_t *w, const lnob_ingest_cfg_t *cfg, int acked, const l
     lnob_sock_opts_t co = {64, 0, -1, curve, "aggregate", w->links, "control"};
     if (!(w->push = lnob_sock_new(ZMQ_PUSH, cfg->push, true, &so, err, cap)))
         return LNOB_ERR;
-    if (acked && !(w->control = lnob_sock_new(ZMQ_DEALER, cfg->control, false, &co, err, cap)))
+    if (acked && lnob_route_open(&w->control, LNOB_ROUTE_MAX, ZMQ_DEALER, cfg->control, false, &co, err, cap) != LNOB_OK)
         return LNOB_ERR;
     /* a full queue returns, so the loop can beat */
     zsock_set_sndtimeo(w->push, lnob_beat_wait_ms(cfg->heartbeat_ms, SEND_WAIT_MS));
@@ -148,7 +149,7 @@ static void s_close(workers_t *w)
     lnob_beat_destroy(&w->beat);
     lnob_httpd_destroy(&w->http);
     lnob_links_destroy(&w->links); /* before the sockets it watches */
-    zsock_destroy(&w->control);
+    lnob_route_close(&w->control);
     zsock_destroy(&w->push); /* lingers up to linger-ms to deliver */
     lnob_metrics_destroy(&w->reg);
 }
@@ -199,7 +200,7 @@ int main(int argc, char **argv)
     ctx.beat = w.beat;
     ctx.wire = &wire;
     ctx.obs = w.obs;
-    ctx.ack = acked ? lnob_ack_new(zsock_resolve(w.control), cfg.run_id, &wire) : NULL;
+    ctx.ack = acked ? lnob_ack_new(&w.control, cfg.run_id, &wire) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
     lnob_plan_t *plans = s_plan(&cfg, &n_plans);

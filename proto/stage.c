@@ -14,7 +14,8 @@ void lnob_stage_obs_new(lnob_stage_t *s, const char *name, const lnob_curve_t *c
 int lnob_stage_start(lnob_stage_t *s, const char *beat, const char *name, long beat_ms,
                      const lnob_httpd_cfg_t *http, char *err, size_t cap)
 {
-    zsock_set_sndtimeo(s->out, s->wait_ms); /* a full queue returns: the loop comes round to beat */
+    for (size_t i = 0; i < s->out.n; i++) /* a full queue returns: the loop comes round to beat */
+        zsock_set_sndtimeo(s->out.sock[i], s->wait_ms);
     if (!(s->beat = lnob_beat_new(beat, name, beat_ms, s->reg, err, cap)))
         return LNOB_ERR;
     s->http = lnob_httpd_new(http, s->reg, err, cap);
@@ -57,7 +58,7 @@ int lnob_stage_send_bytes(lnob_stage_t *s, const uint8_t *data, size_t len)
 {
     char why[LNOB_ERRSTR_MAX];
     int rc;
-    while ((rc = s_sent(s, lnob_wire_send_bytes(zsock_resolve(s->out), data, len, why, sizeof why),
+    while ((rc = s_sent(s, lnob_wire_send_bytes(zsock_resolve(s->out.sock[0]), data, len, why, sizeof why),
                         lnob_wire_kind(data, len), why)) == LNOB_AGAIN)
         ;
     return rc;
@@ -67,7 +68,7 @@ int lnob_stage_send(lnob_stage_t *s, lnob_env_t *env)
 {
     char why[LNOB_ERRSTR_MAX];
     int rc;
-    while ((rc = s_sent(s, lnob_wire_send(zsock_resolve(s->out), env, why, sizeof why), (int) env->body_case,
+    while ((rc = s_sent(s, lnob_wire_send(zsock_resolve(lnob_route_for(&s->out, lnob_wire_extract_id(env))), env, why, sizeof why), (int) env->body_case,
                         why)) == LNOB_AGAIN)
         ;
     return rc;
@@ -91,6 +92,6 @@ void lnob_stage_close(lnob_stage_t *s)
     lnob_links_destroy(&s->links); /* before the sockets it watches */
     zsock_destroy(&s->control);
     zsock_destroy(&s->in);
-    zsock_destroy(&s->out);
+    lnob_route_close(&s->out);
     lnob_metrics_destroy(&s->reg);
 }

@@ -21,10 +21,12 @@
 #include "lnob/httpd.h"
 #include "lnob/links.h"
 #include "lnob/metrics.h"
+#include "lnob/route.h"
 #include "wire.h"
 
 typedef struct {
-    zsock_t *in, *out;       /* pull and push; the stage opens them */
+    zsock_t *in;             /* pull; the stage's main opens it */
+    lnob_route_t out;        /* push: one socket, or one per aggregator (lnob/route.h) */
     zsock_t *control;        /* a third socket, or NULL (the aggregator's ROUTER) */
     lnob_wire_stats_t wire;
     uint64_t forwarded;      /* messages sent on out */
@@ -45,10 +47,11 @@ int lnob_stage_start(lnob_stage_t *s, const char *beat, const char *name, long b
  * with *env owned, LNOB_AGAIN when none came or a bad one was dropped
  * (counted, logged once), LNOB_CLOSED at a signal, else LNOB_ERR. */
 int lnob_stage_recv(lnob_stage_t *s, lnob_env_t **env);
-/* Sends env on out without copying its packed bytes; LNOB_OK, or
- * LNOB_ERR (said unless a signal stopped the worker). */
+/* Sends env on out (to the aggregator of its extract when out has
+ * several) without copying its packed bytes; LNOB_OK, or LNOB_ERR (said
+ * unless a signal stopped the worker). */
 int lnob_stage_send(lnob_stage_t *s, lnob_env_t *env);
-/* The same for packed Envelope bytes. */
+/* The same for packed Envelope bytes, on out's first socket. */
 int lnob_stage_send_bytes(lnob_stage_t *s, const uint8_t *data, size_t len);
 /* The stopping line: messages and bytes received, messages sent, bad
  * messages dropped. */

@@ -30,6 +30,7 @@
 #include "lnob/log.h"
 #include "lnob/metrics.h"
 #include "lnob/redis.h"
+#include "lnob/route.h"
 #include "lnob/sock.h"
 #include "beat.h"
 #include "publish.h"
@@ -56,7 +57,8 @@ typedef struct {
 
 typedef struct {
     const lnob_sink_cfg_t *cfg;
-    zsock_t *in, *pub, *control;
+    zsock_t *in, *pub;
+    lnob_route_t control;  /* each aggregator's control socket (lnob/route.h) */
     redisContext *redis;
     lnob_beat_t *beat;     /* NULL without --heartbeat */
     lnob_wire_stats_t wire;
@@ -173,7 +175,7 @@ static void s_confirm(sink_t *s, const Lnob__V1__Result *r)
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_STORED;
     env.stored = &m;
-    if (lnob_wire_send(zsock_resolve(s->control), &env, why, sizeof why) != LNOB_OK)
+    if (lnob_wire_send(zsock_resolve(lnob_route_for(&s->control, r->extract_id)), &env, why, sizeof why) != LNOB_OK)
         lnob_log_once(LNOB_LOG_WARN, "cannot confirm to the aggregator: %s", why);
     else
         lnob_wire_sent(&s->wire, LNOB__V1__ENVELOPE__BODY_STORED);
@@ -330,7 +332,7 @@ static int s_open(sink_t *s, const lnob_sink_cfg_t *cfg, const lnob_curve_t *cur
     lnob_sock_opts_t ctl_o = {1000, 0, -1, curve, "aggregate", l, "control"};
     if (!(s->in = lnob_sock_new(ZMQ_PULL, cfg->pull, true, &in_o, err, cap)) ||
         !(s->pub = lnob_sock_new(ZMQ_PUB, cfg->pub, true, &pub_o, err, cap)) ||
-        !(s->control = lnob_sock_new(ZMQ_DEALER, cfg->control, false, &ctl_o, err, cap)) ||
+        lnob_route_open(&s->control, LNOB_ROUTE_MAX, ZMQ_DEALER, cfg->control, false, &ctl_o, err, cap) != LNOB_OK ||
         !(s->beat = lnob_beat_new(cfg->heartbeat, "sink", cfg->heartbeat_ms, s->obs.reg, err, cap)))
         return LNOB_ERR;
     s->obs.http = lnob_httpd_new(&cfg->metrics, s->obs.reg, err, cap);
@@ -346,7 +348,7 @@ static void s_close(sink_t *s)
     lnob_links_destroy(&s->obs.links); /* before the sockets it watches */
     zsock_destroy(&s->in);
     zsock_destroy(&s->pub);
-    zsock_destroy(&s->control);
+    lnob_route_close(&s->control);
     lnob_metrics_destroy(&s->obs.reg);
 }
 

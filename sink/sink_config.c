@@ -23,7 +23,9 @@ static const lnob_opt_t s_opts[] = {
     {"redis-password-file", "LNOB_REDIS_PASSWORD_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
      offsetof(lnob_sink_cfg_t, redis_password_file), LNOB_REDIS_PASSWORD_FILE_HELP},
     {"control", "LNOB_SINK_CONTROL", LNOB_OPT_STR, ">tcp://127.0.0.1:5559", 0, 0, NULL,
-     offsetof(lnob_sink_cfg_t, control), "the aggregator's control endpoint, told when a result is stored"},
+     offsetof(lnob_sink_cfg_t, control),
+     "the aggregator's control endpoint, told when a result is stored; several aggregators separated by '|', "
+     "in the transformers' --push order"},
     {"hwm", "LNOB_HWM", LNOB_OPT_INT, "8", 1, 10000, NULL, offsetof(lnob_sink_cfg_t, hwm),
      "messages queued before the aggregator waits"},
     {"stream-max", "LNOB_STREAM_MAX", LNOB_OPT_INT, STREAM_MAX_DEFAULT, 0, STREAM_MAX_LIMIT, NULL,

@@ -2,7 +2,8 @@
  *
  * Run any number side by side. Pulls batches from the ingesters and has
  * their source kind (sources/registry.h) turn each into its record message
- * (a SILC Batch into a sorted Run), pushed to the aggregator (aggregate/);
+ * (a SILC Batch into a sorted Run), pushed to the aggregator (aggregate/),
+ * or with several aggregators to the one of its extract (lnob/route.h);
  * ExtractEnd, ExtractFailed and the batches of a kind that needs no
  * transforming (MIS, pseudonymised at the ingester) go on as they are.
  * Bad messages are dropped, counted and logged once. The loop beats to
@@ -131,7 +132,7 @@ static int s_open(worker_t *w, const lnob_transform_cfg_t *cfg, const lnob_curve
     lnob_sock_opts_t in_o = {(int) cfg->hwm, 0, w->st.wait_ms, curve, "ingest", l, "pull"};
     lnob_sock_opts_t out_o = {(int) cfg->hwm, (int) cfg->linger_ms, -1, curve, "aggregate", l, "push"};
     if (!(w->st.in = lnob_sock_new(ZMQ_PULL, cfg->pull, false, &in_o, err, cap)) ||
-        !(w->st.out = lnob_sock_new(ZMQ_PUSH, cfg->push, false, &out_o, err, cap)))
+        lnob_route_open(&w->st.out, LNOB_ROUTE_MAX, ZMQ_PUSH, cfg->push, false, &out_o, err, cap) != LNOB_OK)
         return LNOB_ERR;
     return lnob_stage_start(&w->st, cfg->heartbeat, "transform", cfg->heartbeat_ms, &cfg->metrics, err, cap);
 }

@@ -122,6 +122,28 @@ Test(config_cli, a_worker_refuses_an_unknown_key)
     free(said);
 }
 
+/* '|' separates aggregators (lnob/route.h): where only one socket can be
+ * meant (the aggregator's push to the sinks), it is refused at start-up,
+ * and so is an empty part. */
+Test(config_cli, a_list_of_aggregators_only_where_there_can_be_several)
+{
+    char ep[PATH_LEN + 64], both[3 * PATH_LEN + 256], pull[2 * PATH_LEN], control[2 * PATH_LEN];
+    s_path(ep, "runs");
+    snprintf(pull, sizeof pull, "@ipc://%s.in", ep);
+    snprintf(control, sizeof control, "@ipc://%s.ctl", ep);
+    snprintf(both, sizeof both, ">ipc://%s.a|>ipc://%s.b", ep, ep);
+    const char *agg[] = {"--pull", pull, "--control", control, "--push", both, "--metrics", "none", NULL};
+    char *said = s_said("lnob-aggregate", agg, NULL, 1, CHECK_TIMEOUT_S);
+    cr_assert(strstr(said, "one endpoint (list) only here: '|' separates aggregators"), "%s", said);
+    free(said);
+    snprintf(both, sizeof both, ">ipc://%s.a||>ipc://%s.b", ep, ep);
+    snprintf(pull, sizeof pull, ">ipc://%s.in", ep);
+    const char *tr[] = {"--pull", pull, "--push", both, "--metrics", "none", NULL};
+    said = s_said("lnob-transform", tr, NULL, 1, CHECK_TIMEOUT_S);
+    cr_assert(strstr(said, "an empty endpoint between '|'"), "%s", said);
+    free(said);
+}
+
 /* The batch size from the ingester's section reaches the ingester under
  * lnob run: 10674 rows in batches of 500 are 22 batches (8192: 2). */
 Test(config_cli, run_takes_the_batch_size_from_the_file)

@@ -10,12 +10,14 @@
 
 #include "harness.h"
 #include "lnob/mem.h"
+#include "lnob/route.h"
 #include "lnob/statfile.h"
 #include "sdmx.h"
 #include "wire.h"
 
 #define DATA LNOB_SOURCE_DIR "/tests/data/"
 #define RUN_TIMEOUT_S 120
+#define EXTRACT_ID_CAP 128 /* an extract id, with room */
 
 static th_redis_t s_redis;
 
@@ -1209,4 +1211,68 @@ Test(pipeline, transformers_with_different_bottom_code_zero_fail_the_extract)
     free(status);
     free(error);
     free(id);
+}
+
+/* Every extract's cells, by id, as one text (ids in ZSET order). */
+static char *s_all_cells(char ids[][EXTRACT_ID_CAP], size_t *n)
+{
+    redisReply *r = redisCommand(s_redis.c, "ZRANGE lnob:extracts 0 -1");
+    cr_assert(r && r->type == REDIS_REPLY_ARRAY);
+    size_t len = 0, cap = 1;
+    char *all = lnob_calloc(1, cap);
+    *n = r->elements;
+    for (size_t i = 0; i < r->elements && i < 8; i++) {
+        snprintf(ids[i], EXTRACT_ID_CAP, "%s", r->element[i]->str);
+        char *cells = th_snapshot(s_redis.c, ids[i]);
+        size_t add = strlen(cells);
+        lnob_grow((void **) &all, &cap, len + add + 1, 1);
+        memcpy(all + len, cells, add + 1);
+        len += add;
+        free(cells);
+    }
+    freeReplyObject(r);
+    return all;
+}
+
+/* Two aggregators side by side (lnob run --aggregators 2): each extract
+ * goes to the one lnob_route_pick names for its id, the one that computes
+ * it says so, and every extract's cells are those of a run with one
+ * aggregator. The four generated files' ids (fixed by their bytes) go to
+ * both aggregators. */
+Test(pipeline, extracts_spread_over_two_aggregators_by_id_with_the_same_cells)
+{
+    char *csv[4], *log = s_tmp("agg.log"), ids[8][EXTRACT_ID_CAP], ids2[8][EXTRACT_ID_CAP];
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "agg%d.csv", i);
+        csv[i] = s_tmp(name);
+        th_gen(csv[i], 200, 31 + i); /* seeds 31-34: ids that go to both of two aggregators */
+    }
+    const char *one[] = {"run", "--silc", csv[0], csv[1], csv[2], csv[3], "--redis", s_redis.url, NULL};
+    cr_assert_eq(th_run("lnob", one, NULL, RUN_TIMEOUT_S), 0);
+    size_t n, n2;
+    char *want = s_all_cells(ids, &n);
+    cr_assert_eq(n, 4);
+    freeReplyObject(redisCommand(s_redis.c, "FLUSHALL"));
+    const char *two[] = {"run", "--silc", csv[0], csv[1], csv[2], csv[3], "--redis", s_redis.url,
+                         "--aggregators", "2", "--log-level", "info", NULL};
+    cr_assert_eq(th_run_logged("lnob", two, NULL, log, RUN_TIMEOUT_S), 0, "%s", th_read(log, NULL));
+    char *got = s_all_cells(ids2, &n2), *text = th_read(log, NULL);
+    cr_assert_eq(n2, 4);
+    cr_assert_str_eq(got, want);
+    int used[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        size_t k = lnob_route_pick(ids[i], 2);
+        char line[EXTRACT_ID_CAP + 64];
+        snprintf(line, sizeof line, "[aggregate:%zu] INFO extract %.127s complete", k + 1, ids[i]);
+        cr_assert(strstr(text, line), "%s went to aggregate:%zu:\n%s", ids[i], k + 1, text);
+        used[k]++;
+    }
+    cr_assert(used[0] && used[1], "both aggregators had work: %d and %d", used[0], used[1]);
+    free(text);
+    free(got);
+    free(want);
+    for (int i = 0; i < 4; i++)
+        free(csv[i]);
+    free(log);
 }

@@ -104,6 +104,10 @@ Test(pipeconf, transports_addresses_and_hosts)
     s_no_problem("[ingest]\npush = @tcp://10.0.0.1:5555\n[transform]\npull = >tcp://ingest-host:5555\n");
     /* lists: one pair that meets is enough */
     s_no_problem("[ingest]\npush = @tcp://0.0.0.0:5555,@ipc:///run/b\n[transform]\npull = >ipc:///run/b\n");
+    /* several aggregators ('|', lnob/route.h): this file's aggregator is one of them */
+    s_no_problem("[transform]\npush = >tcp://c1:5556|>tcp://c2:5556\n[aggregate]\npull = @tcp://*:5556\n"
+                 "[ingest]\ncontrol = >tcp://c1:5559|>tcp://c2:5559\n[sink]\ncontrol = >tcp://c1:5559|>tcp://c2:5559\n");
+    s_one_problem("[transform]\npush = >tcp://c1:5566|>tcp://c2:5566\n", "ports differ (5566, 5556)");
     /* the ingester without acknowledgements asks no one */
     s_no_problem("[ingest]\ncontrol = none\n[aggregate]\ncontrol = @tcp://0.0.0.0:5600\n"
                  "[sink]\ncontrol = >tcp://127.0.0.1:5600\n");
