@@ -62,6 +62,7 @@ typedef struct {
     long drain_ms;          /* without control: time connected after the last send */
     const char *control;    /* the aggregator's control endpoint, or "none" */
     long poll_ms;           /* how often to ask for progress */
+    long in_flight;         /* extracts sent and not yet stored at once; 0: one per aggregator */
     long redeliver_ms;      /* no progress this long: send the missing batches */
     long ack_timeout_s;     /* no answer this long: give up */
     const char *run_id;     /* tag for this session */

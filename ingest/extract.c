@@ -6,6 +6,7 @@
 
 #include "lnob/clock.h"
 #include "lnob/log.h"
+#include "lnob/mem.h"
 #include "registry.h"
 
 /* Sends the plan's extract through its kind; writes its id. */
@@ -65,23 +66,67 @@ static int s_await(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const char *
     return LNOB_CLOSED;
 }
 
-int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan)
-{
+/* An extract sent and not yet known to be stored. */
+typedef struct {
+    const lnob_plan_t *plan;
     char id[EXTRACT_ID_CAP];
+    char checksum[HEX_SHA256]; /* its content as first sent (a redelivery must match) */
+} flight_t;
+
+/* Sends a plan's extract; what its wait needs is kept in f. */
+static int s_depart(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, flight_t *f)
+{
     ctx->asked = 0;
     ctx->redelivery = 0;
+    ctx->first_checksum[0] = '\0';
     if (ctx->ack)
         lnob_ack_reset(ctx->ack);
-    int rc = s_send_extract(ctx, plan, id, sizeof id);
-    snprintf(ctx->first_id, sizeof ctx->first_id, "%s", id);
-    lnob_log_set_extract(id);
-    if (rc == LNOB_OK && ctx->ack) {
-        ctx->asked = 1; /* from now on the answers of s_await decide */
-        rc = s_await(ctx, plan, id);
-        if (rc == LNOB_OK)
-            lnob_info("%s: extract %s stored", plan->source, id);
-    }
+    f->plan = plan;
+    int rc = s_send_extract(ctx, plan, f->id, sizeof f->id);
+    snprintf(f->checksum, sizeof f->checksum, "%s", ctx->first_checksum);
+    return rc;
+}
+
+/* Waits until f's extract is stored, sending again what goes missing. */
+static int s_land(lnob_ingest_ctx_t *ctx, const flight_t *f)
+{
+    snprintf(ctx->first_id, sizeof ctx->first_id, "%s", f->id);
+    snprintf(ctx->first_checksum, sizeof ctx->first_checksum, "%s", f->checksum);
+    ctx->asked = 1; /* from now on the answers of s_await decide */
+    ctx->redelivery = 0;
+    lnob_ack_reset(ctx->ack);
+    lnob_log_set_extract(f->id);
+    int rc = s_await(ctx, f->plan, f->id);
+    if (rc == LNOB_OK)
+        lnob_info("%s: extract %s stored", f->plan->source, f->id);
     lnob_log_set_extract(NULL);
     return rc;
 }
 
+int lnob_ingest_plans_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plans, size_t n, size_t in_flight)
+{
+    flight_t *f = lnob_calloc(in_flight ? in_flight : 1, sizeof *f);
+    size_t cap = in_flight ? in_flight : 1, head = 0, count = 0;
+    int rc = LNOB_OK;
+    for (size_t i = 0; i < n && rc == LNOB_OK; i++) {
+        if (count == cap && ctx->ack) { /* the window is full: the oldest must land first */
+            rc = s_land(ctx, &f[head]);
+            head = (head + 1) % cap, count--;
+        }
+        if (rc != LNOB_OK)
+            break;
+        flight_t *slot = &f[(head + count) % cap];
+        rc = s_depart(ctx, &plans[i], slot);
+        snprintf(ctx->first_id, sizeof ctx->first_id, "%s", slot->id);
+        count += ctx->ack != NULL;
+    }
+    for (; rc == LNOB_OK && count; head = (head + 1) % cap, count--)
+        rc = s_land(ctx, &f[head]);
+    free(f);
+    return rc;
+}
+
+int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan)
+{
+    return lnob_ingest_plans_run(ctx, plan, 1, 1);
+}

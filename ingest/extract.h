@@ -11,5 +11,11 @@
 /* Sends a plan's extract, then waits until it is stored (when
  * acknowledged). */
 int lnob_ingest_plan_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan);
+/* Sends the plans' extracts in order with up to in_flight of them sent and
+ * not yet stored: the next is sent while the ones before are computed (by
+ * other aggregators, when there are several); when in_flight are out, the
+ * oldest is waited for (and sent again if it goes missing) first. Stops at
+ * the first error. Without acknowledgements every plan is just sent. */
+int lnob_ingest_plans_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plans, size_t n, size_t in_flight);
 
 #endif

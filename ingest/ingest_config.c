@@ -45,6 +45,9 @@ static const lnob_opt_t s_opts[] = {
      offsetof(lnob_ingest_cfg_t, control),
      "the aggregator's control endpoint; several aggregators separated by '|', in the transformers' --push order "
      "(none: send and exit, unacknowledged)"},
+    {"in-flight", "LNOB_INGEST_IN_FLIGHT", LNOB_OPT_INT, "0", 0, 64, NULL, offsetof(lnob_ingest_cfg_t, in_flight),
+     "extracts sent and not yet stored at once, the next sent while the ones before are computed "
+     "(0: one per aggregator in --control)"},
     {"poll-ms", "LNOB_INGEST_POLL_MS", LNOB_OPT_INT, "300", 10, 60000, NULL,
      offsetof(lnob_ingest_cfg_t, poll_ms), "how often to ask the aggregator for progress"},
     {"redeliver-ms", "LNOB_INGEST_REDELIVER_MS", LNOB_OPT_INT, "2000", 100, 3600000, NULL,

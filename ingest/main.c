@@ -204,8 +204,8 @@ int main(int argc, char **argv)
     rc = LNOB_OK;
     size_t n_plans;
     lnob_plan_t *plans = s_plan(&cfg, &n_plans);
-    for (size_t i = 0; i < n_plans && rc == LNOB_OK; i++)
-        rc = lnob_ingest_plan_run(&ctx, &plans[i]);
+    size_t in_flight = cfg.in_flight ? (size_t) cfg.in_flight : acked ? w.control.n : 1;
+    rc = lnob_ingest_plans_run(&ctx, plans, n_plans, in_flight);
     for (size_t i = 0; i < n_plans; i++) {
         free(plans[i].files);
     }

@@ -1269,6 +1269,16 @@ Test(pipeline, extracts_spread_over_two_aggregators_by_id_with_the_same_cells)
         used[k]++;
     }
     cr_assert(used[0] && used[1], "both aggregators had work: %d and %d", used[0], used[1]);
+    /* one in flight per aggregator: the second extract left before the first was stored */
+    int sent = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strstr(line, "[ingest] INFO"))
+            continue;
+        sent += strstr(line, " sent: ") != NULL;
+        if (strlen(line) > 7 && !strcmp(line + strlen(line) - 7, " stored"))
+            break;
+    }
+    cr_assert_geq(sent, 2, "extracts sent before the first was stored: %d", sent);
     free(text);
     free(got);
     free(want);
