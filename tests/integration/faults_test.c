@@ -594,10 +594,9 @@ Test(faults, same_file_twice)
 /* Short liveness bounds (beat 40 ms, silent 400 ms; 150 and 1500 under
  * ASan, whose workers start slowly) over a year of four large UDB files:
  * the ingester beats while it reads and joins them as a stream (for longer than the
- * bound on most machines), and idle workers beat while they
- * wait for work, so none of them is taken for a stuck one. The aggregator
- * is left out: it does not beat while it computes an extract's cells
- * (docs/delivery.md). */
+ * bound on most machines), the aggregator beats while another thread
+ * computes the cells, and idle workers beat while they wait for work, so
+ * none of them is taken for a stuck one. */
 Test(faults, short_silence_kills_no_busy_or_idle_worker)
 {
     char dir[300], wd[300], files[4][320], *log;
@@ -617,8 +616,8 @@ Test(faults, short_silence_kills_no_busy_or_idle_worker)
     int status = s_run_logged("bigudb", args, &log);
     cr_assert_eq(status, 0, "%s", log);
     cr_assert(strstr(log, ": first read in ") && strstr(log, "in household order: streamed"), "%s", log);
-    const char *names[] = {"ingest", "transform:1", "transform:2", "sink"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"ingest", "transform:1", "transform:2", "aggregate", "sink"};
+    for (int i = 0; i < 5; i++) {
         char line[64];
         snprintf(line, sizeof line, "lnob: %s (pid ", names[i]);
         for (const char *at = strstr(log, line); at; at = strstr(at + 1, line))

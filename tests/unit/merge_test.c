@@ -5,6 +5,7 @@
  * skewed to one side of the pivot equal, bit for bit, the cells of the
  * persons sorted here with qsort. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,10 +97,25 @@ static void s_send_end(lnob_aggregate_t *a, uint32_t runs)
     cr_assert_eq(th_take(a, &env), LNOB_OK);
 }
 
-/* The Result of the rows sent as runs: run k gets the rows with owner(i) == k. */
-static void s_aggregate(uint32_t runs, uint32_t (*owner)(size_t i))
+static int s_beats; /* idle calls while the cells were computed */
+static pthread_t s_taker;
+
+static void s_idle(void *arg)
+{
+    (void) arg;
+    cr_assert(pthread_equal(pthread_self(), s_taker), "idle is called in the thread that took the end");
+    s_beats++;
+}
+
+/* The Result of the rows sent as runs: run k gets the rows with owner(i) == k;
+ * with idle, the aggregator computes in a thread of its own. */
+static void s_aggregate_idle(uint32_t runs, uint32_t (*owner)(size_t i), int idle)
 {
     lnob_aggregate_t *a = lnob_aggregate_new(th_keep_result, &s_result);
+    s_beats = 0;
+    s_taker = pthread_self();
+    if (idle)
+        lnob_aggregate_set_idle(a, s_idle, NULL);
     row_t *part = malloc(N * sizeof *part);
     for (uint32_t k = 0; k < runs; k++) {
         size_t n = 0;
@@ -113,6 +129,11 @@ static void s_aggregate(uint32_t runs, uint32_t (*owner)(size_t i))
     lnob_aggregate_destroy(&a);
     cr_assert_not_null(s_result, "no Result");
     cr_assert_str_eq(s_result->result->status, "complete", "%s", s_result->result->error);
+}
+
+static void s_aggregate(uint32_t runs, uint32_t (*owner)(size_t i))
+{
+    s_aggregate_idle(runs, owner, 0);
 }
 
 /* ---- the reference: the persons sorted here -------------------------------- */
@@ -175,5 +196,15 @@ Test(merge, runs_skewed_about_the_pivot_and_an_empty_run_change_nothing)
 {
     s_make_rows();
     s_aggregate(6, s_skewed);
+    s_expect_reference_cells();
+}
+
+/* With an idle callback (the worker's heartbeat) the cells are computed in
+ * another thread while the caller beats: the same cells, bit for bit. */
+Test(merge, computed_beside_the_heartbeat_the_cells_are_the_same)
+{
+    s_make_rows();
+    s_aggregate_idle(7, s_round_robin, 1);
+    cr_assert_geq(s_beats, 1, "the heartbeat went on while the extract was computed");
     s_expect_reference_cells();
 }
