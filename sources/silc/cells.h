@@ -25,8 +25,9 @@
 typedef struct {
     double x;           /* equivalised disposable income */
     int64_t w;          /* RB050 in units of 1e-5, > 0 */
-    uint32_t region;    /* index into lnob_dims_t.regions; 0 missing */
-    uint32_t mun;       /* index into lnob_dims_t.municipalities; 0 none */
+    uint16_t region;    /* index into lnob_dims_t.regions; 0 missing (at most
+                         * LNOB_CELLS_CODES_MAX codes: 32 bytes a person) */
+    uint16_t mun;       /* index into lnob_dims_t.municipalities; 0 none */
     uint8_t sex;        /* 1, 2 */
     uint8_t age_group;  /* AGE_A 1..3 (harmonise.h) */
     uint8_t age_b;      /* AGE_B 1..5 (harmonise.h) */
@@ -39,6 +40,10 @@ typedef struct {
     int8_t lack9;       /* old items lacking, -1 not collected */
     int8_t lwi, lwi2020;/* 1, 0, or -1 outside the LWI population */
 } lnob_person_t;
+
+/* The most region (or municipality) codes one extract may have, "missing"
+ * included: an extract with more fails (TOO_MANY_CODES). */
+#define LNOB_CELLS_CODES_MAX 65536
 
 /* Names of the breakdown codes; entry 0 of each list means "missing". */
 typedef struct {

@@ -262,8 +262,8 @@ static void *s_merge_share(void *arg)
         size_t i = heap[0].pos;
         uint32_t s = r->seq;
         lnob_person_t *p = &sh->out[k];
-        *p = (lnob_person_t){.x = r->x[i], .w = r->weight[i], .region = sh->rmap[s][r->region[i]],
-                             .mun = sh->mmap_[s][r->municipality[i]], .lwi = -1, .lwi2020 = -1};
+        *p = (lnob_person_t){.x = r->x[i], .w = r->weight[i], .region = (uint16_t) sh->rmap[s][r->region[i]],
+                             .mun = (uint16_t) sh->mmap_[s][r->municipality[i]], .lwi = -1, .lwi2020 = -1};
         s_person_codes(p, r, i, sh->have);
         if (sh->have & LNOB_HAVE_WI) {
             p->lwi = sh->lwi[s].lwi[i];
@@ -337,9 +337,15 @@ static lnob_person_t *s_merge(const lnob_extract_view_t *x, uint32_t nb, dict_t 
         mmap_[s] = s_dict_map(muns, r->municipality_dict, r->n_municipality_dict);
         first += cut[s] = pivot.run ? s_before_pivot(r, &pivot) : r->record_count;
     }
-    lnob_person_t *p = lnob_malloc((total ? total : 1) * sizeof *p);
-    share_t sh[2] = {{x, nb, have, rmap, mmap_, lwi, cut, 0, p}, {x, nb, have, rmap, mmap_, lwi, cut, 1, p + first}};
-    lnob_pair_run(s_merge_share, &sh[0], &sh[1]);
+    lnob_person_t *p = NULL;
+    if (regions->n > LNOB_CELLS_CODES_MAX || muns->n > LNOB_CELLS_CODES_MAX)
+        total = 0; /* the codes would not fit the persons: the caller fails the extract */
+    else {
+        p = lnob_malloc((total ? total : 1) * sizeof *p);
+        share_t sh[2] = {{x, nb, have, rmap, mmap_, lwi, cut, 0, p},
+                         {x, nb, have, rmap, mmap_, lwi, cut, 1, p + first}};
+        lnob_pair_run(s_merge_share, &sh[0], &sh[1]);
+    }
     for (uint32_t s = 0; s < nb; s++) {
         free(rmap[s]);
         free(mmap_[s]);
@@ -491,7 +497,8 @@ static void s_free_runs(const lnob_extract_view_t *x)
 /* An extract whose cells cannot be published says why in r->error. */
 static void s_verdict(const lnob_extract_view_t *x, const totals_t *t, int settings_ok, size_t n, lnob_result_t *r)
 {
-    if (!settings_ok || lnob_meta_over_ceiling(x->end, t->rows_read, t->quarantined, r->error, sizeof r->error))
+    if (!settings_ok || *r->error || /* mixed settings, or too many codes (said already) */
+        lnob_meta_over_ceiling(x->end, t->rows_read, t->quarantined, r->error, sizeof r->error))
         r->n_cells = 0; /* cells from mixed settings, or from too few rows: publish none */
     else if (n == 0) { /* no indicator can be computed: do not publish empty cells */
         snprintf(r->error, sizeof r->error,
@@ -523,7 +530,11 @@ int lnob_silc_compute(const lnob_extract_view_t *x, lnob_result_t *r)
     totals_t t = s_totals(x, nb);
     s_free_runs(x);
     int64_t t_cells = lnob_mono_us();
-    r->cells = lnob_cells_compute(persons, n, &dims, &r->n_cells);
+    if (persons)
+        r->cells = lnob_cells_compute(persons, n, &dims, &r->n_cells);
+    else
+        snprintf(r->error, sizeof r->error, "TOO_MANY_CODES: %zu region and %zu municipality codes; an extract may "
+                 "have at most %d of each", regions.n - 1, muns.n - 1, LNOB_CELLS_CODES_MAX - 1);
     lnob_debug("extract %s: merge %lld ms, cells %lld ms", end->extract_id,
                (long long) (t_cells - t_merge) / 1000, (long long) (lnob_mono_us() - t_cells) / 1000);
     free(persons);

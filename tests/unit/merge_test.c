@@ -6,6 +6,7 @@
  * persons sorted here with qsort. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,8 @@ static int s_cmp_row(const void *a, const void *b)
 }
 
 static const char *s_region_names[] = {"", "AL01", "AL02"};
+static const char *const *s_run_regions = s_region_names; /* the region dict runs are sent with */
+static size_t s_n_run_regions = 3;
 
 /* ---- the aggregator's side ---------------------------------------------- */
 
@@ -74,7 +77,7 @@ static void s_send_run(lnob_aggregate_t *a, uint32_t seq, row_t *rows, size_t n)
         r.n_municipality = n;
     r.x = x, r.weight = w, r.person_id = pid, r.line = line, r.sex = sex, r.age_group = age, r.age_b = age_b;
     r.region = region, r.municipality = mun;
-    r.region_dict = (char **) s_region_names, r.n_region_dict = 3;
+    r.region_dict = (char **) s_run_regions, r.n_region_dict = s_n_run_regions;
     char *no_mun[] = {""};
     r.municipality_dict = no_mun, r.n_municipality_dict = 1;
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
@@ -207,4 +210,38 @@ Test(merge, computed_beside_the_heartbeat_the_cells_are_the_same)
     s_aggregate_idle(7, s_round_robin, 1);
     cr_assert_geq(s_beats, 1, "the heartbeat went on while the extract was computed");
     s_expect_reference_cells();
+}
+
+/* Region codes travel as 16 bits in the aggregator's persons: an extract
+ * whose runs name more than that many fails, saying so, with no cell. */
+Test(merge, an_extract_with_more_region_codes_than_fit_fails_with_no_cell)
+{
+    s_make_rows();
+    size_t n_names = LNOB_CELLS_CODES_MAX + 10;
+    char **names = calloc(n_names, sizeof *names);
+    names[0] = "";
+    for (size_t i = 1; i < n_names; i++) {
+        names[i] = malloc(16);
+        snprintf(names[i], 16, "R%06zu", i);
+    }
+    lnob_aggregate_t *a = lnob_aggregate_new(th_keep_result, &s_result);
+    row_t *rows = malloc(N * sizeof *rows);
+    memcpy(rows, s_rows, N * sizeof *rows);
+    for (size_t i = 0; i < N; i++)
+        rows[i].region = (uint32_t) (1 + i * 23 % (n_names - 1));
+    const char *const *saved = s_run_regions;
+    size_t saved_n = s_n_run_regions;
+    s_run_regions = (const char *const *) names, s_n_run_regions = n_names;
+    s_send_run(a, 0, rows, N);
+    s_run_regions = saved, s_n_run_regions = saved_n;
+    s_send_end(a, 1);
+    lnob_aggregate_destroy(&a);
+    cr_assert_not_null(s_result);
+    cr_assert_eq(s_result->result->n_cells, 0);
+    cr_assert(strstr(s_result->result->error, "TOO_MANY_CODES: 65545 region"), "%s", s_result->result->error);
+    lnob_wire_free(&s_result);
+    for (size_t i = 1; i < n_names; i++)
+        free(names[i]);
+    free(names);
+    free(rows);
 }
