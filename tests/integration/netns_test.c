@@ -1,9 +1,10 @@
-/* netns_test.c - three hosts, as network namespaces: the ingester on "a",
- * two transformers on "b", the aggregator, the sink and Redis on "c".
+/* netns_test.c - four hosts, as network namespaces: the ingester on "a",
+ * two transformers on "b", the aggregator, the sink and Redis on "c", and
+ * a second host of transformers, "d", that joins while the extract runs.
  *
- * The namespaces are joined by veth pairs (a-b, b-c, a-c), each its own
- * subnet, so every link between hosts is real TCP between interfaces that
- * only those two hosts share. CURVE is on (each worker its own
+ * The namespaces are joined by veth pairs (a-b, a-c, b-c, a-d, c-d), each
+ * its own subnet, so every link between hosts is real TCP between
+ * interfaces that only those two hosts share. CURVE is on (each worker its own
  * certificate, lnob keygen), and the sink logs in to a redis-server on "c"
  * as the ACL user lnob_sink, its password in a file. The cells must be the
  * ones `lnob run` stores for the same file. Needs root and `ip netns` (CI
@@ -19,7 +20,8 @@
 #include "harness.h"
 
 #define RUN_TIMEOUT_S 120
-#define HOSTS 3
+#define HOSTS 4
+#define HOUSEHOLDS 12000 /* about 42,000 persons: 210 batches of 200, time for d to join */
 #define REDIS_PORT "6390"
 
 static char s_dir[300], s_ns[HOSTS][32];
@@ -40,8 +42,7 @@ static void s_sh(const char *fmt, ...)
 static void s_addr(int h, int peer, char *out, size_t cap)
 {
     int lo = h < peer ? h : peer, hi = h < peer ? peer : h;
-    int link = lo == 0 ? hi - 1 : 2; /* a-b 0, a-c 1, b-c 2 */
-    snprintf(out, cap, "10.%d.%d.%d", s_net, link, h == lo ? 1 : 2);
+    snprintf(out, cap, "10.%d.%d.%d", s_net, lo * HOSTS + hi, h == lo ? 1 : 2);
 }
 
 static void s_link(int h, int peer)
@@ -58,7 +59,7 @@ static void s_link(int h, int peer)
 
 static void s_teardown(void)
 {
-    char cmd[128];
+    char cmd[192];
     for (int h = 0; h < HOSTS; h++)
         if (s_ns[h][0]) {
             snprintf(cmd, sizeof cmd, "ip netns del %s 2>/dev/null", s_ns[h]);
@@ -74,12 +75,14 @@ static void s_setup(void)
         return; /* the test skips, saying why */
     s_net = 100 + getpid() % 100;
     for (int h = 0; h < HOSTS; h++) {
-        snprintf(s_ns[h], sizeof s_ns[h], "lnob-%c-%d", "abc"[h], (int) getpid());
+        snprintf(s_ns[h], sizeof s_ns[h], "lnob-%c-%d", "abcd"[h], (int) getpid());
         s_sh("ip netns add %s && ip -n %s link set lo up", s_ns[h], s_ns[h]);
     }
     s_link(0, 1);
     s_link(0, 2);
     s_link(1, 2);
+    s_link(0, 3);
+    s_link(2, 3);
 }
 
 TestSuite(netns, .init = s_setup, .fini = s_teardown, .timeout = 300);
@@ -109,7 +112,30 @@ static const char *s_ep(char side, int host, int from, int port)
     return b;
 }
 
-Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_run)
+/* Waits (bounded) until the file at path holds text. */
+static int s_log_has(const char *path, const char *text, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 20) {
+        char *log = th_read(path, NULL);
+        int has = log && strstr(log, text);
+        free(log);
+        if (has)
+            return 1;
+        usleep(20 * 1000);
+    }
+    return 0;
+}
+
+/* The messages a transformer said it received, from its stopping line. */
+static unsigned long long s_received(const char *path)
+{
+    char *log = th_read(path, NULL), *at = log ? strstr(log, "stopping: ") : NULL;
+    unsigned long long n = at ? strtoull(at + strlen("stopping: "), NULL, 10) : 0;
+    free(log);
+    return n;
+}
+
+Test(netns, four_hosts_with_curve_a_redis_acl_user_and_a_host_joining_midway_store_the_cells_of_lnob_run)
 {
     if (!s_ns[0][0])
         cr_skip_test("needs root and ip netns (CI runs as root)");
@@ -117,7 +143,7 @@ Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_
     const char *extra[] = {"--port", REDIS_PORT, "--bind", "127.0.0.1", NULL};
     th_redis_start_acl_in(&rd, s_ns[2], extra);
     snprintf(s_dir, sizeof s_dir, "%s", rd.dir);
-    char keys[400], allow[400], pw[400], csv[400], url[200], cert[5][420], log[6][420];
+    char keys[400], allow[400], pw[400], csv[400], url[200], cert[5][420], log[7][420];
     snprintf(keys, sizeof keys, "%s/keys", s_dir);
     snprintf(allow, sizeof allow, "%s/allow", s_dir);
     snprintf(pw, sizeof pw, "%s/sink.password", s_dir);
@@ -128,9 +154,9 @@ Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_
     const char *role[] = {"ingest", "transform", "aggregate", "sink"};
     for (int i = 0; i < 4; i++)
         snprintf(cert[i], sizeof cert[i], "%s/%s.cert", keys, role[i]);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         snprintf(log[i], sizeof log[i], "%s/worker%d.log", s_dir, i);
-    th_gen(csv, 800, 29);
+    th_gen(csv, HOUSEHOLDS, 29);
     /* host c: the sink and the aggregator talk over c's own loopback */
     const char *a_sink[] = {"--pull", "@tcp://127.0.0.1:5557", "--pub", "@tcp://0.0.0.0:5558",
                             "--control", ">tcp://127.0.0.1:5559", "--redis", url,
@@ -140,7 +166,7 @@ Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_
                            "--allow", allow, NULL};
     /* host b: two transformers pull from a and push to c */
     const char *a_t1[] = {"--pull", s_ep('>', 0, 1, 5555), "--push", s_ep('>', 2, 1, 5556), "--instance", "1",
-                          "--cert", cert[1], "--allow", allow, NULL};
+                          "--cert", cert[1], "--allow", allow, "--log-level", "debug", NULL};
     const char *a_t2[] = {"--pull", s_ep('>', 0, 1, 5555), "--push", s_ep('>', 2, 1, 5556), "--instance", "2",
                           "--cert", cert[1], "--allow", allow, NULL};
     lnob_proc_t sink, agg, t1, t2, in;
@@ -150,8 +176,16 @@ Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_
     th_start_in(&t2, s_ns[1], "lnob-transform", a_t2, log[3]);
     /* host a: the ingester binds, sends, and waits for c's confirmation */
     const char *a_in[] = {"--silc", csv, "--push", s_ep('@', 0, 1, 5555), "--control", s_ep('>', 2, 0, 5559),
-                          "--run-id", "three-hosts", "--cert", cert[0], "--allow", allow, NULL};
+                          "--run-id", "three-hosts", "--batch-size", "200", "--cert", cert[0], "--allow", allow,
+                          NULL};
     th_start_in(&in, s_ns[0], "lnob-ingest", a_in, log[4]);
+    /* host d: once b has harmonised a batch of the extract, a third transformer joins from
+     * another host, pulling from a over the a-d link and pushing to c over c-d */
+    cr_assert(s_log_has(log[2], "persons harmonised", RUN_TIMEOUT_S * 1000), "b never got a batch");
+    const char *a_t3[] = {"--pull", s_ep('>', 0, 3, 5555), "--push", s_ep('>', 2, 3, 5556), "--instance", "3",
+                          "--cert", cert[1], "--allow", allow, NULL};
+    lnob_proc_t t3;
+    th_start_in(&t3, s_ns[3], "lnob-transform", a_t3, log[6]);
     int64_t waited = 0;
     while (!lnob_proc_poll(&in) && waited < RUN_TIMEOUT_S * 1000)
         usleep(50 * 1000), waited += 50;
@@ -161,9 +195,11 @@ Test(netns, three_hosts_with_curve_and_a_redis_acl_user_store_the_cells_of_lnob_
     char *id = th_extract_of(rd.c, "three-hosts", csv);
     cr_assert_not_null(id, "nothing stored on host c");
     char *got = th_snapshot(rd.c, id);
-    lnob_proc_t *all[] = {&t1, &t2, &agg, &sink};
-    for (int i = 0; i < 4; i++)
+    lnob_proc_t *all[] = {&t1, &t2, &t3, &agg, &sink};
+    for (int i = 0; i < 5; i++)
         lnob_proc_stop(all[i], 5000);
+    unsigned long long joined = s_received(log[6]);
+    cr_assert_gt(joined, 0, "the transformer on host d got no work");
 
     /* lnob run on this host, the same file, its own Redis */
     th_redis_start(&ref);
