@@ -3,7 +3,7 @@
 # extracts of 1 M and 10 M persons (about 3.5 persons per household).
 # Reports wall time, records/s, the stage timings stored in the extract's
 # metadata, and each worker's peak RSS. Record results in docs/BENCHMARKS.md.
-# Then the four-file UDB form of 1 M persons (UDB4_SIZES), same persons,
+# Then the four-file UDB form of 1 M and 10 M persons (UDB4_SIZES), same persons,
 # with the full indicator set, and the ratio of its wall time to the basic
 # file's (issue #4's goal: at most 2). Sizes up to 1 M run BENCH_RUNS times
 # (default 3) and report each run and the median wall time. Every case runs
@@ -113,7 +113,7 @@ done
 
 # The full indicator set from the four UDB files of the same persons
 # (same seed: ages, incomes, weights and places are those of the basic file).
-for persons in ${UDB4_SIZES:-1000000}; do
+for persons in ${UDB4_SIZES:-1000000 10000000}; do
     households=$((persons * 2 / 7))
     dir="$DIR/udb4_${persons}"
     [ -s "$dir/P.csv" ] || "$LNOB" gen silc --format udb4 --households "$households" --seed 42 --out "$dir"
