@@ -1251,8 +1251,20 @@ static int s_dry_run(run_t *r)
     return ok ? 0 : 1;
 }
 
+/* ", aggregate:2-N P-Q" when there are several aggregators, else "". */
+static const char *s_more_ports(const run_t *r, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (r->cfg.aggregators > 1)
+        snprintf(buf, cap, ", aggregate:2-%ld %ld-%ld", r->cfg.aggregators,
+                 r->cfg.metrics_base + METRICS_AGGREGATE_MORE + 1,
+                 r->cfg.metrics_base + METRICS_AGGREGATE_MORE + r->cfg.aggregators - 1);
+    return buf;
+}
+
 static int s_run(run_t *r, int argc, char **argv, int first)
 {
+    char more[96];
     int rc = s_options(r, argc, argv, first);
     if (rc != LNOB_OK)
         return rc == LNOB_CLOSED ? 0 : 2;
@@ -1273,10 +1285,10 @@ static int s_run(run_t *r, int argc, char **argv, int first)
                 r->cfg.transformers, r->cfg.aggregators, r->cfg.aggregators > 1 ? "s" : "",
                 r->cfg.silc.n + r->cfg.mis.n);
     if (ok && r->cfg.metrics_base)
-        fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld "
+        fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld%s "
                 "(lnob status)\n", r->cfg.metrics_base, r->cfg.metrics_base + METRICS_AGGREGATE,
                 r->cfg.metrics_base + METRICS_SINK, r->cfg.transformers, r->cfg.metrics_base + METRICS_TRANSFORM + 1,
-                r->cfg.metrics_base + METRICS_TRANSFORM + r->cfg.transformers);
+                r->cfg.metrics_base + METRICS_TRANSFORM + r->cfg.transformers, s_more_ports(r, more, sizeof more));
     ok = ok && s_wait(r) == 0;
     if (ok && !r->failed_inputs)
         lnob_note(LNOB_LOG_INFO, "stored in %.2f s", (double) (lnob_mono_us() - t0) / 1e6);
