@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@
 
 #define RUN_TIMEOUT_S 120
 #define HOSTS 4
-#define HOUSEHOLDS 12000 /* about 42,000 persons: 210 batches of 200, time for d to join */
+#define HOUSEHOLDS 12000 /* about 42,000 persons: 420 batches of 100, more than the queues hold */
 #define REDIS_PORT "6390"
 
 static char s_dir[300], s_ns[HOSTS][32];
@@ -176,16 +177,24 @@ Test(netns, four_hosts_with_curve_a_redis_acl_user_and_a_host_joining_midway_sto
     th_start_in(&t2, s_ns[1], "lnob-transform", a_t2, log[3]);
     /* host a: the ingester binds, sends, and waits for c's confirmation */
     const char *a_in[] = {"--silc", csv, "--push", s_ep('@', 0, 1, 5555), "--control", s_ep('>', 2, 0, 5559),
-                          "--run-id", "three-hosts", "--batch-size", "200", "--cert", cert[0], "--allow", allow,
+                          "--run-id", "three-hosts", "--batch-size", "100", "--cert", cert[0], "--allow", allow,
                           NULL};
     th_start_in(&in, s_ns[0], "lnob-ingest", a_in, log[4]);
     /* host d: once b has harmonised a batch of the extract, a third transformer joins from
-     * another host, pulling from a over the a-d link and pushing to c over c-d */
+     * another host, pulling from a over the a-d link and pushing to c over c-d. b's are
+     * frozen meanwhile, so that the extract cannot finish before d is there: the ingester's
+     * queues to b fill and the rest can only go to d. */
     cr_assert(s_log_has(log[2], "persons harmonised", RUN_TIMEOUT_S * 1000), "b never got a batch");
+    kill(t1.pid, SIGSTOP);
+    kill(t2.pid, SIGSTOP);
     const char *a_t3[] = {"--pull", s_ep('>', 0, 3, 5555), "--push", s_ep('>', 2, 3, 5556), "--instance", "3",
-                          "--cert", cert[1], "--allow", allow, NULL};
+                          "--cert", cert[1], "--allow", allow, "--log-level", "debug", NULL};
     lnob_proc_t t3;
     th_start_in(&t3, s_ns[3], "lnob-transform", a_t3, log[6]);
+    int joined_midway = s_log_has(log[6], "persons harmonised", RUN_TIMEOUT_S * 1000);
+    kill(t1.pid, SIGCONT);
+    kill(t2.pid, SIGCONT);
+    cr_assert(joined_midway, "host d got no batch while b was frozen");
     int64_t waited = 0;
     while (!lnob_proc_poll(&in) && waited < RUN_TIMEOUT_S * 1000)
         usleep(50 * 1000), waited += 50;
