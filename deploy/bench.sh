@@ -11,7 +11,10 @@
 # scaling table of the medians closes the report (issue #14). Last, a year
 # of MIS exports from all 61 municipalities (`lnob gen mis --persons
 # MIS_PERSONS`, default 200000: about 478 k rows in 101 exports) read as one
-# extract, BENCH_RUNS times, with its wall time and rows per second.
+# extract, BENCH_RUNS times, with its wall time and rows per second; then
+# the same exports through a watched drop folder, DROPS (default 50) of
+# them dropped again one at a time, with the latency of each to its
+# extract stored and published (p50, p99).
 # Usage: deploy/bench.sh [BUILD] [persons...]   (default: 1000000 10000000)
 set -eu
 BUILD=${1:-build}
@@ -147,6 +150,51 @@ echo "wall times      $walls s; median $median s"
 echo "rows/s           $(awk "BEGIN{printf \"%d\", $rows / $median}")"
 echo "cells            $(redis-cli -s "$SOCK" llen "lnob:extract:$id:cells")"
 grep 'peak RSS' "$DIR/run.log" | sed 's/^lnob: /                 /'
+
+# The drop folder: an export renamed into a watched folder, to its updated
+# extract stored and published (the sink stores and publishes in one step)
+# and the file moved to done/. The year's exports are taken first as one
+# extract; then DROPS of them come again, each with its last row removed
+# (other content: a new extract of the whole year), one at a time.
+drops=${DROPS:-50}
+d="$DIR/drop"
+rm -rf "$d" "$DIR/ipc" && mkdir -p "$d" && mkdir -m 700 "$DIR/ipc" # ipc:// only in a private directory
+ep() { echo "ipc://$DIR/ipc/$1"; }
+"$BUILD/bin/lnob-sink" --pull "@$(ep results)" --pub "@$(ep pub)" --control ">$(ep control)" \
+    --redis "unix://$SOCK" --metrics none 2> "$DIR/drop-sink.log" & sink=$!
+"$BUILD/bin/lnob-aggregate" --pull "@$(ep runs)" --push ">$(ep results)" --control "@$(ep control)" \
+    --metrics none 2> "$DIR/drop-aggregate.log" & agg=$!
+"$BUILD/bin/lnob-transform" --pull ">$(ep batches)" --push ">$(ep runs)" --metrics none \
+    2> "$DIR/drop-transform.log" & tr=$!
+"$BUILD/bin/lnob-ingest" --watch "$d" --watch-ms 10 --push "@$(ep batches)" --control ">$(ep control)" \
+    --pseudonym-key "$key" --period 2024 --run-id drop-bench --metrics none 2> "$DIR/drop-ingest.log" & ing=$!
+trap 'kill $sink $agg $tr $ing 2>/dev/null; redis-cli -s "$SOCK" shutdown nosave >/dev/null 2>&1 || true' EXIT
+redis-cli -s "$SOCK" flushall >/dev/null
+for f in "$mis"/exports/*; do cp "$f" "$d/.$(basename "$f").tmp" && mv "$d/.$(basename "$f").tmp" "$d/$(basename "$f")"; done
+i=0
+until [ -d "$d/done" ] && [ -z "$(find "$d" -maxdepth 1 -type f)" ]; do # each taken: in done/ or failed/
+    i=$((i + 1))
+    if [ $i -gt 1200 ] || ! kill -0 $ing $sink $agg $tr 2>/dev/null; then
+        echo "bench: the drop folder's first extract was not stored ($DIR/drop-*.log)" >&2; exit 1
+    fi
+    sleep 0.1
+done
+lat=""
+for f in $(ls "$d/done" | head -n "$drops"); do
+    sed '$d' "$mis/exports/$f" > "$d/.$f.tmp"
+    t0=$(date +%s%N)
+    mv "$d/.$f.tmp" "$d/$f"
+    i=0
+    while [ -e "$d/$f" ]; do
+        i=$((i + 1)); [ $i -gt 60000 ] && { echo "bench: $f was not stored ($DIR/drop-*.log)" >&2; exit 1; }
+        sleep 0.002
+    done
+    lat="$lat $(( ($(date +%s%N) - t0) / 1000000 ))"
+done
+kill $ing $tr $agg $sink 2>/dev/null; wait $ing $tr $agg $sink 2>/dev/null
+echo
+echo "== MIS drop folder: $drops exports dropped one at a time into a year of $(ls "$d/done" | wc -l), each stored and published"
+echo "latency ms       $(printf '%s\n' $lat | sort -n | awk '{v[NR] = $1} END {printf "p50 %d, p99 %d, min %d, max %d", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[1], v[NR]}')"
 
 echo
 echo "== scaling: the median wall time of each case by number of transformers"
