@@ -111,8 +111,11 @@ static const seen_t *s_seen_find(const seen_list_t *l, const char *name)
 }
 
 /* 1 when dir/name is complete: its writer left NAME.done beside it, or it
- * is unchanged (size, mtime, inode) since the last look and was last
- * written settle-ms ago or more. Else it goes into next for the next look. */
+ * was renamed into the folder after its last write (its inode changed
+ * after its content: ctime after mtime; a rename within the same clock
+ * tick as the write is not seen so, and waits as below), or it is
+ * unchanged (size, mtime, inode) since the last look and was last written
+ * settle-ms ago or more. Else it goes into next for the next look. */
 static int s_complete(const lnob_ingest_ctx_t *ctx, const char *dir, const char *name,
                       const seen_list_t *last, seen_list_t *next)
 {
@@ -131,6 +134,12 @@ static int s_complete(const lnob_ingest_ctx_t *ctx, const char *dir, const char 
     const seen_t *was = s_seen_find(last, name);
     int same = was && was->size == now.size && was->mtime_ms == now.mtime_ms && was->ino == now.ino;
     int64_t quiet = lnob_now_ms() - now.mtime_ms;
+    int64_t changed_ms = (int64_t) st.st_ctim.tv_sec * 1000 + st.st_ctim.tv_nsec / 1000000;
+    if (changed_ms > now.mtime_ms) { /* renamed (or linked) into the folder after its last write */
+        lnob_info("%s: complete: renamed into the folder %lld ms after its last write", path,
+                  (long long) (changed_ms - now.mtime_ms));
+        return 1;
+    }
     if (same && quiet >= ctx->cfg->settle_ms) {
         lnob_info("%s: complete: unchanged for %lld ms (--settle-ms %ld)", path, (long long) quiet,
                   ctx->cfg->settle_ms);

@@ -753,6 +753,36 @@ static void s_watch_down(watch_t *w)
     lnob_proc_stop(&w->sink, 5000);
 }
 
+/* A file renamed into the folder after it was written is taken at the next
+ * look, without waiting --settle-ms (60 s here): its inode changed after
+ * its content did. */
+Test(mis_pipeline, an_export_renamed_into_the_drop_folder_is_taken_at_once)
+{
+    watch_t *w = lnob_calloc(1, sizeof *w);
+    s_watch_up(w, 60000);
+    char tmp[700], dst[700];
+    snprintf(tmp, sizeof tmp, "%s/.01_puke.csv.tmp", w->drop);
+    snprintf(dst, sizeof dst, "%s/01_puke.csv", w->drop);
+    char *text = th_read(DATA "mis_tv7/exports/01_puke.csv", NULL);
+    FILE *f = fopen(tmp, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    usleep(30000); /* past the clock tick of the write */
+    cr_assert_eq(rename(tmp, dst), 0);
+    long ms;
+    char *id = s_next_latest(NULL, &ms); /* fails after 30 s, half the settle time */
+    cr_log_info("renamed export stored %ld ms after the rename", ms);
+    char *log = th_read(w->log[3], NULL);
+    cr_assert(strstr(log, "01_puke.csv: complete: renamed into the folder"), "%s", log);
+    cr_assert_lt(ms, 30000);
+    free(log);
+    free(id);
+    s_watch_down(w);
+    free(w);
+}
+
 Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart)
 {
     watch_t *w = lnob_calloc(1, sizeof *w);
