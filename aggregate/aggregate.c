@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lnob/clock.h"
 #include "lnob/format.h"
@@ -288,11 +287,7 @@ static void s_compute(lnob_aggregate_t *self, const lnob_source_ops_t *kind, con
         self->idle(self->idle_arg);
         pthread_mutex_lock(&j.mu);
         if (!j.done) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += IDLE_MS * 1000000L;
-            ts.tv_sec += ts.tv_nsec / 1000000000L;
-            ts.tv_nsec %= 1000000000L;
+            struct timespec ts = lnob_deadline(IDLE_MS);
             pthread_cond_timedwait(&j.cv, &j.mu, &ts);
         }
         done = j.done;

@@ -117,7 +117,6 @@ int lnob_ingest_plans_run(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plans, size
             break;
         flight_t *slot = &f[(head + count) % cap];
         rc = s_depart(ctx, &plans[i], slot);
-        snprintf(ctx->first_id, sizeof ctx->first_id, "%s", slot->id);
         count += ctx->ack != NULL;
     }
     for (; rc == LNOB_OK && count; head = (head + 1) % cap, count--)

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lnob/clock.h"
 #include "lnob/mem.h"
 #include "lnob/num.h"
 #include "lnob/rc.h"
@@ -475,11 +475,7 @@ static int s_load_part(lnob_udb4_t *self, size_t k)
 
 static void s_wait(lnob_udb4_t *self)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += WAIT_MS * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
+    struct timespec ts = lnob_deadline(WAIT_MS);
     pthread_cond_timedwait(&self->cv, &self->mu, &ts);
 }
 

@@ -350,6 +350,25 @@ static int s_big_reject(void *arg, const lnob_udb4_reject_t *r)
     return LNOB_OK;
 }
 
+/* Joins j (set to stream or spill) while a thread per file feeds texts;
+ * returns the join's rc, the feeders stopped and joined. */
+static int s_join_fed_apart(lnob_udb4_t *j, char *const texts[LNOB_UDB4_FILES], big_t *b)
+{
+    pthread_t th[LNOB_UDB4_FILES];
+    feeder_t fd[LNOB_UDB4_FILES];
+    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
+        fd[f] = (feeder_t){j, f, texts[f]};
+        cr_assert_eq(pthread_create(&th[f], NULL, s_feeder, &fd[f]), 0);
+    }
+    lnob_udb4_out_t out = {s_big_row, s_big_reject, b, NULL};
+    int rc = lnob_udb4_join(j, &out);
+    if (rc != LNOB_OK)
+        lnob_udb4_abort(j);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        pthread_join(th[f], NULL);
+    return rc;
+}
+
 static int s_cmp_line(const void *a, const void *b)
 {
     return strcmp(*(char *const *) a, *(char *const *) b);
@@ -463,18 +482,8 @@ Test(udb4, a_file_out_of_order_in_a_streamed_join_fails_it)
     strcat(texts[LNOB_UDB4_R], "2023,103,1,1.5,1\n"); /* household 1 again, after the last */
     lnob_udb4_t *j = lnob_udb4_new(s_src, 2023);
     lnob_udb4_stream(j, 1);
-    pthread_t th[LNOB_UDB4_FILES];
-    feeder_t fd[LNOB_UDB4_FILES];
-    for (int f = 0; f < LNOB_UDB4_FILES; f++) {
-        fd[f] = (feeder_t){j, f, texts[f]};
-        cr_assert_eq(pthread_create(&th[f], NULL, s_feeder, &fd[f]), 0);
-    }
     big_t bg = {0};
-    lnob_udb4_out_t out = {s_big_row, s_big_reject, &bg, NULL};
-    cr_assert_eq(lnob_udb4_join(j, &out), LNOB_ERR);
-    lnob_udb4_abort(j);
-    for (int f = 0; f < LNOB_UDB4_FILES; f++)
-        pthread_join(th[f], NULL);
+    cr_assert_eq(s_join_fed_apart(j, texts, &bg), LNOB_ERR);
     cr_assert_str_eq(lnob_udb4_reason(j), "FILE_CHANGED");
     cr_assert(strstr(lnob_udb4_errstr(j), "R.csv") && strstr(lnob_udb4_errstr(j), "order"), "%s",
               lnob_udb4_errstr(j));
@@ -515,6 +524,27 @@ Test(udb4, files_in_no_order_are_spilled_by_household_and_joined_a_part_at_a_tim
         free(spilled);
     }
     free(whole);
+    for (int f = 0; f < LNOB_UDB4_FILES; f++)
+        free(texts[f]);
+}
+
+/* A part that cannot be written (TMPDIR not a directory) fails the join
+ * as SPILL_FAILED, naming the file, instead of losing its rows. */
+Test(udb4, a_part_that_cannot_be_written_fails_the_join_as_spill_failed)
+{
+    char *texts[LNOB_UDB4_FILES];
+    s_year(texts);
+    setenv("TMPDIR", "/nonexistent/lnob-spill", 1);
+    lnob_udb4_t *j = lnob_udb4_new(s_src, 2023);
+    lnob_udb4_spill(j, 3, 5);
+    big_t bg = {0};
+    int rc = s_join_fed_apart(j, texts, &bg);
+    unsetenv("TMPDIR");
+    cr_assert_eq(rc, LNOB_ERR);
+    cr_assert_str_eq(lnob_udb4_reason(j), "SPILL_FAILED");
+    cr_assert(strstr(lnob_udb4_errstr(j), "D.csv: cannot make a temporary part"), "%s", lnob_udb4_errstr(j));
+    lnob_udb4_destroy(&j);
+    free(bg.text);
     for (int f = 0; f < LNOB_UDB4_FILES; f++)
         free(texts[f]);
 }
