@@ -176,9 +176,9 @@ static int s_loop(worker_t *w)
 }
 
 /* The series besides the stage's (docs/operations.md lists them). */
-static void s_obs_new(worker_t *w, const lnob_curve_t *curve, int wait_ms)
+static void s_obs_new(worker_t *w, const char *instance, const lnob_curve_t *curve, int wait_ms)
 {
-    lnob_stage_obs_new(&w->st, "aggregate", curve, wait_ms);
+    lnob_stage_obs_new(&w->st, "aggregate", instance, curve, wait_ms);
     obs_t *o = &w->obs;
     lnob_metrics_t *reg = w->st.reg;
     o->stage = lnob_metrics_stage(reg, "aggregate");
@@ -201,7 +201,7 @@ static void s_obs_new(worker_t *w, const lnob_curve_t *curve, int wait_ms)
  * endpoint. LNOB_OK, or LNOB_ERR with the reason in err. */
 static int s_open(worker_t *w, const lnob_aggregate_cfg_t *cfg, const lnob_curve_t *curve, char *err, size_t cap)
 {
-    s_obs_new(w, curve, lnob_beat_wait_ms(cfg->heartbeat_ms, POLL_MS));
+    s_obs_new(w, cfg->instance, curve, lnob_beat_wait_ms(cfg->heartbeat_ms, POLL_MS));
     lnob_links_t *l = w->st.links;
     lnob_sock_opts_t in_o = {(int) cfg->hwm, 0, w->st.wait_ms, curve, "transform", l, "pull"};
     lnob_sock_opts_t out_o = {(int) cfg->hwm, (int) cfg->linger_ms, -1, curve, "sink", l, "push"};

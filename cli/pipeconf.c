@@ -28,9 +28,14 @@ struct lnob_pipeconf {
     size_t n_problems, cap_problems;
 };
 
-static const lnob_config_prog_t *const s_progs[LNOB_PIPE_PROGS] = {
-    &lnob_ingest_config, &lnob_transform_config, &lnob_aggregate_config, &lnob_sink_config,
-    &lnob_run_config};
+/* The programs, in lnob_pipe_prog order. */
+static const lnob_config_prog_t *s_prog(size_t p)
+{
+    const lnob_config_prog_t *progs[LNOB_PIPE_PROGS] = {lnob_ingest_config(), lnob_transform_config(),
+                                                        &lnob_aggregate_config, &lnob_sink_config,
+                                                        lnob_run_config()};
+    return progs[p];
+}
 
 /* Keeps a problem once: programs that share a [common] key find the same. */
 static void s_add(void *arg, const char *problem)
@@ -62,7 +67,7 @@ static int s_known_section(const char *section)
     if (!strcmp(section, LNOB_CONFIG_COMMON) || !*section) /* "": the loaders say it */
         return 1;
     for (int p = 0; p < LNOB_PIPE_PROGS; p++)
-        if (!strcmp(section, s_progs[p]->section))
+        if (!strcmp(section, s_prog(p)->section))
             return 1;
     return 0;
 }
@@ -79,7 +84,7 @@ static int s_first_of_section(const lnob_conffile_t *f, size_t k)
 static int s_known_key(const char *key)
 {
     for (int p = 0; p < LNOB_PIPE_PROGS; p++)
-        if (lnob_config_find(s_progs[p]->table, key) >= 0)
+        if (lnob_config_find(s_prog(p)->table, key) >= 0)
             return 1;
     return 0;
 }
@@ -109,10 +114,10 @@ lnob_pipeconf_t *lnob_pipeconf_new(const char *path, int no_env)
         return self;
     }
     for (int p = 0; p < LNOB_PIPE_PROGS; p++) {
-        self->cfg[p] = lnob_calloc(1, s_progs[p]->cfg_size);
+        self->cfg[p] = lnob_calloc(1, s_prog(p)->cfg_size);
         const lnob_config_args_t a = {.file = self->file, .no_env = no_env, .problem = s_add,
                                       .problem_arg = self, .origin = &self->origin[p]};
-        lnob_config_load(s_progs[p], self->cfg[p], &a, err, sizeof err);
+        lnob_config_load(s_prog(p), self->cfg[p], &a, err, sizeof err);
     }
     s_check_sections(self);
     return self;
@@ -261,9 +266,9 @@ static const char *s_lists_meet(const char *a, int binds_a, const char *b, int b
 static const char *s_option(const lnob_pipeconf_t *self, lnob_pipe_prog p, const char *name,
                             char *where, size_t cap)
 {
-    int i = lnob_config_find(s_progs[p]->table, name);
-    lnob_config_where(s_progs[p]->table, &self->origin[p], i, where, cap);
-    return *(const char *const *) ((const char *) self->cfg[p] + s_progs[p]->table[i].offset);
+    int i = lnob_config_find(s_prog(p)->table, name);
+    lnob_config_where(s_prog(p)->table, &self->origin[p], i, where, cap);
+    return *(const char *const *) ((const char *) self->cfg[p] + s_prog(p)->table[i].offset);
 }
 
 /* Each worker's endpoint options: on tcp:// they need CURVE keys. */
@@ -284,8 +289,8 @@ static void s_check_keys(lnob_pipeconf_t *self)
     for (size_t k = 0; k < sizeof s_endpoints / sizeof s_endpoints[0]; k++) {
         lnob_pipe_prog p = s_endpoints[k].prog;
         char where[WHERE_MAX];
-        int i = lnob_config_find(s_progs[p]->table, "insecure-plaintext");
-        int insecure = *(const int *) ((const char *) self->cfg[p] + s_progs[p]->table[i].offset);
+        int i = lnob_config_find(s_prog(p)->table, "insecure-plaintext");
+        int insecure = *(const int *) ((const char *) self->cfg[p] + s_prog(p)->table[i].offset);
         if (s_option(self, p, "cert", where, sizeof where) || insecure)
             continue;
         for (size_t o = 0; s_endpoints[k].opts[o]; o++) {
@@ -293,7 +298,7 @@ static void s_check_keys(lnob_pipeconf_t *self)
             if (ep && strstr(ep, "tcp://"))
                 s_problem(self, "[%s] %s %s (%s) is tcp:// but [%s] has no cert: CURVE needs cert and "
                           "allow (lnob keygen, docs/security.md), or insecure-plaintext for development",
-                          s_progs[p]->section, s_endpoints[k].opts[o], ep, where, s_progs[p]->section);
+                          s_prog(p)->section, s_endpoints[k].opts[o], ep, where, s_prog(p)->section);
         }
     }
 }
@@ -311,7 +316,7 @@ void lnob_pipeconf_check_links(lnob_pipeconf_t *self)
             continue; /* a link switched off (the ingester's --control none) */
         if (s_lists_meet(a, l->bare_binds_a, b, l->bare_binds_b, why, sizeof why))
             s_problem(self, "endpoints do not meet (%s): [%s] %s %s (%s) and [%s] %s %s (%s): %s", l->what,
-                      s_progs[l->a]->section, l->opt_a, a, wa, s_progs[l->b]->section, l->opt_b, b, wb, why);
+                      s_prog(l->a)->section, l->opt_a, a, wa, s_prog(l->b)->section, l->opt_b, b, wb, why);
     }
 }
 
@@ -329,19 +334,19 @@ lnob_conffile_t *lnob_pipeconf_file(const lnob_pipeconf_t *self)
 
 lnob_opt_src lnob_pipeconf_src(const lnob_pipeconf_t *self, lnob_pipe_prog prog, const char *name)
 {
-    int i = self->file ? lnob_config_find(s_progs[prog]->table, name) : -1;
+    int i = self->file ? lnob_config_find(s_prog(prog)->table, name) : -1;
     return i < 0 ? LNOB_SRC_NONE : self->origin[prog].src[i];
 }
 
 int lnob_pipeconf_forward(const lnob_pipeconf_t *self, const lnob_config_origin_t *run_origin,
                           lnob_pipe_prog prog, const char *name)
 {
-    int i = lnob_config_find(lnob_run_config.table, name);
+    int i = lnob_config_find(lnob_run_config()->table, name);
     assert(i >= 0); /* a name of lnob run's table */
     lnob_opt_src own = run_origin->src[i];
     if (!self || own == LNOB_SRC_FLAG || own == LNOB_SRC_ENV)
         return 1;
-    if (own == LNOB_SRC_FILE && !strcmp(run_origin->section[i], lnob_run_config.section))
+    if (own == LNOB_SRC_FILE && !strcmp(run_origin->section[i], lnob_run_config()->section))
         return 1;
     lnob_opt_src theirs = lnob_pipeconf_src(self, prog, name);
     return theirs == LNOB_SRC_NONE || theirs == LNOB_SRC_DEFAULT;
@@ -350,8 +355,8 @@ int lnob_pipeconf_forward(const lnob_pipeconf_t *self, const lnob_config_origin_
 void lnob_pipeconf_print(const lnob_pipeconf_t *self, FILE *out)
 {
     for (int p = 0; self->file && p < LNOB_PIPE_PROGS; p++) {
-        const lnob_opt_t *t = s_progs[p]->table;
-        fprintf(out, "%s[%s] ; %s\n", p ? "\n" : "", s_progs[p]->section, s_progs[p]->prog);
+        const lnob_opt_t *t = s_prog(p)->table;
+        fprintf(out, "%s[%s] ; %s\n", p ? "\n" : "", s_prog(p)->section, s_prog(p)->prog);
         for (int i = 0; t[i].name; i++) {
             char value[VALUE_MAX], where[WHERE_MAX];
             lnob_config_value(t, self->cfg[p], i, value, sizeof value);

@@ -21,12 +21,12 @@
 #include "lnob/httpd.h"
 #include "lnob/keys.h"
 #include "lnob/mem.h"
-#include "mis_codes.h"
 #include "lnob/redis.h"
 #include "lnob/runid.h"
 #include "note.h"
 #include "lnob/route.h"
 #include "pipeconf.h"
+#include "registry.h"
 #include "proc.h"
 #include "report.h"
 #include "wire.h"
@@ -59,44 +59,27 @@
 #define SAME_BYTES 2
 
 typedef struct {
-    lnob_strlist_t silc;
-    lnob_strlist_t mis;
-    const char *pseudonym_key;
-    const char *population;
-    const char *mis_sources;
-    long period;
     long transformers;
     long aggregators;
     const char *redis;
     const char *redis_password_file;
     const char *format;
     long batch_size;
-    int decimal_comma;
     long timeout_s;
     const char *log_level, *log_format;
     const char *workdir;
     long max_restarts;
     const char *max_reject_share;
-    int combine;
     long heartbeat_ms;
     long silent_ms;
     int dry_run;
     long metrics_base;
+    /* the source kinds' options lnob run takes (source.h run_opts), each
+     * kind's in its part, as in lnob-ingest's config: s_kind_cfg */
+    _Alignas(LNOB_CONFIG_PART_ALIGN) unsigned char kinds[LNOB_CONFIG_PARTS_BYTES];
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
-    {"silc", NULL, LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, silc),
-     "SILC files: merged (one extract each) or the D, H, R, P UDB files of a year (one extract)"},
-    {"mis", NULL, LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(cfg_t, mis),
-     "municipal MIS exports (together one extract of service coverage, docs/mis.md)"},
-    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_FILE, NULL, 0, 0, NULL,
-     offsetof(cfg_t, pseudonym_key), "file with the person-key secret (needed with --mis)"},
-    {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(cfg_t, period),
-     "MIS reference year (0: the year of the latest start date)"},
-    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(cfg_t, mis_sources),
-     "MIS sources table: export file name pattern = mapping file (docs/mis.md)"},
-    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(cfg_t, population),
-     "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
     {"transformers", "LNOB_TRANSFORMERS", LNOB_OPT_INT, "2", 1, MAX_TRANSFORMERS, NULL,
      offsetof(cfg_t, transformers), "harmonising transformer processes"},
     {"aggregators", "LNOB_AGGREGATORS", LNOB_OPT_INT, "1", 1, MAX_AGGREGATORS, NULL, offsetof(cfg_t, aggregators),
@@ -110,8 +93,6 @@ static const lnob_opt_t s_opts[] = {
      "output format on stdout"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
      offsetof(cfg_t, batch_size), "accepted rows per batch message"},
-    {"decimal-comma", "LNOB_DECIMAL_COMMA", LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, decimal_comma),
-     "SILC numbers may have a decimal comma (1234,5) whatever the delimiter (always so in ';' files)"},
     {"timeout", "LNOB_RUN_TIMEOUT", LNOB_OPT_INT, "3600", 1, 86400, NULL,
      offsetof(cfg_t, timeout_s), "seconds to wait for the results before giving up"},
     {"log-level", "LNOB_LOG_LEVEL", LNOB_OPT_STR, "warn", 0, 0, "error|warn|info|debug",
@@ -122,8 +103,6 @@ static const lnob_opt_t s_opts[] = {
      "existing directory for sockets, the private Redis and <worker>.pid files (kept); default a temp dir (removed)"},
     {"max-restarts", "LNOB_RUN_MAX_RESTARTS", LNOB_OPT_INT, "20", 0, 1000, NULL,
      offsetof(cfg_t, max_restarts), "restarts of one worker before the run gives up"},
-    {"combine", "LNOB_INGEST_COMBINE", LNOB_OPT_FLAG, "0", 0, 1, NULL, offsetof(cfg_t, combine),
-     "merged SILC files of one year are read as one extract (the same header row in each)"},
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
      offsetof(cfg_t, max_reject_share),
      "percent of an extract's rows that may be quarantined (0-100); above it the extract fails"},
@@ -140,7 +119,39 @@ static const lnob_opt_t s_opts[] = {
      "PORT+9+i, aggregate:i (i > 1) PORT+72+i (9101: the default ports); 0: none"},
     LNOB_OPT_END};
 
-const lnob_config_prog_t lnob_run_config = {"lnob run", "run", s_opts, sizeof(cfg_t)};
+/* The options of kind k that lnob run takes (its run_opts), appended to
+ * out at their place in cfg_t; a kind's files come from flags only. */
+static size_t s_kind_opts(size_t k, lnob_opt_t *out, size_t n, size_t cap)
+{
+    const lnob_source_ops_t *kind = lnob_sources[k];
+    size_t at = offsetof(cfg_t, kinds) + lnob_source_part(LNOB_PART_INGEST, k);
+    for (const char *const *name = kind->run_opts; name && *name; name++) {
+        lnob_opt_t one[2] = {kind->ingest_opts[lnob_config_find(kind->ingest_opts, *name)], LNOB_OPT_END};
+        if (one[0].type == LNOB_OPT_LIST)
+            one[0].env = NULL;
+        n = lnob_config_append(out, n, cap, one, at);
+    }
+    return n;
+}
+
+const lnob_config_prog_t *lnob_run_config(void)
+{
+    static lnob_opt_t all[LNOB_OPTS_MAX + 1];
+    static lnob_config_prog_t prog = {"lnob run", "run", all, sizeof(cfg_t)};
+    if (!all[0].name) {
+        size_t n = 0;
+        for (size_t k = 0; k < lnob_sources_n; k++) /* the files first, as --help always listed them */
+            n = s_kind_opts(k, all, n, LNOB_OPTS_MAX + 1);
+        lnob_config_append(all, n, LNOB_OPTS_MAX + 1, s_opts, 0);
+    }
+    return &prog;
+}
+
+/* The options of kind k (registry order) in cfg. */
+static const void *s_kind_cfg(const cfg_t *cfg, size_t k)
+{
+    return cfg->kinds + lnob_source_part(LNOB_PART_INGEST, k);
+}
 
 /* A supervised child: how to start it again, and when. */
 typedef struct {
@@ -394,22 +405,17 @@ static const char *s_kept(args_t *a, const char *text)
     return at;
 }
 
-/* What every worker gets: the configuration file, the heartbeat, and the
- * options lnob run passes on (names; lnob_pipeconf_forward decides). */
-static void s_common_args(const run_t *r, args_t *a, lnob_pipe_prog prog, const char *const *names)
+/* Passes on the options names (NULL-terminated; lists left out) that
+ * prog takes from lnob run (lnob_pipeconf_forward). */
+static void s_pass_options(const run_t *r, args_t *a, lnob_pipe_prog prog, const char *const *names)
 {
     char text[PATH_MAX_LEN + 64];
-    if (r->conf[0])
-        s_arg(a, "--config", r->conf);
-    snprintf(text, sizeof text, ">ipc://%s/heartbeat", r->dir);
-    s_arg(a, "--heartbeat", s_kept(a, text));
-    snprintf(text, sizeof text, "%ld", r->cfg.heartbeat_ms);
-    s_arg(a, "--heartbeat-ms", s_kept(a, text));
-    for (; *names; names++) {
-        const lnob_opt_t *o = &s_opts[lnob_config_find(s_opts, *names)];
+    for (; names && *names; names++) {
+        const lnob_opt_t *table = lnob_run_config()->table;
+        const lnob_opt_t *o = &table[lnob_config_find(table, *names)];
         const char *field = (const char *) &r->cfg + o->offset;
-        if (!lnob_pipeconf_forward(r->pipe, &r->origin, prog, *names))
-            continue;
+        if (o->type == LNOB_OPT_LIST || !lnob_pipeconf_forward(r->pipe, &r->origin, prog, *names))
+            continue; /* a kind's files go as a list (s_start_ingest) */
         if (o->type == LNOB_OPT_INT)
             snprintf(text, sizeof text, "%ld", *(const long *) field);
         else if (o->type == LNOB_OPT_FLAG)
@@ -423,6 +429,20 @@ static void s_common_args(const run_t *r, args_t *a, lnob_pipe_prog prog, const 
         if (value)
             s_arg(a, s_kept(a, text), value);
     }
+}
+
+/* What every worker gets: the configuration file, the heartbeat, and the
+ * options lnob run passes on (names; lnob_pipeconf_forward decides). */
+static void s_common_args(const run_t *r, args_t *a, lnob_pipe_prog prog, const char *const *names)
+{
+    char text[PATH_MAX_LEN + 64];
+    if (r->conf[0])
+        s_arg(a, "--config", r->conf);
+    snprintf(text, sizeof text, ">ipc://%s/heartbeat", r->dir);
+    s_arg(a, "--heartbeat", s_kept(a, text));
+    snprintf(text, sizeof text, "%ld", r->cfg.heartbeat_ms);
+    s_arg(a, "--heartbeat-ms", s_kept(a, text));
+    s_pass_options(r, a, prog, names);
 }
 
 /* Adds an endpoint in the run's dir: "@ipc://DIR/name" (bind) or ">...". */
@@ -450,9 +470,7 @@ static void s_ep_each(const run_t *r, args_t *a, const char *flag, const char *n
 }
 
 static const char *const s_worker_passes[] = {"log-level", "log-format", NULL};
-static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-size", "period",
-                                              "max-reject-share", "pseudonym-key", "combine",
-                                              "mis-sources", "population", "decimal-comma", NULL};
+static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-size", "max-reject-share", NULL};
 
 /* The --metrics of a worker at offset from --metrics-base: "none"
  * without one (two runs on one machine must not collide). */
@@ -537,13 +555,16 @@ static int s_start_workers(run_t *r)
     s_arg(a, "--run-id", r->run_id);
     s_common_args(r, a, LNOB_PIPE_INGEST, s_ingest_passes);
     s_arg(a, "--metrics", s_kept(a, s_metrics(r, 0, m, sizeof m)));
-    const lnob_strlist_t *lists[] = {&r->cfg.silc, &r->cfg.mis};
-    const char *flags[] = {"--silc", "--mis"};
-    for (int l = 0; l < 2; l++) {
-        if (lists[l]->n && a->n < ARGV_MAX - 1)
-            a->v[a->n++] = flags[l];
-        for (size_t i = 0; i < lists[l]->n && a->n < ARGV_MAX - 1; i++)
-            a->v[a->n++] = lists[l]->items[i];
+    for (size_t k = 0; k < lnob_sources_n; k++) { /* each kind's options, then its files */
+        const lnob_source_ops_t *kind = lnob_sources[k];
+        s_pass_options(r, a, LNOB_PIPE_INGEST, kind->run_opts);
+        const lnob_strlist_t *list = kind->files(s_kind_cfg(&r->cfg, k));
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s", kind->ingest_opts[0].name);
+        if (list->n && a->n < ARGV_MAX - 1)
+            a->v[a->n++] = s_kept(a, flag);
+        for (size_t i = 0; i < list->n && a->n < ARGV_MAX - 1; i++)
+            a->v[a->n++] = list->items[i];
     }
     a->v[a->n] = NULL;
     int rc = s_start(r, &r->ingest, "ingest", "lnob-ingest", a->v);
@@ -733,15 +754,32 @@ static long long s_stored(run_t *r)
     return n;
 }
 
-/* The input files, SILC then MIS, as one list. */
+/* A file of kind's list: how lnob run counts it (source.h file_role). */
+static int s_role(const lnob_source_ops_t *kind, const char *path)
+{
+    return kind->file_role ? kind->file_role(path) : LNOB_FILE_INPUT;
+}
+
+/* The input files, kind by kind (registry order), as one list: a file that
+ * goes with another (an MIS mapping file) is none. */
 static size_t s_inputs(const cfg_t *cfg, const char **out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < cfg->silc.n; i++)
-        out[n++] = cfg->silc.items[i];
-    for (size_t i = 0; i < cfg->mis.n; i++)
-        if (!lnob_mis_is_map(cfg->mis.items[i])) /* a mapping file goes with its export */
-            out[n++] = cfg->mis.items[i];
+    for (size_t k = 0; k < lnob_sources_n; k++) {
+        const lnob_strlist_t *list = lnob_sources[k]->files(s_kind_cfg(cfg, k));
+        for (size_t i = 0; i < list->n; i++)
+            if (s_role(lnob_sources[k], list->items[i]) != LNOB_FILE_COMPANION)
+                out[n++] = list->items[i];
+    }
+    return n;
+}
+
+/* The files given, over every kind. */
+static size_t s_files_given(const cfg_t *cfg)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < lnob_sources_n; k++)
+        n += lnob_sources[k]->files(s_kind_cfg(cfg, k))->n;
     return n;
 }
 
@@ -1018,37 +1056,21 @@ static int s_same_content(const char *a, const char *b)
     return same ? SAME_BYTES : 0;
 }
 
-/* 1 when path's header row names one UDB file's key (D, H, R or P) but
- * not both RB030 and a household id: a part of a year's four files, whose
- * bytes may well recur in another year's or another form's set. */
-static int s_udb_part(const char *path)
-{
-    char line[HEADER_PEEK] = "";
-    FILE *f = fopen(path, "rb");
-    if (f) {
-        if (!fgets(line, sizeof line, f))
-            line[0] = '\0';
-        fclose(f);
-    }
-    for (char *c = line; *c; c++)
-        *c = (char) toupper((unsigned char) *c);
-    int r = strstr(line, "RB030") != NULL, h = strstr(line, "DB030") || strstr(line, "HB030");
-    return (r || h || strstr(line, "PB030")) && !(r && h);
-}
 
-/* Drops every file of a list that repeats an earlier one (same file or
- * same bytes): one content makes one extract, whatever its names. Mapping
- * files of MIS exports stay, as each goes with its own export; a UDB file
- * with the bytes of another set's stays too (it is part of its own set). */
-static void s_dedupe(lnob_strlist_t *list)
+/* Drops every file of kind's list that repeats an earlier one (same file
+ * or same bytes): one content makes one extract, whatever its names. A
+ * file that goes with another (an MIS mapping file) stays, as each goes
+ * with its own; a part of a set (a UDB file) with the bytes of another
+ * set's stays too. */
+static void s_dedupe(const lnob_source_ops_t *kind, lnob_strlist_t *list)
 {
     size_t kept = 0;
     for (size_t i = 0; i < list->n; i++) {
         const char *dup = NULL;
         int same = 0;
-        for (size_t k = 0; k < kept && !same && !lnob_mis_is_map(list->items[i]); k++)
-            if ((same = s_same_content(list->items[i], list->items[k])) == SAME_BYTES &&
-                s_udb_part(list->items[i]))
+        int role = s_role(kind, list->items[i]);
+        for (size_t k = 0; k < kept && !same && role != LNOB_FILE_COMPANION; k++)
+            if ((same = s_same_content(list->items[i], list->items[k])) == SAME_BYTES && role == LNOB_FILE_PART)
                 same = 0;
             else if (same)
                 dup = list->items[k];
@@ -1181,13 +1203,15 @@ static int s_options(run_t *r, int argc, char **argv, int first)
     const lnob_config_args_t a = {.argc = argc, .argv = argv, .first = first, .usage = USAGE,
                                   .file = r->pipe ? lnob_pipeconf_file(r->pipe) : NULL,
                                   .origin = &r->origin};
-    int rc = lnob_config_load(&lnob_run_config, &r->cfg, &a, err, sizeof err);
+    int rc = lnob_config_load(lnob_run_config(), &r->cfg, &a, err, sizeof err);
     if (rc == LNOB_OK && r->cfg.redis_password_file && !r->cfg.redis) {
         snprintf(err, sizeof err, "--redis-password-file (LNOB_REDIS_PASSWORD_FILE) goes with --redis "
                                   "(LNOB_REDIS_URL): the private Redis has no password");
         rc = LNOB_ERR;
-    } else if (rc == LNOB_OK && r->cfg.silc.n + r->cfg.mis.n == 0) {
-        snprintf(err, sizeof err, "give at least one --silc or --mis FILE");
+    } else if (rc == LNOB_OK && s_files_given(&r->cfg) == 0) {
+        char flags[160];
+        lnob_source_file_flags(flags, sizeof flags);
+        snprintf(err, sizeof err, "give at least one input file (%.160s)", flags);
         rc = LNOB_ERR;
     } else if (rc == LNOB_OK && r->cfg.silent_ms < 2 * r->cfg.heartbeat_ms) {
         /* one late beat must not kill a worker */
@@ -1271,8 +1295,8 @@ static int s_run(run_t *r, int argc, char **argv, int first)
     lnob_log_start("run", NULL, "info", r->cfg.log_format); /* names its json notes (note.h) */
     if (s_check_inputs(&r->cfg) != 0)
         return 2;
-    s_dedupe(&r->cfg.silc);
-    s_dedupe(&r->cfg.mis);
+    for (size_t k = 0; k < lnob_sources_n; k++) /* lnob run owns its copy of the lists */
+        s_dedupe(lnob_sources[k], (lnob_strlist_t *) lnob_sources[k]->files(s_kind_cfg(&r->cfg, k)));
     if (r->cfg.dry_run)
         return s_dry_run(r);
     zsys_init(); /* its SIGINT/SIGTERM handler: we stop the workers and clean up */
@@ -1283,7 +1307,7 @@ static int s_run(run_t *r, int argc, char **argv, int first)
         lnob_note(LNOB_LOG_INFO, "pipeline up (redis %s, %ld transformers, %ld aggregator%s); ingesting %zu file(s)",
                 r->cfg.redis ? lnob_redis_url_safe(r->redis_url, safe, sizeof safe) : "private",
                 r->cfg.transformers, r->cfg.aggregators, r->cfg.aggregators > 1 ? "s" : "",
-                r->cfg.silc.n + r->cfg.mis.n);
+                s_files_given(&r->cfg));
     if (ok && r->cfg.metrics_base)
         fprintf(stderr, "lnob: metrics on 127.0.0.1: ingest %ld, aggregate %ld, sink %ld, transform:1-%ld %ld-%ld%s "
                 "(lnob status)\n", r->cfg.metrics_base, r->cfg.metrics_base + METRICS_AGGREGATE,

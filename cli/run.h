@@ -15,7 +15,7 @@
 #include "lnob/config.h"
 
 /* lnob run's options: section [run] of the configuration file. */
-extern const lnob_config_prog_t lnob_run_config;
+const lnob_config_prog_t *lnob_run_config(void);
 
 /* Runs `lnob run` with argv[first..argc). Returns the process exit code. */
 int lnob_cli_run(int argc, char **argv, int first);

@@ -16,7 +16,7 @@
 
 #define WORKERS_MAX 128
 #define ADDR_MAX 96
-#define KIND_MAX 16
+#define KIND_MAX 40
 #define NOTE_MAX 256
 #define MS_PER_S 1000
 
@@ -43,13 +43,19 @@ static const lnob_opt_t s_opts[] = {
 
 /* ---- workers ------------------------------------------------------------------- */
 
-/* The worker kind named in lnob_build_info, or "?". */
+/* The worker kind named in lnob_build_info, with its instance when it has
+ * one ("aggregate:2", as lnob run names it), or "?". */
 static void s_kind(const char *metrics, char *kind, size_t cap)
 {
-    static const char mark[] = "lnob_build_info{worker=\"";
+    static const char mark[] = "lnob_build_info{worker=\"", inst[] = "\",instance=\"";
     const char *at = metrics ? strstr(metrics, mark) : NULL;
     size_t n = at ? strcspn(at + sizeof mark - 1, "\"") : 0;
     snprintf(kind, cap, "%.*s", n ? (int) n : 1, n ? at + sizeof mark - 1 : "?");
+    const char *i = n && !strncmp(at + sizeof mark - 1 + n, inst, sizeof inst - 1) ? at + sizeof mark - 1 + n + sizeof inst - 1
+                                                                                : NULL;
+    size_t len = strlen(kind);
+    if (i && len < cap)
+        snprintf(kind + len, cap - len, ":%.*s", (int) strcspn(i, "\""), i);
 }
 
 /* The failing checks of a /readyz body: ["a","b"] as "a, b". */

@@ -40,23 +40,13 @@ typedef struct {
     int year;                /* the kind's period, -1 unknown */
     char source[INPUTS_MAX]; /* "D.csv + H.csv + R.csv + P.csv" */
     char inputs[INPUTS_MAX]; /* "D=D.csv\nH=H.csv..." ("" for one file) */
+    const void *kind_cfg;    /* the kind's own options (its ops' ingest_opts), set by the engine */
+    void *kind_state;        /* what the kind started with (its ops' start) */
 } lnob_plan_t;
 
 typedef struct {
-    lnob_strlist_t silc;    /* input files */
-    lnob_strlist_t mis;     /* municipal MIS exports: together one extract */
-    const char *pseudonym_key; /* the file holding the person-key secret */
-    long period;            /* MIS reference year; 0: the year of the latest start date */
-    const char *population; /* MIS: residents per municipality (mun_code,year,pop_1jan), or NULL */
-    const char *sources;    /* MIS: the sources table (mis_sources.h), or NULL */
-    const char *service_set; /* MIS SERVICE_SET: services that count ("" every one present) */
-    const char *vuln_groups; /* MIS VULN_GROUPS ("" all of spec §6.4) */
-    const char *watch;      /* drop folder of MIS exports, or NULL */
-    long watch_ms;          /* how often to look into it */
-    long settle_ms;         /* a file without a NAME.done marker: unchanged this long */
     const char *push;       /* endpoint(s) for batches */
     long batch_size;        /* accepted rows per batch */
-    int decimal_comma;      /* SILC numbers may have a decimal comma (always in ';' files) */
     long hwm;               /* queue bound, messages */
     long linger_ms;         /* delivery time allowed at close */
     long drain_ms;          /* without control: time connected after the last send */
@@ -69,7 +59,6 @@ typedef struct {
     const char *log_level;  /* error|warn|info|debug */
     const char *log_format; /* text|json */
     const char *instance;   /* name in log lines */
-    int combine;            /* merged SILC files of one year: one extract */
     const char *max_reject_share; /* the reject ceiling as given ("5", "0.5%", "100") */
     double max_reject_pct;  /* ... as a percent of the rows read, checked at start-up */
     const char *heartbeat;  /* lnob run's liveness endpoint, or "none" */
@@ -77,6 +66,9 @@ typedef struct {
     lnob_curve_cfg_t curve; /* keys for tcp:// links */
     lnob_httpd_cfg_t metrics; /* the HTTP endpoint */
     long metrics_linger_ms; /* the endpoint stays up this long once every extract is stored */
+    /* each source kind's own options (source.h ingest_opts), one part per
+     * kind in registry order (ingest_config.h) */
+    _Alignas(LNOB_CONFIG_PART_ALIGN) unsigned char kinds[LNOB_CONFIG_PARTS_BYTES];
 } lnob_ingest_cfg_t;
 
 /* The ingester's series (docs/operations.md); counted on an extract's first
@@ -86,17 +78,14 @@ typedef struct {
     lnob_metric_t *send;   /* per message: the time a send waited (backpressure) */
 } lnob_ingest_obs_t;
 
-typedef struct {
+typedef struct lnob_ingest_ctx lnob_ingest_ctx_t;
+struct lnob_ingest_ctx {
     void *sock;           /* libzmq handle of the PUSH socket */
     const lnob_ingest_cfg_t *cfg;
     const lnob_geo_t *geo;
     lnob_ack_t *ack;      /* NULL without a control endpoint */
     int asked;            /* the aggregator was asked about this extract */
     uint64_t sent, skipped; /* batches */
-    /* What the MIS kind starts with (its ops' start): the person keys and
-     * the sources table, or NULL. */
-    struct lnob_pseudonym *pseudonym;
-    struct lnob_mis_sources *sources;
     int redelivery;       /* the extract is being sent again */
     char first_id[EXTRACT_ID_CAP];      /* the extract as first sent */
     char first_checksum[HEX_SHA256];    /* its content's checksum */
@@ -104,7 +93,10 @@ typedef struct {
     lnob_beat_t *beat;    /* the heartbeat and liveness tick */
     lnob_wire_stats_t *wire;  /* messages sent and received */
     lnob_ingest_obs_t obs;
-} lnob_ingest_ctx_t;
+    /* the engine's: sends a plan's extract and waits until it is stored
+     * (a kind's drop folder, source.h watch) */
+    int (*plan_run)(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan);
+};
 
 /* Sends env, waiting through backpressure (beating meanwhile). LNOB_CLOSED
  * when a signal stops us, LNOB_ERR when the socket fails. */

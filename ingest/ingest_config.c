@@ -5,34 +5,10 @@
 
 #include "deliver.h"
 #include "lnob/log.h"
+#include "registry.h"
 
+/* The engine's own options; each source kind adds its own (source.h). */
 static const lnob_opt_t s_opts[] = {
-    {"silc", "LNOB_INGEST_SILC", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, silc),
-     "SILC files to ingest: merged person-level, or the D, H, R and P UDB files of a year"},
-    {"mis", "LNOB_INGEST_MIS", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, mis),
-     "municipal social-care MIS exports, read together as one extract (docs/mis.md)"},
-    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_FILE, NULL, 0, 0, NULL,
-     offsetof(lnob_ingest_cfg_t, pseudonym_key), "file with the secret key for person keys (needed with --mis)"},
-    {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(lnob_ingest_cfg_t, period),
-     "MIS reference year (0: the year of the latest start date)"},
-    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, sources),
-     "MIS sources table: export file name pattern = mapping file, one per line (docs/mis.md)"},
-    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, population),
-     "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
-    {"service-set", "LNOB_MIS_SERVICE_SET", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(lnob_ingest_cfg_t, service_set),
-     "SERVICE_SET: the service codes that count, comma-separated (default every one present)"},
-    {"vuln-groups", "LNOB_MIS_VULN_GROUPS", LNOB_OPT_STR, "", 0, 0, NULL, offsetof(lnob_ingest_cfg_t, vuln_groups),
-     "VULN_GROUPS: groups that make a person vulnerable (DIS,RE,ROMA,EGY,ELD,VAW,CHI; default all)"},
-    {"watch", "LNOB_INGEST_WATCH", LNOB_OPT_DIR, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, watch),
-     "drop folder of MIS exports: take each complete file, then move it to done/ or failed/ (docs/mis.md)"},
-    {"watch-ms", "LNOB_INGEST_WATCH_MS", LNOB_OPT_INT, "200", 10, 60000, NULL,
-     offsetof(lnob_ingest_cfg_t, watch_ms), "how often to look into the drop folder"},
-    {"settle-ms", "LNOB_INGEST_SETTLE_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
-     offsetof(lnob_ingest_cfg_t, settle_ms),
-     "drop folder: a file without a NAME.done marker is taken once unchanged (size, mtime) this long"},
-    {"decimal-comma", "LNOB_DECIMAL_COMMA", LNOB_OPT_FLAG, "0", 0, 0, NULL,
-     offsetof(lnob_ingest_cfg_t, decimal_comma),
-     "SILC numbers may have a decimal comma (1234,5) whatever the delimiter (always so in ';' files)"},
     {"push", "LNOB_INGEST_PUSH", LNOB_OPT_STR, "@tcp://127.0.0.1:5555", 0, 0, NULL,
      offsetof(lnob_ingest_cfg_t, push), "endpoint transformers pull batches from (@bind, >connect)"},
     {"batch-size", "LNOB_BATCH_SIZE", LNOB_OPT_INT, "8192", 1, 1000000, NULL,
@@ -58,8 +34,6 @@ static const lnob_opt_t s_opts[] = {
      offsetof(lnob_ingest_cfg_t, drain_ms), "with --control none: time to stay connected after the last send"},
     {"run-id", "LNOB_RUN_ID", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, run_id),
      "tag carried by every message (default run-<128 random bits in hex>)"},
-    {"combine", "LNOB_INGEST_COMBINE", LNOB_OPT_FLAG, "0", 0, 1, NULL, offsetof(lnob_ingest_cfg_t, combine),
-     "merged SILC files of one year are read as one extract (the same header row in each)"},
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
      offsetof(lnob_ingest_cfg_t, max_reject_share),
      "percent of an extract's rows that may be quarantined (0-100, '%' optional); above it the extract fails"},
@@ -71,4 +45,15 @@ static const lnob_opt_t s_opts[] = {
      "after the last extract is stored, keep the metrics endpoint up this long (a scrape of the final counts)"},
     LNOB_OPT_END};
 
-const lnob_config_prog_t lnob_ingest_config = {"lnob-ingest", "ingest", s_opts, sizeof(lnob_ingest_cfg_t)};
+const void *lnob_ingest_kind_cfg(const lnob_ingest_cfg_t *cfg, size_t k)
+{
+    return cfg->kinds + lnob_source_part(LNOB_PART_INGEST, k);
+}
+
+const lnob_config_prog_t *lnob_ingest_config(void)
+{
+    static lnob_opt_t all[LNOB_OPTS_MAX + 1];
+    static lnob_config_prog_t prog = {"lnob-ingest", "ingest", all, sizeof(lnob_ingest_cfg_t)};
+    lnob_source_table(LNOB_PART_INGEST, all, s_opts, offsetof(lnob_ingest_cfg_t, kinds));
+    return &prog;
+}

@@ -27,7 +27,6 @@
 #include "lnob/num.h"
 #include "lnob/sock.h"
 #include "registry.h"
-#include "watch.h"
 
 #define SEND_WAIT_MS 500 /* longest a send waits on a full queue before trying again */
 
@@ -36,36 +35,52 @@ static size_t s_files(const lnob_ingest_cfg_t *cfg)
 {
     size_t n = 0;
     for (size_t k = 0; k < lnob_sources_n; k++)
-        n += lnob_sources[k]->files(cfg)->n;
+        n += lnob_sources[k]->files(lnob_ingest_kind_cfg(cfg, k))->n;
     return n;
 }
 
+/* The kind (registry index) whose drop folder is to be watched, or -1. */
+static int s_watcher(const lnob_ingest_cfg_t *cfg)
+{
+    for (size_t k = 0; k < lnob_sources_n; k++)
+        if (lnob_sources[k]->watching && lnob_sources[k]->watching(lnob_ingest_kind_cfg(cfg, k)))
+            return (int) k;
+    return -1;
+}
+
 /* Groups the input files into extracts (plans), kind by kind
- * (sources/registry.h). Returns an owned array of *n plans. */
-static lnob_plan_t *s_plan(const lnob_ingest_cfg_t *cfg, size_t *n)
+ * (sources/registry.h), each plan with its kind's options and state.
+ * Returns an owned array of *n plans. */
+static lnob_plan_t *s_plan(const lnob_ingest_cfg_t *cfg, void **state, size_t *n)
 {
     lnob_plan_t *plans = lnob_calloc(s_files(cfg) + lnob_sources_n, sizeof *plans);
     *n = 0;
-    for (size_t k = 0; k < lnob_sources_n; k++)
-        *n += lnob_sources[k]->plan(cfg, plans + *n);
+    for (size_t k = 0; k < lnob_sources_n; k++) {
+        size_t from = *n;
+        *n += lnob_sources[k]->plan(lnob_ingest_kind_cfg(cfg, k), plans + *n);
+        for (size_t i = from; i < *n; i++) {
+            plans[i].kind_cfg = lnob_ingest_kind_cfg(cfg, k);
+            plans[i].kind_state = state[k];
+        }
+    }
     return plans;
 }
 
-/* Starts every kind's ingest side (its secrets, its tables): -1 when one
- * refuses the options, having said why. */
-static int s_kinds_start(const lnob_ingest_cfg_t *cfg, lnob_ingest_ctx_t *ctx)
+/* Starts every kind's ingest side (its secrets, its tables) into state[k]:
+ * -1 when one refuses the options, having said why. */
+static int s_kinds_start(const lnob_ingest_cfg_t *cfg, void **state)
 {
     for (size_t k = 0; k < lnob_sources_n; k++)
-        if (lnob_sources[k]->start && lnob_sources[k]->start(cfg, ctx) != 0)
+        if (lnob_sources[k]->start && lnob_sources[k]->start(lnob_ingest_kind_cfg(cfg, k), &state[k]) != 0)
             return -1;
     return 0;
 }
 
-static void s_kinds_stop(lnob_ingest_ctx_t *ctx)
+static void s_kinds_stop(void **state)
 {
     for (size_t k = 0; k < lnob_sources_n; k++)
         if (lnob_sources[k]->stop)
-            lnob_sources[k]->stop(ctx);
+            lnob_sources[k]->stop(&state[k]);
 }
 
 /* 128 random bits unless --run-id names the session (lnob/runid.h). */
@@ -109,9 +124,9 @@ typedef struct {
     lnob_ingest_obs_t obs;
 } workers_t;
 
-static void s_obs_new(workers_t *w, const lnob_curve_t *curve, const lnob_wire_stats_t *wire)
+static void s_obs_new(workers_t *w, const char *instance, const lnob_curve_t *curve, const lnob_wire_stats_t *wire)
 {
-    w->reg = lnob_metrics_new("ingest");
+    w->reg = lnob_metrics_new("ingest", instance);
     w->links = lnob_links_new(w->reg, curve);
     lnob_wire_metrics(w->reg, wire);
     lnob_ingest_obs_t *o = &w->obs;
@@ -129,7 +144,7 @@ static void s_obs_new(workers_t *w, const lnob_curve_t *curve, const lnob_wire_s
 static int s_open(workers_t *w, const lnob_ingest_cfg_t *cfg, int acked, const lnob_curve_t *curve,
                   const lnob_wire_stats_t *wire, char *err, size_t cap)
 {
-    s_obs_new(w, curve, wire);
+    s_obs_new(w, cfg->instance, curve, wire);
     lnob_sock_opts_t so = {(int) cfg->hwm, (int) cfg->linger_ms, -1, curve, "transform", w->links, "push"};
     lnob_sock_opts_t co = {64, 0, -1, curve, "aggregate", w->links, "control"};
     if (!(w->push = lnob_sock_new(ZMQ_PUSH, cfg->push, true, &so, err, cap)))
@@ -161,12 +176,17 @@ int main(int argc, char **argv)
     const lnob_config_args_t args = {
         .argc = argc, .argv = argv, .first = 1,
         .usage = "usage: lnob-ingest [--silc FILE...] [--mis FILE...] [--watch DIR] [--push ENDPOINT] [options]"};
-    int rc = lnob_config_load(&lnob_ingest_config, &cfg, &args, err, sizeof err);
+    int rc = lnob_config_load(lnob_ingest_config(), &cfg, &args, err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
-    if (rc != LNOB_OK || (s_files(&cfg) == 0 && !cfg.watch)) {
-        fprintf(stderr, "lnob-ingest: %s\n",
-                rc != LNOB_OK ? err : "give at least one --silc or --mis FILE, or --watch DIR");
+    int watcher = rc == LNOB_OK ? s_watcher(&cfg) : -1;
+    if (rc == LNOB_OK && s_files(&cfg) == 0 && watcher < 0) {
+        char flags[160];
+        lnob_source_file_flags(flags, sizeof flags);
+        snprintf(err, sizeof err, "give at least one input file (%.160s), or --watch DIR", flags);
+    }
+    if (rc != LNOB_OK || (s_files(&cfg) == 0 && watcher < 0)) {
+        fprintf(stderr, "lnob-ingest: %s\n", err);
         return 2;
     }
     lnob_log_start("ingest", cfg.instance, cfg.log_level, cfg.log_format);
@@ -178,9 +198,10 @@ int main(int argc, char **argv)
         lnob_error("libsodium failed to initialise");
         return 1;
     }
-    lnob_ingest_ctx_t ctx = {.cfg = &cfg};
-    if (s_kinds_start(&cfg, &ctx) != 0) {
-        s_kinds_stop(&ctx);
+    lnob_ingest_ctx_t ctx = {.cfg = &cfg, .plan_run = lnob_ingest_plan_run};
+    void *state[LNOB_SOURCES_MAX] = {0};
+    if (s_kinds_start(&cfg, state) != 0) {
+        s_kinds_stop(state);
         return 2;
     }
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
@@ -191,7 +212,7 @@ int main(int argc, char **argv)
         int stopped = lnob_sock_open_failed(err);
         s_close(&w);
         lnob_curve_destroy(&curve);
-        s_kinds_stop(&ctx);
+        s_kinds_stop(state);
         return stopped ? LNOB_EXIT_STOPPED : 1;
     }
     lnob_geo_t *geo = lnob_geo_new();
@@ -203,19 +224,20 @@ int main(int argc, char **argv)
     ctx.ack = acked ? lnob_ack_new(&w.control, cfg.run_id, &wire) : NULL;
     rc = LNOB_OK;
     size_t n_plans;
-    lnob_plan_t *plans = s_plan(&cfg, &n_plans);
+    lnob_plan_t *plans = s_plan(&cfg, state, &n_plans);
     size_t in_flight = cfg.in_flight ? (size_t) cfg.in_flight : acked ? w.control.n : 1;
     rc = lnob_ingest_plans_run(&ctx, plans, n_plans, in_flight);
     for (size_t i = 0; i < n_plans; i++) {
         free(plans[i].files);
     }
     free(plans);
-    if (rc == LNOB_OK && cfg.watch)
-        rc = acked ? lnob_watch(&ctx, cfg.watch) : LNOB_ERR;
-    if (cfg.watch && !acked)
+    if (rc == LNOB_OK && watcher >= 0)
+        rc = acked ? lnob_sources[watcher]->watch(&ctx, lnob_ingest_kind_cfg(&cfg, (size_t) watcher), state[watcher])
+                   : LNOB_ERR;
+    if (watcher >= 0 && !acked)
         lnob_error("--watch needs the aggregator's --control endpoint: a file moves to done/ only when stored");
     lnob_geo_destroy(&geo);
-    s_kinds_stop(&ctx);
+    s_kinds_stop(state);
     if (rc == LNOB_OK && !acked)
         s_drain(&cfg);
     int stopped = rc == LNOB_CLOSED || zsys_interrupted;
@@ -225,7 +247,7 @@ int main(int argc, char **argv)
     s_close(&w); /* the push socket lingers up to linger-ms to deliver */
     lnob_curve_report(curve);
     lnob_curve_destroy(&curve);
-    if (stopped && cfg.watch) {
+    if (stopped && watcher >= 0) {
         lnob_info("stopped by a signal; files not yet stored stay in the drop folder");
         return LNOB_EXIT_OK; /* a folder server's normal end */
     }

@@ -3,9 +3,10 @@
 
 #include "lnob/log.h"
 
-void lnob_stage_obs_new(lnob_stage_t *s, const char *name, const lnob_curve_t *curve, int wait_ms)
+void lnob_stage_obs_new(lnob_stage_t *s, const char *name, const char *instance, const lnob_curve_t *curve,
+                        int wait_ms)
 {
-    s->reg = lnob_metrics_new(name);
+    s->reg = lnob_metrics_new(name, instance);
     s->links = lnob_links_new(s->reg, curve);
     lnob_wire_metrics(s->reg, &s->wire);
     s->wait_ms = wait_ms;

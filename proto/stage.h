@@ -38,7 +38,8 @@ typedef struct {
 } lnob_stage_t;
 
 /* The registry (named name) and the watcher; wait_ms as given. */
-void lnob_stage_obs_new(lnob_stage_t *s, const char *name, const lnob_curve_t *curve, int wait_ms);
+void lnob_stage_obs_new(lnob_stage_t *s, const char *name, const char *instance, const lnob_curve_t *curve,
+                        int wait_ms);
 /* Sets out's send timeout to wait_ms, starts the beat (endpoint, or
  * "none") and the HTTP endpoint. LNOB_OK, or LNOB_ERR with err. */
 int lnob_stage_start(lnob_stage_t *s, const char *beat, const char *name, long beat_ms,

@@ -67,10 +67,10 @@ typedef struct {
     obs_t obs;
 } sink_t;
 
-static void s_obs_new(sink_t *s, const lnob_curve_t *curve)
+static void s_obs_new(sink_t *s, const char *instance, const lnob_curve_t *curve)
 {
     obs_t *o = &s->obs;
-    o->reg = lnob_metrics_new("sink");
+    o->reg = lnob_metrics_new("sink", instance);
     o->links = lnob_links_new(o->reg, curve);
     lnob_wire_metrics(o->reg, &s->wire);
     o->write = lnob_metrics_stage(o->reg, "redis_write");
@@ -324,7 +324,7 @@ static int s_loop(sink_t *s)
  * and the HTTP endpoint. LNOB_OK, or LNOB_ERR with the reason in err. */
 static int s_open(sink_t *s, const lnob_sink_cfg_t *cfg, const lnob_curve_t *curve, char *err, size_t cap)
 {
-    s_obs_new(s, curve);
+    s_obs_new(s, cfg->instance, curve);
     lnob_links_t *l = s->obs.links;
     lnob_sock_opts_t in_o = {(int) cfg->hwm, 0, lnob_beat_wait_ms(cfg->heartbeat_ms, POLL_MS), curve, "aggregate",
                              l, "pull"};

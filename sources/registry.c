@@ -1,6 +1,8 @@
 /* registry.c - the list of source kinds (registry.h). */
 #include "registry.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const lnob_source_ops_t lnob_source_mis;
@@ -29,4 +31,53 @@ const lnob_source_ops_t *lnob_source_of_record(int body_case)
         if (lnob_sources[i]->record_case == body_case)
             return lnob_sources[i];
     return NULL;
+}
+
+static const lnob_opt_t *s_opts(lnob_part_stage stage, size_t k, size_t *size)
+{
+    const lnob_source_ops_t *s = lnob_sources[k];
+    *size = stage == LNOB_PART_INGEST ? s->ingest_cfg_size : s->transform_cfg_size;
+    return stage == LNOB_PART_INGEST ? s->ingest_opts : s->transform_opts;
+}
+
+size_t lnob_source_part(lnob_part_stage stage, size_t k)
+{
+    size_t at = 0, size;
+    for (size_t j = 0; j < k; j++) {
+        s_opts(stage, j, &size);
+        at += (size + LNOB_CONFIG_PART_ALIGN - 1) / LNOB_CONFIG_PART_ALIGN * LNOB_CONFIG_PART_ALIGN;
+    }
+    s_opts(stage, k, &size);
+    if (at + size > LNOB_CONFIG_PARTS_BYTES) {
+        fprintf(stderr, "lnob: the source kinds' options need more than LNOB_CONFIG_PARTS_BYTES\n");
+        abort();
+    }
+    return at;
+}
+
+size_t lnob_source_opts(lnob_part_stage stage, lnob_opt_t *out, size_t n, size_t cap, size_t base)
+{
+    for (size_t k = 0; k < lnob_sources_n; k++) {
+        size_t size;
+        const lnob_opt_t *t = s_opts(stage, k, &size);
+        if (t)
+            n = lnob_config_append(out, n, cap, t, base + lnob_source_part(stage, k));
+    }
+    return n;
+}
+
+void lnob_source_file_flags(char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < lnob_sources_n && len < cap; k++)
+        len += (size_t) snprintf(out + len, cap - len, "%s--%s", k ? ", " : "", lnob_sources[k]->ingest_opts[0].name);
+}
+
+void lnob_source_table(lnob_part_stage stage, lnob_opt_t *all, const lnob_opt_t *engine, size_t base)
+{
+    if (all[0].name)
+        return;
+    size_t n = lnob_config_append(all, 0, LNOB_OPTS_MAX + 1, engine, 0);
+    lnob_source_opts(stage, all, n, LNOB_OPTS_MAX + 1, base);
 }

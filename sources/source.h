@@ -18,32 +18,61 @@
 #include "transform_config.h"
 #include "wire.h"
 
+/* How lnob run counts a file given for a kind (file_role). */
+enum {
+    LNOB_FILE_INPUT,     /* an input of its own, made into an extract */
+    LNOB_FILE_COMPANION, /* goes with another of the kind's files (an MIS mapping file) */
+    LNOB_FILE_PART       /* part of a set (a UDB file): kept even when its bytes repeat another's */
+};
+
 /* Sends a message on (a transformer's output); LNOB_OK or the send's rc. */
 typedef int (*lnob_source_send_fn)(void *arg, lnob_env_t *env);
 
-typedef struct {
+typedef struct lnob_source_ops {
     const char *name;     /* ExtractEnd.kind and the extract ids' prefix: "silc", "mis" */
     int batch_case;       /* the body the ingester sends (Envelope body case) */
     int record_case;      /* the body the aggregator collects (the same when no harmonising) */
 
+    /* ingest: the kind's own options (lnob/config.h), their offsets into
+     * a struct of ingest_cfg_size bytes that lnob-ingest keeps for it and
+     * hands to the ops below as kcfg; the first option is the list of its
+     * input files. lnob run takes the ones run_opts names (NULL-terminated)
+     * and passes them on to the ingester. */
+    const lnob_opt_t *ingest_opts;
+    size_t ingest_cfg_size;
+    const char *const *run_opts;
     /* ingest: checks the kind's options and starts what it needs (secrets,
-     * tables) in ctx; -1 when they are wrong, having said why. stop frees
-     * it (also after a start that failed). Either may be NULL. */
-    int (*start)(const lnob_ingest_cfg_t *cfg, lnob_ingest_ctx_t *ctx);
-    void (*stop)(lnob_ingest_ctx_t *ctx);
-    /* ingest: the files cfg gives this kind (its option's list). */
-    const lnob_strlist_t *(*files)(const lnob_ingest_cfg_t *cfg);
-    /* ingest: groups the files cfg gives this kind into plans (room for
-     * one per file, plus one); returns how many it wrote. */
-    size_t (*plan)(const lnob_ingest_cfg_t *cfg, lnob_plan_t *plans);
+     * tables) in *state; -1 when they are wrong, having said why. stop
+     * frees it (also after a start that failed). Either may be NULL. */
+    int (*start)(const void *kcfg, void **state);
+    void (*stop)(void **state);
+    /* ingest: the files kcfg gives this kind (its first option's list). */
+    const lnob_strlist_t *(*files)(const void *kcfg);
+    /* ingest: groups the files kcfg gives this kind into plans (room for
+     * one per file, plus one); returns how many it wrote. The engine then
+     * sets each plan's kind_cfg and kind_state. */
+    size_t (*plan)(const void *kcfg, lnob_plan_t *plans);
+    /* lnob run: how it counts one of the kind's files (LNOB_FILE_*);
+     * NULL: each is an input. */
+    int (*file_role)(const char *path);
+    /* ingest: a kind that takes its files from a drop folder: whether kcfg
+     * says to watch one, and the loop that does, run once the files given
+     * are stored (until a signal: LNOB_CLOSED, or a delivery error). NULL
+     * for kinds that have none. */
+    int (*watching)(const void *kcfg);
+    int (*watch)(lnob_ingest_ctx_t *ctx, const void *kcfg, void *state);
     /* ingest: reads, validates and sends a plan's extract (deliver.h);
      * writes its id. */
     int (*send)(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap);
 
+    /* transform: the kind's own options, as ingest_opts (NULL: none),
+     * handed to settings as kcfg. */
+    const lnob_opt_t *transform_opts;
+    size_t transform_cfg_size;
     /* transform: the transformer's settings for this kind, checked at
      * start-up into out (settings_size bytes); -1 with err when wrong.
      * NULL when batches go on as they are (record_case == batch_case). */
-    int (*settings)(const lnob_transform_cfg_t *cfg, void *out, char *err, size_t cap);
+    int (*settings)(const void *kcfg, void *out, char *err, size_t cap);
     size_t settings_size;
     /* transform: makes the record message of one batch and sends it;
      * *us is the time it took. Returns send's rc. */

@@ -78,7 +78,7 @@ static int s_settings(worker_t *w, const lnob_transform_cfg_t *cfg, char *err, s
         if (!kind->settings)
             continue;
         w->settings[k] = lnob_calloc(1, kind->settings_size);
-        if (kind->settings(cfg, w->settings[k], err, cap) != 0)
+        if (kind->settings(lnob_transform_kind_cfg(cfg, k), w->settings[k], err, cap) != 0)
             return -1;
     }
     return 0;
@@ -126,7 +126,7 @@ static void s_metrics_default(lnob_transform_cfg_t *cfg)
  * endpoint. LNOB_OK, or LNOB_ERR with the reason in err. */
 static int s_open(worker_t *w, const lnob_transform_cfg_t *cfg, const lnob_curve_t *curve, char *err, size_t cap)
 {
-    lnob_stage_obs_new(&w->st, "transform", curve, lnob_beat_wait_ms(cfg->heartbeat_ms, POLL_MS));
+    lnob_stage_obs_new(&w->st, "transform", cfg->instance, curve, lnob_beat_wait_ms(cfg->heartbeat_ms, POLL_MS));
     w->harmonise = lnob_metrics_stage(w->st.reg, "harmonise");
     lnob_links_t *l = w->st.links;
     lnob_sock_opts_t in_o = {(int) cfg->hwm, 0, w->st.wait_ms, curve, "ingest", l, "pull"};
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
     char err[LNOB_ERRSTR_MAX];
     const lnob_config_args_t args = {.argc = argc, .argv = argv, .first = 1,
                                      .usage = "usage: lnob-transform [--pull EP] [--push EP] [options]"};
-    int rc = lnob_config_load(&lnob_transform_config, &cfg, &args, err, sizeof err);
+    int rc = lnob_config_load(lnob_transform_config(), &cfg, &args, err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
     worker_t w = {0};

@@ -451,6 +451,20 @@ const char *lnob_config_peek(int argc, char **argv, int first, const char *name,
     return env ? getenv(env) : NULL;
 }
 
+size_t lnob_config_append(lnob_opt_t *out, size_t n, size_t cap, const lnob_opt_t *table, size_t shift)
+{
+    for (; table->name; table++, n++) {
+        if (n + 1 >= cap) {
+            fprintf(stderr, "lnob: an option table has more than %zu options\n", cap - 1);
+            abort();
+        }
+        out[n] = *table;
+        out[n].offset += shift;
+    }
+    out[n] = (lnob_opt_t) LNOB_OPT_END;
+    return n;
+}
+
 int lnob_config_find(const lnob_opt_t *table, const char *name)
 {
     for (int i = 0; table[i].name; i++)

@@ -188,10 +188,12 @@ static uint64_t s_rss_bytes(const void *arg)
     return n == 2 && pages_resident > 0 ? (uint64_t) pages_resident * (uint64_t) sysconf(_SC_PAGESIZE) : 0;
 }
 
-static void s_process_series(lnob_metrics_t *self)
+static void s_process_series(lnob_metrics_t *self, const char *instance)
 {
-    char labels[128];
-    snprintf(labels, sizeof labels, "worker=\"%s\",version=\"%s\"", self->worker, LNOB_VERSION);
+    char labels[256], inst[96] = "";
+    if (*instance)
+        snprintf(inst, sizeof inst, "instance=\"%.64s\",", instance);
+    snprintf(labels, sizeof labels, "worker=\"%s\",%sversion=\"%s\"", self->worker, inst, LNOB_VERSION);
     lnob_metric_set(lnob_metrics_gauge(self, "lnob_build_info", labels, "The worker kind and lnob version (always 1)."),
                     1);
     lnob_metric_set(lnob_metrics_gauge(self, "lnob_process_start_time_seconds", "",
@@ -203,15 +205,17 @@ static void s_process_series(lnob_metrics_t *self)
            "Resident memory of the process (read when rendered).", NULL, 0);
 }
 
-lnob_metrics_t *lnob_metrics_new(const char *worker)
+lnob_metrics_t *lnob_metrics_new(const char *worker, const char *instance)
 {
     assert(worker && !strpbrk(worker, "\"\\\n"));
+    if (!instance || strpbrk(instance, "\"\\\n")) /* from an option: not a label then */
+        instance = "";
     lnob_metrics_t *self = lnob_calloc(1, sizeof *self);
     self->lock = lnob_calloc(1, sizeof *self->lock);
     pthread_mutex_init(self->lock, NULL);
     self->worker = lnob_strdup(worker);
     atomic_store(&self->tick_ms, lnob_mono_us() / 1000);
-    s_process_series(self);
+    s_process_series(self, instance);
     return self;
 }
 

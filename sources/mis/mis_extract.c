@@ -29,6 +29,7 @@ typedef struct {
     uint32_t file;         /* 1 + the index of the export being read (Reject.file) */
     uint64_t rows_read, records;
     char changed[LNOB_ERRSTR_MAX]; /* an export changed while it was read: the extract fails */
+    const lnob_plan_t *plan; /* the pass's: its kind_state */
 } mis_pass_t;
 
 static int s_emit_mis(void *arg, Lnob__V1__MisBatch *b)
@@ -78,21 +79,21 @@ static int s_mis_unreadable(mis_pass_t *m, const char *id, const char *path, con
 
 /* The mapping file of an export: the one beside it, else the sources
  * table's; "" when none. */
-static void s_map_path(const lnob_ingest_ctx_t *ctx, const char *path, char *out, size_t cap)
+static void s_map_path(const lnob_mis_state_t *st, const char *path, char *out, size_t cap)
 {
     snprintf(out, cap, "%s%s", path, LNOB_MIS_MAP_SUFFIX);
     if (access(out, F_OK) == 0)
         return;
-    const char *table = lnob_mis_sources_map_for(ctx->sources, path);
+    const char *table = lnob_mis_sources_map_for(st->sources, path);
     snprintf(out, cap, "%s", table ? table : "");
 }
 
 /* The mapping of an export, if it has one: NULL and "" when none, NULL
  * and err when it is bad. */
-static lnob_mis_map_t *s_mapping(const lnob_ingest_ctx_t *ctx, const char *path, char *err, size_t cap)
+static lnob_mis_map_t *s_mapping(const lnob_mis_state_t *st, const char *path, char *err, size_t cap)
 {
     char map_path[PATH_MAX];
-    s_map_path(ctx, path, map_path, sizeof map_path);
+    s_map_path(st, path, map_path, sizeof map_path);
     err[0] = '\0';
     return *map_path ? lnob_mis_map_load(map_path, err, cap) : NULL;
 }
@@ -104,18 +105,18 @@ static int s_feed(void *p, const char *chunk, size_t n)
 
 /* Parses one export (with its mapping file) into emit. Returns LNOB_OK,
  * LNOB_ERR with reason and err when it cannot be read at all, or emit's rc. */
-int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const char *path, const char *id, lnob_mis_emit_fn emit,
+int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t *st, const char *path, const char *id, lnob_mis_emit_fn emit,
                        void *arg, const char **reason, char *err, size_t cap)
 {
     *reason = "UNREADABLE";
-    lnob_mis_map_t *map = s_mapping(ctx, path, err, cap);
+    lnob_mis_map_t *map = s_mapping(st, path, err, cap);
     if (!map && *err) {
         *reason = "BAD_MAPPING";
         return LNOB_ERR;
     }
     lnob_mis_opts_t o = {.source = path, .extract_id = id, .run_id = ctx->cfg->run_id,
                          .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
-                         .pseudonym = ctx->pseudonym, .map = map, .emit = emit, .arg = arg};
+                         .pseudonym = st->pseudonym, .map = map, .emit = emit, .arg = arg};
     if (map) { /* the source's own [source] settings */
         const lnob_mis_source_t *src = lnob_mis_map_source(map);
         o.encoding = src->encoding;
@@ -142,7 +143,7 @@ static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
 {
     char err[LNOB_ERRSTR_MAX];
     const char *reason;
-    int rc = lnob_mis_extract_parse(m->ctx, path, id, s_emit_mis, m, &reason, err, sizeof err);
+    int rc = lnob_mis_extract_parse(m->ctx, m->plan->kind_state, path, id, s_emit_mis, m, &reason, err, sizeof err);
     if (rc == LNOB_ERR && strcmp(reason, "FILE_CHANGED") == 0) {
         snprintf(m->changed, sizeof m->changed, "%s", err); /* not what the checksum covered */
         return LNOB_CLOSED;
@@ -153,6 +154,7 @@ static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
 static int s_mis_pass(mis_pass_t *m, const lnob_plan_t *plan, const char *id)
 {
     int rc = LNOB_OK;
+    m->plan = plan;
     for (size_t i = 0; i < plan->n_files && rc == LNOB_OK; i++) {
         m->file = (uint32_t) i + 1;
         rc = s_mis_file(m, id, plan->files[i]);
@@ -202,16 +204,17 @@ static int s_pop_row(void *arg, const lnob_csv_row_t *row)
 }
 
 /* Reads the user's population file for the year; -1 with err. */
-static int s_population(const lnob_ingest_ctx_t *ctx, int year, char *out, size_t cap, char *err, size_t errcap)
+static int s_population(const lnob_ingest_ctx_t *ctx, const lnob_mis_ingest_cfg_t *mc, int year, char *out,
+                        size_t cap, char *err, size_t errcap)
 {
     pop_t p = {.geo = ctx->geo, .year = year, .out = out, .cap = cap};
     out[0] = '\0';
-    if (!ctx->cfg->population)
+    if (!mc->population)
         return 0;
     const char *reason;
-    int rc = lnob_input_rows(ctx->cfg->population, s_pop_row, &p, NULL, NULL, &reason, err, errcap);
+    int rc = lnob_input_rows(mc->population, s_pop_row, &p, NULL, NULL, &reason, err, errcap);
     if (rc == LNOB_ERR && !*err)
-        snprintf(err, errcap, "%.120s: %.120s", ctx->cfg->population, p.err);
+        snprintf(err, errcap, "%.120s: %.120s", mc->population, p.err);
     return rc == LNOB_OK && p.len < cap ? 0 : -1;
 }
 
@@ -222,8 +225,9 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
     e.population = (char *) population;
     e.input_sums = (char *) sums;
-    e.service_set = (char *) ctx->cfg->service_set;
-    e.vuln_groups = (char *) ctx->cfg->vuln_groups;
+    const lnob_mis_ingest_cfg_t *mc = plan->kind_cfg;
+    e.service_set = (char *) mc->service_set;
+    e.vuln_groups = (char *) mc->vuln_groups;
     e.extract_id = (char *) id;
     e.run_id = (char *) ctx->cfg->run_id;
     e.batch_count = m->seq;
@@ -264,7 +268,7 @@ static void s_file_checksum(const char *path, char *hex, size_t *bytes)
 /* Checksums the exports with their mapping files (sha256 of their
  * sha256s, in the order given): a corrected mapping makes a new extract.
  * sums gets each export's "<sha256>  <path>" line (owned). */
-static void s_mis_checksum(const lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *checksum,
+static void s_mis_checksum(const lnob_plan_t *plan, char *checksum,
                            size_t *bytes, char **sums)
 {
     char *all = lnob_calloc(2 * plan->n_files + 1, HEX_SHA256);
@@ -278,7 +282,7 @@ static void s_mis_checksum(const lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan
         size_t line = strlen(one) + strlen(plan->files[i]) + 4;
         lnob_grow((void **) sums, &cap, len + line, 1);
         len += (size_t) snprintf(*sums + len, line, "%s  %s\n", one, plan->files[i]);
-        s_map_path(ctx, plan->files[i], map_path, sizeof map_path);
+        s_map_path(plan->kind_state, plan->files[i], map_path, sizeof map_path);
         if (*map_path) {
             s_file_checksum(map_path, one, &map_bytes);
             strcat(all, one);
@@ -294,25 +298,26 @@ int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     int64_t started = lnob_now_ms();
     char checksum[HEX_SHA256], period[16], *sums;
     size_t bytes;
-    s_mis_checksum(ctx, plan, checksum, &bytes, &sums);
+    s_mis_checksum(plan, checksum, &bytes, &sums);
     if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
         free(sums);
         return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
     }
     mis_pass_t m = {.ctx = ctx, .scan = 1};
-    int rc = ctx->cfg->period ? LNOB_OK : s_mis_pass(&m, plan, "scan");
-    snprintf(period, sizeof period, "%ld", ctx->cfg->period ? ctx->cfg->period : (long) (m.latest / 10000));
+    const lnob_mis_ingest_cfg_t *mc = plan->kind_cfg;
+    int rc = mc->period ? LNOB_OK : s_mis_pass(&m, plan, "scan");
+    snprintf(period, sizeof period, "%ld", mc->period ? mc->period : (long) (m.latest / 10000));
     lnob_ingest_extract_id(id, cap, "mis", period, checksum);
     char population[INPUTS_MAX], err[LNOB_ERRSTR_MAX];
     if (*m.changed)
         rc = lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", m.changed, checksum, period);
     else if (rc != LNOB_OK)
         ;
-    else if (!ctx->cfg->period && m.latest == 0)
+    else if (!mc->period && m.latest == 0)
         rc = lnob_ingest_send_failed(ctx, plan, id, "NO_PERIOD",
                                      "no record with a start date: give the year with --period",
                                      checksum, "unknown");
-    else if (s_population(ctx, atoi(period), population, sizeof population, err, sizeof err) != 0)
+    else if (s_population(ctx, mc, atoi(period), population, sizeof population, err, sizeof err) != 0)
         rc = lnob_ingest_send_failed(ctx, plan, id, "BAD_POPULATION", err, checksum, period);
     else {
         m = (mis_pass_t){.ctx = ctx};
@@ -346,8 +351,9 @@ void lnob_mis_plan_files(lnob_plan_t *p, const char *const *files, size_t n)
     }
 }
 
-size_t lnob_mis_plan(const lnob_ingest_cfg_t *cfg, lnob_plan_t *plans)
+size_t lnob_mis_plan(const void *kcfg, lnob_plan_t *plans)
 {
+    const lnob_mis_ingest_cfg_t *cfg = kcfg;
     if (!cfg->mis.n) /* the MIS exports of a run: one extract (mapping files go with theirs) */
         return 0;
     lnob_mis_plan_files(plans, cfg->mis.items, cfg->mis.n);

@@ -1,13 +1,16 @@
 /* mis_source.c - the MIS kind's ops table and its computation (mis_source.h). */
 #include "mis_source.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "mis_codes.h"
 #include "mis_extract.h"
 #include "mis_records.h"
+#include "mis_watch.h"
 
 #define VULN_ALL "DIS,RE,ROMA,EGY,ELD,VAW,CHI" /* spec §6.4, when VULN_GROUPS names none */
 
@@ -68,18 +71,64 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
     return LNOB_OK;
 }
 
-static const lnob_strlist_t *s_files(const lnob_ingest_cfg_t *cfg)
+static const lnob_opt_t s_ingest_opts[] = {
+    {"mis", "LNOB_INGEST_MIS", LNOB_OPT_LIST, NULL, 0, 0, NULL, offsetof(lnob_mis_ingest_cfg_t, mis),
+     "municipal social-care MIS exports, read together as one extract (docs/mis.md)"},
+    {"pseudonym-key", "LNOB_PSEUDONYM_KEY_FILE", LNOB_OPT_FILE, NULL, 0, 0, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, pseudonym_key), "file with the secret key for person keys (needed with --mis)"},
+    {"period", "LNOB_MIS_PERIOD", LNOB_OPT_INT, "0", 0, 2100, NULL, offsetof(lnob_mis_ingest_cfg_t, period),
+     "MIS reference year (0: the year of the latest start date)"},
+    {"mis-sources", "LNOB_MIS_SOURCES", LNOB_OPT_FILE, NULL, 0, 0, NULL, offsetof(lnob_mis_ingest_cfg_t, sources),
+     "MIS sources table: export file name pattern = mapping file, one per line (docs/mis.md)"},
+    {"population", "LNOB_MIS_POPULATION", LNOB_OPT_FILE, NULL, 0, 0, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, population),
+     "CSV mun_code,year,pop_1jan: residents for mis_rate1000 (default Census 2023 where known)"},
+    {"service-set", "LNOB_MIS_SERVICE_SET", LNOB_OPT_STR, "", 0, 0, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, service_set),
+     "SERVICE_SET: the service codes that count, comma-separated (default every one present)"},
+    {"vuln-groups", "LNOB_MIS_VULN_GROUPS", LNOB_OPT_STR, "", 0, 0, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, vuln_groups),
+     "VULN_GROUPS: groups that make a person vulnerable (DIS,RE,ROMA,EGY,ELD,VAW,CHI; default all)"},
+    {"watch", "LNOB_INGEST_WATCH", LNOB_OPT_DIR, NULL, 0, 0, NULL, offsetof(lnob_mis_ingest_cfg_t, watch),
+     "drop folder of MIS exports: take each complete file, then move it to done/ or failed/ (docs/mis.md)"},
+    {"watch-ms", "LNOB_INGEST_WATCH_MS", LNOB_OPT_INT, "200", 10, 60000, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, watch_ms), "how often to look into the drop folder"},
+    {"settle-ms", "LNOB_INGEST_SETTLE_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, settle_ms),
+     "drop folder: a file without a NAME.done marker is taken once unchanged (size, mtime) this long"},
+    LNOB_OPT_END};
+
+static const char *const s_run_opts[] = {"mis", "pseudonym-key", "period", "mis-sources", "population", NULL};
+
+static const lnob_strlist_t *s_files(const void *kcfg)
 {
-    return &cfg->mis;
+    return &((const lnob_mis_ingest_cfg_t *) kcfg)->mis;
+}
+
+/* A mapping file goes with its export (source.h file_role). */
+static int s_file_role(const char *path)
+{
+    return lnob_mis_is_map(path) ? LNOB_FILE_COMPANION : LNOB_FILE_INPUT;
+}
+
+static int s_watching(const void *kcfg)
+{
+    return ((const lnob_mis_ingest_cfg_t *) kcfg)->watch != NULL;
 }
 
 const lnob_source_ops_t lnob_source_mis = {
     .name = "mis",
     .batch_case = LNOB__V1__ENVELOPE__BODY_MIS,
     .record_case = LNOB__V1__ENVELOPE__BODY_MIS, /* harmonised at the ingester: batches go on as they are */
+    .ingest_opts = s_ingest_opts,
+    .ingest_cfg_size = sizeof(lnob_mis_ingest_cfg_t),
+    .run_opts = s_run_opts,
     .start = lnob_mis_start,
     .stop = lnob_mis_stop,
     .files = s_files,
+    .file_role = s_file_role,
+    .watching = s_watching,
+    .watch = lnob_mis_watch,
     .plan = lnob_mis_plan,
     .send = lnob_mis_extract_send,
     .compute = lnob_mis_compute,

@@ -2,15 +2,17 @@
 #include "mis_extract.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lnob/log.h"
+#include "lnob/mem.h"
 #include "mis_codes.h"
 #include "mis_sources.h"
 #include "pseudonym.h"
 
 /* SERVICE_SET and VULN_GROUPS name known codes: checked at start-up. */
-static int s_settings_ok(const lnob_ingest_cfg_t *cfg)
+static int s_settings_ok(const lnob_mis_ingest_cfg_t *cfg)
 {
     for (const char *p = cfg->service_set; *p;) {
         size_t n = strcspn(p, ",");
@@ -31,7 +33,7 @@ static int s_settings_ok(const lnob_ingest_cfg_t *cfg)
 
 /* The person-key secret for MIS exports: a start-up error when missing,
  * never a default (docs/mis.md). */
-static lnob_pseudonym_t *s_pseudonym(const lnob_ingest_cfg_t *cfg)
+static lnob_pseudonym_t *s_pseudonym(const lnob_mis_ingest_cfg_t *cfg)
 {
     char err[LNOB_ERRSTR_MAX];
     if (!cfg->pseudonym_key) {
@@ -47,7 +49,7 @@ static lnob_pseudonym_t *s_pseudonym(const lnob_ingest_cfg_t *cfg)
 
 /* The MIS sources table, read and checked (every mapping file it names)
  * at start-up; *ok 0 when it is bad. NULL without one. */
-static lnob_mis_sources_t *s_sources(const lnob_ingest_cfg_t *cfg, int *ok)
+static lnob_mis_sources_t *s_sources(const lnob_mis_ingest_cfg_t *cfg, int *ok)
 {
     char err[LNOB_ERRSTR_MAX];
     *ok = 1;
@@ -62,17 +64,25 @@ static lnob_mis_sources_t *s_sources(const lnob_ingest_cfg_t *cfg, int *ok)
     return t;
 }
 
-int lnob_mis_start(const lnob_ingest_cfg_t *cfg, lnob_ingest_ctx_t *ctx)
+int lnob_mis_start(const void *kcfg, void **state)
 {
-    if ((cfg->mis.n || cfg->watch) && (!s_settings_ok(cfg) || !(ctx->pseudonym = s_pseudonym(cfg))))
+    const lnob_mis_ingest_cfg_t *cfg = kcfg;
+    lnob_mis_state_t *st = lnob_calloc(1, sizeof *st);
+    *state = st;
+    if ((cfg->mis.n || cfg->watch) && (!s_settings_ok(cfg) || !(st->pseudonym = s_pseudonym(cfg))))
         return -1;
     int ok;
-    ctx->sources = s_sources(cfg, &ok);
+    st->sources = s_sources(cfg, &ok);
     return ok ? 0 : -1;
 }
 
-void lnob_mis_stop(lnob_ingest_ctx_t *ctx)
+void lnob_mis_stop(void **state)
 {
-    lnob_pseudonym_destroy(&ctx->pseudonym);
-    lnob_mis_sources_destroy(&ctx->sources);
+    lnob_mis_state_t *st = *state;
+    if (!st)
+        return;
+    lnob_pseudonym_destroy(&st->pseudonym);
+    lnob_mis_sources_destroy(&st->sources);
+    free(st);
+    *state = NULL;
 }

@@ -22,6 +22,12 @@
 
 #define DIALECTS_MAX 480 /* how the four files were read, for the notes */
 
+/* --decimal-comma (the kind's option) */
+static int s_decimal_comma(const lnob_plan_t *plan)
+{
+    return ((const lnob_silc_ingest_cfg_t *) plan->kind_cfg)->decimal_comma;
+}
+
 static int s_emit(void *arg, Lnob__V1__Batch *batch)
 {
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
@@ -130,7 +136,7 @@ static int s_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, cha
         return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
-                          .emit = s_emit, .arg = ctx, .decimal_comma = ctx->cfg->decimal_comma};
+                          .emit = s_emit, .arg = ctx, .decimal_comma = s_decimal_comma(plan)};
     lnob_silc_t *p = lnob_silc_new(&o);
     int rc = s_parse(ctx, p, path, &sum, &reason, err, sizeof err);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
@@ -392,7 +398,7 @@ static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *
                           .run_id = ctx->cfg->run_id, .batch_size = (size_t) ctx->cfg->batch_size,
                           .geo = ctx->geo, .emit = s_emit, .arg = ctx,
                           .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join,
-                          .decimal_comma = ctx->cfg->decimal_comma || semicolon, .dialect_notes = dialects};
+                          .decimal_comma = s_decimal_comma(plan) || semicolon, .dialect_notes = dialects};
     lnob_silc_t *p = lnob_silc_new(&o);
     err[0] = '\0';
     rc = s_join_set(ctx, l, join, p, bytes, &reason, err, sizeof err);

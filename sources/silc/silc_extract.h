@@ -14,9 +14,20 @@
  * LNOB_PLAN_SET slots, P may be NULL). */
 enum { LNOB_SILC_FILE, LNOB_SILC_MERGED, LNOB_SILC_SET };
 
-/* Groups the --silc files of cfg into plans (room for one per file);
- * returns how many it wrote. */
-size_t lnob_silc_plan(const lnob_ingest_cfg_t *cfg, lnob_plan_t *plans);
+/* The SILC kind's own ingest options (silc_source.c: lnob_silc_ingest_opts). */
+typedef struct {
+    lnob_strlist_t silc; /* input files */
+    int combine;         /* merged files of one year: one extract */
+    int decimal_comma;   /* numbers may have a decimal comma (always in ';' files) */
+} lnob_silc_ingest_cfg_t;
+
+/* Groups the --silc files of kcfg (a lnob_silc_ingest_cfg_t) into plans
+ * (room for one per file); returns how many it wrote. */
+size_t lnob_silc_plan(const void *kcfg, lnob_plan_t *plans);
+/* LNOB_FILE_PART for one of the four UDB files of a year (its header row
+ * says which; its bytes may well recur in another year's set), else
+ * LNOB_FILE_INPUT (source.h file_role). */
+int lnob_silc_file_role(const char *path);
 /* Sends the extract of a SILC plan, whatever its shape; writes its id. */
 int lnob_silc_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap);
 

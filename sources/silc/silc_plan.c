@@ -1,6 +1,8 @@
 /* silc_plan.c - which SILC files make which extract (silc_extract.h). */
 #include "silc_extract.h"
 
+#include "source.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,8 +150,16 @@ static void s_warn_same_year(const lnob_plan_t *plans, size_t n)
     }
 }
 
-size_t lnob_silc_plan(const lnob_ingest_cfg_t *cfg, lnob_plan_t *plans)
+int lnob_silc_file_role(const char *path)
 {
+    int kind, year;
+    s_probe(path, &kind, &year);
+    return kind >= 0 ? LNOB_FILE_PART : LNOB_FILE_INPUT;
+}
+
+size_t lnob_silc_plan(const void *kcfg, lnob_plan_t *plans)
+{
+    const lnob_silc_ingest_cfg_t *cfg = kcfg;
     size_t n = s_plan(&cfg->silc, cfg->combine, plans);
     s_warn_same_year(plans, n);
     return n;

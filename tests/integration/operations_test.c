@@ -69,7 +69,7 @@ static void s_start(pipe_t *p)
                           "--metrics", m, NULL};
     const char *agg[] = {"--pull", ep[3], "--push", ep[4], "--control", ep[5],
                          "--metrics", m, NULL};
-    const char *tr[] = {"--pull", ep[6], "--push", ep[7], "--metrics", m, NULL};
+    const char *tr[] = {"--pull", ep[6], "--push", ep[7], "--metrics", m, "--instance", "1", NULL};
     th_start_logged(&p->sink, "lnob-sink", sink, p->log[SINK]);
     th_start_logged(&p->agg, "lnob-aggregate", agg, p->log[AGG]);
     th_start_logged(&p->tr, "lnob-transform", tr, p->log[TR]);
@@ -258,7 +258,8 @@ Test(operations, lnob_status_shows_each_worker_and_the_last_stored_extract)
     cr_assert_eq(code, 0, "%s", text);
     char *id = th_only_extract(p.redis.c), want[4][512];
     snprintf(want[0], sizeof want[0], "ingest     127.0.0.1:%-12d ok      ready", p.port[INGEST]);
-    snprintf(want[1], sizeof want[1], "transform  127.0.0.1:%-12d ok      ready", p.port[TR]);
+    /* an --instance is shown as lnob run names its workers */
+    snprintf(want[1], sizeof want[1], "transform:1 127.0.0.1:%-12d ok      ready", p.port[TR]);
     snprintf(want[2], sizeof want[2],
              "aggregate  127.0.0.1:%-12d ok      ready      extracts in flight: 0 collecting, 0 awaiting the sink",
              p.port[AGG]);

@@ -23,7 +23,7 @@ static char *s_render(const lnob_metrics_t *m)
 
 Test(metrics, counters_and_gauges_render_exactly_with_one_help_per_family)
 {
-    lnob_metrics_t *m = lnob_metrics_new("sink");
+    lnob_metrics_t *m = lnob_metrics_new("sink", "");
     lnob_metric_t *a = lnob_metrics_counter(m, "lnob_x_total", "kind=\"a\"", "Things.");
     lnob_metric_t *g = lnob_metrics_gauge(m, "lnob_depth", "", "Depth.");
     lnob_metric_t *b = lnob_metrics_counter(m, "lnob_x_total", "kind=\"b\"", "Things.");
@@ -52,7 +52,7 @@ Test(metrics, counters_and_gauges_render_exactly_with_one_help_per_family)
 Test(metrics, histogram_buckets_are_cumulative_and_count_every_observation)
 {
     static const double bounds[] = {0.001, 0.01, 0.1};
-    lnob_metrics_t *m = lnob_metrics_new("transform");
+    lnob_metrics_t *m = lnob_metrics_new("transform", "");
     lnob_metric_t *h = lnob_metrics_histogram(m, "lnob_stage_duration_seconds", "stage=\"harmonise\"",
                                               "Stage time.", bounds, 3);
     lnob_metric_observe_us(h, 1000);   /* on the bound: le="0.001" */
@@ -75,7 +75,7 @@ Test(metrics, histogram_buckets_are_cumulative_and_count_every_observation)
 
 Test(metrics, readiness_lists_the_failing_checks_as_json)
 {
-    lnob_metrics_t *m = lnob_metrics_new("sink");
+    lnob_metrics_t *m = lnob_metrics_new("sink", "");
     char json[256];
     cr_assert_eq(lnob_metrics_readiness(m, json, sizeof json), 0);
     cr_assert_str_eq(json, "{\"ready\":true,\"failing\":[]}\n");
@@ -95,7 +95,7 @@ Test(metrics, readiness_lists_the_failing_checks_as_json)
 
 Test(metrics, alive_until_the_main_loop_has_not_ticked_for_the_stale_bound)
 {
-    lnob_metrics_t *m = lnob_metrics_new("ingest");
+    lnob_metrics_t *m = lnob_metrics_new("ingest", "");
     int64_t now = lnob_mono_us() / 1000;
     cr_assert(lnob_metrics_alive(m, now));
     cr_assert(lnob_metrics_alive(m, now + LNOB_METRICS_STALE_MS - 100));
@@ -129,7 +129,7 @@ Test(httpd, addresses_parse_and_only_loopback_is_loopback)
 
 Test(httpd, a_public_address_is_refused_unless_asked_and_none_is_off)
 {
-    lnob_metrics_t *m = lnob_metrics_new("sink");
+    lnob_metrics_t *m = lnob_metrics_new("sink", "");
     char err[512];
     lnob_httpd_cfg_t off = {"none", 0}, public = {"0.0.0.0:0", 0};
     cr_assert_null(lnob_httpd_new(&off, m, err, sizeof err));

@@ -146,9 +146,9 @@ Test(pipeconf, what_lnob_run_passes_on)
 {
     lnob_pipeconf_t *pc = s_conf("[common]\nlog-level = info\n[ingest]\nbatch-size = 500\n[run]\nperiod = 2024\n");
     lnob_config_origin_t run = {0};
-    int bs = lnob_config_find(lnob_run_config.table, "batch-size");
-    int ll = lnob_config_find(lnob_run_config.table, "log-level");
-    int lf = lnob_config_find(lnob_run_config.table, "log-format");
+    int bs = lnob_config_find(lnob_run_config()->table, "batch-size");
+    int ll = lnob_config_find(lnob_run_config()->table, "log-level");
+    int lf = lnob_config_find(lnob_run_config()->table, "log-format");
     run.src[bs] = LNOB_SRC_DEFAULT;
     run.src[ll] = LNOB_SRC_FILE;
     run.section[ll] = "common";
@@ -158,7 +158,7 @@ Test(pipeconf, what_lnob_run_passes_on)
     cr_assert(lnob_pipeconf_forward(pc, &run, LNOB_PIPE_SINK, "log-format"), "defaults: lnob run's");
     run.src[bs] = LNOB_SRC_FLAG;
     cr_assert(lnob_pipeconf_forward(pc, &run, LNOB_PIPE_INGEST, "batch-size"), "a flag to lnob run holds");
-    int pd = lnob_config_find(lnob_run_config.table, "period");
+    int pd = lnob_config_find(lnob_run_config()->table, "period");
     run.src[pd] = LNOB_SRC_FILE;
     run.section[pd] = "run";
     cr_assert(lnob_pipeconf_forward(pc, &run, LNOB_PIPE_INGEST, "period"), "[run] holds");

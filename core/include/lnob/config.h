@@ -43,6 +43,10 @@ typedef enum {
 
 #define LNOB_STRLIST_MAX 1024
 #define LNOB_OPTS_MAX 64 /* options in one table, at most */
+/* Room at the end of a stage's config struct for its source kinds' own
+ * options, each kind's struct in a part of its own (sources/registry.h). */
+#define LNOB_CONFIG_PARTS_BYTES 65536
+#define LNOB_CONFIG_PART_ALIGN 16
 /* The flag and environment variable that name the configuration file. */
 #define LNOB_CONFIG_FLAG "config"
 #define LNOB_CONFIG_ENV "LNOB_CONFIG"
@@ -133,6 +137,11 @@ int lnob_config_parse(const lnob_opt_t *table, void *cfg, int argc, char **argv,
  * (lnob-transform's --role) before loading. */
 const char *lnob_config_peek(int argc, char **argv, int first, const char *name, const char *env);
 
+/* Copies table's rows into out after its first n, each offset moved by
+ * shift (a part of the config struct: a source kind's own options), and
+ * ends out after them. Returns the rows now in out; aborts when they do
+ * not fit in cap rows with the end row (tables are fixed at build time). */
+size_t lnob_config_append(lnob_opt_t *out, size_t n, size_t cap, const lnob_opt_t *table, size_t shift);
 /* The index of name in table, or -1. */
 int lnob_config_find(const lnob_opt_t *table, const char *name);
 /* Writes option i of cfg as text into out: "" when unset, list items

@@ -41,10 +41,11 @@ extern const double lnob_metrics_rtt_buckets[];
 extern const size_t lnob_metrics_rtt_nbuckets;
 
 /* A new registry for worker ("ingest", "transform", "aggregate", "sink"),
- * with the process series every worker has: lnob_build_info,
+ * with the process series every worker has: lnob_build_info (with an
+ * instance label when instance, its --instance, is not ""),
  * lnob_process_resident_memory_bytes and lnob_process_start_time_seconds.
- * Owned; worker is copied. */
-lnob_metrics_t *lnob_metrics_new(const char *worker);
+ * Owned; worker and instance are copied. */
+lnob_metrics_t *lnob_metrics_new(const char *worker, const char *instance);
 /* NULL-safe; NULLs *self_p. Stop the HTTP server that renders it first. */
 void lnob_metrics_destroy(lnob_metrics_t **self_p);
 /* The worker name given to lnob_metrics_new. */

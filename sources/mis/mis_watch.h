@@ -1,4 +1,4 @@
-/* watch.h - the MIS drop folder (lnob-ingest --watch DIR).
+/* mis_watch.h - the MIS drop folder (lnob-ingest --watch DIR).
  *
  * A file in DIR is taken once, when complete: renamed in from a temporary
  * name, marked by NAME.done, or unchanged for --settle-ms. Each look that
@@ -8,12 +8,14 @@
  * the reject ceiling, goes to DIR/failed/ with NAME.reason. The folder is
  * the state: a restart takes only what is still outside done/ (docs/mis.md).
  * Not for: reading exports (mis_extract.h). */
-#ifndef LNOB_INGEST_WATCH_H
-#define LNOB_INGEST_WATCH_H
+#ifndef LNOB_MIS_MIS_WATCH_H
+#define LNOB_MIS_MIS_WATCH_H
 
-#include "extract.h"
+#include "deliver.h"
 
-/* Watches dir until SIGTERM (LNOB_CLOSED) or a delivery error. */
-int lnob_watch(lnob_ingest_ctx_t *ctx, const char *dir);
+/* Watches the drop folder of kcfg (a lnob_mis_ingest_cfg_t; state: the
+ * kind's lnob_mis_state_t) until SIGTERM (LNOB_CLOSED) or a delivery
+ * error; each round's extract goes through ctx->plan_run. */
+int lnob_mis_watch(lnob_ingest_ctx_t *ctx, const void *kcfg, void *state);
 
 #endif

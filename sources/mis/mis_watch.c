@@ -1,5 +1,5 @@
-/* watch.c - the MIS drop folder (watch.h). */
-#include "watch.h"
+/* mis_watch.c - the MIS drop folder (mis_watch.h). */
+#include "mis_watch.h"
 
 #include <czmq.h>
 #include <dirent.h>
@@ -18,6 +18,13 @@
 #include "mis_extract.h"
 
 #define DONE_MARKER ".done" /* NAME.done beside NAME: the writer says NAME is complete */
+
+/* The watch: the engine's context, the kind's options and state. */
+typedef struct {
+    lnob_ingest_ctx_t *ctx;
+    const lnob_mis_ingest_cfg_t *cfg;
+    lnob_mis_state_t *state;
+} watch_t;
 
 /* A file to take: not hidden, not being written (.tmp, .part), not ours. */
 static int s_takeable(const char *dir, const char *name)
@@ -116,7 +123,7 @@ static const seen_t *s_seen_find(const seen_list_t *l, const char *name)
  * tick as the write is not seen so, and waits as below), or it is
  * unchanged (size, mtime, inode) since the last look and was last written
  * settle-ms ago or more. Else it goes into next for the next look. */
-static int s_complete(const lnob_ingest_ctx_t *ctx, const char *dir, const char *name,
+static int s_complete(const watch_t *w, const char *dir, const char *name,
                       const seen_list_t *last, seen_list_t *next)
 {
     char path[PATH_MAX];
@@ -140,14 +147,14 @@ static int s_complete(const lnob_ingest_ctx_t *ctx, const char *dir, const char 
                   (long long) (changed_ms - now.mtime_ms));
         return 1;
     }
-    if (same && quiet >= ctx->cfg->settle_ms) {
+    if (same && quiet >= w->cfg->settle_ms) {
         lnob_info("%s: complete: unchanged for %lld ms (--settle-ms %ld)", path, (long long) quiet,
-                  ctx->cfg->settle_ms);
+                  w->cfg->settle_ms);
         return 1;
     }
     if (!same)
         lnob_info("%s: not taken yet: written %lld ms ago; waiting until it is unchanged for %ld ms "
-                  "(--settle-ms), or for %s%s", path, (long long) quiet, ctx->cfg->settle_ms, name,
+                  "(--settle-ms), or for %s%s", path, (long long) quiet, w->cfg->settle_ms, name,
                   DONE_MARKER);
     lnob_grow((void **) &next->v, &next->cap, next->n + 1, sizeof *next->v);
     now.name = lnob_strdup(name);
@@ -181,19 +188,19 @@ static int s_tally(void *arg, Lnob__V1__MisBatch *b)
 /* An export that cannot be read at all, or with more rejected rows than
  * the reject ceiling allows, goes to failed/ with a reason file: so a
  * broken export never enters done/ and the extract of every round after. */
-static int s_check_export(const lnob_ingest_ctx_t *ctx, const char *dir, const char *name)
+static int s_check_export(const watch_t *w, const char *dir, const char *name)
 {
     char path[PATH_MAX], err[LNOB_ERRSTR_MAX];
     const char *reason;
     tally_t t = {0, 0};
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int rc = lnob_mis_extract_parse(ctx, path, "check", s_tally, &t, &reason, err, sizeof err);
-    if (rc == LNOB_OK && (double) t.rejects * 100.0 <= ctx->cfg->max_reject_pct * (double) t.rows)
+    int rc = lnob_mis_extract_parse(w->ctx, w->state, path, "check", s_tally, &t, &reason, err, sizeof err);
+    if (rc == LNOB_OK && (double) t.rejects * 100.0 <= w->ctx->cfg->max_reject_pct * (double) t.rows)
         return 0;
     if (rc == LNOB_OK) {
         reason = "TOO_MANY_REJECTS";
         snprintf(err, sizeof err, "%llu of %llu rows rejected, above --max-reject-share %g %%",
-                 (unsigned long long) t.rejects, (unsigned long long) t.rows, ctx->cfg->max_reject_pct);
+                 (unsigned long long) t.rejects, (unsigned long long) t.rows, w->ctx->cfg->max_reject_pct);
     }
     lnob_error("%s: %s: %s; moved to failed/", path, reason, err);
     s_drop_marker(dir, name);
@@ -234,13 +241,13 @@ static size_t s_round_set(const char *dir, char **fresh, size_t n_fresh, char **
  * every export taken so far (done/) with the new ones is computed and
  * stored, then the new ones move to done/. The state is the folder: a
  * restart takes the files still outside done/ again. */
-static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir, seen_list_t *seen)
+static int s_watch_round(const watch_t *w, const char *dir, seen_list_t *seen)
 {
     char **fresh;
     seen_list_t next = {NULL, 0, 0};
     size_t n_fresh = s_list(dir, &fresh), n_good = 0;
     for (size_t i = 0; i < n_fresh; i++)
-        if (s_complete(ctx, dir, fresh[i], seen, &next) && s_check_export(ctx, dir, fresh[i]) == 0)
+        if (s_complete(w, dir, fresh[i], seen, &next) && s_check_export(w, dir, fresh[i]) == 0)
             fresh[n_good++] = fresh[i];
         else
             free(fresh[i]);
@@ -253,7 +260,9 @@ static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir, seen_list_t *s
         size_t n = s_round_set(dir, fresh, n_good, &paths);
         lnob_plan_t *plan = lnob_calloc(1, sizeof *plan);
         lnob_mis_plan_files(plan, (const char *const *) paths, n);
-        rc = lnob_ingest_plan_run(ctx, plan);
+        plan->kind_cfg = w->cfg;
+        plan->kind_state = w->state;
+        rc = w->ctx->plan_run(w->ctx, plan);
         for (size_t i = 0; i < n_good && rc == LNOB_OK; i++) {
             char map[NAME_MAX + 8], sub[PATH_MAX + NAME_MAX + 16];
             snprintf(map, sizeof map, "%.*s%s", NAME_MAX, fresh[i], LNOB_MIS_MAP_SUFFIX);
@@ -273,21 +282,23 @@ static int s_watch_round(lnob_ingest_ctx_t *ctx, const char *dir, seen_list_t *s
     return rc;
 }
 
-int lnob_watch(lnob_ingest_ctx_t *ctx, const char *dir)
+int lnob_mis_watch(lnob_ingest_ctx_t *ctx, const void *kcfg, void *state)
 {
+    const watch_t w = {ctx, kcfg, state};
+    const char *dir = w.cfg->watch;
     char sub[PATH_MAX];
     snprintf(sub, sizeof sub, "%s/done", dir);
     if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
         lnob_error("%s: %s", sub, strerror(errno));
         return LNOB_ERR;
     }
-    lnob_info("watching %s for MIS exports (every %ld ms)", dir, ctx->cfg->watch_ms);
+    lnob_info("watching %s for MIS exports (every %ld ms)", dir, w.cfg->watch_ms);
     int rc = LNOB_OK;
     seen_list_t seen = {NULL, 0, 0};
     while (!zsys_interrupted && rc == LNOB_OK) {
-        rc = s_watch_round(ctx, dir, &seen);
+        rc = s_watch_round(&w, dir, &seen);
         if (rc == LNOB_OK)
-            zclock_sleep((int) ctx->cfg->watch_ms);
+            zclock_sleep((int) w.cfg->watch_ms);
     }
     s_seen_clear(&seen);
     free(seen.v);
