@@ -8,7 +8,9 @@
 # file's (issue #4's goal: at most 2). Sizes up to 1 M run BENCH_RUNS times
 # (default 3) and report each run and the median wall time. Every case runs
 # with each number of transformers in TRANSFORMERS (default "1 2 4"), and a
-# scaling table of the medians closes the report (issue #14). Last, a year
+# scaling table of the medians closes the report (issue #14). The merged
+# file runs twice: parsed by the ingester, and cut into ranges that the
+# transformers parse (--parse-in transform, form "merged-cut"). Last, a year
 # of MIS exports from all 61 municipalities (`lnob gen mis --persons
 # MIS_PERSONS`, default 200000: about 478 k rows in 101 exports) read as one
 # extract, BENCH_RUNS times, with its wall time and rows per second; then
@@ -55,7 +57,7 @@ run_case() {
     shift
     redis-cli -s "$SOCK" flushall >/dev/null
     start=$(date +%s.%N)
-    "$LNOB" run --silc "$@" --transformers "$ntr" --redis "unix://$SOCK" --format csv \
+    "$LNOB" run --silc "$@" --transformers "$ntr" --parse-in "$PARSE_IN" --redis "unix://$SOCK" --format csv \
         > "$DIR/out.csv" 2> "$DIR/run.log"
     end=$(date +%s.%N)
     id=$(redis-cli -s "$SOCK" zrange lnob:extracts 0 0)
@@ -63,7 +65,7 @@ run_case() {
     rows=$(meta persons_in_population)
     wall=$(awk "BEGIN{printf \"%.2f\", $end - $start}")
     echo
-    echo "== $label: $rows persons ($(du -ch "$@" | tail -1 | cut -f1) input), lnob run --transformers $ntr"
+    echo "== $label: $rows persons ($(du -ch "$@" | tail -1 | cut -f1) input), lnob run --transformers $ntr --parse-in $PARSE_IN"
     echo "wall time        ${wall} s"
     echo "records/s        $(awk "BEGIN{printf \"%d\", $rows / $wall}")"
     echo "cells            $(redis-cli -s "$SOCK" llen "lnob:extract:$id:cells")"
@@ -106,12 +108,16 @@ scaled_case() {
 }
 
 basic_1m=""
+PARSE_IN=ingest
 for persons in $SIZES; do
     households=$((persons * 2 / 7))
     csv="$DIR/silc_${persons}.csv"
     [ -s "$csv" ] || "$LNOB" gen silc --households "$households" --seed 42 --out "$csv"
     scaled_case merged "$persons" "merged basic file (foundation subset)" "$csv"
     [ "$persons" = 1000000 ] && basic_1m=$median2
+    PARSE_IN=transform
+    scaled_case merged-cut "$persons" "merged basic file cut into ranges, parsed by the transformers" "$csv"
+    PARSE_IN=ingest
 done
 
 # The full indicator set from the four UDB files of the same persons

@@ -35,7 +35,7 @@ static const char *const s_kind_names[LNOB_WIRE_KINDS] = {
     [LNOB__V1__ENVELOPE__BODY_QUARANTINE] = "quarantine", [LNOB__V1__ENVELOPE__BODY_RESULT] = "result",
     [LNOB__V1__ENVELOPE__BODY_STATUS] = "status",       [LNOB__V1__ENVELOPE__BODY_PROGRESS] = "progress",
     [LNOB__V1__ENVELOPE__BODY_STORED] = "stored",       [LNOB__V1__ENVELOPE__BODY_MIS] = "mis",
-    [LNOB__V1__ENVELOPE__BODY_HEARTBEAT] = "heartbeat"};
+    [LNOB__V1__ENVELOPE__BODY_HEARTBEAT] = "heartbeat", [LNOB__V1__ENVELOPE__BODY_RANGE] = "range"};
 
 const char *lnob_wire_kind_name(int body_case)
 {
@@ -119,7 +119,7 @@ static const struct {
     const char *role;
     uint32_t kinds;
 } s_senders[] = {
-    {"ingest", KIND(BATCH) | KIND(END) | KIND(FAILED) | KIND(MIS) | KIND(STATUS)},
+    {"ingest", KIND(BATCH) | KIND(END) | KIND(FAILED) | KIND(MIS) | KIND(STATUS) | KIND(RANGE)},
     {"transform", KIND(END) | KIND(FAILED) | KIND(RUN) | KIND(MIS)},
     {"aggregate", KIND(FAILED) | KIND(QUARANTINE) | KIND(RESULT) | KIND(PROGRESS)},
     {"sink", KIND(STORED) | KIND(RESULT)},
@@ -367,9 +367,21 @@ static int s_has_unknown(const lnob_env_t *e)
         return s_unknown(e->mis) || s_unknown_in((void *const *) e->mis->rejects, e->mis->n_rejects);
     case LNOB__V1__ENVELOPE__BODY_HEARTBEAT:
         return s_unknown(e->heartbeat);
+    case LNOB__V1__ENVELOPE__BODY_RANGE:
+        return s_unknown(e->range);
     default:
         return 0;
     }
+}
+
+/* A Range names its extract, period and header, and holds whole lines. */
+static const char *s_check_range(const Lnob__V1__Range *r)
+{
+    if (!*r->extract_id || !*r->period || !r->header.len)
+        return "range without extract_id, period or header";
+    if (!r->rows || !r->data.len || r->data.data[r->data.len - 1] != '\n')
+        return "range without whole lines";
+    return NULL;
 }
 
 static const char *s_check_body(const lnob_env_t *e)
@@ -402,6 +414,8 @@ static const char *s_check_body(const lnob_env_t *e)
         return s_check_mis(e->mis);
     case LNOB__V1__ENVELOPE__BODY_HEARTBEAT:
         return e->heartbeat->pid ? NULL : "heartbeat without pid";
+    case LNOB__V1__ENVELOPE__BODY_RANGE:
+        return s_check_range(e->range);
     default:
         return "envelope without body";
     }
@@ -420,6 +434,7 @@ const char *lnob_wire_extract_id(const lnob_env_t *e)
     case LNOB__V1__ENVELOPE__BODY_PROGRESS: return e->progress->extract_id;
     case LNOB__V1__ENVELOPE__BODY_STORED: return e->stored->extract_id;
     case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->extract_id;
+    case LNOB__V1__ENVELOPE__BODY_RANGE: return e->range->extract_id;
     default: return "";
     }
 }
@@ -437,6 +452,7 @@ const char *lnob_wire_run_id(const lnob_env_t *e)
     case LNOB__V1__ENVELOPE__BODY_PROGRESS: return e->progress->run_id;
     case LNOB__V1__ENVELOPE__BODY_STORED: return e->stored->run_id;
     case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->run_id;
+    case LNOB__V1__ENVELOPE__BODY_RANGE: return e->range->run_id;
     default: return "";
     }
 }
@@ -448,6 +464,7 @@ uint32_t lnob_wire_seq(const lnob_env_t *e)
     case LNOB__V1__ENVELOPE__BODY_BATCH: return e->batch->seq;
     case LNOB__V1__ENVELOPE__BODY_RUN: return e->run->seq;
     case LNOB__V1__ENVELOPE__BODY_MIS: return e->mis->seq;
+    case LNOB__V1__ENVELOPE__BODY_RANGE: return e->range->seq;
     default: return 0;
     }
 }

@@ -66,7 +66,7 @@ static inline uint64_t lnob_reject_seq(const Lnob__V1__Reject *r)
 typedef Lnob__V1__Envelope lnob_env_t;
 
 /* Envelope body cases (lnob.proto field numbers) are below this. */
-#define LNOB_WIRE_KINDS 21
+#define LNOB_WIRE_KINDS 22
 
 /* A worker's message counters: dropped by reason, valid ones received and
  * sent by kind (body case). Atomics: the worker's thread counts, the

@@ -31,6 +31,7 @@ typedef int (*lnob_source_send_fn)(void *arg, lnob_env_t *env);
 typedef struct lnob_source_ops {
     const char *name;     /* ExtractEnd.kind and the extract ids' prefix: "silc", "mis" */
     int batch_case;       /* the body the ingester sends (Envelope body case) */
+    int cut_case;         /* another body of it the transformers take (SILC's Range), or 0 */
     int record_case;      /* the body the aggregator collects (the same when no harmonising) */
 
     /* ingest: the kind's own options (lnob/config.h), their offsets into
@@ -73,9 +74,10 @@ typedef struct lnob_source_ops {
      * start-up into out (settings_size bytes); -1 with err when wrong.
      * NULL when batches go on as they are (record_case == batch_case). */
     int (*settings)(const void *kcfg, void *out, char *err, size_t cap);
+    void (*settings_free)(void *settings); /* what settings made besides out; NULL: nothing */
     size_t settings_size;
-    /* transform: makes the record message of one batch and sends it;
-     * *us is the time it took. Returns send's rc. */
+    /* transform: makes the record message of one batch (batch_case or
+     * cut_case) and sends it; *us is the time it took. Returns send's rc. */
     int (*transform)(const lnob_env_t *batch, const void *settings, lnob_source_send_fn send, void *arg,
                      int64_t *us);
 

@@ -40,7 +40,8 @@ static int s_send(void *arg, lnob_env_t *env)
 static const lnob_source_ops_t *s_kind(const worker_t *w, const lnob_env_t *env, const void **settings)
 {
     for (size_t k = 0; k < lnob_sources_n; k++)
-        if (lnob_sources[k]->batch_case == (int) env->body_case) {
+        if (lnob_sources[k]->batch_case == (int) env->body_case ||
+            (lnob_sources[k]->cut_case && lnob_sources[k]->cut_case == (int) env->body_case)) {
             *settings = w->settings[k];
             return lnob_sources[k];
         }
@@ -86,8 +87,11 @@ static int s_settings(worker_t *w, const lnob_transform_cfg_t *cfg, char *err, s
 
 static void s_settings_free(worker_t *w)
 {
-    for (size_t k = 0; k < LNOB_SOURCES_MAX; k++)
+    for (size_t k = 0; k < lnob_sources_n; k++) {
+        if (w->settings[k] && lnob_sources[k]->settings_free)
+            lnob_sources[k]->settings_free(w->settings[k]);
         free(w->settings[k]);
+    }
 }
 
 static int s_loop(worker_t *w)

@@ -113,7 +113,7 @@ struct lnob_silc {
     int age_from_birth;   /* some age came from RB080 (a data-quality note) */
     int irp_birth_col;    /* RB080 when AGE_IRP is derived from it, else -1 */
     int irp_from_birth;   /* some AGE_IRP came from RB080 */
-    char notes[640];
+    char notes[LNOB_SILC_NOTES_MAX];
     /* What the household fields of the row before gave, for rows that say
      * they share them (row->shared: a joined household's later persons):
      * each value is valid while its epoch is the current one. */
@@ -1043,11 +1043,14 @@ static int s_rejects_full(const lnob_silc_t *self)
     return r->n >= REJECTS_HARD_CAP * self->o.batch_size || lnob_rejects_full(r);
 }
 
-static int s_row(void *arg, const lnob_csv_row_t *row)
+static int s_row(void *arg, const lnob_csv_row_t *given)
 {
     lnob_silc_t *self = arg;
     if (!self->header_done)
-        return s_map_header(self, row);
+        return s_map_header(self, given);
+    lnob_csv_row_t shifted = *given, *row = &shifted; /* a Range's rows: the file's lines */
+    if (self->o.first_line)
+        shifted.line += self->o.first_line - 2;
     if (self->extract_id[0] == '\0')
         s_try_period(self, row);
     rec_t r;
@@ -1101,6 +1104,8 @@ lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts)
     self->b.cap_region = 1;
     self->b.n_region = 1;
     lnob_slots_init(&self->b.mun_names, LNOB_GEO_MUNICIPALITIES);
+    if (opts->period && *opts->period)
+        s_set_period(self, opts->period);
     return self;
 }
 
@@ -1136,7 +1141,7 @@ void lnob_silc_destroy(lnob_silc_t **self_p)
 int lnob_silc_feed(lnob_silc_t *self, const char *buf, size_t len)
 {
     if (!self->text) {
-        self->text = lnob_dialect_new(self->o.encoding, 0, s_row, self);
+        self->text = lnob_dialect_new(self->o.encoding, self->o.delimiter, s_row, self);
         lnob_dialect_set_max_lines(self->text, 1); /* SILC rows never span lines */
     }
     if (self->rc == LNOB_OK)
@@ -1180,6 +1185,14 @@ int lnob_silc_finish(lnob_silc_t *self)
     return self->rc;
 }
 
+int lnob_silc_key_columns(const lnob_silc_t *self, int *pid, int *hh, int *year, size_t *n_header)
+{
+    if (!self->header_done)
+        return -1;
+    *pid = self->col[C_PID], *hh = self->col[C_HHID], *year = self->col[C_YEAR], *n_header = self->n_header;
+    return 0;
+}
+
 const char *lnob_silc_extract_id(const lnob_silc_t *self) { return self->extract_id; }
 const char *lnob_silc_period(const lnob_silc_t *self) { return self->period; }
 const char *lnob_silc_header(const lnob_silc_t *self)
@@ -1192,17 +1205,17 @@ uint32_t lnob_silc_batches(const lnob_silc_t *self) { return self->batches; }
 const char *lnob_silc_reason(const lnob_silc_t *self) { return self->reason ? self->reason : "ERROR"; }
 const char *lnob_silc_errstr(const lnob_silc_t *self) { return self->errstr; }
 /* Appends "; " and the formatted note to the notes (the first without). */
-static void s_note(lnob_silc_t *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_note(lnob_silc_t *self, const char *fmt, ...)
+static void s_note(char *notes, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void s_note(char *notes, size_t cap, const char *fmt, ...)
 {
-    size_t o = strlen(self->notes);
-    if (o + 2 >= sizeof self->notes)
+    size_t o = strlen(notes);
+    if (o + 2 >= cap)
         return;
     if (o)
-        o += (size_t) snprintf(self->notes + o, sizeof self->notes - o, "; ");
+        o += (size_t) snprintf(notes + o, cap - o, "; ");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(self->notes + o, sizeof self->notes - o, fmt, ap);
+    vsnprintf(notes + o, cap - o, fmt, ap);
     va_end(ap);
 }
 
@@ -1211,30 +1224,47 @@ static void s_dialect_note(lnob_silc_t *self)
 {
     char d[DIALECT_NOTE_MAX];
     if (self->text && !lnob_dialect_plain(self->text))
-        s_note(self, "%s", lnob_dialect_describe(self->text, d, sizeof d));
+        s_note(self->notes, sizeof self->notes, "%s", lnob_dialect_describe(self->text, d, sizeof d));
     if (self->o.dialect_notes && *self->o.dialect_notes)
-        s_note(self, "%s", self->o.dialect_notes);
+        s_note(self->notes, sizeof self->notes, "%s", self->o.dialect_notes);
     if (self->decimal_comma)
-        s_note(self, "numbers read with a decimal comma where they have one");
+        s_note(self->notes, sizeof self->notes, "numbers read with a decimal comma where they have one");
+}
+
+uint32_t lnob_silc_note_bits(const lnob_silc_t *self, uint64_t *hh_incomplete)
+{
+    *hh_incomplete = self->hh_incomplete;
+    return (self->age_from_birth ? LNOB_SILC_NOTE_AGE_BIRTH : 0) |
+           (self->irp_from_birth ? LNOB_SILC_NOTE_IRP_BIRTH : 0) |
+           (self->header_done && self->derive_hx050 ? LNOB_SILC_NOTE_HX050 : 0) |
+           (self->col[C_HX090] >= 0 ? LNOB_SILC_NOTE_HX090 : 0);
+}
+
+void lnob_silc_notes_add(char *notes, size_t cap, uint32_t bits, uint64_t hh_incomplete)
+{
+    uint32_t ages = bits & (LNOB_SILC_NOTE_AGE_BIRTH | LNOB_SILC_NOTE_IRP_BIRTH);
+    if (ages == (LNOB_SILC_NOTE_AGE_BIRTH | LNOB_SILC_NOTE_IRP_BIRTH))
+        s_note(notes, cap, "AGE_INT is RB010 - RB080 and AGE_IRP is RB010 - 1 - RB080 (no RX010, RB082, RX020 or "
+                           "RB081; spec 1.3)");
+    else if (ages == LNOB_SILC_NOTE_IRP_BIRTH)
+        s_note(notes, cap, "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)");
+    else if (ages == LNOB_SILC_NOTE_AGE_BIRTH)
+        s_note(notes, cap, "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)");
+    if (bits & LNOB_SILC_NOTE_HX050)
+        s_note(notes, cap, "HX050 derived by the modified OECD scale from the members' ages (no HX050; spec 1.4)");
+    if (hh_incomplete)
+        s_note(notes, cap, "%llu households with a quarantined member could not be sized: their income "
+                           "counts as missing (spec 1.2)%s", (unsigned long long) hh_incomplete,
+               bits & LNOB_SILC_NOTE_HX090 ? " unless their HX090 is valid (spec 1.8)" : "");
 }
 
 const char *lnob_silc_notes(lnob_silc_t *self)
 {
     self->notes[0] = '\0';
     s_dialect_note(self);
-    if (self->age_from_birth && self->irp_from_birth)
-        s_note(self, "AGE_INT is RB010 - RB080 and AGE_IRP is RB010 - 1 - RB080 (no RX010, RB082, RX020 or "
-                     "RB081; spec 1.3)");
-    else if (self->irp_from_birth)
-        s_note(self, "AGE_IRP is RB010 - 1 - RB080 (no RX020 or RB081; spec 1.3)");
-    else if (self->age_from_birth)
-        s_note(self, "AGE_INT is RB010 - RB080 (no RX010 or RB082; spec 1.3)");
-    if (self->header_done && self->derive_hx050)
-        s_note(self, "HX050 derived by the modified OECD scale from the members' ages (no HX050; spec 1.4)");
-    if (self->hh_incomplete)
-        s_note(self, "%llu households with a quarantined member could not be sized: their income "
-                     "counts as missing (spec 1.2)%s", (unsigned long long) self->hh_incomplete,
-               self->col[C_HX090] >= 0 ? " unless their HX090 is valid (spec 1.8)" : "");
+    uint64_t hh;
+    uint32_t bits = lnob_silc_note_bits(self, &hh);
+    lnob_silc_notes_add(self->notes, sizeof self->notes, bits, hh);
     return self->notes;
 }
 

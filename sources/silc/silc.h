@@ -47,7 +47,21 @@ typedef struct {
     lnob_encoding_t encoding; /* of the bytes fed (lnob/recode.h); LNOB_ENC_AUTO: detected */
     int decimal_comma;     /* 1: numbers may have a decimal comma (always so in a ';' file) */
     const char *dialect_notes; /* for rows that come split: how their files were read, or NULL */
+    char delimiter;        /* of the bytes fed; 0: taken from the header row (lnob/dialect.h) */
+    /* A Range (silc_cut.h): the rows fed after the header are the file's
+     * from this line (0: the header's line 1 is the file's), and the period
+     * is the file's ("" or NULL: the first row with a year decides). */
+    uint64_t first_line;
+    const char *period;
 } lnob_silc_opts_t;
+
+#define LNOB_SILC_NOTES_MAX 640 /* bytes of an extract's notes */
+
+/* The data-quality notes of an extract as bits (Run.silc_notes). */
+#define LNOB_SILC_NOTE_AGE_BIRTH 1u /* an AGE_INT came from RB080 */
+#define LNOB_SILC_NOTE_IRP_BIRTH 2u /* an AGE_IRP came from RB080 */
+#define LNOB_SILC_NOTE_HX050 4u     /* HX050 derived from the members' ages */
+#define LNOB_SILC_NOTE_HX090 8u     /* the file has HX090 */
 
 /* Returns a parser; opts and the strings in it must outlive it. */
 lnob_silc_t *lnob_silc_new(const lnob_silc_opts_t *opts);
@@ -73,6 +87,10 @@ const char *lnob_silc_extract_id(const lnob_silc_t *self);
  * one, or "unknown" if none had by the first batch (then rows with a year
  * are YEAR_MISMATCH). */
 const char *lnob_silc_period(const lnob_silc_t *self);
+/* Once the header row is mapped: the fields holding the person id, the
+ * household id and the year, and how many fields the header has; 0, or -1
+ * before (or when the header was refused). */
+int lnob_silc_key_columns(const lnob_silc_t *self, int *pid, int *hh, int *year, size_t *n_header);
 /* The header row as read, re-serialised as CSV ("" before it is read). */
 const char *lnob_silc_header(const lnob_silc_t *self);
 /* Counters over the whole input so far. */
@@ -85,6 +103,13 @@ const char *lnob_silc_errstr(const lnob_silc_t *self);
 /* Data-quality notes on the extract so far ("" when none): e.g. that ages
  * were derived from the year of birth. */
 const char *lnob_silc_notes(lnob_silc_t *self);
+/* The notes other than how the text was read, as LNOB_SILC_NOTE_* bits and
+ * the households that could not be sized: what a Range's Run carries. */
+uint32_t lnob_silc_note_bits(const lnob_silc_t *self, uint64_t *hh_incomplete);
+/* Appends to notes (cap bytes, "; "-separated) what bits and hh_incomplete
+ * say, as lnob_silc_notes words them: the notes of an extract whose
+ * Ranges were parsed apart, from the sums of its Runs. */
+void lnob_silc_notes_add(char *notes, size_t cap, uint32_t bits, uint64_t hh_incomplete);
 /* The file the following rows come from (rows of several merged files of
  * one year read as one extract): named by their rejects from now on;
  * source must outlive the parser. */

@@ -3,6 +3,7 @@
  * Merges the sorted runs (k-way, so nothing is sorted again) into persons,
  * with their work-intensity statuses once the national hours table is
  * known, and computes every cell (cells.h). */
+#include "silc.h"
 #include "silc_source.h"
 
 #include <czmq.h>
@@ -366,6 +367,8 @@ typedef struct {
     uint64_t rows_read, quarantined, flagged, fields_flagged, out_of_scope, income_missing;
     uint64_t zero_weight, records;
     uint64_t hx090_disagree;
+    uint32_t note_bits;     /* a cut file's notes, from its Runs (silc.h) */
+    uint64_t hh_incomplete;
     int64_t transform_us;
     char by_reason[LNOB_REASONS_TEXT]; /* "BAD_CODE=3 ORPHAN_PERSON=1", by name: rows quarantined whole */
     char flags_by_reason[LNOB_REASONS_TEXT]; /* flagged fields of rows kept, the same way */
@@ -395,6 +398,8 @@ static totals_t s_totals(const lnob_extract_view_t *x, uint32_t nb)
         t.income_missing += r->income_missing;
         t.zero_weight += r->zero_weight;
         t.hx090_disagree += r->hx090_disagree;
+        t.note_bits |= r->silc_notes;
+        t.hh_incomplete += r->hh_incomplete;
         t.records += r->record_count;
         t.transform_us += r->transform_us;
     }
@@ -422,8 +427,12 @@ static void s_fill_meta(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, const t
     lnob_meta_u(m, "ingest_finished_ms", (unsigned long long) end->finished_ms);
     lnob_meta_u(m, "transform_cpu_ms", (unsigned long long) (t->transform_us / 1000));
     lnob_meta_u(m, "aggregate_ms", (unsigned long long) (compute_us / 1000));
-    if (*end->notes)
-        lnob_meta_add(m, "notes", end->notes);
+    char notes[LNOB_SILC_NOTES_MAX];
+    snprintf(notes, sizeof notes, "%s", end->notes);
+    if (end->notes_from_runs) /* its rows were parsed range by range: their notes together */
+        lnob_silc_notes_add(notes, sizeof notes, t->note_bits, t->hh_incomplete);
+    if (*notes)
+        lnob_meta_copy(m, "notes", notes);
     if (*end->inputs)
         lnob_meta_add(m, "join", end->join);
 }

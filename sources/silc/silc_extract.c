@@ -16,6 +16,7 @@
 #include "lnob/version.h"
 #include "rejects.h"
 #include "silc.h"
+#include "silc_cut.h"
 #include "udb4.h"
 
 #define LOAD_POLL_MS 50 /* how often the wait for the loading threads beats */
@@ -26,6 +27,13 @@
 static int s_decimal_comma(const lnob_plan_t *plan)
 {
     return ((const lnob_silc_ingest_cfg_t *) plan->kind_cfg)->decimal_comma;
+}
+
+/* Whether a file of plan may be cut for the transformers (--parse-in). */
+static int s_may_cut(const lnob_plan_t *plan, const char *path)
+{
+    const lnob_silc_ingest_cfg_t *cfg = plan->kind_cfg;
+    return !strcmp(cfg->parse_in, "transform") && !cfg->decimal_comma && !lnob_statfile_kind(path);
 }
 
 static int s_emit(void *arg, Lnob__V1__Batch *batch)
@@ -48,9 +56,24 @@ static void s_join_summary(const lnob_udb4_t *join, char *out, size_t cap)
              (unsigned long long) lnob_udb4_nonresponse(join));
 }
 
+/* What an ExtractEnd says of the rows: the parser's counts, or a cut
+ * file's (its rows parsed by the transformers: notes from their Runs). */
+typedef struct {
+    const char *id, *period, *header, *notes;
+    uint32_t batches;
+    uint64_t rows_read, records;
+    int notes_from_runs;
+} end_rows_t;
+
+static end_rows_t s_parsed_rows(lnob_silc_t *p)
+{
+    return (end_rows_t){lnob_silc_extract_id(p), lnob_silc_period(p), lnob_silc_header(p), lnob_silc_notes(p),
+                        lnob_silc_batches(p), lnob_silc_rows_read(p), lnob_silc_records(p), 0};
+}
+
 /* Sends the ExtractEnd; join is NULL for a single file, else the set's
  * join (its counts and each file's header go into the metadata). */
-static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t *plan, const char *checksum,
+static int s_send_end(lnob_ingest_ctx_t *ctx, end_rows_t x, const lnob_plan_t *plan, const char *checksum,
                       size_t bytes, int64_t started, const lnob_udb4_t *join)
 {
     const char *path = plan->source;
@@ -61,29 +84,33 @@ static int s_send_end(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const lnob_plan_t 
     e.inputs = (char *) plan->inputs;
     e.join = join_text;
     e.headers = join ? lnob_udb4_headers(join) : (char *) "";
-    e.extract_id = (char *) lnob_silc_extract_id(p);
+    e.extract_id = (char *) x.id;
     e.run_id = (char *) ctx->cfg->run_id;
-    e.batch_count = lnob_silc_batches(p);
-    e.rows_read = lnob_silc_rows_read(p);
-    e.record_count = lnob_silc_records(p);
+    e.batch_count = x.batches;
+    e.rows_read = x.rows_read;
+    e.record_count = x.records;
     e.source = (char *) path;
     e.checksum = (char *) checksum;
-    e.period = (char *) lnob_silc_period(p);
+    e.period = (char *) x.period;
     e.bytes = bytes;
     e.started_ms = started;
     e.finished_ms = lnob_now_ms();
     e.code_version = LNOB_VERSION;
     lnob_ingest_end_ceiling(ctx->cfg, &e);
-    e.header = (char *) lnob_silc_header(p);
-    e.notes = (char *) lnob_silc_notes(p);
+    e.header = (char *) x.header;
+    e.notes = (char *) x.notes;
+    e.notes_from_runs = x.notes_from_runs;
     if (*e.notes)
         lnob_warn("%s: %s", path, e.notes);
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_END;
     env.end = &e;
-    lnob_info("%s: extract %s sent: %llu rows read, %llu accepted, %u batches", path,
-              e.extract_id, (unsigned long long) e.rows_read,
-              (unsigned long long) e.record_count, e.batch_count);
+    if (x.notes_from_runs)
+        lnob_info("%s: extract %s sent: %u ranges of %llu rows, for the transformers to parse", path,
+                  e.extract_id, e.batch_count, (unsigned long long) e.rows_read);
+    else
+        lnob_info("%s: extract %s sent: %llu rows read, %llu accepted, %u batches", path, e.extract_id,
+                  (unsigned long long) e.rows_read, (unsigned long long) e.record_count, e.batch_count);
     int rc = lnob_ingest_send(ctx, &env);
     if (join)
         free(e.headers);
@@ -117,23 +144,96 @@ static int s_parse(lnob_ingest_ctx_t *ctx, lnob_silc_t *p, const char *path, con
     return rc == LNOB_OK ? lnob_silc_finish(p) : rc;
 }
 
-/* Sends one file's extract: the batches the aggregator does not hold, then
- * its ExtractEnd or ExtractFailed; writes the extract id to id. */
+/* ---- a file cut into ranges for the transformers (silc_cut.h) ------------------ */
+
+typedef struct {
+    lnob_ingest_ctx_t *ctx;
+    const lnob_plan_t *plan;
+    lnob_silc_cut_t *cut;
+    const char *id, *checksum;
+} cut_send_t;
+
+static int s_send_range(void *arg, uint32_t seq, uint64_t first_line, uint32_t rows, const char *data, size_t len)
+{
+    cut_send_t *c = arg;
+    lnob_beat_tick(c->ctx->beat);
+    if (zsys_interrupted)
+        return LNOB_CLOSED;
+    Lnob__V1__Range r = LNOB__V1__RANGE__INIT;
+    size_t header_len;
+    r.header.data = (uint8_t *) lnob_silc_cut_header_bytes(c->cut, &header_len);
+    r.header.len = header_len;
+    r.extract_id = (char *) c->id;
+    r.seq = seq;
+    r.run_id = (char *) c->ctx->cfg->run_id;
+    r.source = (char *) c->plan->files[0];
+    r.checksum = (char *) c->checksum;
+    r.period = (char *) lnob_silc_cut_period(c->cut);
+    r.first_line = first_line;
+    r.rows = rows;
+    r.data.data = (uint8_t *) data;
+    r.data.len = len;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RANGE;
+    env.range = &r;
+    return lnob_ingest_send_batch(c->ctx, c->id, seq, &env);
+}
+
+/* The second read of a cut file sends its ranges as planned, held to the
+ * first read's sum, then the ExtractEnd. */
+static int s_extract_cut(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, lnob_silc_cut_t *cut,
+                         const lnob_input_sum_t *sum, int64_t started, char *id, size_t cap)
+{
+    const char *path = plan->files[0], *period = lnob_silc_cut_period(cut), *reason = "FILE_CHANGED";
+    char err[LNOB_ERRSTR_MAX] = "";
+    lnob_ingest_extract_id(id, cap, "silc", period, sum->hex);
+    lnob_info("%s: cut into %u ranges for the transformers to parse", path, lnob_silc_cut_ranges(cut));
+    cut_send_t c = {ctx, plan, cut, id, sum->hex};
+    lnob_silc_cut_start(cut, s_send_range, &c);
+    int rc = lnob_input_read(path, lnob_silc_cut_send, cut, NULL, sum, &reason, err, sizeof err);
+    if (rc == LNOB_OK && (rc = lnob_silc_cut_finish(cut)) == LNOB_ERR && !*err)
+        snprintf(err, sizeof err, "%.150s gave other lines on its second read than on its first", path);
+    if (rc == LNOB_ERR)
+        return lnob_ingest_send_failed(ctx, plan, id, reason, err, sum->hex, period);
+    if (rc != LNOB_OK)
+        return rc;
+    end_rows_t x = {id, period, lnob_silc_cut_header_row(cut), "", lnob_silc_cut_ranges(cut),
+                    lnob_silc_cut_rows(cut), 0, 1};
+    return s_send_end(ctx, x, plan, sum->hex, sum->bytes, started, NULL);
+}
+
+/* Sends one file's extract: cut into ranges when it can be (silc_cut.h),
+ * else parsed here: the batches the aggregator does not hold, then its
+ * ExtractEnd or ExtractFailed; writes the extract id to id. */
 static int s_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap)
 {
     int64_t started = lnob_now_ms();
-    const char *path = plan->files[0], *reason = "UNREADABLE";
+    const char *path = plan->files[0], *reason = "UNREADABLE", *why = "";
     char err[LNOB_ERRSTR_MAX], checksum[HEX_SHA256];
     lnob_input_sum_t sum;
-    if (lnob_input_read(path, NULL, NULL, &sum, NULL, &reason, err, sizeof err) != LNOB_OK) {
+    lnob_silc_cut_t *cut = NULL;
+    if (s_may_cut(plan, path))
+        cut = lnob_silc_cut_new(ctx->geo, (size_t) ctx->cfg->batch_size);
+    if (lnob_input_read(path, cut ? lnob_silc_cut_plan : NULL, cut, &sum, NULL, &reason, err, sizeof err) != LNOB_OK) {
+        lnob_silc_cut_destroy(&cut);
         lnob_ingest_checksum_text(path, checksum);
         lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
         return lnob_ingest_send_failed(ctx, plan, id, reason, err, "", "unknown");
     }
     memcpy(checksum, sum.hex, sizeof checksum);
     lnob_info("%s: %zu bytes, sha256 %.16s; reading its rows", path, sum.bytes, checksum);
-    if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK)
+    if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
+        lnob_silc_cut_destroy(&cut);
         return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");
+    }
+    if (cut && lnob_silc_cut_ok(cut, &why)) {
+        int rc = s_extract_cut(ctx, plan, cut, &sum, started, id, cap);
+        lnob_silc_cut_destroy(&cut);
+        return rc;
+    }
+    if (cut)
+        lnob_info("%s: parsed here, not cut for the transformers: %s", path, why);
+    lnob_silc_cut_destroy(&cut);
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
                           .emit = s_emit, .arg = ctx, .decimal_comma = s_decimal_comma(plan)};
@@ -153,7 +253,7 @@ static int s_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, cha
         rc = lnob_ingest_send_failed(ctx, plan, lnob_silc_extract_id(p), lnob_silc_reason(p),
                            lnob_silc_errstr(p), checksum, lnob_silc_period(p));
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, plan, checksum, sum.bytes, started, NULL);
+        rc = s_send_end(ctx, s_parsed_rows(p), plan, checksum, sum.bytes, started, NULL);
     lnob_silc_destroy(&p);
     return rc;
 }
@@ -416,7 +516,7 @@ static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *
     if (rc == LNOB_ERR)
         rc = lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, plan, checksum, bytes, started, join);
+        rc = s_send_end(ctx, s_parsed_rows(p), plan, checksum, bytes, started, join);
     lnob_silc_destroy(&p);
     lnob_udb4_destroy(&join);
     return rc;
@@ -526,7 +626,7 @@ static int s_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, cha
         rc = lnob_ingest_send_failed(ctx, plan, id, *err ? reason : lnob_silc_reason(p),
                                      *err ? err : lnob_silc_errstr(p), checksum, period);
     else if (rc == LNOB_OK)
-        rc = s_send_end(ctx, p, plan, checksum, bytes, started, NULL);
+        rc = s_send_end(ctx, s_parsed_rows(p), plan, checksum, bytes, started, NULL);
     lnob_silc_destroy(&p);
     free(sums);
     return rc;

@@ -19,6 +19,7 @@ typedef struct {
     lnob_strlist_t silc; /* input files */
     int combine;         /* merged files of one year: one extract */
     int decimal_comma;   /* numbers may have a decimal comma (always in ';' files) */
+    const char *parse_in; /* "transform": a plain file is cut into Ranges (silc_cut.h); "ingest" */
 } lnob_silc_ingest_cfg_t;
 
 /* Groups the --silc files of kcfg (a lnob_silc_ingest_cfg_t) into plans

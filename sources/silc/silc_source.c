@@ -8,6 +8,7 @@
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "silc_extract.h"
+#include "silc_range.h"
 
 /* The SILC kind's own transformer options: the settings of docs/settings.md. */
 typedef struct {
@@ -47,7 +48,9 @@ static const lnob_opt_t s_transform_opts[] = {
 static int s_settings(const void *kcfg, void *out, char *err, size_t cap)
 {
     const lnob_silc_transform_cfg_t *cfg = kcfg;
-    lnob_hh_cfg_t *hh = out;
+    lnob_silc_settings_t *st = out;
+    lnob_hh_cfg_t *hh = &st->hh;
+    st->geo = lnob_geo_new(); /* for the rows of Ranges */
     *hh = lnob_hh_defaults;
     hh->lwi_strict = (int) cfg->lwi_strict;
     hh->child_rule_half = (int) cfg->child_rule_half;
@@ -64,12 +67,19 @@ static int s_settings(const void *kcfg, void *out, char *err, size_t cap)
     return -1;
 }
 
-/* A Batch harmonised into a sorted Run (harmonise.h), sent on. */
+static void s_settings_free(void *settings)
+{
+    lnob_geo_destroy(&((lnob_silc_settings_t *) settings)->geo);
+}
+
+/* A Batch harmonised into a sorted Run; a Range parsed first (silc_range.h). */
 static int s_transform(const lnob_env_t *batch, const void *settings, lnob_source_send_fn send, void *arg,
                        int64_t *us)
 {
+    if (batch->body_case == LNOB__V1__ENVELOPE__BODY_RANGE)
+        return lnob_silc_range(batch, settings, send, arg, us);
     int64_t t0 = lnob_mono_us();
-    Lnob__V1__Run *run = lnob_harmonise(batch->batch, settings);
+    Lnob__V1__Run *run = lnob_harmonise(batch->batch, &((const lnob_silc_settings_t *) settings)->hh);
     run->transform_us = *us = lnob_mono_us() - t0;
     lnob_env_t out = LNOB__V1__ENVELOPE__INIT;
     out.body_case = LNOB__V1__ENVELOPE__BODY_RUN;
@@ -88,9 +98,13 @@ static const lnob_opt_t s_ingest_opts[] = {
     {"decimal-comma", "LNOB_DECIMAL_COMMA", LNOB_OPT_FLAG, "0", 0, 0, NULL,
      offsetof(lnob_silc_ingest_cfg_t, decimal_comma),
      "SILC numbers may have a decimal comma (1234,5) whatever the delimiter (always so in ';' files)"},
+    {"parse-in", "LNOB_SILC_PARSE_IN", LNOB_OPT_STR, "ingest", 0, 0, "ingest|transform",
+     offsetof(lnob_silc_ingest_cfg_t, parse_in),
+     "where a merged SILC file's rows are parsed: here, or (transform) cut into ranges for the "
+     "transformers to parse when its form allows; for transformers on more cores or hosts (docs/scaling.md)"},
     LNOB_OPT_END};
 
-static const char *const s_run_opts[] = {"silc", "combine", "decimal-comma", NULL};
+static const char *const s_run_opts[] = {"silc", "combine", "decimal-comma", "parse-in", NULL};
 
 static const lnob_strlist_t *s_files(const void *kcfg)
 {
@@ -100,6 +114,7 @@ static const lnob_strlist_t *s_files(const void *kcfg)
 const lnob_source_ops_t lnob_source_silc = {
     .name = "silc",
     .batch_case = LNOB__V1__ENVELOPE__BODY_BATCH,
+    .cut_case = LNOB__V1__ENVELOPE__BODY_RANGE,
     .record_case = LNOB__V1__ENVELOPE__BODY_RUN,
     .ingest_opts = s_ingest_opts,
     .ingest_cfg_size = sizeof(lnob_silc_ingest_cfg_t),
@@ -111,7 +126,8 @@ const lnob_source_ops_t lnob_source_silc = {
     .transform_opts = s_transform_opts,
     .transform_cfg_size = sizeof(lnob_silc_transform_cfg_t),
     .settings = s_settings,
-    .settings_size = sizeof(lnob_hh_cfg_t),
+    .settings_free = s_settings_free,
+    .settings_size = sizeof(lnob_silc_settings_t),
     .transform = s_transform,
     .compute = lnob_silc_compute,
 };

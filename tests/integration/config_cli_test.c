@@ -145,11 +145,14 @@ Test(config_cli, a_list_of_aggregators_only_where_there_can_be_several)
 }
 
 /* The batch size from the ingester's section reaches the ingester under
- * lnob run: 10674 rows in batches of 500 are 22 batches (8192: 2). */
+ * lnob run: 10674 rows in batches of 500 are 22 batches (8192: 2), parsed
+ * in the ingester; cut for the transformers, ranges of 500 rows or a little
+ * more (to the end of a household): 21 or 22. */
 Test(config_cli, run_takes_the_batch_size_from_the_file)
 {
     char conf[PATH_LEN];
-    s_file(conf, "run.conf", "[common]\nlog-level = info\n[ingest]\nbatch-size = 500\n[run]\ntransformers = 1\n");
+    s_file(conf, "run.conf", "[common]\nlog-level = info\n[ingest]\nbatch-size = 500\nparse-in = ingest\n"
+                             "[run]\ntransformers = 1\n");
     const char *args[] = {"run", "--config", conf, "--silc", DEMO, "--redis", s_redis.url, NULL};
     char *said = s_said("lnob", args, NULL, 0, RUN_TIMEOUT_S);
     cr_assert(strstr(said, DEMO_ROWS " accepted, 22 batches"), "%s", said);
@@ -158,6 +161,29 @@ Test(config_cli, run_takes_the_batch_size_from_the_file)
     snprintf(key, sizeof key, "lnob:extract:%s", id);
     char *batches = th_hget(s_redis.c, key, "batches");
     cr_assert_str_eq(batches, "22");
+    free(batches);
+    free(id);
+    free(said);
+}
+
+Test(config_cli, run_cuts_ranges_of_the_batch_size_from_the_file)
+{
+    char conf[PATH_LEN];
+    s_file(conf, "cut.conf", "[common]\nlog-level = info\n[ingest]\nbatch-size = 500\nparse-in = transform\n"
+                             "[run]\ntransformers = 1\n");
+    const char *args[] = {"run", "--config", conf, "--silc", DEMO, "--redis", s_redis.url, NULL};
+    char *said = s_said("lnob", args, NULL, 0, RUN_TIMEOUT_S);
+    const char *at = strstr(said, " sent: ");
+    cr_assert_not_null(at, "%s", said);
+    int ranges = atoi(at + 7);
+    cr_assert(strstr(at, " ranges of " DEMO_ROWS " rows"), "%s", said);
+    cr_assert(ranges == 21 || ranges == 22, "%d ranges of at least 500 rows:\n%s", ranges, said);
+    char *id = th_only_extract(s_redis.c), key[PATH_LEN];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *batches = th_hget(s_redis.c, key, "batches"), *rows = th_hget(s_redis.c, key, "rows_read");
+    cr_assert_eq(atoi(batches), ranges);
+    cr_assert_str_eq(rows, DEMO_ROWS, "the transformers read every row");
+    free(rows);
     free(batches);
     free(id);
     free(said);

@@ -344,7 +344,7 @@ Test(files, a_file_cut_while_it_is_read_fails_its_extract_as_file_changed)
 
 /* What the stand-in aggregator of the next test saw from the ingester. */
 typedef struct {
-    uint32_t batches, batches_after_end; /* Batch messages; those after the ExtractEnd */
+    uint32_t batches, batches_after_end; /* Batch (or Range) messages; those after the ExtractEnd */
     char end_id[128];                     /* the ExtractEnd's extract id, "" before it */
     char failed_id[128], failed[600];     /* the ExtractFailed: its id and "reason: detail" */
     int stored;                           /* answer STORED from now on */
@@ -353,7 +353,7 @@ typedef struct {
 /* Takes one message the ingester pushed. */
 static void s_take_pushed(seen_t *s, const lnob_env_t *env)
 {
-    if (env->body_case == LNOB__V1__ENVELOPE__BODY_BATCH) {
+    if (env->body_case == LNOB__V1__ENVELOPE__BODY_BATCH || env->body_case == LNOB__V1__ENVELOPE__BODY_RANGE) {
         s->batches++;
         s->batches_after_end += s->end_id[0] != '\0';
     } else if (env->body_case == LNOB__V1__ENVELOPE__BODY_END)

@@ -76,8 +76,9 @@ static void s_start(pipe_t *p)
     char push[340], control[340];
     snprintf(push, sizeof push, "@ipc://%s/batches", d);
     snprintf(control, sizeof control, ">ipc://%s/control", d);
-    /* no redelivery (60 s): every count below is exact */
-    const char *in[] = {"--silc", p->csv, "--push", push, "--control", control, "--batch-size", "100",
+    /* no redelivery (60 s): every count below is exact; the rows parsed
+     * here (not cut for the transformers), so the ingester counts them */
+    const char *in[] = {"--silc", p->csv, "--parse-in", "ingest", "--push", push, "--control", control, "--batch-size", "100",
                         "--redeliver-ms", "60000", "--metrics", m, "--metrics-linger-ms", "60000", NULL};
     p->ingest = th_spawn_logged("lnob-ingest", in, NULL, p->log[INGEST]);
     for (int i = 0; i < 4; i++)
