@@ -1151,3 +1151,43 @@ Test(wire_decode, strings_that_are_not_utf8_drop_the_message)
     cr_expect_not_null(got, "valid text dropped: %s", why);
     lnob_wire_free(&got);
 }
+
+/* A Range (a SILC file's lines for a transformer to parse) comes only from
+ * an ingester, and holds whole lines of a named extract. */
+Test(wire_decode, a_range_comes_from_an_ingester_with_whole_lines)
+{
+    cr_assert(lnob_wire_role_sends("ingest", LNOB__V1__ENVELOPE__BODY_RANGE));
+    const char *others[] = {"transform", "aggregate", "sink", "dashboard", "stranger"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        cr_assert_not(lnob_wire_role_sends(others[i], LNOB__V1__ENVELOPE__BODY_RANGE), "%s", others[i]);
+    Lnob__V1__Range r = LNOB__V1__RANGE__INIT;
+    r.extract_id = "silc-2023-0123456789abcdef";
+    r.period = "2023";
+    r.header.data = (uint8_t *) "DB030,RB030";
+    r.header.len = 11;
+    r.rows = 1;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.schema_version = LNOB_SCHEMA_VERSION;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_RANGE;
+    env.range = &r;
+    const char *lines[] = {"1,101\n", "1,101"}; /* whole, then cut inside a line */
+    for (int k = 0; k < 2; k++) {
+        r.data.data = (uint8_t *) lines[k];
+        r.data.len = strlen(lines[k]);
+        size_t len;
+        uint8_t *buf = lnob_wire_pack(&env, &len);
+        lnob_wire_stats_t st = {0};
+        char why[256] = "";
+        lnob_env_t *back = lnob_wire_decode(buf, len, &st, why, sizeof why);
+        if (k == 0) {
+            cr_assert_not_null(back, "%s", why);
+            cr_assert_eq(lnob_wire_seq(back), 0);
+            cr_assert_str_eq(lnob_wire_extract_id(back), r.extract_id);
+        } else {
+            cr_assert_null(back, "a range that ends inside a line is dropped");
+            cr_assert_str_eq(why, "range without whole lines");
+        }
+        lnob_wire_free(&back);
+        free(buf);
+    }
+}
