@@ -150,7 +150,7 @@ const lnob_config_prog_t *lnob_run_config(void)
 /* The options of kind k (registry order) in cfg. */
 static const void *s_kind_cfg(const cfg_t *cfg, size_t k)
 {
-    return cfg->kinds + lnob_source_part(LNOB_PART_INGEST, k);
+    return lnob_source_cfg(LNOB_PART_INGEST, cfg->kinds, k);
 }
 
 /* A supervised child: how to start it again, and when. */

@@ -47,13 +47,11 @@ static const lnob_opt_t s_opts[] = {
 
 const void *lnob_ingest_kind_cfg(const lnob_ingest_cfg_t *cfg, size_t k)
 {
-    return cfg->kinds + lnob_source_part(LNOB_PART_INGEST, k);
+    return lnob_source_cfg(LNOB_PART_INGEST, cfg->kinds, k);
 }
 
 const lnob_config_prog_t *lnob_ingest_config(void)
 {
-    static lnob_opt_t all[LNOB_OPTS_MAX + 1];
-    static lnob_config_prog_t prog = {"lnob-ingest", "ingest", all, sizeof(lnob_ingest_cfg_t)};
-    lnob_source_table(LNOB_PART_INGEST, all, s_opts, offsetof(lnob_ingest_cfg_t, kinds));
-    return &prog;
+    return lnob_source_prog(LNOB_PART_INGEST, "lnob-ingest", "ingest", s_opts, sizeof(lnob_ingest_cfg_t),
+                            offsetof(lnob_ingest_cfg_t, kinds));
 }

@@ -55,15 +55,28 @@ size_t lnob_source_part(lnob_part_stage stage, size_t k)
     return at;
 }
 
-size_t lnob_source_opts(lnob_part_stage stage, lnob_opt_t *out, size_t n, size_t cap, size_t base)
+const void *lnob_source_cfg(lnob_part_stage stage, const unsigned char *parts, size_t k)
 {
-    for (size_t k = 0; k < lnob_sources_n; k++) {
-        size_t size;
-        const lnob_opt_t *t = s_opts(stage, k, &size);
-        if (t)
-            n = lnob_config_append(out, n, cap, t, base + lnob_source_part(stage, k));
+    return parts + lnob_source_part(stage, k);
+}
+
+const lnob_config_prog_t *lnob_source_prog(lnob_part_stage stage, const char *prog, const char *section,
+                                           const lnob_opt_t *engine, size_t cfg_size, size_t parts_at)
+{
+    static lnob_opt_t all[2][LNOB_OPTS_MAX + 1];
+    static lnob_config_prog_t progs[2];
+    lnob_opt_t *t = all[stage];
+    if (!t[0].name) {
+        size_t n = lnob_config_append(t, 0, LNOB_OPTS_MAX + 1, engine, 0);
+        for (size_t k = 0; k < lnob_sources_n; k++) {
+            size_t size;
+            const lnob_opt_t *own = s_opts(stage, k, &size);
+            if (own)
+                n = lnob_config_append(t, n, LNOB_OPTS_MAX + 1, own, parts_at + lnob_source_part(stage, k));
+        }
+        progs[stage] = (lnob_config_prog_t){prog, section, t, cfg_size};
     }
-    return n;
+    return &progs[stage];
 }
 
 void lnob_source_file_flags(char *out, size_t cap)
@@ -72,12 +85,4 @@ void lnob_source_file_flags(char *out, size_t cap)
     out[0] = '\0';
     for (size_t k = 0; k < lnob_sources_n && len < cap; k++)
         len += (size_t) snprintf(out + len, cap - len, "%s--%s", k ? ", " : "", lnob_sources[k]->ingest_opts[0].name);
-}
-
-void lnob_source_table(lnob_part_stage stage, lnob_opt_t *all, const lnob_opt_t *engine, size_t base)
-{
-    if (all[0].name)
-        return;
-    size_t n = lnob_config_append(all, 0, LNOB_OPTS_MAX + 1, engine, 0);
-    lnob_source_opts(stage, all, n, LNOB_OPTS_MAX + 1, base);
 }

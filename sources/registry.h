@@ -23,14 +23,14 @@ typedef enum { LNOB_PART_INGEST, LNOB_PART_TRANSFORM } lnob_part_stage;
  * registry order, each aligned. Aborts when they do not fit (a build
  * problem). */
 size_t lnob_source_part(lnob_part_stage stage, size_t k);
-/* Appends every kind's own options of stage to out (lnob_config_append),
- * each kind's offsets moved to base + its part; returns the rows now in out. */
-size_t lnob_source_opts(lnob_part_stage stage, lnob_opt_t *out, size_t n, size_t cap, size_t base);
-/* A stage's whole table in all (room for LNOB_OPTS_MAX + 1 rows): the
- * engine's options, then every kind's own of stage, their parts at base
- * (the offset of the parts area in the stage's config). Made once: a
- * table already filled is left as it is. */
-void lnob_source_table(lnob_part_stage stage, lnob_opt_t *all, const lnob_opt_t *engine, size_t base);
+/* Kind k's own options of stage within a config's parts area (parts). */
+const void *lnob_source_cfg(lnob_part_stage stage, const unsigned char *parts, size_t k);
+/* A stage's program as its configuration knows it (lnob/config.h): name,
+ * section, the engine's options, then every kind's own of stage, their parts
+ * at parts_at (the offset of the parts area in the stage's cfg_size-byte
+ * config). Made once, at the first call (from the main thread). */
+const lnob_config_prog_t *lnob_source_prog(lnob_part_stage stage, const char *prog, const char *section,
+                                           const lnob_opt_t *engine, size_t cfg_size, size_t parts_at);
 
 /* "--silc, --mis": each kind's files option, for a usage message. */
 void lnob_source_file_flags(char *out, size_t cap);

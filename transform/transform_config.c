@@ -24,13 +24,11 @@ static const lnob_opt_t s_opts[] = {
 
 const void *lnob_transform_kind_cfg(const lnob_transform_cfg_t *cfg, size_t k)
 {
-    return cfg->kinds + lnob_source_part(LNOB_PART_TRANSFORM, k);
+    return lnob_source_cfg(LNOB_PART_TRANSFORM, cfg->kinds, k);
 }
 
 const lnob_config_prog_t *lnob_transform_config(void)
 {
-    static lnob_opt_t all[LNOB_OPTS_MAX + 1];
-    static lnob_config_prog_t prog = {"lnob-transform", "transform", all, sizeof(lnob_transform_cfg_t)};
-    lnob_source_table(LNOB_PART_TRANSFORM, all, s_opts, offsetof(lnob_transform_cfg_t, kinds));
-    return &prog;
+    return lnob_source_prog(LNOB_PART_TRANSFORM, "lnob-transform", "transform", s_opts,
+                            sizeof(lnob_transform_cfg_t), offsetof(lnob_transform_cfg_t, kinds));
 }

@@ -24,13 +24,18 @@ typedef struct {
     int64_t pid, hh, year;
 } keys_t;
 
+/* A growing list of ids. */
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+} ids_t;
+
 /* The ids of the ranges planned before the current one: a person's or a
  * household's. Ids in order (as files come) are told apart from them by
  * their bounds alone; the first id within the bounds builds the set. */
 typedef struct {
-    int64_t *v;         /* every id, until the set is built */
-    size_t n, cap;
-    int64_t lo, hi;     /* bounds, when n or set */
+    ids_t all;          /* every id, until the set is built */
+    int64_t lo, hi;     /* bounds of every id so far */
     lnob_idset_t *set;  /* built when an id falls within the bounds */
 } before_t;
 
@@ -59,11 +64,10 @@ struct lnob_silc_cut {
     int have_hh;
     int64_t last_hh;
     before_t before[2];         /* the ids of the ranges before the one being planned: persons, households */
-    int64_t *cur;               /* the ids of the range being planned: persons, then households */
-    size_t n_cur, cap_cur;
+    ids_t cur[2];               /* the ids of the range being planned: persons, households */
     uint64_t rows;              /* data rows: lines not blank */
     int planned;
-    keys_t *slow_keys;          /* lnob_csv's row of a line with quotes */
+    keys_t *slow_keys;          /* the keys a line with quotes fills (s_slow_keys) */
     /* the second read */
     lnob_silc_cut_fn fn;
     void *arg;
@@ -92,10 +96,10 @@ void lnob_silc_cut_destroy(lnob_silc_cut_t **self_p)
     free(self->header);
     free(self->header_row);
     free(self->starts);
-    free(self->cur);
+    free(self->cur[0].v), free(self->cur[1].v);
     free(self->buf);
     for (int k = 0; k < 2; k++) {
-        free(self->before[k].v);
+        free(self->before[k].all.v);
         lnob_idset_destroy(&self->before[k].set);
     }
     free(self);
@@ -151,10 +155,14 @@ static void s_key(const char *s, size_t len, int *ok, int64_t *v)
     *ok = len && lnob_num_int(s, len, v) == 0;
 }
 
-/* Field i of a line without quotes is the text between delimiters. */
-static void s_fast_keys(const cols_t *col, const char *s, size_t len, keys_t *k)
+/* Field i of a line without quotes is the text between delimiters; the
+ * split stops after the last key column unless width asks for the number
+ * of fields (the first data row's check). */
+static void s_fast_keys(const cols_t *col, const char *s, size_t len, int width, keys_t *k)
 {
     const char *end = s + len;
+    int last = col->pid > col->hh ? col->pid : col->hh;
+    last = col->year > last ? col->year : last;
     size_t i = 0;
     for (const char *f = s;; i++) {
         const char *comma = memchr(f, ',', (size_t) (end - f));
@@ -165,39 +173,40 @@ static void s_fast_keys(const cols_t *col, const char *s, size_t len, keys_t *k)
             s_key(f, (size_t) (fe - f), &k->hh_ok, &k->hh);
         if ((int) i == col->year)
             s_key(f, (size_t) (fe - f), &k->year_ok, &k->year);
-        if (!comma)
+        if (!comma || (!width && (int) i >= last))
             break;
         f = comma + 1;
     }
     k->nfields = i + 1;
 }
 
-typedef struct {
-    const cols_t *col;
-    keys_t *k;
-} slow_t;
+/* Field idx of a row split by lnob/csv.h, as a whole number. */
+static void s_row_key(const lnob_csv_row_t *row, int idx, int *ok, int64_t *v)
+{
+    size_t len;
+    const char *f = idx >= 0 && (size_t) idx < row->nfields ? lnob_csv_field(row, idx, &len) : NULL;
+    *ok = f && len && lnob_num_int(f, len, v) == 0;
+}
 
 static int s_slow_row(void *arg, const lnob_csv_row_t *row)
 {
-    slow_t *sl = arg;
-    size_t len;
-    const char *f;
-    sl->k->nfields = row->nfields;
-    if (sl->col->pid >= 0 && (size_t) sl->col->pid < row->nfields && (f = lnob_csv_field(row, sl->col->pid, &len)))
-        sl->k->pid_ok = len && lnob_num_int(f, len, &sl->k->pid) == 0;
-    if (sl->col->hh >= 0 && (size_t) sl->col->hh < row->nfields && (f = lnob_csv_field(row, sl->col->hh, &len)))
-        sl->k->hh_ok = len && lnob_num_int(f, len, &sl->k->hh) == 0;
-    if ((size_t) sl->col->year < row->nfields && (f = lnob_csv_field(row, sl->col->year, &len)))
-        sl->k->year_ok = len && lnob_num_int(f, len, &sl->k->year) == 0;
+    lnob_silc_cut_t *self = arg;
+    keys_t *k = self->slow_keys;
+    k->nfields = row->nfields;
+    s_row_key(row, self->col.pid, &k->pid_ok, &k->pid);
+    s_row_key(row, self->col.hh, &k->hh_ok, &k->hh);
+    s_row_key(row, self->col.year, &k->year_ok, &k->year);
     return LNOB_OK;
 }
 
-/* A line with quotes is split as the parser splits it (lnob/csv.h). */
-static void s_slow_keys(const cols_t *col, const char *s, size_t len, keys_t *k)
+/* A line with quotes is split as the parser splits it (lnob/csv.h): by a
+ * reader of its own, finished at its end, so that nothing one line leaves
+ * open (a quote, the start-of-file BOM check) holds its row back. */
+static void s_slow_keys(lnob_silc_cut_t *self, const char *s, size_t len, keys_t *k)
 {
-    slow_t sl = {col, k};
-    lnob_csv_t *csv = lnob_csv_new(',', s_slow_row, &sl);
+    lnob_csv_t *csv = lnob_csv_new(',', s_slow_row, self);
     lnob_csv_set_max_lines(csv, 1);
+    self->slow_keys = k;
     lnob_csv_feed(csv, s, len);
     lnob_csv_feed(csv, "\n", 1);
     lnob_csv_finish(csv);
@@ -214,47 +223,48 @@ static int s_blank(const char *s, size_t len)
     return 1;
 }
 
+static void s_push(ids_t *ids, int64_t id)
+{
+    lnob_grow((void **) &ids->v, &ids->cap, ids->n + 1, sizeof *ids->v);
+    ids->v[ids->n++] = id;
+}
+
 static void s_before_add(before_t *b, int64_t id)
 {
-    int first = !b->n && !b->set;
+    int first = !b->all.n && !b->set;
     b->lo = first || id < b->lo ? id : b->lo;
     b->hi = first || id > b->hi ? id : b->hi;
     if (b->set) {
         lnob_idset_add(b->set, id);
         return;
     }
-    lnob_grow((void **) &b->v, &b->cap, b->n + 1, sizeof *b->v);
-    b->v[b->n++] = id;
+    s_push(&b->all, id);
 }
 
 /* 1 when id is among the ids before. */
 static int s_before_has(before_t *b, int64_t id)
 {
-    if ((!b->n && !b->set) || id < b->lo || id > b->hi)
+    if ((!b->all.n && !b->set) || id < b->lo || id > b->hi)
         return 0;
     if (!b->set) {
         b->set = lnob_idset_new();
-        for (size_t i = 0; i < b->n; i++)
-            lnob_idset_add(b->set, b->v[i]);
-        free(b->v);
-        b->v = NULL, b->n = b->cap = 0;
+        for (size_t i = 0; i < b->all.n; i++)
+            lnob_idset_add(b->set, b->all.v[i]);
+        free(b->all.v);
+        b->all = (ids_t){0};
     }
     return lnob_idset_contains(b->set, id);
 }
 
-static void s_push(lnob_silc_cut_t *self, int64_t id)
-{
-    lnob_grow((void **) &self->cur, &self->cap_cur, self->n_cur + 1, sizeof *self->cur);
-    self->cur[self->n_cur++] = id;
-}
 
-/* A range begins at line: the ids of the one before become "before". The
- * current range's ids are kept as (tag, id) pairs: 0 a person, 1 a household. */
+/* A range begins at line: the ids of the one before become "before". */
 static void s_begin(lnob_silc_cut_t *self, uint64_t line)
 {
-    for (size_t i = 0; i + 1 < self->n_cur; i += 2)
-        s_before_add(&self->before[self->cur[i]], self->cur[i + 1]);
-    self->n_cur = 0;
+    for (int t = 0; t < 2; t++) {
+        for (size_t i = 0; i < self->cur[t].n; i++)
+            s_before_add(&self->before[t], self->cur[t].v[i]);
+        self->cur[t].n = 0;
+    }
     lnob_grow((void **) &self->starts, &self->cap_ranges, self->n_ranges + 1, sizeof *self->starts);
     self->starts[self->n_ranges++] = line;
     self->range_rows = self->range_bytes = 0;
@@ -275,9 +285,9 @@ static void s_data(lnob_silc_cut_t *self, const char *s, size_t len, uint64_t li
         return s_refuse(self, "a line is not plain UTF-8 text", line);
     keys_t k = {0};
     if (memchr(s, '"', len))
-        s_slow_keys(&self->col, s, len, &k);
+        s_slow_keys(self, s, len, &k);
     else
-        s_fast_keys(&self->col, s, len, &k);
+        s_fast_keys(&self->col, s, len, line == 2, &k);
     if (line == 2)
         s_first_row(self, &k, line);
     else if (k.hh_ok && self->have_hh && k.hh != self->last_hh &&
@@ -288,9 +298,9 @@ static void s_data(lnob_silc_cut_t *self, const char *s, size_t len, uint64_t li
     if (k.hh_ok && s_before_has(&self->before[1], k.hh))
         return s_refuse(self, "a household's rows are not together", line);
     if (k.pid_ok)
-        s_push(self, 0), s_push(self, k.pid);
+        s_push(&self->cur[0], k.pid);
     if (k.hh_ok && (!self->have_hh || k.hh != self->last_hh))
-        s_push(self, 1), s_push(self, k.hh);
+        s_push(&self->cur[1], k.hh);
     if (k.hh_ok)
         self->have_hh = 1, self->last_hh = k.hh;
     self->range_rows++;

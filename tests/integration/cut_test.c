@@ -117,7 +117,8 @@ typedef struct {
     char *cells, *quarantine, *rows_read, *quarantined, *flagged, *notes;
 } held_t;
 
-static held_t s_held(void)
+/* What the only extract holds; Redis is emptied for the next run. */
+static held_t s_take_held(void)
 {
     char *id = th_only_extract(s_redis.c), key[256];
     snprintf(key, sizeof key, "lnob:extract:%s", id);
@@ -152,7 +153,7 @@ Test(cut, a_cut_file_gives_the_cells_quarantine_and_counts_of_the_whole_parse)
     th_gen(gen, 1500, 41);
     s_sow(gen, csv, 0);
     s_run(csv, "ingest", "2", "8192", &log);
-    held_t whole = s_held();
+    held_t whole = s_take_held();
     cr_assert_neq(atoi(whole.quarantined), 0, "the sown faults are quarantined");
     cr_assert_neq(atoi(whole.flagged), 0, "and flagged");
     free(log);
@@ -160,7 +161,7 @@ Test(cut, a_cut_file_gives_the_cells_quarantine_and_counts_of_the_whole_parse)
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         s_run(csv, "transform", runs[i][0], runs[i][1], &log);
         cr_assert(strstr(log, "ranges for the transformers to parse"), "not cut:\n%s", log);
-        held_t cut = s_held();
+        held_t cut = s_take_held();
         char what[64];
         snprintf(what, sizeof what, "%s transformers, batch size %s", runs[i][0], runs[i][1]);
         s_assert_same(&whole, &cut, what);
@@ -177,12 +178,12 @@ static void s_parsed_here(const char *csv, const char *why)
 {
     char *log;
     s_run(csv, "ingest", "2", "50", &log);
-    held_t whole = s_held();
+    held_t whole = s_take_held();
     free(log);
     s_run(csv, "transform", "2", "50", &log);
     cr_assert(strstr(log, "parsed here, not cut for the transformers: "), "%s", log);
     cr_assert(strstr(log, why), "no '%s' in:\n%s", why, log);
-    held_t here = s_held();
+    held_t here = s_take_held();
     s_assert_same(&whole, &here, why);
     s_held_free(&whole), s_held_free(&here);
     free(log);
