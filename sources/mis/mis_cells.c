@@ -71,11 +71,6 @@ static int s_active(const lnob_mis_record_t *r, int year)
     return r->status != LNOB_MIS_STATUS_CANCELLED && r->start <= pe && (r->end == 0 || r->end >= ps);
 }
 
-static int s_by_key(const void *a, const void *b)
-{
-    return strcmp(((const rec_t *) a)->r->key, ((const rec_t *) b)->r->key);
-}
-
 /* Record ids compare as numbers when both are, else as text (§6.3 ties). */
 static int s_later_id(const char *a, const char *b)
 {
@@ -147,6 +142,93 @@ static void s_attributes(person_t *p, const lnob_mis_record_t *r)
         p->birth = r->birth, p->birth_start = r->start, p->birth_rec = r->record_id;
     p->flags |= r->flags;
     p->services |= 1ull << r->service;
+}
+
+/* ---- persons: keys interned, records grouped ------------------------------------- */
+
+/* A person key's hash: its first 16 hex digits (an HMAC: uniform). */
+static uint64_t s_key_hash(const char *key)
+{
+    uint64_t h = 0;
+    for (int i = 0; i < 16 && key[i]; i++)
+        h = h << 4 | (uint64_t) (key[i] <= '9' ? key[i] - '0' : (key[i] | 0x20) - 'a' + 10);
+    return h * 0x9E3779B97F4A7C15ull;
+}
+
+/* Numbers the persons in the order their keys first appear in k
+ * (k[i].person), through an open-addressing table of 2^bits slots. */
+static size_t s_intern(rec_t *k, size_t nk)
+{
+    int bits = 4;
+    while (((size_t) 1 << bits) < 2 * nk)
+        bits++;
+    size_t mask = ((size_t) 1 << bits) - 1, np = 0;
+    uint32_t *slot = lnob_malloc((mask + 1) * sizeof *slot); /* 1 + index into k of the person's first record */
+    memset(slot, 0, (mask + 1) * sizeof *slot);
+    for (size_t i = 0; i < nk; i++) {
+        size_t at = (size_t) (s_key_hash(k[i].r->key) >> (64 - bits));
+        while (slot[at] && strcmp(k[slot[at] - 1].r->key, k[i].r->key) != 0)
+            at = (at + 1) & mask;
+        if (!slot[at]) {
+            slot[at] = (uint32_t) i + 1;
+            k[i].person = (uint32_t) np++;
+        } else
+            k[i].person = k[slot[at] - 1].person;
+    }
+    free(slot);
+    return np;
+}
+
+/* k grouped by person, keeping the input order within a person (a
+ * counting sort: stable); start[p] .. start[p + 1] is person p's run. */
+static rec_t *s_group(const rec_t *k, size_t nk, size_t np, size_t **start)
+{
+    size_t *at = lnob_calloc(np + 1, sizeof *at);
+    rec_t *g = lnob_malloc((nk ? nk : 1) * sizeof *g);
+    for (size_t i = 0; i < nk; i++)
+        at[k[i].person + 1]++;
+    for (size_t p = 0; p < np; p++)
+        at[p + 1] += at[p];
+    *start = lnob_malloc((np + 1) * sizeof **start);
+    memcpy(*start, at, (np + 1) * sizeof *at);
+    for (size_t i = 0; i < nk; i++)
+        g[at[k[i].person]++] = k[i];
+    free(at);
+    return g;
+}
+
+/* Sorts one person's records with cmp: insertion (stable) when few. */
+static void s_sort_run(rec_t *v, size_t n, int (*cmp)(const void *, const void *))
+{
+    if (n > 16) {
+        qsort(v, n, sizeof *v, cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && cmp(&v[j - 1], &v[j]) > 0; j--) {
+            rec_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
+/* The persons of k (grouped by person into *grouped, runs at *start) with
+ * their attributes. */
+static person_t *s_persons(rec_t *k, size_t nk, const lnob_mis_dims_t *d, size_t *persons,
+                           rec_t **grouped, size_t **start)
+{
+    size_t np = s_intern(k, nk);
+    *grouped = s_group(k, nk, np, start);
+    person_t *pp = lnob_calloc(np ? np : 1, sizeof *pp);
+    for (size_t p = 0; p < np; p++) {
+        pp[p].sex = LNOB_MIS_SEX_UNKNOWN;
+        for (size_t i = (*start)[p]; i < (*start)[p + 1]; i++)
+            s_attributes(&pp[p], (*grouped)[i].r);
+        pp[p].cats = s_categories(&pp[p], d->year);
+        pp[p].vulnerable = (pp[p].cats & s_vulnerable_mask(d)) != 0;
+    }
+    *persons = np;
+    return pp;
 }
 
 /* ---- cells ------------------------------------------------------------------ */
@@ -259,14 +341,16 @@ static int s_by_person_s_start(const void *a, const void *b)
 }
 
 /* Records sharing person, service and start date beyond the first (§6.1
- * duplicates: counted once, reported in the metadata). */
-static uint64_t s_duplicates(rec_t *k, size_t n)
+ * duplicates: counted once, reported in the metadata); k grouped by
+ * person, runs at start. */
+static uint64_t s_duplicates(rec_t *k, const size_t *start, size_t np)
 {
-    qsort(k, n, sizeof *k, s_by_person_s_start);
     uint64_t dup = 0;
-    for (size_t i = 1; i < n; i++)
-        dup += k[i].person == k[i - 1].person && k[i].r->service == k[i - 1].r->service &&
-               k[i].r->start == k[i - 1].r->start;
+    for (size_t p = 0; p < np; p++) {
+        s_sort_run(k + start[p], start[p + 1] - start[p], s_by_person_s_start);
+        for (size_t i = start[p] + 1; i < start[p + 1]; i++)
+            dup += k[i].r->service == k[i - 1].r->service && k[i].r->start == k[i - 1].r->start;
+    }
     return dup;
 }
 
@@ -506,26 +590,6 @@ static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k
     return nk;
 }
 
-/* Numbers the persons (k sorted by key) and takes their attributes. */
-static person_t *s_persons(rec_t *k, size_t nk, const lnob_mis_dims_t *d, size_t *persons)
-{
-    qsort(k, nk, sizeof *k, s_by_key);
-    person_t *pp = lnob_calloc(nk ? nk : 1, sizeof *pp);
-    size_t np = 0;
-    for (size_t i = 0; i < nk; i++) {
-        if (i == 0 || strcmp(k[i].r->key, k[i - 1].r->key) != 0)
-            pp[np++].sex = LNOB_MIS_SEX_UNKNOWN;
-        k[i].person = (uint32_t) (np - 1);
-        s_attributes(&pp[np - 1], k[i].r);
-    }
-    for (size_t i = 0; i < np; i++) {
-        pp[i].cats = s_categories(&pp[i], d->year);
-        pp[i].vulnerable = (pp[i].cats & s_vulnerable_mask(d)) != 0;
-    }
-    *persons = np;
-    return pp;
-}
-
 lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
                             const lnob_mis_dims_t *dims, lnob_mis_stats_t *stats, size_t *n_cells)
 {
@@ -540,15 +604,20 @@ lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
     rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k), *reg = lnob_malloc((n ? n : 1) * sizeof *reg);
     size_t n_reg = 0, nk = s_collect(&a, records, n, k, reg, &n_reg, stats), persons;
     stats->register_persons = s_count_register(&a, reg, n_reg);
-    person_t *pp = s_persons(k, nk, dims, &persons);
+    rec_t *g;
+    size_t *start;
+    person_t *pp = s_persons(k, nk, dims, &persons, &g, &start);
     stats->persons = persons;
-    stats->duplicates = s_duplicates(k, nk);
-    qsort(k, nk, sizeof *k, s_by_person_m_s);
-    s_count_places(&a, k, nk, pp);
+    stats->duplicates = s_duplicates(g, start, persons);
+    for (size_t p = 0; p < persons; p++)
+        s_sort_run(g + start[p], start[p + 1] - start[p], s_by_person_m_s);
+    s_count_places(&a, g, nk, pp);
     s_count_nation(&a, pp, persons);
     stats->reporting = s_mun33_cells(&c, &a);
     s_emit(&c, &a);
     free(pp);
+    free(g);
+    free(start);
     free(k);
     free(reg);
     s_acc_free(&a);

@@ -14,6 +14,7 @@
 #include "mis_codes.h"
 #include "lnob/num.h"
 #include "lnob/version.h"
+#include "mis_cache.h"
 #include "mis_map.h"
 #include "mis_sources.h"
 #include "pseudonym.h"
@@ -77,9 +78,7 @@ static int s_mis_unreadable(mis_pass_t *m, const char *id, const char *path, con
 }
 
 
-/* The mapping file of an export: the one beside it, else the sources
- * table's; "" when none. */
-static void s_map_path(const lnob_mis_state_t *st, const char *path, char *out, size_t cap)
+void lnob_mis_map_path(const lnob_mis_state_t *st, const char *path, char *out, size_t cap)
 {
     snprintf(out, cap, "%s%s", path, LNOB_MIS_MAP_SUFFIX);
     if (access(out, F_OK) == 0)
@@ -93,7 +92,7 @@ static void s_map_path(const lnob_mis_state_t *st, const char *path, char *out, 
 static lnob_mis_map_t *s_mapping(const lnob_mis_state_t *st, const char *path, char *err, size_t cap)
 {
     char map_path[PATH_MAX];
-    s_map_path(st, path, map_path, sizeof map_path);
+    lnob_mis_map_path(st, path, map_path, sizeof map_path);
     err[0] = '\0';
     return *map_path ? lnob_mis_map_load(map_path, err, cap) : NULL;
 }
@@ -103,10 +102,9 @@ static int s_feed(void *p, const char *chunk, size_t n)
     return zsys_interrupted ? LNOB_CLOSED : lnob_mis_feed(p, chunk, n);
 }
 
-/* Parses one export (with its mapping file) into emit. Returns LNOB_OK,
- * LNOB_ERR with reason and err when it cannot be read at all, or emit's rc. */
-int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t *st, const char *path, const char *id, lnob_mis_emit_fn emit,
-                       void *arg, const char **reason, char *err, size_t cap)
+int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t *st, const char *path,
+                           const char *id, lnob_mis_emit_fn emit, void *arg, lnob_input_sum_t *sum,
+                           const char **reason, char *err, size_t cap)
 {
     *reason = "UNREADABLE";
     lnob_mis_map_t *map = s_mapping(st, path, err, cap);
@@ -126,7 +124,7 @@ int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t 
         o.needs_register = src->needs_register;
     }
     lnob_mis_t *p = lnob_mis_new(&o);
-    int rc = lnob_input_read(path, s_feed, p, NULL, NULL, reason, err, cap);
+    int rc = lnob_input_read(path, s_feed, p, sum, NULL, reason, err, cap);
     if (rc == LNOB_OK)
         rc = lnob_mis_finish(p);
     if (rc == LNOB_ERR && !*err) {
@@ -138,12 +136,75 @@ int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t 
     return rc;
 }
 
-/* Parses one export into the pass. */
+typedef struct {
+    lnob_mis_cache_t *cache;
+    lnob_mis_read_t *read;
+} taking_t;
+
+static int s_cache_add(void *arg, Lnob__V1__MisBatch *b)
+{
+    taking_t *t = arg;
+    lnob_mis_cache_add(t->cache, t->read, b);
+    return LNOB_OK;
+}
+
+const lnob_mis_read_t *lnob_mis_export_read(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t *st,
+                                            const char *path)
+{
+    char map[PATH_MAX], err[LNOB_ERRSTR_MAX];
+    const char *reason;
+    if (!st->cache)
+        return NULL;
+    lnob_mis_map_path(st, path, map, sizeof map);
+    const lnob_mis_read_t *hit = lnob_mis_cache_find(st->cache, path, map);
+    lnob_mis_read_t *r = hit ? NULL : lnob_mis_cache_begin(st->cache, path, map);
+    if (!r)
+        return hit;
+    lnob_input_sum_t sum, map_sum;
+    taking_t t = {st->cache, r};
+    int rc = lnob_mis_extract_parse(ctx, st, path, "cache", s_cache_add, &t, &sum, &reason, err, sizeof err);
+    if (rc == LNOB_OK && *map)
+        rc = lnob_input_read(map, NULL, NULL, &map_sum, NULL, &reason, err, sizeof err);
+    if (rc == LNOB_OK) {
+        memcpy(r->hex, sum.hex, HEX_SHA256);
+        r->bytes = sum.bytes;
+        if (*map)
+            memcpy(r->map_hex, map_sum.hex, HEX_SHA256);
+    }
+    return lnob_mis_cache_end(st->cache, r, rc == LNOB_OK);
+}
+
+/* Sends the batches of a cached read as the pass's, under its extract id,
+ * run id and path (the cached copies are left as they were). */
+static int s_send_read(mis_pass_t *m, const char *id, const lnob_mis_read_t *r)
+{
+    int rc = LNOB_OK;
+    for (size_t i = 0; i < r->n && rc == LNOB_OK; i++) {
+        Lnob__V1__MisBatch *b = r->batches[i];
+        char *was_id = b->extract_id, *was_run = b->run_id;
+        b->extract_id = (char *) id;
+        b->run_id = (char *) m->ctx->cfg->run_id;
+        rc = s_emit_mis(m, b);
+        b->extract_id = was_id;
+        b->run_id = was_run;
+    }
+    return rc;
+}
+
+/* Parses one export into the pass (or takes it from the drop folder's cache). */
 static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
 {
     char err[LNOB_ERRSTR_MAX];
     const char *reason;
-    int rc = lnob_mis_extract_parse(m->ctx, m->plan->kind_state, path, id, s_emit_mis, m, &reason, err, sizeof err);
+    const lnob_mis_read_t *r = lnob_mis_export_read(m->ctx, m->plan->kind_state, path);
+    if (r && m->scan) {
+        m->latest = r->latest > m->latest ? r->latest : m->latest;
+        return LNOB_OK;
+    }
+    if (r)
+        return s_send_read(m, id, r);
+    int rc = lnob_mis_extract_parse(m->ctx, m->plan->kind_state, path, id, s_emit_mis, m, NULL, &reason, err,
+                                    sizeof err);
     if (rc == LNOB_ERR && strcmp(reason, "FILE_CHANGED") == 0) {
         snprintf(m->changed, sizeof m->changed, "%s", err); /* not what the checksum covered */
         return LNOB_CLOSED;
@@ -268,25 +329,32 @@ static void s_file_checksum(const char *path, char *hex, size_t *bytes)
 /* Checksums the exports with their mapping files (sha256 of their
  * sha256s, in the order given): a corrected mapping makes a new extract.
  * sums gets each export's "<sha256>  <path>" line (owned). */
-static void s_mis_checksum(const lnob_plan_t *plan, char *checksum,
+static void s_mis_checksum(const lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *checksum,
                            size_t *bytes, char **sums)
 {
     char *all = lnob_calloc(2 * plan->n_files + 1, HEX_SHA256);
-    char map_path[PATH_MAX], one[HEX_SHA256];
+    char map_path[PATH_MAX];
     size_t map_bytes = 0, len = 0, cap = 0;
     *bytes = 0;
     *sums = NULL;
     for (size_t i = 0; i < plan->n_files; i++) {
-        s_file_checksum(plan->files[i], one, bytes);
+        char one[HEX_SHA256], map_one[HEX_SHA256] = "";
+        const lnob_mis_read_t *r = lnob_mis_export_read(ctx, plan->kind_state, plan->files[i]);
+        if (r) { /* the drop folder's cache: this very file, read before */
+            memcpy(one, r->hex, HEX_SHA256);
+            memcpy(map_one, r->map_hex, HEX_SHA256);
+            *bytes += r->bytes;
+        } else {
+            s_file_checksum(plan->files[i], one, bytes);
+            lnob_mis_map_path(plan->kind_state, plan->files[i], map_path, sizeof map_path);
+            if (*map_path)
+                s_file_checksum(map_path, map_one, &map_bytes);
+        }
         strcat(all, one);
+        strcat(all, map_one);
         size_t line = strlen(one) + strlen(plan->files[i]) + 4;
         lnob_grow((void **) sums, &cap, len + line, 1);
         len += (size_t) snprintf(*sums + len, line, "%s  %s\n", one, plan->files[i]);
-        s_map_path(plan->kind_state, plan->files[i], map_path, sizeof map_path);
-        if (*map_path) {
-            s_file_checksum(map_path, one, &map_bytes);
-            strcat(all, one);
-        }
     }
     lnob_ingest_checksum_text(all, checksum);
     free(all);
@@ -298,7 +366,7 @@ int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     int64_t started = lnob_now_ms();
     char checksum[HEX_SHA256], period[16], *sums;
     size_t bytes;
-    s_mis_checksum(plan, checksum, &bytes, &sums);
+    s_mis_checksum(ctx, plan, checksum, &bytes, &sums);
     if (lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
         free(sums);
         return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, "unknown");

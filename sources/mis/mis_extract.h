@@ -24,12 +24,15 @@ typedef struct {
     const char *watch;       /* drop folder (mis_watch.h), or NULL */
     long watch_ms;           /* how often to look into it */
     long settle_ms;          /* a file without a NAME.done marker: unchanged this long */
+    long watch_cache_mb;     /* the drop folder's memory of the exports read (mis_cache.h) */
 } lnob_mis_ingest_cfg_t;
 
-/* What the kind starts with: the person keys, the sources table (or NULL). */
+/* What the kind starts with: the person keys, the sources table (or NULL),
+ * and with a drop folder the exports read so far (or NULL). */
 typedef struct {
     struct lnob_pseudonym *pseudonym;
     struct lnob_mis_sources *sources;
+    struct lnob_mis_cache *cache;
 } lnob_mis_state_t;
 
 /* The --mis files of kcfg as one plan (none when there are none); returns
@@ -43,11 +46,20 @@ int lnob_mis_start(const void *kcfg, void **state);
 void lnob_mis_stop(void **state);
 /* Sends the extract of an MIS plan; writes its id to id. */
 int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *id, size_t cap);
-/* Parses one export (with its mapping file beside it) into emit. Returns
- * LNOB_OK, LNOB_ERR with reason and err when it cannot be read at all, or
- * emit's rc. */
+/* Parses one export (with its mapping file beside it) into emit, taking
+ * its sha256 into *sum unless sum is NULL. Returns LNOB_OK, LNOB_ERR with
+ * reason and err when it cannot be read at all, or emit's rc. */
 int lnob_mis_extract_parse(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t *st, const char *path, const char *id,
-                           lnob_mis_emit_fn emit, void *arg, const char **reason, char *err,
-                           size_t cap);
+                           lnob_mis_emit_fn emit, void *arg, lnob_input_sum_t *sum, const char **reason,
+                           char *err, size_t cap);
+/* The read of one export held by the drop folder's cache (mis_cache.h),
+ * made now when it holds none of this very file; NULL without a cache,
+ * when it is full, or when the export cannot be read (the caller reads it
+ * the uncached way, which says why). */
+const struct lnob_mis_read *lnob_mis_export_read(const lnob_ingest_ctx_t *ctx, const lnob_mis_state_t *st,
+                                                 const char *path);
+/* The mapping file an export is read with: the one beside it, else the
+ * sources table's; "" when none. */
+void lnob_mis_map_path(const lnob_mis_state_t *st, const char *path, char *out, size_t cap);
 
 #endif

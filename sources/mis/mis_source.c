@@ -96,6 +96,9 @@ static const lnob_opt_t s_ingest_opts[] = {
     {"settle-ms", "LNOB_INGEST_SETTLE_MS", LNOB_OPT_INT, "5000", 0, 3600000, NULL,
      offsetof(lnob_mis_ingest_cfg_t, settle_ms),
      "drop folder: a file without a NAME.done marker is taken once unchanged (size, mtime) this long"},
+    {"watch-cache-mb", "LNOB_INGEST_WATCH_CACHE_MB", LNOB_OPT_INT, "512", 0, 65536, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, watch_cache_mb),
+     "drop folder: memory for the exports already read, so a round reads only new or changed ones (0: none)"},
     LNOB_OPT_END};
 
 static const char *const s_run_opts[] = {"mis", "pseudonym-key", "period", "mis-sources", "population", NULL};

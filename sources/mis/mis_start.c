@@ -7,6 +7,7 @@
 
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "mis_cache.h"
 #include "mis_codes.h"
 #include "mis_sources.h"
 #include "pseudonym.h"
@@ -73,6 +74,8 @@ int lnob_mis_start(const void *kcfg, void **state)
         return -1;
     int ok;
     st->sources = s_sources(cfg, &ok);
+    if (cfg->watch && cfg->watch_cache_mb > 0)
+        st->cache = lnob_mis_cache_new((size_t) cfg->watch_cache_mb << 20);
     return ok ? 0 : -1;
 }
 
@@ -83,6 +86,7 @@ void lnob_mis_stop(void **state)
         return;
     lnob_pseudonym_destroy(&st->pseudonym);
     lnob_mis_sources_destroy(&st->sources);
+    lnob_mis_cache_destroy(&st->cache);
     free(st);
     *state = NULL;
 }

@@ -14,6 +14,7 @@
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "mis_cache.h"
 #include "mis_codes.h"
 #include "mis_extract.h"
 
@@ -194,7 +195,11 @@ static int s_check_export(const watch_t *w, const char *dir, const char *name)
     const char *reason;
     tally_t t = {0, 0};
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int rc = lnob_mis_extract_parse(w->ctx, w->state, path, "check", s_tally, &t, &reason, err, sizeof err);
+    const lnob_mis_read_t *r = lnob_mis_export_read(w->ctx, w->state, path); /* kept for the round */
+    int rc = r ? LNOB_OK
+               : lnob_mis_extract_parse(w->ctx, w->state, path, "check", s_tally, &t, NULL, &reason, err, sizeof err);
+    if (r)
+        t = (tally_t){r->rows, r->rejects};
     if (rc == LNOB_OK && (double) t.rejects * 100.0 <= w->ctx->cfg->max_reject_pct * (double) t.rows)
         return 0;
     if (rc == LNOB_OK) {
@@ -237,6 +242,49 @@ static size_t s_round_set(const char *dir, char **fresh, size_t n_fresh, char **
     return n;
 }
 
+/* A new export stored: it moves to done/ with its mapping file, if one
+ * sits beside it, and the cache's read of it follows. */
+static void s_taken(const watch_t *w, const char *dir, const char *name)
+{
+    char map[NAME_MAX + 8], from[PATH_MAX + NAME_MAX + 16], to[PATH_MAX + NAME_MAX + 16];
+    char map_to[PATH_MAX + 2 * NAME_MAX + 32];
+    snprintf(map, sizeof map, "%.*s%s", NAME_MAX, name, LNOB_MIS_MAP_SUFFIX);
+    snprintf(from, sizeof from, "%.*s/%s", PATH_MAX, dir, map);
+    int has_map = access(from, F_OK) == 0;
+    s_move(dir, name, "done");
+    s_drop_marker(dir, name);
+    if (has_map) /* its mapping file goes with it */
+        s_move(dir, map, "done");
+    snprintf(from, sizeof from, "%.*s/%s", PATH_MAX, dir, name);
+    snprintf(to, sizeof to, "%.*s/done/%s", PATH_MAX, dir, name);
+    snprintf(map_to, sizeof map_to, "%s%s", to, LNOB_MIS_MAP_SUFFIX);
+    if (w->state->cache)
+        lnob_mis_cache_moved(w->state->cache, from, to, has_map ? map_to : NULL);
+}
+
+/* The cache keeps the reads of the exports in done/ and of those still
+ * waiting in the folder, no other. */
+static void s_cache_keep(const watch_t *w, const char *dir)
+{
+    char sub[PATH_MAX], **done, **waiting;
+    if (!w->state->cache)
+        return;
+    snprintf(sub, sizeof sub, "%s/done", dir);
+    size_t n_done = s_list(sub, &done), n_waiting = s_list(dir, &waiting), n = 0;
+    char **paths = lnob_calloc(n_done + n_waiting + 1, sizeof *paths);
+    for (size_t i = 0; i < n_done + n_waiting; i++) {
+        const char *name = i < n_done ? done[i] : waiting[i - n_done];
+        paths[n] = lnob_malloc(strlen(sub) + strlen(name) + 2);
+        sprintf(paths[n++], "%s/%s", i < n_done ? sub : dir, name);
+    }
+    lnob_mis_cache_keep(w->state->cache, (const char *const *) paths, n);
+    lnob_debug("%s: the cache holds %zu export(s), %zu bytes", dir, lnob_mis_cache_entries(w->state->cache),
+               lnob_mis_cache_bytes(w->state->cache));
+    s_free_list(paths, n);
+    s_free_list(done, n_done);
+    s_free_list(waiting, n_waiting);
+}
+
 /* One look into the drop folder: when exports arrived, the MIS extract of
  * every export taken so far (done/) with the new ones is computed and
  * stored, then the new ones move to done/. The state is the folder: a
@@ -245,7 +293,7 @@ static int s_watch_round(const watch_t *w, const char *dir, seen_list_t *seen)
 {
     char **fresh;
     seen_list_t next = {NULL, 0, 0};
-    size_t n_fresh = s_list(dir, &fresh), n_good = 0;
+    size_t n_fresh = s_list(dir, &fresh), n_good = 0, reads = lnob_mis_cache_reads(w->state->cache);
     for (size_t i = 0; i < n_fresh; i++)
         if (s_complete(w, dir, fresh[i], seen, &next) && s_check_export(w, dir, fresh[i]) == 0)
             fresh[n_good++] = fresh[i];
@@ -263,20 +311,18 @@ static int s_watch_round(const watch_t *w, const char *dir, seen_list_t *seen)
         plan->kind_cfg = w->cfg;
         plan->kind_state = w->state;
         rc = w->ctx->plan_run(w->ctx, plan);
-        for (size_t i = 0; i < n_good && rc == LNOB_OK; i++) {
-            char map[NAME_MAX + 8], sub[PATH_MAX + NAME_MAX + 16];
-            snprintf(map, sizeof map, "%.*s%s", NAME_MAX, fresh[i], LNOB_MIS_MAP_SUFFIX);
-            snprintf(sub, sizeof sub, "%.*s/%s", PATH_MAX, dir, map);
-            s_move(dir, fresh[i], "done");
-            s_drop_marker(dir, fresh[i]);
-            if (access(sub, F_OK) == 0) /* its mapping file goes with it */
-                s_move(dir, map, "done");
-        }
-        if (rc == LNOB_OK)
+        for (size_t i = 0; i < n_good && rc == LNOB_OK; i++)
+            s_taken(w, dir, fresh[i]);
+        if (rc == LNOB_OK && w->state->cache)
+            lnob_info("%s: %zu new export(s) taken; %zu in all, %zu of them read in this round, the others "
+                      "known from an earlier one (--watch-cache-mb)", dir, n_good, n,
+                      lnob_mis_cache_reads(w->state->cache) - reads);
+        else if (rc == LNOB_OK)
             lnob_info("%s: %zu new export(s) taken; %zu in all", dir, n_good, n);
         free(plan->files);
         free(plan);
         s_free_list(paths, n);
+        s_cache_keep(w, dir);
     }
     s_free_list(fresh, n_good);
     return rc;
