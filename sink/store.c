@@ -230,8 +230,40 @@ void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, ln
     memcpy(h->values, v, sizeof v);
 }
 
+static void s_free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+#define DEL_CHUNK 512 /* keys per DEL or EXISTS command */
+
+/* Appends one command: head's words, then items. */
+static void s_append_list(redisContext *c, const char *const *head, size_t nhead,
+                          char *const *items, size_t n)
+{
+    const char **argv = lnob_malloc((nhead + n) * sizeof *argv);
+    for (size_t i = 0; i < nhead; i++)
+        argv[i] = head[i];
+    for (size_t i = 0; i < n; i++)
+        argv[nhead + i] = items[i];
+    redisAppendCommandArgv(c, (int) (nhead + n), argv, NULL);
+    free(argv);
+}
+
+/* Appends verb over items, DEL_CHUNK at most a command. Returns the number
+ * of commands. */
+static int s_append_chunks(redisContext *c, const char *verb, char *const *items, size_t n)
+{
+    int cmds = 0;
+    for (size_t i = 0; i < n; i += DEL_CHUNK, cmds++)
+        s_append_list(c, &verb, 1, items + i, n - i < DEL_CHUNK ? n - i : DEL_CHUNK);
+    return cmds;
+}
+
 static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V1__Cell *cell,
-                          const char *key, const char *list_key)
+                          const char *key)
 {
     lnob_cell_hash_t h;
     lnob_store_cell_hash(extract_id, cell, &h);
@@ -241,7 +273,38 @@ static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V
         argv[3 + 2 * i] = h.values[i];
     }
     redisAppendCommandArgv(c, 2 + 2 * LNOB_CELL_FIELDS, argv, NULL);
-    redisAppendCommand(c, "RPUSH %s %s", list_key, key);
+}
+
+/* Appends the cells: one HSET each, then the list of their keys in order
+ * and the sets of their indicators, a few commands for all. Returns how
+ * many commands. */
+static int s_append_cells(redisContext *c, const Lnob__V1__Result *r, const char *list_key, const char *ind_key)
+{
+    char **keys = lnob_malloc((r->n_cells ? r->n_cells : 1) * sizeof *keys);
+    char **ind = lnob_malloc((r->n_cells ? r->n_cells : 1) * sizeof *ind);
+    size_t n_ind = 0;
+    int n = 0;
+    for (size_t i = 0; i < r->n_cells; i++, n++) {
+        keys[i] = lnob_malloc(LNOB_KEY_MAX);
+        lnob_store_cell_key(r->extract_id, r->cells[i], keys[i], LNOB_KEY_MAX);
+        s_append_cell(c, r->extract_id, r->cells[i], keys[i]);
+        size_t k = n_ind;
+        while (k > 0 && strcmp(ind[k - 1], r->cells[i]->indicator) != 0) /* mostly the last one */
+            k--;
+        if (k == 0)
+            ind[n_ind++] = r->cells[i]->indicator;
+    }
+    for (size_t i = 0; i < r->n_cells; i += DEL_CHUNK, n++) {
+        const char *head[] = {"RPUSH", list_key};
+        s_append_list(c, head, 2, keys + i, r->n_cells - i < DEL_CHUNK ? r->n_cells - i : DEL_CHUNK);
+    }
+    for (int set = 0; set < 2 && n_ind; set++, n++) {
+        const char *head[] = {"SADD", set ? LNOB_KEY_INDICATORS : ind_key};
+        s_append_list(c, head, 2, ind, n_ind);
+    }
+    s_free_strings(keys, r->n_cells);
+    free(ind);
+    return n;
 }
 
 static int s_append_meta(redisContext *c, const char *meta_key, const Lnob__V1__Result *r)
@@ -337,7 +400,6 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
                                 const char *meta_key, const char *list_key, long stream_max,
                                 int announce)
 {
-    char key[LNOB_KEY_MAX];
     lnob_key_t ik, rk, k;
     int complete = strcmp(r->status, "complete") == 0;
     int n = 0;
@@ -348,12 +410,7 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     redisAppendCommand(c, "DEL %s %s %s", list_key, ind_key, meta_key), n++;
     if (complete && r->quarantine_parts == 0)
         redisAppendCommand(c, "DEL %s", lnob_key_quarantine(&k, r->extract_id)), n++;
-    for (size_t i = 0; i < r->n_cells; i++) {
-        lnob_store_cell_key(r->extract_id, r->cells[i], key, sizeof key);
-        s_append_cell(c, r->extract_id, r->cells[i], key, list_key), n += 2;
-        redisAppendCommand(c, "SADD %s %s", ind_key, r->cells[i]->indicator), n++;
-        redisAppendCommand(c, "SADD " LNOB_KEY_INDICATORS " %s", r->cells[i]->indicator), n++;
-    }
+    n += s_append_cells(c, r, list_key, ind_key);
     n += s_append_meta(c, meta_key, r);
     if (complete)
         redisAppendCommand(c, "ZADD " LNOB_KEY_EXTRACTS " %s %s", s_meta_value(r, "computed_ms"),
@@ -491,12 +548,6 @@ int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *er
 #define SCAN_PAGE 1000      /* keys examined per SCAN round trip */
 #define DEFAULT_KIND "silc" /* SILC metadata names no kind */
 
-static void s_free_strings(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
 
 static int s_by_id(const void *a, const void *b)
 {
@@ -627,7 +678,6 @@ void lnob_store_extracts_free(lnob_store_extract_t **list, size_t n)
 
 /* ---- retention: removal --------------------------------------------------- */
 
-#define DEL_CHUNK 512 /* keys per DEL or EXISTS command */
 
 typedef struct {
     char **v; /* owned */
@@ -660,29 +710,6 @@ static void s_plan_free(plan_t *p)
 {
     s_free_strings(p->keys.v, p->keys.n);
     s_free_strings(p->fields.v, p->fields.n);
-}
-
-/* Appends one command: head's words, then items. */
-static void s_append_list(redisContext *c, const char *const *head, size_t nhead,
-                          char *const *items, size_t n)
-{
-    const char **argv = lnob_malloc((nhead + n) * sizeof *argv);
-    for (size_t i = 0; i < nhead; i++)
-        argv[i] = head[i];
-    for (size_t i = 0; i < n; i++)
-        argv[nhead + i] = items[i];
-    redisAppendCommandArgv(c, (int) (nhead + n), argv, NULL);
-    free(argv);
-}
-
-/* Appends verb over items, DEL_CHUNK at most a command. Returns the number
- * of commands. */
-static int s_append_chunks(redisContext *c, const char *verb, char *const *items, size_t n)
-{
-    int cmds = 0;
-    for (size_t i = 0; i < n; i += DEL_CHUNK, cmds++)
-        s_append_list(c, &verb, 1, items + i, n - i < DEL_CHUNK ? n - i : DEL_CHUNK);
-    return cmds;
 }
 
 /* The sum of the integer replies among r[0..n). */

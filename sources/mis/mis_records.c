@@ -1,6 +1,7 @@
 /* mis_records.c - MIS batches onto one national frame (mis_records.h). */
 #include "mis_records.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,18 +84,53 @@ static void s_municipalities(lnob_mis_frame_t *f, const lnob_geo_t *geo)
     f->dims.n_all = (int) (m - 1);
 }
 
+/* The frame's index of entry k of a batch's dictionary, looked up once
+ * per entry (map[k] < 0: not yet): municipalities by LAU code (-1 when it
+ * is not one of the 61), services by code (0 when not in the set). */
+static long s_dict(long *map, size_t k, long (*find)(const lnob_mis_frame_t *, const lnob_geo_t *, const char *),
+                   const lnob_mis_frame_t *f, const lnob_geo_t *geo, const char *const *dict)
+{
+    if (map[k] == LONG_MIN)
+        map[k] = find(f, geo, dict[k]);
+    return map[k];
+}
+
+static long s_find_mun(const lnob_mis_frame_t *f, const lnob_geo_t *geo, const char *code)
+{
+    (void) f;
+    return lnob_geo_by_code(geo, code, strlen(code));
+}
+
+static long s_find_service(const lnob_mis_frame_t *f, const lnob_geo_t *geo, const char *code)
+{
+    (void) geo;
+    return (long) s_service_index(f, code);
+}
+
+static long *s_unresolved(size_t n)
+{
+    long *map = lnob_malloc((n ? n : 1) * sizeof *map);
+    for (size_t k = 0; k < n; k++)
+        map[k] = LONG_MIN;
+    return map;
+}
+
 /* One batch's records onto the frame. */
 static int s_batch(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *b, const lnob_geo_t *geo,
                    char *err, size_t cap)
 {
-    for (size_t i = 0; i < b->record_count; i++) {
-        const char *code = b->municipality_dict[b->municipality[i]];
-        int m = lnob_geo_by_code(geo, code, strlen(code));
+    long *mun = s_unresolved(b->n_municipality_dict), *svc = s_unresolved(b->n_service_dict);
+    int rc = 0;
+    for (size_t i = 0; i < b->record_count && rc == 0; i++) {
+        long m = s_dict(mun, b->municipality[i], s_find_mun, f, geo, (const char *const *) b->municipality_dict);
         if (m < 0) {
-            snprintf(err, cap, "%s: municipality code %.20s is not one of the 61", b->source, code);
-            return -1;
+            snprintf(err, cap, "%s: municipality code %.20s is not one of the 61", b->source,
+                     b->municipality_dict[b->municipality[i]]);
+            rc = -1;
+            break;
         }
-        size_t service = b->needs_register ? 0 : s_service_index(f, b->service_dict[b->service[i]]);
+        long service = b->needs_register ? 0 : s_dict(svc, b->service[i], s_find_service, f, geo,
+                                                      (const char *const *) b->service_dict);
         if (!service && !b->needs_register)
             continue; /* not in the service set */
         lnob_mis_record_t *r = &f->records[f->n++];
@@ -102,7 +138,9 @@ static int s_batch(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *b, const lnob_
                                  b->sex[i], b->birth_date[i], b->flags[i], b->start_date[i],
                                  b->end_date[i], b->status[i], b->needs_register};
     }
-    return 0;
+    free(mun);
+    free(svc);
+    return rc;
 }
 
 /* The user's residents ("AL153=10000;AL346=4000") over the Census figures. */
