@@ -16,8 +16,8 @@
 #include "lnob/keys.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
+#include "registry.h"
 #include "replay.h"
-#include "replay_mis.h"
 #include "report.h"
 #include "store.h"
 
@@ -32,7 +32,6 @@
 #define CUT_MARK_LEN 3          /* lnob_csv_format_row ends a row it cut in "..." */
 #define HEADER_MAX (1u << 20)   /* longest header row taken from a source file */
 #define READ_CHUNK (1u << 16)   /* bytes read from a source file per step */
-#define HEX_SHA256 (crypto_hash_sha256_BYTES * 2 + 1)
 
 /* ---- options -------------------------------------------------------------- */
 
@@ -765,20 +764,27 @@ static char *s_header(const redisReply *meta, const char *id)
 
 /* ---- replay ------------------------------------------------------------------- */
 
-/* Hands the entries to the writer (replay.h): one file under header, or
- * with header NULL the files of an extract joined from the UDB files.
- * Returns the exit code. */
+/* s_get as the kinds' replay op reads metadata (source.h). */
+static const char *s_meta_get(const void *meta, const char *field)
+{
+    return s_get(meta, field);
+}
+
+/* Hands the entries to the extract's kind (its replay op, source.h), or
+ * with header to the one-file writer (kit/replay.h). Returns the exit code,
+ * or LNOB_REPLAY_FILE when the kind leaves them to one file. */
 static int s_replay_rows(const replay_cfg_t *cfg, const char *id, const redisReply *meta,
-                         const char *header, const entries_t *e)
+                         const lnob_source_ops_t *kind, const char *header, const entries_t *e)
 {
     lnob_replay_row_t *rows = lnob_calloc(e->n ? e->n : 1, sizeof *rows);
     for (size_t i = 0; i < e->n; i++)
         rows[i] = (lnob_replay_row_t){e->v[i].line, e->v[i].source, e->v[i].reason, e->v[i].raw};
-    lnob_replay_t r = {id, cfg->out, cfg->reason, s_get(meta, "source")};
+    char run[64];
+    snprintf(run, sizeof run, "--%s", kind && kind->ingest_opts ? kind->ingest_opts[0].name : "FILE");
+    lnob_replay_t r = {id, cfg->out, cfg->reason, s_get(meta, "source"), run};
     int code = header ? lnob_replay_file(&r, header, rows, e->n)
-               : !strcmp(s_get(meta, "kind"), "mis")
-                   ? lnob_replay_mis(&r, s_get(meta, "input_sums"), rows, e->n)
-                   : lnob_replay_udb4(&r, s_get(meta, "inputs"), s_get(meta, "headers"), rows, e->n);
+               : kind && kind->replay ? kind->replay(&r, s_meta_get, meta, rows, e->n)
+               : LNOB_REPLAY_FILE;
     free(rows);
     return code;
 }
@@ -816,16 +822,17 @@ static int s_replay(int argc, char **argv, int first)
                         "lists them)\n", PROG, id, e.skipped_kept, PROG, id);
     else if (!e.n)
         s_no_match(&e, id, cfg.reason);
-    else if (!strcmp(s_get(meta, "kind"), "mis")) /* rows read again from the exports */
-        code = s_replay_rows(&cfg, id, meta, NULL, &e);
-    else if (s_get(meta, "inputs")[0] && s_get(meta, "inputs")[1] == '=') {
-        /* joined from the UDB files ("D=path" lines): no one header */
+    else {
+        const lnob_source_ops_t *kind = lnob_source_named(s_get(meta, "kind"));
         s_check_count(c, meta, id);
-        code = s_replay_rows(&cfg, id, meta, NULL, &e);
-    } else if ((header = s_header(meta, id)) != NULL) {
-        s_check_count(c, meta, id);
-        s_sort(&e);
-        code = s_replay_rows(&cfg, id, meta, header, &e);
+        code = s_replay_rows(&cfg, id, meta, kind, NULL, &e);
+        if (code == LNOB_REPLAY_FILE) { /* one file under the extract's header row */
+            code = EXIT_FAILED;
+            if ((header = s_header(meta, id)) != NULL) {
+                s_sort(&e);
+                code = s_replay_rows(&cfg, id, meta, kind, header, &e);
+            }
+        }
     }
     if (code == 0 && e.skipped_kept)
         fprintf(stderr, "%s: replayed the rows quarantined whole; the %zu flagged fields of rows "

@@ -8,6 +8,7 @@
 #include "lnob/format.h"
 #include "lnob/keys.h"
 #include "lnob/mem.h"
+#include "registry.h"
 #include "sdmx.h"
 #include "store.h"
 
@@ -151,19 +152,10 @@ static int s_print_cell(lnob_report_t *r, const redisReply *hash, const char *pe
     return 0;
 }
 
-static void s_mis_summary(FILE *out, const redisReply *meta)
+/* s_get as the kinds' report op reads metadata (source.h). */
+static const char *s_meta_get(const void *meta, const char *field)
 {
-    fprintf(out, "  rows read %s, accepted %s, quarantined %s; active records %s (%s without a "
-                 "person key, %s duplicates merged); persons %s; municipalities reporting %s\n"
-                 "  services counted: %s\n",
-            s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"),
-            s_get(meta, "records_active"), s_get(meta, "records_unkeyed"),
-            s_get(meta, "duplicates_merged"), s_get(meta, "persons"),
-            s_get(meta, "municipalities_reporting"), s_get(meta, "service_set"));
-    if (atol(s_get(meta, "register_entries_active")) > 0)
-        fprintf(out, "  needs-assessment registers: %s active entries, %s persons (mis_share3_reg: "
-                     "the vulnerable persons on the register as denominator)\n",
-                s_get(meta, "register_entries_active"), s_get(meta, "register_persons"));
+    return s_get(meta, field);
 }
 
 static void s_summary(FILE *out, const char *id, const redisReply *meta)
@@ -174,16 +166,12 @@ static void s_summary(FILE *out, const char *id, const redisReply *meta)
         fprintf(out, "  error: %s\n", s_get(meta, "error"));
         return;
     }
-    if (!strcmp(s_get(meta, "kind"), "mis"))
-        s_mis_summary(out, meta);
+    const lnob_source_ops_t *kind = lnob_source_named(s_get(meta, "kind"));
+    if (kind && kind->report)
+        kind->report(out, s_meta_get, meta);
     else
-        fprintf(out, "  rows read %s, accepted %s (kept with flagged fields %s), quarantined %s, "
-                     "out of scope %s; persons in the income population %s (income missing %s, "
-                     "zero weight %s)\n",
-            s_get(meta, "rows_read"), s_get(meta, "rows_accepted"), s_get(meta, "rows_flagged"),
-            s_get(meta, "rows_quarantined"), s_get(meta, "rows_out_of_scope"),
-            s_get(meta, "persons_in_population"), s_get(meta, "persons_income_missing"),
-            s_get(meta, "persons_zero_weight"));
+        fprintf(out, "  rows read %s, accepted %s, quarantined %s\n", s_get(meta, "rows_read"),
+                s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"));
     if (strcmp(s_get(meta, "rows_quarantined"), "0") != 0 || strcmp(s_get(meta, "rows_flagged"), "0") != 0)
         fprintf(out, "  quarantined rows and flagged fields: redis stream lnob:quarantine:%s\n", id);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "deliver.h"
+#include "replay.h"
 #include "result.h"
 #include "transform_config.h"
 #include "wire.h"
@@ -24,6 +25,10 @@ enum {
     LNOB_FILE_COMPANION, /* goes with another of the kind's files (an MIS mapping file) */
     LNOB_FILE_PART       /* part of a set (a UDB file): kept even when its bytes repeat another's */
 };
+
+/* A field of a stored extract's metadata, "" when it has none (the lnob
+ * command's reading of Redis). */
+typedef const char *(*lnob_meta_get_fn)(const void *meta, const char *field);
 
 /* Sends a message on (a transformer's output); LNOB_OK or the send's rc. */
 typedef int (*lnob_source_send_fn)(void *arg, lnob_env_t *env);
@@ -88,6 +93,16 @@ typedef struct lnob_source_ops {
     /* sink: a complete extract of this kind is the newest of its period
      * (lnob:<name>:latest:<period>, lnob/keys.h). */
     int latest;
+
+    /* lnob report: the kind's lines under an extract's first line (rows,
+     * persons, ...) from its metadata. */
+    void (*report)(FILE *out, lnob_meta_get_fn get, const void *meta);
+    /* lnob quarantine replay: writes the extract's rejected rows rows[0..n)
+     * as input to correct (kit/replay.h); returns the exit code, or
+     * LNOB_REPLAY_FILE for one file under the extract's header row (the
+     * command writes it). NULL: always one file. */
+    int (*replay)(const lnob_replay_t *r, lnob_meta_get_fn get, const void *meta, const lnob_replay_row_t *rows,
+                  size_t n);
 } lnob_source_ops_t;
 
 #endif

@@ -10,6 +10,7 @@
 #include "mis_codes.h"
 #include "mis_extract.h"
 #include "mis_records.h"
+#include "mis_replay.h"
 #include "mis_watch.h"
 
 #define VULN_ALL "DIS,RE,ROMA,EGY,ELD,VAW,CHI" /* spec §6.4, when VULN_GROUPS names none */
@@ -119,6 +120,21 @@ static int s_watching(const void *kcfg)
     return ((const lnob_mis_ingest_cfg_t *) kcfg)->watch != NULL;
 }
 
+/* lnob report's lines of an MIS extract. */
+static void s_report(FILE *out, lnob_meta_get_fn get, const void *meta)
+{
+    fprintf(out, "  rows read %s, accepted %s, quarantined %s; active records %s (%s without a "
+                 "person key, %s duplicates merged); persons %s; municipalities reporting %s\n"
+                 "  services counted: %s\n",
+            get(meta, "rows_read"), get(meta, "rows_accepted"), get(meta, "rows_quarantined"),
+            get(meta, "records_active"), get(meta, "records_unkeyed"), get(meta, "duplicates_merged"),
+            get(meta, "persons"), get(meta, "municipalities_reporting"), get(meta, "service_set"));
+    if (atol(get(meta, "register_entries_active")) > 0)
+        fprintf(out, "  needs-assessment registers: %s active entries, %s persons (mis_share3_reg: "
+                     "the vulnerable persons on the register as denominator)\n",
+                get(meta, "register_entries_active"), get(meta, "register_persons"));
+}
+
 const lnob_source_ops_t lnob_source_mis = {
     .name = "mis",
     .batch_case = LNOB__V1__ENVELOPE__BODY_MIS,
@@ -136,4 +152,6 @@ const lnob_source_ops_t lnob_source_mis = {
     .send = lnob_mis_extract_send,
     .compute = lnob_mis_compute,
     .latest = 1,
+    .report = s_report,
+    .replay = lnob_mis_replay,
 };

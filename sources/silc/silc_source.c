@@ -9,6 +9,7 @@
 #include "lnob/log.h"
 #include "silc_extract.h"
 #include "silc_range.h"
+#include "silc_replay.h"
 
 /* The SILC kind's own transformer options: the settings of docs/settings.md. */
 typedef struct {
@@ -111,6 +112,18 @@ static const lnob_strlist_t *s_files(const void *kcfg)
     return &((const lnob_silc_ingest_cfg_t *) kcfg)->silc;
 }
 
+/* lnob report's line of a SILC extract. */
+static void s_report(FILE *out, lnob_meta_get_fn get, const void *meta)
+{
+    fprintf(out, "  rows read %s, accepted %s (kept with flagged fields %s), quarantined %s, "
+                 "out of scope %s; persons in the income population %s (income missing %s, "
+                 "zero weight %s)\n",
+            get(meta, "rows_read"), get(meta, "rows_accepted"), get(meta, "rows_flagged"),
+            get(meta, "rows_quarantined"), get(meta, "rows_out_of_scope"),
+            get(meta, "persons_in_population"), get(meta, "persons_income_missing"),
+            get(meta, "persons_zero_weight"));
+}
+
 const lnob_source_ops_t lnob_source_silc = {
     .name = "silc",
     .batch_case = LNOB__V1__ENVELOPE__BODY_BATCH,
@@ -130,4 +143,6 @@ const lnob_source_ops_t lnob_source_silc = {
     .settings_size = sizeof(lnob_silc_settings_t),
     .transform = s_transform,
     .compute = lnob_silc_compute,
+    .report = s_report,
+    .replay = lnob_silc_replay,
 };

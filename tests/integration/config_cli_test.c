@@ -154,9 +154,13 @@ Test(config_cli, run_takes_the_batch_size_from_the_file)
     s_file(conf, "run.conf", "[common]\nlog-level = info\n[ingest]\nbatch-size = 500\nparse-in = ingest\n"
                              "[run]\ntransformers = 1\n");
     const char *args[] = {"run", "--config", conf, "--silc", DEMO, "--redis", s_redis.url, NULL};
-    char *said = s_said("lnob", args, NULL, 0, RUN_TIMEOUT_S);
+    char out[PATH_LEN];
+    s_path(out, "stdout.txt");
+    char *said = s_said("lnob", args, out, 0, RUN_TIMEOUT_S), *report = th_read(out, NULL);
     cr_assert(strstr(said, DEMO_ROWS " accepted, 22 batches"), "%s", said);
     cr_assert(strstr(said, "1 transformers"), "[run] transformers = 1: %s", said);
+    cr_assert(strstr(report, "persons in the income population"), "the SILC kind's report line: %s", report);
+    free(report);
     char *id = th_only_extract(s_redis.c), key[PATH_LEN];
     snprintf(key, sizeof key, "lnob:extract:%s", id);
     char *batches = th_hget(s_redis.c, key, "batches");

@@ -87,7 +87,10 @@ static char *s_run_dirs(const char *const *dirs, const char *period, const char 
         args[k++] = population;
     }
     args[k] = NULL;
-    cr_assert_eq(th_run("lnob", args, NULL, RUN_TIMEOUT_S), 0, "lnob run --mis failed");
+    char said[1300], report[1300];
+    snprintf(said, sizeof said, "%s/run.stderr", s_redis.dir);
+    snprintf(report, sizeof report, "%s/run.stdout", s_redis.dir);
+    cr_assert_eq(th_run_logged("lnob", args, report, said, RUN_TIMEOUT_S), 0, "lnob run --mis failed");
     for (size_t i = 0; i < n; i++)
         free(files[i]);
     return th_only_extract(s_redis.c);
@@ -275,6 +278,11 @@ Test(mis_pipeline, tv7_exports_through_the_workers_give_the_spec_answers)
     char *id = s_run(DATA "mis_tv7/exports", "2024", DATA "mis_tv7/pop_municipality.csv");
     cr_assert_geq(s_check_answers(id, DATA "mis_tv7/answers.csv"), 60);
     cr_assert_eq(s_meta(id, "persons"), 6);
+    char path[1300];
+    snprintf(path, sizeof path, "%s/run.stdout", s_redis.dir);
+    char *said = th_read(path, NULL); /* the report's lines are the kind's (its report op) */
+    cr_assert(strstr(said, "persons 6; municipalities reporting 2"), "%s", said);
+    free(said);
     free(id);
 }
 

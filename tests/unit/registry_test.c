@@ -24,6 +24,7 @@ Test(registry, every_kind_has_the_ops_each_stage_calls)
         const lnob_source_ops_t *s = lnob_sources[k];
         cr_assert(s->name && *s->name);
         cr_assert(s->files && s->plan && s->send && s->compute, "%s lacks an ingest or aggregate op", s->name);
+        cr_assert(s->report, "%s lacks its lines for lnob report", s->name);
         cr_assert_eq(s->transform != NULL, s->record_case != s->batch_case,
                      "%s: a kind transforms exactly when its records differ from its batches", s->name);
         cr_assert_eq(s->settings != NULL, s->settings_size > 0, "%s: settings and their size", s->name);

@@ -1,6 +1,6 @@
 /* replay_mis.c - the rejected rows of an MIS extract, copied from its
  * exports after their checksums (replay_mis.h). */
-#include "replay_mis.h"
+#include "mis_replay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 
 #include "lnob/mem.h"
 
-#define PROG "lnob quarantine"
-#define EXIT_FAILED 1
+#define PROG LNOB_REPLAY_PROG
+#define EXIT_FAILED LNOB_REPLAY_FAILED
 #define SHA_HEX 64
 #define READ_CHUNK (1u << 16)
 /* A quoted row may span lines (docs/mis.md); one longer than this is
@@ -246,8 +246,10 @@ static int s_replay_export(const lnob_replay_t *r, const sum_t *s, const lnob_re
     return code;
 }
 
-int lnob_replay_mis(const lnob_replay_t *r, const char *sums, const lnob_replay_row_t *rows, size_t n)
+int lnob_mis_replay(const lnob_replay_t *r, lnob_meta_get_fn get, const void *meta, const lnob_replay_row_t *rows,
+                    size_t n)
 {
+    const char *sums = get(meta, "input_sums");
     size_t n_sums, no_line = 0, known = 0;
     sum_t *s = s_parse_sums(sums, &n_sums);
     if (!n_sums) {
