@@ -1,6 +1,7 @@
 /* mis_cells.c - service-coverage indicators of spec §6 (mis_cells.h). */
 #include "mis_cells.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,8 +398,9 @@ static uint64_t s_count_register(acc_t *a, rec_t *reg, size_t n)
 }
 
 /* Distinct persons per (m, s) and m, services per person in m, and the
- * share receiving 3 or more (§6.5). k is sorted by (person, m, s). */
-static void s_count_places(acc_t *a, const rec_t *k, size_t n, const person_t *pp)
+ * share receiving 3 or more (§6.5). k is sorted by (person, m, s); the
+ * registers are reg's. */
+static void s_count_places(acc_t *a, const acc_t *reg, const rec_t *k, size_t n, const person_t *pp)
 {
     for (size_t i = 0; i < n;) {
         size_t j = i, nserv = 0;
@@ -414,8 +416,8 @@ static void s_count_places(acc_t *a, const rec_t *k, size_t n, const person_t *p
         if (p->vulnerable) {
             a->den3[m]++;
             a->num3[m] += nserv >= SHARE3_SERVICES;
-            a->reg_outside[m] += nserv >= SHARE3_SERVICES && a->reg_records[m] &&
-                                 !s_in_register_share(a, k[i].r->key, m);
+            a->reg_outside[m] += nserv >= SHARE3_SERVICES && reg->reg_records[m] &&
+                                 !s_in_register_share(reg, k[i].r->key, m);
         }
         i = j;
     }
@@ -590,6 +592,95 @@ static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k
     return nk;
 }
 
+/* ---- the persons in two halves, counted side by side ---------------------------- */
+
+/* The persons whose key hash falls in one half, counted into counters of
+ * their own: the halves hold disjoint persons, so their counts add up to
+ * the whole exactly, whatever the order. */
+typedef struct {
+    const lnob_mis_dims_t *d;
+    const acc_t *shared;  /* the registers, read only */
+    rec_t *k;             /* this half's keyed active records, in input order */
+    size_t nk, persons;
+    uint64_t duplicates;
+    acc_t acc;
+} half_t;
+
+static void *s_count_half(void *arg)
+{
+    half_t *h = arg;
+    rec_t *g;
+    size_t *start;
+    person_t *pp = s_persons(h->k, h->nk, h->d, &h->persons, &g, &start);
+    h->duplicates = s_duplicates(g, start, h->persons);
+    for (size_t p = 0; p < h->persons; p++)
+        s_sort_run(g + start[p], start[p + 1] - start[p], s_by_person_m_s);
+    s_count_places(&h->acc, h->shared, g, h->nk, pp);
+    s_count_nation(&h->acc, pp, h->persons);
+    free(pp);
+    free(g);
+    free(start);
+    return NULL;
+}
+
+static void s_add_counts(counts_t *to, const counts_t *from, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int cat = 0; cat < CATS; cat++)
+            to[i].c[cat] += from[i].c[cat];
+}
+
+static void s_add_u64(uint64_t *to, const uint64_t *from, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        to[i] += from[i];
+}
+
+/* Adds a half's person counts into a. */
+static void s_acc_add(acc_t *a, const acc_t *h)
+{
+    s_add_counts(a->ms, h->ms, a->M * a->S);
+    s_add_counts(a->m, h->m, a->M);
+    s_add_counts(a->s, h->s, a->S);
+    s_add_counts(&a->all, &h->all, 1);
+    s_add_u64(a->nserv, h->nserv, a->M * NSERV_GROUPS);
+    s_add_u64(a->nserv_nat, h->nserv_nat, NSERV_GROUPS);
+    s_add_u64(a->num3, h->num3, a->M);
+    s_add_u64(a->den3, h->den3, a->M);
+    s_add_u64(a->reg_outside, h->reg_outside, a->M);
+    a->num3_nat += h->num3_nat;
+    a->den3_nat += h->den3_nat;
+}
+
+/* Counts the persons of k[0..nk) into a in two halves by key hash, the
+ * second in a thread of its own (in this one when none can start). */
+static void s_count_persons(acc_t *a, const rec_t *k, size_t nk, lnob_mis_stats_t *st)
+{
+    half_t h[2] = {{.d = a->d, .shared = a}, {.d = a->d, .shared = a}};
+    for (int i = 0; i < 2; i++) {
+        h[i].k = lnob_malloc((nk ? nk : 1) * sizeof *h[i].k);
+        s_acc_init(&h[i].acc, a->d);
+    }
+    for (size_t i = 0; i < nk; i++) {
+        half_t *to = &h[s_key_hash(k[i].r->key) >> 63];
+        to->k[to->nk++] = k[i];
+    }
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, s_count_half, &h[1]) == 0;
+    s_count_half(&h[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        s_count_half(&h[1]);
+    for (int i = 0; i < 2; i++) {
+        s_acc_add(a, &h[i].acc);
+        st->persons += h[i].persons;
+        st->duplicates += h[i].duplicates;
+        s_acc_free(&h[i].acc);
+        free(h[i].k);
+    }
+}
+
 lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
                             const lnob_mis_dims_t *dims, lnob_mis_stats_t *stats, size_t *n_cells)
 {
@@ -602,22 +693,11 @@ lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
         return NULL;
     s_acc_init(&a, dims);
     rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k), *reg = lnob_malloc((n ? n : 1) * sizeof *reg);
-    size_t n_reg = 0, nk = s_collect(&a, records, n, k, reg, &n_reg, stats), persons;
+    size_t n_reg = 0, nk = s_collect(&a, records, n, k, reg, &n_reg, stats);
     stats->register_persons = s_count_register(&a, reg, n_reg);
-    rec_t *g;
-    size_t *start;
-    person_t *pp = s_persons(k, nk, dims, &persons, &g, &start);
-    stats->persons = persons;
-    stats->duplicates = s_duplicates(g, start, persons);
-    for (size_t p = 0; p < persons; p++)
-        s_sort_run(g + start[p], start[p + 1] - start[p], s_by_person_m_s);
-    s_count_places(&a, g, nk, pp);
-    s_count_nation(&a, pp, persons);
+    s_count_persons(&a, k, nk, stats);
     stats->reporting = s_mun33_cells(&c, &a);
     s_emit(&c, &a);
-    free(pp);
-    free(g);
-    free(start);
     free(k);
     free(reg);
     s_acc_free(&a);
