@@ -14,6 +14,7 @@
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/version.h"
+#include "carry.h"
 #include "registry.h"
 
 #define KEY_MAX 256
@@ -50,6 +51,7 @@ struct lnob_aggregate {
     size_t max_extracts;   /* pending extracts allowed at once */
     lnob_aggregate_idle_fn idle; /* called while a kind computes, or NULL */
     void *idle_arg;
+    lnob_carry_t *carry;   /* extracts kept for the next one's carry */
     lnob_aggregate_stats_t stats;
 };
 
@@ -112,6 +114,7 @@ lnob_aggregate_t *lnob_aggregate_new(lnob_aggregate_emit_fn emit, void *arg)
     zhashx_set_destructor(self->finished, s_done_free);
     self->geo = lnob_geo_new();
     self->max_extracts = LNOB_AGGREGATE_MAX_EXTRACTS;
+    self->carry = lnob_carry_new();
     return self;
 }
 
@@ -132,6 +135,7 @@ void lnob_aggregate_destroy(lnob_aggregate_t **self_p)
     zhashx_destroy(&(*self_p)->pending);
     zhashx_destroy(&(*self_p)->finished);
     lnob_geo_destroy(&(*self_p)->geo);
+    lnob_carry_destroy(&(*self_p)->carry);
     free(*self_p);
     *self_p = NULL;
 }
@@ -451,6 +455,35 @@ static int s_take_run(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
     return LNOB_OK;
 }
 
+typedef struct {
+    lnob_aggregate_t *self;
+    extract_t *e;
+} carry_to_t;
+
+static void s_put_carried(void *arg, lnob_env_t *env)
+{
+    carry_to_t *to = arg;
+    if (s_take_run(to->self, to->e, &env) != LNOB_OK)
+        lnob_wire_free(&env); /* the batch itself came first */
+}
+
+/* The batches an end carries from its base, taken from the kept ones
+ * (carry.h); those not held come by the ingester's redelivery. */
+static void s_take_carried(lnob_aggregate_t *self, extract_t *e)
+{
+    const Lnob__V1__ExtractEnd *end = e->end->end;
+    carry_to_t to = {self, e};
+    uint32_t missing;
+    uint32_t taken = lnob_carry_take(self->carry, end, lnob_source_named(end->kind), s_put_carried, &to, &missing);
+    self->stats.carried += taken;
+    self->stats.not_carried += missing;
+    if (missing)
+        lnob_info("extract %s: %u batches carried from %s, %u not held here: they come by redelivery",
+                  end->extract_id, taken, end->base_extract_id, missing);
+    else
+        lnob_info("extract %s: %u batches carried from %s", end->extract_id, taken, end->base_extract_id);
+}
+
 static int s_take_end(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
 {
     if (e->end) {
@@ -459,7 +492,21 @@ static int s_take_end(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
     }
     e->end = *env_p;
     *env_p = NULL;
+    if (e->end->end->n_carry)
+        s_take_carried(self, e);
     return LNOB_OK;
+}
+
+/* An extract whose end asks it: its batches kept for the next one's carry. */
+static void s_keep(lnob_aggregate_t *self, extract_t *e, const lnob_source_ops_t *kind)
+{
+    const Lnob__V1__ExtractEnd *end = e->end->end;
+    if (!end->retain || !kind || !kind->carry)
+        return;
+    lnob_carry_keep(self->carry, end->extract_id, e->runs, e->n_runs);
+    e->runs = NULL;
+    e->n_runs = 0;
+    e->cap_runs = 0;
 }
 
 static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
@@ -474,8 +521,10 @@ static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
     s_begin_done(self, key);
     int64_t t0 = lnob_mono_us();
     const lnob_source_ops_t *kind = lnob_source_named(e->end->end->kind);
-    int rc = kind && s_one_kind(e, e->end->end->batch_count, kind) ? s_complete(self, e, kind)
-                                                                   : s_fail_kinds(self, e, kind);
+    int one_kind = kind && s_one_kind(e, e->end->end->batch_count, kind);
+    int rc = one_kind ? s_complete(self, e, kind) : s_fail_kinds(self, e, kind);
+    if (one_kind && e->n_runs == e->end->end->batch_count)
+        s_keep(self, e, kind);
     self->stats.last_us = lnob_mono_us() - t0;
     zhashx_delete(self->pending, key);
     return rc;

@@ -64,6 +64,8 @@ typedef struct {
     uint64_t refused;    /* messages dropped: more extracts in flight than allowed */
     uint64_t forgotten;  /* confirmed extracts pruned from the finished table */
     uint64_t confirmed;  /* of those, confirmed stored by the sink */
+    uint64_t carried;    /* batches taken from a kept base instead of the wire (carry.h) */
+    uint64_t not_carried; /* batches an end carried from a base not held: left to redelivery */
     int64_t last_us;     /* the last extract's completion: from its last message to its Result sent */
 } lnob_aggregate_stats_t;
 

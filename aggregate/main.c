@@ -26,6 +26,7 @@ typedef struct {
     lnob_metric_t *stage;                     /* per extract */
     lnob_metric_t *collecting, *unconfirmed;  /* extracts in flight */
     lnob_metric_t *completed, *failed, *confirmed, *duplicates, *late;
+    lnob_metric_t *carried, *not_carried;     /* batches an end carried (carry.h) */
 } obs_t;
 
 typedef struct {
@@ -121,6 +122,8 @@ static void s_observe(worker_t *w, uint64_t *completed)
     lnob_metric_set(o->confirmed, (int64_t) st->confirmed);
     lnob_metric_set(o->duplicates, (int64_t) st->duplicates);
     lnob_metric_set(o->late, (int64_t) st->late);
+    lnob_metric_set(o->carried, (int64_t) st->carried);
+    lnob_metric_set(o->not_carried, (int64_t) st->not_carried);
     lnob_metric_set(o->collecting, (int64_t) lnob_aggregate_pending(w->agg));
     lnob_metric_set(o->unconfirmed, (int64_t) (st->completed + st->failed - st->confirmed));
 }
@@ -195,6 +198,12 @@ static void s_obs_new(worker_t *w, const char *instance, const lnob_curve_t *cur
                                          "Runs or ends received twice (redelivery), dropped.");
     o->late = lnob_metrics_counter(reg, "lnob_aggregate_late_total", "",
                                    "Messages for an extract already finished, dropped.");
+    const char *carried = "Batches an extract's end carried from an extract sent before (an MIS drop "
+                          "folder's previous round): taken from the one kept here, or not held and left "
+                          "to the ingester's redelivery.";
+    o->carried = lnob_metrics_counter(reg, "lnob_aggregate_carried_batches_total", "outcome=\"taken\"", carried);
+    o->not_carried = lnob_metrics_counter(reg, "lnob_aggregate_carried_batches_total", "outcome=\"not_held\"",
+                                          carried);
 }
 
 /* Opens the metrics, the sockets (watched), the beat and the HTTP

@@ -125,3 +125,9 @@ uint64_t lnob_ack_signature(const lnob_ack_t *self)
 {
     return (self->n_held << 8) | ((uint64_t) self->state << 1) | (uint64_t) self->end_seen;
 }
+
+int lnob_ack_same_aggregator(const lnob_ack_t *self, const char *a, const char *b)
+{
+    size_t n = self->route->n;
+    return lnob_route_pick(a, n) == lnob_route_pick(b, n);
+}

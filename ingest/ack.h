@@ -36,5 +36,7 @@ int lnob_ack_held(const lnob_ack_t *self, uint32_t seq);
 int lnob_ack_end_seen(const lnob_ack_t *self);
 /* Changes whenever the aggregator made progress (state, seqs held, end). */
 uint64_t lnob_ack_signature(const lnob_ack_t *self);
+/* 1 when extracts a and b go to one aggregator (lnob/route.h). */
+int lnob_ack_same_aggregator(const lnob_ack_t *self, const char *a, const char *b);
 
 #endif

@@ -46,17 +46,35 @@ int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env)
 
 /* Sends batch seq of an extract unless the aggregator holds it already
  * (asked once per extract: a restarted ingester resumes). */
+/* Counts a batch's rows quarantined whole, once: on its first delivery,
+ * held by the aggregator, sent or carried. */
+static void s_count_rejects(lnob_ingest_ctx_t *ctx, const lnob_env_t *env)
+{
+    if (ctx->redelivery)
+        return;
+    size_t n;
+    Lnob__V1__Reject **rj = lnob_wire_rejects(env, &n);
+    uint64_t whole = 0;
+    for (size_t i = 0; i < n; i++)
+        whole += rj[i]->kept == 0;
+    lnob_metric_add(ctx->obs.rows_quarantined, whole);
+}
+
+int lnob_ingest_same_aggregator(const lnob_ingest_ctx_t *ctx, const char *a, const char *b)
+{
+    return ctx->ack && lnob_ack_same_aggregator(ctx->ack, a, b);
+}
+
+void lnob_ingest_carried(lnob_ingest_ctx_t *ctx, const lnob_env_t *env)
+{
+    s_count_rejects(ctx, env);
+    ctx->carried++;
+}
+
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env)
 {
     lnob_log_set_extract(extract_id); /* json log lines carry it from the first batch on */
-    if (!ctx->redelivery) { /* rows quarantined whole: counted once, held by the aggregator or not */
-        size_t n;
-        Lnob__V1__Reject **rj = lnob_wire_rejects(env, &n);
-        uint64_t whole = 0;
-        for (size_t i = 0; i < n; i++)
-            whole += rj[i]->kept == 0;
-        lnob_metric_add(ctx->obs.rows_quarantined, whole);
-    }
+    s_count_rejects(ctx, env);
     if (ctx->ack && !ctx->asked) {
         ctx->asked = 1; /* resume: what does the aggregator hold already? */
         lnob_ack_query(ctx->ack, extract_id, lnob_beat_wait_ms(ctx->cfg->heartbeat_ms, (int) ctx->cfg->poll_ms));

@@ -85,7 +85,7 @@ struct lnob_ingest_ctx {
     const lnob_geo_t *geo;
     lnob_ack_t *ack;      /* NULL without a control endpoint */
     int asked;            /* the aggregator was asked about this extract */
-    uint64_t sent, skipped; /* batches */
+    uint64_t sent, skipped, carried; /* batches */
     int redelivery;       /* the extract is being sent again */
     char first_id[EXTRACT_ID_CAP];      /* the extract as first sent */
     char first_checksum[HEX_SHA256];    /* its content's checksum */
@@ -103,6 +103,13 @@ struct lnob_ingest_ctx {
 int lnob_ingest_send(lnob_ingest_ctx_t *ctx, lnob_env_t *env);
 /* Sends batch seq of an extract unless the aggregator holds it already. */
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env);
+/* 1 when extracts a and b go to one aggregator (0 without a control
+ * endpoint: no aggregator to ask). An extract can carry batches only from
+ * one that went where it goes. */
+int lnob_ingest_same_aggregator(const lnob_ingest_ctx_t *ctx, const char *a, const char *b);
+/* Counts a batch the end carries from an extract sent before instead of
+ * sending it (ExtractEnd.carry), as lnob_ingest_send_batch counts one sent. */
+void lnob_ingest_carried(lnob_ingest_ctx_t *ctx, const lnob_env_t *env);
 /* Whether the content about to be sent (its checksum) is the extract's:
  * LNOB_OK on its first delivery (checksum remembered) and on a redelivery
  * of the same content; LNOB_ERR when a redelivery found other content,

@@ -354,7 +354,7 @@ static int s_has_unknown(const lnob_env_t *e)
         return s_unknown(e->result) || s_unknown_in((void *const *) e->result->cells, e->result->n_cells) ||
                s_unknown_in((void *const *) e->result->meta, e->result->n_meta);
     case LNOB__V1__ENVELOPE__BODY_END:
-        return s_unknown(e->end);
+        return s_unknown(e->end) || s_unknown_in((void *const *) e->end->carry, e->end->n_carry);
     case LNOB__V1__ENVELOPE__BODY_FAILED:
         return s_unknown(e->failed);
     case LNOB__V1__ENVELOPE__BODY_STATUS:
@@ -384,6 +384,27 @@ static const char *s_check_range(const Lnob__V1__Range *r)
     return NULL;
 }
 
+/* An end's carried ranges: within its batches and the base's, in seq
+ * order and none over another, and a base to take them from. */
+static const char *s_check_end(const Lnob__V1__ExtractEnd *e)
+{
+    if (!*e->extract_id)
+        return "end without extract_id";
+    if (e->n_carry && (!*e->base_extract_id || !strcmp(e->base_extract_id, e->extract_id)))
+        return "end carrying batches without another extract to take them from";
+    uint64_t next = 0; /* the first seq the next range may start at */
+    for (size_t i = 0; i < e->n_carry; i++) {
+        const Lnob__V1__Carry *c = e->carry[i];
+        if (!c->count || (uint64_t) c->seq + c->count > e->batch_count ||
+            (uint64_t) c->base_seq + c->count > UINT32_MAX || !*c->source)
+            return "end carrying a range outside its batches";
+        if (c->seq < next)
+            return "end carrying ranges out of order or over one another";
+        next = (uint64_t) c->seq + c->count;
+    }
+    return NULL;
+}
+
 static const char *s_check_body(const lnob_env_t *e)
 {
     const char *first = NULL;
@@ -397,7 +418,7 @@ static const char *s_check_body(const lnob_env_t *e)
     case LNOB__V1__ENVELOPE__BODY_RUN:
         return s_check_run(e->run);
     case LNOB__V1__ENVELOPE__BODY_END:
-        return *e->end->extract_id ? NULL : "end without extract_id";
+        return s_check_end(e->end);
     case LNOB__V1__ENVELOPE__BODY_FAILED:
         return *e->failed->extract_id ? NULL : "failed without extract_id";
     case LNOB__V1__ENVELOPE__BODY_QUARANTINE:

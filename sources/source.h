@@ -87,8 +87,13 @@ typedef struct lnob_source_ops {
                      int64_t *us);
 
     /* aggregate: the cells and metadata of a complete extract (result.h);
-     * LNOB_OK (a failed extract says why in r->error). */
+     * LNOB_OK (a failed extract says why in r->error). A kind with a carry
+     * op leaves x's messages as they are (the aggregator may keep them). */
     int (*compute)(const lnob_extract_view_t *x, lnob_result_t *r);
+    /* aggregate: makes a record message kept from a base extract batch seq
+     * of end's extract, as carry c says (ExtractEnd.carry: its file and
+     * path); LNOB_OK, else it is not taken. NULL: the kind is never carried. */
+    int (*carry)(lnob_env_t *env, const Lnob__V1__ExtractEnd *end, const Lnob__V1__Carry *c, uint32_t seq);
 
     /* sink: a complete extract of this kind is the newest of its period
      * (lnob:<name>:latest:<period>, lnob/keys.h). */

@@ -31,7 +31,62 @@ typedef struct {
     uint64_t rows_read, records;
     char changed[LNOB_ERRSTR_MAX]; /* an export changed while it was read: the extract fails */
     const lnob_plan_t *plan; /* the pass's: its kind_state */
+    Lnob__V1__Carry *carry;  /* the ranges carried from the base (ExtractEnd.carry) */
+    size_t n_carry, cap_carry;
+    uint32_t carried;        /* batches carried */
 } mis_pass_t;
+
+/* ---- what a drop folder's extract sent, for the next one's carry ------------------ */
+
+/* One export of an extract sent: its content (sha256s) and its batches. */
+typedef struct {
+    char hex[HEX_SHA256], map_hex[HEX_SHA256];
+    uint32_t seq, count;
+} sent_file_t;
+
+typedef struct lnob_mis_sent {
+    char id[EXTRACT_ID_CAP];
+    sent_file_t *f;
+    size_t n, cap;
+} lnob_mis_sent_t;
+
+void lnob_mis_sent_free(lnob_mis_sent_t **sent)
+{
+    if (!*sent)
+        return;
+    free((*sent)->f);
+    free(*sent);
+    *sent = NULL;
+}
+
+void lnob_mis_sent_stored(lnob_mis_state_t *st, int stored)
+{
+    if (stored && st->sending) {
+        lnob_mis_sent_free(&st->base);
+        st->base = st->sending;
+        st->sending = NULL;
+    }
+    lnob_mis_sent_free(&st->sending);
+}
+
+/* The base's batches of an export of this very content, or NULL. */
+static const sent_file_t *s_sent_find(const lnob_mis_sent_t *base, const lnob_mis_read_t *r)
+{
+    for (size_t i = 0; base && i < base->n; i++)
+        if (!strcmp(base->f[i].hex, r->hex) && !strcmp(base->f[i].map_hex, r->map_hex) && base->f[i].count == r->n)
+            return &base->f[i];
+    return NULL;
+}
+
+static void s_sent_add(lnob_mis_sent_t *s, const lnob_mis_read_t *r, uint32_t seq, uint32_t count)
+{
+    lnob_grow((void **) &s->f, &s->cap, s->n + 1, sizeof *s->f);
+    sent_file_t *f = &s->f[s->n++];
+    memcpy(f->hex, r->hex, HEX_SHA256);
+    memcpy(f->map_hex, r->map_hex, HEX_SHA256);
+    f->seq = seq;
+    f->count = count;
+}
 
 static int s_emit_mis(void *arg, Lnob__V1__MisBatch *b)
 {
@@ -191,6 +246,31 @@ static int s_send_read(mis_pass_t *m, const char *id, const lnob_mis_read_t *r)
     return rc;
 }
 
+/* A cached export the base sent too: its batches are named in the end as
+ * carried (the aggregator that holds the base takes them from it), not
+ * sent; counted as if sent. */
+static void s_carry_file(mis_pass_t *m, const lnob_mis_read_t *r, const sent_file_t *from, const char *path)
+{
+    lnob_grow((void **) &m->carry, &m->cap_carry, m->n_carry + 1, sizeof *m->carry);
+    Lnob__V1__Carry *c = &m->carry[m->n_carry++];
+    lnob__v1__carry__init(c);
+    c->base_seq = from->seq;
+    c->count = from->count;
+    c->seq = m->seq;
+    c->file = m->file;
+    c->source = (char *) path;
+    for (size_t i = 0; i < r->n; i++) {
+        m->rows_read += r->batches[i]->rows_read;
+        m->records += r->batches[i]->record_count;
+        lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+        env.body_case = LNOB__V1__ENVELOPE__BODY_MIS;
+        env.mis = r->batches[i];
+        lnob_ingest_carried(m->ctx, &env);
+    }
+    m->seq += from->count;
+    m->carried += from->count;
+}
+
 /* Parses one export into the pass (or takes it from the drop folder's cache). */
 static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
 {
@@ -212,14 +292,40 @@ static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
     return rc == LNOB_ERR ? s_mis_unreadable(m, id, path, reason, err) : rc;
 }
 
+/* Sends the plan's exports (or scans them for the period). A drop folder's
+ * first delivery carries what its base sent of the same content, and
+ * notes what it sends for the next one (mis_watch.c promotes it once
+ * stored). */
 static int s_mis_pass(mis_pass_t *m, const lnob_plan_t *plan, const char *id)
 {
     int rc = LNOB_OK;
+    lnob_mis_state_t *st = plan->kind_state;
+    const lnob_mis_sent_t *base = st->base && !m->scan && !m->ctx->redelivery && strcmp(st->base->id, id) &&
+                                          lnob_ingest_same_aggregator(m->ctx, st->base->id, id)
+                                      ? st->base : NULL;
+    lnob_mis_sent_t *sending = NULL;
+    if (st->cache && !m->scan) {
+        sending = lnob_calloc(1, sizeof *sending);
+        snprintf(sending->id, sizeof sending->id, "%s", id);
+    }
     m->plan = plan;
     for (size_t i = 0; i < plan->n_files && rc == LNOB_OK; i++) {
         m->file = (uint32_t) i + 1;
-        rc = s_mis_file(m, id, plan->files[i]);
+        uint32_t first = m->seq;
+        const lnob_mis_read_t *r = m->scan ? NULL : lnob_mis_export_read(m->ctx, st, plan->files[i]);
+        const sent_file_t *from = r ? s_sent_find(base, r) : NULL;
+        if (from)
+            s_carry_file(m, r, from, plan->files[i]);
+        else
+            rc = s_mis_file(m, id, plan->files[i]);
+        if (sending && r)
+            s_sent_add(sending, r, first, m->seq - first);
     }
+    if (sending && !m->ctx->redelivery) {
+        lnob_mis_sent_free(&st->sending);
+        st->sending = sending;
+    } else
+        lnob_mis_sent_free(&sending);
     return rc;
 }
 
@@ -304,12 +410,27 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
     e.code_version = LNOB_VERSION;
     lnob_ingest_end_ceiling(ctx->cfg, &e);
     e.kind = "mis";
+    const lnob_mis_state_t *st = plan->kind_state;
+    Lnob__V1__Carry **carry = lnob_malloc((m->n_carry ? m->n_carry : 1) * sizeof *carry);
+    for (size_t i = 0; i < m->n_carry; i++)
+        carry[i] = &m->carry[i];
+    e.n_carry = m->n_carry;
+    e.carry = carry;
+    e.base_extract_id = m->n_carry ? st->base->id : "";
+    e.retain = st->cache != NULL; /* a drop folder: the next round carries from this one */
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_END;
     env.end = &e;
-    lnob_info("%s: mis extract %s sent: %llu rows read, %llu records, %u batches", plan->source, id,
-              (unsigned long long) e.rows_read, (unsigned long long) e.record_count, e.batch_count);
-    return lnob_ingest_send(ctx, &env);
+    if (m->carried)
+        lnob_info("%s: mis extract %s sent: %llu rows read, %llu records, %u batches, %u of them carried from %s",
+                  plan->source, id, (unsigned long long) e.rows_read, (unsigned long long) e.record_count,
+                  e.batch_count, m->carried, e.base_extract_id);
+    else
+        lnob_info("%s: mis extract %s sent: %llu rows read, %llu records, %u batches", plan->source, id,
+                  (unsigned long long) e.rows_read, (unsigned long long) e.record_count, e.batch_count);
+    int rc = lnob_ingest_send(ctx, &env);
+    free(carry);
+    return rc;
 }
 
 /* The sha256 of a file as hex ("unreadable" when it cannot be read);
@@ -395,6 +516,7 @@ int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
         else if (rc == LNOB_OK)
             rc = s_send_mis_end(ctx, plan, &m, id, checksum, period, bytes, started, population, sums);
     }
+    free(m.carry);
     free(sums);
     return rc;
 }

@@ -28,12 +28,20 @@ typedef struct {
 } lnob_mis_ingest_cfg_t;
 
 /* What the kind starts with: the person keys, the sources table (or NULL),
- * and with a drop folder the exports read so far (or NULL). */
+ * and with a drop folder the exports read so far (or NULL), what the last
+ * stored extract sent (its base for the next one's carry) and what the
+ * one in flight sends. */
 typedef struct {
     struct lnob_pseudonym *pseudonym;
     struct lnob_mis_sources *sources;
     struct lnob_mis_cache *cache;
+    struct lnob_mis_sent *base, *sending;
 } lnob_mis_state_t;
+
+/* The drop folder's round was stored (its extract becomes the base of the
+ * next round's carry: ExtractEnd.carry), or it was not (nothing changes). */
+void lnob_mis_sent_stored(lnob_mis_state_t *st, int stored);
+void lnob_mis_sent_free(struct lnob_mis_sent **sent);
 
 /* The --mis files of kcfg as one plan (none when there are none); returns
  * how many it wrote. */

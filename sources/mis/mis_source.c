@@ -120,6 +120,33 @@ static int s_watching(const void *kcfg)
     return ((const lnob_mis_ingest_cfg_t *) kcfg)->watch != NULL;
 }
 
+/* Replaces a string protobuf-c unpacked (never its shared ""). */
+static void s_set(char **field, const char *v)
+{
+    if (*field != protobuf_c_empty_string)
+        free(*field);
+    *field = lnob_strdup(v);
+}
+
+/* A batch kept from the base made batch seq of end's extract (the carry
+ * op, source.h): its ids, and the file and path its records and rejects
+ * name in this extract. */
+static int s_carry(lnob_env_t *env, const Lnob__V1__ExtractEnd *end, const Lnob__V1__Carry *c, uint32_t seq)
+{
+    if (env->body_case != LNOB__V1__ENVELOPE__BODY_MIS)
+        return LNOB_ERR;
+    Lnob__V1__MisBatch *b = env->mis;
+    s_set(&b->extract_id, end->extract_id);
+    s_set(&b->run_id, end->run_id);
+    s_set(&b->source, c->source);
+    b->seq = seq;
+    for (size_t i = 0; i < b->n_rejects; i++) {
+        b->rejects[i]->file = c->file;
+        s_set(&b->rejects[i]->source, c->source);
+    }
+    return LNOB_OK;
+}
+
 /* lnob report's lines of an MIS extract. */
 static void s_report(FILE *out, lnob_meta_get_fn get, const void *meta)
 {
@@ -151,6 +178,7 @@ const lnob_source_ops_t lnob_source_mis = {
     .plan = lnob_mis_plan,
     .send = lnob_mis_extract_send,
     .compute = lnob_mis_compute,
+    .carry = s_carry,
     .latest = 1,
     .report = s_report,
     .replay = lnob_mis_replay,

@@ -87,6 +87,8 @@ void lnob_mis_stop(void **state)
     lnob_pseudonym_destroy(&st->pseudonym);
     lnob_mis_sources_destroy(&st->sources);
     lnob_mis_cache_destroy(&st->cache);
+    lnob_mis_sent_free(&st->base);
+    lnob_mis_sent_free(&st->sending);
     free(st);
     *state = NULL;
 }

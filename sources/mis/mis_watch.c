@@ -311,6 +311,7 @@ static int s_watch_round(const watch_t *w, const char *dir, seen_list_t *seen)
         plan->kind_cfg = w->cfg;
         plan->kind_state = w->state;
         rc = w->ctx->plan_run(w->ctx, plan);
+        lnob_mis_sent_stored(w->state, rc == LNOB_OK);
         for (size_t i = 0; i < n_good && rc == LNOB_OK; i++)
             s_taken(w, dir, fresh[i]);
         if (rc == LNOB_OK && w->state->cache)

@@ -721,7 +721,7 @@ static double s_national(const char *id, const char *indicator)
  * an ingester watching drop/ in the test's directory, each with a log. */
 typedef struct {
     char ep[5][600], b[5][620], c[5][620], drop[600], log[4][600], settle[16];
-    const char *a_in[24];
+    const char *a_in[24], *a_agg[8];
     lnob_proc_t sink, agg, t1, ing;
 } watch_t;
 
@@ -744,6 +744,7 @@ static void s_watch_up(watch_t *w, long settle_ms)
                           "--control", w->c[4], "--pseudonym-key", s_key, "--period", "2024", "--population",
                           DATA "mis_tv7/pop_municipality.csv", "--run-id", "watch", NULL};
     memcpy(w->a_in, a_in, sizeof a_in);
+    memcpy(w->a_agg, a_agg, sizeof a_agg);
     const char *logs[] = {"sink", "agg", "t1", "ingest"};
     for (int i = 0; i < 4; i++)
         snprintf(w->log[i], sizeof w->log[i], "%s/%s.log", d, logs[i]);
@@ -805,6 +806,13 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     char *second = s_next_latest(first, &ms);
     cr_log_info("second export stored %ld ms after it was renamed into the folder", ms);
     s_check_answers(second, DATA "mis_tv7/answers.csv"); /* both exports: all of TV7 */
+    char said[200], *log = th_read(w->log[3], NULL), *agg_log = th_read(w->log[1], NULL);
+    snprintf(said, sizeof said, "1 of them carried from %s", first); /* Pukë's one batch */
+    cr_assert(strstr(log, said), "the ingester did not send Pukë again: %s", log);
+    snprintf(said, sizeof said, "1 batches carried from %s", first);
+    cr_assert(strstr(agg_log, said), "the aggregator took it from the round before: %s", agg_log);
+    free(log);
+    free(agg_log);
     for (int i = 0; i < 200 && !s_exists(drop, "done/02_pustec.csv"); i++)
         usleep(50000); /* the ingester moves it once the sink confirmed the extract */
     cr_assert(s_exists(drop, "done/01_puke.csv") && s_exists(drop, "done/02_pustec.csv"));
@@ -832,7 +840,7 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     /* The restarted ingester read both exports for the corrected one; a
      * round after that reads only what is new, the rest it still knows. */
     const char *taken = "1 new export(s) taken; 2 in all, 1 of them read in this round";
-    char *log = NULL;
+    log = NULL;
     for (int i = 0; i < 200 && !s_exists(drop, "done/01_puke.csv"); i++)
         usleep(50000);
     s_drop(DATA "mis_tv7/exports/02_pustec.csv", drop, "02_pustec.csv");
@@ -856,6 +864,39 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     free(w);
     free(first);
     free(second);
+}
+
+/* A round carries what the round before sent of the same content; an
+ * aggregator restarted between the two does not hold it: the carried
+ * batches stay missing until the ingester's redelivery sends them, and the
+ * extract is what sending it all gives. */
+Test(mis_pipeline, carried_batches_an_aggregator_does_not_hold_come_by_redelivery)
+{
+    watch_t *w = lnob_calloc(1, sizeof *w);
+    s_watch_up(w, 300);
+    long ms;
+    s_drop(DATA "mis_tv7/exports/01_puke.csv", w->drop, "01_puke.csv");
+    char *first = s_next_latest(NULL, &ms);
+    for (int i = 0; i < 200 && !s_exists(w->drop, "done/01_puke.csv"); i++)
+        usleep(50000);
+    lnob_proc_stop(&w->agg, 5000);
+    th_start_logged(&w->agg, "lnob-aggregate", w->a_agg, w->log[1]);
+    s_drop(DATA "mis_tv7/exports/02_pustec.csv", w->drop, "02_pustec.csv");
+    char *second = s_next_latest(first, &ms);
+    cr_log_info("stored %ld ms after the drop, through a redelivery", ms);
+    s_check_answers(second, DATA "mis_tv7/answers.csv");
+    char said[200], *log = th_read(w->log[3], NULL), *agg_log = th_read(w->log[1], NULL);
+    snprintf(said, sizeof said, "1 of them carried from %s", first);
+    cr_assert(strstr(log, said), "%s", log);
+    cr_assert(strstr(log, "made no progress"), "the ingester sent what was missing: %s", log);
+    snprintf(said, sizeof said, "0 batches carried from %s, 1 not held here", first);
+    cr_assert(strstr(agg_log, said), "%s", agg_log);
+    free(log);
+    free(agg_log);
+    free(first);
+    free(second);
+    s_watch_down(w);
+    free(w);
 }
 
 /* Appends src's bytes [from, to) (to 0: its end) to dst, as a writer that

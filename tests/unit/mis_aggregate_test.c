@@ -40,6 +40,8 @@ typedef struct {
     int32_t birth, start, end;
 } row_t;
 
+static const char *s_id = "mis-2024-test"; /* the extract the batches and ends are of */
+
 static int s_send_batch(lnob_aggregate_t *a, uint32_t seq, const char *lau, const row_t *r, size_t n)
 {
     static char *mdict[2], *sdict[8] = {"", "HOME_CARE", "DAY_CENTRE", "COMMUNITY_CENTRE",
@@ -57,7 +59,10 @@ static int s_send_batch(lnob_aggregate_t *a, uint32_t seq, const char *lau, cons
         start[i] = r[i].start, end[i] = r[i].end, line[i] = i + 2;
     }
     Lnob__V1__MisBatch b = LNOB__V1__MIS_BATCH__INIT;
-    b.extract_id = "mis-2024-test", b.seq = seq, b.record_count = (uint32_t) n, b.run_id = "t";
+    Lnob__V1__Reject rj = LNOB__V1__REJECT__INIT, *rjp = &rj;
+    rj.source = (char *) lau, rj.line = 40 + seq, rj.reason = "ROW_WIDTH", rj.file = 9;
+    b.n_rejects = 1, b.rejects = &rjp; /* one rejected row per batch */
+    b.extract_id = (char *) s_id, b.seq = seq, b.record_count = (uint32_t) n, b.run_id = "t";
     b.source = (char *) lau, b.rows_read = (uint32_t) n;
     b.n_person_key = b.n_record_id = b.n_municipality = b.n_service = b.n_sex = n;
     b.n_birth_date = b.n_flags = b.n_start_date = b.n_end_date = b.n_status = b.n_line = n;
@@ -72,15 +77,26 @@ static int s_send_batch(lnob_aggregate_t *a, uint32_t seq, const char *lau, cons
     return th_take(a, &env);
 }
 
-static int s_send_end(lnob_aggregate_t *a, uint32_t batches, const char *kind)
+/* An end of s_id; with base, carrying its batches 0 and 1 as batches 0
+ * and 1, rejects named file 1 of "done/AL311"; retain: kept for the next. */
+static int s_send_end_carry(lnob_aggregate_t *a, uint32_t batches, const char *kind, const char *base, int retain)
 {
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
-    e.extract_id = "mis-2024-test", e.run_id = "t", e.batch_count = batches, e.period = "2024";
-    e.source = "exports", e.kind = (char *) kind;
+    e.extract_id = (char *) s_id, e.run_id = "t", e.batch_count = batches, e.period = "2024";
+    e.source = "exports", e.kind = (char *) kind, e.retain = retain;
+    Lnob__V1__Carry c = LNOB__V1__CARRY__INIT, *cp = &c;
+    c.base_seq = 0, c.count = 2, c.seq = 0, c.file = 1, c.source = "done/AL311";
+    if (base)
+        e.base_extract_id = (char *) base, e.n_carry = 1, e.carry = &cp;
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_END;
     env.end = &e;
     return th_take(a, &env);
+}
+
+static int s_send_end(lnob_aggregate_t *a, uint32_t batches, const char *kind)
+{
+    return s_send_end_carry(a, batches, kind, NULL, 0);
 }
 
 static const char *s_meta(const Lnob__V1__Result *r, const char *key)
@@ -101,25 +117,26 @@ static double s_value(const Lnob__V1__Result *r, const char *ind, const char *bd
     return 0;
 }
 
-/* TV7: M01 = Berat (AL311), M02 = Kuçovë (AL312). */
+/* TV7: M01 = Berat (AL311), M02 = Kuçovë (AL312), in three batches. */
+static const row_t s_m01[] = {
+    {K(1), "1", 1, 2, 1, 19500701, 20230501, 0}, {K(1), "2", 2, 2, 1, 19500701, 20240201, 20240630},
+    {K(1), "3", 5, 2, 1, 19500701, 20200101, 0}, {K(1), "4", 1, 2, 1, 19500701, 20240301, 0},
+    {K(2), "5", 7, 1, 2, 20120701, 20240110, 20240430}, {K(2), "6", 3, 1, 2, 20120701, 20240501, 0},
+    {K(2), "7", 4, 1, 2, 20120701, 20220101, 0}, {K(3), "8", 6, 2, 12, 19900701, 20240901, 20241015},
+};
+static const row_t s_m01b[] = {{K(3), "9", 3, 2, 12, 19900701, 20240901, 0}};
+static const row_t s_m02[] = {
+    {K(3), "10", 4, 2, 12, 19900701, 20241101, 0}, {K(4), "11", 4, 1, 0, 19850701, 20230101, 20231231},
+    {K(5), "12", 5, 2, 1, 19580701, 20210301, 0}, {K(5), "13", 1, 2, 1, 19580701, 20240101, 0},
+    {K(5), "14", 2, 2, 1, 19580701, 20240101, 0}, {K(5), "15", 3, 2, 1, 19580701, 20240101, 0},
+    {K(6), "16", 5, 1, 1, 19790701, 20240101, 0}, {K(7), "17", 7, 2, 2, 20150701, 20240201, 0},
+};
+
 static void s_tv7(lnob_aggregate_t *a)
 {
-    const row_t m01[] = {
-        {K(1), "1", 1, 2, 1, 19500701, 20230501, 0}, {K(1), "2", 2, 2, 1, 19500701, 20240201, 20240630},
-        {K(1), "3", 5, 2, 1, 19500701, 20200101, 0}, {K(1), "4", 1, 2, 1, 19500701, 20240301, 0},
-        {K(2), "5", 7, 1, 2, 20120701, 20240110, 20240430}, {K(2), "6", 3, 1, 2, 20120701, 20240501, 0},
-        {K(2), "7", 4, 1, 2, 20120701, 20220101, 0}, {K(3), "8", 6, 2, 12, 19900701, 20240901, 20241015},
-    };
-    const row_t m01b[] = {{K(3), "9", 3, 2, 12, 19900701, 20240901, 0}};
-    const row_t m02[] = {
-        {K(3), "10", 4, 2, 12, 19900701, 20241101, 0}, {K(4), "11", 4, 1, 0, 19850701, 20230101, 20231231},
-        {K(5), "12", 5, 2, 1, 19580701, 20210301, 0}, {K(5), "13", 1, 2, 1, 19580701, 20240101, 0},
-        {K(5), "14", 2, 2, 1, 19580701, 20240101, 0}, {K(5), "15", 3, 2, 1, 19580701, 20240101, 0},
-        {K(6), "16", 5, 1, 1, 19790701, 20240101, 0}, {K(7), "17", 7, 2, 2, 20150701, 20240201, 0},
-    };
-    cr_assert_eq(s_send_batch(a, 2, "AL312", m02, 8), LNOB_OK);
-    cr_assert_eq(s_send_batch(a, 0, "AL311", m01, 8), LNOB_OK);
-    cr_assert_eq(s_send_batch(a, 1, "AL311", m01b, 1), LNOB_OK);
+    cr_assert_eq(s_send_batch(a, 2, "AL312", s_m02, 8), LNOB_OK);
+    cr_assert_eq(s_send_batch(a, 0, "AL311", s_m01, 8), LNOB_OK);
+    cr_assert_eq(s_send_batch(a, 1, "AL311", s_m01b, 1), LNOB_OK);
 }
 
 Test(mis_aggregate, tv7_through_the_wire_and_the_aggregator)
@@ -161,4 +178,88 @@ Test(mis_aggregate, batches_of_another_kind_than_the_end_fail_the_extract)
     cr_assert_eq(k.result->n_cells, 0);
     lnob_wire_free(&k.env);
     lnob_aggregate_destroy(&a);
+}
+
+/* Every cell of a, in order, is the same as b's (the bits of its value). */
+static void s_same_cells(const Lnob__V1__Result *a, const Lnob__V1__Result *b)
+{
+    cr_assert_eq(a->n_cells, b->n_cells);
+    for (size_t i = 0; i < a->n_cells; i++) {
+        cr_assert_str_eq(a->cells[i]->group, b->cells[i]->group);
+        cr_assert(!memcmp(&a->cells[i]->value, &b->cells[i]->value, sizeof(double)), "%s %s",
+                  a->cells[i]->indicator, a->cells[i]->group);
+    }
+}
+
+static int s_carried_rejects; /* rejects of carried batches checked */
+
+/* Checks the rejects of the carried batches in the quarantine emitted. */
+static int s_emit_quarantine(void *arg, const uint8_t *data, size_t len)
+{
+    lnob_wire_stats_t st = {0};
+    char why[256];
+    lnob_env_t *env = lnob_wire_decode(data, len, &st, why, sizeof why);
+    cr_assert_not_null(env, "%s", why);
+    if (env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE) {
+        for (size_t i = 0; i < env->quarantine->n_rejects; i++) {
+            const Lnob__V1__Reject *r = env->quarantine->rejects[i];
+            int carried = strcmp(env->quarantine->extract_id, "mis-2024-next") == 0;
+            if (carried && (r->line == 40 || r->line == 41)) { /* the carried batches' rejects */
+                cr_assert_str_eq(r->source, "done/AL311", "the path of this extract");
+                cr_assert_eq(r->file, 1, "the file of this extract");
+                s_carried_rejects++;
+            }
+        }
+        lnob_wire_free(&env);
+        return LNOB_OK;
+    }
+    lnob_wire_free(&env);
+    return s_emit(arg, data, len);
+}
+
+/* A drop folder's next round: the end carries two batches of the round
+ * before, which the aggregator kept; the new export's batch alone crosses
+ * the wire. The cells are those of sending all three, bit for bit, and the
+ * carried rejects name this extract's file and path. The base is taken
+ * once: an end that carries from it again leaves those batches missing,
+ * until they come (the ingester's redelivery). */
+Test(mis_aggregate, an_end_carries_batches_of_the_extract_kept_before)
+{
+    sink_t whole = {0}, k = {0};
+    lnob_aggregate_t *a = lnob_aggregate_new(s_emit, &whole);
+    s_id = "mis-2024-whole";
+    s_tv7(a);
+    cr_assert_eq(s_send_end_carry(a, 3, "mis", NULL, 1), LNOB_OK);
+    cr_assert_not_null(whole.result);
+    lnob_aggregate_destroy(&a);
+
+    a = lnob_aggregate_new(s_emit_quarantine, &k);
+    s_id = "mis-2024-base";
+    s_tv7(a);
+    cr_assert_eq(s_send_end_carry(a, 3, "mis", NULL, 1), LNOB_OK, "kept: retain");
+    s_id = "mis-2024-next";
+    cr_assert_eq(s_send_batch(a, 2, "AL312", s_m02, 8), LNOB_OK);
+    cr_assert_eq(s_send_end_carry(a, 3, "mis", "mis-2024-base", 1), LNOB_OK);
+    cr_assert_str_eq(k.result->extract_id, "mis-2024-next");
+    cr_assert_str_eq(k.result->status, "complete", "%s", k.result->error);
+    s_same_cells(k.result, whole.result);
+    cr_assert_str_eq(s_meta(k.result, "rows_quarantined"), "3");
+    cr_assert_eq(s_carried_rejects, 2, "both carried batches' rejects, renamed");
+    cr_assert_eq(lnob_aggregate_stats(a)->carried, 2);
+    cr_assert_eq(lnob_aggregate_stats(a)->not_carried, 0);
+
+    s_id = "mis-2024-again"; /* the base was taken: nothing to carry from it now */
+    cr_assert_eq(s_send_batch(a, 2, "AL312", s_m02, 8), LNOB_OK);
+    cr_assert_eq(s_send_end_carry(a, 3, "mis", "mis-2024-base", 0), LNOB_OK);
+    cr_assert_str_eq(k.result->extract_id, "mis-2024-next", "incomplete: two batches missing");
+    cr_assert_eq(lnob_aggregate_stats(a)->not_carried, 2);
+    cr_assert_eq(s_send_batch(a, 1, "AL311", s_m01b, 1), LNOB_OK);
+    cr_assert_str_eq(k.result->extract_id, "mis-2024-next");
+    cr_assert_eq(s_send_batch(a, 0, "AL311", s_m01, 8), LNOB_OK);
+    cr_assert_str_eq(k.result->extract_id, "mis-2024-again", "complete once the batches came");
+    s_same_cells(k.result, whole.result);
+    lnob_wire_free(&k.env);
+    lnob_wire_free(&whole.env);
+    lnob_aggregate_destroy(&a);
+    s_id = "mis-2024-test";
 }

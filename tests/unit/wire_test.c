@@ -765,6 +765,45 @@ Test(wire_decode, small_bodies_need_extract_id)
     }
 }
 
+/* An end carrying batches of a base (ExtractEnd.carry): ranges inside its
+ * batches, in seq order, none over another, from another extract. */
+Test(wire_decode, an_end_carries_only_ranges_it_has_from_another_extract)
+{
+    Lnob__V1__ExtractEnd end = LNOB__V1__EXTRACT_END__INIT;
+    Lnob__V1__Carry c[2] = {LNOB__V1__CARRY__INIT, LNOB__V1__CARRY__INIT}, *cp[2] = {&c[0], &c[1]};
+    lnob_env_t e = LNOB__V1__ENVELOPE__INIT;
+    e.schema_version = LNOB_SCHEMA_VERSION;
+    e.body_case = LNOB__V1__ENVELOPE__BODY_END;
+    e.end = &end;
+    end.extract_id = "mis-2024-b", end.base_extract_id = "mis-2024-a", end.batch_count = 10;
+    end.n_carry = 2, end.carry = cp;
+    struct { uint32_t seq0, n0, seq1, n1; const char *base, *why; } v[] = {
+        {0, 4, 6, 4, "mis-2024-a", NULL},
+        {0, 4, 6, 5, "mis-2024-a", "outside its batches"},
+        {6, 4, 0, 4, "mis-2024-a", "out of order"},
+        {0, 4, 3, 2, "mis-2024-a", "over one another"},
+        {0, 0, 6, 4, "mis-2024-a", "outside its batches"},
+        {0, 4, 6, 4, "", "without another extract"},
+        {0, 4, 6, 4, "mis-2024-b", "without another extract"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        c[0].seq = v[i].seq0, c[0].count = v[i].n0, c[1].seq = v[i].seq1, c[1].count = v[i].n1;
+        c[0].source = c[1].source = "done/a.csv";
+        c[1].base_seq = 7;
+        end.base_extract_id = (char *) v[i].base;
+        lnob_wire_stats_t st = {0};
+        char why[128] = "";
+        lnob_env_t *got = s_roundtrip(&e, &st, why, sizeof why);
+        if (!v[i].why)
+            cr_expect_not_null(got, "case %zu: %s", i, why);
+        else {
+            cr_expect_null(got, "case %zu accepted", i);
+            cr_expect(strstr(why, v[i].why), "case %zu: %s", i, why);
+        }
+        lnob_wire_free(&got);
+    }
+}
+
 Test(wire_decode, oversized_checked_before_reading)
 {
     /* the length is checked before the bytes are touched: a 1-byte buffer
