@@ -174,7 +174,7 @@ ep() { echo "ipc://$DIR/ipc/$1"; }
     2> "$DIR/drop-transform.log" & tr=$!
 "$BUILD/bin/lnob-ingest" --watch "$d" --watch-ms 10 --push "@$(ep batches)" --control ">$(ep control)" \
     --pseudonym-key "$key" --period 2024 --run-id drop-bench --metrics none 2> "$DIR/drop-ingest.log" & ing=$!
-trap 'kill $sink $agg $tr $ing 2>/dev/null; redis-cli -s "$SOCK" shutdown nosave >/dev/null 2>&1 || true' EXIT
+trap 'kill $sink $agg $tr $ing 2>/dev/null || true; redis-cli -s "$SOCK" shutdown nosave >/dev/null 2>&1 || true' EXIT
 redis-cli -s "$SOCK" flushall >/dev/null
 for f in "$mis"/exports/*; do cp "$f" "$d/.$(basename "$f").tmp" && mv "$d/.$(basename "$f").tmp" "$d/$(basename "$f")"; done
 i=0

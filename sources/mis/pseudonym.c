@@ -14,6 +14,9 @@
 
 struct lnob_pseudonym {
     unsigned char key[LNOB_PSEUDONYM_KEY_BYTES];
+    /* HMAC's state once the key is in (its inner and outer pads hashed):
+     * copied for each personal number, so the key is not hashed again */
+    crypto_auth_hmacsha256_state keyed;
 };
 
 lnob_pseudonym_t *lnob_pseudonym_new(const uint8_t key[LNOB_PSEUDONYM_KEY_BYTES])
@@ -29,6 +32,7 @@ lnob_pseudonym_t *lnob_pseudonym_new(const uint8_t key[LNOB_PSEUDONYM_KEY_BYTES]
         abort();
     }
     memcpy(self->key, key, sizeof self->key);
+    crypto_auth_hmacsha256_init(&self->keyed, self->key, sizeof self->key);
     sodium_mprotect_readonly(self);
     return self;
 }
@@ -39,7 +43,7 @@ void lnob_pseudonym_destroy(lnob_pseudonym_t **self_p)
         return;
     lnob_pseudonym_t *self = *self_p;
     sodium_mprotect_readwrite(self);
-    sodium_memzero(self->key, sizeof self->key);
+    sodium_memzero(self, sizeof *self); /* the key and the state made from it */
     sodium_free(self);
     *self_p = NULL;
 }
@@ -144,7 +148,10 @@ lnob_pseudonym_result_t lnob_pseudonym_key(const lnob_pseudonym_t *self, const c
     out[0] = '\0';
     if (r != LNOB_PSEUDONYM_OK)
         return r;
-    crypto_auth_hmacsha256(mac, (const unsigned char *) norm, LNOB_PSEUDONYM_NID_LEN, self->key);
+    crypto_auth_hmacsha256_state st = self->keyed; /* the same MAC as crypto_auth_hmacsha256 */
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *) norm, LNOB_PSEUDONYM_NID_LEN);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_memzero(&st, sizeof st);
     sodium_bin2hex(out, LNOB_PSEUDONYM_HEX + 1, mac, sizeof mac);
     return LNOB_PSEUDONYM_OK;
 }
