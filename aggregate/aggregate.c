@@ -503,7 +503,7 @@ static void s_keep(lnob_aggregate_t *self, extract_t *e, const lnob_source_ops_t
     const Lnob__V1__ExtractEnd *end = e->end->end;
     if (!end->retain || !kind || !kind->carry)
         return;
-    lnob_carry_keep(self->carry, end->extract_id, e->runs, e->n_runs);
+    lnob_carry_keep(self->carry, end->extract_id, end->run_id, e->runs, e->n_runs);
     e->runs = NULL;
     e->n_runs = 0;
     e->cap_runs = 0;

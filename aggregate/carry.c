@@ -9,6 +9,7 @@
 
 typedef struct {
     char *id;             /* NULL: an empty slot */
+    char *run_id;         /* the run that sent it: only that run's ends take from it */
     lnob_env_t **runs;    /* seq s at runs[s]; NULL once taken */
     uint32_t n;
     int64_t kept_us;
@@ -24,6 +25,7 @@ static void s_clear(kept_t *k)
         lnob_wire_free(&k->runs[s]);
     free(k->runs);
     free(k->id);
+    free(k->run_id);
     memset(k, 0, sizeof *k);
 }
 
@@ -42,12 +44,17 @@ void lnob_carry_destroy(lnob_carry_t **self_p)
     *self_p = NULL;
 }
 
-void lnob_carry_keep(lnob_carry_t *self, const char *id, lnob_env_t **runs, uint32_t n)
+static int s_is(const kept_t *k, const char *id, const char *run_id)
+{
+    return k->id && !strcmp(k->id, id) && !strcmp(k->run_id, run_id);
+}
+
+void lnob_carry_keep(lnob_carry_t *self, const char *id, const char *run_id, lnob_env_t **runs, uint32_t n)
 {
     kept_t *to = &self->slot[0];
     for (int i = 0; i < LNOB_CARRY_KEPT; i++) { /* the same extract, an empty slot, or the oldest */
         kept_t *k = &self->slot[i];
-        if (k->id && !strcmp(k->id, id)) {
+        if (s_is(k, id, run_id)) {
             to = k;
             break;
         }
@@ -56,15 +63,16 @@ void lnob_carry_keep(lnob_carry_t *self, const char *id, lnob_env_t **runs, uint
     }
     s_clear(to);
     to->id = lnob_strdup(id);
+    to->run_id = lnob_strdup(run_id);
     to->runs = runs;
     to->n = n;
     to->kept_us = lnob_mono_us();
 }
 
-static kept_t *s_find(lnob_carry_t *self, const char *id)
+static kept_t *s_find(lnob_carry_t *self, const char *id, const char *run_id)
 {
     for (int i = 0; i < LNOB_CARRY_KEPT; i++)
-        if (self->slot[i].id && !strcmp(self->slot[i].id, id))
+        if (s_is(&self->slot[i], id, run_id))
             return &self->slot[i];
     return NULL;
 }
@@ -72,7 +80,7 @@ static kept_t *s_find(lnob_carry_t *self, const char *id)
 uint32_t lnob_carry_take(lnob_carry_t *self, const Lnob__V1__ExtractEnd *end, const lnob_source_ops_t *kind,
                          lnob_carry_put_fn put, void *arg, uint32_t *missing)
 {
-    kept_t *base = kind && kind->carry ? s_find(self, end->base_extract_id) : NULL;
+    kept_t *base = kind && kind->carry ? s_find(self, end->base_extract_id, end->run_id) : NULL;
     uint32_t taken = 0;
     *missing = 0;
     for (size_t i = 0; i < end->n_carry; i++) {

@@ -26,11 +26,13 @@ typedef struct lnob_carry lnob_carry_t;
 lnob_carry_t *lnob_carry_new(void);
 void lnob_carry_destroy(lnob_carry_t **self_p);
 
-/* Keeps the batches runs[0..n) (seq s at runs[s]) of extract id; their
- * ownership moves here and the array is freed with them. */
-void lnob_carry_keep(lnob_carry_t *self, const char *id, lnob_env_t **runs, uint32_t n);
+/* Keeps the batches runs[0..n) (seq s at runs[s]) of extract id as run
+ * run_id sent them; their ownership moves here and the array is freed with
+ * them. Only an end of the same run takes from them: another sender can
+ * neither take a run's base nor put one in its place. */
+void lnob_carry_keep(lnob_carry_t *self, const char *id, const char *run_id, lnob_env_t **runs, uint32_t n);
 
-/* Takes what end carries from its base: each batch made the end's by
+/* Takes what end carries from its base (kept for end's run): each batch made the end's by
  * kind->carry and handed to put (which owns it then, or frees it). Returns
  * how many were handed over; *missing counts those not held. The base is
  * forgotten then. */

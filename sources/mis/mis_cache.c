@@ -33,6 +33,7 @@ struct lnob_mis_cache {
 /* ---- counted allocation ---------------------------------------------------- */
 
 #define HEAD 16 /* bytes before each block: its size, keeping malloc's alignment */
+#define FIT_FACTOR 2 /* a file is read into the cache only with this many times its size left */
 
 static void *s_alloc(void *data, size_t size)
 {
@@ -146,13 +147,16 @@ const lnob_mis_read_t *lnob_mis_cache_find(lnob_mis_cache_t *self, const char *p
 
 lnob_mis_read_t *lnob_mis_cache_begin(lnob_mis_cache_t *self, const char *path, const char *map)
 {
-    if (self->held >= self->limit)
+    ident_t file = s_ident(path);
+    /* its batches take about as many bytes as the file (73 MB for 53 MB):
+     * one that could not fit is not read in vain, round after round */
+    if (self->held >= self->limit || file.size > (self->limit - self->held) / FIT_FACTOR)
         return NULL;
     entry_t *e = lnob_calloc(1, sizeof *e);
     self->reads++;
     e->path = lnob_strdup(path);
     e->map = lnob_strdup(map);
-    e->file = s_ident(path);
+    e->file = file;
     e->map_file = s_ident(map);
     return &e->read;
 }

@@ -11,7 +11,8 @@
  * unchanged: device, inode, size, mtime and ctime. A program can set mtime
  * back, never ctime, so a file written in place is read again. Bounded:
  * reads are kept while the cache holds less than its cap in bytes (counted
- * as allocated); an export beyond it is read again each round.
+ * as allocated), and a file is read into it only when twice its size is
+ * left; an export beyond it is read the uncached way each round.
  * Not for: the extract (mis_extract.h) or the folder (mis_watch.h). */
 #ifndef LNOB_MIS_MIS_CACHE_H
 #define LNOB_MIS_MIS_CACHE_H

@@ -2,6 +2,7 @@
 #include "mis_cells.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,11 @@ typedef struct {
     int32_t birth;
 } person_t;
 
-/* An active keyed record with its person. */
+/* An active keyed record with its person (and its key's hash, s_key_hash). */
 typedef struct {
     const lnob_mis_record_t *r;
     uint32_t person;
+    uint64_t hash;
 } rec_t;
 
 typedef struct {
@@ -147,17 +149,22 @@ static void s_attributes(person_t *p, const lnob_mis_record_t *r)
 
 /* ---- persons: keys interned, records grouped ------------------------------------- */
 
-/* A person key's hash: its first 16 hex digits (an HMAC: uniform). */
-static uint64_t s_key_hash(const char *key)
+/* A person key's hash: SipHash-2-4 (libsodium's crypto_shorthash) of the
+ * whole key under a key drawn for each computation, so no sender can pick
+ * keys that collide in the table below (a key is only checked to be 64 hex
+ * digits). */
+static uint64_t s_key_hash(const char *key, const unsigned char *secret)
 {
-    uint64_t h = 0;
-    for (int i = 0; i < 16 && key[i]; i++)
-        h = h << 4 | (uint64_t) (key[i] <= '9' ? key[i] - '0' : (key[i] | 0x20) - 'a' + 10);
-    return h * 0x9E3779B97F4A7C15ull;
+    unsigned char h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, (const unsigned char *) key, strlen(key), secret);
+    uint64_t v;
+    memcpy(&v, h, sizeof v);
+    return v;
 }
 
 /* Numbers the persons in the order their keys first appear in k
- * (k[i].person), through an open-addressing table of 2^bits slots. */
+ * (k[i].person), through an open-addressing table of 2^bits slots indexed
+ * by k[i].hash. */
 static size_t s_intern(rec_t *k, size_t nk)
 {
     int bits = 4;
@@ -167,7 +174,7 @@ static size_t s_intern(rec_t *k, size_t nk)
     uint32_t *slot = lnob_malloc((mask + 1) * sizeof *slot); /* 1 + index into k of the person's first record */
     memset(slot, 0, (mask + 1) * sizeof *slot);
     for (size_t i = 0; i < nk; i++) {
-        size_t at = (size_t) (s_key_hash(k[i].r->key) >> (64 - bits));
+        size_t at = (size_t) (k[i].hash >> (64 - bits));
         while (slot[at] && strcmp(k[slot[at] - 1].r->key, k[i].r->key) != 0)
             at = (at + 1) & mask;
         if (!slot[at]) {
@@ -369,7 +376,7 @@ static int s_by_key_mun(const void *a, const void *b)
 static int s_in_register_share(const acc_t *a, const char *key, uint32_t m)
 {
     lnob_mis_record_t probe = {.key = key, .mun = m};
-    rec_t want = {&probe, 0};
+    rec_t want = {&probe, 0, 0};
     const rec_t *hit = bsearch(&want, a->reg, a->n_reg, sizeof *a->reg, s_by_key_mun);
     return hit && hit->person;
 }
@@ -562,7 +569,7 @@ static void s_collect_register(acc_t *a, const lnob_mis_record_t *r, rec_t *reg,
     a->reg_records[r->mun]++;
     a->reg_unkeyed[r->mun] += unkeyed;
     if (!unkeyed)
-        reg[(*n_reg)++] = (rec_t){r, 0};
+        reg[(*n_reg)++] = (rec_t){r, 0, 0};
 }
 
 /* Active records: keyed ones (with their person) into k, all counted per
@@ -587,7 +594,7 @@ static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k
         a->unkeyed_ms[ms] += unkeyed, a->unkeyed_m[r[i].mun] += unkeyed;
         st->unkeyed += unkeyed;
         if (!unkeyed)
-            k[nk++] = (rec_t){&r[i], 0};
+            k[nk++] = (rec_t){&r[i], 0, 0};
     }
     return nk;
 }
@@ -656,14 +663,20 @@ static void s_acc_add(acc_t *a, const acc_t *h)
  * second in a thread of its own (in this one when none can start). */
 static void s_count_persons(acc_t *a, const rec_t *k, size_t nk, lnob_mis_stats_t *st)
 {
+    unsigned char secret[crypto_shorthash_KEYBYTES];
+    if (sodium_init() < 0)
+        abort();
+    randombytes_buf(secret, sizeof secret);
     half_t h[2] = {{.d = a->d, .shared = a}, {.d = a->d, .shared = a}};
     for (int i = 0; i < 2; i++) {
         h[i].k = lnob_malloc((nk ? nk : 1) * sizeof *h[i].k);
         s_acc_init(&h[i].acc, a->d);
     }
     for (size_t i = 0; i < nk; i++) {
-        half_t *to = &h[s_key_hash(k[i].r->key) >> 63];
-        to->k[to->nk++] = k[i];
+        uint64_t hash = s_key_hash(k[i].r->key, secret);
+        half_t *to = &h[hash & 1]; /* the table uses the top bits */
+        to->k[to->nk] = k[i];
+        to->k[to->nk++].hash = hash;
     }
     pthread_t th;
     int threaded = pthread_create(&th, NULL, s_count_half, &h[1]) == 0;

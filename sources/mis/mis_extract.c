@@ -69,12 +69,16 @@ void lnob_mis_sent_stored(lnob_mis_state_t *st, int stored)
     lnob_mis_sent_free(&st->sending);
 }
 
-/* The base's batches of an export of this very content, or NULL. */
-static const sent_file_t *s_sent_find(const lnob_mis_sent_t *base, const lnob_mis_read_t *r)
+/* The base's batches of an export of this very content not carried yet in
+ * this pass (used[i]: the base's export i was), or NULL. */
+static const sent_file_t *s_sent_find(const lnob_mis_sent_t *base, const lnob_mis_read_t *r, unsigned char *used)
 {
     for (size_t i = 0; base && i < base->n; i++)
-        if (!strcmp(base->f[i].hex, r->hex) && !strcmp(base->f[i].map_hex, r->map_hex) && base->f[i].count == r->n)
+        if (!used[i] && !strcmp(base->f[i].hex, r->hex) && !strcmp(base->f[i].map_hex, r->map_hex) &&
+            base->f[i].count == r->n) {
+            used[i] = 1; /* two exports of the same bytes carry two ranges */
             return &base->f[i];
+        }
     return NULL;
 }
 
@@ -304,6 +308,7 @@ static int s_mis_pass(mis_pass_t *m, const lnob_plan_t *plan, const char *id)
                                           lnob_ingest_same_aggregator(m->ctx, st->base->id, id)
                                       ? st->base : NULL;
     lnob_mis_sent_t *sending = NULL;
+    unsigned char *used = lnob_calloc(base ? base->n + 1 : 1, 1);
     if (st->cache && !m->scan) {
         sending = lnob_calloc(1, sizeof *sending);
         snprintf(sending->id, sizeof sending->id, "%s", id);
@@ -313,9 +318,11 @@ static int s_mis_pass(mis_pass_t *m, const lnob_plan_t *plan, const char *id)
         m->file = (uint32_t) i + 1;
         uint32_t first = m->seq;
         const lnob_mis_read_t *r = m->scan ? NULL : lnob_mis_export_read(m->ctx, st, plan->files[i]);
-        const sent_file_t *from = r ? s_sent_find(base, r) : NULL;
+        const sent_file_t *from = r ? s_sent_find(base, r, used) : NULL;
         if (from)
             s_carry_file(m, r, from, plan->files[i]);
+        else if (r) /* this very read: another lookup could read the file again and free r */
+            rc = s_send_read(m, id, r);
         else
             rc = s_mis_file(m, id, plan->files[i]);
         if (sending && r)
@@ -326,6 +333,7 @@ static int s_mis_pass(mis_pass_t *m, const lnob_plan_t *plan, const char *id)
         st->sending = sending;
     } else
         lnob_mis_sent_free(&sending);
+    free(used);
     return rc;
 }
 

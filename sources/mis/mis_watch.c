@@ -248,7 +248,12 @@ static void s_taken(const watch_t *w, const char *dir, const char *name)
 {
     char map[NAME_MAX + 8], from[PATH_MAX + NAME_MAX + 16], to[PATH_MAX + NAME_MAX + 16];
     char map_to[PATH_MAX + 2 * NAME_MAX + 32];
+    char map_path[PATH_MAX];
     snprintf(map, sizeof map, "%.*s%s", NAME_MAX, name, LNOB_MIS_MAP_SUFFIX);
+    snprintf(from, sizeof from, "%.*s/%s", PATH_MAX, dir, name);
+    lnob_mis_map_path(w->state, from, map_path, sizeof map_path);
+    /* still the file read (ctime and all): else its read is not carried over */
+    int same = w->state->cache && lnob_mis_cache_find(w->state->cache, from, map_path);
     snprintf(from, sizeof from, "%.*s/%s", PATH_MAX, dir, map);
     int has_map = access(from, F_OK) == 0;
     s_move(dir, name, "done");
@@ -258,7 +263,7 @@ static void s_taken(const watch_t *w, const char *dir, const char *name)
     snprintf(from, sizeof from, "%.*s/%s", PATH_MAX, dir, name);
     snprintf(to, sizeof to, "%.*s/done/%s", PATH_MAX, dir, name);
     snprintf(map_to, sizeof map_to, "%s%s", to, LNOB_MIS_MAP_SUFFIX);
-    if (w->state->cache)
+    if (same)
         lnob_mis_cache_moved(w->state->cache, from, to, has_map ? map_to : NULL);
 }
 
@@ -323,8 +328,9 @@ static int s_watch_round(const watch_t *w, const char *dir, seen_list_t *seen)
         free(plan->files);
         free(plan);
         s_free_list(paths, n);
-        s_cache_keep(w, dir);
     }
+    if (n_fresh) /* also the reads of exports that went to failed/ */
+        s_cache_keep(w, dir);
     s_free_list(fresh, n_good);
     return rc;
 }

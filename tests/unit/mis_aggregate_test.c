@@ -41,6 +41,7 @@ typedef struct {
 } row_t;
 
 static const char *s_id = "mis-2024-test"; /* the extract the batches and ends are of */
+static const char *s_run = "t";           /* the run that sends them */
 
 static int s_send_batch(lnob_aggregate_t *a, uint32_t seq, const char *lau, const row_t *r, size_t n)
 {
@@ -62,7 +63,7 @@ static int s_send_batch(lnob_aggregate_t *a, uint32_t seq, const char *lau, cons
     Lnob__V1__Reject rj = LNOB__V1__REJECT__INIT, *rjp = &rj;
     rj.source = (char *) lau, rj.line = 40 + seq, rj.reason = "ROW_WIDTH", rj.file = 9;
     b.n_rejects = 1, b.rejects = &rjp; /* one rejected row per batch */
-    b.extract_id = (char *) s_id, b.seq = seq, b.record_count = (uint32_t) n, b.run_id = "t";
+    b.extract_id = (char *) s_id, b.seq = seq, b.record_count = (uint32_t) n, b.run_id = (char *) s_run;
     b.source = (char *) lau, b.rows_read = (uint32_t) n;
     b.n_person_key = b.n_record_id = b.n_municipality = b.n_service = b.n_sex = n;
     b.n_birth_date = b.n_flags = b.n_start_date = b.n_end_date = b.n_status = b.n_line = n;
@@ -82,7 +83,7 @@ static int s_send_batch(lnob_aggregate_t *a, uint32_t seq, const char *lau, cons
 static int s_send_end_carry(lnob_aggregate_t *a, uint32_t batches, const char *kind, const char *base, int retain)
 {
     Lnob__V1__ExtractEnd e = LNOB__V1__EXTRACT_END__INIT;
-    e.extract_id = (char *) s_id, e.run_id = "t", e.batch_count = batches, e.period = "2024";
+    e.extract_id = (char *) s_id, e.run_id = (char *) s_run, e.batch_count = batches, e.period = "2024";
     e.source = "exports", e.kind = (char *) kind, e.retain = retain;
     Lnob__V1__Carry c = LNOB__V1__CARRY__INIT, *cp = &c;
     c.base_seq = 0, c.count = 2, c.seq = 0, c.file = 1, c.source = "done/AL311";
@@ -237,7 +238,11 @@ Test(mis_aggregate, an_end_carries_batches_of_the_extract_kept_before)
     s_id = "mis-2024-base";
     s_tv7(a);
     cr_assert_eq(s_send_end_carry(a, 3, "mis", NULL, 1), LNOB_OK, "kept: retain");
-    s_id = "mis-2024-next";
+    s_id = "mis-2024-other", s_run = "another run"; /* another sender cannot take a run's base */
+    cr_assert_eq(s_send_end_carry(a, 3, "mis", "mis-2024-base", 0), LNOB_OK);
+    cr_assert_eq(lnob_aggregate_stats(a)->not_carried, 2);
+    cr_assert_eq(lnob_aggregate_stats(a)->carried, 0);
+    s_id = "mis-2024-next", s_run = "t";
     cr_assert_eq(s_send_batch(a, 2, "AL312", s_m02, 8), LNOB_OK);
     cr_assert_eq(s_send_end_carry(a, 3, "mis", "mis-2024-base", 1), LNOB_OK);
     cr_assert_str_eq(k.result->extract_id, "mis-2024-next");
@@ -245,14 +250,14 @@ Test(mis_aggregate, an_end_carries_batches_of_the_extract_kept_before)
     s_same_cells(k.result, whole.result);
     cr_assert_str_eq(s_meta(k.result, "rows_quarantined"), "3");
     cr_assert_eq(s_carried_rejects, 2, "both carried batches' rejects, renamed");
-    cr_assert_eq(lnob_aggregate_stats(a)->carried, 2);
-    cr_assert_eq(lnob_aggregate_stats(a)->not_carried, 0);
+    cr_assert_eq(lnob_aggregate_stats(a)->carried, 2, "the base was still there for its own run");
+    cr_assert_eq(lnob_aggregate_stats(a)->not_carried, 2);
 
     s_id = "mis-2024-again"; /* the base was taken: nothing to carry from it now */
     cr_assert_eq(s_send_batch(a, 2, "AL312", s_m02, 8), LNOB_OK);
     cr_assert_eq(s_send_end_carry(a, 3, "mis", "mis-2024-base", 0), LNOB_OK);
     cr_assert_str_eq(k.result->extract_id, "mis-2024-next", "incomplete: two batches missing");
-    cr_assert_eq(lnob_aggregate_stats(a)->not_carried, 2);
+    cr_assert_eq(lnob_aggregate_stats(a)->not_carried, 4);
     cr_assert_eq(s_send_batch(a, 1, "AL311", s_m01b, 1), LNOB_OK);
     cr_assert_str_eq(k.result->extract_id, "mis-2024-next");
     cr_assert_eq(s_send_batch(a, 0, "AL311", s_m01, 8), LNOB_OK);
