@@ -68,7 +68,6 @@ int lnob_ingest_same_aggregator(const lnob_ingest_ctx_t *ctx, const char *a, con
 void lnob_ingest_carried(lnob_ingest_ctx_t *ctx, const lnob_env_t *env)
 {
     s_count_rejects(ctx, env);
-    ctx->carried++;
 }
 
 int lnob_ingest_send_batch(lnob_ingest_ctx_t *ctx, const char *extract_id, uint32_t seq, lnob_env_t *env)

@@ -85,7 +85,7 @@ struct lnob_ingest_ctx {
     const lnob_geo_t *geo;
     lnob_ack_t *ack;      /* NULL without a control endpoint */
     int asked;            /* the aggregator was asked about this extract */
-    uint64_t sent, skipped, carried; /* batches */
+    uint64_t sent, skipped; /* batches */
     int redelivery;       /* the extract is being sent again */
     char first_id[EXTRACT_ID_CAP];      /* the extract as first sent */
     char first_checksum[HEX_SHA256];    /* its content's checksum */

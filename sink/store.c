@@ -280,12 +280,13 @@ static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V
  * many commands. */
 static int s_append_cells(redisContext *c, const Lnob__V1__Result *r, const char *list_key, const char *ind_key)
 {
-    char **keys = lnob_malloc((r->n_cells ? r->n_cells : 1) * sizeof *keys);
-    char **ind = lnob_malloc((r->n_cells ? r->n_cells : 1) * sizeof *ind);
+    size_t cells = r->n_cells ? r->n_cells : 1;
+    char **keys = lnob_malloc(cells * sizeof *keys), *text = lnob_malloc(cells * LNOB_KEY_MAX);
+    char **ind = lnob_malloc(cells * sizeof *ind);
     size_t n_ind = 0;
     int n = 0;
     for (size_t i = 0; i < r->n_cells; i++, n++) {
-        keys[i] = lnob_malloc(LNOB_KEY_MAX);
+        keys[i] = text + i * LNOB_KEY_MAX; /* one block for all the keys */
         lnob_store_cell_key(r->extract_id, r->cells[i], keys[i], LNOB_KEY_MAX);
         s_append_cell(c, r->extract_id, r->cells[i], keys[i]);
         size_t k = n_ind;
@@ -302,7 +303,8 @@ static int s_append_cells(redisContext *c, const Lnob__V1__Result *r, const char
         const char *head[] = {"SADD", set ? LNOB_KEY_INDICATORS : ind_key};
         s_append_list(c, head, 2, ind, n_ind);
     }
-    s_free_strings(keys, r->n_cells);
+    free(text);
+    free(keys);
     free(ind);
     return n;
 }

@@ -661,22 +661,25 @@ static void s_acc_add(acc_t *a, const acc_t *h)
 
 /* Counts the persons of k[0..nk) into a in two halves by key hash, the
  * second in a thread of its own (in this one when none can start). */
-static void s_count_persons(acc_t *a, const rec_t *k, size_t nk, lnob_mis_stats_t *st)
+static void s_count_persons(acc_t *a, rec_t *k, size_t nk, lnob_mis_stats_t *st)
 {
     unsigned char secret[crypto_shorthash_KEYBYTES];
     if (sodium_init() < 0)
         abort();
     randombytes_buf(secret, sizeof secret);
     half_t h[2] = {{.d = a->d, .shared = a}, {.d = a->d, .shared = a}};
+    size_t in[2] = {0, 0};
+    for (size_t i = 0; i < nk; i++) { /* the hash once a record: the half, then the table's slot */
+        k[i].hash = s_key_hash(k[i].r->key, secret);
+        in[k[i].hash & 1]++; /* the table uses the top bits */
+    }
     for (int i = 0; i < 2; i++) {
-        h[i].k = lnob_malloc((nk ? nk : 1) * sizeof *h[i].k);
+        h[i].k = lnob_malloc((in[i] ? in[i] : 1) * sizeof *h[i].k);
         s_acc_init(&h[i].acc, a->d);
     }
     for (size_t i = 0; i < nk; i++) {
-        uint64_t hash = s_key_hash(k[i].r->key, secret);
-        half_t *to = &h[hash & 1]; /* the table uses the top bits */
-        to->k[to->nk] = k[i];
-        to->k[to->nk++].hash = hash;
+        half_t *to = &h[k[i].hash & 1];
+        to->k[to->nk++] = k[i];
     }
     pthread_t th;
     int threaded = pthread_create(&th, NULL, s_count_half, &h[1]) == 0;

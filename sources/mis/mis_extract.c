@@ -275,18 +275,11 @@ static void s_carry_file(mis_pass_t *m, const lnob_mis_read_t *r, const sent_fil
     m->carried += from->count;
 }
 
-/* Parses one export into the pass (or takes it from the drop folder's cache). */
+/* Parses one export into the pass (one the drop folder's cache does not hold). */
 static int s_mis_file(mis_pass_t *m, const char *id, const char *path)
 {
     char err[LNOB_ERRSTR_MAX];
     const char *reason;
-    const lnob_mis_read_t *r = lnob_mis_export_read(m->ctx, m->plan->kind_state, path);
-    if (r && m->scan) {
-        m->latest = r->latest > m->latest ? r->latest : m->latest;
-        return LNOB_OK;
-    }
-    if (r)
-        return s_send_read(m, id, r);
     int rc = lnob_mis_extract_parse(m->ctx, m->plan->kind_state, path, id, s_emit_mis, m, NULL, &reason, err,
                                     sizeof err);
     if (rc == LNOB_ERR && strcmp(reason, "FILE_CHANGED") == 0) {
@@ -317,9 +310,11 @@ static int s_mis_pass(mis_pass_t *m, const lnob_plan_t *plan, const char *id)
     for (size_t i = 0; i < plan->n_files && rc == LNOB_OK; i++) {
         m->file = (uint32_t) i + 1;
         uint32_t first = m->seq;
-        const lnob_mis_read_t *r = m->scan ? NULL : lnob_mis_export_read(m->ctx, st, plan->files[i]);
+        const lnob_mis_read_t *r = lnob_mis_export_read(m->ctx, st, plan->files[i]); /* once a pass */
         const sent_file_t *from = r ? s_sent_find(base, r, used) : NULL;
-        if (from)
+        if (r && m->scan)
+            m->latest = r->latest > m->latest ? r->latest : m->latest;
+        else if (from)
             s_carry_file(m, r, from, plan->files[i]);
         else if (r) /* this very read: another lookup could read the file again and free r */
             rc = s_send_read(m, id, r);
