@@ -209,12 +209,17 @@ static int s_check_export(const watch_t *w, const char *dir, const char *name)
     }
     lnob_error("%s: %s: %s; moved to failed/", path, reason, err);
     s_drop_marker(dir, name);
-    if (s_move(dir, name, "failed") == 0) {
+    if (s_move(dir, name, "failed") == 0) { /* the reason whole or not at all: written, then renamed */
+        char tmp[PATH_MAX + 8];
         snprintf(path, sizeof path, "%s/failed/%s.reason", dir, name);
-        FILE *f = fopen(path, "w");
-        if (f) {
-            fprintf(f, "%s: %s\n", reason, err);
-            fclose(f);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        FILE *f = fopen(tmp, "w");
+        int ok = f && fprintf(f, "%s: %s\n", reason, err) > 0;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        if (!ok || rename(tmp, path) != 0) {
+            lnob_error("%s: cannot write it: %s", path, strerror(errno));
+            unlink(tmp);
         }
     }
     return -1;

@@ -899,6 +899,37 @@ Test(mis_pipeline, carried_batches_an_aggregator_does_not_hold_come_by_redeliver
     free(w);
 }
 
+/* Two exports with the same bytes (a municipality's file sent twice under
+ * two names) are two ranges of the round before: the next round carries
+ * both, the second is not left to a redelivery. */
+Test(mis_pipeline, two_exports_of_the_same_bytes_are_both_carried)
+{
+    watch_t *w = lnob_calloc(1, sizeof *w);
+    s_watch_up(w, 300);
+    long ms;
+    s_drop(DATA "mis_tv7/exports/01_puke.csv", w->drop, "01_puke.csv");
+    char *first = s_next_latest(NULL, &ms);
+    for (int i = 0; i < 200 && !s_exists(w->drop, "done/01_puke.csv"); i++)
+        usleep(50000);
+    s_drop(DATA "mis_tv7/exports/01_puke.csv", w->drop, "03_puke_again.csv");
+    char *second = s_next_latest(first, &ms);
+    for (int i = 0; i < 200 && !s_exists(w->drop, "done/03_puke_again.csv"); i++)
+        usleep(50000);
+    s_drop(DATA "mis_tv7/exports/02_pustec.csv", w->drop, "02_pustec.csv");
+    char *third = s_next_latest(second, &ms);
+    cr_assert_eq(s_national(third, "mis_ben_all"), 6, "the copy adds no person");
+    char said[200], *agg_log = th_read(w->log[1], NULL);
+    snprintf(said, sizeof said, "extract %s: 2 batches carried from %s\n", third, second);
+    cr_assert(strstr(agg_log, said), "both copies taken from the round before: %s", agg_log);
+    cr_assert(!strstr(agg_log, "not held here"), "%s", agg_log);
+    free(agg_log);
+    free(first);
+    free(second);
+    free(third);
+    s_watch_down(w);
+    free(w);
+}
+
 /* Appends src's bytes [from, to) (to 0: its end) to dst, as a writer that
  * writes a file in place, in pieces, would. */
 static void s_append(const char *src, long from, long to, const char *dst)

@@ -206,3 +206,25 @@ Test(mis_cache, the_cap_holds)
     lnob_mis_cache_destroy(&none);
     lnob_mis_cache_destroy(&small);
 }
+
+/* A file that could not fit is not read at all: twice its size must be
+ * left (its batches take about its size), or it would be parsed in vain
+ * every round. */
+Test(mis_cache, a_file_that_cannot_fit_is_not_read)
+{
+    char path[128], text[200];
+    snprintf(path, sizeof path, "%s/big.csv", s_dir);
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    s_write(path, text);
+    lnob_mis_cache_t *c = lnob_mis_cache_new(300); /* 199 bytes need 398 */
+    cr_expect_null(lnob_mis_cache_begin(c, path, ""));
+    cr_expect_eq(lnob_mis_cache_reads(c), 0, "no read begun");
+    lnob_mis_cache_destroy(&c);
+    c = lnob_mis_cache_new(400);
+    lnob_mis_read_t *r = lnob_mis_cache_begin(c, path, "");
+    cr_expect_not_null(r, "with room for it");
+    cr_expect_eq(lnob_mis_cache_reads(c), 1);
+    cr_expect_null(lnob_mis_cache_end(c, r, 0));
+    lnob_mis_cache_destroy(&c);
+}
