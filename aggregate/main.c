@@ -15,6 +15,7 @@
 #include "aggregate_config.h"
 #include "lnob/clock.h"
 #include "lnob/log.h"
+#include "lnob/mem.h"
 #include "registry.h"
 #include "stage.h"
 #include "waiting.h"
@@ -242,6 +243,7 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_log_start("aggregate", cfg.instance, cfg.log_level, cfg.log_format);
+    lnob_mem_reuse(LNOB_MEM_KEEP_BYTES); /* each extract's work reuses the pages of the last */
     worker_t w = {0};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
     if (!curve || s_open(&w, &cfg, curve, err, sizeof err) != LNOB_OK) {

@@ -28,6 +28,7 @@
 #include "lnob/exit.h"
 #include "lnob/httpd.h"
 #include "lnob/log.h"
+#include "lnob/mem.h"
 #include "lnob/metrics.h"
 #include "lnob/redis.h"
 #include "lnob/route.h"
@@ -366,6 +367,7 @@ int main(int argc, char **argv)
         return LNOB_EXIT_CONFIG;
     }
     lnob_log_start("sink", cfg.instance, cfg.log_level, cfg.log_format);
+    lnob_mem_reuse(LNOB_MEM_KEEP_BYTES); /* each extract's work reuses the pages of the last */
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);

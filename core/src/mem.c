@@ -1,6 +1,8 @@
 /* mem.c - allocation that aborts on out-of-memory (see lnob/mem.h). */
 #include "lnob/mem.h"
 
+#include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,14 @@ static void s_oom(size_t size)
 {
     fprintf(stderr, "lnob: out of memory allocating %zu bytes\n", size);
     abort();
+}
+
+#define REUSE_BELOW ((size_t) 32 << 20) /* glibc's largest mmap threshold on 64 bits */
+
+void lnob_mem_reuse(size_t keep_bytes)
+{
+    mallopt(M_MMAP_THRESHOLD, (int) REUSE_BELOW);
+    mallopt(M_TRIM_THRESHOLD, (int) (keep_bytes < INT_MAX ? keep_bytes : INT_MAX));
 }
 
 void *lnob_malloc(size_t size)
