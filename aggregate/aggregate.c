@@ -29,6 +29,7 @@ typedef struct {
     uint32_t n_runs;       /* distinct runs seen */
     lnob_env_t *end;       /* the ExtractEnd, or NULL */
     int64_t last_ms;       /* when the last message arrived */
+    lnob_extract_base_t *base; /* what its end carried from, until it is computed (carry.h) */
 } extract_t;
 
 /* A finished extract: what was sent, kept until the sink confirms. */
@@ -98,6 +99,8 @@ static void s_extract_free(void **item)
     for (size_t i = 0; i < e->n_runs; i++)
         lnob_wire_free(&e->runs[i]);
     free(e->runs);
+    if (e->base)
+        lnob_carry_base_free(&e->base, lnob_source_named(e->end->end->kind));
     lnob_wire_free(&e->end);
     free(e);
     *item = NULL;
@@ -310,16 +313,19 @@ void lnob_aggregate_set_idle(lnob_aggregate_t *self, lnob_aggregate_idle_fn idle
 }
 
 /* Sends the extract's quarantine, then has its kind compute its cells and
- * metadata (source.h), and sends them as its Result. */
-static int s_complete(lnob_aggregate_t *self, extract_t *e, const lnob_source_ops_t *kind)
+ * metadata (source.h), and sends them as its Result; *keep is the kind's
+ * state of it (lnob_result_t.keep). */
+static int s_complete(lnob_aggregate_t *self, extract_t *e, const lnob_source_ops_t *kind, void **keep)
 {
     const Lnob__V1__ExtractEnd *end = e->end->end;
     uint32_t parts = 0;
     int64_t started = lnob_mono_us();
     int rc = s_emit_quarantine(self, e, end->batch_count, &parts);
     lnob_result_t *r = lnob_calloc(1, sizeof *r);
-    lnob_extract_view_t x = {end, e->runs, end->batch_count, parts, self->geo, started};
+    lnob_extract_view_t x = {end, e->runs, end->batch_count, parts, self->geo, started, e->base};
     s_compute(self, kind, &x, r);
+    lnob_carry_base_free(&e->base, kind);
+    *keep = r->keep;
     if (rc == LNOB_OK)
         rc = s_send_result(self, end, &r->meta, r->cells, r->n_cells, parts, r->error);
     free(r->cells);
@@ -460,11 +466,13 @@ typedef struct {
     extract_t *e;
 } carry_to_t;
 
-static void s_put_carried(void *arg, lnob_env_t *env)
+static int s_put_carried(void *arg, lnob_env_t *env)
 {
     carry_to_t *to = arg;
-    if (s_take_run(to->self, to->e, &env) != LNOB_OK)
-        lnob_wire_free(&env); /* the batch itself came first */
+    if (s_take_run(to->self, to->e, &env) == LNOB_OK)
+        return LNOB_OK;
+    lnob_wire_free(&env); /* the batch itself came first */
+    return LNOB_DROP;
 }
 
 /* The batches an end carries from its base, taken from the kept ones
@@ -474,7 +482,8 @@ static void s_take_carried(lnob_aggregate_t *self, extract_t *e)
     const Lnob__V1__ExtractEnd *end = e->end->end;
     carry_to_t to = {self, e};
     uint32_t missing;
-    uint32_t taken = lnob_carry_take(self->carry, end, lnob_source_named(end->kind), s_put_carried, &to, &missing);
+    uint32_t taken = lnob_carry_take(self->carry, end, lnob_source_named(end->kind), s_put_carried, &to, &missing,
+                                     &e->base);
     self->stats.carried += taken;
     self->stats.not_carried += missing;
     if (missing)
@@ -497,13 +506,17 @@ static int s_take_end(lnob_aggregate_t *self, extract_t *e, lnob_env_t **env_p)
     return LNOB_OK;
 }
 
-/* An extract whose end asks it: its batches kept for the next one's carry. */
-static void s_keep(lnob_aggregate_t *self, extract_t *e, const lnob_source_ops_t *kind)
+/* An extract whose end asks it: its batches kept for the next one's carry,
+ * with the kind's state of it (else that is freed). */
+static void s_keep(lnob_aggregate_t *self, extract_t *e, const lnob_source_ops_t *kind, void *state)
 {
     const Lnob__V1__ExtractEnd *end = e->end->end;
-    if (!end->retain || !kind || !kind->carry)
+    if (!end->retain || !kind || !kind->carry) {
+        if (state)
+            kind->keep_free(state);
         return;
-    lnob_carry_keep(self->carry, end->extract_id, end->run_id, e->runs, e->n_runs);
+    }
+    lnob_carry_keep(self->carry, end->extract_id, end->run_id, e->runs, e->n_runs, kind, state);
     e->runs = NULL;
     e->n_runs = 0;
     e->cap_runs = 0;
@@ -522,9 +535,12 @@ static int s_maybe_complete(lnob_aggregate_t *self, extract_t *e)
     int64_t t0 = lnob_mono_us();
     const lnob_source_ops_t *kind = lnob_source_named(e->end->end->kind);
     int one_kind = kind && s_one_kind(e, e->end->end->batch_count, kind);
-    int rc = one_kind ? s_complete(self, e, kind) : s_fail_kinds(self, e, kind);
+    void *state = NULL;
+    int rc = one_kind ? s_complete(self, e, kind, &state) : s_fail_kinds(self, e, kind);
     if (one_kind && e->n_runs == e->end->end->batch_count)
-        s_keep(self, e, kind);
+        s_keep(self, e, kind, state);
+    else if (state)
+        kind->keep_free(state);
     self->stats.last_us = lnob_mono_us() - t0;
     zhashx_delete(self->pending, key);
     return rc;

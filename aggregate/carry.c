@@ -12,6 +12,8 @@ typedef struct {
     char *run_id;         /* the run that sent it: only that run's ends take from it */
     lnob_env_t **runs;    /* seq s at runs[s]; NULL once taken */
     uint32_t n;
+    const lnob_source_ops_t *kind;
+    void *state;          /* the kind's (kind->keep_free), or NULL */
     int64_t kept_us;
 } kept_t;
 
@@ -24,6 +26,8 @@ static void s_clear(kept_t *k)
     for (uint32_t s = 0; s < k->n; s++)
         lnob_wire_free(&k->runs[s]);
     free(k->runs);
+    if (k->state)
+        k->kind->keep_free(k->state);
     free(k->id);
     free(k->run_id);
     memset(k, 0, sizeof *k);
@@ -49,7 +53,8 @@ static int s_is(const kept_t *k, const char *id, const char *run_id)
     return k->id && !strcmp(k->id, id) && !strcmp(k->run_id, run_id);
 }
 
-void lnob_carry_keep(lnob_carry_t *self, const char *id, const char *run_id, lnob_env_t **runs, uint32_t n)
+void lnob_carry_keep(lnob_carry_t *self, const char *id, const char *run_id, lnob_env_t **runs, uint32_t n,
+                     const lnob_source_ops_t *kind, void *state)
 {
     kept_t *to = &self->slot[0];
     for (int i = 0; i < LNOB_CARRY_KEPT; i++) { /* the same extract, an empty slot, or the oldest */
@@ -66,6 +71,8 @@ void lnob_carry_keep(lnob_carry_t *self, const char *id, const char *run_id, lno
     to->run_id = lnob_strdup(run_id);
     to->runs = runs;
     to->n = n;
+    to->kind = kind;
+    to->state = kind->keep_free ? state : NULL;
     to->kept_us = lnob_mono_us();
 }
 
@@ -78,11 +85,12 @@ static kept_t *s_find(lnob_carry_t *self, const char *id, const char *run_id)
 }
 
 uint32_t lnob_carry_take(lnob_carry_t *self, const Lnob__V1__ExtractEnd *end, const lnob_source_ops_t *kind,
-                         lnob_carry_put_fn put, void *arg, uint32_t *missing)
+                         lnob_carry_put_fn put, void *arg, uint32_t *missing, lnob_extract_base_t **base_p)
 {
     kept_t *base = kind && kind->carry ? s_find(self, end->base_extract_id, end->run_id) : NULL;
     uint32_t taken = 0;
     *missing = 0;
+    *base_p = NULL;
     for (size_t i = 0; i < end->n_carry; i++) {
         const Lnob__V1__Carry *c = end->carry[i];
         for (uint32_t j = 0; j < c->count; j++) {
@@ -93,11 +101,33 @@ uint32_t lnob_carry_take(lnob_carry_t *self, const Lnob__V1__ExtractEnd *end, co
                 continue;
             }
             base->runs[from] = NULL;
-            put(arg, env);
-            taken++;
+            if (put(arg, env) == LNOB_OK)
+                taken++;
+            else
+                (*missing)++;
         }
+    }
+    if (base && !*missing) { /* the rest goes with the extract until it is computed */
+        lnob_extract_base_t *b = lnob_calloc(1, sizeof *b);
+        *b = (lnob_extract_base_t){base->state, base->runs, base->n};
+        base->runs = NULL, base->n = 0, base->state = NULL;
+        *base_p = b;
     }
     if (base)
         s_clear(base);
     return taken;
+}
+
+void lnob_carry_base_free(lnob_extract_base_t **base_p, const lnob_source_ops_t *kind)
+{
+    lnob_extract_base_t *b = *base_p;
+    if (!b)
+        return;
+    if (b->state && kind && kind->keep_free)
+        kind->keep_free(b->state);
+    for (uint32_t s = 0; s < b->n; s++)
+        lnob_wire_free(&b->gone[s]);
+    free(b->gone);
+    free(b);
+    *base_p = NULL;
 }

@@ -27,17 +27,22 @@ lnob_carry_t *lnob_carry_new(void);
 void lnob_carry_destroy(lnob_carry_t **self_p);
 
 /* Keeps the batches runs[0..n) (seq s at runs[s]) of extract id as run
- * run_id sent them; their ownership moves here and the array is freed with
- * them. Only an end of the same run takes from them: another sender can
+ * run_id sent them, with the kind's state of it (its compute's keep, or
+ * NULL); their ownership moves here and the array is freed with them. Only an end of the same run takes from them: another sender can
  * neither take a run's base nor put one in its place. */
-void lnob_carry_keep(lnob_carry_t *self, const char *id, const char *run_id, lnob_env_t **runs, uint32_t n);
+void lnob_carry_keep(lnob_carry_t *self, const char *id, const char *run_id, lnob_env_t **runs, uint32_t n,
+                     const lnob_source_ops_t *kind, void *state);
 
 /* Takes what end carries from its base (kept for end's run): each batch made the end's by
- * kind->carry and handed to put (which owns it then, or frees it). Returns
- * how many were handed over; *missing counts those not held. The base is
- * forgotten then. */
-typedef void (*lnob_carry_put_fn)(void *arg, lnob_env_t *env);
+ * kind->carry and handed to put, which owns it then (LNOB_OK) or has freed
+ * it. Returns how many put took; *missing counts the others. The base is
+ * forgotten then. When every carried batch was taken, the base's state and
+ * its other batches go to *base (lnob_carry_base_free); else *base is NULL
+ * and they are freed. */
+typedef int (*lnob_carry_put_fn)(void *arg, lnob_env_t *env);
 uint32_t lnob_carry_take(lnob_carry_t *self, const Lnob__V1__ExtractEnd *end, const lnob_source_ops_t *kind,
-                         lnob_carry_put_fn put, void *arg, uint32_t *missing);
+                         lnob_carry_put_fn put, void *arg, uint32_t *missing, lnob_extract_base_t **base);
+/* Frees what lnob_carry_take gave: the batches and the kind's state. */
+void lnob_carry_base_free(lnob_extract_base_t **base, const lnob_source_ops_t *kind);
 
 #endif

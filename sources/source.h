@@ -94,6 +94,10 @@ typedef struct lnob_source_ops {
      * of end's extract, as carry c says (ExtractEnd.carry: its file and
      * path); LNOB_OK, else it is not taken. NULL: the kind is never carried. */
     int (*carry)(lnob_env_t *env, const Lnob__V1__ExtractEnd *end, const Lnob__V1__Carry *c, uint32_t seq);
+    /* aggregate: frees a state compute left in lnob_result_t.keep (kept with
+     * the extract's batches, handed to the next extract's compute in
+     * lnob_extract_view_t.base). NULL: the kind keeps none. */
+    void (*keep_free)(void *state);
 
     /* sink: a complete extract of this kind is the newest of its period
      * (lnob:<name>:latest:<period>, lnob/keys.h). */

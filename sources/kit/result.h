@@ -23,6 +23,18 @@
 #define LNOB_REASONS_MAX 32   /* distinct reject reasons counted in the metadata */
 #define LNOB_REASONS_TEXT (LNOB_REASONS_MAX * 32)
 
+/* The extract an extract carries batches from (ExtractEnd.base_extract_id,
+ * aggregate/carry.h), when the aggregator kept it and took every carried
+ * batch from it: the kind's state of it (lnob_result_t.keep), which the
+ * kind may take (setting it NULL). Every batch the base had stays alive
+ * until the carrying extract is computed, at the same address: the
+ * carried ones among its messages, the others here. */
+typedef struct {
+    void *state;
+    lnob_env_t **gone;  /* by the base's seq: the batches not carried, NULL where carried */
+    uint32_t n;
+} lnob_extract_base_t;
+
 /* The complete extract a kind computes: its ExtractEnd and its record
  * messages by seq (Run, MisBatch: the kind's record_case). The kind may
  * free a message (lnob_wire_free, which NULLs it) once it has what it
@@ -35,6 +47,7 @@ typedef struct {
     const lnob_geo_t *geo;  /* municipalities and their populations */
     int64_t started_us;     /* lnob_mono_us() when the aggregator began the extract (its quarantine
                                included): the kind's aggregate_ms counts from here */
+    lnob_extract_base_t *base; /* the extract it carries from, or NULL */
 } lnob_extract_view_t;
 
 #define LNOB_META_TEXT 8192   /* bytes of the values lnob_meta_copy keeps */
@@ -57,6 +70,8 @@ typedef struct {
     size_t n_cells;
     lnob_meta_t meta;
     char error[LNOB_ERRSTR_MAX]; /* "REASON: detail", or "" when complete */
+    void *keep;             /* the kind's state of this extract for the next one that carries from it
+                               (kept with its batches when its end asks: source.h keep_free), or NULL */
 } lnob_result_t;
 
 void lnob_meta_add(lnob_meta_t *m, const char *key, const char *value);

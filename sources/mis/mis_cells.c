@@ -220,25 +220,6 @@ static void s_sort_run(rec_t *v, size_t n, int (*cmp)(const void *, const void *
         }
 }
 
-/* The persons of k (grouped by person into *grouped, runs at *start) with
- * their attributes. */
-static person_t *s_persons(rec_t *k, size_t nk, const lnob_mis_dims_t *d, size_t *persons,
-                           rec_t **grouped, size_t **start)
-{
-    size_t np = s_intern(k, nk);
-    *grouped = s_group(k, nk, np, start);
-    person_t *pp = lnob_calloc(np ? np : 1, sizeof *pp);
-    for (size_t p = 0; p < np; p++) {
-        pp[p].sex = LNOB_MIS_SEX_UNKNOWN;
-        for (size_t i = (*start)[p]; i < (*start)[p + 1]; i++)
-            s_attributes(&pp[p], (*grouped)[i].r);
-        pp[p].cats = s_categories(&pp[p], d->year);
-        pp[p].vulnerable = (pp[p].cats & s_vulnerable_mask(d)) != 0;
-    }
-    *persons = np;
-    return pp;
-}
-
 /* ---- cells ------------------------------------------------------------------ */
 
 static lnob_cell_t *s_cell(cells_t *c, const char *indicator, const char *breakdown,
@@ -275,13 +256,22 @@ static void s_count_cells(cells_t *c, const char *indicator, int base, const cha
     }
 }
 
-static void s_add_cats(counts_t *k, uint32_t cats)
+/* Adds a person's categories to k, times one: 1 to add, UINT64_MAX (-1)
+ * to take away. The sums are unsigned and wrap, so a person taken away
+ * leaves them exactly as they were before the person was added. */
+static void s_add_cats(counts_t *k, uint32_t cats, uint64_t one)
 {
     for (int cat = 0; cat < CATS; cat++)
-        k->c[cat] += cats >> cat & 1;
+        k->c[cat] += (cats >> cat & 1) * one;
 }
+/* ---- the counts ------------------------------------------------------------------ */
 
-/* ---- the computation ----------------------------------------------------------- */
+/* A keyed active entry of a needs-assessment register, by (key, m). */
+typedef struct {
+    const char *key;
+    uint32_t mun;
+    uint32_t vulnerable; /* the person is in MIS_SHARE3_REG[mun]'s denominator */
+} reg_t;
 
 typedef struct {
     const lnob_mis_dims_t *d;
@@ -294,8 +284,10 @@ typedef struct {
     /* needs-assessment registers: entries and unkeyed ones per m, vulnerable
      * persons on m's register, numerator persons of m who are not among them */
     uint64_t *reg_records, *reg_unkeyed, *reg_den, *reg_outside;
-    const rec_t *reg;                 /* keyed active entries, by (key, m); person: 1 vulnerable */
+    reg_t *reg;                       /* keyed active entries, by (key, m) */
     size_t n_reg;
+    /* the metadata's counts (lnob_mis_stats_t) */
+    uint64_t persons, duplicates, active, unkeyed, register_active, register_persons;
 } acc_t;
 
 static void s_acc_init(acc_t *a, const lnob_mis_dims_t *d)
@@ -326,39 +318,58 @@ static void s_acc_free(acc_t *a)
     free(a->records_ms), free(a->unkeyed_ms), free(a->records_m), free(a->unkeyed_m);
     free(a->nserv), free(a->num3), free(a->den3);
     free(a->reg_records), free(a->reg_unkeyed), free(a->reg_den), free(a->reg_outside);
+    free(a->reg);
 }
 
-static int s_by_person_m_s(const void *a, const void *b)
+/* What a record is to the counts. */
+enum { REC_SKIP, REC_REGISTER, REC_UNKEYED, REC_KEYED };
+
+static int s_kind(const acc_t *a, const lnob_mis_record_t *r)
+{
+    if (!s_active(r, a->d->year) || r->mun >= a->M || !r->mun)
+        return REC_SKIP;
+    if (r->assessed)
+        return REC_REGISTER;
+    if (r->service >= a->S || !r->service)
+        return REC_SKIP;
+    return !r->key || !*r->key ? REC_UNKEYED : REC_KEYED;
+}
+
+/* A counted record (REC_UNKEYED or REC_KEYED) in the counts per place, times one. */
+static void s_count_record(acc_t *a, const lnob_mis_record_t *r, int kind, uint64_t one)
+{
+    size_t ms = r->mun * a->S + r->service;
+    uint64_t unkeyed = (kind == REC_UNKEYED) * one;
+    a->records_ms[ms] += one, a->records_m[r->mun] += one;
+    a->unkeyed_ms[ms] += unkeyed, a->unkeyed_m[r->mun] += unkeyed;
+    a->active += one;
+    a->unkeyed += unkeyed;
+}
+
+static int s_by_m_s(const void *a, const void *b)
 {
     const rec_t *x = a, *y = b;
-    if (x->person != y->person)
-        return x->person < y->person ? -1 : 1;
     if (x->r->mun != y->r->mun)
         return x->r->mun < y->r->mun ? -1 : 1;
     return (x->r->service > y->r->service) - (x->r->service < y->r->service);
 }
 
-static int s_by_person_s_start(const void *a, const void *b)
+static int s_by_s_start(const void *a, const void *b)
 {
     const rec_t *x = a, *y = b;
-    if (x->person != y->person)
-        return x->person < y->person ? -1 : 1;
     if (x->r->service != y->r->service)
         return x->r->service < y->r->service ? -1 : 1;
     return (x->r->start > y->r->start) - (x->r->start < y->r->start);
 }
 
-/* Records sharing person, service and start date beyond the first (§6.1
- * duplicates: counted once, reported in the metadata); k grouped by
- * person, runs at start. */
-static uint64_t s_duplicates(rec_t *k, const size_t *start, size_t np)
+/* One person's records v[0..n) sharing service and start date beyond the
+ * first (§6.1 duplicates: counted once, reported in the metadata). */
+static uint64_t s_duplicates(rec_t *v, size_t n)
 {
     uint64_t dup = 0;
-    for (size_t p = 0; p < np; p++) {
-        s_sort_run(k + start[p], start[p + 1] - start[p], s_by_person_s_start);
-        for (size_t i = start[p] + 1; i < start[p + 1]; i++)
-            dup += k[i].r->service == k[i - 1].r->service && k[i].r->start == k[i - 1].r->start;
-    }
+    s_sort_run(v, n, s_by_s_start);
+    for (size_t i = 1; i < n; i++)
+        dup += v[i].r->service == v[i - 1].r->service && v[i].r->start == v[i - 1].r->start;
     return dup;
 }
 
@@ -371,25 +382,30 @@ static int s_by_key_mun(const void *a, const void *b)
     return c ? c : (x->r->mun > y->r->mun) - (x->r->mun < y->r->mun);
 }
 
+static int s_reg_by_key_mun(const void *a, const void *b)
+{
+    const reg_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->mun > y->mun) - (x->mun < y->mun);
+}
+
 /* 1 if key is one of the vulnerable persons on m's register, the
- * denominator of MIS_SHARE3_REG[m] (a->reg sorted by key, then m). */
+ * denominator of MIS_SHARE3_REG[m]. */
 static int s_in_register_share(const acc_t *a, const char *key, uint32_t m)
 {
-    lnob_mis_record_t probe = {.key = key, .mun = m};
-    rec_t want = {&probe, 0, 0};
-    const rec_t *hit = bsearch(&want, a->reg, a->n_reg, sizeof *a->reg, s_by_key_mun);
-    return hit && hit->person;
+    reg_t want = {key, m, 0};
+    const reg_t *hit = bsearch(&want, a->reg, a->n_reg, sizeof *a->reg, s_reg_by_key_mun);
+    return hit && hit->vulnerable;
 }
 
 /* The vulnerable persons on each municipality's register. A person's
  * groups, sex and age come from their register entries alone (§6.3 rules
  * over those entries), so the denominator is what the assessments say. */
-static uint64_t s_count_register(acc_t *a, rec_t *reg, size_t n)
+static void s_count_register(acc_t *a, rec_t *reg, size_t n)
 {
     qsort(reg, n, sizeof *reg, s_by_key_mun);
-    a->reg = reg;
+    a->reg = lnob_malloc((n ? n : 1) * sizeof *a->reg);
     a->n_reg = n;
-    uint64_t persons = 0;
     for (size_t i = 0, j; i < n; i = j) {
         person_t p = {.sex = LNOB_MIS_SEX_UNKNOWN};
         for (j = i; j < n && !strcmp(reg[j].r->key, reg[i].r->key); j++)
@@ -397,56 +413,83 @@ static uint64_t s_count_register(acc_t *a, rec_t *reg, size_t n)
         int vuln = (s_categories(&p, a->d->year) & s_vulnerable_mask(a->d)) != 0;
         for (size_t k = i; k < j; k++) {
             a->reg_den[reg[k].r->mun] += vuln && (k == i || reg[k].r->mun != reg[k - 1].r->mun);
-            reg[k].person = (uint32_t) vuln;
+            a->reg[k] = (reg_t){reg[k].r->key, reg[k].r->mun, (uint32_t) vuln};
         }
-        persons++;
+        a->register_persons++;
     }
-    return persons;
 }
 
+/* ---- one person's share of the counts -------------------------------------------- */
+
 /* Distinct persons per (m, s) and m, services per person in m, and the
- * share receiving 3 or more (§6.5). k is sorted by (person, m, s); the
- * registers are reg's. */
-static void s_count_places(acc_t *a, const acc_t *reg, const rec_t *k, size_t n, const person_t *pp)
+ * share receiving 3 or more (§6.5), for one person's records v[0..n)
+ * sorted by (m, s); the registers are reg's. */
+static void s_places(acc_t *a, const acc_t *reg, const rec_t *v, size_t n, const person_t *p, uint64_t one)
 {
     for (size_t i = 0; i < n;) {
         size_t j = i, nserv = 0;
-        const person_t *p = &pp[k[i].person];
-        uint32_t m = k[i].r->mun;
-        for (; j < n && k[j].person == k[i].person && k[j].r->mun == m; j++)
-            if (j == i || k[j].r->service != k[j - 1].r->service) {
-                s_add_cats(&a->ms[m * a->S + k[j].r->service], p->cats);
+        uint32_t m = v[i].r->mun;
+        for (; j < n && v[j].r->mun == m; j++)
+            if (j == i || v[j].r->service != v[j - 1].r->service) {
+                s_add_cats(&a->ms[m * a->S + v[j].r->service], p->cats, one);
                 nserv++;
             }
-        s_add_cats(&a->m[m], p->cats);
-        a->nserv[m * NSERV_GROUPS + (nserv > NSERV_GROUPS ? NSERV_GROUPS : nserv) - 1]++;
+        s_add_cats(&a->m[m], p->cats, one);
+        a->nserv[m * NSERV_GROUPS + (nserv > NSERV_GROUPS ? NSERV_GROUPS : nserv) - 1] += one;
         if (p->vulnerable) {
-            a->den3[m]++;
-            a->num3[m] += nserv >= SHARE3_SERVICES;
-            a->reg_outside[m] += nserv >= SHARE3_SERVICES && reg->reg_records[m] &&
-                                 !s_in_register_share(reg, k[i].r->key, m);
+            int three = nserv >= SHARE3_SERVICES;
+            a->den3[m] += one;
+            a->num3[m] += (uint64_t) three * one;
+            a->reg_outside[m] += (uint64_t) (three && reg->reg_records[m] &&
+                                             !s_in_register_share(reg, v[i].r->key, m)) * one;
         }
         i = j;
     }
 }
 
-/* National distinct persons per service and overall, services across all
- * municipalities (§6.5 MIS_BEN_NAT, MIS_SHARE3_NAT). */
-static void s_count_nation(acc_t *a, const person_t *pp, size_t persons)
+/* One person's share of the national counts: per service and overall,
+ * services across all municipalities (§6.5 MIS_BEN_NAT, MIS_SHARE3_NAT). */
+static void s_nation(acc_t *a, const person_t *p, uint64_t one)
 {
-    for (size_t i = 0; i < persons; i++) {
-        const person_t *p = &pp[i];
-        int nserv = __builtin_popcountll(p->services);
-        for (size_t s = 1; s < a->S; s++)
-            if (p->services >> s & 1)
-                s_add_cats(&a->s[s], p->cats);
-        s_add_cats(&a->all, p->cats);
-        a->nserv_nat[(nserv > NSERV_GROUPS ? NSERV_GROUPS : nserv) - 1]++;
-        if (p->vulnerable) {
-            a->den3_nat++;
-            a->num3_nat += nserv >= SHARE3_SERVICES;
-        }
+    int nserv = __builtin_popcountll(p->services);
+    for (size_t s = 1; s < a->S; s++)
+        if (p->services >> s & 1)
+            s_add_cats(&a->s[s], p->cats, one);
+    s_add_cats(&a->all, p->cats, one);
+    a->nserv_nat[(nserv > NSERV_GROUPS ? NSERV_GROUPS : nserv) - 1] += one;
+    if (p->vulnerable) {
+        a->den3_nat += one;
+        a->num3_nat += (uint64_t) (nserv >= SHARE3_SERVICES) * one;
     }
+}
+
+/* One person's share of every count, times one (s_add_cats): attributes
+ * from v[0..n) in input order (§6.3), then duplicates, places and nation.
+ * v is reordered. */
+static void s_person(acc_t *a, const acc_t *reg, rec_t *v, size_t n, uint64_t one)
+{
+    person_t p = {.sex = LNOB_MIS_SEX_UNKNOWN};
+    for (size_t i = 0; i < n; i++)
+        s_attributes(&p, v[i].r);
+    p.cats = s_categories(&p, a->d->year);
+    p.vulnerable = (p.cats & s_vulnerable_mask(a->d)) != 0;
+    a->persons += one;
+    a->duplicates += s_duplicates(v, n) * one;
+    s_sort_run(v, n, s_by_m_s);
+    s_places(a, reg, v, n, &p, one);
+    s_nation(a, &p, one);
+}
+
+/* The persons of k[0..nk) (their keys' hashes set), each counted times one. */
+static void s_persons(acc_t *a, const acc_t *reg, rec_t *k, size_t nk, uint64_t one)
+{
+    size_t *start;
+    size_t np = s_intern(k, nk);
+    rec_t *g = s_group(k, nk, np, &start);
+    for (size_t p = 0; p < np; p++)
+        s_person(a, reg, g + start[p], start[p + 1] - start[p], one);
+    free(g);
+    free(start);
 }
 
 static const char *s_coverage(uint64_t records, uint64_t unkeyed)
@@ -560,41 +603,30 @@ static void s_emit(cells_t *c, const acc_t *a)
     }
 }
 
-/* An active register entry: keyed ones into reg, all counted per place. */
-static void s_collect_register(acc_t *a, const lnob_mis_record_t *r, rec_t *reg, size_t *n_reg,
-                               lnob_mis_stats_t *st)
-{
-    int unkeyed = !r->key || !*r->key;
-    st->register_active++;
-    a->reg_records[r->mun]++;
-    a->reg_unkeyed[r->mun] += unkeyed;
-    if (!unkeyed)
-        reg[(*n_reg)++] = (rec_t){r, 0, 0};
-}
-
-/* Active records: keyed ones (with their person) into k, all counted per
- * place; register entries go to reg instead. */
-static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k, rec_t *reg,
-                        size_t *n_reg, lnob_mis_stats_t *st)
+/* Active records: each counted per place, keyed ones (with their person)
+ * into k (their index into r in at[]), register entries into reg. */
+static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k, size_t *at, rec_t *reg,
+                        size_t *n_reg)
 {
     size_t nk = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!s_active(&r[i], a->d->year) || r[i].mun >= a->M || !r[i].mun)
-            continue;
-        if (r[i].assessed) {
-            s_collect_register(a, &r[i], reg, n_reg, st);
+        int kind = s_kind(a, &r[i]);
+        if (kind == REC_REGISTER) {
+            int unkeyed = !r[i].key || !*r[i].key;
+            a->register_active++;
+            a->reg_records[r[i].mun]++;
+            a->reg_unkeyed[r[i].mun] += unkeyed;
+            if (!unkeyed)
+                reg[(*n_reg)++] = (rec_t){&r[i], 0, 0};
             continue;
         }
-        if (r[i].service >= a->S || !r[i].service)
+        if (kind == REC_SKIP)
             continue;
-        st->active++;
-        size_t ms = r[i].mun * a->S + r[i].service;
-        int unkeyed = !r[i].key || !*r[i].key;
-        a->records_ms[ms]++, a->records_m[r[i].mun]++;
-        a->unkeyed_ms[ms] += unkeyed, a->unkeyed_m[r[i].mun] += unkeyed;
-        st->unkeyed += unkeyed;
-        if (!unkeyed)
+        s_count_record(a, &r[i], kind, 1);
+        if (kind == REC_KEYED) {
+            at[nk] = i;
             k[nk++] = (rec_t){&r[i], 0, 0};
+        }
     }
     return nk;
 }
@@ -605,28 +637,16 @@ static size_t s_collect(acc_t *a, const lnob_mis_record_t *r, size_t n, rec_t *k
  * their own: the halves hold disjoint persons, so their counts add up to
  * the whole exactly, whatever the order. */
 typedef struct {
-    const lnob_mis_dims_t *d;
     const acc_t *shared;  /* the registers, read only */
     rec_t *k;             /* this half's keyed active records, in input order */
-    size_t nk, persons;
-    uint64_t duplicates;
+    size_t nk;
     acc_t acc;
 } half_t;
 
 static void *s_count_half(void *arg)
 {
     half_t *h = arg;
-    rec_t *g;
-    size_t *start;
-    person_t *pp = s_persons(h->k, h->nk, h->d, &h->persons, &g, &start);
-    h->duplicates = s_duplicates(g, start, h->persons);
-    for (size_t p = 0; p < h->persons; p++)
-        s_sort_run(g + start[p], start[p + 1] - start[p], s_by_person_m_s);
-    s_count_places(&h->acc, h->shared, g, h->nk, pp);
-    s_count_nation(&h->acc, pp, h->persons);
-    free(pp);
-    free(g);
-    free(start);
+    s_persons(&h->acc, h->shared, h->k, h->nk, 1);
     return NULL;
 }
 
@@ -657,22 +677,18 @@ static void s_acc_add(acc_t *a, const acc_t *h)
     s_add_u64(a->reg_outside, h->reg_outside, a->M);
     a->num3_nat += h->num3_nat;
     a->den3_nat += h->den3_nat;
+    a->persons += h->persons;
+    a->duplicates += h->duplicates;
 }
 
-/* Counts the persons of k[0..nk) into a in two halves by key hash, the
- * second in a thread of its own (in this one when none can start). */
-static void s_count_persons(acc_t *a, rec_t *k, size_t nk, lnob_mis_stats_t *st)
+/* Counts the persons of k[0..nk) (hashes set) into a in two halves by key
+ * hash, the second in a thread of its own (in this one when none can start). */
+static void s_count_persons(acc_t *a, const rec_t *k, size_t nk)
 {
-    unsigned char secret[crypto_shorthash_KEYBYTES];
-    if (sodium_init() < 0)
-        abort();
-    randombytes_buf(secret, sizeof secret);
-    half_t h[2] = {{.d = a->d, .shared = a}, {.d = a->d, .shared = a}};
+    half_t h[2] = {{.shared = a}, {.shared = a}};
     size_t in[2] = {0, 0};
-    for (size_t i = 0; i < nk; i++) { /* the hash once a record: the half, then the table's slot */
-        k[i].hash = s_key_hash(k[i].r->key, secret);
+    for (size_t i = 0; i < nk; i++)
         in[k[i].hash & 1]++; /* the table uses the top bits */
-    }
     for (int i = 0; i < 2; i++) {
         h[i].k = lnob_malloc((in[i] ? in[i] : 1) * sizeof *h[i].k);
         s_acc_init(&h[i].acc, a->d);
@@ -690,33 +706,241 @@ static void s_count_persons(acc_t *a, rec_t *k, size_t nk, lnob_mis_stats_t *st)
         s_count_half(&h[1]);
     for (int i = 0; i < 2; i++) {
         s_acc_add(a, &h[i].acc);
-        st->persons += h[i].persons;
-        st->duplicates += h[i].duplicates;
         s_acc_free(&h[i].acc);
         free(h[i].k);
     }
 }
 
+/* ---- counts kept, and changed -------------------------------------------------- */
+
+struct lnob_mis_counts {
+    acc_t acc;
+    unsigned char secret[crypto_shorthash_KEYBYTES]; /* the key hashes' (s_key_hash) */
+    uint64_t *hash;       /* by record: its key's hash (keyed counted records only) */
+    size_t n;             /* records counted from */
+};
+
+lnob_mis_counts_t *lnob_mis_counts_new(const lnob_mis_record_t *records, size_t n, const lnob_mis_dims_t *dims)
+{
+    if (dims->n_services > MAX_SERVICES)
+        return NULL;
+    if (sodium_init() < 0)
+        abort();
+    lnob_mis_counts_t *c = lnob_calloc(1, sizeof *c);
+    randombytes_buf(c->secret, sizeof c->secret);
+    c->n = n;
+    c->hash = lnob_calloc(n ? n : 1, sizeof *c->hash);
+    s_acc_init(&c->acc, dims);
+    rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k), *reg = lnob_malloc((n ? n : 1) * sizeof *reg);
+    size_t *at = lnob_malloc((n ? n : 1) * sizeof *at);
+    size_t n_reg = 0, nk = s_collect(&c->acc, records, n, k, at, reg, &n_reg);
+    s_count_register(&c->acc, reg, n_reg);
+    for (size_t i = 0; i < nk; i++) /* the hash once a record: the half, then the table's slot */
+        c->hash[at[i]] = k[i].hash = s_key_hash(k[i].r->key, c->secret);
+    s_count_persons(&c->acc, k, nk);
+    free(k);
+    free(reg);
+    free(at);
+    return c;
+}
+
+void lnob_mis_counts_destroy(lnob_mis_counts_t **c_p)
+{
+    lnob_mis_counts_t *c = *c_p;
+    if (!c)
+        return;
+    s_acc_free(&c->acc);
+    free(c->hash);
+    free(c);
+    *c_p = NULL;
+}
+
+lnob_cell_t *lnob_mis_counts_cells(const lnob_mis_counts_t *c, lnob_mis_stats_t *stats, size_t *n_cells)
+{
+    const acc_t *a = &c->acc;
+    cells_t cells = {0};
+    *stats = (lnob_mis_stats_t){c->n, a->active, a->duplicates, a->unkeyed, a->persons, 0,
+                                a->register_active, a->register_persons};
+    stats->reporting = s_mun33_cells(&cells, a);
+    s_emit(&cells, a);
+    *n_cells = cells.n;
+    return cells.v;
+}
+
+/* A set of key hashes: open addressing, kept at most half full; 0 stands
+ * for itself beside the table. */
+typedef struct {
+    uint64_t *v;
+    size_t mask, n;
+    int zero;
+} hashset_t;
+
+static void s_set_init(hashset_t *h, size_t cap)
+{
+    memset(h, 0, sizeof *h);
+    h->v = lnob_calloc(cap, sizeof *h->v);
+    h->mask = cap - 1;
+}
+
+static size_t s_set_slot(const hashset_t *h, uint64_t x)
+{
+    size_t at = (size_t) (x >> 7) & h->mask;
+    while (h->v[at] && h->v[at] != x)
+        at = (at + 1) & h->mask;
+    return at;
+}
+
+static int s_set_has(const hashset_t *h, uint64_t x)
+{
+    return x ? h->v[s_set_slot(h, x)] == x : h->zero;
+}
+
+static void s_set_add(hashset_t *h, uint64_t x)
+{
+    if (!x || s_set_has(h, x)) {
+        h->zero |= !x;
+        return;
+    }
+    if (2 * (h->n + 1) > h->mask + 1) {
+        hashset_t bigger;
+        s_set_init(&bigger, 2 * (h->mask + 1));
+        bigger.zero = h->zero;
+        for (size_t j = 0; j <= h->mask; j++)
+            if (h->v[j])
+                s_set_add(&bigger, h->v[j]);
+        free(h->v);
+        *h = bigger;
+    }
+    h->v[s_set_slot(h, x)] = x;
+    h->n++;
+}
+
+/* The keyed counted records of r[0..n) whose key hash is in touched, each
+ * counted times one as persons (every record of a person has the hash). */
+static void s_recount(acc_t *a, const lnob_mis_record_t *r, const uint64_t *hash, size_t n,
+                      const hashset_t *touched, uint64_t one)
+{
+    size_t nk = 0, cap = 0;
+    rec_t *k = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (s_set_has(touched, hash[i]) && s_kind(a, &r[i]) == REC_KEYED) {
+            lnob_grow((void **) &k, &cap, nk + 1, sizeof *k);
+            k[nk++] = (rec_t){&r[i], 0, hash[i]};
+        }
+    s_persons(a, a, k, nk, one);
+    free(k);
+}
+
+/* Marks the records the spans keep: in old (from) or in cur (to). */
+static uint8_t *s_kept(const lnob_mis_span_t *kept, size_t n_kept, size_t n, int cur)
+{
+    uint8_t *in = lnob_calloc(n ? n : 1, 1);
+    for (size_t i = 0; i < n_kept; i++)
+        memset(in + (cur ? kept[i].to : kept[i].from), 1, kept[i].n);
+    return in;
+}
+
+/* A span is in range, and the records gone and added hold no register
+ * entry (a register changes every person's MIS_SHARE3_REG standing). */
+static int s_change_ok(const acc_t *a, const lnob_mis_record_t *old, const uint8_t *old_kept, size_t n_old,
+                       const lnob_mis_record_t *cur, const uint8_t *cur_kept, size_t n_cur)
+{
+    for (size_t i = 0; i < n_old; i++)
+        if (!old_kept[i] && s_kind(a, &old[i]) == REC_REGISTER)
+            return 0;
+    for (size_t i = 0; i < n_cur; i++)
+        if (!cur_kept[i] && s_kind(a, &cur[i]) == REC_REGISTER)
+            return 0;
+    return 1;
+}
+
+/* The spans lie in range, in order and apart in both (the order of a
+ * person's records decides ties, §6.3). */
+static int s_spans_ok(const lnob_mis_span_t *kept, size_t n_kept, size_t n_old, size_t n_cur)
+{
+    for (size_t i = 0; i < n_kept; i++) {
+        if (kept[i].from > n_old || kept[i].n > n_old - kept[i].from || kept[i].to > n_cur ||
+            kept[i].n > n_cur - kept[i].to)
+            return 0;
+        if (i && (kept[i].from < kept[i - 1].from + kept[i - 1].n || kept[i].to < kept[i - 1].to + kept[i - 1].n))
+            return 0;
+    }
+    return 1;
+}
+
+/* The records of r[0..n) the spans do not keep, counted per place times one. */
+static void s_count_changed(acc_t *a, const lnob_mis_record_t *r, const uint8_t *kept, size_t n, uint64_t one)
+{
+    for (size_t i = 0; i < n; i++) {
+        int kind = kept[i] ? REC_SKIP : s_kind(a, &r[i]);
+        if (kind == REC_KEYED || kind == REC_UNKEYED)
+            s_count_record(a, &r[i], kind, one);
+    }
+}
+
+/* The persons the records of r[0..n) the spans do not keep name: their hashes into set. */
+static void s_touch(hashset_t *set, const acc_t *a, const lnob_mis_record_t *r, const uint8_t *kept,
+                    const uint64_t *hash, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!kept[i] && s_kind(a, &r[i]) == REC_KEYED)
+            s_set_add(set, hash[i]);
+}
+
+/* The key hashes of cur's records: those the spans keep from c, the others made. */
+static uint64_t *s_hashes(const lnob_mis_counts_t *c, const lnob_mis_record_t *cur, const uint8_t *kept, size_t n_cur,
+                          const lnob_mis_span_t *spans, size_t n_spans)
+{
+    uint64_t *hash = lnob_calloc(n_cur ? n_cur : 1, sizeof *hash);
+    for (size_t i = 0; i < n_spans; i++)
+        memcpy(hash + spans[i].to, c->hash + spans[i].from, spans[i].n * sizeof *hash);
+    for (size_t i = 0; i < n_cur; i++)
+        if (!kept[i] && s_kind(&c->acc, &cur[i]) == REC_KEYED)
+            hash[i] = s_key_hash(cur[i].key, c->secret);
+    return hash;
+}
+
+int lnob_mis_count_change(lnob_mis_counts_t *c, const lnob_mis_record_t *old, size_t n_old,
+                          const lnob_mis_record_t *cur, size_t n_cur, const lnob_mis_span_t *kept,
+                          size_t n_kept, const lnob_mis_dims_t *dims)
+{
+    acc_t *a = &c->acc;
+    if (n_old != c->n || dims->n_municipalities != a->M || dims->n_services != a->S ||
+        dims->year != a->d->year || dims->vulnerable != a->d->vulnerable || !s_spans_ok(kept, n_kept, n_old, n_cur))
+        return -1;
+    uint8_t *old_kept = s_kept(kept, n_kept, n_old, 0), *cur_kept = s_kept(kept, n_kept, n_cur, 1);
+    int ok = s_change_ok(a, old, old_kept, n_old, cur, cur_kept, n_cur);
+    if (ok) {
+        uint64_t *hash = s_hashes(c, cur, cur_kept, n_cur, kept, n_kept);
+        hashset_t touched; /* the persons a record taken away or added names */
+        s_set_init(&touched, 64);
+        s_touch(&touched, a, old, old_kept, c->hash, n_old);
+        s_touch(&touched, a, cur, cur_kept, hash, n_cur);
+        s_recount(a, old, c->hash, n_old, &touched, UINT64_MAX); /* as they were: taken away */
+        s_count_changed(a, old, old_kept, n_old, UINT64_MAX);
+        a->d = dims;
+        s_count_changed(a, cur, cur_kept, n_cur, 1);
+        s_recount(a, cur, hash, n_cur, &touched, 1); /* as they are now */
+        free(touched.v);
+        free(c->hash);
+        c->hash = hash;
+        c->n = n_cur;
+    }
+    free(old_kept);
+    free(cur_kept);
+    return ok ? 0 : -1;
+}
+
 lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
                             const lnob_mis_dims_t *dims, lnob_mis_stats_t *stats, size_t *n_cells)
 {
-    acc_t a;
-    cells_t c = {0};
     memset(stats, 0, sizeof *stats);
     stats->records = n;
     *n_cells = 0;
-    if (dims->n_services > MAX_SERVICES)
+    lnob_mis_counts_t *c = lnob_mis_counts_new(records, n, dims);
+    if (!c)
         return NULL;
-    s_acc_init(&a, dims);
-    rec_t *k = lnob_malloc((n ? n : 1) * sizeof *k), *reg = lnob_malloc((n ? n : 1) * sizeof *reg);
-    size_t n_reg = 0, nk = s_collect(&a, records, n, k, reg, &n_reg, stats);
-    stats->register_persons = s_count_register(&a, reg, n_reg);
-    s_count_persons(&a, k, nk, stats);
-    stats->reporting = s_mun33_cells(&c, &a);
-    s_emit(&c, &a);
-    free(k);
-    free(reg);
-    s_acc_free(&a);
-    *n_cells = c.n;
-    return c.v;
+    lnob_cell_t *cells = lnob_mis_counts_cells(c, stats, n_cells);
+    lnob_mis_counts_destroy(&c);
+    return cells;
 }

@@ -76,4 +76,35 @@ lnob_cell_t *lnob_mis_cells(const lnob_mis_record_t *records, size_t n,
                             const lnob_mis_dims_t *dims, lnob_mis_stats_t *stats,
                             size_t *n_cells);
 
+/* The year's counts, kept from one computation to the next: a drop
+ * folder's rounds change a few exports of a year, and only the persons
+ * those name need counting again. */
+typedef struct lnob_mis_counts lnob_mis_counts_t;
+
+/* Counts records[0..n) (borrowed: the counts keep pointers to the
+ * register entries' keys). NULL when dims has too many services. */
+lnob_mis_counts_t *lnob_mis_counts_new(const lnob_mis_record_t *records, size_t n, const lnob_mis_dims_t *dims);
+void lnob_mis_counts_destroy(lnob_mis_counts_t **c);
+/* The cells of c (as lnob_mis_cells) and its stats. */
+lnob_cell_t *lnob_mis_counts_cells(const lnob_mis_counts_t *c, lnob_mis_stats_t *stats, size_t *n_cells);
+
+/* Records [from, from + n) of the records counted before are records
+ * [to, to + n) now: the same records (an export's batch carried). */
+typedef struct {
+    size_t from, to, n;
+} lnob_mis_span_t;
+
+/* Moves c from old[0..n_old) (the records it counted) to cur[0..n_cur)
+ * with the same settings and services (dims, cur's): the records the
+ * spans kept[0..n_kept) move (in order and apart in both) stay counted, every other old one is taken away and every
+ * other cur one added; only the persons a record taken away or added
+ * names are counted again, from all their records. The result is the
+ * counts lnob_mis_counts_new gives cur, exactly. Returns 0, or -1 with c
+ * unchanged when it cannot: a record taken away or added is a register
+ * entry (that changes every person's MIS_SHARE3_REG standing), the dims
+ * differ in size, year or groups, or the spans are out of range or order. */
+int lnob_mis_count_change(lnob_mis_counts_t *c, const lnob_mis_record_t *old, size_t n_old,
+                          const lnob_mis_record_t *cur, size_t n_cur, const lnob_mis_span_t *kept,
+                          size_t n_kept, const lnob_mis_dims_t *dims);
+
 #endif

@@ -164,6 +164,26 @@ static int s_population(lnob_mis_frame_t *f, const lnob_geo_t *geo, const char *
     return 0;
 }
 
+static const char *s_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The frame's order of batches: by file name (not its folder: a drop
+ * folder moves an export into done/), then first line, then seq. */
+static int s_by_file_line(const void *a, const void *b)
+{
+    const Lnob__V1__MisBatch *x = *(const Lnob__V1__MisBatch *const *) a, *y = *(const Lnob__V1__MisBatch *const *) b;
+    int c = strcmp(s_base_name(x->source), s_base_name(y->source));
+    if (c)
+        return c;
+    uint64_t lx = x->n_line ? x->line[0] : 0, ly = y->n_line ? y->line[0] : 0;
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *batches, size_t nb,
                         const lnob_geo_t *geo, const lnob_mis_frame_opts_t *o, char *err, size_t cap)
 {
@@ -185,9 +205,17 @@ int lnob_mis_frame_init(lnob_mis_frame_t *f, const Lnob__V1__MisBatch *const *ba
         snprintf(err, cap, "more than %d services in one period", MAX_SERVICES - 1);
         return -1;
     }
-    for (size_t i = 0; i < nb; i++)
-        if (s_batch(f, batches[i], geo, err, cap) != 0)
+    f->batches = lnob_malloc((nb ? nb : 1) * sizeof *f->batches);
+    memcpy(f->batches, batches, nb * sizeof *batches);
+    qsort(f->batches, nb, sizeof *f->batches, s_by_file_line);
+    f->n_batches = nb;
+    f->batch_start = lnob_malloc((nb + 1) * sizeof *f->batch_start);
+    for (size_t i = 0; i < nb; i++) {
+        f->batch_start[i] = f->n;
+        if (s_batch(f, f->batches[i], geo, err, cap) != 0)
             return -1;
+    }
+    f->batch_start[nb] = f->n;
     return 0;
 }
 
@@ -198,5 +226,7 @@ void lnob_mis_frame_free(lnob_mis_frame_t *f)
     free(f->services);
     free(f->population);
     free(f->target);
+    free(f->batches);
+    free(f->batch_start);
     memset(f, 0, sizeof *f);
 }

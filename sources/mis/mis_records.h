@@ -24,11 +24,19 @@ typedef struct {
     long *population;
     int *target;
     char service_set[512];       /* the services present, comma-separated (§6.5 SERVICE_SET) */
+    /* the batches in the frame's order (by file name, then first line, then
+     * seq: not the order they came in), records of batches[i] at
+     * records[batch_start[i] .. batch_start[i + 1]) */
+    const Lnob__V1__MisBatch **batches;
+    size_t *batch_start;
+    size_t n_batches;
     int user_population;         /* municipalities whose residents came from the user */
 } lnob_mis_frame_t;
 
 /* Builds the frame of batches[0..nb): the records of the services that
- * count (the others are left out), the user's residents over the Census
+ * count (the others are left out), batch by batch in an order that does
+ * not depend on the order the exports were read in (a person's attributes
+ * take the first of records that tie, spec §6.3), the user's residents over the Census
  * 2023 figures of the municipalities they name, the vulnerable groups.
  * Returns 0, or -1 when a batch names a municipality the tables do not
  * know, the population, service set or group text is malformed, or there

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "mis_codes.h"
@@ -12,6 +13,7 @@
 #include "mis_records.h"
 #include "mis_replay.h"
 #include "mis_watch.h"
+#include "mis_year.h"
 
 #define VULN_ALL "DIS,RE,ROMA,EGY,ELD,VAW,CHI" /* spec §6.4, when VULN_GROUPS names none */
 
@@ -37,6 +39,21 @@ static void s_meta(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_m
         lnob_meta_add(m, "input_sums", end->input_sums);
 }
 
+/* The cells of frame f into r, counted from the year x carries from when
+ * it can (mis_year.h); returns the counts (NULL: too many services). */
+static lnob_mis_counts_t *s_cells(const lnob_extract_view_t *x, const lnob_mis_frame_t *f, lnob_mis_stats_t *st,
+                                  lnob_result_t *r, int *changed)
+{
+    int64_t t0 = lnob_mono_us();
+    lnob_mis_counts_t *c = lnob_mis_year_count(x, f, changed);
+    if (c)
+        r->cells = lnob_mis_counts_cells(c, st, &r->n_cells);
+    lnob_debug("mis extract %s: %s in %lld ms", x->end->extract_id,
+               *changed ? "counted again only the persons its changed batches name" : "counted afresh",
+               (long long) (lnob_mono_us() - t0) / 1000);
+    return c;
+}
+
 int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
 {
     const Lnob__V1__ExtractEnd *end = x->end;
@@ -49,12 +66,14 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
         quarantined += b[s]->n_rejects;
     }
     char by_reason[LNOB_REASONS_TEXT];
-    lnob_mis_frame_t f;
+    lnob_mis_frame_t *f = lnob_calloc(1, sizeof *f);
     lnob_mis_stats_t st = {0};
     int year = atoi(end->period);
     lnob_mis_frame_opts_t fo = {year, end->population, end->service_set, end->vuln_groups};
-    if (lnob_mis_frame_init(&f, b, nb, x->geo, &fo, r->error, sizeof r->error) == 0 && year > 1900)
-        r->cells = lnob_mis_cells(f.records, f.n, &f.dims, &st, &r->n_cells);
+    lnob_mis_counts_t *c = NULL;
+    int changed = 0;
+    if (lnob_mis_frame_init(f, b, nb, x->geo, &fo, r->error, sizeof r->error) == 0 && year > 1900)
+        c = s_cells(x, f, &st, r, &changed);
     else if (!*r->error)
         snprintf(r->error, sizeof r->error, "NO_PERIOD: the period '%.20s' is not a year", end->period);
     if (!*r->error && st.persons == 0)
@@ -64,10 +83,17 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
         r->n_cells = 0;
     lnob_meta_reasons(x->msgs, nb, 0, by_reason, sizeof by_reason);
     lnob_meta_common(&r->meta, end, rows_read, quarantined, by_reason, x->parts, r->error);
-    s_meta(&r->meta, end, &st, &f);
+    s_meta(&r->meta, end, &st, f);
+    if (changed) /* the counts of that extract, the persons of the batches that changed counted again */
+        lnob_meta_add(&r->meta, "counted_from", end->base_extract_id);
     lnob_info("mis extract %s complete: %llu persons, %zu cells, %llu quarantined", end->extract_id,
               (unsigned long long) st.persons, r->n_cells, (unsigned long long) quarantined);
-    lnob_mis_frame_free(&f);
+    if (c && end->retain) /* the next round counts from here */
+        r->keep = lnob_mis_year_new(end, &f, &c);
+    lnob_mis_counts_destroy(&c);
+    if (f)
+        lnob_mis_frame_free(f);
+    free(f);
     free(b);
     return LNOB_OK;
 }
@@ -179,6 +205,7 @@ const lnob_source_ops_t lnob_source_mis = {
     .send = lnob_mis_extract_send,
     .compute = lnob_mis_compute,
     .carry = s_carry,
+    .keep_free = lnob_mis_year_free,
     .latest = 1,
     .report = s_report,
     .replay = lnob_mis_replay,

@@ -20,6 +20,7 @@
 #include "tap.h"
 #include <czmq.h>
 #include "lnob/csv.h"
+#include "lnob/keys.h"
 #include "lnob/mem.h"
 
 #define DATA LNOB_SOURCE_DIR "/tests/data/"
@@ -806,6 +807,10 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     char *second = s_next_latest(first, &ms);
     cr_log_info("second export stored %ld ms after it was renamed into the folder", ms);
     s_check_answers(second, DATA "mis_tv7/answers.csv"); /* both exports: all of TV7 */
+    lnob_key_t mk;
+    char *from = th_hget(s_redis.c, lnob_key_extract(&mk, second), "counted_from");
+    cr_assert_str_eq(from, first, "the second round counted again only Pustec's persons");
+    free(from);
     char said[200], *log = th_read(w->log[3], NULL), *agg_log = th_read(w->log[1], NULL);
     snprintf(said, sizeof said, "1 of them carried from %s", first); /* Pukë's one batch */
     cr_assert(strstr(log, said), "the ingester did not send Pukë again: %s", log);
@@ -851,6 +856,16 @@ Test(mis_pipeline, the_drop_folder_takes_each_export_once_and_survives_a_restart
     }
     cr_assert(strstr(log, taken), "Pukë came from the ingester's memory of it: %s", log);
     free(log);
+    /* That round carried the corrected Pukë from the third, which the
+     * restarted ingester sent whole (counted afresh): the same cells. */
+    char *fourth = s_next_latest(third, &ms);
+    char *from3 = th_hget(s_redis.c, lnob_key_extract(&mk, third), "counted_from");
+    char *from4 = th_hget(s_redis.c, lnob_key_extract(&mk, fourth), "counted_from");
+    cr_assert_str_eq(from3, "", "a restarted ingester carries nothing");
+    cr_assert_str_eq(from4, third);
+    char *cells3 = th_cells_of(s_redis.c, third), *cells4 = th_cells_of(s_redis.c, fourth);
+    cr_assert(*cells3 && !strcmp(cells3, cells4), "counted again only where changed = counted afresh");
+    free(cells3), free(cells4), free(from3), free(from4), free(fourth);
     free(cc);
     free(all);
     free(third);

@@ -248,6 +248,7 @@ Test(mis_aggregate, an_end_carries_batches_of_the_extract_kept_before)
     cr_assert_str_eq(k.result->extract_id, "mis-2024-next");
     cr_assert_str_eq(k.result->status, "complete", "%s", k.result->error);
     s_same_cells(k.result, whole.result);
+    cr_assert_str_eq(s_meta(k.result, "counted_from"), "mis-2024-base", "only the changed batch's persons counted");
     cr_assert_str_eq(s_meta(k.result, "rows_quarantined"), "3");
     cr_assert_eq(s_carried_rejects, 2, "both carried batches' rejects, renamed");
     cr_assert_eq(lnob_aggregate_stats(a)->carried, 2, "the base was still there for its own run");
@@ -263,6 +264,7 @@ Test(mis_aggregate, an_end_carries_batches_of_the_extract_kept_before)
     cr_assert_eq(s_send_batch(a, 0, "AL311", s_m01, 8), LNOB_OK);
     cr_assert_str_eq(k.result->extract_id, "mis-2024-again", "complete once the batches came");
     s_same_cells(k.result, whole.result);
+    cr_assert_str_eq(s_meta(k.result, "counted_from"), "", "nothing carried: counted afresh");
     lnob_wire_free(&k.env);
     lnob_wire_free(&whole.env);
     lnob_aggregate_destroy(&a);

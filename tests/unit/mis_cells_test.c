@@ -332,3 +332,165 @@ Test(mis_cells, keys_sharing_a_long_prefix_are_each_one_person, .timeout = 10)
     free(keys);
     free(r);
 }
+
+/* ---- counting again only what changed (lnob_mis_count_change) -------------- */
+
+enum { PT_PERSONS = 40, PT_BATCHES = 10, PT_RECORDS = 30, PT_ROUNDS = 300 };
+static char s_pt_keys[PT_PERSONS][65];
+
+static int s_pick(unsigned *seed, int n)
+{
+    return rand_r(seed) % n;
+}
+
+/* A record of few persons, places, dates and ids, so that persons span
+ * batches and ties happen (the same start and record id with another sex
+ * or birth); register entries (service 0) when reg. */
+static lnob_mis_record_t s_pt_record(unsigned *seed, int reg)
+{
+    static const char *const ids[] = {"1", "2", "10", "x", ""};
+    static const uint32_t sexes[] = {1, 2, 9, 0};
+    lnob_mis_record_t r = {s_pick(seed, 12) ? s_pt_keys[s_pick(seed, PT_PERSONS)] : "", ids[s_pick(seed, 5)],
+                           (uint32_t) (1 + s_pick(seed, 2)), reg ? 0 : (uint32_t) (1 + s_pick(seed, 7)),
+                           sexes[s_pick(seed, 4)],
+                           s_pick(seed, 3) ? 19300701 + 10000 * s_pick(seed, 95) : 0, (uint32_t) s_pick(seed, 16),
+                           20220101 + 10000 * s_pick(seed, 4) + 500 * s_pick(seed, 2),
+                           s_pick(seed, 3) ? 0 : 20230101 + 10000 * s_pick(seed, 3), s_pick(seed, 9) == 0,
+                           (uint32_t) reg};
+    return r;
+}
+
+/* A batch slot neither the year nor the next one uses (not 0), or -1. */
+static int s_unused(const int *order, size_t nb, const int *next, size_t n_next)
+{
+    for (int slot = 1; slot < PT_BATCHES * 2; slot++) {
+        int used = 0;
+        for (size_t i = 0; i < nb; i++)
+            used |= order[i] == slot;
+        for (size_t i = 0; i < n_next; i++)
+            used |= next[i] == slot;
+        if (!used)
+            return slot;
+    }
+    return -1;
+}
+
+typedef struct {
+    lnob_mis_record_t v[PT_BATCHES * 2][PT_RECORDS];
+    size_t n[PT_BATCHES * 2];
+} pt_batches_t;
+
+/* The records of batches order[0..nb) in that order, with where each starts. */
+static size_t s_pt_frame(const pt_batches_t *b, const int *order, size_t nb, lnob_mis_record_t *out, size_t *start)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < nb; i++) {
+        start[i] = n;
+        memcpy(out + n, b->v[order[i]], b->n[order[i]] * sizeof *out);
+        n += b->n[order[i]];
+    }
+    return n;
+}
+
+static void s_same(const lnob_cell_t *a, size_t na, const lnob_cell_t *b, size_t nb, unsigned round)
+{
+    cr_assert_eq(na, nb, "round %u: %zu cells, afresh %zu", round, na, nb);
+    for (size_t i = 0; i < na; i++) {
+        cr_assert_str_eq(a[i].indicator, b[i].indicator, "round %u", round);
+        cr_assert_str_eq(a[i].breakdown, b[i].breakdown, "round %u", round);
+        cr_assert_str_eq(a[i].group, b[i].group, "round %u", round);
+        cr_assert(!memcmp(&a[i].value, &b[i].value, sizeof a[i].value) && a[i].n == b[i].n &&
+                      a[i].has_value == b[i].has_value && !strcmp(a[i].diagnostic, b[i].diagnostic),
+                  "round %u: %s %s %s: %g (n %llu) against afresh %g (n %llu)", round, a[i].indicator,
+                  a[i].breakdown, a[i].group, a[i].value, (unsigned long long) a[i].n, b[i].value,
+                  (unsigned long long) b[i].n);
+    }
+}
+
+/* A year of batches changes round after round: batches dropped, new ones
+ * put anywhere, the others kept in their order. The counts moved by
+ * lnob_mis_count_change give the cells and stats a count afresh gives,
+ * exactly, in every round. Batch 0 holds register entries and stays. */
+Test(mis_cells, counting_only_the_changed_persons_gives_the_cells_of_a_count_afresh)
+{
+    for (int p = 0; p < PT_PERSONS; p++)
+        snprintf(s_pt_keys[p], sizeof s_pt_keys[p], "%064x", p * 7919);
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
+    static pt_batches_t b;
+    static lnob_mis_record_t old[PT_BATCHES * 2 * PT_RECORDS], cur[PT_BATCHES * 2 * PT_RECORDS];
+    unsigned seed = 42;
+    int order[PT_BATCHES * 2], next[PT_BATCHES * 2];
+    size_t nb = PT_BATCHES, start[PT_BATCHES * 2], cur_start[PT_BATCHES * 2];
+    for (int i = 0; i < PT_BATCHES * 2; i++) {
+        b.n[i] = (size_t) s_pick(&seed, PT_RECORDS);
+        for (size_t j = 0; j < b.n[i]; j++)
+            b.v[i][j] = s_pt_record(&seed, i == 0 && j % 3 == 0);
+        order[i] = i;
+    }
+    size_t n_old = s_pt_frame(&b, order, nb, old, start);
+    lnob_mis_counts_t *c = lnob_mis_counts_new(old, n_old, &d);
+    unsigned changed = 0;
+    for (unsigned round = 0; round < PT_ROUNDS; round++) {
+        size_t n_next = 0, n_kept = 0, at[PT_BATCHES * 2];
+        lnob_mis_span_t kept[PT_BATCHES * 2];
+        for (size_t i = 0; i < nb; i++) {
+            if (order[i] != 0 && s_pick(&seed, 5) == 0)
+                continue; /* dropped */
+            int fresh = s_unused(order, nb, next, n_next);
+            if (fresh > 0 && s_pick(&seed, 4) == 0) { /* a new batch before it */
+                b.n[fresh] = (size_t) s_pick(&seed, PT_RECORDS);
+                for (size_t j = 0; j < b.n[fresh]; j++)
+                    b.v[fresh][j] = s_pt_record(&seed, 0);
+                next[n_next++] = fresh;
+            }
+            at[n_kept] = n_next;
+            kept[n_kept++] = (lnob_mis_span_t){start[i], 0, b.n[order[i]]};
+            next[n_next++] = order[i];
+        }
+        size_t n_cur = s_pt_frame(&b, next, n_next, cur, cur_start);
+        for (size_t k = 0; k < n_kept; k++) /* where each kept batch is now */
+            kept[k].to = cur_start[at[k]];
+        cr_assert_eq(lnob_mis_count_change(c, old, n_old, cur, n_cur, kept, n_kept, &d), 0, "round %u", round);
+        changed++;
+        lnob_mis_stats_t st, st_fresh;
+        size_t n1, n2;
+        lnob_cell_t *got = lnob_mis_counts_cells(c, &st, &n1), *want = lnob_mis_cells(cur, n_cur, &d, &st_fresh, &n2);
+        s_same(got, n1, want, n2, round);
+        cr_assert(!memcmp(&st, &st_fresh, sizeof st), "round %u: the stats (persons %llu, afresh %llu)", round,
+                  (unsigned long long) st.persons, (unsigned long long) st_fresh.persons);
+        free(got);
+        free(want);
+        memcpy(old, cur, n_cur * sizeof *cur);
+        memcpy(order, next, n_next * sizeof *next);
+        memcpy(start, cur_start, n_next * sizeof *start);
+        nb = n_next;
+        n_old = n_cur;
+    }
+    cr_assert_eq(changed, PT_ROUNDS);
+    lnob_mis_counts_destroy(&c);
+}
+
+/* A register entry among the records dropped or added changes who is in
+ * MIS_SHARE3_REG's denominator for every person: the change refuses
+ * (count afresh) and leaves the counts as they were. */
+Test(mis_cells, a_changed_register_is_not_counted_as_a_change)
+{
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
+    lnob_mis_record_t r[3] = {s_rec("1", 1, 1, M01, 20240101, 0), s_rec("2", 2, 2, M01, 20240101, 0),
+                              s_rec("3", 1, 0, M01, 20240101, 0)};
+    r[2].assessed = 1;
+    lnob_mis_counts_t *c = lnob_mis_counts_new(r, 3, &d);
+    lnob_mis_span_t kept = {0, 0, 2};
+    cr_assert_eq(lnob_mis_count_change(c, r, 3, r, 2, &kept, 1, &d), -1, "the register entry dropped");
+    lnob_mis_span_t all = {0, 0, 3}, late = {1, 0, 2};
+    cr_assert_eq(lnob_mis_count_change(c, r, 3, r, 3, &late, 1, &d), -1, "moved: the register entry is one added");
+    cr_assert_eq(lnob_mis_count_change(c, r, 3, r, 3, &all, 1, &d), 0, "nothing changed");
+    lnob_mis_stats_t st;
+    size_t n;
+    lnob_cell_t *cells = lnob_mis_counts_cells(c, &st, &n);
+    cr_assert_eq(st.persons, 2);
+    cr_assert_eq(st.register_active, 1);
+    s_expect(cells, n, "mis_ben_all", "", "", 2);
+    free(cells);
+    lnob_mis_counts_destroy(&c);
+}

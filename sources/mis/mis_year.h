@@ -1,0 +1,33 @@
+/* mis_year.h - the year an MIS drop folder's rounds keep between them.
+ *
+ * Each round of a drop folder is an extract of the whole year in which an
+ * export or two changed; the batches of the others are carried from the
+ * round before, which the aggregator kept (docs/wire.md "Carried
+ * batches"). With those batches it keeps this: the round's frame (its
+ * records on the national frame) and its counts. The next round then
+ * counts again only the persons its new and its dropped batches name
+ * (lnob_mis_count_change), not the year. Anything else counts afresh, with
+ * the same result: another period or other settings, another service
+ * list, a register export added or dropped, a carried batch that is not
+ * the one kept.
+ * Not for: the counting (mis_cells.h) or the keeping (aggregate/carry.h). */
+#ifndef LNOB_MIS_MIS_YEAR_H
+#define LNOB_MIS_MIS_YEAR_H
+#include "mis_cells.h"
+#include "mis_records.h"
+#include "result.h"
+
+typedef struct lnob_mis_year lnob_mis_year_t;
+
+/* The counts of frame f of extract x: changed from the year x carries
+ * from (x->base's state, taken) when it can, else afresh; *changed says
+ * which. The counts point into f: keep them together (lnob_mis_year_new).
+ * NULL when f has too many services. */
+lnob_mis_counts_t *lnob_mis_year_count(const lnob_extract_view_t *x, const lnob_mis_frame_t *f, int *changed);
+
+/* The year to keep after extract end: takes *f and *c (both set NULL). */
+lnob_mis_year_t *lnob_mis_year_new(const Lnob__V1__ExtractEnd *end, lnob_mis_frame_t **f, lnob_mis_counts_t **c);
+/* Frees a year (the kind's keep_free, source.h). */
+void lnob_mis_year_free(void *year);
+
+#endif
