@@ -186,16 +186,23 @@ static int s_flush(lnob_recode_t *self)
 /* ---- decoders: each returns the bytes consumed; unless final, an
  * incomplete sequence at the end is left unconsumed -------------------- */
 
+/* The length of the run of ASCII bytes at s[0..len). */
+static size_t s_ascii_run(const unsigned char *s, size_t len)
+{
+    size_t j = 0;
+    while (j < len && s[j] < 0x80)
+        j++;
+    return j;
+}
+
 static size_t s_utf8(lnob_recode_t *self, const unsigned char *s, size_t len, int final)
 {
     size_t i = 0;
     while (i < len) {
-        size_t j = i;
-        while (j < len && s[j] < 0x80)
-            j++;
-        if (j > i) {
-            s_put(self, s + i, j - i);
-            i = j;
+        size_t run = s_ascii_run(s + i, len - i);
+        if (run) {
+            s_put(self, s + i, run);
+            i += run;
             continue;
         }
         uint32_t cp;
@@ -215,8 +222,14 @@ static size_t s_utf8(lnob_recode_t *self, const unsigned char *s, size_t len, in
 
 static size_t s_cp1252(lnob_recode_t *self, const unsigned char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        s_put_cp(self, lnob_recode_cp1252(s[i]));
+    for (size_t i = 0; i < len;) {
+        size_t run = s_ascii_run(s + i, len - i); /* as they are, in one copy */
+        if (run)
+            s_put(self, s + i, run);
+        i += run;
+        if (i < len)
+            s_put_cp(self, lnob_recode_cp1252(s[i++]));
+    }
     return len;
 }
 
