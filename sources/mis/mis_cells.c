@@ -640,13 +640,14 @@ typedef struct {
     const acc_t *shared;  /* the registers, read only */
     rec_t *k;             /* this half's keyed active records, in input order */
     size_t nk;
+    uint64_t one;         /* each person counted times one (s_add_cats) */
     acc_t acc;
 } half_t;
 
 static void *s_count_half(void *arg)
 {
     half_t *h = arg;
-    s_persons(&h->acc, h->shared, h->k, h->nk, 1);
+    s_persons(&h->acc, h->shared, h->k, h->nk, h->one);
     return NULL;
 }
 
@@ -681,11 +682,12 @@ static void s_acc_add(acc_t *a, const acc_t *h)
     a->duplicates += h->duplicates;
 }
 
-/* Counts the persons of k[0..nk) (hashes set) into a in two halves by key
- * hash, the second in a thread of its own (in this one when none can start). */
-static void s_count_persons(acc_t *a, const rec_t *k, size_t nk)
+/* Counts the persons of k[0..nk) (hashes set) into a times one, in two
+ * halves by key hash, the second in a thread of its own (in this one when
+ * none can start). */
+static void s_count_persons(acc_t *a, const rec_t *k, size_t nk, uint64_t one)
 {
-    half_t h[2] = {{.shared = a}, {.shared = a}};
+    half_t h[2] = {{.shared = a, .one = one}, {.shared = a, .one = one}};
     size_t in[2] = {0, 0};
     for (size_t i = 0; i < nk; i++)
         in[k[i].hash & 1]++; /* the table uses the top bits */
@@ -737,7 +739,7 @@ lnob_mis_counts_t *lnob_mis_counts_new(const lnob_mis_record_t *records, size_t 
     s_count_register(&c->acc, reg, n_reg);
     for (size_t i = 0; i < nk; i++) /* the hash once a record: the half, then the table's slot */
         c->hash[at[i]] = k[i].hash = s_key_hash(k[i].r->key, c->secret);
-    s_count_persons(&c->acc, k, nk);
+    s_count_persons(&c->acc, k, nk, 1);
     free(k);
     free(reg);
     free(at);
@@ -827,7 +829,7 @@ static void s_recount(acc_t *a, const lnob_mis_record_t *r, const uint64_t *hash
             lnob_grow((void **) &k, &cap, nk + 1, sizeof *k);
             k[nk++] = (rec_t){&r[i], 0, hash[i]};
         }
-    s_persons(a, a, k, nk, one);
+    s_count_persons(a, k, nk, one);
     free(k);
 }
 
