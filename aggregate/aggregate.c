@@ -99,8 +99,7 @@ static void s_extract_free(void **item)
     for (size_t i = 0; i < e->n_runs; i++)
         lnob_wire_free(&e->runs[i]);
     free(e->runs);
-    if (e->base)
-        lnob_carry_base_free(&e->base, lnob_source_named(e->end->end->kind));
+    lnob_carry_base_free(&e->base);
     lnob_wire_free(&e->end);
     free(e);
     *item = NULL;
@@ -324,7 +323,7 @@ static int s_complete(lnob_aggregate_t *self, extract_t *e, const lnob_source_op
     lnob_result_t *r = lnob_calloc(1, sizeof *r);
     lnob_extract_view_t x = {end, e->runs, end->batch_count, parts, self->geo, started, e->base};
     s_compute(self, kind, &x, r);
-    lnob_carry_base_free(&e->base, kind);
+    lnob_carry_base_free(&e->base);
     *keep = r->keep;
     if (rc == LNOB_OK)
         rc = s_send_result(self, end, &r->meta, r->cells, r->n_cells, parts, r->error);

@@ -109,7 +109,9 @@ uint32_t lnob_carry_take(lnob_carry_t *self, const Lnob__V1__ExtractEnd *end, co
     }
     if (base && !*missing) { /* the rest goes with the extract until it is computed */
         lnob_extract_base_t *b = lnob_calloc(1, sizeof *b);
-        *b = (lnob_extract_base_t){base->state, base->runs, base->n};
+        *b = (lnob_extract_base_t){base->kind == kind ? base->state : NULL, base->kind, base->runs, base->n};
+        if (base->kind != kind && base->state) /* another kind's state is not this one's to read */
+            base->kind->keep_free(base->state);
         base->runs = NULL, base->n = 0, base->state = NULL;
         *base_p = b;
     }
@@ -118,12 +120,13 @@ uint32_t lnob_carry_take(lnob_carry_t *self, const Lnob__V1__ExtractEnd *end, co
     return taken;
 }
 
-void lnob_carry_base_free(lnob_extract_base_t **base_p, const lnob_source_ops_t *kind)
+void lnob_carry_base_free(lnob_extract_base_t **base_p)
 {
     lnob_extract_base_t *b = *base_p;
     if (!b)
         return;
-    if (b->state && kind && kind->keep_free)
+    const lnob_source_ops_t *kind = b->kind;
+    if (b->state)
         kind->keep_free(b->state);
     for (uint32_t s = 0; s < b->n; s++)
         lnob_wire_free(&b->gone[s]);

@@ -43,6 +43,6 @@ typedef int (*lnob_carry_put_fn)(void *arg, lnob_env_t *env);
 uint32_t lnob_carry_take(lnob_carry_t *self, const Lnob__V1__ExtractEnd *end, const lnob_source_ops_t *kind,
                          lnob_carry_put_fn put, void *arg, uint32_t *missing, lnob_extract_base_t **base);
 /* Frees what lnob_carry_take gave: the batches and the kind's state. */
-void lnob_carry_base_free(lnob_extract_base_t **base, const lnob_source_ops_t *kind);
+void lnob_carry_base_free(lnob_extract_base_t **base);
 
 #endif

@@ -243,7 +243,8 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_log_start("aggregate", cfg.instance, cfg.log_level, cfg.log_format);
-    lnob_mem_reuse(LNOB_MEM_KEEP_BYTES); /* each extract's work reuses the pages of the last */
+    if (lnob_mem_reuse(LNOB_MEM_KEEP_BYTES) != 0) /* each extract's work reuses the pages of the last */
+        lnob_warn("malloc refused to keep freed memory: each extract's pages are faulted in afresh");
     worker_t w = {0};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
     if (!curve || s_open(&w, &cfg, curve, err, sizeof err) != LNOB_OK) {

@@ -367,7 +367,8 @@ int main(int argc, char **argv)
         return LNOB_EXIT_CONFIG;
     }
     lnob_log_start("sink", cfg.instance, cfg.log_level, cfg.log_format);
-    lnob_mem_reuse(LNOB_MEM_KEEP_BYTES); /* each extract's work reuses the pages of the last */
+    if (lnob_mem_reuse(LNOB_MEM_KEEP_BYTES) != 0) /* each extract's work reuses the pages of the last */
+        lnob_warn("malloc refused to keep freed memory: each extract's pages are faulted in afresh");
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */
     sink_t s = {.cfg = &cfg};
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);

@@ -15,10 +15,11 @@ static void s_oom(size_t size)
 
 #define REUSE_BELOW ((size_t) 32 << 20) /* glibc's largest mmap threshold on 64 bits */
 
-void lnob_mem_reuse(size_t keep_bytes)
+int lnob_mem_reuse(size_t keep_bytes)
 {
-    mallopt(M_MMAP_THRESHOLD, (int) REUSE_BELOW);
-    mallopt(M_TRIM_THRESHOLD, (int) (keep_bytes < INT_MAX ? keep_bytes : INT_MAX));
+    int ok = mallopt(M_MMAP_THRESHOLD, (int) REUSE_BELOW);
+    ok &= mallopt(M_TRIM_THRESHOLD, (int) (keep_bytes < INT_MAX ? keep_bytes : INT_MAX));
+    return ok ? 0 : -1;
 }
 
 void *lnob_malloc(size_t size)

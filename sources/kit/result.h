@@ -30,7 +30,8 @@
  * until the carrying extract is computed, at the same address: the
  * carried ones among its messages, the others here. */
 typedef struct {
-    void *state;
+    void *state;        /* of the kind below, which frees it; NULL when none */
+    const void *kind;   /* the base's source kind (lnob_source_ops_t): the state is only for it */
     lnob_env_t **gone;  /* by the base's seq: the batches not carried, NULL where carried */
     uint32_t n;
 } lnob_extract_base_t;

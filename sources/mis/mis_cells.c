@@ -18,6 +18,8 @@
 #define AGE_ELD 65
 #define AGE_CHI 17
 #define MAX_SERVICES 64         /* services of one period (a bit each) */
+/* A change naming more persons than this, and than half of all, is counted afresh: cheaper. */
+#define RECOUNT_MIN 1024
 
 /* Categories a person is counted in: the total, one sex, the vulnerable
  * groups (overlapping), one age group (§6.6). */
@@ -150,7 +152,8 @@ static void s_attributes(person_t *p, const lnob_mis_record_t *r)
 /* ---- persons: keys interned, records grouped ------------------------------------- */
 
 /* A person key's hash: SipHash-2-4 (libsodium's crypto_shorthash) of the
- * whole key under a key drawn for each computation, so no sender can pick
+ * whole key under a key drawn for each count afresh (and kept with the
+ * counts while a drop folder's rounds change them), so no sender can pick
  * keys that collide in the table below (a key is only checked to be 64 hex
  * digits). */
 static uint64_t s_key_hash(const char *key, const unsigned char *secret)
@@ -902,32 +905,52 @@ static uint64_t *s_hashes(const lnob_mis_counts_t *c, const lnob_mis_record_t *c
     return hash;
 }
 
+/* dims frames the records as c's did: the same places, services, year and groups. */
+static int s_same_frame(const acc_t *a, const lnob_mis_dims_t *dims)
+{
+    if (dims->n_municipalities != a->M || dims->n_services != a->S || dims->year != a->d->year ||
+        dims->vulnerable != a->d->vulnerable)
+        return 0;
+    for (size_t s = 0; s < a->S; s++)
+        if (strcmp(dims->services[s], a->d->services[s]) != 0)
+            return 0;
+    for (size_t m = 0; m < a->M; m++)
+        if (strcmp(dims->municipalities[m], a->d->municipalities[m]) != 0)
+            return 0;
+    return 1;
+}
+
 int lnob_mis_count_change(lnob_mis_counts_t *c, const lnob_mis_record_t *old, size_t n_old,
                           const lnob_mis_record_t *cur, size_t n_cur, const lnob_mis_span_t *kept,
                           size_t n_kept, const lnob_mis_dims_t *dims)
 {
     acc_t *a = &c->acc;
-    if (n_old != c->n || dims->n_municipalities != a->M || dims->n_services != a->S ||
-        dims->year != a->d->year || dims->vulnerable != a->d->vulnerable || !s_spans_ok(kept, n_kept, n_old, n_cur))
+    if (n_old != c->n || !s_same_frame(a, dims) || !s_spans_ok(kept, n_kept, n_old, n_cur))
         return -1;
     uint8_t *old_kept = s_kept(kept, n_kept, n_old, 0), *cur_kept = s_kept(kept, n_kept, n_cur, 1);
+    uint64_t *hash = NULL;
+    hashset_t touched = {0}; /* the persons a record taken away or added names */
     int ok = s_change_ok(a, old, old_kept, n_old, cur, cur_kept, n_cur);
     if (ok) {
-        uint64_t *hash = s_hashes(c, cur, cur_kept, n_cur, kept, n_kept);
-        hashset_t touched; /* the persons a record taken away or added names */
+        hash = s_hashes(c, cur, cur_kept, n_cur, kept, n_kept);
         s_set_init(&touched, 64);
         s_touch(&touched, a, old, old_kept, c->hash, n_old);
         s_touch(&touched, a, cur, cur_kept, hash, n_cur);
+        ok = touched.n <= RECOUNT_MIN || touched.n <= a->persons / 2; /* else afresh is cheaper */
+    }
+    if (ok) {
         s_recount(a, old, c->hash, n_old, &touched, UINT64_MAX); /* as they were: taken away */
         s_count_changed(a, old, old_kept, n_old, UINT64_MAX);
         a->d = dims;
         s_count_changed(a, cur, cur_kept, n_cur, 1);
         s_recount(a, cur, hash, n_cur, &touched, 1); /* as they are now */
-        free(touched.v);
         free(c->hash);
         c->hash = hash;
+        hash = NULL;
         c->n = n_cur;
     }
+    free(hash);
+    free(touched.v);
     free(old_kept);
     free(cur_kept);
     return ok ? 0 : -1;

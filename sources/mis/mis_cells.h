@@ -100,9 +100,11 @@ typedef struct {
  * other cur one added; only the persons a record taken away or added
  * names are counted again, from all their records. The result is the
  * counts lnob_mis_counts_new gives cur, exactly. Returns 0, or -1 with c
- * unchanged when it cannot: a record taken away or added is a register
- * entry (that changes every person's MIS_SHARE3_REG standing), the dims
- * differ in size, year or groups, or the spans are out of range or order. */
+ * unchanged when it cannot, or would not gain: a record taken away or
+ * added is a register entry (that changes every person's MIS_SHARE3_REG
+ * standing), the dims differ in places, services, year or groups, the
+ * spans are out of range or order, or the change names more than half of
+ * the persons (and more than a thousand): counting afresh is cheaper. */
 int lnob_mis_count_change(lnob_mis_counts_t *c, const lnob_mis_record_t *old, size_t n_old,
                           const lnob_mis_record_t *cur, size_t n_cur, const lnob_mis_span_t *kept,
                           size_t n_kept, const lnob_mis_dims_t *dims);

@@ -9,14 +9,14 @@
 struct lnob_mis_year {
     lnob_mis_frame_t *frame;
     lnob_mis_counts_t *counts;  /* of frame */
-    char *period, *population, *service_set, *vuln_groups; /* the settings it was counted with */
+    char *period, *service_set, *vuln_groups; /* the settings it was counted with */
 };
 
 /* x is counted with the year's settings and the same services. */
 static int s_same_settings(const lnob_mis_year_t *y, const Lnob__V1__ExtractEnd *end, const lnob_mis_frame_t *f)
 {
     const lnob_mis_dims_t *a = &y->frame->dims, *b = &f->dims;
-    if (strcmp(y->period, end->period) || strcmp(y->population, end->population) ||
+    if (strcmp(y->period, end->period) || /* the population only scales the rates: it may differ */
         strcmp(y->service_set, end->service_set) || strcmp(y->vuln_groups, end->vuln_groups) ||
         a->n_services != b->n_services)
         return 0;
@@ -95,7 +95,6 @@ lnob_mis_year_t *lnob_mis_year_new(const Lnob__V1__ExtractEnd *end, lnob_mis_fra
     *f = NULL;
     *c = NULL;
     y->period = lnob_strdup(end->period);
-    y->population = lnob_strdup(end->population);
     y->service_set = lnob_strdup(end->service_set);
     y->vuln_groups = lnob_strdup(end->vuln_groups);
     return y;
@@ -111,7 +110,6 @@ void lnob_mis_year_free(void *year)
         lnob_mis_frame_free(y->frame);
     free(y->frame);
     free(y->period);
-    free(y->population);
     free(y->service_set);
     free(y->vuln_groups);
     free(y);

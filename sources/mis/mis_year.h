@@ -7,9 +7,10 @@
  * records on the national frame) and its counts. The next round then
  * counts again only the persons its new and its dropped batches name
  * (lnob_mis_count_change), not the year. Anything else counts afresh, with
- * the same result: another period or other settings, another service
- * list, a register export added or dropped, a carried batch that is not
- * the one kept.
+ * the same result: another period, SERVICE_SET or VULN_GROUPS (the
+ * population may differ), another service list, a register export added
+ * or dropped, the kept exports in another order, a change naming most
+ * persons, a carried batch that is not the one kept.
  * Not for: the counting (mis_cells.h) or the keeping (aggregate/carry.h). */
 #ifndef LNOB_MIS_MIS_YEAR_H
 #define LNOB_MIS_MIS_YEAR_H

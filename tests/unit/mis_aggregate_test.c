@@ -186,7 +186,10 @@ static void s_same_cells(const Lnob__V1__Result *a, const Lnob__V1__Result *b)
 {
     cr_assert_eq(a->n_cells, b->n_cells);
     for (size_t i = 0; i < a->n_cells; i++) {
+        cr_assert_str_eq(a->cells[i]->indicator, b->cells[i]->indicator);
+        cr_assert_str_eq(a->cells[i]->breakdown, b->cells[i]->breakdown);
         cr_assert_str_eq(a->cells[i]->group, b->cells[i]->group);
+        cr_assert_eq(a->cells[i]->n, b->cells[i]->n, "%s %s", a->cells[i]->indicator, a->cells[i]->group);
         cr_assert(!memcmp(&a->cells[i]->value, &b->cells[i]->value, sizeof(double)), "%s %s",
                   a->cells[i]->indicator, a->cells[i]->group);
     }
@@ -267,6 +270,53 @@ Test(mis_aggregate, an_end_carries_batches_of_the_extract_kept_before)
     cr_assert_str_eq(s_meta(k.result, "counted_from"), "", "nothing carried: counted afresh");
     lnob_wire_free(&k.env);
     lnob_wire_free(&whole.env);
+    lnob_aggregate_destroy(&a);
+    s_id = "mis-2024-test";
+}
+
+/* The cells of TV7 with M02's batch cut to its first n rows, counted
+ * afresh by an aggregator of their own. */
+static void s_afresh(sink_t *k, size_t n)
+{
+    lnob_aggregate_t *a = lnob_aggregate_new(s_emit, k);
+    s_id = "mis-2024-afresh";
+    cr_assert_eq(s_send_batch(a, 0, "AL311", s_m01, 8), LNOB_OK);
+    cr_assert_eq(s_send_batch(a, 1, "AL311", s_m01b, 1), LNOB_OK);
+    cr_assert_eq(s_send_batch(a, 2, "AL312", s_m02, n), LNOB_OK);
+    cr_assert_eq(s_send_end(a, 3, "mis"), LNOB_OK);
+    cr_assert_str_eq(s_meta(k->result, "counted_from"), "");
+    lnob_aggregate_destroy(&a);
+}
+
+/* Rounds one after another, each carrying M01's batches from the round
+ * before and sending M02's anew with other rows (K5's, K6's and K7's
+ * records go, then come back): each round is counted from the one before
+ * (counted_from) and gives the cells of the same batches counted afresh. */
+Test(mis_aggregate, rounds_counted_from_the_one_before_give_the_cells_counted_afresh)
+{
+    static const size_t rows[] = {8, 4, 6, 8, 3};
+    static const char *const ids[] = {"mis-2024-r0", "mis-2024-r1", "mis-2024-r2", "mis-2024-r3", "mis-2024-r4"};
+    sink_t k = {0};
+    lnob_aggregate_t *a = lnob_aggregate_new(s_emit, &k);
+    for (size_t round = 0; round < sizeof rows / sizeof rows[0]; round++) {
+        s_id = ids[round];
+        if (round == 0)
+            s_tv7(a);
+        else
+            cr_assert_eq(s_send_batch(a, 2, "AL312", s_m02, rows[round]), LNOB_OK);
+        cr_assert_eq(s_send_end_carry(a, 3, "mis", round ? ids[round - 1] : NULL, 1), LNOB_OK);
+        cr_assert_str_eq(k.result->extract_id, ids[round]);
+        cr_assert_str_eq(k.result->status, "complete", "%s", k.result->error);
+        cr_assert_str_eq(s_meta(k.result, "counted_from"), round ? ids[round - 1] : "", "round %zu", round);
+        sink_t fresh = {0};
+        s_afresh(&fresh, rows[round]);
+        s_same_cells(k.result, fresh.result);
+        cr_assert_str_eq(s_meta(k.result, "persons"), s_meta(fresh.result, "persons"), "round %zu", round);
+        cr_assert_str_eq(s_meta(k.result, "duplicates_merged"), s_meta(fresh.result, "duplicates_merged"));
+        lnob_wire_free(&fresh.env);
+    }
+    cr_assert_eq(lnob_aggregate_stats(a)->carried, 8, "two batches a round");
+    lnob_wire_free(&k.env);
     lnob_aggregate_destroy(&a);
     s_id = "mis-2024-test";
 }

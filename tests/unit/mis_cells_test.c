@@ -375,6 +375,32 @@ static int s_unused(const int *order, size_t nb, const int *next, size_t n_next)
     return -1;
 }
 
+/* A frame's dims in memory of its own (the same names and figures). */
+typedef struct {
+    lnob_mis_dims_t d;
+    const char *mun[3], *serv[8];
+    long pop[3];
+    int target[3];
+} pt_dims_t;
+
+static pt_dims_t *s_pt_dims(void)
+{
+    pt_dims_t *x = calloc(1, sizeof *x);
+    cr_assert_not_null(x);
+    memcpy(x->mun, s_mun, sizeof x->mun);
+    memcpy(x->serv, s_serv, sizeof x->serv);
+    memcpy(x->pop, s_pop, sizeof x->pop);
+    memcpy(x->target, s_target, sizeof x->target);
+    x->d = (lnob_mis_dims_t){2024, x->mun, x->pop, x->target, 3, 1, 61, x->serv, 8, 0};
+    return x;
+}
+
+static void s_pt_dims_free(pt_dims_t *x)
+{
+    memset(x, 0xA5, sizeof *x); /* a count still reading it reads garbage */
+    free(x);
+}
+
 typedef struct {
     lnob_mis_record_t v[PT_BATCHES * 2][PT_RECORDS];
     size_t n[PT_BATCHES * 2];
@@ -428,7 +454,8 @@ Test(mis_cells, counting_only_the_changed_persons_gives_the_cells_of_a_count_afr
         order[i] = i;
     }
     size_t n_old = s_pt_frame(&b, order, nb, old, start);
-    lnob_mis_counts_t *c = lnob_mis_counts_new(old, n_old, &d);
+    pt_dims_t *dims = s_pt_dims();
+    lnob_mis_counts_t *c = lnob_mis_counts_new(old, n_old, &dims->d);
     unsigned changed = 0;
     for (unsigned round = 0; round < PT_ROUNDS; round++) {
         size_t n_next = 0, n_kept = 0, at[PT_BATCHES * 2];
@@ -450,7 +477,10 @@ Test(mis_cells, counting_only_the_changed_persons_gives_the_cells_of_a_count_afr
         size_t n_cur = s_pt_frame(&b, next, n_next, cur, cur_start);
         for (size_t k = 0; k < n_kept; k++) /* where each kept batch is now */
             kept[k].to = cur_start[at[k]];
-        cr_assert_eq(lnob_mis_count_change(c, old, n_old, cur, n_cur, kept, n_kept, &d), 0, "round %u", round);
+        pt_dims_t *now = s_pt_dims(); /* each round its own frame, as each extract has */
+        cr_assert_eq(lnob_mis_count_change(c, old, n_old, cur, n_cur, kept, n_kept, &now->d), 0, "round %u", round);
+        s_pt_dims_free(dims);
+        dims = now;
         changed++;
         lnob_mis_stats_t st, st_fresh;
         size_t n1, n2;
@@ -468,6 +498,7 @@ Test(mis_cells, counting_only_the_changed_persons_gives_the_cells_of_a_count_afr
     }
     cr_assert_eq(changed, PT_ROUNDS);
     lnob_mis_counts_destroy(&c);
+    s_pt_dims_free(dims);
 }
 
 /* A register entry among the records dropped or added changes who is in
@@ -493,4 +524,34 @@ Test(mis_cells, a_changed_register_is_not_counted_as_a_change)
     s_expect(cells, n, "mis_ben_all", "", "", 2);
     free(cells);
     lnob_mis_counts_destroy(&c);
+}
+
+/* A change that names most persons (here all 3,000) is refused: counting
+ * afresh is cheaper. The counts stay as they were. */
+Test(mis_cells, a_change_naming_most_persons_is_counted_afresh)
+{
+    enum { KEYS = 3000 };
+    lnob_mis_dims_t d = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 8, 0};
+    lnob_mis_record_t *r = malloc(2 * KEYS * sizeof *r);
+    char(*keys)[65] = malloc(KEYS * sizeof *keys);
+    cr_assert(r && keys);
+    for (int i = 0; i < KEYS; i++) {
+        snprintf(keys[i], sizeof keys[i], "%064x", i);
+        r[i] = (lnob_mis_record_t){keys[i], "1", M01, 1, F, 19500701, 0, 20240101, 0, 0, 0};
+        r[KEYS + i] = r[i];
+        r[KEYS + i].service = 2;
+    }
+    lnob_mis_counts_t *c = lnob_mis_counts_new(r, KEYS, &d);
+    lnob_mis_span_t none = {0, 0, 0};
+    cr_assert_eq(lnob_mis_count_change(c, r, KEYS, r + KEYS, KEYS, &none, 0, &d), -1);
+    lnob_mis_span_t few = {0, 0, KEYS - 100}; /* the last 100 persons' records replaced */
+    cr_assert_eq(lnob_mis_count_change(c, r, KEYS, r, KEYS - 100, &few, 1, &d), 0, "100 persons: changed");
+    lnob_mis_stats_t st;
+    size_t n;
+    lnob_cell_t *cells = lnob_mis_counts_cells(c, &st, &n);
+    cr_assert_eq(st.persons, KEYS - 100);
+    free(cells);
+    lnob_mis_counts_destroy(&c);
+    free(keys);
+    free(r);
 }
