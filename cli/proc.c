@@ -2,19 +2,45 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STOP_POLL_MS 10
+#define FD_SCAN_MAX 4096 /* fds closed one by one where close_range is missing */
+
+/* In a child that outlives its parent: stdin, stdout and stderr on
+ * /dev/null and no other inherited descriptor, so that it holds no pipe a
+ * caller waits on (`lnob run --keep | head`, a test harness's output).
+ * Only async-signal-safe calls: the parent has threads. */
+static void s_detach_fds(void)
+{
+    int null = open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3 && null >= 0; fd++)
+        dup2(null, fd);
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
+        return;
+#endif
+    for (int fd = 3; fd < FD_SCAN_MAX; fd++)
+        close(fd);
+}
 
 int lnob_proc_start(lnob_proc_t *p, const char *name, const char *path, char *const argv[],
                     char *err, size_t cap)
+{
+    return lnob_proc_start_as(p, name, path, argv, 0, err, cap);
+}
+
+int lnob_proc_start_as(lnob_proc_t *p, const char *name, const char *path, char *const argv[], int flags,
+                       char *err, size_t cap)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
@@ -42,8 +68,10 @@ int lnob_proc_start(lnob_proc_t *p, const char *name, const char *path, char *co
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         sigprocmask(SIG_SETMASK, &saved, NULL);
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
+        if (flags & LNOB_PROC_OUTLIVE) {
+            setpgid(0, 0);
+            s_detach_fds();
+        } else if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
             _exit(127);
         execv(path, argv);
         fprintf(stderr, "lnob: exec %s: %s\n", path, strerror(errno));

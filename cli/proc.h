@@ -1,7 +1,8 @@
 /* proc.h - child processes that die with their parent.
  *
  * lnob run starts redis-server and the workers as children. Each child
- * gets PR_SET_PDEATHSIG so that killing lnob never leaves orphans behind;
+ * gets PR_SET_PDEATHSIG so that killing lnob never leaves orphans behind
+ * (but one started to outlive it: lnob run --keep's Redis);
  * stop() sends SIGTERM and, after a grace period, SIGKILL. Not for:
  * supervision policy (run.c decides what an exit means). */
 #ifndef LNOB_CLI_PROC_H
@@ -22,6 +23,14 @@ typedef struct {
 /* Starts path with argv (NULL-terminated). Returns 0, or -1 with err. */
 int lnob_proc_start(lnob_proc_t *p, const char *name, const char *path, char *const argv[],
                     char *err, size_t cap);
+/* The same, with LNOB_PROC_OUTLIVE: the child is not told of its parent's
+ * death, is in a process group of its own (a Ctrl-C to the parent's
+ * terminal does not reach it) and keeps none of the parent's descriptors
+ * (its stdin, stdout and stderr are /dev/null): for what the user asked
+ * to keep. */
+#define LNOB_PROC_OUTLIVE 1
+int lnob_proc_start_as(lnob_proc_t *p, const char *name, const char *path, char *const argv[], int flags,
+                       char *err, size_t cap);
 /* Reaps p if it has exited, without waiting. Returns 1 if exited. */
 int lnob_proc_poll(lnob_proc_t *p);
 /* SIGTERM (and SIGCONT when it is stopped), wait up to grace_ms, then

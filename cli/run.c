@@ -17,6 +17,7 @@
 
 #include "lnob/clock.h"
 #include "lnob/config.h"
+#include "lnob/curve.h"
 #include "lnob/exit.h"
 #include "lnob/httpd.h"
 #include "lnob/keys.h"
@@ -74,6 +75,8 @@ typedef struct {
     long silent_ms;
     int dry_run;
     long metrics_base;
+    const char *pub;       /* the sink's PUB endpoint (ipc://), or NULL: one in the run's dir */
+    int keep;              /* leave the private Redis running */
     /* the source kinds' options lnob run takes (source.h run_opts), each
      * kind's in its part, as in lnob-ingest's config: s_kind_cfg */
     _Alignas(LNOB_CONFIG_PART_ALIGN) unsigned char kinds[LNOB_CONFIG_PARTS_BYTES];
@@ -117,6 +120,12 @@ static const lnob_opt_t s_opts[] = {
      offsetof(cfg_t, metrics_base),
      "metrics endpoints on 127.0.0.1: ingest PORT, aggregate PORT+1, sink PORT+2, transform:i "
      "PORT+9+i, aggregate:i (i > 1) PORT+72+i (9101: the default ports); 0: none"},
+    {"pub", "LNOB_RUN_PUB", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, pub),
+     "publish the extracts on this ipc:// endpoint (in a directory only you can enter), for subscribers "
+     "that join before or during the run; default: one in the run's own directory"},
+    {"keep", NULL, LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, keep),
+     "leave the private Redis running after the run, for inspection: its socket and how to stop it are "
+     "printed on stderr"},
     LNOB_OPT_END};
 
 /* The options of kind k that lnob run takes (its run_opts), appended to
@@ -164,6 +173,7 @@ typedef struct {
     int beaten;            /* a heartbeat came since the last start */
     int done;              /* exited 0 and need not run again */
     int started;
+    int outlive;           /* started to outlive the run (lnob_proc_start_as): --keep's Redis */
 } worker_t;
 
 /* Everything one run owns. */
@@ -233,7 +243,8 @@ static int s_spawn(run_t *r, worker_t *w)
     }
     char err[256], name[LNOB_PROC_NAME_MAX];
     snprintf(name, sizeof name, "%s", w->proc.name);
-    if (lnob_proc_start(&w->proc, name, w->path, w->argv, err, sizeof err) != 0) {
+    if (lnob_proc_start_as(&w->proc, name, w->path, w->argv, w->outlive ? LNOB_PROC_OUTLIVE : 0, err,
+                           sizeof err) != 0) {
         s_note(err, NULL);
         return -1;
     }
@@ -352,6 +363,7 @@ static int s_start_redis(run_t *r)
     const char *args[] = {"--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
                           "--save", "", "--appendonly", "yes", "--appendfsync", "always",
                           "--dir", r->dir, "--logfile", log, NULL};
+    r->redis.outlive = r->cfg.keep;
     return s_start(r, &r->redis, "redis-server", server, args);
 }
 
@@ -487,7 +499,12 @@ static int s_start_sink(run_t *r)
     args_t *a = lnob_calloc(1, sizeof *a);
     char m[32];
     s_ep(r, a, "--pull", '@', "results");
-    s_ep(r, a, "--pub", '@', "pub");
+    if (r->cfg.pub) { /* a place of the user's: bound, as the sink binds its own */
+        char ep[PATH_MAX_LEN + 64];
+        snprintf(ep, sizeof ep, "@%s", r->cfg.pub);
+        s_arg(a, "--pub", s_kept(a, ep));
+    } else
+        s_ep(r, a, "--pub", '@', "pub");
     s_ep_each(r, a, "--control", "control");
     s_arg(a, "--redis", r->sink_url);
     if (r->password_file[0])
@@ -997,6 +1014,18 @@ static int s_check_stopped(run_t *r)
     return bad ? -1 : 0;
 }
 
+/* --keep: where the private Redis goes on running, and how to stop it. */
+static void s_note_kept(const run_t *r)
+{
+    fprintf(stderr,
+            "lnob: the private Redis is kept running (--keep), pid %d, its data in %s:\n"
+            "  redis-cli -s %s/redis.sock                            look into it (docs/redis-keys.md)\n"
+            "  lnob export --extract ID --redis unix://%s/redis.sock  an extract's cells\n"
+            "  redis-cli -s %s/redis.sock shutdown                   stop it%s\n",
+            (int) r->redis.proc.pid, r->dir, r->dir, r->dir, r->dir,
+            r->cfg.workdir ? "" : "; then remove the directory");
+}
+
 static int s_stop_all(run_t *r)
 {
     lnob_proc_t *procs[MAX_WORKERS] = {&r->ingest.proc, &r->sink.proc};
@@ -1006,7 +1035,8 @@ static int s_stop_all(run_t *r)
     for (long i = 0; i < r->cfg.transformers; i++)
         procs[n_procs++] = &r->transform[i].proc;
     lnob_proc_stop_all(procs, n_procs, STOP_GRACE_MS); /* side by side: each leaves on its own */
-    if (r->rc && r->redis.proc.pid > 0 && !r->cfg.redis)
+    int kept = r->cfg.keep && r->redis.proc.pid > 0 && !r->redis.proc.exited;
+    if (r->rc && r->redis.proc.pid > 0 && !r->cfg.redis && !kept)
         freeReplyObject(redisCommand(r->rc, "SHUTDOWN")); /* at once: SIGTERM waits for its next tick */
     if (r->rc)
         redisFree(r->rc);
@@ -1015,7 +1045,10 @@ static int s_stop_all(run_t *r)
         redisFree(r->ping);
     r->ping = NULL;
     zsock_destroy(&r->beats);
-    lnob_proc_stop(&r->redis.proc, STOP_GRACE_MS);
+    if (kept)
+        s_note_kept(r);
+    else
+        lnob_proc_stop(&r->redis.proc, STOP_GRACE_MS);
     if (r->wrote_password_file)
         unlink(r->password_file);
     s_print_rss(r);
@@ -1024,7 +1057,7 @@ static int s_stop_all(run_t *r)
     size_t n = s_workers(r, all);
     for (size_t i = 0; i < n; i++)
         s_worker_free(all[i]);
-    if (r->dir[0] && !r->cfg.workdir)
+    if (r->dir[0] && !r->cfg.workdir && !kept)
         nftw(r->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
 }
@@ -1212,6 +1245,15 @@ static int s_options(run_t *r, int argc, char **argv, int first)
         char flags[160];
         lnob_source_file_flags(flags, sizeof flags);
         snprintf(err, sizeof err, "give at least one input file (%.160s)", flags);
+        rc = LNOB_ERR;
+    } else if (rc == LNOB_OK && r->cfg.keep && r->cfg.redis) {
+        snprintf(err, sizeof err, "--keep keeps the private Redis; with --redis there is none to keep");
+        rc = LNOB_ERR;
+    } else if (rc == LNOB_OK && r->cfg.pub && strncmp(r->cfg.pub, "ipc://", 6) != 0) {
+        snprintf(err, sizeof err, "--pub %.200s: lnob run publishes on ipc:// only (a tcp:// PUB needs CURVE "
+                                  "keys: start lnob-sink with --cert and --allow, docs/security.md)", r->cfg.pub);
+        rc = LNOB_ERR;
+    } else if (rc == LNOB_OK && r->cfg.pub && lnob_curve_check_ipc(r->cfg.pub + 6, err, sizeof err) != 0) {
         rc = LNOB_ERR;
     } else if (rc == LNOB_OK && r->cfg.silent_ms < 2 * r->cfg.heartbeat_ms) {
         /* one late beat must not kill a worker */

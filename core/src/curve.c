@@ -241,9 +241,7 @@ static int s_server_key(const char *dir, const char *role, char *key, size_t key
 
 /* ---- sockets ------------------------------------------------------------- */
 
-/* An ipc:// endpoint must live in a directory only we can enter: anyone
- * who can reach the socket file can connect (or bind a false one). */
-static int s_check_ipc(const char *path, char *err, size_t cap)
+int lnob_curve_check_ipc(const char *path, char *err, size_t cap)
 {
     if (path[0] == '@') {
         snprintf(err, cap, "ipc://%s: an abstract socket has no directory to keep strangers out", path);
@@ -282,7 +280,7 @@ static int s_scan(const char *endpoints, bool serverish, int *binds, int *connec
         if (!strncmp(url, "tcp://", 6))
             bind ? (*binds)++ : (*connects)++;
         else if (!strncmp(url, "ipc://", 6)) {
-            if (s_check_ipc(url + 6, err, cap) != 0)
+            if (lnob_curve_check_ipc(url + 6, err, cap) != 0)
                 return -1;
         } else if (strncmp(url, "inproc://", 9)) {
             snprintf(err, cap, "%s: lnob takes tcp://, ipc:// and inproc:// endpoints", url);

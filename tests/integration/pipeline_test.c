@@ -3,9 +3,11 @@
 #include <criterion/criterion.h>
 #include <czmq.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -1285,4 +1287,80 @@ Test(pipeline, extracts_spread_over_two_aggregators_by_id_with_the_same_cells)
     for (int i = 0; i < 4; i++)
         free(csv[i]);
     free(log);
+}
+
+/* The kept Redis of a run's log (its socket and pid): the extracts it
+ * holds, as one line; then it is stopped and its directory removed, before
+ * any assertion can leave it running. */
+static char *s_kept_redis(const char *text, int *pid)
+{
+    char sock[600] = "";
+    const char *at = strstr(text, "redis-cli -s "), *pid_at = strstr(text, "(--keep), pid ");
+    *pid = pid_at ? atoi(pid_at + strlen("(--keep), pid ")) : 0;
+    if (at)
+        sscanf(at + strlen("redis-cli -s "), "%599s", sock);
+    char *ids = lnob_strdup("");
+    redisContext *c = *sock ? redisConnectUnix(sock) : NULL;
+    redisReply *r = c && !c->err ? redisCommand(c, "ZRANGE lnob:extracts 0 -1") : NULL;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        char *more = lnob_malloc(strlen(ids) + strlen(r->element[i]->str) + 2);
+        sprintf(more, "%s%s%s", ids, *ids ? " " : "", r->element[i]->str);
+        free(ids);
+        ids = more;
+    }
+    freeReplyObject(r);
+    if (c && !c->err)
+        freeReplyObject(redisCommand(c, "SHUTDOWN NOSAVE"));
+    if (c)
+        redisFree(c);
+    char *slash = strrchr(sock, '/');
+    if (slash && strstr(sock, "lnob-run-")) {
+        *slash = '\0';
+        th_rm_rf(sock);
+    }
+    return ids;
+}
+
+/* lnob run --pub puts the sink's PUB socket where a subscriber that came
+ * first waits for it, and --keep leaves the private Redis running after
+ * the run (in a process group of its own, holding none of the run's
+ * descriptors: this test's harness would wait on them), with the way to
+ * it and to stop it on stderr. */
+Test(pipeline, lnob_run_publishes_on_a_pinned_endpoint_and_keeps_its_redis)
+{
+    char dir[512], pub[600], csv[600], log[600];
+    snprintf(dir, sizeof dir, "%s/pinned", s_redis.dir);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(pub, sizeof pub, "ipc://%s/pub", dir);
+    snprintf(csv, sizeof csv, "%s/pin.csv", s_redis.dir);
+    snprintf(log, sizeof log, "%s/pin.log", s_redis.dir);
+    th_gen(csv, 20000, 5); /* read for long enough that the subscriber is in before the Result */
+    zsock_t *sub = zsock_new(ZMQ_SUB); /* connected before the sink binds it, trying every 10 ms */
+    cr_assert_not_null(sub);
+    zsock_set_reconnect_ivl(sub, 10);
+    zsock_set_subscribe(sub, "lnob.extract.");
+    zsock_set_rcvtimeo(sub, 60000);
+    cr_assert_eq(zsock_connect(sub, "%s", pub), 0);
+    const char *args[] = {"run", "--silc", csv, "--pub", pub, "--keep", "--format", "csv", NULL};
+    int rc = th_run_logged("lnob", args, NULL, log, RUN_TIMEOUT_S), pid;
+    char *text = th_read(log, NULL);
+    int own_group = strstr(text, "(--keep), pid ") && getpgid(atoi(strstr(text, "(--keep), pid ") + 14)) ==
+                                                         atoi(strstr(text, "(--keep), pid ") + 14);
+    char *ids = s_kept_redis(text, &pid);
+    if (pid > 0)
+        kill(pid, SIGKILL); /* stopped by SHUTDOWN already, unless something failed */
+    cr_assert_eq(rc, 0, "%s", text);
+    cr_assert(strstr(text, "kept running (--keep)") && pid > 0, "%s", text);
+    cr_assert(own_group, "the kept Redis leads a process group of its own: %s", text);
+    char *topic = NULL;
+    lnob_env_t *env = s_recv_published(sub, &topic);
+    cr_assert_str_eq(env->result->status, "complete");
+    cr_assert_str_eq(ids, env->result->extract_id, "the kept Redis holds the one published on the pinned endpoint");
+    const char *tcp[] = {"run", "--silc", csv, "--pub", "tcp://127.0.0.1:1", NULL};
+    cr_assert_eq(th_run("lnob", tcp, NULL, RUN_TIMEOUT_S), 2, "a tcp:// PUB needs keys: refused at start");
+    free(ids);
+    free(text);
+    free(topic);
+    lnob_wire_free(&env);
+    zsock_destroy(&sub);
 }

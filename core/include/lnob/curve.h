@@ -74,6 +74,11 @@ void lnob_curve_destroy(lnob_curve_t **self_p);
 int lnob_curve_apply(const lnob_curve_t *self, zsock_t *sock, const char *endpoints, bool serverish,
                      const char *peers, char *err, size_t cap);
 
+/* An ipc:// endpoint's path (after "ipc://") lies in a directory only
+ * this user can enter: anyone who can reach the socket file can connect
+ * (or bind a false one). Returns 0, or -1 with the reason in err. */
+int lnob_curve_check_ipc(const char *path, char *err, size_t cap);
+
 /* Handshakes the handler refused so far (unknown key, or a role the socket
  * does not take); NULL-safe. Thread-safe. */
 uint64_t lnob_curve_refused(const lnob_curve_t *self);
