@@ -1,8 +1,10 @@
 /* actor.c - a thread with a pipe, joined when destroyed (lnob/actor.h). */
 #include "lnob/actor.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "lnob/mem.h"
@@ -22,12 +24,44 @@ static void *s_run(void *p)
     return NULL;
 }
 
+/* The two ends of an actor's pipe: PAIR sockets over inproc, as CZMQ's
+ * zsys_create_pipe makes them, except that a bind or connect a signal
+ * interrupts (libzmq returns EINTR when one lands in its command check) is
+ * tried again: zsys_create_pipe asserts there, and a worker told to stop
+ * while it started aborted. Returns our end, or NULL. */
+static zsock_t *s_pipe(zsock_t **theirs)
+{
+    zsock_t *ours = zsock_new(ZMQ_PAIR), *back = zsock_new(ZMQ_PAIR);
+    int rc = ours && back ? 0 : -1;
+    char ep[64];
+    if (rc == 0) {
+        zsock_set_sndhwm(ours, (int) zsys_pipehwm());
+        zsock_set_sndhwm(back, (int) zsys_pipehwm());
+        snprintf(ep, sizeof ep, "inproc://lnob-actor-%p", (void *) ours);
+        while ((rc = zsock_bind(ours, "%s", ep)) == -1 && errno == EINTR)
+            ;
+    }
+    if (rc == 0)
+        while ((rc = zsock_connect(back, "%s", ep)) == -1 && errno == EINTR)
+            ;
+    if (rc != 0) {
+        zsock_destroy(&ours);
+        zsock_destroy(&back);
+    }
+    *theirs = back;
+    return ours;
+}
+
 lnob_actor_t *lnob_actor_new(void (*fn)(zsock_t *pipe, void *arg), void *arg)
 {
     lnob_actor_t *self = lnob_calloc(1, sizeof *self);
     self->fn = fn;
     self->arg = arg;
-    self->pipe = zsys_create_pipe(&self->theirs);
+    self->pipe = s_pipe(&self->theirs);
+    if (!self->pipe) {
+        free(self);
+        return NULL;
+    }
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);

@@ -15,7 +15,7 @@
 typedef struct lnob_actor lnob_actor_t;
 
 /* Starts fn(pipe, arg) on a thread and waits for its first signal.
- * Returns the actor, or NULL when the thread cannot start. */
+ * Returns the actor, or NULL when its pipe or its thread cannot start. */
 lnob_actor_t *lnob_actor_new(void (*fn)(zsock_t *pipe, void *arg), void *arg);
 /* The caller's end of the pipe (send commands, zsock_wait answers). */
 zsock_t *lnob_actor_pipe(lnob_actor_t *self);
