@@ -1358,6 +1358,12 @@ Test(pipeline, lnob_run_publishes_on_a_pinned_endpoint_and_keeps_its_redis)
     cr_assert_str_eq(ids, env->result->extract_id, "the kept Redis holds the one published on the pinned endpoint");
     const char *tcp[] = {"run", "--silc", csv, "--pub", "tcp://127.0.0.1:1", NULL};
     cr_assert_eq(th_run("lnob", tcp, NULL, RUN_TIMEOUT_S), 2, "a tcp:// PUB needs keys: refused at start");
+    cr_assert_eq(chmod(dir, 0755), 0); /* another user could reach the socket: refused at start */
+    const char *open_dir[] = {"run", "--silc", csv, "--pub", pub, NULL};
+    cr_assert_eq(th_run_logged("lnob", open_dir, NULL, log, RUN_TIMEOUT_S), 2);
+    char *said = th_read(log, NULL);
+    cr_assert(strstr(said, "can be entered by others"), "%s", said);
+    free(said);
     free(ids);
     free(text);
     free(topic);
