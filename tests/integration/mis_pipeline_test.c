@@ -710,6 +710,20 @@ static int s_exists(const char *dir, const char *name)
     return access(path, F_OK) == 0;
 }
 
+/* One round: src dropped into w's folder as name; returns the extract it
+ * made (the newest after before), once the ingester moved name to done/. */
+static char *s_round(const char *drop, const char *src, const char *name, const char *before)
+{
+    long ms;
+    char done[300];
+    s_drop(src, drop, name);
+    char *id = s_next_latest(before, &ms);
+    snprintf(done, sizeof done, "done/%s", name);
+    for (int i = 0; i < 200 && !s_exists(drop, done); i++)
+        usleep(50000); /* the ingester moves it once the sink confirmed the extract */
+    return id;
+}
+
 static double s_national(const char *id, const char *indicator)
 {
     char *v = s_cell_value(id, indicator, "national");
@@ -890,10 +904,7 @@ Test(mis_pipeline, carried_batches_an_aggregator_does_not_hold_come_by_redeliver
     watch_t *w = lnob_calloc(1, sizeof *w);
     s_watch_up(w, 300);
     long ms;
-    s_drop(DATA "mis_tv7/exports/01_puke.csv", w->drop, "01_puke.csv");
-    char *first = s_next_latest(NULL, &ms);
-    for (int i = 0; i < 200 && !s_exists(w->drop, "done/01_puke.csv"); i++)
-        usleep(50000);
+    char *first = s_round(w->drop, DATA "mis_tv7/exports/01_puke.csv", "01_puke.csv", NULL);
     lnob_proc_stop(&w->agg, 5000);
     th_start_logged(&w->agg, "lnob-aggregate", w->a_agg, w->log[1]);
     s_drop(DATA "mis_tv7/exports/02_pustec.csv", w->drop, "02_pustec.csv");
@@ -922,14 +933,8 @@ Test(mis_pipeline, two_exports_of_the_same_bytes_are_both_carried)
     watch_t *w = lnob_calloc(1, sizeof *w);
     s_watch_up(w, 300);
     long ms;
-    s_drop(DATA "mis_tv7/exports/01_puke.csv", w->drop, "01_puke.csv");
-    char *first = s_next_latest(NULL, &ms);
-    for (int i = 0; i < 200 && !s_exists(w->drop, "done/01_puke.csv"); i++)
-        usleep(50000);
-    s_drop(DATA "mis_tv7/exports/01_puke.csv", w->drop, "03_puke_again.csv");
-    char *second = s_next_latest(first, &ms);
-    for (int i = 0; i < 200 && !s_exists(w->drop, "done/03_puke_again.csv"); i++)
-        usleep(50000);
+    char *first = s_round(w->drop, DATA "mis_tv7/exports/01_puke.csv", "01_puke.csv", NULL);
+    char *second = s_round(w->drop, DATA "mis_tv7/exports/01_puke.csv", "03_puke_again.csv", first);
     s_drop(DATA "mis_tv7/exports/02_pustec.csv", w->drop, "02_pustec.csv");
     char *third = s_next_latest(second, &ms);
     cr_assert_eq(s_national(third, "mis_ben_all"), 6, "the copy adds no person");
