@@ -421,7 +421,9 @@ typedef struct {
 
 static int s_join_out_row(void *arg, const lnob_csv_row_t *row)
 {
-    return s_join_row(((join_out_t *) arg)->p, row);
+    join_out_t *jo = arg;
+    lnob_beat_tick(jo->ctx->beat); /* a long join between two batches still beats */
+    return s_join_row(jo->p, row);
 }
 
 static int s_join_out_reject(void *arg, const lnob_udb4_reject_t *r)
