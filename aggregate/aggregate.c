@@ -11,6 +11,7 @@
 
 #include "lnob/clock.h"
 #include "lnob/format.h"
+#include "lnob/keys.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/version.h"
@@ -344,6 +345,7 @@ static int s_fail(lnob_aggregate_t *self, const Lnob__V1__ExtractFailed *f)
     lnob_meta_add(&meta, "checksum", f->checksum);
     lnob_meta_add(&meta, "period", f->period);
     lnob_meta_add(&meta, "run_id", f->run_id);
+    lnob_meta_add(&meta, "channel", *f->channel ? f->channel : LNOB_CHANNEL_DEFAULT);
     lnob_meta_add(&meta, "error", error);
     if (*f->inputs)
         lnob_meta_add(&meta, "inputs", f->inputs);

@@ -42,11 +42,12 @@ typedef struct {
 
 static const lnob_opt_t s_prune_opts[] = {
     {"keep-last", NULL, LNOB_OPT_INT, NULL, 0, KEEP_MAX, NULL, offsetof(cfg_t, keep_last),
-     "keep the N newest extracts of each kind and period (complete and failed ones apart)"},
+     "keep the N newest extracts of each kind, channel and period (complete and failed ones apart)"},
     {"older-than", NULL, LNOB_OPT_INT, NULL, 0, DAYS_MAX, NULL, offsetof(cfg_t, older_than),
      "remove the extracts computed more than DAYS days ago (their computed_ms)"},
     {"all", NULL, LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, all),
-     "the newest complete extract of a kind and period may go too (--keep-last 0 needs it)"},
+     "the newest complete extract of a kind, channel and period (its current one) may go too "
+     "(--keep-last 0 needs it)"},
     OPT_REDIS,
     LNOB_OPT_END};
 
@@ -61,7 +62,7 @@ static const char s_delete_usage[] = "usage: lnob delete EXTRACT [--dry-run] [--
 typedef struct {
     const lnob_store_extract_t *x;
     int go;                /* to be removed */
-    const char *successor; /* the newest complete extract of its kind and period that stays */
+    const char *successor; /* the newest complete extract of its kind, channel and period that stays */
 } pick_t;
 
 static int s_complete(const lnob_store_extract_t *x)
@@ -71,14 +72,15 @@ static int s_complete(const lnob_store_extract_t *x)
 
 static int s_same_period(const lnob_store_extract_t *a, const lnob_store_extract_t *b)
 {
-    return !strcmp(a->kind, b->kind) && !strcmp(a->period, b->period);
+    return !strcmp(a->kind, b->kind) && !strcmp(a->channel, b->channel) && !strcmp(a->period, b->period);
 }
 
-/* By kind, period and status (complete first), then newest first. */
+/* By kind, channel, period and status (complete first), then newest first. */
 static int s_by_group_newest(const void *pa, const void *pb)
 {
     const lnob_store_extract_t *a = ((const pick_t *) pa)->x, *b = ((const pick_t *) pb)->x;
     int d = strcmp(a->kind, b->kind);
+    d = d ? d : strcmp(a->channel, b->channel);
     d = d ? d : strcmp(a->period, b->period);
     d = d ? d : strcmp(a->status, b->status);
     if (!d && a->computed_ms != b->computed_ms)
@@ -102,8 +104,9 @@ static void s_choose(const cfg_t *cfg, pick_t *p, size_t n, long long now_ms)
     }
 }
 
-/* For each complete extract that goes: the newest complete one of its kind
- * and period that stays (lnob:mis:latest:<period> moves there), or none. */
+/* For each complete extract that goes: the newest complete one of its kind,
+ * channel and period that stays (the current pointers that name it move
+ * there), or none. */
 static void s_successors(pick_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -142,14 +145,13 @@ static void s_say_removed(const pick_t *p, const lnob_store_removed_t *out, int 
 {
     char when[WHEN_MAX], keys[GROUPED_MAX];
     const lnob_store_extract_t *x = p->x;
-    printf("%s %s (%s %s, %s, computed %s): %s keys", dry ? "would remove" : "removed", x->id,
-           x->kind, x->period, x->status, s_when(x->computed_ms, when, sizeof when),
+    printf("%s %s (%s %s, %s, %s, computed %s): %s keys", dry ? "would remove" : "removed", x->id,
+           x->kind, x->period, x->channel, x->status, s_when(x->computed_ms, when, sizeof when),
            s_grouped(out->keys, keys, sizeof keys));
-    if (out->latest == LNOB_STORE_LATEST_MOVED)
-        printf("; lnob:mis:latest:%s %s %s", x->period, dry ? "would name" : "now names",
-               p->successor);
-    else if (out->latest == LNOB_STORE_LATEST_DELETED)
-        printf("; lnob:mis:latest:%s %s", x->period, dry ? "would be deleted" : "deleted");
+    if (out->current == LNOB_STORE_CURRENT_MOVED)
+        printf("; %s %s %s", out->pointer.s, dry ? "would name" : "now names", p->successor);
+    else if (out->current == LNOB_STORE_CURRENT_DELETED)
+        printf("; %s %s", out->pointer.s, dry ? "would be deleted" : "deleted");
     putchar('\n');
 }
 

@@ -71,6 +71,7 @@ typedef struct {
     const char *workdir;
     long max_restarts;
     const char *max_reject_share;
+    const char *channel;
     long heartbeat_ms;
     long silent_ms;
     int dry_run;
@@ -109,6 +110,8 @@ static const lnob_opt_t s_opts[] = {
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
      offsetof(cfg_t, max_reject_share),
      "percent of an extract's rows that may be quarantined (0-100); above it the extract fails"},
+    {"channel", "LNOB_CHANNEL", LNOB_OPT_STR, LNOB_CHANNEL_DEFAULT, 0, 0, NULL, offsetof(cfg_t, channel),
+     LNOB_CHANNEL_HELP},
     {"heartbeat-ms", "LNOB_HEARTBEAT_MS", LNOB_OPT_INT, "1000", 10, 60000, NULL,
      offsetof(cfg_t, heartbeat_ms), "how often each worker beats and the private Redis is PINGed"},
     {"silent-ms", "LNOB_RUN_SILENT_MS", LNOB_OPT_INT, "10000", 100, 3600000, NULL,
@@ -482,7 +485,8 @@ static void s_ep_each(const run_t *r, args_t *a, const char *flag, const char *n
 }
 
 static const char *const s_worker_passes[] = {"log-level", "log-format", NULL};
-static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-size", "max-reject-share", NULL};
+static const char *const s_ingest_passes[] = {"log-level", "log-format", "batch-size", "max-reject-share", "channel",
+                                              NULL};
 
 /* The --metrics of a worker at offset from --metrics-base: "none"
  * without one (two runs on one machine must not collide). */
@@ -1254,6 +1258,9 @@ static int s_options(run_t *r, int argc, char **argv, int first)
                                   "keys: start lnob-sink with --cert and --allow, docs/security.md)", r->cfg.pub);
         rc = LNOB_ERR;
     } else if (rc == LNOB_OK && r->cfg.pub && lnob_curve_check_ipc(r->cfg.pub + 6, err, sizeof err) != 0) {
+        rc = LNOB_ERR;
+    } else if (rc == LNOB_OK && !lnob_channel_valid(r->cfg.channel)) {
+        snprintf(err, sizeof err, "--channel: '%.64s' is not a channel name (" LNOB_CHANNEL_RULE ")", r->cfg.channel);
         rc = LNOB_ERR;
     } else if (rc == LNOB_OK && r->cfg.silent_ms < 2 * r->cfg.heartbeat_ms) {
         /* one late beat must not kill a worker */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lnob/clock.h"
+#include "lnob/keys.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 
@@ -99,6 +100,7 @@ int lnob_ingest_send_failed(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, con
     f.inputs = (char *) plan->inputs;
     f.extract_id = (char *) extract_id;
     f.run_id = (char *) ctx->cfg->run_id;
+    f.channel = (char *) ctx->cfg->channel;
     f.source = (char *) source;
     f.reason = (char *) reason;
     f.detail = (char *) detail;
@@ -145,10 +147,11 @@ void lnob_ingest_checksum_text(const char *text, char *hex)
     s_hex(digest, sizeof digest, hex);
 }
 
-/* An extract id from its kind, period and checksum (as the SILC source
- * makes them): "silc-2023-683dff889fe09848". */
-void lnob_ingest_extract_id(char *id, size_t cap, const char *kind, const char *period, const char *checksum)
+/* An extract id from its kind, period, checksum and the run's channel (as
+ * the SILC parser makes them): "silc-2023-683dff889fe09848". */
+void lnob_ingest_extract_id(const lnob_ingest_ctx_t *ctx, char *id, size_t cap, const char *kind, const char *period,
+                            const char *checksum)
 {
-    snprintf(id, cap, "%s-%s-%.16s", kind, period, checksum);
+    lnob_extract_id_make(id, cap, kind, period, checksum, ctx->cfg->channel);
 }
 

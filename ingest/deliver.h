@@ -56,6 +56,7 @@ typedef struct {
     long redeliver_ms;      /* no progress this long: send the missing batches */
     long ack_timeout_s;     /* no answer this long: give up */
     const char *run_id;     /* tag for this session */
+    const char *channel;    /* where the extracts are published (lnob/keys.h) */
     const char *log_level;  /* error|warn|info|debug */
     const char *log_format; /* text|json */
     const char *instance;   /* name in log lines */
@@ -129,6 +130,7 @@ void lnob_ingest_end_ceiling(const lnob_ingest_cfg_t *cfg, Lnob__V1__ExtractEnd 
 /* sha256 of a NUL-terminated text as hex (HEX_SHA256 bytes). */
 void lnob_ingest_checksum_text(const char *text, char *hex);
 /* "kind-period-<16 hex digits of checksum>". */
-void lnob_ingest_extract_id(char *id, size_t cap, const char *kind, const char *period, const char *checksum);
+void lnob_ingest_extract_id(const lnob_ingest_ctx_t *ctx, char *id, size_t cap, const char *kind, const char *period,
+                            const char *checksum);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "deliver.h"
+#include "lnob/keys.h"
 #include "lnob/log.h"
 #include "registry.h"
 
@@ -34,6 +35,8 @@ static const lnob_opt_t s_opts[] = {
      offsetof(lnob_ingest_cfg_t, drain_ms), "with --control none: time to stay connected after the last send"},
     {"run-id", "LNOB_RUN_ID", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, run_id),
      "tag carried by every message (default run-<128 random bits in hex>)"},
+    {"channel", "LNOB_CHANNEL", LNOB_OPT_STR, LNOB_CHANNEL_DEFAULT, 0, 0, NULL, offsetof(lnob_ingest_cfg_t, channel),
+     LNOB_CHANNEL_HELP},
     {"max-reject-share", "LNOB_MAX_REJECT_SHARE", LNOB_OPT_STR, "5", 0, 0, NULL,
      offsetof(lnob_ingest_cfg_t, max_reject_share),
      "percent of an extract's rows that may be quarantined (0-100, '%' optional); above it the extract fails"},

@@ -22,6 +22,7 @@
 #include "lnob/config.h"
 #include "lnob/exit.h"
 #include "lnob/httpd.h"
+#include "lnob/keys.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/num.h"
@@ -190,6 +191,10 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_log_start("ingest", cfg.instance, cfg.log_level, cfg.log_format);
+    if (!lnob_channel_valid(cfg.channel)) {
+        lnob_error("--channel: '%s' is not a channel name (" LNOB_CHANNEL_RULE ")", cfg.channel);
+        return 2;
+    }
     if (lnob_num_percent(cfg.max_reject_share, &cfg.max_reject_pct) != 0) {
         lnob_error("--max-reject-share: '%s' is not a percent from 0 to 100", cfg.max_reject_share);
         return 2;

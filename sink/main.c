@@ -3,9 +3,10 @@
  * Pulls Quarantine parts and Results from the aggregator, writes each to
  * Redis (store.h: one pipelined transaction per extract), then publishes
  * the Result on a PUB socket as two frames: the topic
- * "lnob.extract.<extract id>" and the Envelope without the cells flagged
- * SUPPRESS (publish.h; only the first time an extract is announced, like
- * the Redis stream, which keeps its newest --stream-max entries), and
+ * "lnob.extract.<channel>.<extract id>" and the Envelope without the cells
+ * flagged SUPPRESS, numbered as the publication Redis recorded (publish.h,
+ * store.h; a re-run is published again with the next number, a redelivered
+ * Result again with the number it had, so a subscriber drops a repeat), and
  * confirms it to the aggregator's control socket so that it stops
  * redelivering, once it has
  * read back that Redis holds every cell and quarantine row (else it drops
@@ -146,12 +147,12 @@ static int s_refused(const sink_t *s, const char *err)
 
 /* Publishes a stored Result to subscribers: topic frame + Envelope frame,
  * its SUPPRESS cells withheld. */
-static void s_publish(sink_t *s, const Lnob__V1__Result *r)
+static void s_publish(sink_t *s, const Lnob__V1__Result *r, uint64_t seq)
 {
     char topic[TOPIC_MAX];
-    snprintf(topic, sizeof topic, "lnob.extract.%s", r->extract_id);
+    lnob_publish_topic(r, topic, sizeof topic);
     size_t len, withheld;
-    uint8_t *buf = lnob_publish_pack(r, &len, &withheld);
+    uint8_t *buf = lnob_publish_pack(r, seq, &len, &withheld);
     zframe_t *body = zframe_new(buf, len);
     free(buf);
     zmsg_t *msg = zmsg_new();
@@ -160,8 +161,8 @@ static void s_publish(sink_t *s, const Lnob__V1__Result *r)
     if (zmsg_send(&msg, s->pub) == 0) {
         s->published++;
         lnob_wire_sent(&s->wire, LNOB__V1__ENVELOPE__BODY_RESULT);
-        lnob_info("extract %s published: %zu cells, %zu SUPPRESS cells withheld", r->extract_id,
-                  r->n_cells - withheld, withheld);
+        lnob_info("extract %s published as number %llu: %zu cells, %zu SUPPRESS cells withheld", r->extract_id,
+                  (unsigned long long) seq, r->n_cells - withheld, withheld);
     }
     zmsg_destroy(&msg);
 }
@@ -187,7 +188,8 @@ static void s_confirm(sink_t *s, const Lnob__V1__Result *r)
  * persistence), the quarantine stream is dropped and LNOB_AGAIN returned:
  * unconfirmed, the aggregator delivers the quarantine and the Result again
  * and they are written whole. */
-static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, char *err, size_t cap)
+static int s_store_result(sink_t *s, const Lnob__V1__Result *r, lnob_store_published_t *pub, char *err,
+                          size_t cap)
 {
     int complete = 0;
     int rc = strcmp(r->status, "complete") ? lnob_store_is_complete(s->redis, r->extract_id, &complete, err, cap)
@@ -200,7 +202,7 @@ static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, 
     }
     rc = lnob_store_verify(s->redis, r, 0, err, cap);
     if (rc == LNOB_OK)
-        rc = lnob_store_result(s->redis, r, s->cfg->stream_max, announced, err, cap);
+        rc = lnob_store_result(s->redis, r, s->cfg->stream_max, pub, err, cap);
     if (rc == LNOB_OK)
         rc = lnob_store_verify(s->redis, r, 1, err, cap);
     if (rc != LNOB_AGAIN)
@@ -215,7 +217,7 @@ static int s_store_result(sink_t *s, const Lnob__V1__Result *r, int *announced, 
 /* Writes one message to Redis, retrying until it is stored or we stop.
  * LNOB_AGAIN: a Result not stored, as its quarantine must come again;
  * LNOB_DENIED: Redis refused the sink's user, the sink must stop. */
-static int s_store(sink_t *s, lnob_env_t *env, int *announced)
+static int s_store(sink_t *s, lnob_env_t *env, lnob_store_published_t *pub)
 {
     char err[LNOB_ERRSTR_MAX];
     while (!zsys_interrupted) {
@@ -230,16 +232,16 @@ static int s_store(sink_t *s, lnob_env_t *env, int *announced)
         int64_t t0 = lnob_mono_us();
         rc = env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE
                      ? lnob_store_quarantine(s->redis, env->quarantine, err, sizeof err)
-                     : s_store_result(s, env->result, announced, err, sizeof err);
+                     : s_store_result(s, env->result, pub, err, sizeof err);
         if (rc == LNOB_AGAIN)
             return rc;
         if (rc == LNOB_OK) {
             lnob_metric_observe_us(s->obs.write, lnob_mono_us() - t0);
             s_count_stored(&s->obs, env);
             if (env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
-                lnob_info("extract %s stored (%s, %zu cells%s)", env->result->extract_id,
-                          env->result->status, env->result->n_cells,
-                          *announced ? ", announced" : ", already announced");
+                lnob_info("extract %s stored (%s, %zu cells; publication %llu%s)", env->result->extract_id,
+                          env->result->status, env->result->n_cells, pub->seq,
+                          pub->redelivered ? ", delivered again" : "");
             s->stored++;
             return LNOB_OK;
         }
@@ -299,19 +301,19 @@ static int s_loop(sink_t *s)
         if (rc != LNOB_OK)
             return zsys_interrupted ? LNOB_OK : rc;
         lnob_log_set_extract(lnob_wire_extract_id(env)); /* json log lines carry it */
-        int announced = 0;
+        lnob_store_published_t pub = {0};
         int kind_ok = env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT ||
                       env->body_case == LNOB__V1__ENVELOPE__BODY_QUARANTINE;
         lnob_metric_set(s->obs.waiting, kind_ok);
-        int stored = kind_ok ? s_store(s, env, &announced) : LNOB_DROP;
+        int stored = kind_ok ? s_store(s, env, &pub) : LNOB_DROP;
         lnob_metric_set(s->obs.waiting, 0);
         if (!kind_ok) {
             s->wire.wrong_kind++;
             lnob_log_once(LNOB_LOG_WARN, "dropped a message of the wrong kind for the sink");
         } else if (stored == LNOB_OK && env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT) {
             s_confirm(s, env->result);
-            if (announced)
-                s_publish(s, env->result);
+            if (pub.seq)
+                s_publish(s, env->result, pub.seq);
         }
         lnob_wire_free(&env);
         if (stored == LNOB_DENIED)

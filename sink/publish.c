@@ -1,14 +1,26 @@
 /* publish.c - the published form of a Result: SUPPRESS cells withheld (publish.h). */
 #include "publish.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lnob/keys.h"
 #include "lnob/mem.h"
 
 #define FLAG_SUPPRESS "SUPPRESS" /* lnob_flag_name(LNOB_FLAG_SUPPRESS) */
 
-uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, size_t *len, size_t *withheld)
+const char *lnob_publish_topic(const Lnob__V1__Result *r, char *out, size_t cap)
+{
+    const char *channel = LNOB_CHANNEL_DEFAULT;
+    for (size_t i = 0; i < r->n_meta; i++)
+        if (!strcmp(r->meta[i]->key, "channel") && *r->meta[i]->value)
+            channel = r->meta[i]->value;
+    snprintf(out, cap, "lnob.extract.%s.%s", channel, r->extract_id);
+    return out;
+}
+
+uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, uint64_t seq, size_t *len, size_t *withheld)
 {
     Lnob__V1__Cell **kept = lnob_malloc((r->n_cells ? r->n_cells : 1) * sizeof *kept);
     size_t n = 0;
@@ -18,6 +30,7 @@ uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, size_t *len, size_t *withh
     Lnob__V1__Result out = *r; /* borrows every field of r */
     out.n_cells = n;
     out.cells = kept;
+    out.seq = seq;
     lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
     env.body_case = LNOB__V1__ENVELOPE__BODY_RESULT;
     env.result = &out;

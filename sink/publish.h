@@ -12,9 +12,16 @@
 
 #include "wire.h"
 
+/* The topic frame of r's publication: "lnob.extract.<channel>.<extract id>",
+ * so that a subscriber may take one channel ("lnob.extract.official."), a
+ * kind in it ("lnob.extract.official.mis-") or a period
+ * ("lnob.extract.official.silc-2023-"). Returns out. */
+const char *lnob_publish_topic(const Lnob__V1__Result *r, char *out, size_t cap);
+
 /* Packs the Envelope published for r: r with every SUPPRESS cell left out,
- * the others in their order. Returns an owned buffer (free()) of *len
- * bytes; *withheld is the number of cells left out. r is not changed. */
-uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, size_t *len, size_t *withheld);
+ * the others in their order, and seq (the publication's number, store.h)
+ * in Result.seq. Returns an owned buffer (free()) of *len bytes; *withheld
+ * is the number of cells left out. r is not changed. */
+uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, uint64_t seq, size_t *len, size_t *withheld);
 
 #endif

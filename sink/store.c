@@ -10,7 +10,8 @@
 #include "lnob/redis.h"
 #include "registry.h"
 
-#define WRITE_ATTEMPTS 5 /* a WATCHed key changed under us: try again */
+#define WRITE_ATTEMPTS 8 /* a WATCHed key changed under us: try again */
+#define DEFAULT_KIND "silc" /* SILC metadata stored before 2026-12 names no kind */
 
 /* ---- keys ----------------------------------------------------------------- */
 
@@ -178,10 +179,24 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
 
 /* ---- result --------------------------------------------------------------- */
 
+/* The pointers a complete extract moves (lnob/keys.h): its period's
+ * current extract in its channel, the channel's latest, and the periods
+ * that have one. Empty keys when it moves none (failed, or a period that
+ * is not a year). */
+typedef struct {
+    lnob_key_t period, latest, periods;
+    lnob_key_t seq;   /* the channel's publication counter (always set) */
+    const char *name; /* the period */
+    long year;
+} pointers_t;
+
 typedef struct {
     char **keys;       /* cell keys of the previous write */
     size_t n;
-    int announced;     /* the extract was complete before */
+    int redelivered;   /* stored complete from this very Result (its run and computed_ms) */
+    unsigned long long seq;  /* its publication number then */
+    unsigned long long last; /* lnob:seq:<channel>: the channel's last publication */
+    int newest;        /* no later period of the kind and channel has a current extract */
 } previous_t;
 
 static void s_previous_free(previous_t *p)
@@ -191,27 +206,78 @@ static void s_previous_free(previous_t *p)
     free(p->keys);
 }
 
-/* WATCHes the extract and reads what a previous write left. */
-static int s_read_previous(redisContext *c, const char *meta_key, const char *list_key,
-                           previous_t *p, char *err, size_t cap)
+static const char *s_meta_value(const Lnob__V1__Result *r, const char *key);
+
+/* The pointers r moves: none unless it is complete with a year for period. */
+static void s_pointers(const Lnob__V1__Result *r, pointers_t *p)
 {
     memset(p, 0, sizeof *p);
-    redisAppendCommand(c, "WATCH %s %s", meta_key, list_key);
+    const char *kind = s_meta_value(r, "kind"), *channel = s_meta_value(r, "channel");
+    kind = *kind ? kind : DEFAULT_KIND;
+    channel = *channel ? channel : LNOB_CHANNEL_DEFAULT;
+    lnob_key_seq(&p->seq, channel);
+    p->name = s_meta_value(r, "period");
+    char *end;
+    p->year = strtol(p->name, &end, 10);
+    if (strcmp(r->status, "complete") != 0 || !*p->name || *end || p->year <= 0)
+        return;
+    lnob_key_current(&p->period, kind, channel, p->name);
+    lnob_key_current(&p->latest, kind, channel, NULL);
+    lnob_key_periods(&p->periods, kind, channel);
+}
+
+static unsigned long long s_u(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
+}
+
+/* What the previous write left, from the replies of s_read_previous. */
+static int s_previous_from(redisContext *c, const Lnob__V1__Result *r, redisReply **rep, const pointers_t *pt,
+                           previous_t *p, char *err, size_t cap)
+{
+    if (rep[1]->type != REDIS_REPLY_ARRAY)
+        return s_describe(c, rep[1], "read", err, cap);
+    if (rep[2]->type != REDIS_REPLY_ARRAY || rep[2]->elements != 4)
+        return s_describe(c, rep[2], "read", err, cap);
+    p->keys = lnob_calloc(rep[1]->elements ? rep[1]->elements : 1, sizeof(char *));
+    for (size_t i = 0; i < rep[1]->elements; i++)
+        p->keys[p->n++] = lnob_strdup(rep[1]->element[i]->str);
+    redisReply *const *m = rep[2]->element; /* status run_id computed_ms seq */
+    p->redelivered = m[0]->type == REDIS_REPLY_STRING && !strcmp(m[0]->str, "complete") &&
+                     m[1]->type == REDIS_REPLY_STRING && !strcmp(m[1]->str, r->run_id) &&
+                     m[2]->type == REDIS_REPLY_STRING && !strcmp(m[2]->str, s_meta_value(r, "computed_ms"));
+    p->seq = s_u(m[3]);
+    p->redelivered = p->redelivered && p->seq; /* one stored before numbers were kept is published anew */
+    p->last = s_u(rep[3]);
+    const redisReply *top = *pt->periods.s ? rep[4] : NULL; /* ZREVRANGE 0 0 WITHSCORES */
+    p->newest = !top || top->type != REDIS_REPLY_ARRAY || top->elements < 2 ||
+                strtod(top->element[1]->str, NULL) <= (double) pt->year;
+    return LNOB_OK;
+}
+
+/* WATCHes the extract, the publication counter and the pointers the
+ * Result moves, and reads what a previous write left. */
+static int s_read_previous(redisContext *c, const Lnob__V1__Result *r, const char *meta_key, const char *list_key,
+                           const pointers_t *pt, previous_t *p, char *err, size_t cap)
+{
+    memset(p, 0, sizeof *p);
+    int n = 4;
+    if (*pt->periods.s)
+        redisAppendCommand(c, "WATCH %s %s %s %s %s %s", meta_key, list_key, pt->seq.s, pt->period.s,
+                           pt->latest.s, pt->periods.s);
+    else
+        redisAppendCommand(c, "WATCH %s %s %s", meta_key, list_key, pt->seq.s);
     redisAppendCommand(c, "LRANGE %s 0 -1", list_key);
-    redisAppendCommand(c, "HGET %s status", meta_key);
-    redisReply *r[3] = {0};
-    int rc = s_replies(c, r, 3, "read", err, cap);
+    redisAppendCommand(c, "HMGET %s status run_id computed_ms seq", meta_key);
+    redisAppendCommand(c, "GET %s", pt->seq.s);
+    if (*pt->periods.s)
+        redisAppendCommand(c, "ZREVRANGE %s 0 0 WITHSCORES", pt->periods.s), n++;
+    redisReply *rep[5] = {0};
+    int rc = s_replies(c, rep, n, "read", err, cap);
     if (rc != LNOB_OK)
         return rc;
-    if (r[1]->type == REDIS_REPLY_ARRAY) {
-        p->keys = lnob_calloc(r[1]->elements ? r[1]->elements : 1, sizeof(char *));
-        for (size_t i = 0; i < r[1]->elements; i++)
-            p->keys[p->n++] = lnob_strdup(r[1]->element[i]->str);
-    } else {
-        rc = s_describe(c, r[1], "read", err, cap);
-    }
-    p->announced = r[2]->type == REDIS_REPLY_STRING && strcmp(r[2]->str, "complete") == 0;
-    s_free_replies(r, 3);
+    rc = s_previous_from(c, r, rep, pt, p, err, cap);
+    s_free_replies(rep, n);
     return rc;
 }
 
@@ -373,12 +439,12 @@ static int s_append_run_inputs(redisContext *c, const Lnob__V1__Result *r, const
     return ri.n;
 }
 
-#define ANNOUNCE_ARGS 17 /* XADD key [MAXLEN n] * and six fields */
+#define ANNOUNCE_ARGS 21 /* XADD key [MAXLEN n] * and eight fields */
 
-/* Appends the stream entry announcing a completed extract; the stream
- * keeps its newest stream_max entries (exactly: '=' trimming, as one XADD
- * per extract costs nothing; '~' would keep up to a macro node more). */
-static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long stream_max)
+/* Appends the stream entry announcing a publication; the stream keeps its
+ * newest stream_max entries (exactly: '=' trimming, as one XADD per
+ * extract costs nothing; '~' would keep up to a macro node more). */
+static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long stream_max, const char *seq)
 {
     char cells[32], max[32];
     snprintf(cells, sizeof cells, "%zu", r->n_cells);
@@ -391,16 +457,42 @@ static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long s
     }
     const char *rest[] = {"*", "extract", r->extract_id, "status", r->status,
                           "period", s_meta_value(r, "period"), "source", s_meta_value(r, "source"),
-                          "cells", cells, "run_id", r->run_id};
+                          "cells", cells, "run_id", r->run_id, "channel", s_meta_value(r, "channel"),
+                          "seq", seq};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         argv[n++] = rest[i];
     redisAppendCommandArgv(c, n, argv, NULL);
 }
 
-/* Appends the commands of one transaction; returns how many. */
+/* Appends a publication's commands: its number, the pointers it moves
+ * and its stream entry. Returns how many. */
+static int s_append_publication(redisContext *c, const Lnob__V1__Result *r, const previous_t *prev,
+                                const pointers_t *pt, const char *meta_key, long stream_max, unsigned long long seq)
+{
+    char num[32], year[32];
+    snprintf(num, sizeof num, "%llu", seq);
+    snprintf(year, sizeof year, "%ld", pt->year);
+    int n = 0;
+    if (!prev->redelivered) /* a redelivered Result keeps its number, its pointers and its entry */
+        redisAppendCommand(c, "SET %s %s", pt->seq.s, num), n++;
+    redisAppendCommand(c, "HSET %s seq %s", meta_key, num), n++;
+    if (prev->redelivered)
+        return n;
+    if (*pt->periods.s) {
+        redisAppendCommand(c, "SET %s %s", pt->period.s, r->extract_id), n++;
+        redisAppendCommand(c, "ZADD %s %s %s", pt->periods.s, year, pt->name), n++;
+    }
+    if (*pt->periods.s && prev->newest)
+        redisAppendCommand(c, "SET %s %s", pt->latest.s, r->extract_id), n++;
+    s_append_announce(c, r, stream_max, num), n++;
+    return n;
+}
+
+/* Appends the commands of one transaction; returns how many. seq: the
+ * publication's number, 0 for a failed extract (never published). */
 static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, const previous_t *prev,
-                                const char *meta_key, const char *list_key, long stream_max,
-                                int announce)
+                                const pointers_t *pt, const char *meta_key, const char *list_key,
+                                long stream_max, unsigned long long seq)
 {
     lnob_key_t ik, rk, k;
     int complete = strcmp(r->status, "complete") == 0;
@@ -417,12 +509,8 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     if (complete)
         redisAppendCommand(c, "ZADD " LNOB_KEY_EXTRACTS " %s %s", s_meta_value(r, "computed_ms"),
                            r->extract_id), n++;
-    const lnob_source_ops_t *kind = lnob_source_named(s_meta_value(r, "kind"));
-    if (complete && kind && kind->latest) /* e.g. the newest MIS coverage of a year */
-        redisAppendCommand(c, "SET %s %s", lnob_key_latest(&k, kind->name, s_meta_value(r, "period")),
-                           r->extract_id), n++;
-    if (announce)
-        s_append_announce(c, r, stream_max), n++;
+    if (seq)
+        n += s_append_publication(c, r, prev, pt, meta_key, stream_max, seq);
     n += s_append_run_inputs(c, r, run_key);
     redisAppendCommand(c, "EXPIRE %s %d", run_key, LNOB_RUN_TTL_SECONDS), n++;
     redisAppendCommand(c, "EXEC"), n++;
@@ -476,23 +564,31 @@ int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complet
     return LNOB_OK;
 }
 
-int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, int *announced,
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, lnob_store_published_t *out,
                       char *err, size_t cap)
 {
     lnob_key_t mk, lk;
     const char *meta_key = lnob_key_extract(&mk, r->extract_id), *list_key = lnob_key_cells(&lk, r->extract_id);
-    *announced = 0;
+    pointers_t pt;
+    s_pointers(r, &pt);
+    memset(out, 0, sizeof *out);
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
         previous_t prev;
-        int rc = s_read_previous(c, meta_key, list_key, &prev, err, cap);
-        if (rc != LNOB_OK)
+        int rc = s_read_previous(c, r, meta_key, list_key, &pt, &prev, err, cap);
+        if (rc != LNOB_OK) {
+            s_previous_free(&prev);
             return rc;
-        /* The stream is for dashboards: completed extracts only, once each. */
-        int announce = strcmp(r->status, "complete") == 0 && !prev.announced;
-        int n = s_append_transaction(c, r, &prev, meta_key, list_key, stream_max, announce);
+        }
+        /* Published: every complete Result, each with the next number; a
+         * redelivered one (its confirmation was lost) keeps the one it had. */
+        int complete = strcmp(r->status, "complete") == 0;
+        unsigned long long seq = !complete ? 0 : prev.redelivered && prev.seq ? prev.seq : prev.last + 1;
+        int n = s_append_transaction(c, r, &prev, &pt, meta_key, list_key, stream_max, seq);
+        int again = prev.redelivered;
         s_previous_free(&prev);
         if (s_read_transaction(c, n, err, cap, &rc)) {
-            *announced = announce;
+            out->seq = seq;
+            out->redelivered = complete && again;
             return LNOB_OK;
         }
         if (rc != LNOB_OK)
@@ -548,7 +644,6 @@ int lnob_store_drop_quarantine(redisContext *c, const char *extract_id, char *er
 /* ---- retention: listing --------------------------------------------------- */
 
 #define SCAN_PAGE 1000      /* keys examined per SCAN round trip */
-#define DEFAULT_KIND "silc" /* SILC metadata names no kind */
 
 
 static int s_by_id(const void *a, const void *b)
@@ -608,7 +703,7 @@ int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size
     return LNOB_OK;
 }
 
-enum { X_STATUS, X_KIND, X_PERIOD, X_COMPUTED, X_FIELDS };
+enum { X_STATUS, X_KIND, X_PERIOD, X_COMPUTED, X_CHANNEL, X_FIELDS };
 
 static const char *s_str(const redisReply *r, const char *absent)
 {
@@ -621,6 +716,7 @@ static void s_extract_from(lnob_store_extract_t *x, const char *id, const redisR
     x->id = lnob_strdup(id);
     x->status = lnob_strdup(s_str(v[X_STATUS], ""));
     x->kind = lnob_strdup(s_str(v[X_KIND], DEFAULT_KIND));
+    x->channel = lnob_strdup(s_str(v[X_CHANNEL], LNOB_CHANNEL_DEFAULT));
     x->period = lnob_strdup(s_str(v[X_PERIOD], ""));
     x->computed_ms = strtoll(s_str(v[X_COMPUTED], "0"), NULL, 10);
 }
@@ -637,7 +733,7 @@ int lnob_store_extracts(redisContext *c, lnob_store_extract_t **out, size_t *n, 
     if (rc != LNOB_OK)
         return rc;
     for (size_t i = 0; i < k; i++)
-        redisAppendCommand(c, "HMGET %s status kind period computed_ms", lnob_key_extract(&key, ids[i]));
+        redisAppendCommand(c, "HMGET %s status kind period computed_ms channel", lnob_key_extract(&key, ids[i]));
     lnob_store_extract_t *l = lnob_calloc(k ? k : 1, sizeof *l);
     for (size_t i = 0; i < k; i++) {
         redisReply *r = NULL;
@@ -671,6 +767,7 @@ void lnob_store_extracts_free(lnob_store_extract_t **list, size_t n)
         lnob_store_extract_t *x = &(*list)[i];
         free(x->id);
         free(x->kind);
+        free(x->channel);
         free(x->period);
         free(x->status);
     }
@@ -700,16 +797,23 @@ static void s_strings_add_path(void *arg, const char *path, size_t len)
 /* What removing one extract takes, read under WATCH. */
 typedef struct {
     int found;                 /* its metadata hash is there */
-    int repoint;               /* latest names the extract */
     long long computed_ms;     /* its metadata's */
     lnob_key_t run;    /* lnob:run:<run id> its metadata names, or "" */
-    lnob_key_t latest; /* lnob:<kind>:latest:<period> of a kind that keeps one, or "" */
+    /* the pointers of its kind and channel (lnob/keys.h), "" for a
+     * period that is not a year */
+    lnob_key_t current, latest, periods;
+    char period[32];
+    int repoint;               /* current names the extract */
+    int relatest;              /* latest names it */
+    lnob_key_t next;   /* then: the current pointer of the next latest period, or "" */
+    char *next_id;     /* ... and the extract it names, or NULL */
     strings_t keys;            /* the keys to delete */
     strings_t fields;          /* its input files: then those run maps to the extract */
 } plan_t;
 
 static void s_plan_free(plan_t *p)
 {
+    free(p->next_id);
     s_free_strings(p->keys.v, p->keys.n);
     s_free_strings(p->fields.v, p->fields.n);
 }
@@ -725,8 +829,8 @@ static size_t s_sum(redisReply *const *r, size_t n)
 }
 
 /* The metadata removal reads, in the order of the M_ indexes. */
-#define META_FIELDS "status kind period run_id computed_ms source inputs"
-enum { M_STATUS, M_KIND, M_PERIOD, M_RUN, M_COMPUTED, M_SOURCE, M_INPUTS, M_FIELDS };
+#define META_FIELDS "status kind period run_id computed_ms source inputs channel"
+enum { M_STATUS, M_KIND, M_PERIOD, M_RUN, M_COMPUTED, M_SOURCE, M_INPUTS, M_CHANNEL, M_FIELDS };
 
 /* Fills the plan from the metadata (HMGET of the M_ fields) and the cell list. */
 static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const redisReply *cells)
@@ -751,9 +855,43 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
         s_each_input(s_str(m[M_SOURCE], ""), s_str(m[M_INPUTS], ""), s_strings_add_path,
                      &p->fields);
     }
-    const lnob_source_ops_t *kind = lnob_source_named(s_str(m[M_KIND], ""));
-    if (kind && kind->latest)
-        lnob_key_latest(&p->latest, kind->name, s_str(m[M_PERIOD], ""));
+    const char *kind = s_str(m[M_KIND], DEFAULT_KIND), *channel = s_str(m[M_CHANNEL], LNOB_CHANNEL_DEFAULT);
+    snprintf(p->period, sizeof p->period, "%s", s_str(m[M_PERIOD], ""));
+    if (strtol(p->period, NULL, 10) <= 0)
+        return;
+    lnob_key_current(&p->current, kind, channel, p->period);
+    lnob_key_current(&p->latest, kind, channel, NULL);
+    lnob_key_periods(&p->periods, kind, channel);
+}
+
+static int s_names(const redisReply *r, const char *id)
+{
+    return r->type == REDIS_REPLY_STRING && !strcmp(r->str, id);
+}
+
+/* When the channel's latest pointer names the extract: WATCHes and reads
+ * the current extract of the period before its own, where the pointer goes
+ * when its period is left with none (periods: ZREVRANGE 0 1 WITHSCORES). */
+static int s_plan_next(redisContext *c, plan_t *p, const redisReply *periods, char *err, size_t cap)
+{
+    const redisReply *next = NULL;
+    for (size_t i = 0; periods->type == REDIS_REPLY_ARRAY && i + 1 < periods->elements && !next; i += 2)
+        if (strcmp(periods->element[i]->str, p->period) != 0)
+            next = periods->element[i];
+    if (!next)
+        return LNOB_OK;
+    const char *kind_channel = p->latest.s + strlen("lnob:current:");
+    snprintf(p->next.s, sizeof p->next.s, "lnob:current:%s:%s", kind_channel, next->str);
+    redisAppendCommand(c, "WATCH %s", p->next.s);
+    redisAppendCommand(c, "GET %s", p->next.s);
+    redisReply *r[2] = {0};
+    int rc = s_replies(c, r, 2, "read", err, cap);
+    if (rc != LNOB_OK)
+        return rc;
+    if (r[1]->type == REDIS_REPLY_STRING)
+        p->next_id = lnob_strdup(r[1]->str);
+    s_free_replies(r, 2);
+    return LNOB_OK;
 }
 
 /* Keeps the fields whose HMGET value is id, frees the others. */
@@ -772,7 +910,7 @@ static void s_keep_fields(strings_t *f, const redisReply *values, const char *id
 }
 
 /* WATCHes and reads what names the extract outside its own keys: the
- * fields of its run hash, and the MIS pointer of its period. */
+ * fields of its run hash, and the current pointers of its kind and channel. */
 static int s_plan_pointers(redisContext *c, const char *id, plan_t *p, char *err, size_t cap)
 {
     int n = 0, has_run = *p->run.s && p->fields.n;
@@ -782,21 +920,25 @@ static int s_plan_pointers(redisContext *c, const char *id, plan_t *p, char *err
         s_append_list(c, head, 2, p->fields.v, p->fields.n);
         n += 2;
     }
-    if (*p->latest.s) {
-        redisAppendCommand(c, "WATCH %s", p->latest.s);
+    if (*p->current.s) {
+        redisAppendCommand(c, "WATCH %s %s %s", p->current.s, p->latest.s, p->periods.s);
+        redisAppendCommand(c, "GET %s", p->current.s);
         redisAppendCommand(c, "GET %s", p->latest.s);
-        n += 2;
+        redisAppendCommand(c, "ZREVRANGE %s 0 1 WITHSCORES", p->periods.s);
+        n += 4;
     }
-    redisReply *r[4] = {0};
+    redisReply *r[6] = {0};
     int rc = n ? s_replies(c, r, n, "read", err, cap) : LNOB_OK;
     if (rc != LNOB_OK || !n)
         return rc;
     if (has_run)
         s_keep_fields(&p->fields, r[1], id);
-    const redisReply *latest = r[n - 1];
-    p->repoint = *p->latest.s && latest->type == REDIS_REPLY_STRING && !strcmp(latest->str, id);
+    p->repoint = *p->current.s && s_names(r[n - 3], id);
+    p->relatest = *p->current.s && s_names(r[n - 2], id);
+    if (p->relatest)
+        rc = s_plan_next(c, p, r[n - 1], err, cap);
     s_free_replies(r, n);
-    return LNOB_OK;
+    return rc;
 }
 
 /* WATCHes the extract's keys and reads what removing it takes. */
@@ -845,6 +987,27 @@ static int s_count_existing(redisContext *c, const plan_t *p, size_t *keys, char
     return rc;
 }
 
+/* Appends what moves the pointers that name the extract: to its successor
+ * (the newest complete extract of its kind, channel and period that
+ * stays); without one its period leaves the channel, and the channel's
+ * latest goes to the period before. Returns how many commands. */
+static int s_append_repoint(redisContext *c, const plan_t *p, const char *successor)
+{
+    int n = 0, moved = successor && *successor;
+    if (p->repoint && moved)
+        redisAppendCommand(c, "SET %s %s", p->current.s, successor), n++;
+    else if (p->repoint)
+        redisAppendCommand(c, "DEL %s", p->current.s), n++; /* DEL counts no key of the extract's */
+    if (p->repoint && !moved)
+        redisAppendCommand(c, "ZREM %s %s", p->periods.s, p->period), n++;
+    const char *latest = moved ? successor : p->next_id;
+    if (p->relatest && latest)
+        redisAppendCommand(c, "SET %s %s", p->latest.s, latest), n++;
+    else if (p->relatest)
+        redisAppendCommand(c, "DEL %s", p->latest.s), n++;
+    return n;
+}
+
 /* The removal's transaction. *committed 0: a WATCHed key changed. */
 static int s_remove_exec(redisContext *c, const char *id, const plan_t *p, const char *successor,
                          int *committed, size_t *keys, char *err, size_t cap)
@@ -856,8 +1019,7 @@ static int s_remove_exec(redisContext *c, const char *id, const plan_t *p, const
         const char *head[] = {"HDEL", p->run.s};
         s_append_list(c, head, 2, p->fields.v, p->fields.n), n++;
     }
-    if (p->repoint && successor && *successor)
-        redisAppendCommand(c, "SET %s %s", p->latest.s, successor), n++;
+    n += s_append_repoint(c, p, successor);
     redisAppendCommand(c, "EXEC"), n++;
     int rc;
     redisReply *exec = s_exec(c, n, err, cap, &rc);
@@ -884,11 +1046,10 @@ static int s_remove_planned(redisContext *c, const lnob_store_removal_t *what, p
     if (!p->found || out->changed)
         return s_unwatch(c, err, cap);
     int moved = what->successor && *what->successor;
-    if (p->repoint && !moved)
-        s_strings_add(&p->keys, p->latest.s, strlen(p->latest.s));
-    out->latest = !p->repoint ? LNOB_STORE_LATEST_UNTOUCHED
-                  : moved     ? LNOB_STORE_LATEST_MOVED
-                              : LNOB_STORE_LATEST_DELETED;
+    out->current = !p->repoint ? LNOB_STORE_CURRENT_UNTOUCHED
+                   : moved     ? LNOB_STORE_CURRENT_MOVED
+                               : LNOB_STORE_CURRENT_DELETED;
+    out->pointer = p->current;
     if (what->dry_run)
         return s_count_existing(c, p, &out->keys, err, cap);
     return s_remove_exec(c, what->id, p, what->successor, committed, &out->keys, err, cap);

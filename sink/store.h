@@ -4,10 +4,12 @@
  * written in one MULTI/EXEC transaction sent as a single pipeline: a reader
  * sees all of the extract or none of it, and writing costs one round trip
  * however many cells there are. Re-writing the same extract replaces the
- * same keys (stale cells are deleted in the same transaction) and the
- * stream announces an extract only the first time it completes (a failed
- * extract is recorded in its metadata hash, never announced); the stream
- * keeps the newest stream_max entries (XADD MAXLEN). Retention is here
+ * same keys (stale cells are deleted in the same transaction). Every
+ * complete write is a publication: it takes its channel's next number (lnob:seq:<channel>),
+ * moves its channel's current pointers and adds a stream entry, in the
+ * same transaction; a failed extract is recorded in its metadata hash,
+ * never published. The stream keeps the newest stream_max entries (XADD
+ * MAXLEN). Retention is here
  * too, as the inverse of writing: listing the extracts and removing one
  * whole, in one MULTI/EXEC under WATCH. The keys' names come from
  * lnob/keys.h, their contents are documented in docs/redis-keys.md. Not
@@ -61,10 +63,19 @@ int lnob_store_quarantine(redisContext *c, const Lnob__V1__Quarantine *q, char *
  * Result never replaces one: the same content gives the same cells).
  * Returns LNOB_OK or an error as above. */
 int lnob_store_is_complete(redisContext *c, const char *extract_id, int *complete, char *err, size_t cap);
-/* Writes a Result (complete or failed) in one transaction. Sets *announced
- * to 1 if this write added the stream entry, which trims the stream to its
- * newest stream_max entries, exactly (0: never trimmed). */
-int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, int *announced,
+typedef struct {
+    unsigned long long seq; /* the publication's number; 0: not published (failed) */
+    int redelivered;        /* the same Result was stored before: its number, pointers and entry stay */
+} lnob_store_published_t;
+
+/* Writes a Result (complete or failed) in one transaction. A complete one
+ * is published (*out): a new one takes the number after lnob:seq:<channel>, becomes
+ * the current extract of its kind, channel and period, and of its kind and
+ * channel unless a later period has one, and adds a stream entry, which
+ * trims the stream to its newest stream_max entries, exactly (0: never
+ * trimmed). The same Result again (its confirmation was lost: same run_id
+ * and computed_ms) keeps the number it had and moves nothing. */
+int lnob_store_result(redisContext *c, const Lnob__V1__Result *r, long stream_max, lnob_store_published_t *out,
                       char *err, size_t cap);
 /* Checks what Redis holds of a Result's extract against its metadata: the
  * quarantine stream must hold rows_quarantined entries and, with cells = 1,
@@ -89,6 +100,7 @@ int lnob_store_scan_ids(redisContext *c, char ***ids, size_t *n, char *err, size
 typedef struct {
     char *id;
     char *kind;            /* "silc" when the metadata names none */
+    char *channel;         /* "official" when the metadata names none */
     char *period, *status; /* "" when absent */
     long long computed_ms; /* 0 when absent */
 } lnob_store_extract_t;
@@ -104,8 +116,8 @@ void lnob_store_extracts_free(lnob_store_extract_t **list, size_t n);
 typedef struct {
     const char *id;
     long long computed_ms; /* remove only while its metadata holds this (-1: whatever it holds) */
-    const char *successor; /* lnob:mis:latest:<period>, when it names id, names this next (NULL
-                              or "": the pointer is deleted) */
+    const char *successor; /* the current pointers that name id name this next: the newest complete
+                              extract of its kind, channel and period that stays (NULL or "": none) */
     int dry_run;           /* count what would go, remove nothing */
 } lnob_store_removal_t;
 
@@ -113,17 +125,20 @@ typedef struct {
     int found;   /* Redis held the extract's metadata hash (else nothing was done) */
     int changed; /* its computed_ms was not the one asked for: stored again, left alone */
     size_t keys; /* keys removed, or (dry run) that would be */
-    int latest;  /* lnob:mis:latest:<period> named it: LNOB_STORE_LATEST_* */
+    int current; /* its period's current pointer named it: LNOB_STORE_CURRENT_* */
+    lnob_key_t pointer; /* that pointer's name */
 } lnob_store_removed_t;
 
-enum { LNOB_STORE_LATEST_UNTOUCHED, LNOB_STORE_LATEST_MOVED, LNOB_STORE_LATEST_DELETED };
+enum { LNOB_STORE_CURRENT_UNTOUCHED, LNOB_STORE_CURRENT_MOVED, LNOB_STORE_CURRENT_DELETED };
 
 /* Removes every key of one extract in one MULTI/EXEC: its cells (those its
  * cell list names), metadata hash, cell list, indicator set and quarantine
  * stream are deleted; it leaves lnob:extracts, and its input files leave
  * the lnob:run: hash its metadata names (where they still map to it);
- * lnob:mis:latest:<period> moves to the successor when it names the
- * extract. The extract's keys are WATCHed while they are read: a sink
+ * the current pointers that name the extract move to the successor (without
+ * one, its period leaves lnob:periods:<kind>:<channel>, and the channel's
+ * latest pointer goes to the current extract of the period before, or is
+ * deleted). The extract's keys are WATCHed while they are read: a sink
  * writing the same extract meanwhile aborts the transaction, and it is read
  * and tried again, so the extract is removed whole or not at all, never
  * half of an old and half of a new write. Entries of lnob:stream:extracts

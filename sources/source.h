@@ -99,10 +99,6 @@ typedef struct lnob_source_ops {
      * lnob_extract_view_t.base). NULL: the kind keeps none. */
     void (*keep_free)(void *state);
 
-    /* sink: a complete extract of this kind is the newest of its period
-     * (lnob:<name>:latest:<period>, lnob/keys.h). */
-    int latest;
-
     /* lnob report: the kind's lines under an extract's first line (rows,
      * persons, ...) from its metadata. */
     void (*report)(FILE *out, lnob_meta_get_fn get, const void *meta);

@@ -41,10 +41,37 @@ const char *lnob_key_run(lnob_key_t *k, const char *run_id)
     return s_key(k, "lnob:run:", run_id, "");
 }
 
-const char *lnob_key_latest(lnob_key_t *k, const char *kind, const char *period)
+const char *lnob_key_current(lnob_key_t *k, const char *kind, const char *channel, const char *period)
 {
-    snprintf(k->s, sizeof k->s, "lnob:%s:latest:%s", kind, period);
+    snprintf(k->s, sizeof k->s, "lnob:current:%s:%s%s%s", kind, channel, period ? ":" : "", period ? period : "");
     return k->s;
+}
+
+const char *lnob_key_periods(lnob_key_t *k, const char *kind, const char *channel)
+{
+    snprintf(k->s, sizeof k->s, "lnob:periods:%s:%s", kind, channel);
+    return k->s;
+}
+
+const char *lnob_key_seq(lnob_key_t *k, const char *channel)
+{
+    return s_key(k, "lnob:seq:", channel, "");
+}
+
+int lnob_channel_valid(const char *channel)
+{
+    size_t n = strlen(channel);
+    if (n == 0 || n > LNOB_CHANNEL_MAX || channel[0] < 'a' || channel[0] > 'z')
+        return 0;
+    return strspn(channel, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+const char *lnob_extract_id_make(char *id, size_t cap, const char *kind, const char *period, const char *checksum,
+                                 const char *channel)
+{
+    int other = channel && *channel && strcmp(channel, LNOB_CHANNEL_DEFAULT) != 0;
+    snprintf(id, cap, "%s-%s-%.16s%s%s", kind, period, checksum, other ? "-" : "", other ? channel : "");
+    return id;
 }
 
 const char *lnob_key_extract_id(const char *key)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lnob/clock.h"
+#include "lnob/keys.h"
 #include "lnob/version.h"
 
 void lnob_meta_add(lnob_meta_t *m, const char *key, const char *value)
@@ -45,6 +46,7 @@ void lnob_meta_common(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, uint64_t 
     lnob_meta_add(m, "checksum", end->checksum);
     lnob_meta_add(m, "period", end->period);
     lnob_meta_add(m, "run_id", end->run_id);
+    lnob_meta_add(m, "channel", *end->channel ? end->channel : LNOB_CHANNEL_DEFAULT);
     if (*end->inputs)
         lnob_meta_add(m, "inputs", end->inputs);
     lnob_meta_u(m, "rows_read", rows_read);

@@ -400,6 +400,7 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
     e.vuln_groups = (char *) mc->vuln_groups;
     e.extract_id = (char *) id;
     e.run_id = (char *) ctx->cfg->run_id;
+    e.channel = (char *) ctx->cfg->channel;
     e.batch_count = m->seq;
     e.rows_read = m->rows_read;
     e.record_count = m->records;
@@ -499,7 +500,7 @@ int lnob_mis_extract_send(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char 
     const lnob_mis_ingest_cfg_t *mc = plan->kind_cfg;
     int rc = mc->period ? LNOB_OK : s_mis_pass(&m, plan, "scan");
     snprintf(period, sizeof period, "%ld", mc->period ? mc->period : (long) (m.latest / 10000));
-    lnob_ingest_extract_id(id, cap, "mis", period, checksum);
+    lnob_ingest_extract_id(ctx, id, cap, "mis", period, checksum);
     char population[INPUTS_MAX], err[LNOB_ERRSTR_MAX];
     if (*m.changed)
         rc = lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", m.changed, checksum, period);

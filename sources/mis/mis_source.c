@@ -206,7 +206,6 @@ const lnob_source_ops_t lnob_source_mis = {
     .compute = lnob_mis_compute,
     .carry = s_carry,
     .keep_free = lnob_mis_year_free,
-    .latest = 1,
     .report = s_report,
     .replay = lnob_mis_replay,
 };

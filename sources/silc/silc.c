@@ -16,6 +16,7 @@
 
 #include "lnob/csv.h"
 #include "lnob/dialect.h"
+#include "lnob/keys.h"
 #include "lnob/mem.h"
 #include "lnob/num.h"
 #include "lnob/udb.h"
@@ -24,8 +25,7 @@
 #define HEADER_LINE_MAX 65536   /* bytes of the header row kept for replay */
 #define MAX_AGE 130
 #define MAX_WEIGHT 1e9          /* RB050 above this is a data error */
-#define EXTRACT_ID_MAX 64
-#define CHECKSUM_PREFIX 16      /* hex chars of the checksum in the id */
+#define EXTRACT_ID_MAX 96
 #define FLAG_SUFFIX "_F"        /* UDB flag variables: HS060_F flags HS060 */
 #define REJECTS_HARD_CAP 16     /* x batch_size: rejects held while a household is open */
 #define MUN_CACHE_MAX 4096      /* distinct municipality texts remembered */
@@ -287,8 +287,8 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
 static void s_set_period(lnob_silc_t *self, const char *period)
 {
     snprintf(self->period, sizeof self->period, "%s", period);
-    snprintf(self->extract_id, sizeof self->extract_id, "silc-%s-%.*s", self->period,
-             CHECKSUM_PREFIX, self->o.checksum);
+    lnob_extract_id_make(self->extract_id, sizeof self->extract_id, "silc", self->period, self->o.checksum,
+                         self->o.channel);
 }
 
 /* Parses a survey year; -1 when s is not one. */

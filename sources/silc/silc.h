@@ -53,6 +53,7 @@ typedef struct {
      * is the file's ("" or NULL: the first row with a year decides). */
     uint64_t first_line;
     const char *period;
+    const char *channel;   /* the run's channel, in the extract id (lnob/keys.h); NULL the default */
 } lnob_silc_opts_t;
 
 #define LNOB_SILC_NOTES_MAX 640 /* bytes of an extract's notes */

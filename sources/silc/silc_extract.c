@@ -86,6 +86,7 @@ static int s_send_end(lnob_ingest_ctx_t *ctx, end_rows_t x, const lnob_plan_t *p
     e.headers = join ? lnob_udb4_headers(join) : (char *) "";
     e.extract_id = (char *) x.id;
     e.run_id = (char *) ctx->cfg->run_id;
+    e.channel = (char *) ctx->cfg->channel;
     e.batch_count = x.batches;
     e.rows_read = x.rows_read;
     e.record_count = x.records;
@@ -169,6 +170,7 @@ static int s_send_range(void *arg, uint32_t seq, uint64_t first_line, uint32_t r
     r.source = (char *) c->plan->files[0];
     r.checksum = (char *) c->checksum;
     r.period = (char *) lnob_silc_cut_period(c->cut);
+    r.channel = (char *) c->ctx->cfg->channel;
     r.first_line = first_line;
     r.rows = rows;
     r.data.data = (uint8_t *) data;
@@ -186,7 +188,7 @@ static int s_extract_cut(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, lnob_s
 {
     const char *path = plan->files[0], *period = lnob_silc_cut_period(cut), *reason = "FILE_CHANGED";
     char err[LNOB_ERRSTR_MAX] = "";
-    lnob_ingest_extract_id(id, cap, "silc", period, sum->hex);
+    lnob_ingest_extract_id(ctx, id, cap, "silc", period, sum->hex);
     lnob_info("%s: cut into %u ranges for the transformers to parse", path, lnob_silc_cut_ranges(cut));
     cut_send_t c = {ctx, plan, cut, id, sum->hex};
     lnob_silc_cut_start(cut, s_send_range, &c);
@@ -217,7 +219,7 @@ static int s_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, cha
     if (lnob_input_read(path, cut ? lnob_silc_cut_plan : NULL, cut, &sum, NULL, &reason, err, sizeof err) != LNOB_OK) {
         lnob_silc_cut_destroy(&cut);
         lnob_ingest_checksum_text(path, checksum);
-        lnob_ingest_extract_id(id, cap, "silc", "unreadable", checksum);
+        lnob_ingest_extract_id(ctx, id, cap, "silc", "unreadable", checksum);
         return lnob_ingest_send_failed(ctx, plan, id, reason, err, "", "unknown");
     }
     memcpy(checksum, sum.hex, sizeof checksum);
@@ -236,17 +238,18 @@ static int s_extract_single(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, cha
     lnob_silc_cut_destroy(&cut);
     lnob_silc_opts_t o = {.source = path, .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
-                          .emit = s_emit, .arg = ctx, .decimal_comma = s_decimal_comma(plan)};
+                          .emit = s_emit, .arg = ctx, .decimal_comma = s_decimal_comma(plan),
+                          .channel = ctx->cfg->channel};
     lnob_silc_t *p = lnob_silc_new(&o);
     int rc = s_parse(ctx, p, path, &sum, &reason, err, sizeof err);
     snprintf(id, cap, "%s", lnob_silc_extract_id(p));
     if (rc == LNOB_ERR && *err) { /* the file could not be read, or changed */
         if (!*id)
-            lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
+            lnob_ingest_extract_id(ctx, id, cap, "silc", "unknown", checksum);
         const char *period = *lnob_silc_period(p) ? lnob_silc_period(p) : "unknown";
         rc = lnob_ingest_send_failed(ctx, plan, id, reason, err, checksum, period);
     } else if (rc == LNOB_ERR && !*id) {
-        lnob_ingest_extract_id(id, cap, "silc", "unknown", checksum);
+        lnob_ingest_extract_id(ctx, id, cap, "silc", "unknown", checksum);
         rc = lnob_ingest_send_failed(ctx, plan, id, lnob_silc_reason(p), lnob_silc_errstr(p), checksum,
                            "unknown");
     } else if (rc == LNOB_ERR)
@@ -479,7 +482,7 @@ static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *
     int64_t t_load = lnob_mono_us();
     int rc = s_scan_set(plan, l, ctx->beat, checksum, &bytes, &reason, err, sizeof err);
     lnob_debug("%s: first read in %lld ms", plan->source, (long long) (lnob_mono_us() - t_load) / 1000);
-    lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    lnob_ingest_extract_id(ctx, id, cap, "silc", period, checksum);
     if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
         lnob_udb4_destroy(&join);
         return lnob_ingest_send_failed(ctx, plan, id, "FILE_CHANGED", ctx->changed, checksum, period);
@@ -500,7 +503,8 @@ static int s_extract_set(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, char *
                           .run_id = ctx->cfg->run_id, .batch_size = (size_t) ctx->cfg->batch_size,
                           .geo = ctx->geo, .emit = s_emit, .arg = ctx,
                           .file = LNOB_UDB4_R + 1, .where = s_join_where, .where_arg = join,
-                          .decimal_comma = s_decimal_comma(plan) || semicolon, .dialect_notes = dialects};
+                          .decimal_comma = s_decimal_comma(plan) || semicolon, .dialect_notes = dialects,
+                          .channel = ctx->cfg->channel};
     lnob_silc_t *p = lnob_silc_new(&o);
     err[0] = '\0';
     rc = s_join_set(ctx, l, join, p, bytes, &reason, err, sizeof err);
@@ -600,7 +604,7 @@ static int s_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, cha
     lnob_input_sum_t *sums = lnob_calloc(plan->n_files, sizeof *sums);
     snprintf(period, sizeof period, "%d", plan->year);
     int rc = s_merged_checksum(plan, sums, checksum, &bytes, &reason, err, sizeof err);
-    lnob_ingest_extract_id(id, cap, "silc", period, checksum);
+    lnob_ingest_extract_id(ctx, id, cap, "silc", period, checksum);
     if (rc == LNOB_OK && lnob_ingest_same_content(ctx, plan, checksum) != LNOB_OK) {
         free(sums);
         return lnob_ingest_send_failed(ctx, plan, ctx->first_id, "FILE_CHANGED", ctx->changed, checksum, period);
@@ -611,7 +615,7 @@ static int s_extract_merged(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, cha
     }
     lnob_silc_opts_t o = {.source = plan->files[0], .checksum = checksum, .run_id = ctx->cfg->run_id,
                           .batch_size = (size_t) ctx->cfg->batch_size, .geo = ctx->geo,
-                          .emit = s_emit, .arg = ctx};
+                          .emit = s_emit, .arg = ctx, .channel = ctx->cfg->channel};
     lnob_silc_t *p = lnob_silc_new(&o);
     merged_feed_t f = {p, ctx, 1, 0, 0};
     rc = s_merged_rows(plan, sums, &f, &at, &reason, err, sizeof err);

@@ -54,6 +54,7 @@ static int s_failed(const range_t *x, const char *reason, const char *detail)
     f.detail = (char *) detail;
     f.checksum = x->r->checksum;
     f.period = x->r->period;
+    f.channel = x->r->channel;
     lnob_env_t out = LNOB__V1__ENVELOPE__INIT;
     out.body_case = LNOB__V1__ENVELOPE__BODY_FAILED;
     out.failed = &f;
@@ -71,7 +72,7 @@ int lnob_silc_range(const lnob_env_t *env, const lnob_silc_settings_t *settings,
     lnob_silc_opts_t o = {.source = r->source, .checksum = r->checksum, .run_id = r->run_id,
                           .batch_size = RANGE_BATCH, .geo = settings->geo, .emit = s_emit, .arg = &x,
                           .encoding = LNOB_ENC_UTF8, .delimiter = ',', .first_line = r->first_line,
-                          .period = r->period};
+                          .period = r->period, .channel = r->channel};
     x.p = lnob_silc_new(&o);
     int rc = lnob_silc_feed(x.p, (const char *) r->header.data, r->header.len);
     if (rc == LNOB_OK)

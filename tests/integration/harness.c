@@ -392,6 +392,14 @@ long long th_int(redisContext *c, const char *fmt, ...)
     return v;
 }
 
+char *th_redis_get(redisContext *c, const char *key)
+{
+    redisReply *r = redisCommand(c, "GET %s", key);
+    char *v = lnob_strdup(r && r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+    return v;
+}
+
 char *th_hget(redisContext *c, const char *key, const char *field)
 {
     redisReply *r = redisCommand(c, "HGET %s %s", key, field);

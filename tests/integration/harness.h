@@ -108,6 +108,8 @@ char *th_extract_of_source(redisContext *c, const char *source);
 char *th_only_extract(redisContext *c);
 /* A field of a hash, owned ("" if absent). */
 char *th_hget(redisContext *c, const char *key, const char *field);
+/* GET key, owned; "" when absent. */
+char *th_redis_get(redisContext *c, const char *key);
 /* Integer reply of a command. */
 long long th_int(redisContext *c, const char *fmt, ...);
 

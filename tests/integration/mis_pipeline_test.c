@@ -681,14 +681,14 @@ static void s_drop(const char *src, const char *dir, const char *name)
     cr_assert_eq(rename(tmp, dst), 0);
 }
 
-/* Waits until lnob:mis:latest:2024 names an extract other than before;
+/* Waits until lnob:current:mis:official:2024 names an extract other than before;
  * returns it (owned) and the milliseconds it took. */
 static char *s_next_latest(const char *before, long *ms)
 {
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < 600; i++) {
-        redisReply *r = redisCommand(s_redis.c, "GET lnob:mis:latest:2024");
+        redisReply *r = redisCommand(s_redis.c, "GET lnob:current:mis:official:2024");
         char *id = r && r->type == REDIS_REPLY_STRING && (!before || strcmp(r->str, before) != 0)
                        ? lnob_strdup(r->str) : NULL;
         freeReplyObject(r);

@@ -74,9 +74,17 @@ Test(pipeline, one_or_three_transformers_and_any_batch_size_give_identical_cells
     cr_assert_eq(s_lnob_run(csv, "3", "13", NULL), 0);
     char *three = th_snapshot(s_redis.c, id);
     cr_assert_str_eq(one, three);
-    /* Re-running the same extract overwrote the same keys and announced it once. */
-    cr_assert_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 1);
+    /* Re-running the same extract overwrote the same keys and published it
+     * again, with the next number; it stays the current official one. */
+    cr_assert_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 2);
     cr_assert_eq(th_int(s_redis.c, "ZCARD lnob:extracts"), 1);
+    char key[256];
+    snprintf(key, sizeof key, "lnob:extract:%s", id);
+    char *seq = th_hget(s_redis.c, key, "seq"), *current = th_redis_get(s_redis.c, "lnob:current:silc:official:2023");
+    cr_assert_str_eq(seq, "2");
+    cr_assert_str_eq(current, id);
+    free(seq);
+    free(current);
     long long cells = th_int(s_redis.c, "LLEN lnob:extract:%s:cells", id);
     redisReply *keys = redisCommand(s_redis.c, "KEYS lnob:cell:%s:*", id);
     cr_assert_eq((long long) keys->elements, cells);
@@ -937,7 +945,7 @@ Test(pipeline, workers_started_by_hand_over_tcp_publish_on_pub_and_survive_garba
     char *id = th_extract_of(s_redis.c, "by-hand", csv_path);
     cr_assert_not_null(id);
     char want_topic[128];
-    snprintf(want_topic, sizeof want_topic, "lnob.extract.%s", id);
+    snprintf(want_topic, sizeof want_topic, "lnob.extract.official.%s", id);
     cr_assert_str_eq(topic, want_topic);
     char *got = th_snapshot(s_redis.c, id);
     char *want = th_in_process(csv_path, 4096);

@@ -1,8 +1,9 @@
 /* retention_test.c - `lnob delete` and `lnob prune` against extracts a real
  * `lnob run` stored in a private redis-server: exactly the extract's keys
- * go (KEYS before and after), the policy keeps the newest of each kind and
- * period, --older-than reads computed_ms, --dry-run removes nothing, the
- * MIS pointer moves or goes, the sink's user may remove with the shipped
+ * go (KEYS before and after), the policy keeps the newest of each kind,
+ * channel and period, --older-than reads computed_ms, --dry-run removes
+ * nothing, the current pointers are set per channel and period and move or
+ * go, the sink's user may remove with the shipped
  * users.acl and the reader's may not; and the sink trims the stream. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -86,8 +87,8 @@ static const char *s_gen_silc(char *buf, int seed, int year)
 }
 
 /* lnob run on files (NULL-terminated) after flag ("--silc" or "--mis"),
- * as s_login. Returns the exit code. */
-static int s_store(const char *flag, const char *const files[])
+ * in channel (NULL: the default), as s_login. Returns the exit code. */
+static int s_store_in(const char *channel, const char *flag, const char *const files[])
 {
     const char *args[MAX_ARGS] = {"run", flag};
     size_t n = 2;
@@ -104,9 +105,18 @@ static int s_store(const char *flag, const char *const files[])
         args[n++] = "--redis-password-file";
         args[n++] = s_password_file;
     }
+    if (channel) {
+        args[n++] = "--channel";
+        args[n++] = channel;
+    }
     args[n] = NULL;
     char err[PATH_LEN];
     return th_run_logged("lnob", args, NULL, s_path(err, "run.err"), RUN_TIMEOUT_S);
+}
+
+static int s_store(const char *flag, const char *const files[])
+{
+    return s_store_in(NULL, flag, files);
 }
 
 /* lnob with args (NULL-terminated) as user (NULL: s_login), stdout and
@@ -301,10 +311,10 @@ static void s_drop_key(char *keys, const char *key)
     memmove(at, at + n + 1, strlen(at + n + 1) + 1);
 }
 
-/* lnob:mis:latest:2024, owned ("" when absent). */
+/* lnob:current:mis:official:2024, owned ("" when absent). */
 static char *s_latest(void)
 {
-    redisReply *r = redisCommand(s_redis.c, "GET lnob:mis:latest:2024");
+    redisReply *r = redisCommand(s_redis.c, "GET lnob:current:mis:official:2024");
     cr_assert_not_null(r);
     char *v = lnob_strdup(r->type == REDIS_REPLY_STRING ? r->str : "");
     freeReplyObject(r);
@@ -312,7 +322,7 @@ static char *s_latest(void)
 }
 
 /* Two MIS extracts of 2024: *first from the exports, then *second from the
- * exports and registers (lnob:mis:latest:2024 names the second). */
+ * exports and registers (lnob:current:mis:official:2024 names the second). */
 static void s_store_mis(char **first, char **second)
 {
     const char *exports[] = {MIS_EXPORTS "01_puke.csv", MIS_EXPORTS "02_pustec.csv", NULL};
@@ -456,9 +466,9 @@ Test(retention, keep_last_keeps_the_newest_of_each_kind_and_period)
     free(status);
     char *latest = s_latest(), says[PATH_LEN];
     cr_expect_str_eq(latest, m1, "the pointer moved to the MIS extract that stays");
-    snprintf(says, sizeof says, "removed %s (mis 2024, complete, computed ", m2);
+    snprintf(says, sizeof says, "removed %s (mis 2024, official, complete, computed ", m2);
     s_expect_says("prune.out", says);
-    snprintf(says, sizeof says, "lnob:mis:latest:2024 now names %s", m1);
+    snprintf(says, sizeof says, "lnob:current:mis:official:2024 now names %s", m1);
     s_expect_says("prune.out", says);
     s_expect_says("prune.out", "removed 4 extracts (");
     s_expect_says("prune.out", "; 4 kept");
@@ -521,8 +531,9 @@ Test(retention, older_than_reads_computed_ms_and_the_newest_stays_unless_all)
     const char *k0_all[] = {"prune", "--keep-last", "0", "--all", NULL};
     cr_assert_eq(s_lnob(k0_all, "all.out", "all.err"), 0);
     s_expect_says("all.out", "removed 2 extracts (");
-    s_expect_same_keys("lnob:indicators\nlnob:stream:extracts\n",
-                       "what no extract owns: the indicator ids ever stored and the stream");
+    s_expect_same_keys("lnob:indicators\nlnob:seq:official\nlnob:stream:extracts\n",
+                       "what no extract owns: the indicator ids ever stored, the publication count and the "
+                       "stream (the pointers went with the last extracts)");
     free(before);
     for (int i = 0; i < 4; i++)
         free(id[i]);
@@ -597,13 +608,13 @@ Test(retention_acl, the_sink_user_removes_and_the_reader_may_not)
 
     const char *del_m1[] = {"delete", m1, NULL};
     cr_assert_eq(s_lnob(del_m1, "m1.out", "m1.err"), 0, "the newest, when named");
-    s_expect_says("m1.out", "lnob:mis:latest:2024 deleted");
+    s_expect_says("m1.out", "lnob:current:mis:official:2024 deleted");
     latest = s_latest();
     cr_expect_str_eq(latest, "", "no MIS extract of 2024 is left");
     free(latest);
     const char *del_b[] = {"delete", idb, NULL};
     cr_assert_eq(s_lnob(del_b, "b.out", "b.err"), 0);
-    s_expect_same_keys("lnob:indicators\nlnob:stream:extracts\n", "every extract removed");
+    s_expect_same_keys("lnob:indicators\nlnob:seq:official\nlnob:stream:extracts\n", "every extract removed, its pointers too");
     const char *names[] = {"dry.out", "dry.err", "prune.out", "prune.err", "m1.out", "m1.err",
                            "b.out", "b.err", "reader.out", "run.err"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -613,4 +624,69 @@ Test(retention_acl, the_sink_user_removes_and_the_reader_may_not)
     free(idb);
     free(m1);
     free(m2);
+}
+
+/* ---- what is current ------------------------------------------------------------ */
+
+static void s_expect_get(const char *key, const char *want, const char *why)
+{
+    char *got = th_redis_get(s_redis.c, key);
+    cr_expect_str_eq(got, want, "%s: %s", key, why);
+    free(got);
+}
+
+/* The pointers follow publication per kind, channel and period: an older
+ * period run again is current for its year but not the latest; a trial
+ * channel's run of the official file is another extract and moves only
+ * the trial's pointers; every store is numbered; removing the current
+ * extract of the latest year moves the latest to the year before. As
+ * lnob_sink with the shipped users.acl: the writes are allowed. */
+Test(retention_acl, the_current_pointers_follow_each_channel_and_period)
+{
+    char a[PATH_LEN], b[PATH_LEN];
+    const char *y2023[] = {s_gen_silc(a, 1, 2023), NULL}, *y2022[] = {s_gen_silc(b, 2, 2022), NULL};
+    cr_assert_eq(s_store("--silc", y2023), 0);
+    char *ida = th_extract_of_source(s_redis.c, a);
+    cr_assert_eq(s_store("--silc", y2022), 0);
+    char *idb = th_extract_of_source(s_redis.c, b);
+    s_expect_get("lnob:current:silc:official:2023", ida, "the year's only extract");
+    s_expect_get("lnob:current:silc:official:2022", idb, "the year's only extract");
+    s_expect_get("lnob:current:silc:official", ida, "2022 came later, but 2023 is the latest year");
+    cr_expect_eq(th_int(s_redis.c, "ZCARD lnob:periods:silc:official"), 2);
+
+    cr_assert_eq(s_store_in("trial", "--silc", y2023), 0, "lnob run --channel trial");
+    char trial[PATH_LEN], key[PATH_LEN + 32];
+    snprintf(trial, sizeof trial, "%s-trial", ida);
+    snprintf(key, sizeof key, "lnob:extract:%s", trial);
+    char *channel = th_hget(s_redis.c, key, "channel");
+    cr_expect_str_eq(channel, "trial");
+    free(channel);
+    s_expect_get("lnob:current:silc:trial:2023", trial, "the trial's own extract");
+    s_expect_get("lnob:current:silc:trial", trial, "the trial's latest");
+    s_expect_get("lnob:current:silc:official:2023", ida, "a trial moves no official pointer");
+    s_expect_get("lnob:current:silc:official", ida, "a trial moves no official pointer");
+
+    cr_assert_eq(s_store("--silc", y2022), 0, "the 2022 file again");
+    snprintf(key, sizeof key, "lnob:extract:%s", idb);
+    char *seq = th_hget(s_redis.c, key, "seq");
+    cr_expect_str_eq(seq, "3", "published again, with the official channel's third number");
+    free(seq);
+    s_expect_get("lnob:seq:official", "3", "three official publications");
+    s_expect_get("lnob:seq:trial", "1", "one trial publication");
+    cr_expect_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 4, "each announced");
+    s_expect_get("lnob:current:silc:official", ida, "a re-run of 2022 is not the latest year");
+
+    const char *del_a[] = {"delete", ida, NULL};
+    cr_assert_eq(s_lnob(del_a, "a.out", "a.err"), 0);
+    s_expect_says("a.out", "lnob:current:silc:official:2023 deleted");
+    s_expect_get("lnob:current:silc:official:2023", "", "no official 2023 extract is left");
+    s_expect_get("lnob:current:silc:official", idb, "the latest is 2022 now");
+    cr_expect_eq(th_int(s_redis.c, "ZCARD lnob:periods:silc:official"), 1);
+    s_expect_get("lnob:current:silc:trial", trial, "the trial's are untouched");
+    const char *del_b[] = {"delete", idb, NULL};
+    cr_assert_eq(s_lnob(del_b, "b.out", "b.err"), 0);
+    s_expect_get("lnob:current:silc:official", "", "no official extract is left");
+    cr_expect_eq(th_int(s_redis.c, "EXISTS lnob:periods:silc:official"), 0);
+    free(ida);
+    free(idb);
 }

@@ -14,7 +14,10 @@ Test(keys, each_name_as_documented)
     cr_assert_str_eq(lnob_key_cell(&k, "silc-2023-ab", "arpr", "sex=2"), "lnob:cell:silc-2023-ab:arpr:sex=2");
     cr_assert_str_eq(lnob_key_quarantine(&k, "mis-2024-cd"), "lnob:quarantine:mis-2024-cd");
     cr_assert_str_eq(lnob_key_run(&k, "run-00ff"), "lnob:run:run-00ff");
-    cr_assert_str_eq(lnob_key_latest(&k, "mis", "2024"), "lnob:mis:latest:2024");
+    cr_assert_str_eq(lnob_key_current(&k, "mis", "official", "2024"), "lnob:current:mis:official:2024");
+    cr_assert_str_eq(lnob_key_current(&k, "silc", "trial", NULL), "lnob:current:silc:trial");
+    cr_assert_str_eq(lnob_key_periods(&k, "silc", "official"), "lnob:periods:silc:official");
+    cr_assert_str_eq(lnob_key_seq(&k, "official"), "lnob:seq:official");
     cr_assert_str_eq(LNOB_KEY_EXTRACTS, "lnob:extracts");
     cr_assert_str_eq(LNOB_KEY_INDICATORS, "lnob:indicators");
     cr_assert_str_eq(LNOB_KEY_STREAM, "lnob:stream:extracts");
@@ -37,4 +40,25 @@ Test(keys, only_a_metadata_key_names_an_extract)
     cr_assert_null(lnob_key_extract_id("lnob:extract:"));
     cr_assert_null(lnob_key_extract_id("lnob:extracts"));
     cr_assert_null(lnob_key_extract_id("lnob:quarantine:silc-2023-ab"));
+}
+
+Test(keys, an_extract_id_names_its_channel_unless_official)
+{
+    char id[96];
+    const char *sum = "683dff889fe09848aa00";
+    cr_assert_str_eq(lnob_extract_id_make(id, sizeof id, "silc", "2023", sum, NULL), "silc-2023-683dff889fe09848");
+    cr_assert_str_eq(lnob_extract_id_make(id, sizeof id, "silc", "2023", sum, "official"), "silc-2023-683dff889fe09848");
+    cr_assert_str_eq(lnob_extract_id_make(id, sizeof id, "mis", "2024", sum, "trial_2"),
+                     "mis-2024-683dff889fe09848-trial_2");
+}
+
+Test(keys, a_channel_name_is_short_lower_case_and_starts_with_a_letter)
+{
+    const char *good[] = {"official", "trial", "t", "a_1", "abcdefghijklmnopqrstuvwxyz012345"};
+    const char *bad[] = {"", "Official", "1trial", "_x", "tri-al", "tri:al", "tri.al", "a b",
+                         "abcdefghijklmnopqrstuvwxyz0123456"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        cr_expect(lnob_channel_valid(good[i]), "%s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect(!lnob_channel_valid(bad[i]), "%s", bad[i]);
 }

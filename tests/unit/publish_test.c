@@ -62,9 +62,10 @@ Test(publish, suppress_cells_are_withheld_the_rest_kept_in_order)
     fx_result_t f;
     s_fx(&f);
     size_t len, withheld;
-    uint8_t *buf = lnob_publish_pack(&f.r, &len, &withheld);
+    uint8_t *buf = lnob_publish_pack(&f.r, 7, &len, &withheld);
     lnob_env_t *env = s_decode(buf, len);
     const Lnob__V1__Result *got = env->result;
+    cr_assert_eq(got->seq, 7, "the publication's number travels in Result.seq");
     cr_assert_eq(withheld, 2);
     cr_assert_eq(got->n_cells, N_CELLS - 2);
     static const size_t kept[] = {0, 2, 4};
@@ -93,11 +94,26 @@ Test(publish, all_suppressed_publishes_the_result_without_cells)
     for (size_t i = 0; i < N_CELLS; i++)
         f.cells[i].flag = "SUPPRESS";
     size_t len, withheld;
-    uint8_t *buf = lnob_publish_pack(&f.r, &len, &withheld);
+    uint8_t *buf = lnob_publish_pack(&f.r, 1, &len, &withheld);
     lnob_env_t *env = s_decode(buf, len);
     cr_assert_eq(withheld, N_CELLS);
     cr_assert_eq(env->result->n_cells, 0);
     cr_assert_str_eq(env->result->extract_id, "silc-2023-x");
     lnob_wire_free(&env);
     free(buf);
+}
+
+Test(publish, the_topic_names_the_channel_then_the_extract)
+{
+    fx_result_t f;
+    s_fx(&f);
+    char topic[128];
+    cr_assert_str_eq(lnob_publish_topic(&f.r, topic, sizeof topic), "lnob.extract.official.silc-2023-x",
+                     "metadata without a channel: the default one");
+    Lnob__V1__MetaField ch = LNOB__V1__META_FIELD__INIT, *both[2] = {&f.meta, &ch};
+    ch.key = "channel";
+    ch.value = "trial";
+    f.r.meta = both;
+    f.r.n_meta = 2;
+    cr_assert_str_eq(lnob_publish_topic(&f.r, topic, sizeof topic), "lnob.extract.trial.silc-2023-x");
 }

@@ -13,7 +13,10 @@
  *   lnob:quarantine:<extract>                       stream of rejected rows
  *   lnob:stream:extracts                            stream: one entry per completed extract
  *   lnob:run:<run id>                               hash source -> extract id (7 days)
- *   lnob:mis:latest:<period>                        string: the newest complete MIS extract
+ *   lnob:current:<kind>:<channel>:<period>          string: the channel's current extract
+ *   lnob:current:<kind>:<channel>                   string: ... of its latest period
+ *   lnob:periods:<kind>:<channel>                   zset: the periods that have one
+ *   lnob:seq:<channel>                              counter: the channel's last publication
  *
  * A builder writes the key into k and returns k->s, so that it can stand in
  * a call: redisCommand(c, "HGET %s status", lnob_key_extract(&k, id)). A
@@ -42,9 +45,32 @@ const char *lnob_key_indicators(lnob_key_t *k, const char *extract_id);
 const char *lnob_key_cell(lnob_key_t *k, const char *extract_id, const char *indicator, const char *breakdown);
 const char *lnob_key_quarantine(lnob_key_t *k, const char *extract_id);
 const char *lnob_key_run(lnob_key_t *k, const char *run_id);
-/* lnob:<kind>:latest:<period>: the newest complete extract of a source
- * kind that keeps one (MIS: lnob:mis:latest:2024). */
-const char *lnob_key_latest(lnob_key_t *k, const char *kind, const char *period);
+/* lnob:current:<kind>:<channel>:<period>, or with period NULL
+ * lnob:current:<kind>:<channel>: the extract a dashboard reads. */
+const char *lnob_key_current(lnob_key_t *k, const char *kind, const char *channel, const char *period);
+/* lnob:periods:<kind>:<channel>: each period with a current extract, scored
+ * by its number. */
+const char *lnob_key_periods(lnob_key_t *k, const char *kind, const char *channel);
+/* lnob:seq:<channel>: the number of the channel's last publication. */
+const char *lnob_key_seq(lnob_key_t *k, const char *channel);
+
+/* ---- extract ids and channels ----
+ * An extract id names one input in one channel: <kind>-<period>-<the first
+ * 16 hex digits of its sha256>, and -<channel> after it unless the channel
+ * is the default, so that a trial run of the official file is another
+ * extract ("silc-2023-683dff889fe09848", "silc-2023-683dff889fe09848-trial").
+ * A channel name is 1-32 of a-z, 0-9 and _, starting with a letter. */
+#define LNOB_CHANNEL_DEFAULT "official"
+#define LNOB_CHANNEL_MAX 32
+#define LNOB_CHANNEL_RULE "1-32 of a-z, 0-9 and _, starting with a letter"
+#define LNOB_CHANNEL_HELP                                                                          \
+    "the channel the extracts are published in (" LNOB_CHANNEL_RULE "); a trial run takes its own, " \
+    "and the official figures stay current (docs/dashboards.md)"
+
+int lnob_channel_valid(const char *channel);
+/* channel NULL or "": the default. Returns id. */
+const char *lnob_extract_id_make(char *id, size_t cap, const char *kind, const char *period, const char *checksum,
+                                 const char *channel);
 
 /* The extract id of a metadata key (lnob:extract:<id>), or NULL for any
  * other key (the cell list, the indicator set, other prefixes). Points
