@@ -274,12 +274,12 @@ static const char *s_option(const lnob_pipeconf_t *self, lnob_pipe_prog p, const
 /* Each worker's endpoint options: on tcp:// they need CURVE keys. */
 static const struct {
     lnob_pipe_prog prog;
-    const char *opts[4];
+    const char *opts[5];
 } s_endpoints[] = {
     {LNOB_PIPE_INGEST, {"push", "control", NULL}},
     {LNOB_PIPE_TRANSFORM, {"pull", "push", NULL}},
     {LNOB_PIPE_AGGREGATE, {"pull", "push", "control", NULL}},
-    {LNOB_PIPE_SINK, {"pull", "pub", "control", NULL}},
+    {LNOB_PIPE_SINK, {"pull", "pub", "snapshot", "control", NULL}},
 };
 
 /* A worker with a tcp:// endpoint and no certificate would refuse to

@@ -77,6 +77,7 @@ typedef struct {
     int dry_run;
     long metrics_base;
     const char *pub;       /* the sink's PUB endpoint (ipc://), or NULL: one in the run's dir */
+    const char *snapshot;  /* ... its snapshot endpoint for late joiners */
     int keep;              /* leave the private Redis running */
     /* the source kinds' options lnob run takes (source.h run_opts), each
      * kind's in its part, as in lnob-ingest's config: s_kind_cfg */
@@ -126,6 +127,9 @@ static const lnob_opt_t s_opts[] = {
     {"pub", "LNOB_RUN_PUB", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, pub),
      "publish the extracts on this ipc:// endpoint (in a directory only you can enter), for subscribers "
      "that join before or during the run; default: one in the run's own directory"},
+    {"snapshot", "LNOB_RUN_SNAPSHOT", LNOB_OPT_STR, NULL, 0, 0, NULL, offsetof(cfg_t, snapshot),
+     "answer late joiners on this ipc:// endpoint (in a directory only you can enter): the current extracts "
+     "of a channel, then follow --pub (docs/dashboards.md); default: one in the run's own directory"},
     {"keep", NULL, LNOB_OPT_FLAG, "0", 0, 0, NULL, offsetof(cfg_t, keep),
      "leave the private Redis running after the run, for inspection: its socket and how to stop it are "
      "printed on stderr"},
@@ -460,6 +464,18 @@ static void s_common_args(const run_t *r, args_t *a, lnob_pipe_prog prog, const 
     s_pass_options(r, a, prog, names);
 }
 
+/* An endpoint of the sink's that a subscriber reaches (--pub, --snapshot):
+ * NULL (in the run's dir), or ipc:// in a directory only this user enters. */
+static int s_check_pinned(const char *flag, const char *ep, char *err, size_t cap)
+{
+    if (ep && strncmp(ep, "ipc://", 6) != 0) {
+        snprintf(err, cap, "%s %.200s: lnob run binds ipc:// only (on tcp:// the sink needs CURVE keys: start "
+                           "lnob-sink with --cert and --allow, docs/security.md)", flag, ep);
+        return LNOB_ERR;
+    }
+    return ep && lnob_curve_check_ipc(ep + 6, err, cap) != 0 ? LNOB_ERR : LNOB_OK;
+}
+
 /* Adds an endpoint in the run's dir: "@ipc://DIR/name" (bind) or ">...". */
 static void s_ep(const run_t *r, args_t *a, const char *flag, char how, const char *name)
 {
@@ -498,17 +514,26 @@ static const char *s_metrics(const run_t *r, long offset, char *buf, size_t cap)
     return buf;
 }
 
+/* A bound endpoint of the sink's: where the user pinned it, else in the
+ * run's dir. */
+static void s_pinned(const run_t *r, args_t *a, const char *flag, const char *pinned, const char *name)
+{
+    char ep[PATH_MAX_LEN + 64];
+    if (!pinned) {
+        s_ep(r, a, flag, '@', name);
+        return;
+    }
+    snprintf(ep, sizeof ep, "@%s", pinned);
+    s_arg(a, flag, s_kept(a, ep));
+}
+
 static int s_start_sink(run_t *r)
 {
     args_t *a = lnob_calloc(1, sizeof *a);
     char m[32];
     s_ep(r, a, "--pull", '@', "results");
-    if (r->cfg.pub) { /* a place of the user's: bound, as the sink binds its own */
-        char ep[PATH_MAX_LEN + 64];
-        snprintf(ep, sizeof ep, "@%s", r->cfg.pub);
-        s_arg(a, "--pub", s_kept(a, ep));
-    } else
-        s_ep(r, a, "--pub", '@', "pub");
+    s_pinned(r, a, "--pub", r->cfg.pub, "pub");
+    s_pinned(r, a, "--snapshot", r->cfg.snapshot, "snapshot");
     s_ep_each(r, a, "--control", "control");
     s_arg(a, "--redis", r->sink_url);
     if (r->password_file[0])
@@ -1253,11 +1278,8 @@ static int s_options(run_t *r, int argc, char **argv, int first)
     } else if (rc == LNOB_OK && r->cfg.keep && r->cfg.redis) {
         snprintf(err, sizeof err, "--keep keeps the private Redis; with --redis there is none to keep");
         rc = LNOB_ERR;
-    } else if (rc == LNOB_OK && r->cfg.pub && strncmp(r->cfg.pub, "ipc://", 6) != 0) {
-        snprintf(err, sizeof err, "--pub %.200s: lnob run publishes on ipc:// only (a tcp:// PUB needs CURVE "
-                                  "keys: start lnob-sink with --cert and --allow, docs/security.md)", r->cfg.pub);
-        rc = LNOB_ERR;
-    } else if (rc == LNOB_OK && r->cfg.pub && lnob_curve_check_ipc(r->cfg.pub + 6, err, sizeof err) != 0) {
+    } else if (rc == LNOB_OK && (s_check_pinned("--pub", r->cfg.pub, err, sizeof err) != LNOB_OK ||
+                                 s_check_pinned("--snapshot", r->cfg.snapshot, err, sizeof err) != LNOB_OK)) {
         rc = LNOB_ERR;
     } else if (rc == LNOB_OK && !lnob_channel_valid(r->cfg.channel)) {
         snprintf(err, sizeof err, "--channel: '%.64s' is not a channel name (" LNOB_CHANNEL_RULE ")", r->cfg.channel);

@@ -35,7 +35,8 @@ static const char *const s_kind_names[LNOB_WIRE_KINDS] = {
     [LNOB__V1__ENVELOPE__BODY_QUARANTINE] = "quarantine", [LNOB__V1__ENVELOPE__BODY_RESULT] = "result",
     [LNOB__V1__ENVELOPE__BODY_STATUS] = "status",       [LNOB__V1__ENVELOPE__BODY_PROGRESS] = "progress",
     [LNOB__V1__ENVELOPE__BODY_STORED] = "stored",       [LNOB__V1__ENVELOPE__BODY_MIS] = "mis",
-    [LNOB__V1__ENVELOPE__BODY_HEARTBEAT] = "heartbeat", [LNOB__V1__ENVELOPE__BODY_RANGE] = "range"};
+    [LNOB__V1__ENVELOPE__BODY_HEARTBEAT] = "heartbeat", [LNOB__V1__ENVELOPE__BODY_RANGE] = "range",
+    [LNOB__V1__ENVELOPE__BODY_SNAPSHOT] = "snapshot",   [LNOB__V1__ENVELOPE__BODY_SNAPSHOT_END] = "snapshot_end"};
 
 const char *lnob_wire_kind_name(int body_case)
 {
@@ -122,8 +123,8 @@ static const struct {
     {"ingest", KIND(BATCH) | KIND(END) | KIND(FAILED) | KIND(MIS) | KIND(STATUS) | KIND(RANGE)},
     {"transform", KIND(END) | KIND(FAILED) | KIND(RUN) | KIND(MIS)},
     {"aggregate", KIND(FAILED) | KIND(QUARANTINE) | KIND(RESULT) | KIND(PROGRESS)},
-    {"sink", KIND(STORED) | KIND(RESULT)},
-    {"dashboard", 0},
+    {"sink", KIND(STORED) | KIND(RESULT) | KIND(SNAPSHOT_END)},
+    {"dashboard", KIND(SNAPSHOT)},
 };
 
 int lnob_wire_role_sends(const char *role, int body_case)
@@ -369,6 +370,10 @@ static int s_has_unknown(const lnob_env_t *e)
         return s_unknown(e->heartbeat);
     case LNOB__V1__ENVELOPE__BODY_RANGE:
         return s_unknown(e->range);
+    case LNOB__V1__ENVELOPE__BODY_SNAPSHOT:
+        return s_unknown(e->snapshot);
+    case LNOB__V1__ENVELOPE__BODY_SNAPSHOT_END:
+        return s_unknown(e->snapshot_end);
     default:
         return 0;
     }
@@ -437,6 +442,9 @@ static const char *s_check_body(const lnob_env_t *e)
         return e->heartbeat->pid ? NULL : "heartbeat without pid";
     case LNOB__V1__ENVELOPE__BODY_RANGE:
         return s_check_range(e->range);
+    case LNOB__V1__ENVELOPE__BODY_SNAPSHOT: /* the channel is checked where it is used */
+    case LNOB__V1__ENVELOPE__BODY_SNAPSHOT_END:
+        return NULL;
     default:
         return "envelope without body";
     }
@@ -609,13 +617,18 @@ int lnob_wire_send(void *sock, lnob_env_t *env, char *why, size_t cap)
     return s_send_failed(err, why, cap);
 }
 
-int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, char *why,
-                   size_t cap)
+void lnob_wire_trim(lnob_wire_stats_t *stats)
 {
-    if (stats->trim_pending) { /* the caller is done with the large message before this call */
+    if (stats->trim_pending) {
         stats->trim_pending = 0;
         malloc_trim(0);
     }
+}
+
+int lnob_wire_recv(void *sock, lnob_env_t **env_p, lnob_wire_stats_t *stats, char *why,
+                   size_t cap)
+{
+    lnob_wire_trim(stats); /* the caller is done with the large message before this call */
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     if (zmq_msg_recv(&msg, sock, 0) < 0) {

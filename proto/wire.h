@@ -66,7 +66,7 @@ static inline uint64_t lnob_reject_seq(const Lnob__V1__Reject *r)
 typedef Lnob__V1__Envelope lnob_env_t;
 
 /* Envelope body cases (lnob.proto field numbers) are below this. */
-#define LNOB_WIRE_KINDS 22
+#define LNOB_WIRE_KINDS 24
 
 /* A worker's message counters: dropped by reason, valid ones received and
  * sent by kind (body case). Atomics: the worker's thread counts, the
@@ -148,6 +148,10 @@ int lnob_wire_role_sends(const char *role, int body_case);
  * (lnob_wire_role_sends), else the message is dropped as wrong_role. */
 int lnob_wire_recv(void *zmq_socket, lnob_env_t **env_p, lnob_wire_stats_t *stats,
                    char *why, size_t cap);
+/* Gives back to the system what decoding a large message took, once the
+ * caller is done with it (lnob_wire_recv does so first; a caller that
+ * polls before receiving calls it when the poll finds nothing). */
+void lnob_wire_trim(lnob_wire_stats_t *stats);
 
 /* The identity frame of a peer of a ROUTER socket. */
 typedef struct {

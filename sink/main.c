@@ -35,8 +35,10 @@
 #include "lnob/route.h"
 #include "lnob/sock.h"
 #include "beat.h"
+#include "lnob/keys.h"
 #include "publish.h"
 #include "sink_config.h"
+#include "snapshot.h"
 #include "store.h"
 #include "wire.h"
 
@@ -44,6 +46,7 @@
 #define RETRY_MS 1000
 #define PING_MS 1000 /* an idle sink with a metrics endpoint checks Redis this often */
 #define TOPIC_MAX 256
+#define SNAPSHOT_HWM 100000 /* frames queued to one late joiner: a state of many extracts */
 
 /* What the metrics endpoint shows of the sink (docs/operations.md). */
 typedef struct {
@@ -60,6 +63,7 @@ typedef struct {
 typedef struct {
     const lnob_sink_cfg_t *cfg;
     zsock_t *in, *pub;
+    zsock_t *snap;         /* late joiners' requests (ROUTER); NULL with --snapshot none */
     lnob_route_t control;  /* each aggregator's control socket (lnob/route.h) */
     redisContext *redis;
     lnob_beat_t *beat;     /* NULL without --heartbeat */
@@ -282,11 +286,95 @@ static int s_ping(sink_t *s)
     return LNOB_OK;
 }
 
+/* Sends one message of frames to a ROUTER peer; a peer gone or too far
+ * behind loses it (the SnapshotEnd's count tells it). */
+static void s_send_to(void *sock, const lnob_peer_t *peer, const char *topic, const uint8_t *bytes, size_t len)
+{
+    zmq_send(sock, peer->id, peer->len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(sock, bytes, len, ZMQ_DONTWAIT);
+}
+
+static void s_send_end(sink_t *s, const lnob_peer_t *peer, const char *channel, const lnob_snapshot_t *snap,
+                       const char *error)
+{
+    Lnob__V1__SnapshotEnd end = LNOB__V1__SNAPSHOT_END__INIT;
+    end.channel = (char *) channel;
+    end.seq = snap->seq;
+    end.extracts = (uint32_t) snap->n;
+    end.error = (char *) error;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_SNAPSHOT_END;
+    env.snapshot_end = &end;
+    size_t len;
+    uint8_t *buf = lnob_wire_pack(&env, &len);
+    s_send_to(zsock_resolve(s->snap), peer, LNOB_SNAPSHOT_END_TOPIC, buf, len);
+    lnob_wire_sent(&s->wire, LNOB__V1__ENVELOPE__BODY_SNAPSHOT_END);
+    free(buf);
+}
+
+/* Answers one late joiner: the channel's current extracts, then the end
+ * with the channel's number (snapshot.h). */
+static int s_serve_snapshot(sink_t *s)
+{
+    char why[LNOB_ERRSTR_MAX] = "";
+    lnob_peer_t peer;
+    lnob_env_t *env = NULL;
+    void *sock = zsock_resolve(s->snap);
+    if (lnob_wire_recv_routed(sock, &peer, &env, &s->wire, why, sizeof why) != LNOB_OK)
+        return LNOB_OK; /* a bad or foreign request is dropped and counted */
+    int asked = env->body_case == LNOB__V1__ENVELOPE__BODY_SNAPSHOT;
+    const char *channel = asked && *env->snapshot->channel ? env->snapshot->channel : LNOB_CHANNEL_DEFAULT;
+    lnob_snapshot_t snap = {0};
+    int rc = LNOB_OK;
+    if (!asked || !lnob_channel_valid(channel))
+        snprintf(why, sizeof why, "not a snapshot request of a channel (" LNOB_CHANNEL_RULE ")");
+    else if ((rc = s_connected(s)) == LNOB_OK)
+        rc = lnob_snapshot_read(s->redis, channel, &snap, why, sizeof why);
+    else
+        snprintf(why, sizeof why, "Redis is not reachable");
+    for (size_t i = 0; rc == LNOB_OK && !*why && i < snap.n; i++)
+        s_send_to(sock, &peer, snap.items[i].topic, snap.items[i].bytes, snap.items[i].len);
+    s_send_end(s, &peer, *why ? "" : channel, &snap, why);
+    if (*why)
+        lnob_log_once(LNOB_LOG_WARN, "a snapshot was asked for and not sent: %s", why);
+    else
+        lnob_info("snapshot of channel %s sent: %zu extracts at number %llu", channel, snap.n, snap.seq);
+    lnob_snapshot_free(&snap);
+    lnob_wire_free(&env);
+    if (rc == LNOB_ERR)
+        s_drop_redis(s);
+    return rc == LNOB_DENIED ? rc : LNOB_OK;
+}
+
+/* Waits for a message from the aggregator (1) or the wait's end (0),
+ * answering the late joiners that ask meanwhile. LNOB_DENIED when Redis
+ * refused the sink's user. */
+static int s_wait(sink_t *s, int *ready)
+{
+    zmq_pollitem_t items[2] = {{zsock_resolve(s->in), 0, ZMQ_POLLIN, 0},
+                               {s->snap ? zsock_resolve(s->snap) : NULL, 0, ZMQ_POLLIN, 0}};
+    int n = zmq_poll(items, s->snap ? 2 : 1, lnob_beat_wait_ms(s->cfg->heartbeat_ms, POLL_MS));
+    *ready = n > 0 && (items[0].revents & ZMQ_POLLIN);
+    if (n > 0 && s->snap && (items[1].revents & ZMQ_POLLIN))
+        return s_serve_snapshot(s);
+    return LNOB_OK;
+}
+
 static int s_loop(sink_t *s)
 {
     char why[LNOB_ERRSTR_MAX];
     while (!zsys_interrupted) {
         lnob_beat_tick(s->beat);
+        int ready = 0;
+        if (s_wait(s, &ready) == LNOB_DENIED)
+            return LNOB_DENIED;
+        if (!ready) {
+            lnob_wire_trim(&s->wire);
+            if (s_ping(s) == LNOB_DENIED)
+                return LNOB_DENIED;
+            continue;
+        }
         lnob_env_t *env = NULL;
         int rc = lnob_wire_recv(zsock_resolve(s->in), &env, &s->wire, why, sizeof why);
         if (rc == LNOB_AGAIN && s_ping(s) == LNOB_DENIED)
@@ -333,8 +421,11 @@ static int s_open(sink_t *s, const lnob_sink_cfg_t *cfg, const lnob_curve_t *cur
                              l, "pull"};
     lnob_sock_opts_t pub_o = {1000, (int) cfg->linger_ms, -1, curve, "dashboard", NULL, NULL};
     lnob_sock_opts_t ctl_o = {1000, 0, -1, curve, "aggregate", l, "control"};
+    lnob_sock_opts_t snap_o = {SNAPSHOT_HWM, 0, -1, curve, "dashboard", NULL, NULL};
+    int snap = strcmp(cfg->snapshot, "none") != 0;
     if (!(s->in = lnob_sock_new(ZMQ_PULL, cfg->pull, true, &in_o, err, cap)) ||
         !(s->pub = lnob_sock_new(ZMQ_PUB, cfg->pub, true, &pub_o, err, cap)) ||
+        (snap && !(s->snap = lnob_sock_new(ZMQ_ROUTER, cfg->snapshot, true, &snap_o, err, cap))) ||
         lnob_route_open(&s->control, LNOB_ROUTE_MAX, ZMQ_DEALER, cfg->control, false, &ctl_o, err, cap) != LNOB_OK ||
         !(s->beat = lnob_beat_new(cfg->heartbeat, "sink", cfg->heartbeat_ms, s->obs.reg, err, cap)))
         return LNOB_ERR;
@@ -351,6 +442,7 @@ static void s_close(sink_t *s)
     lnob_links_destroy(&s->obs.links); /* before the sockets it watches */
     zsock_destroy(&s->in);
     zsock_destroy(&s->pub);
+    zsock_destroy(&s->snap);
     lnob_route_close(&s->control);
     lnob_metrics_destroy(&s->obs.reg);
 }

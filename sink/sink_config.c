@@ -16,7 +16,10 @@ static const lnob_opt_t s_opts[] = {
     {"pull", "LNOB_SINK_PULL", LNOB_OPT_STR, "@tcp://127.0.0.1:5557", 0, 0, NULL,
      offsetof(lnob_sink_cfg_t, pull), "endpoint the aggregator pushes results to"},
     {"pub", "LNOB_SINK_PUB", LNOB_OPT_STR, "@tcp://127.0.0.1:5558", 0, 0, NULL, offsetof(lnob_sink_cfg_t, pub),
-     "endpoint dashboards subscribe to (topic lnob.extract.<id>)"},
+     "endpoint dashboards subscribe to (topic lnob.extract.<channel>.<id>)"},
+    {"snapshot", "LNOB_SINK_SNAPSHOT", LNOB_OPT_STR, "none", 0, 0, NULL, offsetof(lnob_sink_cfg_t, snapshot),
+     "endpoint where a dashboard that joins late asks for the current extracts of a channel, then follows PUB "
+     "(docs/dashboards.md; e.g. @tcp://0.0.0.0:5560); none: not served"},
     {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
      offsetof(lnob_sink_cfg_t, redis),
      "Redis URL: redis://[user:password@]host:port/db or unix:///path?db=N&user=NAME"},

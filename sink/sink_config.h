@@ -13,6 +13,7 @@
 typedef struct {
     const char *pull;
     const char *pub;
+    const char *snapshot; /* late joiners' ROUTER endpoint, or "none" */
     const char *redis;
     const char *redis_password_file;
     const char *control;

@@ -146,7 +146,7 @@ def flag_value(argv, flag):
 # ---- lnob configuration files and endpoints -----------------------------------
 
 # A worker's configuration-file section is its program's name above.
-ENDPOINT_KEYS = ("push", "pull", "control", "pub")
+ENDPOINT_KEYS = ("push", "pull", "control", "pub", "snapshot")
 # Endpoints a worker has as an option but does not open: none today.
 UNUSED_ENDPOINTS = {}
 

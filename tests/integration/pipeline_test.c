@@ -881,17 +881,27 @@ static char *s_without_suppress(const char *snapshot)
 
 /* The next Result on the PUB socket: its topic (owned, *topic) and the
  * decoded envelope (owned). */
-static lnob_env_t *s_recv_published(zsock_t *sub, char **topic)
+/* Receives a topic and an Envelope (as PUB and the snapshot socket send
+ * them): NULL with *topic NULL when nothing came in time. */
+static lnob_env_t *s_recv_env(zsock_t *sock, char **topic)
 {
-    *topic = zstr_recv(sub);
-    cr_assert_not_null(*topic, "nothing published on the PUB socket");
-    zframe_t *body = zframe_recv(sub);
+    *topic = zstr_recv(sock);
+    if (!*topic)
+        return NULL;
+    zframe_t *body = zframe_recv(sock);
     cr_assert_not_null(body, "a topic without a body");
     lnob_wire_stats_t st = {0};
     char why[256];
     lnob_env_t *env = lnob_wire_decode(zframe_data(body), zframe_size(body), &st, why, sizeof why);
     zframe_destroy(&body);
     cr_assert_not_null(env, "%s", why);
+    return env;
+}
+
+static lnob_env_t *s_recv_published(zsock_t *sub, char **topic)
+{
+    lnob_env_t *env = s_recv_env(sub, topic);
+    cr_assert_not_null(*topic, "nothing published on the PUB socket");
     cr_assert_eq(env->body_case, LNOB__V1__ENVELOPE__BODY_RESULT);
     return env;
 }
@@ -1377,4 +1387,150 @@ Test(pipeline, lnob_run_publishes_on_a_pinned_endpoint_and_keeps_its_redis)
     free(topic);
     lnob_wire_free(&env);
     zsock_destroy(&sub);
+}
+
+/* ---- late joiners ------------------------------------------------------------- */
+
+/* Connects a socket of type to ep before anything binds it, retrying every
+ * 10 ms; reads wait up to a minute. */
+static zsock_t *s_early(int type, const char *ep)
+{
+    zsock_t *sock = zsock_new(type);
+    cr_assert_not_null(sock);
+    zsock_set_reconnect_ivl(sock, 10);
+    zsock_set_rcvtimeo(sock, 60000);
+    if (type == ZMQ_SUB)
+        zsock_set_subscribe(sock, "lnob.extract.official.");
+    cr_assert_eq(zsock_connect(sock, "%s", ep), 0);
+    return sock;
+}
+
+static void s_ask_snapshot(zsock_t *dealer, const char *channel)
+{
+    Lnob__V1__Snapshot ask = LNOB__V1__SNAPSHOT__INIT;
+    ask.channel = (char *) channel;
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_SNAPSHOT;
+    env.snapshot = &ask;
+    char why[256];
+    cr_assert_eq(lnob_wire_send(zsock_resolve(dealer), &env, why, sizeof why), LNOB_OK, "%s", why);
+}
+
+/* What a late joiner holds: the one extract of the channel it knows and
+ * the number it is at. */
+typedef struct {
+    char *id, *cells;
+    unsigned long long seq, applied; /* applied: PUB messages taken */
+    uint32_t sent;                   /* the SnapshotEnd's count */
+    char *error;
+} joiner_t;
+
+static void s_take(joiner_t *j, const Lnob__V1__Result *r)
+{
+    free(j->id), free(j->cells);
+    j->id = lnob_strdup(r->extract_id);
+    j->cells = th_result_cells(r);
+}
+
+/* Reads one snapshot answer: Results until the SnapshotEnd. */
+static void s_read_snapshot(zsock_t *dealer, joiner_t *j)
+{
+    memset(j, 0, sizeof *j);
+    uint32_t got = 0;
+    for (;;) {
+        char *topic;
+        lnob_env_t *env = s_recv_env(dealer, &topic);
+        cr_assert_not_null(topic, "no answer on the snapshot socket");
+        int end = env->body_case == LNOB__V1__ENVELOPE__BODY_SNAPSHOT_END;
+        cr_assert_str_eq(topic, end ? "lnob.snapshot.end" : topic);
+        if (end) {
+            j->seq = env->snapshot_end->seq;
+            j->sent = env->snapshot_end->extracts;
+            j->error = lnob_strdup(env->snapshot_end->error);
+        } else {
+            cr_assert_eq(env->body_case, LNOB__V1__ENVELOPE__BODY_RESULT);
+            s_take(j, env->result);
+            got++;
+        }
+        lnob_wire_free(&env);
+        free(topic);
+        if (end)
+            break;
+    }
+    cr_assert_eq(got, j->sent, "the SnapshotEnd counts the Results that came before it");
+}
+
+/* Takes what PUB sent: a message numbered above the joiner's is applied,
+ * any other dropped. */
+static void s_follow(zsock_t *sub, joiner_t *j)
+{
+    zsock_set_rcvtimeo(sub, 2000); /* the run is over: what was sent has arrived */
+    char *topic;
+    lnob_env_t *env;
+    while ((env = s_recv_env(sub, &topic))) {
+        if (env->result->seq > j->seq) {
+            cr_assert_eq(env->result->seq, j->seq + 1, "no gap: %llu after %llu", env->result->seq, j->seq);
+            j->seq = env->result->seq;
+            j->applied++;
+            s_take(j, env->result);
+        }
+        lnob_wire_free(&env);
+        free(topic);
+    }
+}
+
+/* A dashboard that joins after an extract was published asks the sink's
+ * snapshot socket for the channel's current extracts, then follows PUB
+ * from the number the snapshot was read at: it ends with the current
+ * extract's published cells and the channel's last number, having applied
+ * no message twice and missed none, whether the re-run was stored before
+ * or after its snapshot was read. Other channels and bad requests get an
+ * empty answer that says so. */
+Test(pipeline, a_late_joiner_gets_the_current_state_then_every_update_once)
+{
+    char dir[512], pub[600], snap[600], csv[600], log[600];
+    snprintf(dir, sizeof dir, "%s/late", s_redis.dir);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(pub, sizeof pub, "ipc://%s/pub", dir);
+    snprintf(snap, sizeof snap, "ipc://%s/snapshot", dir);
+    snprintf(csv, sizeof csv, "%s/late.csv", s_redis.dir);
+    snprintf(log, sizeof log, "%s/late.log", s_redis.dir);
+    th_gen(csv, 20000, 6); /* read for long enough that the subscriber is in before the Result */
+    cr_assert_eq(s_lnob_run(csv, "2", "8192", NULL), 0, "the first run: published before anyone joined");
+    char *id = th_only_extract(s_redis.c);
+
+    zsock_t *sub = s_early(ZMQ_SUB, pub), *dealer = s_early(ZMQ_DEALER, snap);
+    s_ask_snapshot(dealer, "");      /* the official channel */
+    s_ask_snapshot(dealer, "trial"); /* nothing published there */
+    s_ask_snapshot(dealer, "Bad!");  /* not a channel name */
+    const char *args[] = {"run", "--silc", csv, "--redis", s_redis.url, "--pub", pub, "--snapshot", snap,
+                          "--format", "csv", NULL};
+    cr_assert_eq(th_run_logged("lnob", args, NULL, log, RUN_TIMEOUT_S), 0, "the re-run");
+    joiner_t j, trial, bad;
+    s_read_snapshot(dealer, &j);
+    s_read_snapshot(dealer, &trial);
+    s_read_snapshot(dealer, &bad);
+    cr_assert_str_eq(j.error, "");
+    cr_assert_eq(j.sent, 1, "one current extract: SILC 2023");
+    cr_assert_str_eq(j.id, id);
+    unsigned long long at_snapshot = j.seq;
+    cr_assert(at_snapshot == 1 || at_snapshot == 2, "read at %llu", at_snapshot);
+    s_follow(sub, &j);
+    char *last = th_redis_get(s_redis.c, "lnob:seq:official");
+    cr_assert_eq(j.seq, strtoull(last, NULL, 10), "the joiner is at the channel's last number");
+    cr_assert_eq(j.seq, 2, "the re-run was published again");
+    cr_assert_eq(j.applied, 2 - at_snapshot, "exactly the publications after the snapshot were applied");
+    char *stored = th_snapshot(s_redis.c, id), *want = s_without_suppress(stored);
+    cr_assert_str_eq(j.cells, want, "the joiner holds the stored cells as published (SUPPRESS withheld)");
+    free(stored);
+    cr_assert_eq(trial.sent, 0);
+    cr_assert_eq(trial.seq, 0);
+    cr_assert_str_eq(trial.error, "");
+    cr_assert_eq(bad.sent, 0);
+    cr_assert(strstr(bad.error, "channel"), "%s", bad.error);
+    free(want), free(last), free(id);
+    free(j.id), free(j.cells), free(j.error), free(trial.error), free(bad.error);
+    free(trial.id), free(trial.cells), free(bad.id), free(bad.cells);
+    zsock_destroy(&sub);
+    zsock_destroy(&dealer);
 }
