@@ -382,6 +382,7 @@ static int s_fail_kinds(lnob_aggregate_t *self, extract_t *e, const lnob_source_
     f.checksum = end->checksum;
     f.period = end->period;
     f.inputs = end->inputs;
+    f.channel = end->channel;
     return s_fail(self, &f);
 }
 

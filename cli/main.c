@@ -1,5 +1,5 @@
 /* main.c - the lnob command: `lnob run`, `lnob quarantine`, `lnob export`,
- * `lnob prune`, `lnob delete`, `lnob gen silc`, `lnob gen mis` and `lnob status`.
+ * `lnob prune`, `lnob delete`, `lnob gen silc`, `lnob gen mis`, `lnob status` and `lnob serve`.
  *
  * `run` executes the whole pipeline on this machine (run.h); `quarantine`
  * lists, shows and replays the rows an extract rejected (quarantine.h);
@@ -7,7 +7,8 @@
  * `gen silc` writes a deterministic synthetic SILC extract (gen_silc.h);
  * `gen mis` writes deterministic synthetic municipal MIS exports with their
  * known answers (gen_mis.h); `status` shows the workers' health and the
- * last stored extract (status.h). */
+ * last stored extract (status.h); `serve` answers dashboards over HTTP
+ * (serve.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -28,6 +29,7 @@
 #include "prune.h"
 #include "quarantine.h"
 #include "run.h"
+#include "serve.h"
 #include "status.h"
 
 static const char s_usage[] =
@@ -52,7 +54,9 @@ static const char s_usage[] =
     "  keygen DIR --role R  write a worker's CURVE certificate for tcp:// links\n"
     "  status [ADDR:PORT...]\n"
     "                       the workers' health and readiness (their metrics\n"
-    "                       endpoints) and the last extract stored in Redis\n\n"
+    "                       endpoints) and the last extract stored in Redis\n"
+    "  serve                the current figures over HTTP for dashboards (read-only:\n"
+    "                       /api/v1/current, /api/v1/extracts; docs/dashboards.md)\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
 typedef struct {
@@ -326,6 +330,8 @@ int main(int argc, char **argv)
         return lnob_cli_keygen(argc, argv, 2);
     if (!strcmp(argv[1], "status"))
         return lnob_cli_status(argc, argv, 2);
+    if (!strcmp(argv[1], "serve"))
+        return lnob_cli_serve(argc, argv, 2);
     fprintf(stderr, "lnob: unknown command '%s'\n%s\n", argv[1], s_usage);
     return 2;
 }

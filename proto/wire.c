@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "lnob/keys.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "lnob/recode.h"
@@ -379,6 +380,13 @@ static int s_has_unknown(const lnob_env_t *e)
     }
 }
 
+/* A channel is "" (the default) or a name (lnob/keys.h): it becomes part
+ * of extract ids and Redis keys. */
+static int s_bad_channel(const char *channel)
+{
+    return *channel && !lnob_channel_valid(channel);
+}
+
 /* A Range names its extract, period and header, and holds whole lines. */
 static const char *s_check_range(const Lnob__V1__Range *r)
 {
@@ -423,8 +431,10 @@ static const char *s_check_body(const lnob_env_t *e)
     case LNOB__V1__ENVELOPE__BODY_RUN:
         return s_check_run(e->run);
     case LNOB__V1__ENVELOPE__BODY_END:
-        return s_check_end(e->end);
+        return s_bad_channel(e->end->channel) ? "end of a channel that is not a name" : s_check_end(e->end);
     case LNOB__V1__ENVELOPE__BODY_FAILED:
+        if (s_bad_channel(e->failed->channel))
+            return "failed of a channel that is not a name";
         return *e->failed->extract_id ? NULL : "failed without extract_id";
     case LNOB__V1__ENVELOPE__BODY_QUARANTINE:
         return *e->quarantine->extract_id ? NULL : "quarantine without extract_id";
@@ -441,7 +451,7 @@ static const char *s_check_body(const lnob_env_t *e)
     case LNOB__V1__ENVELOPE__BODY_HEARTBEAT:
         return e->heartbeat->pid ? NULL : "heartbeat without pid";
     case LNOB__V1__ENVELOPE__BODY_RANGE:
-        return s_check_range(e->range);
+        return s_bad_channel(e->range->channel) ? "range of a channel that is not a name" : s_check_range(e->range);
     case LNOB__V1__ENVELOPE__BODY_SNAPSHOT: /* the channel is checked where it is used */
     case LNOB__V1__ENVELOPE__BODY_SNAPSHOT_END:
         return NULL;

@@ -37,13 +37,13 @@ static void s_list_free(list_t *l)
  * keeping none. */
 static int s_replies(redisContext *c, redisReply **r, size_t n, char *err, size_t cap)
 {
-    int rc = LNOB_OK;
+    int rc = LNOB_OK, lost = 0;
     for (size_t i = 0; i < n; i++) {
         r[i] = NULL;
-        if (rc == LNOB_OK && redisGetReply(c, (void **) &r[i]) != REDIS_OK) {
+        if (!lost && redisGetReply(c, (void **) &r[i]) != REDIS_OK) {
             snprintf(err, cap, "Redis snapshot read: %s", c->errstr[0] ? c->errstr : "no reply");
-            rc = LNOB_ERR;
-        } else if (rc == LNOB_OK && r[i]->type == REDIS_REPLY_ERROR) {
+            rc = LNOB_ERR, lost = 1; /* every reply is read, so the pipeline stays in step, unless lost */
+        } else if (!lost && rc == LNOB_OK && r[i]->type == REDIS_REPLY_ERROR) {
             snprintf(err, cap, "Redis snapshot read: %s", r[i]->str);
             rc = lnob_redis_reply_rc(r[i]->str);
         }

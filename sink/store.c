@@ -208,18 +208,26 @@ static void s_previous_free(previous_t *p)
 
 static const char *s_meta_value(const Lnob__V1__Result *r, const char *key);
 
-/* The pointers r moves: none unless it is complete with a year for period. */
+/* r's channel: the default when it names none (an older aggregator). */
+static const char *s_channel(const Lnob__V1__Result *r)
+{
+    const char *channel = s_meta_value(r, "channel");
+    return *channel ? channel : LNOB_CHANNEL_DEFAULT;
+}
+
+/* The pointers r moves: none unless it is complete with a year for period
+ * (and a channel that is a name: a key is never made of another's parts). */
 static void s_pointers(const Lnob__V1__Result *r, pointers_t *p)
 {
     memset(p, 0, sizeof *p);
-    const char *kind = s_meta_value(r, "kind"), *channel = s_meta_value(r, "channel");
+    const char *kind = s_meta_value(r, "kind"), *channel = s_channel(r);
     kind = *kind ? kind : DEFAULT_KIND;
-    channel = *channel ? channel : LNOB_CHANNEL_DEFAULT;
+    if (!lnob_channel_valid(channel))
+        channel = "invalid"; /* refused on the wire first (proto/wire.c); never a key of a real channel */
     lnob_key_seq(&p->seq, channel);
     p->name = s_meta_value(r, "period");
-    char *end;
-    p->year = strtol(p->name, &end, 10);
-    if (strcmp(r->status, "complete") != 0 || !*p->name || *end || p->year <= 0)
+    p->year = atol(p->name);
+    if (strcmp(r->status, "complete") != 0 || !lnob_period_year(p->name) || !lnob_channel_valid(s_channel(r)))
         return;
     lnob_key_current(&p->period, kind, channel, p->name);
     lnob_key_current(&p->latest, kind, channel, NULL);
@@ -457,8 +465,7 @@ static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long s
     }
     const char *rest[] = {"*", "extract", r->extract_id, "status", r->status,
                           "period", s_meta_value(r, "period"), "source", s_meta_value(r, "source"),
-                          "cells", cells, "run_id", r->run_id, "channel", s_meta_value(r, "channel"),
-                          "seq", seq};
+                          "cells", cells, "run_id", r->run_id, "channel", s_channel(r), "seq", seq};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         argv[n++] = rest[i];
     redisAppendCommandArgv(c, n, argv, NULL);
@@ -801,8 +808,9 @@ typedef struct {
     lnob_key_t run;    /* lnob:run:<run id> its metadata names, or "" */
     /* the pointers of its kind and channel (lnob/keys.h), "" for a
      * period that is not a year */
-    lnob_key_t current, latest, periods;
-    char period[32];
+    lnob_key_t current, latest, periods, seq;
+    char period[32], channel[LNOB_CHANNEL_MAX + 1];
+    unsigned long long last;   /* the channel's number (lnob:seq:<channel>) */
     int repoint;               /* current names the extract */
     int relatest;              /* latest names it */
     lnob_key_t next;   /* then: the current pointer of the next latest period, or "" */
@@ -857,11 +865,13 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
     }
     const char *kind = s_str(m[M_KIND], DEFAULT_KIND), *channel = s_str(m[M_CHANNEL], LNOB_CHANNEL_DEFAULT);
     snprintf(p->period, sizeof p->period, "%s", s_str(m[M_PERIOD], ""));
-    if (strtol(p->period, NULL, 10) <= 0)
+    if (!lnob_period_year(p->period) || !lnob_channel_valid(channel))
         return;
     lnob_key_current(&p->current, kind, channel, p->period);
     lnob_key_current(&p->latest, kind, channel, NULL);
     lnob_key_periods(&p->periods, kind, channel);
+    lnob_key_seq(&p->seq, channel);
+    snprintf(p->channel, sizeof p->channel, "%s", channel);
 }
 
 static int s_names(const redisReply *r, const char *id)
@@ -921,18 +931,20 @@ static int s_plan_pointers(redisContext *c, const char *id, plan_t *p, char *err
         n += 2;
     }
     if (*p->current.s) {
-        redisAppendCommand(c, "WATCH %s %s %s", p->current.s, p->latest.s, p->periods.s);
+        redisAppendCommand(c, "WATCH %s %s %s %s", p->current.s, p->latest.s, p->periods.s, p->seq.s);
+        redisAppendCommand(c, "GET %s", p->seq.s);
         redisAppendCommand(c, "GET %s", p->current.s);
         redisAppendCommand(c, "GET %s", p->latest.s);
         redisAppendCommand(c, "ZREVRANGE %s 0 1 WITHSCORES", p->periods.s);
-        n += 4;
+        n += 5;
     }
-    redisReply *r[6] = {0};
+    redisReply *r[7] = {0};
     int rc = n ? s_replies(c, r, n, "read", err, cap) : LNOB_OK;
     if (rc != LNOB_OK || !n)
         return rc;
     if (has_run)
         s_keep_fields(&p->fields, r[1], id);
+    p->last = *p->current.s ? s_u(r[n - 4]) : 0;
     p->repoint = *p->current.s && s_names(r[n - 3], id);
     p->relatest = *p->current.s && s_names(r[n - 2], id);
     if (p->relatest)
@@ -987,13 +999,27 @@ static int s_count_existing(redisContext *c, const plan_t *p, size_t *keys, char
     return rc;
 }
 
+/* A removal that moves the channel's state takes the channel's next
+ * number and says so in the stream (status "removed"): a follower sees the
+ * gap at the next publication and asks for the state again, and a late
+ * joiner's state is never another under the same number. */
+static int s_append_renumber(redisContext *c, const char *id, const plan_t *p)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%llu", p->last + 1);
+    redisAppendCommand(c, "SET %s %s", p->seq.s, num);
+    redisAppendCommand(c, "XADD " LNOB_KEY_STREAM " * extract %s status removed period %s channel %s seq %s", id,
+                       p->period, p->channel, num);
+    return 2;
+}
+
 /* Appends what moves the pointers that name the extract: to its successor
  * (the newest complete extract of its kind, channel and period that
  * stays); without one its period leaves the channel, and the channel's
  * latest goes to the period before. Returns how many commands. */
-static int s_append_repoint(redisContext *c, const plan_t *p, const char *successor)
+static int s_append_repoint(redisContext *c, const char *id, const plan_t *p, const char *successor)
 {
-    int n = 0, moved = successor && *successor;
+    int n = p->repoint || p->relatest ? s_append_renumber(c, id, p) : 0, moved = successor && *successor;
     if (p->repoint && moved)
         redisAppendCommand(c, "SET %s %s", p->current.s, successor), n++;
     else if (p->repoint)
@@ -1019,7 +1045,7 @@ static int s_remove_exec(redisContext *c, const char *id, const plan_t *p, const
         const char *head[] = {"HDEL", p->run.s};
         s_append_list(c, head, 2, p->fields.v, p->fields.n), n++;
     }
-    n += s_append_repoint(c, p, successor);
+    n += s_append_repoint(c, id, p, successor);
     redisAppendCommand(c, "EXEC"), n++;
     int rc;
     redisReply *exec = s_exec(c, n, err, cap, &rc);
@@ -1055,6 +1081,25 @@ static int s_remove_planned(redisContext *c, const lnob_store_removal_t *what, p
     return s_remove_exec(c, what->id, p, what->successor, committed, &out->keys, err, cap);
 }
 
+/* WATCHes the successor a removal was given and keeps it only while it is
+ * stored complete: a pointer never moves to an extract removed or failed
+ * since the list was read. */
+static int s_check_successor(redisContext *c, lnob_store_removal_t *what, char *err, size_t cap)
+{
+    lnob_key_t k;
+    const char *meta = lnob_key_extract(&k, what->successor);
+    redisAppendCommand(c, "WATCH %s", meta);
+    redisAppendCommand(c, "HGET %s status", meta);
+    redisReply *r[2] = {0};
+    int rc = s_replies(c, r, 2, "read", err, cap);
+    if (rc != LNOB_OK)
+        return rc;
+    if (r[1]->type != REDIS_REPLY_STRING || strcmp(r[1]->str, "complete") != 0)
+        what->successor = NULL;
+    s_free_replies(r, 2);
+    return LNOB_OK;
+}
+
 int lnob_store_remove(redisContext *c, const lnob_store_removal_t *what, lnob_store_removed_t *out,
                       char *err, size_t cap)
 {
@@ -1062,9 +1107,12 @@ int lnob_store_remove(redisContext *c, const lnob_store_removal_t *what, lnob_st
         plan_t p;
         memset(&p, 0, sizeof p);
         memset(out, 0, sizeof *out);
+        lnob_store_removal_t now = *what;
         int committed = 0, rc = s_plan_read(c, what->id, &p, err, cap);
+        if (rc == LNOB_OK && p.found && now.successor && *now.successor)
+            rc = s_check_successor(c, &now, err, cap);
         if (rc == LNOB_OK)
-            rc = s_remove_planned(c, what, &p, out, &committed, err, cap);
+            rc = s_remove_planned(c, &now, &p, out, &committed, err, cap);
         s_plan_free(&p);
         if (rc != LNOB_OK || committed)
             return rc;

@@ -66,6 +66,11 @@ int lnob_channel_valid(const char *channel)
     return strspn(channel, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
+int lnob_period_year(const char *period)
+{
+    return strlen(period) == 4 && strspn(period, "0123456789") == 4 && period[0] != '0';
+}
+
 const char *lnob_extract_id_make(char *id, size_t cap, const char *kind, const char *period, const char *checksum,
                                  const char *channel)
 {

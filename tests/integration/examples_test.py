@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""examples_test.py SOURCE_DIR BIN_DIR - examples/python/follow.py against the demo pipeline.
+"""examples_test.py SOURCE_DIR BIN_DIR - the examples against the demo pipeline.
 
 The demo's three runs (deploy/demo.sh: a merged SILC file, the four UDB files of 2023, the
 MIS exports of 2024) into one private Redis that the first run keeps (--keep). The example
@@ -7,7 +7,8 @@ subscriber starts after the second run, as a dashboard that joins late: its modu
 generated here from proto/lnob.proto by protoc, with Debian's python3-zmq and
 python3-protobuf. It must take the current official extracts from the sink's snapshot
 socket when the third run's sink starts, then the MIS extract from PUB once (numbered 3),
-and its headline figure must be the one in Redis."""
+and its headline figure must be the one in Redis. Then examples/http/current.sh asks
+`lnob serve` over the same Redis, with curl: the same AROP, 304 for the ETag it got."""
 
 import os
 import re
@@ -15,6 +16,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serve_lib  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 LNOB = os.path.join(BIN, "lnob")
@@ -35,6 +39,24 @@ def check(ok, what, *details):
 def redis_cli(sock, *args):
     return subprocess.run(["redis-cli", "-s", sock, *args], capture_output=True, text=True,
                           timeout=30).stdout.strip()
+
+
+def curl_example(url, silc, arpr, mis, sock):
+    proc, base = serve_lib.start(LNOB, ["--redis", url, "--listen", "127.0.0.1:0"])
+    try:
+        out = subprocess.run([f"{SRC}/examples/http/current.sh", base], capture_output=True, text=True,
+                             timeout=60)
+        check(out.returncode == 0, "current.sh", out.stdout, out.stderr)
+        check(f'"value": {arpr},' in out.stdout or f'"value": {float(arpr)!r},' in out.stdout,
+              "the SILC national AROP, as stored", arpr, out.stdout)
+        seq = redis_cli(sock, "HGET", f"lnob:extract:{silc}", "seq")
+        check(f'silc etag: "{silc}.{seq}"' in out.stdout, "the ETag names the extract and its number", out.stdout)
+        check("If-None-Match: HTTP 304" in out.stdout, "304 for the ETag held", out.stdout)
+        check("mis national: " in out.stdout, "the MIS headline", out.stdout)
+        check(f'"extract": "{mis}"' in out.stdout, "the MIS extract listed", out.stdout)
+        print(out.stdout, end="")
+    finally:
+        serve_lib.stop(proc)
 
 
 def main():
@@ -92,6 +114,7 @@ def main():
         check(taken[0].startswith("update seq=3 ") if at == 2 else taken[0].startswith("snapshot seq=3 "),
               "from PUB exactly when the snapshot came before it", out)
         print(out, end="")
+        curl_example(url, silc, arpr, mis, sock)
     finally:
         if sock:
             redis_cli(sock, "SHUTDOWN", "NOSAVE")

@@ -355,6 +355,9 @@ Test(retention, delete_removes_exactly_that_extracts_keys)
     cr_expect_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 3, "the default keeps them all");
     char *want = s_keys_but((const char *const[]){bad, NULL});
     size_t owned = s_owned(bad);
+    char *current = th_redis_get(s_redis.c, "lnob:current:silc:official:2023");
+    int was_current = !strcmp(current, bad); /* the three are of 2023: the one stored last */
+    free(current);
 
     const char *del[] = {"delete", bad, NULL};
     cr_assert_eq(s_lnob(del, "delete.out", "delete.err"), 0);
@@ -370,7 +373,19 @@ Test(retention, delete_removes_exactly_that_extracts_keys)
     char *after_a = th_snapshot(s_redis.c, ida), *after_b = th_snapshot(s_redis.c, idb);
     cr_expect_str_eq(after_a, snap_a);
     cr_expect_str_eq(after_b, snap_b);
-    cr_expect_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 3, "stream entries stay");
+    cr_expect_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 3 + was_current,
+                 "stream entries stay; moving the current pointer is announced");
+    current = th_redis_get(s_redis.c, "lnob:current:silc:official:2023");
+    cr_expect(!strcmp(current, ida) || !strcmp(current, idb), "the pointer names one that stays: %s", current);
+    free(current);
+    if (was_current) {
+        redisReply *last = redisCommand(s_redis.c, "XREVRANGE lnob:stream:extracts + - COUNT 1");
+        cr_assert(last && last->type == REDIS_REPLY_ARRAY && last->elements == 1);
+        const redisReply *fields = last->element[0]->element[1];
+        cr_expect_str_eq(fields->element[3]->str, "removed", "the entry says the extract went");
+        cr_expect_str_eq(fields->element[9]->str, "4", "with the channel's next number");
+        freeReplyObject(last);
+    }
 
     cr_expect_eq(s_lnob(del, "again.out", "again.err"), 1, "gone: unknown now");
     s_expect_says("again.err", "holds no extract");

@@ -13,6 +13,7 @@
 #define LNOB_HTTPD_H
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "lnob/config.h"
 #include "lnob/metrics.h"
@@ -59,6 +60,53 @@ int lnob_httpd_loopback(const struct sockaddr_storage *sa);
  * metrics is borrowed: destroy the server before it. */
 lnob_httpd_t *lnob_httpd_new(const lnob_httpd_cfg_t *cfg, lnob_metrics_t *metrics, char *err,
                              size_t cap);
+/* ---- a server of one's own (lnob serve) ----
+ * The same address rules (loopback unless public_ok), on MHD threads of
+ * its own: one per connection, so that a handler may wait (a Redis read,
+ * an event stream) without holding up another client. */
+
+typedef struct lnob_httpd_request lnob_httpd_request_t;
+
+/* What a handler answers. body is owned (malloc) and freed by the server;
+ * a stream instead has more set (body NULL): the server calls it for the
+ * next bytes until it returns -1 (the end, or the client left), and then
+ * calls it once with buf NULL so it can free more_arg. */
+typedef ssize_t (*lnob_httpd_more_fn)(void *more_arg, char *buf, size_t cap);
+typedef struct {
+    unsigned status;
+    const char *type;    /* Content-Type */
+    char *body;
+    size_t len;
+    char etag[128];      /* with its quotes; "" none */
+    const char *cache;   /* Cache-Control; NULL: no-store */
+    lnob_httpd_more_fn more;
+    void *more_arg;
+} lnob_httpd_answer_t;
+
+/* Called on the request's own thread for each GET (and HEAD). */
+typedef void (*lnob_httpd_handler_fn)(void *arg, const char *path, const lnob_httpd_request_t *req,
+                                      lnob_httpd_answer_t *out);
+/* A query argument ("kind") or request header ("If-None-Match"); NULL
+ * when absent. */
+const char *lnob_httpd_arg(const lnob_httpd_request_t *req, const char *name);
+const char *lnob_httpd_header(const lnob_httpd_request_t *req, const char *name);
+/* The first query argument whose name is not in known (NULL-terminated),
+ * or NULL when all are known. */
+const char *lnob_httpd_unknown_arg(const lnob_httpd_request_t *req, const char *const *known);
+
+typedef struct {
+    const char *addr;      /* ADDR:PORT */
+    int public_ok;         /* an address other than loopback is allowed */
+    const char *flag;      /* the option's name, for messages: "--listen" */
+    const char *cors;      /* Access-Control-Allow-Origin on every answer, or NULL */
+    unsigned connections;  /* clients at once */
+} lnob_httpd_site_t;
+
+/* Starts serving handler(arg, ...) at site->addr. Returns an owned server,
+ * or NULL with the reason in err. */
+lnob_httpd_t *lnob_httpd_site_new(const lnob_httpd_site_t *site, lnob_httpd_handler_fn handler, void *arg,
+                                  char *err, size_t cap);
+
 /* The port listened on (the one the kernel chose for port 0). */
 int lnob_httpd_port(const lnob_httpd_t *self);
 /* Stops the server thread; NULL-safe; NULLs *self_p. */

@@ -68,6 +68,8 @@ const char *lnob_key_seq(lnob_key_t *k, const char *channel);
     "and the official figures stay current (docs/dashboards.md)"
 
 int lnob_channel_valid(const char *channel);
+/* 1 when period is a year as the pointers take it: four digits. */
+int lnob_period_year(const char *period);
 /* channel NULL or "": the default. Returns id. */
 const char *lnob_extract_id_make(char *id, size_t cap, const char *kind, const char *period, const char *checksum,
                                  const char *channel);

@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""serve_test.py SOURCE_DIR BIN_DIR - `lnob serve`'s HTTP API against a real pipeline.
+
+A private redis-server with the shipped users.acl; `lnob run` stores a generated SILC
+extract as lnob_sink; `lnob serve` reads as lnob_reader. Checked: /api/v1/current gives the
+published cells as `lnob export --format json` writes them, with an ETag naming the extract
+and its publication, 304 for that ETag, a new ETag after the extract is published again;
+/api/v1/extracts and /api/v1/extracts/{id}; 400 with a message for every bad parameter, 404
+where there is nothing, 405 for another method; no CORS header unless --cors; a
+non-loopback --listen refused without --public."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serve_lib  # noqa: E402
+
+SRC, BIN = sys.argv[1], sys.argv[2]
+LNOB = os.path.join(BIN, "lnob")
+SINK_PW, READER_PW = "sink-secret-for-tests", "reader-secret-for-tests"
+failures = []
+
+
+def expect(ok, what, detail=""):
+    if not ok:
+        failures.append(f"{what}: {detail}")
+
+
+def get(base, path, headers=None, method="GET"):
+    """(status, headers, body text)."""
+    req = urllib.request.Request(base + path, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+def start_redis(work, sink_pw, reader_pw):
+    acl = os.path.join(work, "users.acl")
+    with open(acl, "w") as f:
+        subprocess.run([f"{SRC}/deploy/redis/render-acl.sh", f"{SRC}/deploy/redis/users.acl",
+                        f"lnob_sink={sink_pw}", f"lnob_reader={reader_pw}"], check=True, stdout=f)
+    sock = os.path.join(work, "redis.sock")
+    subprocess.run(["redis-server", "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700", "--save", "",
+                    "--appendonly", "no", "--dir", work, "--aclfile", acl, "--daemonize", "yes",
+                    "--pidfile", os.path.join(work, "redis.pid")], check=True, capture_output=True)
+    for _ in range(100):
+        if os.path.exists(sock):
+            return sock
+        time.sleep(0.05)
+    raise SystemExit("redis-server did not start")
+
+
+def secret(work, name, text):
+    path = os.path.join(work, name)
+    with open(path, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def serve(args):
+    return serve_lib.start(LNOB, args)
+
+
+def stop(proc):
+    expect(serve_lib.stop(proc) == 0, "lnob serve stops on SIGTERM with 0")
+
+
+def check_current(base, sock_url, sink_pw, csv, work):
+    status, headers, body = get(base, "/api/v1/current?kind=silc")
+    expect(status == 200, "current", f"{status} {body[:200]}")
+    cells = json.loads(body)
+    expect(len(cells) > 100 and all(c["flag"] != "SUPPRESS" for c in cells), "published cells only")
+    ident = cells[0]["extract"]
+    exported = subprocess.run([LNOB, "export", "--extract", ident, "--format", "json", "--redis", sock_url,
+                               "--redis-password-file", sink_pw], capture_output=True, text=True)
+    expect(exported.stdout == body, "the same JSON as lnob export --format json")
+    etag = headers["ETag"]
+    expect(etag == f'"{ident}.1"', "the ETag names the extract and its publication", etag)
+    expect(headers["Cache-Control"] == "no-cache", "revalidated before use", headers["Cache-Control"])
+    expect(headers.get("Access-Control-Allow-Origin") is None, "no CORS header by default")
+    status, _, body = get(base, "/api/v1/current?kind=silc", {"If-None-Match": etag})
+    expect(status == 304 and body == "", "304 for the ETag held", status)
+    status, _, body = get(base, "/api/v1/current?kind=silc&period=2023&channel=official")
+    expect(status == 200 and json.loads(body) == cells, "the period's current one is the same")
+    status, _, body = get(base, f"/api/v1/extracts/{ident}")
+    expect(status == 200 and json.loads(body) == cells, "/extracts/{id}")
+    status, _, body = get(base, "/api/v1/extracts")
+    listed = json.loads(body)
+    expect(status == 200 and [e["extract"] for e in listed] == [ident], "/extracts", body)
+    expect(listed[0]["kind"] == "silc" and listed[0]["channel"] == "official" and listed[0]["seq"] == 1,
+           "/extracts says kind, channel and number", body)
+    run = subprocess.run([LNOB, "run", "--silc", csv, "--redis", sock_url, "--redis-password-file", sink_pw,
+                          "--format", "csv"], capture_output=True, text=True, timeout=300)
+    expect(run.returncode == 0, "the extract run again", run.stderr)
+    status, headers, _ = get(base, "/api/v1/current?kind=silc", {"If-None-Match": etag})
+    expect(status == 200 and headers["ETag"] == f'"{ident}.2"', "published again: a new ETag", headers["ETag"])
+
+
+def check_refusals(base):
+    bad = {
+        "/api/v1/current": "kind must be silc or mis",
+        "/api/v1/current?kind=census": "kind must be silc or mis, not 'census'",
+        "/api/v1/current?kind=silc&period=23": "period must be a year",
+        "/api/v1/current?kind=silc&channel=Official": "channel must be",
+        "/api/v1/current?kind=silc&colour=red": "unknown parameter 'colour'",
+        "/api/v1/extracts?period=2023": "unknown parameter 'period'",
+        "/api/v1/extracts/..%2Fetc": "is not an extract id",
+    }
+    for path, says in bad.items():
+        status, headers, body = get(base, path)
+        expect(status == 400 and says in json.loads(body)["error"], f"400 for {path}", f"{status} {body}")
+        expect(headers["Content-Type"].startswith("application/json"), "errors are JSON", path)
+    for path in ("/api/v1/current?kind=mis", "/api/v1/current?kind=silc&period=2019",
+                 "/api/v1/current?kind=silc&channel=trial", "/api/v1/extracts/silc-2023-0000000000000000",
+                 "/api/v2/current", "/"):
+        status, _, body = get(base, path)
+        expect(status == 404 and "error" in json.loads(body), f"404 for {path}", f"{status} {body}")
+    status, _, _ = get(base, "/api/v1/current?kind=silc", method="DELETE")
+    expect(status == 405, "405 for another method", status)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="lnob-serve-")
+    os.chmod(work, 0o700)
+    try:
+        sink_pw, reader_pw = secret(work, "sink.pw", SINK_PW), secret(work, "reader.pw", READER_PW)
+        sock = start_redis(work, sink_pw, reader_pw)
+        csv = os.path.join(work, "s.csv")
+        subprocess.run([LNOB, "gen", "silc", "--households", "800", "--seed", "3", "--out", csv], check=True)
+        sink_url = f"unix://{sock}?user=lnob_sink"
+        run = subprocess.run([LNOB, "run", "--silc", csv, "--redis", sink_url, "--redis-password-file", sink_pw,
+                              "--format", "csv"], capture_output=True, text=True, timeout=300)
+        expect(run.returncode == 0, "lnob run as lnob_sink", run.stderr)
+        proc, base = serve(["--redis", f"unix://{sock}?user=lnob_reader", "--redis-password-file", reader_pw,
+                            "--listen", "127.0.0.1:0"])
+        try:
+            check_current(base, sink_url, sink_pw, csv, work)
+            check_refusals(base)
+        finally:
+            stop(proc)
+        proc, base = serve(["--redis", f"unix://{sock}?user=lnob_reader", "--redis-password-file", reader_pw,
+                            "--listen", "127.0.0.1:0", "--cors", "https://dash.example"])
+        _, headers, _ = get(base, "/api/v1/extracts")
+        expect(headers.get("Access-Control-Allow-Origin") == "https://dash.example", "--cors ORIGIN is sent")
+        stop(proc)
+        public = subprocess.run([LNOB, "serve", "--listen", "0.0.0.0:0"], capture_output=True, text=True,
+                                timeout=30)
+        expect(public.returncode == 2 and "not a loopback address" in public.stderr, "0.0.0.0 needs --public",
+               public.stderr)
+    finally:
+        pid = os.path.join(work, "redis.pid")
+        if os.path.exists(pid):
+            with open(pid) as f:
+                os.kill(int(f.read().strip()), signal.SIGTERM)
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        print("FAIL:", *failures, sep="\n  ", file=sys.stderr)
+        sys.exit(1)
+    print("serve_test: ok")
+
+
+if __name__ == "__main__":
+    main()
