@@ -8,7 +8,7 @@
  * `gen mis` writes deterministic synthetic municipal MIS exports with their
  * known answers (gen_mis.h); `status` shows the workers' health and the
  * last stored extract (status.h); `serve` answers dashboards over HTTP
- * (serve.h). */
+ * (serve.h); `watch` follows the publications in a terminal (watch.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +30,7 @@
 #include "quarantine.h"
 #include "run.h"
 #include "serve.h"
+#include "watch.h"
 #include "status.h"
 
 static const char s_usage[] =
@@ -56,7 +57,8 @@ static const char s_usage[] =
     "                       the workers' health and readiness (their metrics\n"
     "                       endpoints) and the last extract stored in Redis\n"
     "  serve                the current figures over HTTP for dashboards (read-only:\n"
-    "                       /api/v1/current, /api/v1/extracts; docs/dashboards.md)\n\n"
+    "                       /api/v1/current, /api/v1/extracts; docs/dashboards.md)\n"
+    "  watch                follow the publications in a terminal, with headline cells\n\n"
     "`lnob COMMAND --help` lists a command's options.";
 
 typedef struct {
@@ -332,6 +334,8 @@ int main(int argc, char **argv)
         return lnob_cli_status(argc, argv, 2);
     if (!strcmp(argv[1], "serve"))
         return lnob_cli_serve(argc, argv, 2);
+    if (!strcmp(argv[1], "watch"))
+        return lnob_cli_watch(argc, argv, 2);
     fprintf(stderr, "lnob: unknown command '%s'\n%s\n", argv[1], s_usage);
     return 2;
 }

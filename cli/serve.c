@@ -12,9 +12,11 @@
 #include "lnob/httpd.h"
 #include "lnob/keys.h"
 #include "lnob/log.h"
+#include "lnob/mem.h"
 #include "lnob/redis.h"
 #include "registry.h"
 #include "report.h"
+#include "serve_events.h"
 
 #define PROG "lnob serve"
 #define CONNECTIONS 64     /* clients at once, each on a thread of its own */
@@ -306,17 +308,128 @@ static void s_one(const serve_t *s, const char *id, const lnob_httpd_request_t *
     redisFree(c);
 }
 
+/* GET /api/v1/events[?channel=NAME] (serve_events.h) */
+static void s_events(const serve_t *s, const lnob_httpd_request_t *req, lnob_httpd_answer_t *a)
+{
+    static const char *const known[] = {"channel", NULL};
+    char msg[MSG_MAX];
+    if (s_check_query(req, known, 0, msg, sizeof msg) != 0)
+        return s_error(a, 400, msg);
+    const char *channel = lnob_httpd_arg(req, "channel"), *last = lnob_httpd_header(req, "Last-Event-ID");
+    redisContext *c = s_redis(s, a);
+    if (c && lnob_serve_events(c, channel ? channel : LNOB_CHANNEL_DEFAULT, last, a) != 0) {
+        redisFree(c);
+        s_error(a, 400, "Last-Event-ID is not an event id (<ms>-<n>)");
+    }
+}
+
+/* One period's cell of a series, from its HGETALL: SUPPRESS withheld. */
+static void s_point(FILE *f, const char *period, const char *id, const redisReply *h, int first)
+{
+    const char *v[4] = {"", "", "", ""}; /* value n weight flag */
+    static const char *const names[] = {"value", "n", "weight", "flag"};
+    for (size_t i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2)
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(h->element[i]->str, names[k]))
+                v[k] = h->element[i + 1]->str;
+    int hidden = !strcmp(v[3], "SUPPRESS");
+    fprintf(f, "%s\n  {\"period\": \"%s\", \"extract\": ", first ? "" : ",", period);
+    lnob_format_json_string(f, id);
+    fprintf(f, ", \"value\": %s, \"n\": %s, \"weight\": %s, \"flag\": ", hidden || !*v[0] ? "null" : v[0],
+            hidden ? "null" : v[1], hidden ? "null" : v[2]);
+    lnob_format_json_string(f, v[3]);
+    fputs("}", f);
+}
+
+static int s_key_part(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n && n <= max && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=,.+-") == n;
+}
+
+/* Reads the series: each period's current extract, then its cell. */
+static int s_series_read(redisContext *c, const char *kind, const char *channel, const char *indicator,
+                         const char *breakdown, FILE *f)
+{
+    lnob_key_t k;
+    redisReply *periods = redisCommand(c, "ZRANGE %s 0 -1", lnob_key_periods(&k, kind, channel));
+    size_t n = periods && periods->type == REDIS_REPLY_ARRAY ? periods->elements : 0;
+    for (size_t i = 0; i < n; i++)
+        redisAppendCommand(c, "GET %s", lnob_key_current(&k, kind, channel, periods->element[i]->str));
+    int ok = periods && periods->type == REDIS_REPLY_ARRAY, first = 1;
+    redisReply **ids = lnob_calloc(n + 1, sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ok = redisGetReply(c, (void **) &ids[i]) == REDIS_OK && ok;
+    for (size_t i = 0; ok && i < n; i++)
+        if (ids[i]->type == REDIS_REPLY_STRING)
+            redisAppendCommand(c, "HGETALL %s", lnob_key_cell(&k, ids[i]->str, indicator, breakdown));
+    for (size_t i = 0; ok && i < n; i++) {
+        redisReply *h = NULL;
+        if (ids[i]->type != REDIS_REPLY_STRING)
+            continue;
+        ok = redisGetReply(c, (void **) &h) == REDIS_OK;
+        if (ok && h->type == REDIS_REPLY_ARRAY && h->elements)
+            s_point(f, periods->element[i]->str, ids[i]->str, h, first), first = 0;
+        freeReplyObject(h);
+    }
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(ids[i]);
+    free(ids);
+    freeReplyObject(periods);
+    return ok ? 0 : -1;
+}
+
+/* GET /api/v1/series?indicator=ID[&breakdown=national|KEY=GROUP[,...]][&kind=...][&channel=...]:
+ * one indicator over the channel's periods, from each period's current
+ * extract, oldest first. */
+static void s_series(const serve_t *s, const lnob_httpd_request_t *req, lnob_httpd_answer_t *a)
+{
+    static const char *const known[] = {"indicator", "breakdown", "kind", "channel", NULL};
+    char msg[MSG_MAX];
+    if (s_check_query(req, known, 0, msg, sizeof msg) != 0)
+        return s_error(a, 400, msg);
+    const char *indicator = lnob_httpd_arg(req, "indicator"), *breakdown = lnob_httpd_arg(req, "breakdown");
+    const char *kind = lnob_httpd_arg(req, "kind"), *channel = lnob_httpd_arg(req, "channel");
+    if (!indicator || !s_key_part(indicator, 64) || strpbrk(indicator, "=,.+"))
+        return s_error(a, 400, "indicator must be an indicator id, e.g. arpr (docs/redis-keys.md)");
+    if (breakdown && !s_key_part(breakdown, 200))
+        return s_error(a, 400, "breakdown must be national or KEY=GROUP[,KEY=GROUP], e.g. sex=2");
+    redisContext *c = s_redis(s, a);
+    if (!c)
+        return;
+    char *body;
+    size_t len;
+    FILE *f = open_memstream(&body, &len);
+    fputs("[", f);
+    int rc = s_series_read(c, kind ? kind : "silc", channel ? channel : LNOB_CHANNEL_DEFAULT, indicator,
+                           breakdown ? breakdown : "national", f);
+    fputs(ftell(f) > 1 ? "\n]\n" : "]\n", f);
+    fclose(f);
+    redisFree(c);
+    if (rc != 0) {
+        free(body);
+        return s_error(a, 503, "the store cannot be read now; try again later");
+    }
+    a->cache = REVALIDATE;
+    s_body(a, 200, JSON_TYPE, body, len);
+}
+
 static void s_answer(void *arg, const char *path, const lnob_httpd_request_t *req, lnob_httpd_answer_t *a)
 {
     const serve_t *s = arg;
     if (!strcmp(path, API "current"))
         s_current(s, req, a);
+    else if (!strcmp(path, API "series"))
+        s_series(s, req, a);
+    else if (!strcmp(path, API "events"))
+        s_events(s, req, a);
     else if (!strcmp(path, API "extracts"))
         s_list(s, req, a);
     else if (!strncmp(path, API "extracts/", strlen(API "extracts/")))
         s_one(s, path + strlen(API "extracts/"), req, a);
     else
-        s_error(a, 404, "not found: /api/v1/current, /api/v1/extracts, /api/v1/extracts/{id}");
+        s_error(a, 404, "not found: /api/v1/current, /api/v1/extracts, /api/v1/extracts/{id}, /api/v1/series, "
+                        "/api/v1/events");
     lnob_debug("GET %s: %u", path, a->status);
 }
 
@@ -338,7 +451,7 @@ static int s_serve(const cfg_t *cfg)
         lnob_error("%s", err);
         return 2;
     }
-    lnob_info("serving on http://%.*s:%d" API " (current, extracts), reading %s",
+    lnob_info("serving on http://%.*s:%d" API " (current, extracts, series, events), reading %s",
               (int) (strrchr(cfg->listen, ':') - cfg->listen), cfg->listen, lnob_httpd_port(http),
               lnob_redis_url_safe(cfg->redis, safe, sizeof safe));
     int sig = 0;

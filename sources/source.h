@@ -35,6 +35,7 @@ typedef int (*lnob_source_send_fn)(void *arg, lnob_env_t *env);
 
 typedef struct lnob_source_ops {
     const char *name;     /* ExtractEnd.kind and the extract ids' prefix: "silc", "mis" */
+    const char *headline; /* the national cell a dashboard shows first (lnob watch): "arpr" */
     int batch_case;       /* the body the ingester sends (Envelope body case) */
     int cut_case;         /* another body of it the transformers take (SILC's Range), or 0 */
     int record_case;      /* the body the aggregator collects (the same when no harmonising) */

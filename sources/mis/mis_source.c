@@ -190,6 +190,7 @@ static void s_report(FILE *out, lnob_meta_get_fn get, const void *meta)
 
 const lnob_source_ops_t lnob_source_mis = {
     .name = "mis",
+    .headline = "mis_ben_all",
     .batch_case = LNOB__V1__ENVELOPE__BODY_MIS,
     .record_case = LNOB__V1__ENVELOPE__BODY_MIS, /* harmonised at the ingester: batches go on as they are */
     .ingest_opts = s_ingest_opts,

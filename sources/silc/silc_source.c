@@ -126,6 +126,7 @@ static void s_report(FILE *out, lnob_meta_get_fn get, const void *meta)
 
 const lnob_source_ops_t lnob_source_silc = {
     .name = "silc",
+    .headline = "arpr",
     .batch_case = LNOB__V1__ENVELOPE__BODY_BATCH,
     .cut_case = LNOB__V1__ENVELOPE__BODY_RANGE,
     .record_case = LNOB__V1__ENVELOPE__BODY_RUN,

@@ -1,16 +1,20 @@
 #!/usr/bin/python3
-"""serve_test.py SOURCE_DIR BIN_DIR - `lnob serve`'s HTTP API against a real pipeline.
+"""serve_test.py SOURCE_DIR BIN_DIR - `lnob serve`'s HTTP API and `lnob watch` against a real pipeline.
 
 A private redis-server with the shipped users.acl; `lnob run` stores a generated SILC
 extract as lnob_sink; `lnob serve` reads as lnob_reader. Checked: /api/v1/current gives the
 published cells as `lnob export --format json` writes them, with an ETag naming the extract
 and its publication, 304 for that ETag, a new ETag after the extract is published again;
-/api/v1/extracts and /api/v1/extracts/{id}; 400 with a message for every bad parameter, 404
+/api/v1/extracts and /api/v1/extracts/{id}; /api/v1/series over two years, SUPPRESS
+withheld; /api/v1/events sends a publication as it is stored, and a client that comes back
+with Last-Event-ID gets what it missed; 400 with a message for every bad parameter, 404
 where there is nothing, 405 for another method; no CORS header unless --cors; a
-non-loopback --listen refused without --public."""
+non-loopback --listen refused without --public. `lnob watch` shows the current extract
+with its headline, then a publication as it is stored."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -105,6 +109,90 @@ def check_current(base, sock_url, sink_pw, csv, work):
     expect(run.returncode == 0, "the extract run again", run.stderr)
     status, headers, _ = get(base, "/api/v1/current?kind=silc", {"If-None-Match": etag})
     expect(status == 200 and headers["ETag"] == f'"{ident}.2"', "published again: a new ETag", headers["ETag"])
+    return ident
+
+
+def check_series(base, sock_url, sink_pw, work):
+    older = os.path.join(work, "2022.csv")
+    subprocess.run([LNOB, "gen", "silc", "--households", "800", "--seed", "4", "--year", "2022", "--out", older],
+                   check=True)
+    run = subprocess.run([LNOB, "run", "--silc", older, "--redis", sock_url, "--redis-password-file", sink_pw,
+                          "--format", "csv"], capture_output=True, text=True, timeout=300)
+    expect(run.returncode == 0, "the 2022 extract", run.stderr)
+    status, _, body = get(base, "/api/v1/series?indicator=arpr")
+    points = json.loads(body)
+    expect(status == 200 and [p["period"] for p in points] == ["2022", "2023"], "national AROP, oldest first",
+           body)
+    for p in points:
+        _, _, cells = get(base, f"/api/v1/extracts/{p['extract']}")
+        national = [c for c in json.loads(cells) if c["indicator"] == "arpr" and not c["breakdown"]]
+        expect(len(national) == 1 and national[0]["value"] == p["value"] and national[0]["n"] == p["n"],
+               "each point is its year's current cell", p)
+    status, _, body = get(base, "/api/v1/series?indicator=arpr&breakdown=sex%3D2")
+    expect(status == 200 and len(json.loads(body)) == 2, "a breakdown's series", body)
+    _, _, body = get(base, "/api/v1/series?indicator=gini&breakdown=municipality%3DAL011")
+    for p in json.loads(body):
+        if p["flag"] == "SUPPRESS":
+            expect(p["value"] is None and p["n"] is None, "a SUPPRESS point is withheld", p)
+    status, _, body = get(base, "/api/v1/series?indicator=arpr&kind=mis")
+    expect(status == 200 and json.loads(body) == [], "no MIS years: an empty series", body)
+
+
+def read_events(resp, want, seconds):
+    """Reads a text/event-stream until an event whose data names want; its (id, event, data)."""
+    deadline, event = time.monotonic() + seconds, {}
+    while time.monotonic() < deadline:
+        line = resp.readline().decode()
+        if not line:
+            break
+        if line == "\n":
+            if want in event.get("data", ""):
+                return event.get("id"), event.get("event"), json.loads(event["data"])
+            event = {}
+        elif ":" in line and not line.startswith(":"):
+            k, v = line.rstrip("\n").split(": ", 1)
+            event[k] = v
+    return None
+
+
+def check_events(base, sock_url, sink_pw, csv, ident):
+    resp = urllib.request.urlopen(base + "/api/v1/events", timeout=30)
+    expect(resp.headers["Content-Type"] == "text/event-stream", "an event stream", resp.headers["Content-Type"])
+    run = subprocess.run([LNOB, "run", "--silc", csv, "--redis", sock_url, "--redis-password-file", sink_pw,
+                          "--format", "csv"], capture_output=True, text=True, timeout=300)
+    expect(run.returncode == 0, "published while a client listens", run.stderr)
+    got = read_events(resp, ident, 30)
+    resp.close()
+    expect(got is not None and got[1] == "publication" and got[2]["seq"] >= 3 and got[2]["kind"] == "silc",
+           "the publication arrives as an event", got)
+    if got:
+        first_id = got[0]
+        run = subprocess.run([LNOB, "run", "--silc", csv, "--redis", sock_url, "--redis-password-file", sink_pw,
+                              "--format", "csv"], capture_output=True, text=True, timeout=300)
+        req = urllib.request.Request(base + "/api/v1/events", headers={"Last-Event-ID": first_id})
+        with urllib.request.urlopen(req, timeout=30) as again:
+            missed = read_events(again, ident, 10)
+        expect(missed is not None and missed[2]["seq"] == got[2]["seq"] + 1,
+               "the one published while away comes first after Last-Event-ID", missed)
+    status, _, _ = get(base, "/api/v1/events", {"Last-Event-ID": "x; DEL"})
+    expect(status == 400, "a Last-Event-ID that is no id", status)
+
+
+def check_watch(reader_url, reader_pw, sock_url, sink_pw, csv, ident):
+    watch = subprocess.Popen([LNOB, "watch", "--redis", reader_url, "--redis-password-file", reader_pw,
+                              "--count", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = "".join(watch.stdout.readline() for _ in range(3))  # the banner, then a line a kind
+    arpr = subprocess.run(["redis-cli", "-s", sock_url[len("unix://"):sock_url.index("?")], "--user", "lnob_sink",
+                           "--pass", SINK_PW, "--no-auth-warning", "HGET", f"lnob:cell:{ident}:arpr:national",
+                           "value"], capture_output=True, text=True).stdout.strip()
+    expect(f"current    silc 2023 {ident} #" in first and f"arpr {arpr} (OK)" in first,
+           "lnob watch shows the current extract and its headline", first)
+    run = subprocess.run([LNOB, "run", "--silc", csv, "--redis", sock_url, "--redis-password-file", sink_pw,
+                          "--format", "csv"], capture_output=True, text=True, timeout=300)
+    expect(run.returncode == 0, "published while lnob watch follows", run.stderr)
+    out, err = watch.communicate(timeout=60)
+    expect(watch.returncode == 0 and re.search(rf"published silc 2023 {ident} #\d+  arpr {re.escape(arpr)} \(OK\)",
+                                               out), "lnob watch shows the publication", out + err)
 
 
 def check_refusals(base):
@@ -116,6 +204,10 @@ def check_refusals(base):
         "/api/v1/current?kind=silc&colour=red": "unknown parameter 'colour'",
         "/api/v1/extracts?period=2023": "unknown parameter 'period'",
         "/api/v1/extracts/..%2Fetc": "is not an extract id",
+        "/api/v1/series": "indicator must be",
+        "/api/v1/series?indicator=arpr%3Ax": "indicator must be",
+        "/api/v1/series?indicator=arpr&breakdown=sex%202": "breakdown must be",
+        "/api/v1/events?channel=a%3Ab": "channel must be",
     }
     for path, says in bad.items():
         status, headers, body = get(base, path)
@@ -145,8 +237,11 @@ def main():
         proc, base = serve(["--redis", f"unix://{sock}?user=lnob_reader", "--redis-password-file", reader_pw,
                             "--listen", "127.0.0.1:0"])
         try:
-            check_current(base, sink_url, sink_pw, csv, work)
+            ident = check_current(base, sink_url, sink_pw, csv, work)
+            check_series(base, sink_url, sink_pw, work)
+            check_events(base, sink_url, sink_pw, csv, ident)
             check_refusals(base)
+            check_watch(f"unix://{sock}?user=lnob_reader", reader_pw, sink_url, sink_pw, csv, ident)
         finally:
             stop(proc)
         proc, base = serve(["--redis", f"unix://{sock}?user=lnob_reader", "--redis-password-file", reader_pw,
