@@ -2,6 +2,7 @@
 #include "silc_range.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "harmonise.h"
 #include "lnob/clock.h"
@@ -74,6 +75,11 @@ int lnob_silc_range(const lnob_env_t *env, const lnob_silc_settings_t *settings,
                           .encoding = LNOB_ENC_UTF8, .delimiter = ',', .first_line = r->first_line,
                           .period = r->period, .channel = r->channel};
     x.p = lnob_silc_new(&o);
+    if (strcmp(lnob_silc_extract_id(x.p), r->extract_id) != 0) { /* an ingester that names ids otherwise */
+        lnob_silc_destroy(&x.p);
+        return s_failed(&x, "EXTRACT_ID", "the range's extract id is not the one its period, checksum and "
+                                          "channel make here: the ingester and this transformer differ in version");
+    }
     int rc = lnob_silc_feed(x.p, (const char *) r->header.data, r->header.len);
     if (rc == LNOB_OK)
         rc = lnob_silc_feed(x.p, "\n", 1);

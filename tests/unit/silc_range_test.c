@@ -2,8 +2,9 @@
  * (sources/silc/silc_range.h): a Range becomes the Run of its seq, its
  * rows numbered as the file's lines; a range whose rejects do not fit one
  * message fails the extract as RANGE_TOO_LARGE (never two messages of one
- * seq), and one whose header the parser refuses fails with the parser's
- * reason. */
+ * seq), one whose header the parser refuses fails with the parser's
+ * reason, and one whose extract id is not its channel's fails as
+ * EXTRACT_ID. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,12 +41,15 @@ static int s_send(void *arg, lnob_env_t *env)
     return LNOB_OK;
 }
 
-/* Parses header and rows as the Range of seq 5 from line 1001. */
-static sent_t s_range(const char *header, const char *rows, size_t len, uint32_t n_rows)
+/* Parses header and rows as the Range of seq 5 from line 1001 of extract
+ * id in channel. */
+static sent_t s_range_as(const char *header, const char *rows, size_t len, uint32_t n_rows, const char *id,
+                         const char *channel)
 {
     lnob_silc_settings_t st = {lnob_hh_defaults, lnob_geo_new()};
     Lnob__V1__Range r = LNOB__V1__RANGE__INIT;
-    r.extract_id = "silc-2023-0123456789abcdef";
+    r.extract_id = (char *) id;
+    r.channel = (char *) channel;
     r.seq = 5;
     r.run_id = "test";
     r.source = "cut.csv";
@@ -65,6 +69,11 @@ static sent_t s_range(const char *header, const char *rows, size_t len, uint32_t
     cr_assert_eq(lnob_silc_range(&env, &st, s_send, &s, &us), LNOB_OK);
     lnob_geo_destroy(&st.geo);
     return s;
+}
+
+static sent_t s_range(const char *header, const char *rows, size_t len, uint32_t n_rows)
+{
+    return s_range_as(header, rows, len, n_rows, "silc-2023-0123456789abcdef", "");
 }
 
 /* n rows of households of two, each with pad bytes of padding and sex
@@ -120,5 +129,22 @@ Test(silc_range, a_header_the_parser_refuses_fails_with_its_reason)
     cr_assert_eq(s.n, 1);
     cr_assert_eq(s.bodies[0], LNOB__V1__ENVELOPE__BODY_FAILED);
     cr_assert_str_eq(s.reason, "MISSING_COLUMN");
+    free(rows);
+}
+
+/* A trial's range names its channel, and its Run the trial's extract; a
+ * range whose id is not the one its period, checksum and channel make (an
+ * ingester of another version) fails the extract rather than feed another. */
+Test(silc_range, a_range_of_a_channel_keeps_its_extract_id_or_fails)
+{
+    size_t len;
+    char *rows = s_rows(4, 3, "1", &len);
+    sent_t s = s_range_as(HEADER, rows, len, 4, "silc-2023-0123456789abcdef-trial", "trial");
+    cr_assert_eq(s.n, 1);
+    cr_assert_eq(s.bodies[0], LNOB__V1__ENVELOPE__BODY_RUN);
+    s = s_range_as(HEADER, rows, len, 4, "silc-2023-0123456789abcdef-trial", "");
+    cr_assert_eq(s.n, 1);
+    cr_assert_eq(s.bodies[0], LNOB__V1__ENVELOPE__BODY_FAILED);
+    cr_assert_str_eq(s.reason, "EXTRACT_ID");
     free(rows);
 }
