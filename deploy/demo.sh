@@ -65,10 +65,12 @@ esac
 case "$LNOB_REDIS_URL" in *@*|*user=*|*password=*) CLI="$CLI${user:+ --user $user} --askpass" ;; esac
 cat <<MSG
 The results stay in Redis ($SAFE). Look at them with, for example:
+  redis-cli $CLI GET lnob:current:silc:official       # the current extract (docs/dashboards.md)
   redis-cli $CLI ZRANGE lnob:extracts 0 -1
   redis-cli $CLI XRANGE lnob:stream:extracts - +
   redis-cli $CLI HGETALL lnob:cell:<extract>:arpr:national
   $BUILD/bin/lnob export --extract <extract> --redis '$SAFE'    # SDMX-CSV
+  $BUILD/bin/lnob serve --redis '$SAFE' --listen 127.0.0.1:8080 # then GET /api/v1/current?kind=silc
 MSG
 [ -f "$DEMO_DIR/redis.pid" ] && echo "Stop the private Redis with: make demo-stop"
 exit 0
