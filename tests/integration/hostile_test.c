@@ -6,7 +6,7 @@
  * public certificates. Strangers are: a plaintext peer, a CURVE peer with
  * a key nobody allowed, and peers holding a real key of another role. They
  * try to read batches from the ingester and results from the sink's PUB
- * socket, and to plant or destroy figures with forged Result,
+ * and snapshot sockets, and to plant or destroy figures with forged Result,
  * ExtractFailed, Stored and Run messages. Each case asserts what the
  * stranger got (nothing), what Redis holds (nothing forged) and the
  * counters the workers log when they stop (peers refused at the handshake,
@@ -31,7 +31,7 @@
 
 static th_redis_t s_redis;
 static char s_dir[300], s_keys[320], s_allow[320], s_unknown[320];
-static char s_ep[PORTS][64];  /* tcp://127.0.0.1:port: ingest, aggregate, sink, pub, -, control */
+static char s_ep[PORTS][64];  /* tcp://127.0.0.1:port: ingest, aggregate, sink, pub, snapshot, control */
 static int s_spare_port; /* free for a test's own worker */
 static lnob_proc_t s_sink, s_agg;
 static char s_sink_log[400], s_agg_log[400];
@@ -85,7 +85,8 @@ static void s_setup(void)
     s_cert_arg(agg_cert, sizeof agg_cert, "aggregate");
     snprintf(s_sink_log, sizeof s_sink_log, "%s/sink.log", s_dir);
     snprintf(s_agg_log, sizeof s_agg_log, "%s/agg.log", s_dir);
-    const char *a_sink[] = {"--pull", s_at('@', 2), "--pub", s_at('@', 3), "--control", s_at('>', 5),
+    const char *a_sink[] = {"--pull", s_at('@', 2), "--pub", s_at('@', 3), "--snapshot", s_at('@', 4),
+                            "--control", s_at('>', 5),
                             "--redis", s_redis.url, "--cert", sink_cert, "--allow", s_allow,
                             "--metrics", "127.0.0.1:0", NULL};
     const char *a_agg[] = {"--pull", s_at('@', 1), "--push", s_at('>', 2), "--control", s_at('@', 5),
@@ -285,6 +286,61 @@ Test(hostile, curve_links_carry_the_extract_and_only_a_dashboard_reads_it)
     s_stop_workers();
     cr_assert_geq(th_count_in(s_sink_log, "peers refused at the handshake"), 2);
     free(got), free(want), free(id);
+}
+
+static void s_ask_snapshot(zsock_t *s)
+{
+    Lnob__V1__Snapshot ask = LNOB__V1__SNAPSHOT__INIT;
+    ask.channel = "";
+    lnob_env_t env = LNOB__V1__ENVELOPE__INIT;
+    env.body_case = LNOB__V1__ENVELOPE__BODY_SNAPSHOT;
+    env.snapshot = &ask;
+    s_send_env(s, &env);
+}
+
+/* The snapshot socket answers a dashboard's key with the current extract
+ * and the end; no key gets nothing, and an unknown key and the real keys of
+ * other roles are refused at the handshake (the socket takes the dashboard
+ * role only) and counted. */
+Test(hostile, only_a_dashboard_gets_the_snapshot)
+{
+    char csv[400], log[400];
+    snprintf(csv, sizeof csv, "%s/snap.csv", s_dir);
+    snprintf(log, sizeof log, "%s/ingest-snap.log", s_dir);
+    th_gen(csv, 300, 4);
+    lnob_proc_t t;
+    cr_assert_eq(s_ingest(csv, log, &t), 0, "the ingester failed: see %s", log);
+    char *id = th_extract_of(s_redis.c, "curve", csv);
+    cr_assert_not_null(id);
+    zsock_t *dash = s_stranger(ZMQ_DEALER, s_at('>', 4), "dashboard", "sink");
+    const char *others[] = {NULL, "unknown", "aggregate", "ingest"};
+    zsock_t *s[4];
+    for (int i = 0; i < 4; i++)
+        s[i] = s_stranger(ZMQ_DEALER, s_at('>', 4), others[i], "sink");
+    zsock_set_rcvtimeo(dash, 30000);
+    s_ask_snapshot(dash);
+    for (int i = 0; i < 4; i++)
+        s_ask_snapshot(s[i]);
+    char *topic = zstr_recv(dash);
+    cr_assert_not_null(topic, "the dashboard's key got no snapshot");
+    char want[300];
+    snprintf(want, sizeof want, "lnob.extract.official.%s", id);
+    cr_assert_str_eq(topic, want);
+    zstr_free(&topic);
+    zsock_set_rcvtimeo(dash, 200);
+    cr_assert_eq(s_frames_within(dash, 300), 3, "its Result's body, then the end's topic and body");
+    int got = 0;
+    for (int i = 0; i < 4; i++)
+        got += s_frames_within(s[i], 300);
+    cr_assert_eq(got, 0, "a stranger or another role got frames of the snapshot");
+    for (int i = 0; i < 4; i++)
+        zsock_destroy(&s[i]);
+    zsock_destroy(&dash);
+    lnob_proc_stop(&t, 5000);
+    s_stop_workers();
+    cr_assert_geq(th_count_in(s_sink_log, "peers refused at the handshake"), 3,
+                  "the unknown key, and the aggregator's and the ingester's: the socket takes dashboards only");
+    free(id);
 }
 
 /* Strangers connected to the ingester's batch socket before any
