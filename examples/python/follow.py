@@ -62,13 +62,15 @@ def envelope(frame):
     return env
 
 
-def snapshot(ctx, endpoint, channel, board, timeout_ms):
+def snapshot(ctx, endpoint, channel, board, timeout_ms, reconnect_ms):
     """Asks for the channel's state; returns the number it was read at."""
     dealer = ctx.socket(zmq.DEALER)
     dealer.setsockopt(zmq.LINGER, 0)
+    dealer.setsockopt(zmq.RECONNECT_IVL, reconnect_ms)
     dealer.connect(endpoint)
     ask = lnob_pb2.Envelope(schema_version=1, snapshot=lnob_pb2.Snapshot(channel=channel))
-    dealer.send(ask.SerializeToString())
+    dealer.send(ask.SerializeToString())  # queued until the sink is there
+    print(f"asked channel={channel}", flush=True)
     taken = 0
     try:
         while True:
@@ -95,11 +97,12 @@ def follow(args):
     ctx = zmq.Context()
     sub = ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.RECONNECT_IVL, args.reconnect_ms)
     sub.setsockopt(zmq.SUBSCRIBE, f"lnob.extract.{args.channel}.".encode())
     sub.connect(args.pub)  # first: whatever is published from now on is held
     board = Dashboard()
     deadline = time.monotonic() + args.timeout
-    snapshot(ctx, args.snapshot, args.channel, board, int(args.timeout * 1000))
+    snapshot(ctx, args.snapshot, args.channel, board, int(args.timeout * 1000), args.reconnect_ms)
     while board.seq < args.until:
         left = deadline - time.monotonic()
         if left <= 0 or not sub.poll(int(left * 1000)):
@@ -111,7 +114,7 @@ def follow(args):
             continue  # in the snapshot already, or a repeat
         if result.seq > board.seq + 1:  # a message was missed: the state again
             print(f"gap after seq={board.seq}: asking again", file=sys.stderr)
-            snapshot(ctx, args.snapshot, args.channel, board, int(left * 1000))
+            snapshot(ctx, args.snapshot, args.channel, board, int(left * 1000), args.reconnect_ms)
             continue
         board.seq = result.seq
         board.take(result, "update")
@@ -125,6 +128,7 @@ def main():
     p.add_argument("--channel", default="official")
     p.add_argument("--until", type=int, default=2**63, help="stop once the channel's number reaches this")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait in all")
+    p.add_argument("--reconnect-ms", type=int, default=100, help="how often to try a sink that is not there")
     args = p.parse_args()
     try:
         return follow(args)

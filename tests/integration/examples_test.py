@@ -82,8 +82,11 @@ def main():
         env = dict(os.environ, PYTHONPATH=gen)
         follower = subprocess.Popen(
             ["/usr/bin/python3", f"{SRC}/examples/python/follow.py", "--pub", pub, "--snapshot", snap,
-             "--until", "3", "--timeout", "120"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True)
+             "--until", "3", "--timeout", "120", "--reconnect-ms", "10"], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        asked = follower.stdout.readline()  # python and its modules are loaded, the sockets connecting
+        check(asked.startswith("asked channel=official"), "follow.py asked for the snapshot", asked,
+              follower.stderr.read() if not asked else "")
         key = os.path.join(work, "person.key")
         with open(key, "w") as f:
             f.write("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n")

@@ -254,6 +254,20 @@ static int s_ingest(const char *csv, const char *log, lnob_proc_t *transformer)
     return th_run_logged("lnob-ingest", a_in, NULL, log, RUN_TIMEOUT_S);
 }
 
+/* Stores a generated extract of 300 households (name, seed) over CURVE:
+ * its id (owned), its file in csv, the transformer left running in *t. */
+static char *s_store_generated(const char *name, int seed, lnob_proc_t *t, char *csv, size_t cap)
+{
+    char log[400];
+    snprintf(csv, cap, "%s/%s.csv", s_dir, name);
+    snprintf(log, sizeof log, "%s/ingest-%s.log", s_dir, name);
+    th_gen(csv, 300, seed);
+    cr_assert_eq(s_ingest(csv, log, t), 0, "the ingester failed: see %s", log);
+    char *id = th_extract_of(s_redis.c, "curve", csv);
+    cr_assert_not_null(id);
+    return id;
+}
+
 /* The whole pipeline over CURVE gives the in-process cells; a dashboard's
  * key reads the published Result; no key, an unknown key and a
  * transformer's key read nothing from the PUB socket, and the two keyed
@@ -304,14 +318,9 @@ static void s_ask_snapshot(zsock_t *s)
  * role only) and counted. */
 Test(hostile, only_a_dashboard_gets_the_snapshot)
 {
-    char csv[400], log[400];
-    snprintf(csv, sizeof csv, "%s/snap.csv", s_dir);
-    snprintf(log, sizeof log, "%s/ingest-snap.log", s_dir);
-    th_gen(csv, 300, 4);
+    char csv[400];
     lnob_proc_t t;
-    cr_assert_eq(s_ingest(csv, log, &t), 0, "the ingester failed: see %s", log);
-    char *id = th_extract_of(s_redis.c, "curve", csv);
-    cr_assert_not_null(id);
+    char *id = s_store_generated("snap", 4, &t, csv, sizeof csv);
     zsock_t *dash = s_stranger(ZMQ_DEALER, s_at('>', 4), "dashboard", "sink");
     const char *others[] = {NULL, "unknown", "aggregate", "ingest"};
     zsock_t *s[4];
@@ -389,14 +398,9 @@ Test(hostile, a_stranger_reads_no_batch)
  * keeps it whole. */
 Test(hostile, forged_messages_are_refused_and_counted)
 {
-    char csv[400], log[400];
-    snprintf(csv, sizeof csv, "%s/real.csv", s_dir);
-    snprintf(log, sizeof log, "%s/ingest-real.log", s_dir);
-    th_gen(csv, 300, 11);
+    char csv[400];
     lnob_proc_t t;
-    cr_assert_eq(s_ingest(csv, log, &t), 0);
-    char *id = th_extract_of(s_redis.c, "curve", csv);
-    cr_assert_not_null(id);
+    char *id = s_store_generated("real", 11, &t, csv, sizeof csv);
     char *before = th_snapshot(s_redis.c, id);
     /* the sink's intake takes only the aggregator */
     const char *not_agg[] = {NULL, "unknown", "transform", "ingest", "dashboard"};
@@ -616,14 +620,9 @@ Test(hostile, a_connection_flood_does_not_stop_the_pipeline)
         s[i] = s_stranger(ZMQ_PUSH, s_at('>', i % 2 ? 1 : 2), "unknown", i % 2 ? "aggregate" : "sink");
         zsock_set_reconnect_ivl(s[i], 10);
     }
-    char csv[400], log[400];
-    snprintf(csv, sizeof csv, "%s/flood.csv", s_dir);
-    snprintf(log, sizeof log, "%s/ingest-flood.log", s_dir);
-    th_gen(csv, 300, 13);
+    char csv[400];
     lnob_proc_t t;
-    cr_assert_eq(s_ingest(csv, log, &t), 0, "the ingester failed under the flood: see %s", log);
-    char *id = th_extract_of(s_redis.c, "curve", csv);
-    cr_assert_not_null(id);
+    char *id = s_store_generated("flood", 13, &t, csv, sizeof csv); /* under the flood */
     char *got = th_snapshot(s_redis.c, id), *want = th_in_process(csv, 4096);
     cr_assert_str_eq(got, want);
     s_wait_refused(FLOOD / 8);
