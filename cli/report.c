@@ -8,6 +8,7 @@
 #include "lnob/format.h"
 #include "lnob/keys.h"
 #include "lnob/mem.h"
+#include "lnob/redis.h"
 #include "registry.h"
 #include "sdmx.h"
 #include "store.h"
@@ -45,14 +46,6 @@ void lnob_report_end(lnob_report_t *r)
 {
     if (r->format == LNOB_REPORT_JSON)
         fputs(r->printed ? "\n]\n" : "]\n", r->out);
-}
-
-static const char *s_get(const redisReply *hash, const char *field)
-{
-    for (size_t i = 0; i + 1 < hash->elements; i += 2)
-        if (!strcmp(hash->element[i]->str, field))
-            return hash->element[i + 1]->str;
-    return "";
 }
 
 /* Publication rounding of spec §0.6, for people only; a _BC0 id rounds
@@ -133,7 +126,7 @@ static int s_print_cell(lnob_report_t *r, const redisReply *hash, const char *pe
 {
     const char *v[CELL_FIELDS];
     for (int i = 0; i < CELL_FIELDS; i++)
-        v[i] = s_get(hash, lnob_store_cell_fields[i]);
+        v[i] = lnob_redis_pair(hash, lnob_store_cell_fields[i]);
     if (r->withhold && !strcmp(v[F_FLAG], "SUPPRESS"))
         return 0;
     if (r->format == LNOB_REPORT_SDMX) {
@@ -155,24 +148,24 @@ static int s_print_cell(lnob_report_t *r, const redisReply *hash, const char *pe
 /* s_get as the kinds' report op reads metadata (source.h). */
 static const char *s_meta_get(const void *meta, const char *field)
 {
-    return s_get(meta, field);
+    return lnob_redis_pair(meta, field);
 }
 
 static void s_summary(FILE *out, const char *id, const redisReply *meta)
 {
-    fprintf(out, "extract %s  (%s, period %s, %s)\n", id, s_get(meta, "source"),
-            s_get(meta, "period"), s_get(meta, "status"));
-    if (!strcmp(s_get(meta, "status"), "failed")) {
-        fprintf(out, "  error: %s\n", s_get(meta, "error"));
+    fprintf(out, "extract %s  (%s, period %s, %s)\n", id, lnob_redis_pair(meta, "source"),
+            lnob_redis_pair(meta, "period"), lnob_redis_pair(meta, "status"));
+    if (!strcmp(lnob_redis_pair(meta, "status"), "failed")) {
+        fprintf(out, "  error: %s\n", lnob_redis_pair(meta, "error"));
         return;
     }
-    const lnob_source_ops_t *kind = lnob_source_named(s_get(meta, "kind"));
+    const lnob_source_ops_t *kind = lnob_source_named(lnob_redis_pair(meta, "kind"));
     if (kind && kind->report)
         kind->report(out, s_meta_get, meta);
     else
-        fprintf(out, "  rows read %s, accepted %s, quarantined %s\n", s_get(meta, "rows_read"),
-                s_get(meta, "rows_accepted"), s_get(meta, "rows_quarantined"));
-    if (strcmp(s_get(meta, "rows_quarantined"), "0") != 0 || strcmp(s_get(meta, "rows_flagged"), "0") != 0)
+        fprintf(out, "  rows read %s, accepted %s, quarantined %s\n", lnob_redis_pair(meta, "rows_read"),
+                lnob_redis_pair(meta, "rows_accepted"), lnob_redis_pair(meta, "rows_quarantined"));
+    if (strcmp(lnob_redis_pair(meta, "rows_quarantined"), "0") != 0 || strcmp(lnob_redis_pair(meta, "rows_flagged"), "0") != 0)
         fprintf(out, "  quarantined rows and flagged fields: redis stream lnob:quarantine:%s\n", id);
 }
 
@@ -221,9 +214,9 @@ int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *id, char 
         return -1;
     }
     s_summary(r->format == LNOB_REPORT_TABLE ? r->out : r->info, id, meta);
-    int failed = !strcmp(s_get(meta, "status"), "failed");
+    int failed = !strcmp(lnob_redis_pair(meta, "status"), "failed");
     char period[32];
-    snprintf(period, sizeof period, "%s", s_get(meta, "period"));
+    snprintf(period, sizeof period, "%s", lnob_redis_pair(meta, "period"));
     freeReplyObject(meta);
     if (failed)
         return 0;

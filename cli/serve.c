@@ -326,12 +326,8 @@ static void s_events(const serve_t *s, const lnob_httpd_request_t *req, lnob_htt
 /* One period's cell of a series, from its HGETALL: SUPPRESS withheld. */
 static void s_point(FILE *f, const char *period, const char *id, const redisReply *h, int first)
 {
-    const char *v[4] = {"", "", "", ""}; /* value n weight flag */
-    static const char *const names[] = {"value", "n", "weight", "flag"};
-    for (size_t i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2)
-        for (int k = 0; k < 4; k++)
-            if (!strcmp(h->element[i]->str, names[k]))
-                v[k] = h->element[i + 1]->str;
+    const char *v[4] = {lnob_redis_pair(h, "value"), lnob_redis_pair(h, "n"), lnob_redis_pair(h, "weight"),
+                        lnob_redis_pair(h, "flag")};
     int hidden = !strcmp(v[3], "SUPPRESS");
     fprintf(f, "%s\n  {\"period\": \"%s\", \"extract\": ", first ? "" : ",", period);
     lnob_format_json_string(f, id);

@@ -22,27 +22,19 @@ typedef struct {
     size_t len, at;
 } events_t;
 
-const char *lnob_stream_field(const redisReply *fields, const char *name)
-{
-    for (size_t i = 0; i + 1 < fields->elements; i += 2)
-        if (!strcmp(fields->element[i]->str, name))
-            return fields->element[i + 1]->str;
-    return "";
-}
-
 /* One entry as an event, when it is of the channel. */
 static void s_event(FILE *f, const events_t *e, const char *id, const redisReply *fields)
 {
-    const char *channel = lnob_stream_field(fields, "channel"), *extract = lnob_stream_field(fields, "extract");
+    const char *channel = lnob_redis_pair(fields, "channel"), *extract = lnob_redis_pair(fields, "extract");
     if (strcmp(*channel ? channel : LNOB_CHANNEL_DEFAULT, e->channel) != 0)
         return;
-    const char *removed = !strcmp(lnob_stream_field(fields, "status"), "removed") ? "removed" : "publication";
+    const char *removed = !strcmp(lnob_redis_pair(fields, "status"), "removed") ? "removed" : "publication";
     fprintf(f, "id: %s\nevent: %s\ndata: {\"extract\": ", id, removed);
     lnob_format_json_string(f, extract);
     fprintf(f, ", \"kind\": \"%.*s\", \"period\": ", (int) strcspn(extract, "-"), extract);
-    lnob_format_json_string(f, lnob_stream_field(fields, "period"));
+    lnob_format_json_string(f, lnob_redis_pair(fields, "period"));
     fprintf(f, ", \"channel\": \"%s\", \"seq\": %llu}\n\n", e->channel,
-            strtoull(lnob_stream_field(fields, "seq"), NULL, 10));
+            strtoull(lnob_redis_pair(fields, "seq"), NULL, 10));
 }
 
 /* Reads the next entries (waiting up to BLOCK_MS) into e->pending: their

@@ -27,7 +27,5 @@ int lnob_serve_events(redisContext *c, const char *channel, const char *last_id,
 /* The id of the stream's last entry ("0-0" when empty): "from now on" made
  * an id, so that no entry falls between two reads (lnob watch too). */
 void lnob_stream_end_id(redisContext *c, char *out, size_t cap);
-/* A field of a stream entry (its field/value array); "" when absent. */
-const char *lnob_stream_field(const redisReply *fields, const char *name);
 
 #endif

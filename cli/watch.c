@@ -88,19 +88,19 @@ static void s_current(redisContext *c, const char *channel)
 /* One stream entry of the channel as a line; returns 1 when it was one. */
 static int s_entry(redisContext *c, const char *channel, const redisReply *fields)
 {
-    const char *ch = lnob_stream_field(fields, "channel"), *id = lnob_stream_field(fields, "extract");
+    const char *ch = lnob_redis_pair(fields, "channel"), *id = lnob_redis_pair(fields, "extract");
     if (strcmp(*ch ? ch : LNOB_CHANNEL_DEFAULT, channel) != 0)
         return 0;
     char kind[LNOB_CHANNEL_MAX], head[TEXT_MAX] = "", when[16];
     snprintf(kind, sizeof kind, "%.*s", (int) strcspn(id, "-"), id);
-    int removed = !strcmp(lnob_stream_field(fields, "status"), "removed");
+    int removed = !strcmp(lnob_redis_pair(fields, "status"), "removed");
     if (!removed)
         s_headline(c, kind, id, head, sizeof head);
     time_t now = time(NULL);
     struct tm tm;
     strftime(when, sizeof when, "%H:%M:%S", localtime_r(&now, &tm));
-    printf("%s %-9s %-4s %s %s #%s  %s\n", when, removed ? "removed" : "published", kind, lnob_stream_field(fields, "period"),
-           id, lnob_stream_field(fields, "seq"), head);
+    printf("%s %-9s %-4s %s %s #%s  %s\n", when, removed ? "removed" : "published", kind, lnob_redis_pair(fields, "period"),
+           id, lnob_redis_pair(fields, "seq"), head);
     fflush(stdout);
     return 1;
 }

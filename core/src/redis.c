@@ -433,3 +433,11 @@ int lnob_redis_password_to_file(const char *url, const char *path, char *out, si
     s_append(out, cap, len, url + s.cut_end, strlen(url + s.cut_end));
     return 1;
 }
+
+const char *lnob_redis_pair(const redisReply *pairs, const char *name)
+{
+    for (size_t i = 0; pairs->type == REDIS_REPLY_ARRAY && i + 1 < pairs->elements; i += 2)
+        if (!strcmp(pairs->element[i]->str, name))
+            return pairs->element[i + 1]->str;
+    return "";
+}

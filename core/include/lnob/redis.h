@@ -40,6 +40,9 @@
  * and the user, never the password. */
 int lnob_redis_connect(const char *url, const char *password_file, redisContext **out, char *err,
                        size_t cap);
+/* The value of name in a field/value array reply (HGETALL, a stream
+ * entry's fields); "" when absent or not an array. */
+const char *lnob_redis_pair(const redisReply *pairs, const char *name);
 /* LNOB_DENIED when a Redis error reply says the login or the user's rights
  * forbid it (NOAUTH, WRONGPASS, NOPERM), else LNOB_ERR. */
 int lnob_redis_reply_rc(const char *error_reply);
