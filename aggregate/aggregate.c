@@ -213,6 +213,7 @@ static void s_fill_cells(Lnob__V1__Cell *pb, Lnob__V1__Cell **ptrs, const lnob_c
         pb[i].weight = c[i].weight;
         pb[i].flag = (char *) lnob_flag_name(c[i].flag);
         pb[i].diagnostic = (char *) c[i].diagnostic;
+        pb[i].suppressed = (char *) (c[i].suppressed ? c[i].suppressed : "");
         ptrs[i] = &pb[i];
     }
 }

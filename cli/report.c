@@ -16,7 +16,7 @@
 #define CELL_FIELDS LNOB_CELL_FIELDS
 
 /* A cell as read back: field texts in the schema order (store.h). */
-enum { F_EXTRACT, F_INDICATOR, F_BREAKDOWN, F_GROUP, F_VALUE, F_N, F_WEIGHT, F_FLAG, F_DIAG };
+enum { F_EXTRACT, F_INDICATOR, F_BREAKDOWN, F_GROUP, F_VALUE, F_N, F_WEIGHT, F_FLAG, F_DIAG, F_SUPPRESSED };
 
 int lnob_report_parse_format(const char *name)
 {
@@ -37,7 +37,7 @@ void lnob_report_begin(lnob_report_t *r)
     if (r->format == LNOB_REPORT_JSON)
         fputs("[", r->out);
     else if (r->format == LNOB_REPORT_CSV)
-        fputs("extract,indicator,breakdown,group,value,n,weight,flag,diagnostic\n", r->out);
+        fputs("extract,indicator,breakdown,group,value,n,weight,flag,diagnostic,suppressed\n", r->out);
     else if (r->format == LNOB_REPORT_SDMX)
         fputs(lnob_sdmx_header, r->out);
 }
@@ -110,6 +110,10 @@ static void s_json_cell(FILE *out, const char *v[CELL_FIELDS], int first)
     if (v[F_DIAG][0]) {
         fputs(", \"diagnostic\": ", out);
         lnob_format_json_string(out, v[F_DIAG]);
+    }
+    if (v[F_SUPPRESSED][0]) {
+        fputs(", \"suppressed\": ", out);
+        lnob_format_json_string(out, v[F_SUPPRESSED]);
     }
     fputs("}", out);
 }
@@ -213,7 +217,17 @@ int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *id, char 
         freeReplyObject(meta);
         return -1;
     }
+    int not_public = !strncmp(lnob_redis_pair(meta, "disclosure"), "off", 3);
+    if (not_public && r->withhold) {
+        snprintf(err, cap, "extract %s is NOT FOR PUBLICATION: it was computed without disclosure control "
+                           "(docs/disclosure.md)", id);
+        freeReplyObject(meta);
+        return LNOB_REPORT_NOT_PUBLIC;
+    }
     s_summary(r->format == LNOB_REPORT_TABLE ? r->out : r->info, id, meta);
+    if (not_public)
+        fprintf(r->format == LNOB_REPORT_TABLE ? r->out : r->info,
+                "  NOT FOR PUBLICATION: computed without disclosure control, small counts exact\n");
     int failed = !strcmp(lnob_redis_pair(meta, "status"), "failed");
     char period[32];
     snprintf(period, sizeof period, "%s", lnob_redis_pair(meta, "period"));

@@ -21,14 +21,19 @@ typedef struct {
     FILE *info;                /* the summary for json/csv, which keep out clean */
     lnob_report_format format;
     int printed;               /* cells printed so far */
-    int withhold;              /* leave SUPPRESS cells out (exports) */
+    int withhold;              /* a public output: SUPPRESS cells left out, and an
+                                  extract not for publication refused */
 } lnob_report_t;
+
+#define LNOB_REPORT_NOT_PUBLIC (-2)
 
 /* Starts and ends a report (JSON brackets, CSV header). */
 void lnob_report_begin(lnob_report_t *r);
 void lnob_report_end(lnob_report_t *r);
 /* Prints one extract. Returns 0, or -1 with a message in err if Redis does
- * not hold the extract. */
+ * not hold the extract, or LNOB_REPORT_NOT_PUBLIC (with a message) when a
+ * public output is asked of an extract computed without disclosure control
+ * (docs/disclosure.md). */
 int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *extract_id, char *err,
                         size_t cap);
 

@@ -168,6 +168,11 @@ static void s_extract(redisContext *c, const char *pointer, const char *id_given
         char *body;
         size_t len;
         int rc = s_cells_json(c, id, &body, &len);
+        if (rc == LNOB_REPORT_NOT_PUBLIC) {
+            free(body);
+            return s_error(a, 403, "that extract is not for publication: it was computed without disclosure "
+                                   "control");
+        }
         s_etag(c, id, again, sizeof again);
         if (rc == 0 && !strcmp(again, etag) && (!pointer || (s_get(c, pointer, again, sizeof again) == 0 &&
                                                              !strcmp(again, id))))
@@ -323,12 +328,16 @@ static void s_events(const serve_t *s, const lnob_httpd_request_t *req, lnob_htt
     }
 }
 
-/* One period's cell of a series, from its HGETALL: SUPPRESS withheld. */
-static void s_point(FILE *f, const char *period, const char *id, const redisReply *h, int first)
+/* One period's cell of a series, from its HGETALL: SUPPRESS withheld, and
+ * every cell of an extract not for publication (its metadata disclosure). */
+static void s_point(FILE *f, const char *period, const char *id, const redisReply *h, const redisReply *disclosure,
+                    int first)
 {
     const char *v[4] = {lnob_redis_pair(h, "value"), lnob_redis_pair(h, "n"), lnob_redis_pair(h, "weight"),
                         lnob_redis_pair(h, "flag")};
-    int hidden = !strcmp(v[3], "SUPPRESS");
+    if (disclosure && disclosure->type == REDIS_REPLY_STRING && !strncmp(disclosure->str, "off", 3))
+        v[3] = "NOT_FOR_PUBLICATION";
+    int hidden = strcmp(v[3], "OK") && strcmp(v[3], "U");
     fprintf(f, "%s\n  {\"period\": \"%s\", \"extract\": ", first ? "" : ",", period);
     lnob_format_json_string(f, id);
     fprintf(f, ", \"value\": %s, \"n\": %s, \"weight\": %s, \"flag\": ", hidden || !*v[0] ? "null" : v[0],
@@ -357,16 +366,19 @@ static int s_series_read(redisContext *c, const char *kind, const char *channel,
     for (size_t i = 0; i < n; i++)
         ok = redisGetReply(c, (void **) &ids[i]) == REDIS_OK && ok;
     for (size_t i = 0; ok && i < n; i++)
-        if (ids[i]->type == REDIS_REPLY_STRING)
+        if (ids[i]->type == REDIS_REPLY_STRING) {
             redisAppendCommand(c, "HGETALL %s", lnob_key_cell(&k, ids[i]->str, indicator, breakdown));
+            redisAppendCommand(c, "HGET %s disclosure", lnob_key_extract(&k, ids[i]->str));
+        }
     for (size_t i = 0; ok && i < n; i++) {
-        redisReply *h = NULL;
+        redisReply *h = NULL, *d = NULL;
         if (ids[i]->type != REDIS_REPLY_STRING)
             continue;
-        ok = redisGetReply(c, (void **) &h) == REDIS_OK;
+        ok = redisGetReply(c, (void **) &h) == REDIS_OK && redisGetReply(c, (void **) &d) == REDIS_OK;
         if (ok && h->type == REDIS_REPLY_ARRAY && h->elements)
-            s_point(f, periods->element[i]->str, ids[i]->str, h, first), first = 0;
+            s_point(f, periods->element[i]->str, ids[i]->str, h, d, first), first = 0;
         freeReplyObject(h);
+        freeReplyObject(d);
     }
     for (size_t i = 0; i < n; i++)
         freeReplyObject(ids[i]);

@@ -138,6 +138,8 @@ static void s_cell(const redisReply *h, Lnob__V1__Cell *cell)
             cell->flag = v;
         else if (!strcmp(f, "diagnostic"))
             cell->diagnostic = v;
+        else if (!strcmp(f, "suppressed"))
+            cell->suppressed = v;
     }
 }
 

@@ -290,7 +290,7 @@ static int s_read_previous(redisContext *c, const Lnob__V1__Result *r, const cha
 }
 
 const char *const lnob_store_cell_fields[LNOB_CELL_FIELDS] = {
-    "extract", "indicator", "breakdown", "group", "value", "n", "weight", "flag", "diagnostic"};
+    "extract", "indicator", "breakdown", "group", "value", "n", "weight", "flag", "diagnostic", "suppressed"};
 
 void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, lnob_cell_hash_t *h)
 {
@@ -300,7 +300,8 @@ void lnob_store_cell_hash(const char *extract_id, const Lnob__V1__Cell *cell, ln
     snprintf(h->n, sizeof h->n, "%llu", (unsigned long long) cell->n);
     lnob_format_double(cell->weight, h->weight, sizeof h->weight);
     const char *v[LNOB_CELL_FIELDS] = {extract_id, cell->indicator, cell->breakdown, cell->group,
-                                       h->value, h->n, h->weight, cell->flag, cell->diagnostic};
+                                       h->value, h->n, h->weight, cell->flag, cell->diagnostic,
+                                       cell->suppressed};
     memcpy(h->values, v, sizeof v);
 }
 

@@ -39,7 +39,7 @@ void lnob_store_breakdown_each(const char *breakdown, const char *group, lnob_st
 void lnob_store_cell_key(const char *extract_id, const Lnob__V1__Cell *cell, char *out, size_t cap);
 
 /* Fields of a cell hash, in schema order. */
-#define LNOB_CELL_FIELDS 9
+#define LNOB_CELL_FIELDS 10
 extern const char *const lnob_store_cell_fields[LNOB_CELL_FIELDS];
 
 /* The values of a cell hash, as stored (numbers in shortest round-trip

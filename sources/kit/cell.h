@@ -25,6 +25,8 @@ typedef struct {
     double weight;          /* weighted persons in the denominator (RB050 units) */
     lnob_flag flag;
     const char *diagnostic; /* "" or e.g. QSR_BOT_NONPOS */
+    const char *suppressed; /* NULL, or why flag is SUPPRESS for disclosure control:
+                               SMALL_COUNT, COMPLEMENT (docs/disclosure.md) */
 } lnob_cell_t;
 
 /* "OK", "U" or "SUPPRESS". */

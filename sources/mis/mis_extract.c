@@ -398,6 +398,8 @@ static int s_send_mis_end(lnob_ingest_ctx_t *ctx, const lnob_plan_t *plan, const
     const lnob_mis_ingest_cfg_t *mc = plan->kind_cfg;
     e.service_set = (char *) mc->service_set;
     e.vuln_groups = (char *) mc->vuln_groups;
+    e.disclosure_off = mc->no_disclosure != 0;
+    e.small_count_max = (uint32_t) mc->small_count_max;
     e.extract_id = (char *) id;
     e.run_id = (char *) ctx->cfg->run_id;
     e.channel = (char *) ctx->cfg->channel;

@@ -21,6 +21,8 @@ typedef struct {
     const char *population;  /* residents per municipality (mun_code,year,pop_1jan), or NULL */
     const char *service_set; /* SERVICE_SET: services that count ("" every one present) */
     const char *vuln_groups; /* VULN_GROUPS ("" all of spec §6.4) */
+    long small_count_max;    /* disclosure control: counts 1..this withheld (mis_disclose.h) */
+    int no_disclosure;       /* disclosure control off: NOT FOR PUBLICATION, never official */
     const char *watch;       /* drop folder (mis_watch.h), or NULL */
     long watch_ms;           /* how often to look into it */
     long settle_ms;          /* a file without a NAME.done marker: unchanged this long */

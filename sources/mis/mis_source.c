@@ -4,11 +4,14 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lnob/clock.h"
+#include "lnob/keys.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
 #include "mis_codes.h"
+#include "mis_disclose.h"
 #include "mis_extract.h"
 #include "mis_records.h"
 #include "mis_replay.h"
@@ -37,6 +40,44 @@ static void s_meta(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_m
         lnob_meta_add(m, "population_user", end->population);
     if (*end->input_sums)
         lnob_meta_add(m, "input_sums", end->input_sums);
+}
+
+/* Disclosure control of r's cells as the extract asks (docs/disclosure.md):
+ * the counts withheld into *d, or r->error. */
+static void s_disclose(const Lnob__V1__ExtractEnd *end, uint32_t vulnerable, lnob_result_t *r,
+                       lnob_mis_disclosed_t *d)
+{
+    unsigned small = end->small_count_max ? end->small_count_max : LNOB_MIS_SMALL_MAX_DEFAULT;
+    if (end->disclosure_off && (!*end->channel || !strcmp(end->channel, LNOB_CHANNEL_DEFAULT)))
+        snprintf(r->error, sizeof r->error, "DISCLOSURE: an extract without disclosure control is not for "
+                 "publication and cannot be in the channel '" LNOB_CHANNEL_DEFAULT "': give it --channel NAME");
+    else if (small < LNOB_MIS_SMALL_MAX_MIN || small > LNOB_MIS_SMALL_MAX_MAX)
+        snprintf(r->error, sizeof r->error, "DISCLOSURE: small_count_max %u is outside %d-%d", small,
+                 LNOB_MIS_SMALL_MAX_MIN, LNOB_MIS_SMALL_MAX_MAX);
+    else if (!end->disclosure_off) {
+        int64_t t0 = lnob_mono_us();
+        lnob_mis_disclose(r->cells, r->n_cells, vulnerable, small, d, r->error, sizeof r->error);
+        lnob_debug("mis extract %s: disclosure control in %lld ms, %llu cells withheld as small, %llu as "
+                   "complements", end->extract_id, (long long) (lnob_mono_us() - t0) / 1000,
+                   (unsigned long long) d->small, (unsigned long long) d->complement);
+    }
+}
+
+static void s_disclosure_meta(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_mis_disclosed_t *d)
+{
+    char text[160];
+    if (end->disclosure_off) {
+        lnob_meta_add(m, "disclosure", "off: NOT FOR PUBLICATION (--no-disclosure-control): exact counts, "
+                                       "small ones included");
+        return;
+    }
+    unsigned small = end->small_count_max ? end->small_count_max : LNOB_MIS_SMALL_MAX_DEFAULT;
+    snprintf(text, sizeof text, "on: counts of 1-%u persons withheld (SMALL_COUNT), and the cells that would "
+             "reveal them (COMPLEMENT); docs/disclosure.md", small);
+    lnob_meta_add(m, "disclosure", text);
+    lnob_meta_u(m, "disclosure_small_count_max", small);
+    lnob_meta_u(m, "cells_withheld_small", d->small);
+    lnob_meta_u(m, "cells_withheld_complement", d->complement);
 }
 
 /* The cells of frame f into r, counted from the year x carries from when
@@ -78,12 +119,16 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
         snprintf(r->error, sizeof r->error, "NO_PERIOD: the period '%.20s' is not a year", end->period);
     if (!*r->error && st.persons == 0)
         snprintf(r->error, sizeof r->error, "NO_POPULATION: no active record with a person key in %d", year);
+    lnob_mis_disclosed_t disclosed = {0};
+    if (!*r->error)
+        s_disclose(end, f->dims.vulnerable, r, &disclosed);
     lnob_meta_over_ceiling(end, rows_read, quarantined, r->error, sizeof r->error);
     if (*r->error)
         r->n_cells = 0;
     lnob_meta_reasons(x->msgs, nb, 0, by_reason, sizeof by_reason);
     lnob_meta_common(&r->meta, end, rows_read, quarantined, by_reason, x->parts, r->error);
     s_meta(&r->meta, end, &st, f);
+    s_disclosure_meta(&r->meta, end, &disclosed);
     if (changed) /* the counts of that extract, the persons of the batches that changed counted again */
         lnob_meta_add(&r->meta, "counted_from", end->base_extract_id);
     lnob_info("mis extract %s complete: %llu persons, %zu cells, %llu quarantined", end->extract_id,
@@ -116,6 +161,14 @@ static const lnob_opt_t s_ingest_opts[] = {
     {"vuln-groups", "LNOB_MIS_VULN_GROUPS", LNOB_OPT_STR, "", 0, 0, NULL,
      offsetof(lnob_mis_ingest_cfg_t, vuln_groups),
      "VULN_GROUPS: groups that make a person vulnerable (DIS,RE,ROMA,EGY,ELD,VAW,CHI; default all)"},
+    {"small-count-max", "LNOB_MIS_SMALL_COUNT_MAX", LNOB_OPT_INT, "4", LNOB_MIS_SMALL_MAX_MIN,
+     LNOB_MIS_SMALL_MAX_MAX, NULL, offsetof(lnob_mis_ingest_cfg_t, small_count_max),
+     "disclosure control: counts of 1..N persons are withheld with the cells that would reveal them "
+     "(docs/disclosure.md)"},
+    {"no-disclosure-control", "LNOB_MIS_NO_DISCLOSURE_CONTROL", LNOB_OPT_FLAG, "0", 0, 0, NULL,
+     offsetof(lnob_mis_ingest_cfg_t, no_disclosure),
+     "publish exact small counts: the extract is marked NOT FOR PUBLICATION and needs a --channel "
+     "other than official"},
     {"watch", "LNOB_INGEST_WATCH", LNOB_OPT_DIR, NULL, 0, 0, NULL, offsetof(lnob_mis_ingest_cfg_t, watch),
      "drop folder of MIS exports: take each complete file, then move it to done/ or failed/ (docs/mis.md)"},
     {"watch-ms", "LNOB_INGEST_WATCH_MS", LNOB_OPT_INT, "200", 10, 60000, NULL,
@@ -128,7 +181,8 @@ static const lnob_opt_t s_ingest_opts[] = {
      "drop folder: memory for the exports already read, so a round reads only new or changed ones (0: none)"},
     LNOB_OPT_END};
 
-static const char *const s_run_opts[] = {"mis", "pseudonym-key", "period", "mis-sources", "population", NULL};
+static const char *const s_run_opts[] = {"mis", "pseudonym-key", "period", "mis-sources", "population",
+                                         "small-count-max", "no-disclosure-control", NULL};
 
 static const lnob_strlist_t *s_files(const void *kcfg)
 {

@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serve_lib  # noqa: E402
@@ -60,8 +59,7 @@ def curl_example(url, silc, arpr, mis, sock):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="lnob-examples-")
-    os.chmod(work, 0o700)
+    work = serve_lib.workdir("lnob-examples-")
     sock = None
     try:
         gen = os.path.join(work, "gen")

@@ -1,8 +1,11 @@
 """serve_lib.py - `lnob serve` started for a test, shared by serve_test.py and examples_test.py."""
 
+import os
 import re
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 
 
@@ -26,3 +29,18 @@ def stop(proc):
     """SIGTERM; the exit code."""
     proc.send_signal(signal.SIGTERM)
     return proc.wait(timeout=30)
+
+
+def workdir(prefix):
+    """A private temporary directory (mode 0700) for one test's files."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(work, 0o700)
+    return work
+
+
+def finish(failures, name):
+    """Says what failed and exits 1, or says the test passed."""
+    if failures:
+        print("FAIL:", *failures, sep="\n  ", file=sys.stderr)
+        sys.exit(1)
+    print(f"{name}: ok")

@@ -1,0 +1,412 @@
+/* mis_disclose.c - disclosure control of MIS cells (mis_disclose.h). */
+#include "mis_disclose.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lnob/mem.h"
+#include "protect.h"
+
+/* ---- the rows of a table: the counts it can publish ------------------------ */
+
+enum {
+    R_T, R_F, R_M, R_SEXU, R_DIS, R_RE, R_ROMA, R_EGY, R_ELD, R_VAW, R_CHI, R_A017, R_A1864, R_A65,
+    R_AGEU, R_NS1, R_NS2, R_NS3, R_NS4, R_NS5, R_NUM3, R_DEN3, ROWS
+};
+#define COUNT_ROWS (R_AGEU + 1) /* the rows of a table by one service */
+#define NSERV 5
+#define NONE 255
+
+/* The group labels of the rows R_F .. R_A65 and R_NS1 .. R_NS5, as the cells spell them. */
+static const char *const s_label[ROWS] = {
+    "", "F", "M", "unknown", "DIS", "RE", "ROMA", "EGY", "ELD", "VAW", "CHI", "0-17", "18-64", "65+", "",
+    "1", "2", "3", "4", "5+", "", ""};
+
+/* An atom: one class of persons, by every attribute a row can name. */
+typedef struct {
+    int sex, age, dis, roma, egy, vaw, ns; /* sex 0 F 1 M 2 unknown; age 0-2, 3 unknown; ns 0-4 */
+} atom_t;
+
+/* The VULN_GROUPS bits as lnob_mis_vuln_mask() sets them: DIS, RE, ROMA,
+ * EGY, ELD, VAW, CHI from bit 4 on; 0 means all. */
+static int s_vulnerable(const atom_t *a, uint32_t mask)
+{
+    int in[7] = {a->dis, a->roma || a->egy, a->roma, a->egy, a->age == 2, a->vaw, a->age == 0};
+    for (int k = 0; k < 7; k++)
+        if (in[k] && (!mask || mask >> (4 + k) & 1))
+            return 1;
+    return 0;
+}
+
+static int s_in_row(const atom_t *a, int row, uint32_t mask)
+{
+    switch (row) {
+    case R_T: return 1;
+    case R_F: case R_M: case R_SEXU: return a->sex == row - R_F;
+    case R_DIS: return a->dis;
+    case R_RE: return a->roma || a->egy;
+    case R_ROMA: return a->roma;
+    case R_EGY: return a->egy;
+    case R_ELD: return a->age == 2;
+    case R_VAW: return a->vaw;
+    case R_CHI: return a->age == 0;
+    case R_A017: case R_A1864: case R_A65: case R_AGEU: return a->age == row - R_A017;
+    case R_NUM3: return s_vulnerable(a, mask) && a->ns >= 2;
+    case R_DEN3: return s_vulnerable(a, mask);
+    default: return a->ns == row - R_NS1;
+    }
+}
+
+/* The rows over every possible atom (VAW only with sex F: §6.4); ns_dim 1
+ * for a table by one service, which has no rows by number of services. */
+static uint8_t *s_rows(int ns_dim, uint32_t mask, size_t *n_atoms)
+{
+    atom_t *v = lnob_malloc(3 * 4 * 2 * 2 * 2 * 2 * NSERV * sizeof *v);
+    size_t n = 0;
+    for (int sex = 0; sex < 3; sex++)
+        for (int age = 0; age < 4; age++)
+            for (int bits = 0; bits < 16; bits++)
+                for (int ns = 0; ns < ns_dim; ns++)
+                    if (!(bits & 8) || sex == 0)
+                        v[n++] = (atom_t){sex, age, bits & 1, bits >> 1 & 1, bits >> 2 & 1, bits >> 3 & 1, ns};
+    uint8_t *rows = lnob_calloc(ROWS * n, 1);
+    for (int r = 0; r < ROWS; r++)
+        for (size_t j = 0; j < n; j++)
+            rows[r * n + j] = (uint8_t) s_in_row(&v[j], r, mask);
+    free(v);
+    *n_atoms = n;
+    return rows;
+}
+
+/* ---- cells into tables ----------------------------------------------------- */
+
+/* One cell's place in a table. */
+typedef struct {
+    size_t cell;               /* index into the cells; SIZE_MAX a structural zero */
+    char mun[16], service[32]; /* "" national, all services */
+    uint8_t rows[2], n_rows;
+    uint64_t value[2];         /* the counts of its rows */
+    int small_other;           /* value[1] is a denominator of its own (the register's), in no row */
+    lnob_protect_cell_t p;
+} entry_t;
+
+typedef struct {
+    entry_t *v;
+    size_t n, cap;
+} entries_t;
+
+static void s_push(entries_t *e, const entry_t *x)
+{
+    lnob_grow((void **) &e->v, &e->cap, e->n + 1, sizeof *e->v);
+    e->v[e->n++] = *x;
+}
+
+static int s_label_row(const char *label, int from, int to)
+{
+    for (int r = from; r <= to; r++)
+        if (!strcmp(s_label[r], label))
+            return r;
+    return -1;
+}
+
+/* Splits breakdown and group into mun, service and the last key's row. */
+static int s_place(const lnob_cell_t *c, entry_t *e, int *split_row)
+{
+    char bd[128], grp[LNOB_GROUP_MAX];
+    snprintf(bd, sizeof bd, "%s", c->breakdown);
+    snprintf(grp, sizeof grp, "%s", c->group);
+    char *bs = NULL, *gs = NULL;
+    *split_row = R_T;
+    for (char *k = strtok_r(bd, ",", &bs), *g = strtok_r(grp, ",", &gs); k && g;
+         k = strtok_r(NULL, ",", &bs), g = strtok_r(NULL, ",", &gs)) {
+        if (!strcmp(k, "municipality"))
+            snprintf(e->mun, sizeof e->mun, "%s", g);
+        else if (!strcmp(k, "service"))
+            snprintf(e->service, sizeof e->service, "%s", g);
+        else if (!strcmp(k, "nserv"))
+            *split_row = s_label_row(g, R_NS1, R_NS5);
+        else
+            *split_row = s_label_row(g, R_F, R_A65);
+        if (*split_row < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The table entry of cell c, or 0 when it is in no table (mis_mun33). */
+static int s_entry(const lnob_cell_t *c, size_t i, entry_t *e)
+{
+    memset(e, 0, sizeof *e);
+    e->cell = i;
+    int row;
+    if (s_place(c, e, &row) != 0)
+        return 0;
+    const char *ind = c->indicator;
+    uint64_t num = c->has_value && c->n ? (uint64_t) llround(c->value * (double) c->n / 100.0) : 0;
+    e->n_rows = 1;
+    e->value[0] = c->n;
+    if (!strcmp(ind, "mis_ben") || !strcmp(ind, "mis_ben_all") || !strcmp(ind, "mis_nserv"))
+        e->rows[0] = (uint8_t) row;
+    else if (!strcmp(ind, "mis_rate1000"))
+        e->rows[0] = R_T;
+    else if (!strcmp(ind, "mis_share3"))
+        e->rows[0] = R_NUM3, e->value[0] = num, e->rows[1] = R_DEN3, e->value[1] = c->n, e->n_rows = 2;
+    else if (!strcmp(ind, "mis_share3_reg"))
+        e->rows[0] = R_NUM3, e->value[0] = num, e->value[1] = c->n, e->small_other = 1; /* n: the register's */
+    else
+        return 0;
+    return 1;
+}
+
+static int s_by_table(const void *a, const void *b)
+{
+    const entry_t *x = a, *y = b;
+    int d = strcmp(x->mun, y->mun);
+    if (!d)
+        d = strcmp(x->service, y->service);
+    return d ? d : (x->cell > y->cell) - (x->cell < y->cell);
+}
+
+static int s_same_table(const entry_t *a, const entry_t *b)
+{
+    return !strcmp(a->mun, b->mun) && !strcmp(a->service, b->service);
+}
+
+/* ---- one table ------------------------------------------------------------- */
+
+typedef struct {
+    entries_t e;
+    int all;                 /* by all services: the rows by number of services and share3 */
+    uint64_t value[ROWS];
+    uint8_t present[ROWS];   /* rows the table publishes or withholds */
+    uint8_t forced[ROWS];    /* rows to hide for the column rule */
+    uint8_t determined[ROWS];
+} table_t;
+
+typedef struct {
+    const uint8_t *rows[2]; /* [0] by one service, [1] by all */
+    size_t atoms[2];
+    unsigned small_max;
+} policy_t;
+
+static int s_small(uint64_t v, unsigned small_max)
+{
+    return v >= 1 && v <= small_max;
+}
+
+/* Values and present rows from the table's cells, and a known entry for
+ * each present row without a cell: a structural zero (only groups with
+ * persons get a cell), or the persons of unknown age, which no cell
+ * publishes but which are taken as known, so that the age groups are
+ * protected as if they summed to the total (they nearly always do). */
+static void s_table_rows(table_t *t)
+{
+    uint8_t seen[ROWS] = {0};
+    for (size_t i = 0; i < t->e.n; i++)
+        for (int k = 0; k < t->e.v[i].n_rows; k++) {
+            seen[t->e.v[i].rows[k]] = 1;
+            t->value[t->e.v[i].rows[k]] = t->e.v[i].value[k];
+        }
+    for (int r = 0; r < ROWS; r++)
+        t->present[r] = r < COUNT_ROWS || (t->all && (r < R_NUM3 || seen[R_NUM3]));
+    t->value[R_AGEU] = t->value[R_T] - t->value[R_A017] - t->value[R_A1864] - t->value[R_A65];
+    for (int r = 0; r < ROWS; r++)
+        if (t->present[r] && !seen[r]) {
+            entry_t z = {.cell = SIZE_MAX, .rows = {(uint8_t) r}, .n_rows = 1, .value = {t->value[r]}};
+            memcpy(z.mun, t->e.v[0].mun, sizeof z.mun);
+            memcpy(z.service, t->e.v[0].service, sizeof z.service);
+            s_push(&t->e, &z);
+        }
+}
+
+static int s_priority(const void *a, const void *b)
+{
+    const entry_t *x = a, *y = b;
+    int xt = x->rows[0] == R_T, yt = y->rows[0] == R_T;
+    if (xt != yt)
+        return yt - xt;
+    if (x->value[0] != y->value[0])
+        return x->value[0] < y->value[0] ? 1 : -1;
+    return (x->cell > y->cell) - (x->cell < y->cell);
+}
+
+static uint8_t s_state(const entry_t *e, const table_t *t, unsigned small_max)
+{
+    int zero = 1, small = e->small_other && s_small(e->value[1], small_max), forced = 0;
+    for (int k = 0; k < e->n_rows; k++) {
+        zero &= e->value[k] == 0;
+        small |= s_small(e->value[k], small_max);
+        forced |= t->forced[e->rows[k]];
+    }
+    if (e->cell == SIZE_MAX)
+        return LNOB_PROTECT_KNOWN;
+    if (small)
+        return LNOB_PROTECT_PRIMARY;
+    if (forced)
+        return LNOB_PROTECT_SECONDARY;
+    return zero ? LNOB_PROTECT_KNOWN : LNOB_PROTECT_OPEN;
+}
+
+/* Decides every cell of t afresh: primary, forced and complements. */
+static int s_protect(table_t *t, const policy_t *p)
+{
+    uint8_t hidden[ROWS];
+    for (int r = 0; r < ROWS; r++)
+        hidden[r] = t->present[r] && r != R_AGEU && (s_small(t->value[r], p->small_max) || t->forced[r]);
+    qsort(t->e.v, t->e.n, sizeof *t->e.v, s_priority);
+    lnob_protect_cell_t *c = lnob_malloc((t->e.n ? t->e.n : 1) * sizeof *c);
+    for (size_t i = 0; i < t->e.n; i++) {
+        entry_t *e = &t->e.v[i];
+        c[i] = (lnob_protect_cell_t){{e->rows[0], e->rows[1]}, e->n_rows, s_state(e, t, p->small_max)};
+    }
+    lnob_protect_table_t pt = {p->rows[t->all], t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], hidden};
+    int rc = lnob_protect(&pt, c, t->e.n) < 0 ? -1 : lnob_protect_determined(&pt, c, t->e.n, t->determined);
+    for (size_t i = 0; i < t->e.n; i++)
+        t->e.v[i].p = c[i];
+    free(c);
+    return rc;
+}
+
+/* ---- across municipalities: the column rule -------------------------------- */
+
+/* The tables of one service (or all), national first when there is one. */
+typedef struct {
+    table_t **v;
+    size_t n;
+} scope_t;
+
+/* A column (a row of every table of the scope) whose national count is
+ * determined must not hold exactly one undetermined municipal count: it
+ * would be the national count minus the others. Hides the smallest
+ * determined municipal count beside it, or the national one. Returns the
+ * table changed, or NULL. */
+static table_t *s_column(const scope_t *s, int row)
+{
+    table_t *nat = s->v[0], *partner = NULL;
+    if (*nat->e.v[0].mun || !nat->present[row] || !nat->determined[row])
+        return NULL;
+    size_t undetermined = 0;
+    for (size_t i = 1; i < s->n; i++) {
+        table_t *t = s->v[i];
+        if (!t->present[row] || t->value[row] == 0)
+            continue;
+        if (!t->determined[row])
+            undetermined++;
+        else if (!t->forced[row] && (!partner || t->value[row] < partner->value[row]))
+            partner = t;
+    }
+    table_t *t = partner ? partner : nat;
+    if (undetermined != 1 || t->forced[row])
+        return NULL; /* safe, or nothing left to hide (cannot happen: a forced row is hidden) */
+    t->forced[row] = 1;
+    return t;
+}
+
+/* Applies the column rule to every column of the scope until none changes
+ * a table; each change forces a row not forced before, so it ends. */
+static int s_columns(const scope_t *s, const policy_t *p)
+{
+    int rows = s->v[0]->all ? R_NS5 + 1 : COUNT_ROWS;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int r = 0; r < rows; r++) {
+            table_t *t = s_column(s, r);
+            if (t && s_protect(t, p) != 0)
+                return -1;
+            changed |= t != NULL;
+        }
+    }
+    return 0;
+}
+
+/* ---- the extract ------------------------------------------------------------ */
+
+static int s_by_scope(const void *a, const void *b)
+{
+    const table_t *x = *(table_t *const *) a, *y = *(table_t *const *) b;
+    int d = strcmp(x->e.v[0].service, y->e.v[0].service);
+    return d ? d : strcmp(x->e.v[0].mun, y->e.v[0].mun);
+}
+
+/* The entries grouped into tables, each with its structural zeros. */
+static table_t *s_tables(entries_t *all, size_t *n_tables)
+{
+    qsort(all->v, all->n, sizeof *all->v, s_by_table);
+    table_t *t = lnob_calloc(all->n ? all->n : 1, sizeof *t);
+    size_t n = 0;
+    for (size_t i = 0; i < all->n; i++) {
+        if (i == 0 || !s_same_table(&all->v[i], &all->v[i - 1]))
+            t[n++].all = !*all->v[i].service;
+        s_push(&t[n - 1].e, &all->v[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        s_table_rows(&t[i]);
+    *n_tables = n;
+    return t;
+}
+
+static int s_scopes(table_t *t, size_t n, const policy_t *p)
+{
+    table_t **v = lnob_malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = &t[i];
+    qsort(v, n, sizeof *v, s_by_scope);
+    int rc = 0;
+    for (size_t i = 0, j; i < n && rc == 0; i = j) {
+        for (j = i + 1; j < n && !strcmp(v[j]->e.v[0].service, v[i]->e.v[0].service); j++)
+            ;
+        scope_t s = {v + i, j - i};
+        rc = s_columns(&s, p);
+    }
+    free(v);
+    return rc;
+}
+
+static void s_mark(lnob_cell_t *cells, const table_t *t, size_t n, lnob_mis_disclosed_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < t[i].e.n; k++) {
+            const entry_t *e = &t[i].e.v[k];
+            if (e->cell == SIZE_MAX || e->p.state == LNOB_PROTECT_OPEN || e->p.state == LNOB_PROTECT_KNOWN)
+                continue;
+            int small = e->p.state == LNOB_PROTECT_PRIMARY;
+            cells[e->cell].flag = LNOB_FLAG_SUPPRESS;
+            cells[e->cell].suppressed = small ? "SMALL_COUNT" : "COMPLEMENT";
+            out->small += (uint64_t) small;
+            out->complement += (uint64_t) !small;
+        }
+}
+
+int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigned small_max,
+                      lnob_mis_disclosed_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    policy_t p = {.small_max = small_max};
+    uint8_t *rows[2] = {s_rows(1, vulnerable, &p.atoms[0]), s_rows(NSERV, vulnerable, &p.atoms[1])};
+    p.rows[0] = rows[0], p.rows[1] = rows[1];
+    entries_t all = {0};
+    entry_t e;
+    for (size_t i = 0; i < n; i++)
+        if (s_entry(&cells[i], i, &e))
+            s_push(&all, &e);
+    size_t n_tables;
+    table_t *t = s_tables(&all, &n_tables);
+    int rc = 0;
+    for (size_t i = 0; i < n_tables && rc == 0; i++)
+        rc = s_protect(&t[i], &p);
+    if (rc == 0)
+        rc = s_scopes(t, n_tables, &p);
+    if (rc == 0)
+        s_mark(cells, t, n_tables, out);
+    else
+        snprintf(err, errlen, "DISCLOSURE: a table has more rows than the exact rank test takes");
+    for (size_t i = 0; i < n_tables; i++)
+        free(t[i].e.v);
+    free(t);
+    free(all.v);
+    free(rows[0]);
+    free(rows[1]);
+    return rc;
+}

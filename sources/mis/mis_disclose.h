@@ -1,0 +1,39 @@
+/* mis_disclose.h - disclosure control of an MIS extract's cells
+ * (docs/disclosure.md).
+ *
+ * Primary suppression: a count of 1 to small_max persons, and a rate or
+ * share whose numerator or denominator is one, gets flag SUPPRESS, reason
+ * SMALL_COUNT. Secondary suppression: within each published table (a
+ * place, national or a municipality, by one service or all: its total,
+ * sex, group and age splits, and for all services the persons by number
+ * of services and the numerator and denominator of mis_share3), further
+ * cells get SUPPRESS, reason COMPLEMENT, until no withheld count can be
+ * recomputed by adding and subtracting published ones (kit/protect.h);
+ * and across municipalities, a withheld municipal count whose national
+ * count is published never stands alone in its column (as if the national
+ * counts were the sums of the municipal ones). The value stays in the cell
+ * (the internal store keeps it); every public output leaves SUPPRESS
+ * cells out. Pure: no I/O.
+ * Not for: SILC cells (their SUPPRESS is spec §5.3, cells.c). */
+#ifndef LNOB_MIS_MIS_DISCLOSE_H
+#define LNOB_MIS_MIS_DISCLOSE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cell.h"
+
+#define LNOB_MIS_SMALL_MAX_DEFAULT 4 /* counts 1-4 are withheld */
+#define LNOB_MIS_SMALL_MAX_MIN 2     /* below this a person could subtract themself */
+#define LNOB_MIS_SMALL_MAX_MAX 99
+
+typedef struct {
+    uint64_t small, complement; /* cells withheld for each reason */
+} lnob_mis_disclosed_t;
+
+/* Applies the policy to cells[0..n) in place, vulnerable the VULN_GROUPS
+ * mask (lnob_mis_dims_t.vulnerable, 0 all). Returns 0, or -1 with err set
+ * (then no cell may be published). */
+int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigned small_max,
+                      lnob_mis_disclosed_t *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+"""disclosure_test.py SOURCE_DIR BIN_DIR - MIS publication discloses no one (docs/disclosure.md).
+
+A generated MIS year (many small municipal cells) goes through `lnob run --keep`. Then:
+an audit written apart from the C code (its own table model, its own exact arithmetic:
+elimination modulo the prime 2^127 - 1, exact for these 0/1 tables by Hadamard's bound)
+checks every published table of the internal cells: no published count, rate or share with
+a count of 1-4, and no withheld cell recomputable from the published cells of its table by
+adding and subtracting; across municipalities, no column with a published national count
+holds exactly one recomputable-free municipal count. `lnob serve` and `lnob export` give
+out no withheld cell and no count of 1-4; the metadata records the policy. Without
+disclosure control a run on the official channel fails with DISCLOSURE, and on a trial
+channel is marked NOT FOR PUBLICATION, which `lnob serve` and `lnob export` refuse."""
+
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serve_lib  # noqa: E402
+
+SRC, BIN = sys.argv[1], sys.argv[2]
+LNOB = os.path.join(BIN, "lnob")
+SMALL = 4
+PRIME = 2**127 - 1
+failures = []
+
+
+def expect(ok, what, detail=""):
+    if not ok:
+        failures.append(f"{what}: {str(detail)[:400]}")
+
+
+# ---- the table model, written from docs/disclosure.md -------------------------------
+
+ROWS = ["T", "F", "M", "unknown", "DIS", "RE", "ROMA", "EGY", "ELD", "VAW", "CHI", "0-17", "18-64", "65+",
+        "age?", "1", "2", "3", "4", "5+", "num3", "den3"]
+COUNT_ROWS = ROWS[:15]
+GROUPS = ["DIS", "RE", "ROMA", "EGY", "ELD", "VAW", "CHI"]
+
+
+def atoms(nserv):
+    """Every class of persons: (sex, age, dis, roma, egy, vaw, services); VAW only for women."""
+    for sex, age, dis, roma, egy, vaw, ns in itertools.product("FMU", range(4), (0, 1), (0, 1), (0, 1), (0, 1),
+                                                               range(nserv)):
+        if not vaw or sex == "F":
+            yield sex, age, dis, roma, egy, vaw, ns
+
+
+def member(a, row):
+    sex, age, dis, roma, egy, vaw, ns = a
+    groups = {"DIS": dis, "RE": roma or egy, "ROMA": roma, "EGY": egy, "ELD": age == 2, "VAW": vaw,
+              "CHI": age == 0}
+    vulnerable = any(groups.values())
+    ages = {"0-17": 0, "18-64": 1, "65+": 2, "age?": 3}
+    if row == "T":
+        return 1
+    if row in ("F", "M"):
+        return int(sex == row)
+    if row == "unknown":
+        return int(sex == "U")
+    if row in groups:
+        return int(bool(groups[row]))
+    if row in ages:
+        return int(age == ages[row])
+    if row in ("1", "2", "3", "4", "5+"):
+        return int(ns == ["1", "2", "3", "4", "5+"].index(row))
+    if row == "den3":
+        return int(vulnerable)
+    return int(vulnerable and ns >= 2)  # num3
+
+
+MATRIX = {n: [[member(a, r) for a in atoms(n)] for r in ROWS] for n in (1, 5)}
+
+
+class Span:
+    """Rows modulo PRIME in echelon form."""
+
+    def __init__(self):
+        self.basis = []  # (pivot, row)
+
+    def reduce(self, v):
+        v = list(v)
+        for p, b in self.basis:
+            if v[p]:
+                f = v[p]
+                v = [(x - f * y) % PRIME for x, y in zip(v, b)]
+        return v
+
+    def add(self, v):
+        v = self.reduce(v)
+        p = next((j for j, x in enumerate(v) if x), None)
+        if p is not None:
+            inv = pow(v[p], PRIME - 2, PRIME)
+            self.basis.append((p, [x * inv % PRIME for x in v]))
+
+    def has(self, v):
+        return not any(self.reduce(v))
+
+
+def cell_rows(c):
+    """(table key, [(row, count)]) of a cell, or None when it is in no table."""
+    bd, ind, n = c["breakdown"], c["indicator"], c["n"]
+    key = (bd.get("municipality", ""), bd.get("service", ""))
+    split = bd.get("sex") or bd.get("group") or bd.get("age_group") or bd.get("nserv") or "T"
+    if ind in ("mis_ben", "mis_ben_all", "mis_nserv"):
+        return key, [(split, n)]
+    if ind == "mis_rate1000":
+        return key, [("T", n)]
+    num = round(c["value"] * n / 100) if c["value"] is not None else 0
+    if ind == "mis_share3":
+        return key, [("num3", num), ("den3", n)]
+    if ind == "mis_share3_reg":
+        return key, [("num3", num)]
+    return None
+
+
+def tables(cells):
+    out = {}
+    for c in cells:
+        got = cell_rows(c)
+        if got:
+            out.setdefault(got[0], []).append((c, got[1]))
+    return out
+
+
+def audit_table(key, entries):
+    """The rows the table's published cells determine, and the checks on it."""
+    nserv = 1 if key[1] else 5
+    present = COUNT_ROWS + (["1", "2", "3", "4", "5+"] if not key[1] else [])
+    value = {}
+    for _, rows in entries:
+        for r, v in rows:
+            value[r] = v
+    if not key[1] and "num3" in value:
+        present += ["num3", "den3"]
+    value["age?"] = value.get("T", 0) - sum(value.get(a, 0) for a in ("0-17", "18-64", "65+"))
+    span = Span()
+    for r in present:
+        if r not in value or r == "age?" or value[r] == 0:
+            span.add(MATRIX[nserv][ROWS.index(r)])  # known: structural zeros, unknown ages
+    for c, rows in entries:
+        if c["flag"] != "SUPPRESS":
+            for r, v in rows:
+                span.add(MATRIX[nserv][ROWS.index(r)])
+                expect(not 1 <= v <= SMALL, "a published cell has a count of 1-4", (c, r, v))
+            if c["indicator"] == "mis_share3_reg":
+                expect(not 1 <= c["n"] <= SMALL, "a published register share has a small denominator", c)
+    determined = {r: span.has(MATRIX[nserv][ROWS.index(r)]) for r in present}
+    for c, rows in entries:
+        if c["flag"] == "SUPPRESS":
+            expect(c.get("suppressed") in ("SMALL_COUNT", "COMPLEMENT"), "a withheld cell says why", c)
+            expect(not any(determined[r] for r, _ in rows), "a withheld cell is recomputable in its table",
+                   (key, c["indicator"], c["breakdown"]))
+    return value, determined
+
+
+def audit(cells):
+    t = tables(cells)
+    seen = {key: audit_table(key, entries) for key, entries in t.items()}
+    columns = 0
+    for (mun, service), (value, determined) in seen.items():
+        if mun:
+            continue
+        for r in COUNT_ROWS[:14] + (["1", "2", "3", "4", "5+"] if not service else []):
+            if not determined.get(r):
+                continue
+            alone = [m for (m, s), (v, d) in seen.items() if m and s == service and v.get(r, 0) > 0 and not d[r]]
+            columns += 1
+            expect(len(alone) != 1, "one withheld municipal count under a published national one",
+                   (service, r, alone))
+    withheld = sum(c["flag"] == "SUPPRESS" for c in cells)
+    return len(t), columns, withheld
+
+
+# ---- the pipeline ---------------------------------------------------------------------
+
+def run_mis(work, exports, key, *extra):
+    args = [LNOB, "run", "--mis", *exports, "--pseudonym-key", key, "--period", "2024", "--format", "json",
+            *extra]
+    return subprocess.run(args, capture_output=True, text=True, timeout=300)
+
+
+def http(base, path):
+    try:
+        with urllib.request.urlopen(base + path, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def check_public(sock, ident, internal):
+    url = f"unix://{sock}"
+    published = [c for c in internal if c["flag"] != "SUPPRESS"]
+    proc, base = serve_lib.start(LNOB, ["--redis", url, "--listen", "127.0.0.1:0"])
+    try:
+        status, cells = http(base, "/api/v1/current?kind=mis")
+        expect(status == 200, "GET /api/v1/current?kind=mis", status)
+        expect(len(cells) == len(published), "the API gives exactly the published cells",
+               (len(cells), len(published)))
+        expect(all(c["flag"] != "SUPPRESS" for c in cells), "no withheld cell on the API")
+        expect(all(c["value"] == p["value"] for c, p in zip(cells, published)), "the API's values are the cells'")
+        meta = subprocess.run(["redis-cli", "-s", sock, "HGET", f"lnob:extract:{ident}", "disclosure"],
+                              capture_output=True, text=True).stdout
+        expect(meta.startswith("on: counts of 1-4"), "the metadata records the policy", meta)
+    finally:
+        serve_lib.stop(proc)
+    out = subprocess.run([LNOB, "export", "--extract", ident, "--format", "json", "--redis", url],
+                         capture_output=True, text=True, timeout=60)
+    exported = json.loads(out.stdout)
+    expect(len(exported) == len(published) and all(c["flag"] != "SUPPRESS" for c in exported),
+           "lnob export gives exactly the published cells", (len(exported), len(published)))
+
+
+def check_not_for_publication(work, exports, key, sock):
+    run = run_mis(work, exports, key, "--no-disclosure-control")
+    expect(run.returncode != 0 and "DISCLOSURE" in run.stderr, "no disclosure control on official fails",
+           run.stderr[-400:])
+    run = run_mis(work, exports, key, "--no-disclosure-control", "--channel", "exact", "--redis", f"unix://{sock}")
+    expect(run.returncode == 0, "no disclosure control on a trial channel runs", run.stderr[-400:])
+    cells = json.loads(run.stdout) if run.returncode == 0 else []
+    expect(any(1 <= c["n"] <= SMALL and c["flag"] == "OK" and c["indicator"] == "mis_ben" for c in cells),
+           "without disclosure control small counts are exact")
+    ident = cells[0]["extract"] if cells else "none"
+    proc, base = serve_lib.start(LNOB, ["--redis", f"unix://{sock}", "--listen", "127.0.0.1:0"])
+    try:
+        status, body = http(base, "/api/v1/current?kind=mis&channel=exact")
+        expect(status == 403 and "not for publication" in body.get("error", ""),
+               "lnob serve refuses an extract not for publication", (status, body))
+    finally:
+        serve_lib.stop(proc)
+    out = subprocess.run([LNOB, "export", "--extract", ident, "--format", "json", "--redis", f"unix://{sock}"],
+                         capture_output=True, text=True, timeout=60)
+    expect(out.returncode != 0 and "NOT FOR PUBLICATION" in out.stderr, "lnob export refuses it", out.stderr)
+    proc, base = serve_lib.start(LNOB, ["--redis", f"unix://{sock}", "--listen", "127.0.0.1:0"])
+    try:
+        status, points = http(base, "/api/v1/series?indicator=mis_ben_all&kind=mis&channel=exact"
+                                    "&breakdown=municipality=" + cells[-1]["breakdown"].get("municipality", "x"))
+        expect(status == 200 and points and all(p["value"] is None and p["flag"] == "NOT_FOR_PUBLICATION"
+                                                for p in points), "the series withholds it", points)
+    finally:
+        serve_lib.stop(proc)
+
+
+def main():
+    work = serve_lib.workdir("lnob-disclosure-")
+    sock = None
+    try:
+        subprocess.run([LNOB, "gen", "mis", "--out", work, "--persons", "3000", "--municipalities", "8",
+                        "--registers", "2", "--seed", "11"], check=True, capture_output=True)
+        key = os.path.join(work, "person.key")
+        with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("ab" * 32 + "\n")
+        exports = sorted(os.path.join(work, "exports", f) for f in os.listdir(os.path.join(work, "exports")))
+        os.mkdir(os.path.join(work, "run"), 0o700)
+        run = run_mis(work, exports, key, "--keep", "--workdir", os.path.join(work, "run"))
+        expect(run.returncode == 0, "lnob run --mis", run.stderr[-600:])
+        m = re.search(r"redis-cli -s (\S+/redis\.sock)", run.stderr)
+        sock = m.group(1) if m else None
+        cells = json.loads(run.stdout)
+        n_tables, columns, withheld = audit(cells)
+        expect(withheld > 0 and any(c.get("suppressed") == "COMPLEMENT" for c in cells),
+               "the year has small counts and complements")
+        print(f"audited {n_tables} tables, {columns} columns under a published national count; "
+              f"{withheld} of {len(cells)} cells withheld")
+        if sock:
+            check_public(sock, cells[0]["extract"], cells)
+            check_not_for_publication(work, exports, key, sock)
+    finally:
+        if sock:
+            subprocess.run(["redis-cli", "-s", sock, "shutdown", "nosave"], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    serve_lib.finish(failures, "disclosure_test")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+/* disclosure_test.c - disclosure control: the exact span test of
+ * kit/protect.h on hand-made tables, and the MIS policy (mis_disclose.h)
+ * on hand-made extracts: small counts withheld, their complements within
+ * a table and across municipalities, and no published count of 1-4. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mis_cells.h"
+#include "mis_disclose.h"
+#include "protect.h"
+
+/* ---- kit/protect.h ---------------------------------------------------------- */
+
+/* T = F + M over the atoms {F, M}: with F hidden, publishing T and M would
+ * give F = T - M, so M is withheld. */
+Test(protect, a_complement_hides_the_small_count_from_subtraction)
+{
+    static const uint8_t rows[] = {1, 1, /* T */ 1, 0, /* F */ 0, 1 /* M */};
+    static const uint8_t hidden[] = {0, 1, 0};
+    lnob_protect_table_t t = {rows, 3, 2, hidden};
+    lnob_protect_cell_t c[] = {{{0}, 1, LNOB_PROTECT_OPEN}, {{1}, 1, LNOB_PROTECT_PRIMARY},
+                               {{2}, 1, LNOB_PROTECT_OPEN}};
+    cr_assert_eq(lnob_protect_check(&t, c, 3), 1, "with T and M published, F = T - M");
+    cr_assert_eq(lnob_protect(&t, c, 3), 1);
+    cr_assert_eq(c[0].state, LNOB_PROTECT_OPEN, "the total is published (first in priority)");
+    cr_assert_eq(c[2].state, LNOB_PROTECT_SECONDARY);
+    cr_assert_eq(lnob_protect_check(&t, c, 3), 0);
+}
+
+/* The check counts what subtraction reveals: T, M published and F hidden. */
+Test(protect, the_check_finds_a_count_recomputable_by_subtraction)
+{
+    static const uint8_t rows[] = {1, 1, 1, 0, 0, 1};
+    static const uint8_t hidden[] = {0, 1, 0};
+    lnob_protect_table_t t = {rows, 3, 2, hidden};
+    lnob_protect_cell_t c[] = {{{0}, 1, LNOB_PROTECT_KNOWN}, {{1}, 1, LNOB_PROTECT_PRIMARY},
+                               {{2}, 1, LNOB_PROTECT_KNOWN}};
+    cr_assert_eq(lnob_protect_check(&t, c, 3), 1);
+    uint8_t det[3];
+    cr_assert_eq(lnob_protect_determined(&t, c, 3, det), 0);
+    cr_assert(det[0] && det[1] && det[2]);
+}
+
+/* Two splits of one total (sex, age) over four atoms: F hidden, T, M
+ * published. Hiding M is needed; young and old need not be hidden,
+ * because T = young + old says nothing of F alone. */
+Test(protect, a_second_split_does_not_reveal_what_it_does_not_span)
+{
+    /* atoms: F young, F old, M young, M old */
+    static const uint8_t rows[] = {1, 1, 1, 1, /* T */ 1, 1, 0, 0, /* F */ 0, 0, 1, 1, /* M */
+                                   1, 0, 1, 0, /* young */ 0, 1, 0, 1 /* old */};
+    static const uint8_t hidden[] = {0, 1, 0, 0, 0};
+    lnob_protect_table_t t = {rows, 5, 4, hidden};
+    lnob_protect_cell_t c[] = {{{0}, 1, LNOB_PROTECT_OPEN}, {{3}, 1, LNOB_PROTECT_OPEN},
+                               {{2}, 1, LNOB_PROTECT_OPEN}, {{4}, 1, LNOB_PROTECT_OPEN},
+                               {{1}, 1, LNOB_PROTECT_PRIMARY}};
+    cr_assert_eq(lnob_protect(&t, c, 5), 1);
+    cr_assert_eq(c[1].state, LNOB_PROTECT_OPEN, "young");
+    cr_assert_eq(c[2].state, LNOB_PROTECT_SECONDARY, "M");
+    cr_assert_eq(c[3].state, LNOB_PROTECT_OPEN, "old: T, young, old span no sex");
+    cr_assert_eq(lnob_protect_check(&t, c, 5), 0);
+}
+
+Test(protect, a_table_too_large_for_the_exact_rank_is_refused)
+{
+    static uint8_t rows[(LNOB_PROTECT_ROWS + 1) * 2], hidden[LNOB_PROTECT_ROWS + 1];
+    lnob_protect_table_t t = {rows, LNOB_PROTECT_ROWS + 1, 2, hidden};
+    lnob_protect_cell_t c = {{0}, 1, LNOB_PROTECT_OPEN};
+    cr_assert_eq(lnob_protect(&t, &c, 1), -1);
+}
+
+/* ---- the MIS policy --------------------------------------------------------- */
+
+static const char *const s_mun[] = {"", "AL154", "AL111"};
+static const long s_pop[] = {0, 10000, 4000};
+static const int s_target[] = {0, 1, 0};
+static const char *const s_serv[] = {"", "HOME_CARE", "DAY_CENTRE"};
+
+/* Persons in a municipality and service: n women then m men, aged 30, in no
+ * group, keys numbered from *next. */
+static size_t s_add(lnob_mis_record_t *r, size_t at, char (*keys)[65], int *next, uint32_t mun,
+                    uint32_t serv, int women, int men)
+{
+    for (int i = 0; i < women + men; i++, (*next)++) {
+        snprintf(keys[*next], 65, "%064d", *next);
+        r[at++] = (lnob_mis_record_t){keys[*next], "", mun, serv, i < women ? 2 : 1, 19940101, 0, 20240101, 0, 0, 0};
+    }
+    return at;
+}
+
+static const lnob_cell_t *s_find(const lnob_cell_t *c, size_t n, const char *ind, const char *bd, const char *g)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(c[i].indicator, ind) && !strcmp(c[i].breakdown, bd) && !strcmp(c[i].group, g))
+            return &c[i];
+    cr_assert_fail("no cell %s %s=%s", ind, bd, g);
+    return NULL;
+}
+
+static const char *s_why(const lnob_cell_t *c)
+{
+    return c->flag == LNOB_FLAG_SUPPRESS ? c->suppressed : "published";
+}
+
+/* AL154 home care: 18 women, 2 men; AL111 home care: 15 and 15. */
+static lnob_cell_t *s_two_places(size_t *n, lnob_mis_disclosed_t *d)
+{
+    static lnob_mis_record_t r[64];
+    static char keys[64][65];
+    int next = 1;
+    size_t at = s_add(r, 0, keys, &next, 1, 1, 18, 2);
+    at = s_add(r, at, keys, &next, 2, 1, 15, 15);
+    lnob_mis_dims_t dims = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 3, 0};
+    lnob_mis_stats_t st;
+    lnob_cell_t *c = lnob_mis_cells(r, at, &dims, &st, n);
+    char err[256] = "";
+    cr_assert_eq(lnob_mis_disclose(c, *n, 0, LNOB_MIS_SMALL_MAX_DEFAULT, d, err, sizeof err), 0, "%s", err);
+    return c;
+}
+
+Test(mis_disclose, two_men_are_withheld_and_so_are_the_women_beside_them)
+{
+    size_t n;
+    lnob_mis_disclosed_t d;
+    lnob_cell_t *c = s_two_places(&n, &d);
+    const char *bd = "municipality,service,sex";
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,M")), "SMALL_COUNT");
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,F")), "COMPLEMENT",
+                     "18 = 20 - 2 would give the men away");
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE")), "published");
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben_all", "municipality,sex", "AL154,M")), "SMALL_COUNT");
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben_all", "municipality,sex", "AL154,F")), "COMPLEMENT");
+    cr_assert_eq(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,M")->value, 2, "the value stays for the internal store");
+    free(c);
+}
+
+/* The national count of men in home care (17) is published, so AL154's
+ * 2 must not be the only one withheld in that column: AL111's 15 men go
+ * too, and then its women beside them. */
+Test(mis_disclose, a_withheld_count_never_stands_alone_under_a_published_national_one)
+{
+    size_t n;
+    lnob_mis_disclosed_t d;
+    lnob_cell_t *c = s_two_places(&n, &d);
+    const char *bd = "municipality,service,sex";
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "service,sex", "HOME_CARE,M")), "published");
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL111,HOME_CARE,M")), "COMPLEMENT");
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL111,HOME_CARE,F")), "COMPLEMENT");
+    cr_assert_gt(d.complement, 0);
+    cr_assert_eq(d.small, 2, "AL154's men by service and in all");
+    free(c);
+}
+
+/* Every published count, rate and share of the spec's TV7 (all counts
+ * are 1-4 there) is withheld as SMALL_COUNT or COMPLEMENT. */
+static int s_person_count(const lnob_cell_t *c)
+{
+    return !strcmp(c->indicator, "mis_ben") || !strcmp(c->indicator, "mis_ben_all") ||
+           !strcmp(c->indicator, "mis_nserv") || !strcmp(c->indicator, "mis_rate1000") ||
+           !strcmp(c->indicator, "mis_share3") || !strcmp(c->indicator, "mis_share3_reg");
+}
+
+Test(mis_disclose, no_count_of_one_to_four_is_published)
+{
+    static lnob_mis_record_t r[200];
+    static char keys[200][65];
+    int next = 1;
+    size_t at = 0;
+    int sizes[][4] = {{1, 1, 3, 0}, {1, 2, 40, 1}, {2, 1, 7, 9}, {2, 2, 2, 30}};
+    for (int i = 0; i < 4; i++)
+        at = s_add(r, at, keys, &next, (uint32_t) sizes[i][0], (uint32_t) sizes[i][1], sizes[i][2], sizes[i][3]);
+    lnob_mis_dims_t dims = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 3, 0};
+    lnob_mis_stats_t st;
+    size_t n;
+    lnob_cell_t *c = lnob_mis_cells(r, at, &dims, &st, &n);
+    lnob_mis_disclosed_t d;
+    char err[256] = "";
+    cr_assert_eq(lnob_mis_disclose(c, n, 0, LNOB_MIS_SMALL_MAX_DEFAULT, &d, err, sizeof err), 0, "%s", err);
+    size_t published = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s_person_count(&c[i]) || c[i].flag == LNOB_FLAG_SUPPRESS)
+            continue;
+        published++;
+        int small_n = c[i].n >= 1 && c[i].n <= 4;
+        cr_expect(!small_n, "%s %s=%s published with n %llu", c[i].indicator, c[i].breakdown, c[i].group,
+                  (unsigned long long) c[i].n);
+    }
+    cr_assert_gt(published, 0, "the large counts are published");
+    free(c);
+}
