@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "report.h"
 #include "serve_events.h"
+#include "serve_page.h"
 
 #define PROG "lnob serve"
 #define CONNECTIONS 64     /* clients at once, each on a thread of its own */
@@ -435,9 +436,9 @@ static void s_answer(void *arg, const char *path, const lnob_httpd_request_t *re
         s_list(s, req, a);
     else if (!strncmp(path, API "extracts/", strlen(API "extracts/")))
         s_one(s, path + strlen(API "extracts/"), req, a);
-    else
-        s_error(a, 404, "not found: /api/v1/current, /api/v1/extracts, /api/v1/extracts/{id}, /api/v1/series, "
-                        "/api/v1/events");
+    else if (!lnob_serve_page(path, req, a))
+        s_error(a, 404, "not found: / (the page), /api/v1/current, /api/v1/extracts, /api/v1/extracts/{id}, "
+                        "/api/v1/series, /api/v1/events");
     lnob_debug("GET %s: %u", path, a->status);
 }
 
@@ -459,7 +460,7 @@ static int s_serve(const cfg_t *cfg)
         lnob_error("%s", err);
         return 2;
     }
-    lnob_info("serving on http://%.*s:%d" API " (current, extracts, series, events), reading %s",
+    lnob_info("serving on http://%.*s:%d/ (the page; API " API ": current, extracts, series, events), reading %s",
               (int) (strrchr(cfg->listen, ':') - cfg->listen), cfg->listen, lnob_httpd_port(http),
               lnob_redis_url_safe(cfg->redis, safe, sizeof safe));
     int sig = 0;

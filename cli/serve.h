@@ -6,6 +6,7 @@
  *   GET /api/v1/extracts/{id}
  *   GET /api/v1/series?indicator=ID[&breakdown=...][&kind=...][&channel=...]
  *   GET /api/v1/events[?channel=...]  (serve_events.h)
+ * and, at GET /, a web page that shows them (serve_page.h, web/).
  * The cells are the published ones (SUPPRESS withheld), as `lnob run
  * --format json` prints them; every answer names its extract and
  * publication in its ETag, and a request that sends it back in

@@ -211,6 +211,8 @@ static enum MHD_Result s_site_answer(const lnob_httpd_t *self, struct MHD_Connec
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (*a.etag)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, a.etag);
+    if (a.policy)
+        MHD_add_response_header(r, "Content-Security-Policy", a.policy);
     if (*self->cors)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, self->cors);
     enum MHD_Result rc = MHD_queue_response(c, a.status, r);

@@ -9,8 +9,9 @@ and its publication, 304 for that ETag, a new ETag after the extract is publishe
 withheld; /api/v1/events sends a publication as it is stored, and a client that comes back
 with Last-Event-ID gets what it missed; 400 with a message for every bad parameter, 404
 where there is nothing, 405 for another method; no CORS header unless --cors; a
-non-loopback --listen refused without --public. `lnob watch` shows the current extract
-with its headline, then a publication as it is stored."""
+non-loopback --listen refused without --public. The web page's files at / (types, ETag,
+304). `lnob watch` shows the current extract with its headline, then a publication as it
+is stored."""
 
 import json
 import os
@@ -19,7 +20,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -215,16 +215,38 @@ def check_refusals(base):
         expect(headers["Content-Type"].startswith("application/json"), "errors are JSON", path)
     for path in ("/api/v1/current?kind=mis", "/api/v1/current?kind=silc&period=2019",
                  "/api/v1/current?kind=silc&channel=trial", "/api/v1/extracts/silc-2023-0000000000000000",
-                 "/api/v2/current", "/"):
+                 "/api/v2/current", "/index.html", "/data/qarks.csv"):
         status, _, body = get(base, path)
         expect(status == 404 and "error" in json.loads(body), f"404 for {path}", f"{status} {body}")
     status, _, _ = get(base, "/api/v1/current?kind=silc", method="DELETE")
     expect(status == 405, "405 for another method", status)
 
 
+def check_page(base):
+    """The web page's files (web/, data/reference/): their types, an ETag each and 304 for it."""
+    types = {"/": "text/html; charset=utf-8", "/app.js": "text/javascript; charset=utf-8",
+             "/app.css": "text/css; charset=utf-8", "/favicon.svg": "image/svg+xml",
+             "/data/municipalities.csv": "text/csv; charset=utf-8", "/data/lnb_targets.csv": "text/csv; charset=utf-8",
+             "/data/silc_published.csv": "text/csv; charset=utf-8"}
+    for path, kind in types.items():
+        status, headers, body = get(base, path)
+        expect(status == 200 and headers["Content-Type"] == kind, f"{path} is served as {kind}",
+               f"{status} {headers['Content-Type']}")
+        expect(headers["Cache-Control"] == "no-cache" and re.fullmatch(r'"[0-9a-f]{16}"', headers["ETag"] or ""),
+               f"{path}: an ETag of its bytes, revalidated", headers)
+        expect("default-src 'self'" in (headers.get("Content-Security-Policy") or ""),
+               f"{path}: a Content-Security-Policy of its own files only", headers)
+        again, _, empty = get(base, path, {"If-None-Match": headers["ETag"]})
+        expect(again == 304 and empty == "", f"{path}: 304 for its ETag", again)
+    _, _, page = get(base, "/")
+    expect('<html lang="en">' in page and '<script type="module" src="/app.js">' in page and "<script>" not in page,
+           "the page: lang, its script from a file, no inline script")
+    with open(os.path.join(SRC, "data/reference/municipalities.csv"), encoding="utf-8", newline="") as f:
+        expect(get(base, "/data/municipalities.csv")[2] == f.read(), "the embedded table is the reference table")
+
+
 def main():
-    work = tempfile.mkdtemp(prefix="lnob-serve-")
-    os.chmod(work, 0o700)
+    work = serve_lib.workdir("lnob-serve-")
     try:
         sink_pw, reader_pw = secret(work, "sink.pw", SINK_PW), secret(work, "reader.pw", READER_PW)
         sock = start_redis(work, sink_pw, reader_pw)
@@ -241,6 +263,7 @@ def main():
             check_series(base, sink_url, sink_pw, work)
             check_events(base, sink_url, sink_pw, csv, ident)
             check_refusals(base)
+            check_page(base)
             check_watch(f"unix://{sock}?user=lnob_reader", reader_pw, sink_url, sink_pw, csv, ident)
         finally:
             stop(proc)
@@ -259,10 +282,7 @@ def main():
             with open(pid) as f:
                 os.kill(int(f.read().strip()), signal.SIGTERM)
         shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print("FAIL:", *failures, sep="\n  ", file=sys.stderr)
-        sys.exit(1)
-    print("serve_test: ok")
+    serve_lib.finish(failures, "serve_test")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ typedef struct {
     size_t len;
     char etag[128];      /* with its quotes; "" none */
     const char *cache;   /* Cache-Control; NULL: no-store */
+    const char *policy;  /* Content-Security-Policy; NULL: none */
     lnob_httpd_more_fn more;
     void *more_arg;
 } lnob_httpd_answer_t;
