@@ -23,6 +23,7 @@ typedef struct {
     int printed;               /* cells printed so far */
     int withhold;              /* a public output: SUPPRESS cells left out, and an
                                   extract not for publication refused */
+    int public_keys;           /* read the extract's public twin (lnob/keys.h): lnob serve */
 } lnob_report_t;
 
 #define LNOB_REPORT_NOT_PUBLIC (-2)

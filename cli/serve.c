@@ -38,10 +38,10 @@ typedef struct {
 } cfg_t;
 
 static const lnob_opt_t s_opts[] = {
-    {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://lnob_reader@127.0.0.1:6379/0", 0, 0, NULL,
+    {"redis", "LNOB_REDIS_URL", LNOB_OPT_STR, "redis://lnob_dashboard@127.0.0.1:6379/0", 0, 0, NULL,
      offsetof(cfg_t, redis),
-     "Redis holding the extracts, as a user that may only read (redis://lnob_reader@host:port/db, "
-     "unix:///path?db=N&user=lnob_reader)"},
+     "Redis holding the extracts; lnob serve reads their public twins (lnob:pub:*) alone, as a user that "
+     "may read only those (redis://lnob_dashboard@host:port/db, unix:///path?db=N&user=lnob_dashboard)"},
     {"redis-password-file", "LNOB_REDIS_PASSWORD_FILE", LNOB_OPT_STR, NULL, 0, 0, NULL,
      offsetof(cfg_t, redis_password_file), LNOB_REDIS_PASSWORD_FILE_HELP},
     {"listen", "LNOB_SERVE_LISTEN", LNOB_OPT_STR, "127.0.0.1:8080", 0, 0, NULL, offsetof(cfg_t, listen),
@@ -119,12 +119,22 @@ static int s_get(redisContext *c, const char *key, char *out, size_t cap)
     return ok ? 0 : -1;
 }
 
+/* k's public twin, in place (lnob/keys.h): lnob serve reads lnob:pub:* alone. */
+static const char *s_public(lnob_key_t *k)
+{
+    lnob_key_t t;
+    lnob_key_twin(&t, k->s);
+    *k = t;
+    return k->s;
+}
+
 /* The ETag of an extract as stored now: its id and publication number;
  * "" when Redis holds no complete extract of that id. */
 static void s_etag(redisContext *c, const char *id, char *etag, size_t cap)
 {
     lnob_key_t k;
-    redisReply *r = redisCommand(c, "HMGET %s status seq", lnob_key_extract(&k, id));
+    lnob_key_extract(&k, id);
+    redisReply *r = redisCommand(c, "HMGET %s status seq", s_public(&k));
     int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
              !strcmp(r->element[0]->str, "complete");
     if (ok)
@@ -139,7 +149,7 @@ static int s_cells_json(redisContext *c, const char *id, char **body, size_t *le
 {
     char err[LNOB_ERRSTR_MAX];
     FILE *f = open_memstream(body, len), *info = fopen("/dev/null", "w");
-    lnob_report_t rep = {f, info, LNOB_REPORT_JSON, 0, 1};
+    lnob_report_t rep = {f, info, LNOB_REPORT_JSON, 0, 1, 1};
     lnob_report_begin(&rep);
     int rc = lnob_report_extract(&rep, c, id, err, sizeof err);
     lnob_report_end(&rep);
@@ -224,6 +234,7 @@ static void s_current(const serve_t *s, const lnob_httpd_request_t *req, lnob_ht
     lnob_key_t k;
     lnob_key_current(&k, lnob_httpd_arg(req, "kind"), channel ? channel : LNOB_CHANNEL_DEFAULT,
                      lnob_httpd_arg(req, "period"));
+    s_public(&k);
     redisContext *c = s_redis(s, a);
     if (c)
         s_extract(c, k.s, NULL, req, a);
@@ -265,11 +276,12 @@ static void s_list(const serve_t *s, const lnob_httpd_request_t *req, lnob_httpd
     if (!c)
         return;
     lnob_key_t k;
-    redisReply *ids = redisCommand(c, "ZREVRANGE " LNOB_KEY_EXTRACTS " 0 -1");
+    redisReply *ids = redisCommand(c, "ZREVRANGE " LNOB_KEY_PUB_EXTRACTS " 0 -1");
     size_t n = ids && ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0;
-    for (size_t i = 0; i < n; i++)
-        redisAppendCommand(c, "HMGET %s kind period channel status computed_ms seq",
-                           lnob_key_extract(&k, ids->element[i]->str));
+    for (size_t i = 0; i < n; i++) {
+        lnob_key_extract(&k, ids->element[i]->str);
+        redisAppendCommand(c, "HMGET %s kind period channel status computed_ms seq", s_public(&k));
+    }
     char *body;
     size_t len;
     FILE *f = open_memstream(&body, &len);
@@ -329,16 +341,13 @@ static void s_events(const serve_t *s, const lnob_httpd_request_t *req, lnob_htt
     }
 }
 
-/* One period's cell of a series, from its HGETALL: SUPPRESS withheld, and
- * every cell of an extract not for publication (its metadata disclosure). */
-static void s_point(FILE *f, const char *period, const char *id, const redisReply *h, const redisReply *disclosure,
-                    int first)
+/* One period's cell of a series, from its public twin's HGETALL: SUPPRESS
+ * withheld (an extract not for publication has no public cell). */
+static void s_point(FILE *f, const char *period, const char *id, const redisReply *h, int first)
 {
     const char *v[4] = {lnob_redis_pair(h, "value"), lnob_redis_pair(h, "n"), lnob_redis_pair(h, "weight"),
                         lnob_redis_pair(h, "flag")};
-    if (disclosure && disclosure->type == REDIS_REPLY_STRING && !strncmp(disclosure->str, "off", 3))
-        v[3] = "NOT_FOR_PUBLICATION";
-    int hidden = strcmp(v[3], "OK") && strcmp(v[3], "U");
+    int hidden = !strcmp(v[3], "SUPPRESS");
     fprintf(f, "%s\n  {\"period\": \"%s\", \"extract\": ", first ? "" : ",", period);
     lnob_format_json_string(f, id);
     fprintf(f, ", \"value\": %s, \"n\": %s, \"weight\": %s, \"flag\": ", hidden || !*v[0] ? "null" : v[0],
@@ -358,28 +367,30 @@ static int s_series_read(redisContext *c, const char *kind, const char *channel,
                          const char *breakdown, FILE *f)
 {
     lnob_key_t k;
-    redisReply *periods = redisCommand(c, "ZRANGE %s 0 -1", lnob_key_periods(&k, kind, channel));
+    lnob_key_periods(&k, kind, channel);
+    redisReply *periods = redisCommand(c, "ZRANGE %s 0 -1", s_public(&k));
     size_t n = periods && periods->type == REDIS_REPLY_ARRAY ? periods->elements : 0;
-    for (size_t i = 0; i < n; i++)
-        redisAppendCommand(c, "GET %s", lnob_key_current(&k, kind, channel, periods->element[i]->str));
+    for (size_t i = 0; i < n; i++) {
+        lnob_key_current(&k, kind, channel, periods->element[i]->str);
+        redisAppendCommand(c, "GET %s", s_public(&k));
+    }
     int ok = periods && periods->type == REDIS_REPLY_ARRAY, first = 1;
     redisReply **ids = lnob_calloc(n + 1, sizeof *ids);
     for (size_t i = 0; i < n; i++)
         ok = redisGetReply(c, (void **) &ids[i]) == REDIS_OK && ok;
     for (size_t i = 0; ok && i < n; i++)
         if (ids[i]->type == REDIS_REPLY_STRING) {
-            redisAppendCommand(c, "HGETALL %s", lnob_key_cell(&k, ids[i]->str, indicator, breakdown));
-            redisAppendCommand(c, "HGET %s disclosure", lnob_key_extract(&k, ids[i]->str));
+            lnob_key_cell(&k, ids[i]->str, indicator, breakdown);
+            redisAppendCommand(c, "HGETALL %s", s_public(&k));
         }
     for (size_t i = 0; ok && i < n; i++) {
-        redisReply *h = NULL, *d = NULL;
+        redisReply *h = NULL;
         if (ids[i]->type != REDIS_REPLY_STRING)
             continue;
-        ok = redisGetReply(c, (void **) &h) == REDIS_OK && redisGetReply(c, (void **) &d) == REDIS_OK;
+        ok = redisGetReply(c, (void **) &h) == REDIS_OK;
         if (ok && h->type == REDIS_REPLY_ARRAY && h->elements)
-            s_point(f, periods->element[i]->str, ids[i]->str, h, d, first), first = 0;
+            s_point(f, periods->element[i]->str, ids[i]->str, h, first), first = 0;
         freeReplyObject(h);
-        freeReplyObject(d);
     }
     for (size_t i = 0; i < n; i++)
         freeReplyObject(ids[i]);

@@ -44,7 +44,7 @@ static int s_next(events_t *e)
     free(e->pending);
     e->pending = NULL;
     e->len = e->at = 0;
-    redisReply *r = redisCommand(e->c, "XREAD COUNT %d BLOCK %d STREAMS " LNOB_KEY_STREAM " %s", BATCH, BLOCK_MS,
+    redisReply *r = redisCommand(e->c, "XREAD COUNT %d BLOCK %d STREAMS " LNOB_KEY_PUB_STREAM " %s", BATCH, BLOCK_MS,
                                  e->last);
     if (!r || (r->type != REDIS_REPLY_ARRAY && r->type != REDIS_REPLY_NIL)) {
         freeReplyObject(r);
@@ -83,7 +83,7 @@ static ssize_t s_more(void *arg, char *buf, size_t cap)
 
 void lnob_stream_end_id(redisContext *c, char *out, size_t cap)
 {
-    redisReply *r = redisCommand(c, "XREVRANGE " LNOB_KEY_STREAM " + - COUNT 1");
+    redisReply *r = redisCommand(c, "XREVRANGE " LNOB_KEY_PUB_STREAM " + - COUNT 1");
     int one = r && r->type == REDIS_REPLY_ARRAY && r->elements == 1;
     snprintf(out, cap, "%s", one ? r->element[0]->element[0]->str : "0-0");
     freeReplyObject(r);

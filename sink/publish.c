@@ -20,6 +20,37 @@ const char *lnob_publish_topic(const Lnob__V1__Result *r, char *out, size_t cap)
     return out;
 }
 
+int lnob_publish_allowed(const Lnob__V1__Result *r)
+{
+    for (size_t i = 0; i < r->n_meta; i++)
+        if (!strcmp(r->meta[i]->key, "disclosure"))
+            return strncmp(r->meta[i]->value, "off", 3) != 0;
+    return 1;
+}
+
+int lnob_publish_meta_field(const char *key)
+{
+    static const char *const fields[] = {
+        "kind", "period", "channel", "status", "computed_ms", "code_version", "schema_version", "settings",
+        "disclosure", "disclosure_small_count_max", "service_set", "vuln_groups", "population", NULL};
+    for (const char *const *f = fields; *f; f++)
+        if (!strcmp(*f, key))
+            return 1;
+    return 0;
+}
+
+void lnob_publish_cell(const Lnob__V1__Cell *cell, Lnob__V1__Cell *out)
+{
+    *out = *cell;
+    if (strcmp(cell->flag, FLAG_SUPPRESS) != 0)
+        return;
+    out->has_value = 0;
+    out->n = 0;
+    out->weight = 0;
+    out->diagnostic = "";
+    out->suppressed = "";
+}
+
 uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, uint64_t seq, size_t *len, size_t *withheld)
 {
     Lnob__V1__Cell **kept = lnob_malloc((r->n_cells ? r->n_cells : 1) * sizeof *kept);

@@ -24,4 +24,18 @@ const char *lnob_publish_topic(const Lnob__V1__Result *r, char *out, size_t cap)
  * is the number of cells left out. r is not changed. */
 uint8_t *lnob_publish_pack(const Lnob__V1__Result *r, uint64_t seq, size_t *len, size_t *withheld);
 
+/* ---- the public twin in Redis (lnob/keys.h "the public namespace") ---- */
+
+/* 1 when r may be published: not computed without disclosure control
+ * (its metadata disclosure "off: NOT FOR PUBLICATION ...", docs/disclosure.md). */
+int lnob_publish_allowed(const Lnob__V1__Result *r);
+/* 1 when the metadata field key goes to the public twin: what a dashboard
+ * needs (kind, period, channel, status, when and how it was computed, the
+ * disclosure settings), never paths, run ids, headers or input sums. */
+int lnob_publish_meta_field(const char *key);
+/* The public form of a cell into *out (borrowing cell's strings): a
+ * SUPPRESS cell keeps its place, indicator, breakdown, group and flag, and
+ * loses value, n, weight, diagnostic and reason. */
+void lnob_publish_cell(const Lnob__V1__Cell *cell, Lnob__V1__Cell *out);
+
 #endif

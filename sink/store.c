@@ -8,6 +8,7 @@
 #include "lnob/format.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
+#include "publish.h"
 #include "registry.h"
 
 #define WRITE_ATTEMPTS 8 /* a WATCHed key changed under us: try again */
@@ -337,11 +338,17 @@ static int s_append_chunks(redisContext *c, const char *verb, char *const *items
     return cmds;
 }
 
+/* HSET of one cell; public: its public form (lnob_publish_cell), a
+ * withheld cell with n and weight empty. */
 static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V1__Cell *cell,
-                          const char *key)
+                          const char *key, int public)
 {
     lnob_cell_hash_t h;
-    lnob_store_cell_hash(extract_id, cell, &h);
+    Lnob__V1__Cell shown;
+    lnob_publish_cell(cell, &shown);
+    lnob_store_cell_hash(extract_id, public ? &shown : cell, &h);
+    if (public && strcmp(cell->flag, "SUPPRESS") == 0)
+        h.n[0] = h.weight[0] = '\0';
     const char *argv[2 + 2 * LNOB_CELL_FIELDS] = {"HSET", key};
     for (int i = 0; i < LNOB_CELL_FIELDS; i++) {
         argv[2 + 2 * i] = lnob_store_cell_fields[i];
@@ -363,7 +370,7 @@ static int s_append_cells(redisContext *c, const Lnob__V1__Result *r, const char
     for (size_t i = 0; i < r->n_cells; i++, n++) {
         keys[i] = text + i * LNOB_KEY_MAX; /* one block for all the keys */
         lnob_store_cell_key(r->extract_id, r->cells[i], keys[i], LNOB_KEY_MAX);
-        s_append_cell(c, r->extract_id, r->cells[i], keys[i]);
+        s_append_cell(c, r->extract_id, r->cells[i], keys[i], 0);
         size_t k = n_ind;
         while (k > 0 && strcmp(ind[k - 1], r->cells[i]->indicator) != 0) /* mostly the last one */
             k--;
@@ -448,26 +455,97 @@ static int s_append_run_inputs(redisContext *c, const Lnob__V1__Result *r, const
     return ri.n;
 }
 
+/* ---- the public twin (lnob/keys.h) ---------------------------------------- */
+
+/* Appends cmd with key's twin in place of key: "SET", key, value -> SET
+ * lnob:pub:... value. */
+static void s_twin(redisContext *c, const char *cmd, const char *key, const char *a, const char *b)
+{
+    lnob_key_t t;
+    const char *argv[4] = {cmd, lnob_key_twin(&t, key), a, b};
+    redisAppendCommandArgv(c, b ? 4 : a ? 3 : 2, argv, NULL);
+}
+
+/* DEL of the twins of keys[0..n); returns the number of commands. */
+static int s_twin_del(redisContext *c, char *const *keys, size_t n)
+{
+    char **twins = lnob_malloc((n ? n : 1) * sizeof *twins), *text = lnob_malloc((n ? n : 1) * LNOB_KEY_MAX);
+    for (size_t i = 0; i < n; i++) {
+        lnob_key_t t;
+        twins[i] = text + i * LNOB_KEY_MAX;
+        memcpy(twins[i], lnob_key_twin(&t, keys[i]), LNOB_KEY_MAX);
+    }
+    int cmds = s_append_chunks(c, "DEL", twins, n);
+    free(text);
+    free(twins);
+    return cmds;
+}
+
+/* The public twin of a complete extract: its cells as published (none when
+ * it is not for publication) and their list, its public metadata, its place
+ * in lnob:pub:extracts. Returns the number of commands. */
+static int s_append_public(redisContext *c, const Lnob__V1__Result *r, const char *meta_key, const char *list_key)
+{
+    int n = 0;
+    size_t cells = lnob_publish_allowed(r) ? r->n_cells : 0;
+    lnob_key_t k, t;
+    char **keys = lnob_malloc((cells ? cells : 1) * sizeof *keys);
+    char *text = lnob_malloc((cells ? cells : 1) * LNOB_KEY_MAX);
+    for (size_t i = 0; i < cells; i++, n++) {
+        keys[i] = text + i * LNOB_KEY_MAX;
+        lnob_store_cell_key(r->extract_id, r->cells[i], k.s, sizeof k.s);
+        memcpy(keys[i], lnob_key_twin(&t, k.s), LNOB_KEY_MAX);
+        s_append_cell(c, r->extract_id, r->cells[i], keys[i], 1);
+    }
+    lnob_key_twin(&t, list_key);
+    for (size_t i = 0; i < cells; i += DEL_CHUNK, n++) {
+        const char *head[] = {"RPUSH", t.s};
+        s_append_list(c, head, 2, keys + i, cells - i < DEL_CHUNK ? cells - i : DEL_CHUNK);
+    }
+    free(text);
+    free(keys);
+    const char **argv = lnob_malloc((4 + 2 * r->n_meta) * sizeof *argv);
+    int argc = 0;
+    argv[argc++] = "HSET";
+    argv[argc++] = lnob_key_twin(&t, meta_key);
+    argv[argc++] = "status";
+    argv[argc++] = r->status;
+    for (size_t i = 0; i < r->n_meta; i++)
+        if (lnob_publish_meta_field(r->meta[i]->key) && strcmp(r->meta[i]->key, "status") != 0) {
+            argv[argc++] = r->meta[i]->key;
+            argv[argc++] = r->meta[i]->value;
+        }
+    redisAppendCommandArgv(c, argc, argv, NULL), n++;
+    free(argv);
+    redisAppendCommand(c, "ZADD " LNOB_KEY_PUB_EXTRACTS " %s %s", s_meta_value(r, "computed_ms"), r->extract_id), n++;
+    return n;
+}
+
 #define ANNOUNCE_ARGS 21 /* XADD key [MAXLEN n] * and eight fields */
 
 /* Appends the stream entry announcing a publication; the stream keeps its
  * newest stream_max entries (exactly: '=' trimming, as one XADD per
  * extract costs nothing; '~' would keep up to a macro node more). */
-static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long stream_max, const char *seq)
+/* The stream entry of a publication, in the internal stream or the public
+ * one (which names no source file and no run). */
+static void s_append_announce(redisContext *c, const Lnob__V1__Result *r, long stream_max, const char *seq,
+                              const char *stream)
 {
     char cells[32], max[32];
+    int public = !strcmp(stream, LNOB_KEY_PUB_STREAM);
     snprintf(cells, sizeof cells, "%zu", r->n_cells);
     snprintf(max, sizeof max, "%ld", stream_max);
-    const char *argv[ANNOUNCE_ARGS] = {"XADD", LNOB_KEY_STREAM};
+    const char *argv[ANNOUNCE_ARGS] = {"XADD", stream};
     int n = 2;
     if (stream_max > 0) {
         argv[n++] = "MAXLEN";
         argv[n++] = max;
     }
     const char *rest[] = {"*", "extract", r->extract_id, "status", r->status,
-                          "period", s_meta_value(r, "period"), "source", s_meta_value(r, "source"),
-                          "cells", cells, "run_id", r->run_id, "channel", s_channel(r), "seq", seq};
-    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+                          "period", s_meta_value(r, "period"), "cells", cells, "channel", s_channel(r), "seq", seq,
+                          "source", s_meta_value(r, "source"), "run_id", r->run_id};
+    size_t fields = sizeof rest / sizeof rest[0] - (public ? 4 : 0);
+    for (size_t i = 0; i < fields; i++)
         argv[n++] = rest[i];
     redisAppendCommandArgv(c, n, argv, NULL);
 }
@@ -484,15 +562,22 @@ static int s_append_publication(redisContext *c, const Lnob__V1__Result *r, cons
     if (!prev->redelivered) /* a redelivered Result keeps its number, its pointers and its entry */
         redisAppendCommand(c, "SET %s %s", pt->seq.s, num), n++;
     redisAppendCommand(c, "HSET %s seq %s", meta_key, num), n++;
+    s_twin(c, "HSET", meta_key, "seq", num), n++;
     if (prev->redelivered)
         return n;
     if (*pt->periods.s) {
         redisAppendCommand(c, "SET %s %s", pt->period.s, r->extract_id), n++;
         redisAppendCommand(c, "ZADD %s %s %s", pt->periods.s, year, pt->name), n++;
+        s_twin(c, "SET", pt->period.s, r->extract_id, NULL), n++;
+        lnob_key_t t;
+        redisAppendCommand(c, "ZADD %s %s %s", lnob_key_twin(&t, pt->periods.s), year, pt->name), n++;
     }
-    if (*pt->periods.s && prev->newest)
+    if (*pt->periods.s && prev->newest) {
         redisAppendCommand(c, "SET %s %s", pt->latest.s, r->extract_id), n++;
-    s_append_announce(c, r, stream_max, num), n++;
+        s_twin(c, "SET", pt->latest.s, r->extract_id, NULL), n++;
+    }
+    s_append_announce(c, r, stream_max, num, LNOB_KEY_STREAM), n++;
+    s_append_announce(c, r, stream_max, num, LNOB_KEY_PUB_STREAM), n++;
     return n;
 }
 
@@ -509,7 +594,11 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     redisAppendCommand(c, "MULTI"), n++;
     for (size_t i = 0; i < prev->n && complete; i++)
         redisAppendCommand(c, "DEL %s", prev->keys[i]), n++;
+    if (complete)
+        n += s_twin_del(c, prev->keys, prev->n);
     redisAppendCommand(c, "DEL %s %s %s", list_key, ind_key, meta_key), n++;
+    s_twin(c, "DEL", list_key, NULL, NULL), n++;
+    s_twin(c, "DEL", meta_key, NULL, NULL), n++;
     if (complete && r->quarantine_parts == 0)
         redisAppendCommand(c, "DEL %s", lnob_key_quarantine(&k, r->extract_id)), n++;
     n += s_append_cells(c, r, list_key, ind_key);
@@ -517,6 +606,8 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     if (complete)
         redisAppendCommand(c, "ZADD " LNOB_KEY_EXTRACTS " %s %s", s_meta_value(r, "computed_ms"),
                            r->extract_id), n++;
+    if (complete)
+        n += s_append_public(c, r, meta_key, list_key);
     if (seq)
         n += s_append_publication(c, r, prev, pt, meta_key, stream_max, seq);
     n += s_append_run_inputs(c, r, run_key);
@@ -853,11 +944,19 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
         return;
     p->computed_ms = strtoll(s_str(m[M_COMPUTED], "0"), NULL, 10);
     for (size_t i = 0; i < cells->elements; i++)
-        if (cells->element[i]->type == REDIS_REPLY_STRING)
+        if (cells->element[i]->type == REDIS_REPLY_STRING) {
             s_strings_add(&p->keys, cells->element[i]->str, cells->element[i]->len);
+            const char *twin = lnob_key_twin(&key, cells->element[i]->str);
+            s_strings_add(&p->keys, twin, strlen(twin));
+        }
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
         const char *k = own[i](&key, id);
         s_strings_add(&p->keys, k, strlen(k));
+        if (own[i] == lnob_key_extract || own[i] == lnob_key_cells) { /* with public twins */
+            lnob_key_t t;
+            const char *twin = lnob_key_twin(&t, k);
+            s_strings_add(&p->keys, twin, strlen(twin));
+        }
     }
     if (*s_str(m[M_RUN], "")) {
         lnob_key_run(&p->run, m[M_RUN]->str);
@@ -1009,9 +1108,10 @@ static int s_append_renumber(redisContext *c, const char *id, const plan_t *p)
     char num[32];
     snprintf(num, sizeof num, "%llu", p->last + 1);
     redisAppendCommand(c, "SET %s %s", p->seq.s, num);
-    redisAppendCommand(c, "XADD " LNOB_KEY_STREAM " * extract %s status removed period %s channel %s seq %s", id,
-                       p->period, p->channel, num);
-    return 2;
+    for (int i = 0; i < 2; i++)
+        redisAppendCommand(c, "XADD %s * extract %s status removed period %s channel %s seq %s",
+                           i ? LNOB_KEY_PUB_STREAM : LNOB_KEY_STREAM, id, p->period, p->channel, num);
+    return 3;
 }
 
 /* Appends what moves the pointers that name the extract: to its successor
@@ -1021,17 +1121,23 @@ static int s_append_renumber(redisContext *c, const char *id, const plan_t *p)
 static int s_append_repoint(redisContext *c, const char *id, const plan_t *p, const char *successor)
 {
     int n = p->repoint || p->relatest ? s_append_renumber(c, id, p) : 0, moved = successor && *successor;
-    if (p->repoint && moved)
-        redisAppendCommand(c, "SET %s %s", p->current.s, successor), n++;
-    else if (p->repoint)
-        redisAppendCommand(c, "DEL %s", p->current.s), n++; /* DEL counts no key of the extract's */
-    if (p->repoint && !moved)
-        redisAppendCommand(c, "ZREM %s %s", p->periods.s, p->period), n++;
     const char *latest = moved ? successor : p->next_id;
-    if (p->relatest && latest)
-        redisAppendCommand(c, "SET %s %s", p->latest.s, latest), n++;
-    else if (p->relatest)
-        redisAppendCommand(c, "DEL %s", p->latest.s), n++;
+    for (int twin = 0; twin < 2; twin++) { /* the internal pointers, then their public twins */
+        lnob_key_t cur, per, lat;
+        const char *current = twin ? lnob_key_twin(&cur, p->current.s) : p->current.s;
+        const char *periods = twin ? lnob_key_twin(&per, p->periods.s) : p->periods.s;
+        const char *last = twin ? lnob_key_twin(&lat, p->latest.s) : p->latest.s;
+        if (p->repoint && moved)
+            redisAppendCommand(c, "SET %s %s", current, successor), n++;
+        else if (p->repoint)
+            redisAppendCommand(c, "DEL %s", current), n++; /* DEL counts no key of the extract's */
+        if (p->repoint && !moved)
+            redisAppendCommand(c, "ZREM %s %s", periods, p->period), n++;
+        if (p->relatest && latest)
+            redisAppendCommand(c, "SET %s %s", last, latest), n++;
+        else if (p->relatest)
+            redisAppendCommand(c, "DEL %s", last), n++;
+    }
     return n;
 }
 
@@ -1042,6 +1148,7 @@ static int s_remove_exec(redisContext *c, const char *id, const plan_t *p, const
     redisAppendCommand(c, "MULTI");
     int dels = s_append_chunks(c, "DEL", p->keys.v, p->keys.n), n = dels + 1;
     redisAppendCommand(c, "ZREM " LNOB_KEY_EXTRACTS " %s", id), n++;
+    redisAppendCommand(c, "ZREM " LNOB_KEY_PUB_EXTRACTS " %s", id), n++;
     if (p->fields.n) {
         const char *head[] = {"HDEL", p->run.s};
         s_append_list(c, head, 2, p->fields.v, p->fields.n), n++;

@@ -58,6 +58,14 @@ const char *lnob_key_seq(lnob_key_t *k, const char *channel)
     return s_key(k, "lnob:seq:", channel, "");
 }
 
+const char *lnob_key_twin(lnob_key_t *out, const char *key)
+{
+    static const char internal[] = "lnob:";
+    size_t n = strncmp(key, internal, sizeof internal - 1) ? 0 : sizeof internal - 1;
+    snprintf(out->s, sizeof out->s, "%s%s", LNOB_KEY_PUBLIC_PREFIX, key + n);
+    return out->s;
+}
+
 int lnob_channel_valid(const char *channel)
 {
     size_t n = strlen(channel);

@@ -206,9 +206,17 @@ def check_public(sock, ident, internal):
                (len(cells), len(published)))
         expect(all(c["flag"] != "SUPPRESS" for c in cells), "no withheld cell on the API")
         expect(all(c["value"] == p["value"] for c, p in zip(cells, published)), "the API's values are the cells'")
-        meta = subprocess.run(["redis-cli", "-s", sock, "HGET", f"lnob:extract:{ident}", "disclosure"],
+        meta = subprocess.run(["redis-cli", "-s", sock, "HGET", f"lnob:pub:extract:{ident}", "disclosure"],
                               capture_output=True, text=True).stdout
-        expect(meta.startswith("on: counts of 1-4"), "the metadata records the policy", meta)
+        expect(meta.startswith("on: counts of 1-4"), "the public metadata records the policy", meta)
+        exact = subprocess.run(["redis-cli", "-s", sock, "--raw", "KEYS", f"lnob:pub:cell:{ident}:*"],
+                               capture_output=True, text=True).stdout.split()
+        withheld = [k for k in exact if subprocess.run(["redis-cli", "-s", sock, "HGET", k, "flag"], capture_output=True,
+                                                       text=True).stdout.strip() == "SUPPRESS"]
+        values = [subprocess.run(["redis-cli", "-s", sock, "HMGET", k, "value", "n", "suppressed"],
+                                 capture_output=True, text=True).stdout.split() for k in withheld[:50]]
+        expect(withheld and all(v == [] for v in values), "a withheld cell's public twin has no value, n or reason",
+               values[:3])
     finally:
         serve_lib.stop(proc)
     out = subprocess.run([LNOB, "export", "--extract", ident, "--format", "json", "--redis", url],
@@ -242,8 +250,7 @@ def check_not_for_publication(work, exports, key, sock):
     try:
         status, points = http(base, "/api/v1/series?indicator=mis_ben_all&kind=mis&channel=exact"
                                     "&breakdown=municipality=" + cells[-1]["breakdown"].get("municipality", "x"))
-        expect(status == 200 and points and all(p["value"] is None and p["flag"] == "NOT_FOR_PUBLICATION"
-                                                for p in points), "the series withholds it", points)
+        expect(status == 200 and points == [], "the series has no point from it: no public cell", points)
     finally:
         serve_lib.stop(proc)
 

@@ -178,10 +178,11 @@ static int s_by_text(const void *a, const void *b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* 1 when key is one of the extract's own keys. */
+/* 1 when key is one of the extract's own keys, or their public twins. */
 static int s_owned_by(const char *key, const char *id)
 {
-    static const char *const prefix[] = {"lnob:cell:", "lnob:extract:", "lnob:quarantine:"};
+    static const char *const prefix[] = {"lnob:cell:", "lnob:extract:", "lnob:quarantine:", "lnob:pub:cell:",
+                                         "lnob:pub:extract:"};
     for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++) {
         size_t n = strlen(prefix[i]), m = strlen(id);
         if (!strncmp(key, prefix[i], n) && !strncmp(key + n, id, m) &&
@@ -546,7 +547,7 @@ Test(retention, older_than_reads_computed_ms_and_the_newest_stays_unless_all)
     const char *k0_all[] = {"prune", "--keep-last", "0", "--all", NULL};
     cr_assert_eq(s_lnob(k0_all, "all.out", "all.err"), 0);
     s_expect_says("all.out", "removed 2 extracts (");
-    s_expect_same_keys("lnob:indicators\nlnob:seq:official\nlnob:stream:extracts\n",
+    s_expect_same_keys("lnob:indicators\nlnob:pub:stream:extracts\nlnob:seq:official\nlnob:stream:extracts\n",
                        "what no extract owns: the indicator ids ever stored, the publication count and the "
                        "stream (the pointers went with the last extracts)");
     free(before);
@@ -629,7 +630,7 @@ Test(retention_acl, the_sink_user_removes_and_the_reader_may_not)
     free(latest);
     const char *del_b[] = {"delete", idb, NULL};
     cr_assert_eq(s_lnob(del_b, "b.out", "b.err"), 0);
-    s_expect_same_keys("lnob:indicators\nlnob:seq:official\nlnob:stream:extracts\n", "every extract removed, its pointers too");
+    s_expect_same_keys("lnob:indicators\nlnob:pub:stream:extracts\nlnob:seq:official\nlnob:stream:extracts\n", "every extract removed, its pointers too");
     const char *names[] = {"dry.out", "dry.err", "prune.out", "prune.err", "m1.out", "m1.err",
                            "b.out", "b.err", "reader.out", "run.err"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -648,6 +649,38 @@ static void s_expect_get(const char *key, const char *want, const char *why)
     char *got = th_redis_get(s_redis.c, key);
     cr_expect_str_eq(got, want, "%s: %s", key, why);
     free(got);
+}
+
+/* Every pointer, period set and the extract set has its public twin
+ * (lnob:pub:..., lnob/keys.h) naming the same, and no twin is left over. */
+static void s_expect_twins_agree(const char *when)
+{
+    static const char *const patterns[] = {"lnob:current:*", "lnob:periods:*", "lnob:extracts"};
+    size_t internal = 0, twins = 0;
+    for (size_t p = 0; p < 3; p++) {
+        redisReply *keys = redisCommand(s_redis.c, "KEYS %s", patterns[p]);
+        cr_assert(keys && keys->type == REDIS_REPLY_ARRAY);
+        for (size_t i = 0; i < keys->elements; i++, internal++) {
+            const char *k = keys->element[i]->str;
+            int set = strncmp(k, "lnob:current:", 13) != 0;
+            redisReply *a = redisCommand(s_redis.c, set ? "ZRANGE %s 0 -1 WITHSCORES" : "GET %s", k);
+            redisReply *b = redisCommand(s_redis.c, set ? "ZRANGE lnob:pub:%s 0 -1 WITHSCORES" : "GET lnob:pub:%s",
+                                         k + 5);
+            cr_assert(a && b);
+            int same = a->type == b->type && (a->type == REDIS_REPLY_STRING ? !strcmp(a->str, b->str)
+                                                                            : a->elements == b->elements);
+            for (size_t j = 0; same && a->type == REDIS_REPLY_ARRAY && j < a->elements; j++)
+                same = !strcmp(a->element[j]->str, b->element[j]->str);
+            cr_expect(same, "%s: %s and its public twin differ", when, k);
+            freeReplyObject(a);
+            freeReplyObject(b);
+        }
+        freeReplyObject(keys);
+        keys = redisCommand(s_redis.c, "KEYS lnob:pub:%s", patterns[p] + 5);
+        twins += keys->elements;
+        freeReplyObject(keys);
+    }
+    cr_expect_eq(twins, internal, "%s: as many public twins as pointers", when);
 }
 
 /* The pointers follow publication per kind, channel and period: an older
@@ -690,6 +723,8 @@ Test(retention_acl, the_current_pointers_follow_each_channel_and_period)
     s_expect_get("lnob:seq:trial", "1", "one trial publication");
     cr_expect_eq(th_int(s_redis.c, "XLEN lnob:stream:extracts"), 4, "each announced");
     s_expect_get("lnob:current:silc:official", ida, "a re-run of 2022 is not the latest year");
+    s_expect_twins_agree("after four publications");
+    cr_expect_eq(th_int(s_redis.c, "XLEN lnob:pub:stream:extracts"), 4, "each announced in public too");
 
     const char *del_a[] = {"delete", ida, NULL};
     cr_assert_eq(s_lnob(del_a, "a.out", "a.err"), 0);
@@ -698,10 +733,12 @@ Test(retention_acl, the_current_pointers_follow_each_channel_and_period)
     s_expect_get("lnob:current:silc:official", idb, "the latest is 2022 now");
     cr_expect_eq(th_int(s_redis.c, "ZCARD lnob:periods:silc:official"), 1);
     s_expect_get("lnob:current:silc:trial", trial, "the trial's are untouched");
+    s_expect_twins_agree("after a deletion");
     const char *del_b[] = {"delete", idb, NULL};
     cr_assert_eq(s_lnob(del_b, "b.out", "b.err"), 0);
     s_expect_get("lnob:current:silc:official", "", "no official extract is left");
     cr_expect_eq(th_int(s_redis.c, "EXISTS lnob:periods:silc:official"), 0);
+    s_expect_twins_agree("after the last official one went");
     free(ida);
     free(idb);
 }

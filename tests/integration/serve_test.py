@@ -2,7 +2,8 @@
 """serve_test.py SOURCE_DIR BIN_DIR - `lnob serve`'s HTTP API and `lnob watch` against a real pipeline.
 
 A private redis-server with the shipped users.acl; `lnob run` stores a generated SILC
-extract as lnob_sink; `lnob serve` reads as lnob_reader. Checked: /api/v1/current gives the
+extract as lnob_sink; `lnob serve` reads as lnob_dashboard, who may read the public twins
+(lnob:pub:*) alone and not the exact values. Checked: /api/v1/current gives the
 published cells as `lnob export --format json` writes them, with an ETag naming the extract
 and its publication, 304 for that ETag, a new ETag after the extract is published again;
 /api/v1/extracts and /api/v1/extracts/{id}; /api/v1/series over two years, SUPPRESS
@@ -29,7 +30,7 @@ import serve_lib  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 LNOB = os.path.join(BIN, "lnob")
-SINK_PW, READER_PW = "sink-secret-for-tests", "reader-secret-for-tests"
+SINK_PW, READER_PW, DASHBOARD_PW = "sink-secret-for-tests", "reader-secret-for-tests", "dash-secret-for-tests"
 failures = []
 
 
@@ -48,11 +49,12 @@ def get(base, path, headers=None, method="GET"):
         return e.code, e.headers, e.read().decode()
 
 
-def start_redis(work, sink_pw, reader_pw):
+def start_redis(work, sink_pw, reader_pw, dashboard_pw):
     acl = os.path.join(work, "users.acl")
     with open(acl, "w") as f:
         subprocess.run([f"{SRC}/deploy/redis/render-acl.sh", f"{SRC}/deploy/redis/users.acl",
-                        f"lnob_sink={sink_pw}", f"lnob_reader={reader_pw}"], check=True, stdout=f)
+                        f"lnob_sink={sink_pw}", f"lnob_reader={reader_pw}", f"lnob_dashboard={dashboard_pw}"],
+                       check=True, stdout=f)
     sock = os.path.join(work, "redis.sock")
     subprocess.run(["redis-server", "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700", "--save", "",
                     "--appendonly", "no", "--dir", work, "--aclfile", acl, "--daemonize", "yes",
@@ -222,6 +224,20 @@ def check_refusals(base):
     expect(status == 405, "405 for another method", status)
 
 
+def check_dashboard_user(sock):
+    """lnob_dashboard reads the public twins and nothing internal, and writes nothing."""
+    def said(*args):
+        return subprocess.run(["redis-cli", "-s", sock, "--user", "lnob_dashboard", "--pass", DASHBOARD_PW,
+                               "--no-auth-warning", *args], capture_output=True, text=True).stdout.strip()
+    ident = said("ZRANGE", "lnob:pub:extracts", "0", "0")
+    expect(ident.startswith("silc-"), "lnob_dashboard reads lnob:pub:extracts", ident)
+    expect(said("HGET", f"lnob:pub:extract:{ident}", "status") == "complete", "... and a public twin")
+    expect(said("HGET", f"lnob:pub:extract:{ident}", "source") == "", "the twin names no input file")
+    for key in (f"lnob:extract:{ident}", "lnob:extracts", f"lnob:quarantine:{ident}"):
+        expect("NOPERM" in said("EXISTS", key), f"lnob_dashboard may not read {key}")
+    expect("NOPERM" in said("DEL", "lnob:pub:extracts"), "lnob_dashboard may not write")
+
+
 def check_page(base):
     """The web page's files (web/, data/reference/): their types, an ETag each and 304 for it."""
     types = {"/": "text/html; charset=utf-8", "/app.js": "text/javascript; charset=utf-8",
@@ -249,14 +265,16 @@ def main():
     work = serve_lib.workdir("lnob-serve-")
     try:
         sink_pw, reader_pw = secret(work, "sink.pw", SINK_PW), secret(work, "reader.pw", READER_PW)
-        sock = start_redis(work, sink_pw, reader_pw)
+        dash_pw = secret(work, "dashboard.pw", DASHBOARD_PW)
+        sock = start_redis(work, sink_pw, reader_pw, dash_pw)
         csv = os.path.join(work, "s.csv")
         subprocess.run([LNOB, "gen", "silc", "--households", "800", "--seed", "3", "--out", csv], check=True)
         sink_url = f"unix://{sock}?user=lnob_sink"
         run = subprocess.run([LNOB, "run", "--silc", csv, "--redis", sink_url, "--redis-password-file", sink_pw,
                               "--format", "csv"], capture_output=True, text=True, timeout=300)
         expect(run.returncode == 0, "lnob run as lnob_sink", run.stderr)
-        proc, base = serve(["--redis", f"unix://{sock}?user=lnob_reader", "--redis-password-file", reader_pw,
+        check_dashboard_user(sock)
+        proc, base = serve(["--redis", f"unix://{sock}?user=lnob_dashboard", "--redis-password-file", dash_pw,
                             "--listen", "127.0.0.1:0"])
         try:
             ident = check_current(base, sink_url, sink_pw, csv, work)
@@ -267,7 +285,7 @@ def main():
             check_watch(f"unix://{sock}?user=lnob_reader", reader_pw, sink_url, sink_pw, csv, ident)
         finally:
             stop(proc)
-        proc, base = serve(["--redis", f"unix://{sock}?user=lnob_reader", "--redis-password-file", reader_pw,
+        proc, base = serve(["--redis", f"unix://{sock}?user=lnob_dashboard", "--redis-password-file", dash_pw,
                             "--listen", "127.0.0.1:0", "--cors", "https://dash.example"])
         _, headers, _ = get(base, "/api/v1/extracts")
         expect(headers.get("Access-Control-Allow-Origin") == "https://dash.example", "--cors ORIGIN is sent")

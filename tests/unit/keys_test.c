@@ -62,3 +62,14 @@ Test(keys, a_channel_name_is_short_lower_case_and_starts_with_a_letter)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_expect(!lnob_channel_valid(bad[i]), "%s", bad[i]);
 }
+
+Test(keys, the_public_twin_of_a_key_is_under_lnob_pub)
+{
+    lnob_key_t k, t;
+    cr_assert_str_eq(lnob_key_twin(&t, lnob_key_cell(&k, "mis-2024-x", "mis_ben", "municipality=AL111")),
+                     "lnob:pub:cell:mis-2024-x:mis_ben:municipality=AL111");
+    cr_assert_str_eq(lnob_key_twin(&t, lnob_key_current(&k, "silc", "official", NULL)),
+                     "lnob:pub:current:silc:official");
+    cr_assert_str_eq(lnob_key_twin(&t, "lnob:extracts"), LNOB_KEY_PUB_EXTRACTS);
+    cr_assert_str_eq(lnob_key_twin(&t, "lnob:stream:extracts"), LNOB_KEY_PUB_STREAM);
+}

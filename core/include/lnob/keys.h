@@ -17,6 +17,7 @@
  *   lnob:current:<kind>:<channel>                   string: ... of its latest period
  *   lnob:periods:<kind>:<channel>                   zset: the periods that have one
  *   lnob:seq:<channel>                              counter: the channel's last publication
+ *   lnob:pub:...                                    the public twins, below
  *
  * A builder writes the key into k and returns k->s, so that it can stand in
  * a call: redisCommand(c, "HGET %s status", lnob_key_extract(&k, id)). A
@@ -53,6 +54,22 @@ const char *lnob_key_current(lnob_key_t *k, const char *kind, const char *channe
 const char *lnob_key_periods(lnob_key_t *k, const char *kind, const char *channel);
 /* lnob:seq:<channel>: the number of the channel's last publication. */
 const char *lnob_key_seq(lnob_key_t *k, const char *channel);
+
+/* ---- the public namespace ----
+ * Every extract stored complete has a public twin under lnob:pub:, written
+ * in the same transaction: its metadata (the fields a dashboard needs), its
+ * cells as published (a SUPPRESS cell with no value, n, weight or reason),
+ * their list, the extract set, the pointers and periods, and the stream.
+ * An extract not for publication (docs/disclosure.md) has metadata there
+ * and no cell. Exact values stay in the internal keys; `lnob serve` and
+ * the dashboards' Redis user read lnob:pub:* alone (docs/redis-acl.md). */
+#define LNOB_KEY_PUBLIC_PREFIX "lnob:pub:"
+#define LNOB_KEY_PUB_EXTRACTS LNOB_KEY_PUBLIC_PREFIX "extracts"
+#define LNOB_KEY_PUB_STREAM LNOB_KEY_PUBLIC_PREFIX "stream:extracts"
+
+/* The public twin of an internal key (lnob:<rest> -> lnob:pub:<rest>) into
+ * out; returns out->s. */
+const char *lnob_key_twin(lnob_key_t *out, const char *key);
 
 /* ---- extract ids and channels ----
  * An extract id names one input in one channel: <kind>-<period>-<the first
