@@ -135,14 +135,28 @@ static int s_place(const lnob_cell_t *c, entry_t *e, int *split_row)
     return 0;
 }
 
-/* The table entry of cell c, or 0 when it is in no table (mis_mun33). */
+/* The indicators counting persons: each of their cells is in a table. */
+static int s_of_persons(const char *ind)
+{
+    static const char *const names[] = {"mis_ben", "mis_ben_all", "mis_nserv", "mis_rate1000", "mis_share3",
+                                        "mis_share3_reg", NULL};
+    for (const char *const *n = names; *n; n++)
+        if (!strcmp(*n, ind))
+            return 1;
+    return 0;
+}
+
+/* The table entry of cell c: 1, or 0 when it counts no persons
+ * (mis_mun33), or -1 when it does but its breakdown is in no table. */
 static int s_entry(const lnob_cell_t *c, size_t i, entry_t *e)
 {
     memset(e, 0, sizeof *e);
     e->cell = i;
     int row;
-    if (s_place(c, e, &row) != 0)
+    if (!s_of_persons(c->indicator))
         return 0;
+    if (s_place(c, e, &row) != 0)
+        return -1;
     const char *ind = c->indicator;
     uint64_t num = c->has_value && c->n ? (uint64_t) llround(c->value * (double) c->n / 100.0) : 0;
     e->n_rows = 1;
@@ -153,10 +167,8 @@ static int s_entry(const lnob_cell_t *c, size_t i, entry_t *e)
         e->rows[0] = R_T;
     else if (!strcmp(ind, "mis_share3"))
         e->rows[0] = R_NUM3, e->value[0] = num, e->rows[1] = R_DEN3, e->value[1] = c->n, e->n_rows = 2;
-    else if (!strcmp(ind, "mis_share3_reg"))
-        e->rows[0] = R_NUM3, e->value[0] = num, e->value[1] = c->n, e->small_other = 1; /* n: the register's */
-    else
-        return 0;
+    else /* mis_share3_reg; n: the register's persons; no value: nothing of NUM3 */
+        e->rows[0] = R_NUM3, e->value[0] = num, e->value[1] = c->n, e->small_other = 1, e->n_rows = c->has_value;
     return 1;
 }
 
@@ -181,7 +193,7 @@ typedef struct {
     int all;                 /* by all services: the rows by number of services and share3 */
     uint64_t value[ROWS];
     uint8_t present[ROWS];   /* rows the table publishes or withholds */
-    uint8_t forced[ROWS];    /* rows to hide for the column rule */
+    uint8_t forced[ROWS];    /* rows hidden for a known sum (the relation rule) */
     uint8_t determined[ROWS];
 } table_t;
 
@@ -234,19 +246,16 @@ static int s_priority(const void *a, const void *b)
 
 static uint8_t s_state(const entry_t *e, const table_t *t, unsigned small_max)
 {
-    int zero = 1, small = e->small_other && s_small(e->value[1], small_max), forced = 0;
+    int small = e->small_other && s_small(e->value[1], small_max), forced = 0;
     for (int k = 0; k < e->n_rows; k++) {
-        zero &= e->value[k] == 0;
         small |= s_small(e->value[k], small_max);
         forced |= t->forced[e->rows[k]];
     }
-    if (e->cell == SIZE_MAX)
-        return LNOB_PROTECT_KNOWN;
+    if (e->cell == SIZE_MAX) /* known to all, but a small number of persons of unknown age is hidden */
+        return e->rows[0] == R_AGEU && small ? LNOB_PROTECT_PRIMARY : LNOB_PROTECT_KNOWN;
     if (small)
         return LNOB_PROTECT_PRIMARY;
-    if (forced)
-        return LNOB_PROTECT_SECONDARY;
-    return zero ? LNOB_PROTECT_KNOWN : LNOB_PROTECT_OPEN;
+    return forced ? LNOB_PROTECT_SECONDARY : LNOB_PROTECT_OPEN; /* a zero too: it may say much */
 }
 
 /* Decides every cell of t afresh: primary, forced and complements. */
@@ -254,7 +263,7 @@ static int s_protect(table_t *t, const policy_t *p)
 {
     uint8_t hidden[ROWS];
     for (int r = 0; r < ROWS; r++)
-        hidden[r] = t->present[r] && r != R_AGEU && (s_small(t->value[r], p->small_max) || t->forced[r]);
+        hidden[r] = t->present[r] && (s_small(t->value[r], p->small_max) || t->forced[r]);
     qsort(t->e.v, t->e.n, sizeof *t->e.v, s_priority);
     lnob_protect_cell_t *c = lnob_malloc((t->e.n ? t->e.n : 1) * sizeof *c);
     for (size_t i = 0; i < t->e.n; i++) {
@@ -263,62 +272,126 @@ static int s_protect(table_t *t, const policy_t *p)
     }
     lnob_protect_table_t pt = {p->rows[t->all], t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], hidden};
     int rc = lnob_protect(&pt, c, t->e.n) < 0 ? -1 : lnob_protect_determined(&pt, c, t->e.n, t->determined);
+    if (rc == 0 && lnob_protect_check(&pt, c, t->e.n) != 0)
+        rc = -3; /* a hidden row in the span of what is published anyway: never publish that */
     for (size_t i = 0; i < t->e.n; i++)
         t->e.v[i].p = c[i];
     free(c);
     return rc;
 }
 
-/* ---- across municipalities: the column rule -------------------------------- */
+/* ---- relations between counts: sums an attacker can subtract ------------ */
 
-/* The tables of one service (or all), national first when there is one. */
+/* One count of a relation: a row of a table. */
 typedef struct {
-    table_t **v;
-    size_t n;
-} scope_t;
+    table_t *t;
+    int row;
+} ref_t;
 
-/* A column (a row of every table of the scope) whose national count is
- * determined must not hold exactly one undetermined municipal count: it
- * would be the national count minus the others. Hides the smallest
- * determined municipal count beside it, or the national one. Returns the
- * table changed, or NULL. */
-static table_t *s_column(const scope_t *s, int row)
+typedef struct {
+    const policy_t *p;
+    int changed, unresolved;
+} fix_t;
+
+/* A relation: a determined sum (the parent) of counts (the children). The
+ * children withheld and undetermined must not be one alone, nor sum to
+ * small_max persons or fewer, nor to as many persons as they are (each has
+ * a cell, so at least 1: then each is 1). Else the smallest determined
+ * child with persons is hidden too, or, when none is left, the parent
+ * (hide: a row of the parent side). */
+static int s_relation(fix_t *f, int parent_determined, const ref_t *hide, const ref_t *child, size_t n)
 {
-    table_t *nat = s->v[0], *partner = NULL;
-    if (*nat->e.v[0].mun || !nat->present[row] || !nat->determined[row])
-        return NULL;
-    size_t undetermined = 0;
-    for (size_t i = 1; i < s->n; i++) {
-        table_t *t = s->v[i];
-        if (!t->present[row] || t->value[row] == 0)
+    uint64_t sum = 0;
+    size_t k = 0;
+    const ref_t *partner = NULL;
+    for (size_t i = 0; i < n && parent_determined; i++) {
+        const table_t *t = child[i].t;
+        int r = child[i].row;
+        if (!t->present[r] || t->value[r] == 0)
             continue;
-        if (!t->determined[row])
-            undetermined++;
-        else if (!t->forced[row] && (!partner || t->value[row] < partner->value[row]))
-            partner = t;
+        if (!t->determined[r])
+            k++, sum += t->value[r];
+        else if (r != R_AGEU && !t->forced[r] && (!partner || t->value[r] < partner->t->value[partner->row]))
+            partner = &child[i];
     }
-    table_t *t = partner ? partner : nat;
-    if (undetermined != 1 || t->forced[row])
-        return NULL; /* safe, or nothing left to hide (cannot happen: a forced row is hidden) */
-    t->forced[row] = 1;
-    return t;
+    if (!parent_determined || k == 0 || (k >= 2 && sum > f->p->small_max && sum > k))
+        return 0;
+    const ref_t *r = partner ? partner : hide;
+    if (!r || r->t->forced[r->row] || r->t->value[r->row] == 0 || r->row == R_AGEU) {
+        f->unresolved++;
+        return 0;
+    }
+    r->t->forced[r->row] = 1;
+    f->changed = 1;
+    return s_protect(r->t, f->p);
 }
 
-/* Applies the column rule to every column of the scope until none changes
- * a table; each change forces a row not forced before, so it ends. */
-static int s_columns(const scope_t *s, const policy_t *p)
+/* Within a table: the total is its sexes, its age groups (with the persons
+ * of unknown age) and, by all services, its persons by number of services. */
+static int s_table_relations(fix_t *f, table_t *t)
 {
-    int rows = s->v[0]->all ? R_NS5 + 1 : COUNT_ROWS;
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (int r = 0; r < rows; r++) {
-            table_t *t = s_column(s, r);
-            if (t && s_protect(t, p) != 0)
-                return -1;
-            changed |= t != NULL;
-        }
+    static const int split[3][5] = {{R_F, R_M, R_SEXU, -1}, {R_A017, R_A1864, R_A65, R_AGEU, -1},
+                                    {R_NS1, R_NS2, R_NS3, R_NS4, R_NS5}};
+    ref_t parent = {t, R_T}, child[5];
+    int rc = 0;
+    for (int s = 0; s < (t->all ? 3 : 2) && rc == 0; s++) {
+        size_t n = 0;
+        for (int i = 0; i < 5 && split[s][i] >= 0; i++)
+            child[n++] = (ref_t){t, split[s][i]};
+        rc = s_relation(f, t->determined[R_T], &parent, child, n);
     }
-    return 0;
+    return rc;
+}
+
+/* Across municipalities: a national count of one service (or all) is the
+ * sum of the municipal ones, less the persons served in two or more. The
+ * relation is protected where that gap is small_max persons or fewer, so
+ * that subtracting gives a withheld count or nearly. Not for the persons
+ * by number of services: a person's services nationally add up across
+ * municipalities. v[0..n): the scope's tables, the national one first. */
+static int s_columns(fix_t *f, table_t *const *v, size_t n)
+{
+    static const int extra[] = {R_NUM3, R_DEN3};
+    if (*v[0]->e.v[0].mun)
+        return 0; /* no national table */
+    ref_t *child = lnob_malloc((n ? n : 1) * sizeof *child);
+    int rc = 0, rows = COUNT_ROWS + (v[0]->all ? 2 : 0);
+    for (int k = 0; k < rows && rc == 0; k++) {
+        int r = k < COUNT_ROWS ? k : extra[k - COUNT_ROWS];
+        uint64_t sum = 0;
+        for (size_t i = 1; i < n; i++) {
+            child[i - 1] = (ref_t){v[i], r};
+            sum += v[i]->present[r] ? v[i]->value[r] : 0;
+        }
+        ref_t nat = {v[0], r};
+        int holds = v[0]->value[r] <= sum && sum - v[0]->value[r] <= f->p->small_max;
+        rc = s_relation(f, holds && v[0]->present[r] && v[0]->determined[r], &nat, child, n - 1);
+    }
+    free(child);
+    return rc;
+}
+
+/* Within a place: its services' totals sum to its persons by number of
+ * services, weighted (1 x NS1 + 2 x NS2 + ...), exactly when nobody has 5
+ * or more, or the place has at most 5 services. v[0]: its table by all
+ * services, v[1..n): by each service. */
+static int s_services(fix_t *f, table_t *const *v, size_t n)
+{
+    table_t *a = v[0];
+    if (!a->all || n < 2)
+        return 0;
+    int determined = a->value[R_NS5] == 0 || n - 1 <= NSERV;
+    ref_t smallest = {a, -1}, *child = lnob_malloc(n * sizeof *child);
+    for (int r = R_NS1; r <= R_NS5; r++) {
+        determined &= a->determined[r];
+        if (a->value[r] && !a->forced[r] && (smallest.row < 0 || a->value[r] < a->value[smallest.row]))
+            smallest.row = r;
+    }
+    for (size_t i = 1; i < n; i++)
+        child[i - 1] = (ref_t){v[i], R_T};
+    int rc = s_relation(f, determined, smallest.row < 0 ? NULL : &smallest, child, n - 1);
+    free(child);
+    return rc;
 }
 
 /* ---- the extract ------------------------------------------------------------ */
@@ -347,20 +420,63 @@ static table_t *s_tables(entries_t *all, size_t *n_tables)
     return t;
 }
 
-static int s_scopes(table_t *t, size_t n, const policy_t *p)
+/* The runs of v[0..n) that keep(a, b) holds together, each given to fn. */
+static int s_runs(fix_t *f, table_t **v, size_t n, int (*same)(const table_t *, const table_t *),
+                  int (*fn)(fix_t *, table_t *const *, size_t))
 {
-    table_t **v = lnob_malloc((n ? n : 1) * sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = &t[i];
-    qsort(v, n, sizeof *v, s_by_scope);
     int rc = 0;
     for (size_t i = 0, j; i < n && rc == 0; i = j) {
-        for (j = i + 1; j < n && !strcmp(v[j]->e.v[0].service, v[i]->e.v[0].service); j++)
+        for (j = i + 1; j < n && same(v[i], v[j]); j++)
             ;
-        scope_t s = {v + i, j - i};
-        rc = s_columns(&s, p);
+        rc = fn(f, v + i, j - i);
     }
-    free(v);
+    return rc;
+}
+
+static int s_same_service(const table_t *a, const table_t *b)
+{
+    return !strcmp(a->e.v[0].service, b->e.v[0].service);
+}
+
+static int s_same_place(const table_t *a, const table_t *b)
+{
+    return !strcmp(a->e.v[0].mun, b->e.v[0].mun);
+}
+
+/* Applies every relation until none changes a table: each change hides a
+ * row not hidden before, so it ends. t[0..n) is in place order (by all
+ * services first), by_scope the same tables in scope order. */
+static int s_relations(table_t *t, table_t **by_place, table_t **by_scope, size_t n, const policy_t *p)
+{
+    fix_t f = {p, 1, 0};
+    int rc = 0;
+    while (f.changed && rc == 0) {
+        f.changed = f.unresolved = 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = s_table_relations(&f, &t[i]);
+        if (rc == 0)
+            rc = s_runs(&f, by_scope, n, s_same_service, s_columns);
+        if (rc == 0)
+            rc = s_runs(&f, by_place, n, s_same_place, s_services);
+    }
+    return rc == 0 && f.unresolved ? -2 : rc;
+}
+
+static int s_protect_all(table_t *t, size_t n, const policy_t *p)
+{
+    table_t **by_place = lnob_malloc((n ? n : 1) * sizeof *by_place);
+    table_t **by_scope = lnob_malloc((n ? n : 1) * sizeof *by_scope);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        by_place[i] = by_scope[i] = &t[i];
+        if (rc == 0)
+            rc = s_protect(&t[i], p);
+    }
+    qsort(by_scope, n, sizeof *by_scope, s_by_scope);
+    if (rc == 0)
+        rc = s_relations(t, by_place, by_scope, n, p);
+    free(by_place);
+    free(by_scope);
     return rc;
 }
 
@@ -388,20 +504,28 @@ int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigne
     p.rows[0] = rows[0], p.rows[1] = rows[1];
     entries_t all = {0};
     entry_t e;
-    for (size_t i = 0; i < n; i++)
-        if (s_entry(&cells[i], i, &e))
+    for (size_t i = 0; i < n; i++) {
+        int in = s_entry(&cells[i], i, &e);
+        if (in > 0)
             s_push(&all, &e);
+        else if (in < 0) { /* a breakdown this module does not know: never published unprotected */
+            snprintf(err, errlen, "DISCLOSURE: the cell %s %s=%s is in no table", cells[i].indicator,
+                     cells[i].breakdown, cells[i].group);
+            free(all.v);
+            free(rows[0]);
+            free(rows[1]);
+            return -1;
+        }
+    }
     size_t n_tables;
     table_t *t = s_tables(&all, &n_tables);
-    int rc = 0;
-    for (size_t i = 0; i < n_tables && rc == 0; i++)
-        rc = s_protect(&t[i], &p);
-    if (rc == 0)
-        rc = s_scopes(t, n_tables, &p);
+    int rc = s_protect_all(t, n_tables, &p);
     if (rc == 0)
         s_mark(cells, t, n_tables, out);
     else
-        snprintf(err, errlen, "DISCLOSURE: a table has more rows than the exact rank test takes");
+        snprintf(err, errlen, "DISCLOSURE: %s", rc == -2 ? "a sum of withheld counts could not be widened"
+                                              : rc == -3 ? "a table's published cells determine a withheld one"
+                                                         : "a table has more rows than the exact rank test takes");
     for (size_t i = 0; i < n_tables; i++)
         free(t[i].e.v);
     free(t);

@@ -9,9 +9,10 @@
  * of services and the numerator and denominator of mis_share3), further
  * cells get SUPPRESS, reason COMPLEMENT, until no withheld count can be
  * recomputed by adding and subtracting published ones (kit/protect.h);
- * and across municipalities, a withheld municipal count whose national
- * count is published never stands alone in its column (as if the national
- * counts were the sums of the municipal ones). The value stays in the cell
+ * and where a known sum holds withheld counts (a total and its splits, a
+ * national count and the municipal ones, a place's services and its
+ * persons by number of services), they are never one alone nor sum to
+ * small_max persons or fewer, nor to their number. The value stays in the cell
  * (the internal store keeps it); every public output leaves SUPPRESS
  * cells out. Pure: no I/O.
  * Not for: SILC cells (their SUPPRESS is spec §5.3, cells.c). */
