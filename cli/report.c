@@ -70,9 +70,10 @@ static void s_table_cell(FILE *out, const char *v[CELL_FIELDS])
         d = (d < 0 ? -floor(-d * scale + 0.5) : floor(d * scale + 0.5)) / scale;
         snprintf(value, sizeof value, "%.*f", dec, d);
     }
-    fprintf(out, "  %-15s %-13s %-9s %12s %8s %14.1f  %-8s %s\n", v[F_INDICATOR],
+    fprintf(out, "  %-15s %-13s %-9s %12s %8s %14.1f  %-8s %s%s%s\n", v[F_INDICATOR],
             v[F_BREAKDOWN][0] ? v[F_BREAKDOWN] : "national", v[F_GROUP], value, v[F_N],
-            strtod(v[F_WEIGHT], NULL), v[F_FLAG], v[F_DIAG]);
+            strtod(v[F_WEIGHT], NULL), v[F_FLAG], v[F_DIAG], *v[F_DIAG] && *v[F_SUPPRESSED] ? " " : "",
+            v[F_SUPPRESSED]); /* why disclosure control withholds it, for the office */
 }
 
 typedef struct {
@@ -188,7 +189,7 @@ static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char
         redisAppendCommand(c, "HGETALL %s", list->element[i]->str);
     if (r->format == LNOB_REPORT_TABLE && list->elements)
         fprintf(r->out, "  %-15s %-13s %-9s %12s %8s %14s  %-8s %s\n", "indicator", "breakdown",
-                "group", "value", "n", "weight", "flag", "diagnostic");
+                "group", "value", "n", "weight", "flag", "diagnostic, withheld as");
     int rc = 0;
     size_t national_only = 0;
     for (size_t i = 0; i < list->elements; i++) {
