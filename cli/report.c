@@ -177,9 +177,9 @@ static void s_summary(FILE *out, const char *id, const redisReply *meta)
 static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char *period,
                    char *err, size_t cap)
 {
-    lnob_key_t k, t;
+    lnob_key_t k;
     const char *key = lnob_key_cells(&k, id);
-    redisReply *list = redisCommand(c, "LRANGE %s 0 -1", r->public_keys ? lnob_key_twin(&t, key) : key);
+    redisReply *list = redisCommand(c, "LRANGE %s 0 -1", r->public_keys ? lnob_key_public(&k) : key);
     if (!list || list->type != REDIS_REPLY_ARRAY) {
         snprintf(err, cap, "cannot read the cell list of %s", id);
         freeReplyObject(list);
@@ -212,9 +212,9 @@ static int s_cells(lnob_report_t *r, redisContext *c, const char *id, const char
 
 int lnob_report_extract(lnob_report_t *r, redisContext *c, const char *id, char *err, size_t cap)
 {
-    lnob_key_t k, t;
+    lnob_key_t k;
     const char *key = lnob_key_extract(&k, id);
-    redisReply *meta = redisCommand(c, "HGETALL %s", r->public_keys ? lnob_key_twin(&t, key) : key);
+    redisReply *meta = redisCommand(c, "HGETALL %s", r->public_keys ? lnob_key_public(&k) : key);
     if (!meta || meta->type != REDIS_REPLY_ARRAY || meta->elements == 0) {
         snprintf(err, cap, "Redis holds no extract %s", id);
         freeReplyObject(meta);

@@ -119,22 +119,13 @@ static int s_get(redisContext *c, const char *key, char *out, size_t cap)
     return ok ? 0 : -1;
 }
 
-/* k's public twin, in place (lnob/keys.h): lnob serve reads lnob:pub:* alone. */
-static const char *s_public(lnob_key_t *k)
-{
-    lnob_key_t t;
-    lnob_key_twin(&t, k->s);
-    *k = t;
-    return k->s;
-}
-
 /* The ETag of an extract as stored now: its id and publication number;
  * "" when Redis holds no complete extract of that id. */
 static void s_etag(redisContext *c, const char *id, char *etag, size_t cap)
 {
     lnob_key_t k;
     lnob_key_extract(&k, id);
-    redisReply *r = redisCommand(c, "HMGET %s status seq", s_public(&k));
+    redisReply *r = redisCommand(c, "HMGET %s status seq", lnob_key_public(&k));
     int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
              !strcmp(r->element[0]->str, "complete");
     if (ok)
@@ -234,7 +225,7 @@ static void s_current(const serve_t *s, const lnob_httpd_request_t *req, lnob_ht
     lnob_key_t k;
     lnob_key_current(&k, lnob_httpd_arg(req, "kind"), channel ? channel : LNOB_CHANNEL_DEFAULT,
                      lnob_httpd_arg(req, "period"));
-    s_public(&k);
+    lnob_key_public(&k);
     redisContext *c = s_redis(s, a);
     if (c)
         s_extract(c, k.s, NULL, req, a);
@@ -280,7 +271,7 @@ static void s_list(const serve_t *s, const lnob_httpd_request_t *req, lnob_httpd
     size_t n = ids && ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0;
     for (size_t i = 0; i < n; i++) {
         lnob_key_extract(&k, ids->element[i]->str);
-        redisAppendCommand(c, "HMGET %s kind period channel status computed_ms seq", s_public(&k));
+        redisAppendCommand(c, "HMGET %s kind period channel status computed_ms seq", lnob_key_public(&k));
     }
     char *body;
     size_t len;
@@ -368,11 +359,11 @@ static int s_series_read(redisContext *c, const char *kind, const char *channel,
 {
     lnob_key_t k;
     lnob_key_periods(&k, kind, channel);
-    redisReply *periods = redisCommand(c, "ZRANGE %s 0 -1", s_public(&k));
+    redisReply *periods = redisCommand(c, "ZRANGE %s 0 -1", lnob_key_public(&k));
     size_t n = periods && periods->type == REDIS_REPLY_ARRAY ? periods->elements : 0;
     for (size_t i = 0; i < n; i++) {
         lnob_key_current(&k, kind, channel, periods->element[i]->str);
-        redisAppendCommand(c, "GET %s", s_public(&k));
+        redisAppendCommand(c, "GET %s", lnob_key_public(&k));
     }
     int ok = periods && periods->type == REDIS_REPLY_ARRAY, first = 1;
     redisReply **ids = lnob_calloc(n + 1, sizeof *ids);
@@ -381,7 +372,7 @@ static int s_series_read(redisContext *c, const char *kind, const char *channel,
     for (size_t i = 0; ok && i < n; i++)
         if (ids[i]->type == REDIS_REPLY_STRING) {
             lnob_key_cell(&k, ids[i]->str, indicator, breakdown);
-            redisAppendCommand(c, "HGETALL %s", s_public(&k));
+            redisAppendCommand(c, "HGETALL %s", lnob_key_public(&k));
         }
     for (size_t i = 0; ok && i < n; i++) {
         redisReply *h = NULL;

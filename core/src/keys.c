@@ -62,8 +62,17 @@ const char *lnob_key_twin(lnob_key_t *out, const char *key)
 {
     static const char internal[] = "lnob:";
     size_t n = strncmp(key, internal, sizeof internal - 1) ? 0 : sizeof internal - 1;
-    snprintf(out->s, sizeof out->s, "%s%s", LNOB_KEY_PUBLIC_PREFIX, key + n);
+    snprintf(out->s, sizeof out->s, "%s%.*s", LNOB_KEY_PUBLIC_PREFIX,
+             (int) (sizeof out->s - sizeof LNOB_KEY_PUBLIC_PREFIX), key + n); /* cut, as every name here */
     return out->s;
+}
+
+const char *lnob_key_public(lnob_key_t *k)
+{
+    lnob_key_t t;
+    lnob_key_twin(&t, k->s);
+    *k = t;
+    return k->s;
 }
 
 int lnob_channel_valid(const char *channel)

@@ -258,6 +258,21 @@ static uint8_t s_state(const entry_t *e, const table_t *t, unsigned small_max)
     return forced ? LNOB_PROTECT_SECONDARY : LNOB_PROTECT_OPEN; /* a zero too: it may say much */
 }
 
+/* 1 when the rows determined (t->determined) hold a hidden row or a row
+ * of a cell withheld. */
+static int s_revealed(const table_t *t, const lnob_protect_cell_t *c, const uint8_t *hidden)
+{
+    for (int r = 0; r < ROWS; r++)
+        if (hidden[r] && t->determined[r])
+            return 1;
+    for (size_t i = 0; i < t->e.n; i++)
+        for (int k = 0; k < c[i].n_rows; k++)
+            if ((c[i].state == LNOB_PROTECT_PRIMARY || c[i].state == LNOB_PROTECT_SECONDARY) &&
+                t->determined[c[i].rows[k]])
+                return 1;
+    return 0;
+}
+
 /* Decides every cell of t afresh: primary, forced and complements. */
 static int s_protect(table_t *t, const policy_t *p)
 {
@@ -272,7 +287,7 @@ static int s_protect(table_t *t, const policy_t *p)
     }
     lnob_protect_table_t pt = {p->rows[t->all], t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], hidden};
     int rc = lnob_protect(&pt, c, t->e.n) < 0 ? -1 : lnob_protect_determined(&pt, c, t->e.n, t->determined);
-    if (rc == 0 && lnob_protect_check(&pt, c, t->e.n) != 0)
+    if (rc == 0 && s_revealed(t, c, hidden))
         rc = -3; /* a hidden row in the span of what is published anyway: never publish that */
     for (size_t i = 0; i < t->e.n; i++)
         t->e.v[i].p = c[i];

@@ -70,6 +70,8 @@ const char *lnob_key_seq(lnob_key_t *k, const char *channel);
 /* The public twin of an internal key (lnob:<rest> -> lnob:pub:<rest>) into
  * out; returns out->s. */
 const char *lnob_key_twin(lnob_key_t *out, const char *key);
+/* k turned into its public twin in place; returns k->s. */
+const char *lnob_key_public(lnob_key_t *k);
 
 /* ---- extract ids and channels ----
  * An extract id names one input in one channel: <kind>-<period>-<the first
