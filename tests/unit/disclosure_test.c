@@ -232,3 +232,16 @@ Test(mis_disclose, a_service_total_is_protected_against_the_others_of_its_place)
                       "44 - 41 = 3");
     free(c);
 }
+
+/* A person count whose breakdown no table knows fails the extract: it is
+ * never published unprotected. */
+Test(mis_disclose, a_count_in_no_table_fails_with_disclosure)
+{
+    lnob_cell_t c = {.indicator = "mis_ben", .breakdown = "municipality,shoe_size", .group = "AL154,42",
+                     .has_value = 1, .value = 2, .n = 2, .weight = 2, .flag = LNOB_FLAG_OK, .diagnostic = ""};
+    lnob_mis_disclosed_t d;
+    char err[256] = "";
+    cr_assert_eq(lnob_mis_disclose(&c, 1, 0, LNOB_MIS_SMALL_MAX_DEFAULT, &d, err, sizeof err), -1);
+    cr_assert(strstr(err, "DISCLOSURE: the cell mis_ben municipality,shoe_size=AL154,42 is in no table"), "%s", err);
+    cr_assert_eq(c.flag, LNOB_FLAG_OK, "nothing marked: the extract fails instead");
+}
