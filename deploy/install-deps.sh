@@ -6,8 +6,8 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config protobuf-c-compiler libprotobuf-c-dev \
 libzmq3-dev libczmq-dev libhiredis-dev libcriterion-dev redis-server \
-libsodium-dev libssl-dev libmicrohttpd-dev libcsv-dev libreadstat-dev zlib1g-dev libinih-dev clang libclang-rt-14-dev valgrind \
-stunnel4 openssl iproute2 python3 python3-yaml python3-zmq python3-protobuf protobuf-compiler curl systemd chromium"
+libsodium-dev libssl-dev libmicrohttpd-dev libcsv-dev libreadstat-dev zlib1g-dev libinih-dev libglpk-dev clang libclang-rt-14-dev valgrind \
+stunnel4 openssl iproute2 python3 python3-yaml python3-scipy python3-zmq python3-protobuf protobuf-compiler curl systemd chromium"
 # The browser test (tests/browser/) runs Node: Debian's, unless a node is on PATH already
 # (one from elsewhere stays; Debian's npm would pull in Debian's nodejs beside it).
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"

@@ -16,7 +16,8 @@
  * most LNOB_PROTECT_ROWS rows reaches the prime (Hadamard's bound).
  * Not for: which rows and cells a table has (the kinds build them:
  * sources/mis/mis_disclose.c), bounds or inequalities (only exact
- * recomputation by adding and subtracting is ruled out). */
+ * recomputation by adding and subtracting is ruled out here; interval.h
+ * checks the bounds). */
 #ifndef LNOB_KIT_PROTECT_H
 #define LNOB_KIT_PROTECT_H
 #include <stddef.h>

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lnob/mem.h"
+#include "interval.h"
 #include "protect.h"
 
 /* ---- the rows of a table: the counts it can publish ------------------------ */
@@ -195,6 +196,7 @@ typedef struct {
     uint8_t present[ROWS];   /* rows the table publishes or withholds */
     uint8_t forced[ROWS];    /* rows hidden for a known sum (the relation rule) */
     uint8_t determined[ROWS];
+    int bounded;             /* its intervals were checked since it last changed */
 } table_t;
 
 typedef struct {
@@ -292,6 +294,7 @@ static int s_protect(table_t *t, const policy_t *p)
     for (size_t i = 0; i < t->e.n; i++)
         t->e.v[i].p = c[i];
     free(c);
+    t->bounded = 0;
     return rc;
 }
 
@@ -409,6 +412,90 @@ static int s_services(fix_t *f, table_t *const *v, size_t n)
     return rc;
 }
 
+/* ---- bounds: no withheld count pinned by inequalities ----------------------- */
+
+/* The first withheld row of t with persons that the published rows pin
+ * with the bounds every count has (kit/interval.h), or -1 when none; -4
+ * when the counts contradict the table's atoms, -5 when the solver fails.
+ * A row of 0 may be pinned: zeros are published (a share's numerator of 0
+ * where the published classes of 3 or more services are empty). */
+static int s_pinned_row(const table_t *t, const policy_t *p)
+{
+    uint8_t role[ROWS] = {0};
+    int any = 0;
+    for (size_t i = 0; i < t->e.n; i++) {
+        const entry_t *e = &t->e.v[i];
+        int withheld = e->p.state == LNOB_PROTECT_PRIMARY || e->p.state == LNOB_PROTECT_SECONDARY;
+        for (int k = 0; k < e->n_rows; k++)
+            if (!withheld)
+                role[e->rows[k]] = LNOB_INTERVAL_PUBLISHED;
+            else if (role[e->rows[k]] != LNOB_INTERVAL_PUBLISHED)
+                role[e->rows[k]] = LNOB_INTERVAL_WITHHELD, any = 1;
+    }
+    if (!any)
+        return -1;
+    lnob_interval_t iv[ROWS];
+    lnob_interval_table_t it = {p->rows[t->all], t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], t->value, role};
+    int rc = lnob_interval(&it, iv);
+    if (rc != 0)
+        return rc == -1 ? -4 : -5;
+    for (int r = 0; r < ROWS; r++)
+        if (role[r] == LNOB_INTERVAL_WITHHELD && t->value[r] && lnob_interval_pinned(&iv[r]))
+            return r;
+    return -1;
+}
+
+/* Row `pinned` of t is pinned: withholds the smallest published count of t
+ * whose withholding frees it, or when none does alone, the smallest (so
+ * that each call hides one more row). Returns 0, -2 when nothing is left
+ * to withhold, or an error of s_protect or s_pinned_row. */
+static int s_unpin(fix_t *f, table_t *t, int pinned)
+{
+    int order[ROWS], n = 0;
+    for (int r = 0; r < ROWS; r++)
+        if (t->present[r] && t->value[r] && !t->forced[r] && t->determined[r] && r != R_AGEU &&
+            r != pinned)
+            order[n++] = r;
+    for (int i = 1; i < n; i++) /* by value, the smallest first: the least loss */
+        for (int j = i; j > 0 && t->value[order[j]] < t->value[order[j - 1]]; j--) {
+            int x = order[j];
+            order[j] = order[j - 1], order[j - 1] = x;
+        }
+    if (n == 0)
+        return -2;
+    f->changed = 1;
+    for (int i = 0; i < n; i++) {
+        t->forced[order[i]] = 1;
+        int rc = s_protect(t, f->p);
+        int still = rc == 0 ? s_pinned_row(t, f->p) : rc;
+        if (still < -1 || rc != 0)
+            return still < -1 ? still : rc;
+        if (still != pinned)
+            return 0;
+        t->forced[order[i]] = 0;
+    }
+    t->forced[order[0]] = 1;
+    return s_protect(t, f->p);
+}
+
+/* Every table changed since its last check: no withheld row pinned. */
+static int s_bounds(fix_t *f, table_t *t, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (t[i].bounded)
+            continue;
+        int pinned = s_pinned_row(&t[i], f->p);
+        if (pinned < -1)
+            return pinned;
+        if (pinned >= 0)
+            rc = s_unpin(f, &t[i], pinned);
+        else
+            t[i].bounded = 1;
+    }
+    return rc;
+}
+
 /* ---- the extract ------------------------------------------------------------ */
 
 static int s_by_scope(const void *a, const void *b)
@@ -473,6 +560,8 @@ static int s_relations(table_t *t, table_t **by_place, table_t **by_scope, size_
             rc = s_runs(&f, by_scope, n, s_same_service, s_columns);
         if (rc == 0)
             rc = s_runs(&f, by_place, n, s_same_place, s_services);
+        if (rc == 0)
+            rc = s_bounds(&f, t, n);
     }
     return rc == 0 && f.unresolved ? -2 : rc;
 }
@@ -510,6 +599,17 @@ static void s_mark(lnob_cell_t *cells, const table_t *t, size_t n, lnob_mis_disc
         }
 }
 
+static const char *s_why(int rc)
+{
+    switch (rc) {
+    case -2: return "a withheld count could not be widened: nothing is left to withhold beside it";
+    case -3: return "a table's published cells determine a withheld one";
+    case -4: return "a table's counts contradict its classes of persons (the protection model does not fit)";
+    case -5: return "the linear programming solver failed on a table";
+    default: return "a table has more rows than the exact rank test takes";
+    }
+}
+
 int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigned small_max,
                       lnob_mis_disclosed_t *out, char *err, size_t errlen)
 {
@@ -538,9 +638,7 @@ int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigne
     if (rc == 0)
         s_mark(cells, t, n_tables, out);
     else
-        snprintf(err, errlen, "DISCLOSURE: %s", rc == -2 ? "a sum of withheld counts could not be widened"
-                                              : rc == -3 ? "a table's published cells determine a withheld one"
-                                                         : "a table has more rows than the exact rank test takes");
+        snprintf(err, errlen, "DISCLOSURE: %s", s_why(rc));
     for (size_t i = 0; i < n_tables; i++)
         free(t[i].e.v);
     free(t);

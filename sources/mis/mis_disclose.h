@@ -12,7 +12,10 @@
  * and where a known sum holds withheld counts (a total and its splits, a
  * national count and the municipal ones, a place's services and its
  * persons by number of services), they are never one alone nor sum to
- * small_max persons or fewer, nor to their number. The value stays in the cell
+ * small_max persons or fewer, nor to their number; and no withheld count
+ * is pinned to one value by the published ones with the bounds every
+ * count has (kit/interval.h): a further count is withheld until none is.
+ * The value stays in the cell
  * (the internal store keeps it); every public output leaves SUPPRESS
  * cells out. Pure: no I/O.
  * Not for: SILC cells (their SUPPRESS is spec §5.3, cells.c). */

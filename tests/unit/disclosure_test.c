@@ -1,12 +1,15 @@
 /* disclosure_test.c - disclosure control: the exact span test of
  * kit/protect.h on hand-made tables, and the MIS policy (mis_disclose.h)
  * on hand-made extracts: small counts withheld, their complements within
- * a table and across municipalities, and no published count of 1-4. */
+ * a table and across municipalities, and no published count of 1-4; the
+ * protection intervals of kit/interval.h, and no count pinned by bounds. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "interval.h"
 #include "mis_cells.h"
 #include "mis_disclose.h"
 #include "protect.h"
@@ -244,4 +247,65 @@ Test(mis_disclose, a_count_in_no_table_fails_with_disclosure)
     cr_assert_eq(lnob_mis_disclose(&c, 1, 0, LNOB_MIS_SMALL_MAX_DEFAULT, &d, err, sizeof err), -1);
     cr_assert(strstr(err, "DISCLOSURE: the cell mis_ben municipality,shoe_size=AL154,42 is in no table"), "%s", err);
     cr_assert_eq(c.flag, LNOB_FLAG_OK, "nothing marked: the extract fails instead");
+}
+
+/* Bounds pin a count that no sum gives away: 11 women, all victims of
+ * violence (VAW), and 1 man in AL154's home care. With the total (12) and
+ * VAW (11) published, M and F withheld: 11 = VAW <= F <= 12 - M <= 11, so
+ * F = 11 and M = 1. VAW or the total must be withheld too. */
+Test(mis_disclose, a_withheld_count_is_not_pinned_between_bounds)
+{
+    static lnob_mis_record_t r[64];
+    static char keys[64][65];
+    int next = 1;
+    size_t at = s_add(r, 0, keys, &next, 1, 1, 11, 1);
+    for (size_t i = 0; i < 11; i++)
+        r[i].flags = LNOB_MIS_VAW;
+    at = s_add(r, at, keys, &next, 2, 1, 15, 15);
+    size_t n;
+    lnob_mis_disclosed_t d;
+    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    const char *bd = "municipality,service,sex";
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,M")), "SMALL_COUNT");
+    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,F")), "COMPLEMENT");
+    const lnob_cell_t *vaw = s_find(c, n, "mis_ben", "municipality,service,group", "AL154,HOME_CARE,VAW");
+    const lnob_cell_t *total = s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE");
+    cr_assert(vaw->flag == LNOB_FLAG_SUPPRESS || total->flag == LNOB_FLAG_SUPPRESS,
+              "VAW %s and the total %s: F would be pinned at 11", s_why(vaw), s_why(total));
+    free(c);
+}
+
+/* kit/interval.h on the same table: atoms F-VAW, F-other, M. */
+Test(interval, bounds_pin_what_the_span_leaves_free)
+{
+    static const uint8_t rows[] = {1, 1, 1, /* T */ 1, 1, 0, /* F */ 0, 0, 1, /* M */ 1, 0, 0 /* VAW */};
+    static const uint64_t value[] = {12, 11, 1, 11};
+    uint8_t role[] = {LNOB_INTERVAL_PUBLISHED, LNOB_INTERVAL_WITHHELD, LNOB_INTERVAL_WITHHELD,
+                      LNOB_INTERVAL_PUBLISHED};
+    lnob_interval_table_t t = {rows, 4, 3, value, role};
+    lnob_interval_t iv[4];
+    cr_assert_eq(lnob_interval(&t, iv), 0);
+    cr_assert_float_eq(iv[1].lo, 11, 1e-9);
+    cr_assert_float_eq(iv[1].hi, 11, 1e-9);
+    cr_assert(lnob_interval_pinned(&iv[1]) && lnob_interval_pinned(&iv[2]));
+    role[3] = LNOB_INTERVAL_WITHHELD; /* VAW withheld too: F in [1, 11], M in [1, 11] */
+    cr_assert_eq(lnob_interval(&t, iv), 0);
+    cr_assert_float_eq(iv[1].lo, 1, 1e-9);
+    cr_assert_float_eq(iv[1].hi, 11, 1e-9);
+    cr_assert(!lnob_interval_pinned(&iv[1]) && !lnob_interval_pinned(&iv[2]));
+    role[0] = LNOB_INTERVAL_WITHHELD; /* nothing published: no upper bound */
+    cr_assert_eq(lnob_interval(&t, iv), 0);
+    cr_assert(isinf(iv[1].hi));
+}
+
+/* Counts that contradict the atoms (T and F over one atom, 3 and 5) are
+ * an error, never a pass. */
+Test(interval, counts_that_contradict_the_atoms_are_refused)
+{
+    static const uint8_t rows[] = {1, 0, /* T */ 1, 0, /* F */ 0, 1 /* another */};
+    static const uint64_t value[] = {3, 5, 2};
+    static const uint8_t role[] = {LNOB_INTERVAL_PUBLISHED, LNOB_INTERVAL_PUBLISHED, LNOB_INTERVAL_WITHHELD};
+    lnob_interval_table_t t = {rows, 3, 2, value, role};
+    lnob_interval_t iv[3];
+    cr_assert_eq(lnob_interval(&t, iv), -1);
 }

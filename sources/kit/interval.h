@@ -1,0 +1,44 @@
+/* interval.h - protection intervals of a table's withheld counts, by linear
+ * programming (GLPK's simplex).
+ *
+ * The span test (protect.h) rules out recomputing a withheld count by
+ * adding and subtracting published ones. An attacker also knows bounds: no
+ * class of persons (atom) is negative, and a withheld count that has a
+ * cell has persons, so it is at least 1. With the published counts these
+ * bounds can still pin a withheld count to one value: T = 12 and VAW = 11
+ * published, F and M withheld, gives 11 = VAW <= F <= T - M <= 11, so F = 11
+ * and M = 1, although neither is in the span of T and VAW. lnob_interval()
+ * gives each withheld row the least and the greatest value that the
+ * published rows and those bounds allow (the relaxation over real atoms:
+ * the whole-number interval lies inside it).
+ * Not for: choosing what to withhold (protect.h and the kinds). */
+#ifndef LNOB_KIT_INTERVAL_H
+#define LNOB_KIT_INTERVAL_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a row is to the attacker: FREE no constraint (not in the table);
+ * PUBLISHED its value is known; WITHHELD at least 1 when it has persons
+ * (at least 0 otherwise), and its interval is wanted. */
+enum { LNOB_INTERVAL_FREE, LNOB_INTERVAL_PUBLISHED, LNOB_INTERVAL_WITHHELD };
+
+typedef struct {
+    double lo, hi; /* hi is INFINITY when nothing bounds the row above */
+} lnob_interval_t;
+
+typedef struct {
+    const uint8_t *rows; /* n_rows x n_atoms, 0 or 1 */
+    size_t n_rows, n_atoms;
+    const uint64_t *value; /* per row: its count */
+    const uint8_t *role;   /* per row: LNOB_INTERVAL_* */
+} lnob_interval_table_t;
+
+/* Sets out[r] for every WITHHELD row r of t. Returns 0; -1 when the
+ * published values and bounds admit no solution (the counts contradict the
+ * table's atoms: a caller's model is wrong); -2 when the solver fails. */
+int lnob_interval(const lnob_interval_table_t *t, lnob_interval_t *out);
+
+/* 1 when i holds one whole number only: the row is recomputable. */
+int lnob_interval_pinned(const lnob_interval_t *i);
+
+#endif
