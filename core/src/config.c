@@ -380,9 +380,9 @@ static void s_help(const lnob_config_prog_t *p, const char *usage)
             printf(" [%ld..%ld]", o->min, o->max);
         printf("\n      env %s, default %s\n", o->env ? o->env : "-", def ? def : "-");
     }
-    printf("  --%s FILE\n      configuration file: [%s] and [%s] (docs/configuration.md)\n"
-           "      env %s\n", LNOB_CONFIG_FLAG, LNOB_CONFIG_COMMON, p->section ? p->section : LNOB_CONFIG_COMMON,
-           LNOB_CONFIG_ENV);
+    printf("  --%s FILE\n      configuration file: [%s]%s%s%s (docs/configuration.md)\n"
+           "      env %s\n", LNOB_CONFIG_FLAG, LNOB_CONFIG_COMMON, p->section ? " and [" : "",
+           p->section ? p->section : "", p->section ? "]" : "", LNOB_CONFIG_ENV);
     printf("  --help     this text\n  --version  print the version\n");
 }
 

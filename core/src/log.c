@@ -94,10 +94,15 @@ size_t lnob_log_timestamp(const struct timespec *ts, char *out, size_t cap)
 {
     struct tm tm;
     gmtime_r(&ts->tv_sec, &tm);
-    int n = snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts->tv_nsec / 1000000);
-    return n < 0 ? 0 : (size_t) n < cap ? (size_t) n : cap - 1;
+    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (n == 0) {
+        if (cap)
+            out[0] = '\0';
+        return 0;
+    }
+    unsigned ms = (unsigned) (ts->tv_nsec / 1000000) % 1000u;
+    int m = snprintf(out + n, cap - n, ".%03uZ", ms);
+    return m < 0 ? n : n + (size_t) m < cap ? n + (size_t) m : cap - 1;
 }
 
 /* Appends ,"key": and s as a JSON string (null when s is empty) to

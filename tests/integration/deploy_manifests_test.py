@@ -46,6 +46,9 @@ METRICS_PORT = {"ingest": 9101, "transform": 9110, "aggregate": 9102, "sink": 91
 REDIS_PORT = 6379
 # Who may reach Redis besides what docs/security.md's table says (docs/redis-acl.md).
 REDIS_CLIENTS = ("sink", "dashboard")
+# `lnob serve`, the dashboards' server: its Redis user reads the public twins alone.
+DASHBOARD_ARGV = ["lnob", "serve"]
+DASHBOARD_REDIS_USER = "lnob_dashboard"
 SECURITY_NAMES = {"ingester": "ingest", "aggregator": "aggregate", "sink": "sink"}
 IMAGE_SHARE = "/usr/local/share/lnob/"
 
@@ -55,7 +58,7 @@ class Invocation:
 
     def __init__(self, where, argv, env):
         self.where, self.argv, self.env = where, argv, env
-        self.worker = lib.worker_of(argv)
+        self.worker = "dashboard" if argv[:2] == DASHBOARD_ARGV else lib.worker_of(argv)
 
 
 # ---- docs/security.md ---------------------------------------------------------
@@ -120,6 +123,23 @@ def check_conf_file(fails, bin_dir, path):
 
 # ---- flags and variables ------------------------------------------------------
 
+def check_dashboard(fails, inv):
+    """lnob serve: reads Redis as lnob_dashboard, from a password file."""
+    url = lib.flag_value(inv.argv, "--redis") or inv.env.get("LNOB_REDIS_URL", "")
+    fails.check(re.match(rf"redis://{DASHBOARD_REDIS_USER}@", url),
+                f"{inv.where}: lnob serve reads Redis as {url!r}, not as {DASHBOARD_REDIS_USER}")
+    fails.check(lib.flag_value(inv.argv, "--redis-password-file") or inv.env.get("LNOB_REDIS_PASSWORD_FILE"),
+                f"{inv.where}: lnob serve has no Redis password file")
+
+
+def dashboard_help(bin_dir):
+    out = subprocess.run([os.path.join(bin_dir, "lnob"), "serve", "--help"], capture_output=True, text=True,
+                         timeout=30)
+    if out.returncode != 0 or "Options" not in out.stdout:
+        sys.exit(f"lnob serve --help failed ({out.returncode}): {out.stderr}")
+    return lib.Help(out.stdout)
+
+
 def check_invocations(fails, invs, helps):
     for inv in invs:
         if not fails.check(inv.worker, f"{inv.where}: {inv.argv[0]} is no lnob worker"):
@@ -133,7 +153,7 @@ def check_invocations(fails, invs, helps):
                 fails.check(name in h.envs,
                             f"{inv.where}: {inv.argv[0]} reads no variable {name} (its --help)")
         port = metrics_port(inv.env.get("LNOB_METRICS"))
-        if port is not None:
+        if port is not None and inv.worker in METRICS_PORT:
             fails.check(port == METRICS_PORT[inv.worker], f"{inv.where}: LNOB_METRICS port {port}, "
                         f"not the {inv.worker} metrics port {METRICS_PORT[inv.worker]}")
 
@@ -324,6 +344,11 @@ def check_compose(fails, src, helps, links_expected, image_files):
             continue
         inv = Invocation(where, command, as_env(svc.get("environment")))
         invs.append(inv)
+        if inv.worker == "dashboard":
+            check_dashboard(fails, inv)
+            fails.check(all(str(p).startswith("127.0.0.1:") for p in svc.get("ports", [])),
+                        f"{where}: publishes {svc.get('ports')} beyond the host's loopback")
+            continue
         if not inv.worker:
             continue
         cert = lib.flag_value(command, "--cert")
@@ -472,6 +497,9 @@ def check_k8s(fails, src, helps, links_expected, image_files):
             inv = Invocation(f"{where}: {c['name']}", argv, env)
             invs.append(inv)
             worker = inv.worker
+            if worker == "dashboard":
+                check_dashboard(fails, inv)
+                continue
             if not worker:
                 continue
             for vol in mounts.values():
@@ -564,7 +592,7 @@ def check_render_acl(fails, src, tmp):
         print("SKIP (part): redis-server or redis-cli missing: render-acl.sh not run against Redis")
         return
     script = os.path.join(src, "deploy", "redis", "render-acl.sh")
-    pw = {"lnob_sink": "sink-pw-1", "lnob_reader": "reader-pw-2"}
+    pw = {"lnob_sink": "sink-pw-1", "lnob_reader": "reader-pw-2", "lnob_dashboard": "dashboard-pw-3"}
     args = []
     for user, p in pw.items():
         path = os.path.join(tmp, user + ".password")
@@ -596,6 +624,9 @@ def check_render_acl(fails, src, tmp):
         fails.check(said("lnob_sink", "SET", "lnob:deploy", "1") == "OK", "lnob_sink cannot write lnob:*")
         fails.check(said("lnob_reader", "HLEN", "lnob:x") == "0", "lnob_reader cannot read lnob:*")
         fails.check(said("lnob_reader", "DEL", "lnob:deploy").startswith("NOPERM"), "lnob_reader may delete")
+        fails.check(said("lnob_dashboard", "GET", "lnob:deploy").startswith("NOPERM"),
+                    "lnob_dashboard may read the internal lnob:*")
+        fails.check(said("lnob_dashboard", "HLEN", "lnob:pub:x") == "0", "lnob_dashboard cannot read lnob:pub:*")
         fails.check(said(None, "PING").startswith("NOAUTH"), "the default user is not off")
     finally:
         proc.terminate()
@@ -618,7 +649,7 @@ def check_kustomize(fails, src, bin_dir, tmp):
     for role in ("ingest", "transform", "aggregate", "sink", "dashboard"):
         subprocess.run([os.path.join(bin_dir, "lnob"), "keygen", secrets, "--role", role],
                        capture_output=True, check=True, timeout=30)
-    for name in ("person.key", "redis-sink.password", "redis-reader.password"):
+    for name in ("person.key", "redis-sink.password", "redis-reader.password", "redis-dashboard.password"):
         fd = os.open(os.path.join(secrets, name), os.O_WRONLY | os.O_CREAT, 0o600)
         os.write(fd, os.urandom(16).hex().encode() + b"\n")
         os.close(fd)
@@ -646,6 +677,7 @@ def main():
     src, bin_dir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     fails = lib.Failures()
     helps = {name: lib.program_help(bin_dir, name) for name in lib.PROGRAMS}
+    helps["dashboard"] = dashboard_help(bin_dir)
     links = security_links(src)
     fails.check(len(internal(links)) == 6, f"docs/security.md's table gave the links {sorted(links)}")
     for conf in ("deploy/compose/lnob.conf", "deploy/k8s/base/lnob.conf"):
@@ -656,7 +688,7 @@ def main():
     invs += check_k8s(fails, src, helps, links, image_files)
     check_invocations(fails, invs, helps)
     started = {i.worker for i in invs if i.worker}
-    fails.check(started == set(lib.PROGRAMS), f"the manifests start {sorted(started)}")
+    fails.check(started == set(lib.PROGRAMS) | {"dashboard"}, f"the manifests start {sorted(started)}")
     with tempfile.TemporaryDirectory() as tmp:
         check_render_acl(fails, src, tmp)
         check_kustomize(fails, src, bin_dir, tmp)
