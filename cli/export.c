@@ -38,7 +38,7 @@ static const char s_usage[] =
 static int s_write(const cfg_t *cfg, redisContext *c, FILE *out)
 {
     char err[256];
-    lnob_report_t rep = {out, stderr, lnob_report_parse_format(cfg->format), 0, 1, 0};
+    lnob_report_t rep = {out, stderr, lnob_report_parse_format(cfg->format), 0, 1, 0, 0};
     lnob_report_begin(&rep);
     int rc = lnob_report_extract(&rep, c, cfg->extract, err, sizeof err);
     lnob_report_end(&rep);

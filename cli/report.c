@@ -106,7 +106,7 @@ static void s_json_cell(FILE *out, const char *v[CELL_FIELDS], int first)
     json_pairs_t pairs = {out, 1};
     lnob_store_breakdown_each(v[F_BREAKDOWN], v[F_GROUP], s_json_pair, &pairs);
     fprintf(out, "}, \"value\": %s, \"n\": %s, \"weight\": %s, \"flag\": ",
-            v[F_VALUE][0] ? v[F_VALUE] : "null", v[F_N], v[F_WEIGHT]);
+            v[F_VALUE][0] ? v[F_VALUE] : "null", v[F_N][0] ? v[F_N] : "null", v[F_WEIGHT][0] ? v[F_WEIGHT] : "null");
     lnob_format_json_string(out, v[F_FLAG]);
     if (v[F_DIAG][0]) {
         fputs(", \"diagnostic\": ", out);
@@ -132,8 +132,11 @@ static int s_print_cell(lnob_report_t *r, const redisReply *hash, const char *pe
     const char *v[CELL_FIELDS];
     for (int i = 0; i < CELL_FIELDS; i++)
         v[i] = lnob_redis_pair(hash, lnob_store_cell_fields[i]);
-    if (r->withhold && !strcmp(v[F_FLAG], "SUPPRESS"))
-        return 0;
+    if (r->withhold && !strcmp(v[F_FLAG], "SUPPRESS")) {
+        if (!r->show_withheld || r->format != LNOB_REPORT_JSON)
+            return 0;
+        v[F_VALUE] = v[F_N] = v[F_WEIGHT] = v[F_DIAG] = v[F_SUPPRESSED] = ""; /* nothing of the value leaves */
+    }
     if (r->format == LNOB_REPORT_SDMX) {
         lnob_sdmx_cell_t c = {v[F_INDICATOR], v[F_BREAKDOWN], v[F_GROUP], v[F_VALUE], v[F_FLAG], period};
         r->printed += lnob_sdmx_cell(r->out, &c);

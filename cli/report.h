@@ -24,6 +24,8 @@ typedef struct {
     int withhold;              /* a public output: SUPPRESS cells left out, and an
                                   extract not for publication refused */
     int public_keys;           /* read the extract's public twin (lnob/keys.h): lnob serve */
+    int show_withheld;         /* with withhold: SUPPRESS cells printed (JSON) with value,
+                                  n and weight null, so a page can say "withheld" */
 } lnob_report_t;
 
 #define LNOB_REPORT_NOT_PUBLIC (-2)

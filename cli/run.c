@@ -923,7 +923,7 @@ static int s_first_time(zlistx_t *seen, const char *id)
 static int s_report_once(run_t *r, FILE *out, FILE *errs)
 {
     int format = lnob_report_parse_format(r->cfg.format);
-    lnob_report_t rep = {out, errs, format, 0, format == LNOB_REPORT_SDMX, 0};
+    lnob_report_t rep = {out, errs, format, 0, format == LNOB_REPORT_SDMX, 0, 0};
     char err[256];
     lnob_key_t k;
     int failed = 0, loading = 0;

@@ -135,12 +135,13 @@ static void s_etag(redisContext *c, const char *id, char *etag, size_t cap)
     freeReplyObject(r);
 }
 
-/* The published cells of id as a JSON array (`lnob run --format json`). */
-static int s_cells_json(redisContext *c, const char *id, char **body, size_t *len)
+/* The published cells of id as a JSON array (`lnob run --format json`);
+ * withheld: its SUPPRESS cells too, with value, n and weight null. */
+static int s_cells_json(redisContext *c, const char *id, int withheld, char **body, size_t *len)
 {
     char err[LNOB_ERRSTR_MAX];
     FILE *f = open_memstream(body, len), *info = fopen("/dev/null", "w");
-    lnob_report_t rep = {f, info, LNOB_REPORT_JSON, 0, 1, 1};
+    lnob_report_t rep = {f, info, LNOB_REPORT_JSON, 0, 1, 1, withheld};
     lnob_report_begin(&rep);
     int rc = lnob_report_extract(&rep, c, id, err, sizeof err);
     lnob_report_end(&rep);
@@ -169,7 +170,8 @@ static void s_extract(redisContext *c, const char *pointer, const char *id_given
             return;
         char *body;
         size_t len;
-        int rc = s_cells_json(c, id, &body, &len);
+        const char *withheld = lnob_httpd_arg(req, "withheld");
+        int rc = s_cells_json(c, id, withheld && !strcmp(withheld, "1"), &body, &len);
         if (rc == LNOB_REPORT_NOT_PUBLIC) {
             free(body);
             return s_error(a, 403, "that extract is not for publication: it was computed without disclosure "
@@ -201,8 +203,11 @@ static int s_check_query(const lnob_httpd_request_t *req, const char *const *kno
 {
     const char *kind = lnob_httpd_arg(req, "kind"), *period = lnob_httpd_arg(req, "period");
     const char *channel = lnob_httpd_arg(req, "channel"), *unknown = lnob_httpd_unknown_arg(req, known);
+    const char *withheld = lnob_httpd_arg(req, "withheld");
     if (unknown)
         snprintf(msg, cap, "unknown parameter '%.64s'", unknown);
+    else if (withheld && strcmp(withheld, "0") && strcmp(withheld, "1"))
+        snprintf(msg, cap, "withheld must be 0 or 1, not '%.64s'", withheld);
     else if ((kind_needed && !kind) || (kind && !s_kind_known(kind)))
         snprintf(msg, cap, "kind must be silc or mis, not '%.64s'", kind ? kind : "");
     else if (period && !lnob_period_year(period))
@@ -214,10 +219,10 @@ static int s_check_query(const lnob_httpd_request_t *req, const char *const *kno
     return -1;
 }
 
-/* GET /api/v1/current?kind=...[&period=...][&channel=...] */
+/* GET /api/v1/current?kind=...[&period=...][&channel=...][&withheld=1] */
 static void s_current(const serve_t *s, const lnob_httpd_request_t *req, lnob_httpd_answer_t *a)
 {
-    static const char *const known[] = {"kind", "period", "channel", NULL};
+    static const char *const known[] = {"kind", "period", "channel", "withheld", NULL};
     char msg[MSG_MAX];
     if (s_check_query(req, known, 1, msg, sizeof msg) != 0)
         return s_error(a, 400, msg);
@@ -300,13 +305,10 @@ static void s_list(const serve_t *s, const lnob_httpd_request_t *req, lnob_httpd
 /* GET /api/v1/extracts/{id} */
 static void s_one(const serve_t *s, const char *id, const lnob_httpd_request_t *req, lnob_httpd_answer_t *a)
 {
-    static const char *const none[] = {NULL};
+    static const char *const known[] = {"withheld", NULL};
     char msg[MSG_MAX];
-    const char *what = lnob_httpd_unknown_arg(req, none);
-    if (what) {
-        snprintf(msg, sizeof msg, "unknown parameter '%.64s'", what);
+    if (s_check_query(req, known, 0, msg, sizeof msg) != 0)
         return s_error(a, 400, msg);
-    }
     if (!*id || strlen(id) >= ID_MAX || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(id)) {
         snprintf(msg, sizeof msg, "'%.100s' is not an extract id", id);
         return s_error(a, 400, msg);

@@ -3,8 +3,10 @@
 // national headline figures, the 61 municipalities as ranked bars and AROP over the years (each
 // chart with a table of the same numbers), and follows /api/v1/events to draw again when an
 // extract is published or removed. Plain DOM and SVG, no library; it writes text only
-// (textContent), never markup. A cell flagged SUPPRESS is never published by the API: the page
-// learns of it from /api/v1/series and says "withheld". Not for: anything the server computes.
+// (textContent), never markup. A cell flagged SUPPRESS has no value on the API: the page asks
+// /api/v1/current with withheld=1, which lists such cells with value null, and says "withheld";
+// a cell the extract does not have at all is absent (an MIS municipality that sent no export).
+// Not for: anything the server computes.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const CHANNEL = 'official';
@@ -54,7 +56,6 @@ const MUN_FIGURES = {
 const state = {
   refs: null, // { municipalities: [{ code, name }], targets: Set of codes, published: rows }
   current: { silc: null, mis: null }, // { id, seq, period, index }
-  flags: new Map(), // extract id -> Map(indicator|breakdown -> flag from /series, 'NONE' when no cell)
   extracts: new Map(), // extract id -> index of cells, for the years before the current one
   series: [],
   view: { figure: 'mis_rate1000', lnbOnly: false },
@@ -134,54 +135,32 @@ function breakdownKey(breakdown) {
   return Object.keys(breakdown).map((k) => `${k}=${breakdown[k]}`).join(',');
 }
 
+const cellKey = (c) => `${c.indicator}|${breakdownKey(c.breakdown)}`;
+
+// The published cells by indicator|breakdown (a withheld one, value null, is not among them).
 function indexCells(cells) {
   const index = new Map();
-  for (const c of cells) index.set(`${c.indicator}|${breakdownKey(c.breakdown)}`, c);
+  for (const c of cells) if (c.flag !== 'SUPPRESS') index.set(cellKey(c), c);
   return index;
 }
 
 // The current extract of kind, named by the answer's ETag ("<id>.<seq>"); null when none is.
 async function loadCurrent(kind) {
-  const r = await getJson(`/api/v1/current?kind=${kind}&channel=${CHANNEL}`);
+  const r = await getJson(`/api/v1/current?kind=${kind}&channel=${CHANNEL}&withheld=1`);
   if (r.status !== 200) return null;
   const tag = r.etag.replace(/^W\//, '').replace(/"/g, '');
   const dot = tag.lastIndexOf('.');
   const id = tag.slice(0, dot);
-  return { kind, id, seq: Number(tag.slice(dot + 1)), period: id.split('-')[1], index: indexCells(r.body) };
+  const withheld = new Set(r.body.filter((c) => c.flag === 'SUPPRESS').map(cellKey));
+  return { kind, id, seq: Number(tag.slice(dot + 1)), period: id.split('-')[1], index: indexCells(r.body), withheld };
 }
 
-// Why a cell is not among the published ones: its flag in /api/v1/series for this extract
-// (SUPPRESS: withheld), or 'NONE' when the extract has no such cell.
-async function flagOf(cur, indicator, breakdown) {
-  const flags = state.flags.get(cur.id);
-  const key = `${indicator}|${breakdown}`;
-  if (!flags.has(key)) {
-    const q = new URLSearchParams({ indicator, breakdown: breakdown || 'national', kind: cur.kind, channel: CHANNEL });
-    const { body } = await getJson(`/api/v1/series?${q}`);
-    const point = (body || []).find((p) => p.extract === cur.id);
-    flags.set(key, point ? point.flag : 'NONE');
-  }
-  return flags.get(key);
-}
-
+// The flag of a cell of the current extract: its own when published, SUPPRESS when withheld,
+// 'NONE' when the extract has no such cell.
 function flagSeen(cur, indicator, breakdown) {
-  const cell = cur.index.get(`${indicator}|${breakdown}`);
-  return cell ? cell.flag : state.flags.get(cur.id).get(`${indicator}|${breakdown}`);
-}
-
-// Asks /series about every cell the page would show that the extract does not publish. For
-// MIS, first whether a municipality is in the extract at all (its mis_ben_all, published or
-// withheld), then about the figures of those that are: the others sent no export.
-async function resolveMissing(cur) {
-  if (!state.flags.has(cur.id)) state.flags.set(cur.id, new Map());
-  const ask = (pairs) => Promise.all(pairs.filter(([id, b]) => !cur.index.has(`${id}|${b}`))
-    .map(([id, b]) => flagOf(cur, id, b)));
-  const codes = state.refs.municipalities.map((m) => `municipality=${m.code}`);
-  await ask(HEADLINE[cur.kind].map((d) => [d.id, d.breakdown || '']));
-  if (cur.kind === 'silc') return ask(codes.map((b) => ['arpr', b]));
-  await ask(codes.map((b) => ['mis_ben_all', b]));
-  const present = codes.filter((b) => flagSeen(cur, 'mis_ben_all', b) !== 'NONE');
-  await ask(['mis_rate1000', 'mis_share3'].flatMap((f) => present.map((b) => [f, b])));
+  const key = `${indicator}|${breakdown}`;
+  const cell = cur.index.get(key);
+  return cell ? cell.flag : cur.withheld.has(key) ? 'SUPPRESS' : 'NONE';
 }
 
 // Why a cell is not published, in words: withheld (SUPPRESS), not for publication, or absent.
@@ -520,12 +499,8 @@ function say(text) {
 async function refresh(kinds, verb) {
   if (!state.refs) state.refs = await loadRefs();
   for (const kind of kinds) {
-    const cur = await loadCurrent(kind);
-    if (cur) await resolveMissing(cur);
-    state.current[kind] = cur;
+    state.current[kind] = await loadCurrent(kind);
   }
-  const ids = new Set(Object.values(state.current).filter(Boolean).map((c) => c.id));
-  for (const id of state.flags.keys()) if (!ids.has(id)) state.flags.delete(id);
   if (kinds.includes('silc')) await loadTrend();
   render();
   const said = kinds.map((k) => state.current[k] ? `extract ${state.current[k].id}, seq ${state.current[k].seq}`

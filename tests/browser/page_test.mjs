@@ -60,8 +60,9 @@ function csvCodes(text) {
 // ---- the page ----------------------------------------------------------------------------------
 
 function watch(page) {
-  const seen = { errors: [], active: true };
+  const seen = { errors: [], active: true, series: 0 };
   const note = (what) => seen.active && seen.errors.push(what);
+  page.on('request', (r) => r.url().includes('/api/v1/series') && seen.series++);
   page.on('console', (m) => m.type() === 'error' && note(`console error: ${m.text()}`));
   page.on('pageerror', (e) => note(`page error: ${e.message}`));
   page.on('requestfailed', (r) => note(`request failed: ${r.url()} ${r.failure()?.errorText}`));
@@ -252,6 +253,7 @@ async function main() {
     await page.goto(`${cfg.base}/`, { waitUntil: 'load', timeout: LOAD_MS });
     expect(await statusNames(page, silc.id, silc.seq, LOAD_MS), 'the page loads the current extracts',
       await text(page, '#status'));
+    expect(seen.series === 1, 'one /series request (the trend), not one per municipality', seen.series);
     await checkStructure(page);
     await checkHeadline(page, silc);
     await checkMunicipalities(page, mis, silc);

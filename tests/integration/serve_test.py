@@ -136,6 +136,15 @@ def check_series(base, sock_url, sink_pw, work):
     for p in json.loads(body):
         if p["flag"] == "SUPPRESS":
             expect(p["value"] is None and p["n"] is None, "a SUPPRESS point is withheld", p)
+    _, _, published = get(base, "/api/v1/current?kind=silc")
+    _, _, everything = get(base, "/api/v1/current?kind=silc&withheld=1")
+    published, everything = json.loads(published), json.loads(everything)
+    withheld = [c for c in everything if c["flag"] == "SUPPRESS"]
+    expect(withheld and [c for c in everything if c["flag"] != "SUPPRESS"] == published,
+           "withheld=1 adds the SUPPRESS cells to the published ones", len(withheld))
+    expect(all(c["value"] is None and c["n"] is None and c["weight"] is None and "suppressed" not in c
+               and "diagnostic" not in c for c in withheld), "a withheld cell comes with nothing of its value",
+           withheld[:2])
     status, _, body = get(base, "/api/v1/series?indicator=arpr&kind=mis")
     expect(status == 200 and json.loads(body) == [], "no MIS years: an empty series", body)
 
@@ -204,6 +213,8 @@ def check_refusals(base):
         "/api/v1/current?kind=silc&period=23": "period must be a year",
         "/api/v1/current?kind=silc&channel=Official": "channel must be",
         "/api/v1/current?kind=silc&colour=red": "unknown parameter 'colour'",
+        "/api/v1/current?kind=silc&withheld=yes": "withheld must be 0 or 1, not 'yes'",
+        "/api/v1/extracts/silc-2023-0000000000000000?withheld=2": "withheld must be 0 or 1",
         "/api/v1/extracts?period=2023": "unknown parameter 'period'",
         "/api/v1/extracts/..%2Fetc": "is not an extract id",
         "/api/v1/series": "indicator must be",
