@@ -27,7 +27,7 @@ typedef struct {
 } lnob_interval_t;
 
 typedef struct {
-    const uint8_t *rows; /* n_rows x n_atoms, 0 or 1 */
+    const uint8_t *rows; /* n_rows (at most 64) x n_atoms, 0 or 1 */
     size_t n_rows, n_atoms;
     const uint64_t *value; /* per row: its count */
     const uint8_t *role;   /* per row: LNOB_INTERVAL_* */
@@ -35,7 +35,9 @@ typedef struct {
 
 /* Sets out[r] for every WITHHELD row r of t. Returns 0; -1 when the
  * published values and bounds admit no solution (the counts contradict the
- * table's atoms: a caller's model is wrong); -2 when the solver fails. */
+ * table's atoms: a caller's model is wrong); -2 when the solver fails or
+ * t has more than 64 rows. Atoms that no constrained row tells apart are
+ * one variable to the solver, and atoms in a published row of 0 none. */
 int lnob_interval(const lnob_interval_table_t *t, lnob_interval_t *out);
 
 /* 1 when i holds one whole number only: the row is recomputable. */
