@@ -16,6 +16,7 @@
 #include "lnob/clock.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "lnob/stop.h"
 #include "registry.h"
 #include "stage.h"
 #include "waiting.h"
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_log_start("aggregate", cfg.instance, cfg.log_level, cfg.log_format);
+    lnob_stop_bound(LNOB_STOP_GRACE_S);
     if (lnob_mem_reuse(LNOB_MEM_KEEP_BYTES) != 0) /* each extract's work reuses the pages of the last */
         lnob_warn("malloc refused to keep freed memory: each extract's pages are faulted in afresh");
     worker_t w = {0};

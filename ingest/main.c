@@ -27,6 +27,7 @@
 #include "lnob/mem.h"
 #include "lnob/num.h"
 #include "lnob/sock.h"
+#include "lnob/stop.h"
 #include "registry.h"
 
 #define SEND_WAIT_MS 500 /* longest a send waits on a full queue before trying again */
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
         return 2;
     }
     lnob_log_start("ingest", cfg.instance, cfg.log_level, cfg.log_format);
+    lnob_stop_bound(LNOB_STOP_GRACE_S);
     if (!lnob_channel_valid(cfg.channel)) {
         lnob_error("--channel: '%s' is not a channel name (" LNOB_CHANNEL_RULE ")", cfg.channel);
         return 2;

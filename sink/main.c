@@ -36,6 +36,7 @@
 #include "lnob/sock.h"
 #include "beat.h"
 #include "lnob/keys.h"
+#include "lnob/stop.h"
 #include "publish.h"
 #include "sink_config.h"
 #include "snapshot.h"
@@ -464,6 +465,7 @@ int main(int argc, char **argv)
         return LNOB_EXIT_CONFIG;
     }
     lnob_log_start("sink", cfg.instance, cfg.log_level, cfg.log_format);
+    lnob_stop_bound(LNOB_STOP_GRACE_S);
     if (lnob_mem_reuse(LNOB_MEM_KEEP_BYTES) != 0) /* each extract's work reuses the pages of the last */
         lnob_warn("malloc refused to keep freed memory: each extract's pages are faulted in afresh");
     signal(SIGPIPE, SIG_IGN); /* a dead Redis is an error reply, not our death */

@@ -18,6 +18,7 @@
 #include "lnob/config.h"
 #include "lnob/log.h"
 #include "lnob/mem.h"
+#include "lnob/stop.h"
 #include "registry.h"
 #include "stage.h"
 #include "transform_config.h"
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
     }
     s_metrics_default(&cfg);
     lnob_log_start("transform", cfg.instance, cfg.log_level, cfg.log_format);
+    lnob_stop_bound(LNOB_STOP_GRACE_S);
     lnob_curve_t *curve = lnob_curve_new(&cfg.curve, err, sizeof err);
     if (!curve || s_open(&w, &cfg, curve, err, sizeof err) != LNOB_OK) {
         int stopped = lnob_sock_open_failed(err);
