@@ -309,3 +309,25 @@ Test(interval, counts_that_contradict_the_atoms_are_refused)
     lnob_interval_t iv[3];
     cr_assert_eq(lnob_interval(&t, iv), -1);
 }
+
+/* Counts that cannot all be true (a total of 10 over 7 women and 7 men)
+ * fail the extract: the protection rests on the model fitting the data. */
+Test(mis_disclose, counts_the_model_cannot_hold_fail_with_disclosure)
+{
+    static const char *const bd[] = {"municipality,service", "municipality,service,sex", "municipality,service,sex",
+                                     "municipality,service,group"};
+    static const char *const group[] = {"AL154,HOME_CARE", "AL154,HOME_CARE,F", "AL154,HOME_CARE,M",
+                                        "AL154,HOME_CARE,DIS"};
+    static const uint64_t n[] = {10, 7, 7, 2};
+    lnob_cell_t c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (lnob_cell_t){.indicator = "mis_ben", .breakdown = bd[i], .has_value = 1, .value = (double) n[i],
+                             .n = n[i], .weight = (double) n[i], .flag = LNOB_FLAG_OK, .diagnostic = ""};
+        snprintf(c[i].group, sizeof c[i].group, "%s", group[i]);
+    }
+    lnob_mis_disclosed_t d;
+    char err[256] = "";
+    cr_assert_eq(lnob_mis_disclose(c, 4, 0, LNOB_MIS_SMALL_MAX_DEFAULT, &d, err, sizeof err), -4, "%s", err);
+    cr_assert(strstr(err, "DISCLOSURE: a table's counts contradict its classes of persons"), "%s", err);
+    cr_assert_eq(c[3].flag, LNOB_FLAG_OK, "nothing marked: the extract fails instead");
+}
