@@ -446,9 +446,9 @@ static int s_pinned_row(const table_t *t, const policy_t *p)
 }
 
 /* Row `pinned` of t is pinned: withholds the smallest published count of t
- * whose withholding frees it, or when none does alone, the smallest (so
- * that each call hides one more row). Returns 0, -2 when nothing is left
- * to withhold, or an error of s_protect or s_pinned_row. */
+ * whose withholding frees it, or when none does alone, the smallest that
+ * can be withheld (so that each call hides one more row). Returns 0, -2
+ * when nothing is left to withhold, or an error of s_pinned_row. */
 static int s_unpin(fix_t *f, table_t *t, int pinned)
 {
     int order[ROWS], n = 0;
@@ -467,15 +467,21 @@ static int s_unpin(fix_t *f, table_t *t, int pinned)
     for (int i = 0; i < n; i++) {
         t->forced[order[i]] = 1;
         int rc = s_protect(t, f->p);
-        int still = rc == 0 ? s_pinned_row(t, f->p) : rc;
-        if (still < -1 || rc != 0)
-            return still < -1 ? still : rc;
-        if (still != pinned)
+        int still = rc == 0 ? s_pinned_row(t, f->p) : -1;
+        if (still < -1)
+            return still;
+        if (rc == 0 && still != pinned)
+            return 0;
+        t->forced[order[i]] = 0; /* no help, or that row cannot be hidden (-3): the next */
+    }
+    for (int i = 0; i < n; i++) { /* none frees it alone: hide the smallest that can be, check again */
+        t->forced[order[i]] = 1;
+        if (s_protect(t, f->p) == 0)
             return 0;
         t->forced[order[i]] = 0;
     }
-    t->forced[order[0]] = 1;
-    return s_protect(t, f->p);
+    s_protect(t, f->p); /* as it was */
+    return -2;
 }
 
 /* Every table changed since its last check: no withheld row pinned. */

@@ -74,7 +74,7 @@ static void s_disclosure_meta(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, c
     unsigned small = end->small_count_max ? end->small_count_max : LNOB_MIS_SMALL_MAX_DEFAULT;
     snprintf(text, sizeof text, "on: counts of 1-%u persons withheld (SMALL_COUNT), and the cells that would "
              "reveal them (COMPLEMENT); docs/disclosure.md", small);
-    lnob_meta_add(m, "disclosure", text);
+    lnob_meta_copy(m, "disclosure", text); /* text is on this thread's stack */
     lnob_meta_u(m, "disclosure_small_count_max", small);
     lnob_meta_u(m, "cells_withheld_small", d->small);
     lnob_meta_u(m, "cells_withheld_complement", d->complement);
