@@ -189,20 +189,32 @@ static int s_same_table(const entry_t *a, const entry_t *b)
 
 /* ---- one table ------------------------------------------------------------- */
 
-typedef struct {
+typedef struct table table_t;
+struct table {
     entries_t e;
     int all;                 /* by all services: the rows by number of services and share3 */
     uint64_t value[ROWS];
     uint8_t present[ROWS];   /* rows the table publishes or withholds */
     uint8_t forced[ROWS];    /* rows hidden for a known sum (the relation rule) */
     uint8_t determined[ROWS];
-    int bounded;             /* its intervals were checked since it last changed */
-} table_t;
+    /* the tables whose persons include this one's: its place by all services
+     * (a table by one service), the nation's of the same scope (municipal) */
+    table_t *up_all, *up_nat;
+    uint8_t *zero;           /* per atom: empty because a wider table says so, or NULL */
+    uint8_t *rows_own;       /* the policy's rows with the zero atoms taken out, or NULL */
+    uint8_t *can;            /* per atom: may hold persons, as this table publishes */
+    int supported;           /* can is of the table as it is */
+    lnob_interval_t iv[ROWS]; /* the withheld rows' intervals at the last check (lo 0 or 1, hi
+                                 INFINITY before one) */
+    unsigned long stamp;     /* the clock when it last changed */
+    unsigned long checked;   /* the clock when its intervals were last found safe, 0 never */
+};
 
 typedef struct {
     const uint8_t *rows[2]; /* [0] by one service, [1] by all */
     size_t atoms[2];
     unsigned small_max;
+    unsigned long *clock;   /* ticks at every change of a table */
 } policy_t;
 
 static int s_small(uint64_t v, unsigned small_max)
@@ -275,6 +287,12 @@ static int s_revealed(const table_t *t, const lnob_protect_cell_t *c, const uint
     return 0;
 }
 
+/* The rows of t over its atoms, without those a wider table shows empty. */
+static const uint8_t *s_matrix(const table_t *t, const policy_t *p)
+{
+    return t->rows_own ? t->rows_own : p->rows[t->all];
+}
+
 /* Decides every cell of t afresh: primary, forced and complements. */
 static int s_protect(table_t *t, const policy_t *p)
 {
@@ -287,14 +305,17 @@ static int s_protect(table_t *t, const policy_t *p)
         entry_t *e = &t->e.v[i];
         c[i] = (lnob_protect_cell_t){{e->rows[0], e->rows[1]}, e->n_rows, s_state(e, t, p->small_max)};
     }
-    lnob_protect_table_t pt = {p->rows[t->all], t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], hidden};
+    lnob_protect_table_t pt = {s_matrix(t, p), t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], hidden};
     int rc = lnob_protect(&pt, c, t->e.n) < 0 ? -1 : lnob_protect_determined(&pt, c, t->e.n, t->determined);
     if (rc == 0 && s_revealed(t, c, hidden))
         rc = -3; /* a hidden row in the span of what is published anyway: never publish that */
     for (size_t i = 0; i < t->e.n; i++)
         t->e.v[i].p = c[i];
     free(c);
-    t->bounded = 0;
+    t->supported = 0;
+    t->stamp = ++*p->clock;
+    for (int r = 0; r < ROWS; r++)
+        t->iv[r] = (lnob_interval_t){t->value[r] ? 1.0 : 0.0, INFINITY};
     return rc;
 }
 
@@ -309,17 +330,21 @@ typedef struct {
 typedef struct {
     const policy_t *p;
     int changed, unresolved;
+    table_t *t; /* every table, wider ones before narrower (s_tables) */
+    size_t n;
 } fix_t;
 
 /* A relation: a determined sum (the parent) of counts (the children). The
  * children withheld and undetermined must not be one alone, nor sum to
- * small_max persons or fewer, nor to as many persons as they are (each has
- * a cell, so at least 1: then each is 1). Else the smallest determined
+ * small_max persons or fewer, nor to the sum of their least values (each
+ * has a cell, so at least 1; more when its table's interval says so) or of
+ * their greatest: then each is pinned. Else the smallest determined
  * child with persons is hidden too, or, when none is left, the parent
  * (hide: a row of the parent side). */
 static int s_relation(fix_t *f, int parent_determined, const ref_t *hide, const ref_t *child, size_t n)
 {
     uint64_t sum = 0;
+    double lo = 0, hi = 0;
     size_t k = 0;
     const ref_t *partner = NULL;
     for (size_t i = 0; i < n && parent_determined; i++) {
@@ -328,11 +353,13 @@ static int s_relation(fix_t *f, int parent_determined, const ref_t *hide, const 
         if (!t->present[r] || t->value[r] == 0)
             continue;
         if (!t->determined[r])
-            k++, sum += t->value[r];
+            k++, sum += t->value[r], lo += ceil(t->iv[r].lo - 1e-6), hi += floor(t->iv[r].hi + 1e-6);
         else if (r != R_AGEU && !t->forced[r] && (!partner || t->value[r] < partner->t->value[partner->row]))
             partner = &child[i];
     }
-    if (!parent_determined || k == 0 || (k >= 2 && sum > f->p->small_max && sum > k))
+    /* each child lies in [lo_i, hi_i] (its table's interval, or at least 1): the sum pins
+     * them all when it is the sum of the lows or of the highs */
+    if (!parent_determined || k == 0 || (k >= 2 && sum > f->p->small_max && (double) sum > lo && (double) sum < hi))
         return 0;
     const ref_t *r = partner ? partner : hide;
     if (!r || r->t->forced[r->row] || r->t->value[r->row] == 0 || r->row == R_AGEU) {
@@ -412,17 +439,14 @@ static int s_services(fix_t *f, table_t *const *v, size_t n)
     return rc;
 }
 
-/* ---- bounds: no withheld count pinned by inequalities ----------------------- */
+/* ---- bounds: no withheld count pinned, within a table or across ------------ */
 
-/* The first withheld row of t with persons that the published rows pin
- * with the bounds every count has (kit/interval.h), or -1 when none; -4
- * when the counts contradict the table's atoms, -5 when the solver fails.
- * A row of 0 may be pinned: zeros are published (a share's numerator of 0
- * where the published classes of 3 or more services are empty). */
-static int s_pinned_row(const table_t *t, const policy_t *p)
+/* The role of each row of t to an attacker (kit/interval.h); 1 when a row
+ * is withheld. */
+static int s_roles(const table_t *t, uint8_t *role)
 {
-    uint8_t role[ROWS] = {0};
     int any = 0;
+    memset(role, LNOB_INTERVAL_FREE, ROWS);
     for (size_t i = 0; i < t->e.n; i++) {
         const entry_t *e = &t->e.v[i];
         int withheld = e->p.state == LNOB_PROTECT_PRIMARY || e->p.state == LNOB_PROTECT_SECONDARY;
@@ -432,74 +456,328 @@ static int s_pinned_row(const table_t *t, const policy_t *p)
             else if (role[e->rows[k]] != LNOB_INTERVAL_PUBLISHED)
                 role[e->rows[k]] = LNOB_INTERVAL_WITHHELD, any = 1;
     }
-    if (!any)
+    return any;
+}
+
+/* The rows two tables share when one's persons include the other's: the
+ * counts by sex, group and age, and between tables by all services the
+ * numerator and denominator of mis_share3 (a person's services in a
+ * place are among their services in the nation). */
+static int s_linked(const table_t *t, int r)
+{
+    return (r < COUNT_ROWS && r != R_AGEU) || (t->all && (r == R_NUM3 || r == R_DEN3));
+}
+
+/* 1 when u's persons include t's. */
+static int s_wider(const table_t *u, const table_t *t)
+{
+    return t->up_all == u || t->up_nat == u;
+}
+
+/* 1 when v is one of the tables that split u's persons as t does: by
+ * service (up_all) or by place (up_nat). Each set covers u's persons. */
+static int s_sibling(const table_t *v, const table_t *u, const table_t *t)
+{
+    return (t->up_all == u && v->up_all == u) || (t->up_nat == u && v->up_nat == u);
+}
+
+/* The sum of row r over the tables that split u's persons as t does, t
+ * aside; INFINITY when one of them does not publish it. */
+static double s_siblings(const fix_t *f, const table_t *u, const table_t *t, int r)
+{
+    double sum = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const table_t *v = &f->t[i];
+        if (v == t || !s_sibling(v, u, t) || !v->present[r])
+            continue;
+        if (!v->determined[r])
+            return INFINITY;
+        sum += (double) v->value[r];
+    }
+    return sum;
+}
+
+/* What other tables say of t's rows, into s (at most ROWS + 2): each
+ * linked row at most the same row of a wider table and at least it less
+ * the other tables it includes, at least that of a narrower one and at
+ * most their sum (every person of a wider table is in one of the tables it
+ * includes; not NUM3, whose services add up nationally across places); by
+ * all services in a municipality,
+ * the services' totals against its persons by number of services (exact
+ * but for those with 5 or more: each counts between 5 and the number of
+ * services). Only published rows say anything. */
+static size_t s_sums(const fix_t *f, const table_t *t, lnob_interval_sum_t *s)
+{
+    double lo[ROWS], hi[ROWS], sum[2][ROWS], total = 0; /* sum: of the tables by service, by place */
+    int known[2][ROWS], kids = 0, totals_known = 1;
+    for (int r = 0; r < ROWS; r++)
+        lo[r] = -INFINITY, hi[r] = INFINITY, sum[0][r] = sum[1][r] = 0, known[0][r] = known[1][r] = 1;
+    for (size_t i = 0; i < f->n; i++) {
+        const table_t *u = &f->t[i];
+        int wider = s_wider(u, t), narrower = s_wider(t, u);
+        for (int r = 0; r < ROWS && (wider || narrower); r++) {
+            if (!s_linked(t, r) || !s_linked(u, r) || !u->present[r])
+                continue;
+            double v = (double) u->value[r];
+            if (wider && u->determined[r] && v < hi[r])
+                hi[r] = v;
+            if (wider && u->determined[r] && r != R_NUM3)
+                lo[r] = fmax(lo[r], v - s_siblings(f, u, t, r));
+            if (narrower && u->determined[r] && v > lo[r])
+                lo[r] = v;
+            if (narrower)
+                known[u->up_nat == t][r] &= u->determined[r], sum[u->up_nat == t][r] += v;
+        }
+        if (narrower && t->all && !u->all && *t->e.v[0].mun)
+            kids++, total += (double) u->value[R_T], totals_known &= u->determined[R_T];
+    }
+    size_t n = 0;
+    for (int r = 0; r < ROWS; r++) {
+        for (int k = 0; k < 2; k++)
+            if (known[k][r] && sum[k][r] > 0 && sum[k][r] < hi[r] && lo[r] > -INFINITY && r != R_NUM3)
+                hi[r] = sum[k][r]; /* not NUM3: a person's services in several places add up nationally */
+        if (lo[r] == -INFINITY && hi[r] == INFINITY)
+            continue;
+        memset(&s[n], 0, sizeof s[n]);
+        s[n].w[r] = 1, s[n].lo = lo[r], s[n++].hi = hi[r];
+    }
+    if (kids && totals_known) {
+        memset(&s[n], 0, 2 * sizeof s[n]);
+        for (int k = 0; k < NSERV; k++)
+            s[n].w[R_NS1 + k] = s[n + 1].w[R_NS1 + k] = k + 1;
+        s[n + 1].w[R_NS5] = kids > NSERV ? kids : NSERV;
+        s[n].lo = -INFINITY, s[n].hi = total, s[n + 1].lo = total, s[n + 1].hi = INFINITY;
+        n += 2;
+    }
+    return n;
+}
+
+/* The first withheld row of t with persons that the published rows pin,
+ * with the bounds every count has and what other tables say (kit/interval.h),
+ * or -1 when none; -4 when the counts contradict the table's atoms, -5 when
+ * the solver fails. A row of 0 may be pinned: zeros are published (a
+ * share's numerator of 0 where the published classes of 3 or more
+ * services are empty). */
+static int s_pinned_row(const fix_t *f, table_t *t)
+{
+    uint8_t role[ROWS];
+    if (!s_roles(t, role))
         return -1;
+    lnob_interval_sum_t *sums = lnob_malloc((ROWS + 2) * sizeof *sums);
     lnob_interval_t iv[ROWS];
-    lnob_interval_table_t it = {p->rows[t->all], t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], t->value, role};
+    lnob_interval_table_t it = {s_matrix(t, f->p), t->all ? ROWS : COUNT_ROWS, f->p->atoms[t->all], t->value, role,
+                                sums, s_sums(f, t, sums)};
     int rc = lnob_interval(&it, iv);
+    free(sums);
     if (rc != 0)
         return rc == -1 ? -4 : -5;
+    for (int r = 0; r < ROWS; r++)
+        if (role[r] == LNOB_INTERVAL_WITHHELD)
+            t->iv[r] = iv[r];
     for (int r = 0; r < ROWS; r++)
         if (role[r] == LNOB_INTERVAL_WITHHELD && t->value[r] && lnob_interval_pinned(&iv[r]))
             return r;
     return -1;
 }
 
-/* Row `pinned` of t is pinned: withholds the smallest published count of t
- * whose withholding frees it, or when none does alone, the smallest that
- * can be withheld (so that each call hides one more row). Returns 0, -2
- * when nothing is left to withhold, or an error of s_pinned_row. */
-static int s_unpin(fix_t *f, table_t *t, int pinned)
+/* The counts that may be withheld to free a pinned row of t, the
+ * smallest first (the least loss): t's own published ones, then the same
+ * rows of the tables linked to it (a service's published total can pin
+ * its place's). */
+static size_t s_candidates(const fix_t *f, table_t *t, int pinned, ref_t **out)
 {
-    int order[ROWS], n = 0;
-    for (int r = 0; r < ROWS; r++)
-        if (t->present[r] && t->value[r] && !t->forced[r] && t->determined[r] && r != R_AGEU &&
-            r != pinned)
-            order[n++] = r;
-    for (int i = 1; i < n; i++) /* by value, the smallest first: the least loss */
-        for (int j = i; j > 0 && t->value[order[j]] < t->value[order[j - 1]]; j--) {
-            int x = order[j];
-            order[j] = order[j - 1], order[j - 1] = x;
+    size_t n = 0, cap = ROWS;
+    ref_t *v = lnob_malloc(cap * sizeof *v);
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t from = n;
+        for (size_t i = 0; i < f->n; i++) {
+            table_t *u = &f->t[i];
+            if (pass == 0 ? u != t : !s_wider(u, t) && !s_wider(t, u))
+                continue;
+            for (int r = 0; r < ROWS; r++) {
+                if (!u->present[r] || !u->value[r] || u->forced[r] || !u->determined[r] || r == R_AGEU ||
+                    (u == t && r == pinned) || (pass == 1 && (!s_linked(t, r) || !s_linked(u, r))))
+                    continue;
+                lnob_grow((void **) &v, &cap, n + 1, sizeof *v);
+                v[n++] = (ref_t){u, r};
+            }
         }
-    if (n == 0)
-        return -2;
-    f->changed = 1;
-    for (int i = 0; i < n; i++) {
-        t->forced[order[i]] = 1;
-        int rc = s_protect(t, f->p);
-        int still = rc == 0 ? s_pinned_row(t, f->p) : -1;
-        if (still < -1)
-            return still;
-        if (rc == 0 && still != pinned)
-            return 0;
-        t->forced[order[i]] = 0; /* no help, or that row cannot be hidden (-3): the next */
+        for (size_t a = from + 1; a < n; a++) /* by value within the pass */
+            for (size_t b = a; b > from && v[b].t->value[v[b].row] < v[b - 1].t->value[v[b - 1].row]; b--) {
+                ref_t x = v[b];
+                v[b] = v[b - 1], v[b - 1] = x;
+            }
     }
-    for (int i = 0; i < n; i++) { /* none frees it alone: hide the smallest that can be, check again */
-        t->forced[order[i]] = 1;
-        if (s_protect(t, f->p) == 0)
-            return 0;
-        t->forced[order[i]] = 0;
-    }
-    s_protect(t, f->p); /* as it was */
-    return -2;
+    *out = v;
+    return n;
 }
 
-/* Every table changed since its last check: no withheld row pinned. */
-static int s_bounds(fix_t *f, table_t *t, size_t n)
+/* Row `pinned` of t is pinned: withholds the first candidate whose
+ * withholding frees it, or when none does alone, the first that can be
+ * withheld (so that each call hides one more row). Returns 0, -2 when
+ * nothing is left to withhold, or an error of s_pinned_row. */
+static int s_unpin(fix_t *f, table_t *t, int pinned)
+{
+    ref_t *c;
+    size_t n = s_candidates(f, t, pinned, &c);
+    int rc = -2;
+    f->changed = 1;
+    for (size_t i = 0; i < n && rc == -2; i++) {
+        c[i].t->forced[c[i].row] = 1;
+        int prc = s_protect(c[i].t, f->p);
+        int still = prc == 0 ? s_pinned_row(f, t) : -1;
+        if (still < -1)
+            rc = still;
+        else if (prc == 0 && still != pinned)
+            rc = 0;
+        else {
+            c[i].t->forced[c[i].row] = 0; /* no help, or that row cannot be hidden (-3): the next */
+            s_protect(c[i].t, f->p);
+        }
+    }
+    for (size_t i = 0; i < n && rc == -2; i++) { /* none frees it alone: hide the first that can be */
+        c[i].t->forced[c[i].row] = 1;
+        if (s_protect(c[i].t, f->p) == 0)
+            rc = 0;
+        else {
+            c[i].t->forced[c[i].row] = 0;
+            s_protect(c[i].t, f->p);
+        }
+    }
+    free(c);
+    return rc;
+}
+
+/* The clock when t or a table linked to it last changed. */
+static unsigned long s_changed(const fix_t *f, const table_t *t)
+{
+    unsigned long at = t->stamp;
+    for (size_t i = 0; i < f->n; i++)
+        if ((s_wider(&f->t[i], t) || s_wider(t, &f->t[i])) && f->t[i].stamp > at)
+            at = f->t[i].stamp;
+    return at;
+}
+
+/* Every table that it or a linked one changed since its last check (what
+ * one publishes bounds the rows of those linked to it): no withheld row
+ * pinned. */
+static int s_bounds(fix_t *f)
 {
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (t[i].bounded)
+    for (size_t i = 0; i < f->n && rc == 0; i++) {
+        table_t *t = &f->t[i];
+        if (t->checked && s_changed(f, t) <= t->checked)
             continue;
-        int pinned = s_pinned_row(&t[i], f->p);
+        unsigned long now = *f->p->clock;
+        int pinned = s_pinned_row(f, t);
         if (pinned < -1)
             return pinned;
         if (pinned >= 0)
-            rc = s_unpin(f, &t[i], pinned);
+            rc = s_unpin(f, t, pinned);
         else
-            t[i].bounded = 1;
+            t->checked = now;
     }
     return rc;
+}
+
+/* ---- classes a wider table shows empty --------------------------------------- */
+
+/* u->can as u publishes now (kit/interval.h's support). 0, -4 or -5. */
+static int s_support(const fix_t *f, table_t *u)
+{
+    if (u->supported)
+        return 0;
+    uint8_t role[ROWS];
+    s_roles(u, role);
+    lnob_interval_table_t it = {s_matrix(u, f->p), u->all ? ROWS : COUNT_ROWS, f->p->atoms[u->all], u->value, role,
+                                NULL, 0};
+    if (!u->can)
+        u->can = lnob_malloc(f->p->atoms[u->all]);
+    int rc = lnob_interval_support(&it, u->can);
+    for (size_t j = 0; u->zero && j < f->p->atoms[u->all]; j++)
+        u->can[j] &= !u->zero[j]; /* taken out of its rows: in none, but empty */
+    u->supported = rc == 0;
+    return rc == 0 ? 0 : rc == -1 ? -4 : -5;
+}
+
+/* 1 when class c (atom c of a table by one service, atoms c x NSERV ..
+ * of one by all) has nobody in u. */
+static int s_class_empty(const table_t *u, size_t c)
+{
+    size_t k = u->all ? NSERV : 1;
+    for (size_t j = c * k; j < (c + 1) * k; j++)
+        if (u->can[j])
+            return 0;
+    return 1;
+}
+
+/* t's atoms whose class a wider table shows empty (every person keeps
+ * their sex, age and groups in every table), and its rows without them. */
+static int s_take_zeros(const fix_t *f, table_t *t, uint8_t *zero)
+{
+    size_t atoms = f->p->atoms[t->all];
+    int any = 0;
+    for (size_t j = 0; j < atoms; j++)
+        any |= zero[j];
+    if ((t->zero != NULL) == any && (!any || !memcmp(zero, t->zero, atoms))) {
+        free(zero);
+        return 0;
+    }
+    free(t->zero);
+    free(t->rows_own);
+    t->zero = any ? zero : NULL;
+    t->rows_own = NULL;
+    if (!any)
+        free(zero);
+    else {
+        t->rows_own = lnob_malloc(ROWS * atoms);
+        memcpy(t->rows_own, f->p->rows[t->all], ROWS * atoms);
+        for (size_t r = 0; r < ROWS; r++)
+            for (size_t j = 0; j < atoms; j++)
+                if (zero[j])
+                    t->rows_own[r * atoms + j] = 0;
+    }
+    return 1;
+}
+
+/* Gives every table the classes its wider tables show empty, wider ones
+ * first (the order of f->t), protecting again each that changes. */
+static int s_zeros(fix_t *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        table_t *t = &f->t[i], *up[2] = {t->up_all, t->up_nat};
+        int rc = 0;
+        for (int k = 0; k < 2 && rc == 0; k++)
+            if (up[k])
+                rc = s_support(f, up[k]);
+        if (rc != 0)
+            return rc;
+        size_t atoms = f->p->atoms[t->all];
+        uint8_t *zero = lnob_calloc(atoms, 1);
+        for (size_t j = 0; j < atoms; j++)
+            for (int k = 0; k < 2; k++)
+                if (up[k] && s_class_empty(up[k], t->all ? j / NSERV : j))
+                    zero[j] = 1;
+        if (s_take_zeros(f, t, zero)) {
+            f->changed = 1;
+            if ((rc = s_protect(t, f->p)) != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Links each table to its wider ones (table_t.up_all, up_nat). */
+static void s_link(table_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            const entry_t *a = &t[i].e.v[0], *b = &t[j].e.v[0];
+            if (*a->service && !*b->service && !strcmp(a->mun, b->mun))
+                t[i].up_all = &t[j];
+            if (*a->mun && !*b->mun && !strcmp(a->service, b->service))
+                t[i].up_nat = &t[j];
+        }
 }
 
 /* ---- the extract ------------------------------------------------------------ */
@@ -556,10 +834,11 @@ static int s_same_place(const table_t *a, const table_t *b)
  * services first), by_scope the same tables in scope order. */
 static int s_relations(table_t *t, table_t **by_place, table_t **by_scope, size_t n, const policy_t *p)
 {
-    fix_t f = {p, 1, 0};
+    fix_t f = {p, 1, 0, t, n};
     int rc = 0;
     while (f.changed && rc == 0) {
         f.changed = f.unresolved = 0;
+        rc = s_zeros(&f);
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = s_table_relations(&f, &t[i]);
         if (rc == 0)
@@ -567,7 +846,7 @@ static int s_relations(table_t *t, table_t **by_place, table_t **by_scope, size_
         if (rc == 0)
             rc = s_runs(&f, by_place, n, s_same_place, s_services);
         if (rc == 0)
-            rc = s_bounds(&f, t, n);
+            rc = s_bounds(&f);
     }
     return rc == 0 && f.unresolved ? -2 : rc;
 }
@@ -577,6 +856,7 @@ static int s_protect_all(table_t *t, size_t n, const policy_t *p)
     table_t **by_place = lnob_malloc((n ? n : 1) * sizeof *by_place);
     table_t **by_scope = lnob_malloc((n ? n : 1) * sizeof *by_scope);
     int rc = 0;
+    s_link(t, n);
     for (size_t i = 0; i < n; i++) {
         by_place[i] = by_scope[i] = &t[i];
         if (rc == 0)
@@ -620,7 +900,8 @@ int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigne
                       lnob_mis_disclosed_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    policy_t p = {.small_max = small_max};
+    unsigned long clock = 0;
+    policy_t p = {.small_max = small_max, .clock = &clock};
     uint8_t *rows[2] = {s_rows(1, vulnerable, &p.atoms[0]), s_rows(NSERV, vulnerable, &p.atoms[1])};
     p.rows[0] = rows[0], p.rows[1] = rows[1];
     entries_t all = {0};
@@ -646,7 +927,7 @@ int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigne
     else
         snprintf(err, errlen, "DISCLOSURE: %s", s_why(rc));
     for (size_t i = 0; i < n_tables; i++)
-        free(t[i].e.v);
+        free(t[i].e.v), free(t[i].zero), free(t[i].rows_own), free(t[i].can);
     free(t);
     free(all.v);
     free(rows[0]);

@@ -14,7 +14,10 @@
  * persons by number of services), they are never one alone nor sum to
  * small_max persons or fewer, nor to their number; and no withheld count
  * is pinned to one value by the published ones with the bounds every
- * count has (kit/interval.h): a further count is withheld until none is.
+ * count has (kit/interval.h), in its table or with the tables linked to it
+ * (a place by all services and its services, the nation and its places:
+ * classes a wider table shows empty, rows bounded by the linked rows): a
+ * further count is withheld until none is.
  * The value stays in the cell
  * (the internal store keeps it); every public output leaves SUPPRESS
  * cells out. Pure: no I/O.

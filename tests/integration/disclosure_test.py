@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 
 from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serve_lib  # noqa: E402
@@ -135,9 +136,9 @@ def tables(cells):
     return out
 
 
-def audit_table(key, entries):
-    """The rows the table's published cells determine, and the checks on it."""
-    nserv = 1 if key[1] else 5
+def knowledge(key, entries):
+    """A table's rows, their values, what an attacker knows ({row: value}: published, structural zeros, the
+    unknown ages unless few) and what is withheld ({row: value})."""
     present = COUNT_ROWS + (["1", "2", "3", "4", "5+"] if not key[1] else [])
     value = {}
     for _, rows in entries:
@@ -146,6 +147,16 @@ def audit_table(key, entries):
     if not key[1] and "num3" in value:
         present += ["num3", "den3"]
     value["age?"] = value.get("T", 0) - sum(value.get(a, 0) for a in ("0-17", "18-64", "65+"))
+    known = {r: value.get(r, 0) for r in present if r not in value or (r == "age?" and not 1 <= value[r] <= SMALL)}
+    known.update({r: v for c, rows in entries if c["flag"] != "SUPPRESS" for r, v in rows})
+    hidden = {r: v for c, rows in entries if c["flag"] == "SUPPRESS" for r, v in rows if r not in known}
+    return present, value, known, hidden
+
+
+def audit_table(key, entries):
+    """The rows the table's published cells determine, and the checks on it."""
+    nserv = 1 if key[1] else 5
+    present, value, known, hidden = knowledge(key, entries)
     span = Span()
     for r in present:
         if r not in value or (r == "age?" and not 1 <= value[r] <= SMALL):
@@ -163,9 +174,6 @@ def audit_table(key, entries):
             expect(c.get("suppressed") in ("SMALL_COUNT", "COMPLEMENT"), "a withheld cell says why", c)
             expect(not any(determined[r] for r, _ in rows), "a withheld cell is recomputable in its table",
                    (key, c["indicator"], c["breakdown"]))
-    known = {r: value.get(r, 0) for r in present if r not in value or (r == "age?" and not 1 <= value[r] <= SMALL)}
-    known.update({r: v for c, rows in entries if c["flag"] != "SUPPRESS" for r, v in rows})
-    hidden = {r: v for c, rows in entries if c["flag"] == "SUPPRESS" for r, v in rows if r not in known}
     pinned = [r for r, (lo, hi) in intervals(nserv, known, hidden, key).items()  # zeros are published
               if hidden[r] and hi < math.inf and math.floor(hi + 1e-6) <= math.ceil(lo - 1e-6)]
     expect(not pinned, "a withheld count is pinned by the published ones and the bounds", (key, pinned))
@@ -222,6 +230,118 @@ def audit(cells):
             sums += check_sum((mun, "services"), known, services)
     withheld = sum(c["flag"] == "SUPPRESS" for c in cells)
     return len(t), sums, withheld
+
+
+# ---- the joint audit: tables seen together -------------------------------------------------
+# One linear program over several tables, a variable per class of persons (sex, age, groups) per table
+# and, by all services, per number of services. The links are exact: a person keeps their class in every
+# table; the persons of a class in a service of a place are among the place's (its table by all services);
+# the sum over a place's services of the persons of a class is 1 x NS1 + 2 x NS2 + ... of that class (a
+# 5+ person counting from 5 to the number of services); a municipal count is at most the national one,
+# and the national one at most the sum of the municipal ones. Each withheld count with persons must not
+# be pinned by all that.
+
+CLASSES = sorted({a[:6] for a in atoms(1)})
+
+
+class JointLP:
+    def __init__(self):
+        self.nv, self.eq, self.ub = 0, [], []  # rows: ({var: coef}, rhs); ub: coef.x <= rhs
+
+    def table(self, key, nk):
+        start, self.nv = self.nv, self.nv + len(CLASSES) * nk
+        return {(ci, k): start + ci * nk + k for ci in range(len(CLASSES)) for k in range(nk)}
+
+    def matrix(self, rows):
+        if not rows:
+            return None, None
+        ijv = [(i, j, v) for i, (coef, _) in enumerate(rows) for j, v in coef.items()]
+        i, j, v = zip(*ijv)
+        return coo_matrix((v, (i, j)), shape=(len(rows), self.nv)).tocsr(), [rhs for _, rhs in rows]
+
+    def intervals(self, targets, where):
+        (a_eq, b_eq), (a_ub, b_ub) = self.matrix(self.eq), self.matrix(self.ub)
+        out = {}
+        for name, coef in targets:
+            bounds = []
+            for sign in (1, -1):
+                c = [0.0] * self.nv
+                for j, v in coef.items():
+                    c[j] = sign * v
+                res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+                expect(res.status in (0, 3), "the tables' counts fit the joint model", (where, name, res.message))
+                bounds.append(sign * res.fun if res.status == 0 else math.inf)
+            out[name] = tuple(bounds)
+        return out
+
+
+def weighted_services(lp, place, services, ci):
+    """Sum over services of the persons of class ci = 1 x NS1 + ... + (5 .. n) x NS5+ of the place."""
+    low, high = {}, {}
+    for s in services:
+        low[s[(ci, 0)]] = high[s[(ci, 0)]] = 1
+    for k in range(5):
+        j = place[(ci, k)]
+        low[j] = low.get(j, 0) - (k + 1)
+        high[j] = high.get(j, 0) - (k + 1 if k < 4 else max(5, len(services)))
+    lp.ub.append(({j: -v for j, v in low.items()}, 0))
+    lp.ub.append((high, 0))
+
+
+def joint_pins(tabs, keys):
+    """The withheld counts the published cells of the tables keys pin, seen together."""
+    lp, var, targets = JointLP(), {}, []
+    for key in keys:
+        nk = 1 if key[1] else 5
+        var[key] = lp.table(key, nk)
+        _, _, known, hidden = knowledge(key, tabs[key])
+
+        def row(r, key=key, nk=nk):
+            return {var[key][(ci, k)]: 1 for ci, c in enumerate(CLASSES) for k in range(nk) if member(c + (k,), r)}
+        lp.eq += [(row(r), v) for r, v in known.items()]
+        lp.ub += [({j: -1 for j in row(r)}, -min(1, v)) for r, v in hidden.items()]
+        targets += [((key, r, v), row(r)) for r, v in hidden.items() if v]
+
+    def persons(key, ci):
+        return [var[key][(ci, k)] for k in range(1 if key[1] else 5)]
+
+    def within(narrow, wide, ci):  # persons of class ci in narrow are among those in wide
+        d = {j: 1 for j in persons(narrow, ci)}
+        for j in persons(wide, ci):
+            d[j] = d.get(j, 0) - 1
+        lp.ub.append((d, 0))
+    for place in {k[0] for k in keys if (k[0], "") in var}:
+        services = [k for k in keys if k[0] == place and k[1]]
+        for ci in range(len(CLASSES)):
+            for s in services:
+                within(s, (place, ""), ci)
+            if services:
+                weighted_services(lp, var[(place, "")], [var[s] for s in services], ci)
+    for nat in [k for k in keys if not k[0]]:
+        parts = [k for k in keys if k[0] and k[1] == nat[1]]
+        for ci in range(len(CLASSES)):
+            for part in parts:
+                within(part, nat, ci)
+            if parts:
+                d = {j: -1 for part in parts for j in persons(part, ci)}
+                for j in persons(nat, ci):
+                    d[j] = d.get(j, 0) + 1
+                lp.ub.append((d, 0))
+    found = lp.intervals(targets, keys[0])
+    return [name for name, (lo, hi) in found.items()
+            if hi < math.inf and math.floor(hi + 1e-6) <= math.ceil(lo - 1e-6)]
+
+
+def joint_audit(cells):
+    """Each place with its services, and each service (and all) with its municipalities: nothing
+    withheld pinned. Returns the number of linear programs' scopes."""
+    tabs = tables(cells)
+    scopes = [[k for k in tabs if k[0] == m] for m in sorted({k[0] for k in tabs if k[0]})]
+    scopes += [[k for k in tabs if k[1] == s] for s in sorted({k[1] for k in tabs}) if ("", s) in tabs]
+    for keys in scopes:
+        pins = joint_pins(tabs, keys)
+        expect(not pins, "a withheld count is pinned by tables seen together", pins[:5])
+    return len(scopes)
 
 
 # ---- the pipeline ---------------------------------------------------------------------
@@ -324,8 +444,9 @@ def main():
         n_tables, columns, withheld = audit(cells)
         expect(withheld > 0 and any(c.get("suppressed") == "COMPLEMENT" for c in cells),
                "the year has small counts and complements")
-        print(f"audited {n_tables} tables and {columns} known sums holding withheld counts; "
-              f"{withheld} of {len(cells)} cells withheld")
+        scopes = joint_audit(cells)
+        print(f"audited {n_tables} tables and {columns} known sums holding withheld counts, and {scopes} "
+              f"scopes of tables together; {withheld} of {len(cells)} cells withheld")
         if sock:
             check_public(sock, cells[0]["extract"], cells)
             check_not_for_publication(work, exports, key, sock)
