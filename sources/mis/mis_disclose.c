@@ -648,13 +648,18 @@ static int s_unpin(fix_t *f, table_t *t, int pinned)
     return rc;
 }
 
-/* The clock when t or a table linked to it last changed. */
+/* The clock when t or a table whose rows bound t's last changed: wider,
+ * narrower, or splitting a wider one as t does (s_siblings). */
 static unsigned long s_changed(const fix_t *f, const table_t *t)
 {
     unsigned long at = t->stamp;
-    for (size_t i = 0; i < f->n; i++)
-        if ((s_wider(&f->t[i], t) || s_wider(t, &f->t[i])) && f->t[i].stamp > at)
-            at = f->t[i].stamp;
+    for (size_t i = 0; i < f->n; i++) {
+        const table_t *v = &f->t[i];
+        int linked = s_wider(v, t) || s_wider(t, v) || (t->up_all && s_sibling(v, t->up_all, t)) ||
+                     (t->up_nat && s_sibling(v, t->up_nat, t));
+        if (linked && v->stamp > at)
+            at = v->stamp;
+    }
     return at;
 }
 
@@ -829,6 +834,20 @@ static int s_same_place(const table_t *a, const table_t *b)
     return !strcmp(a->e.v[0].mun, b->e.v[0].mun);
 }
 
+/* Every relation once over the tables. */
+static int s_relation_pass(fix_t *f, table_t **by_place, table_t **by_scope)
+{
+    int rc = 0;
+    f->unresolved = 0;
+    for (size_t i = 0; i < f->n && rc == 0; i++)
+        rc = s_table_relations(f, &f->t[i]);
+    if (rc == 0)
+        rc = s_runs(f, by_scope, f->n, s_same_service, s_columns);
+    if (rc == 0)
+        rc = s_runs(f, by_place, f->n, s_same_place, s_services);
+    return rc;
+}
+
 /* Applies every relation until none changes a table: each change hides a
  * row not hidden before, so it ends. t[0..n) is in place order (by all
  * services first), by_scope the same tables in scope order. */
@@ -839,14 +858,12 @@ static int s_relations(table_t *t, table_t **by_place, table_t **by_scope, size_
     while (f.changed && rc == 0) {
         f.changed = f.unresolved = 0;
         rc = s_zeros(&f);
-        for (size_t i = 0; i < n && rc == 0; i++)
-            rc = s_table_relations(&f, &t[i]);
         if (rc == 0)
-            rc = s_runs(&f, by_scope, n, s_same_service, s_columns);
-        if (rc == 0)
-            rc = s_runs(&f, by_place, n, s_same_place, s_services);
+            rc = s_relation_pass(&f, by_place, by_scope);
         if (rc == 0)
             rc = s_bounds(&f);
+        if (rc == 0 && !f.changed) /* once more, each count judged by the interval just found */
+            rc = s_relation_pass(&f, by_place, by_scope);
     }
     return rc == 0 && f.unresolved ? -2 : rc;
 }
