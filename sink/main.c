@@ -244,12 +244,13 @@ static int s_store(sink_t *s, lnob_env_t *env, lnob_store_published_t *pub)
         if (rc == LNOB_AGAIN)
             return rc;
         if (rc == LNOB_OK) {
-            lnob_metric_observe_us(s->obs.write, lnob_mono_us() - t0);
+            int64_t took = lnob_mono_us() - t0;
+            lnob_metric_observe_us(s->obs.write, took);
             s_count_stored(&s->obs, env);
             if (env->body_case == LNOB__V1__ENVELOPE__BODY_RESULT)
-                lnob_info("extract %s stored (%s, %zu cells; publication %llu%s)", env->result->extract_id,
-                          env->result->status, env->result->n_cells, pub->seq,
-                          pub->redelivered ? ", delivered again" : "");
+                lnob_info("extract %s stored (%s, %zu cells; publication %llu%s) in %lld ms",
+                          env->result->extract_id, env->result->status, env->result->n_cells, pub->seq,
+                          pub->redelivered ? ", delivered again" : "", (long long) took / 1000);
             s->stored++;
             return LNOB_OK;
         }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/sds.h>
+
 #include "lnob/format.h"
 #include "lnob/mem.h"
 #include "lnob/redis.h"
@@ -12,6 +14,7 @@
 #include "registry.h"
 
 #define WRITE_ATTEMPTS 8 /* a WATCHed key changed under us: try again */
+#define SEND_BYTES (64 << 10) /* commands held before they are sent on: Redis works on them meanwhile */
 #define DEFAULT_KIND "silc" /* SILC metadata stored before 2026-12 names no kind */
 
 /* ---- keys ----------------------------------------------------------------- */
@@ -338,6 +341,19 @@ static int s_append_chunks(redisContext *c, const char *verb, char *const *items
     return cmds;
 }
 
+/* Sends the commands appended so far once they hold SEND_BYTES: a
+ * transaction of 20,000 cells would otherwise build a buffer of 20 MB,
+ * copied at each growth. Redis queues them; the replies are read at the
+ * end. A failed write leaves the context's error for that read. */
+static void s_send_some(redisContext *c)
+{
+    int done = 0;
+    if (sdslen(c->obuf) < SEND_BYTES)
+        return;
+    while (!done && redisBufferWrite(c, &done) == REDIS_OK)
+        ;
+}
+
 /* HSET of one cell; public: its public form (lnob_publish_cell), a
  * withheld cell with n and weight empty. */
 static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V1__Cell *cell,
@@ -355,6 +371,7 @@ static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V
         argv[3 + 2 * i] = h.values[i];
     }
     redisAppendCommandArgv(c, 2 + 2 * LNOB_CELL_FIELDS, argv, NULL);
+    s_send_some(c);
 }
 
 /* Appends the cells: one HSET each, then the list of their keys in order

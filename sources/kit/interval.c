@@ -223,6 +223,19 @@ int lnob_interval(const lnob_interval_table_t *t, lnob_interval_t *out)
     return rc;
 }
 
+/* The problem with every column at least 1/1000 of a person: feasible
+ * only when one solution has persons in every column, so that every atom
+ * can hold persons. That is the usual case, and this phase one of the
+ * simplex settles it far sooner than the support problem below, which
+ * decides the rest. */
+static glp_prob *s_full_problem(const lnob_interval_table_t *t, const uint64_t *col, size_t n)
+{
+    glp_prob *lp = s_problem(t, col, n);
+    for (size_t j = 0; j < n; j++)
+        glp_set_col_bnds(lp, (int) j + 1, GLP_LO, 1e-3, 0.0);
+    return lp;
+}
+
 /* The homogenised problem: x (1..n) as t's, t (n+1..2n) in [0, 1] with
  * t <= x, lambda (2n+1) >= 1; maximise the sum of t. */
 static glp_prob *s_support_problem(const lnob_interval_table_t *t, const uint64_t *col, size_t n)
@@ -261,13 +274,19 @@ int lnob_interval_support(const lnob_interval_table_t *t, uint8_t *can)
     if (n == 0)
         rc = s_all_zero(t, NULL);
     else {
-        glp_prob *lp = s_support_problem(t, col, n);
+        glp_prob *lp = s_full_problem(t, col, n);
         rc = s_solve(lp, &status);
-        if (rc == 0 && status != GLP_OPT)
+        int full = rc == 0 && status == GLP_OPT;
+        glp_delete_prob(lp);
+        lp = full ? NULL : s_support_problem(t, col, n);
+        if (!full)
+            rc = s_solve(lp, &status);
+        if (!full && rc == 0 && status != GLP_OPT)
             rc = status == GLP_NOFEAS ? -1 : -2;
         for (size_t j = 0; j < n && rc == 0; j++)
-            x[j] = glp_get_col_prim(lp, (int) (n + j) + 1);
-        glp_delete_prob(lp);
+            x[j] = full ? 1.0 : glp_get_col_prim(lp, (int) (n + j) + 1);
+        if (lp)
+            glp_delete_prob(lp);
         glp_free_env();
     }
     for (size_t j = 0; j < t->n_atoms; j++) /* -2: in no constrained row, so nothing bounds it */

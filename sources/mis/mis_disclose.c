@@ -8,6 +8,7 @@
 
 #include "lnob/mem.h"
 #include "interval.h"
+#include "memo.h"
 #include "protect.h"
 
 /* ---- the rows of a table: the counts it can publish ------------------------ */
@@ -214,7 +215,9 @@ typedef struct {
     const uint8_t *rows[2]; /* [0] by one service, [1] by all */
     size_t atoms[2];
     unsigned small_max;
+    uint32_t vulnerable;    /* the VULN_GROUPS mask the rows were made with */
     unsigned long *clock;   /* ticks at every change of a table */
+    lnob_memo_t *memo;      /* answers of earlier rounds, or NULL */
 } policy_t;
 
 static int s_small(uint64_t v, unsigned small_max)
@@ -293,6 +296,71 @@ static const uint8_t *s_matrix(const table_t *t, const policy_t *p)
     return t->rows_own ? t->rows_own : p->rows[t->all];
 }
 
+/* ---- answers kept between rounds (kit/memo.h) ----------------------------- */
+
+/* Begins the key of question `what` about t: with everything its matrix
+ * comes from (its scope, the vulnerable groups, the atoms a wider table
+ * shows empty). */
+static void s_key(lnob_memo_hash_t *h, char what, const table_t *t, const policy_t *p)
+{
+    uint8_t head[3] = {(uint8_t) what, (uint8_t) t->all, t->zero != NULL};
+    lnob_memo_begin(h);
+    lnob_memo_add(h, head, sizeof head);
+    lnob_memo_add(h, &p->vulnerable, sizeof p->vulnerable);
+    if (t->zero)
+        lnob_memo_add(h, t->zero, p->atoms[t->all]);
+}
+
+/* The answer kept under k into out[0..size) and *rc: 1, or 0 when none. */
+static int s_recall(const policy_t *p, const lnob_memo_key_t *k, void *out, size_t size, int *rc)
+{
+    size_t len;
+    const uint8_t *v = lnob_memo_get(p->memo, k, &len);
+    if (!v || len != size + 1)
+        return 0;
+    memcpy(out, v, size);
+    *rc = (int8_t) v[size];
+    return 1;
+}
+
+static void s_keep(const policy_t *p, const lnob_memo_key_t *k, const void *out, size_t size, int rc)
+{
+    if (!p->memo)
+        return;
+    uint8_t *v = lnob_malloc(size + 1);
+    memcpy(v, out, size);
+    v[size] = (uint8_t) (int8_t) rc;
+    lnob_memo_put(p->memo, k, v, size + 1);
+    free(v);
+}
+
+/* The span test of t's cells c (protect.h): their states and
+ * t->determined, as an earlier round found them when it asked the same. */
+static int s_span(table_t *t, const policy_t *p, const lnob_protect_table_t *pt, lnob_protect_cell_t *c)
+{
+    size_t n = t->e.n, size = n * sizeof *c + ROWS;
+    lnob_memo_hash_t h;
+    lnob_memo_key_t k;
+    s_key(&h, 'P', t, p);
+    lnob_memo_add(&h, pt->hidden, ROWS);
+    lnob_memo_add(&h, &n, sizeof n);
+    lnob_memo_add(&h, c, n * sizeof *c);
+    lnob_memo_end(&h, &k);
+    uint8_t *v = lnob_malloc(size);
+    int rc;
+    if (s_recall(p, &k, v, size, &rc)) {
+        memcpy(c, v, n * sizeof *c);
+        memcpy(t->determined, v + n * sizeof *c, ROWS);
+    } else {
+        rc = lnob_protect(pt, c, n) < 0 ? -1 : lnob_protect_determined(pt, c, n, t->determined);
+        memcpy(v, c, n * sizeof *c);
+        memcpy(v + n * sizeof *c, t->determined, ROWS);
+        s_keep(p, &k, v, size, rc);
+    }
+    free(v);
+    return rc;
+}
+
 /* Decides every cell of t afresh: primary, forced and complements. */
 static int s_protect(table_t *t, const policy_t *p)
 {
@@ -306,7 +374,7 @@ static int s_protect(table_t *t, const policy_t *p)
         c[i] = (lnob_protect_cell_t){{e->rows[0], e->rows[1]}, e->n_rows, s_state(e, t, p->small_max)};
     }
     lnob_protect_table_t pt = {s_matrix(t, p), t->all ? ROWS : COUNT_ROWS, p->atoms[t->all], hidden};
-    int rc = lnob_protect(&pt, c, t->e.n) < 0 ? -1 : lnob_protect_determined(&pt, c, t->e.n, t->determined);
+    int rc = s_span(t, p, &pt, c);
     if (rc == 0 && s_revealed(t, c, hidden))
         rc = -3; /* a hidden row in the span of what is published anyway: never publish that */
     for (size_t i = 0; i < t->e.n; i++)
@@ -563,11 +631,23 @@ static int s_pinned_row(const fix_t *f, table_t *t)
     uint8_t role[ROWS];
     if (!s_roles(t, role))
         return -1;
-    lnob_interval_sum_t *sums = lnob_malloc((ROWS + 2) * sizeof *sums);
-    lnob_interval_t iv[ROWS];
+    lnob_interval_sum_t *sums = lnob_calloc(ROWS + 2, sizeof *sums);
+    lnob_interval_t iv[ROWS] = {0};
     lnob_interval_table_t it = {s_matrix(t, f->p), t->all ? ROWS : COUNT_ROWS, f->p->atoms[t->all], t->value, role,
                                 sums, s_sums(f, t, sums)};
-    int rc = lnob_interval(&it, iv);
+    lnob_memo_hash_t h;
+    lnob_memo_key_t k;
+    s_key(&h, 'I', t, f->p);
+    lnob_memo_add(&h, t->value, sizeof t->value);
+    lnob_memo_add(&h, role, ROWS);
+    lnob_memo_add(&h, &it.n_sums, sizeof it.n_sums);
+    lnob_memo_add(&h, sums, it.n_sums * sizeof *sums);
+    lnob_memo_end(&h, &k);
+    int rc;
+    if (!s_recall(f->p, &k, iv, sizeof iv, &rc)) {
+        rc = lnob_interval(&it, iv);
+        s_keep(f->p, &k, iv, sizeof iv, rc);
+    }
     free(sums);
     if (rc != 0)
         return rc == -1 ? -4 : -5;
@@ -698,7 +778,17 @@ static int s_support(const fix_t *f, table_t *u)
                                 NULL, 0};
     if (!u->can)
         u->can = lnob_malloc(f->p->atoms[u->all]);
-    int rc = lnob_interval_support(&it, u->can);
+    lnob_memo_hash_t h;
+    lnob_memo_key_t k;
+    s_key(&h, 'S', u, f->p);
+    lnob_memo_add(&h, u->value, sizeof u->value);
+    lnob_memo_add(&h, role, ROWS);
+    lnob_memo_end(&h, &k);
+    int rc;
+    if (!s_recall(f->p, &k, u->can, f->p->atoms[u->all], &rc)) {
+        rc = lnob_interval_support(&it, u->can);
+        s_keep(f->p, &k, u->can, f->p->atoms[u->all], rc);
+    }
     for (size_t j = 0; u->zero && j < f->p->atoms[u->all]; j++)
         u->can[j] &= !u->zero[j]; /* taken out of its rows: in none, but empty */
     u->supported = rc == 0;
@@ -913,12 +1003,12 @@ static const char *s_why(int rc)
     }
 }
 
-int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigned small_max,
+int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigned small_max, lnob_memo_t *memo,
                       lnob_mis_disclosed_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     unsigned long clock = 0;
-    policy_t p = {.small_max = small_max, .clock = &clock};
+    policy_t p = {.small_max = small_max, .vulnerable = vulnerable, .clock = &clock, .memo = memo};
     uint8_t *rows[2] = {s_rows(1, vulnerable, &p.atoms[0]), s_rows(NSERV, vulnerable, &p.atoms[1])};
     p.rows[0] = rows[0], p.rows[1] = rows[1];
     entries_t all = {0};

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "cell.h"
+#include "memo.h"
 
 #define LNOB_MIS_SMALL_MAX_DEFAULT 4 /* counts 1-4 are withheld */
 #define LNOB_MIS_SMALL_MAX_MIN 2     /* below this a person could subtract themself */
@@ -38,9 +39,13 @@ typedef struct {
 } lnob_mis_disclosed_t;
 
 /* Applies the policy to cells[0..n) in place, vulnerable the VULN_GROUPS
- * mask (lnob_mis_dims_t.vulnerable, 0 all). Returns 0, or -1 with err set
- * (then no cell may be published). */
-int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigned small_max,
+ * mask (lnob_mis_dims_t.vulnerable, 0 all). memo, when not NULL, holds the
+ * answers of earlier calls (the span tests and linear programs of tables
+ * asked the same) and takes this call's: a drop folder's next round then
+ * solves only the tables its export changes, with the same result as
+ * without it. Returns 0, or -1 with err set (then no cell may be
+ * published). */
+int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigned small_max, lnob_memo_t *memo,
                       lnob_mis_disclosed_t *out, char *err, size_t errlen);
 
 #endif

@@ -44,7 +44,7 @@ static void s_meta(lnob_meta_t *m, const Lnob__V1__ExtractEnd *end, const lnob_m
 
 /* Disclosure control of r's cells as the extract asks (docs/disclosure.md):
  * the counts withheld into *d, or r->error. */
-static void s_disclose(const Lnob__V1__ExtractEnd *end, uint32_t vulnerable, lnob_result_t *r,
+static void s_disclose(const Lnob__V1__ExtractEnd *end, uint32_t vulnerable, lnob_memo_t *memo, lnob_result_t *r,
                        lnob_mis_disclosed_t *d)
 {
     unsigned small = end->small_count_max ? end->small_count_max : LNOB_MIS_SMALL_MAX_DEFAULT;
@@ -56,10 +56,15 @@ static void s_disclose(const Lnob__V1__ExtractEnd *end, uint32_t vulnerable, lno
                  LNOB_MIS_SMALL_MAX_MIN, LNOB_MIS_SMALL_MAX_MAX);
     else if (!end->disclosure_off) {
         int64_t t0 = lnob_mono_us();
-        lnob_mis_disclose(r->cells, r->n_cells, vulnerable, small, d, r->error, sizeof r->error);
+        uint64_t hits[2], misses[2];
+        lnob_memo_counts(memo, &hits[0], &misses[0]);
+        lnob_mis_disclose(r->cells, r->n_cells, vulnerable, small, memo, d, r->error, sizeof r->error);
+        lnob_memo_counts(memo, &hits[1], &misses[1]);
         lnob_debug("mis extract %s: disclosure control in %lld ms, %llu cells withheld as small, %llu as "
-                   "complements", end->extract_id, (long long) (lnob_mono_us() - t0) / 1000,
-                   (unsigned long long) d->small, (unsigned long long) d->complement);
+                   "complements; %llu of %llu tests answered by an earlier round", end->extract_id,
+                   (long long) (lnob_mono_us() - t0) / 1000, (unsigned long long) d->small,
+                   (unsigned long long) d->complement, (unsigned long long) (hits[1] - hits[0]),
+                   (unsigned long long) (hits[1] - hits[0] + misses[1] - misses[0]));
     }
 }
 
@@ -112,6 +117,7 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
     int year = atoi(end->period);
     lnob_mis_frame_opts_t fo = {year, end->population, end->service_set, end->vuln_groups};
     lnob_mis_counts_t *c = NULL;
+    lnob_memo_t *memo = lnob_mis_year_memo(x);
     int changed = 0;
     if (lnob_mis_frame_init(f, b, nb, x->geo, &fo, r->error, sizeof r->error) == 0 && year > 1900)
         c = s_cells(x, f, &st, r, &changed);
@@ -121,7 +127,7 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
         snprintf(r->error, sizeof r->error, "NO_POPULATION: no active record with a person key in %d", year);
     lnob_mis_disclosed_t disclosed = {0};
     if (!*r->error)
-        s_disclose(end, f->dims.vulnerable, r, &disclosed);
+        s_disclose(end, f->dims.vulnerable, memo, r, &disclosed);
     lnob_meta_over_ceiling(end, rows_read, quarantined, r->error, sizeof r->error);
     if (*r->error)
         r->n_cells = 0;
@@ -134,7 +140,8 @@ int lnob_mis_compute(const lnob_extract_view_t *x, lnob_result_t *r)
     lnob_info("mis extract %s complete: %llu persons, %zu cells, %llu quarantined", end->extract_id,
               (unsigned long long) st.persons, r->n_cells, (unsigned long long) quarantined);
     if (c && end->retain) /* the next round counts from here */
-        r->keep = lnob_mis_year_new(end, &f, &c);
+        r->keep = lnob_mis_year_new(end, &f, &c, &memo);
+    lnob_memo_destroy(&memo);
     lnob_mis_counts_destroy(&c);
     if (f)
         lnob_mis_frame_free(f);

@@ -10,7 +10,10 @@ struct lnob_mis_year {
     lnob_mis_frame_t *frame;
     lnob_mis_counts_t *counts;  /* of frame */
     char *period, *service_set, *vuln_groups; /* the settings it was counted with */
+    lnob_memo_t *memo;          /* its disclosure control's answers, or NULL */
 };
+
+#define MEMO_MAX 16384 /* answers kept: a year of 61 municipalities asks about 2,000 */
 
 /* x is counted with the year's settings and the same services. */
 static int s_same_settings(const lnob_mis_year_t *y, const Lnob__V1__ExtractEnd *end, const lnob_mis_frame_t *f)
@@ -87,13 +90,25 @@ lnob_mis_counts_t *lnob_mis_year_count(const lnob_extract_view_t *x, const lnob_
     return lnob_mis_counts_new(f->records, f->n, &f->dims);
 }
 
-lnob_mis_year_t *lnob_mis_year_new(const Lnob__V1__ExtractEnd *end, lnob_mis_frame_t **f, lnob_mis_counts_t **c)
+lnob_memo_t *lnob_mis_year_memo(const lnob_extract_view_t *x)
+{
+    lnob_mis_year_t *y = x->base ? x->base->state : NULL;
+    lnob_memo_t *m = y ? y->memo : NULL;
+    if (y)
+        y->memo = NULL;
+    return m ? m : x->end->retain ? lnob_memo_new(MEMO_MAX) : NULL;
+}
+
+lnob_mis_year_t *lnob_mis_year_new(const Lnob__V1__ExtractEnd *end, lnob_mis_frame_t **f, lnob_mis_counts_t **c,
+                                   lnob_memo_t **memo)
 {
     lnob_mis_year_t *y = lnob_calloc(1, sizeof *y);
     y->frame = *f;
     y->counts = *c;
+    y->memo = *memo;
     *f = NULL;
     *c = NULL;
+    *memo = NULL;
     y->period = lnob_strdup(end->period);
     y->service_set = lnob_strdup(end->service_set);
     y->vuln_groups = lnob_strdup(end->vuln_groups);
@@ -106,6 +121,7 @@ void lnob_mis_year_free(void *year)
     if (!y)
         return;
     lnob_mis_counts_destroy(&y->counts);
+    lnob_memo_destroy(&y->memo);
     if (y->frame)
         lnob_mis_frame_free(y->frame);
     free(y->frame);

@@ -2,7 +2,8 @@
  * kit/protect.h on hand-made tables, and the MIS policy (mis_disclose.h)
  * on hand-made extracts: small counts withheld, their complements within
  * a table and across municipalities, and no published count of 1-4; the
- * protection intervals of kit/interval.h, and no count pinned by bounds. */
+ * protection intervals of kit/interval.h, and no count pinned by bounds;
+ * the answers a drop folder's rounds keep (kit/memo.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "interval.h"
+#include "memo.h"
 #include "mis_cells.h"
 #include "mis_disclose.h"
 #include "protect.h"
@@ -100,7 +102,7 @@ static lnob_cell_t *s_protected(const lnob_mis_record_t *r, size_t at, size_t *n
     lnob_mis_stats_t st;
     lnob_cell_t *c = lnob_mis_cells(r, at, &dims, &st, n);
     char err[256] = "";
-    cr_assert_eq(lnob_mis_disclose(c, *n, 0, LNOB_MIS_SMALL_MAX_DEFAULT, d, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(lnob_mis_disclose(c, *n, 0, LNOB_MIS_SMALL_MAX_DEFAULT, NULL, d, err, sizeof err), 0, "%s", err);
     return c;
 }
 
@@ -244,7 +246,7 @@ Test(mis_disclose, a_count_in_no_table_fails_with_disclosure)
                      .has_value = 1, .value = 2, .n = 2, .weight = 2, .flag = LNOB_FLAG_OK, .diagnostic = ""};
     lnob_mis_disclosed_t d;
     char err[256] = "";
-    cr_assert_eq(lnob_mis_disclose(&c, 1, 0, LNOB_MIS_SMALL_MAX_DEFAULT, &d, err, sizeof err), -1);
+    cr_assert_eq(lnob_mis_disclose(&c, 1, 0, LNOB_MIS_SMALL_MAX_DEFAULT, NULL, &d, err, sizeof err), -1);
     cr_assert(strstr(err, "DISCLOSURE: the cell mis_ben municipality,shoe_size=AL154,42 is in no table"), "%s", err);
     cr_assert_eq(c.flag, LNOB_FLAG_OK, "nothing marked: the extract fails instead");
 }
@@ -327,7 +329,7 @@ Test(mis_disclose, counts_the_model_cannot_hold_fail_with_disclosure)
     }
     lnob_mis_disclosed_t d;
     char err[256] = "";
-    cr_assert_eq(lnob_mis_disclose(c, 4, 0, LNOB_MIS_SMALL_MAX_DEFAULT, &d, err, sizeof err), -4, "%s", err);
+    cr_assert_eq(lnob_mis_disclose(c, 4, 0, LNOB_MIS_SMALL_MAX_DEFAULT, NULL, &d, err, sizeof err), -4, "%s", err);
     cr_assert(strstr(err, "DISCLOSURE: a table's counts contradict its classes of persons"), "%s", err);
     cr_assert_eq(c[3].flag, LNOB_FLAG_OK, "nothing marked: the extract fails instead");
 }
@@ -353,14 +355,21 @@ Test(interval, the_support_finds_the_classes_a_table_shows_empty)
  * services, so nobody there is both Roma and Egyptian, in any service.
  * Then its home care's EGY (2) is its RE (12) less its ROMA (10), though
  * within the home care table alone it is not: one of them goes too. */
+/* AL154's home care: 22 women, 10 of them Roma and 2 Egyptian, into r. */
+static size_t s_roma_egy(lnob_mis_record_t *r, char (*keys)[65], int *next)
+{
+    size_t at = s_add(r, 0, keys, next, 1, 1, 22, 0);
+    for (size_t i = 0; i < 12; i++)
+        r[i].flags = i < 10 ? LNOB_MIS_ROMA : LNOB_MIS_EGY;
+    return at;
+}
+
 Test(mis_disclose, a_class_a_place_shows_empty_is_empty_in_its_services)
 {
     static lnob_mis_record_t r[64];
     static char keys[64][65];
     int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 22, 0);
-    for (size_t i = 0; i < 12; i++)
-        r[i].flags = i < 10 ? LNOB_MIS_ROMA : LNOB_MIS_EGY;
+    size_t at = s_roma_egy(r, keys, &next);
     size_t day = at;
     at = s_add(r, at, keys, &next, 1, 2, 40, 0);
     for (size_t i = day; i < day + 30; i++)
@@ -378,4 +387,94 @@ Test(mis_disclose, a_class_a_place_shows_empty_is_empty_in_its_services)
     cr_assert(re->flag == LNOB_FLAG_SUPPRESS || roma->flag == LNOB_FLAG_SUPPRESS,
               "RE %s and ROMA %s published: EGY = 12 - 10", s_why(re), s_why(roma));
     free(c);
+}
+
+/* ---- answers kept between rounds (kit/memo.h) ------------------------------ */
+
+/* AL154's home care as above, its day centre of 11 women and 1 man, and
+ * AL111's day centre of `women` women and 3 men. */
+static lnob_cell_t *s_round(int women, size_t *n)
+{
+    static lnob_mis_record_t r[128];
+    static char keys[128][65];
+    int next = 1;
+    size_t at = s_roma_egy(r, keys, &next);
+    at = s_add(r, at, keys, &next, 1, 2, 11, 1);
+    at = s_add(r, at, keys, &next, 2, 2, women, 3);
+    lnob_mis_dims_t dims = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 3, 0};
+    lnob_mis_stats_t st;
+    return lnob_mis_cells(r, at, &dims, &st, n);
+}
+
+/* Disclosure control of c[0..n) with memo m; the cells' states as text. */
+static void s_states(lnob_cell_t *c, size_t n, lnob_memo_t *m, char *out)
+{
+    lnob_mis_disclosed_t d;
+    char err[256] = "";
+    cr_assert_eq(lnob_mis_disclose(c, n, 0, LNOB_MIS_SMALL_MAX_DEFAULT, m, &d, err, sizeof err), 0, "%s", err);
+    for (size_t i = 0; i < n; i++)
+        out[i] = c[i].flag != LNOB_FLAG_SUPPRESS ? 'p' : !strcmp(c[i].suppressed, "SMALL_COUNT") ? 's' : 'c';
+    out[n] = '\0';
+}
+
+/* A round asked again takes every answer from the memo; a round with one
+ * place changed takes some, and both withhold exactly what a run without a
+ * memo withholds. */
+Test(mis_disclose, answers_kept_from_the_round_before_change_nothing)
+{
+    lnob_memo_t *m = lnob_memo_new(1024);
+    size_t n, n2;
+    lnob_cell_t *c = s_round(30, &n), *again = s_round(30, &n2);
+    char *first = malloc(n + 1), *second = malloc(n + 1);
+    uint64_t hits, misses, hits2, misses2;
+    s_states(c, n, m, first);
+    lnob_memo_counts(m, &hits, &misses);
+    cr_assert(misses > 10, "tables solved: %llu", (unsigned long long) misses);
+    s_states(again, n2, m, second);
+    lnob_memo_counts(m, &hits2, &misses2);
+    cr_assert_str_eq(second, first);
+    cr_assert_eq(misses2, misses, "the same round again solves nothing new");
+    cr_assert_eq(hits2 - hits, hits + misses, "each of its questions is answered from the memo");
+    free(c);
+    free(again);
+    for (int women = 1; women <= 40; women += 13) { /* AL111's day centre changes */
+        c = s_round(women, &n);
+        again = s_round(women, &n2);
+        char *with = malloc(n + 1), *without = malloc(n + 1);
+        lnob_memo_counts(m, &hits, &misses);
+        s_states(c, n, m, with);
+        lnob_memo_counts(m, &hits2, &misses2);
+        s_states(again, n2, NULL, without);
+        cr_assert_str_eq(with, without, "%d women", women);
+        cr_assert(hits2 > hits && misses2 > misses, "%d women: AL154's tables answered, AL111's solved", women);
+        free(with), free(without), free(c), free(again);
+    }
+    free(first);
+    free(second);
+    lnob_memo_destroy(&m);
+    cr_assert_null(m);
+}
+
+/* A full memo starts afresh; a key is the digest of all its inputs. */
+Test(memo, keeps_at_most_its_size_and_tells_inputs_apart)
+{
+    lnob_memo_t *m = lnob_memo_new(2);
+    lnob_memo_key_t k[3];
+    for (int i = 0; i < 3; i++) {
+        lnob_memo_hash_t h;
+        lnob_memo_begin(&h);
+        lnob_memo_add(&h, "ab", 2);
+        lnob_memo_add(&h, &i, sizeof i);
+        lnob_memo_end(&h, &k[i]);
+        lnob_memo_put(m, &k[i], &i, sizeof i);
+    }
+    cr_assert(memcmp(&k[0], &k[1], sizeof k[0]) != 0);
+    size_t len;
+    cr_assert_null(lnob_memo_get(m, &k[0], &len), "dropped when the third came in");
+    const int *v = lnob_memo_get(m, &k[2], &len);
+    cr_assert(v && len == sizeof *v && *v == 2);
+    lnob_memo_put(m, &k[2], "x", 1); /* kept again under the same key: replaced */
+    cr_assert(lnob_memo_get(m, &k[2], &len) && len == 1);
+    cr_assert_null(lnob_memo_get(NULL, &k[2], &len));
+    lnob_memo_destroy(&m);
 }
