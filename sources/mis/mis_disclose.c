@@ -201,6 +201,10 @@ struct table {
     /* the tables whose persons include this one's: its place by all services
      * (a table by one service), the nation's of the same scope (municipal) */
     table_t *up_all, *up_nat;
+    table_t **narrow;        /* the tables whose up_all or up_nat this one is, in array order */
+    size_t n_narrow;
+    table_t **near;          /* the wider and the narrower ones, in array order */
+    size_t n_near;
     uint8_t *zero;           /* per atom: empty because a wider table says so, or NULL */
     uint8_t *rows_own;       /* the policy's rows with the zero atoms taken out, or NULL */
     uint8_t *can;            /* per atom: may hold persons, as this table publishes */
@@ -551,11 +555,11 @@ static int s_sibling(const table_t *v, const table_t *u, const table_t *t)
 
 /* The sum of row r over the tables that split u's persons as t does, t
  * aside; INFINITY when one of them does not publish it. */
-static double s_siblings(const fix_t *f, const table_t *u, const table_t *t, int r)
+static double s_siblings(const table_t *u, const table_t *t, int r)
 {
     double sum = 0;
-    for (size_t i = 0; i < f->n; i++) {
-        const table_t *v = &f->t[i];
+    for (size_t i = 0; i < u->n_narrow; i++) {
+        const table_t *v = u->narrow[i];
         if (v == t || !s_sibling(v, u, t) || !v->present[r])
             continue;
         if (!v->determined[r])
@@ -574,14 +578,14 @@ static double s_siblings(const fix_t *f, const table_t *u, const table_t *t, int
  * the services' totals against its persons by number of services (exact
  * but for those with 5 or more: each counts between 5 and the number of
  * services). Only published rows say anything. */
-static size_t s_sums(const fix_t *f, const table_t *t, lnob_interval_sum_t *s)
+static size_t s_sums(const table_t *t, lnob_interval_sum_t *s)
 {
     double lo[ROWS], hi[ROWS], sum[2][ROWS], total = 0; /* sum: of the tables by service, by place */
     int known[2][ROWS], kids = 0, totals_known = 1;
     for (int r = 0; r < ROWS; r++)
         lo[r] = -INFINITY, hi[r] = INFINITY, sum[0][r] = sum[1][r] = 0, known[0][r] = known[1][r] = 1;
-    for (size_t i = 0; i < f->n; i++) {
-        const table_t *u = &f->t[i];
+    for (size_t i = 0; i < t->n_near; i++) {
+        const table_t *u = t->near[i];
         int wider = s_wider(u, t), narrower = s_wider(t, u);
         for (int r = 0; r < ROWS && (wider || narrower); r++) {
             if (!s_linked(t, r) || !s_linked(u, r) || !u->present[r])
@@ -590,7 +594,7 @@ static size_t s_sums(const fix_t *f, const table_t *t, lnob_interval_sum_t *s)
             if (wider && u->determined[r] && v < hi[r])
                 hi[r] = v;
             if (wider && u->determined[r] && r != R_NUM3)
-                lo[r] = fmax(lo[r], v - s_siblings(f, u, t, r));
+                lo[r] = fmax(lo[r], v - s_siblings(u, t, r));
             if (narrower && u->determined[r] && v > lo[r])
                 lo[r] = v;
             if (narrower)
@@ -634,7 +638,7 @@ static int s_pinned_row(const fix_t *f, table_t *t)
     lnob_interval_sum_t *sums = lnob_calloc(ROWS + 2, sizeof *sums);
     lnob_interval_t iv[ROWS] = {0};
     lnob_interval_table_t it = {s_matrix(t, f->p), t->all ? ROWS : COUNT_ROWS, f->p->atoms[t->all], t->value, role,
-                                sums, s_sums(f, t, sums)};
+                                sums, s_sums(t, sums)};
     lnob_memo_hash_t h;
     lnob_memo_key_t k;
     s_key(&h, 'I', t, f->p);
@@ -664,16 +668,14 @@ static int s_pinned_row(const fix_t *f, table_t *t)
  * smallest first (the least loss): t's own published ones, then the same
  * rows of the tables linked to it (a service's published total can pin
  * its place's). */
-static size_t s_candidates(const fix_t *f, table_t *t, int pinned, ref_t **out)
+static size_t s_candidates(table_t *t, int pinned, ref_t **out)
 {
     size_t n = 0, cap = ROWS;
     ref_t *v = lnob_malloc(cap * sizeof *v);
     for (size_t pass = 0; pass < 2; pass++) {
         size_t from = n;
-        for (size_t i = 0; i < f->n; i++) {
-            table_t *u = &f->t[i];
-            if (pass == 0 ? u != t : !s_wider(u, t) && !s_wider(t, u))
-                continue;
+        for (size_t i = 0; i < (pass == 0 ? 1 : t->n_near); i++) {
+            table_t *u = pass == 0 ? t : t->near[i];
             for (int r = 0; r < ROWS; r++) {
                 if (!u->present[r] || !u->value[r] || u->forced[r] || !u->determined[r] || r == R_AGEU ||
                     (u == t && r == pinned) || (pass == 1 && (!s_linked(t, r) || !s_linked(u, r))))
@@ -692,6 +694,26 @@ static size_t s_candidates(const fix_t *f, table_t *t, int pinned, ref_t **out)
     return n;
 }
 
+/* Withholds candidate c and keeps it withheld when its table can hide it
+ * and, when `pinned` is a row of t (not -1), that row is then free.
+ * Returns 0 kept, -2 undone, or an error of s_pinned_row. */
+static int s_try(fix_t *f, const ref_t *c, table_t *t, int pinned)
+{
+    c->t->forced[c->row] = 1;
+    int rc = s_protect(c->t, f->p) == 0 ? 0 : -2;
+    if (rc == 0 && pinned >= 0) {
+        int still = s_pinned_row(f, t);
+        if (still < -1)
+            return still;
+        rc = still == pinned ? -2 : 0;
+    }
+    if (rc == -2) { /* no help, or that row cannot be hidden (-3) */
+        c->t->forced[c->row] = 0;
+        s_protect(c->t, f->p);
+    }
+    return rc;
+}
+
 /* Row `pinned` of t is pinned: withholds the first candidate whose
  * withholding frees it, or when none does alone, the first that can be
  * withheld (so that each call hides one more row). Returns 0, -2 when
@@ -699,47 +721,30 @@ static size_t s_candidates(const fix_t *f, table_t *t, int pinned, ref_t **out)
 static int s_unpin(fix_t *f, table_t *t, int pinned)
 {
     ref_t *c;
-    size_t n = s_candidates(f, t, pinned, &c);
+    size_t n = s_candidates(t, pinned, &c);
     int rc = -2;
     f->changed = 1;
-    for (size_t i = 0; i < n && rc == -2; i++) {
-        c[i].t->forced[c[i].row] = 1;
-        int prc = s_protect(c[i].t, f->p);
-        int still = prc == 0 ? s_pinned_row(f, t) : -1;
-        if (still < -1)
-            rc = still;
-        else if (prc == 0 && still != pinned)
-            rc = 0;
-        else {
-            c[i].t->forced[c[i].row] = 0; /* no help, or that row cannot be hidden (-3): the next */
-            s_protect(c[i].t, f->p);
-        }
-    }
-    for (size_t i = 0; i < n && rc == -2; i++) { /* none frees it alone: hide the first that can be */
-        c[i].t->forced[c[i].row] = 1;
-        if (s_protect(c[i].t, f->p) == 0)
-            rc = 0;
-        else {
-            c[i].t->forced[c[i].row] = 0;
-            s_protect(c[i].t, f->p);
-        }
-    }
+    for (size_t i = 0; i < n && rc == -2; i++)
+        rc = s_try(f, &c[i], t, pinned);
+    for (size_t i = 0; i < n && rc == -2; i++) /* none frees it alone: hide the first that can be */
+        rc = s_try(f, &c[i], t, -1);
     free(c);
     return rc;
 }
 
 /* The clock when t or a table whose rows bound t's last changed: wider,
  * narrower, or splitting a wider one as t does (s_siblings). */
-static unsigned long s_changed(const fix_t *f, const table_t *t)
+static unsigned long s_changed(const table_t *t)
 {
     unsigned long at = t->stamp;
-    for (size_t i = 0; i < f->n; i++) {
-        const table_t *v = &f->t[i];
-        int linked = s_wider(v, t) || s_wider(t, v) || (t->up_all && s_sibling(v, t->up_all, t)) ||
-                     (t->up_nat && s_sibling(v, t->up_nat, t));
-        if (linked && v->stamp > at)
-            at = v->stamp;
-    }
+    const table_t *up[2] = {t->up_all, t->up_nat};
+    for (size_t i = 0; i < t->n_near; i++)
+        if (t->near[i]->stamp > at)
+            at = t->near[i]->stamp;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; up[k] && i < up[k]->n_narrow; i++)
+            if (s_sibling(up[k]->narrow[i], up[k], t) && up[k]->narrow[i]->stamp > at)
+                at = up[k]->narrow[i]->stamp;
     return at;
 }
 
@@ -751,7 +756,7 @@ static int s_bounds(fix_t *f)
     int rc = 0;
     for (size_t i = 0; i < f->n && rc == 0; i++) {
         table_t *t = &f->t[i];
-        if (t->checked && s_changed(f, t) <= t->checked)
+        if (t->checked && s_changed(t) <= t->checked)
             continue;
         unsigned long now = *f->p->clock;
         int pinned = s_pinned_row(f, t);
@@ -862,17 +867,58 @@ static int s_zeros(fix_t *f)
     return 0;
 }
 
-/* Links each table to its wider ones (table_t.up_all, up_nat). */
+static void s_push_table(table_t ***v, size_t *n, table_t *t)
+{
+    size_t cap = *n; /* grown to the next power of two as needed */
+    if ((*n & (*n - 1)) == 0) {
+        cap = *n ? 2 * *n : 1;
+        *v = lnob_realloc(*v, cap * sizeof **v);
+    }
+    (*v)[(*n)++] = t;
+}
+
+static int s_by_service(const void *key, const void *table)
+{
+    return strcmp(key, ((const table_t *) table)->e.v[0].service);
+}
+
+/* Links each table to its wider ones (table_t.up_all, up_nat) and back
+ * (narrow), and lists each one's near tables. t[0..n) is in place order
+ * (s_by_table): the nation's first, each place's by all services first. */
 static void s_link(table_t *t, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            const entry_t *a = &t[i].e.v[0], *b = &t[j].e.v[0];
-            if (*a->service && !*b->service && !strcmp(a->mun, b->mun))
-                t[i].up_all = &t[j];
-            if (*a->mun && !*b->mun && !strcmp(a->service, b->service))
-                t[i].up_nat = &t[j];
+    size_t nation = 0;
+    while (nation < n && !*t[nation].e.v[0].mun)
+        nation++;
+    for (size_t i = 0, place = 0; i < n; i++) {
+        const entry_t *a = &t[i].e.v[0];
+        if (strcmp(a->mun, t[place].e.v[0].mun) != 0)
+            place = i;
+        if (*a->service && !*t[place].e.v[0].service)
+            t[i].up_all = &t[place];
+        if (*a->mun)
+            t[i].up_nat = bsearch(a->service, t, nation, sizeof *t, s_by_service);
+    }
+    for (size_t i = 0; i < n; i++) /* in array order, so each list is too */
+        for (int k = 0; k < 2; k++) {
+            table_t *up = k ? t[i].up_nat : t[i].up_all;
+            if (up)
+                s_push_table(&up->narrow, &up->n_narrow, &t[i]);
         }
+    for (size_t i = 0; i < n; i++) {
+        table_t *up[2] = {t[i].up_all, t[i].up_nat};
+        if (up[0] && up[1] && up[1] < up[0])
+            up[0] = t[i].up_nat, up[1] = t[i].up_all;
+        for (size_t j = 0, k = 0; j < t[i].n_narrow || k < 2;) { /* merged by address: array order */
+            while (k < 2 && !up[k])
+                k++;
+            table_t *u = j < t[i].n_narrow ? t[i].narrow[j] : NULL;
+            if (k < 2 && (!u || up[k] < u))
+                s_push_table(&t[i].near, &t[i].n_near, up[k++]);
+            else if (u)
+                s_push_table(&t[i].near, &t[i].n_near, u), j++;
+        }
+    }
 }
 
 /* ---- the extract ------------------------------------------------------------ */
@@ -1034,7 +1080,7 @@ int lnob_mis_disclose(lnob_cell_t *cells, size_t n, uint32_t vulnerable, unsigne
     else
         snprintf(err, errlen, "DISCLOSURE: %s", s_why(rc));
     for (size_t i = 0; i < n_tables; i++)
-        free(t[i].e.v), free(t[i].zero), free(t[i].rows_own), free(t[i].can);
+        free(t[i].e.v), free(t[i].zero), free(t[i].rows_own), free(t[i].can), free(t[i].narrow), free(t[i].near);
     free(t);
     free(all.v);
     free(rows[0]);

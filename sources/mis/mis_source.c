@@ -57,14 +57,17 @@ static void s_disclose(const Lnob__V1__ExtractEnd *end, uint32_t vulnerable, lno
     else if (!end->disclosure_off) {
         int64_t t0 = lnob_mono_us();
         uint64_t hits[2], misses[2];
+        char kept[96] = "";
         lnob_memo_counts(memo, &hits[0], &misses[0]);
         lnob_mis_disclose(r->cells, r->n_cells, vulnerable, small, memo, d, r->error, sizeof r->error);
         lnob_memo_counts(memo, &hits[1], &misses[1]);
+        if (memo)
+            snprintf(kept, sizeof kept, "; %llu of %llu tests answered by an earlier round",
+                     (unsigned long long) (hits[1] - hits[0]),
+                     (unsigned long long) (hits[1] - hits[0] + misses[1] - misses[0]));
         lnob_debug("mis extract %s: disclosure control in %lld ms, %llu cells withheld as small, %llu as "
-                   "complements; %llu of %llu tests answered by an earlier round", end->extract_id,
-                   (long long) (lnob_mono_us() - t0) / 1000, (unsigned long long) d->small,
-                   (unsigned long long) d->complement, (unsigned long long) (hits[1] - hits[0]),
-                   (unsigned long long) (hits[1] - hits[0] + misses[1] - misses[0]));
+                   "complements%s", end->extract_id, (long long) (lnob_mono_us() - t0) / 1000,
+                   (unsigned long long) d->small, (unsigned long long) d->complement, kept);
     }
 }
 

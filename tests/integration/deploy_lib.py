@@ -109,9 +109,9 @@ class Help:
                     self.defaults[last] = m.group(2).strip()
 
 
-def program_help(bin_dir, name):
-    """Help of the worker named as in PROGRAMS."""
-    argv = PROGRAMS[name]
+def program_help(bin_dir, name, argv=None):
+    """Help of the worker named as in PROGRAMS, or of the command argv."""
+    argv = argv or PROGRAMS[name]
     out = subprocess.run([os.path.join(bin_dir, argv[0])] + argv[1:] + ["--help"],
                          capture_output=True, text=True, timeout=30)
     if out.returncode != 0 or "Options" not in out.stdout:

@@ -132,14 +132,6 @@ def check_dashboard(fails, inv):
                 f"{inv.where}: lnob serve has no Redis password file")
 
 
-def dashboard_help(bin_dir):
-    out = subprocess.run([os.path.join(bin_dir, "lnob"), "serve", "--help"], capture_output=True, text=True,
-                         timeout=30)
-    if out.returncode != 0 or "Options" not in out.stdout:
-        sys.exit(f"lnob serve --help failed ({out.returncode}): {out.stderr}")
-    return lib.Help(out.stdout)
-
-
 def check_invocations(fails, invs, helps):
     for inv in invs:
         if not fails.check(inv.worker, f"{inv.where}: {inv.argv[0]} is no lnob worker"):
@@ -677,7 +669,7 @@ def main():
     src, bin_dir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     fails = lib.Failures()
     helps = {name: lib.program_help(bin_dir, name) for name in lib.PROGRAMS}
-    helps["dashboard"] = dashboard_help(bin_dir)
+    helps["dashboard"] = lib.program_help(bin_dir, "dashboard", ["lnob", "serve"])
     links = security_links(src)
     fails.check(len(internal(links)) == 6, f"docs/security.md's table gave the links {sorted(links)}")
     for conf in ("deploy/compose/lnob.conf", "deploy/k8s/base/lnob.conf"):
