@@ -606,7 +606,7 @@ static size_t s_sums(const table_t *t, lnob_interval_sum_t *s)
     size_t n = 0;
     for (int r = 0; r < ROWS; r++) {
         for (int k = 0; k < 2; k++)
-            if (known[k][r] && sum[k][r] > 0 && sum[k][r] < hi[r] && lo[r] > -INFINITY && r != R_NUM3)
+            if (known[k][r] && sum[k][r] > 0 && sum[k][r] < hi[r] && r != R_NUM3)
                 hi[r] = sum[k][r]; /* not NUM3: a person's services in several places add up nationally */
         if (lo[r] == -INFINITY && hi[r] == INFINITY)
             continue;
