@@ -36,19 +36,34 @@ typedef struct {
     size_t cap, len;
 } pairs_t;
 
+static void s_put(pairs_t *p, const char *s, size_t n)
+{
+    size_t room = p->len < p->cap ? p->cap - p->len - 1 : 0; /* cut, as every name here */
+    memcpy(p->out + p->len, s, n < room ? n : room);
+    p->len += n < room ? n : room;
+    p->out[p->len] = '\0';
+}
+
+/* Appends ",k=v" (without the comma first): a cell key is built for every
+ * cell written, so not through snprintf. */
 static void s_pair(void *arg, const char *k, size_t nk, const char *v, size_t nv)
 {
     pairs_t *p = arg;
-    if (p->len < p->cap)
-        p->len += (size_t) snprintf(p->out + p->len, p->cap - p->len, "%s%.*s=%.*s", p->len ? "," : "",
-                                    (int) nk, k, (int) nv, v);
+    if (p->len)
+        s_put(p, ",", 1);
+    s_put(p, k, nk);
+    s_put(p, "=", 1);
+    s_put(p, v, nv);
 }
 
 size_t lnob_store_breakdown(const Lnob__V1__Cell *cell, char *out, size_t cap)
 {
+    if (!cap)
+        return 0;
     if (!cell->breakdown[0])
         return (size_t) snprintf(out, cap, "national");
     pairs_t p = {out, cap, 0};
+    out[0] = '\0';
     lnob_store_breakdown_each(cell->breakdown, cell->group, s_pair, &p);
     return p.len;
 }
@@ -318,6 +333,19 @@ static void s_free_strings(char **v, size_t n)
 
 #define DEL_CHUNK 512 /* keys per DEL or EXISTS command */
 
+/* Sends the commands appended so far once they hold SEND_BYTES: a
+ * transaction of 20,000 cells would otherwise build a buffer of 20 MB,
+ * copied at each growth. Redis queues them; the replies are read at the
+ * end. A failed write leaves the context's error for that read. */
+static void s_send_some(redisContext *c)
+{
+    int done = 0;
+    if (c->err || sdslen(c->obuf) < SEND_BYTES)
+        return;
+    while (!done && redisBufferWrite(c, &done) == REDIS_OK)
+        ;
+}
+
 /* Appends one command: head's words, then items. */
 static void s_append_list(redisContext *c, const char *const *head, size_t nhead,
                           char *const *items, size_t n)
@@ -329,6 +357,7 @@ static void s_append_list(redisContext *c, const char *const *head, size_t nhead
         argv[nhead + i] = items[i];
     redisAppendCommandArgv(c, (int) (nhead + n), argv, NULL);
     free(argv);
+    s_send_some(c);
 }
 
 /* Appends verb over items, DEL_CHUNK at most a command. Returns the number
@@ -339,19 +368,6 @@ static int s_append_chunks(redisContext *c, const char *verb, char *const *items
     for (size_t i = 0; i < n; i += DEL_CHUNK, cmds++)
         s_append_list(c, &verb, 1, items + i, n - i < DEL_CHUNK ? n - i : DEL_CHUNK);
     return cmds;
-}
-
-/* Sends the commands appended so far once they hold SEND_BYTES: a
- * transaction of 20,000 cells would otherwise build a buffer of 20 MB,
- * copied at each growth. Redis queues them; the replies are read at the
- * end. A failed write leaves the context's error for that read. */
-static void s_send_some(redisContext *c)
-{
-    int done = 0;
-    if (sdslen(c->obuf) < SEND_BYTES)
-        return;
-    while (!done && redisBufferWrite(c, &done) == REDIS_OK)
-        ;
 }
 
 /* HSET of one cell; public: its public form (lnob_publish_cell), a
@@ -374,19 +390,41 @@ static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V
     s_send_some(c);
 }
 
+/* The keys of r's cells, built once for the cells and their public
+ * twins (s_append_public); s_keys_free frees them. */
+typedef struct {
+    char **v;
+    char *text;
+} keys_t;
+
+static void s_keys(const Lnob__V1__Result *r, keys_t *k)
+{
+    size_t cells = r->n_cells ? r->n_cells : 1;
+    k->v = lnob_malloc(cells * sizeof *k->v);
+    k->text = lnob_malloc(cells * LNOB_KEY_MAX); /* one block for all the keys */
+    for (size_t i = 0; i < r->n_cells; i++) {
+        k->v[i] = k->text + i * LNOB_KEY_MAX;
+        lnob_store_cell_key(r->extract_id, r->cells[i], k->v[i], LNOB_KEY_MAX);
+    }
+}
+
+static void s_keys_free(keys_t *k)
+{
+    free(k->v);
+    free(k->text);
+}
+
 /* Appends the cells: one HSET each, then the list of their keys in order
  * and the sets of their indicators, a few commands for all. Returns how
  * many commands. */
-static int s_append_cells(redisContext *c, const Lnob__V1__Result *r, const char *list_key, const char *ind_key)
+static int s_append_cells(redisContext *c, const Lnob__V1__Result *r, char *const *keys, const char *list_key,
+                          const char *ind_key)
 {
     size_t cells = r->n_cells ? r->n_cells : 1;
-    char **keys = lnob_malloc(cells * sizeof *keys), *text = lnob_malloc(cells * LNOB_KEY_MAX);
     char **ind = lnob_malloc(cells * sizeof *ind);
     size_t n_ind = 0;
     int n = 0;
     for (size_t i = 0; i < r->n_cells; i++, n++) {
-        keys[i] = text + i * LNOB_KEY_MAX; /* one block for all the keys */
-        lnob_store_cell_key(r->extract_id, r->cells[i], keys[i], LNOB_KEY_MAX);
         s_append_cell(c, r->extract_id, r->cells[i], keys[i], 0);
         size_t k = n_ind;
         while (k > 0 && strcmp(ind[k - 1], r->cells[i]->indicator) != 0) /* mostly the last one */
@@ -402,8 +440,6 @@ static int s_append_cells(redisContext *c, const Lnob__V1__Result *r, const char
         const char *head[] = {"SADD", set ? LNOB_KEY_INDICATORS : ind_key};
         s_append_list(c, head, 2, ind, n_ind);
     }
-    free(text);
-    free(keys);
     free(ind);
     return n;
 }
@@ -501,17 +537,17 @@ static int s_twin_del(redisContext *c, char *const *keys, size_t n)
 /* The public twin of a complete extract: its cells as published (none when
  * it is not for publication) and their list, its public metadata, its place
  * in lnob:pub:extracts. Returns the number of commands. */
-static int s_append_public(redisContext *c, const Lnob__V1__Result *r, const char *meta_key, const char *list_key)
+static int s_append_public(redisContext *c, const Lnob__V1__Result *r, char *const *cell_keys, const char *meta_key,
+                           const char *list_key)
 {
     int n = 0;
     size_t cells = lnob_publish_allowed(r) ? r->n_cells : 0;
-    lnob_key_t k, t;
+    lnob_key_t t;
     char **keys = lnob_malloc((cells ? cells : 1) * sizeof *keys);
     char *text = lnob_malloc((cells ? cells : 1) * LNOB_KEY_MAX);
     for (size_t i = 0; i < cells; i++, n++) {
         keys[i] = text + i * LNOB_KEY_MAX;
-        lnob_store_cell_key(r->extract_id, r->cells[i], k.s, sizeof k.s);
-        memcpy(keys[i], lnob_key_twin(&t, k.s), LNOB_KEY_MAX);
+        memcpy(keys[i], lnob_key_twin(&t, cell_keys[i]), LNOB_KEY_MAX);
         s_append_cell(c, r->extract_id, r->cells[i], keys[i], 1);
     }
     lnob_key_twin(&t, list_key);
@@ -609,8 +645,8 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     int n = 0;
     const char *ind_key = lnob_key_indicators(&ik, r->extract_id), *run_key = lnob_key_run(&rk, r->run_id);
     redisAppendCommand(c, "MULTI"), n++;
-    for (size_t i = 0; i < prev->n && complete; i++)
-        redisAppendCommand(c, "DEL %s", prev->keys[i]), n++;
+    if (complete)
+        n += s_append_chunks(c, "DEL", prev->keys, prev->n);
     if (complete)
         n += s_twin_del(c, prev->keys, prev->n);
     redisAppendCommand(c, "DEL %s %s %s", list_key, ind_key, meta_key), n++;
@@ -618,13 +654,16 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     s_twin(c, "DEL", meta_key, NULL, NULL), n++;
     if (complete && r->quarantine_parts == 0)
         redisAppendCommand(c, "DEL %s", lnob_key_quarantine(&k, r->extract_id)), n++;
-    n += s_append_cells(c, r, list_key, ind_key);
+    keys_t keys;
+    s_keys(r, &keys);
+    n += s_append_cells(c, r, keys.v, list_key, ind_key);
     n += s_append_meta(c, meta_key, r);
     if (complete)
         redisAppendCommand(c, "ZADD " LNOB_KEY_EXTRACTS " %s %s", s_meta_value(r, "computed_ms"),
                            r->extract_id), n++;
     if (complete)
-        n += s_append_public(c, r, meta_key, list_key);
+        n += s_append_public(c, r, keys.v, meta_key, list_key);
+    s_keys_free(&keys);
     if (seq)
         n += s_append_publication(c, r, prev, pt, meta_key, stream_max, seq);
     n += s_append_run_inputs(c, r, run_key);

@@ -58,8 +58,8 @@ int lnob_interval(const lnob_interval_table_t *t, lnob_interval_t *out);
  * under what t publishes and its sums, 0 when it must be empty (a place
  * whose RE is its ROMA plus its EGY has nobody both Roma and Egyptian).
  * First a feasibility problem with every column at least 1/1000 (when it
- * has a solution, every atom can hold persons: the usual case, settled by
- * one phase of the simplex); else one linear program over the homogenised problem:
+ * has a solution that meets every row within 1e-6, every atom can hold
+ * persons: the usual case, settled by one phase of the simplex); else one linear program over the homogenised problem:
  * the largest number of atoms at least 1 in a multiple of a solution. 0,
  * or -1 and -2 as lnob_interval. */
 int lnob_interval_support(const lnob_interval_table_t *t, uint8_t *can);

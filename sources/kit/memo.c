@@ -1,20 +1,20 @@
-/* memo.c - a bounded memory of results by input digest (memo.h). */
+/* memo.c - a bounded memory of results by input digest (memo.h), over
+ * CZMQ's zhashx with the digest in hex as the key. */
 #include "memo.h"
 
-#include <stdlib.h>
+#include <czmq.h>
 #include <string.h>
 
 #include "lnob/mem.h"
 
 typedef struct {
-    lnob_memo_key_t key;
-    void *v; /* NULL: a free slot */
     size_t len;
-} slot_t;
+    uint8_t v[];
+} blob_t;
 
 struct lnob_memo {
-    slot_t *slot;
-    size_t cap, n, max; /* cap: a power of two, at least twice max */
+    zhashx_t *map; /* hex digest -> owned blob_t */
+    size_t max;
     uint64_t hits, misses;
 };
 
@@ -33,76 +33,63 @@ void lnob_memo_end(lnob_memo_hash_t *h, lnob_memo_key_t *k)
     crypto_generichash_final(&h->s, k->b, sizeof k->b);
 }
 
+static void s_free_blob(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
 lnob_memo_t *lnob_memo_new(size_t max)
 {
     lnob_memo_t *m = lnob_calloc(1, sizeof *m);
+    m->map = zhashx_new();
+    zhashx_set_destructor(m->map, s_free_blob);
     m->max = max ? max : 1;
-    for (m->cap = 2; m->cap < 2 * m->max; m->cap *= 2)
-        ;
-    m->slot = lnob_calloc(m->cap, sizeof *m->slot);
     return m;
-}
-
-static void s_clear(lnob_memo_t *m)
-{
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->slot[i].v);
-        m->slot[i].v = NULL;
-    }
-    m->n = 0;
 }
 
 void lnob_memo_destroy(lnob_memo_t **m)
 {
     if (!*m)
         return;
-    s_clear(*m);
-    free((*m)->slot);
+    zhashx_destroy(&(*m)->map);
     free(*m);
     *m = NULL;
 }
 
-/* The slot of k, or the free slot where it would go (linear probing: the
- * table is at most half full). */
-static slot_t *s_find(const lnob_memo_t *m, const lnob_memo_key_t *k)
+static void s_hex(const lnob_memo_key_t *k, char hex[2 * LNOB_MEMO_KEY_BYTES + 1])
 {
-    uint64_t h;
-    memcpy(&h, k->b, sizeof h); /* a digest: its bytes are already spread */
-    for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
-        if (!m->slot[i].v || !memcmp(&m->slot[i].key, k, sizeof *k))
-            return &m->slot[i];
+    sodium_bin2hex(hex, 2 * LNOB_MEMO_KEY_BYTES + 1, k->b, sizeof k->b);
 }
 
 const void *lnob_memo_get(lnob_memo_t *m, const lnob_memo_key_t *k, size_t *len)
 {
     if (!m)
         return NULL;
-    const slot_t *s = s_find(m, k);
-    if (!s->v) {
+    char hex[2 * LNOB_MEMO_KEY_BYTES + 1];
+    s_hex(k, hex);
+    const blob_t *b = zhashx_lookup(m->map, hex);
+    if (!b) {
         m->misses++;
         return NULL;
     }
     m->hits++;
-    *len = s->len;
-    return s->v;
+    *len = b->len;
+    return b->v;
 }
 
 void lnob_memo_put(lnob_memo_t *m, const lnob_memo_key_t *k, const void *v, size_t len)
 {
     if (!m)
         return;
-    slot_t *s = s_find(m, k);
-    if (!s->v && m->n == m->max) { /* full: start afresh rather than track ages */
-        s_clear(m);
-        s = s_find(m, k);
-    }
-    if (!s->v)
-        m->n++;
-    free(s->v);
-    s->key = *k;
-    s->v = lnob_malloc(len ? len : 1);
-    memcpy(s->v, v, len);
-    s->len = len;
+    char hex[2 * LNOB_MEMO_KEY_BYTES + 1];
+    s_hex(k, hex);
+    if (!zhashx_lookup(m->map, hex) && zhashx_size(m->map) >= m->max)
+        zhashx_purge(m->map); /* full: start afresh rather than track ages */
+    blob_t *b = lnob_malloc(sizeof *b + (len ? len : 1));
+    b->len = len;
+    memcpy(b->v, v, len);
+    zhashx_update(m->map, hex, b); /* replaces (and frees) one kept under k */
 }
 
 void lnob_memo_counts(const lnob_memo_t *m, uint64_t *hits, uint64_t *misses)

@@ -6,7 +6,8 @@
  * depends on (libsodium's crypto_generichash, 256 bits: no two inputs
  * meet), so the next round reads it instead of solving again, with the
  * same result bit for bit. At most max entries: when full, it starts
- * afresh. One owner at a time: not for sharing between threads.
+ * afresh. One owner at a time: not for sharing between threads. The map
+ * is CZMQ's zhashx, keyed by the digest in hex.
  * Not for: deciding what an answer depends on (the caller names every
  * input in the key). */
 #ifndef LNOB_KIT_MEMO_H
@@ -42,7 +43,8 @@ void lnob_memo_destroy(lnob_memo_t **m);
  * length in *len; NULL when there is none. m may be NULL: none. */
 const void *lnob_memo_get(lnob_memo_t *m, const lnob_memo_key_t *k, size_t *len);
 
-/* Keeps a copy of v[0..len) under k. m may be NULL: nothing kept. */
+/* Keeps a copy of v[0..len) under k. m may be NULL: nothing kept. v must
+ * not point into m (an answer lnob_memo_get gave): it may be freed first. */
 void lnob_memo_put(lnob_memo_t *m, const lnob_memo_key_t *k, const void *v, size_t len);
 
 /* Answers read and kept since m was made (for logs and tests). */

@@ -315,7 +315,8 @@ static void s_key(lnob_memo_hash_t *h, char what, const table_t *t, const policy
         lnob_memo_add(h, t->zero, p->atoms[t->all]);
 }
 
-/* The answer kept under k into out[0..size) and *rc: 1, or 0 when none. */
+/* The answer kept under k into out[0..size) and *rc: 1, or 0 when none
+ * (or no memo: then k is not looked at). */
 static int s_recall(const policy_t *p, const lnob_memo_key_t *k, void *out, size_t size, int *rc)
 {
     size_t len;
@@ -343,6 +344,8 @@ static void s_keep(const policy_t *p, const lnob_memo_key_t *k, const void *out,
 static int s_span(table_t *t, const policy_t *p, const lnob_protect_table_t *pt, lnob_protect_cell_t *c)
 {
     size_t n = t->e.n, size = n * sizeof *c + ROWS;
+    if (!p->memo)
+        return lnob_protect(pt, c, n) < 0 ? -1 : lnob_protect_determined(pt, c, n, t->determined);
     lnob_memo_hash_t h;
     lnob_memo_key_t k;
     s_key(&h, 'P', t, p);
@@ -640,13 +643,15 @@ static int s_pinned_row(const fix_t *f, table_t *t)
     lnob_interval_table_t it = {s_matrix(t, f->p), t->all ? ROWS : COUNT_ROWS, f->p->atoms[t->all], t->value, role,
                                 sums, s_sums(t, sums)};
     lnob_memo_hash_t h;
-    lnob_memo_key_t k;
-    s_key(&h, 'I', t, f->p);
-    lnob_memo_add(&h, t->value, sizeof t->value);
-    lnob_memo_add(&h, role, ROWS);
-    lnob_memo_add(&h, &it.n_sums, sizeof it.n_sums);
-    lnob_memo_add(&h, sums, it.n_sums * sizeof *sums);
-    lnob_memo_end(&h, &k);
+    lnob_memo_key_t k = {{0}};
+    if (f->p->memo) {
+        s_key(&h, 'I', t, f->p);
+        lnob_memo_add(&h, t->value, sizeof t->value);
+        lnob_memo_add(&h, role, ROWS);
+        lnob_memo_add(&h, &it.n_sums, sizeof it.n_sums);
+        lnob_memo_add(&h, sums, it.n_sums * sizeof *sums);
+        lnob_memo_end(&h, &k);
+    }
     int rc;
     if (!s_recall(f->p, &k, iv, sizeof iv, &rc)) {
         rc = lnob_interval(&it, iv);
@@ -782,13 +787,15 @@ static int s_support(const fix_t *f, table_t *u)
     lnob_interval_table_t it = {s_matrix(u, f->p), u->all ? ROWS : COUNT_ROWS, f->p->atoms[u->all], u->value, role,
                                 NULL, 0};
     if (!u->can)
-        u->can = lnob_malloc(f->p->atoms[u->all]);
+        u->can = lnob_calloc(f->p->atoms[u->all], 1);
     lnob_memo_hash_t h;
-    lnob_memo_key_t k;
-    s_key(&h, 'S', u, f->p);
-    lnob_memo_add(&h, u->value, sizeof u->value);
-    lnob_memo_add(&h, role, ROWS);
-    lnob_memo_end(&h, &k);
+    lnob_memo_key_t k = {{0}};
+    if (f->p->memo) {
+        s_key(&h, 'S', u, f->p);
+        lnob_memo_add(&h, u->value, sizeof u->value);
+        lnob_memo_add(&h, role, ROWS);
+        lnob_memo_end(&h, &k);
+    }
     int rc;
     if (!s_recall(f->p, &k, u->can, f->p->atoms[u->all], &rc)) {
         rc = lnob_interval_support(&it, u->can);

@@ -62,7 +62,7 @@ static void s_disclose(const Lnob__V1__ExtractEnd *end, uint32_t vulnerable, lno
         lnob_mis_disclose(r->cells, r->n_cells, vulnerable, small, memo, d, r->error, sizeof r->error);
         lnob_memo_counts(memo, &hits[1], &misses[1]);
         if (memo)
-            snprintf(kept, sizeof kept, "; %llu of %llu tests answered by an earlier round",
+            snprintf(kept, sizeof kept, "; %llu of %llu tests answered from the memo",
                      (unsigned long long) (hits[1] - hits[0]),
                      (unsigned long long) (hits[1] - hits[0] + misses[1] - misses[0]));
         lnob_debug("mis extract %s: disclosure control in %lld ms, %llu cells withheld as small, %llu as "

@@ -351,6 +351,21 @@ Test(interval, the_support_finds_the_classes_a_table_shows_empty)
     cr_assert(can[0] && can[1] && can[2] && can[3], "%d %d %d %d", can[0], can[1], can[2], can[3]);
 }
 
+/* The same at a nation's size: RE 2,500,000 = ROMA 1,700,000 + EGY 800,000.
+ * GLPK meets a row within 1e-7 of its value, 0.25 person here, against the
+ * thousandth of a person the first, quick problem puts in every class. */
+Test(interval, the_support_at_a_nation_size_still_finds_the_empty_class)
+{
+    static const uint8_t rows[] = {1, 1, 1, 1, /* T */ 0, 1, 1, 1, /* RE */ 0, 1, 0, 1, /* ROMA */ 0, 0, 1, 1 /* EGY */};
+    static const uint64_t value[] = {3000000, 2500000, 1700000, 800000};
+    static const uint8_t role[] = {LNOB_INTERVAL_PUBLISHED, LNOB_INTERVAL_PUBLISHED, LNOB_INTERVAL_PUBLISHED,
+                                   LNOB_INTERVAL_PUBLISHED};
+    lnob_interval_table_t t = {rows, 4, 4, value, role, NULL, 0};
+    uint8_t can[4];
+    cr_assert_eq(lnob_interval_support(&t, can), 0);
+    cr_assert(can[0] && can[1] && can[2] && !can[3], "%d %d %d %d", can[0], can[1], can[2], can[3]);
+}
+
 /* Across tables: AL154 publishes RE 42 = ROMA 30 + EGY 12 by all
  * services, so nobody there is both Roma and Egyptian, in any service.
  * Then its home care's EGY (2) is its RE (12) less its ROMA (10), though
