@@ -174,10 +174,11 @@ static int s_small(uint64_t v, unsigned small_max)
 }
 
 /* Values and present rows from the table's cells, and a known entry for
- * each present row without a cell: a structural zero (only groups with
- * persons get a cell), or the persons of unknown age, which no cell
- * publishes but which are taken as known, so that the age groups are
- * protected as if they summed to the total (they nearly always do). */
+ * each present row without a cell that is 0: a structural zero (only
+ * groups with persons get a cell), or no person of unknown age (the age
+ * groups sum to the total, as they nearly always do). Persons of unknown
+ * age, when there are some, are a row no cell publishes: determined only
+ * when the total and the age groups are (the span test), hidden when 1-4. */
 static void s_table_rows(table_t *t)
 {
     uint8_t seen[ROWS] = {0};
@@ -190,7 +191,7 @@ static void s_table_rows(table_t *t)
         t->present[r] = r < COUNT_ROWS || (t->all && (r < R_NUM3 || seen[R_NUM3]));
     t->value[R_AGEU] = t->value[R_T] - t->value[R_A017] - t->value[R_A1864] - t->value[R_A65];
     for (int r = 0; r < ROWS; r++)
-        if (t->present[r] && !seen[r]) {
+        if (t->present[r] && !seen[r] && (r != R_AGEU || t->value[r] == 0)) {
             entry_t z = {.cell = SIZE_MAX, .rows = {(uint8_t) r}, .n_rows = 1, .value = {t->value[r]}};
             memcpy(z.mun, t->e.v[0].mun, sizeof z.mun);
             memcpy(z.service, t->e.v[0].service, sizeof z.service);
@@ -216,8 +217,8 @@ static uint8_t s_state(const entry_t *e, const table_t *t, unsigned small_max)
         small |= s_small(e->value[k], small_max);
         forced |= t->forced[e->rows[k]];
     }
-    if (e->cell == SIZE_MAX) /* known to all, but a small number of persons of unknown age is hidden */
-        return e->rows[0] == R_AGEU && small ? LNOB_PROTECT_PRIMARY : LNOB_PROTECT_KNOWN;
+    if (e->cell == SIZE_MAX) /* a row of 0 known to all */
+        return LNOB_PROTECT_KNOWN;
     if (small)
         return LNOB_PROTECT_PRIMARY;
     return forced ? LNOB_PROTECT_SECONDARY : LNOB_PROTECT_OPEN; /* a zero too: it may say much */

@@ -404,52 +404,79 @@ Test(mis_disclose, a_class_a_place_shows_empty_is_empty_in_its_services)
     free(c);
 }
 
-/* A pinned row's first candidate may be one its table cannot withhold:
- * home care's total (6) is its persons of unknown age, which are taken as
- * known. It is passed over for the next (s_try). */
-Test(mis_disclose, a_candidate_its_table_cannot_hide_is_passed_over)
+/* Persons of unknown age are a row no cell publishes. AL111's home care
+ * has one, the nation's six: the other five are AL154's, whose total and
+ * age groups are published. Publishing them all would give AL111's one as
+ * the nation's unknown ages less AL154's; an age group is withheld so
+ * that it cannot be (this failed the extract while the unknown ages were
+ * taken as known to all). */
+Test(mis_disclose, one_person_of_unknown_age_is_not_the_nations_less_the_others)
 {
     static lnob_mis_record_t r[8];
     static char keys[8][65];
     int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 5, 1); /* AL154 home care: 5 women, 1 man, all of unknown age */
+    size_t at = s_add(r, 0, keys, &next, 1, 1, 2, 3); /* AL154 home care: 5 of unknown age */
     for (size_t i = 0; i < at; i++)
         r[i].birth = 0;
-    at = s_add(r, at, keys, &next, 1, 2, 0, 1); /* AL154 day centre: 1 man aged 30 */
+    at = s_add(r, at, keys, &next, 1, 1, 1, 0); /* and a woman aged 30 */
+    size_t al111 = at;
+    at = s_add(r, at, keys, &next, 2, 1, 0, 1); /* AL111 home care: 1 man of unknown age */
+    r[al111].birth = 0;
     size_t n;
     lnob_mis_disclosed_t d;
     lnob_cell_t *c = s_protected(r, at, &n, &d); /* asserts 0 */
-    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE")), "published",
-                     "6 = the persons of unknown age: withholding it would reveal nothing new, and cannot be done");
-    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service,sex", "AL154,HOME_CARE,F")), "COMPLEMENT");
-    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben_all", "municipality,sex", "AL154,F")), "COMPLEMENT",
-                     "the next candidate frees home care's F, pinned at 5 by it");
-    cr_assert_str_eq(s_why(s_find(c, n, "mis_ben_all", "sex", "F")), "COMPLEMENT");
+    const char *bd = "municipality,service,age_group";
+    const lnob_cell_t *al154 = s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,18-64");
+    const lnob_cell_t *al154_total = s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE");
+    const lnob_cell_t *nat = s_find(c, n, "mis_ben", "service,age_group", "HOME_CARE,18-64");
+    const lnob_cell_t *nat_total = s_find(c, n, "mis_ben", "service", "HOME_CARE");
+    cr_assert(al154->flag == LNOB_FLAG_SUPPRESS || al154_total->flag == LNOB_FLAG_SUPPRESS ||
+                  nat->flag == LNOB_FLAG_SUPPRESS || nat_total->flag == LNOB_FLAG_SUPPRESS,
+              "AL154's unknown ages (%s, %s) and the nation's (%s, %s) all published", s_why(al154),
+              s_why(al154_total), s_why(nat), s_why(nat_total));
     free(c);
 }
 
-/* The relation rule with intervals: home care's total is at least 4 (four
- * age groups withheld, each at least 1) and the day centre's at least 1,
+/* The same with everybody of unknown age, 5 and 1 (this failed with -3). */
+Test(mis_disclose, persons_all_of_unknown_age_in_two_places_are_protected)
+{
+    static lnob_mis_record_t r[8];
+    static char keys[8][65];
+    int next = 1;
+    size_t at = s_add(r, 0, keys, &next, 1, 1, 5, 0);
+    at = s_add(r, at, keys, &next, 2, 1, 1, 0);
+    for (size_t i = 0; i < at; i++)
+        r[i].birth = 0;
+    size_t n;
+    lnob_mis_disclosed_t d;
+    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    const lnob_cell_t *al154 = s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE");
+    const lnob_cell_t *nat = s_find(c, n, "mis_ben", "service", "HOME_CARE");
+    cr_assert(al154->flag == LNOB_FLAG_SUPPRESS || nat->flag == LNOB_FLAG_SUPPRESS,
+              "AL111's 1 = the nation's %s less AL154's %s", s_why(nat), s_why(al154));
+    free(c);
+}
+
+/* The relation rule with intervals: AL154's home care (a girl of 10, a
+ * man of 30, a woman of 70) is at least 3 (its three age groups withheld,
+ * each at least 1) and its day centre (a woman and a man of 30) at least 2,
  * so the 5 persons in one service would pin both withheld totals. */
 Test(mis_disclose, withheld_service_totals_pinned_by_their_bounds_hide_the_persons_by_services)
 {
     static lnob_mis_record_t r[8];
     static char keys[8][65];
     int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 3, 1); /* AL154 home care: 3 women, 1 man aged 30 */
-    r[0].birth = 20140101;                            /* a girl of 10 */
-    r[1].birth = 19540101;                            /* a woman of 70 */
-    r[2].birth = 0;                                   /* a woman of unknown age */
-    at = s_add(r, at, keys, &next, 1, 2, 1, 0);       /* AL154 day centre: a woman aged 30 */
+    size_t at = s_add(r, 0, keys, &next, 1, 1, 2, 1);
+    r[0].birth = 20140101;
+    r[1].birth = 19540101;
+    at = s_add(r, at, keys, &next, 1, 2, 1, 1);
     size_t n;
     lnob_mis_disclosed_t d;
     lnob_cell_t *c = s_protected(r, at, &n, &d);
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE")), "SMALL_COUNT");
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,DAY_CENTRE")), "SMALL_COUNT");
-    /* home care >= 4 (four age groups, each >= 1), day centre >= 1: 5 persons by one service would pin both */
     cr_assert_str_eq(s_why(s_find(c, n, "mis_nserv", "municipality,nserv", "AL154,1")), "COMPLEMENT");
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben_all", "municipality", "AL154")), "COMPLEMENT");
-    cr_assert_str_eq(s_why(s_find(c, n, "mis_nserv", "nserv", "1")), "COMPLEMENT");
     free(c);
 }
 
