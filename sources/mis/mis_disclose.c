@@ -284,13 +284,20 @@ void lnob_mis_memo_keep(const policy_t *p, const lnob_memo_key_t *k, const void 
     free(v);
 }
 
-/* The span test of t's cells c (protect.h): their states and
- * t->determined, as an earlier round found them when it asked the same. */
+/* The span test of t's cells c (protect.h) into their states and
+ * t->determined. 0 or -1. */
+static int s_span_solve(table_t *t, const lnob_protect_table_t *pt, lnob_protect_cell_t *c)
+{
+    return lnob_protect(pt, c, t->e.n) < 0 ? -1 : lnob_protect_determined(pt, c, t->e.n, t->determined);
+}
+
+/* s_span_solve, or its answer as an earlier round found it when it asked
+ * the same. */
 static int s_span(table_t *t, const policy_t *p, const lnob_protect_table_t *pt, lnob_protect_cell_t *c)
 {
     size_t n = t->e.n, size = n * sizeof *c + ROWS;
     if (!p->memo)
-        return lnob_protect(pt, c, n) < 0 ? -1 : lnob_protect_determined(pt, c, n, t->determined);
+        return s_span_solve(t, pt, c);
     lnob_memo_hash_t h;
     lnob_memo_key_t k;
     lnob_mis_memo_key(&h, 'P', t, p);
@@ -304,7 +311,7 @@ static int s_span(table_t *t, const policy_t *p, const lnob_protect_table_t *pt,
         memcpy(c, v, n * sizeof *c);
         memcpy(t->determined, v + n * sizeof *c, ROWS);
     } else {
-        rc = lnob_protect(pt, c, n) < 0 ? -1 : lnob_protect_determined(pt, c, n, t->determined);
+        rc = s_span_solve(t, pt, c);
         memcpy(v, c, n * sizeof *c);
         memcpy(v + n * sizeof *c, t->determined, ROWS);
         lnob_mis_memo_keep(p, &k, v, size, rc);

@@ -404,6 +404,13 @@ Test(mis_disclose, a_class_a_place_shows_empty_is_empty_in_its_services)
     free(c);
 }
 
+/* Records r[from..to) of unknown age (no birth date). */
+static void s_unknown_age(lnob_mis_record_t *r, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        r[i].birth = 0;
+}
+
 /* Persons of unknown age are a row no cell publishes. AL111's home care
  * has one, the nation's six: the other five are AL154's, whose total and
  * age groups are published. Publishing them all would give AL111's one as
@@ -416,12 +423,11 @@ Test(mis_disclose, one_person_of_unknown_age_is_not_the_nations_less_the_others)
     static char keys[8][65];
     int next = 1;
     size_t at = s_add(r, 0, keys, &next, 1, 1, 2, 3); /* AL154 home care: 5 of unknown age */
-    for (size_t i = 0; i < at; i++)
-        r[i].birth = 0;
+    s_unknown_age(r, 0, at);
     at = s_add(r, at, keys, &next, 1, 1, 1, 0); /* and a woman aged 30 */
     size_t al111 = at;
     at = s_add(r, at, keys, &next, 2, 1, 0, 1); /* AL111 home care: 1 man of unknown age */
-    r[al111].birth = 0;
+    s_unknown_age(r, al111, at);
     size_t n;
     lnob_mis_disclosed_t d;
     lnob_cell_t *c = s_protected(r, at, &n, &d); /* asserts 0 */
@@ -445,8 +451,7 @@ Test(mis_disclose, persons_all_of_unknown_age_in_two_places_are_protected)
     int next = 1;
     size_t at = s_add(r, 0, keys, &next, 1, 1, 5, 0);
     at = s_add(r, at, keys, &next, 2, 1, 1, 0);
-    for (size_t i = 0; i < at; i++)
-        r[i].birth = 0;
+    s_unknown_age(r, 0, at);
     size_t n;
     lnob_mis_disclosed_t d;
     lnob_cell_t *c = s_protected(r, at, &n, &d);
