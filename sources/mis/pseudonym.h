@@ -1,6 +1,7 @@
 /* pseudonym.h - personal numbers to person keys (spec §6.1).
  *
- * A person key is HMAC-SHA-256 (libsodium crypto_auth_hmacsha256), under one
+ * A person key is HMAC-SHA-256 (RFC 2104; the MAC of libsodium's
+ * crypto_auth_hmacsha256, computed with OpenSSL's SHA-256), under one
  * secret 32-byte key, of the normalised national personal number, as 64
  * lowercase hex characters. Every MIS ingester must use the same key, or the
  * same person gets different keys in different files and is counted twice.

@@ -114,6 +114,26 @@ Test(pseudonym, different_keys_give_different_pseudonyms)
     lnob_pseudonym_destroy(&b);
 }
 
+/* The keyed state copied for each number gives libsodium's HMAC under any
+ * key: keys with every byte value, 2,000 numbers each, the state reused. */
+Test(pseudonym, every_key_and_number_gives_libsodiums_hmac)
+{
+    uint8_t key[LNOB_PSEUDONYM_KEY_BYTES];
+    char nid[LNOB_PSEUDONYM_NID_LEN + 1], out[LNOB_PSEUDONYM_HEX + 1], want[LNOB_PSEUDONYM_HEX + 1];
+    for (int k = 0; k < 8; k++) {
+        randombytes_buf(key, sizeof key);
+        key[k % LNOB_PSEUDONYM_KEY_BYTES] = (uint8_t) (k == 0 ? 0x00 : k == 1 ? 0xff : k == 2 ? 0x36 : 0x5c);
+        lnob_pseudonym_t *p = lnob_pseudonym_new(key);
+        for (unsigned i = 0; i < 2000; i++) {
+            snprintf(nid, sizeof nid, "%c%08u%c", 'A' + i % 26, i * 48271u % 100000000u, 'Z' - i % 26);
+            cr_assert_eq(KEY(p, nid, out), LNOB_PSEUDONYM_OK);
+            s_expected(key, nid, want);
+            cr_assert_str_eq(out, want, "key %d, number %s", k, nid);
+        }
+        lnob_pseudonym_destroy(&p);
+    }
+}
+
 /* ---- key files ---------------------------------------------------------------- */
 
 /* Writes a key file with this content and mode; returns its path (static). */
