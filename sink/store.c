@@ -1,6 +1,7 @@
 /* store.c - lnob's Redis key schema and its transactional writes (store.h). */
 #include "store.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,28 +391,70 @@ static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V
     s_send_some(c);
 }
 
-/* The keys of r's cells, built once for the cells and their public
- * twins (s_append_public); s_keys_free frees them. */
+/* A list of keys packed in one block (a key is tens of bytes; a fixed slot
+ * of LNOB_KEY_MAX each made 10 MB of fresh pages a round of 10,000 cells).
+ * s_keys_add appends one; s_keys_done points v at them; s_keys_free. */
 typedef struct {
     char **v;
     char *text;
+    size_t *at; /* each key's offset in text, until s_keys_done */
+    size_t n, most, cap, used;
 } keys_t;
 
+static void s_keys_init(keys_t *k, size_t n)
+{
+    memset(k, 0, sizeof *k);
+    k->most = n;
+    k->at = lnob_malloc((n ? n : 1) * sizeof *k->at);
+}
+
+static void s_keys_add(keys_t *k, const char *key)
+{
+    size_t len = strlen(key) + 1;
+    assert(k->n < k->most);
+    lnob_grow((void **) &k->text, &k->cap, k->used + len, 1);
+    memcpy(k->text + k->used, key, len);
+    k->at[k->n++] = k->used;
+    k->used += len;
+}
+
+static void s_keys_done(keys_t *k)
+{
+    k->v = lnob_malloc((k->n ? k->n : 1) * sizeof *k->v);
+    for (size_t i = 0; i < k->n; i++)
+        k->v[i] = k->text + k->at[i];
+    free(k->at);
+    k->at = NULL;
+}
+
+/* The keys of r's cells, built once for the cells and their public twins. */
 static void s_keys(const Lnob__V1__Result *r, keys_t *k)
 {
-    size_t cells = r->n_cells ? r->n_cells : 1;
-    k->v = lnob_malloc(cells * sizeof *k->v);
-    k->text = lnob_malloc(cells * LNOB_KEY_MAX); /* one block for all the keys */
+    s_keys_init(k, r->n_cells);
     for (size_t i = 0; i < r->n_cells; i++) {
-        k->v[i] = k->text + i * LNOB_KEY_MAX;
-        lnob_store_cell_key(r->extract_id, r->cells[i], k->v[i], LNOB_KEY_MAX);
+        lnob_key_t key;
+        lnob_store_cell_key(r->extract_id, r->cells[i], key.s, sizeof key.s);
+        s_keys_add(k, key.s);
     }
+    s_keys_done(k);
+}
+
+/* The public twins of keys[0..n). */
+static void s_twins(char *const *keys, size_t n, keys_t *k)
+{
+    s_keys_init(k, n);
+    for (size_t i = 0; i < n; i++) {
+        lnob_key_t t;
+        s_keys_add(k, lnob_key_twin(&t, keys[i]));
+    }
+    s_keys_done(k);
 }
 
 static void s_keys_free(keys_t *k)
 {
     free(k->v);
     free(k->text);
+    free(k->at);
 }
 
 /* Appends the cells: one HSET each, then the list of their keys in order
@@ -522,15 +565,10 @@ static void s_twin(redisContext *c, const char *cmd, const char *key, const char
 /* DEL of the twins of keys[0..n); returns the number of commands. */
 static int s_twin_del(redisContext *c, char *const *keys, size_t n)
 {
-    char **twins = lnob_malloc((n ? n : 1) * sizeof *twins), *text = lnob_malloc((n ? n : 1) * LNOB_KEY_MAX);
-    for (size_t i = 0; i < n; i++) {
-        lnob_key_t t;
-        twins[i] = text + i * LNOB_KEY_MAX;
-        memcpy(twins[i], lnob_key_twin(&t, keys[i]), LNOB_KEY_MAX);
-    }
-    int cmds = s_append_chunks(c, "DEL", twins, n);
-    free(text);
-    free(twins);
+    keys_t twins;
+    s_twins(keys, n, &twins);
+    int cmds = s_append_chunks(c, "DEL", twins.v, n);
+    s_keys_free(&twins);
     return cmds;
 }
 
@@ -543,20 +581,16 @@ static int s_append_public(redisContext *c, const Lnob__V1__Result *r, char *con
     int n = 0;
     size_t cells = lnob_publish_allowed(r) ? r->n_cells : 0;
     lnob_key_t t;
-    char **keys = lnob_malloc((cells ? cells : 1) * sizeof *keys);
-    char *text = lnob_malloc((cells ? cells : 1) * LNOB_KEY_MAX);
-    for (size_t i = 0; i < cells; i++, n++) {
-        keys[i] = text + i * LNOB_KEY_MAX;
-        memcpy(keys[i], lnob_key_twin(&t, cell_keys[i]), LNOB_KEY_MAX);
-        s_append_cell(c, r->extract_id, r->cells[i], keys[i], 1);
-    }
+    keys_t twins;
+    s_twins(cell_keys, cells, &twins);
+    for (size_t i = 0; i < cells; i++, n++)
+        s_append_cell(c, r->extract_id, r->cells[i], twins.v[i], 1);
     lnob_key_twin(&t, list_key);
     for (size_t i = 0; i < cells; i += DEL_CHUNK, n++) {
         const char *head[] = {"RPUSH", t.s};
-        s_append_list(c, head, 2, keys + i, cells - i < DEL_CHUNK ? cells - i : DEL_CHUNK);
+        s_append_list(c, head, 2, twins.v + i, cells - i < DEL_CHUNK ? cells - i : DEL_CHUNK);
     }
-    free(text);
-    free(keys);
+    s_keys_free(&twins);
     const char **argv = lnob_malloc((4 + 2 * r->n_meta) * sizeof *argv);
     int argc = 0;
     argv[argc++] = "HSET";
