@@ -65,7 +65,8 @@ struct lnob_metrics {
 
 /* ---- registry ---------------------------------------------------------------- */
 
-static int s_name_ok(const char *name)
+/* Used only in an assert: unused, not a warning, where NDEBUG removes it. */
+__attribute__((unused)) static int s_name_ok(const char *name)
 {
     if (!name || !*name || (*name >= '0' && *name <= '9'))
         return 0;

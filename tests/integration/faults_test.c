@@ -217,7 +217,8 @@ TestSuite(faults_spread, .init = s_setup_spread, .fini = s_teardown_spread, .tim
 static pid_t s_read_pid(const char *workdir, const char *name)
 {
     char path[400];
-    snprintf(path, sizeof path, "%s/%s.pid", workdir, name);
+    if (snprintf(path, sizeof path, "%s/%s.pid", workdir, name) >= (int) sizeof path)
+        return 0;
     FILE *f = fopen(path, "r");
     int pid = 0;
     if (f) {
