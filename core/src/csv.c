@@ -199,6 +199,9 @@ static void s_row(int term, void *arg)
         lnob_csv_rowbuf_clear(self->row);
     else
         self->rc = lnob_csv_rowbuf_emit(self->row, self->row_line, self->fn, self->arg);
+    /* a row that begins before this line ends (after a bare CR) begins on
+     * it; one that begins on a later line is placed by s_step */
+    self->row_line = self->line;
 }
 
 lnob_csv_t *lnob_csv_new(char delim, lnob_csv_row_fn fn, void *arg)
@@ -265,9 +268,10 @@ static void s_break(lnob_csv_t *self, const char *reason, const char *detail, in
     self->skip = mid_line && self->row_lines == 1;
     self->row->flaw = NULL; /* this reason, whatever the row's fields said */
     s_flaw(self->row, reason, detail);
+    uint64_t first = self->row_line; /* handing the row out moves row_line on */
     csv_fini(p, s_field, s_row, self);
     if (!self->skip) {
-        self->line = self->row_line + 1;
+        self->line = first + 1;
         self->tail = 0;
     }
 }

@@ -369,6 +369,26 @@ Test(csv, open_quote_at_line_end_breaks_only_that_row)
     tr_free(&s);
 }
 
+/* Parses head + a row "2,\"open" never closed + rows 3,c to 6,f, with a
+ * bound of 3 lines; asserts the header, then the quoted row first (text
+ * on line 2), the broken row on line open_line, and the four rows after
+ * it on the lines after that. */
+static void s_expect_rereads(const char *in, size_t len, const char *text, uint64_t open_line)
+{
+    tr_sink_t s = {0};
+    s_any_chunking(in, len, 3, &s);
+    cr_assert_eq(s.n, 7);
+    EXPECT_ROW(&s, 0, 1, "id", "text");
+    EXPECT_ROW(&s, 1, 2, "1", text);
+    s_expect_flaw(&s, 2, open_line, "BAD_QUOTING", "a quoted field is still open after 3 lines");
+    static const char *const again[][2] = {{"3", "c"}, {"4", "d"}, {"5", "e"}, {"6", "f"}};
+    for (size_t k = 0; k < 4; k++)
+        EXPECT_ROW(&s, 3 + k, open_line + 1 + k, again[k][0], again[k][1]);
+    tr_free(&s);
+}
+
+#define REREAD_TAIL "3,c\n4,d\n5,e\n6,f\n"
+
 /* Multi-line rows up to the bound: a quote still open after 3 lines breaks
  * the row at its first line, and its held lines are rows again. */
 Test(csv, quoted_row_past_line_bound_rereads_held_lines)
@@ -376,21 +396,20 @@ Test(csv, quoted_row_past_line_bound_rereads_held_lines)
     static const char in[] = "id,text\n"
                              "1,\"ok\nin two\"\n" /* lines 2-3: within the bound */
                              "2,\"open\n"           /* line 4: never closed */
-                             "3,c\n"
-                             "4,d\n"
-                             "5,e\n"
-                             "6,f\n";
-    tr_sink_t s = {0};
-    s_any_chunking(in, sizeof in - 1, 3, &s);
-    cr_assert_eq(s.n, 7);
-    EXPECT_ROW(&s, 0, 1, "id", "text");
-    EXPECT_ROW(&s, 1, 2, "1", "ok\nin two");
-    s_expect_flaw(&s, 2, 4, "BAD_QUOTING", "a quoted field is still open after 3 lines");
-    EXPECT_ROW(&s, 3, 5, "3", "c");
-    EXPECT_ROW(&s, 4, 6, "4", "d");
-    EXPECT_ROW(&s, 5, 7, "5", "e");
-    EXPECT_ROW(&s, 6, 8, "6", "f");
-    tr_free(&s);
+                             REREAD_TAIL;
+    s_expect_rereads(in, sizeof in - 1, "ok\nin two", 4);
+}
+
+/* A row that begins after a bare CR, on a line where an earlier row ended,
+ * is on that line; when it breaks, the lines read again after it keep
+ * their numbers (they were one short, and every later line with them). */
+Test(csv, a_row_after_a_bare_cr_breaks_on_its_own_line)
+{
+    static const char in[] = "id,text\n"
+                             "1,\"x\n"          /* line 2: a quoted field over two lines */
+                             "y\"\r2,\"open\n" /* line 3: it ends at a bare CR; row 2 begins, never closed */
+                             REREAD_TAIL;
+    s_expect_rereads(in, sizeof in - 1, "x\ny", 3);
 }
 
 /* A quote still open at the end of the input, within the line bound. */

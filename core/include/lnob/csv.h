@@ -41,7 +41,8 @@ typedef struct {
     size_t nfields;        /* number of fields */
     const char **fields;   /* NUL-terminated field texts (may hold inner NULs) */
     const size_t *lens;    /* true byte lengths of the fields */
-    uint64_t line;         /* 1-based input line on which the row starts */
+    uint64_t line;         /* 1-based input line on which the row starts (lines end at LF;
+                              a row after a bare CR starts on the CR's line) */
     int truncated;         /* 1 if a field exceeded LNOB_CSV_MAX_FIELD */
     size_t shared;         /* the first `shared` fields are the previous row's, unchanged
                               (a joined household's D and H fields); 0 when not known */
