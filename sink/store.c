@@ -1,7 +1,6 @@
 /* store.c - lnob's Redis key schema and its transactional writes (store.h). */
 #include "store.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,70 +390,43 @@ static void s_append_cell(redisContext *c, const char *extract_id, const Lnob__V
     s_send_some(c);
 }
 
-/* A list of keys packed in one block (a key is tens of bytes; a fixed slot
- * of LNOB_KEY_MAX each made 10 MB of fresh pages a round of 10,000 cells).
- * s_keys_add appends one; s_keys_done points v at them; s_keys_free. */
+/* Strings each in its own allocation (a key is tens of bytes: fixed slots
+ * of LNOB_KEY_MAX took 10 MB of fresh pages a round of 10,000 cells). */
 typedef struct {
-    char **v;
-    char *text;
-    size_t *at; /* each key's offset in text, until s_keys_done */
-    size_t n, most, cap, used;
-} keys_t;
+    char **v; /* owned */
+    size_t n, cap;
+} strings_t;
 
-static void s_keys_init(keys_t *k, size_t n)
+static void s_strings_add(strings_t *s, const char *str, size_t len)
 {
-    memset(k, 0, sizeof *k);
-    k->most = n;
-    k->at = lnob_malloc((n ? n : 1) * sizeof *k->at);
+    lnob_grow((void **) &s->v, &s->cap, s->n + 1, sizeof *s->v);
+    s->v[s->n++] = lnob_strndup(str, len);
 }
 
-static void s_keys_add(keys_t *k, const char *key)
+static void s_strings_key(strings_t *s, const char *key)
 {
-    size_t len = strlen(key) + 1;
-    assert(k->n < k->most);
-    lnob_grow((void **) &k->text, &k->cap, k->used + len, 1);
-    memcpy(k->text + k->used, key, len);
-    k->at[k->n++] = k->used;
-    k->used += len;
-}
-
-static void s_keys_done(keys_t *k)
-{
-    k->v = lnob_malloc((k->n ? k->n : 1) * sizeof *k->v);
-    for (size_t i = 0; i < k->n; i++)
-        k->v[i] = k->text + k->at[i];
-    free(k->at);
-    k->at = NULL;
+    s_strings_add(s, key, strlen(key));
 }
 
 /* The keys of r's cells, built once for the cells and their public twins. */
-static void s_keys(const Lnob__V1__Result *r, keys_t *k)
+static void s_keys(const Lnob__V1__Result *r, strings_t *k)
 {
-    s_keys_init(k, r->n_cells);
+    memset(k, 0, sizeof *k);
     for (size_t i = 0; i < r->n_cells; i++) {
         lnob_key_t key;
         lnob_store_cell_key(r->extract_id, r->cells[i], key.s, sizeof key.s);
-        s_keys_add(k, key.s);
+        s_strings_key(k, key.s);
     }
-    s_keys_done(k);
 }
 
 /* The public twins of keys[0..n). */
-static void s_twins(char *const *keys, size_t n, keys_t *k)
+static void s_twins(char *const *keys, size_t n, strings_t *k)
 {
-    s_keys_init(k, n);
+    memset(k, 0, sizeof *k);
     for (size_t i = 0; i < n; i++) {
         lnob_key_t t;
-        s_keys_add(k, lnob_key_twin(&t, keys[i]));
+        s_strings_key(k, lnob_key_twin(&t, keys[i]));
     }
-    s_keys_done(k);
-}
-
-static void s_keys_free(keys_t *k)
-{
-    free(k->v);
-    free(k->text);
-    free(k->at);
 }
 
 /* Appends the cells: one HSET each, then the list of their keys in order
@@ -565,10 +537,10 @@ static void s_twin(redisContext *c, const char *cmd, const char *key, const char
 /* DEL of the twins of keys[0..n); returns the number of commands. */
 static int s_twin_del(redisContext *c, char *const *keys, size_t n)
 {
-    keys_t twins;
+    strings_t twins;
     s_twins(keys, n, &twins);
     int cmds = s_append_chunks(c, "DEL", twins.v, n);
-    s_keys_free(&twins);
+    s_free_strings(twins.v, twins.n);
     return cmds;
 }
 
@@ -581,7 +553,7 @@ static int s_append_public(redisContext *c, const Lnob__V1__Result *r, char *con
     int n = 0;
     size_t cells = lnob_publish_allowed(r) ? r->n_cells : 0;
     lnob_key_t t;
-    keys_t twins;
+    strings_t twins;
     s_twins(cell_keys, cells, &twins);
     for (size_t i = 0; i < cells; i++, n++)
         s_append_cell(c, r->extract_id, r->cells[i], twins.v[i], 1);
@@ -590,7 +562,7 @@ static int s_append_public(redisContext *c, const Lnob__V1__Result *r, char *con
         const char *head[] = {"RPUSH", t.s};
         s_append_list(c, head, 2, twins.v + i, cells - i < DEL_CHUNK ? cells - i : DEL_CHUNK);
     }
-    s_keys_free(&twins);
+    s_free_strings(twins.v, twins.n);
     const char **argv = lnob_malloc((4 + 2 * r->n_meta) * sizeof *argv);
     int argc = 0;
     argv[argc++] = "HSET";
@@ -688,7 +660,7 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
     s_twin(c, "DEL", meta_key, NULL, NULL), n++;
     if (complete && r->quarantine_parts == 0)
         redisAppendCommand(c, "DEL %s", lnob_key_quarantine(&k, r->extract_id)), n++;
-    keys_t keys;
+    strings_t keys;
     s_keys(r, &keys);
     n += s_append_cells(c, r, keys.v, list_key, ind_key);
     n += s_append_meta(c, meta_key, r);
@@ -697,7 +669,7 @@ static int s_append_transaction(redisContext *c, const Lnob__V1__Result *r, cons
                            r->extract_id), n++;
     if (complete)
         n += s_append_public(c, r, keys.v, meta_key, list_key);
-    s_keys_free(&keys);
+    s_free_strings(keys.v, keys.n);
     if (seq)
         n += s_append_publication(c, r, prev, pt, meta_key, stream_max, seq);
     n += s_append_run_inputs(c, r, run_key);
@@ -967,17 +939,6 @@ void lnob_store_extracts_free(lnob_store_extract_t **list, size_t n)
 /* ---- retention: removal --------------------------------------------------- */
 
 
-typedef struct {
-    char **v; /* owned */
-    size_t n, cap;
-} strings_t;
-
-static void s_strings_add(strings_t *s, const char *str, size_t len)
-{
-    lnob_grow((void **) &s->v, &s->cap, s->n + 1, sizeof *s->v);
-    s->v[s->n++] = lnob_strndup(str, len);
-}
-
 static void s_strings_add_path(void *arg, const char *path, size_t len)
 {
     s_strings_add(arg, path, len);
@@ -1036,16 +997,14 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
     for (size_t i = 0; i < cells->elements; i++)
         if (cells->element[i]->type == REDIS_REPLY_STRING) {
             s_strings_add(&p->keys, cells->element[i]->str, cells->element[i]->len);
-            const char *twin = lnob_key_twin(&key, cells->element[i]->str);
-            s_strings_add(&p->keys, twin, strlen(twin));
+            s_strings_key(&p->keys, lnob_key_twin(&key, cells->element[i]->str));
         }
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
         const char *k = own[i](&key, id);
-        s_strings_add(&p->keys, k, strlen(k));
+        s_strings_key(&p->keys, k);
         if (own[i] == lnob_key_extract || own[i] == lnob_key_cells) { /* with public twins */
             lnob_key_t t;
-            const char *twin = lnob_key_twin(&t, k);
-            s_strings_add(&p->keys, twin, strlen(twin));
+            s_strings_key(&p->keys, lnob_key_twin(&t, k));
         }
     }
     if (*s_str(m[M_RUN], "")) {
