@@ -83,24 +83,45 @@ static const long s_pop[] = {0, 10000, 4000};
 static const int s_target[] = {0, 1, 0};
 static const char *const s_serv[] = {"", "HOME_CARE", "DAY_CENTRE"};
 
-/* Persons in a municipality and service: n women then m men, aged 30, in no
- * group, keys numbered from *next. */
-static size_t s_add(lnob_mis_record_t *r, size_t at, char (*keys)[65], int *next, uint32_t mun,
-                    uint32_t serv, int women, int men)
+#define YEAR_MAX 200
+
+/* A test's records r[0..n), their persons' keys numbered 1, 2, ... */
+typedef struct {
+    lnob_mis_record_t r[YEAR_MAX];
+    char keys[YEAR_MAX + 1][65];
+    size_t n;
+} year_t;
+
+/* Adds persons in a municipality and service: women then men, aged 30, in
+ * no group, of sex sex when not 0 (else 2 for the women, 1 for the men). */
+static void s_add_sex(year_t *y, uint32_t mun, uint32_t serv, int women, int men, uint32_t sex)
 {
-    for (int i = 0; i < women + men; i++, (*next)++) {
-        snprintf(keys[*next], 65, "%064d", *next);
-        r[at++] = (lnob_mis_record_t){keys[*next], "", mun, serv, i < women ? 2 : 1, 19940101, 0, 20240101, 0, 0, 0};
+    for (int i = 0; i < women + men; i++) {
+        cr_assert_lt(y->n, YEAR_MAX);
+        char *key = y->keys[y->n + 1];
+        snprintf(key, 65, "%064zu", y->n + 1);
+        y->r[y->n++] = (lnob_mis_record_t){key, "", mun, serv, sex ? sex : i < women ? 2 : 1, 19940101, 0, 20240101,
+                                           0, 0, 0};
     }
-    return at;
 }
 
-/* The cells of records[0..n) with the policy applied (its counts in *d). */
-static lnob_cell_t *s_protected(const lnob_mis_record_t *r, size_t at, size_t *n, lnob_mis_disclosed_t *d)
+static void s_add(year_t *y, uint32_t mun, uint32_t serv, int women, int men)
+{
+    s_add_sex(y, mun, serv, women, men, 0);
+}
+
+/* The cells of y's records, before disclosure control. */
+static lnob_cell_t *s_cells(const year_t *y, size_t *n)
 {
     lnob_mis_dims_t dims = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 3, 0};
     lnob_mis_stats_t st;
-    lnob_cell_t *c = lnob_mis_cells(r, at, &dims, &st, n);
+    return lnob_mis_cells(y->r, y->n, &dims, &st, n);
+}
+
+/* The cells of y's records with the policy applied (its counts in *d). */
+static lnob_cell_t *s_protected(const year_t *y, size_t *n, lnob_mis_disclosed_t *d)
+{
+    lnob_cell_t *c = s_cells(y, n);
     char err[256] = "";
     cr_assert_eq(lnob_mis_disclose(c, *n, 0, LNOB_MIS_SMALL_MAX_DEFAULT, NULL, d, err, sizeof err), 0, "%s", err);
     return c;
@@ -123,12 +144,10 @@ static const char *s_why(const lnob_cell_t *c)
 /* AL154 home care: 18 women, 2 men; AL111 home care: 15 and 15. */
 static lnob_cell_t *s_two_places(size_t *n, lnob_mis_disclosed_t *d)
 {
-    static lnob_mis_record_t r[64];
-    static char keys[64][65];
-    int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 18, 2);
-    at = s_add(r, at, keys, &next, 2, 1, 15, 15);
-    return s_protected(r, at, n, d);
+    static year_t y;
+    s_add(&y, 1, 1, 18, 2);
+    s_add(&y, 2, 1, 15, 15);
+    return s_protected(&y, n, d);
 }
 
 Test(mis_disclose, two_men_are_withheld_and_so_are_the_women_beside_them)
@@ -175,16 +194,13 @@ static int s_person_count(const lnob_cell_t *c)
 
 Test(mis_disclose, no_count_of_one_to_four_is_published)
 {
-    static lnob_mis_record_t r[200];
-    static char keys[200][65];
-    int next = 1;
-    size_t at = 0;
+    static year_t y;
     int sizes[][4] = {{1, 1, 3, 0}, {1, 2, 40, 1}, {2, 1, 7, 9}, {2, 2, 2, 30}};
     for (int i = 0; i < 4; i++)
-        at = s_add(r, at, keys, &next, (uint32_t) sizes[i][0], (uint32_t) sizes[i][1], sizes[i][2], sizes[i][3]);
+        s_add(&y, (uint32_t) sizes[i][0], (uint32_t) sizes[i][1], sizes[i][2], sizes[i][3]);
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    lnob_cell_t *c = s_protected(&y, &n, &d);
     size_t published = 0;
     for (size_t i = 0; i < n; i++) {
         if (!s_person_count(&c[i]) || c[i].flag == LNOB_FLAG_SUPPRESS)
@@ -203,15 +219,12 @@ Test(mis_disclose, no_count_of_one_to_four_is_published)
  * and 5 would leave man + unknown = 2, so both 1. The women go too. */
 Test(mis_disclose, withheld_counts_never_sum_to_a_few)
 {
-    static lnob_mis_record_t r[8];
-    static char keys[8][65];
-    int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 5, 1);
-    snprintf(keys[next], 65, "%064d", next);
-    r[at++] = (lnob_mis_record_t){keys[next], "", 1, 1, LNOB_MIS_SEX_UNKNOWN, 19940101, 0, 20240101, 0, 0, 0};
+    static year_t y;
+    s_add(&y, 1, 1, 5, 1);
+    s_add_sex(&y, 1, 1, 1, 0, LNOB_MIS_SEX_UNKNOWN);
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    lnob_cell_t *c = s_protected(&y, &n, &d);
     const char *bd = "municipality,service,sex";
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,M")), "SMALL_COUNT");
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,unknown")), "SMALL_COUNT");
@@ -224,14 +237,12 @@ Test(mis_disclose, withheld_counts_never_sum_to_a_few)
  * would give home care's 3 away. */
 Test(mis_disclose, a_service_total_is_protected_against_the_others_of_its_place)
 {
-    static lnob_mis_record_t r[64];
-    static char keys[64][65];
-    int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 3, 0);
-    at = s_add(r, at, keys, &next, 1, 2, 40, 1);
+    static year_t y;
+    s_add(&y, 1, 1, 3, 0);
+    s_add(&y, 1, 2, 40, 1);
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    lnob_cell_t *c = s_protected(&y, &n, &d);
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE")), "SMALL_COUNT");
     cr_assert_str_neq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,DAY_CENTRE")), "published",
                       "44 - 41 = 3");
@@ -257,16 +268,14 @@ Test(mis_disclose, a_count_in_no_table_fails_with_disclosure)
  * F = 11 and M = 1. VAW or the total must be withheld too. */
 Test(mis_disclose, a_withheld_count_is_not_pinned_between_bounds)
 {
-    static lnob_mis_record_t r[64];
-    static char keys[64][65];
-    int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 11, 1);
+    static year_t y;
+    s_add(&y, 1, 1, 11, 1);
     for (size_t i = 0; i < 11; i++)
-        r[i].flags = LNOB_MIS_VAW;
-    at = s_add(r, at, keys, &next, 2, 1, 15, 15);
+        y.r[i].flags = LNOB_MIS_VAW;
+    s_add(&y, 2, 1, 15, 15);
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    lnob_cell_t *c = s_protected(&y, &n, &d);
     const char *bd = "municipality,service,sex";
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,M")), "SMALL_COUNT");
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,F")), "COMPLEMENT");
@@ -370,28 +379,26 @@ Test(interval, the_support_at_a_nation_size_still_finds_the_empty_class)
  * services, so nobody there is both Roma and Egyptian, in any service.
  * Then its home care's EGY (2) is its RE (12) less its ROMA (10), though
  * within the home care table alone it is not: one of them goes too. */
-/* AL154's home care: 22 women, 10 of them Roma and 2 Egyptian, into r. */
-static size_t s_roma_egy(lnob_mis_record_t *r, char (*keys)[65], int *next)
+/* AL154's home care: 22 women, 10 of them Roma and 2 Egyptian, into an
+ * empty y. */
+static void s_roma_egy(year_t *y)
 {
-    size_t at = s_add(r, 0, keys, next, 1, 1, 22, 0);
+    s_add(y, 1, 1, 22, 0);
     for (size_t i = 0; i < 12; i++)
-        r[i].flags = i < 10 ? LNOB_MIS_ROMA : LNOB_MIS_EGY;
-    return at;
+        y->r[i].flags = i < 10 ? LNOB_MIS_ROMA : LNOB_MIS_EGY;
 }
 
 Test(mis_disclose, a_class_a_place_shows_empty_is_empty_in_its_services)
 {
-    static lnob_mis_record_t r[64];
-    static char keys[64][65];
-    int next = 1;
-    size_t at = s_roma_egy(r, keys, &next);
-    size_t day = at;
-    at = s_add(r, at, keys, &next, 1, 2, 40, 0);
+    static year_t y;
+    s_roma_egy(&y);
+    size_t day = y.n;
+    s_add(&y, 1, 2, 40, 0);
     for (size_t i = day; i < day + 30; i++)
-        r[i].flags = i < day + 20 ? LNOB_MIS_ROMA : LNOB_MIS_EGY;
+        y.r[i].flags = i < day + 20 ? LNOB_MIS_ROMA : LNOB_MIS_EGY;
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    lnob_cell_t *c = s_protected(&y, &n, &d);
     const char *bd = "municipality,service,group";
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben_all", "municipality,group", "AL154,RE")), "published");
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben_all", "municipality,group", "AL154,ROMA")), "published");
@@ -404,11 +411,11 @@ Test(mis_disclose, a_class_a_place_shows_empty_is_empty_in_its_services)
     free(c);
 }
 
-/* Records r[from..to) of unknown age (no birth date). */
-static void s_unknown_age(lnob_mis_record_t *r, size_t from, size_t to)
+/* y's records from..its last of unknown age (no birth date). */
+static void s_unknown_age(year_t *y, size_t from)
 {
-    for (size_t i = from; i < to; i++)
-        r[i].birth = 0;
+    for (size_t i = from; i < y->n; i++)
+        y->r[i].birth = 0;
 }
 
 /* Persons of unknown age are a row no cell publishes. AL111's home care
@@ -419,18 +426,16 @@ static void s_unknown_age(lnob_mis_record_t *r, size_t from, size_t to)
  * taken as known to all). */
 Test(mis_disclose, one_person_of_unknown_age_is_not_the_nations_less_the_others)
 {
-    static lnob_mis_record_t r[8];
-    static char keys[8][65];
-    int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 2, 3); /* AL154 home care: 5 of unknown age */
-    s_unknown_age(r, 0, at);
-    at = s_add(r, at, keys, &next, 1, 1, 1, 0); /* and a woman aged 30 */
-    size_t al111 = at;
-    at = s_add(r, at, keys, &next, 2, 1, 0, 1); /* AL111 home care: 1 man of unknown age */
-    s_unknown_age(r, al111, at);
+    static year_t y;
+    s_add(&y, 1, 1, 2, 3); /* AL154 home care: 5 of unknown age */
+    s_unknown_age(&y, 0);
+    s_add(&y, 1, 1, 1, 0); /* and a woman aged 30 */
+    size_t al111 = y.n;
+    s_add(&y, 2, 1, 0, 1); /* AL111 home care: 1 man of unknown age */
+    s_unknown_age(&y, al111);
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d); /* asserts 0 */
+    lnob_cell_t *c = s_protected(&y, &n, &d); /* asserts 0 */
     const char *bd = "municipality,service,age_group";
     const lnob_cell_t *al154 = s_find(c, n, "mis_ben", bd, "AL154,HOME_CARE,18-64");
     const lnob_cell_t *al154_total = s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE");
@@ -446,15 +451,13 @@ Test(mis_disclose, one_person_of_unknown_age_is_not_the_nations_less_the_others)
 /* The same with everybody of unknown age, 5 and 1 (this failed with -3). */
 Test(mis_disclose, persons_all_of_unknown_age_in_two_places_are_protected)
 {
-    static lnob_mis_record_t r[8];
-    static char keys[8][65];
-    int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 5, 0);
-    at = s_add(r, at, keys, &next, 2, 1, 1, 0);
-    s_unknown_age(r, 0, at);
+    static year_t y;
+    s_add(&y, 1, 1, 5, 0);
+    s_add(&y, 2, 1, 1, 0);
+    s_unknown_age(&y, 0);
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    lnob_cell_t *c = s_protected(&y, &n, &d);
     const lnob_cell_t *al154 = s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE");
     const lnob_cell_t *nat = s_find(c, n, "mis_ben", "service", "HOME_CARE");
     cr_assert(al154->flag == LNOB_FLAG_SUPPRESS || nat->flag == LNOB_FLAG_SUPPRESS,
@@ -468,16 +471,14 @@ Test(mis_disclose, persons_all_of_unknown_age_in_two_places_are_protected)
  * so the 5 persons in one service would pin both withheld totals. */
 Test(mis_disclose, withheld_service_totals_pinned_by_their_bounds_hide_the_persons_by_services)
 {
-    static lnob_mis_record_t r[8];
-    static char keys[8][65];
-    int next = 1;
-    size_t at = s_add(r, 0, keys, &next, 1, 1, 2, 1);
-    r[0].birth = 20140101;
-    r[1].birth = 19540101;
-    at = s_add(r, at, keys, &next, 1, 2, 1, 1);
+    static year_t y;
+    s_add(&y, 1, 1, 2, 1);
+    y.r[0].birth = 20140101;
+    y.r[1].birth = 19540101;
+    s_add(&y, 1, 2, 1, 1);
     size_t n;
     lnob_mis_disclosed_t d;
-    lnob_cell_t *c = s_protected(r, at, &n, &d);
+    lnob_cell_t *c = s_protected(&y, &n, &d);
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,HOME_CARE")), "SMALL_COUNT");
     cr_assert_str_eq(s_why(s_find(c, n, "mis_ben", "municipality,service", "AL154,DAY_CENTRE")), "SMALL_COUNT");
     cr_assert_str_eq(s_why(s_find(c, n, "mis_nserv", "municipality,nserv", "AL154,1")), "COMPLEMENT");
@@ -491,15 +492,12 @@ Test(mis_disclose, withheld_service_totals_pinned_by_their_bounds_hide_the_perso
  * AL111's day centre of `women` women and 3 men. */
 static lnob_cell_t *s_round(int women, size_t *n)
 {
-    static lnob_mis_record_t r[128];
-    static char keys[128][65];
-    int next = 1;
-    size_t at = s_roma_egy(r, keys, &next);
-    at = s_add(r, at, keys, &next, 1, 2, 11, 1);
-    at = s_add(r, at, keys, &next, 2, 2, women, 3);
-    lnob_mis_dims_t dims = {2024, s_mun, s_pop, s_target, 3, 1, 61, s_serv, 3, 0};
-    lnob_mis_stats_t st;
-    return lnob_mis_cells(r, at, &dims, &st, n);
+    static year_t y;
+    memset(&y, 0, sizeof y); /* a round anew each call */
+    s_roma_egy(&y);
+    s_add(&y, 1, 2, 11, 1);
+    s_add(&y, 2, 2, women, 3);
+    return s_cells(&y, n);
 }
 
 /* Disclosure control of c[0..n) with memo m; the cells' states as text. */
