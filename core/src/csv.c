@@ -15,7 +15,10 @@
 #define LIBCSV_ROW_NOT_BEGUN 0
 #define LIBCSV_FIELD_BEGUN 2
 /* Most bytes handed to libcsv at once, so an over-long field is seen
- * before libcsv has buffered much more than LNOB_CSV_MAX_ROW of it. */
+ * before libcsv has buffered much more than LNOB_CSV_MAX_ROW of it. The
+ * steps are counted from each line's start, and the bounds are checked
+ * only where a step or a line ends: points of the text, so the caller's
+ * buffers never change an answer. */
 #define FEED_STEP 65536
 #define DETAIL_MAX 128
 
@@ -49,6 +52,7 @@ struct lnob_csv {
     unsigned row_lines;       /* lines the current row has begun on so far */
     unsigned max_lines;       /* most lines a row may span */
     int tail;                 /* bytes seen after the last newline */
+    size_t col;               /* bytes read of the current line */
     int skip;                 /* skipping the rest of a rejected row's first line */
     int bom_checked;          /* BOM test done */
     char bom[3];              /* leading bytes held until the BOM test is done */
@@ -273,6 +277,7 @@ static void s_break(lnob_csv_t *self, const char *reason, const char *detail, in
     if (!self->skip) {
         self->line = first + 1;
         self->tail = 0;
+        self->col = 0;
     }
 }
 
@@ -305,14 +310,16 @@ static void s_check(lnob_csv_t *self, int ended)
     s_break(self, "BAD_QUOTING", detail, 0);
 }
 
-/* Reads one piece of buf (to its first newline, at most FEED_STEP bytes)
- * and returns its length. A row starts on a line that begins while libcsv
- * has no row begun. */
+/* Reads one piece of buf (to its first newline, at most to the line's next
+ * FEED_STEP) and returns its length. A row starts on a line that begins
+ * while libcsv has no row begun. */
 static size_t s_step(lnob_csv_t *self, const char *buf, size_t len)
 {
-    size_t most = len < FEED_STEP ? len : FEED_STEP;
+    size_t room = FEED_STEP - self->col % FEED_STEP;
+    size_t most = len < room ? len : room;
     const char *nl = memchr(buf, '\n', most);
     size_t n = nl ? (size_t) (nl - buf) + 1 : most;
+    self->col = nl ? 0 : self->col + n;
     if (self->skip) {
         self->skip = self->tail = nl == NULL;
         self->line += nl != NULL;
@@ -328,7 +335,8 @@ static size_t s_step(lnob_csv_t *self, const char *buf, size_t len)
     self->tail = nl == NULL;
     if (nl)
         self->line++;
-    s_check(self, nl != NULL);
+    if (nl || self->col % FEED_STEP == 0)
+        s_check(self, nl != NULL);
     return n;
 }
 

@@ -290,6 +290,21 @@ Test(csv, bytewise_feed_multiline_first_field_line)
     }
 }
 
+/* Appends the text t to in at *o. */
+static void s_cat(char *in, size_t *o, const char *t)
+{
+    size_t n = strlen(t);
+    memcpy(in + *o, t, n);
+    *o += n;
+}
+
+/* Appends n bytes c to in at *o. */
+static void s_run(char *in, size_t *o, char c, size_t n)
+{
+    memset(in + *o, c, n);
+    *o += n;
+}
+
 /* ---- caps and odd bytes -------------------------------------------------------- */
 
 Test(csv, field_longer_than_max_is_truncated)
@@ -299,12 +314,9 @@ Test(csv, field_longer_than_max_is_truncated)
     char *in = malloc(len);
     cr_assert_not_null(in);
     size_t o = 0;
-    memcpy(in + o, "h1,h2\n", 6);
-    o += 6;
-    memset(in + o, 'x', big);
-    o += big;
-    memcpy(in + o, ",tail\nok,row\n", 13);
-    o += 13;
+    s_cat(in, &o, "h1,h2\n");
+    s_run(in, &o, 'x', big);
+    s_cat(in, &o, ",tail\nok,row\n");
     tr_sink_t s = {0};
     cr_assert_eq(s_parse(in, o, 0, &s), LNOB_OK);
     cr_assert_eq(s.n, 3);
@@ -460,18 +472,58 @@ Test(csv, line_longer_than_row_bound_is_rejected)
     char *in = malloc(big + 64);
     cr_assert_not_null(in);
     size_t o = 0;
-    memcpy(in + o, "h1,h2\n1,", 8);
-    o += 8;
-    memset(in + o, 'x', big);
-    o += big;
-    memcpy(in + o, "\nok,row\n", 8);
-    o += 8;
+    s_cat(in, &o, "h1,h2\n1,");
+    s_run(in, &o, 'x', big);
+    s_cat(in, &o, "\nok,row\n");
     tr_sink_t s = {0};
     s_any_chunking(in, o, 1, &s);
     cr_assert_eq(s.n, 3);
     EXPECT_ROW(&s, 0, 1, "h1", "h2");
     s_expect_flaw(&s, 1, 2, "ROW_TOO_LONG", "the row has more than 8192 fields or 1048576 bytes");
     EXPECT_ROW(&s, 2, 3, "ok", "row");
+    tr_free(&s);
+    free(in);
+}
+
+/* A row whose text passes LNOB_CSV_MAX_ROW by a few bytes in a field that
+ * then ends on the same line, or after the 64 KiB step of its line that
+ * follows the bound: the answer is the text's, never the buffers'. The
+ * bound is checked where a line ends and at every 64 KiB of a line, so
+ * here the field is cut (FIELD_TOO_LONG) and nothing is read again, in
+ * every chunking (before, a buffer ending just past the bound made the
+ * first row ROW_TOO_LONG and the quoted one BAD_QUOTING, with its second
+ * line read again as a row). */
+Test(csv, row_bounds_are_checked_at_points_of_the_text)
+{
+    size_t over = (size_t) LNOB_CSV_MAX_ROW + 5000; /* ends before the next 64 KiB step */
+    char *in = malloc(2 * over + 64);
+    cr_assert_not_null(in);
+    size_t o = 0;
+    s_cat(in, &o, "1,");
+    s_run(in, &o, 'x', over);
+    s_cat(in, &o, "\nok\n\""); /* line 3 opens a quote ... */
+    s_run(in, &o, 'y', LNOB_CSV_MAX_ROW - 100);
+    s_cat(in, &o, "\n"); /* ... that line 4 closes, past the bound */
+    s_run(in, &o, 'z', 5000);
+    s_cat(in, &o, "\",end\nlast\n");
+    tr_sink_t s = {0};
+    s_any_chunking(in, o, 0, &s);
+    cr_assert_eq(s.n, 4, "%zu rows", s.n);
+    const char *reason = NULL;
+    char detail[128];
+    static const uint64_t line[] = {1, 2, 3, 5};
+    for (size_t r = 0; r < 4; r++)
+        cr_expect_eq(s.rows[r].line, line[r], "row %zu on line %llu", r, (unsigned long long) s.rows[r].line);
+    for (size_t r = 0; r < 3; r += 2) {
+        lnob_csv_row_t row = {.nfields = s.rows[r].nfields, .truncated = s.rows[r].truncated,
+                              .flaw = s.rows[r].flaw};
+        cr_expect_eq(lnob_csv_row_broken(&row, &reason, detail, sizeof detail), 1, "row %zu", r);
+        cr_expect_str_eq(reason, "FIELD_TOO_LONG", "row %zu", r);
+        cr_expect_eq(s.rows[r].nfields, 2, "row %zu keeps its fields", r);
+    }
+    cr_expect_str_eq(s.rows[1].fields[0], "ok");
+    cr_expect_str_eq(s.rows[2].fields[1], "end");
+    cr_expect_str_eq(s.rows[3].fields[0], "last");
     tr_free(&s);
     free(in);
 }
@@ -483,12 +535,9 @@ Test(csv, row_with_too_many_fields_is_rejected)
     char *in = malloc(commas + 64);
     cr_assert_not_null(in);
     size_t o = 0;
-    memcpy(in + o, "h\n", 2);
-    o += 2;
-    memset(in + o, ',', commas);
-    o += commas;
-    memcpy(in + o, "\nok\n", 4);
-    o += 4;
+    s_cat(in, &o, "h\n");
+    s_run(in, &o, ',', commas);
+    s_cat(in, &o, "\nok\n");
     tr_sink_t s = {0};
     s_any_chunking(in, o, 1, &s);
     cr_assert_eq(s.n, 3);

@@ -15,6 +15,10 @@
  * resumes at the line after that first line: the rest of an over-long line
  * is skipped unstored, the held lines of an over-long quoted row are read
  * again as rows. One bad quote costs one row, never the rest of the file.
+ * The bounds are checked where a line ends and at every 64 KiB of a line,
+ * counted from its start: points of the text, so no answer depends on the
+ * chunking (a field that passes LNOB_CSV_MAX_ROW but ends before the next
+ * such point is only cut: FIELD_TOO_LONG).
  * Not for: type conversion or header mapping (the stages do that). */
 #ifndef LNOB_CSV_H
 #define LNOB_CSV_H
