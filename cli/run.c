@@ -1228,9 +1228,8 @@ static int s_setup(run_t *r)
 
 /* ---- options, the configuration file, --dry-run ------------------------------ */
 
-#define USAGE "usage: lnob run [--silc FILE...] [--mis FILE... --pseudonym-key FILE] " \
-              "[--transformers N] [--redis URL] [--format table|json|csv|sdmx-csv] " \
-              "[--config FILE] [--dry-run]"
+#define USAGE "usage: lnob run %s [--transformers N] [--redis URL] " \
+              "[--format table|json|csv|sdmx-csv] [--config FILE] [--dry-run]"
 
 /* With a configuration file (--config, LNOB_CONFIG), checks every
  * program's section of it (not the endpoints: lnob run wires its own) and
@@ -1262,7 +1261,10 @@ static int s_options(run_t *r, int argc, char **argv, int first)
     char err[LNOB_ERRSTR_MAX * 2];
     if (s_conf_file(r, argc, argv, first) != 0)
         return LNOB_ERR;
-    const lnob_config_args_t a = {.argc = argc, .argv = argv, .first = first, .usage = USAGE,
+    char kinds[128], usage[256];
+    lnob_source_usage(kinds, sizeof kinds);
+    snprintf(usage, sizeof usage, USAGE, kinds);
+    const lnob_config_args_t a = {.argc = argc, .argv = argv, .first = first, .usage = usage,
                                   .file = r->pipe ? lnob_pipeconf_file(r->pipe) : NULL,
                                   .origin = &r->origin};
     int rc = lnob_config_load(lnob_run_config(), &r->cfg, &a, err, sizeof err);
@@ -1272,7 +1274,7 @@ static int s_options(run_t *r, int argc, char **argv, int first)
         rc = LNOB_ERR;
     } else if (rc == LNOB_OK && s_files_given(&r->cfg) == 0) {
         char flags[160];
-        lnob_source_file_flags(flags, sizeof flags);
+        lnob_source_list(flags, sizeof flags, 1);
         snprintf(err, sizeof err, "give at least one input file (%.160s)", flags);
         rc = LNOB_ERR;
     } else if (rc == LNOB_OK && r->cfg.keep && r->cfg.redis) {

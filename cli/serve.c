@@ -196,6 +196,14 @@ static int s_kind_known(const char *kind)
     return 0;
 }
 
+/* "kind must be silc or mis, not 'census'": the kinds of the registry. */
+static void s_kind_message(const char *kind, char *msg, size_t cap)
+{
+    char names[128];
+    lnob_source_list(names, sizeof names, 0);
+    snprintf(msg, cap, "kind must be %s, not '%.64s'", names, kind ? kind : "");
+}
+
 /* Checks the query of /current and /extracts: 0 when fine, else -1 with
  * the 400 message in msg. */
 static int s_check_query(const lnob_httpd_request_t *req, const char *const *known, int kind_needed, char *msg,
@@ -209,7 +217,7 @@ static int s_check_query(const lnob_httpd_request_t *req, const char *const *kno
     else if (withheld && strcmp(withheld, "0") && strcmp(withheld, "1"))
         snprintf(msg, cap, "withheld must be 0 or 1, not '%.64s'", withheld);
     else if ((kind_needed && !kind) || (kind && !s_kind_known(kind)))
-        snprintf(msg, cap, "kind must be silc or mis, not '%.64s'", kind ? kind : "");
+        s_kind_message(kind, msg, cap);
     else if (period && !lnob_period_year(period))
         snprintf(msg, cap, "period must be a year (YYYY), not '%.64s'", period);
     else if (channel && !lnob_channel_valid(channel))

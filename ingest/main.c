@@ -174,17 +174,17 @@ static void s_close(workers_t *w)
 int main(int argc, char **argv)
 {
     lnob_ingest_cfg_t cfg = {0};
-    char err[LNOB_ERRSTR_MAX], run_id[128];
-    const lnob_config_args_t args = {
-        .argc = argc, .argv = argv, .first = 1,
-        .usage = "usage: lnob-ingest [--silc FILE...] [--mis FILE...] [--watch DIR] [--push ENDPOINT] [options]"};
+    char err[LNOB_ERRSTR_MAX], run_id[128], kinds[128], usage[192];
+    lnob_source_usage(kinds, sizeof kinds);
+    snprintf(usage, sizeof usage, "usage: lnob-ingest %s [--push ENDPOINT] [options]", kinds);
+    const lnob_config_args_t args = {.argc = argc, .argv = argv, .first = 1, .usage = usage};
     int rc = lnob_config_load(lnob_ingest_config(), &cfg, &args, err, sizeof err);
     if (rc == LNOB_CLOSED)
         return 0;
     int watcher = rc == LNOB_OK ? s_watcher(&cfg) : -1;
     if (rc == LNOB_OK && s_files(&cfg) == 0 && watcher < 0) {
         char flags[160];
-        lnob_source_file_flags(flags, sizeof flags);
+        lnob_source_list(flags, sizeof flags, 1);
         snprintf(err, sizeof err, "give at least one input file (%.160s), or --watch DIR", flags);
     }
     if (rc != LNOB_OK || (s_files(&cfg) == 0 && watcher < 0)) {

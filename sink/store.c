@@ -952,7 +952,7 @@ typedef struct {
     /* the pointers of its kind and channel (lnob/keys.h), "" for a
      * period that is not a year */
     lnob_key_t current, latest, periods, seq;
-    char period[32], channel[LNOB_CHANNEL_MAX + 1];
+    char period[32], kind[32], channel[LNOB_CHANNEL_MAX + 1];
     unsigned long long last;   /* the channel's number (lnob:seq:<channel>) */
     int repoint;               /* current names the extract */
     int relatest;              /* latest names it */
@@ -1021,6 +1021,7 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
     lnob_key_periods(&p->periods, kind, channel);
     lnob_key_seq(&p->seq, channel);
     snprintf(p->channel, sizeof p->channel, "%s", channel);
+    snprintf(p->kind, sizeof p->kind, "%s", kind);
 }
 
 static int s_names(const redisReply *r, const char *id)
@@ -1039,8 +1040,7 @@ static int s_plan_next(redisContext *c, plan_t *p, const redisReply *periods, ch
             next = periods->element[i];
     if (!next)
         return LNOB_OK;
-    const char *kind_channel = p->latest.s + strlen("lnob:current:");
-    snprintf(p->next.s, sizeof p->next.s, "lnob:current:%s:%s", kind_channel, next->str);
+    lnob_key_current(&p->next, p->kind, p->channel, next->str);
     redisAppendCommand(c, "WATCH %s", p->next.s);
     redisAppendCommand(c, "GET %s", p->next.s);
     redisReply *r[2] = {0};

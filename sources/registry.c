@@ -79,10 +79,22 @@ const lnob_config_prog_t *lnob_source_prog(lnob_part_stage stage, const char *pr
     return &progs[stage];
 }
 
-void lnob_source_file_flags(char *out, size_t cap)
+void lnob_source_list(char *out, size_t cap, int flags)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < lnob_sources_n && len < cap; k++) {
+        const char *sep = !k ? "" : flags || k + 1 < lnob_sources_n ? ", " : " or ";
+        len += (size_t) snprintf(out + len, cap - len, "%s%s%s", sep, flags ? "--" : "",
+                                 flags ? lnob_sources[k]->ingest_opts[0].name : lnob_sources[k]->name);
+    }
+}
+
+void lnob_source_usage(char *out, size_t cap)
 {
     size_t len = 0;
     out[0] = '\0';
     for (size_t k = 0; k < lnob_sources_n && len < cap; k++)
-        len += (size_t) snprintf(out + len, cap - len, "%s--%s", k ? ", " : "", lnob_sources[k]->ingest_opts[0].name);
+        len += (size_t) snprintf(out + len, cap - len, "%s[--%s FILE...]", k ? " " : "",
+                                 lnob_sources[k]->ingest_opts[0].name);
 }

@@ -208,8 +208,8 @@ def check_watch(reader_url, reader_pw, sock_url, sink_pw, csv, ident):
 
 def check_refusals(base):
     bad = {
-        "/api/v1/current": "kind must be silc or mis",
-        "/api/v1/current?kind=census": "kind must be silc or mis, not 'census'",
+        "/api/v1/current": "kind must be mis or silc",
+        "/api/v1/current?kind=census": "kind must be mis or silc, not 'census'",
         "/api/v1/current?kind=silc&period=23": "period must be a year",
         "/api/v1/current?kind=silc&channel=Official": "channel must be",
         "/api/v1/current?kind=silc&colour=red": "unknown parameter 'colour'",
