@@ -65,22 +65,42 @@ static void s_dict_init(dict_t *d)
     d->n = 1;
 }
 
+/* A run's next person in the total order, with its key held here so the
+ * merge compares cursors without reaching into the runs: x as an ordered
+ * integer (a missing income last, -0 as 0), then person id, then line. */
 typedef struct {
+    uint64_t x;
+    int64_t id;
+    uint64_t line;
     const Lnob__V1__Run *run;
     size_t pos, end;       /* the next person, and the end of the run's share */
 } cursor_t;
 
+/* x's place in the order of doubles as an unsigned integer: every NaN
+ * after every number, -0 and 0 the same, as x < y and x == y say. */
+static uint64_t s_order_key(double x)
+{
+    if (isnan(x))
+        return UINT64_MAX;
+    uint64_t u;
+    x = x == 0 ? 0.0 : x;
+    memcpy(&u, &x, sizeof u);
+    return u >> 63 ? ~u : u | (1ull << 63);
+}
+
+/* Points c at person pos of r (pos < r's count) and loads its key. */
+static void s_at(cursor_t *c, const Lnob__V1__Run *r, size_t pos, size_t end)
+{
+    *c = (cursor_t){s_order_key(r->x[pos]), r->person_id[pos], r->line[pos], r, pos, end};
+}
+
 static int s_less(const cursor_t *a, const cursor_t *b)
 {
-    double xa = a->run->x[a->pos], xb = b->run->x[b->pos];
-    if (isnan(xa) != isnan(xb))
-        return isnan(xb); /* income missing: last */
-    if (xa != xb && !isnan(xa))
-        return xa < xb;
-    int64_t pa = a->run->person_id[a->pos], pb = b->run->person_id[b->pos];
-    if (pa != pb)
-        return pa < pb;
-    return a->run->line[a->pos] < b->run->line[b->pos];
+    if (a->x != b->x)
+        return a->x < b->x;
+    if (a->id != b->id)
+        return a->id < b->id;
+    return a->line < b->line;
 }
 
 static void s_sift_down(cursor_t *h, size_t n, size_t i)
@@ -252,7 +272,7 @@ static void *s_merge_share(void *arg)
         const Lnob__V1__Run *r = sh->x->msgs[s]->run;
         size_t from = sh->second ? sh->cut[s] : 0, to = sh->second ? r->record_count : sh->cut[s];
         if (from < to) {
-            heap[nh++] = (cursor_t){r, from, to};
+            s_at(&heap[nh++], r, from, to);
             total += to - from;
         }
     }
@@ -272,6 +292,8 @@ static void *s_merge_share(void *arg)
         }
         if (++heap[0].pos == heap[0].end)
             heap[0] = heap[--nh];
+        else
+            s_at(&heap[0], r, heap[0].pos, heap[0].end);
         s_sift_down(heap, nh, 0);
     }
     free(heap);
@@ -288,12 +310,12 @@ static int s_cmp_cursor(const void *a, const void *b)
  * whole distribution). Its run is NULL when every run is empty. */
 static cursor_t s_pivot(const lnob_extract_view_t *x, uint32_t nb)
 {
-    cursor_t *mid = lnob_malloc((nb ? nb : 1) * sizeof *mid), pivot = {NULL, 0, 0};
+    cursor_t *mid = lnob_malloc((nb ? nb : 1) * sizeof *mid), pivot = {0};
     size_t n = 0;
     for (uint32_t s = 0; s < nb; s++) {
         const Lnob__V1__Run *r = x->msgs[s]->run;
         if (r->record_count)
-            mid[n++] = (cursor_t){r, r->record_count / 2, r->record_count};
+            s_at(&mid[n++], r, r->record_count / 2, r->record_count);
     }
     qsort(mid, n, sizeof *mid, s_cmp_cursor);
     if (n)
@@ -308,7 +330,8 @@ static size_t s_before_pivot(const Lnob__V1__Run *r, const cursor_t *pivot)
     size_t lo = 0, hi = r->record_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        cursor_t c = {r, mid, 0};
+        cursor_t c;
+        s_at(&c, r, mid, 0);
         if (s_less(&c, pivot))
             lo = mid + 1;
         else

@@ -3,8 +3,10 @@
  * two threads, it must give the persons in the one total order (x, person
  * id, line) whatever the runs: the cells of one run, of many, and of runs
  * skewed to one side of the pivot equal, bit for bit, the cells of the
- * persons sorted here with qsort. */
+ * persons sorted here with qsort, negative, zero and missing incomes
+ * among them. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +28,25 @@ typedef struct {
 
 static row_t s_rows[N];
 
-/* Many ties in x (200 values), ids in no order, two regions. */
+/* Many ties in x (200 values), ids in no order, two regions; some incomes
+ * negative, some 0 or -0 (the same place in the order), some missing. */
 static void s_make_rows(void)
 {
-    for (int i = 0; i < N; i++)
-        s_rows[i] = (row_t){1000.0 + (double) ((i * 37) % 200) * 10.0, 100000 + (i * 7919) % N,
-                            100000 + i % 13, (uint64_t) i + 2, 1 + (uint32_t) i % 2,
-                            1 + (uint32_t) i % 3, 1 + (uint32_t) i % 5, (uint32_t) i % 3};
+    static const double odd[] = {NAN, -0.0, 0.0, -2500.0, -1.0e9};
+    for (int i = 0; i < N; i++) {
+        double x = i % 40 < 5 ? odd[i % 40] : 1000.0 + (double) ((i * 37) % 200) * 10.0;
+        s_rows[i] = (row_t){x, 100000 + (i * 7919) % N, 100000 + i % 13, (uint64_t) i + 2,
+                            1 + (uint32_t) i % 2, 1 + (uint32_t) i % 3, 1 + (uint32_t) i % 5, (uint32_t) i % 3};
+    }
 }
 
+/* The total order: x (a missing one last, -0 as 0), person id, line. */
 static int s_cmp_row(const void *a, const void *b)
 {
     const row_t *p = a, *q = b;
-    if (p->x != q->x)
+    if (isnan(p->x) != isnan(q->x))
+        return isnan(p->x) ? 1 : -1;
+    if (!isnan(p->x) && p->x != q->x)
         return p->x < q->x ? -1 : 1;
     if (p->pid != q->pid)
         return p->pid < q->pid ? -1 : 1;
