@@ -12,7 +12,7 @@
 # file runs twice: parsed by the ingester, and cut into ranges that the
 # transformers parse (--parse-in transform, form "merged-cut"). Last, a year
 # of MIS exports from all 61 municipalities (`lnob gen mis --persons
-# MIS_PERSONS`, default 200000: about 478 k rows in 101 exports) read as one
+# MIS_PERSONS`, default 223000: about 500 k rows in 101 exports) read as one
 # extract, BENCH_RUNS times, with its wall time and rows per second; then
 # the same exports through a watched drop folder, DROPS (default 50) of
 # them dropped again one at a time, with the latency of each to its
@@ -133,7 +133,7 @@ for persons in ${UDB4_SIZES:-1000000 10000000}; do
 done
 
 # A year of MIS exports of all 61 municipalities, as one extract.
-mis_persons=${MIS_PERSONS:-200000}
+mis_persons=${MIS_PERSONS:-223000}
 mis="$DIR/mis_${mis_persons}"
 [ -d "$mis/exports" ] || "$LNOB" gen mis --persons "$mis_persons" --seed 42 --out "$mis" >/dev/null
 key="$DIR/bench-person.key"

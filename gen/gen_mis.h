@@ -101,7 +101,7 @@
 
 #define LNOB_GEN_MIS_EXPORTS "exports"     /* subdirectory of DIR for the exports */
 #define LNOB_GEN_MIS_ANSWERS "answers.csv" /* the answer file in DIR */
-#define LNOB_GEN_MIS_PERSONS_MAX 200000
+#define LNOB_GEN_MIS_PERSONS_MAX 2500000 /* about everyone: Albania had 2.4 M residents in the 2023 census */
 
 typedef struct {
     uint64_t seed;      /* PRNG seed */
