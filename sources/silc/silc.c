@@ -85,6 +85,9 @@ struct lnob_silc {
     int var_col[LNOB_UDB_VARS];  /* field index of each UDB variable, -1 absent */
     int flag_col[LNOB_UDB_VARS]; /* field index of its _F flag, -1 absent */
     int n_vars;           /* UDB variables present: batches hold whole households */
+    int vars[LNOB_UDB_VARS]; /* those variables, in the order of lnob_udb_defs */
+    int kept[LNOB_UDB_VARS]; /* the variables batches hold (RB081 also when derived) */
+    int n_kept;
     int64_t open_hh;      /* household of the last accepted row */
     int has_open;
     /* HX050 derived (no HX050 or HX090 column): a household with a
@@ -202,6 +205,9 @@ static void s_map_vars(lnob_silc_t *self)
                 self->flag_col[v] = (int) i;
         }
     }
+    for (int v = 0, k = 0; v < LNOB_UDB_VARS; v++)
+        if (self->var_col[v] >= 0)
+            self->vars[k++] = v;
 }
 
 /* The field index of the flag of the column named name ("HY020_F"), or -1. */
@@ -265,6 +271,10 @@ static int s_map_header(lnob_silc_t *self, const lnob_csv_row_t *row)
         self->irp_birth_col = self->col[C_BIRTH];
         self->b.code[LNOB_V_RB081] = lnob_calloc(1, sizeof *self->b.code[LNOB_V_RB081]);
     }
+    self->n_kept = 0;
+    for (int v = 0; v < LNOB_UDB_VARS; v++)
+        if (self->b.code[v] || self->b.amount[v])
+            self->kept[self->n_kept++] = v;
     /* AGE_INT (spec §1.3): RX010, else RB082, else RB010 - RB080, else RX020 */
     if (self->col[C_AGE] >= 0 || self->col[C_BIRTH] < 0)
         self->col[C_BIRTH] = -1;
@@ -750,9 +760,8 @@ static void s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_
 
 static void s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
-    for (int v = 0; v < LNOB_UDB_VARS; v++)
-        if (self->var_col[v] >= 0)
-            s_var_memo(self, row, v, r);
+    for (int k = 0; k < self->n_vars; k++)
+        s_var_memo(self, row, self->vars[k], r);
     if (self->irp_birth_col >= 0)
         s_irp_from_birth(self, row, r);
 }
@@ -850,10 +859,11 @@ static void s_append(lnob_silc_t *self, const rec_t *r, uint64_t line)
     b->line[i] = line;
     b->region[i] = s_region_slot(b, r->region, r->region_len);
     b->mun[i] = s_mun_slot(self, r->mun);
-    for (int v = 0; v < LNOB_UDB_VARS; v++) {
+    for (int k = 0; k < self->n_kept; k++) {
+        int v = self->kept[k];
         if (b->code[v])
             b->code[v][i] = r->code[v];
-        if (b->amount[v])
+        else
             b->amount[v][i] = r->amount[v];
     }
 }
