@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -13,7 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STOP_POLL_MS 10
+#define STOP_POLL_MS 10 /* between looks, where a child has no pidfd */
+#define WAIT_MAX 128     /* children one wait watches */
 #define FD_SCAN_MAX 4096 /* fds closed one by one where close_range is missing */
 
 /* In a child that outlives its parent: stdin, stdout and stderr on
@@ -43,6 +47,7 @@ int lnob_proc_start_as(lnob_proc_t *p, const char *name, const char *path, char 
                        char *err, size_t cap)
 {
     memset(p, 0, sizeof *p);
+    p->pidfd = -1;
     snprintf(p->name, sizeof p->name, "%s", name);
     if (access(path, X_OK) != 0) {
         snprintf(err, cap, "cannot run %s: %s", path, strerror(errno));
@@ -78,12 +83,16 @@ int lnob_proc_start_as(lnob_proc_t *p, const char *name, const char *path, char 
         _exit(127);
     }
     p->pid = pid;
+    p->pidfd = pidfd_open(pid, 0); /* close-on-exec; -1 on a kernel without it: then polled */
     return 0;
 }
 
 static void s_reaped(lnob_proc_t *p, int wstatus, const struct rusage *ru)
 {
     p->exited = 1;
+    if (p->pidfd >= 0)
+        close(p->pidfd);
+    p->pidfd = -1;
     p->max_rss_kb = ru->ru_maxrss;
     p->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 }
@@ -93,9 +102,12 @@ int lnob_proc_poll(lnob_proc_t *p)
     if (p->exited || p->pid <= 0)
         return p->exited;
     int wstatus;
-    struct rusage ru;
-    if (wait4(p->pid, &wstatus, WNOHANG, &ru) == p->pid)
+    struct rusage ru = {0};
+    pid_t got = wait4(p->pid, &wstatus, WNOHANG, &ru);
+    if (got == p->pid)
         s_reaped(p, wstatus, &ru);
+    else if (got < 0 && errno == ECHILD) /* reaped by someone else: how it ended is lost */
+        s_reaped(p, 255 << 8, &ru);
     return p->exited;
 }
 
@@ -113,6 +125,24 @@ static int s_stopped(pid_t pid)
     buf[n] = '\0';
     const char *end = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
     return end && end[1] == ' ' && end[2] == 'T';
+}
+
+int lnob_proc_wait(lnob_proc_t *const *ps, size_t n, int ms)
+{
+    struct pollfd fds[WAIT_MAX];
+    nfds_t k = 0;
+    int blind = 0; /* a running child without a pidfd: look again soon */
+    for (size_t i = 0; i < n; i++) {
+        if (ps[i]->pid <= 0 || ps[i]->exited)
+            continue;
+        if (ps[i]->pidfd < 0 || k == WAIT_MAX)
+            blind = 1;
+        else
+            fds[k++] = (struct pollfd){ps[i]->pidfd, POLLIN, 0};
+    }
+    if (blind && ms > STOP_POLL_MS)
+        ms = STOP_POLL_MS;
+    return poll(fds, k, ms) != 0; /* -1: a signal came, which the caller looks at */
 }
 
 /* 1 when every process of ps has exited. */
@@ -133,9 +163,16 @@ void lnob_proc_stop_all(lnob_proc_t *const *ps, size_t n, int grace_ms)
         if (s_stopped(ps[i]->pid)) /* it would hold SIGTERM until SIGKILL */
             kill(ps[i]->pid, SIGCONT);
     }
-    struct timespec ts = {0, STOP_POLL_MS * 1000000L};
-    for (int waited = 0; waited < grace_ms && !s_all_exited(ps, n); waited += STOP_POLL_MS)
-        nanosleep(&ts, NULL);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t end = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 + grace_ms;
+    while (!s_all_exited(ps, n)) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t left = end - ((int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000);
+        if (left <= 0)
+            break;
+        lnob_proc_wait(ps, n, (int) left);
+    }
     for (size_t i = 0; i < n; i++) {
         lnob_proc_t *p = ps[i];
         if (p->pid <= 0 || lnob_proc_poll(p))
@@ -143,9 +180,14 @@ void lnob_proc_stop_all(lnob_proc_t *const *ps, size_t n, int grace_ms)
         kill(p->pid, SIGKILL);
         p->forced = 1;
         int wstatus;
-        struct rusage ru;
-        if (wait4(p->pid, &wstatus, 0, &ru) == p->pid)
+        struct rusage ru = {0};
+        pid_t got;
+        while ((got = wait4(p->pid, &wstatus, 0, &ru)) < 0 && errno == EINTR)
+            ;
+        if (got == p->pid)
             s_reaped(p, wstatus, &ru);
+        else
+            s_reaped(p, 255 << 8, &ru);
     }
 }
 

@@ -18,6 +18,7 @@ typedef struct {
     int status;                    /* exit code, or 128 + signal */
     long max_rss_kb;               /* peak resident set, once reaped */
     int forced;                    /* stop() had to SIGKILL it */
+    int pidfd;                     /* readable once it exits (pidfd_open); -1 none */
 } lnob_proc_t;
 
 /* Starts path with argv (NULL-terminated). Returns 0, or -1 with err. */
@@ -33,6 +34,10 @@ int lnob_proc_start_as(lnob_proc_t *p, const char *name, const char *path, char 
                        char *err, size_t cap);
 /* Reaps p if it has exited, without waiting. Returns 1 if exited. */
 int lnob_proc_poll(lnob_proc_t *p);
+/* Waits up to ms for one of ps (those not yet reaped) to exit, or for a
+ * signal: returns as soon as one has, with no polling interval. Returns 1
+ * when one may have exited, 0 after ms. */
+int lnob_proc_wait(lnob_proc_t *const *ps, size_t n, int ms);
 /* SIGTERM (and SIGCONT when it is stopped), wait up to grace_ms, then
  * SIGKILL; reaps. */
 void lnob_proc_stop(lnob_proc_t *p, int grace_ms);

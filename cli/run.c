@@ -336,20 +336,14 @@ static int s_redis_login(run_t *r, redisContext **c)
                               sizeof r->redis_err);
 }
 
-/* Connects r->rc, waiting up to ms for the server. Returns LNOB_OK (0), or
- * the last attempt's error. */
-static int s_connect(run_t *r, int ms)
+/* Connects r->rc, once: the callers pace their own tries. Returns LNOB_OK
+ * (0), or the error (LNOB_DENIED: trying again cannot help). */
+static int s_connect(run_t *r)
 {
-    int rc = LNOB_ERR;
     if (r->rc)
         redisFree(r->rc);
     r->rc = NULL;
-    for (int waited = 0; waited <= ms; waited += POLL_MS) {
-        if ((rc = s_redis_login(r, &r->rc)) == LNOB_OK || rc == LNOB_DENIED)
-            return rc;
-        usleep(POLL_MS * 1000);
-    }
-    return rc;
+    return s_redis_login(r, &r->rc);
 }
 
 /* Starts the private Redis (s_await_redis waits for it). It keeps an
@@ -375,17 +369,18 @@ static int s_start_redis(run_t *r)
 }
 
 /* Waits until the private Redis answers (the workers upstream of the sink
- * start meanwhile). */
+ * start meanwhile), asking after 1, 2, 4 ... ms, then every POLL_MS: Redis
+ * says it is ready only by answering. */
 static int s_await_redis(run_t *r)
 {
     if (r->cfg.dry_run || r->cfg.redis)
         return 0; /* printed, not started; or not ours */
-    for (int waited = 0; waited <= REDIS_START_MS; waited += POLL_MS) {
+    for (int waited = 0, step = 1; waited <= REDIS_START_MS; waited += step, step = step < POLL_MS / 2 ? 2 * step : POLL_MS) {
         if (s_interrupted() || s_supervise(r) != 0)
             return -1; /* or restarted too often */
-        if (s_connect(r, 0) == 0)
+        if (s_connect(r) == 0)
             return 0;
-        usleep(POLL_MS * 1000);
+        usleep((useconds_t) step * 1000);
     }
     char log[PATH_MAX_LEN + 16];
     snprintf(log, sizeof log, "%s/redis.log", r->dir);
@@ -780,7 +775,7 @@ static int s_supervise(run_t *r)
  * REDIS_REFUSED. */
 static long long s_stored(run_t *r)
 {
-    int rc = r->rc ? LNOB_OK : s_connect(r, 0);
+    int rc = r->rc ? LNOB_OK : s_connect(r);
     if (rc != LNOB_OK)
         return rc == LNOB_DENIED ? REDIS_REFUSED : -1;
     lnob_key_t k;
@@ -900,7 +895,8 @@ static int s_wait(run_t *r)
         /* the ingester learns it from the aggregator: let it finish (exit 0) */
         if (settled_at && (r->ingest.done || lnob_now_ms() - settled_at > INGEST_DONE_WAIT_MS))
             return 0;
-        usleep(POLL_MS * 1000);
+        lnob_proc_t *ingest = &r->ingest.proc; /* it exits once its files are stored: look then */
+        lnob_proc_wait(&ingest, 1, POLL_MS);
     }
     lnob_note(LNOB_LOG_ERROR, "no results after %ld s (--timeout)", r->cfg.timeout_s);
     return -1;
@@ -969,7 +965,7 @@ static int s_report(run_t *r)
         char *obuf = NULL, *ebuf = NULL;
         size_t olen = 0, elen = 0;
         FILE *out = open_memstream(&obuf, &olen), *errs = open_memstream(&ebuf, &elen);
-        int rc = (r->rc || s_connect(r, 0) == 0) ? s_report_once(r, out, errs) : -1;
+        int rc = (r->rc || s_connect(r) == 0) ? s_report_once(r, out, errs) : -1;
         fclose(out);
         fclose(errs);
         if (rc >= 0) {
@@ -1220,7 +1216,7 @@ static int s_setup(run_t *r)
     if (!r->cfg.redis)
         return s_start_redis(r);
     snprintf(r->redis_url, sizeof r->redis_url, "%s", r->cfg.redis);
-    if (s_connect(r, 0) == 0)
+    if (s_connect(r) == 0)
         return s_sink_password(r);
     s_note(r->redis_err, NULL);
     return -1;

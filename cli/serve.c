@@ -196,7 +196,7 @@ static int s_kind_known(const char *kind)
     return 0;
 }
 
-/* "kind must be silc or mis, not 'census'": the kinds of the registry. */
+/* "kind must be mis or silc, not 'census'": the kinds of the registry. */
 static void s_kind_message(const char *kind, char *msg, size_t cap)
 {
     char names[128];

@@ -1014,7 +1014,7 @@ static void s_plan_keys(plan_t *p, const char *id, const redisReply *meta, const
     }
     const char *kind = s_str(m[M_KIND], DEFAULT_KIND), *channel = s_str(m[M_CHANNEL], LNOB_CHANNEL_DEFAULT);
     snprintf(p->period, sizeof p->period, "%s", s_str(m[M_PERIOD], ""));
-    if (!lnob_period_year(p->period) || !lnob_channel_valid(channel))
+    if (!lnob_period_year(p->period) || !lnob_channel_valid(channel) || strlen(kind) >= sizeof p->kind)
         return;
     lnob_key_current(&p->current, kind, channel, p->period);
     lnob_key_current(&p->latest, kind, channel, NULL);

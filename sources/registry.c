@@ -94,7 +94,12 @@ void lnob_source_usage(char *out, size_t cap)
 {
     size_t len = 0;
     out[0] = '\0';
-    for (size_t k = 0; k < lnob_sources_n && len < cap; k++)
-        len += (size_t) snprintf(out + len, cap - len, "%s[--%s FILE...]", k ? " " : "",
-                                 lnob_sources[k]->ingest_opts[0].name);
+    for (size_t k = 0; k < lnob_sources_n && len < cap; k++) {
+        const lnob_source_ops_t *s = lnob_sources[k];
+        if (s->usage)
+            len += (size_t) snprintf(out + len, cap - len, "%s[%s]", k ? " " : "", s->usage);
+        else
+            len += (size_t) snprintf(out + len, cap - len, "%s[--%s FILE...]", k ? " " : "",
+                                     s->ingest_opts[0].name);
+    }
 }

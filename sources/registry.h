@@ -32,11 +32,11 @@ const void *lnob_source_cfg(lnob_part_stage stage, const unsigned char *parts, s
 const lnob_config_prog_t *lnob_source_prog(lnob_part_stage stage, const char *prog, const char *section,
                                            const lnob_opt_t *engine, size_t cfg_size, size_t parts_at);
 
-/* Every kind, for a message: with flags its files option ("--silc,
- * --mis"), else its name ("silc or mis"). */
+/* Every kind, for a message: with flags its files option ("--mis,
+ * --silc"), else its name ("mis or silc"). */
 void lnob_source_list(char *out, size_t cap, int flags);
-/* "[--silc FILE...] [--mis FILE...]": every kind's files option, for the
- * first line of a --help. */
+/* "[--mis FILE... --pseudonym-key FILE] [--silc FILE...]": every kind's
+ * usage (lnob_source_ops_t.usage), for the first line of a --help. */
 void lnob_source_usage(char *out, size_t cap);
 
 /* The kind of an ExtractEnd.kind ("" is SILC, the first kind lnob had);

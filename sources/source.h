@@ -48,6 +48,10 @@ typedef struct lnob_source_ops {
     const lnob_opt_t *ingest_opts;
     size_t ingest_cfg_size;
     const char *const *run_opts;
+    /* the kind's part of the first line of lnob-ingest's and lnob run's
+     * --help, what it cannot go without ("--mis FILE... --pseudonym-key
+     * FILE"); NULL: its files option */
+    const char *usage;
     /* ingest: checks the kind's options and starts what it needs (secrets,
      * tables) in *state; -1 when they are wrong, having said why. stop
      * frees it (also after a start that failed). Either may be NULL. */

@@ -260,6 +260,7 @@ const lnob_source_ops_t lnob_source_mis = {
     .ingest_opts = s_ingest_opts,
     .ingest_cfg_size = sizeof(lnob_mis_ingest_cfg_t),
     .run_opts = s_run_opts,
+    .usage = "--mis FILE... --pseudonym-key FILE",
     .start = lnob_mis_start,
     .stop = lnob_mis_stop,
     .files = s_files,

@@ -191,7 +191,6 @@ static void s_map_vars(lnob_silc_t *self)
         int v = lnob_udb_find(name);
         if (v >= 0 && self->var_col[v] < 0) {
             self->var_col[v] = (int) i;
-            self->n_vars++;
             if (lnob_udb_defs[v].kind == LNOB_UDB_CODE) /* grown with the other columns */
                 self->b.code[v] = lnob_calloc(1, sizeof *self->b.code[v]);
             else
@@ -205,9 +204,10 @@ static void s_map_vars(lnob_silc_t *self)
                 self->flag_col[v] = (int) i;
         }
     }
-    for (int v = 0, k = 0; v < LNOB_UDB_VARS; v++)
+    self->n_vars = 0;
+    for (int v = 0; v < LNOB_UDB_VARS; v++)
         if (self->var_col[v] >= 0)
-            self->vars[k++] = v;
+            self->vars[self->n_vars++] = v;
 }
 
 /* The field index of the flag of the column named name ("HY020_F"), or -1. */

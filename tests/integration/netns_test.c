@@ -24,6 +24,7 @@
 #define HOSTS 4
 #define HOUSEHOLDS 12000 /* about 42,000 persons: 420 batches of 100, more than the queues hold */
 #define BIG_HOUSEHOLDS 100000 /* from here on, batches of the ingester's own size */
+#define MAX_HOUSEHOLDS 100000000 /* lnob gen silc's bound */
 #define REDIS_PORT "6390"
 
 static char s_dir[300], s_ns[HOSTS][32];
@@ -161,7 +162,7 @@ Test(netns, four_hosts_with_curve_a_redis_acl_user_and_a_host_joining_midway_sto
     /* LNOB_NETNS_HOUSEHOLDS: a larger extract by hand (2857143 for 10 M persons:
      * docs/scaling.md); the suite keeps to 42,000 persons for its time */
     const char *size = getenv("LNOB_NETNS_HOUSEHOLDS");
-    long households = size && atol(size) > 0 ? atol(size) : HOUSEHOLDS;
+    long households = size && atol(size) > 0 && atol(size) <= MAX_HOUSEHOLDS ? atol(size) : HOUSEHOLDS;
     th_gen(csv, (int) households, 29);
     /* host c: the sink and the aggregator talk over c's own loopback */
     const char *a_sink[] = {"--pull", "@tcp://127.0.0.1:5557", "--pub", "@tcp://0.0.0.0:5558",
