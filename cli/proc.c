@@ -13,8 +13,9 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "lnob/clock.h"
 
 #define STOP_POLL_MS 10 /* between looks, where a child has no pidfd */
 #define WAIT_MAX 128     /* children one wait watches */
@@ -163,16 +164,9 @@ void lnob_proc_stop_all(lnob_proc_t *const *ps, size_t n, int grace_ms)
         if (s_stopped(ps[i]->pid)) /* it would hold SIGTERM until SIGKILL */
             kill(ps[i]->pid, SIGCONT);
     }
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t end = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 + grace_ms;
-    while (!s_all_exited(ps, n)) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t left = end - ((int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000);
-        if (left <= 0)
-            break;
-        lnob_proc_wait(ps, n, (int) left);
-    }
+    int64_t end_us = lnob_mono_us() + (int64_t) grace_ms * 1000;
+    for (int64_t left_us; !s_all_exited(ps, n) && (left_us = end_us - lnob_mono_us()) > 0;)
+        lnob_proc_wait(ps, n, (int) ((left_us + 999) / 1000));
     for (size_t i = 0; i < n; i++) {
         lnob_proc_t *p = ps[i];
         if (p->pid <= 0 || lnob_proc_poll(p))

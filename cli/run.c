@@ -375,12 +375,13 @@ static int s_await_redis(run_t *r)
 {
     if (r->cfg.dry_run || r->cfg.redis)
         return 0; /* printed, not started; or not ours */
-    for (int waited = 0, step = 1; waited <= REDIS_START_MS; waited += step, step = step < POLL_MS / 2 ? 2 * step : POLL_MS) {
+    for (int waited = 0, step = 1; waited <= REDIS_START_MS; waited += step) {
         if (s_interrupted() || s_supervise(r) != 0)
             return -1; /* or restarted too often */
         if (s_connect(r) == 0)
             return 0;
         usleep((useconds_t) step * 1000);
+        step = step < POLL_MS / 2 ? 2 * step : POLL_MS;
     }
     char log[PATH_MAX_LEN + 16];
     snprintf(log, sizeof log, "%s/redis.log", r->dir);

@@ -85,8 +85,8 @@ struct lnob_silc {
     int var_col[LNOB_UDB_VARS];  /* field index of each UDB variable, -1 absent */
     int flag_col[LNOB_UDB_VARS]; /* field index of its _F flag, -1 absent */
     int n_vars;           /* UDB variables present: batches hold whole households */
-    int vars[LNOB_UDB_VARS]; /* those variables, in the order of lnob_udb_defs */
-    int kept[LNOB_UDB_VARS]; /* the variables batches hold (RB081 also when derived) */
+    int kept[LNOB_UDB_VARS]; /* the variables batches hold, in the order of
+                              * lnob_udb_defs: those present, and RB081 when derived */
     int n_kept;
     int64_t open_hh;      /* household of the last accepted row */
     int has_open;
@@ -184,6 +184,7 @@ static void s_map_vars(lnob_silc_t *self)
 {
     for (int v = 0; v < LNOB_UDB_VARS; v++)
         self->var_col[v] = self->flag_col[v] = -1;
+    self->n_vars = 0;
     size_t suffix = strlen(FLAG_SUFFIX);
     for (size_t i = 0; i < self->n_header; i++) {
         const char *name = self->header[i];
@@ -191,6 +192,7 @@ static void s_map_vars(lnob_silc_t *self)
         int v = lnob_udb_find(name);
         if (v >= 0 && self->var_col[v] < 0) {
             self->var_col[v] = (int) i;
+            self->n_vars++;
             if (lnob_udb_defs[v].kind == LNOB_UDB_CODE) /* grown with the other columns */
                 self->b.code[v] = lnob_calloc(1, sizeof *self->b.code[v]);
             else
@@ -204,10 +206,6 @@ static void s_map_vars(lnob_silc_t *self)
                 self->flag_col[v] = (int) i;
         }
     }
-    self->n_vars = 0;
-    for (int v = 0; v < LNOB_UDB_VARS; v++)
-        if (self->var_col[v] >= 0)
-            self->vars[self->n_vars++] = v;
 }
 
 /* The field index of the flag of the column named name ("HY020_F"), or -1. */
@@ -760,8 +758,9 @@ static void s_var_memo(lnob_silc_t *self, const lnob_csv_row_t *row, int v, rec_
 
 static void s_vars(lnob_silc_t *self, const lnob_csv_row_t *row, rec_t *r)
 {
-    for (int k = 0; k < self->n_vars; k++)
-        s_var_memo(self, row, self->vars[k], r);
+    for (int k = 0; k < self->n_kept; k++)
+        if (self->var_col[self->kept[k]] >= 0) /* not a derived RB081 */
+            s_var_memo(self, row, self->kept[k], r);
     if (self->irp_birth_col >= 0)
         s_irp_from_birth(self, row, r);
 }
